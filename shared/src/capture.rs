@@ -1,0 +1,222 @@
+//! Capture records: what the server saw cross a socket, as the inspector shows it.
+//!
+//! A record belongs to one connection (`conn`) on one hop. Today the server records whole
+//! WebSocket messages; byte-level frames and handshakes will be further [`CaptureBody`]
+//! variants, so that older clients and the records' envelope stay as they are.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifies one captured connection for the lifetime of the server process.
+pub type ConnId = u64;
+
+/// Which leg of the path a connection is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hop {
+    /// The browser's `/session` socket: browser (client) ⇄ wirebook (server).
+    Browser,
+    /// wirebook (client) ⇄ the kernel (server).
+    Kernel,
+}
+
+impl Hop {
+    pub fn label(self) -> &'static str {
+        match self {
+            Hop::Browser => "browser",
+            Hop::Kernel => "kernel",
+        }
+    }
+}
+
+/// Direction of a message relative to the connection's roles. On both hops the client is the
+/// end nearer the browser, so `ToServer` always points toward the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    ToServer,
+    ToClient,
+}
+
+impl Direction {
+    /// The arrow the inspector shows: left is the browser, right is the kernel.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Direction::ToServer => "→",
+            Direction::ToClient => "←",
+        }
+    }
+}
+
+/// WebSocket opcodes (RFC 6455 §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Opcode {
+    Continuation,
+    Text,
+    Binary,
+    Close,
+    Ping,
+    Pong,
+    /// 0x3–0x7 and 0xB–0xF: reserved, a protocol error unless an extension defines them.
+    Reserved(u8),
+}
+
+impl Opcode {
+    pub fn from_u8(value: u8) -> Self {
+        match value & 0x0f {
+            0x0 => Opcode::Continuation,
+            0x1 => Opcode::Text,
+            0x2 => Opcode::Binary,
+            0x8 => Opcode::Close,
+            0x9 => Opcode::Ping,
+            0xA => Opcode::Pong,
+            other => Opcode::Reserved(other),
+        }
+    }
+
+    pub fn as_u8(self) -> u8 {
+        match self {
+            Opcode::Continuation => 0x0,
+            Opcode::Text => 0x1,
+            Opcode::Binary => 0x2,
+            Opcode::Close => 0x8,
+            Opcode::Ping => 0x9,
+            Opcode::Pong => 0xA,
+            Opcode::Reserved(v) => v & 0x0f,
+        }
+    }
+
+    pub fn is_control(self) -> bool {
+        self.as_u8() & 0x8 != 0
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Opcode::Continuation => "continuation",
+            Opcode::Text => "text",
+            Opcode::Binary => "binary",
+            Opcode::Close => "close",
+            Opcode::Ping => "ping",
+            Opcode::Pong => "pong",
+            Opcode::Reserved(_) => "reserved",
+        }
+    }
+}
+
+/// One thing the capture saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureRecord {
+    /// Monotonic over the server process; the inspector orders and de-duplicates by it.
+    pub seq: u64,
+    pub conn: ConnId,
+    pub hop: Hop,
+    /// Microseconds since the UNIX epoch.
+    pub time_us: u64,
+    pub body: CaptureBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum CaptureBody {
+    /// A connection was established. `client` and `server` name the two ends (an address, a
+    /// URL, or `wirebook`).
+    Open {
+        client: String,
+        server: String,
+        /// The request path or URL, e.g. `/session` or `ws://127.0.0.1:8977/echo`.
+        target: String,
+    },
+    /// One WebSocket message (data or control).
+    Message {
+        direction: Direction,
+        opcode: Opcode,
+        /// The true payload length in bytes, whatever the preview kept.
+        len: u64,
+        /// Text payloads as text; binary payloads as hex; close payloads as `code reason`.
+        preview: String,
+        /// The preview is shorter than the payload.
+        truncated: bool,
+        /// The record on the other hop that this message relays, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caused_by: Option<u64>,
+    },
+    /// The connection ended. `code` is the close code seen, if any; `reason` says how it ended
+    /// in plain words.
+    Closed { code: Option<u16>, reason: String },
+}
+
+/// Lowercase hex, two digits per byte.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 0xf) as usize] as char);
+    }
+    out
+}
+
+/// Decodes lowercase or uppercase hex; whitespace between byte pairs is allowed.
+pub fn unhex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.len() % 2 != 0 {
+        return Err(format!("odd number of hex digits ({})", digits.len()));
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let s = std::str::from_utf8(pair).map_err(|_| "non-ASCII in hex".to_string())?;
+            u8::from_str_radix(s, 16).map_err(|_| format!("not a hex byte: {s:?}"))
+        })
+        .collect()
+}
+
+/// The preview of a text payload: at most `limit` bytes, cut at a character boundary.
+/// Returns the preview and whether it was cut.
+pub fn text_preview(text: &str, limit: usize) -> (String, bool) {
+    if text.len() <= limit {
+        return (text.to_string(), false);
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (text[..end].to_string(), true)
+}
+
+/// The preview of a binary payload: hex of at most `limit` bytes.
+pub fn binary_preview(bytes: &[u8], limit: usize) -> (String, bool) {
+    let cut = bytes.len() > limit;
+    (hex(&bytes[..bytes.len().min(limit)]), cut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opcodes_round_trip_through_their_numbers() {
+        for v in 0..16u8 {
+            assert_eq!(Opcode::from_u8(v).as_u8(), v);
+        }
+        assert!(Opcode::Ping.is_control());
+        assert!(Opcode::Reserved(0xB).is_control());
+        assert!(!Opcode::Text.is_control());
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        assert_eq!(hex(&[0, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(unhex("00 0F a0ff").unwrap(), vec![0, 0x0f, 0xa0, 0xff]);
+        assert!(unhex("abc").unwrap_err().contains("odd"));
+        assert!(unhex("zz").unwrap_err().contains("not a hex byte"));
+    }
+
+    #[test]
+    fn previews_cut_at_character_boundaries() {
+        assert_eq!(text_preview("hai", 10), ("hai".to_string(), false));
+        // 'é' is two bytes: a cut inside it moves back to before it.
+        assert_eq!(text_preview("aé", 2), ("a".to_string(), true));
+        assert_eq!(binary_preview(&[1, 2, 3], 2), ("0102".to_string(), true));
+    }
+}

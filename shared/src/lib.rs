@@ -1,0 +1,10 @@
+//! wirebook's pure protocol code, shared by the server (host) and the frontend (wasm32).
+//!
+//! Nothing here does IO: the modules turn values into values so that both sides agree on the
+//! wire format and everything can be tested on the host.
+
+pub mod capture;
+pub mod session;
+
+pub use capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode};
+pub use session::{ClientMsg, KernelInfo, KernelState, ServerMsg, WireData, PROTOCOL_VERSION};
