@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing wirebook needs, skipping whatever is already
+# present at the right version, so a second run takes a second or two.
+#
+#   scripts/bootstrap.sh run    # to build and run: wasm32 target, trunk, wasm-bindgen-cli
+#   scripts/bootstrap.sh test   # the above, plus Chromium, the Python venv and the e2e npm deps
+#
+# Nothing here downloads a prebuilt binary: the Rust tools are compiled from crates.io, Chromium
+# comes from Debian, Python packages from PyPI, npm packages from the npm registry (with
+# Playwright's own browser download switched off).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$CARGO_BIN:$PATH"
+
+# trunk 0.22 needs a newer rustc than the machine's 1.95; 0.21.14 builds with it.
+TRUNK_VERSION="0.21.14"
+NEXTEST_VERSION="0.9.143"
+CHROMIUM="/usr/bin/chromium"
+VENV="$ROOT/.venv"
+REQUIREMENTS="$ROOT/requirements-test.txt"
+
+step() { printf '==> %s\n' "$*"; }
+skip() { printf '    %s\n' "$*"; }
+die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "need root (or sudo) to run: $*"
+    fi
+}
+
+APT_UPDATED=0
+apt_install() {
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+        APT_UPDATED=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
+}
+
+# sha256 of a file, used as the stamp that says "installed from exactly this file".
+file_hash() { sha256sum "$1" | cut -d' ' -f1; }
+
+# The wasm-bindgen version Cargo.lock resolved: wasm-bindgen-cli must be exactly that version, or
+# the generated JS glue does not match the wasm.
+locked_wasm_bindgen_version() {
+    awk '
+        $0 == "[[package]]" { in_pkg = 0 }
+        $0 == "name = \"wasm-bindgen\"" { in_pkg = 1; next }
+        in_pkg && /^version = / { gsub(/"/, "", $3); print $3; exit }
+    ' "$ROOT/Cargo.lock"
+}
+
+ensure_rust_tools() {
+    command -v cargo >/dev/null 2>&1 || die "cargo not found (install Rust with rustup first)"
+
+    step "Rust target wasm32-unknown-unknown"
+    if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+        skip "already installed"
+    else
+        rustup target add wasm32-unknown-unknown
+    fi
+
+    step "trunk $TRUNK_VERSION"
+    if [ "$(trunk --version 2>/dev/null || true)" = "trunk $TRUNK_VERSION" ]; then
+        skip "already installed"
+    else
+        skip "compiling from crates.io (about 12 minutes on 2 cores)"
+        cargo install trunk --version "$TRUNK_VERSION" --locked
+    fi
+
+    local wbg
+    wbg="$(locked_wasm_bindgen_version)"
+    [ -n "$wbg" ] || die "no wasm-bindgen package in Cargo.lock"
+    step "wasm-bindgen-cli $wbg (the version in Cargo.lock)"
+    if [ "$(wasm-bindgen --version 2>/dev/null || true)" = "wasm-bindgen $wbg" ]; then
+        skip "already installed"
+    else
+        # Not --locked: the CLI's own lockfile of that release may pin crates that need a newer
+        # rustc than the machine's.
+        cargo install wasm-bindgen-cli --version "$wbg"
+    fi
+}
+
+ensure_test_tools() {
+    step "cargo-nextest"
+    if cargo nextest --version >/dev/null 2>&1; then
+        skip "already installed"
+    else
+        # The machine image ships it; when it does not, build the release the image has (its
+        # rust-version, 1.91, suits the machine's rustc). Not fatal: the Makefile falls back to
+        # `cargo test` without it.
+        cargo install cargo-nextest --version "$NEXTEST_VERSION" --locked \
+            || skip "could not install cargo-nextest; make test will use cargo test"
+    fi
+
+    step "Chromium ($CHROMIUM, from Debian) for the e2e suite"
+    if [ -x "$CHROMIUM" ]; then
+        skip "already installed"
+    else
+        apt_install chromium
+    fi
+
+    step "Node.js and npm"
+    if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+        skip "already installed ($(node --version))"
+    else
+        apt_install nodejs npm
+    fi
+    # @playwright/test declares engines.node >= 20.
+    local node_major
+    node_major="$(node -p 'process.versions.node.split(".")[0]')"
+    [ "$node_major" -ge 20 ] || die "the e2e suite needs Node.js >= 20, found $(node --version)"
+
+    step "Python venv .venv ($(basename "$REQUIREMENTS"))"
+    local stamp="$VENV/.requirements.sha256"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(file_hash "$REQUIREMENTS")" ] \
+        && [ -x "$VENV/bin/python" ]; then
+        skip "already up to date"
+    else
+        [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+        file_hash "$REQUIREMENTS" >"$stamp"
+    fi
+
+    step "e2e npm packages (npm ci)"
+    local lock="$ROOT/e2e/package-lock.json"
+    local npm_stamp="$ROOT/e2e/node_modules/.package-lock.sha256"
+    if [ -f "$npm_stamp" ] && [ "$(cat "$npm_stamp")" = "$(file_hash "$lock")" ]; then
+        skip "already up to date"
+    else
+        # Playwright must never fetch its own browsers: the suite drives Debian's Chromium.
+        (cd "$ROOT/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+        file_hash "$lock" >"$npm_stamp"
+    fi
+}
+
+PART="${1:-run}"
+case "$PART" in
+    run)
+        ensure_rust_tools
+        ;;
+    test)
+        ensure_rust_tools
+        ensure_test_tools
+        ;;
+    *)
+        die "usage: $0 [run|test]"
+        ;;
+esac
+step "bootstrap ($PART) done"
