@@ -1,0 +1,65 @@
+# wirebook's build and test entry points. `make run` builds everything and starts wirebook;
+# `make test` is what CI runs (.ci/run). scripts/bootstrap.sh installs the tools both need,
+# skipping whatever is already there.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := run
+
+ROOT := $(CURDIR)
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+export PATH := $(CARGO_BIN):$(PATH)
+# The server's integration tests run Python peers (websocket-client) from the project venv.
+export WIREBOOK_PYTHON := $(ROOT)/.venv/bin/python
+# trunk's update check talks to crates.io on every run; it has nothing to do with a build.
+export TRUNK_SKIP_VERSION_CHECK := true
+
+WIREBOOK := target/release/wirebook
+# Arguments for `make run`, e.g. `make run ARGS='--bind 127.0.0.1:9000'`.
+ARGS ?=
+
+.PHONY: run bootstrap bootstrap-test ui server lint unit e2e test
+
+## run: install the tools, build the UI and the server (release), start wirebook on 127.0.0.1:8977
+run: bootstrap ui server
+	$(WIREBOOK) --dist dist $(ARGS)
+
+bootstrap:
+	scripts/bootstrap.sh run
+
+# `make test` bootstraps once and tells the sub-makes so (BOOTSTRAPPED=1).
+bootstrap-test:
+	$(if $(BOOTSTRAPPED),@true,scripts/bootstrap.sh test)
+
+## ui: build the browser UI into dist/ with trunk (release, offline: see Trunk.toml)
+ui:
+	cargo fetch --target wasm32-unknown-unknown
+	trunk build --release
+
+## server: build the wirebook binary (release)
+server:
+	cargo build --release -p wirebook-server --bin wirebook
+
+## lint: formatting and clippy, host and wasm32, warnings are errors
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p wirebook-frontend --target wasm32-unknown-unknown -- -D warnings
+
+## unit: the Rust test suites (nextest when installed, else cargo test)
+unit: bootstrap-test
+	if cargo nextest --version >/dev/null 2>&1; then \
+		cargo nextest run --workspace; \
+	else \
+		cargo test --workspace; \
+	fi
+
+## e2e: Playwright drives Debian's Chromium against the release UI and server
+e2e: bootstrap-test ui server
+	cd e2e && npx playwright test
+
+## test: everything CI checks, the e2e summary line last
+test: bootstrap-test
+	$(MAKE) --no-print-directory BOOTSTRAPPED=1 lint
+	$(MAKE) --no-print-directory BOOTSTRAPPED=1 unit
+	$(MAKE) --no-print-directory BOOTSTRAPPED=1 e2e
