@@ -1,0 +1,101 @@
+// A Playwright fixture that runs a real `wirebook` server for each test.
+//
+// The server binds 127.0.0.1:0 with a random token and serves the trunk-built UI from <repo>/dist;
+// the URL (with the actual port) is read from the one line wirebook prints on stdout. A test can
+// stop and restart the server on the same port and token to exercise the browser's reconnect.
+import { test as base } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const repo = path.resolve(__dirname, '..', '..');
+const binary = process.env.WIREBOOK_BIN ?? path.join(repo, 'target', 'release', 'wirebook');
+const dist = process.env.WIREBOOK_DIST ?? path.join(repo, 'dist');
+const RUNNING_LINE = /^wirebook is running at (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9A-Za-z]+))$/m;
+
+export class WirebookServer {
+  /** The URL wirebook printed, e.g. http://127.0.0.1:PORT/?token=TOKEN. */
+  url = '';
+  /** http://127.0.0.1:PORT, without the token. */
+  origin = '';
+  readonly token = randomBytes(16).toString('hex');
+  /** Everything the server wrote to stderr (its logs), for failure reports. */
+  log = '';
+  private port = 0;
+  private child: ChildProcess | null = null;
+
+  /** Starts wirebook (on port 0 the first time, on the same port after a stop). */
+  async start(): Promise<void> {
+    if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`make e2e\`, which builds it`);
+    if (!existsSync(path.join(dist, 'index.html'))) {
+      throw new Error(`${dist}/index.html is missing: run \`make e2e\`, which builds the UI`);
+    }
+    const args = ['--bind', `127.0.0.1:${this.port}`, '--token', this.token, '--dist', dist];
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+
+    const url = await new Promise<string>((resolve, reject) => {
+      let stdout = '';
+      const timer = setTimeout(() => fail(new Error('wirebook printed no URL within 15 s')), 15_000);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(new Error(`${err.message}\nstdout:\n${stdout}\nstderr:\n${this.log}`));
+      };
+      child.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const m = RUNNING_LINE.exec(stdout);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.once('exit', (code, signal) => fail(new Error(`wirebook exited early (${code ?? signal})`)));
+      child.once('error', fail);
+    });
+    const m = RUNNING_LINE.exec(url)!;
+    if (m[3] !== this.token) throw new Error(`wirebook printed token ${m[3]}, expected ${this.token}`);
+    this.url = url;
+    this.port = Number(m[2]);
+    this.origin = `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Stops the server with SIGTERM and waits for it to exit. Resolves to true when it exited by
+   * itself within `graceMs`, false when it had to be killed.
+   */
+  async stop(graceMs = 5_000): Promise<boolean> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return true;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const graceful = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs)),
+    ]);
+    if (!graceful) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    return graceful;
+  }
+}
+
+export const test = base.extend<{ wirebook: WirebookServer }>({
+  wirebook: async ({}, use, testInfo) => {
+    const server = new WirebookServer();
+    await server.start();
+    try {
+      await use(server);
+    } finally {
+      await server.stop();
+      if (testInfo.status !== testInfo.expectedStatus) {
+        await testInfo.attach('wirebook.log', { body: server.log, contentType: 'text/plain' });
+      }
+    }
+  },
+});
+
+export { expect } from '@playwright/test';
