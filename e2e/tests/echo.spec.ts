@@ -45,7 +45,7 @@ test('echo demo: a cell runs on the echo kernel and the inspector shows both hop
   await page.screenshot({ path: path.join(artifacts, 'echo-demo.png'), fullPage: true });
 });
 
-test('the UI and /session need the token; /healthz does not', async ({ request, wirebook }) => {
+test('the UI needs the token; /healthz does not', async ({ request, wirebook }) => {
   const health = await request.get(`${wirebook.origin}/healthz`);
   expect(health.status()).toBe(200);
   expect(await health.text()).toBe('ok');

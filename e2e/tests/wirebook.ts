@@ -36,7 +36,7 @@ export class WirebookServer {
     this.child = child;
     child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
 
-    const url = await new Promise<string>((resolve, reject) => {
+    const m = await new Promise<RegExpExecArray>((resolve, reject) => {
       let stdout = '';
       const timer = setTimeout(() => fail(new Error('wirebook printed no URL within 15 s')), 15_000);
       const fail = (err: Error) => {
@@ -45,18 +45,17 @@ export class WirebookServer {
       };
       child.stdout!.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
-        const m = RUNNING_LINE.exec(stdout);
-        if (m) {
+        const line = RUNNING_LINE.exec(stdout);
+        if (line) {
           clearTimeout(timer);
-          resolve(m[1]);
+          resolve(line);
         }
       });
       child.once('exit', (code, signal) => fail(new Error(`wirebook exited early (${code ?? signal})`)));
       child.once('error', fail);
     });
-    const m = RUNNING_LINE.exec(url)!;
     if (m[3] !== this.token) throw new Error(`wirebook printed token ${m[3]}, expected ${this.token}`);
-    this.url = url;
+    this.url = m[1];
     this.port = Number(m[2]);
     this.origin = `http://127.0.0.1:${this.port}`;
   }
