@@ -97,16 +97,22 @@ pub enum KernelState {
         reason: String,
     },
     /// Could not connect, or the connection failed; `message` says why.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 /// A WebSocket message payload as carried inside the session protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WireData {
-    Text { text: String },
+    Text {
+        text: String,
+    },
     /// Binary payload as lowercase hex, two digits per byte.
-    Binary { hex: String },
+    Binary {
+        hex: String,
+    },
 }
 
 impl WireData {
