@@ -6,6 +6,7 @@
 pub mod capture;
 pub mod notebook;
 pub mod session;
+pub mod wire;
 
 pub use capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode};
 pub use session::{ClientMsg, KernelInfo, KernelState, ServerMsg, WireData, PROTOCOL_VERSION};

@@ -1,0 +1,618 @@
+//! The incremental RFC 6455 frame decoder (§5.2), and an encoder for tests and tools.
+//!
+//! [`FrameDecoder`] reads one direction of a connection from bytes in any chunking and yields
+//! [`Frame`]s with every header field as sent, the header bytes, the unmasked payload and the
+//! frame's offset in the stream. Violations become [`Finding`]s on the frame; decoding never
+//! stops or panics. Payloads are kept up to a limit (the true length is always reported), so a
+//! peer announcing a 1 GiB frame costs at most the limit in memory.
+
+use std::collections::VecDeque;
+
+use crate::capture::{Direction, Opcode};
+
+use super::finding::Finding;
+use super::handshake::Extension;
+use super::mask::{apply_mask, unmask_append};
+use super::utf8::Utf8Validator;
+
+/// Default number of payload bytes kept per frame.
+pub const DEFAULT_PAYLOAD_LIMIT: usize = 1 << 20;
+
+/// Control frames carry at most this many payload bytes (§5.5); the payload limit never goes
+/// below it so close payloads can always be decoded.
+pub const MAX_CONTROL_PAYLOAD: usize = 125;
+
+/// Longest frame header: 2 bytes, 8 of extended length, 4 of mask key.
+pub const MAX_HEADER_LEN: usize = 14;
+
+/// Which of the three payload length encodings a frame used (§5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LengthForm {
+    /// 7 bits in the second byte (0–125).
+    Short,
+    /// 126, then a 16-bit length.
+    Medium,
+    /// 127, then a 64-bit length.
+    Long,
+}
+
+impl LengthForm {
+    /// The smallest form that can carry `len`.
+    pub fn minimal_for(len: u64) -> Self {
+        if len <= 125 {
+            LengthForm::Short
+        } else if len <= 0xFFFF {
+            LengthForm::Medium
+        } else {
+            LengthForm::Long
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LengthForm::Short => "7-bit",
+            LengthForm::Medium => "16-bit",
+            LengthForm::Long => "64-bit",
+        }
+    }
+
+    /// Bytes of extended length after the second header byte.
+    fn extra_len(self) -> usize {
+        match self {
+            LengthForm::Short => 0,
+            LengthForm::Medium => 2,
+            LengthForm::Long => 8,
+        }
+    }
+}
+
+/// A frame header as sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameHeader {
+    pub fin: bool,
+    pub rsv1: bool,
+    pub rsv2: bool,
+    pub rsv3: bool,
+    pub opcode: Opcode,
+    /// The masking key; `Some` exactly when the MASK bit is set.
+    pub mask_key: Option<[u8; 4]>,
+    /// The payload length the header announced.
+    pub payload_len: u64,
+    pub length_form: LengthForm,
+}
+
+impl FrameHeader {
+    pub fn masked(&self) -> bool {
+        self.mask_key.is_some()
+    }
+
+    /// Length of the encoded header in bytes (2–14).
+    pub fn encoded_len(&self) -> usize {
+        2 + self.length_form.extra_len() + if self.masked() { 4 } else { 0 }
+    }
+}
+
+/// One decoded frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// Stream offset of the frame's first header byte (0 is the first byte after the handshake,
+    /// or whatever the decoder was started at).
+    pub offset: u64,
+    pub header: FrameHeader,
+    header_bytes: [u8; MAX_HEADER_LEN],
+    /// The unmasked payload, up to the decoder's payload limit; `header.payload_len` is the
+    /// true length.
+    pub payload: Vec<u8>,
+    /// The frame ended before its announced length ([`FrameDecoder::finish`] only).
+    pub cut_short: bool,
+    pub findings: Vec<Finding>,
+}
+
+impl Frame {
+    /// The header exactly as it was on the wire.
+    pub fn header_bytes(&self) -> &[u8] {
+        &self.header_bytes[..self.header.encoded_len()]
+    }
+
+    /// The kept payload as it was on the wire (masked, if the frame was).
+    pub fn masked_payload(&self) -> Vec<u8> {
+        let mut bytes = self.payload.clone();
+        if let Some(key) = self.header.mask_key {
+            apply_mask(&mut bytes, key, 0);
+        }
+        bytes
+    }
+
+    /// Fewer payload bytes were kept than the frame carried.
+    pub fn truncated(&self) -> bool {
+        (self.payload.len() as u64) < self.header.payload_len
+    }
+
+    /// Header plus announced payload length: the frame's size on the wire.
+    pub fn wire_len(&self) -> u64 {
+        (self.header.encoded_len() as u64).saturating_add(self.header.payload_len)
+    }
+}
+
+/// How a stream ended, from [`FrameDecoder::finish`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamEnd {
+    /// Between frames.
+    Clean,
+    /// Inside a frame header: the bytes of the partial header and where it started.
+    MidHeader { offset: u64, bytes: Vec<u8> },
+    /// Inside a frame's payload: the frame as far as it came, with `cut_short` set.
+    MidPayload(Box<Frame>),
+}
+
+/// A text or binary message that has started and not yet seen FIN.
+#[derive(Debug)]
+struct OpenMessage {
+    /// Uncompressed text messages are validated as their bytes pass; compressed ones after
+    /// inflation, by the message assembler.
+    utf8: Option<Utf8Validator>,
+    utf8_reported: bool,
+}
+
+/// The frame whose header is decoded and whose payload is arriving.
+#[derive(Debug)]
+struct Current {
+    frame: Frame,
+    /// Payload bytes seen so far (kept or not).
+    seen: u64,
+    /// Validate this frame's payload as part of the open text message.
+    check_utf8: bool,
+}
+
+/// Incremental decoder for one direction of a WebSocket connection.
+#[derive(Debug)]
+pub struct FrameDecoder {
+    sender: Direction,
+    payload_limit: usize,
+    /// permessage-deflate is negotiated: RSV1 marks compressed messages.
+    deflate: bool,
+    /// An extension wirebook doesn't know is negotiated: it may use any RSV bit.
+    unknown_extension: bool,
+    /// Stream offset of the next byte pushed.
+    offset: u64,
+    head: [u8; MAX_HEADER_LEN],
+    head_len: usize,
+    /// Stream offset of `head[0]`.
+    head_start: u64,
+    current: Option<Current>,
+    message: Option<OpenMessage>,
+    ready: VecDeque<Frame>,
+}
+
+impl FrameDecoder {
+    /// A decoder for frames sent by the client (`Direction::ToServer`, which must be masked)
+    /// or by the server (`Direction::ToClient`, which must not be), with no extensions.
+    pub fn new(sender: Direction) -> Self {
+        FrameDecoder {
+            sender,
+            payload_limit: DEFAULT_PAYLOAD_LIMIT,
+            deflate: false,
+            unknown_extension: false,
+            offset: 0,
+            head: [0; MAX_HEADER_LEN],
+            head_len: 0,
+            head_start: 0,
+            current: None,
+            message: None,
+            ready: VecDeque::new(),
+        }
+    }
+
+    /// Keep at most `limit` payload bytes per frame (never fewer than 125).
+    pub fn with_payload_limit(mut self, limit: usize) -> Self {
+        self.payload_limit = limit.max(MAX_CONTROL_PAYLOAD);
+        self
+    }
+
+    /// The extensions the handshake negotiated. permessage-deflate gives RSV1 its meaning;
+    /// with an extension wirebook doesn't know, no RSV bit is flagged.
+    pub fn with_extensions(mut self, extensions: &[Extension]) -> Self {
+        self.deflate = false;
+        self.unknown_extension = false;
+        for extension in extensions {
+            if extension.name.eq_ignore_ascii_case("permessage-deflate") {
+                self.deflate = true;
+            } else {
+                self.unknown_extension = true;
+            }
+        }
+        self
+    }
+
+    /// Starts stream offsets at `offset` (e.g. the handshake length, to number bytes from the
+    /// start of the TCP stream).
+    pub fn with_offset(mut self, offset: u64) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    pub fn sender(&self) -> Direction {
+        self.sender
+    }
+
+    /// Stream offset of the next byte to be pushed.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Feeds bytes in and returns the frames they complete. Frames not taken from the iterator
+    /// stay queued for [`FrameDecoder::next_frame`].
+    pub fn push(&mut self, bytes: &[u8]) -> Frames<'_> {
+        let mut input = bytes;
+        while !input.is_empty() {
+            let used = if self.current.is_some() {
+                self.take_payload(input)
+            } else {
+                self.take_header(input)
+            };
+            input = &input[used..];
+            self.offset += used as u64;
+            if self
+                .current
+                .as_ref()
+                .is_some_and(|c| c.seen == c.frame.header.payload_len)
+            {
+                self.finish_frame();
+            }
+        }
+        Frames { decoder: self }
+    }
+
+    /// The next decoded frame, if any.
+    pub fn next_frame(&mut self) -> Option<Frame> {
+        self.ready.pop_front()
+    }
+
+    /// Ends the stream, reporting a frame left unfinished. Queued frames stay queued.
+    pub fn finish(&mut self) -> StreamEnd {
+        if let Some(mut current) = self.current.take() {
+            current.frame.cut_short = true;
+            return StreamEnd::MidPayload(Box::new(current.frame));
+        }
+        if self.head_len > 0 {
+            let bytes = self.head[..self.head_len].to_vec();
+            self.head_len = 0;
+            return StreamEnd::MidHeader {
+                offset: self.head_start,
+                bytes,
+            };
+        }
+        StreamEnd::Clean
+    }
+
+    /// Collects header bytes; once the header is whole, starts the frame. Returns bytes used.
+    fn take_header(&mut self, input: &[u8]) -> usize {
+        let mut used = 0;
+        if self.head_len == 0 {
+            self.head_start = self.offset;
+        }
+        if self.head_len < 2 {
+            let take = (2 - self.head_len).min(input.len());
+            self.head[self.head_len..self.head_len + take].copy_from_slice(&input[..take]);
+            self.head_len += take;
+            used = take;
+            if self.head_len < 2 {
+                return used;
+            }
+        }
+        let form = match self.head[1] & 0x7f {
+            126 => LengthForm::Medium,
+            127 => LengthForm::Long,
+            _ => LengthForm::Short,
+        };
+        let masked = self.head[1] & 0x80 != 0;
+        let total = 2 + form.extra_len() + if masked { 4 } else { 0 };
+        let take = (total - self.head_len).min(input.len() - used);
+        self.head[self.head_len..self.head_len + take].copy_from_slice(&input[used..used + take]);
+        self.head_len += take;
+        used += take;
+        if self.head_len == total {
+            self.start_frame(form, masked);
+        }
+        used
+    }
+
+    fn start_frame(&mut self, form: LengthForm, masked: bool) {
+        let mut head = self.head;
+        // Bytes past this header are left over from longer earlier headers.
+        head[self.head_len..].fill(0);
+        self.head_len = 0;
+        let payload_len = match form {
+            LengthForm::Short => u64::from(head[1] & 0x7f),
+            LengthForm::Medium => u64::from(u16::from_be_bytes([head[2], head[3]])),
+            LengthForm::Long => {
+                let mut be = [0u8; 8];
+                be.copy_from_slice(&head[2..10]);
+                u64::from_be_bytes(be)
+            }
+        };
+        let mask_key = masked.then(|| {
+            let at = 2 + form.extra_len();
+            [head[at], head[at + 1], head[at + 2], head[at + 3]]
+        });
+        let header = FrameHeader {
+            fin: head[0] & 0x80 != 0,
+            rsv1: head[0] & 0x40 != 0,
+            rsv2: head[0] & 0x20 != 0,
+            rsv3: head[0] & 0x10 != 0,
+            opcode: Opcode::from_u8(head[0]),
+            mask_key,
+            payload_len,
+            length_form: form,
+        };
+        let findings = self.header_findings(&header);
+        let check_utf8 = self.track_message_start(&header);
+        let keep = payload_len.min(self.payload_limit as u64) as usize;
+        self.current = Some(Current {
+            frame: Frame {
+                offset: self.head_start,
+                header,
+                header_bytes: head,
+                payload: Vec::with_capacity(keep),
+                cut_short: false,
+                findings,
+            },
+            seen: 0,
+            check_utf8,
+        });
+    }
+
+    /// Violations visible in the header alone, and in the order of frames.
+    fn header_findings(&self, h: &FrameHeader) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        match (self.sender, h.masked()) {
+            (Direction::ToServer, false) => findings.push(Finding::ClientFrameUnmasked),
+            (Direction::ToClient, true) => findings.push(Finding::ServerFrameMasked),
+            _ => {}
+        }
+        if let Opcode::Reserved(opcode) = h.opcode {
+            findings.push(Finding::ReservedOpcode { opcode });
+        }
+        if h.opcode.is_control() {
+            if !h.fin {
+                findings.push(Finding::ControlFrameFragmented { opcode: h.opcode });
+            }
+            if h.payload_len > MAX_CONTROL_PAYLOAD as u64 {
+                findings.push(Finding::ControlPayloadTooLong {
+                    opcode: h.opcode,
+                    len: h.payload_len,
+                });
+            }
+        }
+        if !self.unknown_extension {
+            if h.rsv1 {
+                if !self.deflate {
+                    findings.push(Finding::ReservedBitSet { bit: 1 });
+                } else if !matches!(h.opcode, Opcode::Text | Opcode::Binary) {
+                    findings.push(Finding::CompressedBitMisplaced { opcode: h.opcode });
+                }
+            }
+            if h.rsv2 {
+                findings.push(Finding::ReservedBitSet { bit: 2 });
+            }
+            if h.rsv3 {
+                findings.push(Finding::ReservedBitSet { bit: 3 });
+            }
+        }
+        if h.length_form == LengthForm::Long && h.payload_len >> 63 != 0 {
+            findings.push(Finding::LengthHighBitSet { len: h.payload_len });
+        }
+        if h.length_form != LengthForm::minimal_for(h.payload_len) {
+            findings.push(Finding::NonMinimalLength {
+                form: h.length_form,
+                len: h.payload_len,
+            });
+        }
+        match h.opcode {
+            Opcode::Continuation if self.message.is_none() => {
+                findings.push(Finding::ContinuationWithoutMessage)
+            }
+            Opcode::Text | Opcode::Binary if self.message.is_some() => {
+                findings.push(Finding::DataFrameInsideFragmentedMessage { opcode: h.opcode })
+            }
+            _ => {}
+        }
+        findings
+    }
+
+    /// Opens a message for a text or binary frame (abandoning any open one). Returns whether
+    /// this frame's payload is to be checked as UTF-8.
+    fn track_message_start(&mut self, h: &FrameHeader) -> bool {
+        match h.opcode {
+            Opcode::Text | Opcode::Binary => {
+                let compressed = self.deflate && h.rsv1;
+                let text = h.opcode == Opcode::Text && !compressed;
+                self.message = Some(OpenMessage {
+                    utf8: text.then(Utf8Validator::new),
+                    utf8_reported: false,
+                });
+                text
+            }
+            Opcode::Continuation => self.message.as_ref().is_some_and(|m| m.utf8.is_some()),
+            _ => false,
+        }
+    }
+
+    /// Takes payload bytes of the current frame. Returns bytes used.
+    fn take_payload(&mut self, input: &[u8]) -> usize {
+        let limit = self.payload_limit;
+        let Some(current) = self.current.as_mut() else {
+            return 0;
+        };
+        let remaining = current.frame.header.payload_len - current.seen;
+        let n = usize::try_from(remaining).map_or(input.len(), |r| r.min(input.len()));
+        let chunk = &input[..n];
+        let keep = n.min(limit - current.frame.payload.len());
+        let (kept, dropped) = chunk.split_at(keep);
+        let key = current.frame.header.mask_key;
+        let start = current.frame.payload.len();
+        match key {
+            Some(key) => unmask_append(&mut current.frame.payload, kept, key, current.seen),
+            None => current.frame.payload.extend_from_slice(kept),
+        }
+        if current.check_utf8 {
+            if let Some(validator) = self.message.as_mut().and_then(|m| m.utf8.as_mut()) {
+                validator.push(&current.frame.payload[start..]);
+                // Bytes beyond the limit are not kept but still checked, a block at a time.
+                let mut scratch = [0u8; 4096];
+                let mut at = current.seen + keep as u64;
+                for block in dropped.chunks(scratch.len()) {
+                    if validator.failed() {
+                        break;
+                    }
+                    let buf = &mut scratch[..block.len()];
+                    buf.copy_from_slice(block);
+                    if let Some(key) = key {
+                        apply_mask(buf, key, at);
+                    }
+                    validator.push(buf);
+                    at += block.len() as u64;
+                }
+            }
+        }
+        current.seen += n as u64;
+        n
+    }
+
+    /// Completes the current frame: end-of-message checks, then queue it.
+    fn finish_frame(&mut self) {
+        let Some(Current {
+            mut frame,
+            check_utf8,
+            ..
+        }) = self.current.take()
+        else {
+            return;
+        };
+        if let Some(message) = self.message.as_mut() {
+            let data_frame = matches!(
+                frame.header.opcode,
+                Opcode::Text | Opcode::Binary | Opcode::Continuation
+            );
+            if check_utf8 && !message.utf8_reported {
+                let valid = match message.utf8.as_mut() {
+                    Some(v) if frame.header.fin => v.finish(),
+                    Some(v) => !v.failed(),
+                    None => true,
+                };
+                if !valid {
+                    frame.findings.push(Finding::InvalidUtf8);
+                    message.utf8_reported = true;
+                }
+            }
+            if data_frame && frame.header.fin {
+                self.message = None;
+            }
+        }
+        if frame.header.opcode == Opcode::Close && !frame.truncated() {
+            let close = super::close::ClosePayload::parse(&frame.payload);
+            frame.findings.extend(close.findings);
+        }
+        self.ready.push_back(frame);
+    }
+}
+
+/// Frames completed by a [`FrameDecoder::push`].
+pub struct Frames<'a> {
+    decoder: &'a mut FrameDecoder,
+}
+
+impl Iterator for Frames<'_> {
+    type Item = Frame;
+
+    fn next(&mut self) -> Option<Frame> {
+        self.decoder.next_frame()
+    }
+}
+
+/// What [`encode_frame`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameSpec {
+    pub fin: bool,
+    pub rsv1: bool,
+    pub rsv2: bool,
+    pub rsv3: bool,
+    pub opcode: Opcode,
+    /// Mask the payload with this key.
+    pub mask_key: Option<[u8; 4]>,
+    /// Use at least this length form (a longer one if the payload needs it); `None` for the
+    /// minimal form.
+    pub length_form: Option<LengthForm>,
+}
+
+impl FrameSpec {
+    /// A final, unmasked frame with no RSV bits and the minimal length form.
+    pub fn new(opcode: Opcode) -> Self {
+        FrameSpec {
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask_key: None,
+            length_form: None,
+        }
+    }
+
+    pub fn fin(mut self, fin: bool) -> Self {
+        self.fin = fin;
+        self
+    }
+
+    pub fn masked(mut self, key: [u8; 4]) -> Self {
+        self.mask_key = Some(key);
+        self
+    }
+
+    pub fn rsv1(mut self, rsv1: bool) -> Self {
+        self.rsv1 = rsv1;
+        self
+    }
+
+    pub fn length_form(mut self, form: LengthForm) -> Self {
+        self.length_form = Some(form);
+        self
+    }
+}
+
+/// Encodes one frame: header, then `payload` masked if the spec has a key.
+pub fn encode_frame(spec: &FrameSpec, payload: &[u8]) -> Vec<u8> {
+    let len = payload.len() as u64;
+    let form = spec.length_form.map_or(LengthForm::minimal_for(len), |f| {
+        f.max(LengthForm::minimal_for(len))
+    });
+    let mut out = Vec::with_capacity(MAX_HEADER_LEN + payload.len());
+    out.push(
+        u8::from(spec.fin) << 7
+            | u8::from(spec.rsv1) << 6
+            | u8::from(spec.rsv2) << 5
+            | u8::from(spec.rsv3) << 4
+            | spec.opcode.as_u8(),
+    );
+    let mask_bit = if spec.mask_key.is_some() { 0x80 } else { 0 };
+    match form {
+        LengthForm::Short => out.push(mask_bit | len as u8),
+        LengthForm::Medium => {
+            out.push(mask_bit | 126);
+            out.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        LengthForm::Long => {
+            out.push(mask_bit | 127);
+            out.extend_from_slice(&len.to_be_bytes());
+        }
+    }
+    if let Some(key) = spec.mask_key {
+        out.extend_from_slice(&key);
+        let start = out.len();
+        out.extend_from_slice(payload);
+        apply_mask(&mut out[start..], key, 0);
+    } else {
+        out.extend_from_slice(payload);
+    }
+    out
+}

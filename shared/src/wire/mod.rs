@@ -1,0 +1,51 @@
+//! The RFC 6455 wire layer: what a byte tap needs to show a WebSocket connection as it really
+//! went, frame by frame. Pure functions and state machines over bytes; no IO.
+//!
+//! - [`handshake`]: the HTTP/1.1 upgrade, Sec-WebSocket-Accept, negotiated extensions.
+//! - [`frame`]: the incremental [`FrameDecoder`] (and [`encode_frame`]).
+//! - [`message`]: [`MessageAssembler`] groups frames into messages and inflates them.
+//! - [`close`]: close codes and reasons.
+//! - [`deflate`]: permessage-deflate parameters and inflation.
+//! - [`finding`]: the violations all of the above report.
+//!
+//! Decoding one direction after the handshake:
+//!
+//! ```
+//! use wirebook_shared::wire::{FrameDecoder, MessageAssembler};
+//! use wirebook_shared::Direction;
+//!
+//! let mut frames = FrameDecoder::new(Direction::ToClient);
+//! let mut messages = MessageAssembler::new(Direction::ToClient, None);
+//! let mut texts = Vec::new();
+//! for chunk in [&[0x01, 0x03, b'H', b'e'][..], &[b'l', 0x80, 0x02, b'l', b'o']] {
+//!     for frame in frames.push(chunk) {
+//!         assert!(frame.findings.is_empty());
+//!         texts.extend(messages.push(&frame).map(|m| m.text().unwrap().to_string()));
+//!     }
+//! }
+//! assert_eq!(texts, ["Hello"]);
+//! ```
+
+pub mod close;
+pub mod deflate;
+pub mod finding;
+pub mod frame;
+pub mod handshake;
+pub mod mask;
+pub mod message;
+pub mod utf8;
+
+pub use close::{
+    describe_close_code, encode_close_payload, CloseCodeInfo, ClosePayload, CloseRange,
+};
+pub use deflate::{DeflateParams, Inflater};
+pub use finding::Finding;
+pub use frame::{
+    encode_frame, Frame, FrameDecoder, FrameHeader, FrameSpec, Frames, LengthForm, StreamEnd,
+};
+pub use handshake::{
+    accept_key, check_upgrade, parse_request, parse_response, Extension, HeadReader, Headers,
+    HttpError, Parsed, Request, Response, Upgrade,
+};
+pub use message::{Message, MessageAssembler, Messages};
+pub use utf8::Utf8Validator;
