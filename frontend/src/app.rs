@@ -1,0 +1,168 @@
+//! The root component: owns the page's state as signals, starts the session connection and
+//! routes keyboard shortcuts and notebook effects.
+//!
+//! State lives in pure models ([`Notebook`], [`Inspector`], the status values); this module
+//! only wires them to signals, the socket and the DOM.
+
+use futures_channel::mpsc::{self, UnboundedSender};
+use leptos::ev;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wirebook_shared::notebook::{Command, Effect, Mode, Notebook};
+use wirebook_shared::session::{ClientMsg, KernelInfo, KernelState};
+
+use crate::inspector::Inspector;
+use crate::keymap::{keymap, Key};
+use crate::socket;
+use crate::status::{Connection, Notices};
+use crate::view::inspector::InspectorPane;
+use crate::view::notebook::NotebookPane;
+use crate::view::status::{NoticeBanner, StatusBar};
+
+/// Everything the views read and the socket writes, as `Copy` handles.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub notebook: RwSignal<Notebook>,
+    pub inspector: RwSignal<Inspector>,
+    pub connection: RwSignal<Connection>,
+    pub kernel: RwSignal<KernelState>,
+    pub kernel_info: RwSignal<Option<KernelInfo>>,
+    pub server_version: RwSignal<Option<String>>,
+    pub notices: RwSignal<Notices>,
+    /// Set by the "retry now" button; the reconnect countdown watches it.
+    pub retry_now: RwSignal<bool>,
+    outbox: StoredValue<UnboundedSender<ClientMsg>>,
+}
+
+impl Session {
+    /// Applies a user command to the notebook and carries out what it asks for.
+    pub fn dispatch(self, command: Command) {
+        let effects = self
+            .notebook
+            .try_update(|notebook| notebook.apply(command))
+            .unwrap_or_default();
+        for effect in effects {
+            self.carry_out(effect);
+        }
+    }
+
+    fn carry_out(self, effect: Effect) {
+        match effect {
+            Effect::Execute { cell_id, code } => {
+                // The socket task sends it as soon as a session is open; until then it waits
+                // in the channel and the cell shows `[*]`.
+                let sent = self.outbox.with_value(|outbox| {
+                    outbox.unbounded_send(ClientMsg::Execute {
+                        cell_id: cell_id.clone(),
+                        code,
+                    })
+                });
+                if sent.is_err() {
+                    self.notebook.update(|n| {
+                        n.error(
+                            &cell_id,
+                            "the session connection task has stopped; reload the page".into(),
+                        );
+                    });
+                }
+            }
+            Effect::FocusEditor(id) => {
+                focus(format!("[data-cell-id=\"{id}\"] [data-testid=cell-editor]"))
+            }
+            Effect::FocusCell(id) => focus(format!("[data-testid=cell][data-cell-id=\"{id}\"]")),
+        }
+    }
+}
+
+/// Focuses the element after the pending render, so that a cell created by the same command
+/// already exists.
+fn focus(selector: String) {
+    request_animation_frame(move || {
+        let element = document()
+            .query_selector(&selector)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(element) = element {
+            let _ = element.focus();
+        }
+    });
+}
+
+/// Which keymap, if any, a key press on `target` goes to.
+fn key_mode(target: Option<web_sys::EventTarget>, key: &str) -> Option<Mode> {
+    let Some(element) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        return Some(Mode::Command);
+    };
+    if element.get_attribute("data-testid").as_deref() == Some("cell-editor") {
+        return Some(Mode::Edit);
+    }
+    // Other text fields (the inspector's filter), and the inspector itself, keep their keys.
+    let tag = element.tag_name();
+    if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        || element
+            .closest("[data-pane=inspector]")
+            .ok()
+            .flatten()
+            .is_some()
+    {
+        return None;
+    }
+    // Enter and Space activate buttons.
+    if matches!(tag.as_str(), "BUTTON" | "A") && matches!(key, "Enter" | " ") {
+        return None;
+    }
+    Some(Mode::Command)
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let (outbox, requests) = mpsc::unbounded();
+    let session = Session {
+        notebook: RwSignal::new(Notebook::new()),
+        inspector: RwSignal::new(Inspector::default()),
+        connection: RwSignal::new(Connection::Connecting { attempt: 0 }),
+        kernel: RwSignal::new(KernelState::Connecting),
+        kernel_info: RwSignal::new(None),
+        server_version: RwSignal::new(None),
+        notices: RwSignal::new(Notices::default()),
+        retry_now: RwSignal::new(false),
+        outbox: StoredValue::new(outbox),
+    };
+    leptos::task::spawn_local(socket::run(session, requests));
+
+    let keys = window_event_listener(ev::keydown, move |ev| {
+        if ev.default_prevented() || ev.is_composing() {
+            return;
+        }
+        let key = Key {
+            key: ev.key(),
+            shift: ev.shift_key(),
+            ctrl: ev.ctrl_key(),
+            alt: ev.alt_key(),
+            meta: ev.meta_key(),
+        };
+        let Some(mode) = key_mode(ev.target(), &key.key) else {
+            return;
+        };
+        if let Some(command) = keymap(mode, &key) {
+            ev.prevent_default();
+            session.dispatch(command);
+        }
+    });
+    on_cleanup(move || keys.remove());
+
+    // Start where a new Jupyter notebook starts: typing into the first cell.
+    session.dispatch(Command::EnterEditMode);
+
+    view! {
+        <div class="app">
+            <StatusBar session=session />
+            <NoticeBanner session=session />
+            <main class="panes">
+                <NotebookPane session=session />
+                <InspectorPane session=session />
+            </main>
+        </div>
+    }
+}

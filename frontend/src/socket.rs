@@ -1,0 +1,251 @@
+//! The browser's session connection: one WebSocket to `/session`, reopened with backoff when
+//! it drops, turning [`ServerMsg`]s into model updates and sending queued [`ClientMsg`]s.
+//!
+//! Requests wait in a channel while no session is open and go out after the next `hello`, so
+//! a cell run during a reconnect is delayed, not lost.
+
+use std::collections::VecDeque;
+
+use futures_channel::mpsc::UnboundedReceiver;
+use futures_util::future::{select, Either};
+use futures_util::{SinkExt, StreamExt};
+use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, WebSocketError};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use wirebook_shared::session::{ClientMsg, KernelState, ServerMsg, PROTOCOL_VERSION};
+
+use crate::app::Session;
+use crate::backoff::Backoff;
+use crate::status::{close_reason, Connection};
+
+/// The `/session` URL for a page at `protocol//host` with query `search` (`?token=…` or
+/// empty): same host, `ws:` or `wss:` to match the page, and the page's token if it has one
+/// (otherwise the cookie carries it).
+pub fn session_url(protocol: &str, host: &str, search: &str) -> String {
+    let scheme = if protocol == "https:" { "wss" } else { "ws" };
+    let token = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+        .filter(|t| !t.is_empty());
+    match token {
+        Some(token) => format!("{scheme}://{host}/session?token={token}"),
+        None => format!("{scheme}://{host}/session"),
+    }
+}
+
+fn page_session_url() -> String {
+    let location = window().location();
+    session_url(
+        &location.protocol().unwrap_or_default(),
+        &location.host().unwrap_or_default(),
+        &location.search().unwrap_or_default(),
+    )
+}
+
+/// Runs for the life of the page: connect, serve the session until it drops, wait, repeat.
+pub async fn run(session: Session, mut requests: UnboundedReceiver<ClientMsg>) {
+    let url = page_session_url();
+    let mut backoff = Backoff::default();
+    // Requests taken from the channel whose send failed; they go first next time.
+    let mut unsent = VecDeque::new();
+    loop {
+        session.connection.set(Connection::Connecting {
+            attempt: backoff.failures(),
+        });
+        let ended = match WebSocket::open(&url) {
+            Ok(ws) => serve(session, ws, &mut requests, &mut unsent, &mut backoff).await,
+            Err(e) => Ended::Lost(format!("cannot open {url}: {e}")),
+        };
+        let reason = match ended {
+            Ended::Lost(reason) => reason,
+            Ended::PageClosing => return,
+        };
+        session.notebook.update(|n| n.connection_lost());
+        session.kernel.set(KernelState::Closed {
+            code: None,
+            reason: "no session with the server".into(),
+        });
+        let delay = backoff.next_delay_ms(js_sys::Math::random());
+        countdown(session, reason, delay).await;
+    }
+}
+
+enum Ended {
+    /// The socket closed or failed; the text says how.
+    Lost(String),
+    /// Nobody can send requests any more: the app is gone.
+    PageClosing,
+}
+
+/// Serves one socket until it ends.
+async fn serve(
+    session: Session,
+    ws: WebSocket,
+    requests: &mut UnboundedReceiver<ClientMsg>,
+    unsent: &mut VecDeque<ClientMsg>,
+    backoff: &mut Backoff,
+) -> Ended {
+    let (mut write, mut read) = ws.split();
+    let mut reason = "connection lost".to_string();
+    // Requests flow only once the server said hello, and stop after a failed send.
+    let mut sending = false;
+    loop {
+        let next = if sending {
+            if let Some(request) = unsent.pop_front() {
+                Either::Right(Some(request))
+            } else {
+                match select(read.next(), requests.next()).await {
+                    Either::Left((incoming, _)) => Either::Left(incoming),
+                    Either::Right((request, _)) => Either::Right(request),
+                }
+            }
+        } else {
+            Either::Left(read.next().await)
+        };
+        match next {
+            Either::Left(Some(Ok(Message::Text(text)))) => match serde_json::from_str(&text) {
+                Ok(msg) => {
+                    if matches!(msg, ServerMsg::Hello { .. }) {
+                        sending = true;
+                        backoff.reset();
+                        session.connection.set(Connection::Open);
+                    }
+                    receive(session, msg);
+                }
+                Err(e) => session
+                    .notices
+                    .update(|n| n.push(format!("could not read a message from the server: {e}"))),
+            },
+            Either::Left(Some(Ok(Message::Bytes(bytes)))) => session.notices.update(|n| {
+                n.push(format!(
+                    "the server sent a {}-byte binary message; the session protocol is JSON text",
+                    bytes.len()
+                ))
+            }),
+            Either::Left(Some(Err(WebSocketError::ConnectionClose(close)))) => {
+                reason = close_reason(Some(close.code), &close.reason);
+            }
+            // An error event is followed by the close event, which ends the stream.
+            Either::Left(Some(Err(_))) => {}
+            Either::Left(None) => return Ended::Lost(reason),
+            Either::Right(Some(request)) => {
+                let json = serde_json::to_string(&request).expect("ClientMsg serializes");
+                match write.send(Message::Text(json)).await {
+                    Ok(()) => match &request {
+                        ClientMsg::Execute { cell_id, .. } => {
+                            session.notebook.maybe_update(|n| n.sent(cell_id))
+                        }
+                    },
+                    Err(_) => {
+                        unsent.push_back(request);
+                        sending = false;
+                    }
+                }
+            }
+            Either::Right(None) => return Ended::PageClosing,
+        }
+    }
+}
+
+/// Applies one server message to the page's state.
+fn receive(session: Session, msg: ServerMsg) {
+    match msg {
+        ServerMsg::Hello {
+            protocol,
+            server_version,
+            instance,
+            kernel,
+            ..
+        } => {
+            if protocol != PROTOCOL_VERSION {
+                session.notices.update(|n| {
+                    n.push(format!(
+                        "the server speaks session protocol {protocol}, this page speaks \
+                         {PROTOCOL_VERSION}: reload the page to get the server's UI"
+                    ))
+                });
+            }
+            session.inspector.update(|i| {
+                i.hello(&instance);
+            });
+            session.kernel_info.set(Some(kernel));
+            session.server_version.set(Some(server_version));
+            session.kernel.set(KernelState::Connecting);
+        }
+        ServerMsg::Kernel { state } => session.kernel.set(state),
+        ServerMsg::Executed {
+            cell_id,
+            execution_count,
+        } => session
+            .notebook
+            .maybe_update(|n| n.executed(&cell_id, execution_count)),
+        ServerMsg::Output { cell_id, data } => {
+            session.notebook.maybe_update(|n| n.output(&cell_id, data))
+        }
+        ServerMsg::Capture { records, evicted } => {
+            session.inspector.update(|i| {
+                i.add(records, evicted);
+            });
+        }
+        ServerMsg::Error {
+            message,
+            cell_id: Some(cell_id),
+        } => {
+            let on_cell = session
+                .notebook
+                .try_update(|n| n.error(&cell_id, message.clone()))
+                .unwrap_or(false);
+            if !on_cell {
+                session.notices.update(|n| n.push(message));
+            }
+        }
+        ServerMsg::Error {
+            message,
+            cell_id: None,
+        } => session.notices.update(|n| n.push(message)),
+    }
+}
+
+/// Waits `delay_ms`, showing the seconds left, or less if the user asks to retry now.
+async fn countdown(session: Session, reason: String, delay_ms: u32) {
+    const TICK_MS: u32 = 250;
+    session.retry_now.set(false);
+    let mut remaining = delay_ms;
+    while remaining > 0 && !session.retry_now.get_untracked() {
+        let shown = Connection::Closed {
+            reason: reason.clone(),
+            retry_in_s: remaining.div_ceil(1000),
+        };
+        if session.connection.with_untracked(|c| *c != shown) {
+            session.connection.set(shown);
+        }
+        let step = remaining.min(TICK_MS);
+        TimeoutFuture::new(step).await;
+        remaining -= step;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_url_follows_the_page() {
+        assert_eq!(
+            session_url("http:", "127.0.0.1:8977", "?token=abc"),
+            "ws://127.0.0.1:8977/session?token=abc"
+        );
+        assert_eq!(
+            session_url("https:", "example.com", "?x=1&token=t%2B1&y=2"),
+            "wss://example.com/session?token=t%2B1"
+        );
+        assert_eq!(session_url("http:", "h:1", ""), "ws://h:1/session");
+        assert_eq!(session_url("http:", "h:1", "?token="), "ws://h:1/session");
+        assert_eq!(
+            session_url("http:", "h:1", "?notoken=x"),
+            "ws://h:1/session"
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! What the status bar says about the session socket and the kernel, as plain values.
+//!
+//! `data_state` strings are part of the DOM contract the e2e suite reads.
+
+use wirebook_shared::session::KernelState;
+
+/// The browser's `/session` connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// Opening the socket; `attempt` counts tries since the last success (0 = first).
+    Connecting { attempt: u32 },
+    /// The server said hello.
+    Open,
+    /// Down; the next attempt is `retry_in_s` seconds away. `reason` says how it ended.
+    Closed { reason: String, retry_in_s: u32 },
+}
+
+impl Connection {
+    pub fn data_state(&self) -> &'static str {
+        match self {
+            Connection::Connecting { .. } => "connecting",
+            Connection::Open => "open",
+            Connection::Closed { .. } => "closed",
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Connection::Connecting { attempt: 0 } => "connecting…".to_string(),
+            Connection::Connecting { attempt } => {
+                format!("reconnecting… (attempt {})", attempt + 1)
+            }
+            Connection::Open => "connected".to_string(),
+            Connection::Closed { reason, retry_in_s } => {
+                format!("disconnected ({reason}) — retrying in {retry_in_s}s")
+            }
+        }
+    }
+}
+
+/// `data-state` of the kernel status.
+pub fn kernel_data_state(state: &KernelState) -> &'static str {
+    match state {
+        KernelState::Connecting => "connecting",
+        KernelState::Open => "open",
+        KernelState::Closed { .. } => "closed",
+        KernelState::Failed { .. } => "failed",
+    }
+}
+
+/// The kernel status text, with the close code or failure message when there is one.
+pub fn kernel_label(state: &KernelState) -> String {
+    match state {
+        KernelState::Connecting => "connecting…".to_string(),
+        KernelState::Open => "open".to_string(),
+        KernelState::Closed { code, reason } => {
+            let mut text = "closed".to_string();
+            if let Some(code) = code {
+                text.push_str(&format!(" {code}"));
+            }
+            if !reason.is_empty() {
+                text.push_str(&format!(": {reason}"));
+            }
+            text
+        }
+        KernelState::Failed { message } => format!("failed: {message}"),
+    }
+}
+
+/// How a closed socket is described: the close code when the browser reports one that means
+/// something, else "connection lost".
+pub fn close_reason(code: Option<u16>, reason: &str) -> String {
+    match code {
+        // 1005: no status received; 1006: dropped without a close frame.
+        Some(1005 | 1006) | None => "connection lost".to_string(),
+        Some(code) if reason.is_empty() => format!("closed {code}"),
+        Some(code) => format!("closed {code}: {reason}"),
+    }
+}
+
+/// How many notices stay on screen; older ones give way.
+pub const MAX_NOTICES: usize = 4;
+
+/// A message for the user that belongs to no cell: server errors, protocol trouble.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: u64,
+    pub message: String,
+    /// How many times the same message arrived in a row (shown as `×n`, not repeated).
+    pub repeats: u32,
+}
+
+/// The notices banner.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Notices {
+    items: Vec<Notice>,
+    next_id: u64,
+}
+
+impl Notices {
+    pub fn push(&mut self, message: impl Into<String>) {
+        let message = message.into();
+        if let Some(last) = self.items.last_mut() {
+            if last.message == message {
+                last.repeats += 1;
+                return;
+            }
+        }
+        self.next_id += 1;
+        self.items.push(Notice {
+            id: self.next_id,
+            message,
+            repeats: 1,
+        });
+        if self.items.len() > MAX_NOTICES {
+            self.items.remove(0);
+        }
+    }
+
+    pub fn dismiss(&mut self, id: u64) {
+        self.items.retain(|n| n.id != id);
+    }
+
+    pub fn items(&self) -> &[Notice] {
+        &self.items
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_collapse_repeats_and_stay_bounded() {
+        let mut n = Notices::default();
+        n.push("a");
+        n.push("a");
+        n.push("b");
+        assert_eq!(n.items().len(), 2);
+        assert_eq!(n.items()[0].repeats, 2);
+        for i in 0..10 {
+            n.push(format!("m{i}"));
+        }
+        assert_eq!(n.items().len(), MAX_NOTICES);
+        assert_eq!(n.items().last().unwrap().message, "m9");
+        let id = n.items()[0].id;
+        n.dismiss(id);
+        assert_eq!(n.items().len(), MAX_NOTICES - 1);
+        assert!(n.items().iter().all(|x| x.id != id));
+    }
+
+    #[test]
+    fn connection_states_and_labels() {
+        let c = Connection::Connecting { attempt: 0 };
+        assert_eq!(
+            (c.data_state(), c.label().as_str()),
+            ("connecting", "connecting…")
+        );
+        let c = Connection::Connecting { attempt: 2 };
+        assert_eq!(c.label(), "reconnecting… (attempt 3)");
+        assert_eq!(Connection::Open.data_state(), "open");
+        let c = Connection::Closed {
+            reason: "connection lost".into(),
+            retry_in_s: 4,
+        };
+        assert_eq!(c.data_state(), "closed");
+        assert_eq!(c.label(), "disconnected (connection lost) — retrying in 4s");
+    }
+
+    #[test]
+    fn kernel_states_and_labels() {
+        assert_eq!(kernel_data_state(&KernelState::Connecting), "connecting");
+        assert_eq!(kernel_data_state(&KernelState::Open), "open");
+        let closed = KernelState::Closed {
+            code: Some(1000),
+            reason: "bye".into(),
+        };
+        assert_eq!(kernel_data_state(&closed), "closed");
+        assert_eq!(kernel_label(&closed), "closed 1000: bye");
+        let dropped = KernelState::Closed {
+            code: None,
+            reason: String::new(),
+        };
+        assert_eq!(kernel_label(&dropped), "closed");
+        let failed = KernelState::Failed {
+            message: "connection refused".into(),
+        };
+        assert_eq!(kernel_data_state(&failed), "failed");
+        assert_eq!(kernel_label(&failed), "failed: connection refused");
+    }
+
+    #[test]
+    fn close_reasons() {
+        assert_eq!(close_reason(Some(1006), ""), "connection lost");
+        assert_eq!(close_reason(None, ""), "connection lost");
+        assert_eq!(close_reason(Some(1001), ""), "closed 1001");
+        assert_eq!(close_reason(Some(1009), "too big"), "closed 1009: too big");
+    }
+}

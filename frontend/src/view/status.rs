@@ -1,0 +1,89 @@
+//! The top bar (session and kernel status) and the banner for errors that belong to no cell.
+
+use leptos::prelude::*;
+
+use crate::app::Session;
+use crate::status::{kernel_data_state, kernel_label, Connection};
+
+#[component]
+pub fn StatusBar(session: Session) -> impl IntoView {
+    let connection = session.connection;
+    let kernel = session.kernel;
+    let kernel_name = move || {
+        session
+            .kernel_info
+            .with(|k| k.as_ref().map(|k| k.name.clone()))
+            .unwrap_or_else(|| "kernel".into())
+    };
+    let kernel_url = move || {
+        session
+            .kernel_info
+            .with(|k| k.as_ref().map(|k| k.url.clone()))
+    };
+    let closed = move || matches!(connection.get(), Connection::Closed { .. });
+    view! {
+        <header class="topbar">
+            <h1 class="brand">"wirebook"</h1>
+            <div
+                class="status"
+                data-testid="connection-status"
+                data-state=move || connection.with(|c| c.data_state())
+                role="status"
+                aria-live="polite"
+                title="The browser's WebSocket to the wirebook server (/session)"
+            >
+                <span class="dot" aria-hidden="true"></span>
+                <span class="status-name">"session"</span>
+                <span class="status-text">{move || connection.with(|c| c.label())}</span>
+            </div>
+            <Show when=closed>
+                <button class="link-button" on:click=move |_| session.retry_now.set(true)>
+                    "Retry now"
+                </button>
+            </Show>
+            <div
+                class="status"
+                data-testid="kernel-status"
+                data-state=move || kernel.with(kernel_data_state)
+                role="status"
+                aria-live="polite"
+                title=move || kernel_url().map(|u| format!("wirebook ⇄ {u}"))
+            >
+                <span class="dot" aria-hidden="true"></span>
+                <span class="status-name">{kernel_name}</span>
+                <span class="status-text">{move || kernel.with(kernel_label)}</span>
+            </div>
+            <span class="kernel-url">{kernel_url}</span>
+            <span class="version">
+                {move || session.server_version.get().map(|v| format!("server {v}"))}
+            </span>
+        </header>
+    }
+}
+
+#[component]
+pub fn NoticeBanner(session: Session) -> impl IntoView {
+    let notices = session.notices;
+    view! {
+        <div class="notices" role="alert">
+            <For
+                each=move || notices.with(|n| n.items().to_vec())
+                key=|n| (n.id, n.repeats)
+                let:notice
+            >
+                <div class="notice" data-testid="notice">
+                    <span class="notice-text">{notice.message.clone()}</span>
+                    {(notice.repeats > 1).then(|| view! { <span class="repeats">{format!("×{}", notice.repeats)}</span> })}
+                    <button
+                        class="dismiss"
+                        aria-label="Dismiss"
+                        title="Dismiss"
+                        on:click=move |_| notices.update(|n| n.dismiss(notice.id))
+                    >
+                        "✕"
+                    </button>
+                </div>
+            </For>
+        </div>
+    }
+}
