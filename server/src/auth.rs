@@ -1,0 +1,215 @@
+//! Who may use the UI and the `/session` socket: the token check and the Origin check.
+//!
+//! Like Jupyter, wirebook prints a URL with a random token; whoever opens it gets a cookie. A
+//! request carries the token in the `token` query parameter, the `wirebook_token` cookie, or an
+//! `Authorization: token T` header. The Origin check stops other web pages open in the same
+//! browser from opening `/session` with the user's cookie (cross-site WebSocket hijacking).
+//! Everything here is a pure function of the request's parts.
+
+use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN};
+use axum::http::HeaderMap;
+
+/// The cookie that carries the token after the first visit.
+pub const COOKIE_NAME: &str = "wirebook_token";
+
+/// Where a valid token was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    Query,
+    Cookie,
+    Header,
+}
+
+/// Finds a valid token in the request, checking the query, then the cookie, then the header.
+pub fn check_token(
+    expected: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Option<TokenSource> {
+    let matches = |candidate: &str| constant_time_eq(candidate.as_bytes(), expected.as_bytes());
+    if let Some(query) = query {
+        if form_urlencoded::parse(query.as_bytes())
+            .any(|(key, value)| key == "token" && matches(&value))
+        {
+            return Some(TokenSource::Query);
+        }
+    }
+    let cookie_ok = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(name, value)| name == COOKIE_NAME && matches(value.trim_matches('"')));
+    if cookie_ok {
+        return Some(TokenSource::Cookie);
+    }
+    let header_ok = headers
+        .get_all(AUTHORIZATION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.trim().split_once(' '))
+        .any(|(scheme, token)| scheme.eq_ignore_ascii_case("token") && matches(token.trim()));
+    header_ok.then_some(TokenSource::Header)
+}
+
+/// The `Set-Cookie` value that remembers the token for the UI and `/session`.
+pub fn token_cookie(token: &str) -> String {
+    format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/")
+}
+
+/// Whether a request's `Origin` may open `/session`: no Origin (not a browser), the request's
+/// own host over http or https, or one of the `--allow-origin` values.
+pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin = origin.trim().trim_end_matches('/');
+    if let Some(host) = headers.get(HOST).and_then(|h| h.to_str().ok()) {
+        let host = host.trim();
+        let same_host = ["http://", "https://"].iter().any(|scheme| {
+            origin
+                .get(..scheme.len())
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case(scheme))
+                && origin
+                    .get(scheme.len()..)
+                    .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
+        });
+        if same_host {
+            return true;
+        }
+    }
+    allowed.iter().any(|allowed| {
+        allowed
+            .trim()
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(origin)
+    })
+}
+
+/// Compares without stopping at the first difference, so response timing does not reveal how
+/// much of a guessed token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn token_from_query_cookie_or_header() {
+        let none = HeaderMap::new();
+        assert_eq!(
+            check_token("T1", Some("a=b&token=T1"), &none),
+            Some(TokenSource::Query)
+        );
+        assert_eq!(
+            check_token("T 1", Some("token=T%201"), &none),
+            Some(TokenSource::Query)
+        );
+        assert_eq!(check_token("T1", Some("token=T2"), &none), None);
+        assert_eq!(check_token("T1", None, &none), None);
+        let cookie = headers(&[("cookie", "x=1; wirebook_token=T1; y=2")]);
+        assert_eq!(check_token("T1", None, &cookie), Some(TokenSource::Cookie));
+        let two_headers = headers(&[("cookie", "x=1"), ("cookie", "wirebook_token=T1")]);
+        assert_eq!(
+            check_token("T1", None, &two_headers),
+            Some(TokenSource::Cookie)
+        );
+        let wrong_cookie = headers(&[("cookie", "wirebook_token=T2; other=T1")]);
+        assert_eq!(check_token("T1", None, &wrong_cookie), None);
+        let auth = headers(&[("authorization", "token T1")]);
+        assert_eq!(check_token("T1", None, &auth), Some(TokenSource::Header));
+        let auth = headers(&[("authorization", "Token T1")]);
+        assert_eq!(check_token("T1", None, &auth), Some(TokenSource::Header));
+        let bearer = headers(&[("authorization", "Bearer T1")]);
+        assert_eq!(check_token("T1", None, &bearer), None);
+        // A wrong query token does not hide a right cookie.
+        assert_eq!(
+            check_token("T1", Some("token=nope"), &cookie),
+            Some(TokenSource::Cookie)
+        );
+    }
+
+    #[test]
+    fn tokens_must_match_exactly() {
+        let none = HeaderMap::new();
+        assert_eq!(check_token("T1", Some("token=T"), &none), None);
+        assert_eq!(check_token("T1", Some("token=T11"), &none), None);
+        assert_eq!(check_token("T1", Some("token="), &none), None);
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn cookie_value() {
+        assert_eq!(
+            token_cookie("abc"),
+            "wirebook_token=abc; HttpOnly; SameSite=Strict; Path=/"
+        );
+    }
+
+    #[test]
+    fn origins() {
+        let allowed = vec!["http://localhost:8080/".to_string()];
+        assert!(origin_allowed(&headers(&[("host", "127.0.0.1:8977")]), &[]));
+        assert!(origin_allowed(
+            &headers(&[
+                ("host", "127.0.0.1:8977"),
+                ("origin", "http://127.0.0.1:8977")
+            ]),
+            &[]
+        ));
+        assert!(origin_allowed(
+            &headers(&[("host", "example.com"), ("origin", "HTTPS://Example.com")]),
+            &[]
+        ));
+        assert!(!origin_allowed(
+            &headers(&[
+                ("host", "127.0.0.1:8977"),
+                ("origin", "http://evil.example")
+            ]),
+            &[]
+        ));
+        assert!(!origin_allowed(
+            &headers(&[
+                ("host", "127.0.0.1:8977"),
+                ("origin", "http://127.0.0.1:8978")
+            ]),
+            &[]
+        ));
+        assert!(!origin_allowed(
+            &headers(&[("host", "127.0.0.1:8977"), ("origin", "null")]),
+            &[]
+        ));
+        assert!(origin_allowed(
+            &headers(&[
+                ("host", "127.0.0.1:8977"),
+                ("origin", "http://localhost:8080")
+            ]),
+            &allowed
+        ));
+        // Without a Host header only the allow-list can match.
+        assert!(!origin_allowed(
+            &headers(&[("origin", "http://127.0.0.1:8977")]),
+            &[]
+        ));
+    }
+}

@@ -1,0 +1,155 @@
+//! The `wirebook` command line, turned into a [`Config`].
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::Config;
+
+/// wirebook: a notebook in the browser for what crosses the wire.
+#[derive(Debug, Parser)]
+#[command(name = "wirebook", version)]
+pub struct Args {
+    /// Address to listen on; port 0 picks a free port (the printed URL has the real one).
+    #[arg(long, default_value = "127.0.0.1:8977", value_name = "ADDR")]
+    pub bind: String,
+    /// Token that the UI and /session require; random (32 hex digits) when not given.
+    #[arg(long, env = "WIREBOOK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Directory with the built UI (trunk's output).
+    #[arg(long, default_value = "dist", value_name = "DIR")]
+    pub dist: PathBuf,
+    /// Another origin whose pages may open /session (e.g. trunk's dev server); repeatable.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
+    /// Largest message accepted from a browser or kernel, in bytes; bigger ones close with 1009.
+    #[arg(long, default_value_t = 8 * 1024 * 1024, value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_message_size: u64,
+    /// Capture records kept in memory; older ones are evicted.
+    #[arg(long, default_value_t = 100_000, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub capture_limit: u64,
+    /// Payload bytes kept in each capture record's preview.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub preview_bytes: usize,
+}
+
+impl Args {
+    /// The server configuration, or why these arguments cannot make one.
+    pub fn into_config(self) -> Result<Config, String> {
+        let token = match self.token {
+            Some(token) => {
+                check_token_format(&token)?;
+                token
+            }
+            None => random_token(),
+        };
+        let too_big = |what: &str| format!("{what} is too large for this platform");
+        let mut config = Config::new(token);
+        config.dist = self.dist;
+        config.allow_origins = self.allow_origins;
+        config.max_message_size =
+            usize::try_from(self.max_message_size).map_err(|_| too_big("--max-message-size"))?;
+        config.capture_limit =
+            usize::try_from(self.capture_limit).map_err(|_| too_big("--capture-limit"))?;
+        config.preview_bytes = self.preview_bytes;
+        Ok(config)
+    }
+}
+
+/// A token goes into URLs and a cookie unescaped, so it is limited to characters that need no
+/// escaping in either.
+pub fn check_token_format(token: &str) -> Result<(), String> {
+    if token.is_empty() {
+        return Err("the token must not be empty".into());
+    }
+    if let Some(bad) = token
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~')))
+    {
+        return Err(format!(
+            "the token may only contain letters, digits, '-', '_', '.' and '~' (found {bad:?})"
+        ));
+    }
+    Ok(())
+}
+
+/// 128 random bits as 32 lowercase hex digits.
+pub fn random_token() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("wirebook").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(args.bind, "127.0.0.1:8977");
+        assert_eq!(args.dist, PathBuf::from("dist"));
+        assert_eq!(args.max_message_size, 8 * 1024 * 1024);
+        assert_eq!(args.capture_limit, 100_000);
+        assert_eq!(args.preview_bytes, 1024);
+        assert!(args.allow_origins.is_empty());
+    }
+
+    #[test]
+    fn all_options() {
+        let args = parse(&[
+            "--bind",
+            "127.0.0.1:0",
+            "--token",
+            "abc",
+            "--dist",
+            "/tmp/ui",
+            "--allow-origin",
+            "http://a",
+            "--allow-origin",
+            "http://b",
+            "--max-message-size",
+            "10",
+            "--capture-limit",
+            "5",
+            "--preview-bytes",
+            "3",
+        ])
+        .unwrap();
+        let config = args.into_config().unwrap();
+        assert_eq!(config.token, "abc");
+        assert_eq!(config.dist, PathBuf::from("/tmp/ui"));
+        assert_eq!(config.allow_origins, vec!["http://a", "http://b"]);
+        assert_eq!(config.max_message_size, 10);
+        assert_eq!(config.capture_limit, 5);
+        assert_eq!(config.preview_bytes, 3);
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        assert!(parse(&["--max-message-size", "0"]).is_err());
+        assert!(parse(&["--capture-limit", "0"]).is_err());
+        assert!(parse(&["--capture-limit", "many"]).is_err());
+        let err = parse(&["--token", "a b"])
+            .unwrap()
+            .into_config()
+            .unwrap_err();
+        assert!(err.contains("' '"), "{err}");
+        assert!(check_token_format("").is_err());
+        assert!(check_token_format("a;b").is_err());
+        assert!(check_token_format("Ab-_.~9").is_ok());
+    }
+
+    #[test]
+    fn random_tokens_are_32_hex_digits() {
+        let token = random_token();
+        assert_eq!(token.len(), 32);
+        assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(token, random_token());
+        check_token_format(&token).unwrap();
+    }
+}

@@ -1,0 +1,347 @@
+//! The upstream connection from a session to its kernel: a WebSocket *client* (`KernelLink`).
+//!
+//! One task per link owns the socket. The session sends it code to run; the task reports back,
+//! in order, through [`KernelEvent`]s: state changes, `Sent` once a cell's code is on the wire,
+//! and every data message the kernel sends. Both directions are recorded on the kernel hop; the
+//! record of code sent upstream points (`caused_by`) at the browser's execute message.
+//!
+//! The TCP connection is made here and handed to `client_async_with_config`, so that a
+//! byte-level tap can later sit between the two.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+use wirebook_shared::{Hop, KernelInfo, KernelState, WireData};
+
+use crate::capture::{Capture, Recorder};
+use crate::close::{reply_to, shutting_down, sleep_until, too_big, CLOSE_GRACE};
+use crate::shutdown::Shutdown;
+
+/// How long connecting to a kernel may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Cells that may wait for the kernel connection before the session says it is busy.
+const QUEUE: usize = 32;
+
+/// Where sessions connect and how.
+#[derive(Debug, Clone)]
+pub struct KernelTarget {
+    pub info: KernelInfo,
+    pub config: WebSocketConfig,
+}
+
+/// What a link reports to its session, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KernelEvent {
+    State {
+        link: u64,
+        state: KernelState,
+    },
+    /// The cell's code went to the kernel.
+    Sent {
+        cell_id: String,
+    },
+    /// The cell's code could not be sent.
+    SendFailed {
+        cell_id: String,
+        message: String,
+    },
+    /// A data message from the kernel; `seq` is its capture record.
+    Received {
+        data: WireData,
+        seq: u64,
+    },
+}
+
+impl KernelEvent {
+    /// Whether this is the last state a link reports.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            KernelEvent::State {
+                state: KernelState::Closed { .. } | KernelState::Failed { .. },
+                ..
+            }
+        )
+    }
+}
+
+/// Code for the kernel, queued until the connection is up.
+#[derive(Debug)]
+pub struct Execute {
+    pub cell_id: String,
+    pub code: String,
+    /// The capture record of the browser message that asked for it.
+    pub caused_by: Option<u64>,
+}
+
+/// Why [`KernelLink::execute`] did not queue the code.
+#[derive(Debug)]
+pub enum NotQueued {
+    /// The link has ended; the caller may start a new one and try again.
+    Ended(Execute),
+    /// Too many cells are waiting for the kernel.
+    Busy(Execute),
+}
+
+/// The session's handle on one kernel connection. Dropping it closes the connection.
+#[derive(Debug)]
+pub struct KernelLink {
+    id: u64,
+    commands: mpsc::Sender<Execute>,
+}
+
+impl KernelLink {
+    /// Starts connecting; progress arrives on `events` tagged with this link's `id`.
+    pub fn start(
+        id: u64,
+        target: Arc<KernelTarget>,
+        capture: Arc<Capture>,
+        events: mpsc::Sender<KernelEvent>,
+        shutdown: &Shutdown,
+    ) -> Self {
+        let (commands, queue) = mpsc::channel(QUEUE);
+        let watcher = shutdown.clone();
+        shutdown.spawn(run(id, target, capture, events, queue, watcher));
+        KernelLink { id, commands }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Queues code to send to the kernel.
+    pub fn execute(&self, execute: Execute) -> Result<(), NotQueued> {
+        self.commands
+            .try_send(execute)
+            .map_err(|error| match error {
+                mpsc::error::TrySendError::Full(execute) => NotQueued::Busy(execute),
+                mpsc::error::TrySendError::Closed(execute) => NotQueued::Ended(execute),
+            })
+    }
+}
+
+type Socket = WebSocketStream<TcpStream>;
+
+async fn run(
+    id: u64,
+    target: Arc<KernelTarget>,
+    capture: Arc<Capture>,
+    events: mpsc::Sender<KernelEvent>,
+    mut queue: mpsc::Receiver<Execute>,
+    shutdown: Shutdown,
+) {
+    let report = |state: KernelState| {
+        let events = events.clone();
+        async move {
+            // The session may be gone already; the link still closes its socket properly.
+            let _ = events.send(KernelEvent::State { link: id, state }).await;
+        }
+    };
+    report(KernelState::Connecting).await;
+    let connected = tokio::select! {
+        connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&target)) => connected
+            .unwrap_or_else(|_| Err(format!("no connection within {}s", CONNECT_TIMEOUT.as_secs()))),
+        () = shutdown.triggered() => Err("server shutting down".to_string()),
+    };
+    let end = match connected {
+        Ok((socket, local, peer)) => {
+            let recorder = Recorder::open(
+                &capture,
+                Hop::Kernel,
+                Role::Client,
+                format!("wirebook ({local})"),
+                peer,
+                target.info.url.clone(),
+            );
+            report(KernelState::Open).await;
+            let end = relay(socket, &recorder, &events, &mut queue, &shutdown).await;
+            let reason = match &end {
+                KernelState::Closed { reason, .. } => reason.clone(),
+                KernelState::Failed { message } => message.clone(),
+                other => format!("{other:?}"),
+            };
+            recorder.finish(reason);
+            end
+        }
+        Err(message) => {
+            tracing::warn!(url = %target.info.url, %message, "cannot connect to the kernel");
+            KernelState::Failed {
+                message: format!("cannot connect to {}: {message}", target.info.url),
+            }
+        }
+    };
+    // Cells queued while the link was ending were never sent: say so rather than lose them.
+    queue.close();
+    while let Ok(execute) = queue.try_recv() {
+        let _ = events
+            .send(KernelEvent::SendFailed {
+                cell_id: execute.cell_id,
+                message: "the kernel connection ended before the code was sent".into(),
+            })
+            .await;
+    }
+    report(end).await;
+}
+
+async fn connect(target: &KernelTarget) -> Result<(Socket, String, String), String> {
+    let request = target
+        .info
+        .url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| e.to_string())?;
+    let host = request
+        .uri()
+        .host()
+        .ok_or("the kernel URL has no host")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = request.uri().port_u16().unwrap_or(80);
+    let tcp = TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| e.to_string())?;
+    let local = tcp
+        .local_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string());
+    let peer = tcp
+        .peer_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string());
+    let (socket, _response) =
+        tokio_tungstenite::client_async_with_config(request, tcp, Some(target.config))
+            .await
+            .map_err(|e| e.to_string())?;
+    Ok((socket, local, peer))
+}
+
+/// Moves messages until the connection ends; returns how it ended.
+async fn relay(
+    mut socket: Socket,
+    recorder: &Recorder,
+    events: &mpsc::Sender<KernelEvent>,
+    queue: &mut mpsc::Receiver<Execute>,
+    shutdown: &Shutdown,
+) -> KernelState {
+    // Set once a close frame went out or came in: then we only wait for the end.
+    let mut closing: Option<Instant> = None;
+    // The close frame the kernel sent, if any (a close may carry no code).
+    let mut close_seen: Option<Option<CloseFrame>> = None;
+    loop {
+        let deadline = closing;
+        tokio::select! {
+            () = shutdown.triggered(), if closing.is_none() => {
+                closing = Some(Instant::now() + CLOSE_GRACE);
+                if let Err(end) = send(&mut socket, recorder, Message::Close(Some(shutting_down())), None).await {
+                    return end;
+                }
+            }
+            command = queue.recv(), if closing.is_none() => {
+                let Some(execute) = command else {
+                    // The session ended.
+                    closing = Some(Instant::now() + CLOSE_GRACE);
+                    let frame = CloseFrame { code: CloseCode::Normal, reason: "session ended".into() };
+                    if let Err(end) = send(&mut socket, recorder, Message::Close(Some(frame)), None).await {
+                        return end;
+                    }
+                    continue;
+                };
+                let message = Message::text(execute.code);
+                if let Err(end) = send(&mut socket, recorder, message, execute.caused_by).await {
+                    let _ = events.send(KernelEvent::SendFailed {
+                        cell_id: execute.cell_id,
+                        message: "the kernel connection failed while sending the code".into(),
+                    }).await;
+                    return end;
+                }
+                let _ = events.send(KernelEvent::Sent { cell_id: execute.cell_id }).await;
+            }
+            () = sleep_until(deadline), if deadline.is_some() => {
+                return ended(close_seen, "the kernel did not finish the close handshake");
+            }
+            next = socket.next() => {
+                let message = match next {
+                    None => return ended(close_seen, "the kernel dropped the connection"),
+                    Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+                        let message = format!("the kernel sent a {size}-byte message; the limit is {max_size} bytes");
+                        let frame = too_big(size, max_size);
+                        let _ = send(&mut socket, recorder, Message::Close(Some(frame)), None).await;
+                        return KernelState::Failed { message };
+                    }
+                    Some(Err(error)) => return KernelState::Failed { message: error.to_string() },
+                    Some(Ok(message)) => message,
+                };
+                let seq = recorder.received(&message, None);
+                match message {
+                    Message::Text(text) => {
+                        let data = WireData::Text { text: text.as_str().to_string() };
+                        let _ = events.send(KernelEvent::Received { data, seq }).await;
+                    }
+                    Message::Binary(bytes) => {
+                        let data = WireData::binary(&bytes);
+                        let _ = events.send(KernelEvent::Received { data, seq }).await;
+                    }
+                    Message::Ping(payload) if closing.is_none() => {
+                        if let Err(end) = send(&mut socket, recorder, Message::Pong(payload), None).await {
+                            return end;
+                        }
+                    }
+                    Message::Close(frame) => {
+                        if closing.is_none() {
+                            closing = Some(Instant::now() + CLOSE_GRACE);
+                            // tungstenite queued the reply itself; record it and flush it.
+                            recorder.sent(&Message::Close(reply_to(&frame)), None);
+                            let _ = socket.flush().await;
+                        }
+                        close_seen.get_or_insert(frame);
+                        // A client waits for the server to drop the connection.
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Records and sends one message; a failure ends the link.
+async fn send(
+    socket: &mut Socket,
+    recorder: &Recorder,
+    message: Message,
+    caused_by: Option<u64>,
+) -> Result<(), KernelState> {
+    recorder.sent(&message, caused_by);
+    match socket.send(message).await {
+        Ok(()) | Err(WsError::ConnectionClosed) => Ok(()),
+        Err(error) => Err(KernelState::Failed {
+            message: error.to_string(),
+        }),
+    }
+}
+
+fn ended(close: Option<Option<CloseFrame>>, otherwise: &str) -> KernelState {
+    match close {
+        Some(Some(frame)) => KernelState::Closed {
+            code: Some(u16::from(frame.code)),
+            reason: frame.reason.as_str().to_string(),
+        },
+        Some(None) => KernelState::Closed {
+            code: None,
+            reason: "the kernel closed without a code".to_string(),
+        },
+        None => KernelState::Closed {
+            code: None,
+            reason: otherwise.to_string(),
+        },
+    }
+}

@@ -1,0 +1,236 @@
+//! wirebook's server: serves the UI, the browser's `/session` socket and the `/echo` kernel, and
+//! relays between browsers and kernels while capturing everything that crosses either hop.
+//!
+//! The binary (`main.rs`) only parses arguments, binds, prints the URL and waits for a signal;
+//! [`serve`] is the whole server, so integration tests run it in-process on port 0.
+
+pub mod auth;
+pub mod capture;
+pub mod cli;
+pub mod close;
+pub mod echo;
+pub mod kernel;
+pub mod session;
+pub mod shutdown;
+pub mod ui;
+pub mod upgrade;
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::StreamExt;
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use wirebook_shared::KernelInfo;
+
+use crate::capture::Capture;
+use crate::kernel::KernelTarget;
+use crate::session::SessionContext;
+use crate::shutdown::Shutdown;
+
+/// Everything the server can be told.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Required by the UI and `/session`.
+    pub token: String,
+    /// The built UI.
+    pub dist: PathBuf,
+    /// Origins besides the server's own whose pages may open `/session`.
+    pub allow_origins: Vec<String>,
+    /// Largest WebSocket message (and frame) read from a peer, in bytes.
+    pub max_message_size: usize,
+    /// Capture records kept.
+    pub capture_limit: usize,
+    /// Payload bytes kept per capture record.
+    pub preview_bytes: usize,
+    /// How long [`serve`] waits for connections to close after the shutdown signal.
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// The defaults of the command line, with the given token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Config {
+            token: token.into(),
+            dist: PathBuf::from("dist"),
+            allow_origins: Vec::new(),
+            max_message_size: 8 * 1024 * 1024,
+            capture_limit: 100_000,
+            preview_bytes: 1024,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+
+    /// The codec settings for every WebSocket, both hops.
+    pub fn websocket(&self) -> WebSocketConfig {
+        WebSocketConfig::default()
+            .max_message_size(Some(self.max_message_size))
+            // The frame limit makes an oversize frame fail at its header, before it is read.
+            .max_frame_size(Some(self.max_message_size))
+    }
+}
+
+/// The state every handler shares.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub(crate) config: Arc<Config>,
+    capture: Arc<Capture>,
+    kernel: Arc<KernelTarget>,
+    instance: String,
+    shutdown: Shutdown,
+}
+
+/// Where a listener bound to `addr` can be reached: an unspecified address (`0.0.0.0`, `::`)
+/// is reached on loopback.
+pub fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, addr.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, addr.port()).into(),
+        _ => addr,
+    }
+}
+
+/// The URL a user opens: the UI with the token.
+pub fn ui_url(addr: SocketAddr, token: &str) -> String {
+    format!("http://{}/?token={token}", reachable(addr))
+}
+
+/// The one line `wirebook` prints on stdout when it is ready.
+pub fn startup_line(addr: SocketAddr, token: &str) -> String {
+    format!("wirebook is running at {}", ui_url(addr, token))
+}
+
+/// Runs the server on `listener` until `shutdown` resolves; then every socket gets a 1001
+/// close, kernel connections are closed, and this returns once they are done or
+/// `config.shutdown_grace` has passed.
+pub async fn serve<F>(listener: TcpListener, config: Config, shutdown: F) -> io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let addr = listener.local_addr()?;
+    if !config.dist.join("index.html").is_file() {
+        tracing::warn!(dist = %config.dist.display(), "no index.html: the UI is not built (run `trunk build`)");
+    }
+    let grace = config.shutdown_grace;
+    let app = App {
+        capture: Arc::new(Capture::new(config.capture_limit, config.preview_bytes)),
+        kernel: Arc::new(KernelTarget {
+            info: KernelInfo {
+                name: "echo".into(),
+                url: format!("ws://{}/echo", reachable(addr)),
+            },
+            config: config.websocket(),
+        }),
+        config: Arc::new(config),
+        instance: format!("{:016x}", rand::random::<u64>()),
+        shutdown: Shutdown::new(),
+    };
+    let lifecycle = app.shutdown.clone();
+    let trigger = lifecycle.clone();
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        trigger.trigger();
+    })
+    .await?;
+    let unfinished = lifecycle.wait(grace).await;
+    if unfinished > 0 {
+        tracing::warn!(
+            unfinished,
+            "connections still open after the shutdown grace period"
+        );
+    }
+    Ok(())
+}
+
+fn router(app: App) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/echo", get(echo_socket))
+        .route("/session", get(session_socket))
+        .fallback(ui::serve)
+        .with_state(app)
+}
+
+async fn echo_socket(State(app): State<App>, request: Request) -> Response {
+    let shutdown = app.shutdown.clone();
+    upgrade::accept(
+        request,
+        app.config.websocket(),
+        &app.shutdown,
+        |socket| async move {
+            let (mut sink, mut stream) = socket.split();
+            match echo::run(&mut sink, &mut stream, shutdown).await {
+                Ok(echo::End::Closed) => {}
+                Ok(echo::End::TooBig) => {
+                    if let Ok(mut socket) = stream.reunite(sink) {
+                        close::drain(socket.get_mut()).await;
+                    }
+                }
+                Err(error) => tracing::debug!(%error, "echo connection ended"),
+            }
+        },
+    )
+}
+
+async fn session_socket(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let config = &app.config;
+    if auth::check_token(&config.token, request.uri().query(), request.headers()).is_none() {
+        return (
+            StatusCode::FORBIDDEN,
+            "missing or wrong token: open the URL that wirebook printed\n",
+        )
+            .into_response();
+    }
+    if !auth::origin_allowed(request.headers(), &config.allow_origins) {
+        tracing::warn!(origin = ?request.headers().get("origin"), "refused /session from a foreign origin");
+        return (
+            StatusCode::FORBIDDEN,
+            "this page's origin may not open wirebook's session (see --allow-origin)\n",
+        )
+            .into_response();
+    }
+    let ctx = SessionContext {
+        capture: Arc::clone(&app.capture),
+        kernel: Arc::clone(&app.kernel),
+        instance: app.instance.clone(),
+        shutdown: app.shutdown.clone(),
+    };
+    upgrade::accept(request, config.websocket(), &app.shutdown, move |socket| {
+        session::run(socket, peer.to_string(), ctx)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_use_a_reachable_address() {
+        let any: SocketAddr = "0.0.0.0:8977".parse().unwrap();
+        assert_eq!(
+            startup_line(any, "T"),
+            "wirebook is running at http://127.0.0.1:8977/?token=T"
+        );
+        let v6: SocketAddr = "[::]:1".parse().unwrap();
+        assert_eq!(ui_url(v6, "T"), "http://[::1]:1/?token=T");
+        let local: SocketAddr = "127.0.0.2:5".parse().unwrap();
+        assert_eq!(reachable(local), local);
+    }
+}

@@ -1,0 +1,398 @@
+//! `/session`: one browser's WebSocket, speaking the session protocol of `wirebook_shared`.
+//!
+//! Two tasks per browser: the *writer* owns the socket's sending half and sends, in order,
+//! `Hello`, the capture backlog, then whatever the session queues plus live capture batches;
+//! the *reader* (this module's [`run`]) reads the browser, drives the session's kernel link and
+//! decides when to close. Everything on the socket is recorded on the browser hop except the
+//! capture batches themselves (recording the inspector's own feed would record itself forever).
+
+use std::sync::Arc;
+
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+use tokio_tungstenite::tungstenite::{Bytes, Message};
+use tokio_tungstenite::WebSocketStream;
+use wirebook_shared::{ClientMsg, Hop, ServerMsg, PROTOCOL_VERSION};
+
+use crate::capture::{Capture, Feed, Recorder};
+use crate::close::{drain, reply_to, shutting_down, sleep_until, too_big, CLOSE_GRACE};
+use crate::kernel::{Execute, KernelEvent, KernelLink, KernelTarget, NotQueued};
+use crate::shutdown::Shutdown;
+
+/// Capture records per `ServerMsg::Capture` message: a large backlog goes out in pieces.
+pub const CAPTURE_BATCH: usize = 256;
+
+/// What a session needs from the server.
+#[derive(Debug, Clone)]
+pub struct SessionContext {
+    pub capture: Arc<Capture>,
+    pub kernel: Arc<KernelTarget>,
+    /// Random per server process (see `ServerMsg::Hello`).
+    pub instance: String,
+    pub shutdown: Shutdown,
+}
+
+/// What the reader asks the writer to send.
+#[derive(Debug)]
+enum Outgoing {
+    Msg {
+        msg: ServerMsg,
+        caused_by: Option<u64>,
+    },
+    Pong(Bytes),
+    /// Our own close frame; the writer sends nothing after it.
+    Close(CloseFrame),
+}
+
+type Sink<S> = SplitSink<WebSocketStream<S>, Message>;
+type Source<S> = SplitStream<WebSocketStream<S>>;
+
+/// Runs one browser session until the socket closes. `peer` is the browser's address.
+pub async fn run<S>(socket: WebSocketStream<S>, peer: String, ctx: SessionContext)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let recorder = Recorder::open(
+        &ctx.capture,
+        Hop::Browser,
+        Role::Server,
+        peer,
+        "wirebook".into(),
+        "/session".into(),
+    );
+    tracing::info!(conn = recorder.conn(), "session opened");
+    let hello = ServerMsg::Hello {
+        protocol: PROTOCOL_VERSION,
+        server_version: env!("CARGO_PKG_VERSION").to_string(),
+        instance: ctx.instance.clone(),
+        session_conn: recorder.conn(),
+        kernel: ctx.kernel.info.clone(),
+    };
+    let (sink, mut source) = socket.split();
+    let (out, out_queue) = mpsc::channel(64);
+    let writer = tokio::spawn(write(
+        sink,
+        out_queue,
+        recorder.clone(),
+        ctx.capture.subscribe(),
+        hello,
+    ));
+    let (events_tx, events) = mpsc::channel(64);
+    let mut session = Session {
+        ctx,
+        recorder: recorder.clone(),
+        out,
+        events_tx,
+        events,
+        kernel: None,
+        next_link: 1,
+        executions: 0,
+        current_cell: None,
+        closing: None,
+    };
+    session.start_kernel();
+    let end = session.read(&mut source).await;
+    // Dropping the link closes the kernel connection; dropping `out` lets the writer finish.
+    drop(session);
+    let sink = match tokio::time::timeout(CLOSE_GRACE, writer).await {
+        Ok(Ok(sink)) => Some(sink),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "session writer failed");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("session writer did not finish; dropping the socket");
+            None
+        }
+    };
+    if end.too_big {
+        if let Some(mut socket) = sink.and_then(|sink| source.reunite(sink).ok()) {
+            drain(socket.get_mut()).await;
+        }
+    }
+    tracing::info!(conn = recorder.conn(), reason = %end.reason, "session closed");
+    recorder.finish(end.reason);
+}
+
+/// How the reader ended.
+struct End {
+    reason: String,
+    /// The browser sent a message over the limit: the codec stopped mid-message.
+    too_big: bool,
+}
+
+impl End {
+    fn new(reason: impl Into<String>) -> Self {
+        End {
+            reason: reason.into(),
+            too_big: false,
+        }
+    }
+}
+
+struct Session {
+    ctx: SessionContext,
+    recorder: Recorder,
+    out: mpsc::Sender<Outgoing>,
+    /// Kept so each new kernel link can report on the same channel.
+    events_tx: mpsc::Sender<KernelEvent>,
+    events: mpsc::Receiver<KernelEvent>,
+    kernel: Option<KernelLink>,
+    next_link: u64,
+    executions: u32,
+    /// The cell that ran last: kernel messages are its output.
+    current_cell: Option<String>,
+    /// Set once a close frame went out or came in: then we only wait for the end.
+    closing: Option<Instant>,
+}
+
+impl Session {
+    async fn read<S>(&mut self, source: &mut Source<S>) -> End
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let mut closed_by = "the browser hung up";
+        loop {
+            let deadline = self.closing;
+            let shutdown = self.ctx.shutdown.clone();
+            tokio::select! {
+                () = shutdown.triggered(), if deadline.is_none() => {
+                    closed_by = "server shutting down";
+                    self.close(shutting_down()).await;
+                }
+                () = sleep_until(deadline), if deadline.is_some() => {
+                    return End::new(format!("{closed_by}; the browser did not finish the close handshake"));
+                }
+                Some(event) = self.events.recv() => self.on_kernel(event).await,
+                next = source.next() => {
+                    let message = match next {
+                        None => return End::new(closed_by),
+                        Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
+                            tracing::warn!(size, max_size, "browser message over the limit");
+                            self.close(too_big(size, max_size)).await;
+                            return End {
+                                reason: format!("the browser sent a {size}-byte message; the limit is {max_size}"),
+                                too_big: true,
+                            };
+                        }
+                        Some(Err(error)) => {
+                            tracing::info!(%error, "session socket failed");
+                            return End::new(format!("connection failed: {error}"));
+                        }
+                        Some(Ok(message)) => message,
+                    };
+                    let seq = self.recorder.received(&message, None);
+                    match message {
+                        Message::Text(text) if self.closing.is_none() => match ClientMsg::parse(&text) {
+                            Ok(ClientMsg::Execute { cell_id, code }) => self.execute(cell_id, code, seq).await,
+                            Err(message) => self.error(message, None).await,
+                        },
+                        Message::Binary(bytes) if self.closing.is_none() => {
+                            let message = format!(
+                                "the session protocol is JSON text; a {}-byte binary message was ignored",
+                                bytes.len()
+                            );
+                            self.error(message, None).await;
+                        }
+                        Message::Ping(payload) if self.closing.is_none() => {
+                            self.queue(Outgoing::Pong(payload)).await;
+                        }
+                        // The answer to our own close needs no reply.
+                        Message::Close(frame) if self.closing.is_none() => {
+                            closed_by = "closed by the browser";
+                            self.closing = Some(Instant::now() + CLOSE_GRACE);
+                            // tungstenite queued the reply; the next read flushes it.
+                            self.recorder.sent(&Message::Close(reply_to(&frame)), None);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn close(&mut self, frame: CloseFrame) {
+        self.closing = Some(Instant::now() + CLOSE_GRACE);
+        self.queue(Outgoing::Close(frame)).await;
+    }
+
+    async fn queue(&self, outgoing: Outgoing) {
+        // Fails only when the writer is gone, and then the reader is about to end as well.
+        let _ = self.out.send(outgoing).await;
+    }
+
+    async fn send(&self, msg: ServerMsg, caused_by: Option<u64>) {
+        self.queue(Outgoing::Msg { msg, caused_by }).await;
+    }
+
+    async fn error(&self, message: String, cell_id: Option<String>) {
+        self.send(ServerMsg::Error { message, cell_id }, None).await;
+    }
+
+    fn start_kernel(&mut self) -> &KernelLink {
+        let id = self.next_link;
+        self.next_link += 1;
+        self.kernel.insert(KernelLink::start(
+            id,
+            Arc::clone(&self.ctx.kernel),
+            Arc::clone(&self.ctx.capture),
+            self.events_tx.clone(),
+            &self.ctx.shutdown,
+        ))
+    }
+
+    /// Sends a cell's code to the kernel, (re)connecting first if the link has ended.
+    async fn execute(&mut self, cell_id: String, code: String, seq: u64) {
+        let mut execute = Execute {
+            cell_id,
+            code,
+            caused_by: Some(seq),
+        };
+        // A link that ended under us is replaced once; a new link always has room.
+        for _ in 0..2 {
+            let link = match self.kernel.take() {
+                Some(link) => self.kernel.insert(link),
+                None => self.start_kernel(),
+            };
+            match link.execute(execute) {
+                Ok(()) => return,
+                Err(NotQueued::Busy(rejected)) => {
+                    let message =
+                        "the kernel is not keeping up: too many cells are waiting to be sent";
+                    self.error(message.into(), Some(rejected.cell_id)).await;
+                    return;
+                }
+                Err(NotQueued::Ended(rejected)) => {
+                    self.kernel = None;
+                    execute = rejected;
+                }
+            }
+        }
+        self.error("could not reach the kernel".into(), Some(execute.cell_id))
+            .await;
+    }
+
+    async fn on_kernel(&mut self, event: KernelEvent) {
+        match event {
+            KernelEvent::State { link, ref state } => {
+                // States of a link this session already replaced would confuse the browser.
+                if self.kernel.as_ref().map(KernelLink::id) != Some(link) {
+                    return;
+                }
+                if event.is_terminal() {
+                    self.kernel = None;
+                }
+                self.send(
+                    ServerMsg::Kernel {
+                        state: state.clone(),
+                    },
+                    None,
+                )
+                .await;
+            }
+            KernelEvent::Sent { cell_id } => {
+                self.executions += 1;
+                self.current_cell = Some(cell_id.clone());
+                self.send(
+                    ServerMsg::Executed {
+                        cell_id,
+                        execution_count: self.executions,
+                    },
+                    None,
+                )
+                .await;
+            }
+            KernelEvent::SendFailed { cell_id, message } => {
+                self.error(message, Some(cell_id)).await;
+            }
+            KernelEvent::Received { data, seq } => match &self.current_cell {
+                Some(cell_id) => {
+                    let msg = ServerMsg::Output {
+                        cell_id: cell_id.clone(),
+                        data,
+                    };
+                    self.send(msg, Some(seq)).await;
+                }
+                // Nothing ran yet: the message is in the capture, but belongs to no cell.
+                None => tracing::debug!(seq, "kernel message before any execute"),
+            },
+        }
+    }
+}
+
+/// The writer task: `Hello`, the capture backlog, then queued messages and live capture.
+/// Returns the sending half so the reader can reunite the socket if it must drain it.
+async fn write<S>(
+    mut sink: Sink<S>,
+    mut queue: mpsc::Receiver<Outgoing>,
+    recorder: Recorder,
+    mut feed: Feed,
+    hello: ServerMsg,
+) -> Sink<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let result: Result<(), WsError> = async {
+        send(&mut sink, &recorder, Message::text(hello.to_json()), None).await?;
+        while let Some(batch) = feed.try_batch(CAPTURE_BATCH) {
+            send_capture(&mut sink, batch).await?;
+        }
+        loop {
+            tokio::select! {
+                outgoing = queue.recv() => match outgoing {
+                    None => return Ok(()),
+                    Some(Outgoing::Msg { msg, caused_by }) => {
+                        send(&mut sink, &recorder, Message::text(msg.to_json()), caused_by).await?;
+                    }
+                    Some(Outgoing::Pong(payload)) => {
+                        send(&mut sink, &recorder, Message::Pong(payload), None).await?;
+                    }
+                    Some(Outgoing::Close(frame)) => {
+                        send(&mut sink, &recorder, Message::Close(Some(frame)), None).await?;
+                        return Ok(());
+                    }
+                },
+                batch = feed.next_batch(CAPTURE_BATCH) => send_capture(&mut sink, batch).await?,
+            }
+        }
+    }
+    .await;
+    if let Err(error) = result {
+        // After the browser's close frame tungstenite refuses sends: that is the normal end.
+        tracing::debug!(%error, "session writer stopped");
+    }
+    sink
+}
+
+async fn send<S>(
+    sink: &mut Sink<S>,
+    recorder: &Recorder,
+    message: Message,
+    caused_by: Option<u64>,
+) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    // Recorded once sent: after the browser's close frame tungstenite refuses sends, and the
+    // capture must not show messages that never left.
+    sink.send(message.clone()).await?;
+    recorder.sent(&message, caused_by);
+    Ok(())
+}
+
+/// Capture batches are the one thing on the socket that is not recorded.
+async fn send_capture<S>(sink: &mut Sink<S>, batch: crate::capture::Batch) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let msg = ServerMsg::Capture {
+        records: batch.records,
+        evicted: batch.evicted,
+    };
+    sink.send(Message::text(msg.to_json())).await
+}
