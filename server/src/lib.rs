@@ -54,6 +54,9 @@ pub struct Config {
     pub preview_bytes: usize,
     /// How long [`serve`] waits for connections to close after the shutdown signal.
     pub shutdown_grace: Duration,
+    /// The kernel sessions connect to; `None` is the built-in `/echo` of this server. Not on
+    /// the command line yet: tests use it to stand in kernels that close or are absent.
+    pub kernel_url: Option<String>,
 }
 
 impl Config {
@@ -67,6 +70,7 @@ impl Config {
             capture_limit: 100_000,
             preview_bytes: 1024,
             shutdown_grace: Duration::from_secs(5),
+            kernel_url: None,
         }
     }
 
@@ -124,9 +128,15 @@ where
     let app = App {
         capture: Arc::new(Capture::new(config.capture_limit, config.preview_bytes)),
         kernel: Arc::new(KernelTarget {
-            info: KernelInfo {
-                name: "echo".into(),
-                url: format!("ws://{}/echo", reachable(addr)),
+            info: match &config.kernel_url {
+                None => KernelInfo {
+                    name: "echo".into(),
+                    url: format!("ws://{}/echo", reachable(addr)),
+                },
+                Some(url) => KernelInfo {
+                    name: "websocket".into(),
+                    url: url.clone(),
+                },
             },
             config: config.websocket(),
         }),

@@ -1,0 +1,11 @@
+//! Integration tests: the whole server in-process on 127.0.0.1:0, driven by real clients
+//! (tokio-tungstenite, plain HTTP, python's websocket-client) and the built binary.
+
+mod auth;
+mod binary;
+mod echo;
+mod python;
+mod session;
+mod shutdown;
+mod support;
+mod ui;

@@ -1,0 +1,390 @@
+//! `/session`: the protocol, the relay to the echo kernel, and the capture of both hops.
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use wirebook_server::Config;
+use wirebook_shared::{
+    CaptureBody, CaptureRecord, Direction, Hop, KernelState, Opcode, ServerMsg, WireData,
+    PROTOCOL_VERSION,
+};
+
+use crate::support::{next_message, SessionClient, TestServer, TOKEN};
+
+fn is_kernel_open(msg: &ServerMsg) -> bool {
+    matches!(
+        msg,
+        ServerMsg::Kernel {
+            state: KernelState::Open
+        }
+    )
+}
+
+/// The first message record on `hop` going `direction` whose preview contains `text`.
+fn find<'a>(
+    records: &'a [CaptureRecord],
+    hop: Hop,
+    direction: Direction,
+    text: &str,
+) -> Option<(&'a CaptureRecord, Option<u64>)> {
+    records.iter().find_map(|record| match &record.body {
+        CaptureBody::Message {
+            direction: d,
+            opcode: Opcode::Text,
+            preview,
+            caused_by,
+            ..
+        } if record.hop == hop && *d == direction && preview.contains(text) => {
+            Some((record, *caused_by))
+        }
+        _ => None,
+    })
+}
+
+#[tokio::test]
+async fn hello_kernel_execute_output_and_capture_of_both_hops() {
+    let server = TestServer::with_defaults().await;
+    let (mut client, hello) = SessionClient::open(&server).await;
+    let ServerMsg::Hello {
+        protocol,
+        session_conn,
+        kernel,
+        server_version,
+        instance,
+    } = hello
+    else {
+        panic!("the first message must be Hello, got {hello:?}");
+    };
+    assert_eq!(protocol, PROTOCOL_VERSION);
+    assert_eq!(server_version, env!("CARGO_PKG_VERSION"));
+    assert!(!instance.is_empty());
+    assert_eq!(kernel.name, "echo");
+    assert_eq!(kernel.url, format!("ws://{}/echo", server.addr));
+
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Kernel {
+            state: KernelState::Connecting
+        }
+    );
+    assert!(is_kernel_open(&client.next().await));
+
+    client.execute("c1", "hai").await;
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Executed {
+            cell_id: "c1".into(),
+            execution_count: 1
+        }
+    );
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Output {
+            cell_id: "c1".into(),
+            data: WireData::Text { text: "hai".into() }
+        }
+    );
+
+    // The capture shows all four legs, linked.
+    client
+        .capture_until(|records| {
+            find(
+                records,
+                Hop::Browser,
+                Direction::ToClient,
+                r#""type":"output""#,
+            )
+            .is_some()
+        })
+        .await;
+    let records = &client.records;
+    let (execute, _) = find(
+        records,
+        Hop::Browser,
+        Direction::ToServer,
+        r#""type":"execute""#,
+    )
+    .expect("the browser's execute");
+    assert_eq!(execute.conn, session_conn);
+    let (upstream, caused_by) =
+        find(records, Hop::Kernel, Direction::ToServer, "hai").expect("the code sent upstream");
+    assert_eq!(caused_by, Some(execute.seq));
+    assert_ne!(upstream.conn, session_conn);
+    let (reply, _) =
+        find(records, Hop::Kernel, Direction::ToClient, "hai").expect("the kernel's reply");
+    assert_eq!(reply.conn, upstream.conn);
+    let (output, caused_by) = find(
+        records,
+        Hop::Browser,
+        Direction::ToClient,
+        r#""type":"output""#,
+    )
+    .unwrap();
+    assert_eq!(caused_by, Some(reply.seq));
+    assert!(execute.seq < upstream.seq && upstream.seq < reply.seq && reply.seq < output.seq);
+    // Both connections were opened, and Hello itself is on record.
+    for (hop, conn) in [(Hop::Browser, session_conn), (Hop::Kernel, upstream.conn)] {
+        assert!(
+            records.iter().any(|r| r.hop == hop
+                && r.conn == conn
+                && matches!(r.body, CaptureBody::Open { .. })),
+            "no open record for {hop:?}"
+        );
+    }
+    assert!(find(
+        records,
+        Hop::Browser,
+        Direction::ToClient,
+        r#""type":"hello""#
+    )
+    .is_some());
+    // The inspector's own feed is not recorded.
+    assert!(find(
+        records,
+        Hop::Browser,
+        Direction::ToClient,
+        r#""type":"capture""#
+    )
+    .is_none());
+    // Seqs only grow.
+    assert!(records.windows(2).all(|w| w[0].seq < w[1].seq));
+
+    client.execute("c2", "again").await;
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Executed {
+            cell_id: "c2".into(),
+            execution_count: 2
+        }
+    );
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Output {
+            cell_id: "c2".into(),
+            data: WireData::Text {
+                text: "again".into()
+            }
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_second_session_gets_the_backlog() {
+    let server = TestServer::with_defaults().await;
+    let (mut first, _) = SessionClient::open(&server).await;
+    first.wait_for(is_kernel_open).await;
+    first.execute("c1", "earlier").await;
+    first
+        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
+        .await;
+
+    let (mut second, _) = SessionClient::open(&server).await;
+    second
+        .capture_until(|records| {
+            find(records, Hop::Kernel, Direction::ToClient, "earlier").is_some()
+        })
+        .await;
+    assert_eq!(second.evicted, 0);
+}
+
+#[tokio::test]
+async fn bad_messages_get_errors_and_the_session_goes_on() {
+    let server = TestServer::with_defaults().await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    client.wait_for(is_kernel_open).await;
+
+    client.send_raw(Message::text("not json")).await;
+    let ServerMsg::Error { message, cell_id } = client.next().await else {
+        panic!("expected an error");
+    };
+    assert!(message.contains("invalid session message"), "{message}");
+    assert_eq!(cell_id, None);
+
+    client
+        .send_raw(Message::text(r#"{"type":"explode"}"#))
+        .await;
+    let ServerMsg::Error { message, .. } = client.next().await else {
+        panic!("expected an error");
+    };
+    assert!(message.contains("explode"), "{message}");
+
+    client.send_raw(Message::Binary(vec![1, 2, 3].into())).await;
+    let ServerMsg::Error { message, .. } = client.next().await else {
+        panic!("expected an error");
+    };
+    assert!(message.contains("binary"), "{message}");
+
+    client.execute("c1", "still here").await;
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Executed {
+            cell_id: "c1".into(),
+            execution_count: 1
+        }
+    );
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Output {
+            cell_id: "c1".into(),
+            data: WireData::Text {
+                text: "still here".into()
+            }
+        }
+    );
+}
+
+#[tokio::test]
+async fn an_oversize_message_closes_with_1009() {
+    let mut config = Config::new(TOKEN);
+    config.max_message_size = 1024;
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    client.wait_for(is_kernel_open).await;
+    client.send_raw(Message::text("x".repeat(2048))).await;
+    loop {
+        match next_message(&mut client.socket).await {
+            Message::Close(Some(frame)) => {
+                assert_eq!(frame.code, CloseCode::Size);
+                break;
+            }
+            Message::Text(_) => continue,
+            other => panic!("expected close 1009, got {other:?}"),
+        }
+    }
+}
+
+/// A kernel that echoes the first message of each connection, then closes with 1000 "bye".
+async fn one_shot_kernel() -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                if let Some(Ok(message)) = ws.next().await {
+                    let _ = ws.send(message).await;
+                }
+                let bye = CloseFrame {
+                    code: CloseCode::Normal,
+                    reason: "bye".into(),
+                };
+                let _ = ws.close(Some(bye)).await;
+                while let Some(Ok(_)) = ws.next().await {}
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_closed_kernel_is_reported_and_reconnected_by_the_next_execute() {
+    let kernel = one_shot_kernel().await;
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("ws://{kernel}/"));
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    client.wait_for(is_kernel_open).await;
+
+    client.execute("c1", "one").await;
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Executed {
+            cell_id: "c1".into(),
+            execution_count: 1
+        }
+    );
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Output {
+            cell_id: "c1".into(),
+            data: WireData::Text { text: "one".into() }
+        }
+    );
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Kernel {
+            state: KernelState::Closed {
+                code: Some(1000),
+                reason: "bye".into()
+            }
+        }
+    );
+
+    client.execute("c2", "two").await;
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Kernel {
+            state: KernelState::Connecting
+        }
+    );
+    assert!(is_kernel_open(&client.next().await));
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Executed {
+            cell_id: "c2".into(),
+            execution_count: 2
+        }
+    );
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Output {
+            cell_id: "c2".into(),
+            data: WireData::Text { text: "two".into() }
+        }
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
+    // Bind and drop a listener: nothing listens on that port afterwards.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/"));
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    let failed = client
+        .wait_for(|m| {
+            matches!(
+                m,
+                ServerMsg::Kernel {
+                    state: KernelState::Failed { .. }
+                }
+            )
+        })
+        .await;
+    let ServerMsg::Kernel {
+        state: KernelState::Failed { message },
+    } = failed
+    else {
+        unreachable!()
+    };
+    assert!(message.contains("cannot connect"), "{message}");
+
+    client.execute("c1", "lost?").await;
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Kernel {
+            state: KernelState::Connecting
+        }
+    );
+    let ServerMsg::Error { cell_id, message } = client.next().await else {
+        panic!("expected an error for the cell");
+    };
+    assert_eq!(cell_id.as_deref(), Some("c1"));
+    assert!(message.contains("before the code was sent"), "{message}");
+    assert!(matches!(
+        client.next().await,
+        ServerMsg::Kernel {
+            state: KernelState::Failed { .. }
+        }
+    ));
+}

@@ -1,0 +1,256 @@
+//! Running the server in-process on port 0, and small clients for it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use wirebook_server::Config;
+use wirebook_shared::{CaptureRecord, ClientMsg, ServerMsg};
+
+pub const TOKEN: &str = "test-token-0123";
+
+/// How long any single expected event may take before a test fails.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+pub type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    pub handle: JoinHandle<std::io::Result<()>>,
+}
+
+impl TestServer {
+    pub async fn start(config: Config) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(wirebook_server::serve(listener, config, async move {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            stop: Some(stop),
+            handle,
+        }
+    }
+
+    pub async fn with_defaults() -> Self {
+        Self::start(Config::new(TOKEN)).await
+    }
+
+    pub fn ws(&self, path: &str) -> String {
+        format!("ws://{}{path}", self.addr)
+    }
+
+    /// A request for `path` with extra headers.
+    pub fn request(&self, path: &str, headers: &[(&'static str, &str)]) -> Request {
+        let mut request = self.ws(path).into_client_request().unwrap();
+        for (name, value) in headers {
+            request
+                .headers_mut()
+                .insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        request
+    }
+
+    /// Triggers the shutdown signal.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn connect(request: Request) -> Client {
+    let (client, response) = within(tokio_tungstenite::connect_async(request))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 101);
+    client
+}
+
+/// The HTTP status a WebSocket upgrade attempt got when it was refused.
+pub async fn refused_status(request: Request) -> u16 {
+    match within(tokio_tungstenite::connect_async(request)).await {
+        Err(WsError::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("expected an HTTP refusal, got {other}"),
+        Ok(_) => panic!("expected a refusal, but the upgrade was accepted"),
+    }
+}
+
+pub async fn within<F: std::future::Future>(future: F) -> F::Output {
+    tokio::time::timeout(PATIENCE, future)
+        .await
+        .expect("timed out")
+}
+
+/// The next message from the server, skipping nothing.
+pub async fn next_message(client: &mut Client) -> Message {
+    within(client.next())
+        .await
+        .expect("the connection ended")
+        .expect("the connection failed")
+}
+
+/// A browser-like client of `/session` that collects capture records on the side.
+pub struct SessionClient {
+    pub socket: Client,
+    pub records: Vec<CaptureRecord>,
+    pub evicted: u64,
+}
+
+impl SessionClient {
+    pub async fn open(server: &TestServer) -> (Self, ServerMsg) {
+        let socket = connect(server.request(&format!("/session?token={TOKEN}"), &[])).await;
+        let mut client = SessionClient {
+            socket,
+            records: Vec::new(),
+            evicted: 0,
+        };
+        let hello = client.next_raw().await;
+        (client, hello)
+    }
+
+    async fn next_raw(&mut self) -> ServerMsg {
+        match next_message(&mut self.socket).await {
+            Message::Text(text) => serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("not a ServerMsg ({e}): {text}")),
+            other => panic!("expected a text message, got {other:?}"),
+        }
+    }
+
+    /// The next message that is not a capture batch.
+    pub async fn next(&mut self) -> ServerMsg {
+        loop {
+            match self.next_raw().await {
+                ServerMsg::Capture { records, evicted } => {
+                    self.records.extend(records);
+                    self.evicted += evicted;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Reads until `wanted` matches a message that is not a capture batch.
+    pub async fn wait_for(&mut self, wanted: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
+        loop {
+            let msg = self.next().await;
+            if wanted(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    /// Reads capture batches until `done` holds for the records collected so far.
+    pub async fn capture_until(&mut self, done: impl Fn(&[CaptureRecord]) -> bool) {
+        within(async {
+            while !done(&self.records) {
+                if let ServerMsg::Capture { records, evicted } = self.next_raw().await {
+                    self.records.extend(records);
+                    self.evicted += evicted;
+                }
+            }
+        })
+        .await;
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        let json = serde_json::to_string(msg).unwrap();
+        self.send_raw(Message::text(json)).await;
+    }
+
+    pub async fn send_raw(&mut self, message: Message) {
+        within(self.socket.send(message)).await.unwrap();
+    }
+
+    pub async fn execute(&mut self, cell_id: &str, code: &str) {
+        self.send(&ClientMsg::Execute {
+            cell_id: cell_id.into(),
+            code: code.into(),
+        })
+        .await;
+    }
+}
+
+/// A plain HTTP/1.1 response.
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `GET path` with extra header lines, over a fresh connection.
+pub async fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    within(async {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.unwrap();
+        let raw = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|code| code.parse().ok())
+            .expect("a status line");
+        let headers = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+            .collect();
+        HttpResponse {
+            status,
+            headers,
+            body: body.to_string(),
+        }
+    })
+    .await
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("wirebook-test-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
