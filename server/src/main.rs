@@ -1,6 +1,6 @@
 //! `wirebook`: parse the command line, bind, print the URL, serve until Ctrl+C or SIGTERM.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -14,6 +14,7 @@ async fn main() -> ExitCode {
     // Logs go to stderr: stdout carries only the URL line, which scripts read.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("wirebook_server=info,wirebook=info")),

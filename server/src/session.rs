@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
-use tokio_tungstenite::tungstenite::{Bytes, Message};
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use wirebook_shared::{ClientMsg, Hop, ServerMsg, PROTOCOL_VERSION};
 
@@ -44,7 +44,6 @@ enum Outgoing {
         msg: ServerMsg,
         caused_by: Option<u64>,
     },
-    Pong(Bytes),
     /// Our own close frame; the writer sends nothing after it.
     Close(CloseFrame),
 }
@@ -75,7 +74,7 @@ where
     };
     let (sink, mut source) = socket.split();
     let (out, out_queue) = mpsc::channel(64);
-    let writer = tokio::spawn(write(
+    let mut writer = tokio::spawn(write(
         sink,
         out_queue,
         recorder.clone(),
@@ -99,7 +98,7 @@ where
     let end = session.read(&mut source).await;
     // Dropping the link closes the kernel connection; dropping `out` lets the writer finish.
     drop(session);
-    let sink = match tokio::time::timeout(CLOSE_GRACE, writer).await {
+    let sink = match tokio::time::timeout(CLOSE_GRACE, &mut writer).await {
         Ok(Ok(sink)) => Some(sink),
         Ok(Err(error)) => {
             tracing::error!(%error, "session writer failed");
@@ -107,6 +106,7 @@ where
         }
         Err(_) => {
             tracing::warn!("session writer did not finish; dropping the socket");
+            writer.abort();
             None
         }
     };
@@ -200,7 +200,9 @@ impl Session {
                             self.error(message, None).await;
                         }
                         Message::Ping(payload) if self.closing.is_none() => {
-                            self.queue(Outgoing::Pong(payload)).await;
+                            // tungstenite queued the pong itself and the next read flushes it;
+                            // a second pong from the writer task would go out as well.
+                            self.recorder.sent(&Message::Pong(payload), None);
                         }
                         // The answer to our own close needs no reply.
                         Message::Close(frame) if self.closing.is_none() => {
@@ -218,12 +220,20 @@ impl Session {
 
     async fn close(&mut self, frame: CloseFrame) {
         self.closing = Some(Instant::now() + CLOSE_GRACE);
-        self.queue(Outgoing::Close(frame)).await;
+        // Never wait here: a writer stuck on a browser that does not read would hold the
+        // session open past its deadline. Without room, the deadline ends the connection.
+        if self.out.try_send(Outgoing::Close(frame)).is_err() {
+            tracing::warn!("session writer is congested; closing without a close frame");
+        }
     }
 
     async fn queue(&self, outgoing: Outgoing) {
-        // Fails only when the writer is gone, and then the reader is about to end as well.
-        let _ = self.out.send(outgoing).await;
+        // Waiting for room is the backpressure on a slow browser, but not past shutdown. A
+        // send fails only when the writer is gone, and then the reader is about to end too.
+        tokio::select! {
+            _ = self.out.send(outgoing) => {}
+            () = self.ctx.shutdown.triggered() => {}
+        }
     }
 
     async fn send(&self, msg: ServerMsg, caused_by: Option<u64>) {
@@ -348,9 +358,6 @@ where
                     None => return Ok(()),
                     Some(Outgoing::Msg { msg, caused_by }) => {
                         send(&mut sink, &recorder, Message::text(msg.to_json()), caused_by).await?;
-                    }
-                    Some(Outgoing::Pong(payload)) => {
-                        send(&mut sink, &recorder, Message::Pong(payload), None).await?;
                     }
                     Some(Outgoing::Close(frame)) => {
                         send(&mut sink, &recorder, Message::Close(Some(frame)), None).await?;

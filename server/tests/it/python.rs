@@ -17,12 +17,6 @@ fn python() -> PathBuf {
 #[tokio::test]
 async fn websocket_client_gets_everything_echoed() {
     let python = python();
-    assert!(
-        python.exists(),
-        "no python interpreter at {}: run `make test` (it creates .venv with websocket-client), \
-         or set WIREBOOK_PYTHON to a python that has websocket-client",
-        python.display()
-    );
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/echo_client.py");
     let server = TestServer::with_defaults().await;
     let output = within(
@@ -33,7 +27,13 @@ async fn websocket_client_gets_everything_echoed() {
             .output(),
     )
     .await
-    .expect("the python client runs");
+    .unwrap_or_else(|error| {
+        panic!(
+            "cannot run python at {} ({error}): run `make test` (it creates .venv with \
+             websocket-client), or set WIREBOOK_PYTHON to a python that has websocket-client",
+            python.display()
+        )
+    });
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

@@ -388,3 +388,38 @@ async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
         }
     ));
 }
+
+#[tokio::test]
+async fn a_browser_ping_gets_exactly_one_pong_and_is_recorded() {
+    let server = TestServer::with_defaults().await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    client.wait_for(is_kernel_open).await;
+    for payload in [b"p1", b"p2"] {
+        client
+            .send_raw(Message::Ping(payload.to_vec().into()))
+            .await;
+        // Capture batches may come first; a duplicate pong of p1 would show up for p2.
+        loop {
+            match next_message(&mut client.socket).await {
+                Message::Text(_) => continue,
+                Message::Pong(got) => {
+                    assert_eq!(&got[..], payload);
+                    break;
+                }
+                other => panic!("expected a pong, got {other:?}"),
+            }
+        }
+    }
+    client
+        .capture_until(|records| {
+            records.iter().any(|r| {
+                matches!(&r.body, CaptureBody::Message {
+                    opcode: Opcode::Pong,
+                    direction: Direction::ToClient,
+                    preview,
+                    ..
+                } if preview == "7032")
+            })
+        })
+        .await;
+}
