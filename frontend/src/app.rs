@@ -74,19 +74,32 @@ impl Session {
     }
 }
 
-/// Focuses the element after the pending render, so that a cell created by the same command
-/// already exists.
+/// Moves the keyboard focus to the element `selector` names. An existing element is focused at
+/// once, so that the very next key press already goes to it; a cell created by the same command
+/// is rendered by the reactive system in a microtask, so that is tried next, then the next frame.
 fn focus(selector: String) {
-    request_animation_frame(move || {
-        let element = document()
-            .query_selector(&selector)
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(element) = element {
-            let _ = element.focus();
+    if focus_now(&selector) {
+        return;
+    }
+    queue_microtask(move || {
+        if !focus_now(&selector) {
+            request_animation_frame(move || {
+                focus_now(&selector);
+            });
         }
     });
+}
+
+fn focus_now(selector: &str) -> bool {
+    let element = document()
+        .query_selector(selector)
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    match element {
+        Some(element) => element.focus().is_ok(),
+        None => false,
+    }
 }
 
 /// Which keymap, if any, a key press on `target` goes to.

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, Hop};
 
 use crate::app::Session;
-use crate::inspector::{at_bottom, clock, event_name, relative, summary, Filter, Follow};
+use crate::inspector::{clock, event_name, relative, summary, Filter, Follow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TimeMode {
@@ -42,13 +42,19 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     });
     let on_scroll = move |_| {
         if let Some(el) = scroller.get_untracked() {
-            let bottom = at_bottom(
+            let (top, height, client) = (
                 f64::from(el.scroll_top()),
                 f64::from(el.scroll_height()),
                 f64::from(el.client_height()),
             );
-            if follow.with_untracked(|f| f.following() != bottom) {
-                follow.update(|f| f.scrolled(bottom));
+            let before = follow.get_untracked();
+            let mut after = before;
+            after.scrolled(top, height, client);
+            // Only what the view shows counts; `last_top` alone changes on every event.
+            if (after.following(), after.unseen()) != (before.following(), before.unseen()) {
+                follow.set(after);
+            } else {
+                follow.update_untracked(|f| *f = after);
             }
         }
     };
@@ -94,8 +100,8 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 <div class="toolbar" role="toolbar" aria-label="Inspector filters">
                     <select aria-label="Hop" title="Show one hop or both" on:change=on_hop>
                         <option value="">"Both hops"</option>
-                        <option value="browser">"browser ⇄ wirebook"</option>
-                        <option value="kernel">"wirebook ⇄ kernel"</option>
+                        <option value="browser">"Browser hop"</option>
+                        <option value="kernel">"Kernel hop"</option>
                     </select>
                     <input
                         type="search"

@@ -5,6 +5,7 @@ use wirebook_shared::notebook::{CellId, Command, Mode, RunMode, RunState};
 use wirebook_shared::session::WireData;
 
 use crate::app::Session;
+use crate::status::Connection;
 
 #[component]
 pub fn NotebookPane(session: Session) -> impl IntoView {
@@ -77,6 +78,11 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
             c.as_ref()
                 .is_some_and(|c| matches!(c.state, RunState::Queued | RunState::Sent))
         })
+    };
+    let connection = session.connection;
+    let waiting = move || {
+        cell.with(|c| c.as_ref().is_some_and(|c| c.state == RunState::Queued))
+            && !matches!(connection.get(), Connection::Open)
     };
     let rows = move || cell.with(|c| c.as_ref().map_or(1, |c| c.line_count()));
     let error = move || cell.with(|c| c.as_ref().and_then(|c| c.error.clone()));
@@ -160,6 +166,11 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                     on:focus=on_focus
                     on:blur=on_blur
                 ></textarea>
+                <Show when=waiting>
+                    <div class="cell-note" role="status">
+                        "Queued: it runs when the session reconnects."
+                    </div>
+                </Show>
                 {move || error().map(|message| view! {
                     <div class="cell-error" data-testid="cell-error" role="alert">{message}</div>
                 })}
