@@ -201,10 +201,11 @@ pub fn summary(body: &CaptureBody) -> String {
         CaptureBody::Message {
             preview, truncated, ..
         } => {
+            let shown = visible_controls(preview);
             if *truncated {
-                format!("{preview}…")
+                format!("{shown}…")
             } else {
-                preview.clone()
+                shown
             }
         }
         CaptureBody::Closed { code, reason } => match code {
@@ -212,6 +213,23 @@ pub fn summary(body: &CaptureBody) -> String {
             None => reason.clone(),
         },
     }
+}
+
+/// A one-line rendering of a payload: line breaks, tabs and other control characters become
+/// visible symbols instead of collapsing into spaces, since on the wire they are bytes like
+/// any other.
+pub fn visible_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => '↵',
+            '\r' => '␍',
+            '\t' => '⇥',
+            // U+2400.. are the "symbol for NUL..US" pictures.
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('�'),
+            '\u{7f}' => '␡',
+            c => c,
+        })
+        .collect()
 }
 
 /// Wall-clock time of day `HH:MM:SS.mmm`; `utc_offset_minutes` is the local zone's offset
@@ -476,6 +494,15 @@ mod tests {
             code: None,
             reason: "reset".into(),
         };
+        let lines = CaptureBody::Message {
+            direction: Direction::ToServer,
+            opcode: Opcode::Text,
+            len: 9,
+            preview: "a\r\nb\tc\u{0}\u{7f}".into(),
+            truncated: false,
+            caused_by: None,
+        };
+        assert_eq!(summary(&lines), "a␍↵b⇥c␀␡");
         assert_eq!(event_name(&closed), "closed");
         assert_eq!(summary(&closed), "reset");
     }
