@@ -176,6 +176,7 @@ impl Filter {
                     code.map(|c| c.to_string()).unwrap_or_default()
                 )
             }
+            CaptureBody::Handshake(_) | CaptureBody::Frame(_) => summary(&record.body),
         };
         haystack.to_lowercase().contains(&needle)
     }
@@ -187,6 +188,8 @@ pub fn event_name(body: &CaptureBody) -> &'static str {
         CaptureBody::Open { .. } => "open",
         CaptureBody::Message { .. } => "message",
         CaptureBody::Closed { .. } => "closed",
+        CaptureBody::Handshake(_) => "handshake",
+        CaptureBody::Frame(_) => "frame",
     }
 }
 
@@ -211,6 +214,11 @@ pub fn summary(body: &CaptureBody) -> String {
         CaptureBody::Closed { code, reason } => match code {
             Some(code) => format!("{code} {reason}"),
             None => reason.clone(),
+        },
+        CaptureBody::Handshake(handshake) => handshake.request.start_line.clone(),
+        CaptureBody::Frame(frame) => match &frame.message {
+            Some(message) => visible_controls(&message.preview),
+            None => frame.payload_hex.clone(),
         },
     }
 }

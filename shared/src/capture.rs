@@ -143,6 +143,100 @@ pub enum CaptureBody {
     /// The connection ended. `code` is the close code seen, if any; `reason` says how it ended
     /// in plain words.
     Closed { code: Option<u16>, reason: String },
+    /// The HTTP/1.1 upgrade that opened the connection, as the byte tap saw it.
+    Handshake(Box<HandshakeRecord>),
+    /// One WebSocket frame, as the byte tap saw it.
+    Frame(Box<FrameRecord>),
+}
+
+/// An HTTP/1.1 head (request or response) with header order and case as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpHeadRecord {
+    /// `GET /echo HTTP/1.1` or `HTTP/1.1 101 Switching Protocols`.
+    pub start_line: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// The opening handshake of a WebSocket connection (what `wsdump -vv` prints).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandshakeRecord {
+    pub request: HttpHeadRecord,
+    /// `None` while no response has been seen (or the connection failed before one).
+    pub response: Option<HttpHeadRecord>,
+    /// `Sec-WebSocket-Accept` matches the key: `Some(true)`; `None` when there was nothing to
+    /// check.
+    pub accept_ok: Option<bool>,
+    /// The negotiated subprotocol, if any.
+    pub protocol: Option<String>,
+    /// The negotiated extensions as sent, e.g. `permessage-deflate; client_max_window_bits`.
+    pub extensions: Vec<String>,
+    /// Violations and oddities, in plain words.
+    pub findings: Vec<String>,
+}
+
+/// One frame, decoded down to the bits (RFC 6455 §5.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameRecord {
+    pub direction: Direction,
+    /// Offset of the frame's first byte in its direction's byte stream after the handshake.
+    pub offset: u64,
+    pub fin: bool,
+    pub rsv1: bool,
+    pub rsv2: bool,
+    pub rsv3: bool,
+    pub opcode: Opcode,
+    /// The masking key; present exactly when the MASK bit is set.
+    pub mask_key: Option<[u8; 4]>,
+    /// The payload length the header announced (the true length).
+    pub len: u64,
+    /// `7-bit`, `16-bit` or `64-bit`: which length encoding the header used.
+    pub length_form: String,
+    /// The header bytes as on the wire (2–14 bytes), hex.
+    pub header_hex: String,
+    /// The unmasked payload, hex, up to the capture's preview length.
+    pub payload_hex: String,
+    /// `payload_hex` holds fewer bytes than `len`.
+    pub truncated: bool,
+    /// Violations found on this frame, in plain words.
+    pub findings: Vec<String>,
+    /// Set on the frame that completes a message (the FIN frame, or any control frame).
+    pub message: Option<MessageSummary>,
+    /// The record on the other hop that this frame's message relays, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<u64>,
+}
+
+/// A whole message, summarised on the frame that completes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageSummary {
+    pub opcode: Opcode,
+    /// Number of frames it took.
+    pub frames: u32,
+    /// permessage-deflate: the payload was compressed and `preview` shows it inflated.
+    pub compressed: bool,
+    /// Payload bytes on the wire, over all frames.
+    pub wire_len: u64,
+    /// Payload bytes after inflation.
+    pub len: u64,
+    /// Text messages as text; binary and control payloads as hex.
+    pub preview: String,
+    pub truncated: bool,
+    /// For close messages: the decoded code and reason.
+    pub close: Option<CloseSummary>,
+    /// Message-level findings (UTF-8 across fragments, inflation).
+    pub findings: Vec<String>,
+}
+
+/// A close payload decoded and explained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseSummary {
+    /// `None` for an empty close payload (which means 1005, "no status").
+    pub code: Option<u16>,
+    pub reason: String,
+    /// The registered name, e.g. `Normal Closure`.
+    pub name: String,
+    /// What it means, in plain words.
+    pub meaning: String,
 }
 
 /// Lowercase hex, two digits per byte.

@@ -8,5 +8,8 @@ pub mod notebook;
 pub mod session;
 pub mod wire;
 
-pub use capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode};
+pub use capture::{
+    CaptureBody, CaptureRecord, CloseSummary, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
+    HttpHeadRecord, MessageSummary, Opcode,
+};
 pub use session::{ClientMsg, KernelInfo, KernelState, ServerMsg, WireData, PROTOCOL_VERSION};

@@ -223,6 +223,20 @@ fn CaptureRow(
         }
         CaptureBody::Open { .. } => (None, "●", None, String::new(), None),
         CaptureBody::Closed { .. } => (None, "■", None, String::new(), None),
+        CaptureBody::Handshake(_) => (None, "⇅", None, String::new(), None),
+        CaptureBody::Frame(frame) => {
+            let dir = match frame.direction {
+                wirebook_shared::capture::Direction::ToServer => "to_server",
+                wirebook_shared::capture::Direction::ToClient => "to_client",
+            };
+            (
+                Some(dir),
+                frame.direction.arrow(),
+                Some(frame.opcode.name()),
+                frame.len.to_string(),
+                frame.caused_by,
+            )
+        }
     };
     let hop = record.hop.label();
     let title = match caused_by {
