@@ -550,7 +550,7 @@ fn handshake_findings() {
     assert_eq!(
         upgrade_findings(&format!("{ok_head}\r\n")),
         [Finding::HandshakeHeader {
-            name: "Sec-WebSocket-Accept",
+            name: "Sec-WebSocket-Accept".into(),
             detail: "missing".into()
         }]
     );
@@ -561,11 +561,11 @@ fn handshake_findings() {
         not_offered,
         [
             Finding::NotOffered {
-                what: "subprotocol",
+                what: "subprotocol".into(),
                 value: "v2.chat".into()
             },
             Finding::NotOffered {
-                what: "extension",
+                what: "extension".into(),
                 value: "x-zip".into()
             }
         ]
@@ -652,4 +652,28 @@ fn extension_lists_with_quotes() {
     assert_eq!(exts[0].params[1].value.as_deref(), Some("a\"b"));
     assert_eq!(exts[2].params[0].name, "baz");
     assert_eq!(exts[2].params[0].value, None);
+}
+
+#[test]
+fn findings_travel_as_json() {
+    let findings = vec![
+        Finding::ClientFrameUnmasked,
+        Finding::NonMinimalLength {
+            form: LengthForm::Medium,
+            len: 5,
+        },
+        Finding::ReservedOpcode { opcode: 0xB },
+        Finding::HandshakeHeader {
+            name: "Upgrade".into(),
+            detail: "missing".into(),
+        },
+    ];
+    let json = serde_json::to_string(&findings).unwrap();
+    assert!(
+        json.contains(r#"{"kind":"client_frame_unmasked"}"#),
+        "{json}"
+    );
+    assert!(json.contains(r#""form":"medium""#), "{json}");
+    let back: Vec<Finding> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, findings);
 }

@@ -3,13 +3,17 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::capture::Opcode;
 
 use super::frame::LengthForm;
 
 /// One thing wrong (or odd) on the wire. Decoding never stops at a finding: the bytes are still
-/// shown as they came, with the finding beside them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// shown as they came, with the finding beside them. Serialisable so capture records can
+/// carry findings to the inspector, which words them with [`Finding::message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Finding {
     // ---- frames (RFC 6455 §5) ----
     /// A client-to-server frame without the MASK bit (§5.1: the server must fail the connection).
@@ -68,11 +72,11 @@ pub enum Finding {
     /// The server did not answer 101 Switching Protocols.
     HandshakeNotSwitching { status: u16 },
     /// A header the handshake needs is missing or has the wrong value.
-    HandshakeHeader { name: &'static str, detail: String },
+    HandshakeHeader { name: String, detail: String },
     /// Sec-WebSocket-Accept does not match Sec-WebSocket-Key.
     AcceptMismatch { expected: String, got: String },
     /// The server chose an extension or subprotocol the client did not offer.
-    NotOffered { what: &'static str, value: String },
+    NotOffered { what: String, value: String },
     /// A permessage-deflate parameter is unknown, repeated or out of range (RFC 7692 §7.1).
     BadDeflateParameter { detail: String },
 }

@@ -8,6 +8,8 @@
 
 use std::collections::VecDeque;
 
+use serde::{Deserialize, Serialize};
+
 use crate::capture::{Direction, Opcode};
 
 use super::finding::Finding;
@@ -26,7 +28,8 @@ pub const MAX_CONTROL_PAYLOAD: usize = 125;
 pub const MAX_HEADER_LEN: usize = 14;
 
 /// Which of the three payload length encodings a frame used (§5.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LengthForm {
     /// 7 bits in the second byte (0–125).
     Short,
@@ -67,7 +70,7 @@ impl LengthForm {
 }
 
 /// A frame header as sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrameHeader {
     pub fin: bool,
     pub rsv1: bool,
@@ -143,6 +146,20 @@ pub enum StreamEnd {
     MidHeader { offset: u64, bytes: Vec<u8> },
     /// Inside a frame's payload: the frame as far as it came, with `cut_short` set.
     MidPayload(Box<Frame>),
+}
+
+/// The length form announced by the second header byte.
+fn length_form(second: u8) -> LengthForm {
+    match second & 0x7f {
+        126 => LengthForm::Medium,
+        127 => LengthForm::Long,
+        _ => LengthForm::Short,
+    }
+}
+
+/// Header length announced by the second header byte.
+fn header_len(second: u8) -> usize {
+    2 + length_form(second).extra_len() + if second & 0x80 != 0 { 4 } else { 0 }
 }
 
 /// A text or binary message that has started and not yet seen FIN.
@@ -287,10 +304,18 @@ impl FrameDecoder {
 
     /// Collects header bytes; once the header is whole, starts the frame. Returns bytes used.
     fn take_header(&mut self, input: &[u8]) -> usize {
-        let mut used = 0;
         if self.head_len == 0 {
             self.head_start = self.offset;
+            // Fast path: the whole header is in this input, no need to buffer it.
+            if let Some(&second) = input.get(1) {
+                let total = header_len(second);
+                if let Some(header) = input.get(..total) {
+                    self.start_frame(header);
+                    return total;
+                }
+            }
         }
+        let mut used = 0;
         if self.head_len < 2 {
             let take = (2 - self.head_len).min(input.len());
             self.head[self.head_len..self.head_len + take].copy_from_slice(&input[..take]);
@@ -300,28 +325,24 @@ impl FrameDecoder {
                 return used;
             }
         }
-        let form = match self.head[1] & 0x7f {
-            126 => LengthForm::Medium,
-            127 => LengthForm::Long,
-            _ => LengthForm::Short,
-        };
-        let masked = self.head[1] & 0x80 != 0;
-        let total = 2 + form.extra_len() + if masked { 4 } else { 0 };
+        let total = header_len(self.head[1]);
         let take = (total - self.head_len).min(input.len() - used);
         self.head[self.head_len..self.head_len + take].copy_from_slice(&input[used..used + take]);
         self.head_len += take;
         used += take;
         if self.head_len == total {
-            self.start_frame(form, masked);
+            let head = self.head;
+            self.head_len = 0;
+            self.start_frame(&head[..total]);
         }
         used
     }
 
-    fn start_frame(&mut self, form: LengthForm, masked: bool) {
-        let mut head = self.head;
-        // Bytes past this header are left over from longer earlier headers.
-        head[self.head_len..].fill(0);
-        self.head_len = 0;
+    /// Starts a frame from its complete header bytes.
+    fn start_frame(&mut self, bytes: &[u8]) {
+        let form = length_form(bytes[1]);
+        let mut head = [0u8; MAX_HEADER_LEN];
+        head[..bytes.len()].copy_from_slice(bytes);
         let payload_len = match form {
             LengthForm::Short => u64::from(head[1] & 0x7f),
             LengthForm::Medium => u64::from(u16::from_be_bytes([head[2], head[3]])),
@@ -331,7 +352,7 @@ impl FrameDecoder {
                 u64::from_be_bytes(be)
             }
         };
-        let mask_key = masked.then(|| {
+        let mask_key = (head[1] & 0x80 != 0).then(|| {
             let at = 2 + form.extra_len();
             [head[at], head[at + 1], head[at + 2], head[at + 3]]
         });

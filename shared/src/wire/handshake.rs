@@ -396,9 +396,9 @@ impl Upgrade {
     }
 }
 
-fn header_finding(name: &'static str, detail: impl Into<String>) -> Finding {
+fn header_finding(name: &str, detail: impl Into<String>) -> Finding {
     Finding::HandshakeHeader {
-        name,
+        name: name.to_string(),
         detail: detail.into(),
     }
 }
@@ -479,7 +479,7 @@ pub fn check_upgrade(request: &Request, response: &Response) -> Upgrade {
                 .any(|p| p == chosen)
             {
                 findings.push(Finding::NotOffered {
-                    what: "subprotocol",
+                    what: "subprotocol".into(),
                     value: chosen.to_string(),
                 });
             }
@@ -497,7 +497,7 @@ pub fn check_upgrade(request: &Request, response: &Response) -> Upgrade {
                 .any(|o| o.name.eq_ignore_ascii_case(&extension.name))
             {
                 findings.push(Finding::NotOffered {
-                    what: "extension",
+                    what: "extension".into(),
                     value: extension.name.clone(),
                 });
             }

@@ -211,8 +211,12 @@ impl MessageAssembler {
         if message.compressed {
             // The sender's compressor is in an unknown state after a message that never
             // ended; reset so later messages are judged on their own.
-            if let Some(inflater) = self.inflater.as_mut() {
-                inflater.end_message(&mut |_| {});
+            if let Some(finding) = self
+                .inflater
+                .as_mut()
+                .and_then(|inflater| inflater.end_message(&mut |_| {}))
+            {
+                message.findings.push(finding);
             }
         }
         self.ready.push_back(message);
