@@ -1,8 +1,8 @@
 //! Capture records: what the server saw cross a socket, as the inspector shows it.
 //!
-//! A record belongs to one connection (`conn`) on one hop. Today the server records whole
-//! WebSocket messages; byte-level frames and handshakes will be further [`CaptureBody`]
-//! variants, so that older clients and the records' envelope stay as they are.
+//! A record belongs to one connection (`conn`) on one hop. The server's byte tap records, per
+//! connection: `Open`, the opening `Handshake` as sent, every `Frame` (the frame that completes
+//! a message carries its [`MessageSummary`]), and `Closed`.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,9 @@ pub enum Hop {
     Browser,
     /// wirebook (client) ⇄ the kernel (server).
     Kernel,
+    /// Any client ⇄ one of wirebook's own WebSocket endpoints (`/echo`): the server side of
+    /// what the built-in kernel sees, kept apart from the session's own kernel hop.
+    Endpoint,
 }
 
 impl Hop {
@@ -24,6 +27,7 @@ impl Hop {
         match self {
             Hop::Browser => "browser",
             Hop::Kernel => "kernel",
+            Hop::Endpoint => "endpoint",
         }
     }
 }
@@ -125,20 +129,6 @@ pub enum CaptureBody {
         server: String,
         /// The request path or URL, e.g. `/session` or `ws://127.0.0.1:8977/echo`.
         target: String,
-    },
-    /// One WebSocket message (data or control).
-    Message {
-        direction: Direction,
-        opcode: Opcode,
-        /// The true payload length in bytes, whatever the preview kept.
-        len: u64,
-        /// Text payloads as text; binary payloads as hex; close payloads as `code reason`.
-        preview: String,
-        /// The preview is shorter than the payload.
-        truncated: bool,
-        /// The record on the other hop that this message relays, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        caused_by: Option<u64>,
     },
     /// The connection ended. `code` is the close code seen, if any; `reason` says how it ended
     /// in plain words.
@@ -296,6 +286,19 @@ mod tests {
         assert!(Opcode::Ping.is_control());
         assert!(Opcode::Reserved(0xB).is_control());
         assert!(!Opcode::Text.is_control());
+    }
+
+    #[test]
+    fn hops_are_pinned() {
+        for (hop, json) in [
+            (Hop::Browser, r#""browser""#),
+            (Hop::Kernel, r#""kernel""#),
+            (Hop::Endpoint, r#""endpoint""#),
+        ] {
+            assert_eq!(serde_json::to_string(&hop).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Hop>(json).unwrap(), hop);
+            assert_eq!(format!(r#""{}""#, hop.label()), json);
+        }
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub enum ClientMsg {
     /// Run a cell: its source goes to the session's kernel. Everything the kernel sends back is
     /// attributed to this cell until the next `execute`.
     Execute { cell_id: String, code: String },
+    /// Pause or resume the capture (for every session: there is one capture per server).
+    /// While paused nothing is recorded; the server answers every session with
+    /// [`ServerMsg::CapturePaused`].
+    SetCapturePaused { paused: bool },
 }
 
 impl ClientMsg {
@@ -60,6 +64,9 @@ pub enum ServerMsg {
         records: Vec<CaptureRecord>,
         evicted: u64,
     },
+    /// Whether the capture is paused: sent after `Hello` and to every session whenever it
+    /// changes.
+    CapturePaused { paused: bool },
     /// Something the client sent or asked for could not be done; the session stays open.
     Error {
         message: String,
@@ -126,7 +133,7 @@ impl WireData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{CaptureBody, CaptureRecord, Direction, Hop, Opcode};
+    use crate::capture::{CaptureBody, CaptureRecord, Hop};
 
     /// Every message's JSON is pinned: the browser and the server are built separately, and a
     /// silent change of the wire format would break them against each other.
@@ -146,6 +153,10 @@ mod tests {
                 code: "hai".into(),
             },
             r#"{"type":"execute","cell_id":"c1","code":"hai"}"#,
+        );
+        round_trip(
+            ClientMsg::SetCapturePaused { paused: true },
+            r#"{"type":"set_capture_paused","paused":true}"#,
         );
     }
 
@@ -221,18 +232,18 @@ mod tests {
                     conn: 2,
                     hop: Hop::Kernel,
                     time_us: 1_700_000_000_000_000,
-                    body: CaptureBody::Message {
-                        direction: Direction::ToServer,
-                        opcode: Opcode::Text,
-                        len: 3,
-                        preview: "hai".into(),
-                        truncated: false,
-                        caused_by: Some(6),
+                    body: CaptureBody::Closed {
+                        code: Some(1000),
+                        reason: "bye".into(),
                     },
                 }],
                 evicted: 0,
             },
-            r#"{"type":"capture","records":[{"seq":7,"conn":2,"hop":"kernel","time_us":1700000000000000,"body":{"event":"message","direction":"to_server","opcode":"text","len":3,"preview":"hai","truncated":false,"caused_by":6}}],"evicted":0}"#,
+            r#"{"type":"capture","records":[{"seq":7,"conn":2,"hop":"kernel","time_us":1700000000000000,"body":{"event":"closed","code":1000,"reason":"bye"}}],"evicted":0}"#,
+        );
+        round_trip(
+            ServerMsg::CapturePaused { paused: false },
+            r#"{"type":"capture_paused","paused":false}"#,
         );
         round_trip(
             ServerMsg::Error {
