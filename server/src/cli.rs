@@ -33,6 +33,9 @@ pub struct Args {
     /// Payload bytes kept in each capture record's preview.
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub preview_bytes: usize,
+    /// Record nothing: the byte taps stay off (the inspector stays empty).
+    #[arg(long)]
+    pub no_capture: bool,
 }
 
 impl Args {
@@ -54,6 +57,7 @@ impl Args {
         config.capture_limit =
             usize::try_from(self.capture_limit).map_err(|_| too_big("--capture-limit"))?;
         config.preview_bytes = self.preview_bytes;
+        config.capture = !self.no_capture;
         Ok(config)
     }
 }
@@ -97,6 +101,7 @@ mod tests {
         assert_eq!(args.capture_limit, 100_000);
         assert_eq!(args.preview_bytes, 1024);
         assert!(args.allow_origins.is_empty());
+        assert!(args.into_config().unwrap().capture);
     }
 
     #[test]
@@ -118,6 +123,7 @@ mod tests {
             "5",
             "--preview-bytes",
             "3",
+            "--no-capture",
         ])
         .unwrap();
         let config = args.into_config().unwrap();
@@ -127,6 +133,7 @@ mod tests {
         assert_eq!(config.max_message_size, 10);
         assert_eq!(config.capture_limit, 5);
         assert_eq!(config.preview_bytes, 3);
+        assert!(!config.capture);
     }
 
     #[test]

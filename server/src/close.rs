@@ -6,6 +6,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Error as WsError;
 
 /// How long a peer may take to answer our close frame before we drop the connection.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -24,6 +25,32 @@ pub fn too_big(size: usize, max_size: usize) -> CloseFrame {
         code: CloseCode::Size,
         reason: format!("message of {size} bytes is over the {max_size}-byte limit").into(),
     }
+}
+
+/// The close frame that fails a connection after the peer broke the protocol (RFC 6455 §7.1.7):
+/// 1002 for a frame-level violation, 1007 for text that is not UTF-8, with tungstenite's words
+/// as the reason. tungstenite reports these as errors and sends nothing itself, so the
+/// connection's task sends this, then drains and drops the connection. `None` for errors that
+/// are not the peer's fault (IO, closed connections, size limits: those have their own path).
+pub fn protocol_failure(error: &WsError) -> Option<CloseFrame> {
+    let code = match error {
+        WsError::Protocol(_) => CloseCode::Protocol,
+        WsError::Utf8(_) => CloseCode::Invalid,
+        _ => return None,
+    };
+    let mut reason = error.to_string();
+    // A close reason has room for 123 bytes.
+    if reason.len() > 123 {
+        let mut end = 123;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
+    Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    })
 }
 
 /// Sleeps until `deadline`, or forever without one (for an optional `select!` branch).
@@ -89,6 +116,19 @@ mod tests {
             reply_to(&Some(reserved)).map(|f| u16::from(f.code)),
             Some(1002)
         );
+    }
+
+    #[test]
+    fn protocol_failures_close_with_1002_or_1007() {
+        use tokio_tungstenite::tungstenite::error::ProtocolError;
+        let frame =
+            protocol_failure(&WsError::Protocol(ProtocolError::UnmaskedFrameFromClient)).unwrap();
+        assert_eq!(frame.code, CloseCode::Protocol);
+        assert!(frame.reason.contains("unmasked"), "{}", frame.reason);
+        let frame = protocol_failure(&WsError::Utf8("x".repeat(300))).unwrap();
+        assert_eq!(frame.code, CloseCode::Invalid);
+        assert!(frame.reason.len() <= 123);
+        assert!(protocol_failure(&WsError::ConnectionClosed).is_none());
     }
 
     #[tokio::test]

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::close::{shutting_down, sleep_until, too_big, CLOSE_GRACE};
+use crate::close::{protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
 use crate::shutdown::Shutdown;
 
 /// How an echo connection ended without an error.
@@ -24,6 +24,9 @@ pub enum End {
     Closed,
     /// The peer sent a message over the limit; a 1009 close went out and the codec is unusable.
     TooBig,
+    /// The peer broke the protocol; a 1002 (or 1007) close went out and the codec is unusable.
+    /// Says what happened.
+    Failed(String),
 }
 
 /// Echoes until the peer closes, the connection fails, or the server shuts down.
@@ -52,7 +55,14 @@ where
                         send(&mut sink, Message::Close(Some(too_big(size, max_size)))).await?;
                         return Ok(End::TooBig);
                     }
-                    Some(Err(error)) => return Err(error.to_string()),
+                    Some(Err(error)) => {
+                        let Some(frame) = protocol_failure(&error) else {
+                            return Err(error.to_string());
+                        };
+                        let reason = format!("{error}; closed with {}", u16::from(frame.code));
+                        send(&mut sink, Message::Close(Some(frame))).await?;
+                        return Ok(End::Failed(reason));
+                    }
                     Some(Ok(message)) => message,
                 };
                 match message {
@@ -146,11 +156,33 @@ mod tests {
     #[tokio::test]
     async fn reports_a_failed_connection() {
         let peer = start(Shutdown::new());
-        peer.to_echo
-            .send(Err(WsError::Utf8("bad text".into())))
-            .unwrap();
+        let broken = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        peer.to_echo.send(Err(WsError::Io(broken))).unwrap();
         let result = peer.task.await.unwrap();
-        assert!(result.unwrap_err().contains("bad text"));
+        assert!(result.unwrap_err().contains("reset by peer"));
+    }
+
+    #[tokio::test]
+    async fn fails_a_peer_that_breaks_the_protocol_with_1002_or_1007() {
+        use tokio_tungstenite::tungstenite::error::ProtocolError;
+        for (error, code) in [
+            (
+                WsError::Protocol(ProtocolError::UnmaskedFrameFromClient),
+                1002,
+            ),
+            (WsError::Utf8("bad text".into()), 1007),
+        ] {
+            let mut peer = start(Shutdown::new());
+            peer.to_echo.send(Err(error)).unwrap();
+            let Ok(End::Failed(reason)) = peer.task.await.unwrap() else {
+                panic!("expected a failed connection");
+            };
+            assert!(reason.ends_with(&format!("closed with {code}")), "{reason}");
+            let Some(Message::Close(Some(frame))) = peer.from_echo.recv().await else {
+                panic!("expected a close frame");
+            };
+            assert_eq!(u16::from(frame.code), code);
+        }
     }
 
     #[tokio::test]

@@ -2,11 +2,12 @@
 //!
 //! One task per link owns the socket. The session sends it code to run; the task reports back,
 //! in order, through [`KernelEvent`]s: state changes, `Sent` once a cell's code is on the wire,
-//! and every data message the kernel sends. Both directions are recorded on the kernel hop; the
-//! record of code sent upstream points (`caused_by`) at the browser's execute message.
+//! and every data message the kernel sends. Both directions are recorded on the kernel hop by
+//! the byte tap; the record of code sent upstream points (`caused_by`) at the browser's execute
+//! message, and each received message's record goes to the session for its `Output`.
 //!
-//! The TCP connection is made here and handed to `client_async_with_config`, so that a
-//! byte-level tap can later sit between the two.
+//! The TCP connection is made here and wrapped in a [`Tap`] before `client_async_with_config`,
+//! so the capture shows the handshake as sent and every frame.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,14 +19,16 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use wirebook_shared::{Hop, KernelInfo, KernelState, WireData};
 
 use crate::capture::{Capture, Recorder};
-use crate::close::{reply_to, shutting_down, sleep_until, too_big, CLOSE_GRACE};
+use crate::close::{drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
 use crate::shutdown::Shutdown;
+use crate::tap::Tap;
+use crate::trace::{Links, Tag};
 
 /// How long connecting to a kernel may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -56,10 +59,10 @@ pub enum KernelEvent {
         cell_id: String,
         message: String,
     },
-    /// A data message from the kernel; `seq` is its capture record.
+    /// A data message from the kernel; `seq` is its capture record (`None`: not recorded).
     Received {
         data: WireData,
-        seq: u64,
+        seq: Option<u64>,
     },
 }
 
@@ -131,7 +134,7 @@ impl KernelLink {
     }
 }
 
-type Socket = WebSocketStream<TcpStream>;
+type Socket = WebSocketStream<Tap<TcpStream>>;
 
 async fn run(
     id: u64,
@@ -150,22 +153,14 @@ async fn run(
     };
     report(KernelState::Connecting).await;
     let connected = tokio::select! {
-        connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&target)) => connected
+        connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&target, &capture)) => connected
             .unwrap_or_else(|_| Err(format!("no connection within {}s", CONNECT_TIMEOUT.as_secs()))),
         () = shutdown.triggered() => Err("server shutting down".to_string()),
     };
     let end = match connected {
-        Ok((socket, local, peer)) => {
-            let recorder = Recorder::open(
-                &capture,
-                Hop::Kernel,
-                Role::Client,
-                format!("wirebook ({local})"),
-                peer,
-                target.info.url.clone(),
-            );
+        Ok((socket, recorder, links)) => {
             report(KernelState::Open).await;
-            let end = relay(socket, &recorder, &events, &mut queue, &shutdown).await;
+            let end = relay(socket, &links, &events, &mut queue, &shutdown).await;
             let reason = match &end {
                 KernelState::Closed { reason, .. } => reason.clone(),
                 KernelState::Failed { message } => message.clone(),
@@ -194,7 +189,11 @@ async fn run(
     report(end).await;
 }
 
-async fn connect(target: &KernelTarget) -> Result<(Socket, String, String), String> {
+/// Connects and opens the WebSocket, recording from the first byte.
+async fn connect(
+    target: &KernelTarget,
+    capture: &Arc<Capture>,
+) -> Result<(Socket, Recorder, Arc<Links>), String> {
     let request = target
         .info
         .url
@@ -218,17 +217,30 @@ async fn connect(target: &KernelTarget) -> Result<(Socket, String, String), Stri
     let peer = tcp
         .peer_addr()
         .map_or_else(|_| "?".into(), |a| a.to_string());
-    let (socket, _response) =
-        tokio_tungstenite::client_async_with_config(request, tcp, Some(target.config))
-            .await
-            .map_err(|e| e.to_string())?;
-    Ok((socket, local, peer))
+    let _ = tcp.set_nodelay(true);
+    let recorder = Recorder::open(
+        capture,
+        Hop::Kernel,
+        format!("wirebook ({local})"),
+        peer,
+        target.info.url.clone(),
+    );
+    let tap = Tap::client(tcp, recorder.clone());
+    let links = tap.handle().links();
+    links.track_received();
+    match tokio_tungstenite::client_async_with_config(request, tap, Some(target.config)).await {
+        Ok((socket, _response)) => Ok((socket, recorder, links)),
+        Err(error) => {
+            recorder.finish(format!("the WebSocket handshake failed: {error}"));
+            Err(error.to_string())
+        }
+    }
 }
 
 /// Moves messages until the connection ends; returns how it ended.
 async fn relay(
     mut socket: Socket,
-    recorder: &Recorder,
+    links: &Links,
     events: &mpsc::Sender<KernelEvent>,
     queue: &mut mpsc::Receiver<Execute>,
     shutdown: &Shutdown,
@@ -242,7 +254,7 @@ async fn relay(
         tokio::select! {
             () = shutdown.triggered(), if closing.is_none() => {
                 closing = Some(Instant::now() + CLOSE_GRACE);
-                if let Err(end) = send(&mut socket, recorder, Message::Close(Some(shutting_down())), None).await {
+                if let Err(end) = send(&mut socket, links, Message::Close(Some(shutting_down())), None).await {
                     return end;
                 }
             }
@@ -251,13 +263,13 @@ async fn relay(
                     // The session ended.
                     closing = Some(Instant::now() + CLOSE_GRACE);
                     let frame = CloseFrame { code: CloseCode::Normal, reason: "session ended".into() };
-                    if let Err(end) = send(&mut socket, recorder, Message::Close(Some(frame)), None).await {
+                    if let Err(end) = send(&mut socket, links, Message::Close(Some(frame)), None).await {
                         return end;
                     }
                     continue;
                 };
                 let message = Message::text(execute.code);
-                if let Err(end) = send(&mut socket, recorder, message, execute.caused_by).await {
+                if let Err(end) = send(&mut socket, links, message, execute.caused_by).await {
                     let _ = events.send(KernelEvent::SendFailed {
                         cell_id: execute.cell_id,
                         message: "the kernel connection failed while sending the code".into(),
@@ -275,13 +287,28 @@ async fn relay(
                     Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
                         let message = format!("the kernel sent a {size}-byte message; the limit is {max_size} bytes");
                         let frame = too_big(size, max_size);
-                        let _ = send(&mut socket, recorder, Message::Close(Some(frame)), None).await;
+                        let _ = send(&mut socket, links, Message::Close(Some(frame)), None).await;
                         return KernelState::Failed { message };
                     }
-                    Some(Err(error)) => return KernelState::Failed { message: error.to_string() },
+                    Some(Err(error)) => {
+                        let Some(frame) = protocol_failure(&error) else {
+                            return KernelState::Failed { message: error.to_string() };
+                        };
+                        let message = format!(
+                            "the kernel broke the protocol: {error}; closed with {}",
+                            u16::from(frame.code)
+                        );
+                        let _ = send(&mut socket, links, Message::Close(Some(frame)), None).await;
+                        drain(socket.get_mut()).await;
+                        return KernelState::Failed { message };
+                    }
                     Some(Ok(message)) => message,
                 };
-                let seq = recorder.received(&message, None);
+                // Every data message has a record (or `None`): take it, in order.
+                let seq = match message {
+                    Message::Text(_) | Message::Binary(_) => links.received_seq(),
+                    _ => None,
+                };
                 match message {
                     Message::Text(text) => {
                         let data = WireData::Text { text: text.as_str().to_string() };
@@ -292,15 +319,14 @@ async fn relay(
                         let _ = events.send(KernelEvent::Received { data, seq }).await;
                     }
                     Message::Ping(payload) if closing.is_none() => {
-                        if let Err(end) = send(&mut socket, recorder, Message::Pong(payload), None).await {
+                        if let Err(end) = send(&mut socket, links, Message::Pong(payload), None).await {
                             return end;
                         }
                     }
                     Message::Close(frame) => {
                         if closing.is_none() {
                             closing = Some(Instant::now() + CLOSE_GRACE);
-                            // tungstenite queued the reply itself; record it and flush it.
-                            recorder.sent(&Message::Close(reply_to(&frame)), None);
+                            // tungstenite queued the reply itself; flush it.
                             let _ = socket.flush().await;
                         }
                         close_seen.get_or_insert(frame);
@@ -313,14 +339,17 @@ async fn relay(
     }
 }
 
-/// Records and sends one message; a failure ends the link.
+/// Sends one message (a data message relaying the record `caused_by`, if given); a failure
+/// ends the link.
 async fn send(
     socket: &mut Socket,
-    recorder: &Recorder,
+    links: &Links,
     message: Message,
     caused_by: Option<u64>,
 ) -> Result<(), KernelState> {
-    recorder.sent(&message, caused_by);
+    if message.is_text() || message.is_binary() {
+        links.tag_next(caused_by.map_or(Tag::Plain, Tag::CausedBy));
+    }
     match socket.send(message).await {
         Ok(()) | Err(WsError::ConnectionClosed) => Ok(()),
         Err(error) => Err(KernelState::Failed {

@@ -1,6 +1,11 @@
 //! wirebook's server: serves the UI, the browser's `/session` socket and the `/echo` kernel, and
 //! relays between browsers and kernels while capturing everything that crosses either hop.
 //!
+//! Capture happens in one place: a byte tap (`tap`) under every WebSocket the server owns —
+//! accepted ones (`/session`, `/echo`) through the listener given to `axum::serve`, upstream
+//! ones (kernels) around the `TcpStream` — that decodes handshakes and frames (`trace`) into the
+//! capture ring (`capture`), which sessions stream to browsers and `export` downloads.
+//!
 //! The binary (`main.rs`) only parses arguments, binds, prints the URL and waits for a signal;
 //! [`serve`] is the whole server, so integration tests run it in-process on port 0.
 
@@ -9,9 +14,12 @@ pub mod capture;
 pub mod cli;
 pub mod close;
 pub mod echo;
+pub mod export;
 pub mod kernel;
 pub mod session;
 pub mod shutdown;
+pub mod tap;
+pub mod trace;
 pub mod ui;
 pub mod upgrade;
 
@@ -30,12 +38,14 @@ use axum::Router;
 use futures_util::StreamExt;
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use wirebook_shared::KernelInfo;
+use wirebook_shared::{Hop, KernelInfo};
 
 use crate::capture::Capture;
 use crate::kernel::KernelTarget;
 use crate::session::SessionContext;
 use crate::shutdown::Shutdown;
+use crate::tap::{TapConnectInfo, TapListener};
+use crate::upgrade::Capturing;
 
 /// Everything the server can be told.
 #[derive(Debug, Clone)]
@@ -48,6 +58,8 @@ pub struct Config {
     pub allow_origins: Vec<String>,
     /// Largest WebSocket message (and frame) read from a peer, in bytes.
     pub max_message_size: usize,
+    /// Record what crosses the sockets (`--no-capture` turns the byte taps off).
+    pub capture: bool,
     /// Capture records kept.
     pub capture_limit: usize,
     /// Payload bytes kept per capture record.
@@ -67,6 +79,7 @@ impl Config {
             dist: PathBuf::from("dist"),
             allow_origins: Vec::new(),
             max_message_size: 8 * 1024 * 1024,
+            capture: true,
             capture_limit: 100_000,
             preview_bytes: 1024,
             shutdown_grace: Duration::from_secs(5),
@@ -125,8 +138,14 @@ where
         tracing::warn!(dist = %config.dist.display(), "no index.html: the UI is not built (run `trunk build`)");
     }
     let grace = config.shutdown_grace;
+    let capture = if config.capture {
+        Capture::new(config.capture_limit, config.preview_bytes)
+    } else {
+        Capture::disabled()
+    };
+    let tapped = TapListener::new(listener, config.capture);
     let app = App {
-        capture: Arc::new(Capture::new(config.capture_limit, config.preview_bytes)),
+        capture: Arc::new(capture),
         kernel: Arc::new(KernelTarget {
             info: match &config.kernel_url {
                 None => KernelInfo {
@@ -147,8 +166,8 @@ where
     let lifecycle = app.shutdown.clone();
     let trigger = lifecycle.clone();
     axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        tapped,
+        router(app).into_make_service_with_connect_info::<TapConnectInfo>(),
     )
     .with_graceful_shutdown(async move {
         shutdown.await;
@@ -170,34 +189,57 @@ fn router(app: App) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/echo", get(echo_socket))
         .route("/session", get(session_socket))
+        .route("/api/capture.har", get(export::har))
+        .route("/api/capture.jsonl", get(export::jsonl))
         .fallback(ui::serve)
         .with_state(app)
 }
 
-async fn echo_socket(State(app): State<App>, request: Request) -> Response {
+async fn echo_socket(
+    State(app): State<App>,
+    ConnectInfo(connection): ConnectInfo<TapConnectInfo>,
+    request: Request,
+) -> Response {
     let shutdown = app.shutdown.clone();
+    let capturing = Capturing {
+        capture: &app.capture,
+        hop: Hop::Endpoint,
+        connection: &connection,
+        secret: None,
+    };
     upgrade::accept(
         request,
         app.config.websocket(),
         &app.shutdown,
-        |socket| async move {
-            let (mut sink, mut stream) = socket.split();
-            match echo::run(&mut sink, &mut stream, shutdown).await {
-                Ok(echo::End::Closed) => {}
-                Ok(echo::End::TooBig) => {
+        capturing,
+        |accepted| async move {
+            let (mut sink, mut stream) = accepted.socket.split();
+            let reason = match echo::run(&mut sink, &mut stream, shutdown).await {
+                Ok(echo::End::Closed) => "closed".to_string(),
+                Ok(end @ (echo::End::TooBig | echo::End::Failed(_))) => {
                     if let Ok(mut socket) = stream.reunite(sink) {
                         close::drain(socket.get_mut()).await;
                     }
+                    match end {
+                        echo::End::Failed(reason) => {
+                            format!("the peer broke the protocol: {reason}")
+                        }
+                        _ => "the peer sent a message over the limit; closed with 1009".to_string(),
+                    }
                 }
-                Err(error) => tracing::debug!(%error, "echo connection ended"),
-            }
+                Err(error) => {
+                    tracing::debug!(%error, "echo connection ended");
+                    format!("connection failed: {error}")
+                }
+            };
+            accepted.recorder.finish(reason);
         },
     )
 }
 
 async fn session_socket(
     State(app): State<App>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(connection): ConnectInfo<TapConnectInfo>,
     request: Request,
 ) -> Response {
     let config = &app.config;
@@ -222,9 +264,19 @@ async fn session_socket(
         instance: app.instance.clone(),
         shutdown: app.shutdown.clone(),
     };
-    upgrade::accept(request, config.websocket(), &app.shutdown, move |socket| {
-        session::run(socket, peer.to_string(), ctx)
-    })
+    let capturing = Capturing {
+        capture: &app.capture,
+        hop: Hop::Browser,
+        connection: &connection,
+        secret: Some(Arc::from(config.token.as_str())),
+    };
+    upgrade::accept(
+        request,
+        config.websocket(),
+        &app.shutdown,
+        capturing,
+        move |accepted| session::run(accepted.socket, accepted.recorder, accepted.links, ctx),
+    )
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 //! Two tasks per browser: the *writer* owns the socket's sending half and sends, in order,
 //! `Hello`, the capture backlog, then whatever the session queues plus live capture batches;
 //! the *reader* (this module's [`run`]) reads the browser, drives the session's kernel link and
-//! decides when to close. Everything on the socket is recorded on the browser hop except the
-//! capture batches themselves (recording the inspector's own feed would record itself forever).
+//! decides when to close. The byte tap records everything on the socket on the browser hop
+//! except the capture batches themselves (recording the inspector's own feed would record
+//! itself forever): the writer tags each data message it sends ([`Tag`]), so the tap skips
+//! capture batches and links each `Output` to the kernel record it relays.
 
 use std::sync::Arc;
 
@@ -12,17 +14,19 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
-use wirebook_shared::{ClientMsg, Hop, ServerMsg, PROTOCOL_VERSION};
+use wirebook_shared::{ClientMsg, ServerMsg, PROTOCOL_VERSION};
 
 use crate::capture::{Capture, Feed, Recorder};
-use crate::close::{drain, reply_to, shutting_down, sleep_until, too_big, CLOSE_GRACE};
+use crate::close::{drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
 use crate::kernel::{Execute, KernelEvent, KernelLink, KernelTarget, NotQueued};
 use crate::shutdown::Shutdown;
+use crate::trace::{Links, Tag};
 
 /// Capture records per `ServerMsg::Capture` message: a large backlog goes out in pieces.
 pub const CAPTURE_BATCH: usize = 256;
@@ -51,19 +55,17 @@ enum Outgoing {
 type Sink<S> = SplitSink<WebSocketStream<S>, Message>;
 type Source<S> = SplitStream<WebSocketStream<S>>;
 
-/// Runs one browser session until the socket closes. `peer` is the browser's address.
-pub async fn run<S>(socket: WebSocketStream<S>, peer: String, ctx: SessionContext)
-where
+/// Runs one browser session until the socket closes. `recorder` is the socket's capture (the
+/// session says how it ended there); `links` connect the session to the socket's byte tap.
+pub async fn run<S>(
+    socket: WebSocketStream<S>,
+    recorder: Recorder,
+    links: Arc<Links>,
+    ctx: SessionContext,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let recorder = Recorder::open(
-        &ctx.capture,
-        Hop::Browser,
-        Role::Server,
-        peer,
-        "wirebook".into(),
-        "/session".into(),
-    );
+    links.track_received();
     tracing::info!(conn = recorder.conn(), "session opened");
     let hello = ServerMsg::Hello {
         protocol: PROTOCOL_VERSION,
@@ -77,14 +79,15 @@ where
     let mut writer = tokio::spawn(write(
         sink,
         out_queue,
-        recorder.clone(),
+        Arc::clone(&links),
         ctx.capture.subscribe(),
+        ctx.capture.watch_paused(),
         hello,
     ));
     let (events_tx, events) = mpsc::channel(64);
     let mut session = Session {
         ctx,
-        recorder: recorder.clone(),
+        links,
         out,
         events_tx,
         events,
@@ -110,7 +113,7 @@ where
             None
         }
     };
-    if end.too_big {
+    if end.drain {
         if let Some(mut socket) = sink.and_then(|sink| source.reunite(sink).ok()) {
             drain(socket.get_mut()).await;
         }
@@ -122,22 +125,24 @@ where
 /// How the reader ended.
 struct End {
     reason: String,
-    /// The browser sent a message over the limit: the codec stopped mid-message.
-    too_big: bool,
+    /// The browser sent a message over the limit or broke the protocol: the codec stopped
+    /// mid-frame, our close frame is out, and the socket is drained before it is dropped.
+    drain: bool,
 }
 
 impl End {
     fn new(reason: impl Into<String>) -> Self {
         End {
             reason: reason.into(),
-            too_big: false,
+            drain: false,
         }
     }
 }
 
 struct Session {
     ctx: SessionContext,
-    recorder: Recorder,
+    /// The browser socket's tap: which record each received data message is.
+    links: Arc<Links>,
     out: mpsc::Sender<Outgoing>,
     /// Kept so each new kernel link can report on the same channel.
     events_tx: mpsc::Sender<KernelEvent>,
@@ -177,19 +182,39 @@ impl Session {
                             self.close(too_big(size, max_size)).await;
                             return End {
                                 reason: format!("the browser sent a {size}-byte message; the limit is {max_size}"),
-                                too_big: true,
+                                drain: true,
                             };
                         }
                         Some(Err(error)) => {
+                            if let Some(frame) = protocol_failure(&error) {
+                                tracing::warn!(%error, "the browser broke the protocol");
+                                let code = u16::from(frame.code);
+                                self.close(frame).await;
+                                return End {
+                                    reason: format!("the browser broke the protocol: {error}; closed with {code}"),
+                                    drain: true,
+                                };
+                            }
                             tracing::info!(%error, "session socket failed");
                             return End::new(format!("connection failed: {error}"));
                         }
                         Some(Ok(message)) => message,
                     };
-                    let seq = self.recorder.received(&message, None);
+                    // Every data message has a record (or `None`): take it, in order.
+                    let seq = match message {
+                        Message::Text(_) | Message::Binary(_) => self.links.received_seq(),
+                        _ => None,
+                    };
                     match message {
                         Message::Text(text) if self.closing.is_none() => match ClientMsg::parse(&text) {
                             Ok(ClientMsg::Execute { cell_id, code }) => self.execute(cell_id, code, seq).await,
+                            Ok(ClientMsg::SetCapturePaused { paused }) => {
+                                // Every session's writer announces a change; an unchanged state
+                                // is confirmed to this session only.
+                                if !self.ctx.capture.set_paused(paused) {
+                                    self.send(ServerMsg::CapturePaused { paused }, None).await;
+                                }
+                            }
                             Err(message) => self.error(message, None).await,
                         },
                         Message::Binary(bytes) if self.closing.is_none() => {
@@ -199,17 +224,13 @@ impl Session {
                             );
                             self.error(message, None).await;
                         }
-                        Message::Ping(payload) if self.closing.is_none() => {
-                            // tungstenite queued the pong itself and the next read flushes it;
-                            // a second pong from the writer task would go out as well.
-                            self.recorder.sent(&Message::Pong(payload), None);
-                        }
+                        // tungstenite queued the pong itself and the next read flushes it; a
+                        // second pong from the writer task would go out as well.
                         // The answer to our own close needs no reply.
-                        Message::Close(frame) if self.closing.is_none() => {
+                        Message::Close(_) if self.closing.is_none() => {
                             closed_by = "closed by the browser";
                             self.closing = Some(Instant::now() + CLOSE_GRACE);
                             // tungstenite queued the reply; the next read flushes it.
-                            self.recorder.sent(&Message::Close(reply_to(&frame)), None);
                         }
                         _ => {}
                     }
@@ -256,12 +277,13 @@ impl Session {
         ))
     }
 
-    /// Sends a cell's code to the kernel, (re)connecting first if the link has ended.
-    async fn execute(&mut self, cell_id: String, code: String, seq: u64) {
+    /// Sends a cell's code to the kernel, (re)connecting first if the link has ended. `seq` is
+    /// the record of the browser's message.
+    async fn execute(&mut self, cell_id: String, code: String, seq: Option<u64>) {
         let mut execute = Execute {
             cell_id,
             code,
-            caused_by: Some(seq),
+            caused_by: seq,
         };
         // A link that ended under us is replaced once; a new link always has room.
         for _ in 0..2 {
@@ -326,45 +348,53 @@ impl Session {
                         cell_id: cell_id.clone(),
                         data,
                     };
-                    self.send(msg, Some(seq)).await;
+                    self.send(msg, seq).await;
                 }
                 // Nothing ran yet: the message is in the capture, but belongs to no cell.
-                None => tracing::debug!(seq, "kernel message before any execute"),
+                None => tracing::debug!(?seq, "kernel message before any execute"),
             },
         }
     }
 }
 
-/// The writer task: `Hello`, the capture backlog, then queued messages and live capture.
-/// Returns the sending half so the reader can reunite the socket if it must drain it.
+/// The writer task: `Hello`, whether the capture is paused, the capture backlog, then queued
+/// messages, live capture and pause changes. Returns the sending half so the reader can
+/// reunite the socket if it must drain it.
 async fn write<S>(
     mut sink: Sink<S>,
     mut queue: mpsc::Receiver<Outgoing>,
-    recorder: Recorder,
+    links: Arc<Links>,
     mut feed: Feed,
+    mut paused: watch::Receiver<bool>,
     hello: ServerMsg,
 ) -> Sink<S>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let result: Result<(), WsError> = async {
-        send(&mut sink, &recorder, Message::text(hello.to_json()), None).await?;
+        send(&mut sink, &links, hello, None).await?;
+        let now = *paused.borrow_and_update();
+        send(&mut sink, &links, ServerMsg::CapturePaused { paused: now }, None).await?;
         while let Some(batch) = feed.try_batch(CAPTURE_BATCH) {
-            send_capture(&mut sink, batch).await?;
+            send_capture(&mut sink, &links, batch).await?;
         }
         loop {
             tokio::select! {
                 outgoing = queue.recv() => match outgoing {
                     None => return Ok(()),
                     Some(Outgoing::Msg { msg, caused_by }) => {
-                        send(&mut sink, &recorder, Message::text(msg.to_json()), caused_by).await?;
+                        send(&mut sink, &links, msg, caused_by).await?;
                     }
                     Some(Outgoing::Close(frame)) => {
-                        send(&mut sink, &recorder, Message::Close(Some(frame)), None).await?;
+                        sink.send(Message::Close(Some(frame))).await?;
                         return Ok(());
                     }
                 },
-                batch = feed.next_batch(CAPTURE_BATCH) => send_capture(&mut sink, batch).await?,
+                Ok(()) = paused.changed() => {
+                    let now = *paused.borrow_and_update();
+                    send(&mut sink, &links, ServerMsg::CapturePaused { paused: now }, None).await?;
+                }
+                batch = feed.next_batch(CAPTURE_BATCH) => send_capture(&mut sink, &links, batch).await?,
             }
         }
     }
@@ -376,24 +406,26 @@ where
     sink
 }
 
+/// Sends a session message; the tap records it, relaying `caused_by` if given.
 async fn send<S>(
     sink: &mut Sink<S>,
-    recorder: &Recorder,
-    message: Message,
+    links: &Links,
+    msg: ServerMsg,
     caused_by: Option<u64>,
 ) -> Result<(), WsError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    // Recorded once sent: after the browser's close frame tungstenite refuses sends, and the
-    // capture must not show messages that never left.
-    sink.send(message.clone()).await?;
-    recorder.sent(&message, caused_by);
-    Ok(())
+    links.tag_next(caused_by.map_or(Tag::Plain, Tag::CausedBy));
+    sink.send(Message::text(msg.to_json())).await
 }
 
 /// Capture batches are the one thing on the socket that is not recorded.
-async fn send_capture<S>(sink: &mut Sink<S>, batch: crate::capture::Batch) -> Result<(), WsError>
+async fn send_capture<S>(
+    sink: &mut Sink<S>,
+    links: &Links,
+    batch: crate::capture::Batch,
+) -> Result<(), WsError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -401,5 +433,6 @@ where
         records: batch.records,
         evicted: batch.evicted,
     };
+    links.tag_next(Tag::Skip);
     sink.send(Message::text(msg.to_json())).await
 }

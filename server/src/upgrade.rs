@@ -3,10 +3,12 @@
 //!
 //! This does by hand what axum's `WebSocketUpgrade` would do, so that the server owns the raw
 //! upgraded IO: `hyper::upgrade::on` → [`TokioIo`] → tungstenite's codec via
-//! [`WebSocketStream::from_raw_socket`]. Byte-level capture will put a tap between the IO and
-//! the codec here. `/echo` and `/session` both go through [`accept`].
+//! [`WebSocketStream::from_raw_socket`]. The byte tap sits below hyper (see `crate::tap`):
+//! [`accept`] opens the connection's capture and switches its tap to WebSocket mode before the
+//! `101` is written. `/echo` and `/session` both go through [`accept`].
 
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -21,7 +23,12 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
+use wirebook_shared::Hop;
+
+use crate::capture::{Capture, Recorder};
 use crate::shutdown::Shutdown;
+use crate::tap::{rebuild_head, TapConnectInfo};
+use crate::trace::Links;
 
 /// A server-side WebSocket on an upgraded HTTP connection.
 pub type ServerSocket = WebSocketStream<TokioIo<Upgraded>>;
@@ -89,16 +96,34 @@ pub fn check_upgrade<'a>(
     headers.get(SEC_WEBSOCKET_KEY).ok_or(NotUpgrade::MissingKey)
 }
 
+/// An accepted WebSocket with its capture: the task says how it ended through `recorder`,
+/// and tags what it sends / learns what it received through `links`.
+pub struct Accepted {
+    pub socket: ServerSocket,
+    pub recorder: Recorder,
+    pub links: Arc<Links>,
+}
+
+/// How an accepted socket is captured.
+pub struct Capturing<'a> {
+    pub capture: &'a Arc<Capture>,
+    pub hop: Hop,
+    pub connection: &'a TapConnectInfo,
+    /// Redacted from the recorded handshake (the session token).
+    pub secret: Option<Arc<str>>,
+}
+
 /// Answers an upgrade request with 101 and hands the socket to `on_socket` in a task tracked by
 /// `shutdown`. A request that is not a valid upgrade gets a 4xx instead.
 pub fn accept<F, Fut>(
     mut request: Request,
     config: WebSocketConfig,
     shutdown: &Shutdown,
+    capturing: Capturing<'_>,
     on_socket: F,
 ) -> Response
 where
-    F: FnOnce(ServerSocket) -> Fut + Send + 'static,
+    F: FnOnce(Accepted) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let accept_key = match check_upgrade(request.method(), request.headers()) {
@@ -106,6 +131,16 @@ where
         Err(not_upgrade) => return not_upgrade.into_response(),
     };
     let path = request.uri().path().to_string();
+    let recorder = Recorder::open(
+        capturing.capture,
+        capturing.hop,
+        capturing.connection.peer.to_string(),
+        "wirebook".into(),
+        path.clone(),
+    );
+    let tap = &capturing.connection.tap;
+    tap.switch_to_websocket(recorder.clone(), rebuild_head(&request), capturing.secret);
+    let links = tap.links();
     let on_upgrade = hyper::upgrade::on(&mut request);
     shutdown.spawn(async move {
         match on_upgrade.await {
@@ -116,9 +151,17 @@ where
                     Some(config),
                 )
                 .await;
-                on_socket(socket).await;
+                on_socket(Accepted {
+                    socket,
+                    recorder,
+                    links,
+                })
+                .await;
             }
-            Err(error) => tracing::warn!(%error, %path, "WebSocket upgrade failed"),
+            Err(error) => {
+                tracing::warn!(%error, %path, "WebSocket upgrade failed");
+                recorder.finish(format!("the upgrade failed: {error}"));
+            }
         }
     });
     let mut response = Response::new(Body::empty());

@@ -3,9 +3,11 @@
 
 mod auth;
 mod binary;
+mod capture;
 mod echo;
 mod python;
 mod session;
 mod shutdown;
 mod support;
+mod tap;
 mod ui;

@@ -11,7 +11,7 @@ use wirebook_shared::{
     PROTOCOL_VERSION,
 };
 
-use crate::support::{next_message, SessionClient, TestServer, TOKEN};
+use crate::support::{find_text, messages, next_message, SessionClient, TestServer, TOKEN};
 
 fn is_kernel_open(msg: &ServerMsg) -> bool {
     matches!(
@@ -22,25 +22,13 @@ fn is_kernel_open(msg: &ServerMsg) -> bool {
     )
 }
 
-/// The first message record on `hop` going `direction` whose preview contains `text`.
 fn find<'a>(
     records: &'a [CaptureRecord],
     hop: Hop,
     direction: Direction,
     text: &str,
 ) -> Option<(&'a CaptureRecord, Option<u64>)> {
-    records.iter().find_map(|record| match &record.body {
-        CaptureBody::Message {
-            direction: d,
-            opcode: Opcode::Text,
-            preview,
-            caused_by,
-            ..
-        } if record.hop == hop && *d == direction && preview.contains(text) => {
-            Some((record, *caused_by))
-        }
-        _ => None,
-    })
+    find_text(records, hop, direction, text)
 }
 
 #[tokio::test]
@@ -412,13 +400,10 @@ async fn a_browser_ping_gets_exactly_one_pong_and_is_recorded() {
     }
     client
         .capture_until(|records| {
-            records.iter().any(|r| {
-                matches!(&r.body, CaptureBody::Message {
-                    opcode: Opcode::Pong,
-                    direction: Direction::ToClient,
-                    preview,
-                    ..
-                } if preview == "7032")
+            messages(records).any(|(_, frame, message)| {
+                frame.direction == Direction::ToClient
+                    && message.opcode == Opcode::Pong
+                    && message.preview == "7032"
             })
         })
         .await;

@@ -16,7 +16,10 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wirebook_server::Config;
-use wirebook_shared::{CaptureRecord, ClientMsg, ServerMsg};
+use wirebook_shared::{
+    CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, Hop, MessageSummary, Opcode,
+    ServerMsg,
+};
 
 pub const TOKEN: &str = "test-token-0123";
 
@@ -109,6 +112,8 @@ pub struct SessionClient {
     pub socket: Client,
     pub records: Vec<CaptureRecord>,
     pub evicted: u64,
+    /// The latest `CapturePaused` the server sent.
+    pub paused: Option<bool>,
 }
 
 impl SessionClient {
@@ -118,6 +123,7 @@ impl SessionClient {
             socket,
             records: Vec::new(),
             evicted: 0,
+            paused: None,
         };
         let hello = client.next_raw().await;
         (client, hello)
@@ -131,7 +137,7 @@ impl SessionClient {
         }
     }
 
-    /// The next message that is not a capture batch.
+    /// The next message that is not a capture batch or a pause state (those are collected).
     pub async fn next(&mut self) -> ServerMsg {
         loop {
             match self.next_raw().await {
@@ -139,9 +145,35 @@ impl SessionClient {
                     self.records.extend(records);
                     self.evicted += evicted;
                 }
+                ServerMsg::CapturePaused { paused } => self.paused = Some(paused),
                 other => return other,
             }
         }
+    }
+
+    /// Reads until the server says the capture is (not) paused.
+    pub async fn wait_paused(&mut self, paused: bool) {
+        if self.paused == Some(paused) {
+            return;
+        }
+        within(async {
+            loop {
+                match self.next_raw().await {
+                    ServerMsg::Capture { records, evicted } => {
+                        self.records.extend(records);
+                        self.evicted += evicted;
+                    }
+                    ServerMsg::CapturePaused { paused: now } => {
+                        self.paused = Some(now);
+                        if now == paused {
+                            return;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await;
     }
 
     /// Reads until `wanted` matches a message that is not a capture batch.
@@ -158,9 +190,13 @@ impl SessionClient {
     pub async fn capture_until(&mut self, done: impl Fn(&[CaptureRecord]) -> bool) {
         within(async {
             while !done(&self.records) {
-                if let ServerMsg::Capture { records, evicted } = self.next_raw().await {
-                    self.records.extend(records);
-                    self.evicted += evicted;
+                match self.next_raw().await {
+                    ServerMsg::Capture { records, evicted } => {
+                        self.records.extend(records);
+                        self.evicted += evicted;
+                    }
+                    ServerMsg::CapturePaused { paused } => self.paused = Some(paused),
+                    _ => {}
                 }
             }
         })
@@ -183,6 +219,33 @@ impl SessionClient {
         })
         .await;
     }
+}
+
+/// The frame records that complete a message: hop, direction, the record, its summary.
+pub fn messages(
+    records: &[CaptureRecord],
+) -> impl Iterator<Item = (&CaptureRecord, &FrameRecord, &MessageSummary)> {
+    records.iter().filter_map(|record| match &record.body {
+        CaptureBody::Frame(frame) => frame.message.as_ref().map(|m| (record, &**frame, m)),
+        _ => None,
+    })
+}
+
+/// The first text message record on `hop` going `direction` whose preview contains `text`,
+/// with its `caused_by`.
+pub fn find_text<'a>(
+    records: &'a [CaptureRecord],
+    hop: Hop,
+    direction: Direction,
+    text: &str,
+) -> Option<(&'a CaptureRecord, Option<u64>)> {
+    messages(records).find_map(|(record, frame, message)| {
+        (record.hop == hop
+            && frame.direction == direction
+            && message.opcode == Opcode::Text
+            && message.preview.contains(text))
+        .then_some((record, frame.caused_by))
+    })
 }
 
 /// A plain HTTP/1.1 response.

@@ -1,0 +1,611 @@
+//! One WebSocket connection's bytes turned into capture records: the opening handshake as
+//! [`CaptureBody::Handshake`], then every frame as [`CaptureBody::Frame`] (with a
+//! [`MessageSummary`] on the frame that completes a message, and closes explained).
+//!
+//! Pure over bytes: the byte tap (`crate::tap`) feeds [`Trace::feed`] exactly what was read
+//! from and written to the socket, in order per direction; the decoding is `shared::wire`'s.
+//! The connection's task talks to the trace through [`Links`]: it tags the data messages it
+//! is about to send ([`Tag`]: not recorded, or relaying a record of the other hop) and learns
+//! the record of each data message it receives, so relayed messages point at their source.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use wirebook_shared::capture::{binary_preview, hex, text_preview};
+use wirebook_shared::wire::handshake::HttpHead;
+use wirebook_shared::wire::{
+    check_upgrade, describe_close_code, ClosePayload, Finding, Frame, FrameDecoder, HeadReader,
+    Headers, Message, MessageAssembler, Parsed, Request, Response, StreamEnd,
+};
+use wirebook_shared::{
+    CaptureBody, CloseSummary, Direction, FrameRecord, HandshakeRecord, HttpHeadRecord,
+    MessageSummary, Opcode,
+};
+
+use crate::capture::Recorder;
+
+/// Bytes of one direction kept while the handshake is not complete (a peer that sends frames
+/// before the handshake ends is out of order, but is still shown up to this much).
+const MAX_EARLY: usize = 64 * 1024;
+
+/// What to do with the next data message the connection's task sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    /// Record it.
+    Plain,
+    /// Do not record it: the inspector's own capture feed.
+    Skip,
+    /// Record it as relaying this record of the other hop.
+    CausedBy(u64),
+}
+
+/// What a connection's task and its trace share.
+#[derive(Debug, Default)]
+pub struct Links {
+    /// Tags of data messages queued to be sent, in order; untagged messages are `Plain`.
+    outgoing: Mutex<VecDeque<Tag>>,
+    /// Whether the task takes `received` (otherwise nothing is queued there).
+    track_received: AtomicBool,
+    /// Records of the data messages received, in order (`None`: not recorded).
+    received: Mutex<VecDeque<Option<u64>>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The queues stay consistent across a panic (each operation is one push or pop).
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Links {
+    /// Tags the next data message this side sends. Call right before sending it.
+    pub fn tag_next(&self, tag: Tag) {
+        if tag != Tag::Plain || !lock(&self.outgoing).is_empty() {
+            lock(&self.outgoing).push_back(tag);
+        }
+    }
+
+    /// From now on, [`Links::received_seq`] is called once per data message received.
+    pub fn track_received(&self) {
+        self.track_received.store(true, Ordering::Relaxed);
+    }
+
+    /// The record of the next data message received (call once per text or binary message
+    /// the codec yields, in order): `None` when it was not recorded.
+    pub fn received_seq(&self) -> Option<u64> {
+        lock(&self.received).pop_front().flatten()
+    }
+
+    fn next_tag(&self) -> Tag {
+        lock(&self.outgoing).pop_front().unwrap_or(Tag::Plain)
+    }
+
+    fn push_received(&self, seq: Option<u64>) {
+        if self.track_received.load(Ordering::Relaxed) {
+            lock(&self.received).push_back(seq);
+        }
+    }
+}
+
+/// The capture of one WebSocket connection, fed with its bytes.
+#[derive(Debug)]
+pub struct Trace {
+    ctx: Ctx,
+    handshake: Handshake,
+}
+
+/// What every frame needs besides its direction's decoders.
+#[derive(Debug)]
+struct Ctx {
+    recorder: Recorder,
+    links: Arc<Links>,
+    /// The direction of the bytes this end writes.
+    ours: Direction,
+    preview: usize,
+    /// Occurrences of this string in the handshake are redacted (wirebook's own token).
+    secret: Option<Arc<str>>,
+    skipped: u64,
+    paused: u64,
+}
+
+#[derive(Debug)]
+enum Handshake {
+    Pending(Box<Heads>),
+    Done(Box<[Side; 2]>),
+    /// Not a WebSocket (or its heads could not be read): later bytes are not decoded.
+    Failed,
+}
+
+#[derive(Debug, Default)]
+struct Heads {
+    request: HeadReader<Request>,
+    request_head: Option<Request>,
+    response: HeadReader<Response>,
+    response_head: Option<Response>,
+    /// Bytes after a head that arrived before the handshake was complete, per direction.
+    early: [Vec<u8>; 2],
+    findings: Vec<String>,
+}
+
+/// Index of a direction in per-direction arrays.
+fn index(direction: Direction) -> usize {
+    match direction {
+        Direction::ToServer => 0,
+        Direction::ToClient => 1,
+    }
+}
+
+fn other(direction: Direction) -> Direction {
+    match direction {
+        Direction::ToServer => Direction::ToClient,
+        Direction::ToClient => Direction::ToServer,
+    }
+}
+
+fn direction_words(direction: Direction) -> &'static str {
+    match direction {
+        Direction::ToServer => "client-to-server",
+        Direction::ToClient => "server-to-client",
+    }
+}
+
+impl Trace {
+    /// A trace for a connection on which this end is the client (`ours` = to server) or the
+    /// server (`ours` = to client). Its first bytes are the handshake.
+    pub fn new(recorder: Recorder, links: Arc<Links>, ours: Direction) -> Self {
+        let preview = recorder.capture().preview_bytes();
+        Trace {
+            ctx: Ctx {
+                recorder,
+                links,
+                ours,
+                preview,
+                secret: None,
+                skipped: 0,
+                paused: 0,
+            },
+            handshake: Handshake::Pending(Box::default()),
+        }
+    }
+
+    /// Redacts `secret` wherever it appears in the handshake's heads.
+    pub fn redacting(mut self, secret: Option<Arc<str>>) -> Self {
+        self.ctx.secret = secret.filter(|s| !s.is_empty());
+        self
+    }
+
+    /// Adds a finding to the handshake record (before it is recorded).
+    pub fn handshake_finding(&mut self, finding: impl Into<String>) {
+        if let Handshake::Pending(heads) = &mut self.handshake {
+            heads.findings.push(finding.into());
+        }
+    }
+
+    /// Bytes that went `direction`, in order.
+    pub fn feed(&mut self, direction: Direction, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        match &mut self.handshake {
+            Handshake::Done(sides) => sides[index(direction)].push(bytes, &mut self.ctx),
+            Handshake::Failed => {}
+            Handshake::Pending(heads) => {
+                let rest = match heads.push(direction, bytes) {
+                    Ok(rest) => rest,
+                    Err(error) => {
+                        heads.findings.push(format!(
+                            "the {} head is not HTTP/1.1: {error}",
+                            match direction {
+                                Direction::ToServer => "request",
+                                Direction::ToClient => "response",
+                            }
+                        ));
+                        self.record_handshake();
+                        self.handshake = Handshake::Failed;
+                        return;
+                    }
+                };
+                let early = &mut heads.early[index(direction)];
+                let room = MAX_EARLY.saturating_sub(early.len());
+                if rest.len() > room {
+                    heads.findings.push(format!(
+                        "{} bytes arrived before the handshake finished; only the first {MAX_EARLY} are decoded",
+                        direction_words(direction)
+                    ));
+                }
+                early.extend_from_slice(&rest[..rest.len().min(room)]);
+                if heads.request_head.is_some() && heads.response_head.is_some() {
+                    self.complete_handshake();
+                }
+            }
+        }
+    }
+
+    /// Records the handshake; on a switch to WebSocket, starts decoding frames (first those
+    /// that arrived early).
+    fn complete_handshake(&mut self) {
+        let Some(upgrade) = self.record_handshake() else {
+            self.handshake = Handshake::Failed;
+            return;
+        };
+        let Handshake::Pending(heads) = std::mem::replace(&mut self.handshake, Handshake::Failed)
+        else {
+            return;
+        };
+        let side = |direction| Side::new(direction, &upgrade, self.ctx.preview);
+        let mut sides = Box::new([side(Direction::ToServer), side(Direction::ToClient)]);
+        let [to_server, to_client] = heads.early;
+        sides[0].push(&to_server, &mut self.ctx);
+        sides[1].push(&to_client, &mut self.ctx);
+        self.handshake = Handshake::Done(sides);
+    }
+
+    /// Records the handshake as far as it came. Returns what was negotiated when the server
+    /// switched protocols.
+    fn record_handshake(&mut self) -> Option<wirebook_shared::wire::Upgrade> {
+        let Handshake::Pending(heads) = &mut self.handshake else {
+            return None;
+        };
+        let request = heads.request_head.as_ref()?;
+        let mut findings = std::mem::take(&mut heads.findings);
+        let mut record = HandshakeRecord {
+            request: head_record(
+                format!("{} {} {}", request.method, request.target, request.version),
+                &request.headers,
+                self.ctx.secret.as_deref(),
+            ),
+            response: None,
+            accept_ok: None,
+            protocol: None,
+            extensions: Vec::new(),
+            findings: Vec::new(),
+        };
+        let mut upgrade = None;
+        if let Some(response) = &heads.response_head {
+            let start = format!(
+                "{} {} {}",
+                response.version, response.status, response.reason
+            );
+            record.response = Some(head_record(
+                start.trim_end().to_string(),
+                &response.headers,
+                self.ctx.secret.as_deref(),
+            ));
+            let checked = check_upgrade(request, response);
+            if response.status == 101 && request.headers.get("Sec-WebSocket-Key").is_some() {
+                record.accept_ok = Some(!checked.findings.iter().any(|f| match f {
+                    Finding::AcceptMismatch { .. } => true,
+                    Finding::HandshakeHeader { name, .. } => {
+                        name.eq_ignore_ascii_case("Sec-WebSocket-Accept")
+                    }
+                    _ => false,
+                }));
+            }
+            record.protocol = checked.protocol.clone();
+            record.extensions = response
+                .headers
+                .list("Sec-WebSocket-Extensions")
+                .map(str::to_string)
+                .collect();
+            findings.extend(checked.findings.iter().map(Finding::message));
+            if response.status == 101 {
+                upgrade = Some(checked);
+            }
+        } else {
+            findings.push("the connection ended before the server answered".into());
+        }
+        record.findings = findings;
+        self.ctx
+            .recorder
+            .record(CaptureBody::Handshake(Box::new(record)));
+        upgrade
+    }
+
+    /// The connection is gone: records what was left unfinished and notes what was not
+    /// recorded on the `Closed` record.
+    pub fn end(&mut self) {
+        match std::mem::replace(&mut self.handshake, Handshake::Failed) {
+            Handshake::Pending(heads) => {
+                self.handshake = Handshake::Pending(heads);
+                self.record_handshake();
+                self.handshake = Handshake::Failed;
+            }
+            Handshake::Done(mut sides) => {
+                for side in sides.iter_mut() {
+                    side.end(&mut self.ctx);
+                }
+            }
+            Handshake::Failed => {}
+        }
+        let recorder = &self.ctx.recorder;
+        if self.ctx.skipped > 0 {
+            recorder.note(format!(
+                "{} frames of the inspector's own capture feed were not recorded",
+                self.ctx.skipped
+            ));
+        }
+        if self.ctx.paused > 0 {
+            recorder.note(format!(
+                "{} frames went by while the capture was paused",
+                self.ctx.paused
+            ));
+        }
+        self.ctx.skipped = 0;
+        self.ctx.paused = 0;
+    }
+}
+
+impl Heads {
+    /// Feeds a head's bytes; returns the bytes after the head (if it is complete).
+    fn push<'a>(
+        &mut self,
+        direction: Direction,
+        bytes: &'a [u8],
+    ) -> Result<&'a [u8], wirebook_shared::wire::HttpError> {
+        match direction {
+            Direction::ToServer if self.request_head.is_none() => {
+                read_head(&mut self.request, &mut self.request_head, bytes)
+            }
+            Direction::ToClient if self.response_head.is_none() => {
+                read_head(&mut self.response, &mut self.response_head, bytes)
+            }
+            _ => Ok(bytes),
+        }
+    }
+}
+
+fn read_head<'a, T: HttpHead>(
+    reader: &mut HeadReader<T>,
+    head: &mut Option<T>,
+    bytes: &'a [u8],
+) -> Result<&'a [u8], wirebook_shared::wire::HttpError> {
+    match reader.push(bytes)? {
+        Parsed::Incomplete => Ok(&[]),
+        Parsed::Complete {
+            head: parsed,
+            consumed,
+        } => {
+            *head = Some(parsed);
+            Ok(&bytes[consumed..])
+        }
+    }
+}
+
+fn head_record(start_line: String, headers: &Headers, secret: Option<&str>) -> HttpHeadRecord {
+    let redact = |text: &str| match secret {
+        Some(secret) if text.contains(secret) => text.replace(secret, "<redacted>"),
+        _ => text.to_string(),
+    };
+    HttpHeadRecord {
+        start_line: redact(&start_line),
+        headers: headers
+            .0
+            .iter()
+            .map(|h| (h.name.clone(), redact(&h.value)))
+            .collect(),
+    }
+}
+
+/// One direction's decoders after the handshake.
+#[derive(Debug)]
+struct Side {
+    direction: Direction,
+    frames: FrameDecoder,
+    messages: MessageAssembler,
+    /// A data message is open (its first frame came, its FIN frame not yet).
+    data_open: bool,
+    /// Findings on the frames of the open data message: the assembler repeats them first.
+    open_findings: usize,
+    /// The tag of the open data message.
+    tag: Tag,
+}
+
+impl Side {
+    fn new(direction: Direction, upgrade: &wirebook_shared::wire::Upgrade, preview: usize) -> Self {
+        Side {
+            direction,
+            frames: FrameDecoder::new(direction)
+                .with_payload_limit(preview)
+                .with_extensions(&upgrade.extensions),
+            // Close payloads (up to 125 bytes) are always decoded whole.
+            messages: MessageAssembler::new(direction, upgrade.deflate.as_ref())
+                .with_payload_limit(preview.max(125)),
+            data_open: false,
+            open_findings: 0,
+            tag: Tag::Plain,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8], ctx: &mut Ctx) {
+        let Side {
+            frames,
+            messages,
+            direction,
+            data_open,
+            open_findings,
+            tag,
+        } = self;
+        let mut state = MessageState {
+            direction: *direction,
+            messages,
+            data_open,
+            open_findings,
+            tag,
+        };
+        for frame in frames.push(bytes) {
+            state.on_frame(frame, ctx);
+        }
+    }
+
+    fn end(&mut self, ctx: &mut Ctx) {
+        match self.frames.finish() {
+            StreamEnd::Clean => {}
+            StreamEnd::MidHeader { offset, bytes } => ctx.recorder.note(format!(
+                "the {} stream ended inside a frame header ({} bytes at offset {offset})",
+                direction_words(self.direction),
+                bytes.len()
+            )),
+            StreamEnd::MidPayload(frame) => {
+                let mut state = MessageState {
+                    direction: self.direction,
+                    messages: &mut self.messages,
+                    data_open: &mut self.data_open,
+                    open_findings: &mut self.open_findings,
+                    tag: &mut self.tag,
+                };
+                state.on_frame(*frame, ctx);
+            }
+        }
+        if let Some(message) = self.messages.finish() {
+            ctx.recorder.note(format!(
+                "a {} {} message ({} frames so far) never finished",
+                direction_words(self.direction),
+                message.opcode.name(),
+                message.frames
+            ));
+        }
+    }
+}
+
+/// A side's message tracking, borrowed apart from its frame decoder.
+struct MessageState<'a> {
+    direction: Direction,
+    messages: &'a mut MessageAssembler,
+    data_open: &'a mut bool,
+    open_findings: &'a mut usize,
+    tag: &'a mut Tag,
+}
+
+impl MessageState<'_> {
+    fn on_frame(&mut self, frame: Frame, ctx: &mut Ctx) {
+        let opcode = frame.header.opcode;
+        let starts_data = matches!(opcode, Opcode::Text | Opcode::Binary);
+        let continues = opcode == Opcode::Continuation && *self.data_open;
+        let standalone = !starts_data && !continues;
+        if starts_data {
+            *self.data_open = true;
+            *self.open_findings = frame.findings.len();
+            *self.tag = if self.direction == ctx.ours {
+                ctx.links.next_tag()
+            } else {
+                Tag::Plain
+            };
+        } else if continues {
+            *self.open_findings += frame.findings.len();
+        }
+        let ends_message = standalone || frame.header.fin;
+        let repeated = if standalone {
+            frame.findings.len()
+        } else {
+            *self.open_findings
+        };
+        let tag = if standalone { Tag::Plain } else { *self.tag };
+        if frame.header.fin && !standalone {
+            *self.data_open = false;
+        }
+        let mut summary = None;
+        for message in self.messages.push(&frame) {
+            // A data message abandoned by this frame is not this frame's: its frames carry
+            // the findings, and the connection is failing anyway.
+            if ends_message && (standalone || message.complete) {
+                summary = Some(summarize(&message, repeated, ctx.preview));
+            }
+        }
+        if opcode == Opcode::Close && !frame.truncated() {
+            if let Some(code) = ClosePayload::parse(&frame.payload).code {
+                ctx.recorder.saw_close_code(code.code);
+            }
+        }
+        let seq = if tag == Tag::Skip {
+            ctx.skipped += 1;
+            None
+        } else {
+            let record = frame_record(&frame, self.direction, summary, tag, ctx.preview);
+            let seq = ctx.recorder.record(CaptureBody::Frame(Box::new(record)));
+            if seq.is_none() {
+                ctx.paused += 1;
+            }
+            seq
+        };
+        if ends_message && !standalone && self.direction == other(ctx.ours) {
+            ctx.links.push_received(seq);
+        }
+    }
+}
+
+fn frame_record(
+    frame: &Frame,
+    direction: Direction,
+    message: Option<MessageSummary>,
+    tag: Tag,
+    preview: usize,
+) -> FrameRecord {
+    let header = &frame.header;
+    let shown = &frame.payload[..frame.payload.len().min(preview)];
+    let mut findings: Vec<String> = frame.findings.iter().map(Finding::message).collect();
+    if frame.cut_short {
+        findings.push(format!(
+            "the connection ended inside this frame's {}-byte payload",
+            header.payload_len
+        ));
+    }
+    FrameRecord {
+        direction,
+        offset: frame.offset,
+        fin: header.fin,
+        rsv1: header.rsv1,
+        rsv2: header.rsv2,
+        rsv3: header.rsv3,
+        opcode: header.opcode,
+        mask_key: header.mask_key,
+        len: header.payload_len,
+        length_form: header.length_form.name().to_string(),
+        header_hex: hex(frame.header_bytes()),
+        payload_hex: hex(shown),
+        truncated: (shown.len() as u64) < header.payload_len,
+        findings,
+        message,
+        caused_by: match tag {
+            Tag::CausedBy(seq) => Some(seq),
+            Tag::Plain | Tag::Skip => None,
+        },
+    }
+}
+
+/// A whole message, summarised. `repeated` findings at the front are its frames' own.
+fn summarize(message: &Message, repeated: usize, preview: usize) -> MessageSummary {
+    let (preview_text, cut) = match message.opcode {
+        Opcode::Text => match message.text() {
+            Some(text) => text_preview(text, preview),
+            None => binary_preview(&message.payload, preview),
+        },
+        _ => binary_preview(&message.payload, preview),
+    };
+    let close = message.close().map(|close| {
+        let info = close.code.unwrap_or_else(|| describe_close_code(1005));
+        CloseSummary {
+            code: close.code.map(|c| c.code),
+            reason: close.reason,
+            name: info.name.to_string(),
+            meaning: info.meaning.to_string(),
+        }
+    });
+    MessageSummary {
+        opcode: message.opcode,
+        frames: u32::try_from(message.frames).unwrap_or(u32::MAX),
+        compressed: message.compressed,
+        wire_len: message.wire_len,
+        len: message.len,
+        preview: preview_text,
+        truncated: cut || message.truncated,
+        close,
+        findings: message
+            .findings
+            .get(repeated..)
+            .unwrap_or(&[])
+            .iter()
+            .map(Finding::message)
+            .collect(),
+    }
+}
