@@ -4,6 +4,7 @@
 //! wire format and everything can be tested on the host.
 
 pub mod capture;
+pub mod ipynb;
 pub mod notebook;
 pub mod session;
 pub mod wire;
