@@ -46,7 +46,7 @@ pub type Attachments = BTreeMap<String, MimeBundle>;
 const WIREBOOK_KEY: &str = "wirebook";
 
 /// A whole notebook document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpynbNotebook {
     pub metadata: NotebookMetadata,
     /// Always [`NBFORMAT`] after [`IpynbNotebook::parse`].
@@ -63,7 +63,7 @@ pub struct IpynbNotebook {
 }
 
 /// The notebook's `metadata`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NotebookMetadata {
     /// Which Jupyter kernel the notebook was written for.
     pub kernelspec: Option<KernelSpec>,
@@ -74,7 +74,7 @@ pub struct NotebookMetadata {
 }
 
 /// `metadata.kernelspec`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KernelSpec {
     pub name: String,
     pub display_name: String,
@@ -84,7 +84,7 @@ pub struct KernelSpec {
 
 /// wirebook's settings stored in the notebook (`metadata.wirebook`). Notebooks get shared, so
 /// nothing secret belongs here: [`IpynbNotebook::problems`] refuses kernel URLs with credentials.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WirebookMetadata {
     /// The kernel this notebook talks to.
     pub kernel: Option<WirebookKernel>,
@@ -93,7 +93,7 @@ pub struct WirebookMetadata {
 }
 
 /// `metadata.wirebook.kernel`: `{"kind": "websocket", "url": "ws://…"}`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WirebookKernel {
     /// [`WirebookKernel::ECHO`], [`WirebookKernel::WEBSOCKET`], or a kind of a newer wirebook.
     pub kind: String,
@@ -118,7 +118,7 @@ impl WirebookKernel {
 }
 
 /// One cell.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpynbCell {
     /// 1–64 characters of `[a-zA-Z0-9-_]`, unique in the notebook.
     pub id: String,
@@ -130,7 +130,7 @@ pub struct IpynbCell {
 }
 
 /// What kind of cell, with the fields only that kind has.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IpynbCellKind {
     Code {
         /// `[n]`; `None` when never run.
@@ -159,7 +159,7 @@ impl IpynbCellKind {
 
 /// A mime bundle entry: text (joined from its lines) or, for JSON mime types
 /// (`application/json`, `application/*+json`), any JSON value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MimeData {
     Text(String),
     Json(Value),
@@ -175,7 +175,7 @@ impl MimeData {
 }
 
 /// One output of a code cell.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpynbOutput {
     pub kind: IpynbOutputKind,
     /// Fields the schema does not define for this output type.
@@ -183,7 +183,7 @@ pub struct IpynbOutput {
 }
 
 /// The four output types of nbformat 4.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IpynbOutputKind {
     /// Text written to `stdout` or `stderr`.
     Stream {
@@ -792,23 +792,24 @@ fn parse_cell(value: Value, index: usize) -> Result<(IpynbCell, bool), IpynbErro
     let at = format!("cells[{index}]");
     let mut cell = Fields::new(value, &at, "a cell")?;
     let cell_type = cell.string("cell_type")?;
-    let id =
-        match cell.map.remove("id") {
-            None => None,
-            Some(Value::String(id)) if is_valid_cell_id(&id) => Some(id),
-            Some(Value::String(id)) => return Err(error(
+    let id = match cell.map.remove("id") {
+        None => None,
+        Some(Value::String(id)) if is_valid_cell_id(&id) => Some(id),
+        Some(Value::String(id)) => {
+            return Err(error(
                 &cell.at("id"),
                 format!(
                     "{id:?} is not a valid cell id (1 to 64 characters of a-z, A-Z, 0-9, - and _)"
                 ),
-            )),
-            Some(other) => {
-                return Err(error(
-                    &cell.at("id"),
-                    format!("must be a string, not {}", type_name(&other)),
-                ))
-            }
-        };
+            ))
+        }
+        Some(other) => {
+            return Err(error(
+                &cell.at("id"),
+                format!("must be a string, not {}", type_name(&other)),
+            ))
+        }
+    };
     let source = cell.multiline("source")?;
     let metadata = cell.object("metadata")?;
     let attachments = |cell: &mut Fields| match cell.map.remove("attachments") {

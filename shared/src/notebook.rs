@@ -9,7 +9,14 @@
 //! Modes follow Jupyter: in [`Mode::Edit`] keys go to the selected cell's editor; in
 //! [`Mode::Command`] they act on cells. The model always holds at least one cell and the
 //! selection always points at one of them.
+//!
+//! A notebook is loaded from and saved as `.ipynb` ([`Notebook::from_ipynb`],
+//! [`Notebook::to_ipynb`]); what the editor does not interpret (metadata, attachments, outputs
+//! read from the file) rides along on the cells so that saving loses nothing.
 
+use crate::ipynb::{
+    Attachments, IpynbCell, IpynbCellKind, IpynbNotebook, IpynbOutput, JsonMap, NotebookMetadata,
+};
 use crate::session::WireData;
 
 /// Identifies a cell for the lifetime of the page; the server echoes it back with results.
@@ -53,12 +60,36 @@ pub enum RunState {
     Executed,
 }
 
+/// Jupyter's three kinds of cell. Only code cells run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CellKind {
+    #[default]
+    Code,
+    Markdown,
+    Raw,
+}
+
+/// The parts of a cell's `.ipynb` form that the editor does not interpret, written back as
+/// they were read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CellFileData {
+    pub metadata: JsonMap,
+    /// Images and files embedded in a markdown or raw cell (written for those kinds only).
+    pub attachments: Option<Attachments>,
+    /// Fields the nbformat schema does not define.
+    pub extra: JsonMap,
+}
+
 /// One cell of the notebook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
     pub id: CellId,
+    pub kind: CellKind,
     pub source: String,
-    /// What the kernel sent back for the last run, oldest first.
+    /// Outputs read from the notebook file (Jupyter's stream, display_data, execute_result,
+    /// error), shown until the cell runs again.
+    pub saved_outputs: Vec<IpynbOutput>,
+    /// What the kernel sent back for the last run in this page, oldest first.
     pub outputs: Vec<WireData>,
     /// Outputs of the last run dropped to respect [`MAX_OUTPUTS_PER_CELL`].
     pub outputs_dropped: u64,
@@ -67,18 +98,22 @@ pub struct Cell {
     pub state: RunState,
     /// Why the last run failed, as the server or the connection reported it.
     pub error: Option<String>,
+    pub file: CellFileData,
 }
 
 impl Cell {
     fn new(id: CellId) -> Self {
         Cell {
             id,
+            kind: CellKind::Code,
             source: String::new(),
+            saved_outputs: Vec::new(),
             outputs: Vec::new(),
             outputs_dropped: 0,
             execution_count: None,
             state: RunState::Idle,
             error: None,
+            file: CellFileData::default(),
         }
     }
 
@@ -139,6 +174,9 @@ pub enum Command {
     Run(RunMode),
     /// Run a given cell in place (its run button).
     RunCell(CellId),
+    /// Turn the selected cell into another kind (Jupyter's Y, M, R). A cell that stops being
+    /// code loses its outputs and count, as in Jupyter.
+    SetKind(CellKind),
 }
 
 /// What the outside world has to do after a command.
@@ -160,6 +198,10 @@ pub struct Notebook {
     mode: Mode,
     clipboard: Option<Cell>,
     next_id: u64,
+    /// The notebook's `.ipynb` metadata (kernelspec, wirebook's settings, everything else).
+    metadata: NotebookMetadata,
+    /// Top-level `.ipynb` fields the schema does not define.
+    file_extra: JsonMap,
 }
 
 impl Default for Notebook {
@@ -177,10 +219,107 @@ impl Notebook {
             mode: Mode::Command,
             clipboard: None,
             next_id: 1,
+            metadata: NotebookMetadata::default(),
+            file_extra: JsonMap::new(),
         };
         let cell = notebook.new_cell();
         notebook.cells.push(cell);
         notebook
+    }
+
+    /// The notebook a `.ipynb` document holds, first cell selected, in command mode. Cells keep
+    /// their ids; a document without cells gets one empty code cell, as Jupyter shows it.
+    pub fn from_ipynb(document: IpynbNotebook) -> Self {
+        let mut notebook = Notebook {
+            cells: Vec::with_capacity(document.cells.len().max(1)),
+            selected: 0,
+            mode: Mode::Command,
+            clipboard: None,
+            next_id: 1,
+            metadata: document.metadata,
+            file_extra: document.extra,
+        };
+        for cell in document.cells {
+            let (kind, execution_count, saved_outputs, attachments) = match cell.kind {
+                IpynbCellKind::Code {
+                    execution_count,
+                    outputs,
+                } => (CellKind::Code, execution_count, outputs, None),
+                IpynbCellKind::Markdown { attachments } => {
+                    (CellKind::Markdown, None, Vec::new(), attachments)
+                }
+                IpynbCellKind::Raw { attachments } => {
+                    (CellKind::Raw, None, Vec::new(), attachments)
+                }
+            };
+            notebook.cells.push(Cell {
+                kind,
+                source: cell.source,
+                saved_outputs,
+                execution_count,
+                file: CellFileData {
+                    metadata: cell.metadata,
+                    attachments,
+                    extra: cell.extra,
+                },
+                ..Cell::new(cell.id)
+            });
+        }
+        if notebook.cells.is_empty() {
+            let cell = notebook.new_cell();
+            notebook.cells.push(cell);
+        }
+        notebook
+    }
+
+    /// The notebook as a `.ipynb` (nbformat 4.5) document. A code cell's outputs are the ones
+    /// read from the file followed by the messages of its last run in this page (as
+    /// [`IpynbOutput::from_wire`] stores them); its count is the last one the server confirmed.
+    pub fn to_ipynb(&self) -> IpynbNotebook {
+        let mut document = IpynbNotebook::new();
+        document.metadata = self.metadata.clone();
+        document.extra = self.file_extra.clone();
+        document.cells = self
+            .cells
+            .iter()
+            .map(|cell| {
+                let kind = match cell.kind {
+                    CellKind::Code => IpynbCellKind::Code {
+                        execution_count: cell.execution_count,
+                        outputs: cell
+                            .saved_outputs
+                            .iter()
+                            .cloned()
+                            .chain(cell.outputs.iter().map(IpynbOutput::from_wire))
+                            .collect(),
+                    },
+                    CellKind::Markdown => IpynbCellKind::Markdown {
+                        attachments: cell.file.attachments.clone(),
+                    },
+                    CellKind::Raw => IpynbCellKind::Raw {
+                        attachments: cell.file.attachments.clone(),
+                    },
+                };
+                IpynbCell {
+                    id: cell.id.clone(),
+                    source: cell.source.clone(),
+                    metadata: cell.file.metadata.clone(),
+                    kind,
+                    extra: cell.file.extra.clone(),
+                }
+            })
+            .collect();
+        document
+    }
+
+    /// The notebook's `.ipynb` metadata.
+    pub fn metadata(&self) -> &NotebookMetadata {
+        &self.metadata
+    }
+
+    /// Replaces the notebook's `.ipynb` metadata (e.g. the kernel wirebook connects to).
+    pub fn set_metadata(&mut self, metadata: NotebookMetadata) {
+        self.metadata = metadata;
     }
 
     pub fn cells(&self) -> &[Cell] {
@@ -215,10 +354,16 @@ impl Notebook {
         self.cells.iter_mut().find(|c| c.id == id)
     }
 
+    /// An empty code cell with an id no cell has (loaded cells keep their ids, which may look
+    /// like ours).
     fn new_cell(&mut self) -> Cell {
-        let id = format!("cell-{}", self.next_id);
-        self.next_id += 1;
-        Cell::new(id)
+        loop {
+            let id = format!("cell-{}", self.next_id);
+            self.next_id += 1;
+            if self.position(&id).is_none() {
+                return Cell::new(id);
+            }
+        }
     }
 
     fn selected_id(&self) -> CellId {
@@ -310,6 +455,21 @@ impl Notebook {
                 }
                 None => Vec::new(),
             },
+            Command::SetKind(kind) => {
+                let cell = &mut self.cells[self.selected];
+                if cell.kind != kind {
+                    if cell.kind == CellKind::Code {
+                        cell.outputs.clear();
+                        cell.saved_outputs.clear();
+                        cell.outputs_dropped = 0;
+                        cell.execution_count = None;
+                        cell.error = None;
+                        cell.state = RunState::Idle;
+                    }
+                    cell.kind = kind;
+                }
+                Vec::new()
+            }
         }
     }
 
@@ -318,7 +478,10 @@ impl Notebook {
             return Vec::new();
         };
         let mut cell = self.new_cell();
+        cell.kind = template.kind;
         cell.source = template.source;
+        cell.saved_outputs = template.saved_outputs;
+        cell.file = template.file;
         cell.outputs = template.outputs;
         cell.outputs_dropped = template.outputs_dropped;
         cell.execution_count = template.execution_count;
@@ -330,9 +493,14 @@ impl Notebook {
     }
 
     /// Starts a run of the cell at `index`: clears what the last run showed and asks for the
-    /// code to be sent. An empty cell has nothing to send and only clears.
+    /// code to be sent. An empty cell has nothing to send and only clears; markdown and raw
+    /// cells do not run (running one only moves on, as in Jupyter).
     fn run(&mut self, index: usize) -> Vec<Effect> {
         let cell = &mut self.cells[index];
+        if cell.kind != CellKind::Code {
+            return Vec::new();
+        }
+        cell.saved_outputs.clear();
         cell.outputs.clear();
         cell.outputs_dropped = 0;
         cell.error = None;
@@ -386,10 +554,11 @@ impl Notebook {
         }
     }
 
-    /// The kernel sent something that the server attributed to `cell_id`.
+    /// The kernel sent something that the server attributed to `cell_id`. Not applied (false)
+    /// when the cell is gone or is no longer a code cell.
     pub fn output(&mut self, cell_id: &str, data: WireData) -> bool {
         match self.cell_mut(cell_id) {
-            Some(cell) => {
+            Some(cell) if cell.kind == CellKind::Code => {
                 if cell.outputs.len() >= MAX_OUTPUTS_PER_CELL {
                     cell.outputs.remove(0);
                     cell.outputs_dropped += 1;
@@ -397,7 +566,7 @@ impl Notebook {
                 cell.outputs.push(data);
                 true
             }
-            None => false,
+            _ => false,
         }
     }
 
@@ -758,5 +927,131 @@ mod tests {
         let mut nb = Notebook::new();
         typed(&mut nb, "a\nb\n");
         assert_eq!(nb.selected_cell().line_count(), 3);
+    }
+
+    const OUTPUTS: &str = include_str!("../fixtures/ipynb/outputs_v4_5.ipynb");
+
+    fn load(text: &str) -> Notebook {
+        Notebook::from_ipynb(IpynbNotebook::parse(text).unwrap())
+    }
+
+    #[test]
+    fn a_jupyter_notebook_loads_and_saves_unchanged() {
+        let nb = load(OUTPUTS);
+        let kinds: Vec<CellKind> = nb.cells().iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds[..3],
+            [CellKind::Markdown, CellKind::Markdown, CellKind::Code]
+        );
+        assert_eq!(kinds.last(), Some(&CellKind::Raw));
+        assert_eq!(nb.cells()[3].prompt(), "[2]");
+        assert_eq!(nb.cells()[2].saved_outputs.len(), 2);
+        assert_eq!(nb.selected(), 0);
+        assert_eq!(nb.mode(), Mode::Command);
+        let original: serde_json::Value = serde_json::from_str(OUTPUTS).unwrap();
+        assert_eq!(nb.to_ipynb().to_value(), original);
+    }
+
+    #[test]
+    fn running_a_loaded_cell_replaces_its_saved_outputs() {
+        let mut nb = load(OUTPUTS);
+        let id = nb.cells()[3].id.clone();
+        let effects = nb.apply(Command::RunCell(id.clone()));
+        assert_eq!(
+            effects,
+            vec![Effect::Execute {
+                cell_id: id.clone(),
+                code: "21 * 2".into()
+            }]
+        );
+        assert!(nb.cell(&id).unwrap().saved_outputs.is_empty());
+        nb.executed(&id, 7);
+        nb.output(&id, text("42"));
+        let saved = nb.to_ipynb();
+        let cell = saved.cells.iter().find(|c| c.id == id).unwrap();
+        let IpynbCellKind::Code {
+            execution_count,
+            outputs,
+        } = &cell.kind
+        else {
+            panic!("a code cell")
+        };
+        assert_eq!(*execution_count, Some(7));
+        assert_eq!(outputs.len(), 1);
+        assert_eq!(outputs[0].wire_data(), Some(text("42")));
+        assert!(saved.problems().is_empty(), "{:?}", saved.problems());
+    }
+
+    #[test]
+    fn new_cells_never_take_a_loaded_id() {
+        let mut document = IpynbNotebook::new();
+        for id in ["cell-1", "cell-2"] {
+            document.cells.push(IpynbCell::new(
+                id,
+                IpynbCellKind::Markdown { attachments: None },
+                "",
+            ));
+        }
+        let mut nb = Notebook::from_ipynb(document);
+        nb.apply(Command::InsertBelow);
+        nb.apply(Command::Copy);
+        nb.apply(Command::PasteBelow);
+        let unique: std::collections::HashSet<_> = ids(&nb).into_iter().collect();
+        assert_eq!(unique.len(), 4);
+        assert!(nb.to_ipynb().problems().is_empty());
+    }
+
+    #[test]
+    fn an_empty_document_gets_one_code_cell() {
+        let nb = Notebook::from_ipynb(IpynbNotebook::new());
+        assert_eq!(nb.cells().len(), 1);
+        assert_eq!(nb.selected_cell().kind, CellKind::Code);
+    }
+
+    #[test]
+    fn markdown_and_raw_cells_do_not_run_but_move_on() {
+        let mut nb = Notebook::new();
+        typed(&mut nb, "# title");
+        nb.apply(Command::SetKind(CellKind::Markdown));
+        let effects = nb.apply(Command::Run(RunMode::SelectNext));
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Execute { .. })));
+        assert_eq!(nb.cells().len(), 2);
+        assert_eq!(nb.selected(), 1);
+        assert_eq!(nb.cells()[0].prompt(), "[ ]");
+        assert!(!nb.output(&nb.cells()[0].id.clone(), text("x")));
+    }
+
+    #[test]
+    fn a_cell_that_stops_being_code_loses_its_results() {
+        let mut nb = load(OUTPUTS);
+        nb.apply(Command::Select(nb.cells()[3].id.clone()));
+        nb.apply(Command::SetKind(CellKind::Raw));
+        let cell = nb.selected_cell();
+        assert_eq!(cell.kind, CellKind::Raw);
+        assert!(cell.saved_outputs.is_empty());
+        assert_eq!(cell.prompt(), "[ ]");
+        assert_eq!(cell.source, "21 * 2");
+        // Markdown keeps its attachments through a round trip via raw.
+        nb.apply(Command::Select(nb.cells()[0].id.clone()));
+        nb.apply(Command::SetKind(CellKind::Raw));
+        nb.apply(Command::SetKind(CellKind::Markdown));
+        let saved = nb.to_ipynb();
+        assert!(matches!(
+            &saved.cells[0].kind,
+            IpynbCellKind::Markdown {
+                attachments: Some(a)
+            } if a.contains_key("dot.png")
+        ));
+        assert!(saved.problems().is_empty());
+    }
+
+    #[test]
+    fn pasting_copies_kind_metadata_and_saved_outputs() {
+        let mut nb = load(OUTPUTS);
+        nb.apply(Command::Copy);
+        nb.apply(Command::PasteBelow);
+        let (a, b) = (&nb.cells()[0], &nb.cells()[1]);
+        assert_ne!(a.id, b.id);
+        assert_eq!((a.kind, &a.file, &a.source), (b.kind, &b.file, &b.source));
     }
 }
