@@ -36,6 +36,13 @@ pub struct Args {
     /// Record nothing: the byte taps stay off (the inspector stays empty).
     #[arg(long)]
     pub no_capture: bool,
+    /// Directory whose notebooks (.ipynb) the UI may open and save.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub notebook_dir: PathBuf,
+    /// Largest notebook (request body) the UI may save, in bytes.
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_notebook_size: u64,
 }
 
 impl Args {
@@ -58,6 +65,9 @@ impl Args {
             usize::try_from(self.capture_limit).map_err(|_| too_big("--capture-limit"))?;
         config.preview_bytes = self.preview_bytes;
         config.capture = !self.no_capture;
+        config.notebook_dir = self.notebook_dir;
+        config.max_notebook_size =
+            usize::try_from(self.max_notebook_size).map_err(|_| too_big("--max-notebook-size"))?;
         Ok(config)
     }
 }
@@ -101,6 +111,8 @@ mod tests {
         assert_eq!(args.capture_limit, 100_000);
         assert_eq!(args.preview_bytes, 1024);
         assert!(args.allow_origins.is_empty());
+        assert_eq!(args.notebook_dir, PathBuf::from("."));
+        assert_eq!(args.max_notebook_size, 64 * 1024 * 1024);
         assert!(args.into_config().unwrap().capture);
     }
 
@@ -124,6 +136,10 @@ mod tests {
             "--preview-bytes",
             "3",
             "--no-capture",
+            "--notebook-dir",
+            "/tmp/nb",
+            "--max-notebook-size",
+            "7",
         ])
         .unwrap();
         let config = args.into_config().unwrap();
@@ -134,6 +150,8 @@ mod tests {
         assert_eq!(config.capture_limit, 5);
         assert_eq!(config.preview_bytes, 3);
         assert!(!config.capture);
+        assert_eq!(config.notebook_dir, PathBuf::from("/tmp/nb"));
+        assert_eq!(config.max_notebook_size, 7);
     }
 
     #[test]

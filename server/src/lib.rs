@@ -16,6 +16,8 @@ pub mod close;
 pub mod echo;
 pub mod export;
 pub mod kernel;
+pub mod notebook_dir;
+pub mod notebooks;
 pub mod session;
 pub mod shutdown;
 pub mod tap;
@@ -69,6 +71,10 @@ pub struct Config {
     /// The kernel sessions connect to; `None` is the built-in `/echo` of this server. Not on
     /// the command line yet: tests use it to stand in kernels that close or are absent.
     pub kernel_url: Option<String>,
+    /// Where the notebooks API reads and writes `.ipynb` files.
+    pub notebook_dir: PathBuf,
+    /// Largest request body the notebooks API accepts, in bytes.
+    pub max_notebook_size: usize,
 }
 
 impl Config {
@@ -84,6 +90,8 @@ impl Config {
             preview_bytes: 1024,
             shutdown_grace: Duration::from_secs(5),
             kernel_url: None,
+            notebook_dir: PathBuf::from("."),
+            max_notebook_size: 64 * 1024 * 1024,
         }
     }
 
@@ -191,6 +199,7 @@ fn router(app: App) -> Router {
         .route("/session", get(session_socket))
         .route("/api/capture.har", get(export::har))
         .route("/api/capture.jsonl", get(export::jsonl))
+        .merge(notebooks::routes(&app.config))
         .fallback(ui::serve)
         .with_state(app)
 }

@@ -6,6 +6,7 @@
 pub mod capture;
 pub mod ipynb;
 pub mod notebook;
+pub mod notebook_files;
 pub mod session;
 pub mod wire;
 
