@@ -31,10 +31,26 @@ pub struct Session {
     pub notices: RwSignal<Notices>,
     /// Set by the "retry now" button; the reconnect countdown watches it.
     pub retry_now: RwSignal<bool>,
+    /// Whether the server's capture is paused, as the server last said (`None` before it has).
+    pub capture_paused: RwSignal<Option<bool>>,
     outbox: StoredValue<UnboundedSender<ClientMsg>>,
 }
 
 impl Session {
+    /// Queues a request for the server; it goes out as soon as a session is open. Returns
+    /// false (and says so) when the connection task is gone.
+    pub fn send(self, msg: ClientMsg) -> bool {
+        let sent = self
+            .outbox
+            .with_value(|outbox| outbox.unbounded_send(msg))
+            .is_ok();
+        if !sent {
+            self.notices
+                .update(|n| n.push("the session connection task has stopped; reload the page"));
+        }
+        sent
+    }
+
     /// Applies a user command to the notebook and carries out what it asks for.
     pub fn dispatch(self, command: Command) {
         let effects = self
@@ -140,6 +156,7 @@ pub fn App() -> impl IntoView {
         server_version: RwSignal::new(None),
         notices: RwSignal::new(Notices::default()),
         retry_now: RwSignal::new(false),
+        capture_paused: RwSignal::new(None),
         outbox: StoredValue::new(outbox),
     };
     leptos::task::spawn_local(socket::run(session, requests));

@@ -1,17 +1,35 @@
-//! The inspector's model: the capture rows the browser keeps, and how they are shown.
+//! The inspector's model: the capture records the page keeps, what it knows about each
+//! connection, and how one record reads as a row.
 //!
 //! Records arrive from the server in batches (the backlog right after connecting, then live
 //! batches). After a reconnect to the same server the backlog repeats records the page already
-//! has, so rows are kept sorted and de-duplicated by `seq`; a different server `instance`
-//! means sequence numbers started over, so the rows are cleared. The page keeps at most
-//! `limit` rows (the oldest go first) so a long session cannot exhaust the tab.
+//! has, so rows are kept sorted and de-duplicated by `seq`; a different server `instance` means
+//! sequence numbers started over, so the rows are cleared. The page keeps at most `limit` rows
+//! (the oldest go first) so a long session cannot exhaust the tab, and says how many it let go.
+//!
+//! Filtered views ([`crate::row_filter`]) follow the rows incrementally: appending at the end
+//! and dropping the oldest keep [`Inspector::generation`]; anything else (a late record slotted
+//! in, a clear, a new server) bumps it so that views start over.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use wirebook_shared::capture::{CaptureBody, CaptureRecord, Hop};
+use wirebook_shared::capture::{
+    CaptureBody, CaptureRecord, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
+};
 
-/// Rows the page keeps by default.
-pub const DEFAULT_ROW_LIMIT: usize = 5_000;
+/// Rows the page keeps by default: twice the server's default capture ring, so a page that
+/// stays open keeps what scrolled out of the server's ring.
+pub const DEFAULT_ROW_LIMIT: usize = 200_000;
+
+/// What the page knows about one captured connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnInfo {
+    pub hop: Hop,
+    /// Time of its earliest record seen: row times are relative to it.
+    pub start_us: u64,
+    /// The request target (`/session`, `/echo`, a URL), once an open or handshake record says.
+    pub target: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspector {
@@ -26,6 +44,13 @@ pub struct Inspector {
     cleared_through: Option<u64>,
     /// New rows ever added, so a view can tell how many arrived since it last looked.
     received: u64,
+    /// Bumped when rows change other than by appending or dropping the oldest.
+    generation: u64,
+    /// Kept across clears and trims (a few bytes per connection), so that times stay relative
+    /// to the real start of the connection.
+    conns: BTreeMap<ConnId, ConnInfo>,
+    /// `caused_by` turned around: the records that relay a record.
+    relayed_by: HashMap<u64, Vec<u64>>,
 }
 
 impl Default for Inspector {
@@ -44,6 +69,9 @@ impl Inspector {
             trimmed: 0,
             cleared_through: None,
             received: 0,
+            generation: 0,
+            conns: BTreeMap::new(),
+            relayed_by: HashMap::new(),
         }
     }
 
@@ -57,6 +85,7 @@ impl Inspector {
         *self = Inspector {
             instance: Some(instance.to_string()),
             received: self.received,
+            generation: self.generation + 1,
             ..Inspector::new(self.limit)
         };
         had_instance
@@ -74,38 +103,96 @@ impl Inspector {
             {
                 continue;
             }
-            match self.rows.back() {
+            let at = match self.rows.back() {
                 Some(last) if last.seq >= record.seq => {
-                    if let Err(at) = self.rows.binary_search_by_key(&record.seq, |r| r.seq) {
-                        self.rows.insert(at, record);
-                        added += 1;
+                    match self.rows.binary_search_by_key(&record.seq, |r| r.seq) {
+                        Ok(_) => continue,
+                        Err(at) => {
+                            self.generation += 1;
+                            at
+                        }
                     }
                 }
-                _ => {
-                    self.rows.push_back(record);
-                    added += 1;
-                }
+                _ => self.rows.len(),
+            };
+            self.note_conn(&record);
+            if let Some(cause) = caused_by(&record.body) {
+                self.relayed_by.entry(cause).or_default().push(record.seq);
             }
+            self.rows.insert(at, record);
+            added += 1;
         }
         while self.rows.len() > self.limit {
-            self.rows.pop_front();
+            if let Some(old) = self.rows.pop_front() {
+                self.forget_relations(&old);
+            }
             self.trimmed += 1;
         }
         self.received += added as u64;
         added
     }
 
-    /// Hides every row seen so far, as DevTools' "clear" does.
+    fn note_conn(&mut self, record: &CaptureRecord) {
+        let target = match &record.body {
+            CaptureBody::Open { target, .. } => Some(target.clone()),
+            CaptureBody::Handshake(h) => request_target(&h.request.start_line),
+            _ => None,
+        };
+        let info = self.conns.entry(record.conn).or_insert(ConnInfo {
+            hop: record.hop,
+            start_us: record.time_us,
+            target: None,
+        });
+        info.start_us = info.start_us.min(record.time_us);
+        if info.target.is_none() {
+            info.target = target;
+        }
+    }
+
+    fn forget_relations(&mut self, old: &CaptureRecord) {
+        self.relayed_by.remove(&old.seq);
+        if let Some(cause) = caused_by(&old.body) {
+            if let Some(relays) = self.relayed_by.get_mut(&cause) {
+                relays.retain(|&s| s != old.seq);
+                if relays.is_empty() {
+                    self.relayed_by.remove(&cause);
+                }
+            }
+        }
+    }
+
+    /// Hides every row seen so far, as DevTools' "clear" does. The server keeps its capture;
+    /// only this view forgets, and replays of the cleared records stay hidden.
     pub fn clear(&mut self) {
         if let Some(last) = self.rows.back() {
             self.cleared_through = Some(self.cleared_through.map_or(last.seq, |f| f.max(last.seq)));
         }
         self.rows.clear();
+        self.relayed_by.clear();
         self.trimmed = 0;
+        self.generation += 1;
     }
 
-    pub fn rows(&self) -> impl DoubleEndedIterator<Item = &CaptureRecord> + '_ {
+    pub fn rows(&self) -> impl DoubleEndedIterator<Item = &CaptureRecord> + ExactSizeIterator + '_ {
         self.rows.iter()
+    }
+
+    /// Rows with a `seq` greater than `seq`, oldest first.
+    pub fn rows_after(&self, seq: Option<u64>) -> impl Iterator<Item = &CaptureRecord> + '_ {
+        let start = seq.map_or(0, |s| self.rows.partition_point(|r| r.seq <= s));
+        self.rows.range(start..)
+    }
+
+    pub fn get(&self, seq: u64) -> Option<&CaptureRecord> {
+        self.rows
+            .binary_search_by_key(&seq, |r| r.seq)
+            .ok()
+            .map(|i| &self.rows[i])
+    }
+
+    /// The oldest row's `seq`.
+    pub fn first_seq(&self) -> Option<u64> {
+        self.rows.front().map(|r| r.seq)
     }
 
     pub fn len(&self) -> usize {
@@ -114,6 +201,10 @@ impl Inspector {
 
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
     }
 
     /// Rows ever added (never decreases, not even on a new instance).
@@ -129,71 +220,135 @@ impl Inspector {
         self.trimmed
     }
 
-    /// The rows `filter` lets through, oldest first.
-    pub fn visible(&self, filter: &Filter) -> Vec<CaptureRecord> {
-        self.rows
-            .iter()
-            .filter(|r| filter.matches(r))
-            .cloned()
-            .collect()
-    }
-}
-
-/// What the user narrowed the rows down to.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Filter {
-    /// Only this hop, or both.
-    pub hop: Option<Hop>,
-    /// Case-insensitive text that must occur in the row (preview, opcode, target, reason).
-    pub text: String,
-}
-
-impl Filter {
-    pub fn is_active(&self) -> bool {
-        self.hop.is_some() || !self.text.trim().is_empty()
+    /// Changes whenever a filtered view of the rows has to start over.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
-    pub fn matches(&self, record: &CaptureRecord) -> bool {
-        if self.hop.is_some_and(|hop| hop != record.hop) {
-            return false;
-        }
-        let needle = self.text.trim().to_lowercase();
-        if needle.is_empty() {
-            return true;
-        }
-        let haystack = match &record.body {
-            CaptureBody::Open {
-                client,
-                server,
-                target,
-            } => format!("open {client} {server} {target}"),
-            CaptureBody::Message {
-                opcode, preview, ..
-            } => format!("{} {preview}", opcode.name()),
-            CaptureBody::Closed { code, reason } => {
-                format!(
-                    "closed {} {reason}",
-                    code.map(|c| c.to_string()).unwrap_or_default()
-                )
+    pub fn conn(&self, conn: ConnId) -> Option<&ConnInfo> {
+        self.conns.get(&conn)
+    }
+
+    /// Every connection seen, by id.
+    pub fn conns(&self) -> impl Iterator<Item = (ConnId, &ConnInfo)> + '_ {
+        self.conns.iter().map(|(id, info)| (*id, info))
+    }
+
+    /// The hops seen, in order of first appearance of their first connection.
+    pub fn hops(&self) -> Vec<Hop> {
+        let mut hops = Vec::new();
+        for info in self.conns.values() {
+            if !hops.contains(&info.hop) {
+                hops.push(info.hop);
             }
-            CaptureBody::Handshake(_) | CaptureBody::Frame(_) => summary(&record.body),
+        }
+        hops
+    }
+
+    /// The records on the other hop that `seq` relays or that relay it, oldest first.
+    pub fn counterparts(&self, seq: u64) -> Vec<u64> {
+        let Some(record) = self.get(seq) else {
+            return Vec::new();
         };
-        haystack.to_lowercase().contains(&needle)
+        let mut out: Vec<u64> = caused_by(&record.body)
+            .filter(|cause| self.get(*cause).is_some())
+            .into_iter()
+            .collect();
+        if let Some(relays) = self.relayed_by.get(&seq) {
+            out.extend(relays.iter().copied());
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
-/// `data-event` of a row: `open`, `message` or `closed`.
+/// The path of a request line such as `GET /echo HTTP/1.1`.
+fn request_target(start_line: &str) -> Option<String> {
+    start_line.split_whitespace().nth(1).map(str::to_string)
+}
+
+pub fn frame(body: &CaptureBody) -> Option<&FrameRecord> {
+    match body {
+        CaptureBody::Frame(frame) => Some(frame),
+        _ => None,
+    }
+}
+
+pub fn caused_by(body: &CaptureBody) -> Option<u64> {
+    frame(body).and_then(|f| f.caused_by)
+}
+
+pub fn direction(body: &CaptureBody) -> Option<Direction> {
+    frame(body).map(|f| f.direction)
+}
+
+/// `data-direction` of a row.
+pub fn direction_name(direction: Direction) -> &'static str {
+    match direction {
+        Direction::ToServer => "to_server",
+        Direction::ToClient => "to_client",
+    }
+}
+
+/// `data-event` of a row: `handshake`, `frame`, `open` or `closed`.
 pub fn event_name(body: &CaptureBody) -> &'static str {
     match body {
         CaptureBody::Open { .. } => "open",
-        CaptureBody::Message { .. } => "message",
         CaptureBody::Closed { .. } => "closed",
         CaptureBody::Handshake(_) => "handshake",
         CaptureBody::Frame(_) => "frame",
     }
 }
 
-/// The row's text column.
+/// Violations and oddities on a record, in plain words: the frame's, then its message's.
+pub fn findings(body: &CaptureBody) -> Vec<&str> {
+    match body {
+        CaptureBody::Frame(f) => f
+            .findings
+            .iter()
+            .chain(f.message.iter().flat_map(|m| m.findings.iter()))
+            .map(String::as_str)
+            .collect(),
+        CaptureBody::Handshake(h) => h.findings.iter().map(String::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+pub fn has_findings(body: &CaptureBody) -> bool {
+    match body {
+        CaptureBody::Frame(f) => {
+            !f.findings.is_empty() || f.message.as_ref().is_some_and(|m| !m.findings.is_empty())
+        }
+        CaptureBody::Handshake(h) => !h.findings.is_empty(),
+        _ => false,
+    }
+}
+
+/// The handshake's one line: request line, then the status the server answered.
+pub fn handshake_line(h: &HandshakeRecord) -> String {
+    match &h.response {
+        Some(response) => format!(
+            "{} → {}",
+            h.request.start_line,
+            status_of(&response.start_line)
+        ),
+        None => format!("{} → (no response)", h.request.start_line),
+    }
+}
+
+/// `101 Switching Protocols` out of `HTTP/1.1 101 Switching Protocols`.
+fn status_of(start_line: &str) -> &str {
+    start_line
+        .split_once(' ')
+        .map_or(start_line, |(_, status)| status)
+}
+
+/// The row's preview column.
+///
+/// A frame that completes a message previews the message (text as text, the rest as hex, close
+/// frames as their code and reason); a frame in the middle of a message shows its own payload
+/// in hex, since its bytes may end inside a character.
 pub fn summary(body: &CaptureBody) -> String {
     match body {
         CaptureBody::Open {
@@ -201,26 +356,54 @@ pub fn summary(body: &CaptureBody) -> String {
             server,
             target,
         } => format!("{client} ⇄ {server} {target}"),
-        CaptureBody::Message {
-            preview, truncated, ..
-        } => {
-            let shown = visible_controls(preview);
-            if *truncated {
-                format!("{shown}…")
-            } else {
-                shown
-            }
-        }
         CaptureBody::Closed { code, reason } => match code {
             Some(code) => format!("{code} {reason}"),
             None => reason.clone(),
         },
-        CaptureBody::Handshake(handshake) => handshake.request.start_line.clone(),
+        CaptureBody::Handshake(h) => handshake_line(h),
         CaptureBody::Frame(frame) => match &frame.message {
-            Some(message) => visible_controls(&message.preview),
-            None => frame.payload_hex.clone(),
+            Some(message) => {
+                let mut text = match &message.close {
+                    Some(close) => {
+                        let code = close.code.map_or("(no code)".into(), |c| c.to_string());
+                        if close.reason.is_empty() {
+                            format!("{code} {}", close.name)
+                        } else {
+                            format!(
+                                "{code} {} · {}",
+                                close.name,
+                                visible_controls(&close.reason)
+                            )
+                        }
+                    }
+                    None => visible_controls(&message.preview),
+                };
+                if message.truncated && message.close.is_none() {
+                    text.push('…');
+                }
+                text
+            }
+            None => {
+                let mut text = spaced_hex(&frame.payload_hex);
+                if frame.truncated {
+                    text.push('…');
+                }
+                text
+            }
         },
     }
+}
+
+/// `48656c` as `48 65 6c`.
+pub fn spaced_hex(hex: &str) -> String {
+    let mut out = String::with_capacity(hex.len() * 3 / 2);
+    for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.extend(pair.iter().map(|&b| b as char));
+    }
+    out
 }
 
 /// A one-line rendering of a payload: line breaks, tabs and other control characters become
@@ -254,7 +437,7 @@ pub fn clock(time_us: u64, utc_offset_minutes: i32) -> String {
     format!("{h:02}:{m:02}:{s:02}.{milli:03}")
 }
 
-/// Time since `origin_us` as `+S.mmm` (seconds), for comparing rows.
+/// Time since `origin_us` in seconds with millisecond digits, e.g. `+1.500`.
 pub fn relative(time_us: u64, origin_us: u64) -> String {
     let (sign, delta) = if time_us >= origin_us {
         ("+", time_us - origin_us)
@@ -265,13 +448,13 @@ pub fn relative(time_us: u64, origin_us: u64) -> String {
     format!("{sign}{}.{:03}", ms / 1000, ms % 1000)
 }
 
-/// Whether a scroll container shows its bottom, give or take `slack` pixels (zoom rounding).
+/// Whether a scroll container shows its bottom, give or take a few pixels (zoom rounding).
 pub fn at_bottom(scroll_top: f64, scroll_height: f64, client_height: f64) -> bool {
     const SLACK_PX: f64 = 8.0;
     scroll_height - (scroll_top + client_height) <= SLACK_PX
 }
 
-/// Whether the table keeps scrolling to the newest row, and how many rows arrived while the
+/// Whether the list keeps scrolling to the newest row, and how many rows arrived while the
 /// user was reading further up.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Follow {
@@ -303,7 +486,7 @@ impl Follow {
         self.unseen
     }
 
-    /// The table scrolled (by the user or by us): stop following when it moved up, resume
+    /// The list scrolled (by the user or by us): stop following when it moved up, resume
     /// once it is back at the bottom.
     pub fn scrolled(&mut self, scroll_top: f64, scroll_height: f64, client_height: f64) {
         let moved_up = scroll_top + 1.0 < self.last_top;
@@ -332,24 +515,97 @@ impl Follow {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use wirebook_shared::capture::{Direction, Opcode};
+    use wirebook_shared::capture::{CloseSummary, HttpHeadRecord, MessageSummary, Opcode};
 
-    fn msg(seq: u64, hop: Hop, preview: &str) -> CaptureRecord {
+    /// A final, unmasked text frame that completes a one-frame message.
+    pub(crate) fn text_frame(
+        seq: u64,
+        hop: Hop,
+        direction: Direction,
+        text: &str,
+    ) -> CaptureRecord {
         CaptureRecord {
             seq,
             conn: 1,
             hop,
             time_us: 1_700_000_000_000_000 + seq,
-            body: CaptureBody::Message {
-                direction: Direction::ToServer,
+            body: CaptureBody::Frame(Box::new(FrameRecord {
+                direction,
+                offset: 0,
+                fin: true,
+                rsv1: false,
+                rsv2: false,
+                rsv3: false,
                 opcode: Opcode::Text,
-                len: preview.len() as u64,
-                preview: preview.into(),
+                mask_key: None,
+                len: text.len() as u64,
+                length_form: "7-bit".into(),
+                header_hex: wirebook_shared::capture::hex(&[0x81, text.len() as u8]),
+                payload_hex: wirebook_shared::capture::hex(text.as_bytes()),
                 truncated: false,
+                findings: Vec::new(),
+                message: Some(MessageSummary {
+                    opcode: Opcode::Text,
+                    frames: 1,
+                    compressed: false,
+                    wire_len: text.len() as u64,
+                    len: text.len() as u64,
+                    preview: text.into(),
+                    truncated: false,
+                    close: None,
+                    findings: Vec::new(),
+                }),
                 caused_by: None,
-            },
+            })),
+        }
+    }
+
+    pub(crate) fn msg(seq: u64, hop: Hop, preview: &str) -> CaptureRecord {
+        text_frame(seq, hop, Direction::ToServer, preview)
+    }
+
+    pub(crate) fn with_frame(
+        mut record: CaptureRecord,
+        change: impl FnOnce(&mut FrameRecord),
+    ) -> CaptureRecord {
+        if let CaptureBody::Frame(frame) = &mut record.body {
+            change(frame);
+        }
+        record
+    }
+
+    pub(crate) fn handshake_record(seq: u64, conn: ConnId, hop: Hop) -> CaptureRecord {
+        CaptureRecord {
+            seq,
+            conn,
+            hop,
+            time_us: 1_700_000_000_000_000,
+            body: CaptureBody::Handshake(Box::new(HandshakeRecord {
+                request: HttpHeadRecord {
+                    start_line: "GET /echo HTTP/1.1".into(),
+                    headers: vec![
+                        ("Host".into(), "127.0.0.1:8977".into()),
+                        ("Upgrade".into(), "websocket".into()),
+                        (
+                            "Sec-WebSocket-Key".into(),
+                            "dGhlIHNhbXBsZSBub25jZQ==".into(),
+                        ),
+                    ],
+                },
+                response: Some(HttpHeadRecord {
+                    start_line: "HTTP/1.1 101 Switching Protocols".into(),
+                    headers: vec![(
+                        "Sec-WebSocket-Accept".into(),
+                        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into(),
+                    )],
+                }),
+                accept_ok: Some(true),
+                protocol: None,
+                extensions: Vec::new(),
+                findings: Vec::new(),
+            })),
         }
     }
 
@@ -365,6 +621,7 @@ mod tests {
             i.add(vec![msg(1, Hop::Browser, "x"), msg(2, Hop::Kernel, "y")], 0),
             2
         );
+        let generation = i.generation();
         // Reconnect to the same server: the backlog repeats 1 and 2 and brings 3.
         assert!(!i.hello("a"));
         let added = i.add(
@@ -377,11 +634,24 @@ mod tests {
         );
         assert_eq!(added, 1);
         assert_eq!(seqs(&i), vec![1, 2, 3]);
-        // A late record slots in by seq.
+        assert_eq!(
+            i.generation(),
+            generation,
+            "duplicates and appends keep views valid"
+        );
+        // A late record slots in by seq, and filtered views must start over.
         i.add(vec![msg(5, Hop::Browser, "")], 0);
         i.add(vec![msg(4, Hop::Browser, ""), msg(5, Hop::Browser, "")], 0);
         assert_eq!(seqs(&i), vec![1, 2, 3, 4, 5]);
+        assert_ne!(i.generation(), generation);
         assert_eq!(i.received(), 5);
+        assert_eq!(i.get(4).map(|r| r.seq), Some(4));
+        assert!(i.get(9).is_none());
+        assert_eq!(
+            i.rows_after(Some(3)).map(|r| r.seq).collect::<Vec<_>>(),
+            vec![4, 5]
+        );
+        assert_eq!(i.rows_after(None).count(), 5);
     }
 
     #[test]
@@ -390,9 +660,12 @@ mod tests {
         i.hello("a");
         i.add(vec![msg(7, Hop::Browser, "old")], 3);
         assert_eq!(i.evicted(), 3);
+        let generation = i.generation();
         assert!(i.hello("b"));
         assert!(i.is_empty());
         assert_eq!(i.evicted(), 0);
+        assert!(i.conn(1).is_none());
+        assert_ne!(i.generation(), generation);
         assert!(!i.hello("b"), "same instance again");
         // Low sequence numbers of the new server are not mistaken for duplicates.
         i.add(vec![msg(1, Hop::Browser, "new")], 0);
@@ -406,6 +679,9 @@ mod tests {
         assert_eq!(seqs(&i), vec![3, 4, 5]);
         assert_eq!(i.trimmed(), 2);
         assert_eq!(i.len(), 3);
+        assert_eq!(i.first_seq(), Some(3));
+        assert_eq!(i.generation(), 0, "dropping the oldest keeps views valid");
+        assert_eq!(DEFAULT_ROW_LIMIT, Inspector::default().limit());
     }
 
     #[test]
@@ -433,50 +709,49 @@ mod tests {
             0,
         );
         assert_eq!(seqs(&i), vec![3]);
+        // The connection's start is remembered across the clear.
+        assert_eq!(i.conn(1).unwrap().start_us, 1_700_000_000_000_001);
     }
 
     #[test]
-    fn filter_by_hop_and_text() {
-        let rows = vec![
-            msg(1, Hop::Browser, "Hello there"),
-            msg(2, Hop::Kernel, "hello kernel"),
-            CaptureRecord {
-                seq: 3,
-                conn: 2,
-                hop: Hop::Kernel,
-                time_us: 0,
-                body: CaptureBody::Closed {
-                    code: Some(1001),
-                    reason: "going away".into(),
-                },
-            },
-        ];
+    fn connections_know_their_hop_start_and_target() {
         let mut i = Inspector::default();
-        i.add(rows, 0);
-        let pick = |f: Filter| i.visible(&f).iter().map(|r| r.seq).collect::<Vec<_>>();
-        assert_eq!(pick(Filter::default()), vec![1, 2, 3]);
-        assert!(!Filter::default().is_active());
-        let kernel = Filter {
-            hop: Some(Hop::Kernel),
-            ..Filter::default()
-        };
-        assert!(kernel.is_active());
-        assert_eq!(pick(kernel), vec![2, 3]);
-        let hello = Filter {
-            text: " HELLO ".into(),
-            ..Filter::default()
-        };
-        assert_eq!(pick(hello), vec![1, 2]);
-        let code = Filter {
-            text: "1001".into(),
-            ..Filter::default()
-        };
-        assert_eq!(pick(code), vec![3]);
-        let opcode = Filter {
-            hop: Some(Hop::Browser),
-            text: "text".into(),
-        };
-        assert_eq!(pick(opcode), vec![1]);
+        let mut late = msg(5, Hop::Kernel, "x");
+        late.conn = 2;
+        late.time_us = 1_700_000_000_000_500;
+        i.add(vec![late, handshake_record(4, 2, Hop::Kernel)], 0);
+        i.add(vec![msg(6, Hop::Browser, "x")], 0);
+        let info = i.conn(2).unwrap();
+        assert_eq!(info.hop, Hop::Kernel);
+        assert_eq!(
+            info.start_us, 1_700_000_000_000_000,
+            "the earliest record counts"
+        );
+        assert_eq!(info.target.as_deref(), Some("/echo"));
+        assert_eq!(i.hops(), vec![Hop::Browser, Hop::Kernel]);
+        assert_eq!(i.conns().map(|(id, _)| id).collect::<Vec<_>>(), vec![1, 2]);
+    }
+
+    #[test]
+    fn counterparts_go_both_ways_and_forget_trimmed_rows() {
+        let mut i = Inspector::new(4);
+        let request = msg(1, Hop::Browser, "hai");
+        let relayed = with_frame(msg(2, Hop::Kernel, "hai"), |f| f.caused_by = Some(1));
+        let reply = msg(3, Hop::Kernel, "hai");
+        let output = with_frame(msg(4, Hop::Browser, "out"), |f| f.caused_by = Some(3));
+        let output2 = with_frame(msg(5, Hop::Browser, "out2"), |f| f.caused_by = Some(3));
+        i.add(vec![request, relayed, reply, output], 0);
+        assert_eq!(i.counterparts(1), vec![2]);
+        assert_eq!(i.counterparts(2), vec![1]);
+        assert_eq!(i.counterparts(3), vec![4]);
+        assert_eq!(i.counterparts(4), vec![3]);
+        assert!(i.counterparts(99).is_empty());
+        // Row 1 is trimmed: row 2's cause is gone and is not offered.
+        i.add(vec![output2], 0);
+        assert_eq!(i.counterparts(2), Vec::<u64>::new());
+        assert_eq!(i.counterparts(3), vec![4, 5]);
+        i.clear();
+        assert!(i.counterparts(3).is_empty());
     }
 
     #[test]
@@ -488,31 +763,78 @@ mod tests {
         };
         assert_eq!(event_name(&open), "open");
         assert_eq!(summary(&open), "127.0.0.1:5000 ⇄ wirebook /session");
-        let cut = CaptureBody::Message {
-            direction: Direction::ToClient,
-            opcode: Opcode::Binary,
-            len: 100,
-            preview: "00ff".into(),
-            truncated: true,
-            caused_by: None,
-        };
-        assert_eq!(event_name(&cut), "message");
-        assert_eq!(summary(&cut), "00ff…");
         let closed = CaptureBody::Closed {
             code: None,
             reason: "reset".into(),
         };
-        let lines = CaptureBody::Message {
-            direction: Direction::ToServer,
-            opcode: Opcode::Text,
-            len: 9,
-            preview: "a\r\nb\tc\u{0}\u{7f}".into(),
-            truncated: false,
-            caused_by: None,
-        };
-        assert_eq!(summary(&lines), "a␍↵b⇥c␀␡");
         assert_eq!(event_name(&closed), "closed");
         assert_eq!(summary(&closed), "reset");
+
+        let lines = msg(1, Hop::Browser, "a\r\nb\tc\u{0}\u{7f}");
+        assert_eq!(event_name(&lines.body), "frame");
+        assert_eq!(summary(&lines.body), "a␍↵b⇥c␀␡");
+
+        let cut = with_frame(msg(2, Hop::Browser, "abc"), |f| {
+            f.message.as_mut().unwrap().truncated = true
+        });
+        assert_eq!(summary(&cut.body), "abc…");
+
+        // A frame that does not complete its message shows its own bytes.
+        let middle = with_frame(msg(3, Hop::Browser, "hé"), |f| {
+            f.fin = false;
+            f.message = None;
+            f.truncated = true;
+        });
+        assert_eq!(summary(&middle.body), "68 c3 a9…");
+
+        let close = with_frame(msg(4, Hop::Kernel, ""), |f| {
+            f.opcode = Opcode::Close;
+            let message = f.message.as_mut().unwrap();
+            message.opcode = Opcode::Close;
+            message.preview = "03e8".into();
+            message.close = Some(CloseSummary {
+                code: Some(1000),
+                reason: "bye\n".into(),
+                name: "Normal Closure".into(),
+                meaning: "the purpose of the connection was fulfilled".into(),
+            });
+        });
+        assert_eq!(summary(&close.body), "1000 Normal Closure · bye↵");
+
+        let hs = handshake_record(5, 1, Hop::Kernel);
+        assert_eq!(event_name(&hs.body), "handshake");
+        assert_eq!(
+            summary(&hs.body),
+            "GET /echo HTTP/1.1 → 101 Switching Protocols"
+        );
+    }
+
+    #[test]
+    fn findings_collect_frame_and_message_words() {
+        let clean = msg(1, Hop::Browser, "x");
+        assert!(!has_findings(&clean.body));
+        assert!(findings(&clean.body).is_empty());
+        let bad = with_frame(msg(2, Hop::Browser, "x"), |f| {
+            f.findings.push("client frame is not masked".into());
+            f.message
+                .as_mut()
+                .unwrap()
+                .findings
+                .push("text message is not valid UTF-8".into());
+        });
+        assert!(has_findings(&bad.body));
+        assert_eq!(
+            findings(&bad.body),
+            vec![
+                "client frame is not masked",
+                "text message is not valid UTF-8"
+            ]
+        );
+        let mut hs = handshake_record(3, 1, Hop::Kernel);
+        if let CaptureBody::Handshake(h) = &mut hs.body {
+            h.findings.push("server answered 404".into());
+        }
+        assert!(has_findings(&hs.body));
     }
 
     #[test]
@@ -538,7 +860,7 @@ mod tests {
         // Our own scroll to the bottom.
         f.scrolled(600.0, 1000.0, 400.0);
         assert!(f.following());
-        // Rows grew the table before the scroll event of an automatic scroll arrived: the
+        // Rows grew the list before the scroll event of an automatic scroll arrived: the
         // position did not move up, so this is not the user leaving.
         f.scrolled(600.0, 1200.0, 400.0);
         assert!(f.following());

@@ -1,17 +1,25 @@
 //! wirebook's browser UI: a notebook pane whose cells run on a kernel through the wirebook
-//! server, and an inspector pane showing every message on both hops.
+//! server, and an inspector pane showing every frame and handshake on every hop.
 //!
-//! Pure models (`keymap`, `backoff`, `inspector`, `status`, and the notebook in
+//! Pure models (`keymap`, `backoff`, `inspector`, `row_filter`, `virtual_list`, `frame_layout`,
+//! `json_tree`, `detail`, `capture_export`, `status`, and the notebook in
 //! `wirebook_shared::notebook`) hold the logic and are tested on the host; `app`, `socket` and
 //! `view` wire them to signals, the WebSocket and the DOM.
 
 mod app;
 mod backoff;
+mod capture_export;
+mod detail;
+mod frame_layout;
 mod inspector;
+mod json_tree;
 mod keymap;
+mod pattern;
+mod row_filter;
 mod socket;
 mod status;
 mod view;
+mod virtual_list;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -24,15 +24,19 @@ use crate::status::{close_reason, Connection};
 /// (otherwise the cookie carries it).
 pub fn session_url(protocol: &str, host: &str, search: &str) -> String {
     let scheme = if protocol == "https:" { "wss" } else { "ws" };
-    let token = search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("token="))
-        .filter(|t| !t.is_empty());
-    match token {
+    match page_token(search) {
         Some(token) => format!("{scheme}://{host}/session?token={token}"),
         None => format!("{scheme}://{host}/session"),
     }
+}
+
+/// The `token` parameter of a page's query string (`?token=…`), as written (URL-encoded).
+pub fn page_token(search: &str) -> Option<&str> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+        .filter(|t| !t.is_empty())
 }
 
 fn page_session_url() -> String {
@@ -137,6 +141,8 @@ async fn serve(
                         ClientMsg::Execute { cell_id, .. } => {
                             session.notebook.maybe_update(|n| n.sent(cell_id))
                         }
+                        // The server answers with `CapturePaused`, which the view shows.
+                        ClientMsg::SetCapturePaused { .. } => {}
                     },
                     Err(_) => {
                         unsent.push_back(request);
@@ -189,6 +195,7 @@ fn receive(session: Session, msg: ServerMsg) {
                 i.add(records, evicted);
             });
         }
+        ServerMsg::CapturePaused { paused } => session.capture_paused.set(Some(paused)),
         ServerMsg::Error {
             message,
             cell_id: Some(cell_id),

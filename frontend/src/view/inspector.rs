@@ -1,45 +1,215 @@
-//! The inspector pane: a DevTools-like table of what crossed both hops, newest at the bottom.
+//! The inspector pane: a DevTools-like list of every frame and handshake on every hop, with
+//! filters, export links, and the detail of the selected row in a bottom split.
+//!
+//! The list is virtualized: rows have a fixed height, and only the rows in view (plus some
+//! overscan) exist in the DOM, between two spacers, so 100 000 rows scroll like 100.
 
+use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use wirebook_shared::capture::{CaptureBody, CaptureRecord, Hop};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use wirebook_shared::capture::{CaptureRecord, Direction, Hop};
+use wirebook_shared::session::ClientMsg;
 
 use crate::app::Session;
-use crate::inspector::{clock, event_name, relative, summary, Filter, Follow};
+use crate::capture_export::{export_url, ExportFormat};
+use crate::inspector::{
+    self, clock, direction_name, event_name, relative, summary, Follow, Inspector,
+};
+use crate::row_filter::{Filter, FilterSpec, FilteredRows, RowKind, Scope};
+use crate::view::frame_detail::FrameDetail;
+use crate::virtual_list::{ListGeometry, Move};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TimeMode {
-    Clock,
-    Relative,
+/// Must match `.vrow { height }` in style.css.
+const ROW_PX: f64 = 20.0;
+const GEOMETRY: ListGeometry = ListGeometry {
+    row_px: ROW_PX,
+    overscan: 15,
+};
+
+/// What one list row shows, computed once when the row enters the window.
+#[derive(Debug, Clone, PartialEq)]
+struct RowData {
+    /// The model generation: a new server instance reuses `seq`s, so it is part of the key.
+    generation: u64,
+    seq: u64,
+    conn: u64,
+    hop: &'static str,
+    event: &'static str,
+    direction: Option<&'static str>,
+    arrow: &'static str,
+    opcode: Option<&'static str>,
+    kind: &'static str,
+    fin: Option<bool>,
+    masked: Option<bool>,
+    len: String,
+    preview: String,
+    findings: bool,
+    time: String,
+    title: String,
+}
+
+impl RowData {
+    fn new(record: &CaptureRecord, model: &Inspector, utc_offset: i32) -> RowData {
+        let frame = inspector::frame(&record.body);
+        let direction = inspector::direction(&record.body);
+        let start = model
+            .conn(record.conn)
+            .map_or(record.time_us, |c| c.start_us);
+        let preview = summary(&record.body);
+        let mut title = format!(
+            "#{} · {} connection {} · {} (connection opened {})",
+            record.seq,
+            record.hop.label(),
+            record.conn,
+            clock(record.time_us, utc_offset),
+            clock(start, utc_offset),
+        );
+        if let Some(cause) = inspector::caused_by(&record.body) {
+            title.push_str(&format!("\nrelays #{cause}"));
+        }
+        let findings = inspector::findings(&record.body);
+        for finding in &findings {
+            title.push_str(&format!("\n⚠ {finding}"));
+        }
+        RowData {
+            generation: model.generation(),
+            seq: record.seq,
+            conn: record.conn,
+            hop: record.hop.label(),
+            event: event_name(&record.body),
+            direction: direction.map(direction_name),
+            arrow: match (direction, event_name(&record.body)) {
+                (Some(d), _) => d.arrow(),
+                (None, "handshake") => "⇅",
+                (None, "open") => "●",
+                (None, _) => "■",
+            },
+            opcode: frame.map(|f| f.opcode.name()),
+            kind: frame.map_or(event_name(&record.body), |f| f.opcode.name()),
+            fin: frame.map(|f| f.fin),
+            masked: frame.map(|f| f.mask_key.is_some()),
+            len: frame.map(|f| f.len.to_string()).unwrap_or_default(),
+            preview,
+            findings: !findings.is_empty(),
+            time: relative(record.time_us, start),
+            title,
+        }
+    }
 }
 
 #[component]
 pub fn InspectorPane(session: Session) -> impl IntoView {
     let inspector = session.inspector;
-    let filter = RwSignal::new(Filter::default());
+    let spec = RwSignal::new(FilterSpec::default());
+    // The compiled filter holds the browser's RegExp, which stays on this thread.
+    let compiled = StoredValue::new_local(Filter::default());
+    let filter_rev = RwSignal::new(0u64);
+    let filter_error = RwSignal::new(None::<String>);
     let follow = RwSignal::new(Follow::default());
-    let time_mode = RwSignal::new(TimeMode::Clock);
+    let selected = RwSignal::new(None::<u64>);
+    let detail_open = RwSignal::new(false);
+    let scroll_top = RwSignal::new(0.0f64);
+    let viewport = RwSignal::new(400.0f64);
     let scroller = NodeRef::<html::Div>::new();
     // JavaScript gives minutes *west* of UTC.
     let utc_offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
-    let origin = Memo::new(move |_| inspector.with(|i| i.rows().next().map(|r| r.time_us)));
 
-    let scroll_to_bottom = move || {
-        request_animation_frame(move || {
-            if let Some(el) = scroller.get_untracked() {
-                el.set_scroll_top(el.scroll_height());
+    let set_filter = move |change: &dyn Fn(&mut FilterSpec)| {
+        spec.update(|s| change(s));
+        match spec.with_untracked(|s| s.compile(crate::pattern::compile)) {
+            Ok(filter) => {
+                compiled.set_value(filter);
+                filter_error.set(None);
+                filter_rev.update(|r| *r += 1);
             }
-        })
+            // The rows stay as the last valid filter left them; the box says what is wrong.
+            Err(message) => filter_error.set(Some(message)),
+        }
     };
-    // Keep the newest row in view unless the user scrolled up to read.
-    Effect::new(move |seen: Option<u64>| {
+
+    let filtered = Memo::new_owning(move |previous: Option<FilteredRows>| {
+        let mut rows = previous.unwrap_or_default();
+        let rev = filter_rev.get();
+        let changed = inspector.with(|i| compiled.with_value(|f| rows.refresh(i, f, rev)));
+        (rows, changed)
+    });
+    let total = Memo::new(move |_| filtered.with(|f| f.len()));
+    let window = Memo::new(move |_| GEOMETRY.window(total.get(), scroll_top.get(), viewport.get()));
+
+    let set_scroll = move |top: f64| {
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(top.round() as i32);
+            scroll_top.set(f64::from(el.scroll_top()));
+        }
+    };
+    let scroll_to_bottom = move || {
+        let bottom = (GEOMETRY.total_px(total.get_untracked()) - viewport.get_untracked()).max(0.0);
+        set_scroll(bottom);
+    };
+
+    // Keep the newest row in view unless the user scrolled up to read. The spacers already
+    // have their new heights when this runs, so the scroll lands before the next paint.
+    Effect::new(move |seen: Option<(u64, usize)>| {
         let received = inspector.with(|i| i.received());
-        let added = received.saturating_sub(seen.unwrap_or(0)) as usize;
-        if added > 0 && follow.try_update(|f| f.rows_added(added)).unwrap_or(false) {
+        let len = total.get();
+        let added = match seen {
+            Some((before, _)) => received.saturating_sub(before) as usize,
+            None => 0,
+        };
+        let grew = seen.is_none_or(|(_, before_len)| len != before_len);
+        let follows = if added > 0 {
+            follow.try_update(|f| f.rows_added(added)).unwrap_or(false)
+        } else {
+            follow.with_untracked(|f| f.following())
+        };
+        if grew && follows {
             scroll_to_bottom();
         }
-        received
+        (received, len)
     });
+
+    let reveal = move |index: usize| {
+        if let Some(top) =
+            GEOMETRY.reveal(index, scroll_top.get_untracked(), viewport.get_untracked())
+        {
+            set_scroll(top);
+        }
+    };
+    // A new viewport height (the window, or the detail split opening or closing) keeps the
+    // selected row in view, or the newest rows when following.
+    let resized = move |height: f64| {
+        viewport.set(height);
+        let selected_index = selected
+            .get_untracked()
+            .and_then(|seq| filtered.with_untracked(|f| f.index_of(seq)));
+        if let Some(index) = selected_index {
+            reveal(index);
+        } else if follow.with_untracked(|f| f.following()) {
+            scroll_to_bottom();
+        }
+    };
+    // The viewport's height decides how many rows to render; it changes with the window and
+    // when the detail split opens or closes.
+    Effect::new(move |observer: Option<Option<web_sys::ResizeObserver>>| {
+        if let Some(Some(observer)) = observer {
+            return Some(observer);
+        }
+        let el = scroller.get()?;
+        viewport.set(f64::from(el.client_height()));
+        let callback = Closure::<dyn Fn()>::new(move || {
+            if let Some(el) = scroller.get_untracked() {
+                resized(f64::from(el.client_height()));
+            }
+        });
+        let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+        // The observer lives as long as the page; so does its callback.
+        callback.forget();
+        observer.observe(&el);
+        Some(observer)
+    });
+
     let on_scroll = move |_| {
         if let Some(el) = scroller.get_untracked() {
             let (top, height, client) = (
@@ -47,6 +217,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 f64::from(el.scroll_height()),
                 f64::from(el.client_height()),
             );
+            scroll_top.set(top);
             let before = follow.get_untracked();
             let mut after = before;
             after.scrolled(top, height, client);
@@ -63,71 +234,149 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         scroll_to_bottom();
     };
 
-    let rows = move || filter.with(|f| inspector.with(|i| i.visible(f)));
+    let select = move |seq: u64| {
+        selected.set(Some(seq));
+        if let Some(index) = filtered.with_untracked(|f| f.index_of(seq)) {
+            reveal(index);
+        }
+    };
+    let on_list_key = move |ev: ev::KeyboardEvent| {
+        if ev.ctrl_key() || ev.alt_key() || ev.meta_key() {
+            return;
+        }
+        let key = ev.key();
+        if let Some(step) = Move::from_key(&key) {
+            ev.prevent_default();
+            let next = filtered.with_untracked(|f| {
+                let current = selected.get_untracked().and_then(|s| f.index_of(s));
+                step.apply(
+                    current,
+                    f.len(),
+                    GEOMETRY.page_rows(viewport.get_untracked()),
+                )
+                .and_then(|i| f.get(i))
+            });
+            if let Some(seq) = next {
+                select(seq);
+            }
+        } else if key == "Enter" && selected.get_untracked().is_some() {
+            ev.prevent_default();
+            detail_open.set(true);
+        }
+    };
+    // Escape closes the detail from anywhere in the pane (the list, the detail's buttons).
+    let on_pane_key = move |ev: ev::KeyboardEvent| {
+        if ev.key() == "Escape" && detail_open.get_untracked() {
+            ev.prevent_default();
+            detail_open.set(false);
+            if let Some(el) = scroller.get_untracked() {
+                let _ = el.focus();
+            }
+        }
+    };
+
+    let rows = move || {
+        let w = window.get();
+        inspector.with(|model| {
+            filtered.with(|f| {
+                f.range(w.start..w.end)
+                    .filter_map(|seq| model.get(seq))
+                    .map(|record| RowData::new(record, model, utc_offset))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let counterparts = Memo::new(move |_| {
+        selected
+            .get()
+            .map(|seq| inspector.with(|i| i.counterparts(seq)))
+            .unwrap_or_default()
+    });
+    let on_row_click = Callback::new(move |seq: u64| {
+        selected.set(Some(seq));
+        detail_open.set(true);
+    });
+    let on_detail_select = Callback::new(move |seq: u64| {
+        if filtered.with_untracked(|f| f.index_of(seq)).is_none() {
+            // The row is filtered out: show everything so that it can be shown.
+            set_filter(&|s| *s = FilterSpec::default());
+        }
+        select(seq);
+    });
+    let on_detail_close = Callback::new(move |()| {
+        detail_open.set(false);
+        if let Some(el) = scroller.get_untracked() {
+            let _ = el.focus();
+        }
+    });
+    // A selected row that the server instance or a clear took away closes the detail.
+    Effect::new(move |_| {
+        if let Some(seq) = selected.get() {
+            if inspector.with(|i| i.get(seq).is_none()) {
+                selected.set(None);
+                detail_open.set(false);
+            }
+        }
+    });
+
     let count = move || {
-        let shown = filter.with(|f| inspector.with(|i| i.rows().filter(|r| f.matches(r)).count()));
-        let total = inspector.with(|i| i.len());
-        if filter.with(|f| f.is_active()) {
-            format!("{shown} of {total} rows")
+        let shown = total.get();
+        let kept = inspector.with(|i| i.len());
+        if spec.with(|s| s.is_active()) {
+            format!("{shown} of {kept} rows")
         } else {
-            format!("{total} rows")
+            format!("{kept} rows")
         }
     };
     let evicted = move || inspector.with(|i| i.evicted());
     let trimmed = move || inspector.with(|i| i.trimmed());
-    let on_hop = move |ev| {
-        let hop = match event_target_value(&ev).as_str() {
-            "browser" => Some(Hop::Browser),
-            "kernel" => Some(Hop::Kernel),
-            _ => None,
-        };
-        filter.update(|f| f.hop = hop);
+    let limit = inspector.with_untracked(|i| i.limit());
+
+    let paused = session.capture_paused;
+    let pause_pending = RwSignal::new(false);
+    Effect::new(move |_| {
+        paused.track();
+        pause_pending.set(false);
+    });
+    let toggle_pause = move |_| {
+        let want = !paused.get_untracked().unwrap_or(false);
+        pause_pending.set(true);
+        session.send(ClientMsg::SetCapturePaused { paused: want });
     };
-    let on_text = move |ev| filter.update(|f| f.text = event_target_value(&ev));
-    let toggle_time = move |_| {
-        time_mode.update(|m| {
-            *m = match m {
-                TimeMode::Clock => TimeMode::Relative,
-                TimeMode::Relative => TimeMode::Clock,
-            }
-        })
+
+    let search = window_search();
+    let export_conn = move || match spec.with(|s| s.scope) {
+        Scope::Conn(conn) => Some(conn),
+        _ => None,
+    };
+    let export_link = move |format: ExportFormat| {
+        let search = search.clone();
+        view! {
+            <a
+                class="button export"
+                data-testid=format!("export-{}", format.label().to_lowercase())
+                href=move || export_url(format, export_conn(), &search)
+                download=move || format.file_name(export_conn())
+                title=move || match export_conn() {
+                    Some(conn) => format!("Download connection {conn}'s capture as {}", format.label()),
+                    None => format!("Download the whole capture as {}", format.label()),
+                }
+            >
+                {format.label()}
+            </a>
+        }
     };
 
     view! {
-        <section class="pane inspector" data-pane="inspector" aria-label="Inspector">
+        <section
+            class="pane inspector"
+            class:with-detail=move || detail_open.get() && selected.get().is_some()
+            data-pane="inspector"
+            aria-label="Inspector"
+            on:keydown=on_pane_key
+        >
             <div class="pane-header">
                 <h2>"Inspector"</h2>
-                <div class="toolbar" role="toolbar" aria-label="Inspector filters">
-                    <select aria-label="Hop" title="Show one hop or both" on:change=on_hop>
-                        <option value="">"Both hops"</option>
-                        <option value="browser">"Browser hop"</option>
-                        <option value="kernel">"Kernel hop"</option>
-                    </select>
-                    <input
-                        type="search"
-                        class="filter"
-                        placeholder="Filter"
-                        aria-label="Filter rows"
-                        spellcheck="false"
-                        on:input=on_text
-                    />
-                    <button
-                        title="Show wall-clock times or times since the first row"
-                        aria-pressed=move || (time_mode.get() == TimeMode::Relative).to_string()
-                        on:click=toggle_time
-                    >
-                        {move || match time_mode.get() {
-                            TimeMode::Clock => "Clock",
-                            TimeMode::Relative => "Relative",
-                        }}
-                    </button>
-                    <button
-                        title="Clear the rows seen so far"
-                        on:click=move |_| inspector.update(|i| i.clear())
-                    >
-                        "Clear"
-                    </button>
-                </div>
                 <span class="counts">
                     <span data-testid="capture-count">{count}</span>
                     {move || {
@@ -138,41 +387,100 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                                 data-testid="capture-evicted"
                                 title="Records the server's bounded capture dropped before this page saw them"
                             >
-                                {format!(" · {n} evicted")}
+                                {format!(" · {n} evicted by the server")}
                             </span>
                         })
                     }}
                     {move || {
                         let n = trimmed();
                         (n > 0).then(|| view! {
-                            <span class="evicted" title="Oldest rows this page let go of to stay fast">
-                                {format!(" · {n} older rows dropped")}
+                            <span
+                                class="evicted"
+                                data-testid="capture-trimmed"
+                                title=format!("This page keeps the newest {limit} rows and let the oldest go")
+                            >
+                                {format!(" · {n} oldest dropped")}
                             </span>
                         })
                     }}
                 </span>
+                <div class="toolbar" role="toolbar" aria-label="Capture">
+                    <button
+                        data-testid="capture-pause"
+                        class:paused=move || paused.get() == Some(true)
+                        aria-pressed=move || (paused.get() == Some(true)).to_string()
+                        data-state=move || match paused.get() {
+                            Some(true) => "paused",
+                            Some(false) => "live",
+                            None => "unknown",
+                        }
+                        title="Pause or resume recording on the server (for every page)"
+                        on:click=toggle_pause
+                    >
+                        {move || match (paused.get(), pause_pending.get()) {
+                            (_, true) => "…",
+                            (Some(true), _) => "Resume",
+                            _ => "Pause",
+                        }}
+                    </button>
+                    <button
+                        data-testid="capture-clear"
+                        title="Hide the rows seen so far (the server keeps them; exports still have them)"
+                        on:click=move |_| inspector.update(|i| i.clear())
+                    >
+                        "Clear"
+                    </button>
+                    {export_link(ExportFormat::Har)}
+                    {export_link(ExportFormat::Jsonl)}
+                </div>
             </div>
-            <div class="table-scroll" node_ref=scroller on:scroll=on_scroll tabindex="0" aria-label="Captured traffic">
-                <table class="capture">
-                    <thead>
-                        <tr>
-                            <th class="c-seq" scope="col">"#"</th>
-                            <th class="c-time" scope="col">"Time"</th>
-                            <th class="c-hop" scope="col">"Hop"</th>
-                            <th class="c-dir" scope="col" title="→ toward the kernel · ← toward the browser"></th>
-                            <th class="c-op" scope="col">"Opcode"</th>
-                            <th class="c-len" scope="col">"Length"</th>
-                            <th class="c-data" scope="col">"Data"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <For each=rows key=|r| r.seq let:record>
-                            <CaptureRow record=record time_mode=time_mode origin=origin utc_offset=utc_offset />
-                        </For>
-                    </tbody>
-                </table>
-                <Show when=move || inspector.with(|i| i.is_empty())>
-                    <p class="empty">"Nothing captured yet. Run a cell: its message shows here on both hops, browser ⇄ wirebook and wirebook ⇄ kernel."</p>
+            <Show when=move || paused.get() == Some(true)>
+                <div class="paused-banner" data-testid="capture-paused" role="status">
+                    "Capture paused: nothing is being recorded. Resume to record again."
+                </div>
+            </Show>
+            <FilterBar session=session spec=spec error=filter_error set_filter=set_filter />
+            <div class="list-area">
+            <div class="capture-head" aria-hidden="true">
+                <span class="c-time">"Time"</span>
+                <span class="c-conn">"Conn"</span>
+                <span class="c-dir" title="→ toward the server · ← toward the client"></span>
+                <span class="c-op">"Opcode"</span>
+                <span class="c-fin" title="FIN: the frame ends its message">"FIN"</span>
+                <span class="c-mask" title="MASK: the payload is masked (client to server)">"M"</span>
+                <span class="c-len">"Length"</span>
+                <span class="c-warn" title="Findings: protocol violations and oddities">"⚠"</span>
+                <span class="c-data">"Data"</span>
+            </div>
+            <div
+                class="capture-scroll"
+                node_ref=scroller
+                on:scroll=on_scroll
+                on:keydown=on_list_key
+                tabindex="0"
+                role="grid"
+                aria-label="Captured frames: ↑/↓ select, Enter opens the detail, Esc closes it"
+                aria-rowcount=move || total.get().to_string()
+                data-testid="capture-list"
+            >
+                <div class="spacer" style:height=move || format!("{}px", window.get().top_px)></div>
+                <For each=rows key=|r| (r.generation, r.seq) let:row>
+                    <CaptureRow
+                        row=row
+                        selected=selected
+                        counterparts=counterparts
+                        on_click=on_row_click
+                    />
+                </For>
+                <div class="spacer" style:height=move || format!("{}px", window.get().bottom_px)></div>
+                <Show when=move || filtered.with(|f| f.is_empty())>
+                    <p class="empty">
+                        {move || if inspector.with(|i| i.is_empty()) {
+                            "Nothing captured yet. Run a cell: its frames show here on every hop, browser ⇄ wirebook and wirebook ⇄ kernel."
+                        } else {
+                            "No rows match the filter."
+                        }}
+                    </p>
                 </Show>
             </div>
             <Show when=move || !follow.with(|f| f.following())>
@@ -183,87 +491,226 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     }}
                 </button>
             </Show>
+            </div>
+            <Show when=move || detail_open.get() && selected.get().is_some()>
+                <FrameDetail
+                    session=session
+                    seq=Signal::derive(move || selected.get())
+                    on_close=on_detail_close
+                    on_select=on_detail_select
+                />
+            </Show>
         </section>
+    }
+}
+
+/// The page's query string, for the export links' token.
+fn window_search() -> String {
+    window().location().search().unwrap_or_default()
+}
+
+#[component]
+fn FilterBar(
+    session: Session,
+    spec: RwSignal<FilterSpec>,
+    error: RwSignal<Option<String>>,
+    set_filter: impl Fn(&dyn Fn(&mut FilterSpec)) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let inspector = session.inspector;
+    let scope_options = move || {
+        inspector.with(|i| {
+            let mut options: Vec<(String, String)> = i
+                .hops()
+                .into_iter()
+                .map(|hop| {
+                    (
+                        format!("hop:{}", hop.label()),
+                        format!("{} hop", hop.label()),
+                    )
+                })
+                .collect();
+            options.extend(i.conns().map(|(id, info)| {
+                (
+                    format!("conn:{id}"),
+                    format!(
+                        "#{id} {} {}",
+                        info.hop.label(),
+                        info.target.as_deref().unwrap_or("")
+                    ),
+                )
+            }));
+            options
+        })
+    };
+    let scope_value = move || match spec.with(|s| s.scope) {
+        Scope::All => "all".to_string(),
+        Scope::Hop(hop) => format!("hop:{}", hop.label()),
+        Scope::Conn(conn) => format!("conn:{conn}"),
+    };
+    let on_scope = move |ev| {
+        let value = event_target_value(&ev);
+        let hops: Vec<Hop> = inspector.with_untracked(|i| i.hops());
+        let scope = if let Some(label) = value.strip_prefix("hop:") {
+            hops.into_iter()
+                .find(|h| h.label() == label)
+                .map_or(Scope::All, Scope::Hop)
+        } else if let Some(conn) = value.strip_prefix("conn:") {
+            conn.parse().map_or(Scope::All, Scope::Conn)
+        } else {
+            Scope::All
+        };
+        set_filter(&|s| s.scope = scope);
+    };
+    let on_direction = move |ev| {
+        let direction = match event_target_value(&ev).as_str() {
+            "to_server" => Some(Direction::ToServer),
+            "to_client" => Some(Direction::ToClient),
+            _ => None,
+        };
+        set_filter(&|s| s.direction = direction);
+    };
+    let on_search = move |ev| {
+        let text = event_target_value(&ev);
+        set_filter(&|s| s.search = text.clone());
+    };
+    let kind_chip = move |kind: RowKind| {
+        let shown = move || !spec.with(|s| s.hidden.contains(kind));
+        view! {
+            <button
+                class="chip"
+                class:off=move || !shown()
+                data-testid="filter-kind"
+                data-kind=kind.label()
+                aria-pressed=move || shown().to_string()
+                title=move || format!("{} {}", if shown() { "Hide" } else { "Show" }, kind.describe())
+                on:click=move |_| set_filter(&|s| s.hidden = s.hidden.toggled(kind))
+            >
+                {kind.label()}
+            </button>
+        }
+    };
+    view! {
+        <div class="filter-bar" role="toolbar" aria-label="Inspector filters">
+            <div class="filter-line">
+                <select
+                    aria-label="Connection or hop"
+                    title="Show one hop, one connection, or everything"
+                    data-testid="filter-scope"
+                    prop:value=scope_value
+                    on:change=on_scope
+                >
+                    <option value="all">"All connections"</option>
+                    <For each=scope_options key=|(value, label)| (value.clone(), label.clone()) let:option>
+                        <option value=option.0.clone()>{option.1.clone()}</option>
+                    </For>
+                </select>
+                <select
+                    aria-label="Direction"
+                    title="Frames in one direction only"
+                    data-testid="filter-direction"
+                    prop:value=move || spec.with(|s| s.direction.map(direction_name).unwrap_or(""))
+                    on:change=on_direction
+                >
+                    <option value="">"⇄ both"</option>
+                    <option value="to_server">"→ to server"</option>
+                    <option value="to_client">"← to client"</option>
+                </select>
+                <div class="search" class:invalid=move || error.with(|e| e.is_some())>
+                    <input
+                        type="search"
+                        class="filter"
+                        placeholder=move || if spec.with(|s| s.regex) { "Regex (ignores case)" } else { "Search payloads" }
+                        aria-label="Search payloads"
+                        aria-invalid=move || error.with(|e| e.is_some()).to_string()
+                        spellcheck="false"
+                        data-testid="filter-search"
+                        prop:value=move || spec.with(|s| s.search.clone())
+                        on:input=on_search
+                    />
+                    <button
+                        class="regex-toggle"
+                        data-testid="filter-regex"
+                        aria-pressed=move || spec.with(|s| s.regex).to_string()
+                        title="Use a regular expression"
+                        on:click=move |_| set_filter(&|s| s.regex = !s.regex)
+                    >
+                        ".*"
+                    </button>
+                </div>
+                <label class="check" title="Only rows with protocol violations or oddities">
+                    <input
+                        type="checkbox"
+                        data-testid="filter-findings"
+                        prop:checked=move || spec.with(|s| s.findings_only)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            set_filter(&|s| s.findings_only = on)
+                        }
+                    />
+                    "⚠ only"
+                </label>
+            </div>
+            <div class="filter-line chips">
+                {RowKind::ALL.into_iter().map(kind_chip).collect_view()}
+                {move || error.get().map(|message| view! {
+                    <span class="filter-error" data-testid="filter-error" role="alert">{message}</span>
+                })}
+            </div>
+        </div>
     }
 }
 
 #[component]
 fn CaptureRow(
-    record: CaptureRecord,
-    time_mode: RwSignal<TimeMode>,
-    origin: Memo<Option<u64>>,
-    utc_offset: i32,
+    row: RowData,
+    selected: RwSignal<Option<u64>>,
+    counterparts: Memo<Vec<u64>>,
+    on_click: Callback<u64>,
 ) -> impl IntoView {
-    let time_us = record.time_us;
-    let time = move || match time_mode.get() {
-        TimeMode::Clock => clock(time_us, utc_offset),
-        TimeMode::Relative => relative(time_us, origin.get().unwrap_or(time_us)),
-    };
-    let event = event_name(&record.body);
-    let text = summary(&record.body);
-    let (direction, arrow, opcode, len, caused_by) = match &record.body {
-        CaptureBody::Message {
-            direction,
-            opcode,
-            len,
-            caused_by,
-            ..
-        } => {
-            let dir = match direction {
-                wirebook_shared::capture::Direction::ToServer => "to_server",
-                wirebook_shared::capture::Direction::ToClient => "to_client",
-            };
-            (
-                Some(dir),
-                direction.arrow(),
-                Some(opcode.name()),
-                len.to_string(),
-                *caused_by,
-            )
-        }
-        CaptureBody::Open { .. } => (None, "●", None, String::new(), None),
-        CaptureBody::Closed { .. } => (None, "■", None, String::new(), None),
-        CaptureBody::Handshake(_) => (None, "⇅", None, String::new(), None),
-        CaptureBody::Frame(frame) => {
-            let dir = match frame.direction {
-                wirebook_shared::capture::Direction::ToServer => "to_server",
-                wirebook_shared::capture::Direction::ToClient => "to_client",
-            };
-            (
-                Some(dir),
-                frame.direction.arrow(),
-                Some(frame.opcode.name()),
-                frame.len.to_string(),
-                frame.caused_by,
-            )
-        }
-    };
-    let hop = record.hop.label();
-    let title = match caused_by {
-        Some(seq) => format!(
-            "#{} on connection {} (relays #{seq})\n{text}",
-            record.seq, record.conn
-        ),
-        None => format!("#{} on connection {}\n{text}", record.seq, record.conn),
+    let seq = row.seq;
+    let is_selected = move || selected.get() == Some(seq);
+    let is_counterpart = move || counterparts.with(|c| c.contains(&seq));
+    let bit = |b: Option<bool>| match b {
+        Some(true) => "1",
+        Some(false) => "0",
+        None => "",
     };
     view! {
-        <tr
-            class=format!("row event-{event} hop-{hop} {}", direction.map(|d| format!("dir-{d}")).unwrap_or_default())
+        <div
+            class=format!(
+                "vrow event-{} hop-{} {}",
+                row.event,
+                row.hop,
+                row.direction.map(|d| format!("dir-{d}")).unwrap_or_default(),
+            )
+            class:selected=is_selected
+            class:counterpart=is_counterpart
+            class:has-findings=row.findings
+            role="row"
+            aria-selected=move || is_selected().to_string()
             data-testid="capture-row"
-            data-seq=record.seq
-            data-hop=hop
-            data-direction=direction
-            data-event=event
-            data-opcode=opcode
-            title=title
+            data-seq=seq
+            data-conn=row.conn
+            data-hop=row.hop
+            data-direction=row.direction
+            data-event=row.event
+            data-opcode=row.opcode
+            data-counterpart=move || is_counterpart().then_some("true")
+            title=row.title
+            on:click=move |_| on_click.run(seq)
         >
-            <td class="c-seq">{record.seq}</td>
-            <td class="c-time">{time}</td>
-            <td class="c-hop"><span class="hop">{hop}</span></td>
-            <td class="c-dir" aria-label=direction.unwrap_or(event)>{arrow}</td>
-            <td class="c-op">{opcode.unwrap_or(event)}</td>
-            <td class="c-len">{len}</td>
-            <td class="c-data">{text}</td>
-        </tr>
+            <span class="c-time" role="gridcell">{row.time}</span>
+            <span class="c-conn" role="gridcell">
+                <span class="hop">{row.hop}</span>
+                {format!(" {}", row.conn)}
+            </span>
+            <span class="c-dir" role="gridcell" aria-label=row.direction.unwrap_or(row.event)>{row.arrow}</span>
+            <span class=format!("c-op op-{}", row.kind) role="gridcell">{row.kind}</span>
+            <span class="c-fin" class:zero=row.fin == Some(false) role="gridcell">{bit(row.fin)}</span>
+            <span class="c-mask" class:zero=row.masked == Some(false) role="gridcell">{bit(row.masked)}</span>
+            <span class="c-len" role="gridcell">{row.len}</span>
+            <span class="c-warn" role="gridcell">{row.findings.then_some("⚠")}</span>
+            <span class="c-data" role="gridcell">{row.preview}</span>
+        </div>
     }
 }

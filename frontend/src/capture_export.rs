@@ -1,0 +1,84 @@
+//! Links to the server's capture exports: the whole capture (or one connection) as HAR, for
+//! browser devtools and HAR viewers, or as JSON lines, one capture record per line.
+
+use wirebook_shared::capture::ConnId;
+
+use crate::socket::page_token;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Har,
+    Jsonl,
+}
+
+impl ExportFormat {
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportFormat::Har => "HAR",
+            ExportFormat::Jsonl => "JSONL",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            ExportFormat::Har => "/api/capture.har",
+            ExportFormat::Jsonl => "/api/capture.jsonl",
+        }
+    }
+
+    /// The file name the browser saves it as.
+    pub fn file_name(self, conn: Option<ConnId>) -> String {
+        let ext = match self {
+            ExportFormat::Har => "har",
+            ExportFormat::Jsonl => "jsonl",
+        };
+        match conn {
+            Some(conn) => format!("wirebook-conn{conn}.{ext}"),
+            None => format!("wirebook-capture.{ext}"),
+        }
+    }
+}
+
+/// The export's URL, relative to the page's origin: one connection when `conn` is set, and the
+/// page's token when its URL has one (otherwise the cookie carries it).
+pub fn export_url(format: ExportFormat, conn: Option<ConnId>, page_search: &str) -> String {
+    let mut params = Vec::new();
+    if let Some(conn) = conn {
+        params.push(format!("conn={conn}"));
+    }
+    if let Some(token) = page_token(page_search) {
+        params.push(format!("token={token}"));
+    }
+    if params.is_empty() {
+        format.path().to_string()
+    } else {
+        format!("{}?{}", format.path(), params.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_carry_the_connection_and_the_page_token() {
+        assert_eq!(export_url(ExportFormat::Har, None, ""), "/api/capture.har");
+        assert_eq!(
+            export_url(ExportFormat::Jsonl, None, "?token=abc"),
+            "/api/capture.jsonl?token=abc"
+        );
+        assert_eq!(
+            export_url(ExportFormat::Har, Some(3), "?x=1&token=t%2B1"),
+            "/api/capture.har?conn=3&token=t%2B1"
+        );
+        assert_eq!(
+            export_url(ExportFormat::Jsonl, Some(7), "?token="),
+            "/api/capture.jsonl?conn=7"
+        );
+        assert_eq!(ExportFormat::Har.file_name(Some(2)), "wirebook-conn2.har");
+        assert_eq!(
+            ExportFormat::Jsonl.file_name(None),
+            "wirebook-capture.jsonl"
+        );
+    }
+}
