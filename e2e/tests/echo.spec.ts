@@ -6,11 +6,11 @@ import { test, expect } from './wirebook';
 
 const artifacts = path.resolve(__dirname, '..', '..', 'artifacts');
 
-/** Capture rows for messages on one hop in one direction whose preview contains `text`. */
+/** Capture rows for frames on one hop in one direction whose preview contains `text`. */
 function messageRows(page: Page, hop: 'browser' | 'kernel', direction: 'to_server' | 'to_client', text: string) {
   return page
     .locator(
-      `[data-testid=capture-row][data-hop=${hop}][data-direction=${direction}][data-event=message]`,
+      `[data-testid=capture-row][data-hop=${hop}][data-direction=${direction}][data-event=frame]`,
     )
     .filter({ hasText: text });
 }

@@ -1,0 +1,102 @@
+// The frame inspector: the detail pane of a masked client frame, keyboard selection that stays
+// out of the notebook's keymap, filters, and the export links.
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect } from './wirebook';
+
+const artifacts = path.resolve(__dirname, '..', '..', 'artifacts');
+
+async function runCell(page: Page, code: string) {
+  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+  const cell = page.getByTestId('cell').last();
+  const editor = cell.getByTestId('cell-editor');
+  await editor.click();
+  await editor.fill(code);
+  await editor.press('Control+Enter');
+  await expect(cell.getByTestId('output-item').last()).toHaveText(code);
+}
+
+test('a masked client frame opens in the detail pane: header bits, mask key, hex dump, JSON', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await runCell(page, '{"op":"subscribe","id":7}');
+
+  // The kernel hop's request: wirebook is the client there, so the frame is masked.
+  const row = page
+    .locator('[data-testid=capture-row][data-hop=kernel][data-direction=to_server][data-event=frame][data-opcode=text]')
+    .filter({ hasText: 'subscribe' })
+    .first();
+  await row.click();
+  const detail = page.getByTestId('frame-detail');
+  await expect(detail).toBeVisible();
+  await expect(detail.getByTestId('mask-key')).toHaveText(/^([0-9a-f]{2} ){3}[0-9a-f]{2}$/);
+  await expect(detail.getByTestId('header-bits')).toContainText('0x1 text');
+  const dump = detail.getByTestId('hex-dump');
+  // FIN + text opcode, then MASK with a 7-bit length of 25.
+  await expect(dump).toContainText('81 99');
+  await expect(dump).toContainText('{"op":"sub');
+  // Masked as on the wire, the payload's ASCII column no longer reads as JSON.
+  await detail.getByTestId('mask-toggle').check();
+  await expect(dump).toHaveAttribute('data-masked', 'true');
+  await expect(dump).not.toContainText('{"op":"sub');
+  await expect(detail.getByTestId('json-tree')).toContainText('"subscribe"');
+  // Its counterpart on the browser hop is highlighted.
+  await expect(page.locator('[data-testid=capture-row][data-hop=browser][data-counterpart=true]').first()).toBeVisible();
+  await page.screenshot({ path: path.join(artifacts, 'inspector-detail.png') });
+
+  await detail.getByTestId('detail-close').click();
+  await expect(detail).toHaveCount(0);
+});
+
+test('the keyboard moves through rows without touching the notebook', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await runCell(page, 'one');
+  await runCell(page, 'two');
+  const cells = page.getByTestId('cell');
+  const cellCount = await cells.count();
+  const selectedCell = await page.locator('[data-testid=cell][data-selected=true]').getAttribute('data-cell-id');
+
+  await page.locator('[data-testid=capture-row]').first().click();
+  await expect(page.getByTestId('frame-detail')).toBeVisible();
+  const first = await page.locator('[data-testid=capture-row][aria-selected=true]').getAttribute('data-seq');
+  for (const key of ['ArrowDown', 'ArrowDown', 'j', 'b', 'x']) await page.keyboard.press(key);
+  const second = await page.locator('[data-testid=capture-row][aria-selected=true]').getAttribute('data-seq');
+  expect(Number(second)).toBeGreaterThan(Number(first));
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('frame-detail')).toHaveCount(0);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('frame-detail')).toBeVisible();
+
+  // Neither the arrows nor j/b/x nor Escape reached the notebook.
+  await expect(cells).toHaveCount(cellCount);
+  await expect(page.locator('[data-testid=cell][data-selected=true]')).toHaveAttribute('data-cell-id', selectedCell!);
+});
+
+test('filters narrow the rows, a bad regex says so, exports link with the token', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await runCell(page, 'needle-123');
+  const rows = page.locator('[data-testid=capture-row]');
+
+  await page.getByTestId('filter-search').fill('NEEDLE');
+  await expect(rows.first()).toBeVisible();
+  for (const text of await rows.allTextContents()) expect(text.toLowerCase()).toContain('needle');
+
+  await page.getByTestId('filter-regex').click();
+  await page.getByTestId('filter-search').fill('needle-(');
+  await expect(page.getByTestId('filter-error')).toBeVisible();
+  await page.getByTestId('filter-search').fill('needle-\\d+$');
+  await expect(page.getByTestId('filter-error')).toHaveCount(0);
+  await expect(rows.first()).toBeVisible();
+  await page.getByTestId('filter-search').fill('');
+
+  // Hiding text frames leaves only other kinds.
+  await page.locator('[data-testid=filter-kind][data-kind=text]').click();
+  await expect(page.locator('[data-testid=capture-row][data-opcode=text]')).toHaveCount(0);
+  await expect(page.locator('[data-testid=capture-row][data-event=handshake]').first()).toBeVisible();
+  await page.locator('[data-testid=filter-kind][data-kind=text]').click();
+
+  await page.getByTestId('filter-direction').selectOption('to_client');
+  await expect(page.locator('[data-testid=capture-row][data-direction=to_server]')).toHaveCount(0);
+
+  await expect(page.getByTestId('export-har')).toHaveAttribute('href', `/api/capture.har?token=${wirebook.token}`);
+  await expect(page.getByTestId('export-jsonl')).toHaveAttribute('href', `/api/capture.jsonl?token=${wirebook.token}`);
+});
