@@ -5,6 +5,7 @@ mod auth;
 mod binary;
 mod capture;
 mod echo;
+mod notebooks;
 mod python;
 mod session;
 mod shutdown;

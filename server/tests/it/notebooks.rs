@@ -1,0 +1,855 @@
+//! The notebooks API on a temporary `--notebook-dir`: create, open, save, rename, delete; the
+//! version check (409), paths that try to leave the directory, invalid notebooks (nothing
+//! written), the token and Origin gates, the body limit; every file written checked by
+//! Jupyter's own validator (python nbformat); and saves cut off by SIGKILL leaving no broken
+//! file.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use wirebook_server::Config;
+use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind, IpynbNotebook};
+use wirebook_shared::notebook_files::{Listing, NotebookFile, Saved};
+
+use crate::support::{within, TempDir, TestServer, TOKEN};
+
+const INDEX: &str = "<!doctype html><title>wirebook notebook page</title>";
+const OUTPUTS_FIXTURE: &str = include_str!("../../../shared/fixtures/ipynb/outputs_v4_5.ipynb");
+const LEGACY_FIXTURE: &str = include_str!("../../../shared/fixtures/ipynb/legacy_v4_4.ipynb");
+
+/// A server whose notebook directory and UI are fresh temporary directories.
+struct Setup {
+    server: TestServer,
+    dir: TempDir,
+    _dist: TempDir,
+}
+
+impl Setup {
+    async fn new(tag: &str) -> Self {
+        Self::with(tag, |_| {}).await
+    }
+
+    async fn with(tag: &str, adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = TempDir::new(&format!("nb-{tag}"));
+        let dist = TempDir::new(&format!("nb-ui-{tag}"));
+        std::fs::write(dist.0.join("index.html"), INDEX).unwrap();
+        let mut config = Config::new(TOKEN);
+        config.notebook_dir = dir.0.clone();
+        config.dist = dist.0.clone();
+        adjust(&mut config);
+        Setup {
+            server: TestServer::start(config).await,
+            dir,
+            _dist: dist,
+        }
+    }
+
+    /// A request with the token in the Authorization header (and a JSON body, if any).
+    async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        let auth = format!("token {TOKEN}");
+        let mut headers = vec![("Authorization", auth.as_str())];
+        let body = body.map(|b| b.to_string());
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        http(self.server.addr, method, path, &headers, body.as_deref()).await
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.0.join(name)
+    }
+}
+
+/// A response, with its body parsed as JSON when it is JSON.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_value(self.json()).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    fn error(&self) -> String {
+        self.json()["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message: {}", self.body))
+            .to_string()
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection, read to the end.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Reply {
+    within(async {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let mut request =
+            format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        let body = body.unwrap_or_default();
+        request.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream.write_all(body.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.unwrap();
+        let raw = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|code| code.parse().ok())
+            .expect("a status line");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let chunked = headers.iter().any(|(n, v)| {
+            n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+        });
+        let body = if chunked {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    })
+    .await
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = &after[size + 2..];
+    }
+    out
+}
+
+/// `WIREBOOK_PYTHON`, else the workspace's `.venv` that `make test` creates.
+fn python() -> PathBuf {
+    match std::env::var_os("WIREBOOK_PYTHON") {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"),
+    }
+}
+
+/// Every `.ipynb` under `dir`, recursively.
+fn notebooks_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(notebooks_in(&path));
+        } else if path.extension().is_some_and(|e| e == "ipynb") {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Runs Jupyter's validator (`tests/peers/validate_ipynb.py`) on files; panics naming the
+/// invalid ones.
+fn assert_jupyter_valid(files: &[PathBuf]) {
+    assert!(!files.is_empty(), "no files to validate");
+    let python = python();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/validate_ipynb.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .args(files)
+        .output()
+        .unwrap_or_else(|error| {
+            panic!(
+                "cannot run python at {} ({error}): run `make test` (it creates .venv with \
+                 nbformat), or set WIREBOOK_PYTHON to a python that has nbformat",
+                python.display()
+            )
+        });
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "nbformat rejects files wirebook wrote ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout.lines().count(), files.len(), "{stdout}");
+}
+
+fn notebook_with_cell(source: &str) -> IpynbNotebook {
+    let mut notebook = IpynbNotebook::new();
+    notebook.cells.push(IpynbCell::new(
+        "c1",
+        IpynbCellKind::Code {
+            execution_count: None,
+            outputs: Vec::new(),
+        },
+        source,
+    ));
+    notebook
+}
+
+fn save_body(content: &IpynbNotebook, last_modified: Option<&str>) -> Value {
+    json!({"content": content, "last_modified": last_modified})
+}
+
+#[tokio::test]
+async fn create_open_save_rename_delete() {
+    let setup = Setup::new("crud").await;
+    std::fs::create_dir(setup.path("sub")).unwrap();
+
+    let created = setup.call("POST", "/api/notebooks", None).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let first: Saved = created.parse();
+    assert_eq!(first.path, "Untitled.ipynb");
+    assert_eq!(
+        created.header("location"),
+        Some("/api/notebooks/Untitled.ipynb")
+    );
+    let second = setup.call("POST", "/api/notebooks", Some(&json!({}))).await;
+    assert_eq!(second.parse::<Saved>().path, "Untitled1.ipynb");
+    let in_sub = setup
+        .call(
+            "POST",
+            "/api/notebooks",
+            Some(&json!({"directory": "sub", "content": notebook_with_cell("1 + 1")})),
+        )
+        .await;
+    assert_eq!(in_sub.status, 201, "{}", in_sub.body);
+    assert_eq!(in_sub.parse::<Saved>().path, "sub/Untitled.ipynb");
+
+    let listing: Listing = setup.call("GET", "/api/notebooks", None).await.parse();
+    let names: Vec<&str> = listing.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["sub", "Untitled.ipynb", "Untitled1.ipynb"]);
+    let sub: Listing = setup
+        .call("GET", "/api/notebooks?path=sub", None)
+        .await
+        .parse();
+    assert_eq!(sub.entries[0].path, "sub/Untitled.ipynb");
+    let same: Listing = setup.call("GET", "/api/notebooks/sub", None).await.parse();
+    assert_eq!(same, sub);
+
+    let opened: NotebookFile = setup
+        .call("GET", "/api/notebooks/Untitled.ipynb", None)
+        .await
+        .parse();
+    assert_eq!(opened.last_modified, first.last_modified);
+    assert!(opened.content.cells.is_empty());
+    assert!(opened.problems.is_empty());
+
+    let edited = notebook_with_cell("print('saved')");
+    let saved = setup
+        .call(
+            "PUT",
+            "/api/notebooks/Untitled.ipynb",
+            Some(&save_body(&edited, Some(&opened.last_modified))),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let saved: Saved = saved.parse();
+    assert_ne!(saved.last_modified, opened.last_modified);
+    let on_disk = std::fs::read_to_string(setup.path("Untitled.ipynb")).unwrap();
+    assert_eq!(on_disk, edited.to_json(), "written as Jupyter writes");
+    let reopened: NotebookFile = setup
+        .call("GET", "/api/notebooks/Untitled.ipynb", None)
+        .await
+        .parse();
+    assert_eq!(reopened.content, edited);
+    assert_eq!(reopened.last_modified, saved.last_modified);
+
+    // A real Jupyter notebook goes through a save unchanged.
+    let jupyter = IpynbNotebook::parse(OUTPUTS_FIXTURE).unwrap();
+    let put = setup
+        .call(
+            "PUT",
+            "/api/notebooks/sub/jupyter.ipynb",
+            Some(&save_body(&jupyter, None)),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!(
+        std::fs::read_to_string(setup.path("sub/jupyter.ipynb")).unwrap(),
+        OUTPUTS_FIXTURE
+    );
+
+    assert_jupyter_valid(&notebooks_in(&setup.dir.0));
+
+    let renamed = setup
+        .call(
+            "PATCH",
+            "/api/notebooks/Untitled.ipynb",
+            Some(&json!({"path": "sub/renamed.ipynb"})),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(renamed.json()["path"], json!("sub/renamed.ipynb"));
+    let gone = setup
+        .call("GET", "/api/notebooks/Untitled.ipynb", None)
+        .await;
+    assert_eq!(gone.status, 404);
+    assert!(gone.error().contains("does not exist"), "{}", gone.body);
+    let moved: NotebookFile = setup
+        .call("GET", "/api/notebooks/sub/renamed.ipynb", None)
+        .await
+        .parse();
+    assert_eq!(
+        moved.last_modified, saved.last_modified,
+        "content unchanged"
+    );
+    let taken = setup
+        .call(
+            "PATCH",
+            "/api/notebooks/Untitled1.ipynb",
+            Some(&json!({"path": "sub/renamed.ipynb"})),
+        )
+        .await;
+    assert_eq!(taken.status, 409, "{}", taken.body);
+
+    let deleted = setup
+        .call("DELETE", "/api/notebooks/sub/renamed.ipynb", None)
+        .await;
+    assert_eq!(deleted.status, 204);
+    assert!(!setup.path("sub/renamed.ipynb").exists());
+    let not_empty = setup.call("DELETE", "/api/notebooks/sub", None).await;
+    assert_eq!(not_empty.status, 409, "{}", not_empty.body);
+    let again = setup
+        .call("DELETE", "/api/notebooks/sub/renamed.ipynb", None)
+        .await;
+    assert_eq!(again.status, 404);
+}
+
+#[tokio::test]
+async fn a_save_over_a_changed_file_is_a_conflict() {
+    let setup = Setup::new("conflict").await;
+    std::fs::write(setup.path("n.ipynb"), LEGACY_FIXTURE).unwrap();
+    let loaded: NotebookFile = setup
+        .call("GET", "/api/notebooks/n.ipynb", None)
+        .await
+        .parse();
+    assert_eq!(loaded.upgraded_from, Some(4));
+    assert_eq!(loaded.content.nbformat_minor, 5);
+
+    // Tab A saves first; tab B, loaded at the same version, is refused.
+    let a = notebook_with_cell("'tab a'");
+    let saved_a: Saved = setup
+        .call(
+            "PUT",
+            "/api/notebooks/n.ipynb",
+            Some(&save_body(&a, Some(&loaded.last_modified))),
+        )
+        .await
+        .parse();
+    let b = notebook_with_cell("'tab b'");
+    let refused = setup
+        .call(
+            "PUT",
+            "/api/notebooks/n.ipynb",
+            Some(&save_body(&b, Some(&loaded.last_modified))),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.error().contains("changed on disk"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        refused.json()["last_modified"],
+        json!(saved_a.last_modified)
+    );
+    assert_eq!(
+        std::fs::read_to_string(setup.path("n.ipynb")).unwrap(),
+        a.to_json()
+    );
+
+    // A change made by another program is a conflict too.
+    std::fs::write(setup.path("n.ipynb"), LEGACY_FIXTURE).unwrap();
+    let refused = setup
+        .call(
+            "PUT",
+            "/api/notebooks/n.ipynb",
+            Some(&save_body(&a, Some(&saved_a.last_modified))),
+        )
+        .await;
+    assert_eq!(refused.status, 409);
+
+    // Forced, it goes through.
+    let forced = setup
+        .call(
+            "PUT",
+            "/api/notebooks/n.ipynb",
+            Some(&json!({"content": b, "last_modified": loaded.last_modified, "force": true})),
+        )
+        .await;
+    assert_eq!(forced.status, 200, "{}", forced.body);
+
+    // Without a version a save creates, and only once; a deleted file is a conflict.
+    let created = setup
+        .call(
+            "PUT",
+            "/api/notebooks/new.ipynb",
+            Some(&save_body(&a, None)),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let twice = setup
+        .call(
+            "PUT",
+            "/api/notebooks/new.ipynb",
+            Some(&save_body(&a, None)),
+        )
+        .await;
+    assert_eq!(twice.status, 409);
+    std::fs::remove_file(setup.path("new.ipynb")).unwrap();
+    let deleted = setup
+        .call(
+            "PUT",
+            "/api/notebooks/new.ipynb",
+            Some(&save_body(
+                &a,
+                Some(&created.parse::<Saved>().last_modified),
+            )),
+        )
+        .await;
+    assert_eq!(deleted.status, 409);
+    assert!(deleted.error().contains("deleted"), "{}", deleted.body);
+    assert!(!setup.path("new.ipynb").exists());
+
+    assert_jupyter_valid(&notebooks_in(&setup.dir.0));
+}
+
+#[tokio::test]
+async fn paths_that_leave_the_directory_are_refused() {
+    let setup = Setup::new("escape").await;
+    let outside = TempDir::new("nb-outside");
+    std::fs::write(outside.0.join("secret.ipynb"), OUTPUTS_FIXTURE).unwrap();
+    std::fs::create_dir(setup.path("sub")).unwrap();
+    let content = json!({"content": notebook_with_cell("x"), "last_modified": null, "force": true});
+
+    for path in [
+        "/api/notebooks/../secret.ipynb",
+        "/api/notebooks/sub/../../secret.ipynb",
+        "/api/notebooks/..%2F..%2Fsecret.ipynb",
+        "/api/notebooks/%2Fetc%2Fpasswd",
+        "/api/notebooks/sub/%2E%2E/%2E%2E/x.ipynb",
+        "/api/notebooks/.hidden.ipynb",
+        "/api/notebooks?path=..",
+        "/api/notebooks?path=%2Ftmp",
+    ] {
+        for method in ["GET", "PUT", "DELETE"] {
+            let body = (method == "PUT").then_some(&content);
+            let reply = setup.call(method, path, body).await;
+            assert!(
+                matches!(reply.status, 400 | 404 | 405),
+                "{method} {path}: {} {}",
+                reply.status,
+                reply.body
+            );
+            if reply.status == 400 {
+                assert!(!reply.error().is_empty());
+            }
+        }
+    }
+    let escape = setup
+        .call(
+            "PATCH",
+            "/api/notebooks/sub",
+            Some(&json!({"path": "../escaped"})),
+        )
+        .await;
+    assert_eq!(escape.status, 400, "{}", escape.body);
+    let escape = setup
+        .call("POST", "/api/notebooks", Some(&json!({"directory": "../"})))
+        .await;
+    assert_eq!(escape.status, 400, "{}", escape.body);
+
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&outside.0, setup.path("link")).unwrap();
+        std::os::unix::fs::symlink(outside.0.join("secret.ipynb"), setup.path("s.ipynb")).unwrap();
+        for (method, path) in [
+            ("GET", "/api/notebooks/link/secret.ipynb"),
+            ("GET", "/api/notebooks/s.ipynb"),
+            ("GET", "/api/notebooks/link"),
+            ("GET", "/api/notebooks?path=link"),
+            ("PUT", "/api/notebooks/link/secret.ipynb"),
+            ("PUT", "/api/notebooks/link/new.ipynb"),
+            ("PUT", "/api/notebooks/s.ipynb"),
+            ("DELETE", "/api/notebooks/link/secret.ipynb"),
+        ] {
+            let body = (method == "PUT").then_some(&content);
+            let reply = setup.call(method, path, body).await;
+            assert_eq!(reply.status, 403, "{method} {path}: {}", reply.body);
+            assert!(reply.error().contains("outside"), "{}", reply.body);
+        }
+        let created = setup
+            .call(
+                "POST",
+                "/api/notebooks",
+                Some(&json!({"directory": "link"})),
+            )
+            .await;
+        assert_eq!(created.status, 403, "{}", created.body);
+        let listing: Listing = setup.call("GET", "/api/notebooks", None).await.parse();
+        let names: Vec<&str> = listing.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["sub"], "links out of the directory are not listed");
+    }
+    assert_eq!(
+        std::fs::read_to_string(outside.0.join("secret.ipynb")).unwrap(),
+        OUTPUTS_FIXTURE
+    );
+    let names: Vec<_> = std::fs::read_dir(&outside.0).unwrap().collect();
+    assert_eq!(names.len(), 1, "nothing written outside");
+    assert!(!setup.dir.0.parent().unwrap().join("escaped").exists());
+}
+
+#[tokio::test]
+async fn invalid_notebooks_are_refused_and_nothing_is_written() {
+    let setup = Setup::with("invalid", |config| config.max_notebook_size = 64 * 1024).await;
+    let good = notebook_with_cell("kept");
+    let saved: Saved = setup
+        .call(
+            "PUT",
+            "/api/notebooks/n.ipynb",
+            Some(&save_body(&good, None)),
+        )
+        .await
+        .parse();
+    let before = std::fs::read(setup.path("n.ipynb")).unwrap();
+
+    let mut missing = serde_json::to_value(&good).unwrap();
+    missing["cells"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("outputs");
+    let mut extra = serde_json::to_value(&good).unwrap();
+    extra["cells"][0]["surprise"] = json!(1);
+    let mut bad_id = serde_json::to_value(&good).unwrap();
+    bad_id["cells"][0]["id"] = json!("no spaces allowed");
+    let cases = [
+        (
+            json!({"content": missing, "last_modified": saved.last_modified}),
+            "content.cells[0]: missing field \"outputs\"",
+        ),
+        (
+            json!({"content": extra, "last_modified": saved.last_modified}),
+            "does not allow a field \"surprise\"",
+        ),
+        (
+            json!({"content": bad_id, "last_modified": saved.last_modified}),
+            "is not a valid cell id",
+        ),
+        (
+            json!({"content": {"nbformat": 3}, "last_modified": saved.last_modified}),
+            "nbformat",
+        ),
+        (
+            json!({"notebook": good, "last_modified": saved.last_modified}),
+            "missing field `content`",
+        ),
+    ];
+    for (body, expected) in &cases {
+        for path in ["/api/notebooks/n.ipynb", "/api/notebooks/fresh.ipynb"] {
+            let reply = setup.call("PUT", path, Some(body)).await;
+            assert_eq!(reply.status, 400, "{path} {body}: {}", reply.body);
+            assert!(reply.error().contains(expected), "{}", reply.body);
+        }
+    }
+    let create = setup
+        .call("POST", "/api/notebooks", Some(&json!({"content": extra})))
+        .await;
+    assert_eq!(create.status, 400, "{}", create.body);
+
+    let auth = format!("token {TOKEN}");
+    let not_json = http(
+        setup.server.addr,
+        "PUT",
+        "/api/notebooks/n.ipynb",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        Some("{\"content\": "),
+    )
+    .await;
+    assert_eq!(not_json.status, 400, "{}", not_json.body);
+    let form = http(
+        setup.server.addr,
+        "PUT",
+        "/api/notebooks/n.ipynb",
+        &[("Authorization", &auth), ("Content-Type", "text/plain")],
+        Some(&save_body(&good, Some(&saved.last_modified)).to_string()),
+    )
+    .await;
+    assert_eq!(form.status, 415, "{}", form.body);
+    let big = notebook_with_cell(&"x".repeat(70 * 1024));
+    let too_big = setup
+        .call(
+            "PUT",
+            "/api/notebooks/n.ipynb",
+            Some(&save_body(&big, Some(&saved.last_modified))),
+        )
+        .await;
+    assert_eq!(too_big.status, 413, "{}", too_big.body);
+    assert!(too_big.error().contains("--max-notebook-size"));
+    let not_a_notebook = setup
+        .call("PUT", "/api/notebooks/n.txt", Some(&save_body(&good, None)))
+        .await;
+    assert_eq!(not_a_notebook.status, 400);
+
+    assert_eq!(std::fs::read(setup.path("n.ipynb")).unwrap(), before);
+    let mut names: Vec<String> = std::fs::read_dir(&setup.dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["n.ipynb"], "no new files, no temporary files");
+
+    // A file on disk that is not a notebook is reported, not served as one.
+    std::fs::write(setup.path("broken.ipynb"), "{\"nbformat\": 4, \"cells\": [").unwrap();
+    let broken = setup.call("GET", "/api/notebooks/broken.ipynb", None).await;
+    assert_eq!(broken.status, 422);
+    assert!(broken.error().contains("not JSON"), "{}", broken.body);
+}
+
+#[tokio::test]
+async fn the_token_and_the_origin_are_required() {
+    let setup = Setup::new("gate").await;
+    std::fs::write(setup.path("n.ipynb"), OUTPUTS_FIXTURE).unwrap();
+    let addr = setup.server.addr;
+    for (method, path) in [
+        ("GET", "/api/notebooks"),
+        ("GET", "/api/notebooks/n.ipynb"),
+        ("POST", "/api/notebooks"),
+        ("DELETE", "/api/notebooks/n.ipynb"),
+        ("GET", "/api/notebooks/n.ipynb?token=wrong"),
+    ] {
+        let reply = http(addr, method, path, &[], None).await;
+        assert_eq!(reply.status, 403, "{method} {path}");
+        assert!(reply.error().contains("token"), "{}", reply.body);
+    }
+    let cookie = format!("wirebook_token={TOKEN}");
+    let by_cookie = http(addr, "GET", "/api/notebooks", &[("Cookie", &cookie)], None).await;
+    assert_eq!(by_cookie.status, 200);
+    let by_query = http(
+        addr,
+        "GET",
+        &format!("/api/notebooks/n.ipynb?token={TOKEN}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(by_query.status, 200);
+
+    // A page on another origin cannot change notebooks with the user's cookie.
+    let foreign = http(
+        addr,
+        "DELETE",
+        "/api/notebooks/n.ipynb",
+        &[("Cookie", &cookie), ("Origin", "http://evil.example")],
+        None,
+    )
+    .await;
+    assert_eq!(foreign.status, 403);
+    assert!(foreign.error().contains("origin"), "{}", foreign.body);
+    assert!(setup.path("n.ipynb").exists());
+    let own_origin = format!("http://{addr}");
+    let same = http(
+        addr,
+        "DELETE",
+        "/api/notebooks/n.ipynb",
+        &[("Cookie", &cookie), ("Origin", &own_origin)],
+        None,
+    )
+    .await;
+    assert_eq!(same.status, 204, "{}", same.body);
+
+    // The notebook page is the UI, behind the same token.
+    let page = http(addr, "GET", "/notebooks/sub/n.ipynb", &[], None).await;
+    assert_eq!(page.status, 403);
+    let page = http(
+        addr,
+        "GET",
+        &format!("/notebooks/sub/n.ipynb?token={TOKEN}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(INDEX), "{}", page.body);
+    assert!(page
+        .header("set-cookie")
+        .is_some_and(|c| c.starts_with("wirebook_token=")));
+}
+
+/// Starts the binary on a notebook directory; returns it and its port.
+fn start_binary(dir: &Path) -> (std::process::Child, u16) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirebook"))
+        .args(["--bind", "127.0.0.1:0", "--token", TOKEN, "--notebook-dir"])
+        .arg(dir)
+        .args(["--dist"])
+        .arg(dir.join("no-ui"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .rsplit_once(':')
+        .and_then(|(_, rest)| rest.split('/').next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    (child, port)
+}
+
+#[tokio::test]
+async fn saves_cut_off_by_sigkill_leave_only_whole_notebooks() {
+    let dir = TempDir::new("nb-kill");
+    let (mut child, port) = start_binary(&dir.0);
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let names = ["a.ipynb", "b.ipynb", "c.ipynb"];
+    // Sizes differ, so that a torn write could not pass for another version; small enough for
+    // many saves a second, so the kill is likely to land inside one.
+    let versions: Vec<IpynbNotebook> = (0..6)
+        .map(|n| {
+            notebook_with_cell(&format!(
+                "# version {n}\n{}",
+                "x = 1\n".repeat(4_000 * (n + 1))
+            ))
+        })
+        .collect();
+    let bodies: Vec<String> = versions
+        .iter()
+        .map(|v| json!({"content": v, "last_modified": null, "force": true}).to_string())
+        .collect();
+    let auth = format!("token {TOKEN}");
+    let mut burst = tokio::task::JoinSet::new();
+    for (i, name) in names.iter().enumerate() {
+        let bodies = bodies.clone();
+        let auth = auth.clone();
+        let path = format!("/api/notebooks/{name}");
+        burst.spawn(async move {
+            let mut saved = 0;
+            for round in 0.. {
+                let body = &bodies[(round + i) % bodies.len()];
+                let headers = [
+                    ("Authorization", auth.as_str()),
+                    ("Content-Type", "application/json"),
+                ];
+                // Once the server is gone, requests fail: that ends this client.
+                let sent = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    try_http(addr, "PUT", &path, &headers, body),
+                )
+                .await;
+                match sent {
+                    Ok(Some(200)) => saved += 1,
+                    Ok(Some(status)) => panic!("save answered {status}"),
+                    _ => return saved,
+                }
+            }
+            saved
+        });
+    }
+    // Let saves complete on every file, then kill in the middle of the burst.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    let mut total = 0;
+    while let Some(saved) = burst.join_next().await {
+        total += saved.unwrap();
+    }
+    assert!(
+        total >= names.len(),
+        "too few saves before the kill: {total}"
+    );
+
+    let files = notebooks_in(&dir.0);
+    assert!(!files.is_empty());
+    // Interrupted saves leave hidden temporary files, which listings never show.
+    let leftovers = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".~")
+        })
+        .count();
+    eprintln!("{total} saves before the kill; {leftovers} temporary files left by it");
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let notebook = IpynbNotebook::parse(&text)
+            .unwrap_or_else(|e| panic!("{} is broken after the kill: {e}", file.display()));
+        assert!(
+            versions.contains(&notebook),
+            "{} holds no version that was sent",
+            file.display()
+        );
+        assert_eq!(text, notebook.to_json(), "{} is whole", file.display());
+    }
+    assert_jupyter_valid(&files);
+}
+
+/// A request that may fail because the server is gone: the status, or `None`.
+async fn try_http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<u16> {
+    let mut stream = TcpStream::connect(addr).await.ok()?;
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(request.as_bytes()).await.ok()?;
+    stream.write_all(body.as_bytes()).await.ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.ok()?;
+    let raw = String::from_utf8_lossy(&raw);
+    raw.lines().next()?.split(' ').nth(1)?.parse().ok()
+}
