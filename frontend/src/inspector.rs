@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use wirebook_shared::capture::{
-    CaptureBody, CaptureRecord, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
+    CaptureBody, CaptureRecord, ConnId, Direction, FrameRecord, HandshakeRecord, Hop, Opcode,
 };
 
 /// Rows the page keeps by default: twice the server's default capture ring, so a page that
@@ -376,7 +376,9 @@ pub fn summary(body: &CaptureBody) -> String {
                             )
                         }
                     }
-                    None => visible_controls(&message.preview),
+                    // Binary and control payloads come as hex: spaced, like a frame's own bytes.
+                    None if message.opcode == Opcode::Text => visible_controls(&message.preview),
+                    None => spaced_hex(&message.preview),
                 };
                 if message.truncated && message.close.is_none() {
                     text.push('…');
@@ -517,7 +519,7 @@ impl Follow {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use wirebook_shared::capture::{CloseSummary, HttpHeadRecord, MessageSummary, Opcode};
+    use wirebook_shared::capture::{CloseSummary, HttpHeadRecord, MessageSummary};
 
     /// A final, unmasked text frame that completes a one-frame message.
     pub(crate) fn text_frame(
@@ -800,6 +802,14 @@ pub(crate) mod tests {
             });
         });
         assert_eq!(summary(&close.body), "1000 Normal Closure · bye↵");
+
+        let ping = with_frame(msg(6, Hop::Kernel, ""), |f| {
+            f.opcode = Opcode::Ping;
+            let message = f.message.as_mut().unwrap();
+            message.opcode = Opcode::Ping;
+            message.preview = "6869".into();
+        });
+        assert_eq!(summary(&ping.body), "68 69");
 
         let hs = handshake_record(5, 1, Hop::Kernel);
         assert_eq!(event_name(&hs.body), "handshake");

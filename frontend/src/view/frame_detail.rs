@@ -47,7 +47,6 @@ pub fn FrameDetail(
             .unwrap_or_default()
     });
     let masked = RwSignal::new(false);
-    let copy_status = RwSignal::new(None::<String>);
     let utc_offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
 
     // Short enough for the bar; the tooltip says it in full.
@@ -113,17 +112,15 @@ pub fn FrameDetail(
                         </div>
                     })
                 }}
-                {move || record.get().map(|r| record_view(r, masked, copy_status))}
+                {move || record.get().map(|r| record_view(r, masked))}
             </div>
         </div>
     }
 }
 
-fn record_view(
-    record: CaptureRecord,
-    masked: RwSignal<bool>,
-    copy_status: RwSignal<Option<String>>,
-) -> AnyView {
+fn record_view(record: CaptureRecord, masked: RwSignal<bool>) -> AnyView {
+    // Per record: "copied" feedback belongs to the row it was copied from.
+    let copy_status = RwSignal::new(None::<String>);
     let findings: Vec<String> = inspector::findings(&record.body)
         .into_iter()
         .map(str::to_string)
@@ -228,6 +225,10 @@ fn frame_view(
     });
     let layout = header_layout(&bytes.header);
     let content = content(frame);
+    // A one-frame binary or control message is exactly the payload in the dump above.
+    let same_as_dump = content
+        .as_ref()
+        .is_ok_and(|c| !c.text && c.bytes == bytes.payload);
     let bytes_for_dump = bytes.clone();
     let dump = move || hex_dump(&bytes_for_dump, masked.get());
     let payload_note = (frame.truncated).then(|| {
@@ -296,7 +297,7 @@ fn frame_view(
         </pre>
         {payload_note.map(|n| view! { <p class="note">{n}</p> })}
         {match content {
-            Ok(content) => content_view(content, copy_status).into_any(),
+            Ok(content) => content_view(content, same_as_dump, copy_status).into_any(),
             Err(e) => view! { <p class="error">{e}</p> }.into_any(),
         }}
     }
@@ -349,7 +350,11 @@ enum ContentView {
     Text,
 }
 
-fn content_view(content: Content, copy_status: RwSignal<Option<String>>) -> impl IntoView {
+fn content_view(
+    content: Content,
+    same_as_dump: bool,
+    copy_status: RwSignal<Option<String>>,
+) -> impl IntoView {
     let doc = content
         .text
         .then(|| content.utf8().and_then(parse_document))
@@ -423,6 +428,10 @@ fn content_view(content: Content, copy_status: RwSignal<Option<String>>) -> impl
                 }>
                     <JsonTree doc=doc.clone() />
                 </Show>
+            }
+            .into_any(),
+            None if same_as_dump && !text.is_empty() => view! {
+                <p class="note">"The payload bytes are in the dump above."</p>
             }
             .into_any(),
             None => view! {
