@@ -86,6 +86,16 @@ impl Session {
                 focus(format!("[data-cell-id=\"{id}\"] [data-testid=cell-editor]"))
             }
             Effect::FocusCell(id) => focus(format!("[data-testid=cell][data-cell-id=\"{id}\"]")),
+            // The keys and views that lead to these are being wired; until then no command
+            // that asks for them is reachable from the page (cut and copy keep working on the
+            // notebook's own clipboard).
+            Effect::SourceReplaced(_)
+            | Effect::WriteClipboard(_)
+            | Effect::Interrupt
+            | Effect::RestartKernel { .. }
+            | Effect::Save
+            | Effect::ShowHelp
+            | Effect::ShowPalette => {}
         }
     }
 }

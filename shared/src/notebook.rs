@@ -6,18 +6,33 @@
 //! [`Effect`]s the outside world has to carry out — send an execute request, move keyboard
 //! focus — so the model itself stays pure and testable on the host.
 //!
-//! Modes follow Jupyter: in [`Mode::Edit`] keys go to the selected cell's editor; in
-//! [`Mode::Command`] they act on cells. The model always holds at least one cell and the
-//! selection always points at one of them.
+//! Modes follow Jupyter: in [`Mode::Edit`] keys go to the active cell's editor; in
+//! [`Mode::Command`] they act on cells. The model always holds at least one cell. The
+//! [`Selection`] is a contiguous range of cells between an anchor and the active cell (Jupyter's
+//! Shift+J/K); commands on cells (cut, delete, merge, move, kind, run) act on the whole range.
+//!
+//! Cell operations (insert, delete, cut, paste, move, merge, split, kind change) go through one
+//! function that records them in a bounded [`history`], so `z`/`Shift+Z` undo and redo them
+//! exactly — cells with their ids, sources, kinds and outputs, and the selection. Typing is not
+//! in that history: the editor's own undo handles text. Cut and copy fill the notebook's
+//! clipboard and ask the UI to mirror the cells to the system clipboard ([`clipboard`]).
 //!
 //! A notebook is loaded from and saved as `.ipynb` ([`Notebook::from_ipynb`],
 //! [`Notebook::to_ipynb`]); what the editor does not interpret (metadata, attachments, outputs
 //! read from the file) rides along on the cells so that saving loses nothing.
 
+pub mod clipboard;
+pub mod history;
+
+use std::collections::{HashMap, HashSet};
+
 use crate::ipynb::{
     Attachments, IpynbCell, IpynbCellKind, IpynbNotebook, IpynbOutput, JsonMap, NotebookMetadata,
 };
 use crate::session::WireData;
+use clipboard::{cells_to_clipboard, ClipboardCells};
+use history::{History, Step, Swap};
+pub use history::{Selection, HISTORY_LIMIT};
 
 /// Identifies a cell for the lifetime of the page; the server echoes it back with results.
 pub type CellId = String;
@@ -143,40 +158,94 @@ pub enum RunMode {
     InsertBelow,
 }
 
-/// Everything the user can do to the notebook.
+/// Everything the user can do to the notebook. Commands that act on "the selection" act on
+/// every selected cell (see [`Notebook::selection`]); the rest act on the active cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// Leave the editor; keeps the selection.
     EnterCommandMode,
-    /// Edit the selected cell.
+    /// Edit the active cell (the selection shrinks to it).
     EnterEditMode,
+    /// Select the cell above the active one, alone.
     SelectPrevious,
+    /// Select the cell below the active one, alone.
     SelectNext,
-    /// Select a cell, e.g. on a click (keeps edit mode if it is already the edited cell).
+    /// Grow (or shrink) the selection by one cell upwards (Jupyter's Shift+K).
+    ExtendSelectionAbove,
+    /// Grow (or shrink) the selection by one cell downwards (Shift+J).
+    ExtendSelectionBelow,
+    /// Select every cell (Ctrl+A in command mode).
+    SelectAll,
+    /// Select a cell alone, e.g. on a click (keeps edit mode if it is already the edited cell).
     Select(CellId),
+    /// Extend the selection to a cell, e.g. on a Shift+click.
+    ExtendSelectionTo(CellId),
     /// A cell's editor got keyboard focus (click, Tab): select it and enter edit mode.
     EditorFocused(CellId),
     /// A cell's editor lost keyboard focus: leave edit mode if it was the edited cell.
     EditorBlurred(CellId),
+    /// Insert an empty code cell above the active cell.
     InsertAbove,
+    /// Insert an empty code cell below the active cell.
     InsertBelow,
-    /// Remove the selected cell into the clipboard.
+    /// Remove the selected cells into the clipboard.
     Cut,
-    /// Copy the selected cell into the clipboard.
+    /// Copy the selected cells into the clipboard.
     Copy,
+    /// Paste the clipboard's cells below the active cell.
     PasteBelow,
+    /// Paste the clipboard's cells above the active cell.
     PasteAbove,
+    /// Paste cells read from the system clipboard (see [`clipboard::cells_from_clipboard`])
+    /// below (or above) the active cell. The notebook's own clipboard is left as it is.
+    PasteCells { cells: Vec<IpynbCell>, above: bool },
+    /// Delete the selected cells (Jupyter's `d d`); the clipboard is left as it is.
+    Delete,
+    /// Undo the last cell operation (`z`).
+    Undo,
+    /// Redo the last undone cell operation (`Shift+Z`).
+    Redo,
     /// The editor's text changed.
-    SetSource {
-        cell_id: CellId,
-        source: String,
-    },
-    /// Run the selected cell.
+    SetSource { cell_id: CellId, source: String },
+    /// Run the selected cells.
     Run(RunMode),
     /// Run a given cell in place (its run button).
     RunCell(CellId),
-    /// Turn the selected cell into another kind (Jupyter's Y, M, R). A cell that stops being
+    /// Run every code cell, top to bottom; the last cell becomes active.
+    RunAll,
+    /// Ask for a kernel restart followed by [`Command::RunAll`] (the UI confirms first).
+    RestartAndRunAll,
+    /// Turn the selected cells into another kind (Jupyter's Y, M, R). A cell that stops being
     /// code loses its outputs and count, as in Jupyter.
     SetKind(CellKind),
+    /// Make the selected cells markdown headings of this level, 1 to 6 (Jupyter's 1–6): any
+    /// leading `#`s are replaced by `level` of them and a space. Other levels do nothing.
+    Heading(u8),
+    /// Merge the selected cells into one, or the active cell with the one below when it is
+    /// alone (Shift+M).
+    Merge,
+    /// Move the selected cells one up (Ctrl+Shift+Up).
+    MoveUp,
+    /// Move the selected cells one down (Ctrl+Shift+Down).
+    MoveDown,
+    /// Split a cell at its editor's selection (Ctrl+Shift+-): at the cursor into two cells, or
+    /// around a selected range into three, as JupyterLab does. `start` and `end` are
+    /// `selectionStart`/`selectionEnd` of the editor: offsets in UTF-16 code units.
+    Split {
+        cell_id: CellId,
+        start: usize,
+        end: usize,
+    },
+    /// Interrupt the kernel (`i i`).
+    Interrupt,
+    /// Restart the kernel (`0 0`; the UI confirms first).
+    Restart,
+    /// Save the notebook (`s`, Ctrl+S).
+    Save,
+    /// Show the keyboard shortcuts (`h`).
+    ShowHelp,
+    /// Open the command palette.
+    ShowPalette,
 }
 
 /// What the outside world has to do after a command.
@@ -188,16 +257,36 @@ pub enum Effect {
     FocusEditor(CellId),
     /// Put the keyboard focus on the cell itself (command mode), scrolling it into view.
     FocusCell(CellId),
+    /// The model changed the text of a cell whose editor may already be on the page (merge,
+    /// split, heading, undo): the editor has to show [`Cell::source`] again.
+    SourceReplaced(CellId),
+    /// Mirror the copied cells to the system clipboard (see [`clipboard`]).
+    WriteClipboard(ClipboardCells),
+    /// Interrupt the kernel.
+    Interrupt,
+    /// Restart the kernel once the user confirms; then dispatch [`Command::RunAll`] if
+    /// `then_run_all`.
+    RestartKernel { then_run_all: bool },
+    /// Save the notebook.
+    Save,
+    /// Show the keyboard shortcuts.
+    ShowHelp,
+    /// Open the command palette.
+    ShowPalette,
 }
 
 /// The notebook document plus its editing state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notebook {
     cells: Vec<Cell>,
-    selected: usize,
+    selection: Selection,
     mode: Mode,
-    clipboard: Option<Cell>,
+    clipboard: Vec<Cell>,
     next_id: u64,
+    /// Ids the loaded file gave its cells. New cells never take one, even after those cells
+    /// were deleted: an undo may bring them back.
+    loaded_ids: HashSet<CellId>,
+    history: History,
     /// The notebook's `.ipynb` metadata (kernelspec, wirebook's settings, everything else).
     metadata: NotebookMetadata,
     /// Top-level `.ipynb` fields the schema does not define.
@@ -210,15 +299,136 @@ impl Default for Notebook {
     }
 }
 
+/// A `.ipynb` cell as the editor holds it (same id).
+fn cell_from_ipynb(cell: IpynbCell) -> Cell {
+    let (kind, execution_count, saved_outputs, attachments) = match cell.kind {
+        IpynbCellKind::Code {
+            execution_count,
+            outputs,
+        } => (CellKind::Code, execution_count, outputs, None),
+        IpynbCellKind::Markdown { attachments } => {
+            (CellKind::Markdown, None, Vec::new(), attachments)
+        }
+        IpynbCellKind::Raw { attachments } => (CellKind::Raw, None, Vec::new(), attachments),
+    };
+    Cell {
+        kind,
+        source: cell.source,
+        saved_outputs,
+        execution_count,
+        file: CellFileData {
+            metadata: cell.metadata,
+            attachments,
+            extra: cell.extra,
+        },
+        ..Cell::new(cell.id)
+    }
+}
+
+/// A cell's `.ipynb` form. A code cell's outputs are the ones read from the file followed by
+/// the messages of its last run in this page (as [`IpynbOutput::from_wire`] stores them).
+fn cell_to_ipynb(cell: &Cell) -> IpynbCell {
+    let kind = match cell.kind {
+        CellKind::Code => IpynbCellKind::Code {
+            execution_count: cell.execution_count,
+            outputs: cell
+                .saved_outputs
+                .iter()
+                .cloned()
+                .chain(cell.outputs.iter().map(IpynbOutput::from_wire))
+                .collect(),
+        },
+        CellKind::Markdown => IpynbCellKind::Markdown {
+            attachments: cell.file.attachments.clone(),
+        },
+        CellKind::Raw => IpynbCellKind::Raw {
+            attachments: cell.file.attachments.clone(),
+        },
+    };
+    IpynbCell {
+        id: cell.id.clone(),
+        source: cell.source.clone(),
+        metadata: cell.file.metadata.clone(),
+        kind,
+        extra: cell.file.extra.clone(),
+    }
+}
+
+/// `cell` turned into `kind`. A cell that stops being code loses its outputs and count, as in
+/// Jupyter; attachments stay (they are only written for markdown and raw cells).
+fn with_kind(cell: &Cell, kind: CellKind) -> Cell {
+    let mut cell = cell.clone();
+    if cell.kind != kind {
+        if cell.kind == CellKind::Code {
+            clear_results(&mut cell);
+        }
+        cell.kind = kind;
+    }
+    cell
+}
+
+fn clear_results(cell: &mut Cell) {
+    cell.outputs.clear();
+    cell.saved_outputs.clear();
+    cell.outputs_dropped = 0;
+    cell.execution_count = None;
+    cell.error = None;
+    cell.state = RunState::Idle;
+}
+
+/// Jupyter's heading shortcut: leading `#`s and the blanks after them (or leading blanks) are
+/// replaced by `level` `#`s and one space, and the cell becomes markdown.
+fn as_heading(cell: &Cell, level: u8) -> Cell {
+    let mut cell = with_kind(cell, CellKind::Markdown);
+    let rest = if cell.source.starts_with('#') {
+        cell.source.trim_start_matches('#')
+    } else {
+        &cell.source
+    };
+    cell.source = format!("{} {}", "#".repeat(usize::from(level)), rest.trim_start());
+    cell
+}
+
+/// The byte offset of a UTF-16 offset in `text`, clamped to its length.
+fn byte_offset(text: &str, utf16: usize) -> usize {
+    let mut units = 0;
+    for (index, c) in text.char_indices() {
+        if units >= utf16 {
+            return index;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+/// `SourceReplaced` for each cell of `inserted` that replaces a cell of `removed` with the same
+/// id but other text: its editor stays on the page and must be told.
+fn replaced_sources(removed: &[Cell], inserted: &[Cell]) -> Vec<Effect> {
+    if removed.is_empty() || inserted.is_empty() {
+        return Vec::new();
+    }
+    let old: HashMap<&str, &str> = removed
+        .iter()
+        .map(|c| (c.id.as_str(), c.source.as_str()))
+        .collect();
+    inserted
+        .iter()
+        .filter(|c| old.get(c.id.as_str()).is_some_and(|s| *s != c.source))
+        .map(|c| Effect::SourceReplaced(c.id.clone()))
+        .collect()
+}
+
 impl Notebook {
     /// A notebook with one empty cell, selected, in command mode.
     pub fn new() -> Self {
         let mut notebook = Notebook {
             cells: Vec::new(),
-            selected: 0,
+            selection: Selection::default(),
             mode: Mode::Command,
-            clipboard: None,
+            clipboard: Vec::new(),
             next_id: 1,
+            loaded_ids: HashSet::new(),
+            history: History::default(),
             metadata: NotebookMetadata::default(),
             file_extra: JsonMap::new(),
         };
@@ -231,40 +441,12 @@ impl Notebook {
     /// their ids; a document without cells gets one empty code cell, as Jupyter shows it.
     pub fn from_ipynb(document: IpynbNotebook) -> Self {
         let mut notebook = Notebook {
-            cells: Vec::with_capacity(document.cells.len().max(1)),
-            selected: 0,
-            mode: Mode::Command,
-            clipboard: None,
-            next_id: 1,
+            loaded_ids: document.cells.iter().map(|c| c.id.clone()).collect(),
+            cells: document.cells.into_iter().map(cell_from_ipynb).collect(),
             metadata: document.metadata,
             file_extra: document.extra,
+            ..Notebook::new()
         };
-        for cell in document.cells {
-            let (kind, execution_count, saved_outputs, attachments) = match cell.kind {
-                IpynbCellKind::Code {
-                    execution_count,
-                    outputs,
-                } => (CellKind::Code, execution_count, outputs, None),
-                IpynbCellKind::Markdown { attachments } => {
-                    (CellKind::Markdown, None, Vec::new(), attachments)
-                }
-                IpynbCellKind::Raw { attachments } => {
-                    (CellKind::Raw, None, Vec::new(), attachments)
-                }
-            };
-            notebook.cells.push(Cell {
-                kind,
-                source: cell.source,
-                saved_outputs,
-                execution_count,
-                file: CellFileData {
-                    metadata: cell.metadata,
-                    attachments,
-                    extra: cell.extra,
-                },
-                ..Cell::new(cell.id)
-            });
-        }
         if notebook.cells.is_empty() {
             let cell = notebook.new_cell();
             notebook.cells.push(cell);
@@ -279,36 +461,7 @@ impl Notebook {
         let mut document = IpynbNotebook::new();
         document.metadata = self.metadata.clone();
         document.extra = self.file_extra.clone();
-        document.cells = self
-            .cells
-            .iter()
-            .map(|cell| {
-                let kind = match cell.kind {
-                    CellKind::Code => IpynbCellKind::Code {
-                        execution_count: cell.execution_count,
-                        outputs: cell
-                            .saved_outputs
-                            .iter()
-                            .cloned()
-                            .chain(cell.outputs.iter().map(IpynbOutput::from_wire))
-                            .collect(),
-                    },
-                    CellKind::Markdown => IpynbCellKind::Markdown {
-                        attachments: cell.file.attachments.clone(),
-                    },
-                    CellKind::Raw => IpynbCellKind::Raw {
-                        attachments: cell.file.attachments.clone(),
-                    },
-                };
-                IpynbCell {
-                    id: cell.id.clone(),
-                    source: cell.source.clone(),
-                    metadata: cell.file.metadata.clone(),
-                    kind,
-                    extra: cell.file.extra.clone(),
-                }
-            })
-            .collect();
+        document.cells = self.cells.iter().map(cell_to_ipynb).collect();
         document
     }
 
@@ -326,12 +479,25 @@ impl Notebook {
         &self.cells
     }
 
+    /// The index of the active cell: the one the keyboard acts on, the edited one in edit mode.
     pub fn selected(&self) -> usize {
-        self.selected
+        self.selection.head
     }
 
+    /// The active cell.
     pub fn selected_cell(&self) -> &Cell {
-        &self.cells[self.selected]
+        &self.cells[self.selection.head]
+    }
+
+    /// The selected range of cells; it always contains the active cell.
+    pub fn selection(&self) -> Selection {
+        self.selection
+    }
+
+    /// The selected cells, top to bottom.
+    pub fn selected_cells(&self) -> &[Cell] {
+        let (first, last) = self.selection.bounds();
+        &self.cells[first..=last]
     }
 
     pub fn mode(&self) -> Mode {
@@ -342,8 +508,29 @@ impl Notebook {
         self.cells.iter().find(|c| c.id == id)
     }
 
+    /// Whether `id` is the active cell.
     pub fn is_selected(&self, id: &str) -> bool {
         self.selected_cell().id == id
+    }
+
+    /// Whether `id` is one of the selected cells.
+    pub fn in_selection(&self, id: &str) -> bool {
+        self.selected_cells().iter().any(|c| c.id == id)
+    }
+
+    /// The cells the notebook's clipboard holds (`c`, `x`), empty when nothing was copied.
+    pub fn clipboard(&self) -> &[Cell] {
+        &self.clipboard
+    }
+
+    /// How many cell operations [`Command::Undo`] can take back.
+    pub fn undo_len(&self) -> usize {
+        self.history.undo_len()
+    }
+
+    /// How many undone operations [`Command::Redo`] can bring back.
+    pub fn redo_len(&self) -> usize {
+        self.history.redo_len()
     }
 
     fn position(&self, id: &str) -> Option<usize> {
@@ -354,53 +541,283 @@ impl Notebook {
         self.cells.iter_mut().find(|c| c.id == id)
     }
 
-    /// An empty code cell with an id no cell has (loaded cells keep their ids, which may look
-    /// like ours).
+    /// An empty code cell with an id no cell has had in this page: generated ids count up, and
+    /// the ids of loaded cells (which may look like ours) are skipped.
     fn new_cell(&mut self) -> Cell {
         loop {
             let id = format!("cell-{}", self.next_id);
             self.next_id += 1;
-            if self.position(&id).is_none() {
+            if !self.loaded_ids.contains(&id) && self.position(&id).is_none() {
                 return Cell::new(id);
             }
         }
     }
 
-    fn selected_id(&self) -> CellId {
+    /// A copy of `template` under a new id, not running (results of a run in flight go to the
+    /// cell that was run).
+    fn fresh_copy(&mut self, template: &Cell) -> Cell {
+        let mut cell = template.clone();
+        cell.id = self.new_cell().id;
+        cell.state = RunState::Idle;
+        cell
+    }
+
+    fn active_id(&self) -> CellId {
         self.selected_cell().id.clone()
     }
 
-    /// Selects `index` in command mode and asks for the focus to follow.
-    fn select_in_command_mode(&mut self, index: usize) -> Vec<Effect> {
-        self.selected = index;
+    /// Makes `selection` current in command mode and asks for the focus to follow.
+    fn select_range(&mut self, selection: Selection) -> Vec<Effect> {
+        self.selection = selection;
         self.mode = Mode::Command;
-        vec![Effect::FocusCell(self.selected_id())]
+        vec![Effect::FocusCell(self.active_id())]
     }
 
-    fn insert_at(&mut self, index: usize, cell: Cell) {
-        self.cells.insert(index, cell);
-        self.selected = index;
+    /// Selects only the cell at `index`, in command mode.
+    fn select(&mut self, index: usize) -> Vec<Effect> {
+        self.select_range(Selection::single(index))
+    }
+
+    /// The one place the list of cells changes shape: replaces `remove` cells at `at` by
+    /// `insert`, selects `selection` and records the change for undo.
+    fn change(
+        &mut self,
+        at: usize,
+        remove: usize,
+        insert: Vec<Cell>,
+        selection: Selection,
+    ) -> Vec<Effect> {
+        let before = self.selection;
+        let removed: Vec<Cell> = self
+            .cells
+            .splice(at..at + remove, insert.iter().cloned())
+            .collect();
+        debug_assert!(!self.cells.is_empty(), "the notebook keeps one cell");
+        self.selection = selection;
+        let effects = replaced_sources(&removed, &insert);
+        self.history.record(Step {
+            at,
+            before: removed,
+            after: insert,
+            selection_before: before,
+            selection_after: selection,
+        });
+        effects
+    }
+
+    /// Like [`Notebook::change`], then command mode with the focus on the active cell.
+    fn change_in_command_mode(
+        &mut self,
+        at: usize,
+        remove: usize,
+        insert: Vec<Cell>,
+        selection: Selection,
+    ) -> Vec<Effect> {
+        let mut effects = self.change(at, remove, insert, selection);
+        effects.extend(self.select_range(selection));
+        effects
+    }
+
+    /// Inserts an empty cell at `index` and edits it.
+    fn insert_and_edit(&mut self, index: usize) -> Vec<Effect> {
+        let cell = self.new_cell();
+        let mut effects = self.change(index, 0, vec![cell], Selection::single(index));
+        self.mode = Mode::Edit;
+        effects.push(Effect::FocusEditor(self.active_id()));
+        effects
+    }
+
+    /// Replaces the selected cells by `f` of each, as one undoable step (none if nothing
+    /// changed); the selection stays.
+    fn map_selection(&mut self, f: impl Fn(&Cell) -> Cell) -> Vec<Effect> {
+        let (first, last) = self.selection.bounds();
+        let changed: Vec<Cell> = self.cells[first..=last].iter().map(f).collect();
+        if changed[..] == self.cells[first..=last] {
+            return Vec::new();
+        }
+        self.change(first, changed.len(), changed, self.selection)
+    }
+
+    /// Removes the selected cells (one empty cell remains if they were all); the cell after
+    /// them becomes active.
+    fn delete_selection(&mut self) -> Vec<Effect> {
+        let (first, last) = self.selection.bounds();
+        let count = last - first + 1;
+        if count == self.cells.len() {
+            let cell = self.new_cell();
+            return self.change_in_command_mode(0, count, vec![cell], Selection::single(0));
+        }
+        let active = first.min(self.cells.len() - count - 1);
+        self.change_in_command_mode(first, count, Vec::new(), Selection::single(active))
+    }
+
+    /// Inserts copies of `templates` (new ids) at `index` and selects them.
+    fn paste(&mut self, index: usize, templates: &[Cell]) -> Vec<Effect> {
+        if templates.is_empty() {
+            return Vec::new();
+        }
+        let cells: Vec<Cell> = templates.iter().map(|t| self.fresh_copy(t)).collect();
+        let selection = Selection {
+            anchor: index,
+            head: index + cells.len() - 1,
+        };
+        self.change_in_command_mode(index, 0, cells, selection)
+    }
+
+    /// The clipboard forms of the selected cells.
+    fn copy_selection(&mut self) -> Effect {
+        self.clipboard = self.selected_cells().to_vec();
+        let cells: Vec<IpynbCell> = self.clipboard.iter().map(cell_to_ipynb).collect();
+        Effect::WriteClipboard(cells_to_clipboard(&cells))
+    }
+
+    /// Merges the selection (or the active cell and the one below) into the active cell.
+    fn merge(&mut self) -> Vec<Effect> {
+        let (first, mut last) = self.selection.bounds();
+        if first == last {
+            if last + 1 == self.cells.len() {
+                return Vec::new();
+            }
+            last += 1;
+        }
+        let primary = &self.cells[self.selection.head];
+        let mut merged = primary.clone();
+        merged.source = self.cells[first..=last]
+            .iter()
+            .map(|c| c.source.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        if merged.kind == CellKind::Code {
+            clear_results(&mut merged);
+        } else {
+            // Images the merged cells refer to must come along.
+            let mut attachments = merged.file.attachments.take().unwrap_or_default();
+            for cell in &self.cells[first..=last] {
+                if cell.kind != CellKind::Code {
+                    for (name, bundle) in cell.file.attachments.iter().flatten() {
+                        attachments
+                            .entry(name.clone())
+                            .or_insert_with(|| bundle.clone());
+                    }
+                }
+            }
+            merged.file.attachments = (!attachments.is_empty()).then_some(attachments);
+        }
+        self.change_in_command_mode(
+            first,
+            last - first + 1,
+            vec![merged],
+            Selection::single(first),
+        )
+    }
+
+    fn move_selection_up(&mut self) -> Vec<Effect> {
+        let (first, last) = self.selection.bounds();
+        if first == 0 {
+            return Vec::new();
+        }
+        let mut moved = self.cells[first..=last].to_vec();
+        moved.push(self.cells[first - 1].clone());
+        let selection = Selection {
+            anchor: self.selection.anchor - 1,
+            head: self.selection.head - 1,
+        };
+        self.change_in_command_mode(first - 1, moved.len(), moved, selection)
+    }
+
+    fn move_selection_down(&mut self) -> Vec<Effect> {
+        let (first, last) = self.selection.bounds();
+        if last + 1 == self.cells.len() {
+            return Vec::new();
+        }
+        let mut moved = vec![self.cells[last + 1].clone()];
+        moved.extend_from_slice(&self.cells[first..=last]);
+        let selection = Selection {
+            anchor: self.selection.anchor + 1,
+            head: self.selection.head + 1,
+        };
+        self.change_in_command_mode(first, moved.len(), moved, selection)
+    }
+
+    /// JupyterLab's split: pieces at the editor's selection bounds, each without leading and
+    /// trailing newlines. The first piece stays the original cell (id, outputs, attachments);
+    /// the others are new cells of the same kind and metadata. The piece after the first
+    /// becomes active, in edit mode.
+    fn split(&mut self, cell_id: &str, start: usize, end: usize) -> Vec<Effect> {
+        let Some(index) = self.position(cell_id) else {
+            return Vec::new();
+        };
+        let original = self.cells[index].clone();
+        let (start, end) = (start.min(end), start.max(end));
+        let mut bounds = vec![0, byte_offset(&original.source, start)];
+        if end > start {
+            bounds.push(byte_offset(&original.source, end));
+        }
+        bounds.push(original.source.len());
+        let pieces: Vec<String> = bounds
+            .windows(2)
+            .map(|w| original.source[w[0]..w[1]].trim_matches('\n').to_string())
+            .collect();
+        let mut cells = Vec::with_capacity(pieces.len());
+        for (i, piece) in pieces.into_iter().enumerate() {
+            let mut cell = if i == 0 {
+                original.clone()
+            } else {
+                let mut cell = self.new_cell();
+                cell.kind = original.kind;
+                cell.file.metadata = original.file.metadata.clone();
+                cell
+            };
+            cell.source = piece;
+            cells.push(cell);
+        }
+        let mut effects = self.change(index, 1, cells, Selection::single(index + 1));
+        self.mode = Mode::Edit;
+        effects.push(Effect::FocusEditor(self.active_id()));
+        effects
     }
 
     /// Carries out a user command.
     pub fn apply(&mut self, command: Command) -> Vec<Effect> {
         match command {
-            Command::EnterCommandMode => self.select_in_command_mode(self.selected),
+            Command::EnterCommandMode => self.select_range(self.selection),
             Command::EnterEditMode => {
+                self.selection = Selection::single(self.selection.head);
                 self.mode = Mode::Edit;
-                vec![Effect::FocusEditor(self.selected_id())]
+                vec![Effect::FocusEditor(self.active_id())]
             }
-            Command::SelectPrevious => self.select_in_command_mode(self.selected.saturating_sub(1)),
-            Command::SelectNext => {
-                self.select_in_command_mode((self.selected + 1).min(self.cells.len() - 1))
+            Command::SelectPrevious => self.select(self.selection.head.saturating_sub(1)),
+            Command::SelectNext => self.select((self.selection.head + 1).min(self.cells.len() - 1)),
+            Command::ExtendSelectionAbove => self.select_range(Selection {
+                head: self.selection.head.saturating_sub(1),
+                ..self.selection
+            }),
+            Command::ExtendSelectionBelow => self.select_range(Selection {
+                head: (self.selection.head + 1).min(self.cells.len() - 1),
+                ..self.selection
+            }),
+            Command::SelectAll => {
+                self.selection = Selection {
+                    anchor: 0,
+                    head: self.cells.len() - 1,
+                };
+                self.mode = Mode::Command;
+                Vec::new()
             }
             Command::Select(id) => match self.position(&id) {
-                Some(index) if index != self.selected => self.select_in_command_mode(index),
+                Some(index) if self.selection != Selection::single(index) => self.select(index),
                 _ => Vec::new(),
+            },
+            Command::ExtendSelectionTo(id) => match self.position(&id) {
+                Some(index) => self.select_range(Selection {
+                    head: index,
+                    ..self.selection
+                }),
+                None => Vec::new(),
             },
             Command::EditorFocused(id) => {
                 if let Some(index) = self.position(&id) {
-                    self.selected = index;
+                    self.selection = Selection::single(index);
                     self.mode = Mode::Edit;
                 }
                 Vec::new()
@@ -413,29 +830,42 @@ impl Notebook {
             }
             Command::InsertAbove => {
                 let cell = self.new_cell();
-                self.insert_at(self.selected, cell);
-                self.select_in_command_mode(self.selected)
+                let at = self.selection.head;
+                self.change_in_command_mode(at, 0, vec![cell], Selection::single(at))
             }
             Command::InsertBelow => {
                 let cell = self.new_cell();
-                self.insert_at(self.selected + 1, cell);
-                self.select_in_command_mode(self.selected)
+                let at = self.selection.head + 1;
+                self.change_in_command_mode(at, 0, vec![cell], Selection::single(at))
             }
             Command::Cut => {
-                let cut = self.cells.remove(self.selected);
-                self.clipboard = Some(cut);
-                if self.cells.is_empty() {
-                    let cell = self.new_cell();
-                    self.cells.push(cell);
-                }
-                self.select_in_command_mode(self.selected.min(self.cells.len() - 1))
+                let mut effects = vec![self.copy_selection()];
+                effects.extend(self.delete_selection());
+                effects
             }
-            Command::Copy => {
-                self.clipboard = Some(self.selected_cell().clone());
-                Vec::new()
+            Command::Copy => vec![self.copy_selection()],
+            Command::PasteBelow => {
+                let templates = self.clipboard.clone();
+                self.paste(self.selection.head + 1, &templates)
             }
-            Command::PasteBelow => self.paste(self.selected + 1),
-            Command::PasteAbove => self.paste(self.selected),
+            Command::PasteAbove => {
+                let templates = self.clipboard.clone();
+                self.paste(self.selection.head, &templates)
+            }
+            Command::PasteCells { cells, above } => {
+                let templates: Vec<Cell> = cells.into_iter().map(cell_from_ipynb).collect();
+                let at = self.selection.head + usize::from(!above);
+                self.paste(at, &templates)
+            }
+            Command::Delete => self.delete_selection(),
+            Command::Undo => match self.history.undo(&mut self.cells) {
+                Some(swap) => self.after_swap(swap),
+                None => Vec::new(),
+            },
+            Command::Redo => match self.history.redo(&mut self.cells) {
+                Some(swap) => self.after_swap(swap),
+                None => Vec::new(),
+            },
             Command::SetSource { cell_id, source } => {
                 if let Some(cell) = self.cell_mut(&cell_id) {
                     cell.source = source;
@@ -443,53 +873,60 @@ impl Notebook {
                 Vec::new()
             }
             Command::Run(run_mode) => {
-                let mut effects = self.run(self.selected);
-                effects.extend(self.after_run(run_mode));
+                let (first, last) = self.selection.bounds();
+                let mut effects: Vec<Effect> = (first..=last).flat_map(|i| self.run(i)).collect();
+                effects.extend(self.after_run(run_mode, last));
                 effects
             }
             Command::RunCell(id) => match self.position(&id) {
                 Some(index) => {
-                    self.selected = index;
+                    self.selection = Selection::single(index);
                     self.mode = Mode::Command;
                     self.run(index)
                 }
                 None => Vec::new(),
             },
-            Command::SetKind(kind) => {
-                let cell = &mut self.cells[self.selected];
-                if cell.kind != kind {
-                    if cell.kind == CellKind::Code {
-                        cell.outputs.clear();
-                        cell.saved_outputs.clear();
-                        cell.outputs_dropped = 0;
-                        cell.execution_count = None;
-                        cell.error = None;
-                        cell.state = RunState::Idle;
-                    }
-                    cell.kind = kind;
-                }
-                Vec::new()
+            Command::RunAll => {
+                let mut effects: Vec<Effect> =
+                    (0..self.cells.len()).flat_map(|i| self.run(i)).collect();
+                effects.extend(self.select(self.cells.len() - 1));
+                effects
             }
+            Command::RestartAndRunAll => vec![Effect::RestartKernel { then_run_all: true }],
+            Command::SetKind(kind) => self.map_selection(|cell| with_kind(cell, kind)),
+            Command::Heading(level) if (1..=6).contains(&level) => {
+                self.map_selection(|cell| as_heading(cell, level))
+            }
+            Command::Heading(_) => Vec::new(),
+            Command::Merge => self.merge(),
+            Command::MoveUp => self.move_selection_up(),
+            Command::MoveDown => self.move_selection_down(),
+            Command::Split {
+                cell_id,
+                start,
+                end,
+            } => self.split(&cell_id, start, end),
+            Command::Interrupt => vec![Effect::Interrupt],
+            Command::Restart => vec![Effect::RestartKernel {
+                then_run_all: false,
+            }],
+            Command::Save => vec![Effect::Save],
+            Command::ShowHelp => vec![Effect::ShowHelp],
+            Command::ShowPalette => vec![Effect::ShowPalette],
         }
     }
 
-    fn paste(&mut self, index: usize) -> Vec<Effect> {
-        let Some(template) = self.clipboard.clone() else {
-            return Vec::new();
+    /// After an undo or redo: the restored selection, in command mode, and fresh text for
+    /// editors whose cell came back with other text.
+    fn after_swap(&mut self, swap: Swap) -> Vec<Effect> {
+        let last = self.cells.len() - 1;
+        let selection = Selection {
+            anchor: swap.selection.anchor.min(last),
+            head: swap.selection.head.min(last),
         };
-        let mut cell = self.new_cell();
-        cell.kind = template.kind;
-        cell.source = template.source;
-        cell.saved_outputs = template.saved_outputs;
-        cell.file = template.file;
-        cell.outputs = template.outputs;
-        cell.outputs_dropped = template.outputs_dropped;
-        cell.execution_count = template.execution_count;
-        cell.error = template.error;
-        // A pasted copy is not the run in flight: results go to the cell that was run.
-        cell.state = RunState::Idle;
-        self.insert_at(index, cell);
-        self.select_in_command_mode(index)
+        let mut effects = replaced_sources(&swap.removed, &swap.inserted);
+        effects.extend(self.select_range(selection));
+        effects
     }
 
     /// Starts a run of the cell at `index`: clears what the last run showed and asks for the
@@ -516,18 +953,12 @@ impl Notebook {
         }]
     }
 
-    fn after_run(&mut self, run_mode: RunMode) -> Vec<Effect> {
+    /// Where the selection goes after running cells up to `last`.
+    fn after_run(&mut self, run_mode: RunMode, last: usize) -> Vec<Effect> {
         match run_mode {
-            RunMode::InPlace => self.select_in_command_mode(self.selected),
-            RunMode::SelectNext if self.selected + 1 < self.cells.len() => {
-                self.select_in_command_mode(self.selected + 1)
-            }
-            RunMode::SelectNext | RunMode::InsertBelow => {
-                let cell = self.new_cell();
-                self.insert_at(self.selected + 1, cell);
-                self.mode = Mode::Edit;
-                vec![Effect::FocusEditor(self.selected_id())]
-            }
+            RunMode::InPlace => self.select_range(self.selection),
+            RunMode::SelectNext if last + 1 < self.cells.len() => self.select(last + 1),
+            RunMode::SelectNext | RunMode::InsertBelow => self.insert_and_edit(last + 1),
         }
     }
 
@@ -833,9 +1264,10 @@ mod tests {
         let effects = nb.apply(Command::Cut);
         assert_eq!(nb.cells().len(), 1);
         assert_eq!(nb.selected_cell().source, "");
+        assert!(matches!(&effects[0], Effect::WriteClipboard(c) if c.plain == "only"));
         assert_eq!(
-            effects,
-            vec![Effect::FocusCell(nb.selected_cell().id.clone())]
+            effects[1..],
+            [Effect::FocusCell(nb.selected_cell().id.clone())]
         );
         nb.apply(Command::PasteAbove);
         assert_eq!(nb.cells()[0].source, "only");

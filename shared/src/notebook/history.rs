@@ -1,0 +1,130 @@
+//! Undo and redo of cell operations (Jupyter's `z` / `Shift+Z`).
+//!
+//! Every structural change of the notebook — insert, delete, cut, paste, move, merge, split,
+//! kind change — is one [`Step`]: a run of cells at one index was replaced by another run. A
+//! step is undone by swapping the runs back, and the cells taken out are kept as they are at
+//! that moment, so a redo returns exactly what the undo removed (including text typed into
+//! those cells in between: nothing is lost, it moves between the document and the history).
+//!
+//! Text edits inside a cell are not steps: the browser's editor has its own undo for them.
+//! The history is bounded ([`HISTORY_LIMIT`] steps); the oldest steps are forgotten first.
+
+use std::collections::VecDeque;
+
+use super::Cell;
+
+/// How many steps can be undone.
+pub const HISTORY_LIMIT: usize = 1000;
+
+/// Which cells are selected: the range between `anchor` and `head` (inclusive); `head` is the
+/// active cell, the one the keyboard acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Selection {
+    pub anchor: usize,
+    pub head: usize,
+}
+
+impl Selection {
+    /// Only the cell at `index`.
+    pub fn single(index: usize) -> Self {
+        Selection {
+            anchor: index,
+            head: index,
+        }
+    }
+
+    /// The first and last selected index.
+    pub fn bounds(self) -> (usize, usize) {
+        (self.anchor.min(self.head), self.anchor.max(self.head))
+    }
+
+    pub fn contains(self, index: usize) -> bool {
+        let (first, last) = self.bounds();
+        (first..=last).contains(&index)
+    }
+}
+
+/// One undoable change: at `at`, the cells `before` were replaced by `after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub at: usize,
+    pub before: Vec<Cell>,
+    pub after: Vec<Cell>,
+    pub selection_before: Selection,
+    pub selection_after: Selection,
+}
+
+/// The undo and redo stacks.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct History {
+    undo: VecDeque<Step>,
+    redo: Vec<Step>,
+}
+
+impl History {
+    /// Records a new step; what could be redone is dropped, as in every editor.
+    pub fn record(&mut self, step: Step) {
+        self.redo.clear();
+        if self.undo.len() == HISTORY_LIMIT {
+            self.undo.pop_front();
+        }
+        self.undo.push_back(step);
+    }
+
+    /// How many steps can be undone.
+    pub fn undo_len(&self) -> usize {
+        self.undo.len()
+    }
+
+    /// How many undone steps can be redone.
+    pub fn redo_len(&self) -> usize {
+        self.redo.len()
+    }
+
+    /// Undoes the last step on `cells`: puts its `before` cells back and returns the cells
+    /// that were taken out plus the selection to restore; `None` when there is nothing to undo.
+    pub fn undo(&mut self, cells: &mut Vec<Cell>) -> Option<Swap> {
+        let mut step = self.undo.pop_back()?;
+        let taken = swap(cells, step.at, step.after.len(), &step.before);
+        // The step now holds the cells as they were when undone, ready to be redone.
+        step.after = taken.clone();
+        let swap = Swap {
+            removed: taken,
+            inserted: step.before.clone(),
+            selection: step.selection_before,
+        };
+        self.redo.push(step);
+        Some(swap)
+    }
+
+    /// Redoes the last undone step (see [`History::undo`]).
+    pub fn redo(&mut self, cells: &mut Vec<Cell>) -> Option<Swap> {
+        let mut step = self.redo.pop()?;
+        let taken = swap(cells, step.at, step.before.len(), &step.after);
+        step.before = taken.clone();
+        let swap = Swap {
+            removed: taken,
+            inserted: step.after.clone(),
+            selection: step.selection_after,
+        };
+        self.undo.push_back(step);
+        Some(swap)
+    }
+}
+
+/// What an undo or redo changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Swap {
+    pub removed: Vec<Cell>,
+    pub inserted: Vec<Cell>,
+    pub selection: Selection,
+}
+
+/// Replaces `len` cells at `at` by `incoming` (cloned) and returns the cells taken out. Steps
+/// are recorded and replayed in order, so the range is always in bounds; it is clamped anyway
+/// so that a logic error cannot panic the page.
+fn swap(cells: &mut Vec<Cell>, at: usize, len: usize, incoming: &[Cell]) -> Vec<Cell> {
+    let at = at.min(cells.len());
+    let end = (at + len).min(cells.len());
+    cells.splice(at..end, incoming.iter().cloned()).collect()
+}
