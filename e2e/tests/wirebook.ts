@@ -1,8 +1,9 @@
 // A Playwright fixture that runs a real `wirebook` server for each test.
 //
-// The server binds 127.0.0.1:0 with a random token and serves the trunk-built UI from <repo>/dist;
-// the URL (with the actual port) is read from the one line wirebook prints on stdout. A test can
-// stop and restart the server on the same port and token to exercise the browser's reconnect.
+// The server binds 127.0.0.1:0 with a random token and serves the trunk-built UI (`make e2e`
+// builds both, debug); the URL (with the actual port) is read from the one line wirebook prints
+// on stdout. A test can stop and restart the server on the same port and token to exercise the
+// browser's reconnect.
 import { test as base } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,8 +11,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const repo = path.resolve(__dirname, '..', '..');
-const binary = process.env.WIREBOOK_BIN ?? path.join(repo, 'target', 'release', 'wirebook');
-const dist = process.env.WIREBOOK_DIST ?? path.join(repo, 'dist');
+// `make e2e` builds these two (and passes them in the same variables).
+const binary = process.env.WIREBOOK_BIN ?? path.join(repo, 'target', 'debug', 'wirebook');
+const dist = process.env.WIREBOOK_DIST ?? path.join(repo, 'target', 'e2e', 'dist');
 const RUNNING_LINE = /^wirebook is running at (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9A-Za-z]+))$/m;
 
 export class WirebookServer {
