@@ -143,6 +143,8 @@ async fn serve(
                         }
                         // The server answers with `CapturePaused`, which the view shows.
                         ClientMsg::SetCapturePaused { .. } => {}
+                        // The server answers with the new kernel's states.
+                        ClientMsg::RestartKernel => {}
                     },
                     Err(_) => {
                         unsent.push_back(request);

@@ -215,6 +215,7 @@ impl Session {
                                     self.send(ServerMsg::CapturePaused { paused }, None).await;
                                 }
                             }
+                            Ok(ClientMsg::RestartKernel) => self.restart_kernel(),
                             Err(message) => self.error(message, None).await,
                         },
                         Message::Binary(bytes) if self.closing.is_none() => {
@@ -275,6 +276,17 @@ impl Session {
             self.events_tx.clone(),
             &self.ctx.shutdown,
         ))
+    }
+
+    /// Replaces the kernel connection, as Jupyter's restart does: the old link is dropped
+    /// (which closes it; its late state reports carry its id and are ignored) and a new one
+    /// reports Connecting → Open. Counts start again at 1, and nothing the old connection
+    /// still sends is attributed to a cell.
+    fn restart_kernel(&mut self) {
+        self.kernel = None;
+        self.current_cell = None;
+        self.executions = 0;
+        self.start_kernel();
     }
 
     /// Sends a cell's code to the kernel, (re)connecting first if the link has ended. `seq` is

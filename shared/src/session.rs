@@ -23,6 +23,9 @@ pub enum ClientMsg {
     /// While paused nothing is recorded; the server answers every session with
     /// [`ServerMsg::CapturePaused`].
     SetCapturePaused { paused: bool },
+    /// Restart the session's kernel: close its connection and open a new one, reporting the
+    /// states with [`ServerMsg::Kernel`]. Outputs of runs before it stop being attributed.
+    RestartKernel,
 }
 
 impl ClientMsg {
@@ -158,6 +161,7 @@ mod tests {
             ClientMsg::SetCapturePaused { paused: true },
             r#"{"type":"set_capture_paused","paused":true}"#,
         );
+        round_trip(ClientMsg::RestartKernel, r#"{"type":"restart_kernel"}"#);
     }
 
     #[test]

@@ -327,6 +327,46 @@ async fn a_closed_kernel_is_reported_and_reconnected_by_the_next_execute() {
 }
 
 #[tokio::test]
+async fn restart_kernel_reconnects_and_counts_from_one() {
+    let server = TestServer::with_defaults().await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    client.wait_for(is_kernel_open).await;
+    client.execute("c1", "before").await;
+    client
+        .wait_for(|m| matches!(m, ServerMsg::Output { cell_id, .. } if cell_id == "c1"))
+        .await;
+
+    client
+        .send(&wirebook_shared::ClientMsg::RestartKernel)
+        .await;
+    // The old connection's end is not reported: the browser sees the new one come up.
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Kernel {
+            state: KernelState::Connecting
+        }
+    );
+    assert!(is_kernel_open(&client.next().await));
+    client.execute("c2", "after").await;
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Executed {
+            cell_id: "c2".into(),
+            execution_count: 1
+        }
+    );
+    assert_eq!(
+        client.next().await,
+        ServerMsg::Output {
+            cell_id: "c2".into(),
+            data: WireData::Text {
+                text: "after".into()
+            }
+        }
+    );
+}
+
+#[tokio::test]
 async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
     // Bind and drop a listener: nothing listens on that port afterwards.
     let port = TcpListener::bind("127.0.0.1:0")
