@@ -21,7 +21,10 @@
 //! [`Notebook::to_ipynb`]); what the editor does not interpret (metadata, attachments, outputs
 //! read from the file) rides along on the cells so that saving loses nothing.
 
+pub mod bindings;
+pub mod chords;
 pub mod clipboard;
+pub mod commands;
 pub mod history;
 
 use std::collections::{HashMap, HashSet};
