@@ -156,7 +156,11 @@ impl Capture {
         };
         // The evicted record is freed outside the lock.
         drop(evicted);
-        self.latest.send_replace(seq);
+        // Waking subscribers costs a lock per record; without any there is nobody to wake (a
+        // new feed reads the ring before it waits).
+        if self.latest.receiver_count() > 0 {
+            self.latest.send_replace(seq);
+        }
         Some(seq)
     }
 

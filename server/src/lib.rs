@@ -98,11 +98,18 @@ impl Config {
     /// The codec settings for every WebSocket, both hops.
     pub fn websocket(&self) -> WebSocketConfig {
         WebSocketConfig::default()
+            // tungstenite zeroes this much buffer before every read attempt (its default is
+            // 128 KiB): with many small messages that memset was most of the server's CPU time
+            // (docs/benchmarks.md). Bigger messages still arrive, a read at a time.
+            .read_buffer_size(READ_BUFFER)
             .max_message_size(Some(self.max_message_size))
             // The frame limit makes an oversize frame fail at its header, before it is read.
             .max_frame_size(Some(self.max_message_size))
     }
 }
+
+/// Bytes read from a WebSocket at a time.
+pub const READ_BUFFER: usize = 16 * 1024;
 
 /// The state every handler shares.
 #[derive(Debug, Clone)]

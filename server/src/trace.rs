@@ -61,8 +61,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Links {
     /// Tags the next data message this side sends. Call right before sending it.
     pub fn tag_next(&self, tag: Tag) {
-        if tag != Tag::Plain || !lock(&self.outgoing).is_empty() {
-            lock(&self.outgoing).push_back(tag);
+        let mut outgoing = lock(&self.outgoing);
+        // An empty queue means `Plain`; a `Plain` behind other tags must hold its place.
+        if tag != Tag::Plain || !outgoing.is_empty() {
+            outgoing.push_back(tag);
         }
     }
 
