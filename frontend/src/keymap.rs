@@ -1,11 +1,20 @@
-//! The notebook's keyboard shortcuts: a pure map from (mode, key) to a notebook [`Command`].
+//! The notebook's keyboard: browser key presses in, notebook [`Command`]s out.
 //!
-//! Keys are named by `KeyboardEvent.key` strings (`"Enter"`, `"Escape"`, `"a"`, `"A"` with
-//! Shift) so that the map reads like Jupyter's help screen and follows the user's keyboard
-//! layout. Chords (`d d`) and user-defined bindings are for later; they will need state, which
-//! is why the key arrives as a struct rather than a string.
+//! The keys themselves are data in `wirebook_shared::notebook`: the catalogue of commands
+//! (`commands::CommandId`), the bindings with Jupyter's defaults, rebinding, clash detection
+//! and their JSON for `localStorage` (`bindings::Keymap`), and the sequence state machine for
+//! `D D`, `I I`, `0 0` (`chords::Chords`). This module adapts a browser `keydown` to them:
+//! [`Keyboard`] holds the keymap in effect and the keys pressed so far, and [`keymap`] is the
+//! stateless single-key reading of the default keymap.
+//!
+//! Keys are named by `KeyboardEvent.key` (and `.code` where the layout gives no Latin letter
+//! or digit), so the map reads like Jupyter's help screen and follows the user's layout.
 
-use wirebook_shared::notebook::{Command, Mode, RunMode};
+use std::cell::RefCell;
+
+use wirebook_shared::notebook::bindings::{KeyStroke, Keymap};
+use wirebook_shared::notebook::chords::{Chords, Press};
+use wirebook_shared::notebook::{Command, Mode};
 
 /// A key press, as the browser reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -19,67 +28,63 @@ pub struct Key {
 }
 
 impl Key {
-    fn no_modifiers(&self) -> bool {
-        !(self.ctrl || self.alt || self.meta)
+    /// The stroke this press is, given `KeyboardEvent.code` (`""` if unknown); `None` for a
+    /// modifier on its own or a dead key.
+    pub fn stroke(&self, code: &str) -> Option<KeyStroke> {
+        KeyStroke::from_event(&self.key, code, self.shift, self.ctrl, self.alt, self.meta)
     }
 }
 
-/// The command a key press means in `mode`, or `None` to let the browser handle it (typing,
-/// Tab, shortcuts we do not claim).
+/// The keymap in effect and the keys of a sequence pressed so far.
+#[derive(Debug, Clone, Default)]
+pub struct Keyboard {
+    keymap: Keymap,
+    chords: Chords,
+}
+
+impl Keyboard {
+    pub fn new(keymap: Keymap) -> Self {
+        Keyboard {
+            keymap,
+            chords: Chords::default(),
+        }
+    }
+
+    /// Reads a key press made in `mode` at `now_ms` (`KeyboardEvent.timeStamp`). On
+    /// [`Press::Run`] and [`Press::Pending`] the page keeps the key from the browser
+    /// (`preventDefault`); the command to dispatch is `CommandId::command`, given the editor's
+    /// selection for a split.
+    pub fn press(&mut self, mode: Mode, key: &Key, code: &str, now_ms: f64) -> Press {
+        match key.stroke(code) {
+            Some(stroke) => self.chords.press(&self.keymap, mode, stroke, now_ms),
+            None => Press::Unbound,
+        }
+    }
+}
+
+thread_local! {
+    static DEFAULT_KEYS: RefCell<Keyboard> = RefCell::new(Keyboard::new(Keymap::jupyter()));
+}
+
+/// The command a single key press means in `mode` with the default keymap, or `None` to let
+/// the browser handle it. Sequences (`D D`) need the state [`Keyboard`] keeps, and a split
+/// needs the editor's selection, so neither comes out of this function.
 pub fn keymap(mode: Mode, key: &Key) -> Option<Command> {
-    if key.key == "Enter" {
-        return run_keys(key).or(match mode {
-            Mode::Command if !key.shift && key.no_modifiers() => Some(Command::EnterEditMode),
-            _ => None,
-        });
-    }
-    match mode {
-        Mode::Edit => edit_mode(key),
-        Mode::Command => command_mode(key),
-    }
-}
-
-/// The run shortcuts, the same in both modes.
-fn run_keys(key: &Key) -> Option<Command> {
-    match (key.shift, key.ctrl || key.meta, key.alt) {
-        (true, false, false) => Some(Command::Run(RunMode::SelectNext)),
-        (false, true, false) => Some(Command::Run(RunMode::InPlace)),
-        (false, false, true) => Some(Command::Run(RunMode::InsertBelow)),
-        _ => None,
-    }
-}
-
-fn edit_mode(key: &Key) -> Option<Command> {
-    match key.key.as_str() {
-        "Escape" => Some(Command::EnterCommandMode),
-        // Jupyter's alternative to Escape, for keyboards where Escape is awkward.
-        "m" | "M" if key.ctrl && !key.alt && !key.meta => Some(Command::EnterCommandMode),
-        _ => None,
-    }
-}
-
-fn command_mode(key: &Key) -> Option<Command> {
-    if !key.no_modifiers() {
-        return None;
-    }
-    // Letters arrive upper-case when Shift is held: "V" is Shift+V.
-    let command = match key.key.as_str() {
-        "a" => Command::InsertAbove,
-        "b" => Command::InsertBelow,
-        "x" => Command::Cut,
-        "c" => Command::Copy,
-        "v" => Command::PasteBelow,
-        "V" => Command::PasteAbove,
-        "j" | "ArrowDown" => Command::SelectNext,
-        "k" | "ArrowUp" => Command::SelectPrevious,
-        _ => return None,
-    };
-    Some(command)
+    DEFAULT_KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        keys.chords.reset();
+        match keys.press(mode, key, "", 0.0) {
+            Press::Run(id) => id.command(None),
+            Press::Pending | Press::Unbound => None,
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wirebook_shared::notebook::commands::CommandId;
+    use wirebook_shared::notebook::{CellKind, RunMode};
 
     impl Key {
         fn plain(key: &str) -> Self {
@@ -96,11 +101,15 @@ mod tests {
         k
     }
 
+    fn shift(key: &str) -> Key {
+        with(key, |k| k.shift = true)
+    }
+
     #[test]
     fn run_keys_work_in_both_modes() {
         for mode in [Mode::Command, Mode::Edit] {
             assert_eq!(
-                keymap(mode, &with("Enter", |k| k.shift = true)),
+                keymap(mode, &shift("Enter")),
                 Some(Command::Run(RunMode::SelectNext))
             );
             assert_eq!(
@@ -124,7 +133,25 @@ mod tests {
                         k.ctrl = true
                     })
                 ),
-                None
+                Some(Command::RunAll)
+            );
+            assert_eq!(
+                keymap(
+                    mode,
+                    &with("Enter", |k| {
+                        k.shift = true;
+                        k.alt = true
+                    })
+                ),
+                Some(Command::RestartAndRunAll)
+            );
+            assert_eq!(
+                keymap(mode, &with("s", |k| k.ctrl = true)),
+                Some(Command::Save)
+            );
+            assert_eq!(
+                keymap(mode, &with("k", |k| k.ctrl = true)),
+                Some(Command::ShowPalette)
             );
         }
     }
@@ -152,44 +179,113 @@ mod tests {
     }
 
     #[test]
-    fn command_mode_letters_and_arrows() {
+    fn command_mode_letters_digits_and_arrows() {
         let cases = [
-            ("a", Command::InsertAbove),
-            ("b", Command::InsertBelow),
-            ("x", Command::Cut),
-            ("c", Command::Copy),
-            ("v", Command::PasteBelow),
-            ("V", Command::PasteAbove),
-            ("j", Command::SelectNext),
-            ("ArrowDown", Command::SelectNext),
-            ("k", Command::SelectPrevious),
-            ("ArrowUp", Command::SelectPrevious),
+            (Key::plain("a"), Command::InsertAbove),
+            (Key::plain("b"), Command::InsertBelow),
+            (Key::plain("x"), Command::Cut),
+            (Key::plain("c"), Command::Copy),
+            (Key::plain("v"), Command::PasteBelow),
+            (shift("V"), Command::PasteAbove),
+            (Key::plain("j"), Command::SelectNext),
+            (Key::plain("ArrowDown"), Command::SelectNext),
+            (Key::plain("k"), Command::SelectPrevious),
+            (Key::plain("ArrowUp"), Command::SelectPrevious),
+            (shift("J"), Command::ExtendSelectionBelow),
+            (shift("ArrowDown"), Command::ExtendSelectionBelow),
+            (shift("K"), Command::ExtendSelectionAbove),
+            (shift("ArrowUp"), Command::ExtendSelectionAbove),
+            (with("a", |k| k.ctrl = true), Command::SelectAll),
+            (Key::plain("z"), Command::Undo),
+            (shift("Z"), Command::Redo),
+            (Key::plain("y"), Command::SetKind(CellKind::Code)),
+            (Key::plain("m"), Command::SetKind(CellKind::Markdown)),
+            (Key::plain("r"), Command::SetKind(CellKind::Raw)),
+            (Key::plain("1"), Command::Heading(1)),
+            (Key::plain("6"), Command::Heading(6)),
+            (shift("M"), Command::Merge),
+            (
+                with("ArrowUp", |k| {
+                    k.ctrl = true;
+                    k.shift = true
+                }),
+                Command::MoveUp,
+            ),
+            (
+                with("ArrowDown", |k| {
+                    k.ctrl = true;
+                    k.shift = true
+                }),
+                Command::MoveDown,
+            ),
+            (Key::plain("s"), Command::Save),
+            (Key::plain("h"), Command::ShowHelp),
         ];
         for (key, command) in cases {
-            assert_eq!(
-                keymap(Mode::Command, &Key::plain(key)),
-                Some(command),
-                "{key}"
-            );
+            assert_eq!(keymap(Mode::Command, &key), Some(command), "{key:?}");
         }
     }
 
     #[test]
     fn letters_are_typing_in_edit_mode() {
-        for key in ["a", "b", "x", "j", "k", "ArrowDown", "ArrowUp", "V"] {
+        for key in [
+            "a",
+            "b",
+            "x",
+            "j",
+            "k",
+            "ArrowDown",
+            "ArrowUp",
+            "1",
+            "s",
+            "z",
+        ] {
             assert_eq!(keymap(Mode::Edit, &Key::plain(key)), None, "{key}");
         }
+        assert_eq!(keymap(Mode::Edit, &shift("V")), None);
+        assert_eq!(keymap(Mode::Edit, &shift("ArrowDown")), None);
     }
 
     #[test]
     fn browser_shortcuts_are_left_alone_in_command_mode() {
-        // Ctrl+C, Ctrl+X, Cmd+V and friends belong to the browser.
-        for key in ["c", "x", "v", "a"] {
+        // Ctrl+C, Ctrl+X, Cmd+V and friends belong to the browser (its copy and paste events
+        // carry cells to and from the system clipboard).
+        for key in ["c", "x", "v"] {
             assert_eq!(keymap(Mode::Command, &with(key, |k| k.ctrl = true)), None);
             assert_eq!(keymap(Mode::Command, &with(key, |k| k.meta = true)), None);
             assert_eq!(keymap(Mode::Command, &with(key, |k| k.alt = true)), None);
         }
-        assert_eq!(keymap(Mode::Command, &Key::plain("A")), None);
         assert_eq!(keymap(Mode::Command, &Key::plain("Tab")), None);
+        assert_eq!(keymap(Mode::Edit, &with("a", |k| k.ctrl = true)), None);
+    }
+
+    #[test]
+    fn sequences_need_the_keyboard_state() {
+        assert_eq!(keymap(Mode::Command, &Key::plain("d")), None);
+        assert_eq!(keymap(Mode::Command, &Key::plain("d")), None);
+        let mut keyboard = Keyboard::default();
+        let d = Key::plain("d");
+        assert_eq!(
+            keyboard.press(Mode::Command, &d, "KeyD", 10.0),
+            Press::Pending
+        );
+        assert_eq!(
+            keyboard.press(Mode::Command, &d, "KeyD", 300.0),
+            Press::Run(CommandId::Delete)
+        );
+        assert_eq!(
+            keyboard.press(Mode::Command, &Key::plain("Shift"), "ShiftLeft", 400.0),
+            Press::Unbound
+        );
+        // The split is bound, but needs the editor's selection to become a command.
+        let split = with("_", |k| {
+            k.ctrl = true;
+            k.shift = true
+        });
+        assert_eq!(
+            keyboard.press(Mode::Edit, &split, "Minus", 500.0),
+            Press::Run(CommandId::Split)
+        );
+        assert_eq!(keymap(Mode::Edit, &split), None);
     }
 }
