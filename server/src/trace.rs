@@ -376,8 +376,8 @@ fn read_head<'a, T: HttpHead>(
 
 fn head_record(start_line: String, headers: &Headers, secret: Option<&str>) -> HttpHeadRecord {
     let redact = |text: &str| match secret {
-        Some(secret) if text.contains(secret) => text.replace(secret, "<redacted>"),
-        _ => text.to_string(),
+        Some(secret) => redact_token(text, secret),
+        None => text.to_string(),
     };
     HttpHeadRecord {
         start_line: redact(&start_line),
@@ -387,6 +387,32 @@ fn head_record(start_line: String, headers: &Headers, secret: Option<&str>) -> H
             .map(|h| (h.name.clone(), redact(&h.value)))
             .collect(),
     }
+}
+
+/// Replaces `secret` with `<redacted>` where it stands as a whole token (in `?token=T`,
+/// `wirebook_token=T`, `Authorization: token T`), not inside other words: a short token such
+/// as `t` must not turn `Switching` into `Swi<redacted>ching`. Token characters are the ones
+/// the CLI allows in a token.
+fn redact_token(text: &str, secret: &str) -> String {
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || "-_.~".contains(c);
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let before = rest[..at].chars().next_back().or(out.chars().next_back());
+        let after = rest[at + secret.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(is_token_char) || after.is_some_and(is_token_char) {
+            out.push_str(secret);
+        } else {
+            out.push_str("<redacted>");
+        }
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// One direction's decoders after the handshake.
@@ -609,5 +635,33 @@ fn summarize(message: &Message, repeated: usize, preview: usize) -> MessageSumma
             .iter()
             .map(Finding::message)
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_token;
+
+    #[test]
+    fn redacts_the_token_where_it_stands_alone() {
+        assert_eq!(
+            redact_token("GET /session?token=t HTTP/1.1", "t"),
+            "GET /session?token=<redacted> HTTP/1.1"
+        );
+        assert_eq!(
+            redact_token("wirebook_token=t; other=x", "t"),
+            "wirebook_token=<redacted>; other=x"
+        );
+        assert_eq!(redact_token("token 3f0c", "3f0c"), "token <redacted>");
+    }
+
+    #[test]
+    fn leaves_the_token_inside_other_words() {
+        assert_eq!(
+            redact_token("HTTP/1.1 101 Switching Protocols", "t"),
+            "HTTP/1.1 101 Switching Protocols"
+        );
+        assert_eq!(redact_token("tt", "t"), "tt");
+        assert_eq!(redact_token("anything", ""), "anything");
     }
 }
