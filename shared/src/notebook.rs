@@ -26,6 +26,8 @@ pub mod chords;
 pub mod clipboard;
 pub mod commands;
 pub mod history;
+#[cfg(test)]
+mod operation_tests;
 
 use std::collections::{HashMap, HashSet};
 
@@ -861,11 +863,11 @@ impl Notebook {
                 self.paste(at, &templates)
             }
             Command::Delete => self.delete_selection(),
-            Command::Undo => match self.history.undo(&mut self.cells) {
+            Command::Undo => match self.history.undo(&mut self.cells, self.selection) {
                 Some(swap) => self.after_swap(swap),
                 None => Vec::new(),
             },
-            Command::Redo => match self.history.redo(&mut self.cells) {
+            Command::Redo => match self.history.redo(&mut self.cells, self.selection) {
                 Some(swap) => self.after_swap(swap),
                 None => Vec::new(),
             },

@@ -156,3 +156,142 @@ pub fn cells_from_clipboard(text: &str) -> Result<Vec<IpynbCell>, ClipboardError
         .map_err(|e| ClipboardError::Invalid(e.to_string()))?;
     Ok(document.cells)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ipynb::IpynbCellKind;
+
+    fn cells() -> Vec<IpynbCell> {
+        vec![
+            IpynbCell::new(
+                "a1",
+                IpynbCellKind::Code {
+                    execution_count: Some(2),
+                    outputs: Vec::new(),
+                },
+                "if a < b && c > d:\n    print('</pre>')",
+            ),
+            IpynbCell::new(
+                "b2",
+                IpynbCellKind::Markdown { attachments: None },
+                "# Title",
+            ),
+        ]
+    }
+
+    /// The cells as they come back: without their ids.
+    fn without_ids(cells: Vec<IpynbCell>) -> Vec<(String, &'static str, Option<u32>)> {
+        cells
+            .into_iter()
+            .map(|c| {
+                let count = match c.kind {
+                    IpynbCellKind::Code {
+                        execution_count, ..
+                    } => execution_count,
+                    _ => None,
+                };
+                (c.source, c.kind.name(), count)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_written_form_reads_back() {
+        let clip = cells_to_clipboard(&cells());
+        assert_eq!(
+            clip.plain,
+            "if a < b && c > d:\n    print('</pre>')\n\n# Title"
+        );
+        assert!(clip.html.starts_with(HTML_PREFIX) && clip.html.ends_with(HTML_SUFFIX));
+        let inner = &clip.html[HTML_PREFIX.len()..clip.html.len() - HTML_SUFFIX.len()];
+        assert!(
+            !inner.contains('<') && !inner.contains('>') && !inner.contains('&'),
+            "inert as HTML: {inner}"
+        );
+        let expected = without_ids(cells());
+        assert_eq!(
+            without_ids(cells_from_clipboard(&clip.html).unwrap()),
+            expected
+        );
+        assert_eq!(
+            without_ids(cells_from_clipboard(&clip.json).unwrap()),
+            expected
+        );
+        let ids: Vec<String> = cells_from_clipboard(&clip.json)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert!(ids.iter().all(|id| id != "a1" && id != "b2"));
+        // A browser may wrap the HTML it hands back.
+        let wrapped = format!(
+            "<html><body><!--StartFragment-->{}<!--EndFragment--></body></html>",
+            clip.html
+        );
+        assert_eq!(
+            without_ids(cells_from_clipboard(&wrapped).unwrap()),
+            expected
+        );
+    }
+
+    #[test]
+    fn jupyter_forms_read_too() {
+        // JupyterLab's application/vnd.jupyter.cells and the classic Notebook's
+        // application/json: a bare list, sources as lists of lines, ids optional.
+        let lab = r#"[
+            {"cell_type":"code","execution_count":null,"id":"x","metadata":{"tags":["t"]},
+             "outputs":[],"source":["import os\n","os.getcwd()"]},
+            {"cell_type":"raw","metadata":{},"source":"raw text"}
+        ]"#;
+        let cells = cells_from_clipboard(lab).unwrap();
+        assert_eq!(cells[0].source, "import os\nos.getcwd()");
+        assert_eq!(cells[0].metadata["tags"], serde_json::json!(["t"]));
+        assert_eq!(cells[1].kind.name(), "raw");
+        // Lenient about what Jupyter itself always writes but a hand-made list may lack.
+        let sparse = r#"[{"cell_type":"code","source":"x","id":"not valid!"}]"#;
+        assert_eq!(cells_from_clipboard(sparse).unwrap()[0].source, "x");
+        // A whole notebook file.
+        let document = r#"{"nbformat":4,"nbformat_minor":4,"metadata":{},
+            "cells":[{"cell_type":"markdown","metadata":{},"source":"hi"}]}"#;
+        assert_eq!(cells_from_clipboard(document).unwrap()[0].source, "hi");
+    }
+
+    #[test]
+    fn other_text_is_not_cells_and_broken_cells_are_reported() {
+        for text in [
+            "print(1)",
+            "",
+            "42",
+            "{\"a\":1}",
+            "[]",
+            "[1,2]",
+            "[{\"source\":\"x\"}]",
+            "{\"cells\":[]}",
+        ] {
+            assert_eq!(
+                cells_from_clipboard(text),
+                Err(ClipboardError::NotCells),
+                "{text}"
+            );
+        }
+        let bad = r#"[{"cell_type":"code","source":"x","outputs":"no"}]"#;
+        assert!(matches!(
+            cells_from_clipboard(bad),
+            Err(ClipboardError::Invalid(why)) if why.contains("outputs")
+        ));
+        let unknown = r#"[{"cell_type":"sql","source":"x"}]"#;
+        assert!(matches!(
+            cells_from_clipboard(unknown),
+            Err(ClipboardError::Invalid(_))
+        ));
+        let newer = r#"{"nbformat":5,"nbformat_minor":0,"metadata":{},"cells":[]}"#;
+        assert!(matches!(
+            cells_from_clipboard(newer),
+            Err(ClipboardError::Invalid(_))
+        ));
+        assert!(ClipboardError::NotCells
+            .to_string()
+            .contains("no notebook cells"));
+    }
+}

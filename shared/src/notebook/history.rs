@@ -2,9 +2,10 @@
 //!
 //! Every structural change of the notebook — insert, delete, cut, paste, move, merge, split,
 //! kind change — is one [`Step`]: a run of cells at one index was replaced by another run. A
-//! step is undone by swapping the runs back, and the cells taken out are kept as they are at
-//! that moment, so a redo returns exactly what the undo removed (including text typed into
-//! those cells in between: nothing is lost, it moves between the document and the history).
+//! step is undone by swapping the runs back, and the cells taken out (and the selection) are
+//! kept as they are at that moment, so a redo returns exactly to the moment of the undo
+//! (including text typed into those cells in between: nothing is lost, it moves between the
+//! document and the history).
 //!
 //! Text edits inside a cell are not steps: the browser's editor has its own undo for them.
 //! The history is bounded ([`HISTORY_LIMIT`] steps); the oldest steps are forgotten first.
@@ -81,13 +82,16 @@ impl History {
         self.redo.len()
     }
 
-    /// Undoes the last step on `cells`: puts its `before` cells back and returns the cells
-    /// that were taken out plus the selection to restore; `None` when there is nothing to undo.
-    pub fn undo(&mut self, cells: &mut Vec<Cell>) -> Option<Swap> {
+    /// Undoes the last step on `cells`, whose selection is `selection`: puts the step's
+    /// `before` cells back and returns the cells taken out plus the selection to restore;
+    /// `None` when there is nothing to undo.
+    pub fn undo(&mut self, cells: &mut Vec<Cell>, selection: Selection) -> Option<Swap> {
         let mut step = self.undo.pop_back()?;
         let taken = swap(cells, step.at, step.after.len(), &step.before);
-        // The step now holds the cells as they were when undone, ready to be redone.
+        // The step now holds the cells and selection as they were when undone, so that a
+        // redo returns exactly to this moment.
         step.after = taken.clone();
+        step.selection_after = selection;
         let swap = Swap {
             removed: taken,
             inserted: step.before.clone(),
@@ -98,10 +102,11 @@ impl History {
     }
 
     /// Redoes the last undone step (see [`History::undo`]).
-    pub fn redo(&mut self, cells: &mut Vec<Cell>) -> Option<Swap> {
+    pub fn redo(&mut self, cells: &mut Vec<Cell>, selection: Selection) -> Option<Swap> {
         let mut step = self.redo.pop()?;
         let taken = swap(cells, step.at, step.before.len(), &step.after);
         step.before = taken.clone();
+        step.selection_before = selection;
         let swap = Swap {
             removed: taken,
             inserted: step.after.clone(),
