@@ -4,6 +4,9 @@
 //! payload, and a close is answered with the same close code. The loop is generic over a
 //! `Sink`/`Stream` of tungstenite [`Message`]s so unit tests drive it with channels.
 //!
+//! Each echo is tagged, through the connection's [`Links`], as caused by the record of the
+//! message it echoes, so the inspector can point from a reply to its request.
+//!
 //! The close answer is tungstenite's: on reading a close frame it queues the reply itself (and
 //! refuses further sends), so the loop only flushes it.
 
@@ -16,6 +19,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::close::{protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
 use crate::shutdown::Shutdown;
+use crate::trace::{Links, Tag};
 
 /// How an echo connection ended without an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,13 +33,20 @@ pub enum End {
     Failed(String),
 }
 
-/// Echoes until the peer closes, the connection fails, or the server shuts down.
-pub async fn run<Si, St>(mut sink: Si, mut stream: St, shutdown: Shutdown) -> Result<End, String>
+/// Echoes until the peer closes, the connection fails, or the server shuts down. `links` is
+/// the connection's tap's: it says which record each received message is, and tags the echo.
+pub async fn run<Si, St>(
+    mut sink: Si,
+    mut stream: St,
+    links: &Links,
+    shutdown: Shutdown,
+) -> Result<End, String>
 where
     Si: Sink<Message> + Unpin,
     Si::Error: Display,
     St: Stream<Item = Result<Message, WsError>> + Unpin,
 {
+    links.track_received();
     // Set once we sent our own close frame: then we only wait for the answer.
     let mut closing: Option<Instant> = None;
     loop {
@@ -65,8 +76,14 @@ where
                     }
                     Some(Ok(message)) => message,
                 };
+                // One `received_seq` per data message, echoed or not, keeps the queue in step.
+                let source = match message {
+                    Message::Text(_) | Message::Binary(_) => links.received_seq(),
+                    _ => None,
+                };
                 match message {
                     Message::Text(_) | Message::Binary(_) if closing.is_none() => {
+                        links.tag_next(source.map_or(Tag::Plain, Tag::CausedBy));
                         send(&mut sink, message).await?;
                     }
                     Message::Ping(payload) if closing.is_none() => {
@@ -114,7 +131,10 @@ mod tests {
         let sink = futures_util::sink::unfold(tx, |tx, message: Message| async move {
             tx.send(message).map(|()| tx).map_err(|e| e.to_string())
         });
-        let task = tokio::spawn(run(Box::pin(sink), Box::pin(stream), shutdown));
+        let task = tokio::spawn(async move {
+            let links = Links::default();
+            run(Box::pin(sink), Box::pin(stream), &links, shutdown).await
+        });
         Peer {
             to_echo,
             from_echo,

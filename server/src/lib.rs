@@ -230,7 +230,7 @@ async fn echo_socket(
         capturing,
         |accepted| async move {
             let (mut sink, mut stream) = accepted.socket.split();
-            let reason = match echo::run(&mut sink, &mut stream, shutdown).await {
+            let reason = match echo::run(&mut sink, &mut stream, &accepted.links, shutdown).await {
                 Ok(echo::End::Closed) => "closed".to_string(),
                 Ok(end @ (echo::End::TooBig | echo::End::Failed(_))) => {
                     if let Ok(mut socket) = stream.reunite(sink) {

@@ -142,8 +142,10 @@ async fn handshakes_and_frames_on_every_hop_with_masks_and_relay_links() {
     assert_eq!(caused_by, Some(reply.seq));
     assert_ne!(upstream.conn, execute.conn);
     // The echo endpoint's side of the kernel connection is its own hop.
-    assert!(find_text(records, Hop::Endpoint, Direction::ToServer, "hai").is_some());
-    assert!(find_text(records, Hop::Endpoint, Direction::ToClient, "hai").is_some());
+    let (echoed, _) = find_text(records, Hop::Endpoint, Direction::ToServer, "hai").unwrap();
+    let (_, caused_by) = find_text(records, Hop::Endpoint, Direction::ToClient, "hai").unwrap();
+    // The echo points at the message it echoes.
+    assert_eq!(caused_by, Some(echoed.seq));
     // The inspector's own feed is not recorded.
     assert!(find_text(
         records,
