@@ -1,5 +1,12 @@
-//! The capture: what crossed every WebSocket the server owns, kept in a bounded ring of
-//! [`CaptureRecord`]s that browsers subscribe to and that `/api/capture.*` exports.
+//! The capture: what crossed every WebSocket the server owns, kept in a bounded ring that
+//! browsers subscribe to and that `/api/capture.*` exports, both as [`CaptureRecord`]s.
+//!
+//! Frames are most of what is recorded, so the ring keeps them compact ([`FrameEntry`]: the
+//! header as decoded, the kept payload bytes and message preview in one allocation, findings
+//! only when there are any) and builds their [`FrameRecord`] (hex and preview strings) only
+//! when a batch goes to a browser or an export is written. A record in the ring costs about a
+//! third of a `FrameRecord`'s memory and one allocation instead of six, which is what keeps the
+//! capture's cost on a busy connection low (see docs/benchmarks.md).
 //!
 //! Records get a process-wide sequence number (`seq`, starting at 1) under the ring's lock, so
 //! the ring is always ordered and contiguous. Subscribers do not get their own queue: a
@@ -21,7 +28,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
-use wirebook_shared::{CaptureBody, CaptureRecord, ConnId, Hop};
+use wirebook_shared::capture::hex;
+use wirebook_shared::wire::frame::MAX_HEADER_LEN;
+use wirebook_shared::wire::{Finding, Frame, FrameHeader};
+use wirebook_shared::{
+    CaptureBody, CaptureRecord, CloseSummary, ConnId, Direction, FrameRecord, Hop, MessageSummary,
+    Opcode,
+};
 
 /// The process-wide capture ring.
 #[derive(Debug)]
@@ -40,9 +53,204 @@ pub struct Capture {
 
 #[derive(Debug)]
 struct Ring {
-    records: VecDeque<CaptureRecord>,
+    records: VecDeque<Entry>,
     limit: usize,
     next_seq: u64,
+}
+
+/// A record as the ring keeps it.
+#[derive(Debug, Clone)]
+struct Entry {
+    seq: u64,
+    conn: ConnId,
+    hop: Hop,
+    time_us: u64,
+    body: Stored,
+}
+
+#[derive(Debug, Clone)]
+enum Stored {
+    Frame(FrameEntry),
+    /// Everything but frames (opens, handshakes, closes) is rare and kept as recorded.
+    Other(CaptureBody),
+}
+
+impl Entry {
+    fn to_record(&self) -> CaptureRecord {
+        CaptureRecord {
+            seq: self.seq,
+            conn: self.conn,
+            hop: self.hop,
+            time_us: self.time_us,
+            body: match &self.body {
+                Stored::Frame(frame) => CaptureBody::Frame(Box::new(frame.to_record())),
+                Stored::Other(body) => body.clone(),
+            },
+        }
+    }
+}
+
+/// One frame as the ring keeps it; [`FrameEntry::to_record`] makes the [`FrameRecord`].
+#[derive(Debug, Clone)]
+pub struct FrameEntry {
+    direction: Direction,
+    offset: u64,
+    header: FrameHeader,
+    header_bytes: [u8; MAX_HEADER_LEN],
+    /// The payload bytes kept (`payload_kept` of them), then the message preview's bytes
+    /// unless they are the same bytes (`preview_is_payload`).
+    bytes: Box<[u8]>,
+    payload_kept: u32,
+    preview_is_payload: bool,
+    message: Option<MessageEntry>,
+    caused_by: Option<u64>,
+    /// Findings and closes are rare: boxed, so a plain frame does not carry their room.
+    odd: Option<Box<Oddities>>,
+}
+
+/// The message a frame completes, compact (see [`MessageSummary`] for the fields).
+#[derive(Debug, Clone)]
+pub struct MessageEntry {
+    pub opcode: Opcode,
+    pub frames: u32,
+    pub compressed: bool,
+    pub wire_len: u64,
+    pub len: u64,
+    /// The preview is text (UTF-8, cut at a character boundary); otherwise bytes shown as hex.
+    pub text: bool,
+    pub truncated: bool,
+}
+
+/// What few frames have.
+#[derive(Debug, Clone, Default)]
+struct Oddities {
+    findings: Vec<Finding>,
+    /// The connection ended inside the frame's payload.
+    cut_short: bool,
+    message_findings: Vec<Finding>,
+    close: Option<CloseSummary>,
+}
+
+/// The parts of a message summary that are not plain numbers, for [`FrameEntry::new`].
+#[derive(Debug, Clone, Default)]
+pub struct MessageExtras {
+    /// Message-level findings (not the frames' own).
+    pub findings: Vec<Finding>,
+    pub close: Option<CloseSummary>,
+}
+
+impl FrameEntry {
+    /// A frame as decoded (its payload already cut to the capture's preview length by the
+    /// decoder, and cut again to `preview` here), with the message it completes: the summary,
+    /// the preview's bytes (the text for text messages) and the rare extras.
+    pub fn new(
+        frame: Frame,
+        direction: Direction,
+        preview: usize,
+        message: Option<(MessageEntry, Vec<u8>, MessageExtras)>,
+        caused_by: Option<u64>,
+    ) -> Self {
+        let payload = &frame.payload[..frame.payload.len().min(preview)];
+        let mut header_bytes = [0; MAX_HEADER_LEN];
+        header_bytes[..frame.header_bytes().len()].copy_from_slice(frame.header_bytes());
+        let mut odd = Oddities {
+            findings: frame.findings,
+            cut_short: frame.cut_short,
+            ..Oddities::default()
+        };
+        let mut preview_is_payload = false;
+        let (message, bytes) = match message {
+            None => (None, Box::from(payload)),
+            Some((entry, shown, extras)) => {
+                odd.message_findings = extras.findings;
+                odd.close = extras.close;
+                // A single uncompressed frame's text is its payload: kept once.
+                preview_is_payload = shown == payload;
+                let bytes = if preview_is_payload {
+                    Box::from(payload)
+                } else {
+                    [payload, &shown].concat().into_boxed_slice()
+                };
+                (Some(entry), bytes)
+            }
+        };
+        let plain = odd.findings.is_empty()
+            && !odd.cut_short
+            && odd.message_findings.is_empty()
+            && odd.close.is_none();
+        FrameEntry {
+            direction,
+            offset: frame.offset,
+            header: frame.header,
+            header_bytes,
+            payload_kept: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+            bytes,
+            preview_is_payload,
+            message,
+            caused_by,
+            odd: (!plain).then(|| Box::new(odd)),
+        }
+    }
+
+    /// The frame as the inspector and the exports show it.
+    pub fn to_record(&self) -> FrameRecord {
+        let header = &self.header;
+        let kept = (self.payload_kept as usize).min(self.bytes.len());
+        let payload = &self.bytes[..kept];
+        let odd = self.odd.as_deref();
+        let mut findings: Vec<String> = odd
+            .map(|odd| odd.findings.iter().map(Finding::message).collect())
+            .unwrap_or_default();
+        if odd.is_some_and(|odd| odd.cut_short) {
+            findings.push(format!(
+                "the connection ended inside this frame's {}-byte payload",
+                header.payload_len
+            ));
+        }
+        let message = self.message.as_ref().map(|message| {
+            let shown = if self.preview_is_payload {
+                payload
+            } else {
+                &self.bytes[kept..]
+            };
+            MessageSummary {
+                opcode: message.opcode,
+                frames: message.frames,
+                compressed: message.compressed,
+                wire_len: message.wire_len,
+                len: message.len,
+                preview: if message.text {
+                    // Taken from a `&str`, so this never replaces anything.
+                    String::from_utf8_lossy(shown).into_owned()
+                } else {
+                    hex(shown)
+                },
+                truncated: message.truncated,
+                close: odd.and_then(|odd| odd.close.clone()),
+                findings: odd
+                    .map(|odd| odd.message_findings.iter().map(Finding::message).collect())
+                    .unwrap_or_default(),
+            }
+        });
+        FrameRecord {
+            direction: self.direction,
+            offset: self.offset,
+            fin: header.fin,
+            rsv1: header.rsv1,
+            rsv2: header.rsv2,
+            rsv3: header.rsv3,
+            opcode: header.opcode,
+            mask_key: header.mask_key,
+            len: header.payload_len,
+            length_form: header.length_form.name().to_string(),
+            header_hex: hex(&self.header_bytes[..header.encoded_len().min(MAX_HEADER_LEN)]),
+            payload_hex: hex(payload),
+            truncated: (kept as u64) < header.payload_len,
+            findings,
+            message,
+            caused_by: self.caused_by,
+        }
+    }
 }
 
 /// Records newer than a subscriber's cursor, and how many it can no longer get.
@@ -127,6 +335,15 @@ impl Capture {
 
     /// Records one event and returns its `seq`; `None` when the capture is paused or off.
     pub fn record(&self, conn: ConnId, hop: Hop, body: CaptureBody) -> Option<u64> {
+        self.push(conn, hop, Stored::Other(body))
+    }
+
+    /// Records one frame (see [`FrameEntry`]); `None` when the capture is paused or off.
+    pub fn record_frame(&self, conn: ConnId, hop: Hop, frame: FrameEntry) -> Option<u64> {
+        self.push(conn, hop, Stored::Frame(frame))
+    }
+
+    fn push(&self, conn: ConnId, hop: Hop, body: Stored) -> Option<u64> {
         if !self.enabled {
             return None;
         }
@@ -144,7 +361,7 @@ impl Capture {
                 if ring.records.len() == ring.limit {
                     evicted = ring.records.pop_front();
                 }
-                ring.records.push_back(CaptureRecord {
+                ring.records.push_back(Entry {
                     seq,
                     conn,
                     hop,
@@ -177,13 +394,17 @@ impl Capture {
         let start = first_wanted.max(oldest);
         // The ring holds contiguous seqs from `oldest`, so the start is an index.
         let skip = usize::try_from(start - oldest).unwrap_or(usize::MAX);
-        let records = ring.records.iter().skip(skip).take(max).cloned().collect();
+        let entries: Vec<Entry> = ring.records.iter().skip(skip).take(max).cloned().collect();
+        // The strings are built outside the lock: recording does not wait for them.
+        drop(ring);
+        let records = entries.iter().map(Entry::to_record).collect();
         Batch { records, evicted }
     }
 
     /// Everything still in the ring, oldest first.
     pub fn snapshot(&self) -> Vec<CaptureRecord> {
-        self.ring().records.iter().cloned().collect()
+        let entries: Vec<Entry> = self.ring().records.iter().cloned().collect();
+        entries.iter().map(Entry::to_record).collect()
     }
 
     /// A feed that starts with everything still in the ring.
@@ -317,10 +538,23 @@ impl Recorder {
 
     /// Records an event of this connection; `None` while the capture is paused.
     pub fn record(&self, body: CaptureBody) -> Option<u64> {
-        let seq = self
-            .inner
-            .capture
-            .record(self.inner.conn, self.inner.hop, body);
+        self.recorded(
+            self.inner
+                .capture
+                .record(self.inner.conn, self.inner.hop, body),
+        )
+    }
+
+    /// Records a frame of this connection; `None` while the capture is paused.
+    pub fn record_frame(&self, frame: FrameEntry) -> Option<u64> {
+        self.recorded(
+            self.inner
+                .capture
+                .record_frame(self.inner.conn, self.inner.hop, frame),
+        )
+    }
+
+    fn recorded(&self, seq: Option<u64>) -> Option<u64> {
         if seq.is_some() {
             self.inner.opened.store(true, Ordering::Relaxed);
         }

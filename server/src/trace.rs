@@ -12,18 +12,16 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use wirebook_shared::capture::{binary_preview, hex, text_preview};
 use wirebook_shared::wire::handshake::HttpHead;
 use wirebook_shared::wire::{
     check_upgrade, describe_close_code, ClosePayload, Finding, Frame, FrameDecoder, HeadReader,
     Headers, Message, MessageAssembler, Parsed, Request, Response, StreamEnd,
 };
 use wirebook_shared::{
-    CaptureBody, CloseSummary, Direction, FrameRecord, HandshakeRecord, HttpHeadRecord,
-    MessageSummary, Opcode,
+    CaptureBody, CloseSummary, Direction, HandshakeRecord, HttpHeadRecord, Opcode,
 };
 
-use crate::capture::Recorder;
+use crate::capture::{FrameEntry, MessageEntry, MessageExtras, Recorder};
 
 /// Bytes of one direction kept while the handshake is not complete (a peer that sends frames
 /// before the handshake ends is out of order, but is still shown up to this much).
@@ -537,7 +535,7 @@ impl MessageState<'_> {
             // A data message abandoned by this frame is not this frame's: its frames carry
             // the findings, and the connection is failing anyway.
             if ends_message && (standalone || message.complete) {
-                summary = Some(summarize(&message, repeated, ctx.preview));
+                summary = Some(summarize(message, repeated, ctx.preview));
             }
         }
         if opcode == Opcode::Close && !frame.truncated() {
@@ -549,8 +547,12 @@ impl MessageState<'_> {
             ctx.skipped += 1;
             None
         } else {
-            let record = frame_record(&frame, self.direction, summary, tag, ctx.preview);
-            let seq = ctx.recorder.record(CaptureBody::Frame(Box::new(record)));
+            let caused_by = match tag {
+                Tag::CausedBy(seq) => Some(seq),
+                Tag::Plain | Tag::Skip => None,
+            };
+            let entry = FrameEntry::new(frame, self.direction, ctx.preview, summary, caused_by);
+            let seq = ctx.recorder.record_frame(entry);
             if seq.is_none() {
                 ctx.paused += 1;
             }
@@ -562,54 +564,29 @@ impl MessageState<'_> {
     }
 }
 
-fn frame_record(
-    frame: &Frame,
-    direction: Direction,
-    message: Option<MessageSummary>,
-    tag: Tag,
+/// A whole message, summarised for [`FrameEntry`]: the numbers, the preview's bytes (the text
+/// of a text message, cut at a character boundary) and the rare extras. `repeated` findings at
+/// the front are its frames' own.
+fn summarize(
+    message: Message,
+    repeated: usize,
     preview: usize,
-) -> FrameRecord {
-    let header = &frame.header;
-    let shown = &frame.payload[..frame.payload.len().min(preview)];
-    let mut findings: Vec<String> = frame.findings.iter().map(Finding::message).collect();
-    if frame.cut_short {
-        findings.push(format!(
-            "the connection ended inside this frame's {}-byte payload",
-            header.payload_len
-        ));
-    }
-    FrameRecord {
-        direction,
-        offset: frame.offset,
-        fin: header.fin,
-        rsv1: header.rsv1,
-        rsv2: header.rsv2,
-        rsv3: header.rsv3,
-        opcode: header.opcode,
-        mask_key: header.mask_key,
-        len: header.payload_len,
-        length_form: header.length_form.name().to_string(),
-        header_hex: hex(frame.header_bytes()),
-        payload_hex: hex(shown),
-        truncated: (shown.len() as u64) < header.payload_len,
-        findings,
-        message,
-        caused_by: match tag {
-            Tag::CausedBy(seq) => Some(seq),
-            Tag::Plain | Tag::Skip => None,
-        },
-    }
-}
-
-/// A whole message, summarised. `repeated` findings at the front are its frames' own.
-fn summarize(message: &Message, repeated: usize, preview: usize) -> MessageSummary {
-    let (preview_text, cut) = match message.opcode {
-        Opcode::Text => match message.text() {
-            Some(text) => text_preview(text, preview),
-            None => binary_preview(&message.payload, preview),
-        },
-        _ => binary_preview(&message.payload, preview),
+) -> (MessageEntry, Vec<u8>, MessageExtras) {
+    // Text messages show their text (a truncated payload may end mid-character: that
+    // character is left off), cut at a character boundary; the rest show bytes.
+    let text_len = match message.opcode {
+        Opcode::Text => message.text().map(str::len),
+        _ => None,
     };
+    let whole = text_len.unwrap_or(message.payload.len());
+    let mut shown = whole.min(preview);
+    if text_len.is_some() {
+        // Within the text's valid UTF-8, a boundary is anything but a continuation byte.
+        while shown < whole && message.payload[shown] & 0xc0 == 0x80 {
+            shown -= 1;
+        }
+    }
+    let cut = shown < whole;
     let close = message.close().map(|close| {
         let info = close.code.unwrap_or_else(|| describe_close_code(1005));
         CloseSummary {
@@ -619,23 +596,22 @@ fn summarize(message: &Message, repeated: usize, preview: usize) -> MessageSumma
             meaning: info.meaning.to_string(),
         }
     });
-    MessageSummary {
+    let entry = MessageEntry {
         opcode: message.opcode,
         frames: u32::try_from(message.frames).unwrap_or(u32::MAX),
         compressed: message.compressed,
         wire_len: message.wire_len,
         len: message.len,
-        preview: preview_text,
+        text: text_len.is_some(),
         truncated: cut || message.truncated,
+    };
+    let extras = MessageExtras {
+        findings: message.findings.get(repeated..).unwrap_or(&[]).to_vec(),
         close,
-        findings: message
-            .findings
-            .get(repeated..)
-            .unwrap_or(&[])
-            .iter()
-            .map(Finding::message)
-            .collect(),
-    }
+    };
+    let mut payload = message.payload;
+    payload.truncate(shown);
+    (entry, payload, extras)
 }
 
 #[cfg(test)]
