@@ -8,15 +8,22 @@ use futures_channel::mpsc::{self, UnboundedSender};
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
+use wirebook_shared::notebook::bindings::Keymap;
+use wirebook_shared::notebook::chords::Press;
+use wirebook_shared::notebook::commands::EditorSelection;
 use wirebook_shared::notebook::{Command, Effect, Mode, Notebook};
 use wirebook_shared::session::{ClientMsg, KernelInfo, KernelState};
 
+use crate::file_sync::FileSync;
 use crate::inspector::Inspector;
-use crate::keymap::{keymap, Key};
+use crate::keymap::{Key, Keyboard};
 use crate::socket;
 use crate::status::{Connection, Notices};
+use crate::view::files::confirm;
+use crate::view::help::HelpOverlay;
 use crate::view::inspector::InspectorPane;
 use crate::view::notebook::NotebookPane;
+use crate::view::palette::CommandPalette;
 use crate::view::status::{NoticeBanner, StatusBar};
 
 /// Everything the views read and the socket writes, as `Copy` handles.
@@ -33,7 +40,24 @@ pub struct Session {
     pub retry_now: RwSignal<bool>,
     /// Whether the server's capture is paused, as the server last said (`None` before it has).
     pub capture_paused: RwSignal<Option<bool>>,
+    /// The notebook's file: loading, saving, unsaved changes.
+    pub files: FileSync,
+    /// The dialog over the page, if any (help, command palette).
+    pub overlay: RwSignal<Overlay>,
+    /// The key bindings in effect (the help overlay, the palette and tooltips list them).
+    pub keymap: RwSignal<Keymap>,
+    /// The keymap's reader: the keys of a sequence (`D D`) pressed so far.
+    keyboard: StoredValue<Keyboard>,
     outbox: StoredValue<UnboundedSender<ClientMsg>>,
+}
+
+/// What covers the page and takes the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    Help,
+    Palette,
 }
 
 impl Session {
@@ -86,16 +110,35 @@ impl Session {
                 focus(format!("[data-cell-id=\"{id}\"] [data-testid=cell-editor]"))
             }
             Effect::FocusCell(id) => focus(format!("[data-testid=cell][data-cell-id=\"{id}\"]")),
-            // The keys and views that lead to these are being wired; until then no command
-            // that asks for them is reachable from the page (cut and copy keep working on the
-            // notebook's own clipboard).
-            Effect::SourceReplaced(_)
-            | Effect::WriteClipboard(_)
-            | Effect::Interrupt
-            | Effect::RestartKernel { .. }
-            | Effect::Save
-            | Effect::ShowHelp
-            | Effect::ShowPalette => {}
+            Effect::SourceReplaced(id) => {
+                let source = self
+                    .notebook
+                    .with_untracked(|n| n.cell(&id).map(|c| c.source.clone()));
+                if let Some(source) = source {
+                    set_editor_text(&id, &source);
+                }
+            }
+            Effect::WriteClipboard(cells) => write_clipboard(cells.plain, cells.html),
+            Effect::Interrupt => self.notices.update(|n| {
+                n.push(
+                    "Interrupt: a WebSocket kernel has nothing to interrupt (wirebook sends each \
+                     cell as one message); Restart reconnects it",
+                )
+            }),
+            Effect::RestartKernel { then_run_all } => {
+                let question = if then_run_all {
+                    "Restart the kernel and run all cells? The kernel connection is closed and \
+                     opened again."
+                } else {
+                    "Restart the kernel? The kernel connection is closed and opened again."
+                };
+                if confirm(question) && self.send(ClientMsg::RestartKernel) && then_run_all {
+                    self.dispatch(Command::RunAll);
+                }
+            }
+            Effect::Save => self.files.save(false),
+            Effect::ShowHelp => self.overlay.set(Overlay::Help),
+            Effect::ShowPalette => self.overlay.set(Overlay::Palette),
         }
     }
 }
@@ -123,9 +166,76 @@ fn focus_now(selector: &str) -> bool {
         .flatten()
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
     match element {
-        Some(element) => element.focus().is_ok(),
+        // A hidden element (a markdown cell's editor before the view shows it) refuses the
+        // focus without an error: only a focus that took counts.
+        Some(element) => {
+            element.focus().is_ok()
+                && document()
+                    .active_element()
+                    .is_some_and(|active| active == *element)
+        }
         None => false,
     }
+}
+
+/// Shows text the model wrote into a cell's editor (merge, split, undo); the editor owns its
+/// value otherwise. A cell rendered by the same update gets the text from the model itself.
+fn set_editor_text(cell_id: &str, source: &str) {
+    let selector = format!("[data-cell-id=\"{cell_id}\"] [data-testid=cell-editor]");
+    let set = move |selector: &str, source: &str| {
+        if let Some(editor) = document()
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+        {
+            if editor.value() != source {
+                editor.set_value(source);
+            }
+        }
+    };
+    set(&selector, source);
+    let source = source.to_string();
+    queue_microtask(move || set(&selector, &source));
+}
+
+/// Mirrors copied cells to the system clipboard as plain text and as the classic Notebook's
+/// HTML. The browser may refuse (no permission, page not focused): the notebook's own
+/// clipboard still has the cells, so that is not worth an error.
+fn write_clipboard(plain: String, html: String) {
+    let clipboard = window().navigator().clipboard();
+    let item = (|| {
+        let parts = js_sys::Object::new();
+        for (mime, text) in [("text/plain", &plain), ("text/html", &html)] {
+            let options = web_sys::BlobPropertyBag::new();
+            options.set_type(mime);
+            let blob = web_sys::Blob::new_with_str_sequence_and_options(
+                &js_sys::Array::of1(&text.into()),
+                &options,
+            )
+            .ok()?;
+            js_sys::Reflect::set(&parts, &mime.into(), &blob).ok()?;
+        }
+        web_sys::ClipboardItem::new_with_record_from_str_to_blob_promise(&parts).ok()
+    })();
+    let promise = match item {
+        Some(item) => clipboard.write(&js_sys::Array::of1(&item).into()),
+        None => clipboard.write_text(&plain),
+    };
+    leptos::task::spawn_local(async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    });
+}
+
+/// The cell editor's selection when `target` is one (a split needs it).
+fn editor_selection(target: Option<web_sys::EventTarget>) -> Option<EditorSelection> {
+    let editor = target?.dyn_into::<web_sys::HtmlTextAreaElement>().ok()?;
+    let cell = editor.closest("[data-cell-id]").ok()??;
+    Some(EditorSelection {
+        cell_id: cell.get_attribute("data-cell-id")?,
+        start: editor.selection_start().ok()?? as usize,
+        end: editor.selection_end().ok()?? as usize,
+    })
 }
 
 /// Which keymap, if any, a key press on `target` goes to.
@@ -135,6 +245,10 @@ fn key_mode(target: Option<web_sys::EventTarget>, key: &str) -> Option<Mode> {
     };
     if element.get_attribute("data-testid").as_deref() == Some("cell-editor") {
         return Some(Mode::Edit);
+    }
+    // Dialogs (help, palette, conflict) handle their own keys.
+    if element.closest("[data-overlay]").ok().flatten().is_some() {
+        return None;
     }
     // Other text fields (the inspector's filter), and the inspector itself, keep their keys.
     let tag = element.tag_name();
@@ -157,16 +271,22 @@ fn key_mode(target: Option<web_sys::EventTarget>, key: &str) -> Option<Mode> {
 #[component]
 pub fn App() -> impl IntoView {
     let (outbox, requests) = mpsc::unbounded();
+    let notebook = RwSignal::new(Notebook::new());
+    let notices = RwSignal::new(Notices::default());
     let session = Session {
-        notebook: RwSignal::new(Notebook::new()),
+        notebook,
         inspector: RwSignal::new(Inspector::default()),
         connection: RwSignal::new(Connection::Connecting { attempt: 0 }),
         kernel: RwSignal::new(KernelState::Connecting),
         kernel_info: RwSignal::new(None),
         server_version: RwSignal::new(None),
-        notices: RwSignal::new(Notices::default()),
+        notices,
         retry_now: RwSignal::new(false),
         capture_paused: RwSignal::new(None),
+        files: FileSync::start(notebook, notices),
+        overlay: RwSignal::new(Overlay::None),
+        keymap: RwSignal::new(Keymap::jupyter()),
+        keyboard: StoredValue::new(Keyboard::new(Keymap::jupyter())),
         outbox: StoredValue::new(outbox),
     };
     leptos::task::spawn_local(socket::run(session, requests));
@@ -182,18 +302,47 @@ pub fn App() -> impl IntoView {
             alt: ev.alt_key(),
             meta: ev.meta_key(),
         };
+        // Ctrl+S (Cmd+S) saves the notebook wherever the focus is: the browser's "save page"
+        // dialog is never what a notebook user means.
+        if (key.ctrl || key.meta) && !key.alt && key.key.eq_ignore_ascii_case("s") {
+            ev.prevent_default();
+            session.dispatch(Command::Save);
+            return;
+        }
+        if session.overlay.get_untracked() != Overlay::None {
+            return;
+        }
         let Some(mode) = key_mode(ev.target(), &key.key) else {
             return;
         };
-        if let Some(command) = keymap(mode, &key) {
-            ev.prevent_default();
-            session.dispatch(command);
+        let press = session
+            .keyboard
+            .try_update_value(|keyboard| keyboard.press(mode, &key, &ev.code(), ev.time_stamp()));
+        match press {
+            Some(Press::Run(id)) => {
+                ev.prevent_default();
+                let editor = editor_selection(ev.target());
+                match id.command(editor.as_ref()) {
+                    Some(command) => session.dispatch(command),
+                    None => session.notices.update(|n| {
+                        n.push(format!(
+                            "{}: put the cursor in a cell's editor first",
+                            id.label()
+                        ))
+                    }),
+                }
+            }
+            Some(Press::Pending) => ev.prevent_default(),
+            Some(Press::Unbound) | None => {}
         }
     });
     on_cleanup(move || keys.remove());
 
-    // Start where a new Jupyter notebook starts: typing into the first cell.
-    session.dispatch(Command::EnterEditMode);
+    // Start where a new Jupyter notebook starts: typing into the first cell. A notebook
+    // opened from a file starts in command mode on its first cell, as in Jupyter.
+    if session.files.file.with_untracked(|f| f.path().is_none()) {
+        session.dispatch(Command::EnterEditMode);
+    }
 
     view! {
         <div class="app">
@@ -203,6 +352,8 @@ pub fn App() -> impl IntoView {
                 <NotebookPane session=session />
                 <InspectorPane session=session />
             </main>
+            <HelpOverlay session=session />
+            <CommandPalette session=session />
         </div>
     }
 }

@@ -4,17 +4,14 @@
 //! (`commands::CommandId`), the bindings with Jupyter's defaults, rebinding, clash detection
 //! and their JSON for `localStorage` (`bindings::Keymap`), and the sequence state machine for
 //! `D D`, `I I`, `0 0` (`chords::Chords`). This module adapts a browser `keydown` to them:
-//! [`Keyboard`] holds the keymap in effect and the keys pressed so far, and [`keymap`] is the
-//! stateless single-key reading of the default keymap.
+//! [`Keyboard`] holds the keymap in effect and the keys pressed so far (the app keeps one).
 //!
 //! Keys are named by `KeyboardEvent.key` (and `.code` where the layout gives no Latin letter
 //! or digit), so the map reads like Jupyter's help screen and follows the user's layout.
 
-use std::cell::RefCell;
-
 use wirebook_shared::notebook::bindings::{KeyStroke, Keymap};
 use wirebook_shared::notebook::chords::{Chords, Press};
-use wirebook_shared::notebook::{Command, Mode};
+use wirebook_shared::notebook::Mode;
 
 /// A key press, as the browser reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -62,27 +59,29 @@ impl Keyboard {
     }
 }
 
-thread_local! {
-    static DEFAULT_KEYS: RefCell<Keyboard> = RefCell::new(Keyboard::new(Keymap::jupyter()));
-}
-
-/// The command a single key press means in `mode` with the default keymap, or `None` to let
-/// the browser handle it. Sequences (`D D`) need the state [`Keyboard`] keeps, and a split
-/// needs the editor's selection, so neither comes out of this function.
-pub fn keymap(mode: Mode, key: &Key) -> Option<Command> {
-    DEFAULT_KEYS.with(|keys| {
-        let mut keys = keys.borrow_mut();
-        keys.chords.reset();
-        match keys.press(mode, key, "", 0.0) {
-            Press::Run(id) => id.command(None),
-            Press::Pending | Press::Unbound => None,
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::RefCell;
+    use wirebook_shared::notebook::Command;
+
+    thread_local! {
+        static DEFAULT_KEYS: RefCell<Keyboard> = RefCell::new(Keyboard::new(Keymap::jupyter()));
+    }
+
+    /// The command a single key press means in `mode` with the default keymap, or `None` to let
+    /// the browser handle it. Sequences (`D D`) need the state [`Keyboard`] keeps, and a split
+    /// needs the editor's selection, so neither comes out of this function.
+    fn keymap(mode: Mode, key: &Key) -> Option<Command> {
+        DEFAULT_KEYS.with(|keys| {
+            let mut keys = keys.borrow_mut();
+            keys.chords.reset();
+            match keys.press(mode, key, "", 0.0) {
+                Press::Run(id) => id.command(None),
+                Press::Pending | Press::Unbound => None,
+            }
+        })
+    }
     use wirebook_shared::notebook::commands::CommandId;
     use wirebook_shared::notebook::{CellKind, RunMode};
 

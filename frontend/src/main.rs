@@ -6,16 +6,25 @@
 //! `wirebook_shared::notebook`) hold the logic and are tested on the host; `app`, `socket` and
 //! `view` wire them to signals, the WebSocket and the DOM.
 
+mod ansi;
+mod api;
 mod app;
 mod backoff;
 mod capture_export;
 mod detail;
+mod document_file;
+mod file_list;
+mod file_sync;
 mod frame_layout;
 mod inspector;
 mod json_tree;
 mod keymap;
+mod markdown;
+mod palette;
 mod pattern;
+mod rich_output;
 mod row_filter;
+mod shortcuts;
 mod socket;
 mod status;
 mod view;

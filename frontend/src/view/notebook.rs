@@ -1,41 +1,54 @@
-//! The notebook pane: the mode indicator, a small toolbar and the list of cells.
+//! The notebook pane: file bar (files toggle, name, save state, mode), toolbar, the file
+//! browser when open, and the list of cells — code cells with their outputs, markdown cells
+//! rendered unless edited, raw cells as written.
 
+use leptos::ev;
 use leptos::prelude::*;
-use wirebook_shared::notebook::{CellId, Command, Mode, RunMode, RunState};
-use wirebook_shared::session::WireData;
+use wirebook_shared::notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 
 use crate::app::Session;
+use crate::file_sync::Loading;
+use crate::markdown;
+use crate::shortcuts;
 use crate::status::Connection;
+use crate::view::files::FileBrowser;
+use crate::view::outputs::{saved_output, wire_output};
 
 #[component]
 pub fn NotebookPane(session: Session) -> impl IntoView {
     let notebook = session.notebook;
+    let files = session.files;
     let ids = Memo::new(move |_| {
         notebook.with(|n| n.cells().iter().map(|c| c.id.clone()).collect::<Vec<_>>())
     });
     let mode = Memo::new(move |_| notebook.with(|n| n.mode()));
-    let run = move |command: Command| move |_| session.dispatch(command.clone());
+    let save_state = Memo::new(move |_| files.file.with(|f| f.save_state(files.dirty.get())));
+    let file_name = Memo::new(move |_| files.file.with(|f| f.name().to_string()));
+    let file_path = Memo::new(move |_| files.file.with(|f| f.path().map(str::to_string)));
+    let loading = files.loading;
     view! {
         <section class="pane notebook" data-pane="notebook" aria-label="Notebook">
-            <div class="pane-header">
-                <h2>"Notebook"</h2>
-                <div class="toolbar" role="toolbar" aria-label="Notebook actions">
-                    <button title="Insert a cell below (B)" on:click=run(Command::InsertBelow)>
-                        "+ Cell"
-                    </button>
-                    <button title="Cut the selected cell (X)" on:click=run(Command::Cut)>
-                        "Cut"
-                    </button>
-                    <button title="Paste below (V)" on:click=run(Command::PasteBelow)>
-                        "Paste"
-                    </button>
-                    <button
-                        title="Run the selected cell and select the next (Shift+Enter)"
-                        on:click=run(Command::Run(RunMode::SelectNext))
-                    >
-                        "▶ Run"
-                    </button>
-                </div>
+            <div class="pane-header notebook-header">
+                <button
+                    class="files-toggle"
+                    class:on=move || files.browser_open.get()
+                    aria-pressed=move || files.browser_open.get().to_string()
+                    title="Show or hide the notebook files"
+                    on:click=move |_| files.browser_open.update(|open| *open = !*open)
+                >
+                    "Files"
+                </button>
+                <span class="notebook-name" title=move || file_path.get().unwrap_or_else(|| "not saved yet".into())>
+                    {move || file_name.get()}
+                </span>
+                <span
+                    class="save-state"
+                    data-testid="save-state"
+                    data-state=move || save_state.get().0
+                    role="status"
+                >
+                    {move || save_state.get().1}
+                </span>
                 <span
                     class="mode"
                     data-testid="mode"
@@ -45,18 +58,154 @@ pub fn NotebookPane(session: Session) -> impl IntoView {
                     {move || mode.get().label()}
                 </span>
             </div>
-            <div class="cells">
-                <For each=move || ids.get() key=|id| id.clone() let:id>
-                    <CellView session=session id=id />
-                </For>
+            <Toolbar session=session />
+            <div class="notebook-body" class:with-files=move || files.browser_open.get()>
+                <Show when=move || files.browser_open.get()>
+                    <FileBrowser session=session />
+                </Show>
+                <div class="cells">
+                    {move || match loading.get() {
+                        Loading::Ready => view! {
+                            <For each=move || ids.get() key=|id| id.clone() let:id>
+                                <CellView session=session id=id />
+                            </For>
+                        }
+                        .into_any(),
+                        Loading::Opening(path) => view! {
+                            <p class="cells-note" role="status">{format!("Opening {path}…")}</p>
+                        }
+                        .into_any(),
+                        Loading::Failed { path, message } => {
+                            let retry = path.clone();
+                            view! {
+                                <div class="cells-note failed" role="alert">
+                                    <p>{format!("{path} could not be opened: {message}")}</p>
+                                    <button on:click=move |_| files.load(retry.clone())>"Try again"</button>
+                                </div>
+                            }
+                            .into_any()
+                        }
+                    }}
+                </div>
             </div>
             <p class="keys">
-                <kbd>"Shift+Enter"</kbd>" run, next · "<kbd>"Ctrl+Enter"</kbd>" run · "
-                <kbd>"Esc"</kbd>" command mode · "<kbd>"Enter"</kbd>" edit · "<kbd>"A"</kbd>"/"
-                <kbd>"B"</kbd>" insert above/below · "<kbd>"X"</kbd>" cut · "<kbd>"C"</kbd>"/"
-                <kbd>"V"</kbd>" copy/paste · "<kbd>"J"</kbd>"/"<kbd>"K"</kbd>" move"
+                "Press "<kbd>"H"</kbd>" in command mode for all keyboard shortcuts · "
+                <kbd>"Shift+Enter"</kbd>" run, next · "<kbd>"Esc"</kbd>" command mode · "
+                <kbd>"Enter"</kbd>" edit"
             </p>
+            <ConflictDialog session=session />
         </section>
+    }
+}
+
+/// A toolbar button that runs a notebook command; its tooltip names the shortcut.
+fn tool(
+    session: Session,
+    label: &'static str,
+    what: &'static str,
+    command: Command,
+) -> impl IntoView {
+    let title = {
+        let command = command.clone();
+        move || session.keymap.with(|k| shortcuts::title(k, what, &command))
+    };
+    view! {
+        <button title=title.clone() aria-label=title on:click=move |_| session.dispatch(command.clone())>
+            {label}
+        </button>
+    }
+}
+
+#[component]
+fn Toolbar(session: Session) -> impl IntoView {
+    let notebook = session.notebook;
+    let kind = Memo::new(move |_| notebook.with(|n| n.selected_cell().kind));
+    let can_undo = Memo::new(move |_| notebook.with(|n| n.undo_len() > 0));
+    let can_redo = Memo::new(move |_| notebook.with(|n| n.redo_len() > 0));
+    let on_kind = move |ev: ev::Event| {
+        let kind = match event_target_value(&ev).as_str() {
+            "markdown" => CellKind::Markdown,
+            "raw" => CellKind::Raw,
+            _ => CellKind::Code,
+        };
+        session.dispatch(Command::SetKind(kind));
+    };
+    let keymap = session.keymap;
+    let kind_title = move || {
+        keymap.with(|k| {
+            format!(
+                "Cell type: {} code · {} markdown · {} raw",
+                shortcuts::keys_text(k, &Command::SetKind(CellKind::Code)),
+                shortcuts::keys_text(k, &Command::SetKind(CellKind::Markdown)),
+                shortcuts::keys_text(k, &Command::SetKind(CellKind::Raw)),
+            )
+        })
+    };
+    let undo_title =
+        move || keymap.with(|k| shortcuts::title(k, "Undo cell operation", &Command::Undo));
+    let redo_title =
+        move || keymap.with(|k| shortcuts::title(k, "Redo cell operation", &Command::Redo));
+    view! {
+        <div class="toolbar notebook-toolbar" role="toolbar" aria-label="Notebook actions">
+            <button
+                class="save-button"
+                data-testid="save"
+                title=move || keymap.with(|k| shortcuts::title(k, "Save", &Command::Save))
+                on:click=move |_| session.dispatch(Command::Save)
+            >
+                "Save"
+            </button>
+            <span class="tool-sep"></span>
+            {tool(session, "+", "Insert a cell below", Command::InsertBelow)}
+            {tool(session, "Cut", "Cut the selected cells", Command::Cut)}
+            {tool(session, "Copy", "Copy the selected cells", Command::Copy)}
+            {tool(session, "Paste", "Paste cells below", Command::PasteBelow)}
+            {tool(session, "↑", "Move the selected cells up", Command::MoveUp)}
+            {tool(session, "↓", "Move the selected cells down", Command::MoveDown)}
+            <span class="tool-sep"></span>
+            {tool(session, "▶ Run", "Run the selected cells and select the next", Command::Run(RunMode::SelectNext))}
+            {tool(session, "Run All", "Run all cells", Command::RunAll)}
+            {tool(session, "■", "Interrupt the kernel", Command::Interrupt)}
+            {tool(session, "↻", "Restart the kernel", Command::Restart)}
+            {tool(session, "↻ Run All", "Restart the kernel, then run all cells", Command::RestartAndRunAll)}
+            <span class="tool-sep"></span>
+            <select
+                class="kind-select"
+                data-testid="cell-kind"
+                title=kind_title
+                aria-label=kind_title
+                prop:value=move || match kind.get() {
+                    CellKind::Code => "code",
+                    CellKind::Markdown => "markdown",
+                    CellKind::Raw => "raw",
+                }
+                on:change=on_kind
+            >
+                <option value="code">"Code"</option>
+                <option value="markdown">"Markdown"</option>
+                <option value="raw">"Raw"</option>
+            </select>
+            <span class="tool-sep"></span>
+            <button
+                title=undo_title
+                aria-label=undo_title
+                disabled=move || !can_undo.get()
+                on:click=move |_| session.dispatch(Command::Undo)
+            >
+                "↶"
+            </button>
+            <button
+                title=redo_title
+                aria-label=redo_title
+                disabled=move || !can_redo.get()
+                on:click=move |_| session.dispatch(Command::Redo)
+            >
+                "↷"
+            </button>
+            <span class="tool-spacer"></span>
+            {tool(session, "⌘ Commands", "Command palette", Command::ShowPalette)}
+            {tool(session, "?", "Keyboard shortcuts", Command::ShowHelp)}
+        </div>
     }
 }
 
@@ -67,12 +216,30 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
         let id = id.clone();
         move |_| notebook.with(|n| n.cell(&id).cloned())
     });
-    let selected = Memo::new({
+    let active = Memo::new({
         let id = id.clone();
         move |_| notebook.with(|n| n.is_selected(&id))
     });
-    let editing = Memo::new(move |_| selected.get() && notebook.with(|n| n.mode()) == Mode::Edit);
-    let prompt = move || cell.with(|c| c.as_ref().map(|c| c.prompt()).unwrap_or_default());
+    let in_selection = Memo::new({
+        let id = id.clone();
+        move |_| notebook.with(|n| n.in_selection(&id))
+    });
+    let editing = Memo::new(move |_| active.get() && notebook.with(|n| n.mode()) == Mode::Edit);
+    let kind = Memo::new(move |_| cell.with(|c| c.as_ref().map(|c| c.kind).unwrap_or_default()));
+    let rendered = Memo::new(move |_| kind.get() == CellKind::Markdown && !editing.get());
+    let markdown_html = Memo::new(move |_| {
+        cell.with(|c| {
+            c.as_ref()
+                .filter(|c| c.kind == CellKind::Markdown)
+                .map(|c| markdown::render(&c.source, c.file.attachments.as_ref()))
+        })
+    });
+    let prompt = move || {
+        cell.with(|c| match c {
+            Some(c) if c.kind == CellKind::Code => c.prompt(),
+            _ => String::new(),
+        })
+    };
     let running = move || {
         cell.with(|c| {
             c.as_ref()
@@ -88,23 +255,37 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
     let error = move || cell.with(|c| c.as_ref().and_then(|c| c.error.clone()));
     let dropped = move || cell.with(|c| c.as_ref().map_or(0, |c| c.outputs_dropped));
     // The editor owns its text while typing: the model follows `input` events, and the value
-    // is only set once here so the caret never jumps.
+    // is only set here once (and by the app when the model rewrites the source: merge, undo…)
+    // so the caret never jumps.
     let initial_source =
         cell.with_untracked(|c| c.as_ref().map(|c| c.source.clone()).unwrap_or_default());
     let outputs = move || {
         cell.with(|c| {
-            c.as_ref()
-                .map(|c| c.outputs.iter().map(output_item).collect_view())
+            c.as_ref().map(|c| {
+                (
+                    c.saved_outputs.iter().map(saved_output).collect_view(),
+                    c.outputs.iter().map(wire_output).collect_view(),
+                )
+            })
         })
     };
 
     let on_click = {
         let id = id.clone();
-        move |_| session.dispatch(Command::Select(id.clone()))
+        move |ev: ev::MouseEvent| {
+            if ev.shift_key() {
+                session.dispatch(Command::ExtendSelectionTo(id.clone()))
+            } else {
+                session.dispatch(Command::Select(id.clone()))
+            }
+        }
     };
     let on_run = {
         let id = id.clone();
-        move |_| session.dispatch(Command::RunCell(id.clone()))
+        move |ev: ev::MouseEvent| {
+            ev.stop_propagation();
+            session.dispatch(Command::RunCell(id.clone()))
+        }
     };
     let on_input = {
         let id = id.clone();
@@ -123,28 +304,47 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
         let id = id.clone();
         move |_| session.dispatch(Command::EditorBlurred(id.clone()))
     };
+    // Copy, so that each part of the view that edits can have it.
+    let edit_id = StoredValue::new(id.clone());
+    let edit_markdown = move |_| {
+        session.dispatch(Command::Select(edit_id.get_value()));
+        session.dispatch(Command::EnterEditMode);
+    };
 
     view! {
         <div
             class="cell"
-            class:selected=move || selected.get()
+            class:selected=move || in_selection.get()
+            class:active=move || active.get()
             class:editing=move || editing.get()
             class:running=running
+            class:markdown=move || kind.get() == CellKind::Markdown
+            class:raw=move || kind.get() == CellKind::Raw
+            class:rendered=move || rendered.get()
             data-testid="cell"
             data-cell-id=id.clone()
-            data-selected=move || selected.get().to_string()
+            data-kind=move || match kind.get() {
+                CellKind::Code => "code",
+                CellKind::Markdown => "markdown",
+                CellKind::Raw => "raw",
+            }
+            data-selected=move || in_selection.get().to_string()
             tabindex="-1"
             on:click=on_click
         >
             <div class="gutter">
                 <span class="prompt">
                     <span data-testid="execution-count">{prompt}</span>
-                    ":"
+                    {move || (kind.get() == CellKind::Code).then_some(":")}
                 </span>
                 <button
                     class="run-cell"
                     data-testid="run-cell"
-                    title="Run this cell (Ctrl+Enter)"
+                    title=move || match kind.get() {
+                        CellKind::Code => "Run this cell (Ctrl+Enter)",
+                        CellKind::Markdown => "Render this cell (Ctrl+Enter)",
+                        CellKind::Raw => "Raw cells do not run",
+                    }
                     aria-label="Run cell"
                     on:click=on_run
                 >
@@ -159,13 +359,27 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                     spellcheck="false"
                     autocomplete="off"
                     autocapitalize="off"
-                    wrap="off"
+                    wrap=move || if kind.get() == CellKind::Code { "off" } else { "soft" }
                     rows=rows
                     prop:value=initial_source
                     on:input=on_input
                     on:focus=on_focus
                     on:blur=on_blur
                 ></textarea>
+                <Show when=move || rendered.get()>
+                    <div
+                        class="markdown-body"
+                        data-testid="markdown-rendered"
+                        title="Double-click or press Enter to edit"
+                        on:dblclick=edit_markdown
+                        inner_html=move || markdown_html.get().unwrap_or_default()
+                    ></div>
+                    <Show when=move || cell.with(|c| c.as_ref().is_some_and(|c| c.source.trim().is_empty()))>
+                        <div class="markdown-empty" on:dblclick=edit_markdown>
+                            "Empty markdown cell — double-click or press Enter to edit"
+                        </div>
+                    </Show>
+                </Show>
                 <Show when=waiting>
                     <div class="cell-note" role="status">
                         "Queued: it runs when the session reconnects."
@@ -188,18 +402,69 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
     }
 }
 
-fn output_item(data: &WireData) -> AnyView {
-    match data {
-        WireData::Text { text } => view! {
-            <pre class="output-item" data-testid="output-item" data-kind="text">{text.clone()}</pre>
+/// The dialog a `409` opens: the file changed on disk since this page loaded it.
+#[component]
+fn ConflictDialog(session: Session) -> impl IntoView {
+    let files = session.files;
+    let message = Memo::new(move |_| {
+        files.file.with(|f| match f.status() {
+            crate::document_file::Status::Conflict { message, .. } => message.clone(),
+            _ => String::new(),
+        })
+    });
+    let keep_editing = move || files.conflict_open.set(false);
+    let on_key = move |ev: ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            keep_editing();
         }
-        .into_any(),
-        WireData::Binary { hex } => view! {
-            <pre class="output-item binary" data-testid="output-item" data-kind="binary">
-                <span class="binary-label">{format!("binary, {} bytes", hex.len() / 2)}</span>
-                {hex.clone()}
-            </pre>
+    };
+    Effect::new(move |_| {
+        if files.conflict_open.get() {
+            request_animation_frame(|| {
+                if let Some(button) = document()
+                    .query_selector("[data-testid=save-conflict] button")
+                    .ok()
+                    .flatten()
+                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                {
+                    let _ = button.focus();
+                }
+            });
         }
-        .into_any(),
+    });
+    view! {
+        <Show when=move || files.conflict_open.get()>
+            <div class="overlay-backdrop" data-overlay="conflict" on:keydown=on_key>
+                <div
+                    class="dialog"
+                    data-testid="save-conflict"
+                    role="alertdialog"
+                    aria-modal="true"
+                    aria-labelledby="conflict-title"
+                >
+                    <h2 id="conflict-title">"The file changed on disk"</h2>
+                    <p>
+                        {move || files.file.with(|f| f.name().to_string())}
+                        " was changed by someone else (another tab, an editor, Jupyter) since this \
+                         page loaded it, so saving would overwrite their change."
+                    </p>
+                    <p class="dialog-detail">{move || message.get()}</p>
+                    <div class="dialog-actions">
+                        <button on:click=move |_| keep_editing()>"Keep editing"</button>
+                        <button data-testid="conflict-reload" on:click=move |_| files.reload_theirs()>
+                            "Reload theirs (discard mine)"
+                        </button>
+                        <button
+                            class="danger"
+                            data-testid="conflict-overwrite"
+                            on:click=move |_| files.save(true)
+                        >
+                            "Overwrite with mine"
+                        </button>
+                    </div>
+                </div>
+            </div>
+        </Show>
     }
 }

@@ -1,0 +1,269 @@
+//! What a code cell's saved output (read from a `.ipynb`) shows, decided without the DOM.
+//!
+//! Jupyter picks one representation per output from its mime bundle. wirebook shows images
+//! (PNG, JPEG, GIF, SVG — as `data:` URIs in `<img>`, which never runs scripts), markdown
+//! (through the sanitizing [`crate::markdown`] renderer), JSON (pretty-printed) and text with
+//! its ANSI colours. It never interprets `text/html` or JavaScript from a notebook: a rich
+//! output that has only those shows its source as text, marked as such; most also carry a
+//! `text/plain` form (pandas tables do), which is shown instead.
+
+use wirebook_shared::ipynb::{IpynbOutput, IpynbOutputKind, MimeBundle, MimeData};
+use wirebook_shared::session::WireData;
+
+use crate::ansi::{collapse_carriage_returns, spans, Span};
+use crate::markdown;
+
+/// How to show one saved output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    /// A message a kernel sent through wirebook, shown like one that arrives live.
+    Wire(WireData),
+    /// `stdout`/`stderr` text.
+    Stream {
+        stderr: bool,
+        text: Vec<Span>,
+    },
+    /// A text representation (`text/plain`, pretty JSON, or source of something not rendered).
+    Text {
+        text: Vec<Span>,
+        /// The mime type it came from.
+        mime: String,
+        /// Set when this is the source of a type wirebook does not render (`text/html`).
+        note: Option<String>,
+    },
+    Image {
+        src: String,
+        mime: String,
+    },
+    /// Sanitized HTML from `text/markdown`.
+    Markdown(String),
+    /// An exception: its traceback (with colours), or `ename: evalue` without one.
+    Error {
+        text: Vec<Span>,
+    },
+    /// Nothing wirebook can show (e.g. only `application/vnd.*` types).
+    Unsupported {
+        mimes: Vec<String>,
+    },
+}
+
+/// The `Out[n]` count of an `execute_result`, which Jupyter shows beside it.
+pub fn execution_count(output: &IpynbOutput) -> Option<u32> {
+    match &output.kind {
+        IpynbOutputKind::ExecuteResult {
+            execution_count, ..
+        } => *execution_count,
+        _ => None,
+    }
+}
+
+pub fn show(output: &IpynbOutput) -> Shown {
+    if let Some(wire) = output.wire_data() {
+        return Shown::Wire(wire);
+    }
+    match &output.kind {
+        IpynbOutputKind::Stream { name, text } => Shown::Stream {
+            stderr: name == "stderr",
+            text: spans(&collapse_carriage_returns(text)),
+        },
+        IpynbOutputKind::DisplayData { data, .. } | IpynbOutputKind::ExecuteResult { data, .. } => {
+            show_bundle(data)
+        }
+        IpynbOutputKind::Error {
+            ename,
+            evalue,
+            traceback,
+        } => {
+            let text = if traceback.is_empty() {
+                format!("{ename}: {evalue}")
+            } else {
+                traceback.join("\n")
+            };
+            Shown::Error { text: spans(&text) }
+        }
+    }
+}
+
+/// Image types shown as `<img>`, in Jupyter's order of preference.
+const IMAGES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/svg+xml"];
+
+fn show_bundle(data: &MimeBundle) -> Shown {
+    for mime in IMAGES {
+        if let Some(src) = data
+            .get(mime)
+            .and_then(MimeData::as_text)
+            .and_then(|d| markdown::image_data_uri(mime, d))
+        {
+            return Shown::Image {
+                src,
+                mime: mime.to_string(),
+            };
+        }
+    }
+    if let Some(md) = data.get("text/markdown").and_then(MimeData::as_text) {
+        return Shown::Markdown(markdown::render(md, None));
+    }
+    if let Some((mime, MimeData::Json(value))) = data
+        .iter()
+        .find(|(mime, _)| wirebook_shared::ipynb::is_json_mime(mime))
+    {
+        let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+        return text(mime, &pretty, None);
+    }
+    if let Some(plain) = data.get("text/plain").and_then(MimeData::as_text) {
+        return text("text/plain", plain, None);
+    }
+    for (mime, why) in [
+        (
+            "text/html",
+            "HTML output, shown as source: wirebook does not render HTML from notebooks",
+        ),
+        ("text/latex", "LaTeX output, shown as source"),
+        (
+            "application/javascript",
+            "JavaScript output, shown as source: wirebook does not run it",
+        ),
+    ] {
+        if let Some(source) = data.get(mime).and_then(MimeData::as_text) {
+            return text(mime, source, Some(why.to_string()));
+        }
+    }
+    Shown::Unsupported {
+        mimes: data.keys().cloned().collect(),
+    }
+}
+
+fn text(mime: &str, text: &str, note: Option<String>) -> Shown {
+    Shown::Text {
+        text: spans(text),
+        mime: mime.to_string(),
+        note,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ansi::Color;
+    use wirebook_shared::ipynb::JsonMap;
+
+    fn bundle(items: &[(&str, MimeData)]) -> IpynbOutput {
+        IpynbOutput::new(IpynbOutputKind::DisplayData {
+            data: items
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            metadata: JsonMap::new(),
+        })
+    }
+
+    fn t(s: &str) -> MimeData {
+        MimeData::Text(s.into())
+    }
+
+    fn joined(spans: &[Span]) -> String {
+        spans.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    #[test]
+    fn streams_keep_their_name_and_collapse_progress_lines() {
+        let out = IpynbOutput::new(IpynbOutputKind::Stream {
+            name: "stderr".into(),
+            text: "1/3\r3/3\nwarn".into(),
+        });
+        let Shown::Stream { stderr, text } = show(&out) else {
+            panic!()
+        };
+        assert!(stderr);
+        assert_eq!(joined(&text), "3/3\nwarn");
+    }
+
+    #[test]
+    fn images_win_over_text_and_bad_base64_falls_back() {
+        let out = bundle(&[
+            ("image/png", t("iVBO\nRw==")),
+            ("text/plain", t("<Figure>")),
+        ]);
+        assert_eq!(
+            show(&out),
+            Shown::Image {
+                src: "data:image/png;base64,iVBORw==".into(),
+                mime: "image/png".into()
+            }
+        );
+        let out = bundle(&[("image/jpeg", t("%%%")), ("text/plain", t("<Figure>"))]);
+        assert!(matches!(show(&out), Shown::Text { mime, .. } if mime == "text/plain"));
+    }
+
+    #[test]
+    fn html_is_never_rendered() {
+        let out = bundle(&[("text/html", t("<b>x</b>")), ("text/plain", t("x"))]);
+        assert!(matches!(show(&out), Shown::Text { mime, note: None, .. } if mime == "text/plain"));
+        let only = bundle(&[("text/html", t("<script>alert(1)</script>"))]);
+        let Shown::Text { text, mime, note } = show(&only) else {
+            panic!()
+        };
+        assert_eq!(mime, "text/html");
+        assert!(note.unwrap().contains("does not render"));
+        assert_eq!(joined(&text), "<script>alert(1)</script>");
+    }
+
+    #[test]
+    fn markdown_json_and_unsupported() {
+        let out = bundle(&[("text/markdown", t("**b** <i>x</i>"))]);
+        assert_eq!(
+            show(&out),
+            Shown::Markdown("<p><strong>b</strong> &lt;i&gt;x&lt;/i&gt;</p>\n".into())
+        );
+        let out = bundle(&[(
+            "application/json",
+            MimeData::Json(serde_json::json!({"a": 1})),
+        )]);
+        assert!(
+            matches!(show(&out), Shown::Text { text, .. } if joined(&text) == "{\n  \"a\": 1\n}")
+        );
+        let out = bundle(&[("application/vnd.x", t("?"))]);
+        assert_eq!(
+            show(&out),
+            Shown::Unsupported {
+                mimes: vec!["application/vnd.x".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn errors_show_the_coloured_traceback() {
+        let out = IpynbOutput::new(IpynbOutputKind::Error {
+            ename: "ZeroDivisionError".into(),
+            evalue: "division by zero".into(),
+            traceback: vec![
+                "\u{1b}[0;31m----\u{1b}[0m".into(),
+                "\u{1b}[0;31mZeroDivisionError\u{1b}[0m: division by zero".into(),
+            ],
+        });
+        let Shown::Error { text } = show(&out) else {
+            panic!()
+        };
+        assert_eq!(joined(&text), "----\nZeroDivisionError: division by zero");
+        assert_eq!(text[0].style.fg, Some(Color::Named(1)));
+        let bare = IpynbOutput::new(IpynbOutputKind::Error {
+            ename: "E".into(),
+            evalue: "v".into(),
+            traceback: vec![],
+        });
+        assert!(matches!(show(&bare), Shown::Error { text } if joined(&text) == "E: v"));
+    }
+
+    #[test]
+    fn wire_messages_come_back_as_wire_data_and_counts_are_read() {
+        let wire = WireData::Text { text: "hi".into() };
+        assert_eq!(show(&IpynbOutput::from_wire(&wire)), Shown::Wire(wire));
+        let result = IpynbOutput::new(IpynbOutputKind::ExecuteResult {
+            execution_count: Some(4),
+            data: MimeBundle::new(),
+            metadata: JsonMap::new(),
+        });
+        assert_eq!(execution_count(&result), Some(4));
+        assert_eq!(show(&result), Shown::Unsupported { mimes: vec![] });
+    }
+}
