@@ -7,7 +7,8 @@
 import { test as base } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const repo = path.resolve(__dirname, '..', '..');
@@ -22,6 +23,8 @@ export class WirebookServer {
   /** http://127.0.0.1:PORT, without the token. */
   origin = '';
   readonly token = randomBytes(16).toString('hex');
+  /** The server's --notebook-dir: a fresh temporary directory per server, kept across restarts. */
+  readonly notebookDir = mkdtempSync(path.join(os.tmpdir(), 'wirebook-e2e-'));
   /** Everything the server wrote to stderr (its logs), for failure reports. */
   log = '';
   private port = 0;
@@ -33,7 +36,12 @@ export class WirebookServer {
     if (!existsSync(path.join(dist, 'index.html'))) {
       throw new Error(`${dist}/index.html is missing: run \`make e2e\`, which builds the UI`);
     }
-    const args = ['--bind', `127.0.0.1:${this.port}`, '--token', this.token, '--dist', dist];
+    const args = [
+      '--bind', `127.0.0.1:${this.port}`,
+      '--token', this.token,
+      '--dist', dist,
+      '--notebook-dir', this.notebookDir,
+    ];
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
@@ -92,6 +100,7 @@ export const test = base.extend<{ wirebook: WirebookServer }>({
       await use(server);
     } finally {
       await server.stop();
+      rmSync(server.notebookDir, { recursive: true, force: true });
       if (testInfo.status !== testInfo.expectedStatus) {
         await testInfo.attach('wirebook.log', { body: server.log, contentType: 'text/plain' });
       }

@@ -1,0 +1,196 @@
+// A notebook that feels like Jupyter: keyboard-only editing with undo, markdown rendering,
+// saving to a .ipynb and finding it all again after a reload; the file browser; the save
+// conflict dialog; the help overlay and the command palette.
+import type { Page } from '@playwright/test';
+import { test, expect } from './wirebook';
+
+async function expectConnected(page: Page) {
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'open');
+  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+}
+
+/** Waits until the editors' texts, top to bottom, are `expected`. */
+async function expectSources(page: Page, expected: string[]) {
+  await expect
+    .poll(() => page.getByTestId('cell-editor').evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value)))
+    .toEqual(expected);
+}
+
+test('keyboard only: cells, run, delete and undo, markdown, save, reload', async ({ page, wirebook }) => {
+  await page.goto(`${wirebook.origin}/notebooks/keys.ipynb?token=${wirebook.token}`);
+  await expectConnected(page);
+  // The file does not exist yet: an empty notebook that the first save creates.
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'new');
+  const cells = page.getByTestId('cell');
+  await expect(cells).toHaveCount(1);
+  await expect(page.getByTestId('mode')).toHaveText('Command');
+
+  const kb = page.keyboard;
+  await kb.press('Enter');
+  await expect(page.getByTestId('mode')).toHaveText('Edit');
+  await kb.type('# Notes');
+  await kb.press('Escape');
+  for (const text of ['two', 'three']) {
+    await kb.press('b');
+    await expect(page.getByTestId('mode')).toHaveText('Command');
+    await kb.press('Enter');
+    await kb.type(text);
+    await kb.press('Escape');
+  }
+  await expectSources(page, ['# Notes', 'two', 'three']);
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'unsaved');
+  await expect(page).toHaveTitle(/^● keys\.ipynb/);
+
+  // Back to the top and Shift+Enter through every cell: the last one adds a cell.
+  await kb.press('k');
+  await kb.press('k');
+  await expect(cells.nth(0)).toHaveAttribute('data-selected', 'true');
+  for (let i = 0; i < 3; i++) await kb.press('Shift+Enter');
+  await expect(cells).toHaveCount(4);
+  await expect(cells.nth(1).getByTestId('output-item')).toHaveText(['two']);
+  await expect(cells.nth(2).getByTestId('output-item')).toHaveText(['three']);
+  await expect(cells.nth(3)).toHaveAttribute('data-selected', 'true');
+  // As in Jupyter, the cell Shift+Enter adds at the end is ready for typing.
+  await expect(page.getByTestId('mode')).toHaveText('Edit');
+  await kb.press('Escape');
+
+  // d d deletes the empty cell, then "two"; z brings "two" back with its output.
+  await kb.press('d');
+  await kb.press('d');
+  await expect(cells).toHaveCount(3);
+  await kb.press('k');
+  await expect(cells.nth(1)).toHaveAttribute('data-selected', 'true');
+  await kb.press('d');
+  await kb.press('d');
+  await expectSources(page, ['# Notes', 'three']);
+  await kb.press('z');
+  await expectSources(page, ['# Notes', 'two', 'three']);
+  await expect(cells.nth(1).getByTestId('output-item')).toHaveText(['two']);
+
+  // m makes the first cell markdown, shown rendered in command mode.
+  await kb.press('k');
+  await expect(cells.nth(0)).toHaveAttribute('data-selected', 'true');
+  await kb.press('m');
+  const rendered = cells.nth(0).getByTestId('markdown-rendered');
+  await expect(rendered.locator('h1')).toHaveText('Notes');
+  await expect(cells.nth(0).getByTestId('cell-editor')).toBeHidden();
+
+  // Ctrl+S saves (and the browser's own save dialog never opens).
+  await kb.press('Control+s');
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await expect(page).toHaveTitle(/^keys\.ipynb/);
+  const onDisk = await page.request.get(`${wirebook.origin}/api/notebooks/keys.ipynb?token=${wirebook.token}`);
+  expect(onDisk.status()).toBe(200);
+  const file = await onDisk.json();
+  expect(file.content.cells.map((c: { cell_type: string }) => c.cell_type)).toEqual(['markdown', 'code', 'code']);
+
+  // A reload finds it all again, outputs included.
+  await page.goto(`${wirebook.origin}/notebooks/keys.ipynb`);
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await expect(cells).toHaveCount(3);
+  await expect(cells.nth(0).getByTestId('markdown-rendered').locator('h1')).toHaveText('Notes');
+  await expectSources(page, ['# Notes', 'two', 'three']);
+  await expect(cells.nth(1).getByTestId('output-item')).toHaveText(['two']);
+  await expect(cells.nth(2).getByTestId('output-item')).toHaveText(['three']);
+
+  // Enter edits the markdown source; running it renders it again.
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('mode')).toHaveText('Edit');
+  await expect(cells.nth(0).getByTestId('cell-editor')).toBeFocused();
+  await page.keyboard.press('Control+Enter');
+  await expect(cells.nth(0).getByTestId('markdown-rendered').locator('h1')).toHaveText('Notes');
+
+  // h shows every command with its keys; Esc closes it.
+  await page.keyboard.press('h');
+  const help = page.getByTestId('help-overlay');
+  await expect(help).toBeVisible();
+  // Command mode lists D D for delete; both modes list Ctrl+S for save.
+  await expect(help.locator('tr[data-command=delete-cells] kbd')).toHaveText(['D', 'D']);
+  await expect(help.locator('tr[data-command=save]')).toHaveText([/S.*Ctrl\+S/, /Ctrl\+S/]);
+  await page.keyboard.press('Escape');
+  await expect(help).toBeHidden();
+});
+
+test('the command palette finds and runs a command from the keyboard', async ({ page, wirebook }) => {
+  await page.goto(`${wirebook.origin}/notebooks/palette.ipynb?token=${wirebook.token}`);
+  await expectConnected(page);
+  await expect(page.getByTestId('cell')).toHaveCount(1);
+  await page.keyboard.press('Control+k');
+  const palette = page.getByTestId('command-palette');
+  await expect(palette).toBeVisible();
+  await page.keyboard.type('insert cell below');
+  await expect(palette.locator('.palette-item').first()).toHaveAttribute('data-command', 'insert-cell-below');
+  await page.keyboard.press('Enter');
+  await expect(palette).toBeHidden();
+  await expect(page.getByTestId('cell')).toHaveCount(2);
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type('zzz nothing');
+  await expect(palette).toContainText('No command matches.');
+  await page.keyboard.press('Escape');
+  await expect(palette).toBeHidden();
+});
+
+test('file browser: create, open, rename and delete notebooks', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  const browser = page.getByTestId('file-browser');
+  await expect(browser).toBeVisible();
+  await expect(browser).toContainText('No notebooks here yet.');
+
+  await browser.getByTestId('new-notebook').click();
+  await expect(page).toHaveURL(/\/notebooks\/Untitled\.ipynb$/);
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+
+  // The notebook page has the browser behind its "Files" control.
+  await page.getByRole('button', { name: 'Files', exact: true }).click();
+  const entry = page.getByTestId('file-entry').filter({ hasText: 'Untitled.ipynb' });
+  await expect(entry).toHaveClass(/current/);
+  await entry.getByRole('button', { name: 'Rename Untitled.ipynb' }).click();
+  const input = page.getByTestId('rename-input');
+  await expect(input).toBeFocused();
+  await input.fill('renamed');
+  await input.press('Enter');
+  const renamed = page.getByTestId('file-entry').filter({ hasText: 'renamed.ipynb' });
+  await expect(renamed).toBeVisible();
+  // The open notebook followed its file.
+  await expect(page).toHaveURL(/\/notebooks\/renamed\.ipynb$/);
+
+  // Deleting asks first; the open notebook cannot be deleted from its own page.
+  await expect(renamed.getByRole('button', { name: 'Delete renamed.ipynb' })).toBeDisabled();
+  await page.goto(wirebook.url);
+  const listed = page.getByTestId('file-entry').filter({ hasText: 'renamed.ipynb' });
+  page.once('dialog', (dialog) => dialog.dismiss());
+  await listed.getByRole('button', { name: 'Delete renamed.ipynb' }).click();
+  await expect(listed).toBeVisible();
+  page.once('dialog', (dialog) => dialog.accept());
+  await listed.getByRole('button', { name: 'Delete renamed.ipynb' }).click();
+  await expect(listed).toHaveCount(0);
+  await expect(page.getByTestId('file-browser')).toContainText('No notebooks here yet.');
+});
+
+test('a file changed on disk: the save asks, and overwrite keeps my version', async ({ page, wirebook }) => {
+  const api = `${wirebook.origin}/api/notebooks/shared.ipynb?token=${wirebook.token}`;
+  const empty = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] };
+  expect((await page.request.put(api, { data: { content: empty, last_modified: null } })).status()).toBe(200);
+
+  await page.goto(`${wirebook.origin}/notebooks/shared.ipynb?token=${wirebook.token}`);
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+
+  // Someone else saves the file meanwhile.
+  const theirs = {
+    ...empty,
+    cells: [{ cell_type: 'markdown', id: 'theirs', metadata: {}, source: 'their text' }],
+  };
+  expect((await page.request.put(api, { data: { content: theirs, last_modified: null, force: true } })).status()).toBe(200);
+
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('my text');
+  await page.keyboard.press('Control+s');
+  const dialog = page.getByTestId('save-conflict');
+  await expect(dialog).toBeVisible();
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'conflict');
+  await dialog.getByTestId('conflict-overwrite').click();
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  const saved = await (await page.request.get(api)).json();
+  // nbformat stores sources as lists of lines.
+  expect(saved.content.cells.map((c: { source: string[] }) => c.source.join(''))).toEqual(['my text']);
+});
