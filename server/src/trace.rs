@@ -617,6 +617,124 @@ fn summarize(
 #[cfg(test)]
 mod tests {
     use super::redact_token;
+    use super::{Links, Trace};
+    use crate::capture::{Capture, Recorder};
+    use std::sync::Arc;
+    use wirebook_shared::wire::{accept_key, encode_frame, FrameSpec};
+    use wirebook_shared::{CaptureBody, Direction, FrameRecord, Hop, Opcode};
+
+    /// The frame records a trace with `preview`-byte previews makes of these client frames.
+    fn traced(preview: usize, frames: &[Vec<u8>]) -> Vec<FrameRecord> {
+        let capture = Arc::new(Capture::new(100, preview));
+        let recorder = Recorder::open(&capture, Hop::Endpoint, "c".into(), "s".into(), "/".into());
+        let mut trace = Trace::new(recorder, Arc::new(Links::default()), Direction::ToClient);
+        let key = "dGhlIHNhbXBsZSBub25jZQ==";
+        trace.feed(
+            Direction::ToServer,
+            format!("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").as_bytes(),
+        );
+        trace.feed(
+            Direction::ToClient,
+            format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n", accept_key(key)).as_bytes(),
+        );
+        for frame in frames {
+            trace.feed(Direction::ToServer, frame);
+        }
+        trace.end();
+        capture
+            .snapshot()
+            .into_iter()
+            .filter_map(|record| match record.body {
+                CaptureBody::Frame(frame) => Some(*frame),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn client(opcode: Opcode, fin: bool, payload: &[u8]) -> Vec<u8> {
+        encode_frame(
+            &FrameSpec::new(opcode).fin(fin).masked([1, 2, 3, 4]),
+            payload,
+        )
+    }
+
+    #[test]
+    fn records_show_headers_payloads_and_previews_cut_as_the_inspector_expects() {
+        let frames = traced(
+            5,
+            &[
+                client(Opcode::Text, true, "héllo".as_bytes()),
+                client(Opcode::Text, false, b"ab"),
+                client(Opcode::Continuation, true, "cdé".as_bytes()),
+                client(Opcode::Binary, true, &[0, 1, 2, 3, 4, 5, 6]),
+                client(Opcode::Close, true, &[0x03, 0xe8, b'b', b'y', b'e']),
+            ],
+        );
+        assert_eq!(frames.len(), 5);
+        // 'é' straddles the 5-byte cut: the text preview stops before it, the hex does not.
+        let single = &frames[0];
+        assert_eq!(single.header_hex, "818601020304");
+        assert_eq!(single.payload_hex, "68c3a96c6c");
+        assert!(single.truncated && single.findings.is_empty());
+        let message = single.message.as_ref().unwrap();
+        assert_eq!(
+            (message.preview.as_str(), message.truncated),
+            ("héll", true)
+        );
+        assert_eq!((message.len, message.frames), (6, 1));
+        // A fragmented message is summarised on its last frame, from all its frames.
+        assert!(frames[1].message.is_none());
+        assert_eq!(frames[1].payload_hex, "6162");
+        let message = frames[2].message.as_ref().unwrap();
+        assert_eq!(
+            (message.preview.as_str(), message.truncated),
+            ("abcd", true)
+        );
+        assert_eq!((message.len, message.frames), (6, 2));
+        let binary = frames[3].message.as_ref().unwrap();
+        assert_eq!(
+            (binary.preview.as_str(), binary.truncated),
+            ("0001020304", true)
+        );
+        assert_eq!(frames[3].length_form, "7-bit");
+        assert_eq!(frames[3].mask_key, Some([1, 2, 3, 4]));
+        let close = frames[4].message.as_ref().unwrap().close.as_ref().unwrap();
+        assert_eq!((close.code, close.reason.as_str()), (Some(1000), "bye"));
+    }
+
+    #[test]
+    fn findings_and_a_cut_short_frame_are_kept() {
+        let mut cut = client(Opcode::Binary, true, &[9; 10]);
+        cut.truncate(cut.len() - 4);
+        let frames = traced(
+            16,
+            &[
+                encode_frame(&FrameSpec::new(Opcode::Text), b"unmasked"),
+                client(Opcode::Text, true, &[0xff, 0xfe]),
+                cut,
+            ],
+        );
+        assert_eq!(frames.len(), 3);
+        assert!(
+            frames[0].findings[0].contains("not masked"),
+            "{:?}",
+            frames[0].findings
+        );
+        let invalid = frames[1].message.as_ref().unwrap();
+        assert_eq!(invalid.preview, "fffe", "not UTF-8: shown as hex");
+        // The frame carries the finding; the message does not repeat it.
+        assert_eq!(frames[1].findings, ["text message is not valid UTF-8"]);
+        assert!(invalid.findings.is_empty());
+        assert!(frames[2].truncated);
+        assert!(
+            frames[2]
+                .findings
+                .iter()
+                .any(|f| f.contains("ended inside this frame")),
+            "{:?}",
+            frames[2].findings
+        );
+    }
 
     #[test]
     fn redacts_the_token_where_it_stands_alone() {
