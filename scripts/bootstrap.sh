@@ -72,7 +72,7 @@ ensure_rust_tools() {
     if [ "$(trunk --version 2>/dev/null || true)" = "trunk $TRUNK_VERSION" ]; then
         skip "already installed"
     else
-        skip "compiling from crates.io (about 12 minutes on 2 cores)"
+        skip "compiling from crates.io (12 to 20 minutes on 2 cores)"
         cargo install trunk --version "$TRUNK_VERSION" --locked
     fi
 
