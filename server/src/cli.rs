@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use crate::routes::{check_unique, parse_route};
 use crate::Config;
 
 /// wirebook: a notebook in the browser for what crosses the wire.
@@ -43,6 +44,13 @@ pub struct Args {
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_notebook_size: u64,
+    /// Relay WebSocket clients of /tap/NAME to URL (ws:// only), capturing both hops; needs the
+    /// token unless written NAME=URL,public. Repeatable.
+    #[arg(long = "route", value_name = "NAME=URL[,public]")]
+    pub routes: Vec<String>,
+    /// Like --route, but open without the token: anyone who can reach wirebook can reach URL.
+    #[arg(long = "public-route", value_name = "NAME=URL")]
+    pub public_routes: Vec<String>,
 }
 
 impl Args {
@@ -68,6 +76,13 @@ impl Args {
         config.notebook_dir = self.notebook_dir;
         config.max_notebook_size =
             usize::try_from(self.max_notebook_size).map_err(|_| too_big("--max-notebook-size"))?;
+        let private = self.routes.iter().map(|spec| parse_route(spec, false));
+        let public = self
+            .public_routes
+            .iter()
+            .map(|spec| parse_route(spec, true));
+        config.routes = private.chain(public).collect::<Result<_, _>>()?;
+        check_unique(&config.routes)?;
         Ok(config)
     }
 }
@@ -167,6 +182,37 @@ mod tests {
         assert!(check_token_format("").is_err());
         assert!(check_token_format("a;b").is_err());
         assert!(check_token_format("Ab-_.~9").is_ok());
+    }
+
+    #[test]
+    fn routes() {
+        let config = parse(&[
+            "--route",
+            "a=ws://127.0.0.1:9/x",
+            "--route",
+            "b=ws://h/,public",
+            "--public-route",
+            "c=ws://h/",
+        ])
+        .unwrap()
+        .into_config()
+        .unwrap();
+        let names: Vec<_> = config
+            .routes
+            .iter()
+            .map(|r| (r.name.as_str(), r.public))
+            .collect();
+        assert_eq!(names, [("a", false), ("b", true), ("c", true)]);
+        let err = parse(&["--route", "a=wss://h/"])
+            .unwrap()
+            .into_config()
+            .unwrap_err();
+        assert!(err.contains("wss:// is not supported yet"), "{err}");
+        let err = parse(&["--route", "a=ws://h/", "--public-route", "a=ws://g/"])
+            .unwrap()
+            .into_config()
+            .unwrap_err();
+        assert!(err.contains("twice"), "{err}");
     }
 
     #[test]

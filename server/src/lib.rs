@@ -18,6 +18,9 @@ pub mod export;
 pub mod kernel;
 pub mod notebook_dir;
 pub mod notebooks;
+pub mod proxy;
+pub mod relay;
+pub mod routes;
 pub mod session;
 pub mod shutdown;
 pub mod tap;
@@ -75,6 +78,8 @@ pub struct Config {
     pub notebook_dir: PathBuf,
     /// Largest request body the notebooks API accepts, in bytes.
     pub max_notebook_size: usize,
+    /// The transparent proxy's routes: `/tap/NAME` relays to the route's URL.
+    pub routes: Vec<routes::Route>,
 }
 
 impl Config {
@@ -92,6 +97,7 @@ impl Config {
             kernel_url: None,
             notebook_dir: PathBuf::from("."),
             max_notebook_size: 64 * 1024 * 1024,
+            routes: Vec::new(),
         }
     }
 
@@ -204,6 +210,7 @@ fn router(app: App) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/echo", get(echo_socket))
         .route("/session", get(session_socket))
+        .route("/tap/{name}", get(proxy::socket))
         .route("/api/capture.har", get(export::har))
         .route("/api/capture.jsonl", get(export::jsonl))
         .merge(notebooks::routes(&app.config))

@@ -5,7 +5,8 @@
 //! upgraded IO: `hyper::upgrade::on` → [`TokioIo`] → tungstenite's codec via
 //! [`WebSocketStream::from_raw_socket`]. The byte tap sits below hyper (see `crate::tap`):
 //! [`accept`] opens the connection's capture and switches its tap to WebSocket mode before the
-//! `101` is written. `/echo` and `/session` both go through [`accept`].
+//! `101` is written. `/echo` and `/session` go through [`accept`]; the transparent proxy (`/tap/NAME`) through
+//! [`accept_raw`], which hands over the upgraded bytes without a codec.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -116,7 +117,7 @@ pub struct Capturing<'a> {
 /// Answers an upgrade request with 101 and hands the socket to `on_socket` in a task tracked by
 /// `shutdown`. A request that is not a valid upgrade gets a 4xx instead.
 pub fn accept<F, Fut>(
-    mut request: Request,
+    request: Request,
     config: WebSocketConfig,
     shutdown: &Shutdown,
     capturing: Capturing<'_>,
@@ -124,6 +125,43 @@ pub fn accept<F, Fut>(
 ) -> Response
 where
     F: FnOnce(Accepted) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    accept_raw(
+        request,
+        HeaderMap::new(),
+        shutdown,
+        capturing,
+        move |raw| async move {
+            let socket = WebSocketStream::from_raw_socket(raw.io, Role::Server, Some(config)).await;
+            on_socket(Accepted {
+                socket,
+                recorder: raw.recorder,
+                links: raw.links,
+            })
+            .await;
+        },
+    )
+}
+
+/// An accepted upgrade before any WebSocket codec: the raw upgraded IO (below it, the tap).
+pub struct AcceptedRaw {
+    pub io: TokioIo<Upgraded>,
+    pub recorder: Recorder,
+    pub links: Arc<Links>,
+}
+
+/// Like [`accept`], but hands over the raw upgraded IO, and adds `headers` to the `101` (the
+/// transparent proxy answers with upstream's subprotocol and extensions).
+pub fn accept_raw<F, Fut>(
+    mut request: Request,
+    headers: HeaderMap,
+    shutdown: &Shutdown,
+    capturing: Capturing<'_>,
+    on_upgraded: F,
+) -> Response
+where
+    F: FnOnce(AcceptedRaw) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let accept_key = match check_upgrade(request.method(), request.headers()) {
@@ -145,14 +183,8 @@ where
     shutdown.spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
-                let socket = WebSocketStream::from_raw_socket(
-                    TokioIo::new(upgraded),
-                    Role::Server,
-                    Some(config),
-                )
-                .await;
-                on_socket(Accepted {
-                    socket,
+                on_upgraded(AcceptedRaw {
+                    io: TokioIo::new(upgraded),
                     recorder,
                     links,
                 })
@@ -166,11 +198,14 @@ where
     });
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = response.headers_mut();
-    headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
-    headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    let out = response.headers_mut();
+    out.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+    out.insert(UPGRADE, HeaderValue::from_static("websocket"));
     if let Ok(value) = HeaderValue::from_str(&accept_key) {
-        headers.insert(SEC_WEBSOCKET_ACCEPT, value);
+        out.insert(SEC_WEBSOCKET_ACCEPT, value);
+    }
+    for (name, value) in &headers {
+        out.append(name, value.clone());
     }
     response
 }

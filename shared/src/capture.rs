@@ -20,6 +20,10 @@ pub enum Hop {
     /// Any client ⇄ one of wirebook's own WebSocket endpoints (`/echo`): the server side of
     /// what the built-in kernel sees, kept apart from the session's own kernel hop.
     Endpoint,
+    /// Any client ⇄ wirebook's transparent proxy (`/tap/NAME`): the accepted side of a route.
+    Tap,
+    /// wirebook (client) ⇄ a route's upstream URL: the relayed side of `/tap/NAME`.
+    Upstream,
 }
 
 impl Hop {
@@ -28,6 +32,8 @@ impl Hop {
             Hop::Browser => "browser",
             Hop::Kernel => "kernel",
             Hop::Endpoint => "endpoint",
+            Hop::Tap => "tap",
+            Hop::Upstream => "upstream",
         }
     }
 }
@@ -294,6 +300,8 @@ mod tests {
             (Hop::Browser, r#""browser""#),
             (Hop::Kernel, r#""kernel""#),
             (Hop::Endpoint, r#""endpoint""#),
+            (Hop::Tap, r#""tap""#),
+            (Hop::Upstream, r#""upstream""#),
         ] {
             assert_eq!(serde_json::to_string(&hop).unwrap(), json);
             assert_eq!(serde_json::from_str::<Hop>(json).unwrap(), hop);

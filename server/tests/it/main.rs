@@ -6,6 +6,7 @@ mod binary;
 mod capture;
 mod echo;
 mod notebooks;
+mod proxy;
 mod python;
 mod session;
 mod shutdown;

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::support::{within, TestServer};
 
 /// `WIREBOOK_PYTHON`, else the workspace's `.venv` that `make test` creates.
-fn python() -> PathBuf {
+pub fn python() -> PathBuf {
     match std::env::var_os("WIREBOOK_PYTHON") {
         Some(path) => PathBuf::from(path),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"),

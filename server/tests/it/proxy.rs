@@ -1,0 +1,271 @@
+//! The transparent proxy `/tap/NAME`: python's websocket-client through wirebook to python's
+//! `websockets` server (two implementations independent of ours), plus token checks and
+//! upstream failures with tokio-tungstenite and raw TCP.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use futures_util::SinkExt;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message;
+use wirebook_server::routes::parse_route;
+use wirebook_server::Config;
+use wirebook_shared::{CaptureBody, Direction, Hop, Opcode};
+
+use crate::python::python;
+use crate::support::{
+    connect, find_text, http_get, messages, next_message, refused_status, within, SessionClient,
+    TestServer, TOKEN,
+};
+
+fn peer(script: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/peers")
+        .join(script)
+}
+
+fn no_python(error: impl std::fmt::Display) -> String {
+    format!(
+        "cannot run python at {} ({error}): run `make test` (it creates .venv with \
+         websocket-client and websockets), or set WIREBOOK_PYTHON",
+        python().display()
+    )
+}
+
+/// `upstream_server.py` and the port it listens on. Killed when dropped.
+async fn python_upstream() -> (Child, u16) {
+    let mut child = Command::new(python())
+        .arg(peer("upstream_server.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}", no_python(e)));
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    within(BufReader::new(stdout).read_line(&mut line))
+        .await
+        .unwrap();
+    let port = line
+        .trim()
+        .strip_prefix("PORT ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("upstream_server.py did not print its port: {line:?}"));
+    (child, port)
+}
+
+/// Runs `tap_client.py URL MODE` and parses the JSON it prints.
+pub async fn python_client(url: &str, mode: &str) -> serde_json::Value {
+    let output = within(
+        Command::new(python())
+            .arg(peer("tap_client.py"))
+            .arg(url)
+            .arg(mode)
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", no_python(e)));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "tap_client.py {mode} failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.trim()).expect("JSON from tap_client.py")
+}
+
+fn with_route(spec: &str) -> Config {
+    let mut config = Config::new(TOKEN);
+    config.routes.push(parse_route(spec, false).unwrap());
+    config
+}
+
+#[tokio::test]
+async fn python_client_and_server_talk_through_the_tap_unchanged() {
+    let (_upstream, port) = python_upstream().await;
+    let server = TestServer::start(with_route(&format!(
+        "py=ws://127.0.0.1:{port}/base?fixed=1"
+    )))
+    .await;
+    let (mut session, _hello) = SessionClient::open(&server).await;
+    let got = python_client(
+        &server.ws(&format!("/tap/py?token={TOKEN}&room=7")),
+        "relay",
+    )
+    .await;
+    assert_eq!(
+        got,
+        json!({
+            "subprotocol": "superchat",
+            "upstream_saw": {
+                "path": "/base?fixed=1&room=7",
+                "subprotocol": "superchat",
+                // The client's own credentials go through; wirebook's token does not.
+                "authorization": ["Bearer abc"],
+                "cookie": "a=1",
+                "x_custom": "1",
+                "origin": "http://peer.test",
+            },
+            "text": {"opcode": 1, "data": "hai"},
+            "binary": {"opcode": 2, "hex": "00ff10"},
+            "pong": {"opcode": 10, "data": "are you there"},
+            "ping": {"opcode": 9, "data": "from-upstream"},
+            "close": {"opcode": 8, "code": 4001, "reason": "bye"},
+        })
+    );
+
+    // Both hops are in the capture, each relayed message pointing at its source.
+    let closes = |records: &[wirebook_shared::CaptureRecord]| {
+        messages(records)
+            .filter(|(r, f, _)| f.opcode == Opcode::Close && r.hop == Hop::Tap)
+            .count()
+            >= 2
+    };
+    session.capture_until(closes).await;
+    let records = &session.records;
+    let (from_client, _) = find_text(records, Hop::Tap, Direction::ToServer, "hai").unwrap();
+    let (upstream_copy, caused_by) =
+        find_text(records, Hop::Upstream, Direction::ToServer, "hai").unwrap();
+    assert_eq!(caused_by, Some(from_client.seq));
+    let (echo, _) = find_text(records, Hop::Upstream, Direction::ToClient, "hai").unwrap();
+    let (client_copy, caused_by) =
+        find_text(records, Hop::Tap, Direction::ToClient, "hai").unwrap();
+    assert_eq!(caused_by, Some(echo.seq));
+    assert!(upstream_copy.seq > from_client.seq && client_copy.seq > echo.seq);
+    for hop in [Hop::Tap, Hop::Upstream] {
+        let opcodes: Vec<(Direction, Opcode)> = messages(records)
+            .filter(|(r, _, _)| r.hop == hop)
+            .map(|(_, f, _)| (f.direction, f.opcode))
+            .filter(|(_, o)| o.is_control())
+            .collect();
+        assert_eq!(
+            opcodes,
+            [
+                (Direction::ToServer, Opcode::Ping),
+                (Direction::ToClient, Opcode::Pong),
+                (Direction::ToClient, Opcode::Ping),
+                (Direction::ToServer, Opcode::Close),
+                (Direction::ToClient, Opcode::Close),
+            ],
+            "control frames on {hop:?}"
+        );
+        let handshake = records
+            .iter()
+            .find_map(|r| match &r.body {
+                CaptureBody::Handshake(h) if r.hop == hop => Some(h),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(handshake.protocol.as_deref(), Some("superchat"), "{hop:?}");
+        let request = format!("{:?}", handshake.request);
+        assert!(
+            !request.contains(TOKEN),
+            "the token is in the {hop:?} capture"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_upstream_close_reaches_the_client_with_its_code() {
+    let (_upstream, port) = python_upstream().await;
+    let server = TestServer::start(with_route(&format!("py=ws://127.0.0.1:{port}/,public"))).await;
+    let got = python_client(&server.ws("/tap/py"), "server-close").await;
+    assert_eq!(
+        got,
+        json!({"close": {"opcode": 8, "code": 4002, "reason": "server bye"}})
+    );
+}
+
+#[tokio::test]
+async fn a_route_needs_the_token_unless_public() {
+    let echo = TestServer::with_defaults().await;
+    let mut config = with_route(&format!("closed=ws://{}/echo", echo.addr));
+    config
+        .routes
+        .push(parse_route(&format!("open=ws://{}/echo,public", echo.addr), false).unwrap());
+    let server = TestServer::start(config).await;
+    assert_eq!(
+        refused_status(server.request("/tap/closed", &[])).await,
+        403
+    );
+    assert_eq!(
+        refused_status(server.request("/tap/closed?token=wrong", &[])).await,
+        403
+    );
+    assert_eq!(refused_status(server.request("/tap/nope", &[])).await, 404);
+    let authorized = [("authorization", format!("token {TOKEN}"))];
+    let authorized: Vec<(&'static str, &str)> =
+        authorized.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    for request in [
+        server.request("/tap/open", &[]),
+        server.request(&format!("/tap/closed?token={TOKEN}"), &[]),
+        server.request("/tap/closed", &authorized),
+    ] {
+        let mut client = connect(request).await;
+        client.send(Message::text("through")).await.unwrap();
+        assert_eq!(next_message(&mut client).await, Message::text("through"));
+        client.close(None).await.unwrap();
+    }
+    // Not a WebSocket upgrade: refused before dialling upstream.
+    let plain = http_get(server.addr, &format!("/tap/closed?token={TOKEN}"), &[]).await;
+    assert_eq!(plain.status, 400);
+}
+
+#[tokio::test]
+async fn an_unreachable_upstream_is_a_502_with_the_reason() {
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let server =
+        TestServer::start(with_route(&format!("gone=ws://127.0.0.1:{port}/,public"))).await;
+    let response = http_get(
+        server.addr,
+        "/tap/gone",
+        &[
+            ("Connection", "Upgrade"),
+            ("Upgrade", "websocket"),
+            ("Sec-WebSocket-Version", "13"),
+            ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ],
+    )
+    .await;
+    assert_eq!(response.status, 502);
+    assert!(
+        response.body.contains("cannot connect to 127.0.0.1"),
+        "{}",
+        response.body
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_refusal_reaches_the_client_with_its_status_and_body() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut head = vec![0u8; 4096];
+        let _ = socket.read(&mut head).await;
+        let body = "log in first";
+        let answer = format!(
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        socket.write_all(answer.as_bytes()).await.unwrap();
+    });
+    let server = TestServer::start(with_route(&format!("auth=ws://{addr}/,public"))).await;
+    match within(tokio_tungstenite::connect_async(server.ws("/tap/auth"))).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 401);
+            let body = String::from_utf8_lossy(response.body().as_deref().unwrap_or_default())
+                .into_owned();
+            assert!(body.contains("answered 401 Unauthorized"), "{body}");
+            assert!(body.contains("log in first"), "{body}");
+        }
+        other => panic!("expected the upstream's 401, got {:?}", other.map(|_| ())),
+    }
+}

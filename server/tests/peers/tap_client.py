@@ -1,0 +1,79 @@
+"""A third-party WebSocket client (websocket-client, what `wsdump` is built on) for wirebook's
+transparent proxy and demo endpoints.
+
+Usage: tap_client.py URL MODE
+MODE "relay": offers subprotocols chat and superchat with extra headers, expects
+upstream_server.py behind URL, and prints one JSON object with everything that came back: the
+upstream's view of the handshake, echoes of a text and a binary message, the pong to our ping,
+the ping upstream sent, and the answer to our close 4001.
+MODE "server-close": asks upstream to close and prints the close frame it got.
+"""
+
+import json
+import sys
+
+import websocket  # websocket-client
+
+
+def close_of(frame):
+    return {
+        "opcode": frame.opcode,
+        "code": int.from_bytes(frame.data[:2], "big"),
+        "reason": frame.data[2:].decode("utf-8"),
+    }
+
+
+def relay(url):
+    ws = websocket.create_connection(
+        url,
+        timeout=10,
+        subprotocols=["chat", "superchat"],
+        header=["Authorization: Bearer abc", "X-Custom: 1"],
+        origin="http://peer.test",
+        cookie="a=1",
+    )
+    out = {"subprotocol": ws.subprotocol}
+    opcode, data = ws.recv_data(control_frame=True)
+    out["upstream_saw"] = json.loads(data.decode("utf-8"))
+
+    ws.send("hai")
+    opcode, data = ws.recv_data(control_frame=True)
+    out["text"] = {"opcode": opcode, "data": data.decode("utf-8")}
+
+    ws.send_binary(b"\x00\xff\x10")
+    opcode, data = ws.recv_data(control_frame=True)
+    out["binary"] = {"opcode": opcode, "hex": data.hex()}
+
+    ws.ping(b"are you there")
+    opcode, data = ws.recv_data(control_frame=True)
+    out["pong"] = {"opcode": opcode, "data": data.decode("utf-8")}
+
+    ws.send("ping-me")
+    # recv_frame: the ping itself, unanswered by us (upstream does not wait for the pong).
+    frame = ws.recv_frame()
+    out["ping"] = {"opcode": frame.opcode, "data": frame.data.decode("utf-8")}
+
+    ws.send_close(4001, b"bye")
+    # recv_frame, not recv_data: the latter would answer the close with another close.
+    out["close"] = close_of(ws.recv_frame())
+    ws.shutdown()
+    return out
+
+
+def server_close(url):
+    ws = websocket.create_connection(url, timeout=10, subprotocols=["chat"])
+    ws.recv_data(control_frame=True)
+    ws.send("close-me")
+    out = {"close": close_of(ws.recv_frame())}
+    ws.shutdown()
+    return out
+
+
+def main() -> None:
+    url, mode = sys.argv[1], sys.argv[2]
+    out = {"relay": relay, "server-close": server_close}[mode](url)
+    print(json.dumps(out, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

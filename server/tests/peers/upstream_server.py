@@ -1,0 +1,55 @@
+"""A third-party WebSocket server (python `websockets`) standing behind wirebook's /tap/NAME.
+
+Usage: upstream_server.py
+Prints `PORT <n>` once it listens on 127.0.0.1 (port chosen by the OS), then serves until its
+stdin closes. Per connection it first sends a JSON text message with what it saw of the
+handshake (path, chosen subprotocol, a few request headers), then:
+  "ping-me"  -> sends a ping with payload "from-upstream"
+  "close-me" -> closes with 4002 "server bye"
+  otherwise  -> echoes the message (text as text, binary as binary)
+Pings are answered by `websockets` itself; a client's close is answered with the same code.
+"""
+
+import asyncio
+import json
+import sys
+
+from websockets.asyncio.server import serve
+
+
+async def handler(ws):
+    headers = ws.request.headers
+    await ws.send(
+        json.dumps(
+            {
+                "path": ws.request.path,
+                "subprotocol": ws.subprotocol,
+                "authorization": headers.get_all("Authorization"),
+                "cookie": headers.get("Cookie"),
+                "x_custom": headers.get("X-Custom"),
+                "origin": headers.get("Origin"),
+            },
+            sort_keys=True,
+        )
+    )
+    async for message in ws:
+        if message == "ping-me":
+            await ws.ping(b"from-upstream")
+        elif message == "close-me":
+            await ws.close(4002, "server bye")
+        else:
+            await ws.send(message)
+
+
+async def main() -> None:
+    async with serve(
+        handler, "127.0.0.1", 0, subprotocols=["superchat", "chat"], compression=None
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        print(f"PORT {port}", flush=True)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, sys.stdin.read)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
