@@ -93,7 +93,7 @@ impl DocumentFile {
     pub fn name(&self) -> &str {
         match &self.path {
             Some(path) => path.rsplit('/').next().unwrap_or(path),
-            None => "Untitled (scratch)",
+            None => "Untitled",
         }
     }
 
@@ -191,7 +191,9 @@ impl DocumentFile {
                 "Not saved — Ctrl+S saves it as a file".to_string(),
             ),
             (_, true) => ("unsaved", "Unsaved changes".to_string()),
-            (_, false) if self.path.is_none() => ("scratch", "Scratch notebook".to_string()),
+            (_, false) if self.path.is_none() => {
+                ("scratch", "Scratch — not a file until saved".to_string())
+            }
             (_, false) if !self.exists() => ("new", "New file — not saved yet".to_string()),
             (_, false) => ("saved", "Saved".to_string()),
         }

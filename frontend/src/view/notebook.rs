@@ -49,6 +49,10 @@ pub fn NotebookPane(session: Session) -> impl IntoView {
                 >
                     {move || save_state.get().1}
                 </span>
+                <span class="header-tools">
+                    {tool(session, "⌘ Commands", "Command palette", Command::ShowPalette)}
+                    {tool(session, "?", "Keyboard shortcuts", Command::ShowHelp)}
+                </span>
                 <span
                     class="mode"
                     data-testid="mode"
@@ -157,7 +161,7 @@ fn Toolbar(session: Session) -> impl IntoView {
             </button>
             <span class="tool-sep"></span>
             {tool(session, "+", "Insert a cell below", Command::InsertBelow)}
-            {tool(session, "Cut", "Cut the selected cells", Command::Cut)}
+            {tool(session, "✂", "Cut the selected cells", Command::Cut)}
             {tool(session, "Copy", "Copy the selected cells", Command::Copy)}
             {tool(session, "Paste", "Paste cells below", Command::PasteBelow)}
             {tool(session, "↑", "Move the selected cells up", Command::MoveUp)}
@@ -202,9 +206,6 @@ fn Toolbar(session: Session) -> impl IntoView {
             >
                 "↷"
             </button>
-            <span class="tool-spacer"></span>
-            {tool(session, "⌘ Commands", "Command palette", Command::ShowPalette)}
-            {tool(session, "?", "Keyboard shortcuts", Command::ShowHelp)}
         </div>
     }
 }
