@@ -150,30 +150,30 @@ impl FrameEntry {
         message: Option<(MessageEntry, Vec<u8>, MessageExtras)>,
         caused_by: Option<u64>,
     ) -> Self {
-        let payload = &frame.payload[..frame.payload.len().min(preview)];
         let mut header_bytes = [0; MAX_HEADER_LEN];
         header_bytes[..frame.header_bytes().len()].copy_from_slice(frame.header_bytes());
+        // The decoder allocated the payload at its kept size: it becomes the entry's bytes
+        // without another allocation or copy.
+        let mut payload = frame.payload;
+        payload.truncate(preview);
+        let payload_kept = u32::try_from(payload.len()).unwrap_or(u32::MAX);
         let mut odd = Oddities {
             findings: frame.findings,
             cut_short: frame.cut_short,
             ..Oddities::default()
         };
         let mut preview_is_payload = false;
-        let (message, bytes) = match message {
-            None => (None, Box::from(payload)),
-            Some((entry, shown, extras)) => {
-                odd.message_findings = extras.findings;
-                odd.close = extras.close;
-                // A single uncompressed frame's text is its payload: kept once.
-                preview_is_payload = shown == payload;
-                let bytes = if preview_is_payload {
-                    Box::from(payload)
-                } else {
-                    [payload, &shown].concat().into_boxed_slice()
-                };
-                (Some(entry), bytes)
+        let message = message.map(|(entry, shown, extras)| {
+            odd.message_findings = extras.findings;
+            odd.close = extras.close;
+            // A single uncompressed frame's text is its payload: kept once.
+            preview_is_payload = shown == payload;
+            if !preview_is_payload {
+                payload.extend_from_slice(&shown);
             }
-        };
+            entry
+        });
+        let bytes = payload.into_boxed_slice();
         let plain = odd.findings.is_empty()
             && !odd.cut_short
             && odd.message_findings.is_empty()
@@ -183,7 +183,7 @@ impl FrameEntry {
             offset: frame.offset,
             header: frame.header,
             header_bytes,
-            payload_kept: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+            payload_kept,
             bytes,
             preview_is_payload,
             message,
@@ -639,6 +639,14 @@ mod tests {
             code: None,
             reason: reason.into(),
         }
+    }
+
+    #[test]
+    fn a_ring_entry_stays_compact() {
+        // The default ring holds 100 000 records: every byte here is 100 kB of memory that the
+        // network path competes with (docs/benchmarks.md).
+        let size = std::mem::size_of::<Entry>();
+        assert!(size <= 160, "a ring entry takes {size} bytes");
     }
 
     #[test]
