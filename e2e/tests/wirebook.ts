@@ -46,7 +46,7 @@ export class WirebookServer {
     this.child = child;
     child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
 
-    const m = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const started = new Promise<RegExpExecArray>((resolve, reject) => {
       let stdout = '';
       const timer = setTimeout(() => fail(new Error('wirebook printed no URL within 15 s')), 15_000);
       const fail = (err: Error) => {
@@ -64,7 +64,15 @@ export class WirebookServer {
       child.once('exit', (code, signal) => fail(new Error(`wirebook exited early (${code ?? signal})`)));
       child.once('error', fail);
     });
-    if (m[3] !== this.token) throw new Error(`wirebook printed token ${m[3]}, expected ${this.token}`);
+    let m: RegExpExecArray;
+    try {
+      m = await started;
+      if (m[3] !== this.token) throw new Error(`wirebook printed token ${m[3]}, expected ${this.token}`);
+    } catch (err) {
+      // The fixture's teardown only stops a server that started: do not leave this one behind.
+      await this.stop(1_000);
+      throw err;
+    }
     this.url = m[1];
     this.port = Number(m[2]);
     this.origin = `http://127.0.0.1:${this.port}`;
