@@ -13,6 +13,7 @@ pub mod auth;
 pub mod capture;
 pub mod cli;
 pub mod close;
+pub mod demo;
 pub mod echo;
 pub mod export;
 pub mod kernel;
@@ -211,6 +212,9 @@ fn router(app: App) -> Router {
         .route("/echo", get(echo_socket))
         .route("/session", get(session_socket))
         .route("/tap/{name}", get(proxy::socket))
+        .route("/demo/push", get(demo::push))
+        .route("/demo/close", get(demo::close))
+        .route("/demo/fragmented", get(demo::fragmented))
         .route("/api/capture.har", get(export::har))
         .route("/api/capture.jsonl", get(export::jsonl))
         .merge(notebooks::routes(&app.config))

@@ -4,6 +4,7 @@
 mod auth;
 mod binary;
 mod capture;
+mod demo;
 mod echo;
 mod notebooks;
 mod proxy;

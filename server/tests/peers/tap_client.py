@@ -7,6 +7,8 @@ upstream_server.py behind URL, and prints one JSON object with everything that c
 upstream's view of the handshake, echoes of a text and a binary message, the pong to our ping,
 the ping upstream sent, and the answer to our close 4001.
 MODE "server-close": asks upstream to close and prints the close frame it got.
+MODE "closed": only waits for the server's close frame and prints it (/demo/close).
+MODE "fragmented": sends "abcdefghij" and prints each frame of the answer (/demo/fragmented).
 """
 
 import json
@@ -69,9 +71,35 @@ def server_close(url):
     return out
 
 
+def closed(url):
+    ws = websocket.create_connection(url, timeout=10)
+    out = {"close": close_of(ws.recv_frame())}
+    ws.shutdown()
+    return out
+
+
+def fragmented(url):
+    ws = websocket.create_connection(url, timeout=10)
+    ws.send("abcdefghij")
+    frames = []
+    while not frames or not frames[-1]["fin"]:
+        frame = ws.recv_frame()
+        frames.append(
+            {"opcode": frame.opcode, "fin": bool(frame.fin), "data": frame.data.decode("utf-8")}
+        )
+    ws.close()
+    return {"frames": frames}
+
+
 def main() -> None:
     url, mode = sys.argv[1], sys.argv[2]
-    out = {"relay": relay, "server-close": server_close}[mode](url)
+    modes = {
+        "relay": relay,
+        "server-close": server_close,
+        "closed": closed,
+        "fragmented": fragmented,
+    }
+    out = modes[mode](url)
     print(json.dumps(out, sort_keys=True))
 
 
