@@ -37,8 +37,13 @@ fn no_python(error: impl std::fmt::Display) -> String {
 
 /// `upstream_server.py` and the port it listens on. Killed when dropped.
 async fn python_upstream() -> (Child, u16) {
+    python_upstream_with(&[]).await
+}
+
+async fn python_upstream_with(args: &[&str]) -> (Child, u16) {
     let mut child = Command::new(python())
         .arg(peer("upstream_server.py"))
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -268,4 +273,46 @@ async fn an_upstream_refusal_reaches_the_client_with_its_status_and_body() {
         }
         other => panic!("expected the upstream's 401, got {:?}", other.map(|_| ())),
     }
+}
+
+/// permessage-deflate is negotiated between the peers themselves and its compressed frames
+/// pass through unchanged; the capture on both hops inflates them for display.
+#[tokio::test]
+async fn compressed_frames_pass_through_and_are_shown_inflated() {
+    let (_upstream, port) = python_upstream_with(&["--deflate"]).await;
+    let server = TestServer::start(with_route(&format!("z=ws://127.0.0.1:{port}/,public"))).await;
+    let (mut session, _hello) = SessionClient::open(&server).await;
+    let output = within(
+        Command::new(python())
+            .arg(peer("deflate_client.py"))
+            .arg(server.ws("/tap/z"))
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", no_python(e)));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "deflate_client.py failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let hello = "hello ".repeat(20);
+    assert_eq!(got["echo"], json!(hello));
+    let extensions = got["extensions"].as_str().unwrap_or_default();
+    assert!(extensions.starts_with("permessage-deflate"), "{got}");
+    let compressed_on = |records: &[wirebook_shared::CaptureRecord], hop: Hop| {
+        messages(records)
+            .filter(|(r, f, m)| {
+                r.hop == hop && f.rsv1 && m.compressed && m.preview.starts_with("hello hello")
+            })
+            .count()
+    };
+    session
+        .capture_until(|records| {
+            compressed_on(records, Hop::Tap) >= 2 && compressed_on(records, Hop::Upstream) >= 2
+        })
+        .await;
 }

@@ -1,6 +1,6 @@
 """A third-party WebSocket server (python `websockets`) standing behind wirebook's /tap/NAME.
 
-Usage: upstream_server.py
+Usage: upstream_server.py [--deflate]
 Prints `PORT <n>` once it listens on 127.0.0.1 (port chosen by the OS), then serves until its
 stdin closes. Per connection it first sends a JSON text message with what it saw of the
 handshake (path, chosen subprotocol, a few request headers), then:
@@ -8,6 +8,7 @@ handshake (path, chosen subprotocol, a few request headers), then:
   "close-me" -> closes with 4002 "server bye"
   otherwise  -> echoes the message (text as text, binary as binary)
 Pings are answered by `websockets` itself; a client's close is answered with the same code.
+With --deflate it accepts permessage-deflate when the client offers it (otherwise it never does).
 """
 
 import asyncio
@@ -43,7 +44,11 @@ async def handler(ws):
 
 async def main() -> None:
     async with serve(
-        handler, "127.0.0.1", 0, subprotocols=["superchat", "chat"], compression=None
+        handler,
+        "127.0.0.1",
+        0,
+        subprotocols=["superchat", "chat"],
+        compression="deflate" if "--deflate" in sys.argv else None,
     ) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"PORT {port}", flush=True)
