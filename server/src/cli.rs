@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::routes::{check_unique, parse_route};
+use crate::routes::{check_unique, parse_route, parse_url};
 use crate::Config;
 
 /// wirebook: a notebook in the browser for what crosses the wire.
@@ -51,6 +51,16 @@ pub struct Args {
     /// Like --route, but open without the token: anyone who can reach wirebook can reach URL.
     #[arg(long = "public-route", value_name = "NAME=URL")]
     pub public_routes: Vec<String>,
+    /// The kernel sessions connect to: any ws:// URL instead of the built-in /echo.
+    #[arg(long, value_name = "URL")]
+    pub kernel: Option<String>,
+    /// An extra request header for the kernel's handshake, e.g. "Authorization: Bearer x";
+    /// repeatable.
+    #[arg(long = "kernel-header", value_name = "NAME: VALUE")]
+    pub kernel_headers: Vec<String>,
+    /// A subprotocol to offer the kernel, in order of preference; repeatable.
+    #[arg(long = "kernel-subprotocol", value_name = "NAME")]
+    pub kernel_subprotocols: Vec<String>,
 }
 
 impl Args {
@@ -83,8 +93,48 @@ impl Args {
             .map(|spec| parse_route(spec, true));
         config.routes = private.chain(public).collect::<Result<_, _>>()?;
         check_unique(&config.routes)?;
+        if let Some(url) = self.kernel {
+            parse_url(&url).map_err(|e| format!("--kernel {e}"))?;
+            config.kernel_url = Some(url);
+        }
+        config.kernel_headers = self
+            .kernel_headers
+            .iter()
+            .map(|header| parse_header(header))
+            .collect::<Result<_, _>>()?;
+        config.kernel_subprotocols = self.kernel_subprotocols;
+        if config.kernel_url.is_none()
+            && !(config.kernel_headers.is_empty() && config.kernel_subprotocols.is_empty())
+        {
+            return Err("--kernel-header and --kernel-subprotocol need --kernel URL".into());
+        }
+        let target = crate::kernel::KernelTarget {
+            info: wirebook_shared::KernelInfo {
+                name: "websocket".into(),
+                url: config
+                    .kernel_url
+                    .clone()
+                    .unwrap_or_else(|| "ws://127.0.0.1/".into()),
+            },
+            config: config.websocket(),
+            headers: config.kernel_headers.clone(),
+            subprotocols: config.kernel_subprotocols.clone(),
+        };
+        crate::kernel::client_request(&target)?;
         Ok(config)
     }
+}
+
+/// `Name: value` → (name, value), both trimmed.
+fn parse_header(header: &str) -> Result<(String, String), String> {
+    let (name, value) = header
+        .split_once(':')
+        .ok_or_else(|| format!("--kernel-header {header:?}: expected \"Name: value\""))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("--kernel-header {header:?}: the name is empty"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
 }
 
 /// A token goes into URLs and a cookie unescaped, so it is limited to characters that need no
@@ -213,6 +263,43 @@ mod tests {
             .into_config()
             .unwrap_err();
         assert!(err.contains("twice"), "{err}");
+    }
+
+    #[test]
+    fn kernels() {
+        let config = parse(&[
+            "--kernel",
+            "ws://127.0.0.1:9/k",
+            "--kernel-header",
+            "Authorization: Bearer x",
+            "--kernel-subprotocol",
+            "v2",
+        ])
+        .unwrap()
+        .into_config()
+        .unwrap();
+        assert_eq!(config.kernel_url.as_deref(), Some("ws://127.0.0.1:9/k"));
+        assert_eq!(
+            config.kernel_headers,
+            [("Authorization".to_string(), "Bearer x".to_string())]
+        );
+        assert_eq!(config.kernel_subprotocols, ["v2"]);
+        for (args, why) in [
+            (&["--kernel", "wss://h/"][..], "wss:// is not supported yet"),
+            (&["--kernel", "http://h/"][..], "not a ws:// URL"),
+            (
+                &["--kernel", "ws://h/", "--kernel-header", "nocolon"][..],
+                "Name: value",
+            ),
+            (
+                &["--kernel", "ws://h/", "--kernel-header", "a b: c"][..],
+                "not a header name",
+            ),
+            (&["--kernel-subprotocol", "v2"][..], "need --kernel"),
+        ] {
+            let err = parse(args).unwrap().into_config().unwrap_err();
+            assert!(err.contains(why), "{args:?}: {err}");
+        }
     }
 
     #[test]

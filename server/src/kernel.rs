@@ -18,6 +18,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::handshake::client::Request as ClientRequest;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
@@ -41,6 +43,10 @@ const QUEUE: usize = 32;
 pub struct KernelTarget {
     pub info: KernelInfo,
     pub config: WebSocketConfig,
+    /// Extra request headers for the opening handshake (`--kernel-header`).
+    pub headers: Vec<(String, String)>,
+    /// Subprotocols offered, in order of preference (`--kernel-subprotocol`).
+    pub subprotocols: Vec<String>,
 }
 
 /// What a link reports to its session, in the order it happened.
@@ -189,17 +195,14 @@ async fn run(
     report(end).await;
 }
 
-/// Connects and opens the WebSocket, recording from the first byte.
+/// Connects and opens the WebSocket, recording from the first byte. Errors say which step
+/// failed: the name lookup, the TCP connection, or the handshake (with the status and the start
+/// of the body when the kernel answered something else than 101).
 async fn connect(
     target: &KernelTarget,
     capture: &Arc<Capture>,
 ) -> Result<(Socket, Recorder, Arc<Links>), String> {
-    let request = target
-        .info
-        .url
-        .as_str()
-        .into_client_request()
-        .map_err(|e| e.to_string())?;
+    let request = client_request(target)?;
     let host = request
         .uri()
         .host()
@@ -208,9 +211,28 @@ async fn connect(
         .trim_end_matches(']')
         .to_string();
     let port = request.uri().port_u16().unwrap_or(80);
-    let tcp = TcpStream::connect((host.as_str(), port))
+    let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("looking up {host} failed (DNS): {e}"))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!("looking up {host} found no address (DNS)"));
+    }
+    let mut refused = Vec::new();
+    let mut tcp = None;
+    for addr in &addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => {
+                tcp = Some(stream);
+                break;
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
+                refused.push(format!("{addr} refused the connection"));
+            }
+            Err(error) => refused.push(format!("connecting to {addr} failed: {error}")),
+        }
+    }
+    let tcp = tcp.ok_or_else(|| refused.join("; "))?;
     let local = tcp
         .local_addr()
         .map_or_else(|_| "?".into(), |a| a.to_string());
@@ -231,9 +253,59 @@ async fn connect(
     match tokio_tungstenite::client_async_with_config(request, tap, Some(target.config)).await {
         Ok((socket, _response)) => Ok((socket, recorder, links)),
         Err(error) => {
-            recorder.finish(format!("the WebSocket handshake failed: {error}"));
-            Err(error.to_string())
+            let message = handshake_failure(&error);
+            recorder.finish(format!("the WebSocket handshake failed: {message}"));
+            Err(message)
         }
+    }
+}
+
+/// The opening handshake's request: the URL, the extra headers and the subprotocols offered.
+pub fn client_request(target: &KernelTarget) -> Result<ClientRequest, String> {
+    let mut request = target
+        .info
+        .url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| format!("{}: {e}", target.info.url))?;
+    let headers = request.headers_mut();
+    for (name, value) in &target.headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("{name:?} is not a header name"))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| format!("the value of the {name} header is not a valid header value"))?;
+        headers.append(name, value);
+    }
+    if !target.subprotocols.is_empty() {
+        let offered = target.subprotocols.join(", ");
+        let value = HeaderValue::from_str(&offered)
+            .map_err(|_| format!("{offered:?} is not a valid list of subprotocols"))?;
+        headers.insert("Sec-WebSocket-Protocol", value);
+    }
+    Ok(request)
+}
+
+/// Words for a failed client handshake; a refusal shows the status and the start of its body.
+pub fn handshake_failure(error: &WsError) -> String {
+    match error {
+        WsError::Http(response) => {
+            let status = response.status();
+            let mut message = format!(
+                "the kernel answered {} {} instead of 101 Switching Protocols",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            );
+            if let Some(body) = response.body().as_deref().filter(|b| !b.is_empty()) {
+                let shown = &body[..body.len().min(512)];
+                message.push_str(": ");
+                message.push_str(String::from_utf8_lossy(shown).trim());
+                if body.len() > shown.len() {
+                    message.push('…');
+                }
+            }
+            message
+        }
+        other => format!("the WebSocket handshake failed: {other}"),
     }
 }
 

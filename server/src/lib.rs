@@ -72,9 +72,13 @@ pub struct Config {
     pub preview_bytes: usize,
     /// How long [`serve`] waits for connections to close after the shutdown signal.
     pub shutdown_grace: Duration,
-    /// The kernel sessions connect to; `None` is the built-in `/echo` of this server. Not on
-    /// the command line yet: tests use it to stand in kernels that close or are absent.
+    /// The kernel sessions connect to (`--kernel`); `None` is the built-in `/echo` of this
+    /// server.
     pub kernel_url: Option<String>,
+    /// Extra request headers for the kernel's opening handshake (`--kernel-header`).
+    pub kernel_headers: Vec<(String, String)>,
+    /// Subprotocols offered to the kernel (`--kernel-subprotocol`).
+    pub kernel_subprotocols: Vec<String>,
     /// Where the notebooks API reads and writes `.ipynb` files.
     pub notebook_dir: PathBuf,
     /// Largest request body the notebooks API accepts, in bytes.
@@ -96,6 +100,8 @@ impl Config {
             preview_bytes: 1024,
             shutdown_grace: Duration::from_secs(5),
             kernel_url: None,
+            kernel_headers: Vec::new(),
+            kernel_subprotocols: Vec::new(),
             notebook_dir: PathBuf::from("."),
             max_notebook_size: 64 * 1024 * 1024,
             routes: Vec::new(),
@@ -180,6 +186,8 @@ where
                 },
             },
             config: config.websocket(),
+            headers: config.kernel_headers.clone(),
+            subprotocols: config.kernel_subprotocols.clone(),
         }),
         config: Arc::new(config),
         instance: format!("{:016x}", rand::random::<u64>()),

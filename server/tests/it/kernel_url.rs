@@ -1,0 +1,141 @@
+//! A session whose kernel is any ws:// URL (`--kernel`, `--kernel-header`,
+//! `--kernel-subprotocol`): what the kernel is sent, and how failures read.
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use wirebook_server::Config;
+use wirebook_shared::{CaptureBody, Hop, KernelState, ServerMsg, WireData};
+
+use crate::support::{within, SessionClient, TestServer, TOKEN};
+
+async fn failure(config: Config) -> String {
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    let failed = client
+        .wait_for(|m| {
+            matches!(
+                m,
+                ServerMsg::Kernel {
+                    state: KernelState::Failed { .. }
+                }
+            )
+        })
+        .await;
+    let ServerMsg::Kernel {
+        state: KernelState::Failed { message },
+    } = failed
+    else {
+        unreachable!()
+    };
+    message
+}
+
+#[tokio::test]
+async fn the_kernel_gets_the_headers_and_subprotocols_and_its_choice_is_captured() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (saw, seen) = oneshot::channel::<(Option<String>, Option<String>)>();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        // The callback's signature is tungstenite's (its error is a whole HTTP response).
+        #[allow(clippy::result_large_err)]
+        let callback = move |request: &Request, mut response: Response| {
+            let header = |name| {
+                request
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let _ = saw.send((header("x-test"), header("sec-websocket-protocol")));
+            response
+                .headers_mut()
+                .insert("sec-websocket-protocol", HeaderValue::from_static("v2"));
+            Ok(response)
+        };
+        let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
+            .await
+            .unwrap();
+        while let Some(Ok(message)) = ws.next().await {
+            if message.is_text() {
+                ws.send(message).await.unwrap();
+            }
+        }
+    });
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("ws://{addr}/k"));
+    config.kernel_headers = vec![("X-Test".into(), "yes".into())];
+    config.kernel_subprotocols = vec!["v1".into(), "v2".into()];
+    let server = TestServer::start(config).await;
+    let (mut client, hello) = SessionClient::open(&server).await;
+    let ServerMsg::Hello { kernel, .. } = hello else {
+        panic!("expected hello, got {hello:?}")
+    };
+    assert_eq!(kernel.url, format!("ws://{addr}/k"));
+    let (x_test, offered) = within(seen).await.unwrap();
+    assert_eq!(x_test.as_deref(), Some("yes"));
+    assert_eq!(offered.as_deref(), Some("v1, v2"));
+    client.execute("c1", "hai").await;
+    let output = client
+        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
+        .await;
+    assert_eq!(
+        output,
+        ServerMsg::Output {
+            cell_id: "c1".into(),
+            data: WireData::Text { text: "hai".into() }
+        }
+    );
+    client
+        .capture_until(|records| {
+            records.iter().any(|r| {
+                r.hop == Hop::Kernel
+                    && matches!(&r.body, CaptureBody::Handshake(h) if h.protocol.as_deref() == Some("v2"))
+            })
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_kernel_that_refuses_the_handshake_shows_its_status_and_body() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut head = vec![0u8; 4096];
+            let _ = socket.read(&mut head).await;
+            let body = "no such notebook";
+            let answer = format!(
+                "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("ws://{addr}/"));
+    let message = failure(config).await;
+    assert!(message.contains("answered 404 Not Found"), "{message}");
+    assert!(message.contains("no such notebook"), "{message}");
+}
+
+#[tokio::test]
+async fn a_refused_connection_says_so() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/"));
+    let message = failure(config).await;
+    assert!(message.contains("refused the connection"), "{message}");
+}
