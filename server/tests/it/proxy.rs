@@ -216,6 +216,15 @@ async fn a_route_needs_the_token_unless_public() {
         assert_eq!(next_message(&mut client).await, Message::text("through"));
         client.close(None).await.unwrap();
     }
+    // The cookie works from no page or the server's own, not from a foreign page.
+    let cookie = format!("wirebook_token={TOKEN}");
+    let mut client = connect(server.request("/tap/closed", &[("cookie", &cookie)])).await;
+    client.close(None).await.unwrap();
+    let foreign = [("cookie", cookie.as_str()), ("origin", "http://evil.test")];
+    assert_eq!(
+        refused_status(server.request("/tap/closed", &foreign)).await,
+        403
+    );
     // Not a WebSocket upgrade: refused before dialling upstream.
     let plain = http_get(server.addr, &format!("/tap/closed?token={TOKEN}"), &[]).await;
     assert_eq!(plain.status, 400);
