@@ -1,9 +1,11 @@
 //! The `wirebook` command line, turned into a [`Config`].
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
+use crate::kernel::Keepalive;
 use crate::routes::{check_unique, parse_route, parse_url};
 use crate::Config;
 
@@ -61,6 +63,17 @@ pub struct Args {
     /// A subprotocol to offer the kernel, in order of preference; repeatable.
     #[arg(long = "kernel-subprotocol", value_name = "NAME")]
     pub kernel_subprotocols: Vec<String>,
+    /// How long connecting to the kernel (TCP and handshake) may take, in milliseconds.
+    #[arg(long, default_value_t = 10_000, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub kernel_connect_timeout: u64,
+    /// Ping the kernel this often (milliseconds); off when not given.
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub kernel_ping_interval: Option<u64>,
+    /// With --kernel-ping-interval: fail the kernel link (close 1011) when a pong takes longer.
+    #[arg(long, default_value_t = 10_000, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub kernel_pong_timeout: u64,
 }
 
 impl Args {
@@ -108,6 +121,11 @@ impl Args {
         {
             return Err("--kernel-header and --kernel-subprotocol need --kernel URL".into());
         }
+        config.kernel_connect_timeout = Duration::from_millis(self.kernel_connect_timeout);
+        config.kernel_keepalive = self.kernel_ping_interval.map(|ms| Keepalive {
+            interval: Duration::from_millis(ms),
+            pong_timeout: Duration::from_millis(self.kernel_pong_timeout),
+        });
         let target = crate::kernel::KernelTarget {
             info: wirebook_shared::KernelInfo {
                 name: "websocket".into(),
@@ -119,6 +137,8 @@ impl Args {
             config: config.websocket(),
             headers: config.kernel_headers.clone(),
             subprotocols: config.kernel_subprotocols.clone(),
+            connect_timeout: config.kernel_connect_timeout,
+            keepalive: config.kernel_keepalive,
         };
         crate::kernel::client_request(&target)?;
         Ok(config)
@@ -274,6 +294,12 @@ mod tests {
             "Authorization: Bearer x",
             "--kernel-subprotocol",
             "v2",
+            "--kernel-connect-timeout",
+            "500",
+            "--kernel-ping-interval",
+            "1000",
+            "--kernel-pong-timeout",
+            "300",
         ])
         .unwrap()
         .into_config()
@@ -284,6 +310,19 @@ mod tests {
             [("Authorization".to_string(), "Bearer x".to_string())]
         );
         assert_eq!(config.kernel_subprotocols, ["v2"]);
+        assert_eq!(config.kernel_connect_timeout, Duration::from_millis(500));
+        assert_eq!(
+            config.kernel_keepalive,
+            Some(Keepalive {
+                interval: Duration::from_secs(1),
+                pong_timeout: Duration::from_millis(300)
+            })
+        );
+        assert_eq!(
+            parse(&[]).unwrap().into_config().unwrap().kernel_keepalive,
+            None
+        );
+        assert!(parse(&["--kernel-ping-interval", "5"]).is_err());
         for (args, why) in [
             (&["--kernel", "wss://h/"][..], "wss:// is not supported yet"),
             (&["--kernel", "http://h/"][..], "not a ws:// URL"),

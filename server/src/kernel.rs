@@ -47,6 +47,17 @@ pub struct KernelTarget {
     pub headers: Vec<(String, String)>,
     /// Subprotocols offered, in order of preference (`--kernel-subprotocol`).
     pub subprotocols: Vec<String>,
+    /// How long connecting (TCP and the handshake) may take.
+    pub connect_timeout: Duration,
+    /// Ping the kernel and fail the link when it stops answering (`--kernel-ping-interval`).
+    pub keepalive: Option<Keepalive>,
+}
+
+/// Pings sent to the kernel while the link is open, and how long a pong may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keepalive {
+    pub interval: Duration,
+    pub pong_timeout: Duration,
 }
 
 /// What a link reports to its session, in the order it happened.
@@ -159,14 +170,22 @@ async fn run(
     };
     report(KernelState::Connecting).await;
     let connected = tokio::select! {
-        connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&target, &capture)) => connected
-            .unwrap_or_else(|_| Err(format!("no connection within {}s", CONNECT_TIMEOUT.as_secs()))),
+        connected = tokio::time::timeout(target.connect_timeout, connect(&target, &capture)) => connected
+            .unwrap_or_else(|_| Err(format!("no connection within {:?} (timeout)", target.connect_timeout))),
         () = shutdown.triggered() => Err("server shutting down".to_string()),
     };
     let end = match connected {
         Ok((socket, recorder, links)) => {
             report(KernelState::Open).await;
-            let end = relay(socket, &links, &events, &mut queue, &shutdown).await;
+            let end = relay(
+                socket,
+                &links,
+                &events,
+                &mut queue,
+                target.keepalive,
+                &shutdown,
+            )
+            .await;
             let reason = match &end {
                 KernelState::Closed { reason, .. } => reason.clone(),
                 KernelState::Failed { message } => message.clone(),
@@ -315,15 +334,38 @@ async fn relay(
     links: &Links,
     events: &mpsc::Sender<KernelEvent>,
     queue: &mut mpsc::Receiver<Execute>,
+    keepalive: Option<Keepalive>,
     shutdown: &Shutdown,
 ) -> KernelState {
     // Set once a close frame went out or came in: then we only wait for the end.
     let mut closing: Option<Instant> = None;
     // The close frame the kernel sent, if any (a close may carry no code).
     let mut close_seen: Option<Option<CloseFrame>> = None;
+    let mut next_ping = keepalive.map(|k| Instant::now() + k.interval);
+    // Set while a ping waits for its pong.
+    let mut pong_due: Option<Instant> = None;
+    let mut pings: u64 = 0;
     loop {
         let deadline = closing;
+        let (ping_at, pong_at) = (next_ping, pong_due);
         tokio::select! {
+            () = sleep_until(ping_at), if ping_at.is_some() && closing.is_none() => {
+                let Some(keepalive) = keepalive else { continue };
+                pings += 1;
+                let payload = pings.to_be_bytes().to_vec();
+                if let Err(end) = send(&mut socket, links, Message::Ping(payload.into()), None).await {
+                    return end;
+                }
+                next_ping = Some(Instant::now() + keepalive.interval);
+                pong_due.get_or_insert(Instant::now() + keepalive.pong_timeout);
+            }
+            () = sleep_until(pong_at), if pong_at.is_some() && closing.is_none() => {
+                let timeout = keepalive.map_or(Duration::ZERO, |k| k.pong_timeout);
+                let message = format!("the kernel did not answer a ping within {timeout:?}; closed with 1011");
+                let frame = CloseFrame { code: CloseCode::Error, reason: "no pong".into() };
+                let _ = send(&mut socket, links, Message::Close(Some(frame)), None).await;
+                return KernelState::Failed { message };
+            }
             () = shutdown.triggered(), if closing.is_none() => {
                 closing = Some(Instant::now() + CLOSE_GRACE);
                 if let Err(end) = send(&mut socket, links, Message::Close(Some(shutting_down())), None).await {
@@ -395,6 +437,7 @@ async fn relay(
                             return end;
                         }
                     }
+                    Message::Pong(_) => pong_due = None,
                     Message::Close(frame) => {
                         if closing.is_none() {
                             closing = Some(Instant::now() + CLOSE_GRACE);

@@ -79,6 +79,10 @@ pub struct Config {
     pub kernel_headers: Vec<(String, String)>,
     /// Subprotocols offered to the kernel (`--kernel-subprotocol`).
     pub kernel_subprotocols: Vec<String>,
+    /// How long connecting to the kernel may take (`--kernel-connect-timeout`).
+    pub kernel_connect_timeout: Duration,
+    /// Pings to the kernel and the pong timeout (`--kernel-ping-interval`).
+    pub kernel_keepalive: Option<kernel::Keepalive>,
     /// Where the notebooks API reads and writes `.ipynb` files.
     pub notebook_dir: PathBuf,
     /// Largest request body the notebooks API accepts, in bytes.
@@ -102,6 +106,8 @@ impl Config {
             kernel_url: None,
             kernel_headers: Vec::new(),
             kernel_subprotocols: Vec::new(),
+            kernel_connect_timeout: kernel::CONNECT_TIMEOUT,
+            kernel_keepalive: None,
             notebook_dir: PathBuf::from("."),
             max_notebook_size: 64 * 1024 * 1024,
             routes: Vec::new(),
@@ -188,6 +194,8 @@ where
             config: config.websocket(),
             headers: config.kernel_headers.clone(),
             subprotocols: config.kernel_subprotocols.clone(),
+            connect_timeout: config.kernel_connect_timeout,
+            keepalive: config.kernel_keepalive,
         }),
         config: Arc::new(config),
         instance: format!("{:016x}", rand::random::<u64>()),

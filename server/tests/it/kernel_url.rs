@@ -1,16 +1,19 @@
 //! A session whose kernel is any ws:// URL (`--kernel`, `--kernel-header`,
 //! `--kernel-subprotocol`): what the kernel is sent, and how failures read.
 
+use std::time::Duration;
+
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use wirebook_server::kernel::Keepalive;
 use wirebook_server::Config;
-use wirebook_shared::{CaptureBody, Hop, KernelState, ServerMsg, WireData};
+use wirebook_shared::{CaptureBody, Direction, Hop, KernelState, Opcode, ServerMsg, WireData};
 
-use crate::support::{within, SessionClient, TestServer, TOKEN};
+use crate::support::{messages, within, SessionClient, TestServer, TOKEN};
 
 async fn failure(config: Config) -> String {
     let server = TestServer::start(config).await;
@@ -138,4 +141,57 @@ async fn a_refused_connection_says_so() {
     config.kernel_url = Some(format!("ws://127.0.0.1:{port}/"));
     let message = failure(config).await;
     assert!(message.contains("refused the connection"), "{message}");
+}
+
+#[tokio::test]
+async fn keepalive_pings_the_kernel_and_fails_a_silent_one() {
+    // The built-in /echo answers: pings and pongs show on the kernel hop.
+    let mut config = Config::new(TOKEN);
+    config.kernel_keepalive = Some(Keepalive {
+        interval: Duration::from_millis(20),
+        pong_timeout: Duration::from_secs(5),
+    });
+    let server = TestServer::start(config.clone()).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    client
+        .capture_until(|records| {
+            let control = |opcode, direction| {
+                messages(records).any(|(r, f, _)| {
+                    r.hop == Hop::Kernel && f.opcode == opcode && f.direction == direction
+                })
+            };
+            control(Opcode::Ping, Direction::ToServer) && control(Opcode::Pong, Direction::ToClient)
+        })
+        .await;
+
+    // A kernel that completes the handshake and then reads nothing never answers a ping.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let _ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    config.kernel_url = Some(format!("ws://{addr}/"));
+    config.kernel_keepalive = Some(Keepalive {
+        interval: Duration::from_millis(20),
+        pong_timeout: Duration::from_millis(100),
+    });
+    let message = failure(config).await;
+    assert!(message.contains("did not answer a ping"), "{message}");
+}
+
+#[tokio::test]
+async fn a_kernel_that_never_answers_the_handshake_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (_stream, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("ws://{addr}/"));
+    config.kernel_connect_timeout = Duration::from_millis(200);
+    let message = failure(config).await;
+    assert!(message.contains("timeout"), "{message}");
 }
