@@ -10,6 +10,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wirebook_shared::notebook::bindings::Keymap;
 use wirebook_shared::notebook::chords::Press;
+use wirebook_shared::notebook::clipboard::{
+    cells_from_clipboard, ClipboardCells, ClipboardError, CELLS_MIME, JUPYTER_CELLS_MIME,
+};
 use wirebook_shared::notebook::commands::EditorSelection;
 use wirebook_shared::notebook::{Command, Effect, Mode, Notebook};
 use wirebook_shared::session::{ClientMsg, KernelInfo, KernelState};
@@ -17,6 +20,7 @@ use wirebook_shared::session::{ClientMsg, KernelInfo, KernelState};
 use crate::file_sync::FileSync;
 use crate::inspector::Inspector;
 use crate::keymap::{Key, Keyboard};
+use crate::rebind::STORAGE_KEY;
 use crate::socket;
 use crate::status::{Connection, Notices};
 use crate::view::files::confirm;
@@ -44,10 +48,12 @@ pub struct Session {
     pub files: FileSync,
     /// The dialog over the page, if any (help, command palette).
     pub overlay: RwSignal<Overlay>,
-    /// The key bindings in effect (the help overlay, the palette and tooltips list them).
-    pub keymap: RwSignal<Keymap>,
-    /// The keymap's reader: the keys of a sequence (`D D`) pressed so far.
-    keyboard: StoredValue<Keyboard>,
+    /// The key bindings in effect (the help overlay, the palette and tooltips list them): the
+    /// keyboard's own keymap, so what the page shows is what the keys do.
+    pub keymap: Memo<Keymap>,
+    /// The keymap and the keys of a sequence (`D D`) pressed so far. Key presses update it
+    /// untracked; only [`Session::change_keymap`] tells the views.
+    keyboard: RwSignal<Keyboard>,
     outbox: StoredValue<UnboundedSender<ClientMsg>>,
 }
 
@@ -73,6 +79,24 @@ impl Session {
                 .update(|n| n.push("the session connection task has stopped; reload the page"));
         }
         sent
+    }
+
+    /// Changes the key bindings in effect and saves the user's changes to the defaults in
+    /// `localStorage`, so they come back on the next visit.
+    pub fn change_keymap<R>(self, change: impl FnOnce(&mut Keymap) -> R) -> R {
+        let mut keymap = self.keyboard.with_untracked(|k| k.keymap().clone());
+        let result = change(&mut keymap);
+        let json = keymap.to_json();
+        self.keyboard.update(|k| k.set_keymap(keymap));
+        if let Err(why) = store_keymap(&json) {
+            self.notices.update(|n| {
+                n.push(format!(
+                    "the key bindings work in this page but could not be saved for the next \
+                     visit: {why}"
+                ))
+            });
+        }
+        result
     }
 
     /// Applies a user command to the notebook and carries out what it asks for.
@@ -118,7 +142,7 @@ impl Session {
                     set_editor_text(&id, &source);
                 }
             }
-            Effect::WriteClipboard(cells) => write_clipboard(cells.plain, cells.html),
+            Effect::WriteClipboard(cells) => write_clipboard(cells),
             Effect::Interrupt => self.notices.update(|n| {
                 n.push(
                     "Interrupt: a WebSocket kernel has nothing to interrupt (wirebook sends each \
@@ -199,10 +223,49 @@ fn set_editor_text(cell_id: &str, source: &str) {
     queue_microtask(move || set(&selector, &source));
 }
 
-/// Mirrors copied cells to the system clipboard as plain text and as the classic Notebook's
-/// HTML. The browser may refuse (no permission, page not focused): the notebook's own
-/// clipboard still has the cells, so that is not worth an error.
-fn write_clipboard(plain: String, html: String) {
+/// The browser's `localStorage`, where the user's key bindings live.
+fn local_storage() -> Result<web_sys::Storage, String> {
+    match window().local_storage() {
+        Ok(Some(storage)) => Ok(storage),
+        Ok(None) => Err("this browser has no localStorage".into()),
+        Err(_) => Err("localStorage is disabled for this page".into()),
+    }
+}
+
+fn store_keymap(json: &str) -> Result<(), String> {
+    local_storage()?
+        .set_item(STORAGE_KEY, json)
+        .map_err(|_| "localStorage refused to store them (full or disabled)".to_string())
+}
+
+/// The keymap saved by an earlier visit, or Jupyter's defaults. What cannot be applied is
+/// reported once, in a notice: the saved form is then rewritten without it.
+fn load_keymap(notices: RwSignal<Notices>) -> Keymap {
+    let saved = local_storage()
+        .ok()
+        .and_then(|storage| storage.get_item(STORAGE_KEY).ok().flatten());
+    let Some(saved) = saved else {
+        return Keymap::jupyter();
+    };
+    let (keymap, problems) = Keymap::from_json(&saved);
+    if !problems.is_empty() {
+        notices.update(|n| {
+            n.push(format!(
+                "some saved key bindings were not applied: {}",
+                problems.join("; ")
+            ))
+        });
+        let _ = store_keymap(&keymap.to_json());
+    }
+    keymap
+}
+
+/// Mirrors cells copied with `C`/`X` to the system clipboard as plain text and as the classic
+/// Notebook's HTML (the async clipboard API takes no custom types). The browser may refuse (no
+/// permission, page not focused): the notebook's own clipboard still has the cells, so that
+/// is not worth an error.
+fn write_clipboard(cells: ClipboardCells) {
+    let ClipboardCells { plain, html, .. } = cells;
     let clipboard = window().navigator().clipboard();
     let item = (|| {
         let parts = js_sys::Object::new();
@@ -227,6 +290,96 @@ fn write_clipboard(plain: String, html: String) {
     });
 }
 
+/// Whether a `copy`, `cut` or `paste` event is about cells: the notebook is in command mode,
+/// no dialog is open, the event is not aimed at a text field or the inspector, and no text is
+/// selected on the page (selected output text is copied as text, as anywhere else).
+fn clipboard_is_for_cells(session: Session, ev: &web_sys::ClipboardEvent) -> bool {
+    if session.overlay.get_untracked() != Overlay::None
+        || session.notebook.with_untracked(|n| n.mode()) != Mode::Command
+        || key_mode(ev.target(), "") != Some(Mode::Command)
+    {
+        return false;
+    }
+    let text_selected = window()
+        .get_selection()
+        .ok()
+        .flatten()
+        .is_some_and(|s| !s.is_collapsed());
+    !text_selected
+}
+
+/// Ctrl+C / Ctrl+X in command mode: the selected cells go on the system clipboard in every
+/// form (plain text, the classic Notebook's HTML and wirebook's JSON type), written into the
+/// event itself, which needs no permission.
+fn cells_to_clipboard_event(session: Session, command: Command, ev: &web_sys::ClipboardEvent) {
+    if !clipboard_is_for_cells(session, ev) {
+        return;
+    }
+    let Some(data) = ev.clipboard_data() else {
+        return;
+    };
+    ev.prevent_default();
+    let effects = session
+        .notebook
+        .try_update(|notebook| notebook.apply(command))
+        .unwrap_or_default();
+    for effect in effects {
+        match effect {
+            Effect::WriteClipboard(cells) => {
+                for (mime, text) in [
+                    ("text/plain", &cells.plain),
+                    ("text/html", &cells.html),
+                    (CELLS_MIME, &cells.json),
+                ] {
+                    let _ = data.set_data(mime, text);
+                }
+            }
+            other => session.carry_out(other),
+        }
+    }
+}
+
+/// Ctrl+V in command mode: cells on the system clipboard (from another wirebook tab, the
+/// classic Notebook, a JupyterLab cells type or a whole `.ipynb` as text) are pasted below
+/// the selection. Anything else is left to the browser.
+fn cells_from_clipboard_event(session: Session, ev: &web_sys::ClipboardEvent) {
+    if !clipboard_is_for_cells(session, ev) {
+        return;
+    }
+    let Some(data) = ev.clipboard_data() else {
+        return;
+    };
+    let mut invalid = None;
+    for mime in [CELLS_MIME, JUPYTER_CELLS_MIME, "text/html", "text/plain"] {
+        let text = data.get_data(mime).unwrap_or_default();
+        if text.is_empty() {
+            continue;
+        }
+        match cells_from_clipboard(&text) {
+            Ok(cells) => {
+                ev.prevent_default();
+                session.dispatch(Command::PasteCells {
+                    cells,
+                    above: false,
+                });
+                return;
+            }
+            Err(ClipboardError::Invalid(why)) => {
+                invalid.get_or_insert(why);
+            }
+            Err(ClipboardError::NotCells) => {}
+        }
+    }
+    if let Some(why) = invalid {
+        ev.prevent_default();
+        session.notices.update(|n| {
+            n.push(format!(
+                "nothing pasted: the clipboard's cells are invalid: {why}"
+            ))
+        });
+    }
+}
+
 /// The cell editor's selection when `target` is one (a split needs it).
 fn editor_selection(target: Option<web_sys::EventTarget>) -> Option<EditorSelection> {
     let editor = target?.dyn_into::<web_sys::HtmlTextAreaElement>().ok()?;
@@ -236,6 +389,15 @@ fn editor_selection(target: Option<web_sys::EventTarget>) -> Option<EditorSelect
         start: editor.selection_start().ok()?? as usize,
         end: editor.selection_end().ok()?? as usize,
     })
+}
+
+/// Whether the shortcuts dialog is recording new keys (then every key press is its).
+fn recording_keys() -> bool {
+    document()
+        .query_selector("[data-testid=rebind-panel][data-state=recording]")
+        .ok()
+        .flatten()
+        .is_some()
 }
 
 /// Which keymap, if any, a key press on `target` goes to.
@@ -273,6 +435,7 @@ pub fn App() -> impl IntoView {
     let (outbox, requests) = mpsc::unbounded();
     let notebook = RwSignal::new(Notebook::new());
     let notices = RwSignal::new(Notices::default());
+    let keyboard = RwSignal::new(Keyboard::new(load_keymap(notices)));
     let session = Session {
         notebook,
         inspector: RwSignal::new(Inspector::default()),
@@ -285,8 +448,8 @@ pub fn App() -> impl IntoView {
         capture_paused: RwSignal::new(None),
         files: FileSync::start(notebook, notices),
         overlay: RwSignal::new(Overlay::None),
-        keymap: RwSignal::new(Keymap::jupyter()),
-        keyboard: StoredValue::new(Keyboard::new(Keymap::jupyter())),
+        keymap: Memo::new(move |_| keyboard.with(|k| k.keymap().clone())),
+        keyboard,
         outbox: StoredValue::new(outbox),
     };
     leptos::task::spawn_local(socket::run(session, requests));
@@ -304,7 +467,12 @@ pub fn App() -> impl IntoView {
         };
         // Ctrl+S (Cmd+S) saves the notebook wherever the focus is: the browser's "save page"
         // dialog is never what a notebook user means.
-        if (key.ctrl || key.meta) && !key.alt && key.key.eq_ignore_ascii_case("s") {
+        // (Unless the shortcuts dialog is recording new keys, Ctrl+S possibly among them.)
+        if (key.ctrl || key.meta)
+            && !key.alt
+            && key.key.eq_ignore_ascii_case("s")
+            && !recording_keys()
+        {
             ev.prevent_default();
             session.dispatch(Command::Save);
             return;
@@ -315,9 +483,9 @@ pub fn App() -> impl IntoView {
         let Some(mode) = key_mode(ev.target(), &key.key) else {
             return;
         };
-        let press = session
-            .keyboard
-            .try_update_value(|keyboard| keyboard.press(mode, &key, &ev.code(), ev.time_stamp()));
+        let press = session.keyboard.try_update_untracked(|keyboard| {
+            keyboard.press(mode, &key, &ev.code(), ev.time_stamp())
+        });
         match press {
             Some(Press::Run(id)) => {
                 ev.prevent_default();
@@ -337,6 +505,20 @@ pub fn App() -> impl IntoView {
         }
     });
     on_cleanup(move || keys.remove());
+    let copy = window_event_listener(ev::copy, move |ev| {
+        cells_to_clipboard_event(session, Command::Copy, &ev)
+    });
+    let cut = window_event_listener(ev::cut, move |ev| {
+        cells_to_clipboard_event(session, Command::Cut, &ev)
+    });
+    let paste = window_event_listener(ev::paste, move |ev| {
+        cells_from_clipboard_event(session, &ev)
+    });
+    on_cleanup(move || {
+        copy.remove();
+        cut.remove();
+        paste.remove();
+    });
 
     // Start where a new Jupyter notebook starts: typing into the first cell. A notebook
     // opened from a file starts in command mode on its first cell, as in Jupyter.

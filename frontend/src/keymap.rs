@@ -47,6 +47,18 @@ impl Keyboard {
         }
     }
 
+    /// The keymap in effect.
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    /// Puts `keymap` in effect; keys of a sequence pressed so far are dropped, since they were
+    /// read with the old one.
+    pub fn set_keymap(&mut self, keymap: Keymap) {
+        self.keymap = keymap;
+        self.chords.reset();
+    }
+
     /// Reads a key press made in `mode` at `now_ms` (`KeyboardEvent.timeStamp`). On
     /// [`Press::Run`] and [`Press::Pending`] the page keeps the key from the browser
     /// (`preventDefault`); the command to dispatch is `CommandId::command`, given the editor's

@@ -1,8 +1,8 @@
 //! wirebook's browser UI: a notebook pane whose cells run on a kernel through the wirebook
 //! server, and an inspector pane showing every frame and handshake on every hop.
 //!
-//! Pure models (`keymap`, `backoff`, `inspector`, `row_filter`, `virtual_list`, `frame_layout`,
-//! `json_tree`, `detail`, `capture_export`, `status`, and the notebook in
+//! Pure models (`keymap`, `rebind`, `backoff`, `inspector`, `row_filter`, `virtual_list`,
+//! `frame_layout`, `json_tree`, `detail`, `capture_export`, `status`, and the notebook in
 //! `wirebook_shared::notebook`) hold the logic and are tested on the host; `app`, `socket` and
 //! `view` wire them to signals, the WebSocket and the DOM.
 
@@ -11,6 +11,7 @@ mod api;
 mod app;
 mod backoff;
 mod capture_export;
+mod code_editing;
 mod detail;
 mod document_file;
 mod file_list;
@@ -22,6 +23,7 @@ mod keymap;
 mod markdown;
 mod palette;
 mod pattern;
+mod rebind;
 mod rich_output;
 mod row_filter;
 mod shortcuts;
