@@ -130,6 +130,113 @@ test('the command palette finds and runs a command from the keyboard', async ({ 
   await expect(palette).toBeHidden();
 });
 
+test('cells copied with Ctrl+C in one tab are pasted with Ctrl+V in another', async ({ page, wirebook, context }) => {
+  await page.goto(`${wirebook.origin}/notebooks/from.ipynb?token=${wirebook.token}`);
+  await expectConnected(page);
+  const kb = page.keyboard;
+  await kb.press('Enter');
+  await kb.type('first');
+  await kb.press('Escape');
+  await kb.press('b');
+  await kb.press('Enter');
+  await kb.type('second');
+  await kb.press('Escape');
+  await kb.press('Shift+K');
+  await expect(page.locator('[data-testid=cell][data-selected=true]')).toHaveCount(2);
+  await kb.press('Control+c');
+
+  const other = await context.newPage();
+  await other.goto(`${wirebook.origin}/notebooks/to.ipynb?token=${wirebook.token}`);
+  await expectConnected(other);
+  await expect(other.getByTestId('mode')).toHaveText('Command');
+  await other.keyboard.press('Control+v');
+  await expectSources(other, ['', 'first', 'second']);
+  await expect(other.getByTestId('cell').nth(2)).toHaveAttribute('data-selected', 'true');
+  await expect(other.getByTestId('save-state')).toHaveAttribute('data-state', 'unsaved');
+
+  // In a cell's editor Ctrl+V is the browser's: the cells' text is typed in.
+  await other.keyboard.press('b');
+  await other.keyboard.press('Enter');
+  await expect(other.getByTestId('mode')).toHaveText('Edit');
+  await other.keyboard.press('Control+v');
+  await expectSources(other, ['', 'first', 'second', 'first\n\nsecond']);
+
+  // Ctrl+X in command mode cuts the selected cell onto the clipboard; back in the first tab
+  // Ctrl+V pastes it below the selection.
+  await other.keyboard.press('Escape');
+  await other.keyboard.press('Control+x');
+  await expectSources(other, ['', 'first', 'second']);
+  await page.bringToFront();
+  await kb.press('j');
+  await kb.press('Control+v');
+  await expectSources(page, ['first', 'second', 'first\n\nsecond']);
+});
+
+test('rebinding a command in the shortcuts dialog lasts across a reload', async ({ page, wirebook }) => {
+  await page.goto(`${wirebook.origin}/notebooks/rebind.ipynb?token=${wirebook.token}`);
+  await expectConnected(page);
+  const cells = page.getByTestId('cell');
+  await expect(cells).toHaveCount(1);
+  await expect(page.getByTestId('mode')).toHaveText('Command');
+  await page.keyboard.press('h');
+  const help = page.getByTestId('help-overlay');
+  await expect(help).toBeVisible();
+  const row = help.locator('section[data-mode=command] tr[data-command=insert-cell-below]');
+  const panel = help.getByTestId('rebind-panel');
+
+  // J is taken: the dialog names the command that has it, and Esc keeps both as they were.
+  await row.locator('[data-testid=binding][data-keys="B"]').focus();
+  await page.keyboard.press('Enter');
+  await expect(panel).toHaveAttribute('data-state', 'recording');
+  await page.keyboard.press('j');
+  await expect(panel).toHaveAttribute('data-state', 'clash');
+  await expect(panel).toContainText('Select cell below');
+  await page.keyboard.press('Escape');
+  await expect(panel).toHaveCount(0);
+  await expect(row.getByTestId('binding')).toHaveAttribute('data-keys', 'B');
+  // Ctrl+S is recorded (not saving the notebook) and named as Save's.
+  await row.getByTestId('add-binding').click();
+  await page.keyboard.press('Control+s');
+  await expect(panel).toHaveAttribute('data-state', 'clash');
+  await expect(panel).toContainText('Save');
+  await page.keyboard.press('Escape');
+  await expect(panel).toHaveCount(0);
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'new');
+
+  // Q is free: it replaces B at once.
+  await row.locator('[data-testid=binding][data-keys="B"]').focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('q');
+  await expect(row.getByTestId('binding')).toHaveAttribute('data-keys', 'Q');
+  await expect(row.getByTestId('reset-binding')).toBeVisible();
+  await expect(panel).toHaveCount(0);
+  await page.keyboard.press('Escape');
+  await expect(help).toBeHidden();
+
+  await page.reload();
+  await expectConnected(page);
+  await expect(page.getByTestId('mode')).toHaveText('Command');
+  await page.keyboard.press('b');
+  await page.keyboard.press('q');
+  await expect(cells).toHaveCount(2);
+  // Only Q added a cell: B no longer does.
+  await page.keyboard.press('k');
+  await expect(cells.nth(0)).toHaveAttribute('data-selected', 'true');
+  await expect(cells).toHaveCount(2);
+  // The palette shows the new key.
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type('insert cell below');
+  const item = page.getByTestId('command-palette').locator('.palette-item[data-command=insert-cell-below]');
+  await expect(item.locator('kbd')).toHaveText(['Q']);
+  await page.keyboard.press('Escape');
+
+  // Reset all brings B back.
+  await page.keyboard.press('h');
+  await help.getByTestId('reset-keymap').click();
+  await expect(row.getByTestId('binding')).toHaveAttribute('data-keys', 'B');
+  await expect(help.getByTestId('reset-keymap')).toBeDisabled();
+});
+
 test('file browser: create, open, rename and delete notebooks', async ({ page, wirebook }) => {
   await page.goto(wirebook.url);
   const browser = page.getByTestId('file-browser');
