@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use wirebook_shared::notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 
 use crate::app::Session;
+use crate::code_editing::{self, Edit};
 use crate::file_sync::Loading;
 use crate::markdown;
 use crate::shortcuts;
@@ -297,6 +298,34 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
             })
         }
     };
+    // Keys a code editor handles itself (indent, auto-indent, brackets and quotes); anything
+    // with Ctrl, Alt or Cmd is a shortcut and goes on to the notebook's keymap.
+    let on_keydown = move |ev: ev::KeyboardEvent| {
+        if ev.ctrl_key() || ev.alt_key() || ev.meta_key() || ev.is_composing() {
+            return;
+        }
+        let key = ev.key();
+        let code_only = !matches!(key.as_str(), "Tab" | "Enter");
+        if code_only && kind.get_untracked() != CellKind::Code {
+            return;
+        }
+        let area = event_target::<web_sys::HtmlTextAreaElement>(&ev);
+        let (Ok(Some(start)), Ok(Some(end))) = (area.selection_start(), area.selection_end())
+        else {
+            return;
+        };
+        let edit = code_editing::edit_for_key(
+            &area.value(),
+            start as usize,
+            end as usize,
+            &key,
+            ev.shift_key(),
+        );
+        if let Some(edit) = edit {
+            ev.prevent_default();
+            apply_edit(&area, &edit);
+        }
+    };
     let on_focus = {
         let id = id.clone();
         move |_| session.dispatch(Command::EditorFocused(id.clone()))
@@ -364,6 +393,7 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                     rows=rows
                     prop:value=initial_source
                     on:input=on_input
+                    on:keydown=on_keydown
                     on:focus=on_focus
                     on:blur=on_blur
                 ></textarea>
@@ -468,4 +498,52 @@ fn ConflictDialog(session: Session) -> impl IntoView {
             </div>
         </Show>
     }
+}
+
+/// Applies an editor edit the way typing would: `insertText` (or `delete`) through the
+/// document's editing command keeps the browser's own undo history and fires `input`, so the
+/// model follows as for any keystroke. Where the command is unavailable, the text is set
+/// directly and `input` dispatched by hand.
+fn apply_edit(area: &web_sys::HtmlTextAreaElement, edit: &Edit) {
+    let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let changes = !(edit.insert.is_empty() && edit.start == edit.end);
+    if changes {
+        let _ = area.set_selection_range(to_u32(edit.start), to_u32(edit.end));
+        if !exec_editing_command(&edit.insert) {
+            let _ = area.set_range_text_with_start_and_end(
+                &edit.insert,
+                to_u32(edit.start),
+                to_u32(edit.end),
+            );
+            if let Ok(input) = web_sys::Event::new("input") {
+                let _ = area.dispatch_event(&input);
+            }
+        }
+    }
+    let _ = area.set_selection_range(to_u32(edit.select_start), to_u32(edit.select_end));
+}
+
+/// `document.execCommand("insertText", false, text)` (or `"delete"` for an empty text), looked
+/// up dynamically: it is deprecated but it is the only way to edit a textarea that the user's
+/// Ctrl+Z can undo. Returns whether the browser did it.
+fn exec_editing_command(text: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
+    let Ok(exec) = js_sys::Reflect::get(&document, &"execCommand".into()) else {
+        return false;
+    };
+    let Ok(exec) = exec.dyn_into::<js_sys::Function>() else {
+        return false;
+    };
+    let (command, value) = if text.is_empty() {
+        ("delete", "")
+    } else {
+        ("insertText", text)
+    };
+    exec.call3(&document, &command.into(), &false.into(), &value.into())
+        .ok()
+        .and_then(|done| done.as_bool())
+        .unwrap_or(false)
 }
