@@ -14,7 +14,10 @@ export WIREBOOK_PYTHON := $(ROOT)/.venv/bin/python
 # trunk's update check talks to crates.io on every run; it has nothing to do with a build.
 export TRUNK_SKIP_VERSION_CHECK := true
 
-WIREBOOK := target/release/wirebook
+# Cargo's output directory: CARGO_TARGET_DIR when set (e.g. a clean clone reusing a checkout's
+# build cache), else target/.
+CARGO_TARGET := $(or $(CARGO_TARGET_DIR),$(ROOT)/target)
+WIREBOOK := $(CARGO_TARGET)/release/wirebook
 # The e2e suite's UI build, kept apart from dist/ (the release UI that `make run` serves).
 E2E_DIST := target/e2e/dist
 # Arguments for `make run`, e.g. `make run ARGS='--bind 127.0.0.1:9000'`.
@@ -62,7 +65,7 @@ e2e: bootstrap-test
 	cargo fetch --target wasm32-unknown-unknown
 	trunk build --dist $(E2E_DIST)
 	cargo build -p wirebook-server --bin wirebook
-	cd e2e && WIREBOOK_BIN=$(ROOT)/target/debug/wirebook WIREBOOK_DIST=$(ROOT)/$(E2E_DIST) \
+	cd e2e && WIREBOOK_BIN=$(CARGO_TARGET)/debug/wirebook WIREBOOK_DIST=$(ROOT)/$(E2E_DIST) \
 		npx playwright test
 
 ## test: everything CI checks, the e2e summary line last
