@@ -225,10 +225,13 @@ test('rebinding a command in the shortcuts dialog lasts across a reload', async 
   await expect(cells).toHaveCount(2);
   // The palette shows the new key.
   await page.keyboard.press('Control+k');
+  const palette = page.getByTestId('command-palette');
+  await expect(palette.locator('input')).toBeFocused();
   await page.keyboard.type('insert cell below');
-  const item = page.getByTestId('command-palette').locator('.palette-item[data-command=insert-cell-below]');
+  const item = palette.locator('.palette-item[data-command=insert-cell-below]');
   await expect(item.locator('kbd')).toHaveText(['Q']);
   await page.keyboard.press('Escape');
+  await expect(palette).toBeHidden();
 
   // Reset all brings B back.
   await page.keyboard.press('h');
@@ -300,4 +303,23 @@ test('a file changed on disk: the save asks, and overwrite keeps my version', as
   const saved = await (await page.request.get(api)).json();
   // nbformat stores sources as lists of lines.
   expect(saved.content.cells.map((c: { source: string[] }) => c.source.join(''))).toEqual(['my text']);
+});
+
+test('the cell editor indents, closes brackets and steps over them, and Ctrl+Z undoes it', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await expectConnected(page);
+  const editor = page.getByTestId('cell').nth(0).getByTestId('cell-editor');
+  await editor.focus();
+  await page.keyboard.type('if f(x["k"]):');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('pass');
+  // Typing the closers stepped over the ones the editor inserted: nothing doubled.
+  await expect(editor).toHaveValue('if f(x["k"]):\n    pass');
+  await page.keyboard.press('Shift+Tab');
+  await expect(editor).toHaveValue('if f(x["k"]):\npass');
+  // Tab without a selection inserts spaces to the next stop, as in Jupyter's editor.
+  await page.keyboard.press('Tab');
+  await expect(editor).toHaveValue('if f(x["k"]):\npass    ');
+  await page.keyboard.press('Control+z');
+  await expect(editor).toHaveValue('if f(x["k"]):\npass');
 });

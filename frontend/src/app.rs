@@ -478,6 +478,12 @@ pub fn App() -> impl IntoView {
             return;
         }
         if session.overlay.get_untracked() != Overlay::None {
+            // The overlay's own handler takes Escape once it has the focus; a key pressed
+            // before the focus got there still closes it instead of being lost.
+            if key.key == "Escape" && !recording_keys() {
+                ev.prevent_default();
+                session.overlay.set(Overlay::None);
+            }
             return;
         }
         let Some(mode) = key_mode(ev.target(), &key.key) else {
