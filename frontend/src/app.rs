@@ -458,13 +458,7 @@ pub fn App() -> impl IntoView {
         if ev.default_prevented() || ev.is_composing() {
             return;
         }
-        let key = Key {
-            key: ev.key(),
-            shift: ev.shift_key(),
-            ctrl: ev.ctrl_key(),
-            alt: ev.alt_key(),
-            meta: ev.meta_key(),
-        };
+        let key = Key::of_event(&ev);
         // Ctrl+S (Cmd+S) saves the notebook wherever the focus is: the browser's "save page"
         // dialog is never what a notebook user means.
         // (Unless the shortcuts dialog is recording new keys, Ctrl+S possibly among them.)

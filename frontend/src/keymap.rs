@@ -25,6 +25,17 @@ pub struct Key {
 }
 
 impl Key {
+    /// The key of a browser keyboard event.
+    pub fn of_event(ev: &web_sys::KeyboardEvent) -> Self {
+        Key {
+            key: ev.key(),
+            shift: ev.shift_key(),
+            ctrl: ev.ctrl_key(),
+            alt: ev.alt_key(),
+            meta: ev.meta_key(),
+        }
+    }
+
     /// The stroke this press is, given `KeyboardEvent.code` (`""` if unknown); `None` for a
     /// modifier on its own or a dead key.
     pub fn stroke(&self, code: &str) -> Option<KeyStroke> {

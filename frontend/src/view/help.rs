@@ -125,13 +125,7 @@ pub fn HelpOverlay(session: Session) -> impl IntoView {
                     cancel();
                     return;
                 }
-                let key = Key {
-                    key: ev.key(),
-                    shift: ev.shift_key(),
-                    ctrl: ev.ctrl_key(),
-                    alt: ev.alt_key(),
-                    meta: ev.meta_key(),
-                };
+                let key = Key::of_event(&ev);
                 let Some(stroke) = key.stroke(&ev.code()) else {
                     return;
                 };
