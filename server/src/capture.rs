@@ -131,6 +131,16 @@ struct Oddities {
     close: Option<CloseSummary>,
 }
 
+/// The bytes a message's preview shows, for [`FrameEntry::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewBytes {
+    /// The first this many bytes of the frame's kept payload (a single uncompressed frame's
+    /// message): nothing to copy.
+    PayloadPrefix(usize),
+    /// Bytes of their own (a message of several frames, or an inflated one).
+    Own(Vec<u8>),
+}
+
 /// The parts of a message summary that are not plain numbers, for [`FrameEntry::new`].
 #[derive(Debug, Clone, Default)]
 pub struct MessageExtras {
@@ -147,7 +157,7 @@ impl FrameEntry {
         frame: Frame,
         direction: Direction,
         preview: usize,
-        message: Option<(MessageEntry, Vec<u8>, MessageExtras)>,
+        message: Option<(MessageEntry, PreviewBytes, MessageExtras)>,
         caused_by: Option<u64>,
     ) -> Self {
         let mut header_bytes = [0; MAX_HEADER_LEN];
@@ -167,9 +177,17 @@ impl FrameEntry {
             odd.message_findings = extras.findings;
             odd.close = extras.close;
             // A single uncompressed frame's text is its payload: kept once.
-            preview_is_payload = shown == payload;
-            if !preview_is_payload {
-                payload.extend_from_slice(&shown);
+            match shown {
+                PreviewBytes::PayloadPrefix(len) if len >= payload.len() => {
+                    preview_is_payload = true;
+                }
+                PreviewBytes::PayloadPrefix(len) => payload.extend_from_within(..len),
+                PreviewBytes::Own(shown) => {
+                    preview_is_payload = shown == payload;
+                    if !preview_is_payload {
+                        payload.extend_from_slice(&shown);
+                    }
+                }
             }
             entry
         });

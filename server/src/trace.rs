@@ -21,7 +21,7 @@ use wirebook_shared::{
     CaptureBody, CloseSummary, Direction, HandshakeRecord, HttpHeadRecord, Opcode,
 };
 
-use crate::capture::{FrameEntry, MessageEntry, MessageExtras, Recorder};
+use crate::capture::{FrameEntry, MessageEntry, MessageExtras, PreviewBytes, Recorder};
 
 /// Bytes of one direction kept while the handshake is not complete (a peer that sends frames
 /// before the handshake ends is out of order, but is still shown up to this much).
@@ -531,11 +531,22 @@ impl MessageState<'_> {
             *self.data_open = false;
         }
         let mut summary = None;
-        for message in self.messages.push(&frame) {
-            // A data message abandoned by this frame is not this frame's: its frames carry
-            // the findings, and the connection is failing anyway.
-            if ends_message && (standalone || message.complete) {
-                summary = Some(summarize(message, repeated, ctx.preview));
+        if starts_data
+            && frame.header.fin
+            && !frame.cut_short
+            && !frame.header.rsv1
+            && !self.messages.is_assembling()
+        {
+            // Most messages are one uncompressed frame: the frame is the whole message, and
+            // the assembler would only copy its payload into a message of its own.
+            summary = Some(summarize_single(&frame, ctx.preview));
+        } else {
+            for message in self.messages.push(&frame) {
+                // A data message abandoned by this frame is not this frame's: its frames carry
+                // the findings, and the connection is failing anyway.
+                if ends_message && (standalone || message.complete) {
+                    summary = Some(summarize(message, repeated, ctx.preview));
+                }
             }
         }
         if opcode == Opcode::Close && !frame.truncated() {
@@ -571,22 +582,9 @@ fn summarize(
     message: Message,
     repeated: usize,
     preview: usize,
-) -> (MessageEntry, Vec<u8>, MessageExtras) {
-    // Text messages show their text (a truncated payload may end mid-character: that
-    // character is left off), cut at a character boundary; the rest show bytes.
-    let text_len = match message.opcode {
-        Opcode::Text => message.text().map(str::len),
-        _ => None,
-    };
-    let whole = text_len.unwrap_or(message.payload.len());
-    let mut shown = whole.min(preview);
-    if text_len.is_some() {
-        // Within the text's valid UTF-8, a boundary is anything but a continuation byte.
-        while shown < whole && message.payload[shown] & 0xc0 == 0x80 {
-            shown -= 1;
-        }
-    }
-    let cut = shown < whole;
+) -> (MessageEntry, PreviewBytes, MessageExtras) {
+    let (text, shown, cut) =
+        preview_cut(message.opcode, &message.payload, message.truncated, preview);
     let close = message.close().map(|close| {
         let info = close.code.unwrap_or_else(|| describe_close_code(1005));
         CloseSummary {
@@ -602,7 +600,7 @@ fn summarize(
         compressed: message.compressed,
         wire_len: message.wire_len,
         len: message.len,
-        text: text_len.is_some(),
+        text,
         truncated: cut || message.truncated,
     };
     let extras = MessageExtras {
@@ -611,16 +609,70 @@ fn summarize(
     };
     let mut payload = message.payload;
     payload.truncate(shown);
-    (entry, payload, extras)
+    (entry, PreviewBytes::Own(payload), extras)
+}
+
+/// What [`summarize`] makes of the message a lone final uncompressed text or binary frame is
+/// (the assembler not in a message): the same summary, read off the frame. Such a message has
+/// no findings of its own, and its payload is the frame's (the decoder keeps no more than the
+/// preview, the assembler at least that).
+fn summarize_single(frame: &Frame, preview: usize) -> (MessageEntry, PreviewBytes, MessageExtras) {
+    let truncated = frame.truncated();
+    let (text, shown, cut) = preview_cut(frame.header.opcode, &frame.payload, truncated, preview);
+    let entry = MessageEntry {
+        opcode: frame.header.opcode,
+        frames: 1,
+        compressed: false,
+        wire_len: frame.header.payload_len,
+        len: frame.header.payload_len,
+        text,
+        truncated: cut || truncated,
+    };
+    (
+        entry,
+        PreviewBytes::PayloadPrefix(shown),
+        MessageExtras::default(),
+    )
+}
+
+/// How a message's preview shows its payload: whether as text, how many bytes, and whether that
+/// leaves some out. Text messages show their text (a truncated payload may end mid-character:
+/// that character is left off, as in [`Message::text`]), cut at a character boundary; the rest
+/// show bytes.
+fn preview_cut(
+    opcode: Opcode,
+    payload: &[u8],
+    truncated: bool,
+    preview: usize,
+) -> (bool, usize, bool) {
+    let text_len = match opcode {
+        Opcode::Text => match std::str::from_utf8(payload) {
+            Ok(text) => Some(text.len()),
+            Err(e) if truncated && e.error_len().is_none() => Some(e.valid_up_to()),
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    let whole = text_len.unwrap_or(payload.len());
+    let mut shown = whole.min(preview);
+    if text_len.is_some() {
+        // Within the text's valid UTF-8, a boundary is anything but a continuation byte.
+        while shown < whole && payload[shown] & 0xc0 == 0x80 {
+            shown -= 1;
+        }
+    }
+    (text_len.is_some(), shown, shown < whole)
 }
 
 #[cfg(test)]
 mod tests {
     use super::redact_token;
-    use super::{Links, Trace};
-    use crate::capture::{Capture, Recorder};
+    use super::{summarize, summarize_single, Links, Trace};
+    use crate::capture::{Capture, FrameEntry, Recorder};
     use std::sync::Arc;
-    use wirebook_shared::wire::{accept_key, encode_frame, FrameSpec};
+    use wirebook_shared::wire::{
+        accept_key, encode_frame, FrameDecoder, FrameSpec, MessageAssembler,
+    };
     use wirebook_shared::{CaptureBody, Direction, FrameRecord, Hop, Opcode};
 
     /// The frame records a trace with `preview`-byte previews makes of these client frames.
@@ -734,6 +786,40 @@ mod tests {
             "{:?}",
             frames[2].findings
         );
+    }
+
+    #[test]
+    fn a_lone_frame_is_summarised_as_the_assembler_would() {
+        let cases: [(usize, Opcode, &[u8]); 7] = [
+            (16, Opcode::Text, "héllo".as_bytes()),
+            (5, Opcode::Text, "héllo".as_bytes()),
+            (2, Opcode::Text, "héllo".as_bytes()),
+            (0, Opcode::Text, b"abc"),
+            (16, Opcode::Text, &[0xff, 0xfe]),
+            (4, Opcode::Binary, &[0, 1, 2, 3, 4, 5]),
+            (16, Opcode::Binary, &[]),
+        ];
+        for (preview, opcode, payload) in cases {
+            let bytes = client(opcode, true, payload);
+            let frame = FrameDecoder::new(Direction::ToServer)
+                .with_payload_limit(preview)
+                .push(&bytes)
+                .next()
+                .unwrap();
+            let mut assembler = MessageAssembler::new(Direction::ToServer, None)
+                .with_payload_limit(preview.max(125));
+            let message = assembler.push(&frame).next().unwrap();
+            let repeated = frame.findings.len();
+            let record = |summary| {
+                FrameEntry::new(frame.clone(), Direction::ToServer, preview, summary, None)
+                    .to_record()
+            };
+            assert_eq!(
+                record(Some(summarize_single(&frame, preview))),
+                record(Some(summarize(message, repeated, preview))),
+                "{preview} {opcode:?} {payload:?}"
+            );
+        }
     }
 
     #[test]

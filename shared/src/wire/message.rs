@@ -140,6 +140,13 @@ impl MessageAssembler {
         Messages { assembler: self }
     }
 
+    /// A data message is open: its first frame came, its final frame not yet. While none is,
+    /// a lone final uncompressed text or binary frame is a whole message that leaves the
+    /// assembler as it was (callers may summarise such a frame without pushing it).
+    pub fn is_assembling(&self) -> bool {
+        self.open.is_some()
+    }
+
     /// The next completed message, if any.
     pub fn next_message(&mut self) -> Option<Message> {
         self.ready.pop_front()
