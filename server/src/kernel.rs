@@ -29,7 +29,7 @@ use wirebook_shared::{Hop, KernelInfo, KernelState, WireData};
 use crate::capture::{Capture, Recorder};
 use crate::close::{drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
 use crate::shutdown::Shutdown;
-use crate::tap::Tap;
+use crate::tap::{tap_upstream, Tap};
 use crate::trace::{Links, Tag};
 
 /// How long connecting to a kernel may take.
@@ -252,21 +252,7 @@ async fn connect(
         }
     }
     let tcp = tcp.ok_or_else(|| refused.join("; "))?;
-    let local = tcp
-        .local_addr()
-        .map_or_else(|_| "?".into(), |a| a.to_string());
-    let peer = tcp
-        .peer_addr()
-        .map_or_else(|_| "?".into(), |a| a.to_string());
-    let _ = tcp.set_nodelay(true);
-    let recorder = Recorder::open(
-        capture,
-        Hop::Kernel,
-        format!("wirebook ({local})"),
-        peer,
-        target.info.url.clone(),
-    );
-    let tap = Tap::client(tcp, recorder.clone());
+    let (tap, recorder) = tap_upstream(tcp, capture, Hop::Kernel, target.info.url.clone());
     let links = tap.handle().links();
     links.track_received();
     match tokio_tungstenite::client_async_with_config(request, tap, Some(target.config)).await {

@@ -29,7 +29,7 @@ use crate::capture::{Capture, Recorder};
 use crate::kernel::CONNECT_TIMEOUT;
 use crate::relay::{self, DirectionEnd, Peer, RelayEnd};
 use crate::routes::Route;
-use crate::tap::{Tap, TapConnectInfo};
+use crate::tap::{tap_upstream, Tap, TapConnectInfo};
 use crate::trace::Links;
 use crate::upgrade::{self, Capturing};
 use crate::App;
@@ -207,25 +207,11 @@ async fn dial(route: &Route, head: Vec<u8>, capture: &Arc<Capture>) -> Result<Up
         .map_err(|e| {
             Refusal::Failed(format!("cannot connect to {}:{}: {e}", url.host, url.port))
         })?;
-    let _ = tcp.set_nodelay(true);
-    let local = tcp
-        .local_addr()
-        .map_or_else(|_| "?".into(), |a| a.to_string());
-    let peer = tcp
-        .peer_addr()
-        .map_or_else(|_| "?".into(), |a| a.to_string());
-    let recorder = Recorder::open(
-        capture,
-        Hop::Upstream,
-        format!("wirebook ({local})"),
-        peer,
-        url.text.clone(),
-    );
+    let (mut io, recorder) = tap_upstream(tcp, capture, Hop::Upstream, url.text.clone());
     let fail = |recorder: &Recorder, why: String| {
         recorder.finish(why.clone());
         Refusal::Failed(why)
     };
-    let mut io = Tap::client(tcp, recorder.clone());
     let links = io.handle().links();
     if let Err(error) = io.write_all(&head).await {
         return Err(fail(

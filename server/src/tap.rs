@@ -24,9 +24,9 @@ use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use wirebook_shared::wire::{parse_request, HeadReader, Parsed, Request};
-use wirebook_shared::Direction;
+use wirebook_shared::{Direction, Hop};
 
-use crate::capture::Recorder;
+use crate::capture::{Capture, Recorder};
 use crate::trace::{Links, Trace};
 
 /// Bytes after an upgrade request kept while the handler decides (a client must wait for the
@@ -441,6 +441,24 @@ impl Connected<IncomingStream<'_, TapListener>> for TapConnectInfo {
             tap: stream.io().handle(),
         }
     }
+}
+
+/// Taps a TCP connection this server opened to an upstream peer (a kernel, a tap route's
+/// server): no Nagle delay for small frames, a connection record on `hop` from
+/// `wirebook (local address)` to the peer for `target`, and a client tap that records the
+/// handshake and frames on it. Returns the tap and the connection's recorder.
+pub fn tap_upstream(
+    tcp: TcpStream,
+    capture: &Arc<Capture>,
+    hop: Hop,
+    target: String,
+) -> (Tap<TcpStream>, Recorder) {
+    let _ = tcp.set_nodelay(true);
+    let address = |a: io::Result<SocketAddr>| a.map_or_else(|_| "?".into(), |a| a.to_string());
+    let local = address(tcp.local_addr());
+    let peer = address(tcp.peer_addr());
+    let recorder = Recorder::open(capture, hop, format!("wirebook ({local})"), peer, target);
+    (Tap::client(tcp, recorder.clone()), recorder)
 }
 
 #[cfg(test)]
