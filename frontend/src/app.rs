@@ -184,12 +184,7 @@ fn focus(selector: String) {
 }
 
 fn focus_now(selector: &str) -> bool {
-    let element = document()
-        .query_selector(selector)
-        .ok()
-        .flatten()
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-    match element {
+    match crate::view::element::<web_sys::HtmlElement>(selector) {
         // A hidden element (a markdown cell's editor before the view shows it) refuses the
         // focus without an error: only a focus that took counts.
         Some(element) => {
@@ -207,12 +202,7 @@ fn focus_now(selector: &str) -> bool {
 fn set_editor_text(cell_id: &str, source: &str) {
     let selector = format!("[data-cell-id=\"{cell_id}\"] [data-testid=cell-editor]");
     let set = move |selector: &str, source: &str| {
-        if let Some(editor) = document()
-            .query_selector(selector)
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
-        {
+        if let Some(editor) = crate::view::element::<web_sys::HtmlTextAreaElement>(selector) {
             if editor.value() != source {
                 editor.set_value(source);
             }

@@ -352,11 +352,8 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
 /// Focuses the rename field once it is on the page.
 fn focus_rename_input() {
     request_animation_frame(|| {
-        if let Some(input) = document()
-            .query_selector("[data-testid=rename-input]")
-            .ok()
-            .flatten()
-            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(e).ok())
+        if let Some(input) =
+            crate::view::element::<web_sys::HtmlInputElement>("[data-testid=rename-input]")
         {
             let _ = input.focus();
             // Select the name without its extension, as file managers do.

@@ -17,6 +17,7 @@ use crate::app::{Overlay, Session};
 use crate::keymap::Key;
 use crate::rebind::{self, Capture, Proposal};
 use crate::shortcuts::{self, Shortcut};
+use crate::view::focus_after_render;
 
 /// One `<kbd>` per press of a sequence such as "D D".
 fn combo_view(keys: &str) -> impl IntoView {
@@ -35,21 +36,8 @@ fn keys_view(keys: &[String]) -> impl IntoView {
     keys.iter().map(|k| combo_view(k)).collect_view().into_any()
 }
 
-fn focus(selector: &'static str) {
-    request_animation_frame(move || {
-        if let Some(element) = document()
-            .query_selector(selector)
-            .ok()
-            .flatten()
-            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-        {
-            let _ = element.focus();
-        }
-    });
-}
-
 fn focus_dialog() {
-    focus("[data-testid=help-overlay]");
+    focus_after_render("[data-testid=help-overlay]");
 }
 
 /// The keys of `id` differ from Jupyter's.
@@ -105,8 +93,8 @@ pub fn HelpOverlay(session: Session) -> impl IntoView {
         });
         match capture.with_untracked(|c| c.as_ref().and_then(|c| c.proposal.clone())) {
             Some(Proposal::Free) => commit(),
-            Some(Proposal::Clash(_)) => focus("[data-testid=rebind-replace]"),
-            Some(Proposal::Refused(_)) => focus("[data-testid=rebind-retry]"),
+            Some(Proposal::Clash(_)) => focus_after_render("[data-testid=rebind-replace]"),
+            Some(Proposal::Refused(_)) => focus_after_render("[data-testid=rebind-retry]"),
             None => {}
         }
     };

@@ -452,16 +452,7 @@ fn ConflictDialog(session: Session) -> impl IntoView {
     };
     Effect::new(move |_| {
         if files.conflict_open.get() {
-            request_animation_frame(|| {
-                if let Some(button) = document()
-                    .query_selector("[data-testid=save-conflict] button")
-                    .ok()
-                    .flatten()
-                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-                {
-                    let _ = button.focus();
-                }
-            });
+            crate::view::focus_after_render("[data-testid=save-conflict] button");
         }
     });
     view! {

@@ -24,16 +24,7 @@ pub fn CommandPalette(session: Session) -> impl IntoView {
             all.set_value(session.keymap.with_untracked(shortcuts::all));
             query.set(String::new());
             highlighted.set(0);
-            request_animation_frame(|| {
-                if let Some(input) = document()
-                    .query_selector("[data-testid=command-palette] input")
-                    .ok()
-                    .flatten()
-                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-                {
-                    let _ = input.focus();
-                }
-            });
+            crate::view::focus_after_render("[data-testid=command-palette] input");
         }
     });
 
