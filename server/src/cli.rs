@@ -133,6 +133,8 @@ impl Args {
                     .kernel_url
                     .clone()
                     .unwrap_or_else(|| "ws://127.0.0.1/".into()),
+                choice: wirebook_shared::KernelChoice::Startup,
+                language: None,
             },
             config: config.websocket(),
             headers: config.kernel_headers.clone(),

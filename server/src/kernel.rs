@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
-use wirebook_shared::{Hop, KernelInfo, KernelState, WireData};
+use wirebook_shared::{Channel, Hop, KernelInfo, KernelState, WireData};
 
 use crate::capture::{Capture, Recorder};
 use crate::close::{drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
@@ -81,6 +81,34 @@ pub enum KernelEvent {
         data: WireData,
         seq: Option<u64>,
     },
+    /// A Jupyter kernel finished running a cell (its `execute_reply`), with the kernel's own
+    /// execution count. WebSocket kernels report `Sent` instead and the session counts.
+    Executed {
+        cell_id: String,
+        execution_count: u32,
+    },
+    /// A decoded Jupyter message for the browser; `seq` is its capture record.
+    Message {
+        cell_id: Option<String>,
+        channel: Channel,
+        msg_type: String,
+        msg_id: String,
+        parent_msg_id: Option<String>,
+        content: serde_json::Value,
+        metadata: serde_json::Value,
+        seq: Option<u64>,
+    },
+    /// A composer message is on the wire with this `msg_id`.
+    MessageSent {
+        channel: Channel,
+        msg_type: String,
+        msg_id: String,
+    },
+    /// A command this kernel cannot carry out, or that failed; the browser shows `message`.
+    Refused {
+        cell_id: Option<String>,
+        message: String,
+    },
 }
 
 impl KernelEvent {
@@ -105,6 +133,24 @@ pub struct Execute {
     pub caused_by: Option<u64>,
 }
 
+/// What a session asks of its kernel link.
+#[derive(Debug)]
+pub enum LinkCommand {
+    Execute(Execute),
+    Interrupt,
+    /// The answer to the kernel's pending `input_request`.
+    InputReply {
+        value: String,
+    },
+    /// The composer: a message built from channel, type and content (Jupyter kernels only).
+    Send {
+        channel: Channel,
+        msg_type: String,
+        content: serde_json::Value,
+        caused_by: Option<u64>,
+    },
+}
+
 /// Why [`KernelLink::execute`] did not queue the code.
 #[derive(Debug)]
 pub enum NotQueued {
@@ -114,15 +160,24 @@ pub enum NotQueued {
     Busy(Execute),
 }
 
-/// The session's handle on one kernel connection. Dropping it closes the connection.
+/// The session's handle on one kernel, whatever its kind: the task behind it (a WebSocket
+/// client here, a Jupyter kernel in `crate::jupyter` or `crate::gateway`) reads the commands.
+/// Dropping the handle ends the task: it closes its connection or shuts its kernel down.
 #[derive(Debug)]
 pub struct KernelLink {
     id: u64,
-    commands: mpsc::Sender<Execute>,
+    commands: mpsc::Sender<LinkCommand>,
 }
 
 impl KernelLink {
-    /// Starts connecting; progress arrives on `events` tagged with this link's `id`.
+    /// A handle and the queue its task reads.
+    pub fn new(id: u64) -> (Self, mpsc::Receiver<LinkCommand>) {
+        let (commands, queue) = mpsc::channel(QUEUE);
+        (KernelLink { id, commands }, queue)
+    }
+
+    /// Starts connecting to a WebSocket kernel; progress arrives on `events` tagged with this
+    /// link's `id`.
     pub fn start(
         id: u64,
         target: Arc<KernelTarget>,
@@ -130,10 +185,25 @@ impl KernelLink {
         events: mpsc::Sender<KernelEvent>,
         shutdown: &Shutdown,
     ) -> Self {
-        let (commands, queue) = mpsc::channel(QUEUE);
+        let (link, queue) = KernelLink::new(id);
         let watcher = shutdown.clone();
         shutdown.spawn(run(id, target, capture, events, queue, watcher));
-        KernelLink { id, commands }
+        link
+    }
+
+    /// A link that reports `Failed` with `message` at once (a kernel that cannot be started).
+    pub fn failed(
+        id: u64,
+        message: String,
+        events: mpsc::Sender<KernelEvent>,
+        shutdown: &Shutdown,
+    ) -> Self {
+        let (link, _queue) = KernelLink::new(id);
+        shutdown.spawn(async move {
+            let state = KernelState::Failed { message };
+            let _ = events.send(KernelEvent::State { link: id, state }).await;
+        });
+        link
     }
 
     pub fn id(&self) -> u64 {
@@ -143,11 +213,23 @@ impl KernelLink {
     /// Queues code to send to the kernel.
     pub fn execute(&self, execute: Execute) -> Result<(), NotQueued> {
         self.commands
-            .try_send(execute)
+            .try_send(LinkCommand::Execute(execute))
             .map_err(|error| match error {
-                mpsc::error::TrySendError::Full(execute) => NotQueued::Busy(execute),
-                mpsc::error::TrySendError::Closed(execute) => NotQueued::Ended(execute),
+                mpsc::error::TrySendError::Full(LinkCommand::Execute(execute)) => {
+                    NotQueued::Busy(execute)
+                }
+                mpsc::error::TrySendError::Closed(LinkCommand::Execute(execute)) => {
+                    NotQueued::Ended(execute)
+                }
+                _ => unreachable!("the command sent was an Execute"),
             })
+    }
+
+    /// Queues any other command; gives it back when the link is gone or congested.
+    pub fn command(&self, command: LinkCommand) -> Result<(), LinkCommand> {
+        self.commands
+            .try_send(command)
+            .map_err(|error| error.into_inner())
     }
 }
 
@@ -158,7 +240,7 @@ async fn run(
     target: Arc<KernelTarget>,
     capture: Arc<Capture>,
     events: mpsc::Sender<KernelEvent>,
-    mut queue: mpsc::Receiver<Execute>,
+    mut queue: mpsc::Receiver<LinkCommand>,
     shutdown: Shutdown,
 ) {
     let report = |state: KernelState| {
@@ -203,7 +285,10 @@ async fn run(
     };
     // Cells queued while the link was ending were never sent: say so rather than lose them.
     queue.close();
-    while let Ok(execute) = queue.try_recv() {
+    while let Ok(command) = queue.try_recv() {
+        let LinkCommand::Execute(execute) = command else {
+            continue;
+        };
         let _ = events
             .send(KernelEvent::SendFailed {
                 cell_id: execute.cell_id,
@@ -319,7 +404,7 @@ async fn relay(
     mut socket: Socket,
     links: &Links,
     events: &mpsc::Sender<KernelEvent>,
-    queue: &mut mpsc::Receiver<Execute>,
+    queue: &mut mpsc::Receiver<LinkCommand>,
     keepalive: Option<Keepalive>,
     shutdown: &Shutdown,
 ) -> KernelState {
@@ -359,14 +444,24 @@ async fn relay(
                 }
             }
             command = queue.recv(), if closing.is_none() => {
-                let Some(execute) = command else {
-                    // The session ended.
-                    closing = Some(Instant::now() + CLOSE_GRACE);
-                    let frame = CloseFrame { code: CloseCode::Normal, reason: "session ended".into() };
-                    if let Err(end) = send(&mut socket, links, Message::Close(Some(frame)), None).await {
-                        return end;
+                let execute = match command {
+                    Some(LinkCommand::Execute(execute)) => execute,
+                    Some(other) => {
+                        let _ = events.send(KernelEvent::Refused {
+                            cell_id: None,
+                            message: refusal(&other),
+                        }).await;
+                        continue;
                     }
-                    continue;
+                    None => {
+                        // The session ended.
+                        closing = Some(Instant::now() + CLOSE_GRACE);
+                        let frame = CloseFrame { code: CloseCode::Normal, reason: "session ended".into() };
+                        if let Err(end) = send(&mut socket, links, Message::Close(Some(frame)), None).await {
+                            return end;
+                        }
+                        continue;
+                    }
                 };
                 let message = Message::text(execute.code);
                 if let Err(end) = send(&mut socket, links, message, execute.caused_by).await {
@@ -436,6 +531,20 @@ async fn relay(
                     _ => {}
                 }
             }
+        }
+    }
+}
+
+/// Why a WebSocket kernel does not do what a Jupyter kernel would.
+fn refusal(command: &LinkCommand) -> String {
+    match command {
+        LinkCommand::Execute(_) => "the kernel cannot run this".into(),
+        LinkCommand::Interrupt => {
+            "a WebSocket kernel cannot be interrupted: there is nothing running to stop (restart closes and reopens the connection)".into()
+        }
+        LinkCommand::InputReply { .. } => "a WebSocket kernel never asks for input".into(),
+        LinkCommand::Send { .. } => {
+            "Jupyter messages go to Jupyter kernels only; a WebSocket kernel takes cells".into()
         }
     }
 }

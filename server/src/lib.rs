@@ -11,11 +11,14 @@
 
 pub mod auth;
 pub mod capture;
+pub mod catalog;
 pub mod cli;
 pub mod close;
 pub mod demo;
 pub mod echo;
 pub mod export;
+pub mod gateway;
+pub mod jupyter;
 pub mod kernel;
 pub mod notebook_dir;
 pub mod notebooks;
@@ -44,9 +47,10 @@ use axum::Router;
 use futures_util::StreamExt;
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use wirebook_shared::{Hop, KernelInfo};
+use wirebook_shared::{Hop, KernelChoice, KernelInfo};
 
 use crate::capture::Capture;
+use crate::catalog::KernelCatalog;
 use crate::kernel::KernelTarget;
 use crate::session::SessionContext;
 use crate::shutdown::Shutdown;
@@ -89,6 +93,10 @@ pub struct Config {
     pub max_notebook_size: usize,
     /// The transparent proxy's routes: `/tap/NAME` relays to the route's URL.
     pub routes: Vec<routes::Route>,
+    /// Where local kernelspecs are found and connection files written.
+    pub jupyter: jupyter::JupyterConfig,
+    /// A Jupyter Server whose kernels sessions may use (`--gateway-url`).
+    pub gateway: Option<gateway::GatewayConfig>,
 }
 
 impl Config {
@@ -111,6 +119,12 @@ impl Config {
             notebook_dir: PathBuf::from("."),
             max_notebook_size: 64 * 1024 * 1024,
             routes: Vec::new(),
+            jupyter: jupyter::JupyterConfig {
+                extra_paths: Vec::new(),
+                runtime_dir: None,
+                startup_timeout: Duration::from_secs(60),
+            },
+            gateway: None,
         }
     }
 
@@ -135,7 +149,7 @@ pub const READ_BUFFER: usize = 16 * 1024;
 pub struct App {
     pub(crate) config: Arc<Config>,
     capture: Arc<Capture>,
-    kernel: Arc<KernelTarget>,
+    kernels: Arc<KernelCatalog>,
     instance: String,
     shutdown: Shutdown,
 }
@@ -180,22 +194,30 @@ where
     let tapped = TapListener::new(listener, config.capture);
     let app = App {
         capture: Arc::new(capture),
-        kernel: Arc::new(KernelTarget {
-            info: match &config.kernel_url {
-                None => KernelInfo {
-                    name: "echo".into(),
-                    url: format!("ws://{}/echo", reachable(addr)),
+        kernels: Arc::new(KernelCatalog {
+            startup: Arc::new(KernelTarget {
+                info: match &config.kernel_url {
+                    None => KernelInfo {
+                        name: "echo".into(),
+                        url: format!("ws://{}/echo", reachable(addr)),
+                        choice: KernelChoice::Startup,
+                        language: None,
+                    },
+                    Some(url) => KernelInfo {
+                        name: "websocket".into(),
+                        url: url.clone(),
+                        choice: KernelChoice::Startup,
+                        language: None,
+                    },
                 },
-                Some(url) => KernelInfo {
-                    name: "websocket".into(),
-                    url: url.clone(),
-                },
-            },
-            config: config.websocket(),
-            headers: config.kernel_headers.clone(),
-            subprotocols: config.kernel_subprotocols.clone(),
-            connect_timeout: config.kernel_connect_timeout,
-            keepalive: config.kernel_keepalive,
+                config: config.websocket(),
+                headers: config.kernel_headers.clone(),
+                subprotocols: config.kernel_subprotocols.clone(),
+                connect_timeout: config.kernel_connect_timeout,
+                keepalive: config.kernel_keepalive,
+            }),
+            jupyter: Arc::new(config.jupyter.clone()),
+            gateway: config.gateway.clone().map(Arc::new),
         }),
         config: Arc::new(config),
         instance: format!("{:016x}", rand::random::<u64>()),
@@ -303,7 +325,7 @@ async fn session_socket(
     }
     let ctx = SessionContext {
         capture: Arc::clone(&app.capture),
-        kernel: Arc::clone(&app.kernel),
+        kernels: Arc::clone(&app.kernels),
         instance: app.instance.clone(),
         shutdown: app.shutdown.clone(),
     };

@@ -20,11 +20,14 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
-use wirebook_shared::{ClientMsg, ServerMsg, PROTOCOL_VERSION};
+use wirebook_shared::{
+    ClientMsg, KernelChoice, KernelInfo, KernelOffer, ServerMsg, PROTOCOL_VERSION,
+};
 
 use crate::capture::{Capture, Feed, Recorder};
+use crate::catalog::KernelCatalog;
 use crate::close::{drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
-use crate::kernel::{Execute, KernelEvent, KernelLink, KernelTarget, NotQueued};
+use crate::kernel::{Execute, KernelEvent, KernelLink, LinkCommand, NotQueued};
 use crate::shutdown::Shutdown;
 use crate::trace::{Links, Tag};
 
@@ -35,7 +38,7 @@ pub const CAPTURE_BATCH: usize = 256;
 #[derive(Debug, Clone)]
 pub struct SessionContext {
     pub capture: Arc<Capture>,
-    pub kernel: Arc<KernelTarget>,
+    pub kernels: Arc<KernelCatalog>,
     /// Random per server process (see `ServerMsg::Hello`).
     pub instance: String,
     pub shutdown: Shutdown,
@@ -72,8 +75,9 @@ pub async fn run<S>(
         server_version: env!("CARGO_PKG_VERSION").to_string(),
         instance: ctx.instance.clone(),
         session_conn: recorder.conn(),
-        kernel: ctx.kernel.info.clone(),
+        kernel: ctx.kernels.startup.info.clone(),
     };
+    let info = ctx.kernels.startup.info.clone();
     let (sink, mut source) = socket.split();
     let (out, out_queue) = mpsc::channel(64);
     let mut writer = tokio::spawn(write(
@@ -92,11 +96,14 @@ pub async fn run<S>(
         events_tx,
         events,
         kernel: None,
+        info,
+        offers: Vec::new(),
         next_link: 1,
         executions: 0,
         current_cell: None,
         closing: None,
     };
+    session.list_kernels().await;
     session.start_kernel();
     let end = session.read(&mut source).await;
     // Dropping the link closes the kernel connection; dropping `out` lets the writer finish.
@@ -148,6 +155,10 @@ struct Session {
     events_tx: mpsc::Sender<KernelEvent>,
     events: mpsc::Receiver<KernelEvent>,
     kernel: Option<KernelLink>,
+    /// The kernel this session uses (and restarts).
+    info: KernelInfo,
+    /// The picker's entries as last listed.
+    offers: Vec<KernelOffer>,
     next_link: u64,
     executions: u32,
     /// The cell that ran last: kernel messages are its output.
@@ -216,6 +227,15 @@ impl Session {
                                 }
                             }
                             Ok(ClientMsg::RestartKernel) => self.restart_kernel(),
+                            Ok(ClientMsg::SetKernel { kernel }) => self.set_kernel(kernel).await,
+                            Ok(ClientMsg::InterruptKernel) => self.command(LinkCommand::Interrupt).await,
+                            Ok(ClientMsg::InputReply { value }) => {
+                                self.command(LinkCommand::InputReply { value }).await;
+                            }
+                            Ok(ClientMsg::SendKernelMessage { channel, msg_type, content }) => {
+                                let caused_by = seq;
+                                self.command(LinkCommand::Send { channel, msg_type, content, caused_by }).await;
+                            }
                             Err(message) => self.error(message, None).await,
                         },
                         Message::Binary(bytes) if self.closing.is_none() => {
@@ -269,13 +289,66 @@ impl Session {
     fn start_kernel(&mut self) -> &KernelLink {
         let id = self.next_link;
         self.next_link += 1;
-        self.kernel.insert(KernelLink::start(
+        let link = self.ctx.kernels.start(
             id,
-            Arc::clone(&self.ctx.kernel),
+            &self.info,
             Arc::clone(&self.ctx.capture),
             self.events_tx.clone(),
             &self.ctx.shutdown,
-        ))
+        );
+        self.kernel.insert(link)
+    }
+
+    /// Lists the kernels for the picker; what could not be listed is reported as an error.
+    async fn list_kernels(&mut self) {
+        let offers = self.ctx.kernels.offers().await;
+        self.offers = offers.kernels.clone();
+        self.send(
+            ServerMsg::Kernels {
+                kernels: offers.kernels,
+            },
+            None,
+        )
+        .await;
+        for problem in offers.problems {
+            self.error(problem, None).await;
+        }
+    }
+
+    /// Switches kernels: the old link is dropped (its kernel shut down), the new one starts.
+    async fn set_kernel(&mut self, choice: KernelChoice) {
+        self.list_kernels().await;
+        match self.ctx.kernels.info(&choice, &self.offers) {
+            Ok(info) => {
+                self.info = info.clone();
+                self.send(ServerMsg::KernelSelected { kernel: info }, None)
+                    .await;
+                self.restart_kernel();
+            }
+            Err(message) => {
+                self.error(format!("cannot use that kernel: {message}"), None)
+                    .await;
+            }
+        }
+    }
+
+    /// Hands a command other than Execute to the kernel link.
+    async fn command(&mut self, command: LinkCommand) {
+        let Some(link) = &self.kernel else {
+            self.error(
+                "no kernel is running: run a cell or restart to start one".into(),
+                None,
+            )
+            .await;
+            return;
+        };
+        if link.command(command).is_err() {
+            self.error(
+                "the kernel is not taking commands now (ended or too busy)".into(),
+                None,
+            )
+            .await;
+        }
     }
 
     /// Replaces the kernel connection, as Jupyter's restart does: the old link is dropped
@@ -354,6 +427,53 @@ impl Session {
             KernelEvent::SendFailed { cell_id, message } => {
                 self.error(message, Some(cell_id)).await;
             }
+            KernelEvent::Executed {
+                cell_id,
+                execution_count,
+            } => {
+                self.send(
+                    ServerMsg::Executed {
+                        cell_id,
+                        execution_count,
+                    },
+                    None,
+                )
+                .await;
+            }
+            KernelEvent::Message {
+                cell_id,
+                channel,
+                msg_type,
+                msg_id,
+                parent_msg_id,
+                content,
+                metadata,
+                seq,
+            } => {
+                let msg = ServerMsg::KernelMessage {
+                    cell_id,
+                    channel,
+                    msg_type,
+                    msg_id,
+                    parent_msg_id,
+                    content,
+                    metadata,
+                };
+                self.send(msg, seq).await;
+            }
+            KernelEvent::MessageSent {
+                channel,
+                msg_type,
+                msg_id,
+            } => {
+                let msg = ServerMsg::KernelMessageSent {
+                    channel,
+                    msg_type,
+                    msg_id,
+                };
+                self.send(msg, None).await;
+            }
+            KernelEvent::Refused { cell_id, message } => self.error(message, cell_id).await,
             KernelEvent::Received { data, seq } => match &self.current_cell {
                 Some(cell_id) => {
                     let msg = ServerMsg::Output {

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::jupyter::KernelMessageRecord;
+
 /// Identifies one captured connection for the lifetime of the server process.
 pub type ConnId = u64;
 
@@ -143,6 +145,11 @@ pub enum CaptureBody {
     Handshake(Box<HandshakeRecord>),
     /// One WebSocket frame, as the byte tap saw it.
     Frame(Box<FrameRecord>),
+    /// One Jupyter message on a kernel channel, with its wire parts.
+    KernelMessage(Box<KernelMessageRecord>),
+    /// One heartbeat round trip to a Jupyter kernel: `ok` with its time, or the beat that went
+    /// unanswered. The inspector shows these as a compact liveness line.
+    Heartbeat { ok: bool, rtt_us: Option<u64> },
 }
 
 /// An HTTP/1.1 head (request or response) with header order and case as sent.

@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod ipynb;
+pub mod jupyter;
 pub mod notebook;
 pub mod notebook_files;
 pub mod session;
@@ -14,4 +15,8 @@ pub use capture::{
     CaptureBody, CaptureRecord, CloseSummary, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
     HttpHeadRecord, MessageSummary, Opcode,
 };
-pub use session::{ClientMsg, KernelInfo, KernelState, ServerMsg, WireData, PROTOCOL_VERSION};
+pub use jupyter::{Channel, KernelMessageRecord};
+pub use session::{
+    ClientMsg, KernelChoice, KernelInfo, KernelOffer, KernelState, ServerMsg, WireData,
+    PROTOCOL_VERSION,
+};

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{CaptureRecord, ConnId};
+use crate::jupyter::Channel;
 
 /// Version of this protocol. Bump it on any incompatible change to [`ClientMsg`] or [`ServerMsg`].
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -26,6 +27,25 @@ pub enum ClientMsg {
     /// Restart the session's kernel: close its connection and open a new one, reporting the
     /// states with [`ServerMsg::Kernel`]. Outputs of runs before it stop being attributed.
     RestartKernel,
+    /// Use another kernel for this session: the current one is shut down (a local Jupyter
+    /// kernel's process ends) and the new one reported with [`ServerMsg::KernelSelected`] and
+    /// then its states.
+    SetKernel { kernel: KernelChoice },
+    /// Interrupt the running cell: a Jupyter kernel gets SIGINT or an `interrupt_request`, as
+    /// its kernelspec's `interrupt_mode` says. Kernels that cannot be interrupted answer with
+    /// [`ServerMsg::Error`].
+    InterruptKernel,
+    /// The answer to the kernel's pending `input_request` (Python's `input()`).
+    InputReply { value: String },
+    /// The composer: send any message to a Jupyter kernel. The server fills in the header
+    /// (msg_id, session, username, date, version) and signs it; replies arrive as
+    /// [`ServerMsg::KernelMessage`] with `parent_msg_id` = the returned `msg_id` of
+    /// [`ServerMsg::KernelMessageSent`].
+    SendKernelMessage {
+        channel: Channel,
+        msg_type: String,
+        content: serde_json::Value,
+    },
 }
 
 impl ClientMsg {
@@ -70,6 +90,35 @@ pub enum ServerMsg {
     /// Whether the capture is paused: sent after `Hello` and to every session whenever it
     /// changes.
     CapturePaused { paused: bool },
+    /// The kernels this server can run, sent after `Hello` (and again when asked by
+    /// `SetKernel`, since the installed kernelspecs may have changed).
+    Kernels { kernels: Vec<KernelOffer> },
+    /// The session now uses this kernel (after `SetKernel`); its states follow.
+    KernelSelected { kernel: KernelInfo },
+    /// A Jupyter message from the kernel (iopub, shell or stdin replies), decoded. `cell_id` is
+    /// the cell whose `execute_request` it answers, if any; the browser's output area applies
+    /// iopub messages as JupyterLab does (stream, display_data, update_display_data,
+    /// execute_result, error, clear_output, status, execute_input), and shows an
+    /// `input_request` as a prompt.
+    KernelMessage {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cell_id: Option<String>,
+        channel: Channel,
+        msg_type: String,
+        msg_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_msg_id: Option<String>,
+        content: serde_json::Value,
+        /// The message's `metadata` part (display metadata lives in `content`).
+        #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+        metadata: serde_json::Value,
+    },
+    /// The composer's message went out with this header `msg_id`.
+    KernelMessageSent {
+        channel: Channel,
+        msg_type: String,
+        msg_id: String,
+    },
     /// Something the client sent or asked for could not be done; the session stays open.
     Error {
         message: String,
@@ -89,10 +138,43 @@ impl ServerMsg {
 /// Which kernel a session talks to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KernelInfo {
-    /// Short name shown in the UI, e.g. `echo`.
+    /// Short name shown in the UI, e.g. `echo` or a kernelspec's display name.
     pub name: String,
-    /// Where the server connects, e.g. `ws://127.0.0.1:8977/echo`.
+    /// Where the server connects, e.g. `ws://127.0.0.1:8977/echo`, or what it launched.
     pub url: String,
+    /// What was chosen; `Startup` for the kernel given on the command line.
+    #[serde(default)]
+    pub choice: KernelChoice,
+    /// The kernel's language (`python`), when a kernelspec says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+/// A kernel a session can use.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum KernelChoice {
+    /// The kernel the server was started with (`--kernel URL`; the built-in echo by default).
+    #[default]
+    Startup,
+    /// Any ws:// or wss:// URL, with the startup kernel's settings otherwise.
+    WebSocket { url: String },
+    /// A kernelspec installed on the server's machine, launched and reached over ZeroMQ.
+    Jupyter { name: String },
+    /// A kernelspec of the Jupyter Server at `--gateway-url`, reached over its WebSocket.
+    Gateway { name: String },
+}
+
+/// One entry of the kernel picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KernelOffer {
+    pub choice: KernelChoice,
+    /// `Python 3 (ipykernel)`, `echo`, ...
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Where it comes from: a kernelspec directory, the gateway URL, or the startup URL.
+    pub source: String,
 }
 
 /// Lifecycle of the connection from the server to the kernel.
@@ -162,6 +244,43 @@ mod tests {
             r#"{"type":"set_capture_paused","paused":true}"#,
         );
         round_trip(ClientMsg::RestartKernel, r#"{"type":"restart_kernel"}"#);
+        round_trip(
+            ClientMsg::SetKernel {
+                kernel: KernelChoice::WebSocket {
+                    url: "ws://127.0.0.1:9/x".into(),
+                },
+            },
+            r#"{"type":"set_kernel","kernel":{"kind":"web_socket","url":"ws://127.0.0.1:9/x"}}"#,
+        );
+        round_trip(
+            ClientMsg::SetKernel {
+                kernel: KernelChoice::Gateway {
+                    name: "python3".into(),
+                },
+            },
+            r#"{"type":"set_kernel","kernel":{"kind":"gateway","name":"python3"}}"#,
+        );
+        round_trip(ClientMsg::InterruptKernel, r#"{"type":"interrupt_kernel"}"#);
+        round_trip(
+            ClientMsg::InputReply { value: "42".into() },
+            r#"{"type":"input_reply","value":"42"}"#,
+        );
+        round_trip(
+            ClientMsg::SendKernelMessage {
+                channel: Channel::Shell,
+                msg_type: "kernel_info_request".into(),
+                content: serde_json::json!({}),
+            },
+            r#"{"type":"send_kernel_message","channel":"shell","msg_type":"kernel_info_request","content":{}}"#,
+        );
+        // A Hello from before kernel choices still reads.
+        let old: ServerMsg = serde_json::from_str(
+            r#"{"type":"hello","protocol":1,"server_version":"0","instance":"a","session_conn":1,"kernel":{"name":"echo","url":"ws://x"}}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(old, ServerMsg::Hello { kernel, .. } if kernel.choice == KernelChoice::Startup)
+        );
     }
 
     #[test]
@@ -175,9 +294,44 @@ mod tests {
                 kernel: KernelInfo {
                     name: "echo".into(),
                     url: "ws://127.0.0.1:1/echo".into(),
+                    choice: KernelChoice::Startup,
+                    language: None,
                 },
             },
-            r#"{"type":"hello","protocol":1,"server_version":"0.1.0","instance":"abc","session_conn":1,"kernel":{"name":"echo","url":"ws://127.0.0.1:1/echo"}}"#,
+            r#"{"type":"hello","protocol":1,"server_version":"0.1.0","instance":"abc","session_conn":1,"kernel":{"name":"echo","url":"ws://127.0.0.1:1/echo","choice":{"kind":"startup"}}}"#,
+        );
+        round_trip(
+            ServerMsg::Kernels {
+                kernels: vec![KernelOffer {
+                    choice: KernelChoice::Jupyter {
+                        name: "python3".into(),
+                    },
+                    display_name: "Python 3 (ipykernel)".into(),
+                    language: Some("python".into()),
+                    source: "/usr/share/jupyter/kernels/python3".into(),
+                }],
+            },
+            r#"{"type":"kernels","kernels":[{"choice":{"kind":"jupyter","name":"python3"},"display_name":"Python 3 (ipykernel)","language":"python","source":"/usr/share/jupyter/kernels/python3"}]}"#,
+        );
+        round_trip(
+            ServerMsg::KernelMessage {
+                cell_id: Some("c1".into()),
+                channel: Channel::Iopub,
+                msg_type: "stream".into(),
+                msg_id: "m2".into(),
+                parent_msg_id: Some("m1".into()),
+                content: serde_json::json!({"name": "stdout", "text": "hi\n"}),
+                metadata: serde_json::Value::Null,
+            },
+            r#"{"type":"kernel_message","cell_id":"c1","channel":"iopub","msg_type":"stream","msg_id":"m2","parent_msg_id":"m1","content":{"name":"stdout","text":"hi\n"}}"#,
+        );
+        round_trip(
+            ServerMsg::KernelMessageSent {
+                channel: Channel::Control,
+                msg_type: "kernel_info_request".into(),
+                msg_id: "m3".into(),
+            },
+            r#"{"type":"kernel_message_sent","channel":"control","msg_type":"kernel_info_request","msg_id":"m3"}"#,
         );
         round_trip(
             ServerMsg::Kernel {

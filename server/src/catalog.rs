@@ -1,0 +1,158 @@
+//! The kernels a session can pick: the startup kernel (`--kernel`, or the built-in echo), any
+//! WebSocket URL, the kernelspecs installed here, and those of a Jupyter Server
+//! (`--gateway-url`). [`KernelCatalog::start`] turns a choice into a running [`KernelLink`].
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use wirebook_shared::{KernelChoice, KernelInfo, KernelOffer};
+
+use crate::capture::Capture;
+use crate::gateway::GatewayConfig;
+use crate::jupyter::JupyterConfig;
+use crate::kernel::{client_request, KernelEvent, KernelLink, KernelTarget};
+use crate::shutdown::Shutdown;
+
+#[derive(Debug)]
+pub struct KernelCatalog {
+    pub startup: Arc<KernelTarget>,
+    pub jupyter: Arc<JupyterConfig>,
+    pub gateway: Option<Arc<GatewayConfig>>,
+}
+
+/// The picker's entries, and what could not be listed (shown to the user, not hidden).
+#[derive(Debug, Default)]
+pub struct Offers {
+    pub kernels: Vec<KernelOffer>,
+    pub problems: Vec<String>,
+}
+
+impl KernelCatalog {
+    /// Lists the kernels now: kernelspecs may have been installed since the last time.
+    pub async fn offers(&self) -> Offers {
+        let mut offers = Offers::default();
+        offers.kernels.push(KernelOffer {
+            choice: KernelChoice::Startup,
+            display_name: self.startup.info.name.clone(),
+            language: None,
+            source: self.startup.info.url.clone(),
+        });
+        for spec in crate::jupyter::find_kernelspecs(&self.jupyter).await {
+            offers.kernels.push(KernelOffer {
+                choice: KernelChoice::Jupyter {
+                    name: spec.name.clone(),
+                },
+                display_name: spec.display_name.clone(),
+                language: Some(spec.language.clone()),
+                source: spec.dir.display().to_string(),
+            });
+        }
+        if let Some(gateway) = &self.gateway {
+            match crate::gateway::kernelspecs(gateway).await {
+                Ok(kernels) => offers.kernels.extend(kernels),
+                Err(problem) => offers.problems.push(format!(
+                    "the gateway {} did not list its kernels: {problem}",
+                    gateway.url
+                )),
+            }
+        }
+        offers
+    }
+
+    /// What the session will say it uses for `choice`, from the offers last listed; `Err` says
+    /// why the choice cannot be used.
+    pub fn info(
+        &self,
+        choice: &KernelChoice,
+        offers: &[KernelOffer],
+    ) -> Result<KernelInfo, String> {
+        match choice {
+            KernelChoice::Startup => Ok(self.startup.info.clone()),
+            KernelChoice::WebSocket { url } => {
+                let target = self.websocket_target(url);
+                client_request(&target)?;
+                Ok(target.info)
+            }
+            KernelChoice::Jupyter { name } | KernelChoice::Gateway { name } => offers
+                .iter()
+                .find(|offer| &offer.choice == choice)
+                .map(|offer| KernelInfo {
+                    name: offer.display_name.clone(),
+                    url: offer.source.clone(),
+                    choice: choice.clone(),
+                    language: offer.language.clone(),
+                })
+                .ok_or_else(|| match choice {
+                    KernelChoice::Gateway { .. } if self.gateway.is_none() => {
+                        "no gateway: start wirebook with --gateway-url URL".to_string()
+                    }
+                    KernelChoice::Gateway { .. } => {
+                        format!("the gateway has no kernelspec named {name:?}")
+                    }
+                    _ => format!("no kernelspec named {name:?} is installed here"),
+                }),
+        }
+    }
+
+    /// Starts the kernel of `info` (from [`KernelCatalog::info`]).
+    pub fn start(
+        &self,
+        id: u64,
+        info: &KernelInfo,
+        capture: Arc<Capture>,
+        events: mpsc::Sender<KernelEvent>,
+        shutdown: &Shutdown,
+    ) -> KernelLink {
+        match &info.choice {
+            KernelChoice::Startup => {
+                KernelLink::start(id, Arc::clone(&self.startup), capture, events, shutdown)
+            }
+            KernelChoice::WebSocket { url } => {
+                let target = Arc::new(self.websocket_target(url));
+                KernelLink::start(id, target, capture, events, shutdown)
+            }
+            KernelChoice::Jupyter { name } => crate::jupyter::start(
+                id,
+                name.clone(),
+                Arc::clone(&self.jupyter),
+                capture,
+                events,
+                shutdown,
+            ),
+            KernelChoice::Gateway { name } => match &self.gateway {
+                Some(gateway) => crate::gateway::start(
+                    id,
+                    name.clone(),
+                    Arc::clone(gateway),
+                    capture,
+                    events,
+                    shutdown,
+                ),
+                // `info` refuses this choice; a link that fails at once keeps the contract.
+                None => KernelLink::failed(
+                    id,
+                    "no gateway: start wirebook with --gateway-url URL".into(),
+                    events,
+                    shutdown,
+                ),
+            },
+        }
+    }
+
+    /// A user-given URL with the startup kernel's settings, but none of its headers: those
+    /// were meant for the startup URL's server.
+    fn websocket_target(&self, url: &str) -> KernelTarget {
+        let mut target = (*self.startup).clone();
+        target.info = KernelInfo {
+            name: "websocket".into(),
+            url: url.to_string(),
+            choice: KernelChoice::WebSocket {
+                url: url.to_string(),
+            },
+            language: None,
+        };
+        target.headers.clear();
+        target.subprotocols.clear();
+        target
+    }
+}
