@@ -1,10 +1,134 @@
 //! What the inspector's detail pane says about one record, as plain values: the content a
 //! frame carries (the whole message on the frame that completes it), close codes explained,
-//! a handshake printed as `wsdump -vv` prints it, and the copy formats.
+//! a handshake printed as `wsdump -vv` prints it, a kernel message's wire parts in order, and
+//! the copy formats.
 
 use base64::Engine as _;
 use wirebook_shared::capture::{unhex, CaptureBody, FrameRecord, HandshakeRecord, Opcode};
+use wirebook_shared::jupyter::{KernelMessageRecord, WireFormat};
 use wirebook_shared::wire::describe_close_code;
+
+/// One part of a kernel message as it crossed the wire, in wire order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WirePart {
+    /// `identity 0`, `<IDS|MSG>`, `signature`, `header`, ..., `buffer 1`, `offsets`.
+    pub name: String,
+    /// The part as text: hex for identities, signatures and buffers, the JSON as sent.
+    pub text: String,
+    /// The text is one of the four JSON dicts (shown as a tree when it parses).
+    pub json: bool,
+    /// Said after the name, e.g. `3 bytes` or `first 120 of 4096 bytes`.
+    pub note: String,
+}
+
+/// The parts of a kernel message in the order its format puts them on the wire: ZeroMQ's
+/// identities, `<IDS|MSG>`, signature, header, parent_header, metadata, content, buffers; v1
+/// WebSocket frames' offset table first; the JSON protocol's dicts only.
+pub fn kernel_wire_parts(m: &KernelMessageRecord) -> Vec<WirePart> {
+    let p = &m.parts;
+    let mut parts = Vec::new();
+    let part = |name: &str, text: String, json: bool, note: String| WirePart {
+        name: name.to_string(),
+        text,
+        json,
+        note,
+    };
+    if p.format == WireFormat::WebSocketV1 {
+        let offsets = p
+            .offsets
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        parts.push(part(
+            "offsets",
+            offsets,
+            false,
+            format!("{} offsets", p.offsets.len()),
+        ));
+    }
+    if p.format == WireFormat::Zmq {
+        for (i, identity) in p.identities.iter().enumerate() {
+            parts.push(part(
+                &format!("identity {i}"),
+                identity.clone(),
+                false,
+                byte_count(identity.len() as u64 / 2),
+            ));
+        }
+        parts.push(part(
+            "<IDS|MSG>",
+            "<IDS|MSG>".into(),
+            false,
+            "delimiter".into(),
+        ));
+        parts.push(part(
+            "signature",
+            if p.signature.is_empty() {
+                "(empty)".into()
+            } else {
+                p.signature.clone()
+            },
+            false,
+            p.signature_check.label().to_string(),
+        ));
+    }
+    for (name, text) in [
+        ("header", &p.header),
+        ("parent_header", &p.parent_header),
+        ("metadata", &p.metadata),
+    ] {
+        parts.push(part(
+            name,
+            text.clone(),
+            true,
+            byte_count(text.len() as u64),
+        ));
+    }
+    let content_note = if p.content_truncated {
+        format!(
+            "first {} of {}",
+            byte_count(p.content.len() as u64),
+            byte_count(p.content_len)
+        )
+    } else {
+        byte_count(p.content_len)
+    };
+    parts.push(part("content", p.content.clone(), true, content_note));
+    for (i, buffer) in p.buffers.iter().enumerate() {
+        let shown = buffer.preview_hex.len() as u64 / 2;
+        let note = if shown < buffer.len {
+            format!("first {} of {}", byte_count(shown), byte_count(buffer.len))
+        } else {
+            byte_count(buffer.len)
+        };
+        parts.push(part(
+            &format!("buffer {i}"),
+            buffer.preview_hex.clone(),
+            false,
+            note,
+        ));
+    }
+    parts
+}
+
+/// The whole message as one text, part by part (what "Copy message" copies).
+pub fn kernel_transcript(m: &KernelMessageRecord) -> String {
+    let mut out = format!(
+        "{} {} {} ({})\n",
+        m.channel.name(),
+        m.direction.arrow(),
+        m.msg_type,
+        m.parts.format.label()
+    );
+    for part in kernel_wire_parts(m) {
+        out.push_str(&format!(
+            "--- {} ({}) ---\n{}\n",
+            part.name, part.note, part.text
+        ));
+    }
+    out
+}
 
 /// The bytes the text view, the JSON tree and the copy buttons work on.
 #[derive(Debug, Clone, PartialEq, Eq)]

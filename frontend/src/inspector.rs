@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use wirebook_shared::capture::{
     CaptureBody, CaptureRecord, ConnId, Direction, FrameRecord, HandshakeRecord, Hop, Opcode,
 };
+use wirebook_shared::jupyter::KernelMessageRecord;
 
 /// Rows the page keeps by default: twice the server's default capture ring, so a page that
 /// stays open keeps what scrolled out of the server's ring.
@@ -51,6 +52,10 @@ pub struct Inspector {
     conns: BTreeMap<ConnId, ConnInfo>,
     /// `caused_by` turned around: the records that relay a record.
     relayed_by: HashMap<u64, Vec<u64>>,
+    /// Kernel messages by `msg_id` (the first record with it).
+    by_msg_id: HashMap<String, u64>,
+    /// Kernel messages by `parent_header.msg_id`, oldest first.
+    children: HashMap<String, Vec<u64>>,
 }
 
 impl Default for Inspector {
@@ -72,6 +77,8 @@ impl Inspector {
             generation: 0,
             conns: BTreeMap::new(),
             relayed_by: HashMap::new(),
+            by_msg_id: HashMap::new(),
+            children: HashMap::new(),
         }
     }
 
@@ -119,6 +126,17 @@ impl Inspector {
             if let Some(cause) = caused_by(&record.body) {
                 self.relayed_by.entry(cause).or_default().push(record.seq);
             }
+            if let Some(m) = kernel_message(&record.body) {
+                if !m.msg_id.is_empty() {
+                    let first = self.by_msg_id.entry(m.msg_id.clone()).or_insert(record.seq);
+                    *first = (*first).min(record.seq);
+                }
+                if let Some(parent) = &m.parent_msg_id {
+                    let siblings = self.children.entry(parent.clone()).or_default();
+                    let at = siblings.partition_point(|&s| s < record.seq);
+                    siblings.insert(at, record.seq);
+                }
+            }
             self.rows.insert(at, record);
             added += 1;
         }
@@ -151,6 +169,19 @@ impl Inspector {
 
     fn forget_relations(&mut self, old: &CaptureRecord) {
         self.relayed_by.remove(&old.seq);
+        if let Some(m) = kernel_message(&old.body) {
+            if self.by_msg_id.get(&m.msg_id) == Some(&old.seq) {
+                self.by_msg_id.remove(&m.msg_id);
+            }
+            if let Some(parent) = &m.parent_msg_id {
+                if let Some(siblings) = self.children.get_mut(parent) {
+                    siblings.retain(|&s| s != old.seq);
+                    if siblings.is_empty() {
+                        self.children.remove(parent);
+                    }
+                }
+            }
+        }
         if let Some(cause) = caused_by(&old.body) {
             if let Some(relays) = self.relayed_by.get_mut(&cause) {
                 relays.retain(|&s| s != old.seq);
@@ -169,6 +200,8 @@ impl Inspector {
         }
         self.rows.clear();
         self.relayed_by.clear();
+        self.by_msg_id.clear();
+        self.children.clear();
         self.trimmed = 0;
         self.generation += 1;
     }
@@ -245,6 +278,16 @@ impl Inspector {
         hops
     }
 
+    /// The kernel message with this `msg_id`, if the page has it.
+    pub fn kernel_by_msg_id(&self, msg_id: &str) -> Option<u64> {
+        self.by_msg_id.get(msg_id).copied()
+    }
+
+    /// The kernel messages whose parent is `msg_id` (replies, iopub traffic), oldest first.
+    pub fn kernel_children(&self, msg_id: &str) -> &[u64] {
+        self.children.get(msg_id).map_or(&[], Vec::as_slice)
+    }
+
     /// The records on the other hop that `seq` relays or that relay it, oldest first.
     pub fn counterparts(&self, seq: u64) -> Vec<u64> {
         let Some(record) = self.get(seq) else {
@@ -275,13 +318,40 @@ pub fn frame(body: &CaptureBody) -> Option<&FrameRecord> {
     }
 }
 
+pub fn kernel_message(body: &CaptureBody) -> Option<&KernelMessageRecord> {
+    match body {
+        CaptureBody::KernelMessage(message) => Some(message),
+        _ => None,
+    }
+}
+
 pub fn caused_by(body: &CaptureBody) -> Option<u64> {
-    frame(body).and_then(|f| f.caused_by)
+    match body {
+        CaptureBody::Frame(f) => f.caused_by,
+        CaptureBody::KernelMessage(m) => m.caused_by,
+        _ => None,
+    }
 }
 
 pub fn direction(body: &CaptureBody) -> Option<Direction> {
-    frame(body).map(|f| f.direction)
+    match body {
+        CaptureBody::Frame(f) => Some(f.direction),
+        CaptureBody::KernelMessage(m) => Some(m.direction),
+        _ => None,
+    }
 }
+
+/// The first 8 characters of a msg_id: enough to tell messages apart in a row (ipykernel's
+/// ids start with a random uuid4 hex), the detail shows it whole.
+pub fn short_id(id: &str) -> &str {
+    match id.char_indices().nth(8) {
+        Some((end, _)) => &id[..end],
+        None => id,
+    }
+}
+
+/// What an unanswered heartbeat means, for the findings list.
+pub const HEARTBEAT_MISSED: &str = "the kernel did not answer this heartbeat in time";
 
 /// `data-direction` of a row.
 pub fn direction_name(direction: Direction) -> &'static str {
@@ -291,13 +361,16 @@ pub fn direction_name(direction: Direction) -> &'static str {
     }
 }
 
-/// `data-event` of a row: `handshake`, `frame`, `open` or `closed`.
+/// `data-event` of a row: `handshake`, `frame`, `open`, `closed`, `kernel_message` or
+/// `heartbeat`.
 pub fn event_name(body: &CaptureBody) -> &'static str {
     match body {
         CaptureBody::Open { .. } => "open",
         CaptureBody::Closed { .. } => "closed",
         CaptureBody::Handshake(_) => "handshake",
         CaptureBody::Frame(_) => "frame",
+        CaptureBody::KernelMessage(_) => "kernel_message",
+        CaptureBody::Heartbeat { .. } => "heartbeat",
     }
 }
 
@@ -311,6 +384,8 @@ pub fn findings(body: &CaptureBody) -> Vec<&str> {
             .map(String::as_str)
             .collect(),
         CaptureBody::Handshake(h) => h.findings.iter().map(String::as_str).collect(),
+        CaptureBody::KernelMessage(m) => m.findings.iter().map(String::as_str).collect(),
+        CaptureBody::Heartbeat { ok: false, .. } => vec![HEARTBEAT_MISSED],
         _ => Vec::new(),
     }
 }
@@ -321,8 +396,41 @@ pub fn has_findings(body: &CaptureBody) -> bool {
             !f.findings.is_empty() || f.message.as_ref().is_some_and(|m| !m.findings.is_empty())
         }
         CaptureBody::Handshake(h) => !h.findings.is_empty(),
+        CaptureBody::KernelMessage(m) => !m.findings.is_empty(),
+        CaptureBody::Heartbeat { ok, .. } => !ok,
         _ => false,
     }
+}
+
+/// A heartbeat's one line: `ok · 0.42 ms` or the miss.
+pub fn heartbeat_line(ok: bool, rtt_us: Option<u64>) -> String {
+    match (ok, rtt_us) {
+        (true, Some(us)) => format!("♥ ok · {}.{:02} ms", us / 1000, us % 1000 / 10),
+        (true, None) => "♥ ok".to_string(),
+        (false, _) => "♥ missed: no answer".to_string(),
+    }
+}
+
+/// A kernel message's preview: msg_type, short ids, then the content on one line.
+pub fn kernel_line(m: &KernelMessageRecord) -> String {
+    let mut text = if m.msg_type.is_empty() {
+        "(no msg_type)".to_string()
+    } else {
+        m.msg_type.clone()
+    };
+    text.push_str(&format!(" · {}", short_id(&m.msg_id)));
+    if let Some(parent) = &m.parent_msg_id {
+        text.push_str(&format!(" ↳ {}", short_id(parent)));
+    }
+    let content = m.parts.content.trim();
+    if !content.is_empty() && content != "{}" {
+        text.push_str("  ");
+        text.push_str(&visible_controls(content));
+        if m.parts.content_truncated {
+            text.push('…');
+        }
+    }
+    text
 }
 
 /// The handshake's one line: request line, then the status the server answered.
@@ -361,6 +469,8 @@ pub fn summary(body: &CaptureBody) -> String {
             None => reason.clone(),
         },
         CaptureBody::Handshake(h) => handshake_line(h),
+        CaptureBody::KernelMessage(m) => kernel_line(m),
+        CaptureBody::Heartbeat { ok, rtt_us } => heartbeat_line(*ok, *rtt_us),
         CaptureBody::Frame(frame) => match &frame.message {
             Some(message) => {
                 let mut text = match &message.close {

@@ -6,11 +6,18 @@
 //! uses the browser's `RegExp`, so the wasm carries no regex engine; tests pass closures).
 //! [`FilteredRows`] holds the `seq`s that pass, and on each change of the model looks only at
 //! the rows that arrived since, unless the model or the filter changed under it.
+//!
+//! Kernel traffic: the channel and msg_type filters narrow to kernel messages (heartbeats have
+//! the `hb` channel), so a frame never passes a msg_type filter. Consecutive answered
+//! heartbeats of one kernel fold into one row (the newest, with a count), so a kernel beating
+//! every few seconds does not push the messages out of view; a missed beat always has its own
+//! row. The `status/hb` chip hides iopub `status` messages and heartbeats in one click.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode};
+use wirebook_shared::jupyter::Channel;
 
 use crate::inspector::{has_findings, Inspector};
 
@@ -34,16 +41,22 @@ pub enum RowKind {
     PingPong,
     /// Handshakes and connection open/closed rows.
     Handshake,
+    /// Jupyter messages on shell, iopub, stdin and control (other than `status`).
+    Kernel,
+    /// iopub `status` messages (busy/idle) and heartbeats: the kernel's liveness chatter.
+    StatusBeat,
 }
 
 impl RowKind {
-    pub const ALL: [RowKind; 6] = [
+    pub const ALL: [RowKind; 8] = [
         RowKind::Text,
         RowKind::Binary,
         RowKind::Continuation,
         RowKind::Close,
         RowKind::PingPong,
         RowKind::Handshake,
+        RowKind::Kernel,
+        RowKind::StatusBeat,
     ];
 
     fn bit(self) -> u8 {
@@ -58,6 +71,8 @@ impl RowKind {
             RowKind::Close => "close",
             RowKind::PingPong => "ping/pong",
             RowKind::Handshake => "handshake",
+            RowKind::Kernel => "kernel",
+            RowKind::StatusBeat => "status/hb",
         }
     }
 
@@ -69,6 +84,8 @@ impl RowKind {
             RowKind::Close => "close frames",
             RowKind::PingPong => "ping and pong frames",
             RowKind::Handshake => "handshakes and connection opened/closed rows",
+            RowKind::Kernel => "Jupyter messages (other than status)",
+            RowKind::StatusBeat => "kernel status messages (busy/idle) and heartbeats",
         }
     }
 
@@ -84,7 +101,12 @@ impl RowKind {
                 Opcode::Ping | Opcode::Pong => Some(RowKind::PingPong),
                 Opcode::Reserved(_) => None,
             },
-            _ => Some(RowKind::Handshake),
+            CaptureBody::KernelMessage(m) if m.msg_type == "status" => Some(RowKind::StatusBeat),
+            CaptureBody::KernelMessage(_) => Some(RowKind::Kernel),
+            CaptureBody::Heartbeat { .. } => Some(RowKind::StatusBeat),
+            CaptureBody::Open { .. } | CaptureBody::Closed { .. } | CaptureBody::Handshake(_) => {
+                Some(RowKind::Handshake)
+            }
         }
     }
 }
@@ -120,11 +142,18 @@ pub struct FilterSpec {
     /// `search` is a regular expression.
     pub regex: bool,
     pub findings_only: bool,
+    /// Kernel records on this channel only (frames and handshakes are hidden).
+    pub channel: Option<Channel>,
+    /// Kernel messages whose msg_type contains one of these words (separated by spaces or
+    /// commas, ignoring case), e.g. `execute, status`. Empty: any.
+    pub msg_type: String,
 }
 
 impl FilterSpec {
     pub fn is_active(&self) -> bool {
         self.scope != Scope::All
+            || self.channel.is_some()
+            || !self.msg_type.trim().is_empty()
             || self.direction.is_some()
             || !self.hidden.is_empty()
             || !self.search.trim().is_empty()
@@ -175,9 +204,41 @@ pub struct Filter {
     search: Search,
 }
 
+/// The words of a msg_type filter, lowercased.
+fn msg_type_terms(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The channel of a kernel record (`None` for frames and connection rows).
+pub fn channel_of(body: &CaptureBody) -> Option<Channel> {
+    match body {
+        CaptureBody::KernelMessage(m) => Some(m.channel),
+        CaptureBody::Heartbeat { .. } => Some(Channel::Heartbeat),
+        _ => None,
+    }
+}
+
 impl Filter {
     pub fn matches(&self, record: &CaptureRecord) -> bool {
         let spec = &self.spec;
+        if let Some(want) = spec.channel {
+            if channel_of(&record.body) != Some(want) {
+                return false;
+            }
+        }
+        let terms = msg_type_terms(&spec.msg_type);
+        if !terms.is_empty() {
+            let Some(m) = crate::inspector::kernel_message(&record.body) else {
+                return false;
+            };
+            let msg_type = m.msg_type.to_lowercase();
+            if !terms.iter().any(|t| msg_type.contains(t.as_str())) {
+                return false;
+            }
+        }
         let in_scope = match spec.scope {
             Scope::All => true,
             Scope::Hop(hop) => record.hop == hop,
@@ -252,6 +313,22 @@ pub fn searchable_text(body: &CaptureBody) -> Vec<String> {
             texts.extend(code.map(|c| c.to_string()));
             texts
         }
+        CaptureBody::KernelMessage(m) => {
+            let mut texts = vec![
+                m.msg_type.clone(),
+                m.msg_id.clone(),
+                m.parts.header.clone(),
+                m.parts.parent_header.clone(),
+                m.parts.metadata.clone(),
+                m.parts.content.clone(),
+            ];
+            texts.extend(m.findings.iter().cloned());
+            texts
+        }
+        CaptureBody::Heartbeat { ok, rtt_us } => vec![
+            "heartbeat".to_string(),
+            crate::inspector::heartbeat_line(*ok, *rtt_us),
+        ],
     }
 }
 
@@ -266,6 +343,10 @@ pub struct FilteredRows {
     scanned_through: Option<u64>,
     /// Whether anything was ever computed (a default value matches nothing yet).
     primed: bool,
+    /// The last row is an answered heartbeat of this connection: the next one replaces it.
+    last_beat: Option<ConnId>,
+    /// Rows standing for more than one answered heartbeat: how many.
+    beats: BTreeMap<u64, u64>,
 }
 
 impl FilteredRows {
@@ -276,19 +357,18 @@ impl FilteredRows {
             || self.generation != inspector.generation()
             || self.filter_rev != filter_rev;
         if start_over {
-            let seqs: VecDeque<u64> = inspector
-                .rows()
-                .filter(|r| filter.matches(r))
-                .map(|r| r.seq)
-                .collect();
-            let changed = !self.primed || seqs != self.seqs;
-            *self = FilteredRows {
-                seqs,
+            let mut fresh = FilteredRows {
                 generation: inspector.generation(),
                 filter_rev,
                 scanned_through: inspector.rows().next_back().map(|r| r.seq),
                 primed: true,
+                ..FilteredRows::default()
             };
+            for record in inspector.rows().filter(|r| filter.matches(r)) {
+                fresh.push(record);
+            }
+            let changed = !self.primed || fresh.seqs != self.seqs || fresh.beats != self.beats;
+            *self = fresh;
             return changed;
         }
         let mut changed = false;
@@ -296,18 +376,42 @@ impl FilteredRows {
         if let Some(first) = inspector.first_seq() {
             let gone = self.seqs.partition_point(|&s| s < first);
             if gone > 0 {
-                self.seqs.drain(..gone);
+                for seq in self.seqs.drain(..gone) {
+                    self.beats.remove(&seq);
+                }
+                if self.seqs.is_empty() {
+                    self.last_beat = None;
+                }
                 changed = true;
             }
         }
         for record in inspector.rows_after(self.scanned_through) {
             self.scanned_through = Some(record.seq);
             if filter.matches(record) {
-                self.seqs.push_back(record.seq);
+                self.push(record);
                 changed = true;
             }
         }
         changed
+    }
+
+    /// Appends a row that passed the filter, folding an answered heartbeat into the previous
+    /// row when that is an answered heartbeat of the same kernel.
+    fn push(&mut self, record: &CaptureRecord) {
+        let answered_beat = matches!(record.body, CaptureBody::Heartbeat { ok: true, .. });
+        if answered_beat && self.last_beat == Some(record.conn) {
+            if let Some(last) = self.seqs.pop_back() {
+                let count = self.beats.remove(&last).unwrap_or(1) + 1;
+                self.beats.insert(record.seq, count);
+            }
+        }
+        self.seqs.push_back(record.seq);
+        self.last_beat = answered_beat.then_some(record.conn);
+    }
+
+    /// How many answered heartbeats the row `seq` stands for (1 for any other row).
+    pub fn folded(&self, seq: u64) -> u64 {
+        self.beats.get(&seq).copied().unwrap_or(1)
     }
 
     pub fn len(&self) -> usize {

@@ -16,6 +16,7 @@ use crate::frame_layout::{header_layout, hex_dump, ByteClass, FrameBytes};
 use crate::inspector::{self, clock, direction_name, event_name, relative, spaced_hex};
 use crate::json_tree::parse_document;
 use crate::view::json_tree::JsonTree;
+use crate::view::kernel_detail::kernel_message_view;
 
 #[component]
 pub fn FrameDetail(
@@ -54,9 +55,12 @@ pub fn FrameDetail(
         record.with(|r| {
             r.as_ref().map(|r| {
                 let start = inspector.with(|i| i.conn(r.conn).map_or(r.time_us, |c| c.start_us));
-                let what = match inspector::frame(&r.body) {
-                    Some(f) => format!("{} frame", f.opcode.name()),
-                    None => event_name(&r.body).to_string(),
+                let what = match (&r.body, inspector::frame(&r.body)) {
+                    (_, Some(f)) => format!("{} frame", f.opcode.name()),
+                    (CaptureBody::KernelMessage(m), None) => {
+                        format!("{} {}", m.channel.name(), m.msg_type)
+                    }
+                    (_, None) => event_name(&r.body).to_string(),
                 };
                 let direction = inspector::direction(&r.body)
                     .map(|d| format!(" {} {}", d.arrow(), direction_name(d).replace('_', " ")))
@@ -112,13 +116,18 @@ pub fn FrameDetail(
                         </div>
                     })
                 }}
-                {move || record.get().map(|r| record_view(r, masked))}
+                {move || record.get().map(|r| record_view(session, r, masked, on_select))}
             </div>
         </div>
     }
 }
 
-fn record_view(record: CaptureRecord, masked: RwSignal<bool>) -> AnyView {
+fn record_view(
+    session: Session,
+    record: CaptureRecord,
+    masked: RwSignal<bool>,
+    on_select: Callback<u64>,
+) -> AnyView {
     // Per record: "copied" feedback belongs to the row it was copied from.
     let copy_status = RwSignal::new(None::<String>);
     let findings: Vec<String> = inspector::findings(&record.body)
@@ -146,6 +155,18 @@ fn record_view(record: CaptureRecord, masked: RwSignal<bool>) -> AnyView {
                 <dt>"ended"</dt><dd>{reason.clone()}</dd>
                 <dt>"close code"</dt>
                 <dd>{code.map_or("none (no close frame was seen)".to_string(), |c| c.to_string())}</dd>
+            </dl>
+        }
+        .into_any(),
+        CaptureBody::KernelMessage(message) => {
+            kernel_message_view(session, message, on_select, copy_status).into_any()
+        }
+        CaptureBody::Heartbeat { ok, rtt_us } => view! {
+            <dl class="facts">
+                <dt>"heartbeat"</dt>
+                <dd data-testid="heartbeat-line">{inspector::heartbeat_line(*ok, *rtt_us)}</dd>
+                <dt>"what it is"</dt>
+                <dd>"wirebook sent bytes on the kernel's hb socket; a live kernel echoes them back at once"</dd>
             </dl>
         }
         .into_any(),
@@ -472,7 +493,7 @@ fn handshake_view(h: &HandshakeRecord, copy_status: RwSignal<Option<String>>) ->
 }
 
 /// Writes `text` to the clipboard and says how it went for a moment.
-fn copy(text: String, what: &'static str, status: RwSignal<Option<String>>) {
+pub(crate) fn copy(text: String, what: &'static str, status: RwSignal<Option<String>>) {
     let navigator = window().navigator();
     // `navigator.clipboard` is missing outside secure contexts (plain http to another host).
     let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))

@@ -5,6 +5,7 @@ pub mod frame_detail;
 pub mod help;
 pub mod inspector;
 pub mod json_tree;
+pub mod kernel_detail;
 pub mod notebook;
 pub mod outputs;
 pub mod palette;
