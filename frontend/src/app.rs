@@ -15,7 +15,7 @@ use wirebook_shared::notebook::clipboard::{
 };
 use wirebook_shared::notebook::commands::EditorSelection;
 use wirebook_shared::notebook::{Command, Effect, Mode, Notebook};
-use wirebook_shared::session::{ClientMsg, KernelInfo, KernelState};
+use wirebook_shared::session::{ClientMsg, KernelInfo, KernelOffer, KernelState};
 
 use crate::file_sync::FileSync;
 use crate::inspector::Inspector;
@@ -38,6 +38,11 @@ pub struct Session {
     pub connection: RwSignal<Connection>,
     pub kernel: RwSignal<KernelState>,
     pub kernel_info: RwSignal<Option<KernelInfo>>,
+    /// The kernels the server offers (the picker lists them).
+    pub kernels: RwSignal<Vec<KernelOffer>>,
+    /// A Jupyter kernel's `execution_state` from its last iopub `status` (starting, idle,
+    /// busy); `None` for kernels that send none and while (re)connecting.
+    pub execution_state: RwSignal<Option<String>>,
     pub server_version: RwSignal<Option<String>>,
     pub notices: RwSignal<Notices>,
     /// Set by the "retry now" button; the reconnect countdown watches it.
@@ -432,6 +437,8 @@ pub fn App() -> impl IntoView {
         connection: RwSignal::new(Connection::Connecting { attempt: 0 }),
         kernel: RwSignal::new(KernelState::Connecting),
         kernel_info: RwSignal::new(None),
+        kernels: RwSignal::new(Vec::new()),
+        execution_state: RwSignal::new(None),
         server_version: RwSignal::new(None),
         notices,
         retry_now: RwSignal::new(false),

@@ -13,6 +13,7 @@ use gloo_net::websocket::futures::WebSocket;
 use gloo_net::websocket::{Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
+use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::{ClientMsg, KernelState, ServerMsg, PROTOCOL_VERSION};
 
 use crate::app::Session;
@@ -144,7 +145,13 @@ async fn serve(
                         // The server answers with `CapturePaused`, which the view shows.
                         ClientMsg::SetCapturePaused { .. } => {}
                         // The server answers with the new kernel's states.
-                        ClientMsg::RestartKernel => {}
+                        ClientMsg::RestartKernel
+                        | ClientMsg::SetKernel { .. }
+                        | ClientMsg::InterruptKernel => {}
+                        // The prompt shows the answer as soon as it was written.
+                        ClientMsg::InputReply { .. } => {}
+                        // The server answers with `KernelMessageSent` and the replies.
+                        ClientMsg::SendKernelMessage { .. } => {}
                     },
                     Err(_) => {
                         unsent.push_back(request);
@@ -182,7 +189,46 @@ fn receive(session: Session, msg: ServerMsg) {
             session.server_version.set(Some(server_version));
             session.kernel.set(KernelState::Connecting);
         }
-        ServerMsg::Kernel { state } => session.kernel.set(state),
+        ServerMsg::Kernel { state } => {
+            // A kernel that is (re)connecting or gone has no execution state of its own.
+            if !matches!(state, KernelState::Open) {
+                session.execution_state.set(None);
+            }
+            session.kernel.set(state)
+        }
+        ServerMsg::Kernels { kernels } => session.kernels.set(kernels),
+        ServerMsg::KernelSelected { kernel } => {
+            session.execution_state.set(None);
+            session.kernel_info.set(Some(kernel));
+        }
+        ServerMsg::KernelMessage {
+            cell_id,
+            channel,
+            msg_type,
+            content,
+            ..
+        } => {
+            if channel == Channel::Iopub && msg_type == "status" {
+                if let Some(state) = content.get("execution_state").and_then(|s| s.as_str()) {
+                    session.execution_state.set(Some(state.to_string()));
+                }
+            }
+            if let Some(cell_id) = cell_id {
+                session
+                    .notebook
+                    .maybe_update(|n| n.kernel_message(&cell_id, &msg_type, &content));
+            }
+        }
+        ServerMsg::KernelMessageSent {
+            channel,
+            msg_type,
+            msg_id,
+        } => session.notices.update(|n| {
+            n.push(format!(
+                "sent {msg_type} on {} as {msg_id}; its replies are in the inspector",
+                channel.name()
+            ))
+        }),
         ServerMsg::Executed {
             cell_id,
             execution_count,

@@ -987,6 +987,12 @@ impl IpynbOutput {
         }
     }
 
+    /// An output from its nbformat JSON (`{"output_type": …}`), e.g. a Jupyter iopub message's
+    /// content with its `msg_type` as `output_type`.
+    pub fn from_value(value: Value) -> Result<Self, IpynbError> {
+        parse_output(value, "")
+    }
+
     fn to_value(&self) -> Value {
         let mut map = self.extra.clone();
         map.insert("output_type".into(), Value::from(self.kind.name()));

@@ -28,6 +28,9 @@ pub mod commands;
 pub mod history;
 #[cfg(test)]
 mod operation_tests;
+pub mod output_area;
+#[cfg(test)]
+mod output_area_tests;
 
 use std::collections::{HashMap, HashSet};
 
@@ -38,6 +41,8 @@ use crate::session::WireData;
 use clipboard::{cells_to_clipboard, ClipboardCells};
 use history::{History, Step, Swap};
 pub use history::{Selection, HISTORY_LIMIT};
+pub use output_area::{CellOutput, InputPrompt, MAX_STREAM_BYTES};
+use serde_json::Value;
 
 /// Identifies a cell for the lifetime of the page; the server echoes it back with results.
 pub type CellId = String;
@@ -110,9 +115,15 @@ pub struct Cell {
     /// error), shown until the cell runs again.
     pub saved_outputs: Vec<IpynbOutput>,
     /// What the kernel sent back for the last run in this page, oldest first.
-    pub outputs: Vec<WireData>,
+    pub outputs: Vec<CellOutput>,
     /// Outputs of the last run dropped to respect [`MAX_OUTPUTS_PER_CELL`].
     pub outputs_dropped: u64,
+    /// Bytes of stream text the last run's outputs dropped to respect [`MAX_STREAM_BYTES`].
+    pub stream_bytes_dropped: u64,
+    /// A `clear_output(wait=True)` waits for the next output.
+    pub clear_pending: bool,
+    /// The kernel's `input_request` during the last run, answered or not.
+    pub input: Option<InputPrompt>,
     /// Jupyter's `[n]`: which run of the session this cell's last run was.
     pub execution_count: Option<u32>,
     pub state: RunState,
@@ -130,6 +141,9 @@ impl Cell {
             saved_outputs: Vec::new(),
             outputs: Vec::new(),
             outputs_dropped: 0,
+            stream_bytes_dropped: 0,
+            clear_pending: false,
+            input: None,
             execution_count: None,
             state: RunState::Idle,
             error: None,
@@ -340,7 +354,7 @@ fn cell_to_ipynb(cell: &Cell) -> IpynbCell {
                 .saved_outputs
                 .iter()
                 .cloned()
-                .chain(cell.outputs.iter().map(IpynbOutput::from_wire))
+                .chain(cell.outputs.iter().map(CellOutput::to_ipynb))
                 .collect(),
         },
         CellKind::Markdown => IpynbCellKind::Markdown {
@@ -373,9 +387,10 @@ fn with_kind(cell: &Cell, kind: CellKind) -> Cell {
 }
 
 fn clear_results(cell: &mut Cell) {
-    cell.outputs.clear();
+    output_area::clear(cell);
     cell.saved_outputs.clear();
-    cell.outputs_dropped = 0;
+    cell.clear_pending = false;
+    cell.input = None;
     cell.execution_count = None;
     cell.error = None;
     cell.state = RunState::Idle;
@@ -943,8 +958,9 @@ impl Notebook {
             return Vec::new();
         }
         cell.saved_outputs.clear();
-        cell.outputs.clear();
-        cell.outputs_dropped = 0;
+        output_area::clear(cell);
+        cell.clear_pending = false;
+        cell.input = None;
         cell.error = None;
         if cell.source.is_empty() {
             cell.state = RunState::Idle;
@@ -995,11 +1011,46 @@ impl Notebook {
     pub fn output(&mut self, cell_id: &str, data: WireData) -> bool {
         match self.cell_mut(cell_id) {
             Some(cell) if cell.kind == CellKind::Code => {
-                if cell.outputs.len() >= MAX_OUTPUTS_PER_CELL {
-                    cell.outputs.remove(0);
-                    cell.outputs_dropped += 1;
-                }
-                cell.outputs.push(data);
+                output_area::push(cell, CellOutput::Message(data));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A Jupyter message the server attributed to `cell_id`'s run (iopub outputs, `status`,
+    /// `execute_input`, stdin's `input_request`), applied as JupyterLab's output area does;
+    /// see [`output_area`]. `update_display_data` changes every output with its display id, in
+    /// any cell. Returns whether anything changed.
+    pub fn kernel_message(&mut self, cell_id: &str, msg_type: &str, content: &Value) -> bool {
+        if msg_type == "update_display_data" {
+            let Some(display_id) = content
+                .get("transient")
+                .and_then(|t| t.get("display_id"))
+                .and_then(Value::as_str)
+            else {
+                return false;
+            };
+            let mut changed = false;
+            for cell in &mut self.cells {
+                changed |= output_area::update_display(cell, display_id, content);
+            }
+            return changed;
+        }
+        match self.cell_mut(cell_id) {
+            Some(cell) if cell.kind == CellKind::Code => {
+                output_area::apply(cell, msg_type, content)
+            }
+            _ => false,
+        }
+    }
+
+    /// The user answered `cell_id`'s input prompt. Returns false when there is no unanswered
+    /// prompt there (nothing should then be sent).
+    pub fn answer_input(&mut self, cell_id: &str, value: &str) -> bool {
+        match self.cell_mut(cell_id).and_then(|c| c.input.as_mut()) {
+            Some(prompt) if prompt.answer.is_none() => {
+                prompt.answer = Some(value.to_string());
                 true
             }
             _ => false,
@@ -1151,7 +1202,7 @@ mod tests {
         assert!(nb.output(&id, text("hai")));
         let cell = nb.cell(&id).unwrap();
         assert_eq!(cell.prompt(), "[1]");
-        assert_eq!(cell.outputs, vec![text("hai")]);
+        assert_eq!(cell.outputs, vec![CellOutput::Message(text("hai"))]);
         // Running again clears the old outputs but keeps the old count until confirmed.
         nb.apply(Command::Run(RunMode::InPlace));
         let cell = nb.cell(&id).unwrap();
@@ -1175,7 +1226,7 @@ mod tests {
         let cell = nb.cell(&id).unwrap();
         assert_eq!(cell.outputs.len(), MAX_OUTPUTS_PER_CELL);
         assert_eq!(cell.outputs_dropped, 5);
-        assert_eq!(cell.outputs[0], text("5"));
+        assert_eq!(cell.outputs[0], CellOutput::Message(text("5")));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::markdown;
 use crate::shortcuts;
 use crate::status::Connection;
 use crate::view::files::FileBrowser;
-use crate::view::outputs::{saved_output, wire_output};
+use crate::view::outputs::{cell_output, saved_output};
 
 #[component]
 pub fn NotebookPane(session: Session) -> impl IntoView {
@@ -266,7 +266,7 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
             c.as_ref().map(|c| {
                 (
                     c.saved_outputs.iter().map(saved_output).collect_view(),
-                    c.outputs.iter().map(wire_output).collect_view(),
+                    c.outputs.iter().map(cell_output).collect_view(),
                 )
             })
         })

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use wirebook_shared::ipynb::IpynbOutput;
+use wirebook_shared::notebook::CellOutput;
 use wirebook_shared::session::WireData;
 
 use crate::ansi::Span;
@@ -22,6 +23,15 @@ pub fn wire_output(data: &WireData) -> AnyView {
             </pre>
         }
         .into_any(),
+    }
+}
+
+/// One output of the cell's last run in this page: a WebSocket kernel's message as it arrived,
+/// a Jupyter output as a saved one is shown.
+pub fn cell_output(output: &CellOutput) -> AnyView {
+    match output {
+        CellOutput::Message(data) => wire_output(data),
+        CellOutput::Jupyter { output, .. } => saved_output(output),
     }
 }
 

@@ -208,7 +208,7 @@ fn undo_brings_back_outputs_and_counts_and_redo_is_dropped_by_a_new_step() {
         (cell.kind, cell.prompt()),
         (CellKind::Code, "[3]".to_string())
     );
-    assert_eq!(cell.outputs, vec![text("2")]);
+    assert_eq!(cell.outputs, vec![CellOutput::Message(text("2"))]);
     assert_eq!(nb.redo_len(), 1);
     nb.apply(Command::InsertBelow);
     assert_eq!(nb.redo_len(), 0);
