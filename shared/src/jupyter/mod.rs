@@ -8,6 +8,8 @@
 //! the server checks signatures (it holds the key) and says what it found in
 //! [`SignatureCheck`].
 
+pub mod templates;
+
 use serde::{Deserialize, Serialize};
 
 use crate::capture::Direction;
