@@ -1,6 +1,8 @@
 //! Local Jupyter kernels: kernelspecs found the way Jupyter finds them, launched with a
 //! connection file and reached over ZeroMQ, every message recorded with its wire parts.
 
+pub mod client;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
