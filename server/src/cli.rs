@@ -74,6 +74,14 @@ pub struct Args {
     #[arg(long, default_value_t = 10_000, value_name = "MS",
           value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     pub kernel_pong_timeout: u64,
+    /// A PEM file of CA certificates trusted for wss:// kernels and routes besides the system's
+    /// (e.g. a self-signed server's certificate); repeatable.
+    #[arg(long = "tls-ca", value_name = "FILE")]
+    pub tls_ca: Vec<PathBuf>,
+    /// Do not verify the certificates of wss:// kernels and routes (flagged on every such
+    /// connection in the inspector). The traffic is encrypted, but to whom is not checked.
+    #[arg(long)]
+    pub tls_insecure: bool,
 }
 
 impl Args {
@@ -121,6 +129,12 @@ impl Args {
         {
             return Err("--kernel-header and --kernel-subprotocol need --kernel URL".into());
         }
+        for path in &self.tls_ca {
+            let certs = crate::upstream::TlsSettings::read_ca_file(path)
+                .map_err(|e| format!("--tls-ca: {e}"))?;
+            config.tls.extra_roots.extend(certs);
+        }
+        config.tls.skip_verification = self.tls_insecure;
         config.kernel_connect_timeout = Duration::from_millis(self.kernel_connect_timeout);
         config.kernel_keepalive = self.kernel_ping_interval.map(|ms| Keepalive {
             interval: Duration::from_millis(ms),
@@ -141,6 +155,7 @@ impl Args {
             subprotocols: config.kernel_subprotocols.clone(),
             connect_timeout: config.kernel_connect_timeout,
             keepalive: config.kernel_keepalive,
+            tls: std::sync::Arc::new(config.tls.clone()),
         };
         crate::kernel::client_request(&target)?;
         Ok(config)
@@ -275,11 +290,11 @@ mod tests {
             .map(|r| (r.name.as_str(), r.public))
             .collect();
         assert_eq!(names, [("a", false), ("b", true), ("c", true)]);
-        let err = parse(&["--route", "a=wss://h/"])
+        let secure = parse(&["--route", "a=wss://h/", "--tls-insecure"])
             .unwrap()
             .into_config()
-            .unwrap_err();
-        assert!(err.contains("wss:// is not supported yet"), "{err}");
+            .unwrap();
+        assert!(secure.routes[0].url.tls && secure.tls.skip_verification);
         let err = parse(&["--route", "a=ws://h/", "--public-route", "a=ws://g/"])
             .unwrap()
             .into_config()
@@ -326,8 +341,11 @@ mod tests {
         );
         assert!(parse(&["--kernel-ping-interval", "5"]).is_err());
         for (args, why) in [
-            (&["--kernel", "wss://h/"][..], "wss:// is not supported yet"),
-            (&["--kernel", "http://h/"][..], "not a ws:// URL"),
+            (&["--kernel", "http://h/"][..], "not a ws:// or wss:// URL"),
+            (
+                &["--tls-ca", "/nonexistent/ca.pem"][..],
+                "--tls-ca: cannot read",
+            ),
             (
                 &["--kernel", "ws://h/", "--kernel-header", "nocolon"][..],
                 "Name: value",

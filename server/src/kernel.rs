@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -29,8 +28,9 @@ use wirebook_shared::{Channel, Hop, KernelInfo, KernelState, WireData};
 use crate::capture::{Capture, Recorder};
 use crate::close::{drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
 use crate::shutdown::Shutdown;
-use crate::tap::{tap_upstream, Tap};
+use crate::tap::Tap;
 use crate::trace::{Links, Tag};
+use crate::upstream::{connect as connect_upstream, Endpoint, TlsSettings, UpstreamIo};
 
 /// How long connecting to a kernel may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,6 +51,8 @@ pub struct KernelTarget {
     pub connect_timeout: Duration,
     /// Ping the kernel and fail the link when it stops answering (`--kernel-ping-interval`).
     pub keepalive: Option<Keepalive>,
+    /// How `wss://` kernels are verified (`--tls-ca`, `--tls-insecure`).
+    pub tls: Arc<TlsSettings>,
 }
 
 /// Pings sent to the kernel while the link is open, and how long a pong may take.
@@ -233,7 +235,7 @@ impl KernelLink {
     }
 }
 
-type Socket = WebSocketStream<Tap<TcpStream>>;
+type Socket = WebSocketStream<Tap<UpstreamIo>>;
 
 async fn run(
     id: u64,
@@ -307,37 +309,22 @@ async fn connect(
     capture: &Arc<Capture>,
 ) -> Result<(Socket, Recorder, Arc<Links>), String> {
     let request = client_request(target)?;
-    let host = request
-        .uri()
+    let uri = request.uri();
+    let host = uri
         .host()
         .ok_or("the kernel URL has no host")?
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
-    let port = request.uri().port_u16().unwrap_or(80);
-    let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
-        .await
-        .map_err(|e| format!("looking up {host} failed (DNS): {e}"))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(format!("looking up {host} found no address (DNS)"));
-    }
-    let mut refused = Vec::new();
-    let mut tcp = None;
-    for addr in &addrs {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => {
-                tcp = Some(stream);
-                break;
-            }
-            Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
-                refused.push(format!("{addr} refused the connection"));
-            }
-            Err(error) => refused.push(format!("connecting to {addr} failed: {error}")),
-        }
-    }
-    let tcp = tcp.ok_or_else(|| refused.join("; "))?;
-    let (tap, recorder) = tap_upstream(tcp, capture, Hop::Kernel, target.info.url.clone());
+    let secure = uri.scheme_str() == Some("wss");
+    let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+    let endpoint = Endpoint {
+        host: &host,
+        port,
+        tls: secure.then_some(&*target.tls),
+    };
+    let (tap, recorder) =
+        connect_upstream(endpoint, capture, Hop::Kernel, target.info.url.clone()).await?;
     let links = tap.handle().links();
     links.track_received();
     match tokio_tungstenite::client_async_with_config(request, tap, Some(target.config)).await {

@@ -31,6 +31,7 @@ pub mod tap;
 pub mod trace;
 pub mod ui;
 pub mod upgrade;
+pub mod upstream;
 
 use std::future::Future;
 use std::io;
@@ -93,6 +94,8 @@ pub struct Config {
     pub max_notebook_size: usize,
     /// The transparent proxy's routes: `/tap/NAME` relays to the route's URL.
     pub routes: Vec<routes::Route>,
+    /// How `wss://` upstreams (kernels, routes) are verified.
+    pub tls: upstream::TlsSettings,
     /// Where local kernelspecs are found and connection files written.
     pub jupyter: jupyter::JupyterConfig,
     /// A Jupyter Server whose kernels sessions may use (`--gateway-url`).
@@ -119,6 +122,7 @@ impl Config {
             notebook_dir: PathBuf::from("."),
             max_notebook_size: 64 * 1024 * 1024,
             routes: Vec::new(),
+            tls: upstream::TlsSettings::default(),
             jupyter: jupyter::JupyterConfig {
                 extra_paths: Vec::new(),
                 runtime_dir: None,
@@ -215,6 +219,7 @@ where
                 subprotocols: config.kernel_subprotocols.clone(),
                 connect_timeout: config.kernel_connect_timeout,
                 keepalive: config.kernel_keepalive,
+                tls: Arc::new(config.tls.clone()),
             }),
             jupyter: Arc::new(config.jupyter.clone()),
             gateway: config.gateway.clone().map(Arc::new),

@@ -20,7 +20,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use wirebook_shared::wire::{check_upgrade, parse_request, HeadReader, Parsed};
 use wirebook_shared::Hop;
 
@@ -29,9 +28,10 @@ use crate::capture::{Capture, Recorder};
 use crate::kernel::CONNECT_TIMEOUT;
 use crate::relay::{self, DirectionEnd, Peer, RelayEnd};
 use crate::routes::Route;
-use crate::tap::{tap_upstream, Tap, TapConnectInfo};
+use crate::tap::{Tap, TapConnectInfo};
 use crate::trace::Links;
 use crate::upgrade::{self, Capturing};
+use crate::upstream::{connect as connect_upstream, Endpoint, TlsSettings, UpstreamIo};
 use crate::App;
 
 /// Body bytes of a refusing upstream answer passed on to the client.
@@ -88,7 +88,10 @@ pub async fn socket(
         &config.token,
         &key,
     );
-    let dial = tokio::time::timeout(CONNECT_TIMEOUT, dial(&route, head, &app.capture));
+    let dial = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        dial(&route, head, &app.capture, &config.tls),
+    );
     let upstream = tokio::select! {
         dialled = dial => dialled.unwrap_or_else(|_| Err(Refusal::Failed(format!(
             "no answer within {}s", CONNECT_TIMEOUT.as_secs()
@@ -141,7 +144,7 @@ pub async fn socket(
 
 /// Upstream after its `101`.
 struct Upstream {
-    io: Tap<TcpStream>,
+    io: Tap<UpstreamIo>,
     recorder: Recorder,
     links: Arc<Links>,
     /// Bytes upstream sent after its `101` head, before the relay started.
@@ -200,14 +203,21 @@ impl Refusal {
 }
 
 /// Connects to upstream through a tap and does the opening handshake.
-async fn dial(route: &Route, head: Vec<u8>, capture: &Arc<Capture>) -> Result<Upstream, Refusal> {
+async fn dial(
+    route: &Route,
+    head: Vec<u8>,
+    capture: &Arc<Capture>,
+    tls: &TlsSettings,
+) -> Result<Upstream, Refusal> {
     let url = &route.url;
-    let tcp = TcpStream::connect((url.host.as_str(), url.port))
+    let endpoint = Endpoint {
+        host: &url.host,
+        port: url.port,
+        tls: url.tls.then_some(tls),
+    };
+    let (mut io, recorder) = connect_upstream(endpoint, capture, Hop::Upstream, url.text.clone())
         .await
-        .map_err(|e| {
-            Refusal::Failed(format!("cannot connect to {}:{}: {e}", url.host, url.port))
-        })?;
-    let (mut io, recorder) = tap_upstream(tcp, capture, Hop::Upstream, url.text.clone());
+        .map_err(Refusal::Failed)?;
     let fail = |recorder: &Recorder, why: String| {
         recorder.finish(why.clone());
         Refusal::Failed(why)
@@ -310,7 +320,7 @@ async fn dial(route: &Route, head: Vec<u8>, capture: &Arc<Capture>) -> Result<Up
 /// The start of a refusing answer's body: what came with the head, and up to its
 /// `Content-Length` (at most [`MAX_REFUSAL_BODY`]) read within a second.
 async fn refusal_body(
-    io: &mut Tap<TcpStream>,
+    io: &mut Tap<UpstreamIo>,
     response: &wirebook_shared::wire::Response,
     mut body: Vec<u8>,
 ) -> Vec<u8> {

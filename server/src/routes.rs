@@ -33,6 +33,8 @@ pub struct UpstreamUrl {
     pub authority: String,
     /// Path and query, at least `/`.
     pub target: String,
+    /// `wss://`: TLS between TCP and the WebSocket.
+    pub tls: bool,
 }
 
 /// Parses `NAME=URL` or `NAME=URL,public`; `public` makes it public whatever the suffix says.
@@ -79,16 +81,14 @@ pub fn check_unique(routes: &[Route]) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses a `ws://` URL. `wss://` is refused with the reason: wirebook has no TLS client yet.
+/// Parses a `ws://` or `wss://` URL.
 pub fn parse_url(url: &str) -> Result<UpstreamUrl, String> {
-    let rest = if let Some(rest) = url.strip_prefix("ws://") {
-        rest
-    } else if url.starts_with("wss://") {
-        return Err(format!(
-            "{url}: wss:// is not supported yet (wirebook has no TLS client); use a ws:// URL"
-        ));
+    let (rest, tls) = if let Some(rest) = url.strip_prefix("ws://") {
+        (rest, false)
+    } else if let Some(rest) = url.strip_prefix("wss://") {
+        (rest, true)
     } else {
-        return Err(format!("{url}: not a ws:// URL"));
+        return Err(format!("{url}: not a ws:// or wss:// URL"));
     };
     let (authority, target) = match rest.find(['/', '?']) {
         Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], rest[i..].to_string()),
@@ -124,6 +124,7 @@ pub fn parse_url(url: &str) -> Result<UpstreamUrl, String> {
         return Err(format!("{url}: the host has spaces or control characters"));
     }
     let port = match port {
+        None if tls => 443,
         None => 80,
         Some(port) => port
             .parse::<u16>()
@@ -140,6 +141,7 @@ pub fn parse_url(url: &str) -> Result<UpstreamUrl, String> {
         port,
         authority: authority.to_string(),
         target,
+        tls,
     })
 }
 
@@ -278,8 +280,8 @@ mod tests {
             ("chat", "expected NAME=URL"),
             ("=ws://h/", "name is empty"),
             ("a/b=ws://h/", "may only contain"),
-            ("a=http://h/", "not a ws:// URL"),
-            ("a=wss://h/", "wss:// is not supported yet"),
+            ("a=http://h/", "not a ws:// or wss:// URL"),
+            ("a=wss:///x", "no host"),
             ("a=ws:///x", "no host"),
             ("a=ws://h:0/", "not a port"),
             ("a=ws://h:99999/", "not a port"),
@@ -290,6 +292,10 @@ mod tests {
             let err = parse_route(spec, false).unwrap_err();
             assert!(err.contains(why), "{spec}: {err}");
         }
+        let secure = parse_route("a=wss://h/x", false).unwrap().url;
+        assert!(secure.tls);
+        assert_eq!((secure.host.as_str(), secure.port), ("h", 443));
+        assert!(!parse_route("a=ws://h/x", false).unwrap().url.tls);
         let twice = [
             parse_route("a=ws://h/", false).unwrap(),
             parse_route("a=ws://g/", false).unwrap(),

@@ -135,6 +135,15 @@ impl<IO> Tap<IO> {
         }
     }
 
+    /// Redacts `secret` from the handshake this (client) tap records: a token the request
+    /// carries for the peer, e.g. a Jupyter Server's `Authorization: token T`.
+    pub fn redacting(mut self, secret: Option<Arc<str>>) -> Self {
+        if let Mode::Tracing(trace) = std::mem::replace(&mut self.mode, Mode::Off) {
+            self.mode = Mode::Tracing(Box::new(trace.redacting(secret)));
+        }
+        self
+    }
+
     pub fn handle(&self) -> TapHandle {
         TapHandle(Arc::clone(&self.shared))
     }
@@ -453,12 +462,28 @@ pub fn tap_upstream(
     hop: Hop,
     target: String,
 ) -> (Tap<TcpStream>, Recorder) {
+    let recorder = upstream_recorder(&tcp, capture, hop, target, None);
+    (Tap::client(tcp, recorder.clone()), recorder)
+}
+
+/// The connection record of an upstream TCP connection (see [`tap_upstream`]); `layer` names
+/// what runs between TCP and the WebSocket (e.g. TLS) and is shown beside the peer's address.
+/// Also turns off Nagle's delay, for small frames.
+pub fn upstream_recorder(
+    tcp: &TcpStream,
+    capture: &Arc<Capture>,
+    hop: Hop,
+    target: String,
+    layer: Option<&str>,
+) -> Recorder {
     let _ = tcp.set_nodelay(true);
     let address = |a: io::Result<SocketAddr>| a.map_or_else(|_| "?".into(), |a| a.to_string());
     let local = address(tcp.local_addr());
-    let peer = address(tcp.peer_addr());
-    let recorder = Recorder::open(capture, hop, format!("wirebook ({local})"), peer, target);
-    (Tap::client(tcp, recorder.clone()), recorder)
+    let mut peer = address(tcp.peer_addr());
+    if let Some(layer) = layer {
+        peer = format!("{peer} ({layer})");
+    }
+    Recorder::open(capture, hop, format!("wirebook ({local})"), peer, target)
 }
 
 #[cfg(test)]

@@ -14,4 +14,5 @@ mod session;
 mod shutdown;
 mod support;
 mod tap;
+mod tls;
 mod ui;

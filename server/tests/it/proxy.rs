@@ -41,8 +41,13 @@ async fn python_upstream() -> (Child, u16) {
 }
 
 async fn python_upstream_with(args: &[&str]) -> (Child, u16) {
+    python_server("upstream_server.py", args).await
+}
+
+/// Starts a python peer server that prints `PORT <n>` once it listens; killed when dropped.
+pub async fn python_server(script: &str, args: &[&str]) -> (Child, u16) {
     let mut child = Command::new(python())
-        .arg(peer("upstream_server.py"))
+        .arg(peer(script))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -58,7 +63,7 @@ async fn python_upstream_with(args: &[&str]) -> (Child, u16) {
         .trim()
         .strip_prefix("PORT ")
         .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("upstream_server.py did not print its port: {line:?}"));
+        .unwrap_or_else(|| panic!("{script} did not print its port: {line:?}"));
     (child, port)
 }
 
@@ -250,7 +255,9 @@ async fn an_unreachable_upstream_is_a_502_with_the_reason() {
     .await;
     assert_eq!(response.status, 502);
     assert!(
-        response.body.contains("cannot connect to 127.0.0.1"),
+        response
+            .body
+            .contains(&format!("127.0.0.1:{port} refused the connection")),
         "{}",
         response.body
     );

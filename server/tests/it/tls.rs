@@ -1,0 +1,139 @@
+//! `wss://` kernels: a python `websockets` server with a self-signed certificate made here,
+//! refused without its CA, used with `--tls-ca`, and with `--tls-insecure` (flagged).
+
+use wirebook_server::upstream::TlsSettings;
+use wirebook_server::Config;
+use wirebook_shared::{CaptureBody, Hop, KernelState, ServerMsg, WireData};
+
+use crate::proxy::python_server;
+use crate::support::{SessionClient, TempDir, TestServer, TOKEN};
+
+/// A certificate for `localhost` and where its PEM files are.
+struct SelfSigned {
+    dir: TempDir,
+}
+
+impl SelfSigned {
+    fn new() -> Self {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let dir = TempDir::new("tls");
+        std::fs::write(dir.0.join("cert.pem"), made.cert.pem()).unwrap();
+        std::fs::write(dir.0.join("key.pem"), made.signing_key.serialize_pem()).unwrap();
+        SelfSigned { dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.0.join(name).display().to_string()
+    }
+}
+
+async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSigned) {
+    let cert = SelfSigned::new();
+    let (child, port) = python_server(
+        "tls_echo_server.py",
+        &[&cert.path("cert.pem"), &cert.path("key.pem")],
+    )
+    .await;
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("wss://localhost:{port}/"));
+    config.tls = tls;
+    (config, child, cert)
+}
+
+async fn kernel_state(client: &mut SessionClient) -> KernelState {
+    let msg = client
+        .wait_for(|m| {
+            matches!(
+                m,
+                ServerMsg::Kernel {
+                    state: KernelState::Open | KernelState::Failed { .. }
+                }
+            )
+        })
+        .await;
+    let ServerMsg::Kernel { state } = msg else {
+        unreachable!()
+    };
+    state
+}
+
+/// Runs a cell through the wss kernel and returns the kernel connection's `Open` record's
+/// server field (which says how TLS was checked).
+async fn echo_through(config: Config) -> String {
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    assert_eq!(kernel_state(&mut client).await, KernelState::Open);
+    client.execute("c1", "over tls").await;
+    let output = client
+        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
+        .await;
+    assert_eq!(
+        output,
+        ServerMsg::Output {
+            cell_id: "c1".into(),
+            data: WireData::Text {
+                text: "over tls".into()
+            }
+        }
+    );
+    // The tap sits above TLS: the handshake and frames are plain in the capture.
+    let kernel_open = |records: &[wirebook_shared::CaptureRecord]| {
+        records.iter().find_map(|r| match &r.body {
+            CaptureBody::Open { server, .. } if r.hop == Hop::Kernel => Some(server.clone()),
+            _ => None,
+        })
+    };
+    client
+        .capture_until(|records| {
+            kernel_open(records).is_some()
+                && records
+                    .iter()
+                    .any(|r| r.hop == Hop::Kernel && matches!(r.body, CaptureBody::Handshake(_)))
+        })
+        .await;
+    kernel_open(&client.records).unwrap()
+}
+
+#[tokio::test]
+async fn a_self_signed_kernel_is_refused_without_its_ca_and_says_what_to_do() {
+    let (config, _child, _cert) = wss_config(TlsSettings::default()).await;
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    let KernelState::Failed { message } = kernel_state(&mut client).await else {
+        panic!("a self-signed certificate must not be trusted by default")
+    };
+    assert!(message.contains("unknown issuer"), "{message}");
+    assert!(message.contains("--tls-ca"), "{message}");
+}
+
+#[tokio::test]
+async fn a_self_signed_kernel_works_with_its_ca() {
+    let cert = SelfSigned::new();
+    let (child, port) = python_server(
+        "tls_echo_server.py",
+        &[&cert.path("cert.pem"), &cert.path("key.pem")],
+    )
+    .await;
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("wss://localhost:{port}/"));
+    // The CA file is read the way --tls-ca reads it.
+    config.tls = TlsSettings {
+        extra_roots: TlsSettings::read_ca_file(std::path::Path::new(&cert.path("cert.pem")))
+            .unwrap(),
+        skip_verification: false,
+    };
+    let open = echo_through(config).await;
+    assert!(open.ends_with("(TLS)"), "{open}");
+    drop(child);
+}
+
+#[tokio::test]
+async fn skipping_verification_works_and_is_flagged() {
+    let (config, _child, _cert) = wss_config(TlsSettings {
+        extra_roots: Vec::new(),
+        skip_verification: true,
+    })
+    .await;
+    let open = echo_through(config).await;
+    assert!(open.contains("NOT verified"), "{open}");
+}
