@@ -3,20 +3,27 @@
 //!
 //! The list is virtualized: rows have a fixed height, and only the rows in view (plus some
 //! overscan) exist in the DOM, between two spacers, so 100 000 rows scroll like 100.
+//!
+//! Kernel traffic shows in the same list (channel in the opcode column, msg_type and ids in the
+//! data column); the "Tree" view shows only the kernel messages that pass the filter, threaded
+//! by parent msg_id ([`crate::kernel_tree`]), in the same virtualized list.
 
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use wirebook_shared::capture::{CaptureRecord, Direction, Hop};
+use wirebook_shared::capture::{CaptureBody, CaptureRecord, Direction, Hop};
+use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::ClientMsg;
 
 use crate::app::Session;
 use crate::capture_export::{export_url, ExportFormat};
 use crate::inspector::{
-    self, clock, direction_name, event_name, relative, summary, Follow, Inspector,
+    self, clock, direction_name, event_name, heartbeat_line, relative, short_id, summary,
+    visible_controls, Follow, Inspector,
 };
+use crate::kernel_tree::{KernelTree, Message, ThreadRow};
 use crate::row_filter::{Filter, FilterSpec, FilteredRows, RowKind, Scope};
 use crate::view::frame_detail::FrameDetail;
 use crate::virtual_list::{ListGeometry, Move};
@@ -48,10 +55,43 @@ struct RowData {
     findings: bool,
     time: String,
     title: String,
+    /// Kernel messages: msg_type and the short ids, shown before the preview.
+    kernel: Option<KernelCells>,
+    /// The tree view's indent (0 in the list).
+    depth: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct KernelCells {
+    msg_type: String,
+    ids: String,
+    /// In the tree: the parent is not among the rows shown.
+    orphan: bool,
+}
+
+/// Where a row sits in what the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Placed {
+    seq: u64,
+    depth: u32,
+    orphan: bool,
+}
+
+/// Chronological list or threaded tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListMode {
+    List,
+    Tree,
 }
 
 impl RowData {
-    fn new(record: &CaptureRecord, model: &Inspector, utc_offset: i32) -> RowData {
+    fn new(
+        record: &CaptureRecord,
+        model: &Inspector,
+        utc_offset: i32,
+        placed: Placed,
+        folded: u64,
+    ) -> RowData {
         let frame = inspector::frame(&record.body);
         let direction = inspector::direction(&record.body);
         let start = model
@@ -73,6 +113,57 @@ impl RowData {
         for finding in &findings {
             title.push_str(&format!("\n⚠ {finding}"));
         }
+        let mut preview = preview;
+        let mut kind = frame.map_or(event_name(&record.body), |f| f.opcode.name());
+        let mut len = frame.map(|f| f.len.to_string()).unwrap_or_default();
+        let mut kernel = None;
+        match &record.body {
+            CaptureBody::KernelMessage(m) => {
+                kind = m.channel.name();
+                len = m.size.to_string();
+                let mut ids = short_id(&m.msg_id).to_string();
+                if let Some(parent) = &m.parent_msg_id {
+                    ids.push_str(&format!(" ↳ {}", short_id(parent)));
+                }
+                title.push_str(&format!(
+                    "\n{} {} on {}\nmsg_id {}\nparent {}",
+                    m.msg_type,
+                    m.direction.arrow(),
+                    m.channel.name(),
+                    m.msg_id,
+                    m.parent_msg_id.as_deref().unwrap_or("none"),
+                ));
+                let content = m.parts.content.trim();
+                preview = if content.is_empty() || content == "{}" {
+                    String::new()
+                } else {
+                    let mut text = visible_controls(content);
+                    if m.parts.content_truncated {
+                        text.push('…');
+                    }
+                    text
+                };
+                kernel = Some(KernelCells {
+                    msg_type: if m.msg_type.is_empty() {
+                        "(no msg_type)".into()
+                    } else {
+                        m.msg_type.clone()
+                    },
+                    ids,
+                    orphan: placed.orphan,
+                });
+            }
+            CaptureBody::Heartbeat { ok, rtt_us } => {
+                kind = "hb";
+                preview = heartbeat_line(*ok, *rtt_us);
+                if folded > 1 {
+                    preview.push_str(&format!(
+                        " · ×{folded} answered in a row (the newest shown)"
+                    ));
+                }
+            }
+            _ => {}
+        }
         RowData {
             generation: model.generation(),
             seq: record.seq,
@@ -87,14 +178,16 @@ impl RowData {
                 (None, _) => "■",
             },
             opcode: frame.map(|f| f.opcode.name()),
-            kind: frame.map_or(event_name(&record.body), |f| f.opcode.name()),
+            kind,
             fin: frame.map(|f| f.fin),
             masked: frame.map(|f| f.mask_key.is_some()),
-            len: frame.map(|f| f.len.to_string()).unwrap_or_default(),
+            len,
             preview,
             findings: !findings.is_empty(),
             time: relative(record.time_us, start),
             title,
+            kernel,
+            depth: placed.depth,
         }
     }
 }
@@ -135,7 +228,48 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         let changed = inspector.with(|i| compiled.with_value(|f| rows.refresh(i, f, rev)));
         (rows, changed)
     });
-    let total = Memo::new(move |_| filtered.with(|f| f.len()));
+    let mode = RwSignal::new(ListMode::List);
+    // The tree is rebuilt from the filtered rows whenever they change while it is shown.
+    let tree = Memo::new(move |_| {
+        (mode.get() == ListMode::Tree).then(|| {
+            inspector.with(|model| {
+                filtered.with(|f| {
+                    let messages = f
+                        .range(0..f.len())
+                        .filter_map(|seq| {
+                            let m = inspector::kernel_message(&model.get(seq)?.body)?;
+                            Some(Message {
+                                seq,
+                                msg_id: m.msg_id.clone(),
+                                parent: m.parent_msg_id.clone(),
+                            })
+                        })
+                        .collect();
+                    KernelTree::build(messages)
+                })
+            })
+        })
+    });
+    // What the list shows, in either mode.
+    let shown_len = move || {
+        tree.with(|t| match t {
+            Some(t) => t.len(),
+            None => filtered.with(|f| f.len()),
+        })
+    };
+    let shown_index_of = move |seq: u64| {
+        tree.with_untracked(|t| match t {
+            Some(t) => t.index_of(seq),
+            None => filtered.with_untracked(|f| f.index_of(seq)),
+        })
+    };
+    let shown_get = move |index: usize| {
+        tree.with_untracked(|t| match t {
+            Some(t) => t.get(index).map(|r| r.seq),
+            None => filtered.with_untracked(|f| f.get(index)),
+        })
+    };
+    let total = Memo::new(move |_| shown_len());
     let window = Memo::new(move |_| GEOMETRY.window(total.get(), scroll_top.get(), viewport.get()));
 
     let set_scroll = move |top: f64| {
@@ -181,9 +315,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     // selected row in view, or the newest rows when following.
     let resized = move |height: f64| {
         viewport.set(height);
-        let selected_index = selected
-            .get_untracked()
-            .and_then(|seq| filtered.with_untracked(|f| f.index_of(seq)));
+        let selected_index = selected.get_untracked().and_then(shown_index_of);
         if let Some(index) = selected_index {
             reveal(index);
         } else if follow.with_untracked(|f| f.following()) {
@@ -236,7 +368,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
 
     let select = move |seq: u64| {
         selected.set(Some(seq));
-        if let Some(index) = filtered.with_untracked(|f| f.index_of(seq)) {
+        if let Some(index) = shown_index_of(seq) {
             reveal(index);
         }
     };
@@ -247,15 +379,14 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         let key = ev.key();
         if let Some(step) = Move::from_key(&key) {
             ev.prevent_default();
-            let next = filtered.with_untracked(|f| {
-                let current = selected.get_untracked().and_then(|s| f.index_of(s));
-                step.apply(
+            let current = selected.get_untracked().and_then(shown_index_of);
+            let next = step
+                .apply(
                     current,
-                    f.len(),
+                    total.get_untracked(),
                     GEOMETRY.page_rows(viewport.get_untracked()),
                 )
-                .and_then(|i| f.get(i))
-            });
+                .and_then(shown_get);
             if let Some(seq) = next {
                 select(seq);
             }
@@ -277,11 +408,30 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
 
     let rows = move || {
         let w = window.get();
+        let placed: Vec<Placed> = tree.with(|t| match t {
+            Some(t) => t
+                .range(w.start..w.end)
+                .iter()
+                .map(|&ThreadRow { seq, depth, orphan }| Placed { seq, depth, orphan })
+                .collect(),
+            None => filtered.with(|f| {
+                f.range(w.start..w.end)
+                    .map(|seq| Placed {
+                        seq,
+                        depth: 0,
+                        orphan: false,
+                    })
+                    .collect()
+            }),
+        });
         inspector.with(|model| {
             filtered.with(|f| {
-                f.range(w.start..w.end)
-                    .filter_map(|seq| model.get(seq))
-                    .map(|record| RowData::new(record, model, utc_offset))
+                placed
+                    .into_iter()
+                    .filter_map(|p| {
+                        let record = model.get(p.seq)?;
+                        Some(RowData::new(record, model, utc_offset, p, f.folded(p.seq)))
+                    })
                     .collect::<Vec<_>>()
             })
         })
@@ -300,6 +450,14 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         if filtered.with_untracked(|f| f.index_of(seq)).is_none() {
             // The row is filtered out: show everything so that it can be shown.
             set_filter(&|s| *s = FilterSpec::default());
+        }
+        // Frames and heartbeats are not in the tree: the list shows them.
+        let in_tree = inspector.with_untracked(|i| {
+            i.get(seq)
+                .is_some_and(|r| inspector::kernel_message(&r.body).is_some())
+        });
+        if !in_tree {
+            mode.set(ListMode::List);
         }
         select(seq);
     });
@@ -430,6 +588,24 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     >
                         "Clear"
                     </button>
+                    <span class="seg" role="group" aria-label="Rows as">
+                        <button
+                            data-testid="view-list"
+                            aria-pressed=move || (mode.get() == ListMode::List).to_string()
+                            title="Every row in the order captured"
+                            on:click=move |_| mode.set(ListMode::List)
+                        >
+                            "List"
+                        </button>
+                        <button
+                            data-testid="view-tree"
+                            aria-pressed=move || (mode.get() == ListMode::Tree).to_string()
+                            title="Kernel messages threaded by parent msg_id: each request with its replies and iopub traffic under it"
+                            on:click=move |_| mode.set(ListMode::Tree)
+                        >
+                            "Tree"
+                        </button>
+                    </span>
                     {export_link(ExportFormat::Har)}
                     {export_link(ExportFormat::Jsonl)}
                 </div>
@@ -473,10 +649,12 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     />
                 </For>
                 <div class="spacer" style:height=move || format!("{}px", window.get().bottom_px)></div>
-                <Show when=move || filtered.with(|f| f.is_empty())>
+                <Show when=move || total.get() == 0>
                     <p class="empty">
                         {move || if inspector.with(|i| i.is_empty()) {
                             "Nothing captured yet. Run a cell: its frames show here on every hop, browser ⇄ wirebook and wirebook ⇄ kernel."
+                        } else if mode.get() == ListMode::Tree {
+                            "No kernel messages match the filter (the tree shows Jupyter messages only)."
                         } else {
                             "No rows match the filter."
                         }}
@@ -573,6 +751,14 @@ fn FilterBar(
         let text = event_target_value(&ev);
         set_filter(&|s| s.search = text.clone());
     };
+    let on_channel = move |ev| {
+        let channel = Channel::from_name(&event_target_value(&ev));
+        set_filter(&|s| s.channel = channel);
+    };
+    let on_msg_type = move |ev| {
+        let text = event_target_value(&ev);
+        set_filter(&|s| s.msg_type = text.clone());
+    };
     let kind_chip = move |kind: RowKind| {
         let shown = move || !spec.with(|s| s.hidden.contains(kind));
         view! {
@@ -615,6 +801,29 @@ fn FilterBar(
                     <option value="to_server">"→ to server"</option>
                     <option value="to_client">"← to client"</option>
                 </select>
+                <select
+                    aria-label="Kernel channel"
+                    title="Kernel records on one channel only"
+                    data-testid="filter-channel"
+                    prop:value=move || spec.with(|s| s.channel.map_or("", |c| c.name()))
+                    on:change=on_channel
+                >
+                    <option value="">"any channel"</option>
+                    {Channel::ALL.into_iter().map(|c| view! {
+                        <option value=c.name()>{c.name()}</option>
+                    }).collect_view()}
+                </select>
+                <input
+                    type="search"
+                    class="filter msg-type"
+                    placeholder="msg_type"
+                    aria-label="Kernel message types"
+                    title="Kernel messages whose msg_type contains one of these words (comma or space separated), e.g. execute, stream"
+                    spellcheck="false"
+                    data-testid="filter-msg-type"
+                    prop:value=move || spec.with(|s| s.msg_type.clone())
+                    on:input=on_msg_type
+                />
                 <div class="search" class:invalid=move || error.with(|e| e.is_some())>
                     <input
                         type="search"
@@ -668,6 +877,7 @@ fn CaptureRow(
     on_click: Callback<u64>,
 ) -> impl IntoView {
     let seq = row.seq;
+    let msg_type = row.kernel.as_ref().map(|k| k.msg_type.clone());
     let is_selected = move || selected.get() == Some(seq);
     let is_counterpart = move || counterparts.with(|c| c.contains(&seq));
     let bit = |b: Option<bool>| match b {
@@ -695,6 +905,8 @@ fn CaptureRow(
             data-direction=row.direction
             data-event=row.event
             data-opcode=row.opcode
+            data-msg-type=msg_type
+            data-depth=row.depth
             data-counterpart=move || is_counterpart().then_some("true")
             title=row.title
             on:click=move |_| on_click.run(seq)
@@ -710,7 +922,20 @@ fn CaptureRow(
             <span class="c-mask" class:zero=row.masked == Some(false) role="gridcell">{bit(row.masked)}</span>
             <span class="c-len" role="gridcell">{row.len}</span>
             <span class="c-warn" role="gridcell">{row.findings.then_some("⚠")}</span>
-            <span class="c-data" role="gridcell">{row.preview}</span>
+            <span
+                class="c-data"
+                role="gridcell"
+                style:padding-left=(row.depth > 0).then(|| format!("{}px", 4 + 16 * row.depth.min(12)))
+            >
+                {(row.depth > 0).then_some(view! { <span class="thread-mark">"└ "</span> })}
+                {row.kernel.map(|k| view! {
+                    <span class="k-type" data-testid="kernel-msg-type">{k.msg_type}</span>
+                    " "
+                    <span class="k-ids" class:orphan=k.orphan title=k.orphan.then_some("its parent is not among the rows shown")>{k.ids}</span>
+                    " "
+                })}
+                {row.preview}
+            </span>
         </div>
     }
 }
