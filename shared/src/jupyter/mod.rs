@@ -9,6 +9,7 @@
 //! [`SignatureCheck`].
 
 pub mod templates;
+pub mod websocket;
 pub mod zmq;
 
 use serde::{Deserialize, Serialize};
