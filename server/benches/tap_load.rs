@@ -1,0 +1,356 @@
+//! The transparent proxy under load, against a direct connection and websocat, in one run.
+//!
+//! Three paths to the same upstream echo server (tokio-tungstenite, in this process on its own
+//! thread): (a) direct; (b) through a `wirebook` process's `/tap/bench` with the capture on;
+//! (c) through `websocat` 1.x as a WebSocket-to-WebSocket proxy. Each client sends a message,
+//! waits for its echo, and repeats; we count messages per second and keep every round-trip
+//! time for p50/p99. Paths alternate within a round so drift hits all alike. Then 1000 idle
+//! connections are held open through `/tap/bench` and the wirebook process's RSS is read.
+//!
+//! `cargo bench -p wirebook-server --bench tap_load` — knobs via the environment:
+//! `TAP_LOAD_SECS` per run (3), `TAP_LOAD_ROUNDS` (3), `TAP_LOAD_IDLE` (1000),
+//! `WEBSOCAT` (the websocat binary; default `websocat` on PATH, else `~/.cargo/bin/websocat`;
+//! install it with `cargo install 'websocat@^1' --locked`). Without websocat the (c) rows
+//! are skipped and the run says so.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message;
+
+fn knob(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Direct,
+    Wirebook,
+    Websocat,
+}
+
+impl Path {
+    fn label(self) -> &'static str {
+        match self {
+            Path::Direct => "(a) direct",
+            Path::Wirebook => "(b) wirebook /tap, capture on",
+            Path::Websocat => "(c) websocat 1.x proxy",
+        }
+    }
+}
+
+/// One run's figures.
+#[derive(Debug, Clone, Copy, Default)]
+struct Figures {
+    msgs_per_sec: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs it once, briefly.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let rounds = if quick { 1 } else { knob("TAP_LOAD_ROUNDS", 3) };
+    let duration = if quick {
+        Duration::from_millis(200)
+    } else {
+        Duration::from_secs(knob("TAP_LOAD_SECS", 3))
+    };
+    let idle = if quick {
+        50
+    } else {
+        knob("TAP_LOAD_IDLE", 1000)
+    } as usize;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(bench(quick, rounds, duration, idle));
+}
+
+async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize) {
+    let echo = start_echo();
+    let upstream = format!("ws://{echo}/");
+    let (mut wirebook, wirebook_addr) = start_wirebook(&upstream).await;
+    let websocat = match find_websocat() {
+        Some(binary) => Some(start_websocat(&binary, &upstream).await),
+        None => {
+            println!("tap_load: websocat not found (set WEBSOCAT or `cargo install 'websocat@^1' --locked`); (c) skipped");
+            None
+        }
+    };
+    let url = |path: Path| match path {
+        Path::Direct => Some(upstream.clone()),
+        Path::Wirebook => Some(format!("ws://{wirebook_addr}/tap/bench")),
+        Path::Websocat => websocat.as_ref().map(|(_, addr)| format!("ws://{addr}/")),
+    };
+    let shapes: &[(usize, usize)] = if quick {
+        &[(10, 20)]
+    } else {
+        &[(100, 20), (10, 16 * 1024)]
+    };
+    for &(conns, bytes) in shapes {
+        println!(
+            "tap_load: {conns} connections x {bytes}-byte text messages, {rounds} rounds of {duration:?} per path"
+        );
+        let mut results: Vec<(Path, Vec<Figures>)> = Vec::new();
+        for round in 1..=rounds {
+            for path in [Path::Direct, Path::Wirebook, Path::Websocat] {
+                let Some(url) = url(path) else { continue };
+                let figures = load(&url, conns, bytes, duration).await;
+                println!(
+                    "  round {round}: {:32} {:>8.0} msgs/s  p50 {:>7.1} µs  p99 {:>7.1} µs",
+                    path.label(),
+                    figures.msgs_per_sec,
+                    figures.p50_us,
+                    figures.p99_us
+                );
+                match results.iter_mut().find(|(p, _)| *p == path) {
+                    Some((_, runs)) => runs.push(figures),
+                    None => results.push((path, vec![figures])),
+                }
+            }
+        }
+        let med = |path: Path, f: fn(&Figures) -> f64| {
+            results
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, runs)| median(runs.iter().map(f).collect()))
+        };
+        for (path, _) in &results {
+            println!(
+                "  median {:32} {:>8.0} msgs/s  p50 {:>7.1} µs  p99 {:>7.1} µs",
+                path.label(),
+                med(*path, |f| f.msgs_per_sec).unwrap_or_default(),
+                med(*path, |f| f.p50_us).unwrap_or_default(),
+                med(*path, |f| f.p99_us).unwrap_or_default()
+            );
+        }
+        if let (Some(b), Some(c)) = (
+            med(Path::Wirebook, |f| f.msgs_per_sec),
+            med(Path::Websocat, |f| f.msgs_per_sec),
+        ) {
+            println!("  (b)/(c) msgs/s = {:.2} (target >= 1)", b / c);
+        }
+        if let (Some(a), Some(b)) = (
+            med(Path::Direct, |f| f.p50_us),
+            med(Path::Wirebook, |f| f.p50_us),
+        ) {
+            println!(
+                "  (b) p50 added over (a) = {:.1} µs (target <= 100 µs)",
+                b - a
+            );
+        }
+    }
+    idle_rss(&wirebook_addr, wirebook.id(), idle).await;
+    let _ = wirebook.kill().await;
+    if let Some((mut child, _)) = websocat {
+        let _ = child.kill().await;
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+/// The upstream: a plain echo on its own thread and runtime, shared by all paths.
+fn start_echo() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                tokio::spawn(async move {
+                    let _ = tcp.set_nodelay(true);
+                    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                        return;
+                    };
+                    while let Some(Ok(message)) = ws.next().await {
+                        if message.is_text() || message.is_binary() {
+                            if ws.send(message).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+    });
+    addr
+}
+
+/// The built `wirebook` binary with a public route to `upstream`; its address.
+async fn start_wirebook(upstream: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirebook"))
+        .args(["--bind", "127.0.0.1:0", "--token", "benchbenchbenchbench"])
+        .args(["--dist", "/nonexistent-wirebook-bench-ui"])
+        .arg("--public-route")
+        .arg(format!("bench={upstream}"))
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the wirebook binary");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(url) = line.strip_prefix("wirebook is running at http://") {
+            let addr = url.split('/').next().unwrap().to_string();
+            return (child, addr);
+        }
+    }
+    panic!("wirebook did not print its address");
+}
+
+fn find_websocat() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("WEBSOCAT") {
+        return Some(PathBuf::from(path));
+    }
+    let on_path = std::process::Command::new("websocat")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if on_path {
+        return Some(PathBuf::from("websocat"));
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from)?;
+    let cargo = home.join(".cargo/bin/websocat");
+    cargo.is_file().then_some(cargo)
+}
+
+/// websocat as a WebSocket-to-WebSocket proxy in text mode; its address.
+async fn start_websocat(binary: &PathBuf, upstream: &str) -> (Child, String) {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let child = Command::new(binary)
+        .args(["-t", "--exit-on-eof"])
+        .arg(format!("ws-l:127.0.0.1:{port}"))
+        .arg(upstream)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("websocat");
+    let addr = format!("127.0.0.1:{port}");
+    for _ in 0..100 {
+        if TcpStream::connect(&addr).await.is_ok() {
+            return (child, addr);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("websocat did not listen on {addr}");
+}
+
+/// `conns` clients in lockstep send → echo for `duration` after a short warm-up.
+async fn load(url: &str, conns: usize, bytes: usize, duration: Duration) -> Figures {
+    let counting = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
+    let samples = Arc::new(Mutex::new(Vec::<u32>::new()));
+    let payload = "x".repeat(bytes);
+    let mut clients = Vec::new();
+    for _ in 0..conns {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+        let (counting, done, samples, payload) = (
+            counting.clone(),
+            done.clone(),
+            samples.clone(),
+            payload.clone(),
+        );
+        clients.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                let sent = Instant::now();
+                ws.send(Message::text(payload.as_str())).await.unwrap();
+                match ws.next().await {
+                    Some(Ok(Message::Text(_))) => {}
+                    other => panic!("expected the echo, got {other:?}"),
+                }
+                if counting.load(Ordering::Relaxed) {
+                    mine.push(sent.elapsed().as_micros() as u32);
+                }
+            }
+            samples.lock().unwrap().extend(mine);
+            let _ = ws.close(None).await;
+            while let Some(Ok(_)) = ws.next().await {}
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    counting.store(true, Ordering::Relaxed);
+    let start = Instant::now();
+    tokio::time::sleep(duration).await;
+    counting.store(false, Ordering::Relaxed);
+    let elapsed = start.elapsed();
+    done.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.await.unwrap();
+    }
+    let mut samples = std::mem::take(&mut *samples.lock().unwrap());
+    samples.sort_unstable();
+    let at = |q: f64| {
+        samples
+            .get(((samples.len() as f64 * q) as usize).min(samples.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default() as f64
+    };
+    Figures {
+        msgs_per_sec: samples.len() as f64 / elapsed.as_secs_f64(),
+        p50_us: at(0.50),
+        p99_us: at(0.99),
+    }
+}
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_default()
+}
+
+/// Holds `count` idle connections through `/tap/bench` and reports wirebook's RSS.
+async fn idle_rss(addr: &str, pid: Option<u32>, count: usize) {
+    let Some(pid) = pid else { return };
+    let before = rss_kib(pid);
+    let mut held = Vec::with_capacity(count);
+    for _ in 0..count {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/tap/bench"))
+            .await
+            .expect("an idle tap connection");
+        held.push(ws);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = rss_kib(pid);
+    println!(
+        "tap_load: {count} idle /tap connections: wirebook RSS {} KiB before, {} KiB with them ({:.1} KiB per relayed connection)",
+        before,
+        after,
+        after.saturating_sub(before) as f64 / count as f64
+    );
+    drop(held);
+}
