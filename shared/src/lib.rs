@@ -4,6 +4,7 @@
 //! wire format and everything can be tested on the host.
 
 pub mod capture;
+pub mod cell_format;
 pub mod ipynb;
 pub mod jupyter;
 pub mod notebook;
