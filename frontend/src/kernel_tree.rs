@@ -87,8 +87,8 @@ impl KernelTree {
                 }
             }
         };
-        for i in 0..n {
-            if parent_of[i].is_none() {
+        for (i, parent) in parent_of.iter().enumerate() {
+            if parent.is_none() {
                 walk(i, &mut rows, &mut placed);
             }
         }
@@ -104,10 +104,6 @@ impl KernelTree {
 
     pub fn len(&self) -> usize {
         self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
     }
 
     pub fn get(&self, index: usize) -> Option<ThreadRow> {

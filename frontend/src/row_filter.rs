@@ -418,6 +418,7 @@ impl FilteredRows {
         self.seqs.len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.seqs.is_empty()
     }

@@ -25,6 +25,7 @@ use crate::inspector::{
 };
 use crate::kernel_tree::{KernelTree, Message, ThreadRow};
 use crate::row_filter::{Filter, FilterSpec, FilteredRows, RowKind, Scope};
+use crate::view::composer::Composer;
 use crate::view::frame_detail::FrameDetail;
 use crate::virtual_list::{ListGeometry, Move};
 
@@ -461,6 +462,11 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         }
         select(seq);
     });
+    let composing = RwSignal::new(false);
+    let on_composer_select = Callback::new(move |seq: u64| {
+        on_detail_select.run(seq);
+        detail_open.set(true);
+    });
     let on_detail_close = Callback::new(move |()| {
         detail_open.set(false);
         if let Some(el) = scroller.get_untracked() {
@@ -606,6 +612,15 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                             "Tree"
                         </button>
                     </span>
+                    <button
+                        data-testid="composer-toggle"
+                        aria-pressed=move || composing.get().to_string()
+                        aria-expanded=move || composing.get().to_string()
+                        title="Compose a Jupyter message and send it to the kernel"
+                        on:click=move |_| composing.update(|c| *c = !*c)
+                    >
+                        "Compose"
+                    </button>
                     {export_link(ExportFormat::Har)}
                     {export_link(ExportFormat::Jsonl)}
                 </div>
@@ -616,6 +631,9 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 </div>
             </Show>
             <FilterBar session=session spec=spec error=filter_error set_filter=set_filter />
+            <Show when=move || composing.get()>
+                <Composer session=session on_select=on_composer_select />
+            </Show>
             <div class="list-area">
             <div class="capture-head" aria-hidden="true">
                 <span class="c-time">"Time"</span>

@@ -1,5 +1,6 @@
 //! Components: thin views over the session's signals.
 
+pub mod composer;
 pub mod files;
 pub mod frame_detail;
 pub mod help;
