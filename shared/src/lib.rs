@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod cell_format;
+pub mod har;
 pub mod ipynb;
 pub mod jupyter;
 pub mod notebook;
