@@ -15,10 +15,11 @@ use wirebook_shared::notebook::clipboard::{
 };
 use wirebook_shared::notebook::commands::EditorSelection;
 use wirebook_shared::notebook::{Command, Effect, Mode, Notebook};
-use wirebook_shared::session::{ClientMsg, KernelInfo, KernelOffer, KernelState};
+use wirebook_shared::session::{ClientMsg, KernelChoice, KernelInfo, KernelOffer, KernelState};
 
 use crate::file_sync::FileSync;
 use crate::inspector::Inspector;
+use crate::kernel_picker;
 use crate::keymap::{Key, Keyboard};
 use crate::rebind::STORAGE_KEY;
 use crate::socket;
@@ -26,6 +27,7 @@ use crate::status::{Connection, Notices};
 use crate::view::files::confirm;
 use crate::view::help::HelpOverlay;
 use crate::view::inspector::InspectorPane;
+use crate::view::kernel_picker::KernelPicker;
 use crate::view::notebook::NotebookPane;
 use crate::view::palette::CommandPalette;
 use crate::view::status::{NoticeBanner, StatusBar};
@@ -43,6 +45,8 @@ pub struct Session {
     /// A Jupyter kernel's `execution_state` from its last iopub `status` (starting, idle,
     /// busy); `None` for kernels that send none and while (re)connecting.
     pub execution_state: RwSignal<Option<String>>,
+    /// Set when the user asked for a restart, until the kernel is open (or failed) again.
+    pub restarting: RwSignal<bool>,
     pub server_version: RwSignal<Option<String>>,
     pub notices: RwSignal<Notices>,
     /// Set by the "retry now" button; the reconnect countdown watches it.
@@ -69,6 +73,7 @@ pub enum Overlay {
     None,
     Help,
     Palette,
+    KernelPicker,
 }
 
 impl Session {
@@ -84,6 +89,29 @@ impl Session {
                 .update(|n| n.push("the session connection task has stopped; reload the page"));
         }
         sent
+    }
+
+    /// Switches the session to another kernel and records it in the notebook's metadata
+    /// (a Jupyter kernel as `metadata.kernelspec`), as Jupyter's "Change kernel" does.
+    pub fn choose_kernel(self, choice: KernelChoice) {
+        let offers = self.kernels.get_untracked();
+        let current = self.notebook.with_untracked(|n| n.metadata().clone());
+        let metadata = kernel_picker::metadata_for(&choice, &offers, &current);
+        if metadata != current {
+            self.notebook.update(|n| n.set_metadata(metadata));
+        }
+        self.send(ClientMsg::SetKernel { kernel: choice });
+    }
+
+    /// Answers the kernel's input prompt under `cell_id` (Python's `input()`).
+    pub fn answer_input(self, cell_id: &str, value: String) {
+        let pending = self
+            .notebook
+            .try_update(|n| n.answer_input(cell_id, &value))
+            .unwrap_or(false);
+        if pending {
+            self.send(ClientMsg::InputReply { value });
+        }
     }
 
     /// Changes the key bindings in effect and saves the user's changes to the defaults in
@@ -148,12 +176,11 @@ impl Session {
                 }
             }
             Effect::WriteClipboard(cells) => write_clipboard(cells),
-            Effect::Interrupt => self.notices.update(|n| {
-                n.push(
-                    "Interrupt: a WebSocket kernel has nothing to interrupt (wirebook sends each \
-                     cell as one message); Restart reconnects it",
-                )
-            }),
+            // Kernels that cannot be interrupted (WebSocket endpoints) answer with an error
+            // saying so, shown as a notice.
+            Effect::Interrupt => {
+                self.send(ClientMsg::InterruptKernel);
+            }
             Effect::RestartKernel { then_run_all } => {
                 let question = if then_run_all {
                     "Restart the kernel and run all cells? The kernel connection is closed and \
@@ -161,15 +188,58 @@ impl Session {
                 } else {
                     "Restart the kernel? The kernel connection is closed and opened again."
                 };
-                if confirm(question) && self.send(ClientMsg::RestartKernel) && then_run_all {
-                    self.dispatch(Command::RunAll);
+                if confirm(question) {
+                    self.restart_kernel(then_run_all);
                 }
             }
             Effect::Save => self.files.save(false),
             Effect::ShowHelp => self.overlay.set(Overlay::Help),
             Effect::ShowPalette => self.overlay.set(Overlay::Palette),
+            Effect::ShowKernelPicker => self.overlay.set(Overlay::KernelPicker),
         }
     }
+
+    /// Restarts the kernel without asking (the Restart button of a dead kernel; `0 0` asks
+    /// first), then runs every cell if `then_run_all`.
+    pub fn restart_kernel(self, then_run_all: bool) {
+        if self.send(ClientMsg::RestartKernel) {
+            self.restarting.set(true);
+            if then_run_all {
+                self.dispatch(Command::RunAll);
+            }
+        }
+    }
+}
+
+/// Opens a notebook on the kernel its `metadata.kernelspec` names when the server offers it,
+/// as Jupyter does: once per notebook kernelspec, so that a kernel the user picks afterwards
+/// is not switched back.
+fn follow_notebook_kernelspec(session: Session) {
+    let spec_name = Memo::new(move |_| {
+        session.notebook.with(|n| {
+            n.metadata()
+                .kernelspec
+                .as_ref()
+                .map(|spec| spec.name.clone())
+        })
+    });
+    let followed: StoredValue<Option<String>> = StoredValue::new(None);
+    leptos::prelude::Effect::new(move |_| {
+        let name = spec_name.get();
+        let offers = session.kernels.get();
+        if name.is_none() || offers.is_empty() || followed.get_value() == name {
+            return;
+        }
+        let choice = session.notebook.with_untracked(|n| {
+            session.kernel_info.with_untracked(|current| {
+                kernel_picker::notebook_kernel(n.metadata(), &offers, current.as_ref())
+            })
+        });
+        followed.set_value(name);
+        if let Some(choice) = choice {
+            session.send(ClientMsg::SetKernel { kernel: choice });
+        }
+    });
 }
 
 /// Moves the keyboard focus to the element `selector` names. An existing element is focused at
@@ -439,6 +509,7 @@ pub fn App() -> impl IntoView {
         kernel_info: RwSignal::new(None),
         kernels: RwSignal::new(Vec::new()),
         execution_state: RwSignal::new(None),
+        restarting: RwSignal::new(false),
         server_version: RwSignal::new(None),
         notices,
         retry_now: RwSignal::new(false),
@@ -450,6 +521,7 @@ pub fn App() -> impl IntoView {
         outbox: StoredValue::new(outbox),
     };
     leptos::task::spawn_local(socket::run(session, requests));
+    follow_notebook_kernelspec(session);
 
     let keys = window_event_listener(ev::keydown, move |ev| {
         if ev.default_prevented() || ev.is_composing() {
@@ -533,6 +605,7 @@ pub fn App() -> impl IntoView {
             </main>
             <HelpOverlay session=session />
             <CommandPalette session=session />
+            <KernelPicker session=session />
         </div>
     }
 }

@@ -20,6 +20,7 @@ mod file_sync;
 mod frame_layout;
 mod inspector;
 mod json_tree;
+mod kernel_picker;
 mod kernel_tree;
 mod keymap;
 mod markdown;

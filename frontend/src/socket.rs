@@ -190,15 +190,27 @@ fn receive(session: Session, msg: ServerMsg) {
             session.kernel.set(KernelState::Connecting);
         }
         ServerMsg::Kernel { state } => {
-            // A kernel that is (re)connecting or gone has no execution state of its own.
-            if !matches!(state, KernelState::Open) {
-                session.execution_state.set(None);
+            match &state {
+                KernelState::Connecting => session.execution_state.set(None),
+                KernelState::Open => session.restarting.set(false),
+                KernelState::Closed { .. } | KernelState::Failed { .. } => {
+                    // A kernel that is gone has no execution state, and its runs are over.
+                    session.execution_state.set(None);
+                    let why = crate::status::kernel_problem(&state).unwrap_or_default();
+                    session.notebook.update(|n| n.kernel_stopped(&why));
+                    if matches!(state, KernelState::Failed { .. }) {
+                        session.restarting.set(false);
+                    }
+                }
             }
             session.kernel.set(state)
         }
         ServerMsg::Kernels { kernels } => session.kernels.set(kernels),
         ServerMsg::KernelSelected { kernel } => {
             session.execution_state.set(None);
+            session
+                .notebook
+                .update(|n| n.kernel_stopped("another kernel was chosen"));
             session.kernel_info.set(Some(kernel));
         }
         ServerMsg::KernelMessage {

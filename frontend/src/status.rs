@@ -67,6 +67,56 @@ pub fn kernel_label(state: &KernelState) -> String {
     }
 }
 
+/// What the kernel is doing, as Jupyter shows it: an empty circle when idle, a filled one when
+/// busy, and a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Activity {
+    /// `data-state` of the indicator: starting, restarting, idle, busy, connected, dead.
+    pub state: &'static str,
+    pub symbol: &'static str,
+    pub word: &'static str,
+}
+
+/// The activity shown for a kernel in `state` whose last iopub `status` said `execution`
+/// (`None` for kernels that send none, such as WebSocket endpoints). `restarting` is set
+/// while a restart the user asked for is under way.
+pub fn activity(state: &KernelState, execution: Option<&str>, restarting: bool) -> Activity {
+    let (state, symbol, word) = match (state, execution) {
+        (KernelState::Connecting, _) if restarting => ("restarting", "◌", "restarting"),
+        (KernelState::Connecting, _) | (KernelState::Open, Some("starting")) => {
+            ("starting", "◌", "starting")
+        }
+        (KernelState::Open, Some("busy")) => ("busy", "●", "busy"),
+        (KernelState::Open, Some("idle")) => ("idle", "○", "idle"),
+        (KernelState::Open, Some("restarting")) => ("restarting", "◌", "restarting"),
+        (KernelState::Open, Some("dead")) => ("dead", "✕", "dead"),
+        (KernelState::Open, _) => ("connected", "○", "connected"),
+        (KernelState::Closed { .. } | KernelState::Failed { .. }, _) => ("dead", "✕", "dead"),
+    };
+    Activity {
+        state,
+        symbol,
+        word,
+    }
+}
+
+/// What went wrong with the kernel, to be shown prominently with a Restart action: a failure
+/// ("the kernel died (exit status 1)", "cannot connect…"), or why it closed. `None` while it
+/// runs or starts.
+pub fn kernel_problem(state: &KernelState) -> Option<String> {
+    match state {
+        KernelState::Failed { message } => Some(message.clone()),
+        KernelState::Closed { reason, .. } if !reason.is_empty() => {
+            Some(format!("the kernel connection closed: {reason}"))
+        }
+        KernelState::Closed {
+            code: Some(code), ..
+        } => Some(format!("the kernel connection closed ({code})")),
+        KernelState::Closed { .. } => Some("the kernel connection closed".to_string()),
+        KernelState::Connecting | KernelState::Open => None,
+    }
+}
+
 /// How a closed socket is described: the close code when the browser reports one that means
 /// something, else "connection lost".
 pub fn close_reason(code: Option<u16>, reason: &str) -> String {
@@ -187,6 +237,43 @@ mod tests {
         };
         assert_eq!(kernel_data_state(&failed), "failed");
         assert_eq!(kernel_label(&failed), "failed: connection refused");
+    }
+
+    #[test]
+    fn activity_follows_jupyter_status_and_kernel_state() {
+        let open = KernelState::Open;
+        assert_eq!(activity(&open, Some("busy"), false).state, "busy");
+        assert_eq!(activity(&open, Some("busy"), false).symbol, "●");
+        assert_eq!(activity(&open, Some("idle"), false).symbol, "○");
+        assert_eq!(activity(&open, Some("starting"), false).word, "starting");
+        // A WebSocket kernel sends no status: it is just connected.
+        assert_eq!(activity(&open, None, false).word, "connected");
+        assert_eq!(
+            activity(&KernelState::Connecting, None, false).word,
+            "starting"
+        );
+        assert_eq!(
+            activity(&KernelState::Connecting, Some("busy"), true).word,
+            "restarting"
+        );
+        let died = KernelState::Failed {
+            message: "the kernel died (exit status 1)".into(),
+        };
+        assert_eq!(activity(&died, Some("busy"), false).word, "dead");
+        assert_eq!(
+            kernel_problem(&died).as_deref(),
+            Some("the kernel died (exit status 1)")
+        );
+        assert_eq!(kernel_problem(&open), None);
+        assert_eq!(kernel_problem(&KernelState::Connecting), None);
+        let closed = KernelState::Closed {
+            code: Some(1011),
+            reason: String::new(),
+        };
+        assert_eq!(
+            kernel_problem(&closed).as_deref(),
+            Some("the kernel connection closed (1011)")
+        );
     }
 
     #[test]

@@ -259,6 +259,8 @@ pub enum Command {
     Interrupt,
     /// Restart the kernel (`0 0`; the UI confirms first).
     Restart,
+    /// Open the kernel picker.
+    ChangeKernel,
     /// Save the notebook (`s`, Ctrl+S).
     Save,
     /// Show the keyboard shortcuts (`h`).
@@ -292,6 +294,8 @@ pub enum Effect {
     ShowHelp,
     /// Open the command palette.
     ShowPalette,
+    /// Open the kernel picker.
+    ShowKernelPicker,
 }
 
 /// The notebook document plus its editing state.
@@ -933,6 +937,7 @@ impl Notebook {
             Command::Save => vec![Effect::Save],
             Command::ShowHelp => vec![Effect::ShowHelp],
             Command::ShowPalette => vec![Effect::ShowPalette],
+            Command::ChangeKernel => vec![Effect::ShowKernelPicker],
         }
     }
 
@@ -1068,6 +1073,23 @@ impl Notebook {
                 true
             }
             None => false,
+        }
+    }
+
+    /// The kernel stopped (it died, its connection closed, or it is being restarted or
+    /// replaced): runs it had not finished end, saying `why`, and an unanswered input prompt
+    /// goes (nobody is waiting for the answer). Queued runs stay queued for the next kernel.
+    pub fn kernel_stopped(&mut self, why: &str) {
+        for cell in &mut self.cells {
+            if cell.state == RunState::Sent {
+                cell.state = RunState::Idle;
+                cell.error = Some(format!(
+                    "the kernel stopped before this run finished: {why}"
+                ));
+            }
+            if cell.input.as_ref().is_some_and(|i| i.answer.is_none()) {
+                cell.input = None;
+            }
         }
     }
 

@@ -7,6 +7,7 @@ pub mod help;
 pub mod inspector;
 pub mod json_tree;
 pub mod kernel_detail;
+pub mod kernel_picker;
 pub mod notebook;
 pub mod outputs;
 pub mod palette;

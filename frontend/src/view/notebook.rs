@@ -13,7 +13,7 @@ use crate::markdown;
 use crate::shortcuts;
 use crate::status::Connection;
 use crate::view::files::FileBrowser;
-use crate::view::outputs::{cell_output, saved_output};
+use crate::view::outputs::{byte_count, cell_output, input_prompt, saved_output};
 
 #[component]
 pub fn NotebookPane(session: Session) -> impl IntoView {
@@ -173,6 +173,17 @@ fn Toolbar(session: Session) -> impl IntoView {
             {tool(session, "■", "Interrupt the kernel", Command::Interrupt)}
             {tool(session, "↻", "Restart the kernel", Command::Restart)}
             {tool(session, "↻ Run All", "Restart the kernel, then run all cells", Command::RestartAndRunAll)}
+            <button
+                class="change-kernel"
+                data-testid="change-kernel"
+                title=move || keymap.with(|k| shortcuts::title(k, "Change kernel", &Command::ChangeKernel))
+                aria-label=move || keymap.with(|k| shortcuts::title(k, "Change kernel", &Command::ChangeKernel))
+                on:click=move |_| session.dispatch(Command::ChangeKernel)
+            >
+                {move || session.kernel_info.with(|k| {
+                    k.as_ref().map_or_else(|| "Kernel…".to_string(), |k| format!("{} ▾", k.name))
+                })}
+            </button>
             <span class="tool-sep"></span>
             <select
                 class="kind-select"
@@ -256,6 +267,9 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
     let rows = move || cell.with(|c| c.as_ref().map_or(1, |c| c.line_count()));
     let error = move || cell.with(|c| c.as_ref().and_then(|c| c.error.clone()));
     let dropped = move || cell.with(|c| c.as_ref().map_or(0, |c| c.outputs_dropped));
+    let stream_dropped = move || cell.with(|c| c.as_ref().map_or(0, |c| c.stream_bytes_dropped));
+    // Its own memo, so that outputs arriving do not rebuild the field the user types into.
+    let input = Memo::new(move |_| cell.with(|c| c.as_ref().and_then(|c| c.input.clone())));
     // The editor owns its text while typing: the model follows `input` events, and the value
     // is only set here once (and by the app when the model rewrites the source: merge, undo…)
     // so the caret never jumps.
@@ -425,9 +439,21 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                         <div class="outputs-dropped">{format!("{n} earlier outputs not shown")}</div>
                     })
                 }}
+                {move || {
+                    let n = stream_dropped();
+                    (n > 0).then(|| view! {
+                        <div class="outputs-dropped" data-testid="stream-dropped">
+                            {format!("{} of earlier stream text not shown (the inspector has every message)", byte_count(n))}
+                        </div>
+                    })
+                }}
                 <div class="cell-output" data-testid="cell-output" aria-live="polite">
                     {outputs}
                 </div>
+                {
+                    let id = edit_id.get_value();
+                    move || input.get().map(|prompt| input_prompt(session, id.clone(), prompt))
+                }
             </div>
         </div>
     }

@@ -3,10 +3,11 @@
 
 use leptos::prelude::*;
 use wirebook_shared::ipynb::IpynbOutput;
-use wirebook_shared::notebook::CellOutput;
+use wirebook_shared::notebook::{CellId, CellOutput, InputPrompt};
 use wirebook_shared::session::WireData;
 
 use crate::ansi::Span;
+use crate::app::Session;
 use crate::rich_output::{execution_count, show, Shown};
 
 /// One message the kernel sent, as it arrived (text shown as-is).
@@ -33,6 +34,61 @@ pub fn cell_output(output: &CellOutput) -> AnyView {
         CellOutput::Message(data) => wire_output(data),
         CellOutput::Jupyter { output, .. } => saved_output(output),
     }
+}
+
+/// A byte count in words: `812 bytes`, `14.2 KiB`, `3.0 MiB`.
+pub fn byte_count(n: u64) -> String {
+    match n {
+        0..1024 => format!("{n} bytes"),
+        1024..1_048_576 => format!("{:.1} KiB", n as f64 / 1024.0),
+        _ => format!("{:.1} MiB", n as f64 / 1_048_576.0),
+    }
+}
+
+/// The kernel's `input_request` under its cell: the prompt and a field (masked for
+/// passwords) that takes the keyboard focus; Enter sends the answer. Once answered, the
+/// prompt shows the answer, passwords as dots, as Jupyter does.
+pub fn input_prompt(session: Session, cell_id: CellId, prompt: InputPrompt) -> AnyView {
+    if let Some(shown) = prompt.shown_answer() {
+        return view! {
+            <div class="input-prompt answered" data-testid="input-prompt" data-state="answered">
+                <span class="input-prompt-text">{prompt.prompt.clone()}</span>
+                <span class="input-answer" data-testid="input-answer">{shown}</span>
+            </div>
+        }
+        .into_any();
+    }
+    let selector = format!("[data-cell-id=\"{cell_id}\"] [data-testid=input-field]");
+    request_animation_frame(move || {
+        if let Some(field) = crate::view::element::<web_sys::HtmlElement>(&selector) {
+            let _ = field.focus();
+        }
+    });
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.is_composing() {
+            ev.prevent_default();
+            let value = event_target_value(&ev);
+            session.answer_input(&cell_id, value);
+        }
+    };
+    view! {
+        <div class="input-prompt" data-testid="input-prompt" data-state="waiting">
+            <label class="input-prompt-text">
+                {prompt.prompt.clone()}
+                <input
+                    class="input-field"
+                    data-testid="input-field"
+                    type=if prompt.password { "password" } else { "text" }
+                    autocomplete="off"
+                    spellcheck="false"
+                    aria-label=if prompt.prompt.trim().is_empty() { "Input for the kernel".to_string() } else { prompt.prompt.clone() }
+                    on:keydown=on_key
+                />
+            </label>
+            <span class="input-hint">"Enter sends it to the kernel"</span>
+        </div>
+    }
+    .into_any()
 }
 
 /// Text with its terminal colours, as spans; the text always goes into text nodes.

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::app::Session;
-use crate::status::{kernel_data_state, kernel_label, Connection};
+use crate::status::{activity, kernel_data_state, kernel_label, kernel_problem, Connection};
 
 #[component]
 pub fn StatusBar(session: Session) -> impl IntoView {
@@ -21,6 +21,18 @@ pub fn StatusBar(session: Session) -> impl IntoView {
             .with(|k| k.as_ref().map(|k| k.url.clone()))
     };
     let closed = move || matches!(connection.get(), Connection::Closed { .. });
+    let language = move || {
+        session
+            .kernel_info
+            .with(|k| k.as_ref().and_then(|k| k.language.clone()))
+    };
+    let shown_activity = Memo::new(move |_| {
+        kernel.with(|state| {
+            session
+                .execution_state
+                .with(|execution| activity(state, execution.as_deref(), session.restarting.get()))
+        })
+    });
     view! {
         <header class="topbar">
             <h1 class="brand">"wirebook"</h1>
@@ -51,8 +63,28 @@ pub fn StatusBar(session: Session) -> impl IntoView {
             >
                 <span class="dot" aria-hidden="true"></span>
                 <span class="status-name">{kernel_name}</span>
+                {move || language().map(|l| view! { <span class="kernel-language" data-testid="kernel-language">{l}</span> })}
                 <span class="status-text">{move || kernel.with(kernel_label)}</span>
             </div>
+            <div
+                class="activity"
+                data-testid="kernel-activity"
+                data-state=move || shown_activity.get().state
+                role="status"
+                aria-live="polite"
+                title="What the kernel is doing (Jupyter's ○ idle, ● busy)"
+            >
+                <span class="activity-symbol" aria-hidden="true">{move || shown_activity.get().symbol}</span>
+                <span class="activity-word">{move || shown_activity.get().word}</span>
+            </div>
+            <button
+                class="link-button"
+                data-testid="status-change-kernel"
+                title="Choose another kernel"
+                on:click=move |_| session.dispatch(wirebook_shared::notebook::Command::ChangeKernel)
+            >
+                "Change…"
+            </button>
             <span class="kernel-url">{kernel_url}</span>
             <span class="version">
                 {move || session.server_version.get().map(|v| format!("server {v}"))}
@@ -64,8 +96,33 @@ pub fn StatusBar(session: Session) -> impl IntoView {
 #[component]
 pub fn NoticeBanner(session: Session) -> impl IntoView {
     let notices = session.notices;
+    let problem = Memo::new(move |_| session.kernel.with(kernel_problem));
+    // Only after the session is open: a dropped session says so in the top bar already.
+    let shown_problem = move || {
+        problem
+            .get()
+            .filter(|_| session.connection.with(|c| *c == Connection::Open))
+    };
     view! {
         <div class="notices" role="alert">
+            {move || shown_problem().map(|message| view! {
+                <div class="notice kernel-problem" data-testid="kernel-problem">
+                    <span class="notice-text">{message}</span>
+                    <button
+                        class="restart"
+                        data-testid="kernel-restart"
+                        on:click=move |_| session.restart_kernel(false)
+                    >
+                        "Restart kernel"
+                    </button>
+                    <button
+                        class="link-button"
+                        on:click=move |_| session.dispatch(wirebook_shared::notebook::Command::ChangeKernel)
+                    >
+                        "Choose another kernel…"
+                    </button>
+                </div>
+            })}
             <For
                 each=move || notices.with(|n| n.items().to_vec())
                 key=|n| (n.id, n.repeats)

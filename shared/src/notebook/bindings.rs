@@ -437,6 +437,7 @@ const DEFAULTS: &[(&str, CommandId)] = &[
     ("Ctrl+Shift+-", CommandId::Split),
     ("I I", CommandId::Interrupt),
     ("0 0", CommandId::Restart),
+    ("Ctrl+Shift+K", CommandId::ChangeKernel),
     ("S", CommandId::Save),
     ("Ctrl+S", CommandId::Save),
     ("H", CommandId::ShowHelp),

@@ -159,6 +159,8 @@ commands! {
         "Interrupt the kernel.";
     Restart, "restart-kernel", Command, "Restart kernel",
         "Restart the kernel (after confirming).";
+    ChangeKernel, "change-kernel", Command, "Change kernel",
+        "Pick the kernel the cells run on: a Jupyter kernel, the startup kernel or a WebSocket URL.";
     Save, "save", Both, "Save",
         "Save the notebook.";
     ShowHelp, "show-shortcuts", Command, "Keyboard shortcuts",
@@ -220,6 +222,7 @@ impl CommandId {
             }
             CommandId::Interrupt => Command::Interrupt,
             CommandId::Restart => Command::Restart,
+            CommandId::ChangeKernel => Command::ChangeKernel,
             CommandId::Save => Command::Save,
             CommandId::ShowHelp => Command::ShowHelp,
             CommandId::ShowPalette => Command::ShowPalette,

@@ -517,6 +517,7 @@ fn kernel_save_and_overlay_commands_are_effects() {
         (Command::Save, Effect::Save),
         (Command::ShowHelp, Effect::ShowHelp),
         (Command::ShowPalette, Effect::ShowPalette),
+        (Command::ChangeKernel, Effect::ShowKernelPicker),
     ] {
         assert_eq!(nb.apply(command), vec![effect]);
     }

@@ -282,6 +282,26 @@ fn outputs_are_bounded_and_say_how_much_went() {
 }
 
 #[test]
+fn a_stopped_kernel_ends_unfinished_runs_and_drops_unanswered_prompts() {
+    let (mut nb, id) = running("input()");
+    nb.kernel_message(
+        &id,
+        "input_request",
+        &json!({"prompt": "", "password": false}),
+    );
+    nb.kernel_stopped("the kernel died (exit status 1)");
+    let cell = nb.cell(&id).unwrap();
+    assert_eq!(cell.state, RunState::Idle);
+    assert!(cell.input.is_none());
+    assert!(cell
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("the kernel died (exit status 1)"));
+    assert_eq!(cell.prompt(), "[ ]");
+}
+
+#[test]
 fn messages_for_gone_or_non_code_cells_are_not_applied() {
     let (mut nb, id) = running("x");
     assert!(!nb.kernel_message("nope", "stream", &json!({"name": "stdout", "text": "a"})));
