@@ -438,6 +438,59 @@ mod tests {
     }
 
     #[test]
+    fn kernel_parts_come_in_wire_order() {
+        use crate::inspector::tests::kernel_record;
+        use wirebook_shared::capture::Direction;
+        use wirebook_shared::jupyter::{BufferRecord, Channel};
+        let mut record = kernel_record(
+            1,
+            Channel::Shell,
+            Direction::ToServer,
+            "comm_msg",
+            "m1",
+            Some("p1"),
+            r#"{"data":{}}"#,
+        );
+        let CaptureBody::KernelMessage(m) = &mut record.body else {
+            unreachable!()
+        };
+        m.parts.buffers.push(BufferRecord {
+            len: 4,
+            preview_hex: "0102".into(),
+        });
+        let names: Vec<String> = kernel_wire_parts(m).into_iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            [
+                "identity 0",
+                "<IDS|MSG>",
+                "signature",
+                "header",
+                "parent_header",
+                "metadata",
+                "content",
+                "buffer 0"
+            ]
+        );
+        let parts = kernel_wire_parts(m);
+        assert_eq!(parts[2].note, "verified");
+        assert_eq!(parts[7].note, "first 2 bytes of 4 bytes");
+        assert!(parts[3].json && !parts[0].json);
+        // The WebSocket v1 format has offsets first and no ZeroMQ envelope.
+        m.parts.format = WireFormat::WebSocketV1;
+        m.parts.offsets = vec![7, 40];
+        let parts = kernel_wire_parts(m);
+        assert_eq!(
+            (parts[0].name.as_str(), parts[0].text.as_str()),
+            ("offsets", "7, 40")
+        );
+        assert_eq!(parts[1].name, "header");
+        let transcript = kernel_transcript(m);
+        assert!(transcript.starts_with("shell → comm_msg (WebSocket v1"));
+        assert!(transcript.contains("--- content (11 bytes) ---\n{\"data\":{}}\n"));
+    }
+
+    #[test]
     fn copy_formats() {
         let bytes = b"Hi\xff";
         assert_eq!(CopyAs::Text.render(bytes), "Hi\u{fffd}");

@@ -674,6 +674,62 @@ pub(crate) mod tests {
         }
     }
 
+    /// A kernel message on conn 9 (the kernel hop), signed and verified, with `content`.
+    pub(crate) fn kernel_record(
+        seq: u64,
+        channel: wirebook_shared::jupyter::Channel,
+        direction: Direction,
+        msg_type: &str,
+        msg_id: &str,
+        parent: Option<&str>,
+        content: &str,
+    ) -> CaptureRecord {
+        use wirebook_shared::jupyter::{SignatureCheck, WireFormat, WireParts};
+        CaptureRecord {
+            seq,
+            conn: 9,
+            hop: Hop::Kernel,
+            time_us: 1_700_000_000_000_000 + seq,
+            body: CaptureBody::KernelMessage(Box::new(KernelMessageRecord {
+                channel,
+                direction,
+                msg_type: msg_type.into(),
+                msg_id: msg_id.into(),
+                parent_msg_id: parent.map(str::to_string),
+                size: 100 + content.len() as u64,
+                parts: WireParts {
+                    format: WireFormat::Zmq,
+                    identities: vec!["00aa".into()],
+                    signature: "ab".repeat(32),
+                    signature_check: SignatureCheck::Verified,
+                    offsets: Vec::new(),
+                    header: format!(r#"{{"msg_id":"{msg_id}","msg_type":"{msg_type}"}}"#),
+                    parent_header: parent.map_or("{}".into(), |p| format!(r#"{{"msg_id":"{p}"}}"#)),
+                    metadata: "{}".into(),
+                    content: content.into(),
+                    content_len: content.len() as u64,
+                    content_truncated: false,
+                    buffers: Vec::new(),
+                },
+                findings: Vec::new(),
+                caused_by: None,
+            })),
+        }
+    }
+
+    pub(crate) fn beat(seq: u64, conn: ConnId, ok: bool) -> CaptureRecord {
+        CaptureRecord {
+            seq,
+            conn,
+            hop: Hop::Kernel,
+            time_us: 1_700_000_000_000_000 + seq,
+            body: CaptureBody::Heartbeat {
+                ok,
+                rtt_us: ok.then_some(1_250),
+            },
+        }
+    }
+
     pub(crate) fn msg(seq: u64, hop: Hop, preview: &str) -> CaptureRecord {
         text_frame(seq, hop, Direction::ToServer, preview)
     }
@@ -955,6 +1011,76 @@ pub(crate) mod tests {
             h.findings.push("server answered 404".into());
         }
         assert!(has_findings(&hs.body));
+    }
+
+    #[test]
+    fn kernel_messages_read_as_rows_and_are_indexed_by_id_and_parent() {
+        use wirebook_shared::jupyter::Channel;
+        let request = kernel_record(
+            1,
+            Channel::Shell,
+            Direction::ToServer,
+            "execute_request",
+            "0123456789abcdef",
+            None,
+            r#"{"code":"print('hi')
+"}"#,
+        );
+        assert_eq!(event_name(&request.body), "kernel_message");
+        assert_eq!(direction(&request.body), Some(Direction::ToServer));
+        assert_eq!(
+            summary(&request.body),
+            r#"execute_request · 01234567  {"code":"print('hi')↵"}"#
+        );
+        let busy = kernel_record(
+            2,
+            Channel::Iopub,
+            Direction::ToClient,
+            "status",
+            "busy-1",
+            Some("0123456789abcdef"),
+            r#"{"execution_state":"busy"}"#,
+        );
+        assert!(summary(&busy.body).starts_with("status · busy-1 ↳ 01234567"));
+        let reply = kernel_record(
+            3,
+            Channel::Shell,
+            Direction::ToClient,
+            "execute_reply",
+            "reply-1",
+            Some("0123456789abcdef"),
+            "{}",
+        );
+        assert_eq!(
+            summary(&reply.body),
+            "execute_reply · reply-1 ↳ 01234567",
+            "empty content is left out"
+        );
+        let mut i = Inspector::new(3);
+        i.add(vec![reply, request, busy], 0);
+        assert_eq!(i.kernel_by_msg_id("0123456789abcdef"), Some(1));
+        assert_eq!(i.kernel_children("0123456789abcdef"), &[2, 3]);
+        assert!(i.kernel_children("nobody").is_empty());
+        // Trimming the request forgets it; its children stay until they go too.
+        i.add(vec![msg(4, Hop::Browser, "x")], 0);
+        assert_eq!(i.kernel_by_msg_id("0123456789abcdef"), None);
+        assert_eq!(i.kernel_children("0123456789abcdef"), &[2, 3]);
+        i.clear();
+        assert!(i.kernel_children("0123456789abcdef").is_empty());
+        assert_eq!(short_id("abc"), "abc");
+        assert_eq!(short_id("ééééééééé"), "éééééééé");
+    }
+
+    #[test]
+    fn heartbeats_are_compact_and_a_miss_is_a_finding() {
+        let ok = beat(1, 9, true);
+        assert_eq!(event_name(&ok.body), "heartbeat");
+        assert_eq!(summary(&ok.body), "♥ ok · 1.25 ms");
+        assert!(!has_findings(&ok.body));
+        let missed = beat(2, 9, false);
+        assert_eq!(summary(&missed.body), "♥ missed: no answer");
+        assert!(has_findings(&missed.body));
+        assert_eq!(findings(&missed.body), vec![HEARTBEAT_MISSED]);
     }
 
     #[test]

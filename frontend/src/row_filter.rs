@@ -645,6 +645,145 @@ mod tests {
         assert!(rows.is_empty());
     }
 
+    fn kernel_model() -> Inspector {
+        use crate::inspector::tests::{beat, kernel_record};
+        let mut i = Inspector::default();
+        i.add(
+            vec![
+                msg(1, Hop::Browser, "a frame"),
+                kernel_record(
+                    2,
+                    Channel::Shell,
+                    Direction::ToServer,
+                    "execute_request",
+                    "req",
+                    None,
+                    r#"{"code":"print('needle')"}"#,
+                ),
+                kernel_record(
+                    3,
+                    Channel::Iopub,
+                    Direction::ToClient,
+                    "status",
+                    "st",
+                    Some("req"),
+                    r#"{"execution_state":"busy"}"#,
+                ),
+                kernel_record(
+                    4,
+                    Channel::Iopub,
+                    Direction::ToClient,
+                    "stream",
+                    "out",
+                    Some("req"),
+                    r#"{"name":"stdout","text":"needle\n"}"#,
+                ),
+                beat(5, 9, true),
+                kernel_record(
+                    6,
+                    Channel::Shell,
+                    Direction::ToClient,
+                    "execute_reply",
+                    "rep",
+                    Some("req"),
+                    "{}",
+                ),
+                beat(7, 9, false),
+            ],
+            0,
+        );
+        i
+    }
+
+    #[test]
+    fn kernel_rows_filter_by_channel_msg_type_and_one_chip() {
+        let i = kernel_model();
+        let iopub = FilterSpec {
+            channel: Some(Channel::Iopub),
+            ..FilterSpec::default()
+        };
+        assert!(iopub.is_active());
+        assert_eq!(pick(&i, iopub), vec![3, 4]);
+        let hb = FilterSpec {
+            channel: Some(Channel::Heartbeat),
+            ..FilterSpec::default()
+        };
+        assert_eq!(pick(&i, hb), vec![5, 7]);
+        // Words, any of them, ignoring case; frames never pass a msg_type filter.
+        let types = FilterSpec {
+            msg_type: " EXECUTE, stream ".into(),
+            ..FilterSpec::default()
+        };
+        assert!(types.is_active());
+        assert_eq!(pick(&i, types), vec![2, 4, 6]);
+        // One click hides status messages and heartbeats.
+        let quiet = FilterSpec {
+            hidden: Kinds::default().toggled(RowKind::StatusBeat),
+            ..FilterSpec::default()
+        };
+        assert_eq!(pick(&i, quiet), vec![1, 2, 4, 6]);
+        let frames_only = FilterSpec {
+            hidden: Kinds::default()
+                .toggled(RowKind::Kernel)
+                .toggled(RowKind::StatusBeat),
+            ..FilterSpec::default()
+        };
+        assert_eq!(pick(&i, frames_only), vec![1]);
+        // Search reaches into content; direction applies to kernel messages too.
+        let needle = FilterSpec {
+            search: "NEEDLE".into(),
+            ..FilterSpec::default()
+        };
+        assert_eq!(pick(&i, needle), vec![2, 4]);
+        let to_kernel = FilterSpec {
+            direction: Some(Direction::ToServer),
+            ..FilterSpec::default()
+        };
+        assert_eq!(pick(&i, to_kernel), vec![1, 2, 5, 7]);
+        let missed = FilterSpec {
+            findings_only: true,
+            ..FilterSpec::default()
+        };
+        assert_eq!(pick(&i, missed), vec![7]);
+    }
+
+    #[test]
+    fn answered_heartbeats_fold_into_the_newest_until_something_else_comes() {
+        use crate::inspector::tests::beat;
+        let mut i = Inspector::new(100);
+        let filter = compile(&FilterSpec::default());
+        let mut live = FilteredRows::default();
+        let mut other_kernel = beat(4, 8, true);
+        other_kernel.conn = 8;
+        let batches = vec![
+            vec![beat(1, 9, true), beat(2, 9, true)],
+            vec![beat(3, 9, true)],
+            vec![other_kernel, beat(5, 9, true), beat(6, 9, false)],
+            vec![
+                beat(7, 9, true),
+                msg(8, Hop::Browser, "x"),
+                beat(9, 9, true),
+            ],
+            vec![beat(10, 9, true)],
+        ];
+        for batch in batches {
+            i.add(batch, 0);
+            live.refresh(&i, &filter, 1);
+            let mut fresh = FilteredRows::default();
+            fresh.refresh(&i, &filter, 1);
+            assert_eq!(live, fresh);
+        }
+        assert_eq!(
+            live.range(0..usize::MAX).collect::<Vec<_>>(),
+            vec![3, 4, 5, 6, 7, 8, 10]
+        );
+        assert_eq!(live.folded(3), 3);
+        assert_eq!(live.folded(4), 1);
+        assert_eq!(live.folded(6), 1, "a missed beat stands alone");
+        assert_eq!(live.folded(10), 2);
+        assert_eq!(live.index_of(10), Some(6));
+    }
+
     #[test]
     fn incremental_refresh_equals_recomputing_from_scratch() {
         let mut i = Inspector::new(50);
