@@ -152,6 +152,7 @@ impl KernelCatalog {
             language: None,
         };
         target.headers.clear();
+        target.secret_headers.clear();
         target.subprotocols.clear();
         target
     }

@@ -60,6 +60,10 @@ pub struct Args {
     /// repeatable.
     #[arg(long = "kernel-header", value_name = "NAME: VALUE")]
     pub kernel_headers: Vec<String>,
+    /// Like --kernel-header, but its value never appears in the capture, exports or logs
+    /// (for tokens and cookies); repeatable.
+    #[arg(long = "kernel-secret-header", value_name = "NAME: VALUE")]
+    pub kernel_secret_headers: Vec<String>,
     /// A subprotocol to offer the kernel, in order of preference; repeatable.
     #[arg(long = "kernel-subprotocol", value_name = "NAME")]
     pub kernel_subprotocols: Vec<String>,
@@ -123,11 +127,21 @@ impl Args {
             .iter()
             .map(|header| parse_header(header))
             .collect::<Result<_, _>>()?;
+        config.kernel_secret_headers = self
+            .kernel_secret_headers
+            .iter()
+            .map(|header| parse_header(header))
+            .collect::<Result<_, _>>()?;
         config.kernel_subprotocols = self.kernel_subprotocols;
         if config.kernel_url.is_none()
-            && !(config.kernel_headers.is_empty() && config.kernel_subprotocols.is_empty())
+            && !(config.kernel_headers.is_empty()
+                && config.kernel_secret_headers.is_empty()
+                && config.kernel_subprotocols.is_empty())
         {
-            return Err("--kernel-header and --kernel-subprotocol need --kernel URL".into());
+            return Err(
+                "--kernel-header, --kernel-secret-header and --kernel-subprotocol need --kernel URL"
+                    .into(),
+            );
         }
         for path in &self.tls_ca {
             let certs = crate::upstream::TlsSettings::read_ca_file(path)
@@ -152,6 +166,7 @@ impl Args {
             },
             config: config.websocket(),
             headers: config.kernel_headers.clone(),
+            secret_headers: config.kernel_secret_headers.clone(),
             subprotocols: config.kernel_subprotocols.clone(),
             connect_timeout: config.kernel_connect_timeout,
             keepalive: config.kernel_keepalive,

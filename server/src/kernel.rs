@@ -45,6 +45,8 @@ pub struct KernelTarget {
     pub config: WebSocketConfig,
     /// Extra request headers for the opening handshake (`--kernel-header`).
     pub headers: Vec<(String, String)>,
+    /// Headers sent the same way whose values the capture redacts (`--kernel-secret-header`).
+    pub secret_headers: Vec<(String, String)>,
     /// Subprotocols offered, in order of preference (`--kernel-subprotocol`).
     pub subprotocols: Vec<String>,
     /// How long connecting (TCP and the handshake) may take.
@@ -325,6 +327,9 @@ async fn connect(
     };
     let (tap, recorder) =
         connect_upstream(endpoint, capture, Hop::Kernel, target.info.url.clone()).await?;
+    let tap = target.secret_headers.iter().fold(tap, |tap, (_, value)| {
+        tap.redacting(Some(Arc::from(value.as_str())))
+    });
     let links = tap.handle().links();
     links.track_received();
     match tokio_tungstenite::client_async_with_config(request, tap, Some(target.config)).await {
@@ -346,7 +351,7 @@ pub fn client_request(target: &KernelTarget) -> Result<ClientRequest, String> {
         .into_client_request()
         .map_err(|e| format!("{}: {e}", target.info.url))?;
     let headers = request.headers_mut();
-    for (name, value) in &target.headers {
+    for (name, value) in target.headers.iter().chain(&target.secret_headers) {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("{name:?} is not a header name"))?;
         let value = HeaderValue::from_str(value)

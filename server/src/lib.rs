@@ -82,6 +82,9 @@ pub struct Config {
     pub kernel_url: Option<String>,
     /// Extra request headers for the kernel's opening handshake (`--kernel-header`).
     pub kernel_headers: Vec<(String, String)>,
+    /// Headers sent like `kernel_headers` whose values are redacted from the capture
+    /// (`--kernel-secret-header`).
+    pub kernel_secret_headers: Vec<(String, String)>,
     /// Subprotocols offered to the kernel (`--kernel-subprotocol`).
     pub kernel_subprotocols: Vec<String>,
     /// How long connecting to the kernel may take (`--kernel-connect-timeout`).
@@ -116,6 +119,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(5),
             kernel_url: None,
             kernel_headers: Vec::new(),
+            kernel_secret_headers: Vec::new(),
             kernel_subprotocols: Vec::new(),
             kernel_connect_timeout: kernel::CONNECT_TIMEOUT,
             kernel_keepalive: None,
@@ -216,6 +220,7 @@ where
                 },
                 config: config.websocket(),
                 headers: config.kernel_headers.clone(),
+                secret_headers: config.kernel_secret_headers.clone(),
                 subprotocols: config.kernel_subprotocols.clone(),
                 connect_timeout: config.kernel_connect_timeout,
                 keepalive: config.kernel_keepalive,

@@ -103,8 +103,9 @@ struct Ctx {
     /// The direction of the bytes this end writes.
     ours: Direction,
     preview: usize,
-    /// Occurrences of this string in the handshake are redacted (wirebook's own token).
-    secret: Option<Arc<str>>,
+    /// Occurrences of these strings in the handshake are redacted (wirebook's own token, the
+    /// values of secret kernel headers).
+    secrets: Vec<Arc<str>>,
     skipped: u64,
     paused: u64,
 }
@@ -161,7 +162,7 @@ impl Trace {
                 links,
                 ours,
                 preview,
-                secret: None,
+                secrets: Vec::new(),
                 skipped: 0,
                 paused: 0,
             },
@@ -169,9 +170,10 @@ impl Trace {
         }
     }
 
-    /// Redacts `secret` wherever it appears in the handshake's heads.
+    /// Redacts `secret` wherever it appears in the handshake's heads (besides the secrets
+    /// already given).
     pub fn redacting(mut self, secret: Option<Arc<str>>) -> Self {
-        self.ctx.secret = secret.filter(|s| !s.is_empty());
+        self.ctx.secrets.extend(secret.filter(|s| !s.is_empty()));
         self
     }
 
@@ -253,7 +255,7 @@ impl Trace {
             request: head_record(
                 format!("{} {} {}", request.method, request.target, request.version),
                 &request.headers,
-                self.ctx.secret.as_deref(),
+                &self.ctx.secrets,
             ),
             response: None,
             accept_ok: None,
@@ -270,7 +272,7 @@ impl Trace {
             record.response = Some(head_record(
                 start.trim_end().to_string(),
                 &response.headers,
-                self.ctx.secret.as_deref(),
+                &self.ctx.secrets,
             ));
             let checked = check_upgrade(request, response);
             if response.status == 101 && request.headers.get("Sec-WebSocket-Key").is_some() {
@@ -372,10 +374,11 @@ fn read_head<'a, T: HttpHead>(
     }
 }
 
-fn head_record(start_line: String, headers: &Headers, secret: Option<&str>) -> HttpHeadRecord {
-    let redact = |text: &str| match secret {
-        Some(secret) => redact_token(text, secret),
-        None => text.to_string(),
+fn head_record(start_line: String, headers: &Headers, secrets: &[Arc<str>]) -> HttpHeadRecord {
+    let redact = |text: &str| {
+        secrets
+            .iter()
+            .fold(text.to_string(), |text, secret| redact_token(&text, secret))
     };
     HttpHeadRecord {
         start_line: redact(&start_line),

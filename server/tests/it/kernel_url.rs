@@ -195,3 +195,68 @@ async fn a_kernel_that_never_answers_the_handshake_times_out() {
     let message = failure(config).await;
     assert!(message.contains("timeout"), "{message}");
 }
+
+#[tokio::test]
+async fn a_secret_header_reaches_the_kernel_but_not_the_capture() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (saw, seen) = oneshot::channel::<Option<String>>();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        #[allow(clippy::result_large_err)]
+        let callback = move |request: &Request, response: Response| {
+            let cookie = request
+                .headers()
+                .get("cookie")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let _ = saw.send(cookie);
+            Ok(response)
+        };
+        let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
+            .await
+            .unwrap();
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("ws://{addr}/k"));
+    config.kernel_secret_headers = vec![("Cookie".into(), "sid=s3cr3t-value".into())];
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    assert_eq!(
+        within(seen).await.unwrap().as_deref(),
+        Some("sid=s3cr3t-value")
+    );
+    client
+        .capture_until(|records| {
+            records
+                .iter()
+                .any(|r| r.hop == Hop::Kernel && matches!(r.body, CaptureBody::Handshake(_)))
+        })
+        .await;
+    let handshake = client
+        .records
+        .iter()
+        .find_map(|r| match &r.body {
+            CaptureBody::Handshake(h) if r.hop == Hop::Kernel => Some(h.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let cookie = handshake
+        .request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("cookie"))
+        .map(|(_, value)| value.as_str());
+    assert_eq!(cookie, Some("<redacted>"));
+    let everything = serde_json::to_string(&client.records).unwrap();
+    assert!(!everything.contains("s3cr3t"), "{everything}");
+    let jsonl = crate::support::http_get(
+        server.addr,
+        "/api/capture.jsonl",
+        &[("Authorization", &format!("token {TOKEN}"))],
+    )
+    .await;
+    assert_eq!(jsonl.status, 200);
+    assert!(!jsonl.body.contains("s3cr3t"));
+}
