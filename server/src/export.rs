@@ -8,6 +8,14 @@
 //! is what the connection's client sent). Control frames and frame-level detail are only in
 //! the JSONL export. Payloads are the capture's previews: a message longer than
 //! `--preview-bytes` is cut, and marked with `_truncated` and its full `_length`.
+//!
+//! Kernel traffic: JSONL has every record, kernel messages and heartbeats included, with every
+//! field (the wire parts as sent, the signature check, findings). HAR describes HTTP and
+//! WebSocket exchanges, and a local kernel's ZeroMQ sockets are neither, so they get no
+//! `entries`: each kernel launch goes in the custom `log._jupyterKernels` list instead (who,
+//! where, and its messages in `_webSocketMessages`' shape plus the Jupyter fields), and a
+//! kernel reached over a gateway's WebSocket keeps its ordinary entry, with its decoded
+//! messages beside the frames in `_jupyterMessages`. Heartbeats are left to JSONL.
 
 use axum::extract::{Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -16,7 +24,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{json, Value};
 use wirebook_shared::capture::unhex;
-use wirebook_shared::{CaptureBody, CaptureRecord, ConnId, Direction, HttpHeadRecord, Opcode};
+use wirebook_shared::{
+    CaptureBody, CaptureRecord, ConnId, Direction, HttpHeadRecord, KernelMessageRecord, Opcode,
+};
 
 use crate::{auth, ui, App};
 
@@ -117,22 +127,105 @@ pub fn har_document(records: &[CaptureRecord], conn: Option<ConnId>) -> Value {
             conns.push(record.conn);
         }
     }
-    let entries: Vec<Value> = conns
-        .into_iter()
-        .filter_map(|id| {
-            let of_conn: Vec<&CaptureRecord> = records.iter().filter(|r| r.conn == id).collect();
-            entry(&of_conn)
-        })
-        .collect();
-    json!({
-        "log": {
-            "version": "1.2",
-            "creator": { "name": "wirebook", "version": env!("CARGO_PKG_VERSION") },
-            "pages": [],
-            "entries": entries,
-            "comment": "WebSocket connections captured by wirebook; message payloads are cut at --preview-bytes (see _truncated, _length).",
+    let mut entries = Vec::new();
+    let mut kernels = Vec::new();
+    for id in conns {
+        let of_conn: Vec<&CaptureRecord> = records.iter().filter(|r| r.conn == id).collect();
+        if let Some(entry) = entry(&of_conn) {
+            entries.push(entry);
+        } else if let Some(kernel) = kernel_launch(&of_conn) {
+            kernels.push(kernel);
         }
-    })
+    }
+    let mut log = json!({
+        "version": "1.2",
+        "creator": { "name": "wirebook", "version": env!("CARGO_PKG_VERSION") },
+        "pages": [],
+        "entries": entries,
+        "comment": "WebSocket connections captured by wirebook; message payloads are cut at --preview-bytes (see _truncated, _length). Jupyter kernels reached over ZeroMQ are in _jupyterKernels.",
+    });
+    if !kernels.is_empty() {
+        log["_jupyterKernels"] = Value::Array(kernels);
+    }
+    json!({ "log": log })
+}
+
+/// A kernel launch without a WebSocket handshake (ZeroMQ): its open record and messages.
+fn kernel_launch(records: &[&CaptureRecord]) -> Option<Value> {
+    let messages: Vec<Value> = records.iter().filter_map(|r| kernel_message(r)).collect();
+    if messages.is_empty() {
+        return None;
+    }
+    let first = records.first()?;
+    let (kernel, target) = records
+        .iter()
+        .find_map(|r| match &r.body {
+            CaptureBody::Open { server, target, .. } => Some((server.as_str(), target.as_str())),
+            _ => None,
+        })
+        .unwrap_or(("", ""));
+    let closed = records.iter().find_map(|r| match &r.body {
+        CaptureBody::Closed { reason, .. } => Some(reason.as_str()),
+        _ => None,
+    });
+    let mut value = json!({
+        "connection": first.conn.to_string(),
+        "startedDateTime": iso8601(first.time_us),
+        "kernel": kernel,
+        "target": target,
+        "messages": messages,
+    });
+    if let Some(reason) = closed {
+        value["closed"] = json!(reason);
+    }
+    Some(value)
+}
+
+/// A kernel message: `send` went to the kernel, `receive` came from it; the JSON parts parsed
+/// (or as sent, when they do not parse).
+fn kernel_message(record: &CaptureRecord) -> Option<Value> {
+    let CaptureBody::KernelMessage(m) = &record.body else {
+        return None;
+    };
+    let KernelMessageRecord {
+        channel,
+        direction,
+        msg_type,
+        msg_id,
+        parent_msg_id,
+        size,
+        parts,
+        findings,
+        ..
+    } = m.as_ref();
+    let dict = |text: &str| serde_json::from_str::<Value>(text).unwrap_or_else(|_| json!(text));
+    let mut value = json!({
+        "type": match direction {
+            Direction::ToServer => "send",
+            Direction::ToClient => "receive",
+        },
+        "time": record.time_us as f64 / 1_000_000.0,
+        "channel": channel.name(),
+        "msg_type": msg_type,
+        "msg_id": msg_id,
+        "parent_msg_id": parent_msg_id,
+        "size": size,
+        "format": parts.format,
+        "signature": parts.signature_check,
+        "header": dict(&parts.header),
+        "parent_header": dict(&parts.parent_header),
+        "metadata": dict(&parts.metadata),
+        "content": if parts.content_truncated { json!(parts.content) } else { dict(&parts.content) },
+        "buffers": parts.buffers.iter().map(|b| b.len).collect::<Vec<_>>(),
+    });
+    if parts.content_truncated {
+        value["_truncated"] = json!(true);
+        value["_length"] = json!(parts.content_len);
+    }
+    if !findings.is_empty() {
+        value["findings"] = json!(findings);
+    }
+    Some(value)
 }
 
 /// The entry of one connection, if its handshake was captured.
@@ -200,8 +293,9 @@ fn entry(records: &[&CaptureRecord]) -> Option<Value> {
         })
         .unwrap_or_default();
     let messages: Vec<Value> = records.iter().filter_map(|r| message(r)).collect();
+    let jupyter: Vec<Value> = records.iter().filter_map(|r| kernel_message(r)).collect();
     let wait_ms = (handshake_record.time_us.saturating_sub(first)) as f64 / 1000.0;
-    Some(json!({
+    let mut entry = json!({
         "startedDateTime": iso8601(first),
         "time": (last.saturating_sub(first)) as f64 / 1000.0,
         "request": {
@@ -220,7 +314,11 @@ fn entry(records: &[&CaptureRecord]) -> Option<Value> {
         "connection": handshake_record.conn.to_string(),
         "_resourceType": "websocket",
         "_webSocketMessages": messages,
-    }))
+    });
+    if !jupyter.is_empty() {
+        entry["_jupyterMessages"] = Value::Array(jupyter);
+    }
+    Some(entry)
 }
 
 /// A whole data message in Chrome's `_webSocketMessages` form: text as text, binary as base64.
@@ -298,6 +396,110 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wirebook_shared::jupyter::{Channel, SignatureCheck, WireFormat, WireParts};
+
+    fn kernel_records() -> Vec<CaptureRecord> {
+        let record = |seq, body| CaptureRecord {
+            seq,
+            conn: 4,
+            hop: wirebook_shared::Hop::Kernel,
+            time_us: 1_700_000_000_000_000 + seq,
+            body,
+        };
+        let message = |direction, msg_type: &str, content: &str, truncated| {
+            CaptureBody::KernelMessage(Box::new(KernelMessageRecord {
+                channel: Channel::Shell,
+                direction,
+                msg_type: msg_type.into(),
+                msg_id: format!("{msg_type}-id"),
+                parent_msg_id: None,
+                size: 300,
+                parts: WireParts {
+                    format: WireFormat::Zmq,
+                    identities: vec![],
+                    signature: "ab".into(),
+                    signature_check: SignatureCheck::Verified,
+                    offsets: vec![],
+                    header: r#"{"msg_type":"x"}"#.into(),
+                    parent_header: "{}".into(),
+                    metadata: "{}".into(),
+                    content: content.into(),
+                    content_len: 999,
+                    content_truncated: truncated,
+                    buffers: vec![],
+                },
+                findings: vec!["odd".into()],
+                caused_by: Some(1),
+            }))
+        };
+        vec![
+            record(
+                1,
+                CaptureBody::Open {
+                    client: "wirebook".into(),
+                    server: "Python 3 (pid 7)".into(),
+                    target: "tcp://127.0.0.1 shell=1".into(),
+                },
+            ),
+            record(
+                2,
+                message(Direction::ToServer, "kernel_info_request", "{}", false),
+            ),
+            record(
+                3,
+                CaptureBody::Heartbeat {
+                    ok: true,
+                    rtt_us: Some(90),
+                },
+            ),
+            record(
+                4,
+                message(
+                    Direction::ToClient,
+                    "kernel_info_reply",
+                    r#"{"status":"o"#,
+                    true,
+                ),
+            ),
+        ]
+    }
+
+    #[test]
+    fn kernel_launches_go_beside_the_entries_in_har() {
+        let har = har_document(&kernel_records(), None);
+        assert_eq!(har["log"]["entries"], json!([]));
+        let kernel = &har["log"]["_jupyterKernels"][0];
+        assert_eq!(kernel["kernel"], "Python 3 (pid 7)");
+        assert_eq!(kernel["connection"], "4");
+        let messages = kernel["messages"].as_array().unwrap();
+        assert_eq!(messages.len(), 2, "heartbeats are left to JSONL");
+        assert_eq!(messages[0]["type"], "send");
+        assert_eq!(messages[0]["channel"], "shell");
+        assert_eq!(messages[0]["signature"], "verified");
+        assert_eq!(messages[0]["header"], json!({"msg_type": "x"}));
+        assert_eq!(messages[0]["content"], json!({}));
+        assert_eq!(messages[0]["findings"], json!(["odd"]));
+        // A cut content stays the text it was, marked.
+        assert_eq!(messages[1]["content"], r#"{"status":"o"#);
+        assert_eq!(messages[1]["_truncated"], true);
+        assert_eq!(messages[1]["_length"], 999);
+        // Without kernel traffic the log has no such list.
+        assert!(har_document(&[], None)["log"]
+            .get("_jupyterKernels")
+            .is_none());
+    }
+
+    #[test]
+    fn jsonl_has_every_kernel_record_with_every_field() {
+        let records = kernel_records();
+        let text = jsonl_lines(&records, Some(4));
+        let back: Vec<CaptureRecord> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(back, records);
+        assert!(jsonl_lines(&records, Some(5)).is_empty());
+    }
 
     #[test]
     fn dates() {
