@@ -407,3 +407,90 @@ async fn exports_har_and_jsonl() {
     let raw: serde_json::Value = serde_json::from_str(lines.body.lines().nth(2).unwrap()).unwrap();
     assert!(raw["body"].get("header_hex").is_some(), "{raw}");
 }
+
+/// A real ipykernel's messages reach both exports: every record in JSONL, the launch with its
+/// messages in HAR's `_jupyterKernels`.
+#[tokio::test]
+async fn exports_include_kernel_messages() {
+    use crate::support::TempDir;
+    use wirebook_shared::jupyter::SignatureCheck;
+    use wirebook_shared::KernelChoice;
+
+    let dirs = TempDir::new("export-kernel");
+    let spec = dirs.0.join("specs/kernels/wbexport");
+    std::fs::create_dir_all(&spec).unwrap();
+    let python = crate::python::python();
+    assert!(
+        python.exists(),
+        "{} is missing: run `make test`",
+        python.display()
+    );
+    std::fs::write(
+        spec.join("kernel.json"),
+        serde_json::json!({
+            "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Export test",
+            "language": "python",
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut config = Config::new(TOKEN);
+    config.jupyter.extra_paths = vec![dirs.0.join("specs")];
+    config.jupyter.runtime_dir = Some(dirs.0.join("runtime"));
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    client
+        .send(&ClientMsg::SetKernel {
+            kernel: KernelChoice::Jupyter {
+                name: "wbexport".into(),
+            },
+        })
+        .await;
+    client.wait_for(is_kernel_open).await;
+    client.execute("c1", "print('exported')").await;
+    client
+        .wait_for(|m| matches!(m, ServerMsg::Executed { cell_id, .. } if cell_id == "c1"))
+        .await;
+
+    let is_reply = |r: &CaptureRecord| matches!(&r.body, CaptureBody::KernelMessage(m) if m.msg_type == "execute_reply");
+    let records = capture_until(server.addr, |records| records.iter().any(is_reply)).await;
+    let kernel_messages: Vec<_> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            CaptureBody::KernelMessage(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let request = kernel_messages
+        .iter()
+        .find(|m| m.msg_type == "execute_request")
+        .expect("the execute_request is in the JSONL export");
+    assert_eq!(request.direction, Direction::ToServer);
+    assert!(request.parts.content.contains("exported"));
+    let stream = kernel_messages
+        .iter()
+        .find(|m| m.msg_type == "stream")
+        .expect("the stream output is in the JSONL export");
+    assert_eq!(
+        stream.parent_msg_id.as_deref(),
+        Some(request.msg_id.as_str())
+    );
+    assert_eq!(stream.parts.signature_check, SignatureCheck::Verified);
+
+    let har = http_get(server.addr, &format!("/api/capture.har?token={TOKEN}"), &[]).await;
+    let har: serde_json::Value = serde_json::from_str(&har.body).unwrap();
+    let kernels = har["log"]["_jupyterKernels"]
+        .as_array()
+        .expect("the kernel launch is in the HAR");
+    let messages = kernels[0]["messages"].as_array().unwrap();
+    let sent = messages
+        .iter()
+        .find(|m| m["msg_type"] == "execute_request")
+        .unwrap();
+    assert_eq!(sent["type"], "send");
+    assert_eq!(sent["content"]["code"], "print('exported')");
+    assert!(messages
+        .iter()
+        .any(|m| m["msg_type"] == "stream" && m["content"]["text"] == "exported\n"));
+}
