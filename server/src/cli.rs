@@ -86,6 +86,18 @@ pub struct Args {
     /// connection in the inspector). The traffic is encrypted, but to whom is not checked.
     #[arg(long)]
     pub tls_insecure: bool,
+    /// A Jupyter Server (or Kernel/Enterprise Gateway) whose kernels sessions may use, e.g.
+    /// http://127.0.0.1:8888 (http:// only for now).
+    #[arg(long, value_name = "URL")]
+    pub gateway_url: Option<String>,
+    /// The gateway's token (sent as `Authorization: token TOKEN`).
+    #[arg(
+        long,
+        env = "WIREBOOK_GATEWAY_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub gateway_token: Option<String>,
 }
 
 impl Args {
@@ -173,6 +185,21 @@ impl Args {
             tls: std::sync::Arc::new(config.tls.clone()),
         };
         crate::kernel::client_request(&target)?;
+        config.gateway = match self.gateway_url {
+            Some(url) => {
+                crate::gateway::rest::Endpoint::parse(&url)
+                    .map_err(|e| format!("--gateway-url {e}"))?;
+                Some(crate::gateway::GatewayConfig {
+                    url,
+                    token: self.gateway_token.filter(|t| !t.is_empty()),
+                    connect_timeout: config.kernel_connect_timeout,
+                })
+            }
+            None if self.gateway_token.is_some() => {
+                return Err("--gateway-token needs --gateway-url URL".into())
+            }
+            None => None,
+        };
         Ok(config)
     }
 }
@@ -370,6 +397,33 @@ mod tests {
                 "not a header name",
             ),
             (&["--kernel-subprotocol", "v2"][..], "need --kernel"),
+        ] {
+            let err = parse(args).unwrap().into_config().unwrap_err();
+            assert!(err.contains(why), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn gateway() {
+        let config = parse(&[
+            "--gateway-url",
+            "http://127.0.0.1:8888/",
+            "--gateway-token",
+            "secret",
+        ])
+        .unwrap()
+        .into_config()
+        .unwrap();
+        let gateway = config.gateway.unwrap();
+        assert_eq!(gateway.url, "http://127.0.0.1:8888/");
+        assert_eq!(gateway.token.as_deref(), Some("secret"));
+        assert!(parse(&[]).unwrap().into_config().unwrap().gateway.is_none());
+        for (args, why) in [
+            (
+                &["--gateway-url", "https://h/"][..],
+                "need TLS, not built yet",
+            ),
+            (&["--gateway-token", "t"][..], "needs --gateway-url"),
         ] {
             let err = parse(args).unwrap().into_config().unwrap_err();
             assert!(err.contains(why), "{args:?}: {err}");

@@ -6,6 +6,7 @@ mod binary;
 mod capture;
 mod demo;
 mod echo;
+mod gateway;
 mod kernel_url;
 mod notebooks;
 mod proxy;

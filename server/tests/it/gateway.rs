@@ -1,0 +1,603 @@
+//! Gateway mode against a real `jupyter server` (from the venv), started here with a random
+//! token on a free loopback port and its own temporary root, runtime, data and config dirs;
+//! the server and its kernels are stopped when the test ends, also on failure.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use wirebook_server::capture::Capture;
+use wirebook_server::gateway::rest::{self, Call, Endpoint};
+use wirebook_server::gateway::{self, GatewayConfig};
+use wirebook_server::kernel::{Execute, KernelEvent, KernelLink, LinkCommand};
+use wirebook_server::shutdown::Shutdown;
+use wirebook_shared::jupyter::{SignatureCheck, WireFormat};
+use wirebook_shared::{CaptureBody, CaptureRecord, Channel, Direction, Hop, KernelState};
+
+use crate::python::python;
+use crate::support::TempDir;
+
+/// How long one kernel event may take (a kernel starting on a busy 2-core machine is slow).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A `jupyter server` process group, stopped on drop.
+struct JupyterServer {
+    child: Child,
+    url: String,
+    token: String,
+    _dirs: TempDir,
+}
+
+impl JupyterServer {
+    /// Starts a server; `extra` are more `--Class.trait=value` arguments.
+    async fn start(extra: &[&str]) -> Self {
+        let python = python();
+        let dirs = TempDir::new("jupyter-server");
+        let sub = |name: &str| {
+            let dir = dirs.0.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            dir
+        };
+        let (root, runtime, data, config, ipython) = (
+            sub("root"),
+            sub("runtime"),
+            sub("data"),
+            sub("config"),
+            sub("ipython"),
+        );
+        let token = format!("{:032x}", rand::random::<u128>());
+        // Port 0 is not something jupyter server takes: ask the OS for a free port and pass it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut command = Command::new(&python);
+        command
+            // `--allow-root`: CI containers run as root.
+            .args(["-m", "jupyter_server", "--no-browser", "--allow-root"])
+            .arg(format!("--ServerApp.port={port}"))
+            .arg("--ServerApp.port_retries=0")
+            .arg("--ServerApp.ip=127.0.0.1")
+            .arg(format!("--IdentityProvider.token={token}"))
+            .arg(format!("--ServerApp.root_dir={}", root.display()))
+            .args(extra)
+            .env("JUPYTER_RUNTIME_DIR", &runtime)
+            .env("JUPYTER_DATA_DIR", &data)
+            .env("JUPYTER_CONFIG_DIR", &config)
+            .env("IPYTHONDIR", &ipython)
+            .env_remove("JUPYTER_PATH")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(dirs.0.join("server.log")).unwrap(),
+            ));
+        // Its own process group, so that stopping it also stops the kernels it started.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command.spawn().unwrap_or_else(|error| {
+            panic!(
+                "cannot run python at {} ({error}): run `make test` (it creates .venv with \
+                 jupyter_server and ipykernel), or set WIREBOOK_PYTHON",
+                python.display()
+            )
+        });
+        let mut server = JupyterServer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            token,
+            _dirs: dirs,
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&mut self) {
+        let endpoint = Endpoint::parse(&self.url).unwrap();
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("jupyter server exited ({status}):\n{}", self.log());
+            }
+            let call = Call {
+                method: "GET",
+                path: "/api/status",
+                body: None,
+            };
+            let answer = rest::send(&endpoint, Some(&self.token), call, Duration::from_secs(2));
+            if matches!(answer.await, Ok(answer) if answer.status == 200) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "jupyter server did not start:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self._dirs.0.join("server.log")).unwrap_or_default()
+    }
+
+    fn config(&self, token: Option<&str>) -> Arc<GatewayConfig> {
+        Arc::new(GatewayConfig {
+            url: self.url.clone(),
+            token: token.map(str::to_string),
+            connect_timeout: Duration::from_secs(20),
+        })
+    }
+
+    /// `GET /api/kernels`: the ids of the server's running kernels.
+    async fn kernels(&self) -> Vec<String> {
+        let call = Call {
+            method: "GET",
+            path: "/api/kernels",
+            body: None,
+        };
+        let endpoint = Endpoint::parse(&self.url).unwrap();
+        let answer = rest::send(&endpoint, Some(&self.token), call, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+        let kernels = answer.json(&call).unwrap();
+        kernels
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+impl Drop for JupyterServer {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        // SIGTERM lets the server shut its kernels down; whatever is left is killed.
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running gateway link and what it reported.
+struct Kernel {
+    link: Option<KernelLink>,
+    events: mpsc::Receiver<KernelEvent>,
+    capture: Arc<Capture>,
+    shutdown: Shutdown,
+}
+
+impl Kernel {
+    fn start(server: &JupyterServer) -> Self {
+        let capture = Arc::new(Capture::new(100_000, 4096));
+        let (tx, events) = mpsc::channel(1024);
+        let shutdown = Shutdown::new();
+        let link = gateway::start(
+            1,
+            "python3".into(),
+            server.config(Some(&server.token)),
+            Arc::clone(&capture),
+            tx,
+            &shutdown,
+        );
+        Kernel {
+            link: Some(link),
+            events,
+            capture,
+            shutdown,
+        }
+    }
+
+    async fn next(&mut self) -> KernelEvent {
+        tokio::time::timeout(PATIENCE, self.events.recv())
+            .await
+            .expect("timed out waiting for a kernel event")
+            .expect("the link ended without a terminal state")
+    }
+
+    /// Events until `done` holds for one of them (that one included).
+    async fn until(&mut self, done: impl Fn(&KernelEvent) -> bool) -> Vec<KernelEvent> {
+        let mut seen = Vec::new();
+        loop {
+            let event = self.next().await;
+            let stop = done(&event);
+            assert!(
+                stop || !event.is_terminal(),
+                "the link ended: {event:?} after {seen:#?}"
+            );
+            seen.push(event);
+            if stop {
+                return seen;
+            }
+        }
+    }
+
+    async fn open(&mut self) {
+        let first = self.next().await;
+        assert_eq!(
+            first,
+            KernelEvent::State {
+                link: 1,
+                state: KernelState::Connecting
+            }
+        );
+        self.until(|e| {
+            matches!(
+                e,
+                KernelEvent::State {
+                    state: KernelState::Open,
+                    ..
+                }
+            )
+        })
+        .await;
+    }
+
+    fn execute(&self, cell_id: &str, code: &str, caused_by: Option<u64>) {
+        self.link
+            .as_ref()
+            .unwrap()
+            .execute(Execute {
+                cell_id: cell_id.into(),
+                code: code.into(),
+                caused_by,
+            })
+            .unwrap();
+    }
+
+    /// Runs `code` as `cell_id` (relaying the record `caused_by`); see [`Kernel::finish`].
+    async fn run(&mut self, cell_id: &str, code: &str, caused_by: Option<u64>) -> Cell {
+        self.execute(cell_id, code, caused_by);
+        self.finish(cell_id, Vec::new()).await
+    }
+
+    /// The events of a cell until both its `Executed` and the kernel's `idle` after it: the
+    /// iopub outputs and the shell reply travel on different sockets, so either may come first.
+    async fn finish(&mut self, cell_id: &str, mut events: Vec<KernelEvent>) -> Cell {
+        let executed =
+            |e: &KernelEvent| matches!(e, KernelEvent::Executed { cell_id: c, .. } if c == cell_id);
+        if !events.iter().any(executed) {
+            events.extend(self.until(executed).await);
+        }
+        let request = events
+            .iter()
+            .find_map(|e| match e {
+                KernelEvent::Message {
+                    cell_id: Some(c),
+                    parent_msg_id: Some(parent),
+                    ..
+                } if c == cell_id => Some(parent.clone()),
+                _ => None,
+            })
+            .expect("a message of the cell");
+        let idle = |e: &KernelEvent| {
+            matches!(e, KernelEvent::Message { msg_type, parent_msg_id: Some(p), content, .. }
+                if msg_type == "status" && *p == request && content["execution_state"] == "idle")
+        };
+        if !events.iter().any(idle) {
+            events.extend(self.until(idle).await);
+        }
+        Cell { events, request }
+    }
+
+    /// Waits for the terminal state.
+    async fn end(&mut self) -> KernelState {
+        loop {
+            if let KernelEvent::State { state, .. } = self.next().await {
+                if matches!(
+                    state,
+                    KernelState::Closed { .. } | KernelState::Failed { .. }
+                ) {
+                    return state;
+                }
+            }
+        }
+    }
+}
+
+/// A cell's run: the events seen, and the msg_id of its `execute_request`.
+struct Cell {
+    events: Vec<KernelEvent>,
+    request: String,
+}
+
+impl Cell {
+    /// The contents of the messages of `msg_type` that answer the cell's request.
+    fn messages(&self, wanted: &str) -> Vec<&serde_json::Value> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                KernelEvent::Message {
+                    parent_msg_id: Some(parent),
+                    msg_type,
+                    content,
+                    ..
+                } if *parent == self.request && msg_type == wanted => Some(content),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn execution_count(&self) -> Option<u32> {
+        self.events.iter().find_map(|e| match e {
+            KernelEvent::Executed {
+                execution_count, ..
+            } => Some(*execution_count),
+            _ => None,
+        })
+    }
+}
+
+fn kernel_messages(
+    records: &[CaptureRecord],
+) -> Vec<(&CaptureRecord, &wirebook_shared::KernelMessageRecord)> {
+    records
+        .iter()
+        .filter_map(|r| match &r.body {
+            CaptureBody::KernelMessage(m) => Some((r, &**m)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_kernel_runs_through_jupyter_server_over_v1_frames() {
+    let server = JupyterServer::start(&[]).await;
+    let offers = gateway::kernelspecs(&server.config(Some(&server.token)))
+        .await
+        .unwrap();
+    let python3 = offers
+        .iter()
+        .find(|o| {
+            o.choice
+                == wirebook_shared::KernelChoice::Gateway {
+                    name: "python3".into(),
+                }
+        })
+        .unwrap_or_else(|| panic!("no python3 kernelspec in {offers:?}"));
+    assert_eq!(python3.language.as_deref(), Some("python"));
+    assert_eq!(python3.source, server.url);
+
+    let mut kernel = Kernel::start(&server);
+    kernel.open().await;
+    assert_eq!(server.kernels().await.len(), 1);
+
+    let cell = kernel.run("c1", "1+1", None).await;
+    let results = cell.messages("execute_result");
+    assert_eq!(results.len(), 1, "{:#?}", cell.events);
+    assert_eq!(results[0]["data"]["text/plain"], "2");
+    assert_eq!(cell.execution_count(), Some(1));
+    // The input the kernel echoes is the cell's (its parent is the cell's request).
+    assert!(cell.events.iter().any(|e| matches!(e,
+        KernelEvent::Message { cell_id: Some(c), msg_type, .. } if c == "c1" && msg_type == "execute_input")));
+
+    let cell = kernel.run("c2", "print('hi')", Some(4242)).await;
+    let streams = cell.messages("stream");
+    assert_eq!(streams.len(), 1, "{:#?}", cell.events);
+    assert_eq!(streams[0]["name"], "stdout");
+    assert_eq!(streams[0]["text"], "hi\n");
+    assert_eq!(cell.execution_count(), Some(2));
+    // Every message event points at its capture record.
+    assert!(cell
+        .events
+        .iter()
+        .all(|e| !matches!(e, KernelEvent::Message { seq: None, .. })));
+
+    // An interrupt through REST stops a long sleep well before its 30 seconds.
+    let started = Instant::now();
+    kernel.execute("c3", "import time; time.sleep(30)", None);
+    let events = kernel
+        .until(|e| {
+            matches!(e, KernelEvent::Message { cell_id: Some(c), msg_type, .. }
+                if c == "c3" && msg_type == "execute_input")
+        })
+        .await;
+    kernel
+        .link
+        .as_ref()
+        .unwrap()
+        .command(LinkCommand::Interrupt)
+        .unwrap();
+    let cell = kernel.finish("c3", events).await;
+    assert!(started.elapsed() < Duration::from_secs(25));
+    let errors = cell.messages("error");
+    assert_eq!(errors.len(), 1, "{:#?}", cell.events);
+    assert_eq!(errors[0]["ename"], "KeyboardInterrupt");
+
+    // The capture: the handshake chose v1 (token redacted), frames on the kernel hop, and the
+    // decoded messages with their offsets.
+    let records = kernel.capture.snapshot();
+    let handshake = records
+        .iter()
+        .find_map(|r| match &r.body {
+            CaptureBody::Handshake(h) if r.hop == Hop::Kernel => Some(h),
+            _ => None,
+        })
+        .expect("the channels handshake");
+    assert_eq!(
+        handshake.protocol.as_deref(),
+        Some("v1.kernel.websocket.jupyter.org")
+    );
+    let authorization = handshake
+        .request
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        .map(|(_, v)| v.as_str());
+    assert_eq!(authorization, Some("token <redacted>"));
+    let all = format!("{records:?}");
+    assert!(!all.contains(&server.token), "the token is in the capture");
+    let frames = records
+        .iter()
+        .filter(|r| r.hop == Hop::Kernel && matches!(r.body, CaptureBody::Frame(_)))
+        .count();
+    let decoded = kernel_messages(&records);
+    assert!(
+        frames >= decoded.len() && decoded.len() > 10,
+        "{frames} frames, {} messages",
+        decoded.len()
+    );
+    for (record, message) in &decoded {
+        assert_eq!(record.hop, Hop::Kernel);
+        assert_eq!(message.parts.format, WireFormat::WebSocketV1);
+        assert_eq!(message.parts.signature_check, SignatureCheck::NotCarried);
+        assert!(message.findings.is_empty(), "{message:?}");
+        assert!(message.parts.offsets.len() >= 6, "{message:?}");
+        assert_eq!(
+            message.parts.offsets[0],
+            8 * (message.parts.offsets.len() as u64 + 1)
+        );
+        assert_eq!(*message.parts.offsets.last().unwrap(), message.size);
+    }
+    let sent_print = decoded
+        .iter()
+        .find(|(_, m)| {
+            m.direction == Direction::ToServer
+                && m.msg_type == "execute_request"
+                && m.parts.content.contains("print('hi')")
+        })
+        .expect("the execute_request record");
+    assert_eq!(sent_print.1.caused_by, Some(4242));
+    assert_eq!(sent_print.1.channel, Channel::Shell);
+    let reply = decoded
+        .iter()
+        .find(|(_, m)| {
+            m.msg_type == "execute_reply"
+                && m.parent_msg_id.as_deref() == Some(&*sent_print.1.msg_id)
+        })
+        .expect("its execute_reply");
+    assert_eq!(reply.1.direction, Direction::ToClient);
+    assert_eq!(reply.0.conn, sent_print.0.conn);
+
+    // The session lets the kernel go: the socket closes and the kernel is deleted.
+    drop(kernel.link.take());
+    let end = kernel.end().await;
+    assert!(matches!(end, KernelState::Closed { .. }), "{end:?}");
+    assert_eq!(server.kernels().await, Vec::<String>::new());
+    kernel.shutdown.trigger();
+}
+
+/// A server that only speaks the JSON protocol: the link falls back to it, and a server
+/// shutdown closes the link and deletes the kernel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_protocol_is_the_fallback_and_shutdown_deletes_the_kernel() {
+    let server =
+        JupyterServer::start(&["--ZMQChannelsWebsocketConnection.kernel_ws_protocol="]).await;
+    let mut kernel = Kernel::start(&server);
+    kernel.open().await;
+    let cell = kernel.run("j1", "6*7", None).await;
+    assert_eq!(
+        cell.messages("execute_result")[0]["data"]["text/plain"],
+        "42"
+    );
+    assert_eq!(cell.execution_count(), Some(1));
+    let records = kernel.capture.snapshot();
+    let handshake = records
+        .iter()
+        .find_map(|r| match &r.body {
+            CaptureBody::Handshake(h) => Some(h),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(handshake.protocol, None);
+    let decoded = kernel_messages(&records);
+    assert!(!decoded.is_empty());
+    for (_, message) in &decoded {
+        assert_eq!(message.parts.format, WireFormat::WebSocketJson);
+        assert!(message.parts.offsets.is_empty());
+        assert!(message.findings.is_empty(), "{message:?}");
+    }
+    assert_eq!(server.kernels().await.len(), 1);
+    kernel.shutdown.trigger();
+    let end = kernel.end().await;
+    assert!(
+        matches!(end, KernelState::Closed { ref reason, .. } if reason.contains("shutting down")),
+        "{end:?}"
+    );
+    assert_eq!(server.kernels().await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_is_a_clear_error() {
+    let server = JupyterServer::start(&[]).await;
+    let error = gateway::kernelspecs(&server.config(Some("not-the-token")))
+        .await
+        .unwrap_err();
+    assert!(error.contains("the gateway refused the token"), "{error}");
+    let error = gateway::kernelspecs(&server.config(None))
+        .await
+        .unwrap_err();
+    assert!(error.contains("--gateway-token"), "{error}");
+
+    // Starting a kernel with it fails the link with the same words, and starts nothing.
+    let capture = Arc::new(Capture::new(1000, 256));
+    let (tx, mut events) = mpsc::channel(16);
+    let shutdown = Shutdown::new();
+    let _link = gateway::start(
+        7,
+        "python3".into(),
+        server.config(Some("not-the-token")),
+        capture,
+        tx,
+        &shutdown,
+    );
+    let mut states = Vec::new();
+    while let Some(KernelEvent::State { state, .. }) =
+        tokio::time::timeout(PATIENCE, events.recv()).await.unwrap()
+    {
+        let terminal = matches!(
+            state,
+            KernelState::Failed { .. } | KernelState::Closed { .. }
+        );
+        states.push(state);
+        if terminal {
+            break;
+        }
+    }
+    assert_eq!(states[0], KernelState::Connecting);
+    assert!(
+        matches!(&states[1], KernelState::Failed { message } if message.contains("refused the token")),
+        "{states:?}"
+    );
+    assert_eq!(server.kernels().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_unreachable_or_https_gateway_is_a_clear_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = GatewayConfig {
+        url: format!("http://127.0.0.1:{port}"),
+        token: None,
+        connect_timeout: Duration::from_secs(5),
+    };
+    let error = gateway::kernelspecs(&config).await.unwrap_err();
+    assert!(error.contains("refused"), "{error}");
+    let https = GatewayConfig {
+        url: "https://127.0.0.1:1/".into(),
+        ..config
+    };
+    let error = gateway::kernelspecs(&https).await.unwrap_err();
+    assert!(
+        error.contains("https gateways need TLS, not built yet"),
+        "{error}"
+    );
+}
