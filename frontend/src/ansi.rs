@@ -394,6 +394,38 @@ mod tests {
     }
 
     #[test]
+    fn inverse_and_combined_codes_as_ipykernel_writes_them() {
+        let out = spans("\u{1b}[1;31mE\u{1b}[7mI\u{1b}[27mN\u{1b}[0m.");
+        assert_eq!(
+            out,
+            vec![
+                styled("E", |s| {
+                    s.bold = true;
+                    s.fg = Some(Color::Named(1));
+                }),
+                styled("I", |s| {
+                    s.bold = true;
+                    s.fg = Some(Color::Named(1));
+                    s.inverse = true;
+                }),
+                styled("N", |s| {
+                    s.bold = true;
+                    s.fg = Some(Color::Named(1));
+                }),
+                plain("."),
+            ]
+        );
+        // Inverse swaps the colours: red text becomes red background.
+        assert_eq!(
+            out[1].style.classes(),
+            "ansi-bg-1 ansi-fg-inverse ansi-bold"
+        );
+        // 256-colour index 208 (orange) lies in the 6×6×6 cube.
+        let orange = spans("\u{1b}[38;5;208mo");
+        assert_eq!(orange[0].style.fg, Some(Color::Rgb(255, 135, 0)));
+    }
+
+    #[test]
     fn carriage_returns_rewrite_the_line() {
         assert_eq!(
             collapse_carriage_returns("10%\r50%\r100%\ndone\r\n"),

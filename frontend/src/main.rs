@@ -18,6 +18,7 @@ mod document_file;
 mod file_list;
 mod file_sync;
 mod frame_layout;
+mod html_sanitizer;
 mod inspector;
 mod json_tree;
 mod kernel_picker;

@@ -1,16 +1,19 @@
 //! What a code cell's saved output (read from a `.ipynb`) shows, decided without the DOM.
 //!
-//! Jupyter picks one representation per output from its mime bundle. wirebook shows images
-//! (PNG, JPEG, GIF, SVG — as `data:` URIs in `<img>`, which never runs scripts), markdown
-//! (through the sanitizing [`crate::markdown`] renderer), JSON (pretty-printed) and text with
-//! its ANSI colours. It never interprets `text/html` or JavaScript from a notebook: a rich
-//! output that has only those shows its source as text, marked as such; most also carry a
-//! `text/plain` form (pandas tables do), which is shown instead.
+//! Jupyter picks one representation per output from its mime bundle, richest first, and so
+//! does wirebook (JupyterLab's order): HTML (through the allowlist of
+//! [`crate::html_sanitizer`]: no scripts, event handlers or `javascript:` URLs), markdown
+//! (through the sanitizing [`crate::markdown`] renderer), images (SVG, PNG, JPEG, GIF — as
+//! `data:` URIs in `<img>`, which never runs scripts), JSON (a tree) and text with its ANSI
+//! colours. JavaScript is never run: an output that has only that (or LaTeX) shows its source
+//! as text, marked as such. Saved outputs (from a `.ipynb`) and live ones (a Jupyter kernel's
+//! iopub messages) go through the same choice.
 
 use wirebook_shared::ipynb::{IpynbOutput, IpynbOutputKind, MimeBundle, MimeData};
 use wirebook_shared::session::WireData;
 
 use crate::ansi::{collapse_carriage_returns, spans, Span};
+use crate::html_sanitizer;
 use crate::markdown;
 
 /// How to show one saved output.
@@ -37,6 +40,14 @@ pub enum Shown {
     },
     /// Sanitized HTML from `text/markdown`.
     Markdown(String),
+    /// Sanitized HTML from `text/html`.
+    Html(String),
+    /// A JSON representation (`application/json`, `application/*+json`), pretty-printed; the
+    /// view shows objects and arrays as a tree.
+    Json {
+        mime: String,
+        text: String,
+    },
     /// An exception: its traceback (with colours), or `ename: evalue` without one.
     Error {
         text: Vec<Span>,
@@ -84,10 +95,16 @@ pub fn show(output: &IpynbOutput) -> Shown {
     }
 }
 
-/// Image types shown as `<img>`, in Jupyter's order of preference.
-const IMAGES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/svg+xml"];
+/// Image types shown as `<img>`, in JupyterLab's order of preference.
+const IMAGES: [&str; 4] = ["image/svg+xml", "image/png", "image/jpeg", "image/gif"];
 
 fn show_bundle(data: &MimeBundle) -> Shown {
+    if let Some(html) = data.get("text/html").and_then(MimeData::as_text) {
+        return Shown::Html(html_sanitizer::sanitize(html));
+    }
+    if let Some(md) = data.get("text/markdown").and_then(MimeData::as_text) {
+        return Shown::Markdown(markdown::render(md, None));
+    }
     for mime in IMAGES {
         if let Some(src) = data
             .get(mime)
@@ -100,24 +117,19 @@ fn show_bundle(data: &MimeBundle) -> Shown {
             };
         }
     }
-    if let Some(md) = data.get("text/markdown").and_then(MimeData::as_text) {
-        return Shown::Markdown(markdown::render(md, None));
-    }
     if let Some((mime, MimeData::Json(value))) = data
         .iter()
         .find(|(mime, _)| wirebook_shared::ipynb::is_json_mime(mime))
     {
-        let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
-        return text(mime, &pretty, None);
+        return Shown::Json {
+            mime: mime.clone(),
+            text: serde_json::to_string_pretty(value).unwrap_or_default(),
+        };
     }
     if let Some(plain) = data.get("text/plain").and_then(MimeData::as_text) {
         return text("text/plain", plain, None);
     }
     for (mime, why) in [
-        (
-            "text/html",
-            "HTML output, shown as source: wirebook does not render HTML from notebooks",
-        ),
         ("text/latex", "LaTeX output, shown as source"),
         (
             "application/javascript",
@@ -196,16 +208,36 @@ mod tests {
     }
 
     #[test]
-    fn html_is_never_rendered() {
-        let out = bundle(&[("text/html", t("<b>x</b>")), ("text/plain", t("x"))]);
-        assert!(matches!(show(&out), Shown::Text { mime, note: None, .. } if mime == "text/plain"));
-        let only = bundle(&[("text/html", t("<script>alert(1)</script>"))]);
-        let Shown::Text { text, mime, note } = show(&only) else {
+    fn html_is_rendered_sanitized_and_javascript_never_runs() {
+        let out = bundle(&[
+            (
+                "text/html",
+                t("<b onclick=\"x()\">x</b><script>alert(1)</script>"),
+            ),
+            ("text/plain", t("x")),
+        ]);
+        assert_eq!(show(&out), Shown::Html("<b>x</b>".into()));
+        let js = bundle(&[("application/javascript", t("alert(1)"))]);
+        let Shown::Text { text, mime, note } = show(&js) else {
             panic!()
         };
-        assert_eq!(mime, "text/html");
-        assert!(note.unwrap().contains("does not render"));
-        assert_eq!(joined(&text), "<script>alert(1)</script>");
+        assert_eq!(mime, "application/javascript");
+        assert!(note.unwrap().contains("does not run it"));
+        assert_eq!(joined(&text), "alert(1)");
+    }
+
+    #[test]
+    fn svg_is_only_ever_an_image() {
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><script>alert(2)</script></svg>";
+        let out = bundle(&[("image/svg+xml", t(svg)), ("text/plain", t("<Figure>"))]);
+        let Shown::Image { src, mime } = show(&out) else {
+            panic!()
+        };
+        assert_eq!(mime, "image/svg+xml");
+        // A base64 data URI in <img>: the markup cannot reach the page, and images run no
+        // scripts.
+        assert!(src.starts_with("data:image/svg+xml;base64,"));
+        assert!(!src.contains('<') && !src.contains('"'));
     }
 
     #[test]
@@ -215,12 +247,19 @@ mod tests {
             show(&out),
             Shown::Markdown("<p><strong>b</strong> &lt;i&gt;x&lt;/i&gt;</p>\n".into())
         );
-        let out = bundle(&[(
-            "application/json",
-            MimeData::Json(serde_json::json!({"a": 1})),
-        )]);
-        assert!(
-            matches!(show(&out), Shown::Text { text, .. } if joined(&text) == "{\n  \"a\": 1\n}")
+        let out = bundle(&[
+            (
+                "application/json",
+                MimeData::Json(serde_json::json!({"a": 1})),
+            ),
+            ("text/plain", t("{'a': 1}")),
+        ]);
+        assert_eq!(
+            show(&out),
+            Shown::Json {
+                mime: "application/json".into(),
+                text: "{\n  \"a\": 1\n}".into()
+            }
         );
         let out = bundle(&[("application/vnd.x", t("?"))]);
         assert_eq!(

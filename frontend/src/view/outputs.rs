@@ -8,7 +8,9 @@ use wirebook_shared::session::WireData;
 
 use crate::ansi::Span;
 use crate::app::Session;
+use crate::json_tree::parse_document;
 use crate::rich_output::{execution_count, show, Shown};
+use crate::view::json_tree::JsonTree;
 
 /// One message the kernel sent, as it arrived (text shown as-is).
 pub fn wire_output(data: &WireData) -> AnyView {
@@ -150,6 +152,26 @@ pub fn saved_output(output: &IpynbOutput) -> AnyView {
             </div>
         }
         .into_any(),
+        Shown::Html(html) => view! {
+            <div class="output-item rich" data-testid="output-item" data-kind="html">
+                {prompt}
+                <div class="output-html" inner_html=html></div>
+            </div>
+        }
+        .into_any(),
+        Shown::Json { mime, text } => {
+            let tree = parse_document(&text);
+            view! {
+                <div class="output-item rich" data-testid="output-item" data-kind="json" data-mime=mime>
+                    {prompt}
+                    {match tree {
+                        Some(doc) => view! { <div class="output-json"><JsonTree doc=doc /></div> }.into_any(),
+                        None => view! { <pre class="output-text">{text}</pre> }.into_any(),
+                    }}
+                </div>
+            }
+            .into_any()
+        }
         Shown::Error { text } => view! {
             <pre class="output-item error" data-testid="output-item" data-kind="error">
                 {ansi(text)}
