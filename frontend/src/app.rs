@@ -17,7 +17,7 @@ use wirebook_shared::notebook::commands::EditorSelection;
 use wirebook_shared::notebook::{Command, Effect, Mode, Notebook};
 use wirebook_shared::session::{ClientMsg, KernelChoice, KernelInfo, KernelOffer, KernelState};
 
-use crate::file_sync::FileSync;
+use crate::file_sync::{FileSync, Loading};
 use crate::inspector::Inspector;
 use crate::kernel_picker;
 use crate::keymap::{Key, Keyboard};
@@ -212,30 +212,31 @@ impl Session {
 }
 
 /// Opens a notebook on the kernel its `metadata.kernelspec` names when the server offers it,
-/// as Jupyter does: once per notebook kernelspec, so that a kernel the user picks afterwards
-/// is not switched back.
+/// as Jupyter does: once per notebook opened (not when the metadata changes later, e.g. by the
+/// user's own pick, so that a kernel picked afterwards is never switched back).
 fn follow_notebook_kernelspec(session: Session) {
-    let spec_name = Memo::new(move |_| {
-        session.notebook.with(|n| {
-            n.metadata()
-                .kernelspec
-                .as_ref()
-                .map(|spec| spec.name.clone())
-        })
-    });
-    let followed: StoredValue<Option<String>> = StoredValue::new(None);
+    let consulted: StoredValue<Option<Option<String>>> = StoredValue::new(None);
     leptos::prelude::Effect::new(move |_| {
-        let name = spec_name.get();
-        let offers = session.kernels.get();
-        if name.is_none() || offers.is_empty() || followed.get_value() == name {
+        let ready = session.files.loading.with(|l| matches!(l, Loading::Ready));
+        let offered = session.kernels.with(|k| !k.is_empty());
+        if !ready || !offered {
             return;
         }
+        let path = session
+            .files
+            .file
+            .with_untracked(|f| f.path().map(str::to_string));
+        if consulted.get_value().as_ref() == Some(&path) {
+            return;
+        }
+        consulted.set_value(Some(path));
         let choice = session.notebook.with_untracked(|n| {
-            session.kernel_info.with_untracked(|current| {
-                kernel_picker::notebook_kernel(n.metadata(), &offers, current.as_ref())
+            session.kernels.with_untracked(|offers| {
+                session.kernel_info.with_untracked(|current| {
+                    kernel_picker::notebook_kernel(n.metadata(), offers, current.as_ref())
+                })
             })
         });
-        followed.set_value(name);
         if let Some(choice) = choice {
             session.send(ClientMsg::SetKernel { kernel: choice });
         }
