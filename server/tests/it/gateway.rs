@@ -16,6 +16,8 @@ use wirebook_shared::jupyter::{SignatureCheck, WireFormat};
 use wirebook_shared::{CaptureBody, CaptureRecord, Channel, Direction, Hop, KernelState};
 
 use crate::python::python;
+
+const V1: &str = "v1.kernel.websocket.jupyter.org";
 use crate::support::TempDir;
 
 /// How long one kernel event may take (a kernel starting on a busy 2-core machine is slow).
@@ -184,13 +186,17 @@ struct Kernel {
 
 impl Kernel {
     fn start(server: &JupyterServer) -> Self {
+        Kernel::start_at(server.config(Some(&server.token)))
+    }
+
+    fn start_at(config: Arc<GatewayConfig>) -> Self {
         let capture = Arc::new(Capture::new(100_000, 4096));
         let (tx, events) = mpsc::channel(1024);
         let shutdown = Shutdown::new();
         let link = gateway::start(
             1,
             "python3".into(),
-            server.config(Some(&server.token)),
+            config,
             Arc::clone(&capture),
             tx,
             &shutdown,
@@ -507,14 +513,24 @@ async fn the_json_protocol_is_the_fallback_and_shutdown_deletes_the_kernel() {
     );
     assert_eq!(cell.execution_count(), Some(1));
     let records = kernel.capture.snapshot();
-    let handshake = records
+    // The first handshake offered v1 and got a 101 without it; the second offered nothing.
+    let handshakes: Vec<_> = records
         .iter()
-        .find_map(|r| match &r.body {
+        .filter_map(|r| match &r.body {
             CaptureBody::Handshake(h) => Some(h),
             _ => None,
         })
-        .unwrap();
-    assert_eq!(handshake.protocol, None);
+        .collect();
+    assert_eq!(handshakes.len(), 2, "{handshakes:#?}");
+    let offered = |h: &wirebook_shared::HandshakeRecord| {
+        h.request
+            .headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("sec-websocket-protocol") && v == V1)
+    };
+    assert!(offered(handshakes[0]));
+    assert!(!offered(handshakes[1]));
+    assert!(handshakes.iter().all(|h| h.protocol.is_none()));
     let decoded = kernel_messages(&records);
     assert!(!decoded.is_empty());
     for (_, message) in &decoded {
@@ -600,4 +616,191 @@ async fn an_unreachable_or_https_gateway_is_a_clear_error() {
         error.contains("https gateways need TLS, not built yet"),
         "{error}"
     );
+}
+
+/// A TCP proxy in front of the server whose connections can all be cut at once.
+struct CutProxy {
+    addr: std::net::SocketAddr,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl CutProxy {
+    async fn start(target: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let cuts = cut.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let mut cut = cuts.subscribe();
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        CutProxy { addr, cut }
+    }
+
+    /// Drops every connection open now (new ones still go through).
+    fn cut(&self) {
+        self.cut.send_modify(|n| *n += 1);
+    }
+}
+
+/// The WebSocket drops while the kernel lives: the link says `Connecting`, reopens it, and the
+/// same kernel (with its variables) answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
+    let server = JupyterServer::start(&[]).await;
+    let target = server.url.trim_start_matches("http://").to_string();
+    let proxy = CutProxy::start(target).await;
+    let mut kernel = Kernel::start_at(Arc::new(GatewayConfig {
+        url: format!("http://{}", proxy.addr),
+        token: Some(server.token.clone()),
+        connect_timeout: Duration::from_secs(20),
+    }));
+    kernel.open().await;
+    let cell = kernel.run("r1", "x = 5", None).await;
+    assert_eq!(cell.execution_count(), Some(1));
+
+    proxy.cut();
+    let events = kernel
+        .until(|e| {
+            matches!(
+                e,
+                KernelEvent::State {
+                    state: KernelState::Open,
+                    ..
+                }
+            )
+        })
+        .await;
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            KernelEvent::State {
+                state: KernelState::Connecting,
+                ..
+            }
+        )),
+        "{events:#?}"
+    );
+    let cell = kernel.run("r2", "x * 2", None).await;
+    assert_eq!(
+        cell.messages("execute_result")[0]["data"]["text/plain"],
+        "10"
+    );
+    assert_eq!(cell.execution_count(), Some(2));
+    assert_eq!(server.kernels().await.len(), 1);
+    let records = kernel.capture.snapshot();
+    let handshakes = records
+        .iter()
+        .filter(|r| matches!(r.body, CaptureBody::Handshake(_)))
+        .count();
+    assert_eq!(handshakes, 2);
+
+    drop(kernel.link.take());
+    let end = kernel.end().await;
+    assert!(matches!(end, KernelState::Closed { .. }), "{end:?}");
+    assert_eq!(server.kernels().await, Vec::<String>::new());
+}
+
+/// The whole path: a browser on `/session` picks the gateway's python3, runs a cell, sees its
+/// result and execution count; the kernel's request record points at the browser's message;
+/// the browser leaving deletes the kernel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
+    use wirebook_shared::{ClientMsg, KernelChoice, ServerMsg};
+
+    use crate::support::{SessionClient, TestServer, TOKEN};
+
+    let jupyter = JupyterServer::start(&[]).await;
+    let mut config = wirebook_server::Config::new(TOKEN);
+    config.gateway = Some((*jupyter.config(Some(&jupyter.token))).clone());
+    let server = TestServer::start(config).await;
+    let (mut client, _hello) = SessionClient::open(&server).await;
+    let choice = KernelChoice::Gateway {
+        name: "python3".into(),
+    };
+    let kernels = client
+        .wait_for(|m| matches!(m, ServerMsg::Kernels { .. }))
+        .await;
+    let ServerMsg::Kernels { kernels } = kernels else {
+        unreachable!()
+    };
+    assert!(kernels.iter().any(|k| k.choice == choice), "{kernels:?}");
+    client
+        .send(&ClientMsg::SetKernel {
+            kernel: choice.clone(),
+        })
+        .await;
+    let wait_open = |m: &ServerMsg| {
+        matches!(
+            m,
+            ServerMsg::Kernel {
+                state: KernelState::Open
+            } | ServerMsg::Kernel {
+                state: KernelState::Failed { .. }
+            }
+        )
+    };
+    let opened = tokio::time::timeout(PATIENCE, client.wait_for(wait_open))
+        .await
+        .unwrap();
+    assert_eq!(
+        opened,
+        ServerMsg::Kernel {
+            state: KernelState::Open
+        }
+    );
+    client.execute("b1", "40 + 2").await;
+    let executed = tokio::time::timeout(
+        PATIENCE,
+        client.wait_for(|m| matches!(m, ServerMsg::Executed { cell_id, .. } if cell_id == "b1")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        executed,
+        ServerMsg::Executed {
+            cell_id: "b1".into(),
+            execution_count: 1
+        }
+    );
+    client
+        .capture_until(|records| {
+            kernel_messages(records)
+                .iter()
+                .any(|(_, m)| m.msg_type == "execute_result" && m.parts.content.contains("42"))
+        })
+        .await;
+    let records = client.records.clone();
+    let request = kernel_messages(&records)
+        .into_iter()
+        .find(|(_, m)| m.msg_type == "execute_request")
+        .expect("the execute_request record")
+        .1
+        .clone();
+    let cause = records
+        .iter()
+        .find(|r| Some(r.seq) == request.caused_by)
+        .expect("the record the request relays");
+    assert_eq!(cause.hop, Hop::Browser);
+
+    drop(client);
+    let deadline = Instant::now() + PATIENCE;
+    while !jupyter.kernels().await.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the kernel outlived the browser session"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
