@@ -18,7 +18,7 @@
 //! The JSON parts stay `serde_json::Value`s end to end, so fields the typed structs of
 //! `jupyter-protocol` do not know are never lost; those structs build the request contents.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jupyter_protocol::{
@@ -60,8 +60,12 @@ impl Outgoing {
 #[derive(Debug)]
 pub struct JupyterClient {
     session: String,
-    /// `execute_request` msg_id → the cell it runs, until its `execute_reply`.
+    /// `execute_request` msg_id → the cell it runs, until both its `execute_reply` (shell) and
+    /// its iopub `status: idle` arrived: the two sockets are not ordered against each other, so
+    /// outputs may still come after the reply (JupyterLab waits for both too).
     cells: HashMap<String, String>,
+    /// Requests of `cells` for which one of the two ends arrived.
+    half_done: HashSet<String>,
     /// The header of the `input_request` waiting for an answer.
     pending_input: Option<Value>,
 }
@@ -71,6 +75,7 @@ impl JupyterClient {
         JupyterClient {
             session: session.into(),
             cells: HashMap::new(),
+            half_done: HashSet::new(),
             pending_input: None,
         }
     }
@@ -182,9 +187,14 @@ impl JupyterClient {
         }];
         match msg_type.as_str() {
             "input_request" => self.pending_input = Some(header.clone()),
+            "status" if content["execution_state"] == "idle" => {
+                if let Some(parent) = &parent_msg_id {
+                    self.one_end_arrived(parent);
+                }
+            }
             "execute_reply" => {
                 if let Some(parent) = &parent_msg_id {
-                    self.cells.remove(parent);
+                    self.one_end_arrived(parent);
                 }
                 // A kernel asks for input only while an execution runs (one at a time on
                 // shell); that execution has ended (e.g. interrupted), so nothing can answer
@@ -204,6 +214,18 @@ impl JupyterClient {
             _ => {}
         }
         events
+    }
+
+    /// The reply or the idle status of a request arrived; after both, its cell is forgotten.
+    fn one_end_arrived(&mut self, parent: &str) {
+        if !self.cells.contains_key(parent) {
+            return;
+        }
+        if !self.half_done.remove(parent) {
+            self.half_done.insert(parent.to_string());
+        } else {
+            self.cells.remove(parent);
+        }
     }
 
     fn build(&self, channel: Channel, msg_type: &str, content: Value) -> Outgoing {
@@ -349,19 +371,39 @@ mod tests {
                 execution_count: 4
             }
         );
-        // The cell is forgotten: a late message is no longer the cell's.
+        // iopub is not ordered against shell: outputs after the reply are still the cell's,
+        // up to and including the idle status.
+        for (msg_type, content) in [
+            ("display_data", json!({"data": {}, "metadata": {}})),
+            ("status", json!({"execution_state": "idle"})),
+        ] {
+            let after = client.on_message(
+                Channel::Iopub,
+                &header(msg_type, "m3"),
+                &parent,
+                &json!({}),
+                &content,
+                None,
+            );
+            assert!(
+                matches!(&after[0], KernelEvent::Message { cell_id: Some(c), .. } if c == "cell-a"),
+                "{msg_type}"
+            );
+        }
+        // After both the reply and the idle status, the cell is forgotten.
         let late = client.on_message(
             Channel::Iopub,
-            &header("status", "m3"),
+            &header("stream", "m4"),
             &parent,
             &json!({}),
-            &json!({"execution_state": "idle"}),
+            &json!({"name": "stdout", "text": "x"}),
             None,
         );
         assert!(matches!(
             &late[0],
             KernelEvent::Message { cell_id: None, .. }
         ));
+        assert!(client.cells.is_empty() && client.half_done.is_empty());
     }
 
     #[test]
