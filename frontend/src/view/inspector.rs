@@ -60,6 +60,8 @@ struct RowData {
     kernel: Option<KernelCells>,
     /// The tree view's indent (0 in the list).
     depth: u32,
+    /// Answered heartbeats this row stands for (part of the key: the count changes the text).
+    folded: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +191,7 @@ impl RowData {
             title,
             kernel,
             depth: placed.depth,
+            folded,
         }
     }
 }
@@ -658,7 +661,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 data-testid="capture-list"
             >
                 <div class="spacer" style:height=move || format!("{}px", window.get().top_px)></div>
-                <For each=rows key=|r| (r.generation, r.seq) let:row>
+                <For each=rows key=|r| (r.generation, r.seq, r.depth, r.folded) let:row>
                     <CaptureRow
                         row=row
                         selected=selected
@@ -819,29 +822,6 @@ fn FilterBar(
                     <option value="to_server">"→ to server"</option>
                     <option value="to_client">"← to client"</option>
                 </select>
-                <select
-                    aria-label="Kernel channel"
-                    title="Kernel records on one channel only"
-                    data-testid="filter-channel"
-                    prop:value=move || spec.with(|s| s.channel.map_or("", |c| c.name()))
-                    on:change=on_channel
-                >
-                    <option value="">"any channel"</option>
-                    {Channel::ALL.into_iter().map(|c| view! {
-                        <option value=c.name()>{c.name()}</option>
-                    }).collect_view()}
-                </select>
-                <input
-                    type="search"
-                    class="filter msg-type"
-                    placeholder="msg_type"
-                    aria-label="Kernel message types"
-                    title="Kernel messages whose msg_type contains one of these words (comma or space separated), e.g. execute, stream"
-                    spellcheck="false"
-                    data-testid="filter-msg-type"
-                    prop:value=move || spec.with(|s| s.msg_type.clone())
-                    on:input=on_msg_type
-                />
                 <div class="search" class:invalid=move || error.with(|e| e.is_some())>
                     <input
                         type="search"
@@ -878,6 +858,29 @@ fn FilterBar(
                 </label>
             </div>
             <div class="filter-line chips">
+                <select
+                    aria-label="Kernel channel"
+                    title="Kernel records on one channel only"
+                    data-testid="filter-channel"
+                    prop:value=move || spec.with(|s| s.channel.map_or("", |c| c.name()))
+                    on:change=on_channel
+                >
+                    <option value="">"any channel"</option>
+                    {Channel::ALL.into_iter().map(|c| view! {
+                        <option value=c.name()>{c.name()}</option>
+                    }).collect_view()}
+                </select>
+                <input
+                    type="search"
+                    class="filter msg-type"
+                    placeholder="msg_type"
+                    aria-label="Kernel message types"
+                    title="Kernel messages whose msg_type contains one of these words (comma or space separated), e.g. execute, stream"
+                    spellcheck="false"
+                    data-testid="filter-msg-type"
+                    prop:value=move || spec.with(|s| s.msg_type.clone())
+                    on:input=on_msg_type
+                />
                 {RowKind::ALL.into_iter().map(kind_chip).collect_view()}
                 {move || error.get().map(|message| view! {
                     <span class="filter-error" data-testid="filter-error" role="alert">{message}</span>
