@@ -1,7 +1,18 @@
 //! Local Jupyter kernels: kernelspecs found the way Jupyter finds them, launched with a
 //! connection file and reached over ZeroMQ, every message recorded with its wire parts.
+//!
+//! - [`kernelspec`]: where kernelspecs are and what they say.
+//! - [`launch`]: connection file, command line and process.
+//! - [`client`]: the Jupyter client protocol without IO (shared with `crate::gateway`).
+//! - [`wire`]: signing, checking and recording ZeroMQ messages.
+//! - [`link`]: the task behind a kernel's `KernelLink`; [`heartbeat`]: its liveness pings.
 
 pub mod client;
+pub mod heartbeat;
+pub mod kernelspec;
+pub mod launch;
+pub mod link;
+pub mod wire;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,20 +47,41 @@ pub struct KernelSpecEntry {
     pub dir: PathBuf,
 }
 
-/// The installed kernelspecs, first found wins for a name.
-pub async fn find_kernelspecs(_config: &JupyterConfig) -> Vec<KernelSpecEntry> {
-    Vec::new()
+/// The installed kernelspecs, first found wins for a name. A `kernel.json` that cannot be read
+/// is logged (and named in the error when that kernel is started).
+pub async fn find_kernelspecs(config: &JupyterConfig) -> Vec<KernelSpecEntry> {
+    let extra = config.extra_paths.clone();
+    // Reading dirs is blocking IO: keep it off the session's worker.
+    let discovery =
+        tokio::task::spawn_blocking(move || kernelspec::discover(&kernelspec::data_dirs(&extra)))
+            .await
+            .unwrap_or_default();
+    for problem in &discovery.problems {
+        tracing::warn!("{problem}");
+    }
+    discovery
+        .specs
+        .into_iter()
+        .map(|spec| KernelSpecEntry {
+            name: spec.name,
+            display_name: spec.spec.display_name,
+            language: spec.spec.language,
+            dir: spec.dir,
+        })
+        .collect()
 }
 
 /// Launches the kernelspec `name` and reports on `events` as a [`KernelLink`] does.
 pub fn start(
     id: u64,
     name: String,
-    _config: Arc<JupyterConfig>,
-    _capture: Arc<Capture>,
+    config: Arc<JupyterConfig>,
+    capture: Arc<Capture>,
     events: mpsc::Sender<KernelEvent>,
     shutdown: &Shutdown,
 ) -> KernelLink {
-    let message = format!("cannot start the kernel {name}: local Jupyter kernels are being built");
-    KernelLink::failed(id, message, events, shutdown)
+    let (link, queue) = KernelLink::new(id);
+    let watcher = shutdown.clone();
+    shutdown.spawn(link::run(id, name, config, capture, events, queue, watcher));
+    link
 }

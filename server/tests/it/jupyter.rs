@@ -1,0 +1,672 @@
+//! Local Jupyter kernels through `/session`: a real ipykernel from the workspace's venv (or
+//! `WIREBOOK_PYTHON`), launched from a kernelspec, its messages relayed and recorded.
+//! These fail (not skip) when that python or ipykernel is missing.
+
+use serde_json::{json, Value};
+use wirebook_server::Config;
+use wirebook_shared::jupyter::SignatureCheck;
+use wirebook_shared::{
+    CaptureBody, Channel, ClientMsg, Direction, Hop, KernelChoice, KernelState, ServerMsg,
+};
+
+use crate::python::python;
+use crate::support::{within, SessionClient, TempDir, TestServer, TOKEN};
+
+/// The longest a kernel may take to start or a cell to finish (heartbeat records keep the
+/// session talking, so the per-message patience alone never runs out).
+const LONGEST: std::time::Duration = std::time::Duration::from_secs(40);
+
+/// One kernel message the browser got for a cell.
+#[derive(Debug)]
+struct Got {
+    msg_type: String,
+    content: Value,
+}
+
+/// What running a cell produced.
+#[derive(Debug)]
+struct Run {
+    messages: Vec<Got>,
+    execution_count: u32,
+}
+
+impl Run {
+    fn of_type(&self, msg_type: &str) -> Vec<&Value> {
+        self.messages
+            .iter()
+            .filter(|m| m.msg_type == msg_type)
+            .map(|m| &m.content)
+            .collect()
+    }
+
+    fn stream(&self, name: &str) -> String {
+        self.of_type("stream")
+            .into_iter()
+            .filter(|c| c["name"] == name)
+            .filter_map(|c| c["text"].as_str())
+            .collect()
+    }
+}
+
+struct Notebook {
+    server: TestServer,
+    client: SessionClient,
+    /// Kernelspecs and connection files of this test only.
+    dirs: TempDir,
+}
+
+/// Writes a kernelspec `name` with `argv` into `root/kernels/`.
+fn write_spec(root: &std::path::Path, name: &str, argv: Value, extra: Value) {
+    let dir = root.join("kernels").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut spec =
+        json!({"argv": argv, "display_name": format!("Test {name}"), "language": "python"});
+    if let (Some(spec), Some(extra)) = (spec.as_object_mut(), extra.as_object()) {
+        spec.extend(extra.clone());
+    }
+    std::fs::write(dir.join("kernel.json"), spec.to_string()).unwrap();
+}
+
+/// An ipykernel spec for the test python.
+fn ipykernel_spec(root: &std::path::Path, name: &str, extra: Value) {
+    let python = python();
+    assert!(
+        python.exists(),
+        "{} is missing: run `make test` (it creates the venv with ipykernel), or set WIREBOOK_PYTHON",
+        python.display()
+    );
+    write_spec(
+        root,
+        name,
+        json!([
+            python,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}"
+        ]),
+        extra,
+    );
+}
+
+fn config(dirs: &TempDir, extra_paths: Vec<std::path::PathBuf>) -> Config {
+    let mut config = Config::new(TOKEN);
+    config.jupyter.extra_paths = extra_paths;
+    config.jupyter.runtime_dir = Some(dirs.0.join("runtime"));
+    config
+}
+
+impl Notebook {
+    /// A session on the kernelspec `name`, found under `dirs/specs` first.
+    async fn start(dirs: TempDir, name: &str, extra_paths: Vec<std::path::PathBuf>) -> Self {
+        let mut paths = vec![dirs.0.join("specs")];
+        paths.extend(extra_paths);
+        let server = TestServer::start(config(&dirs, paths)).await;
+        let (mut client, _hello) = SessionClient::open(&server).await;
+        client
+            .send(&ClientMsg::SetKernel {
+                kernel: KernelChoice::Jupyter { name: name.into() },
+            })
+            .await;
+        client
+            .wait_for(|m| matches!(m, ServerMsg::KernelSelected { .. }))
+            .await;
+        Notebook {
+            server,
+            client,
+            dirs,
+        }
+    }
+
+    /// A session on an ipykernel spec written for this test.
+    async fn ipykernel(tag: &str) -> Self {
+        let dirs = TempDir::new(tag);
+        ipykernel_spec(&dirs.0.join("specs"), "wbpy", json!({}));
+        let mut notebook = Notebook::start(dirs, "wbpy", Vec::new()).await;
+        notebook.wait_open().await;
+        notebook
+    }
+
+    /// The next state of the kernel.
+    async fn state(&mut self) -> KernelState {
+        let next = self
+            .client
+            .wait_for(|m| matches!(m, ServerMsg::Kernel { .. }));
+        match tokio::time::timeout(LONGEST, next)
+            .await
+            .unwrap_or_else(|_| panic!("no kernel state within {LONGEST:?}"))
+        {
+            ServerMsg::Kernel { state } => state,
+            _ => unreachable!(),
+        }
+    }
+
+    async fn wait_open(&mut self) {
+        loop {
+            match self.state().await {
+                KernelState::Open => return,
+                KernelState::Connecting => {}
+                other => panic!("the kernel did not open: {other:?}"),
+            }
+        }
+    }
+
+    /// Runs `code` in cell `cell` and collects the cell's messages until its reply and idle.
+    async fn run(&mut self, cell: &str, code: &str) -> Run {
+        self.client.execute(cell, code).await;
+        self.collect(cell).await
+    }
+
+    async fn collect(&mut self, cell: &str) -> Run {
+        // Heartbeat records keep the socket busy: bound the whole wait, not each message.
+        tokio::time::timeout(LONGEST, self.collect_all(cell))
+            .await
+            .unwrap_or_else(|_| panic!("cell {cell} did not finish within {LONGEST:?}"))
+    }
+
+    async fn collect_all(&mut self, cell: &str) -> Run {
+        let mut messages = Vec::new();
+        let mut count = None;
+        let mut idle = false;
+        while count.is_none() || !idle {
+            match self.client.next().await {
+                ServerMsg::KernelMessage {
+                    cell_id: Some(id),
+                    msg_type,
+                    content,
+                    ..
+                } if id == cell => {
+                    idle |= msg_type == "status" && content["execution_state"] == "idle";
+                    messages.push(Got { msg_type, content });
+                }
+                ServerMsg::Executed {
+                    cell_id,
+                    execution_count,
+                } if cell_id == cell => count = Some(execution_count),
+                ServerMsg::Kernel {
+                    state: state @ (KernelState::Failed { .. } | KernelState::Closed { .. }),
+                } => panic!("the kernel ended while running {cell}: {state:?}"),
+                ServerMsg::Error { message, .. } => panic!("error while running {cell}: {message}"),
+                _ => {}
+            }
+        }
+        Run {
+            messages,
+            execution_count: count.unwrap_or_default(),
+        }
+    }
+
+    /// The pids in the kernel conns' `Open` records, once there are `count` of them.
+    async fn kernel_pids(&mut self, count: usize) -> Vec<u32> {
+        self.client
+            .capture_until(|records| kernel_pids(records).len() >= count)
+            .await;
+        kernel_pids(&self.client.records)
+    }
+}
+
+/// The pids the kernel conns' `Open` records name, oldest first.
+fn kernel_pids(records: &[wirebook_shared::CaptureRecord]) -> Vec<u32> {
+    records
+        .iter()
+        .filter(|r| r.hop == Hop::Kernel)
+        .filter_map(|r| match &r.body {
+            CaptureBody::Open { server, .. } => server
+                .rsplit_once("(pid ")
+                .and_then(|(_, pid)| pid.trim_end_matches(')').parse().ok()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a process is alive (a zombie counts as gone: it has exited).
+fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+async fn gone(pid: u32) {
+    within(async {
+        while alive(pid) {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_venvs_python3_spec_prints_computes_and_writes_stderr_all_signed() {
+    let dirs = TempDir::new("jupyter-venv");
+    let venv_share =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/share/jupyter");
+    assert!(
+        venv_share.join("kernels/python3/kernel.json").exists(),
+        "{} has no python3 kernelspec: run `make test`",
+        venv_share.display()
+    );
+    let mut nb = Notebook::start(dirs, "python3", vec![venv_share]).await;
+    nb.wait_open().await;
+
+    let hi = nb.run("c1", "print('hi')").await;
+    assert_eq!(hi.stream("stdout"), "hi\n");
+    assert_eq!(hi.execution_count, 1);
+
+    let sum = nb.run("c2", "1+1").await;
+    let results = sum.of_type("execute_result");
+    assert_eq!(results.len(), 1, "{sum:?}");
+    assert_eq!(results[0]["data"]["text/plain"], "2");
+    assert_eq!(results[0]["execution_count"], 2);
+    assert_eq!(sum.execution_count, 2);
+    assert!(!sum.of_type("execute_input").is_empty());
+
+    let err = nb
+        .run("c3", "import sys; sys.stderr.write('oops\\n')")
+        .await;
+    assert_eq!(err.stream("stderr"), "oops\n");
+
+    // Every message ipykernel sent verifies against the connection key; what wirebook sent
+    // is recorded too, the execute caused by the browser's message.
+    nb.client
+        .capture_until(|records| {
+            records.iter().any(|r| {
+                matches!(&r.body, CaptureBody::KernelMessage(m)
+                    if m.msg_type == "execute_reply" && m.parent_msg_id.is_some())
+            })
+        })
+        .await;
+    let kernel: Vec<_> = nb
+        .client
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            CaptureBody::KernelMessage(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    let from_kernel: Vec<_> = kernel
+        .iter()
+        .filter(|m| m.direction == Direction::ToClient)
+        .collect();
+    assert!(from_kernel.len() > 5, "{kernel:?}");
+    for m in &from_kernel {
+        assert_eq!(m.parts.signature_check, SignatureCheck::Verified, "{m:?}");
+        assert!(m.findings.is_empty(), "{m:?}");
+        assert_eq!(m.parts.signature.len(), 64);
+    }
+    assert!(from_kernel
+        .iter()
+        .any(|m| m.channel == Channel::Iopub && m.msg_type == "stream"));
+    let execute = kernel
+        .iter()
+        .find(|m| m.direction == Direction::ToServer && m.msg_type == "execute_request")
+        .expect("the execute_request is recorded");
+    assert!(execute.caused_by.is_some());
+    assert_eq!(execute.channel, Channel::Shell);
+    assert!(execute.parts.content.contains("print('hi')"));
+}
+
+#[tokio::test]
+async fn errors_carry_the_ansi_traceback() {
+    let mut nb = Notebook::ipykernel("jupyter-error").await;
+    let run = nb.run("c", "1/0").await;
+    let errors = run.of_type("error");
+    assert_eq!(errors.len(), 1, "{run:?}");
+    assert_eq!(errors[0]["ename"], "ZeroDivisionError");
+    assert_eq!(errors[0]["evalue"], "division by zero");
+    let traceback: String = errors[0]["traceback"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        traceback.contains("\u{1b}["),
+        "no ANSI colours: {traceback:?}"
+    );
+    assert!(traceback.contains("ZeroDivisionError"));
+    let reply = run.of_type("execute_reply");
+    assert_eq!(reply[0]["status"], "error");
+}
+
+#[tokio::test]
+async fn input_is_answered_from_the_browser() {
+    let mut nb = Notebook::ipykernel("jupyter-input").await;
+    // No pending request: a clear refusal.
+    nb.client
+        .send(&ClientMsg::InputReply {
+            value: "early".into(),
+        })
+        .await;
+    let refused = nb
+        .client
+        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
+        .await;
+    assert!(
+        format!("{refused:?}").contains("not waiting for input"),
+        "{refused:?}"
+    );
+
+    nb.client
+        .execute("c", "name = input('name? '); print('hello', name)")
+        .await;
+    let request = nb
+        .client
+        .wait_for(|m| matches!(m, ServerMsg::KernelMessage { msg_type, .. } if msg_type == "input_request"))
+        .await;
+    let ServerMsg::KernelMessage {
+        channel,
+        content,
+        cell_id,
+        ..
+    } = request
+    else {
+        unreachable!()
+    };
+    assert_eq!(channel, Channel::Stdin);
+    assert_eq!(content["prompt"], "name? ");
+    assert_eq!(cell_id.as_deref(), Some("c"));
+    nb.client
+        .send(&ClientMsg::InputReply {
+            value: "Ada".into(),
+        })
+        .await;
+    let run = nb.collect("c").await;
+    assert_eq!(run.stream("stdout"), "hello Ada\n");
+}
+
+#[tokio::test]
+async fn an_image_from_bytes_is_display_data_png() {
+    let mut nb = Notebook::ipykernel("jupyter-image").await;
+    // A 1x1 PNG.
+    let code = "import base64\nfrom IPython.display import Image, display\n\
+        png = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==')\n\
+        display(Image(data=png))";
+    let run = nb.run("c", code).await;
+    let displays = run.of_type("display_data");
+    assert_eq!(displays.len(), 1, "{run:?}");
+    let png = displays[0]["data"]["image/png"].as_str().unwrap();
+    assert!(png.starts_with("iVBORw0KGgo"), "{png}");
+}
+
+#[tokio::test]
+async fn a_long_sleep_is_interrupted() {
+    let mut nb = Notebook::ipykernel("jupyter-interrupt").await;
+    nb.client.execute("c", "import time; time.sleep(30)").await;
+    nb.client
+        .wait_for(|m| matches!(m, ServerMsg::KernelMessage { msg_type, .. } if msg_type == "execute_input"))
+        .await;
+    // ipykernel installs its SIGINT handler while running; give the sleep a moment to start.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    nb.client.send(&ClientMsg::InterruptKernel).await;
+    let run = nb.collect("c").await;
+    let errors = run.of_type("error");
+    assert_eq!(errors.len(), 1, "{run:?}");
+    assert_eq!(errors[0]["ename"], "KeyboardInterrupt");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // The kernel lives on.
+    let after = nb.run("d", "print('still here')").await;
+    assert_eq!(after.stream("stdout"), "still here\n");
+}
+
+#[tokio::test]
+async fn interrupt_mode_message_sends_an_interrupt_request() {
+    let dirs = TempDir::new("jupyter-interrupt-message");
+    ipykernel_spec(
+        &dirs.0.join("specs"),
+        "wbmsg",
+        json!({"interrupt_mode": "message"}),
+    );
+    let mut nb = Notebook::start(dirs, "wbmsg", Vec::new()).await;
+    nb.wait_open().await;
+    nb.client.execute("c", "import time; time.sleep(30)").await;
+    nb.client
+        .wait_for(|m| matches!(m, ServerMsg::KernelMessage { msg_type, .. } if msg_type == "execute_input"))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    nb.client.send(&ClientMsg::InterruptKernel).await;
+    let run = nb.collect("c").await;
+    assert_eq!(
+        run.of_type("error")[0]["ename"],
+        "KeyboardInterrupt",
+        "{run:?}"
+    );
+    nb.client
+        .capture_until(|records| {
+            records.iter().any(|r| {
+                matches!(&r.body, CaptureBody::KernelMessage(m)
+                    if m.msg_type == "interrupt_request" && m.channel == Channel::Control)
+            })
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn restart_starts_a_fresh_kernel_and_the_old_process_ends() {
+    let mut nb = Notebook::ipykernel("jupyter-restart").await;
+    nb.run("a", "x = 41").await;
+    let old = nb.kernel_pids(1).await;
+    nb.client.send(&ClientMsg::RestartKernel).await;
+    nb.wait_open().await;
+    let run = nb.run("b", "print(x)").await;
+    assert_eq!(run.of_type("error")[0]["ename"], "NameError", "{run:?}");
+    assert_eq!(run.execution_count, 1);
+    let pids = nb.kernel_pids(2).await;
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    assert_eq!(pids[0], old[0]);
+    gone(old[0]).await;
+}
+
+#[tokio::test]
+async fn a_kernel_that_dies_is_reported_and_the_next_cell_starts_a_new_one() {
+    let mut nb = Notebook::ipykernel("jupyter-died").await;
+    nb.client.execute("a", "import os; os._exit(1)").await;
+    let failed = loop {
+        match nb.state().await {
+            KernelState::Failed { message } => break message,
+            KernelState::Closed { reason, .. } => panic!("expected Failed, got Closed: {reason}"),
+            _ => {}
+        }
+    };
+    assert!(
+        failed.contains("the kernel died (exit status 1)"),
+        "{failed}"
+    );
+    // The kernel conn's Closed record says how it ended.
+    nb.client
+        .capture_until(|records| {
+            records.iter().any(|r| {
+                r.hop == Hop::Kernel
+                    && matches!(&r.body, CaptureBody::Closed { reason, .. }
+                        if reason.contains("exited with status 1"))
+            })
+        })
+        .await;
+    let run = nb.run("b", "print('again')").await;
+    assert_eq!(run.stream("stdout"), "again\n");
+}
+
+#[tokio::test]
+async fn a_kernel_whose_argv_fails_gives_a_clear_error() {
+    let dirs = TempDir::new("jupyter-bad-argv");
+    let specs = dirs.0.join("specs");
+    write_spec(
+        &specs,
+        "exits",
+        json!([
+            python(),
+            "-c",
+            "import sys; sys.stderr.write('no such module: pretend\\n'); sys.exit(3)",
+            "{connection_file}"
+        ]),
+        json!({}),
+    );
+    write_spec(
+        &specs,
+        "missing",
+        json!(["/nonexistent/wirebook-kernel", "{connection_file}"]),
+        json!({}),
+    );
+    std::fs::create_dir_all(specs.join("kernels/broken")).unwrap();
+    std::fs::write(specs.join("kernels/broken/kernel.json"), "{not json").unwrap();
+    let mut nb = Notebook::start(dirs, "exits", Vec::new()).await;
+    let message = loop {
+        match nb.state().await {
+            KernelState::Failed { message } => break message,
+            KernelState::Connecting => {}
+            other => panic!("expected Failed, got {other:?}"),
+        }
+    };
+    assert!(
+        message.contains("the kernel exits exited with status 3 before answering kernel_info")
+            && message.contains("no such module: pretend"),
+        "{message}"
+    );
+    nb.client
+        .send(&ClientMsg::SetKernel {
+            kernel: KernelChoice::Jupyter {
+                name: "missing".into(),
+            },
+        })
+        .await;
+    let message = loop {
+        if let KernelState::Failed { message } = nb.state().await {
+            break message;
+        }
+    };
+    assert!(
+        message.contains("\"/nonexistent/wirebook-kernel\" was not found"),
+        "{message}"
+    );
+    nb.client
+        .send(&ClientMsg::SetKernel {
+            kernel: KernelChoice::Jupyter {
+                name: "broken".into(),
+            },
+        })
+        .await;
+    // A kernel.json that does not parse is not offered: choosing it is refused.
+    let refused = nb
+        .client
+        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
+        .await;
+    assert!(
+        format!("{refused:?}").contains("no kernelspec named \\\"broken\\\""),
+        "{refused:?}"
+    );
+    // No connection file is left behind.
+    let runtime = nb.dirs.0.join("runtime");
+    let left: Vec<_> = std::fs::read_dir(&runtime)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test]
+async fn the_composer_sends_any_message_and_heartbeats_are_recorded() {
+    let mut nb = Notebook::ipykernel("jupyter-composer").await;
+    nb.client
+        .send(&ClientMsg::SendKernelMessage {
+            channel: Channel::Shell,
+            msg_type: "complete_request".into(),
+            content: json!({"code": "impo", "cursor_pos": 4}),
+        })
+        .await;
+    let sent = nb
+        .client
+        .wait_for(|m| matches!(m, ServerMsg::KernelMessageSent { .. }))
+        .await;
+    let ServerMsg::KernelMessageSent { msg_id, .. } = sent else {
+        unreachable!()
+    };
+    let reply = nb
+        .client
+        .wait_for(|m| {
+            matches!(m, ServerMsg::KernelMessage { parent_msg_id: Some(p), msg_type, .. }
+            if *p == msg_id && msg_type == "complete_reply")
+        })
+        .await;
+    let ServerMsg::KernelMessage { content, .. } = reply else {
+        unreachable!()
+    };
+    assert!(
+        content["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "import"),
+        "{content}"
+    );
+    // Iopub is listen-only.
+    nb.client
+        .send(&ClientMsg::SendKernelMessage {
+            channel: Channel::Iopub,
+            msg_type: "status".into(),
+            content: json!({}),
+        })
+        .await;
+    let refused = nb
+        .client
+        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
+        .await;
+    assert!(format!("{refused:?}").contains("cannot send on iopub"));
+    nb.client
+        .capture_until(|records| {
+            records.iter().any(|r| {
+                matches!(
+                    r.body,
+                    CaptureBody::Heartbeat {
+                        ok: true,
+                        rtt_us: Some(_)
+                    }
+                )
+            })
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn kernels_end_with_their_session_and_with_the_server() {
+    let mut nb = Notebook::ipykernel("jupyter-lifetime").await;
+    let first = nb.kernel_pids(1).await[0];
+    assert!(alive(first));
+    // The session goes away: its kernel is shut down.
+    let Notebook {
+        server,
+        client,
+        dirs,
+    } = nb;
+    drop(client);
+    gone(first).await;
+    // Another session's kernel ends when the server shuts down.
+    let (mut client, _) = SessionClient::open(&server).await;
+    client
+        .send(&ClientMsg::SetKernel {
+            kernel: KernelChoice::Jupyter {
+                name: "wbpy".into(),
+            },
+        })
+        .await;
+    let mut nb = Notebook {
+        server,
+        client,
+        dirs,
+    };
+    nb.wait_open().await;
+    nb.client
+        .capture_until(|records| kernel_pids(records).iter().any(|pid| *pid != first))
+        .await;
+    let second = *kernel_pids(&nb.client.records).last().unwrap();
+    assert!(alive(second));
+    nb.server.stop();
+    let _ = within(&mut nb.server.handle).await;
+    assert!(!alive(second), "the kernel outlived the server");
+    let runtime: Vec<_> = std::fs::read_dir(nb.dirs.0.join("runtime"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(runtime.is_empty(), "connection files left: {runtime:?}");
+}
