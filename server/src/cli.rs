@@ -78,6 +78,14 @@ pub struct Args {
     #[arg(long, default_value_t = 10_000, value_name = "MS",
           value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     pub kernel_pong_timeout: u64,
+    /// A directory searched for kernelspecs (`kernels/<name>/kernel.json`) before Jupyter's own
+    /// path; repeatable.
+    #[arg(long = "jupyter-path", value_name = "DIR")]
+    pub jupyter_paths: Vec<PathBuf>,
+    /// How long a local Jupyter kernel may take to answer kernel_info after launch, in seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub kernel_startup_timeout: u64,
     /// A PEM file of CA certificates trusted for wss:// kernels and routes besides the system's
     /// (e.g. a self-signed server's certificate); repeatable.
     #[arg(long = "tls-ca", value_name = "FILE")]
@@ -162,6 +170,8 @@ impl Args {
         }
         config.tls.skip_verification = self.tls_insecure;
         config.kernel_connect_timeout = Duration::from_millis(self.kernel_connect_timeout);
+        config.jupyter.extra_paths = self.jupyter_paths;
+        config.jupyter.startup_timeout = Duration::from_secs(self.kernel_startup_timeout);
         config.kernel_keepalive = self.kernel_ping_interval.map(|ms| Keepalive {
             interval: Duration::from_millis(ms),
             pong_timeout: Duration::from_millis(self.kernel_pong_timeout),
@@ -342,6 +352,29 @@ mod tests {
             .into_config()
             .unwrap_err();
         assert!(err.contains("twice"), "{err}");
+    }
+
+    #[test]
+    fn jupyter_paths_and_startup_timeout() {
+        let config = parse(&[
+            "--jupyter-path",
+            "/a",
+            "--jupyter-path",
+            "/b",
+            "--kernel-startup-timeout",
+            "5",
+        ])
+        .unwrap()
+        .into_config()
+        .unwrap();
+        assert_eq!(
+            config.jupyter.extra_paths,
+            [PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+        assert_eq!(config.jupyter.startup_timeout, Duration::from_secs(5));
+        let defaults = parse(&[]).unwrap().into_config().unwrap();
+        assert!(defaults.jupyter.extra_paths.is_empty());
+        assert_eq!(defaults.jupyter.startup_timeout, Duration::from_secs(60));
     }
 
     #[test]
