@@ -642,7 +642,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 <span class="c-time">"Time"</span>
                 <span class="c-conn">"Conn"</span>
                 <span class="c-dir" title="→ toward the server · ← toward the client"></span>
-                <span class="c-op">"Opcode"</span>
+                <span class="c-op" title="The WebSocket opcode, or a kernel message's channel (shell, iopub, stdin, control, hb)">"Opcode"</span>
                 <span class="c-fin" title="FIN: the frame ends its message">"FIN"</span>
                 <span class="c-mask" title="MASK: the payload is masked (client to server)">"M"</span>
                 <span class="c-len">"Length"</span>
