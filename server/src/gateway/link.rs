@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use wirebook_shared::{Channel, KernelState};
@@ -43,6 +44,11 @@ const KERNEL_INFO_TIMEOUT: Duration = Duration::from_secs(30);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Commands kept while the link reconnects.
 const MAX_PENDING: usize = 64;
+/// How often an open link asks the gateway whether its kernel still exists.
+const EXISTS_EVERY: Duration = Duration::from_secs(30);
+/// After the kernel announced its end: how soon, and how many times, to ask.
+const QUICK_CHECK: Duration = Duration::from_millis(500);
+const QUICK_CHECKS: u32 = 20;
 
 /// What a gateway link is started with.
 #[derive(Debug)]
@@ -341,10 +347,21 @@ impl Link {
                 return Life::Lost(why);
             }
         }
+        // Jupyter Server keeps the WebSocket open when the kernel is deleted or culled: the
+        // link asks now and then whether it still exists, and soon after the kernel says it
+        // is shutting down or dead.
+        let mut check_at = Instant::now() + EXISTS_EVERY;
+        let mut quick_checks = 0;
         loop {
             tokio::select! {
                 read = channels.read() => match read {
-                    Read::Message(received) => self.deliver(*received).await,
+                    Read::Message(received) => {
+                        if ends_kernel(&received) {
+                            quick_checks = QUICK_CHECKS;
+                            check_at = Instant::now() + QUICK_CHECK;
+                        }
+                        self.deliver(*received).await;
+                    }
                     Read::Nothing => {}
                     Read::Ended(why) => {
                         channels.lost(why.clone());
@@ -361,6 +378,23 @@ impl Link {
                     None => return self.end(channels, session_closed_frame(), session_gone()).await,
                 },
                 () = self.shutdown.triggered() => return self.end(channels, shutting_down(), shutdown_state()).await,
+                () = tokio::time::sleep_until(check_at) => {
+                    if let Ok(false) = self.kernel_exists().await {
+                        let state = KernelState::Failed {
+                            message: format!(
+                                "the kernel {} no longer exists on the gateway (it was shut down there, or culled)",
+                                self.kernel_id
+                            ),
+                        };
+                        return self.end(channels, close_frame(CloseCode::Away, "kernel gone"), state).await;
+                    }
+                    check_at = Instant::now() + if quick_checks > 0 {
+                        quick_checks -= 1;
+                        QUICK_CHECK
+                    } else {
+                        EXISTS_EVERY
+                    };
+                }
             }
         }
     }
@@ -368,6 +402,7 @@ impl Link {
     async fn end(&self, channels: Channels, frame: CloseFrame, state: KernelState) -> Life {
         let why = match &state {
             KernelState::Closed { reason, .. } => reason.clone(),
+            KernelState::Failed { message } => message.clone(),
             other => format!("{other:?}"),
         };
         channels.close(frame, why).await;
@@ -523,6 +558,17 @@ impl Link {
 
     async fn delete_kernel(&self) {
         delete(&self.endpoint, self.token(), &self.kernel_id).await;
+    }
+}
+
+/// Whether a message announces the kernel's end: a `shutdown_reply` that is not a restart
+/// (ipykernel also sends it on iopub, whoever asked), or the status `dead`.
+fn ends_kernel(received: &Received) -> bool {
+    let fields = &received.fields;
+    match fields.msg_type.as_str() {
+        "shutdown_reply" => fields.content["restart"] != true,
+        "status" => fields.content["execution_state"] == "dead",
+        _ => false,
     }
 }
 

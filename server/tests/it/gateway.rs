@@ -804,3 +804,29 @@ async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A kernel deleted behind the link's back is not reconnected to: the link fails and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kernel_deleted_on_the_gateway_fails_the_link() {
+    let server = JupyterServer::start(&[]).await;
+    let mut kernel = Kernel::start(&server);
+    kernel.open().await;
+    let ids = server.kernels().await;
+    assert_eq!(ids.len(), 1);
+    let path = format!("/api/kernels/{}", ids[0]);
+    let call = Call {
+        method: "DELETE",
+        path: &path,
+        body: None,
+    };
+    let endpoint = Endpoint::parse(&server.url).unwrap();
+    let answer = rest::send(&endpoint, Some(&server.token), call, PATIENCE)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 204);
+    let end = kernel.end().await;
+    assert!(
+        matches!(&end, KernelState::Failed { message } if message.contains("no longer exists on the gateway")),
+        "{end:?}"
+    );
+}
