@@ -37,7 +37,9 @@ impl KernelCatalog {
             language: None,
             source: self.startup.info.url.clone(),
         });
-        for spec in crate::jupyter::find_kernelspecs(&self.jupyter).await {
+        let (specs, problems) = crate::jupyter::find_kernelspecs(&self.jupyter).await;
+        offers.problems.extend(problems);
+        for spec in specs {
             offers.kernels.push(KernelOffer {
                 choice: KernelChoice::Jupyter {
                     name: spec.name.clone(),

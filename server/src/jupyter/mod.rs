@@ -47,19 +47,16 @@ pub struct KernelSpecEntry {
     pub dir: PathBuf,
 }
 
-/// The installed kernelspecs, first found wins for a name. A `kernel.json` that cannot be read
-/// is logged (and named in the error when that kernel is started).
-pub async fn find_kernelspecs(config: &JupyterConfig) -> Vec<KernelSpecEntry> {
+/// The installed kernelspecs, first found wins for a name, and what was wrong on the way (a
+/// `kernel.json` that cannot be read or does not parse), in words for the user.
+pub async fn find_kernelspecs(config: &JupyterConfig) -> (Vec<KernelSpecEntry>, Vec<String>) {
     let extra = config.extra_paths.clone();
     // Reading dirs is blocking IO: keep it off the session's worker.
     let discovery =
         tokio::task::spawn_blocking(move || kernelspec::discover(&kernelspec::data_dirs(&extra)))
             .await
             .unwrap_or_default();
-    for problem in &discovery.problems {
-        tracing::warn!("{problem}");
-    }
-    discovery
+    let specs = discovery
         .specs
         .into_iter()
         .map(|spec| KernelSpecEntry {
@@ -68,7 +65,8 @@ pub async fn find_kernelspecs(config: &JupyterConfig) -> Vec<KernelSpecEntry> {
             language: spec.spec.language,
             dir: spec.dir,
         })
-        .collect()
+        .collect();
+    (specs, discovery.problems)
 }
 
 /// Launches the kernelspec `name` and reports on `events` as a [`KernelLink`] does.
