@@ -237,10 +237,18 @@ fn SentThread(session: Session, entry: Sent, on_select: Callback<u64>) -> impl I
                         </button>
                     }
                     .into_any(),
-                    None => view! {
-                        <span class="note">{format!("→ {} {} · waiting for the capture…", channel.name(), entry.msg_type)}</span>
+                    None => {
+                        // Replies are found in the capture: a paused capture records none.
+                        let why = if session.capture_paused.get() == Some(true) {
+                            "the capture is paused, so neither it nor its replies are recorded"
+                        } else {
+                            "waiting for the capture…"
+                        };
+                        view! {
+                            <span class="note">{format!("→ {} {} · {why}", channel.name(), entry.msg_type)}</span>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                 }}
             </div>
             <ul class="replies">
