@@ -186,10 +186,9 @@ fn start_echo() -> std::net::SocketAddr {
                         return;
                     };
                     while let Some(Ok(message)) = ws.next().await {
-                        if message.is_text() || message.is_binary() {
-                            if ws.send(message).await.is_err() {
-                                break;
-                            }
+                        let data = message.is_text() || message.is_binary();
+                        if data && ws.send(message).await.is_err() {
+                            break;
                         }
                     }
                 });
