@@ -683,3 +683,101 @@ async fn kernels_end_with_their_session_and_with_the_server() {
         .unwrap_or_default();
     assert!(runtime.is_empty(), "connection files left: {runtime:?}");
 }
+
+/// The built binary with a kernelspec dir, its ipykernel's pid, and the session using it.
+async fn binary_with_a_kernel(dirs: &TempDir) -> (std::process::Child, u32, SessionClient) {
+    use std::io::BufRead;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    ipykernel_spec(&dirs.0.join("specs"), "wbpy", json!({}));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wirebook"))
+        .args(["--bind", "127.0.0.1:0", "--dist"])
+        .arg(&dirs.0)
+        .arg("--jupyter-path")
+        .arg(dirs.0.join("specs"))
+        .env("WIREBOOK_TOKEN", TOKEN)
+        .env("JUPYTER_RUNTIME_DIR", dirs.0.join("runtime"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        line
+    });
+    let line = within(line).await.unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("wirebook is running at http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+    let addr = url.split('/').next().unwrap();
+    let request = format!("ws://{addr}/session?token={TOKEN}")
+        .into_client_request()
+        .unwrap();
+    let mut client = SessionClient {
+        socket: crate::support::connect(request).await,
+        records: Vec::new(),
+        evicted: 0,
+        paused: None,
+    };
+    client
+        .send(&ClientMsg::SetKernel {
+            kernel: KernelChoice::Jupyter {
+                name: "wbpy".into(),
+            },
+        })
+        .await;
+    client
+        .wait_for(|m| {
+            matches!(
+                m,
+                ServerMsg::Kernel {
+                    state: KernelState::Open
+                }
+            )
+        })
+        .await;
+    client
+        .capture_until(|records| !kernel_pids(records).is_empty())
+        .await;
+    let pid = kernel_pids(&client.records)[0];
+    assert!(alive(pid));
+    // The caller keeps the session open: only the server's end may end the kernel.
+    (child, pid, client)
+}
+
+fn signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn sigterm_of_the_server_shuts_its_kernels_down() {
+    let dirs = TempDir::new("jupyter-sigterm");
+    let (mut child, kernel, _session) = binary_with_a_kernel(&dirs).await;
+    signal(child.id(), "-TERM");
+    let status = within(tokio::task::spawn_blocking(move || child.wait()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!alive(kernel), "the kernel outlived the server");
+    let left: Vec<_> = std::fs::read_dir(dirs.0.join("runtime"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "connection files left: {left:?}");
+}
+
+#[tokio::test]
+async fn a_kernel_exits_by_itself_when_the_server_is_sigkilled() {
+    let dirs = TempDir::new("jupyter-sigkill");
+    let (mut child, kernel, _session) = binary_with_a_kernel(&dirs).await;
+    signal(child.id(), "-KILL");
+    let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+    // ipykernel sees through JPY_PARENT_PID that its parent is gone (it checks every second).
+    gone(kernel).await;
+}
