@@ -229,7 +229,9 @@ impl Link {
     /// Opens the WebSocket, and reopens it while the kernel exists; returns the final state.
     async fn connected(&mut self) -> KernelState {
         let mut backoff = Backoff::new();
-        let mut ever_open = false;
+        // The first connection must work (a kernel that cannot be reached at all fails at
+        // once); later ones are retried.
+        let mut first = true;
         loop {
             let opening = socket::open(
                 &self.endpoint,
@@ -248,21 +250,27 @@ impl Link {
                 () = buffer_until_closed(&mut self.queue, &mut self.pending, &self.events) => return session_gone(),
             };
             let lost = match opened {
-                Ok(channels) => match self.live(channels, &mut ever_open).await {
-                    Life::Over(state) => return state,
-                    Life::Lost(why) => {
-                        backoff = if ever_open { Backoff::new() } else { backoff };
-                        why
+                Ok(channels) => {
+                    let mut opened = false;
+                    match self.live(channels, &mut opened).await {
+                        Life::Over(state) => return state,
+                        Life::Lost(why) => {
+                            // A connection that got as far as `Open` starts the delays afresh.
+                            if opened {
+                                backoff = Backoff::new();
+                            }
+                            why
+                        }
                     }
-                },
-                Err(error) if !ever_open && backoff.attempts() == 0 => {
+                }
+                Err(error) if first => {
                     return KernelState::Failed {
                         message: format!("cannot open the gateway kernel's WebSocket: {error}"),
                     };
                 }
                 Err(error) => error,
             };
-            ever_open = false;
+            first = false;
             match self.kernel_exists().await {
                 Ok(false) => {
                     return KernelState::Failed {
@@ -299,7 +307,7 @@ impl Link {
     }
 
     /// One WebSocket connection: the `kernel_info` handshake, then the relay.
-    async fn live(&mut self, mut channels: Channels, ever_open: &mut bool) -> Life {
+    async fn live(&mut self, mut channels: Channels, opened: &mut bool) -> Life {
         let info = self.client.kernel_info_request();
         if let Err(why) = channels.send(&info, None).await {
             channels.lost(why.clone());
@@ -335,7 +343,7 @@ impl Link {
                 }
             }
         }
-        *ever_open = true;
+        *opened = true;
         self.emit(KernelEvent::State {
             link: self.id,
             state: KernelState::Open,
@@ -621,5 +629,71 @@ fn close_frame(code: CloseCode, reason: &str) -> CloseFrame {
     CloseFrame {
         code,
         reason: reason.to_string().into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirebook_shared::jupyter::websocket::decode_json_text;
+
+    fn received(msg_type: &str, content: &str) -> Received {
+        let mut decoded = decode_json_text(&format!(
+            r#"{{"header":{{"msg_id":"m","msg_type":"{msg_type}"}},"parent_header":{{}},"metadata":{{}},"content":{content},"channel":"iopub"}}"#
+        ));
+        let fields = decoded.fields();
+        Received {
+            decoded,
+            fields,
+            seq: None,
+        }
+    }
+
+    #[test]
+    fn the_kernels_end_is_a_shutdown_without_restart_or_the_dead_status() {
+        assert!(ends_kernel(&received(
+            "shutdown_reply",
+            r#"{"restart": false}"#
+        )));
+        assert!(ends_kernel(&received("shutdown_reply", "{}")));
+        assert!(!ends_kernel(&received(
+            "shutdown_reply",
+            r#"{"restart": true}"#
+        )));
+        assert!(ends_kernel(&received(
+            "status",
+            r#"{"execution_state": "dead"}"#
+        )));
+        assert!(!ends_kernel(&received(
+            "status",
+            r#"{"execution_state": "idle"}"#
+        )));
+        assert!(!ends_kernel(&received("stream", r#"{"text": "dead"}"#)));
+    }
+
+    #[test]
+    fn kernel_ids_must_be_usable_in_a_path() {
+        let call = Call {
+            method: "POST",
+            path: "/api/kernels",
+            body: None,
+        };
+        let answer = |status, body: &str| rest::Answer {
+            status,
+            body: body.as_bytes().to_vec(),
+        };
+        assert_eq!(
+            kernel_id(&call, &answer(201, r#"{"id": "k-1", "name": "python3"}"#)).unwrap(),
+            "k-1"
+        );
+        for (status, body, why) in [
+            (201, r#"{"id": "../x"}"#, "no usable kernel id"),
+            (201, r#"{"name": "python3"}"#, "no usable kernel id"),
+            (201, "<html>", "not JSON"),
+            (500, r#"{"message": "no such kernel"}"#, "answered 500"),
+        ] {
+            let error = kernel_id(&call, &answer(status, body)).unwrap_err();
+            assert!(error.contains(why), "{body}: {error}");
+        }
     }
 }
