@@ -103,6 +103,8 @@ struct Kernel {
     preview: usize,
     /// Set once the process has exited (and been reaped).
     exited: Option<std::process::ExitStatus>,
+    /// When the handshake must be done (launch + `--kernel-startup-timeout`).
+    deadline: Instant,
 }
 
 impl Drop for Kernel {
@@ -150,9 +152,17 @@ async fn start(
     );
     let session = JupyterClient::random_session();
     let connection = launched.connection.clone();
-    let connecting = connect(&connection, &session, config.startup_timeout);
+    // One deadline for the ports and the kernel_info handshake together.
+    let deadline = Instant::now() + config.startup_timeout;
+    let connecting = tokio::time::timeout_at(
+        deadline,
+        connect(&connection, &session, config.startup_timeout),
+    );
     let sockets = tokio::select! {
-        sockets = connecting => sockets,
+        sockets = connecting => sockets.unwrap_or_else(|_| Err(format!(
+            "the kernel did not open its ports within {:?} (--kernel-startup-timeout)",
+            config.startup_timeout
+        ))),
         status = launched.child.wait() => {
             let status = status.map_err(|e| e.to_string())?;
             let message = before_handshake(&spec, &launched, status).await;
@@ -167,7 +177,13 @@ async fn start(
             let _ = launched.child.start_kill();
             let _ = launched.child.wait().await;
             recorder.finish(format!("the kernel was killed: {message}"));
-            return Err(format!("cannot connect to the kernel {name}: {message}"));
+            let mut message = format!("cannot connect to the kernel {name}: {message}");
+            let output = launched.output.text();
+            if !output.is_empty() {
+                message.push_str(". Its last output: ");
+                message.push_str(&output);
+            }
+            return Err(message);
         }
     };
     let (incoming_tx, incoming) = mpsc::channel(256);
@@ -195,6 +211,7 @@ async fn start(
         events: events.clone(),
         preview: capture.preview_bytes(),
         exited: None,
+        deadline,
     })
 }
 
@@ -407,7 +424,7 @@ impl Kernel {
         Fut: std::future::Future<Output = ()>,
     {
         // Handshake: kernel_info_request until the reply came and iopub delivered something.
-        let deadline = Instant::now() + startup_timeout;
+        let deadline = self.deadline;
         let mut probe_at = Instant::now();
         let mut probe_id: Option<String> = None;
         let mut replied = false;

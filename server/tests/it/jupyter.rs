@@ -781,3 +781,48 @@ async fn a_kernel_exits_by_itself_when_the_server_is_sigkilled() {
     // ipykernel sees through JPY_PARENT_PID that its parent is gone (it checks every second).
     gone(kernel).await;
 }
+
+#[tokio::test]
+async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
+    let dirs = TempDir::new("jupyter-slow");
+    write_spec(
+        &dirs.0.join("specs"),
+        "slow",
+        json!([
+            python(),
+            "-c",
+            "import time; print('warming up', flush=True); time.sleep(60)",
+            "{connection_file}"
+        ]),
+        json!({}),
+    );
+    let mut config = config(&dirs, vec![dirs.0.join("specs")]);
+    config.jupyter.startup_timeout = std::time::Duration::from_millis(1500);
+    let server = TestServer::start(config).await;
+    let (client, _) = SessionClient::open(&server).await;
+    let mut nb = Notebook {
+        server,
+        client,
+        dirs,
+    };
+    nb.client
+        .send(&ClientMsg::SetKernel {
+            kernel: KernelChoice::Jupyter {
+                name: "slow".into(),
+            },
+        })
+        .await;
+    let message = loop {
+        match nb.state().await {
+            KernelState::Failed { message } => break message,
+            KernelState::Open => panic!("the slow kernel opened"),
+            _ => {}
+        }
+    };
+    assert!(
+        message.contains("did not open its ports within 1.5s") && message.contains("warming up"),
+        "{message}"
+    );
+    let pid = nb.kernel_pids(1).await[0];
+    gone(pid).await;
+}
