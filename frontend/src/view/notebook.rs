@@ -173,17 +173,6 @@ fn Toolbar(session: Session) -> impl IntoView {
             {tool(session, "■", "Interrupt the kernel", Command::Interrupt)}
             {tool(session, "↻", "Restart the kernel", Command::Restart)}
             {tool(session, "↻ Run All", "Restart the kernel, then run all cells", Command::RestartAndRunAll)}
-            <button
-                class="change-kernel"
-                data-testid="change-kernel"
-                title=move || keymap.with(|k| shortcuts::title(k, "Change kernel", &Command::ChangeKernel))
-                aria-label=move || keymap.with(|k| shortcuts::title(k, "Change kernel", &Command::ChangeKernel))
-                on:click=move |_| session.dispatch(Command::ChangeKernel)
-            >
-                {move || session.kernel_info.with(|k| {
-                    k.as_ref().map_or_else(|| "Kernel…".to_string(), |k| format!("{} ▾", k.name))
-                })}
-            </button>
             <span class="tool-sep"></span>
             <select
                 class="kind-select"
@@ -217,6 +206,17 @@ fn Toolbar(session: Session) -> impl IntoView {
                 on:click=move |_| session.dispatch(Command::Redo)
             >
                 "↷"
+            </button>
+            <button
+                class="change-kernel"
+                data-testid="change-kernel"
+                title=move || keymap.with(|k| shortcuts::title(k, "Change kernel", &Command::ChangeKernel))
+                aria-label=move || keymap.with(|k| shortcuts::title(k, "Change kernel", &Command::ChangeKernel))
+                on:click=move |_| session.dispatch(Command::ChangeKernel)
+            >
+                {move || session.kernel_info.with(|k| {
+                    k.as_ref().map_or_else(|| "Kernel…".to_string(), |k| format!("{} ▾", k.name))
+                })}
             </button>
         </div>
     }
@@ -275,13 +275,25 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
     // so the caret never jumps.
     let initial_source =
         cell.with_untracked(|c| c.as_ref().map(|c| c.source.clone()).unwrap_or_default());
+    // Outputs before the kernel's input prompt, and after it (see `InputPrompt::position`).
     let outputs = move || {
+        let split = input.with(|i| i.as_ref().map_or(usize::MAX, |i| i.position));
         cell.with(|c| {
             c.as_ref().map(|c| {
+                let split = split.min(c.outputs.len());
                 (
                     c.saved_outputs.iter().map(saved_output).collect_view(),
-                    c.outputs.iter().map(cell_output).collect_view(),
+                    c.outputs[..split].iter().map(cell_output).collect_view(),
                 )
+            })
+        })
+    };
+    let outputs_after_input = move || {
+        let split = input.with(|i| i.as_ref().map(|i| i.position))?;
+        cell.with(|c| {
+            c.as_ref().map(|c| {
+                let split = split.min(c.outputs.len());
+                c.outputs[split..].iter().map(cell_output).collect_view()
             })
         })
     };
@@ -449,11 +461,12 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                 }}
                 <div class="cell-output" data-testid="cell-output" aria-live="polite">
                     {outputs}
+                    {
+                        let id = edit_id.get_value();
+                        move || input.get().map(|prompt| input_prompt(session, id.clone(), prompt))
+                    }
+                    {outputs_after_input}
                 </div>
-                {
-                    let id = edit_id.get_value();
-                    move || input.get().map(|prompt| input_prompt(session, id.clone(), prompt))
-                }
             </div>
         </div>
     }

@@ -51,6 +51,9 @@ pub struct InputPrompt {
     pub password: bool,
     /// The answer once given.
     pub answer: Option<String>,
+    /// How many of the cell's outputs came before it: the prompt (and its answer) stays
+    /// between those and the ones after, as in Jupyter.
+    pub position: usize,
 }
 
 impl InputPrompt {
@@ -72,6 +75,9 @@ pub(super) fn push(cell: &mut Cell, output: CellOutput) {
     if cell.outputs.len() >= MAX_OUTPUTS_PER_CELL {
         cell.outputs.remove(0);
         cell.outputs_dropped += 1;
+        if let Some(input) = &mut cell.input {
+            input.position = input.position.saturating_sub(1);
+        }
     }
     cell.outputs.push(output);
 }
@@ -88,6 +94,9 @@ pub(super) fn clear(cell: &mut Cell) {
     cell.outputs.clear();
     cell.outputs_dropped = 0;
     cell.stream_bytes_dropped = 0;
+    if let Some(input) = &mut cell.input {
+        input.position = 0;
+    }
 }
 
 /// Applies one iopub (or stdin) message of the cell's run. Returns whether the cell changed.
@@ -146,6 +155,7 @@ pub(super) fn apply(cell: &mut Cell, msg_type: &str, content: &Value) -> bool {
                 prompt: str_field(content, "prompt").unwrap_or("").to_string(),
                 password: content.get("password").and_then(Value::as_bool) == Some(true),
                 answer: None,
+                position: cell.outputs.len(),
             });
             true
         }
@@ -199,7 +209,14 @@ fn str_field<'a>(content: &'a Value, key: &str) -> Option<&'a str> {
 /// A stream chunk: merged into the last output when that is the same stream, else a new one.
 fn stream(cell: &mut Cell, name: &str, text: &str) {
     take_pending_clear(cell);
-    if let Some(CellOutput::Jupyter { output, .. }) = cell.outputs.last_mut() {
+    // An input prompt after the last output separates it from this chunk, as in Jupyter.
+    let prompt_between = cell
+        .input
+        .as_ref()
+        .is_some_and(|i| i.position == cell.outputs.len());
+    if let Some(CellOutput::Jupyter { output, .. }) =
+        cell.outputs.last_mut().filter(|_| !prompt_between)
+    {
         if let IpynbOutputKind::Stream {
             name: last_name,
             text: last_text,

@@ -233,6 +233,11 @@ fn input_request_is_a_prompt_answered_once_and_passwords_are_masked() {
     assert!(!nb.answer_input(&id, "x"), "no prompt yet");
     nb.kernel_message(
         &id,
+        "stream",
+        &json!({"name": "stdout", "text": "before\n"}),
+    );
+    nb.kernel_message(
+        &id,
         "input_request",
         &json!({"prompt": "Password: ", "password": true}),
     );
@@ -241,10 +246,17 @@ fn input_request_is_a_prompt_answered_once_and_passwords_are_masked() {
         (prompt.prompt.as_str(), prompt.password),
         ("Password: ", true)
     );
+    assert_eq!(prompt.position, 1, "after the output that came first");
     assert!(nb.answer_input(&id, "s3cr"));
     assert!(!nb.answer_input(&id, "again"), "answered already");
     let prompt = nb.cell(&id).unwrap().input.clone().unwrap();
     assert_eq!(prompt.shown_answer().as_deref(), Some("····"));
+    // Output after the prompt is not merged with the output before it.
+    nb.kernel_message(&id, "stream", &json!({"name": "stdout", "text": "after\n"}));
+    assert_eq!(
+        kinds(&nb, &id),
+        vec![stream("stdout", "before\n"), stream("stdout", "after\n")]
+    );
     // Running again forgets the prompt.
     nb.apply(Command::Run(RunMode::InPlace));
     assert!(nb.cell(&id).unwrap().input.is_none());
