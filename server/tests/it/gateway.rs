@@ -404,6 +404,53 @@ async fn a_python_kernel_runs_through_jupyter_server_over_v1_frames() {
         .iter()
         .all(|e| !matches!(e, KernelEvent::Message { seq: None, .. })));
 
+    // The composer: any message on any channel; its reply threads under it.
+    kernel
+        .link
+        .as_ref()
+        .unwrap()
+        .command(LinkCommand::Send {
+            channel: Channel::Shell,
+            msg_type: "kernel_info_request".into(),
+            content: serde_json::json!({}),
+            caused_by: None,
+        })
+        .unwrap();
+    let events = kernel
+        .until(|e| matches!(e, KernelEvent::MessageSent { .. }))
+        .await;
+    let Some(KernelEvent::MessageSent { msg_id: sent, .. }) = events.last() else {
+        unreachable!()
+    };
+    let sent = sent.clone();
+    kernel
+        .until(|e| {
+            matches!(e, KernelEvent::Message { msg_type, parent_msg_id: Some(p), content, .. }
+                if msg_type == "kernel_info_reply" && *p == sent && content["status"] == "ok")
+        })
+        .await;
+
+    // input() asks on stdin; the answer goes back parented to the request.
+    kernel.execute("c4", "name = input('name? '); print('hello', name)", None);
+    let events = kernel
+        .until(|e| {
+            matches!(e, KernelEvent::Message { channel: Channel::Stdin, msg_type, content, .. }
+                if msg_type == "input_request" && content["prompt"] == "name? ")
+        })
+        .await;
+    kernel
+        .link
+        .as_ref()
+        .unwrap()
+        .command(LinkCommand::InputReply {
+            value: "Ada".into(),
+        })
+        .unwrap();
+    let cell = kernel.finish("c4", events).await;
+    let streams = cell.messages("stream");
+    assert_eq!(streams.len(), 1, "{:#?}", cell.events);
+    assert_eq!(streams[0]["text"], "hello Ada\n");
+
     // An interrupt through REST stops a long sleep well before its 30 seconds.
     let started = Instant::now();
     kernel.execute("c3", "import time; time.sleep(30)", None);
