@@ -203,6 +203,7 @@ impl Args {
                     url,
                     token: self.gateway_token.filter(|t| !t.is_empty()),
                     connect_timeout: config.kernel_connect_timeout,
+                    websocket: config.websocket(),
                 })
             }
             None if self.gateway_token.is_some() => {

@@ -22,7 +22,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use wirebook_shared::{Channel, KernelState};
 
 use crate::capture::Capture;
@@ -239,7 +239,7 @@ impl Link {
                 &self.kernel_id,
                 self.client.session(),
                 &self.capture,
-                WebSocketConfig::default(),
+                self.config.websocket,
             );
             let timeout = self.config.connect_timeout;
             let opened = tokio::select! {
@@ -293,6 +293,12 @@ impl Link {
                 };
             };
             tracing::info!(kernel = %self.kernel_id, %lost, ?delay, "reconnecting to the gateway kernel");
+            // The state alone would not say why: the browser shows this as an error.
+            self.emit(KernelEvent::Refused {
+                cell_id: None,
+                message: format!("the gateway kernel's connection dropped ({lost}); reconnecting"),
+            })
+            .await;
             self.emit(KernelEvent::State {
                 link: self.id,
                 state: KernelState::Connecting,

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use wirebook_shared::{KernelChoice, KernelOffer};
 
 use crate::capture::Capture;
@@ -37,6 +38,8 @@ pub struct GatewayConfig {
     pub token: Option<String>,
     /// How long each REST call (except starting a kernel) and opening the WebSocket may take.
     pub connect_timeout: Duration,
+    /// The channels WebSocket's limits (`--max-message-size`), as for every other socket.
+    pub websocket: WebSocketConfig,
 }
 
 /// The gateway's kernelspecs (`GET /api/kernelspecs`) as picker entries, sorted by name.

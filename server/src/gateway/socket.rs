@@ -224,6 +224,11 @@ impl Channels {
     pub async fn read(&mut self) -> Read {
         let message = match self.socket.next().await {
             Some(Ok(message)) => message,
+            Some(Err(WsError::Capacity(error))) => {
+                return Read::Ended(format!(
+                    "a message from the kernel is over the size limit (--max-message-size): {error}"
+                ))
+            }
             Some(Err(error)) => return Read::Ended(format!("the connection failed: {error}")),
             None => return Read::Ended("the gateway closed the connection".into()),
         };

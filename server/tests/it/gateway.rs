@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use wirebook_server::capture::Capture;
 use wirebook_server::gateway::rest::{self, Call, Endpoint};
 use wirebook_server::gateway::{self, GatewayConfig};
@@ -128,6 +129,7 @@ impl JupyterServer {
             url: self.url.clone(),
             token: token.map(str::to_string),
             connect_timeout: Duration::from_secs(20),
+            websocket: Default::default(),
         })
     }
 
@@ -651,6 +653,7 @@ async fn an_unreachable_or_https_gateway_is_a_clear_error() {
         url: format!("http://127.0.0.1:{port}"),
         token: None,
         connect_timeout: Duration::from_secs(5),
+        websocket: Default::default(),
     };
     let error = gateway::kernelspecs(&config).await.unwrap_err();
     assert!(error.contains("refused"), "{error}");
@@ -712,6 +715,7 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
         url: format!("http://{}", proxy.addr),
         token: Some(server.token.clone()),
         connect_timeout: Duration::from_secs(20),
+        websocket: WebSocketConfig::default().max_message_size(Some(64 * 1024)),
     }));
     kernel.open().await;
     let cell = kernel.run("r1", "x = 5", None).await;
@@ -752,6 +756,30 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
         .filter(|r| matches!(r.body, CaptureBody::Handshake(_)))
         .count();
     assert_eq!(handshakes, 2);
+
+    // A message over the size limit cannot be read: the link says so and reconnects.
+    kernel.execute("r3", "print('x' * 100_000)", None);
+    let events = kernel
+        .until(|e| {
+            matches!(
+                e,
+                KernelEvent::State {
+                    state: KernelState::Open,
+                    ..
+                }
+            )
+        })
+        .await;
+    assert!(
+        events.iter().any(|e| matches!(e,
+            KernelEvent::Refused { message, .. } if message.contains("over the size limit"))),
+        "{events:#?}"
+    );
+    let cell = kernel.run("r4", "x + 1", None).await;
+    assert_eq!(
+        cell.messages("execute_result")[0]["data"]["text/plain"],
+        "6"
+    );
 
     drop(kernel.link.take());
     let end = kernel.end().await;
