@@ -5,11 +5,16 @@
 //! interrupt is a REST call); every message from the kernel is recorded and turned into
 //! [`KernelEvent`]s by the same client.
 //!
-//! When the WebSocket drops while the kernel still exists, the link says `Connecting` again
-//! and reopens it after a [`Backoff`] delay, with the same `session_id`: Jupyter Server keeps
+//! When the WebSocket drops while the kernel still exists, the link says why (`Refused`, shown
+//! as an error), says `Connecting` again and reopens it after a [`Backoff`] delay (giving up
+//! after [`Backoff::MAX_ATTEMPTS`]), with the same `session_id`: Jupyter Server keeps
 //! what the kernel sent meanwhile for that session and replays it. Nothing is sent twice:
 //! a message whose send failed is reported (`SendFailed`), and commands that arrive while the
 //! link reconnects wait and go out once it is open again.
+//!
+//! Jupyter Server does not close the WebSocket when the kernel is deleted or culled there, so
+//! an open link asks `GET /api/kernels/{id}` now and then (and soon after the kernel announces
+//! its end) and fails when the kernel is gone.
 //!
 //! When the session drops the link or the server shuts down, the socket is closed and the
 //! kernel deleted (`DELETE /api/kernels/{id}`, briefly).
