@@ -207,6 +207,11 @@ pub fn launch(spec: &FoundSpec, runtime_dir: &Path) -> Result<Launched, String> 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    // Its own process group, as jupyter_client does: Ctrl+C in wirebook's terminal does not
+    // interrupt the kernels (wirebook shuts them down instead), and an interrupt reaches the
+    // processes the kernel started too.
+    #[cfg(unix)]
+    command.process_group(0);
     let mut child = command.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!(
             "cannot start the kernel {}: the program {:?} was not found",
@@ -253,22 +258,32 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     options.open(path)?.write_all(contents)
 }
 
-/// Sends SIGINT to the kernel process (Jupyter's `interrupt_mode: signal`). `kill(1)` rather
-/// than a libc call: the workspace forbids unsafe code.
+/// Sends SIGINT to the kernel's process group (Jupyter's `interrupt_mode: signal`).
 pub async fn interrupt(pid: u32) -> Result<(), String> {
+    signal_group(pid, "-INT").await
+}
+
+/// Sends SIGKILL to what is left of the kernel's process group (processes the kernel started),
+/// after the kernel itself has ended.
+pub async fn kill_group(pid: u32) {
+    let _ = signal_group(pid, "-KILL").await;
+}
+
+/// `kill(1)` rather than a libc call: the workspace forbids unsafe code.
+async fn signal_group(pid: u32, signal: &str) -> Result<(), String> {
     let status = Command::new("kill")
-        .args(["-INT", &pid.to_string()])
+        .args([signal, "--", &format!("-{pid}")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
         .await
-        .map_err(|e| format!("cannot run kill to interrupt the kernel: {e}"))?;
+        .map_err(|e| format!("cannot run kill: {e}"))?;
     if status.status.success() {
         Ok(())
     } else {
         Err(format!(
-            "kill -INT {pid} failed: {}",
+            "kill {signal} -- -{pid} failed: {}",
             String::from_utf8_lossy(&status.stderr).trim()
         ))
     }

@@ -649,6 +649,9 @@ impl Kernel {
             };
             self.recorder.finish(reason);
         }
+        if let Some(pid) = self.launched.pid {
+            launch::kill_group(pid).await;
+        }
         for task in &self.tasks {
             task.abort();
         }

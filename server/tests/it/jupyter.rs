@@ -826,3 +826,20 @@ async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
     let pid = nb.kernel_pids(1).await[0];
     gone(pid).await;
 }
+
+#[tokio::test]
+async fn processes_the_kernel_started_end_with_it() {
+    let mut nb = Notebook::ipykernel("jupyter-group").await;
+    let run = nb
+        .run(
+            "c",
+            "import subprocess; p = subprocess.Popen(['sleep', '300']); print(p.pid)",
+        )
+        .await;
+    let pid: u32 = run.stream("stdout").trim().parse().expect("a pid");
+    assert!(alive(pid));
+    let kernel = nb.kernel_pids(1).await[0];
+    drop(nb.client);
+    gone(kernel).await;
+    gone(pid).await;
+}
