@@ -27,7 +27,7 @@ use super::launch::{self, Launched};
 use super::wire::{self, Signer};
 use super::JupyterConfig;
 use crate::capture::{Capture, Recorder};
-use crate::kernel::{Execute, KernelEvent, LinkCommand};
+use crate::kernel::{KernelEvent, LinkCommand};
 use crate::shutdown::Shutdown;
 
 /// How often `kernel_info_request` is repeated while iopub has not delivered anything yet
@@ -486,21 +486,15 @@ impl Kernel {
     /// Carries out one command from the session.
     async fn command(&mut self, command: LinkCommand) {
         match command {
-            LinkCommand::Execute(Execute {
-                cell_id,
-                code,
-                caused_by,
-            }) => {
-                let execute = Execute {
-                    cell_id: cell_id.clone(),
-                    code,
-                    caused_by,
-                };
+            LinkCommand::Execute(execute) => {
                 let request = self.client.execute_request(&execute);
-                if let Err(message) = self.send(request, caused_by).await {
+                if let Err(message) = self.send(request, execute.caused_by).await {
                     let _ = self
                         .events
-                        .send(KernelEvent::SendFailed { cell_id, message })
+                        .send(KernelEvent::SendFailed {
+                            cell_id: execute.cell_id,
+                            message,
+                        })
                         .await;
                 }
             }
