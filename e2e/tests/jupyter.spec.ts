@@ -192,3 +192,22 @@ test('interrupting a long cell ends it with KeyboardInterrupt', async ({ page, w
   await expect(page.getByTestId('kernel-activity')).toHaveAttribute('data-state', 'idle');
   await expect(cells.nth(0).getByTestId('execution-count')).toHaveText('[1]');
 });
+
+test('a kernel that dies says so, and Restart brings it back', async ({ page, wirebook }) => {
+  test.setTimeout(60_000);
+  await page.goto(wirebook.url);
+  await pickPython(page);
+  const cells = page.getByTestId('cell');
+  await run(page, 0, 'import os\nos._exit(1)');
+  const problem = page.getByTestId('kernel-problem');
+  await expect(problem).toContainText(/died|exit/, { timeout: 20_000 });
+  await expect(page.getByTestId('kernel-activity')).toHaveAttribute('data-state', 'dead');
+  // The run it was doing is over, and says why.
+  await expect(cells.nth(0).getByTestId('cell-error')).toContainText('the kernel stopped');
+  await page.screenshot({ path: path.resolve(__dirname, '..', '..', 'artifacts', 'jupyter-kernel-died.png') });
+  await problem.getByTestId('kernel-restart').click();
+  await expect(problem).toBeHidden({ timeout: 30_000 });
+  await expect(page.getByTestId('kernel-activity')).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
+  await run(page, 1, "print('back')");
+  await expect(cells.nth(1).getByTestId('output-item')).toHaveText(['back']);
+});

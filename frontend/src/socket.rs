@@ -197,6 +197,7 @@ fn receive(session: Session, msg: ServerMsg) {
                     // A kernel that is gone has no execution state, and its runs are over.
                     session.execution_state.set(None);
                     let why = crate::status::kernel_problem(&state).unwrap_or_default();
+                    let why = crate::status::first_clause(&why);
                     session.notebook.update(|n| n.kernel_stopped(&why));
                     if matches!(state, KernelState::Failed { .. }) {
                         session.restarting.set(false);

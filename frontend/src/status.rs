@@ -63,7 +63,22 @@ pub fn kernel_label(state: &KernelState) -> String {
             }
             text
         }
-        KernelState::Failed { message } => format!("failed: {message}"),
+        KernelState::Failed { message } => format!("failed: {}", first_clause(message)),
+    }
+}
+
+/// The start of a long message, up to its first `;` or sentence end (at most 100 characters),
+/// for places with room for one line: the full text goes into the notice and the tooltip.
+pub fn first_clause(message: &str) -> String {
+    let end = [";", ". ", "\n"]
+        .iter()
+        .filter_map(|stop| message.find(stop))
+        .min()
+        .unwrap_or(message.len());
+    let clause = &message[..end];
+    match clause.char_indices().nth(100) {
+        Some((cut, _)) => format!("{}…", &clause[..cut]),
+        None => clause.to_string(),
     }
 }
 
@@ -237,6 +252,16 @@ mod tests {
         };
         assert_eq!(kernel_data_state(&failed), "failed");
         assert_eq!(kernel_label(&failed), "failed: connection refused");
+        let died = KernelState::Failed {
+            message: "the kernel died (exit status 1); run a cell or restart. Its last output: x"
+                .into(),
+        };
+        assert_eq!(
+            kernel_label(&died),
+            "failed: the kernel died (exit status 1)"
+        );
+        assert_eq!(first_clause(&"x".repeat(150)).chars().count(), 101);
+        assert_eq!(first_clause("one. two"), "one");
     }
 
     #[test]

@@ -59,7 +59,13 @@ pub fn StatusBar(session: Session) -> impl IntoView {
                 data-state=move || kernel.with(kernel_data_state)
                 role="status"
                 aria-live="polite"
-                title=move || kernel_url().map(|u| format!("wirebook ⇄ {u}"))
+                title=move || {
+                    let url = kernel_url().map(|u| format!("wirebook ⇄ {u}")).unwrap_or_default();
+                    match kernel.with(kernel_problem) {
+                        Some(problem) => format!("{url}\n{problem}"),
+                        None => url,
+                    }
+                }
             >
                 <span class="dot" aria-hidden="true"></span>
                 <span class="status-name">{kernel_name}</span>
