@@ -5,9 +5,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './wirebook';
 
-// The project venv's kernelspecs (scripts/bootstrap.sh installs ipykernel there); the server
-// the fixture starts inherits this environment and searches JUPYTER_PATH like Jupyter does.
-process.env.JUPYTER_PATH = path.resolve(__dirname, '..', '..', '.venv', 'share', 'jupyter');
+// The fixture's servers offer the project venv's kernelspecs (--jupyter-path).
 
 const PYTHON = /Python 3/;
 

@@ -15,6 +15,9 @@ const repo = path.resolve(__dirname, '..', '..');
 // `make e2e` builds these two (and passes them in the same variables).
 const binary = process.env.WIREBOOK_BIN ?? path.join(repo, 'target', 'debug', 'wirebook');
 const dist = process.env.WIREBOOK_DIST ?? path.join(repo, 'target', 'e2e', 'dist');
+// The project venv's kernelspecs (scripts/bootstrap.sh installs ipykernel there), offered by
+// every server the suite starts, so that tests can pick the Python kernel.
+const jupyterPath = path.join(repo, '.venv', 'share', 'jupyter');
 const RUNNING_LINE = /^wirebook is running at (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9A-Za-z]+))$/m;
 
 export class WirebookServer {
@@ -41,6 +44,7 @@ export class WirebookServer {
       '--token', this.token,
       '--dist', dist,
       '--notebook-dir', this.notebookDir,
+      '--jupyter-path', jupyterPath,
     ];
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

@@ -97,7 +97,10 @@ pub struct Activity {
 /// while a restart the user asked for is under way.
 pub fn activity(state: &KernelState, execution: Option<&str>, restarting: bool) -> Activity {
     let (state, symbol, word) = match (state, execution) {
-        (KernelState::Connecting, _) if restarting => ("restarting", "◌", "restarting"),
+        // A restart closes the old kernel first.
+        (KernelState::Connecting | KernelState::Closed { .. }, _) if restarting => {
+            ("restarting", "◌", "restarting")
+        }
         (KernelState::Connecting, _) | (KernelState::Open, Some("starting")) => {
             ("starting", "◌", "starting")
         }
@@ -285,6 +288,16 @@ mod tests {
             message: "the kernel died (exit status 1)".into(),
         };
         assert_eq!(activity(&died, Some("busy"), false).word, "dead");
+        assert_eq!(
+            activity(&died, None, true).word,
+            "dead",
+            "a restart that failed"
+        );
+        let closed_for_restart = KernelState::Closed {
+            code: None,
+            reason: "restart".into(),
+        };
+        assert_eq!(activity(&closed_for_restart, None, true).word, "restarting");
         assert_eq!(
             kernel_problem(&died).as_deref(),
             Some("the kernel died (exit status 1)")

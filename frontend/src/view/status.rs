@@ -105,9 +105,10 @@ pub fn NoticeBanner(session: Session) -> impl IntoView {
     let problem = Memo::new(move |_| session.kernel.with(kernel_problem));
     // Only after the session is open: a dropped session says so in the top bar already.
     let shown_problem = move || {
-        problem
-            .get()
-            .filter(|_| session.connection.with(|c| *c == Connection::Open))
+        problem.get().filter(|_| {
+            // A restart closes the old kernel on purpose.
+            session.connection.with(|c| *c == Connection::Open) && !session.restarting.get()
+        })
     };
     view! {
         <div class="notices" role="alert">
