@@ -209,3 +209,19 @@ test('a kernel that dies says so, and Restart brings it back', async ({ page, wi
   await run(page, 1, "print('back')");
   await expect(cells.nth(1).getByTestId('output-item')).toHaveText(['back']);
 });
+
+test('a flood of output arrives to its last line, and what the cell no longer holds is counted', async ({ page, wirebook }) => {
+  test.setTimeout(120_000);
+  await page.goto(wirebook.url);
+  await pickPython(page);
+  const cell = page.getByTestId('cell').nth(0);
+  await run(page, 0, 'for i in range(200_000): print(i)');
+  await expect(cell.getByTestId('execution-count')).toHaveText('[1]', { timeout: 90_000 });
+  // (iopub is not ordered against the reply: the last lines may come just after it.)
+  const stdout = cell.locator('[data-kind=stdout]');
+  await expect(stdout).toHaveText(/199998\n199999\n$/, { timeout: 30_000 });
+  const text = await stdout.textContent();
+  // 1,288,890 bytes were printed; the cell keeps the newest 512 KiB, whole lines, and says so.
+  expect(text!.length).toBeLessThanOrEqual(512 * 1024);
+  await expect(cell.getByTestId('stream-dropped')).toContainText('of earlier stream text not shown');
+});
