@@ -1,6 +1,7 @@
 // A real Jupyter kernel (the project venv's ipykernel): pick it
 // in the kernel picker, run cells, see streams, results, errors with their coloured traceback,
 // sanitized HTML, answer input(), and watch the kernel go busy and idle.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './wirebook';
@@ -224,4 +225,22 @@ test('a flood of output arrives to its last line, and what the cell no longer ho
   // 1,288,890 bytes were printed; the cell keeps the newest 512 KiB, whole lines, and says so.
   expect(text!.length).toBeLessThanOrEqual(512 * 1024);
   await expect(cell.getByTestId('stream-dropped')).toContainText('of earlier stream text not shown');
+});
+
+test('the chosen kernel is saved as the kernelspec, and the notebook reopens on it', async ({ page, wirebook }) => {
+  test.setTimeout(60_000);
+  await page.goto(`${wirebook.origin}/notebooks/py.ipynb?token=${wirebook.token}`);
+  await pickPython(page);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+s');
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  const saved = JSON.parse(readFileSync(path.join(wirebook.notebookDir, 'py.ipynb'), 'utf8'));
+  expect(saved.metadata.kernelspec).toMatchObject({ name: 'python3', language: 'python' });
+  expect(saved.metadata.kernelspec.display_name).toMatch(PYTHON);
+
+  // A fresh page on that notebook starts on the Python kernel by itself, as Jupyter does.
+  const other = await page.context().newPage();
+  await other.goto(`${wirebook.origin}/notebooks/py.ipynb?token=${wirebook.token}`);
+  await expect(other.getByTestId('kernel-status')).toContainText(PYTHON, { timeout: 20_000 });
+  await expect(other.getByTestId('kernel-activity')).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
 });
