@@ -244,3 +244,22 @@ test('the chosen kernel is saved as the kernelspec, and the notebook reopens on 
   await expect(other.getByTestId('kernel-status')).toContainText(PYTHON, { timeout: 20_000 });
   await expect(other.getByTestId('kernel-activity')).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
 });
+
+test('update_display_data and clear_output(wait=True) as in Jupyter', async ({ page, wirebook }) => {
+  test.setTimeout(60_000);
+  await page.goto(wirebook.url);
+  await pickPython(page);
+  const cells = page.getByTestId('cell');
+  await run(page, 0, "h = display('first', display_id=True)");
+  await expect(cells.nth(0).getByTestId('output-item')).toHaveText(["'first'"]);
+  // Updated from another cell, in place.
+  await run(page, 1, "h.update('second')\nprint('updated')");
+  await expect(cells.nth(0).getByTestId('output-item')).toHaveText(["'second'"]);
+  await expect(cells.nth(1).getByTestId('output-item')).toHaveText(['updated']);
+  await run(
+    page,
+    2,
+    'from IPython.display import clear_output\nfor i in range(3):\n    clear_output(wait=True)\n    print(f"step {i}")',
+  );
+  await expect(cells.nth(2).getByTestId('output-item')).toHaveText(['step 2']);
+});
