@@ -197,13 +197,15 @@ impl Args {
         crate::kernel::client_request(&target)?;
         config.gateway = match self.gateway_url {
             Some(url) => {
-                crate::gateway::rest::Endpoint::parse(&url)
+                let tls = std::sync::Arc::new(config.tls.clone());
+                crate::gateway::rest::Endpoint::parse(&url, &tls)
                     .map_err(|e| format!("--gateway-url {e}"))?;
                 Some(crate::gateway::GatewayConfig {
                     url,
                     token: self.gateway_token.filter(|t| !t.is_empty()),
                     connect_timeout: config.kernel_connect_timeout,
                     websocket: config.websocket(),
+                    tls,
                 })
             }
             None if self.gateway_token.is_some() => {
@@ -452,10 +454,17 @@ mod tests {
         assert_eq!(gateway.url, "http://127.0.0.1:8888/");
         assert_eq!(gateway.token.as_deref(), Some("secret"));
         assert!(parse(&[]).unwrap().into_config().unwrap().gateway.is_none());
+        let https = parse(&["--gateway-url", "https://h/", "--tls-insecure"])
+            .unwrap()
+            .into_config()
+            .unwrap()
+            .gateway
+            .unwrap();
+        assert!(https.tls.skip_verification);
         for (args, why) in [
             (
-                &["--gateway-url", "https://h/"][..],
-                "need TLS, not built yet",
+                &["--gateway-url", "ftp://h/"][..],
+                "must start with http:// or https://",
             ),
             (&["--gateway-token", "t"][..], "needs --gateway-url"),
         ] {

@@ -196,28 +196,7 @@ pub async fn connect(
     target: String,
 ) -> Result<(Tap<UpstreamIo>, Recorder), String> {
     let Endpoint { host, port, tls } = endpoint;
-    let addrs: Vec<_> = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|e| format!("looking up {host} failed (DNS): {e}"))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(format!("looking up {host} found no address (DNS)"));
-    }
-    let mut failures = Vec::new();
-    let mut tcp = None;
-    for addr in &addrs {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => {
-                tcp = Some(stream);
-                break;
-            }
-            Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => {
-                failures.push(format!("{addr} refused the connection"));
-            }
-            Err(error) => failures.push(format!("connecting to {addr} failed: {error}")),
-        }
-    }
-    let tcp = tcp.ok_or_else(|| failures.join("; "))?;
+    let tcp = tcp(host, port).await?;
     let Some(settings) = tls else {
         let recorder = upstream_recorder(&tcp, capture, hop, target, None);
         return Ok((
@@ -241,6 +220,41 @@ pub async fn connect(
             Err(message)
         }
     }
+}
+
+/// Connects to `endpoint` without a tap (for plain HTTP requests such as a gateway's REST
+/// API), with the same errors as [`connect`].
+pub async fn open(endpoint: Endpoint<'_>) -> Result<UpstreamIo, String> {
+    let tcp = tcp(endpoint.host, endpoint.port).await?;
+    let _ = tcp.set_nodelay(true);
+    match endpoint.tls {
+        None => Ok(UpstreamIo::Plain(tcp)),
+        Some(settings) => Ok(UpstreamIo::Tls(Box::new(
+            handshake(tcp, endpoint.host, settings).await?,
+        ))),
+    }
+}
+
+/// Name lookup and TCP, trying each address; the error says which step failed.
+async fn tcp(host: &str, port: u16) -> Result<TcpStream, String> {
+    let addrs: Vec<_> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| format!("looking up {host} failed (DNS): {e}"))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!("looking up {host} found no address (DNS)"));
+    }
+    let mut failures = Vec::new();
+    for addr in &addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => {
+                failures.push(format!("{addr} refused the connection"));
+            }
+            Err(error) => failures.push(format!("connecting to {addr} failed: {error}")),
+        }
+    }
+    Err(failures.join("; "))
 }
 
 async fn handshake(

@@ -104,7 +104,7 @@ pub async fn run(
         }
     };
     report(KernelState::Connecting).await;
-    let started = match Endpoint::parse(&start.config.url) {
+    let started = match start.config.endpoint() {
         Ok(endpoint) => create_kernel(&start, &endpoint)
             .await
             .map(|kernel_id| (endpoint, kernel_id)),

@@ -27,6 +27,7 @@ use wirebook_shared::{KernelChoice, KernelOffer};
 use crate::capture::Capture;
 use crate::kernel::{KernelEvent, KernelLink};
 use crate::shutdown::Shutdown;
+use crate::upstream::TlsSettings;
 
 use rest::{Call, Endpoint};
 
@@ -40,11 +41,20 @@ pub struct GatewayConfig {
     pub connect_timeout: Duration,
     /// The channels WebSocket's limits (`--max-message-size`), as for every other socket.
     pub websocket: WebSocketConfig,
+    /// How an `https://` gateway's certificate is checked (`--tls-ca`, `--tls-insecure`).
+    pub tls: Arc<TlsSettings>,
+}
+
+impl GatewayConfig {
+    /// The gateway's URL taken apart, with its TLS settings.
+    pub fn endpoint(&self) -> Result<Endpoint, String> {
+        Endpoint::parse(&self.url, &self.tls)
+    }
 }
 
 /// The gateway's kernelspecs (`GET /api/kernelspecs`) as picker entries, sorted by name.
 pub async fn kernelspecs(config: &GatewayConfig) -> Result<Vec<KernelOffer>, String> {
-    let endpoint = Endpoint::parse(&config.url)?;
+    let endpoint = config.endpoint()?;
     let call = Call {
         method: "GET",
         path: "/api/kernelspecs",

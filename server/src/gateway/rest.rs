@@ -7,33 +7,37 @@
 use std::time::Duration;
 
 use serde_json::Value;
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+
+use crate::upstream::TlsSettings;
 use wirebook_shared::wire::{parse_response, Parsed};
 
 /// The largest answer read from the gateway (a kernelspec list with logos stays far below).
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// Where the gateway is: `http://host:port/base`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the gateway is: `http(s)://host:port/base`.
+#[derive(Debug, Clone)]
 pub struct Endpoint {
     pub host: String,
     pub port: u16,
     /// The base path without a trailing `/` (empty for `/`).
     pub base: String,
+    /// `https://`: how its certificate is checked (`--tls-ca`, `--tls-insecure`).
+    pub tls: Option<Arc<TlsSettings>>,
 }
 
 impl Endpoint {
-    /// Parses the gateway URL. Only `http://` is possible: there is no TLS client yet.
-    pub fn parse(url: &str) -> Result<Endpoint, String> {
-        let rest = if let Some(rest) = url.strip_prefix("http://") {
-            rest
-        } else if url.starts_with("https://") {
-            return Err(format!(
-                "{url}: https gateways need TLS, not built yet (use an http:// URL, e.g. through an SSH tunnel)"
-            ));
+    /// Parses the gateway URL; an `https://` one is checked with `tls`.
+    pub fn parse(url: &str, tls: &Arc<TlsSettings>) -> Result<Endpoint, String> {
+        let (rest, tls) = if let Some(rest) = url.strip_prefix("http://") {
+            (rest, None)
+        } else if let Some(rest) = url.strip_prefix("https://") {
+            (rest, Some(Arc::clone(tls)))
         } else {
-            return Err(format!("{url}: the gateway URL must start with http://"));
+            return Err(format!(
+                "{url}: the gateway URL must start with http:// or https://"
+            ));
         };
         let (authority, path) = match rest.find(['/', '?', '#']) {
             Some(at) => (&rest[..at], &rest[at..]),
@@ -54,6 +58,7 @@ impl Endpoint {
                     .map_err(|_| format!("{url}: {port:?} is not a port"))?;
                 (host, port)
             }
+            _ if tls.is_some() => (authority, 443),
             _ => (authority, 80),
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -64,6 +69,7 @@ impl Endpoint {
             host: host.to_string(),
             port,
             base: path.trim_end_matches('/').to_string(),
+            tls,
         })
     }
 
@@ -76,9 +82,19 @@ impl Endpoint {
         }
     }
 
-    /// The `ws://` URL of `path` (which starts with `/`) under the base.
+    /// The `ws://` (or `wss://`) URL of `path` (which starts with `/`) under the base.
     pub fn ws_url(&self, path: &str) -> String {
-        format!("ws://{}{}{path}", self.authority(), self.base)
+        let scheme = if self.tls.is_some() { "wss" } else { "ws" };
+        format!("{scheme}://{}{}{path}", self.authority(), self.base)
+    }
+
+    /// Where [`crate::upstream`] connects.
+    pub fn upstream(&self) -> crate::upstream::Endpoint<'_> {
+        crate::upstream::Endpoint {
+            host: &self.host,
+            port: self.port,
+            tls: self.tls.as_deref(),
+        }
     }
 }
 
@@ -161,16 +177,16 @@ async fn exchange(
     token: Option<&str>,
     call: Call<'_>,
 ) -> Result<Answer, String> {
-    let mut tcp = TcpStream::connect((endpoint.host.as_str(), endpoint.port))
+    let mut tcp = crate::upstream::open(endpoint.upstream())
         .await
-        .map_err(|error| {
-            let what = if error.kind() == std::io::ErrorKind::ConnectionRefused {
-                "the connection was refused (is the server running?)".to_string()
+        .map_err(|what| {
+            let hint = if what.contains("refused the connection") {
+                " (is the server running?)"
             } else {
-                error.to_string()
+                ""
             };
             format!(
-                "cannot reach the gateway at {}: {what}",
+                "cannot reach the gateway at {}: {what}{hint}",
                 endpoint.authority()
             )
         })?;
@@ -193,6 +209,8 @@ async fn exchange(
     let io = |e: std::io::Error| format!("the connection to the gateway failed: {e}");
     tcp.write_all(head.as_bytes()).await.map_err(io)?;
     tcp.write_all(body.as_bytes()).await.map_err(io)?;
+    // TLS keeps what was written in its buffer until flushed.
+    tcp.flush().await.map_err(io)?;
     let mut raw = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     loop {
@@ -305,7 +323,8 @@ mod tests {
 
     #[test]
     fn endpoints() {
-        let e = Endpoint::parse("http://127.0.0.1:8888/jupyter/").unwrap();
+        let tls = Arc::new(TlsSettings::default());
+        let e = Endpoint::parse("http://127.0.0.1:8888/jupyter/", &tls).unwrap();
         assert_eq!(e.host, "127.0.0.1");
         assert_eq!(e.port, 8888);
         assert_eq!(e.base, "/jupyter");
@@ -313,18 +332,20 @@ mod tests {
             e.ws_url("/api/kernels/k/channels"),
             "ws://127.0.0.1:8888/jupyter/api/kernels/k/channels"
         );
-        let e = Endpoint::parse("http://[::1]").unwrap();
+        let e = Endpoint::parse("https://h/base", &tls).unwrap();
+        assert_eq!((e.port, e.tls.is_some()), (443, true));
+        assert_eq!(e.ws_url("/x"), "wss://h:443/base/x");
+        let e = Endpoint::parse("http://[::1]", &tls).unwrap();
         assert_eq!((e.host.as_str(), e.port, e.base.as_str()), ("::1", 80, ""));
         assert_eq!(e.authority(), "[::1]:80");
         for (url, why) in [
-            ("https://h/", "need TLS, not built yet"),
-            ("ws://h/", "must start with http://"),
+            ("ws://h/", "must start with http:// or https://"),
             ("http://h:x/", "not a port"),
             ("http://u:p@h/", "--gateway-token"),
             ("http:///", "no host"),
             ("http://h/?token=x", "no query"),
         ] {
-            let err = Endpoint::parse(url).unwrap_err();
+            let err = Endpoint::parse(url, &tls).unwrap_err();
             assert!(err.contains(why), "{url}: {err}");
         }
     }

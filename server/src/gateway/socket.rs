@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{ProtocolError, SubProtocolError};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -25,15 +24,16 @@ use crate::capture::{Capture, Recorder};
 use crate::close::{drain, CLOSE_GRACE};
 use crate::jupyter::client::Outgoing;
 use crate::kernel::handshake_failure;
-use crate::tap::{tap_upstream, Tap};
+use crate::tap::Tap;
 use crate::trace::{Links, Tag};
+use crate::upstream::{connect as connect_upstream, UpstreamIo};
 
 use super::rest::Endpoint;
 
 /// One open channels socket and what records on it.
 #[derive(Debug)]
 pub struct Channels {
-    socket: WebSocketStream<Tap<TcpStream>>,
+    socket: WebSocketStream<Tap<UpstreamIo>>,
     pub recorder: Recorder,
     links: Arc<Links>,
     /// What the server chose: the v1 binary frames or the JSON protocol.
@@ -132,7 +132,7 @@ async fn connect(
         headers.insert("Authorization", value);
     }
     let endpoint = target.endpoint;
-    let tcp = TcpStream::connect((endpoint.host.as_str(), endpoint.port))
+    let (tap, recorder) = connect_upstream(endpoint.upstream(), capture, Hop::Kernel, url.clone())
         .await
         .map_err(|e| {
             Attempt::Failed(format!(
@@ -140,7 +140,6 @@ async fn connect(
                 endpoint.authority()
             ))
         })?;
-    let (tap, recorder) = tap_upstream(tcp, capture, Hop::Kernel, url.clone());
     let tap = tap.redacting(target.token.map(Arc::from));
     let links = tap.handle().links();
     match tokio_tungstenite::client_async_with_config(request, tap, Some(config)).await {

@@ -13,6 +13,7 @@ use wirebook_server::gateway::rest::{self, Call, Endpoint};
 use wirebook_server::gateway::{self, GatewayConfig};
 use wirebook_server::kernel::{Execute, KernelEvent, KernelLink, LinkCommand};
 use wirebook_server::shutdown::Shutdown;
+use wirebook_server::upstream::TlsSettings;
 use wirebook_shared::jupyter::{SignatureCheck, WireFormat};
 use wirebook_shared::{CaptureBody, CaptureRecord, Channel, Direction, Hop, KernelState};
 
@@ -29,12 +30,42 @@ struct JupyterServer {
     child: Child,
     url: String,
     token: String,
+    /// How wirebook checks the server's certificate (`https://` servers).
+    tls: Arc<TlsSettings>,
+    /// The certificate and key files, read again by the server for every connection.
+    _pem: Option<TempDir>,
     _dirs: TempDir,
 }
 
 impl JupyterServer {
     /// Starts a server; `extra` are more `--Class.trait=value` arguments.
     async fn start(extra: &[&str]) -> Self {
+        JupyterServer::start_with(extra, None).await
+    }
+
+    /// An `https://` server with a self-signed certificate for `localhost`, trusted by the
+    /// returned server's `tls` settings.
+    async fn start_https() -> Self {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let pem = TempDir::new("jupyter-tls");
+        let (cert, key) = (pem.0.join("cert.pem"), pem.0.join("key.pem"));
+        std::fs::write(&cert, made.cert.pem()).unwrap();
+        std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+        let tls = TlsSettings {
+            extra_roots: TlsSettings::read_ca_file(&cert).unwrap(),
+            skip_verification: false,
+        };
+        let args = [
+            format!("--ServerApp.certfile={}", cert.display()),
+            format!("--ServerApp.keyfile={}", key.display()),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut server = JupyterServer::start_with(&args, Some(tls)).await;
+        server._pem = Some(pem);
+        server
+    }
+
+    async fn start_with(extra: &[&str], tls: Option<TlsSettings>) -> Self {
         let python = python();
         let dirs = TempDir::new("jupyter-server");
         let sub = |name: &str| {
@@ -85,10 +116,16 @@ impl JupyterServer {
                 python.display()
             )
         });
+        let url = match tls {
+            Some(_) => format!("https://localhost:{port}"),
+            None => format!("http://127.0.0.1:{port}"),
+        };
         let mut server = JupyterServer {
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            url,
             token,
+            tls: Arc::new(tls.unwrap_or_default()),
+            _pem: None,
             _dirs: dirs,
         };
         server.wait_ready().await;
@@ -96,7 +133,7 @@ impl JupyterServer {
     }
 
     async fn wait_ready(&mut self) {
-        let endpoint = Endpoint::parse(&self.url).unwrap();
+        let endpoint = Endpoint::parse(&self.url, &self.tls).unwrap();
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -130,6 +167,7 @@ impl JupyterServer {
             token: token.map(str::to_string),
             connect_timeout: Duration::from_secs(20),
             websocket: Default::default(),
+            tls: Arc::clone(&self.tls),
         })
     }
 
@@ -140,7 +178,7 @@ impl JupyterServer {
             path: "/api/kernels",
             body: None,
         };
-        let endpoint = Endpoint::parse(&self.url).unwrap();
+        let endpoint = Endpoint::parse(&self.url, &self.tls).unwrap();
         let answer = rest::send(&endpoint, Some(&self.token), call, Duration::from_secs(10))
             .await
             .unwrap();
@@ -654,18 +692,49 @@ async fn an_unreachable_or_https_gateway_is_a_clear_error() {
         token: None,
         connect_timeout: Duration::from_secs(5),
         websocket: Default::default(),
+        tls: Default::default(),
     };
     let error = gateway::kernelspecs(&config).await.unwrap_err();
     assert!(error.contains("refused"), "{error}");
-    let https = GatewayConfig {
-        url: "https://127.0.0.1:1/".into(),
+    let ftp = GatewayConfig {
+        url: "ftp://127.0.0.1:1/".into(),
         ..config
     };
-    let error = gateway::kernelspecs(&https).await.unwrap_err();
+    let error = gateway::kernelspecs(&ftp).await.unwrap_err();
     assert!(
-        error.contains("https gateways need TLS, not built yet"),
+        error.contains("must start with http:// or https://"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn an_https_gateway_runs_a_kernel_with_its_ca_and_is_refused_without() {
+    let server = JupyterServer::start_https().await;
+    let offers = gateway::kernelspecs(&server.config(Some(&server.token)))
+        .await
+        .unwrap();
+    assert!(
+        offers.iter().any(|o| o.display_name.contains("Python")),
+        "{offers:?}"
+    );
+    let mut kernel = Kernel::start(&server);
+    kernel.open().await;
+    let cell = kernel.run("c1", "6*7", None).await;
+    assert_eq!(cell.execution_count(), Some(1));
+    // The channels socket is wss://, tapped above TLS: its frames are in the capture.
+    let records = kernel.capture.snapshot();
+    assert!(records.iter().any(|r| matches!(&r.body,
+        CaptureBody::Open { target, server, .. } if target.starts_with("wss://localhost:") && server.ends_with("(TLS)"))));
+    assert!(records
+        .iter()
+        .any(|r| matches!(&r.body, CaptureBody::Frame(_))));
+    drop(kernel);
+    let untrusted = GatewayConfig {
+        tls: Default::default(),
+        ..(*server.config(Some(&server.token))).clone()
+    };
+    let error = gateway::kernelspecs(&untrusted).await.unwrap_err();
+    assert!(error.contains("unknown issuer"), "{error}");
 }
 
 /// A TCP proxy in front of the server whose connections can all be cut at once.
@@ -716,6 +785,7 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
         token: Some(server.token.clone()),
         connect_timeout: Duration::from_secs(20),
         websocket: WebSocketConfig::default().max_message_size(Some(64 * 1024)),
+        tls: Default::default(),
     }));
     kernel.open().await;
     let cell = kernel.run("r1", "x = 5", None).await;
@@ -894,7 +964,7 @@ async fn a_kernel_deleted_on_the_gateway_fails_the_link() {
         path: &path,
         body: None,
     };
-    let endpoint = Endpoint::parse(&server.url).unwrap();
+    let endpoint = Endpoint::parse(&server.url, &server.tls).unwrap();
     let answer = rest::send(&endpoint, Some(&server.token), call, PATIENCE)
         .await
         .unwrap();
