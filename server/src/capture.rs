@@ -83,10 +83,58 @@ impl Entry {
             hop: self.hop,
             time_us: self.time_us,
             body: match &self.body {
-                Stored::Frame(frame) => CaptureBody::Frame(Box::new(frame.to_record())),
+                Stored::Frame(frame) => {
+                    let mut record = frame.to_record();
+                    if self.hop == Hop::Browser {
+                        hide_secret_settings(&mut record);
+                    }
+                    CaptureBody::Frame(Box::new(record))
+                }
                 Stored::Other(body) => body.clone(),
             },
         }
+    }
+}
+
+/// A browser's `set_kernel` carries the values of secret headers (the server needs them to
+/// connect): in the inspector and the exports every header value of such a message is shown
+/// as `*`s of the same length. The ring keeps the bytes; only what leaves it is masked, so
+/// there is no moment in which a record with the value could be sent.
+fn hide_secret_settings(record: &mut FrameRecord) {
+    const MARKERS: [&[u8]; 2] = [b"\"set_kernel\"", b"\"secret\":true"];
+    let carries = |bytes: &[u8]| {
+        MARKERS
+            .iter()
+            .all(|m| bytes.windows(m.len()).any(|w| w == *m))
+    };
+    if let Some(message) = &mut record.message {
+        if carries(message.preview.as_bytes()) {
+            let mut bytes = message.preview.clone().into_bytes();
+            mask_values(&mut bytes);
+            message.preview = String::from_utf8_lossy(&bytes).into_owned();
+        }
+    }
+    if let Ok(mut payload) = wirebook_shared::capture::unhex(&record.payload_hex) {
+        if carries(&payload) {
+            mask_values(&mut payload);
+            record.payload_hex = hex(&payload);
+        }
+    }
+}
+
+/// Replaces the contents of every `"value":"…"` string with `*`s.
+fn mask_values(bytes: &mut [u8]) {
+    const KEY: &[u8] = b"\"value\":\"";
+    let mut at = 0;
+    while let Some(found) = bytes[at..].windows(KEY.len()).position(|w| w == KEY) {
+        let mut i = at + found + KEY.len();
+        let mut escaped = false;
+        while i < bytes.len() && (escaped || bytes[i] != b'"') {
+            escaped = !escaped && bytes[i] == b'\\';
+            bytes[i] = b'*';
+            i += 1;
+        }
+        at = i;
     }
 }
 
@@ -641,6 +689,19 @@ impl Drop for RecorderInner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_header_values_of_a_set_kernel_are_masked_in_what_leaves_the_ring() {
+        let text = r#"{"type":"set_kernel","kernel":{"kind":"web_socket","url":"ws://h/","settings":{"headers":[{"name":"A","value":"s3\"cr3t","secret":true}]}}}"#;
+        let mut bytes = text.as_bytes().to_vec();
+        mask_values(&mut bytes);
+        let masked = String::from_utf8(bytes).unwrap();
+        assert!(!masked.contains("cr3t"), "{masked}");
+        assert!(masked.contains(r#""value":"********""#), "{masked}");
+        assert_eq!(masked.len(), text.len());
+        let value: serde_json::Value = serde_json::from_str(&masked).unwrap();
+        assert_eq!(value["kernel"]["url"], "ws://h/");
+    }
 
     fn open(capture: &Arc<Capture>) -> Recorder {
         Recorder::open(

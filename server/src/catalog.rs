@@ -4,14 +4,17 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
 use tokio::sync::mpsc;
-use wirebook_shared::{KernelChoice, KernelInfo, KernelOffer};
+
+use wirebook_shared::{KernelChoice, KernelInfo, KernelOffer, WebSocketSettings};
 
 use crate::capture::Capture;
 use crate::gateway::GatewayConfig;
 use crate::jupyter::JupyterConfig;
-use crate::kernel::{client_request, KernelEvent, KernelLink, KernelTarget};
+use crate::kernel::{client_request, Keepalive, KernelEvent, KernelLink, KernelTarget};
 use crate::shutdown::Shutdown;
+use crate::upstream::TlsSettings;
 
 #[derive(Debug)]
 pub struct KernelCatalog {
@@ -70,8 +73,8 @@ impl KernelCatalog {
     ) -> Result<KernelInfo, String> {
         match choice {
             KernelChoice::Startup => Ok(self.startup.info.clone()),
-            KernelChoice::WebSocket { url } => {
-                let target = self.websocket_target(url);
+            KernelChoice::WebSocket { url, settings } => {
+                let target = self.websocket_target(url, settings)?;
                 client_request(&target)?;
                 Ok(target.info)
             }
@@ -109,10 +112,11 @@ impl KernelCatalog {
             KernelChoice::Startup => {
                 KernelLink::start(id, Arc::clone(&self.startup), capture, events, shutdown)
             }
-            KernelChoice::WebSocket { url } => {
-                let target = Arc::new(self.websocket_target(url));
-                KernelLink::start(id, target, capture, events, shutdown)
-            }
+            KernelChoice::WebSocket { url, settings } => match self.websocket_target(url, settings)
+            {
+                Ok(target) => KernelLink::start(id, Arc::new(target), capture, events, shutdown),
+                Err(message) => KernelLink::failed(id, message, events, shutdown),
+            },
             KernelChoice::Jupyter { name } => crate::jupyter::start(
                 id,
                 name.clone(),
@@ -141,21 +145,63 @@ impl KernelCatalog {
         }
     }
 
-    /// A user-given URL with the startup kernel's settings, but none of its headers: those
+    /// A user-given URL with its settings; what they leave open comes from the startup
+    /// kernel (timeouts, limits, TLS roots), but none of its headers or subprotocols: those
     /// were meant for the startup URL's server.
-    fn websocket_target(&self, url: &str) -> KernelTarget {
+    fn websocket_target(
+        &self,
+        url: &str,
+        settings: &WebSocketSettings,
+    ) -> Result<KernelTarget, String> {
         let mut target = (*self.startup).clone();
         target.info = KernelInfo {
             name: "websocket".into(),
             url: url.to_string(),
             choice: KernelChoice::WebSocket {
                 url: url.to_string(),
+                settings: settings.clone(),
             },
             language: None,
         };
         target.headers.clear();
         target.secret_headers.clear();
-        target.subprotocols.clear();
-        target
+        for header in &settings.headers {
+            let pair = (header.name.clone(), header.value.clone());
+            if header.secret {
+                target.secret_headers.push(pair);
+            } else {
+                target.headers.push(pair);
+            }
+        }
+        if let Some(origin) = &settings.origin {
+            target.headers.push(("Origin".into(), origin.clone()));
+        }
+        target.subprotocols = settings.subprotocols.clone();
+        let mut tls = (*target.tls).clone();
+        if let Some(pem) = &settings.ca_pem {
+            tls.extra_roots.extend(TlsSettings::read_ca_pem(pem)?);
+        }
+        tls.skip_verification |= settings.skip_verification;
+        target.tls = Arc::new(tls);
+        if let Some(ms) = settings.connect_timeout_ms {
+            target.connect_timeout = Duration::from_millis(ms.clamp(1, 600_000));
+        }
+        if let Some(ms) = settings.ping_interval_ms {
+            target.keepalive = Some(Keepalive {
+                interval: Duration::from_millis(ms.max(10)),
+                pong_timeout: Duration::from_millis(
+                    settings.pong_timeout_ms.unwrap_or(10_000).max(10),
+                ),
+            });
+        }
+        if let Some(limit) = settings.max_message_size {
+            let limit = usize::try_from(limit.max(1)).unwrap_or(usize::MAX);
+            target.config = target
+                .config
+                .max_message_size(Some(limit))
+                .max_frame_size(Some(limit));
+        }
+        target.reconnect = settings.reconnect;
+        Ok(target)
     }
 }

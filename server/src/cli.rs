@@ -78,6 +78,10 @@ pub struct Args {
     #[arg(long, default_value_t = 10_000, value_name = "MS",
           value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     pub kernel_pong_timeout: u64,
+    /// When the kernel connection is lost, reconnect with capped exponential backoff and
+    /// jitter (messages are never resent).
+    #[arg(long)]
+    pub kernel_reconnect: bool,
     /// A directory searched for kernelspecs (`kernels/<name>/kernel.json`) before Jupyter's own
     /// path; repeatable.
     #[arg(long = "jupyter-path", value_name = "DIR")]
@@ -170,6 +174,7 @@ impl Args {
         }
         config.tls.skip_verification = self.tls_insecure;
         config.kernel_connect_timeout = Duration::from_millis(self.kernel_connect_timeout);
+        config.kernel_reconnect = self.kernel_reconnect;
         config.jupyter.extra_paths = self.jupyter_paths;
         config.jupyter.startup_timeout = Duration::from_secs(self.kernel_startup_timeout);
         config.kernel_keepalive = self.kernel_ping_interval.map(|ms| Keepalive {
@@ -193,6 +198,7 @@ impl Args {
             connect_timeout: config.kernel_connect_timeout,
             keepalive: config.kernel_keepalive,
             tls: std::sync::Arc::new(config.tls.clone()),
+            reconnect: config.kernel_reconnect,
         };
         crate::kernel::client_request(&target)?;
         config.gateway = match self.gateway_url {

@@ -16,17 +16,19 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::handshake::client::Request as ClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
+use wirebook_shared::cell_format::{self, CellFormat, CellMessage};
 use wirebook_shared::{Channel, Hop, KernelInfo, KernelState, WireData};
 
 use crate::capture::{Capture, Recorder};
 use crate::close::{drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
+use crate::gateway::backoff::Backoff;
 use crate::shutdown::Shutdown;
 use crate::tap::Tap;
 use crate::trace::{Links, Tag};
@@ -55,6 +57,8 @@ pub struct KernelTarget {
     pub keepalive: Option<Keepalive>,
     /// How `wss://` kernels are verified (`--tls-ca`, `--tls-insecure`).
     pub tls: Arc<TlsSettings>,
+    /// Reconnect by itself, with backoff, when the connection is lost.
+    pub reconnect: bool,
 }
 
 /// Pings sent to the kernel while the link is open, and how long a pong may take.
@@ -133,6 +137,9 @@ impl KernelEvent {
 pub struct Execute {
     pub cell_id: String,
     pub code: String,
+    /// How a WebSocket kernel sends `code` (text, JSON, binary, ping, close); Jupyter kernels
+    /// run code and ignore it.
+    pub format: CellFormat,
     /// The capture record of the browser message that asked for it.
     pub caused_by: Option<u64>,
 }
@@ -254,37 +261,43 @@ async fn run(
             let _ = events.send(KernelEvent::State { link: id, state }).await;
         }
     };
-    report(KernelState::Connecting).await;
-    let connected = tokio::select! {
-        connected = tokio::time::timeout(target.connect_timeout, connect(&target, &capture)) => connected
-            .unwrap_or_else(|_| Err(format!("no connection within {:?} (timeout)", target.connect_timeout))),
-        () = shutdown.triggered() => Err("server shutting down".to_string()),
-    };
-    let end = match connected {
-        Ok((socket, recorder, links)) => {
-            report(KernelState::Open).await;
-            let end = relay(
-                socket,
-                &links,
-                &events,
-                &mut queue,
-                target.keepalive,
-                &shutdown,
-            )
-            .await;
-            let reason = match &end {
-                KernelState::Closed { reason, .. } => reason.clone(),
-                KernelState::Failed { message } => message.clone(),
-                other => format!("{other:?}"),
-            };
-            recorder.finish(reason);
-            end
+    let mut backoff = Backoff::new();
+    let end = loop {
+        report(KernelState::Connecting).await;
+        let end =
+            connect_and_relay(&target, &capture, &events, &mut queue, &shutdown, &report).await;
+        let opened = matches!(end, Ended::Lost { opened: true, .. });
+        let (state, reconnectable) = match end {
+            Ended::Lost { state, .. } => (state, true),
+            Ended::ByUs(state) => (state, false),
+        };
+        // The session or the server ended it, or nobody asked for reconnects: that is the end.
+        if !(reconnectable && target.reconnect) || queue.is_closed() || shutdown.is_triggered() {
+            break state;
         }
-        Err(message) => {
-            tracing::warn!(url = %target.info.url, %message, "cannot connect to the kernel");
-            KernelState::Failed {
-                message: format!("cannot connect to {}: {message}", target.info.url),
-            }
+        if opened {
+            backoff = Backoff::new();
+        }
+        let Some(delay) = backoff.next_delay(rand::random::<f64>()) else {
+            break state;
+        };
+        let reason = match &state {
+            KernelState::Closed {
+                code: Some(code),
+                reason,
+            } => format!("closed with {code} {reason}"),
+            KernelState::Closed { reason, .. } => reason.clone(),
+            KernelState::Failed { message } => message.clone(),
+            other => format!("{other:?}"),
+        };
+        report(KernelState::Reconnecting {
+            attempt: backoff.attempts(),
+            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            reason,
+        })
+        .await;
+        if !wait_to_reconnect(delay, &mut queue, &events, &shutdown).await {
+            break state;
         }
     };
     // Cells queued while the link was ending were never sent: say so rather than lose them.
@@ -303,13 +316,133 @@ async fn run(
     report(end).await;
 }
 
+/// How one connection ended.
+enum Ended {
+    /// The session or the server ended it (or a close cell did): no reconnect.
+    ByUs(KernelState),
+    /// The kernel closed, dropped or failed it, or it could not be made.
+    Lost { state: KernelState, opened: bool },
+}
+
+/// One connection: connect, report `Open` with what was negotiated, relay until it ends.
+async fn connect_and_relay<R, F>(
+    target: &KernelTarget,
+    capture: &Arc<Capture>,
+    events: &mpsc::Sender<KernelEvent>,
+    queue: &mut mpsc::Receiver<LinkCommand>,
+    shutdown: &Shutdown,
+    report: &R,
+) -> Ended
+where
+    R: Fn(KernelState) -> F,
+    F: std::future::Future<Output = ()>,
+{
+    let connected = tokio::select! {
+        connected = tokio::time::timeout(target.connect_timeout, connect(target, capture)) => connected
+            .unwrap_or_else(|_| Err(format!("no connection within {:?} (timeout)", target.connect_timeout))),
+        () = shutdown.triggered() => return Ended::ByUs(KernelState::Closed {
+            code: None,
+            reason: "server shutting down".to_string(),
+        }),
+    };
+    match connected {
+        Ok(Connected {
+            socket,
+            recorder,
+            links,
+            protocol,
+            extensions,
+        }) => {
+            report(KernelState::Open {
+                protocol,
+                extensions,
+            })
+            .await;
+            let mut by_us = false;
+            let end = relay(
+                socket,
+                &links,
+                events,
+                queue,
+                target.keepalive,
+                shutdown,
+                &mut by_us,
+            )
+            .await;
+            let reason = match &end {
+                KernelState::Closed { reason, .. } => reason.clone(),
+                KernelState::Failed { message } => message.clone(),
+                other => format!("{other:?}"),
+            };
+            recorder.finish(reason);
+            if by_us {
+                Ended::ByUs(end)
+            } else {
+                Ended::Lost {
+                    state: end,
+                    opened: true,
+                }
+            }
+        }
+        Err(message) => {
+            tracing::warn!(url = %target.info.url, %message, "cannot connect to the kernel");
+            Ended::Lost {
+                state: KernelState::Failed {
+                    message: format!("cannot connect to {}: {message}", target.info.url),
+                },
+                opened: false,
+            }
+        }
+    }
+}
+
+/// Waits `delay` before reconnecting. Cells run meanwhile are refused, not kept to be sent
+/// later: a reconnect never sends anything by itself. `false`: the session or the server ended
+/// the link meanwhile.
+async fn wait_to_reconnect(
+    delay: Duration,
+    queue: &mut mpsc::Receiver<LinkCommand>,
+    events: &mpsc::Sender<KernelEvent>,
+    shutdown: &Shutdown,
+) -> bool {
+    let until = Instant::now() + delay;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep_until(until) => return true,
+            () = shutdown.triggered() => return false,
+            command = queue.recv() => match command {
+                None => return false,
+                Some(LinkCommand::Execute(execute)) => {
+                    let left = until.saturating_duration_since(Instant::now());
+                    let _ = events.send(KernelEvent::SendFailed {
+                        cell_id: execute.cell_id,
+                        message: format!(
+                            "not sent: the kernel connection was lost and reconnects in {:.1} s",
+                            left.as_secs_f64()
+                        ),
+                    }).await;
+                }
+                Some(other) => {
+                    let _ = events.send(KernelEvent::Refused { cell_id: None, message: refusal(&other) }).await;
+                }
+            },
+        }
+    }
+}
+
+/// An open WebSocket to the kernel and what its handshake negotiated.
+struct Connected {
+    socket: Socket,
+    recorder: Recorder,
+    links: Arc<Links>,
+    protocol: Option<String>,
+    extensions: Vec<String>,
+}
+
 /// Connects and opens the WebSocket, recording from the first byte. Errors say which step
 /// failed: the name lookup, the TCP connection, or the handshake (with the status and the start
 /// of the body when the kernel answered something else than 101).
-async fn connect(
-    target: &KernelTarget,
-    capture: &Arc<Capture>,
-) -> Result<(Socket, Recorder, Arc<Links>), String> {
+async fn connect(target: &KernelTarget, capture: &Arc<Capture>) -> Result<Connected, String> {
     let request = client_request(target)?;
     let uri = request.uri();
     let host = uri
@@ -333,7 +466,26 @@ async fn connect(
     let links = tap.handle().links();
     links.track_received();
     match tokio_tungstenite::client_async_with_config(request, tap, Some(target.config)).await {
-        Ok((socket, _response)) => Ok((socket, recorder, links)),
+        Ok((socket, response)) => {
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get_all(name)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .collect::<Vec<_>>()
+            };
+            Ok(Connected {
+                socket,
+                recorder,
+                links,
+                protocol: header("Sec-WebSocket-Protocol").into_iter().next(),
+                extensions: header("Sec-WebSocket-Extensions"),
+            })
+        }
         Err(error) => {
             let message = handshake_failure(&error);
             recorder.finish(format!("the WebSocket handshake failed: {message}"));
@@ -399,6 +551,7 @@ async fn relay(
     queue: &mut mpsc::Receiver<LinkCommand>,
     keepalive: Option<Keepalive>,
     shutdown: &Shutdown,
+    by_us: &mut bool,
 ) -> KernelState {
     // Set once a close frame went out or came in: then we only wait for the end.
     let mut closing: Option<Instant> = None;
@@ -430,6 +583,7 @@ async fn relay(
                 return KernelState::Failed { message };
             }
             () = shutdown.triggered(), if closing.is_none() => {
+                *by_us = true;
                 closing = Some(Instant::now() + CLOSE_GRACE);
                 if let Err(end) = send(&mut socket, links, Message::Close(Some(shutting_down())), None).await {
                     return end;
@@ -447,6 +601,7 @@ async fn relay(
                     }
                     None => {
                         // The session ended.
+                        *by_us = true;
                         closing = Some(Instant::now() + CLOSE_GRACE);
                         let frame = CloseFrame { code: CloseCode::Normal, reason: "session ended".into() };
                         if let Err(end) = send(&mut socket, links, Message::Close(Some(frame)), None).await {
@@ -455,7 +610,27 @@ async fn relay(
                         continue;
                     }
                 };
-                let message = Message::text(execute.code);
+                let message = match cell_format::encode(execute.format, &execute.code) {
+                    Ok(CellMessage::Text(text)) => Message::text(text),
+                    Ok(CellMessage::Binary(bytes)) => Message::binary(bytes),
+                    Ok(CellMessage::Ping(payload)) => Message::Ping(payload.into()),
+                    Ok(CellMessage::Close(close)) => {
+                        // The user closes the connection: no reconnect after it.
+                        *by_us = true;
+                        closing = Some(Instant::now() + CLOSE_GRACE);
+                        Message::Close(close.map(|(code, reason)| CloseFrame {
+                            code: CloseCode::from(code),
+                            reason: reason.into(),
+                        }))
+                    }
+                    Err(error) => {
+                        let _ = events.send(KernelEvent::SendFailed {
+                            cell_id: execute.cell_id,
+                            message: format!("not sent: {error}"),
+                        }).await;
+                        continue;
+                    }
+                };
                 if let Err(end) = send(&mut socket, links, message, execute.caused_by).await {
                     let _ = events.send(KernelEvent::SendFailed {
                         cell_id: execute.cell_id,
@@ -476,6 +651,9 @@ async fn relay(
                         let frame = too_big(size, max_size);
                         let _ = send(&mut socket, links, Message::Close(Some(frame)), None).await;
                         return KernelState::Failed { message };
+                    }
+                    Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
+                        return ended(close_seen, "the kernel dropped the connection without a close frame");
                     }
                     Some(Err(error)) => {
                         let Some(frame) = protocol_failure(&error) else {

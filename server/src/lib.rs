@@ -91,6 +91,8 @@ pub struct Config {
     pub kernel_connect_timeout: Duration,
     /// Pings to the kernel and the pong timeout (`--kernel-ping-interval`).
     pub kernel_keepalive: Option<kernel::Keepalive>,
+    /// Reconnect to the kernel by itself when the connection is lost (`--kernel-reconnect`).
+    pub kernel_reconnect: bool,
     /// Where the notebooks API reads and writes `.ipynb` files.
     pub notebook_dir: PathBuf,
     /// Largest request body the notebooks API accepts, in bytes.
@@ -123,6 +125,7 @@ impl Config {
             kernel_subprotocols: Vec::new(),
             kernel_connect_timeout: kernel::CONNECT_TIMEOUT,
             kernel_keepalive: None,
+            kernel_reconnect: false,
             notebook_dir: PathBuf::from("."),
             max_notebook_size: 64 * 1024 * 1024,
             routes: Vec::new(),
@@ -225,6 +228,7 @@ where
                 connect_timeout: config.kernel_connect_timeout,
                 keepalive: config.kernel_keepalive,
                 tls: Arc::new(config.tls.clone()),
+                reconnect: config.kernel_reconnect,
             }),
             jupyter: Arc::new(config.jupyter.clone()),
             gateway: config.gateway.clone().map(Arc::new),

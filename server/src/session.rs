@@ -20,6 +20,7 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
+use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::{
     ClientMsg, KernelChoice, KernelInfo, KernelOffer, ServerMsg, PROTOCOL_VERSION,
 };
@@ -48,7 +49,8 @@ pub struct SessionContext {
 #[derive(Debug)]
 enum Outgoing {
     Msg {
-        msg: ServerMsg,
+        /// Boxed: a message is much larger than a close frame.
+        msg: Box<ServerMsg>,
         caused_by: Option<u64>,
     },
     /// Our own close frame; the writer sends nothing after it.
@@ -218,7 +220,7 @@ impl Session {
                     };
                     match message {
                         Message::Text(text) if self.closing.is_none() => match ClientMsg::parse(&text) {
-                            Ok(ClientMsg::Execute { cell_id, code }) => self.execute(cell_id, code, seq).await,
+                            Ok(ClientMsg::Execute { cell_id, code, format }) => self.execute(cell_id, code, format, seq).await,
                             Ok(ClientMsg::SetCapturePaused { paused }) => {
                                 // Every session's writer announces a change; an unchanged state
                                 // is confirmed to this session only.
@@ -279,7 +281,11 @@ impl Session {
     }
 
     async fn send(&self, msg: ServerMsg, caused_by: Option<u64>) {
-        self.queue(Outgoing::Msg { msg, caused_by }).await;
+        self.queue(Outgoing::Msg {
+            msg: Box::new(msg),
+            caused_by,
+        })
+        .await;
     }
 
     async fn error(&self, message: String, cell_id: Option<String>) {
@@ -321,8 +327,8 @@ impl Session {
         match self.ctx.kernels.info(&choice, &self.offers) {
             Ok(info) => {
                 self.info = info.clone();
-                self.send(ServerMsg::KernelSelected { kernel: info }, None)
-                    .await;
+                let kernel = without_secret_values(info);
+                self.send(ServerMsg::KernelSelected { kernel }, None).await;
                 self.restart_kernel();
             }
             Err(message) => {
@@ -364,10 +370,17 @@ impl Session {
 
     /// Sends a cell's code to the kernel, (re)connecting first if the link has ended. `seq` is
     /// the record of the browser's message.
-    async fn execute(&mut self, cell_id: String, code: String, seq: Option<u64>) {
+    async fn execute(
+        &mut self,
+        cell_id: String,
+        code: String,
+        format: CellFormat,
+        seq: Option<u64>,
+    ) {
         let mut execute = Execute {
             cell_id,
             code,
+            format,
             caused_by: seq,
         };
         // A link that ended under us is replaced once; a new link always has room.
@@ -489,6 +502,17 @@ impl Session {
     }
 }
 
+/// What the browser is told it uses: the values of secret headers stay with the browser that
+/// sent them (they would otherwise cross the wire again and land in the capture).
+fn without_secret_values(mut info: KernelInfo) -> KernelInfo {
+    if let KernelChoice::WebSocket { settings, .. } = &mut info.choice {
+        for header in settings.headers.iter_mut().filter(|h| h.secret) {
+            header.value.clear();
+        }
+    }
+    info
+}
+
 /// The writer task: `Hello`, whether the capture is paused, the capture backlog, then queued
 /// messages, live capture and pause changes. Returns the sending half so the reader can
 /// reunite the socket if it must drain it.
@@ -515,7 +539,7 @@ where
                 outgoing = queue.recv() => match outgoing {
                     None => return Ok(()),
                     Some(Outgoing::Msg { msg, caused_by }) => {
-                        send(&mut sink, &links, msg, caused_by).await?;
+                        send(&mut sink, &links, *msg, caused_by).await?;
                     }
                     Some(Outgoing::Close(frame)) => {
                         sink.send(Message::Close(Some(frame))).await?;

@@ -52,6 +52,19 @@ impl TlsSettings {
         Ok(certs)
     }
 
+    /// Reads the certificates of PEM text (a CA given in the UI).
+    pub fn read_ca_pem(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+        let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("the CA certificate is not PEM: {e}"))?;
+        if certs.is_empty() {
+            return Err(
+                "the CA certificate holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+            );
+        }
+        Ok(certs)
+    }
+
     fn client_config(&self) -> Result<ClientConfig, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))

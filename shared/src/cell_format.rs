@@ -33,6 +33,10 @@ pub enum CellFormat {
 }
 
 impl CellFormat {
+    pub fn is_text(&self) -> bool {
+        *self == CellFormat::Text
+    }
+
     pub const ALL: [CellFormat; 7] = [
         CellFormat::Text,
         CellFormat::Json { compact: false },

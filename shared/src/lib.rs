@@ -19,6 +19,6 @@ pub use capture::{
 };
 pub use jupyter::{Channel, KernelMessageRecord};
 pub use session::{
-    ClientMsg, KernelChoice, KernelInfo, KernelOffer, KernelState, ServerMsg, WireData,
-    PROTOCOL_VERSION,
+    ClientMsg, HeaderSetting, KernelChoice, KernelInfo, KernelOffer, KernelState, ServerMsg,
+    WebSocketSettings, WireData, PROTOCOL_VERSION,
 };

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{CaptureRecord, ConnId};
+use crate::cell_format::CellFormat;
 use crate::jupyter::Channel;
 
 /// Version of this protocol. Bump it on any incompatible change to [`ClientMsg`] or [`ServerMsg`].
@@ -19,7 +20,16 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub enum ClientMsg {
     /// Run a cell: its source goes to the session's kernel. Everything the kernel sends back is
     /// attributed to this cell until the next `execute`.
-    Execute { cell_id: String, code: String },
+    ///
+    /// For a WebSocket kernel `format` says how the source becomes a message
+    /// ([`CellFormat`]: text by default, JSON, hex, base64, ping, close); Jupyter kernels
+    /// run the source as code.
+    Execute {
+        cell_id: String,
+        code: String,
+        #[serde(default, skip_serializing_if = "CellFormat::is_text")]
+        format: CellFormat,
+    },
     /// Pause or resume the capture (for every session: there is one capture per server).
     /// While paused nothing is recorded; the server answers every session with
     /// [`ServerMsg::CapturePaused`].
@@ -157,12 +167,69 @@ pub enum KernelChoice {
     /// The kernel the server was started with (`--kernel URL`; the built-in echo by default).
     #[default]
     Startup,
-    /// Any ws:// or wss:// URL, with the startup kernel's settings otherwise.
-    WebSocket { url: String },
+    /// Any ws:// or wss:// URL with its connection settings (the server's defaults for what
+    /// is not set).
+    WebSocket {
+        url: String,
+        #[serde(default, skip_serializing_if = "WebSocketSettings::is_default")]
+        settings: WebSocketSettings,
+    },
     /// A kernelspec installed on the server's machine, launched and reached over ZeroMQ.
     Jupyter { name: String },
     /// A kernelspec of the Jupyter Server at `--gateway-url`, reached over its WebSocket.
     Gateway { name: String },
+}
+
+/// How wirebook connects to a WebSocket kernel chosen in the UI. These travel with the
+/// notebook (`metadata.wirebook.kernel`), except the values of secret headers: the browser
+/// never writes those to disk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WebSocketSettings {
+    /// Extra request headers for the opening handshake (`Authorization`, `Cookie`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<HeaderSetting>,
+    /// The `Origin` header to send, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Subprotocols to offer, in order of preference.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subprotocols: Vec<String>,
+    /// A CA certificate (PEM) trusted besides the server's, for a self-signed `wss://` server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_pem: Option<String>,
+    /// Accept any certificate (flagged in the inspector on the connection).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_verification: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_ms: Option<u64>,
+    /// Ping the kernel this often; with `pong_timeout_ms`, fail the link when it stops answering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ping_interval_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pong_timeout_ms: Option<u64>,
+    /// The largest message accepted from the kernel, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_message_size: Option<u64>,
+    /// Reconnect by itself (capped exponential backoff with jitter) when the connection is
+    /// lost. Messages are never resent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reconnect: bool,
+}
+
+impl WebSocketSettings {
+    pub fn is_default(&self) -> bool {
+        *self == WebSocketSettings::default()
+    }
+}
+
+/// One extra request header.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HeaderSetting {
+    pub name: String,
+    pub value: String,
+    /// Never written to disk, and redacted in the capture and exports.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
 }
 
 /// One entry of the kernel picker.
@@ -182,7 +249,22 @@ pub struct KernelOffer {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum KernelState {
     Connecting,
-    Open,
+    /// Connected. A WebSocket kernel says what its handshake negotiated: the subprotocol it
+    /// chose and the extensions it accepted (e.g. `permessage-deflate`).
+    Open {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        protocol: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        extensions: Vec<String>,
+    },
+    /// The connection was lost and the server reconnects by itself (a WebSocket kernel with
+    /// reconnect on): attempt `attempt` starts in `delay_ms`. `reason` says how it was lost.
+    /// Nothing sent before is sent again.
+    Reconnecting {
+        attempt: u32,
+        delay_ms: u64,
+        reason: String,
+    },
     /// The kernel closed the connection (or it dropped: then `code` is `None`).
     Closed {
         code: Option<u16>,
@@ -192,6 +274,17 @@ pub enum KernelState {
     Failed {
         message: String,
     },
+}
+
+impl KernelState {
+    /// `Open` with nothing negotiated (Jupyter kernels; WebSocket kernels without a
+    /// subprotocol or extension).
+    pub fn open() -> Self {
+        KernelState::Open {
+            protocol: None,
+            extensions: Vec::new(),
+        }
+    }
 }
 
 /// A WebSocket message payload as carried inside the session protocol.
@@ -236,6 +329,7 @@ mod tests {
             ClientMsg::Execute {
                 cell_id: "c1".into(),
                 code: "hai".into(),
+                format: CellFormat::Text,
             },
             r#"{"type":"execute","cell_id":"c1","code":"hai"}"#,
         );
@@ -248,9 +342,56 @@ mod tests {
             ClientMsg::SetKernel {
                 kernel: KernelChoice::WebSocket {
                     url: "ws://127.0.0.1:9/x".into(),
+                    settings: WebSocketSettings::default(),
                 },
             },
             r#"{"type":"set_kernel","kernel":{"kind":"web_socket","url":"ws://127.0.0.1:9/x"}}"#,
+        );
+        round_trip(
+            ClientMsg::SetKernel {
+                kernel: KernelChoice::WebSocket {
+                    url: "wss://h/x".into(),
+                    settings: WebSocketSettings {
+                        headers: vec![HeaderSetting {
+                            name: "Authorization".into(),
+                            value: "Bearer t".into(),
+                            secret: true,
+                        }],
+                        subprotocols: vec!["v2".into()],
+                        skip_verification: true,
+                        reconnect: true,
+                        ..WebSocketSettings::default()
+                    },
+                },
+            },
+            r#"{"type":"set_kernel","kernel":{"kind":"web_socket","url":"wss://h/x","settings":{"headers":[{"name":"Authorization","value":"Bearer t","secret":true}],"subprotocols":["v2"],"skip_verification":true,"reconnect":true}}}"#,
+        );
+        round_trip(
+            ClientMsg::Execute {
+                cell_id: "c2".into(),
+                code: "{}".into(),
+                format: CellFormat::Json { compact: true },
+            },
+            r#"{"type":"execute","cell_id":"c2","code":"{}","format":{"kind":"json","compact":true}}"#,
+        );
+        round_trip(
+            ServerMsg::Kernel {
+                state: KernelState::Open {
+                    protocol: Some("v2".into()),
+                    extensions: vec!["permessage-deflate".into()],
+                },
+            },
+            r#"{"type":"kernel","state":{"state":"open","protocol":"v2","extensions":["permessage-deflate"]}}"#,
+        );
+        round_trip(
+            ServerMsg::Kernel {
+                state: KernelState::Reconnecting {
+                    attempt: 2,
+                    delay_ms: 500,
+                    reason: "dropped".into(),
+                },
+            },
+            r#"{"type":"kernel","state":{"state":"reconnecting","attempt":2,"delay_ms":500,"reason":"dropped"}}"#,
         );
         round_trip(
             ClientMsg::SetKernel {
@@ -341,7 +482,7 @@ mod tests {
         );
         round_trip(
             ServerMsg::Kernel {
-                state: KernelState::Open,
+                state: KernelState::open(),
             },
             r#"{"type":"kernel","state":{"state":"open"}}"#,
         );

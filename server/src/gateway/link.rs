@@ -357,7 +357,7 @@ impl Link {
         *opened = true;
         self.emit(KernelEvent::State {
             link: self.id,
-            state: KernelState::Open,
+            state: KernelState::open(),
         })
         .await;
         while let Some(command) = self.pending.pop_front() {

@@ -105,7 +105,7 @@ pub fn offers(body: &Value, source: &str) -> Result<Vec<KernelOffer>, String> {
 fn spec_name(offer: &KernelOffer) -> &str {
     match &offer.choice {
         KernelChoice::Gateway { name } | KernelChoice::Jupyter { name } => name,
-        KernelChoice::WebSocket { url } => url,
+        KernelChoice::WebSocket { url, .. } => url,
         KernelChoice::Startup => "",
     }
 }

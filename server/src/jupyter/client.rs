@@ -298,6 +298,7 @@ mod tests {
         Execute {
             cell_id: cell.into(),
             code: code.into(),
+            format: Default::default(),
             caused_by: Some(7),
         }
     }

@@ -462,7 +462,7 @@ impl Kernel {
                 }
             }
         }
-        report(KernelState::Open).await;
+        report(KernelState::open()).await;
         for command in waiting {
             self.command(command).await;
         }

@@ -16,7 +16,7 @@ fn is_kernel_open(msg: &ServerMsg) -> bool {
     matches!(
         msg,
         ServerMsg::Kernel {
-            state: KernelState::Open
+            state: KernelState::Open { .. }
         }
     )
 }

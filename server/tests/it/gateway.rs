@@ -286,7 +286,7 @@ impl Kernel {
             matches!(
                 e,
                 KernelEvent::State {
-                    state: KernelState::Open,
+                    state: KernelState::Open { .. },
                     ..
                 }
             )
@@ -301,6 +301,7 @@ impl Kernel {
             .execute(Execute {
                 cell_id: cell_id.into(),
                 code: code.into(),
+                format: Default::default(),
                 caused_by,
             })
             .unwrap();
@@ -797,7 +798,7 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
             matches!(
                 e,
                 KernelEvent::State {
-                    state: KernelState::Open,
+                    state: KernelState::Open { .. },
                     ..
                 }
             )
@@ -834,7 +835,7 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
             matches!(
                 e,
                 KernelEvent::State {
-                    state: KernelState::Open,
+                    state: KernelState::Open { .. },
                     ..
                 }
             )
@@ -890,7 +891,7 @@ async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
         matches!(
             m,
             ServerMsg::Kernel {
-                state: KernelState::Open
+                state: KernelState::Open { .. }
             } | ServerMsg::Kernel {
                 state: KernelState::Failed { .. }
             }
@@ -899,11 +900,14 @@ async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
     let opened = tokio::time::timeout(PATIENCE, client.wait_for(wait_open))
         .await
         .unwrap();
-    assert_eq!(
-        opened,
-        ServerMsg::Kernel {
-            state: KernelState::Open
-        }
+    assert!(
+        matches!(
+            opened,
+            ServerMsg::Kernel {
+                state: KernelState::Open { .. }
+            }
+        ),
+        "{opened:?}"
     );
     client.execute("b1", "40 + 2").await;
     let executed = tokio::time::timeout(

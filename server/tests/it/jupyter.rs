@@ -144,7 +144,7 @@ impl Notebook {
     async fn wait_open(&mut self) {
         loop {
             match self.state().await {
-                KernelState::Open => return,
+                KernelState::Open { .. } => return,
                 KernelState::Connecting => {}
                 other => panic!("the kernel did not open: {other:?}"),
             }
@@ -733,7 +733,7 @@ async fn binary_with_a_kernel(dirs: &TempDir) -> (std::process::Child, u32, Sess
             matches!(
                 m,
                 ServerMsg::Kernel {
-                    state: KernelState::Open
+                    state: KernelState::Open { .. }
                 }
             )
         })
@@ -815,7 +815,7 @@ async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
     let message = loop {
         match nb.state().await {
             KernelState::Failed { message } => break message,
-            KernelState::Open => panic!("the slow kernel opened"),
+            KernelState::Open { .. } => panic!("the slow kernel opened"),
             _ => {}
         }
     };

@@ -18,3 +18,4 @@ mod support;
 mod tap;
 mod tls;
 mod ui;
+mod ws_kernel;

@@ -32,7 +32,7 @@ async fn sockets_get_1001_and_serve_returns() {
             matches!(
                 m,
                 ServerMsg::Kernel {
-                    state: KernelState::Open
+                    state: KernelState::Open { .. }
                 }
             )
         })

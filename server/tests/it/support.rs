@@ -216,6 +216,7 @@ impl SessionClient {
         self.send(&ClientMsg::Execute {
             cell_id: cell_id.into(),
             code: code.into(),
+            format: Default::default(),
         })
         .await;
     }

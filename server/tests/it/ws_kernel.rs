@@ -1,0 +1,320 @@
+//! WebSocket kernels chosen in the session: cell formats (JSON, binary, ping, close), the
+//! settings a picker sends (headers, secret headers, subprotocols), what the handshake
+//! negotiated, and reconnecting when the connection is lost.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use wirebook_server::Config;
+use wirebook_shared::cell_format::CellFormat;
+use wirebook_shared::{
+    CaptureBody, ClientMsg, HeaderSetting, Hop, KernelChoice, KernelState, ServerMsg,
+    WebSocketSettings, WireData,
+};
+
+use crate::support::{within, SessionClient, TestServer, TOKEN};
+
+async fn open_kernel(client: &mut SessionClient) -> KernelState {
+    let msg = client
+        .wait_for(|m| {
+            matches!(
+                m,
+                ServerMsg::Kernel {
+                    state: KernelState::Open { .. } | KernelState::Failed { .. }
+                }
+            )
+        })
+        .await;
+    let ServerMsg::Kernel { state } = msg else {
+        unreachable!()
+    };
+    state
+}
+
+async fn run(client: &mut SessionClient, cell: &str, code: &str, format: CellFormat) {
+    client
+        .send(&ClientMsg::Execute {
+            cell_id: cell.into(),
+            code: code.into(),
+            format,
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
+    let server = TestServer::with_defaults().await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    assert!(matches!(
+        open_kernel(&mut client).await,
+        KernelState::Open { .. }
+    ));
+    run(
+        &mut client,
+        "j",
+        "{ \"a\" : [1, 2] }",
+        CellFormat::Json { compact: true },
+    )
+    .await;
+    let echoed = client
+        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
+        .await;
+    assert_eq!(
+        echoed,
+        ServerMsg::Output {
+            cell_id: "j".into(),
+            data: WireData::Text {
+                text: r#"{"a":[1,2]}"#.into()
+            }
+        }
+    );
+    run(&mut client, "b", "de ad be ef", CellFormat::Hex).await;
+    let echoed = client
+        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
+        .await;
+    assert_eq!(
+        echoed,
+        ServerMsg::Output {
+            cell_id: "b".into(),
+            data: WireData::binary(&[0xde, 0xad, 0xbe, 0xef])
+        }
+    );
+    // Invalid JSON is refused with its place, and nothing goes to the kernel.
+    run(
+        &mut client,
+        "bad",
+        "{\n  \"a\": [1,, 2]\n}",
+        CellFormat::Json { compact: false },
+    )
+    .await;
+    let refused = client
+        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
+        .await;
+    let ServerMsg::Error { message, cell_id } = refused else {
+        unreachable!()
+    };
+    assert_eq!(cell_id.as_deref(), Some("bad"));
+    assert!(message.contains("line 2, column 11"), "{message}");
+    run(&mut client, "p", "are you there", CellFormat::Ping).await;
+    // Control payloads are previewed as hex.
+    let payload = wirebook_shared::capture::hex(b"are you there");
+    client
+        .capture_until(|records| {
+            records.iter().any(|r| {
+                r.hop == Hop::Kernel
+                    && matches!(&r.body, CaptureBody::Frame(f)
+                        if f.message.as_ref().is_some_and(|m| m.opcode.name() == "pong" && m.preview == payload))
+            })
+        })
+        .await;
+    run(&mut client, "c", "4000 done here", CellFormat::Close).await;
+    let closed = client
+        .wait_for(|m| {
+            matches!(
+                m,
+                ServerMsg::Kernel {
+                    state: KernelState::Closed { .. }
+                }
+            )
+        })
+        .await;
+    assert_eq!(
+        closed,
+        ServerMsg::Kernel {
+            state: KernelState::Closed {
+                code: Some(4000),
+                reason: "done here".into()
+            }
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_reported() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (saw, mut seen) = mpsc::unbounded_channel::<Vec<(String, String)>>();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        #[allow(clippy::result_large_err)]
+        let callback = move |request: &Request, mut response: Response| {
+            let headers = request
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect();
+            let _ = saw.send(headers);
+            response
+                .headers_mut()
+                .insert("sec-websocket-protocol", HeaderValue::from_static("v2"));
+            Ok(response)
+        };
+        let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
+            .await
+            .unwrap();
+        while let Some(Ok(message)) = ws.next().await {
+            if message.is_text() {
+                ws.send(message).await.unwrap();
+            }
+        }
+    });
+    let server = TestServer::with_defaults().await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    open_kernel(&mut client).await;
+    let settings = WebSocketSettings {
+        headers: vec![
+            HeaderSetting {
+                name: "X-Plain".into(),
+                value: "visible".into(),
+                secret: false,
+            },
+            HeaderSetting {
+                name: "Authorization".into(),
+                value: "Bearer hush-hush".into(),
+                secret: true,
+            },
+        ],
+        origin: Some("https://app.example.test".into()),
+        subprotocols: vec!["v1".into(), "v2".into()],
+        ..WebSocketSettings::default()
+    };
+    client
+        .send(&ClientMsg::SetKernel {
+            kernel: KernelChoice::WebSocket {
+                url: format!("ws://{addr}/feed"),
+                settings,
+            },
+        })
+        .await;
+    let selected = client
+        .wait_for(|m| matches!(m, ServerMsg::KernelSelected { .. }))
+        .await;
+    let ServerMsg::KernelSelected { kernel } = selected else {
+        unreachable!()
+    };
+    assert_eq!(kernel.url, format!("ws://{addr}/feed"));
+    let state = open_kernel(&mut client).await;
+    assert_eq!(
+        state,
+        KernelState::Open {
+            protocol: Some("v2".into()),
+            extensions: Vec::new()
+        }
+    );
+    let headers = within(seen.recv()).await.unwrap();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(header("x-plain"), Some("visible"));
+    assert_eq!(header("authorization"), Some("Bearer hush-hush"));
+    assert_eq!(header("origin"), Some("https://app.example.test"));
+    assert_eq!(header("sec-websocket-protocol"), Some("v1, v2"));
+    client.execute("c1", "hello feed").await;
+    client
+        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
+        .await;
+    let everything = serde_json::to_string(&client.records).unwrap();
+    assert!(
+        !everything.contains("hush-hush"),
+        "the secret header leaked"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_ca_in_the_settings_is_refused_with_the_reason() {
+    let server = TestServer::with_defaults().await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    open_kernel(&mut client).await;
+    client
+        .send(&ClientMsg::SetKernel {
+            kernel: KernelChoice::WebSocket {
+                url: "wss://127.0.0.1:1/".into(),
+                settings: WebSocketSettings {
+                    ca_pem: Some("not a certificate".into()),
+                    ..WebSocketSettings::default()
+                },
+            },
+        })
+        .await;
+    let refused = client
+        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
+        .await;
+    let ServerMsg::Error { message, .. } = refused else {
+        unreachable!()
+    };
+    assert!(message.contains("no PEM certificate"), "{message}");
+}
+
+#[tokio::test]
+async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (received, mut texts) = mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        // The first connection is dropped after one message without a close frame (like a
+        // killed process); the second stays.
+        for round in 0..2 {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+            while let Some(Ok(message)) = ws.next().await {
+                if let Message::Text(text) = message {
+                    let _ = received.send(text.to_string());
+                    ws.send(Message::text(format!("got {text}"))).await.unwrap();
+                    if round == 0 {
+                        break;
+                    }
+                }
+            }
+            drop(ws);
+        }
+    });
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("ws://{addr}/"));
+    config.kernel_reconnect = true;
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    open_kernel(&mut client).await;
+    client.execute("c1", "one").await;
+    assert_eq!(within(texts.recv()).await.as_deref(), Some("one"));
+    let lost = client
+        .wait_for(|m| {
+            matches!(
+                m,
+                ServerMsg::Kernel {
+                    state: KernelState::Reconnecting { .. }
+                }
+            )
+        })
+        .await;
+    let ServerMsg::Kernel {
+        state:
+            KernelState::Reconnecting {
+                attempt,
+                delay_ms,
+                reason,
+            },
+    } = lost
+    else {
+        unreachable!()
+    };
+    assert_eq!(attempt, 1);
+    assert!((250..=313).contains(&delay_ms), "{delay_ms}");
+    assert!(reason.contains("dropped"), "{reason}");
+    assert!(matches!(
+        open_kernel(&mut client).await,
+        KernelState::Open { .. }
+    ));
+    client.execute("c2", "two").await;
+    // Only the new cell arrives: "one" is not sent again.
+    assert_eq!(within(texts.recv()).await.as_deref(), Some("two"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(texts.try_recv().is_err());
+}
