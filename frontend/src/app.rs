@@ -82,8 +82,7 @@ impl Session {
     pub fn send(self, msg: ClientMsg) -> bool {
         let sent = self
             .outbox
-            .with_value(|outbox| outbox.unbounded_send(msg))
-            .is_ok();
+            .with_value(|outbox| outbox.unbounded_send(msg).is_ok());
         if !sent {
             self.notices
                 .update(|n| n.push("the session connection task has stopped; reload the page"));
@@ -145,16 +144,36 @@ impl Session {
 
     fn carry_out(self, effect: Effect) {
         match effect {
-            Effect::Execute { cell_id, code } => {
+            Effect::Execute {
+                cell_id,
+                code,
+                format,
+            } => {
+                let checked = self.kernel_info.with_untracked(|kernel| {
+                    crate::cell_sending::outgoing(kernel.as_ref(), format, &code)
+                });
+                let format = match checked {
+                    Ok(format) => format,
+                    Err(why) => {
+                        let message = crate::cell_sending::refusal(format, &why);
+                        self.notebook.update(|n| {
+                            n.error(&cell_id, message);
+                        });
+                        return;
+                    }
+                };
                 // The socket task sends it as soon as a session is open; until then it waits
                 // in the channel and the cell shows `[*]`.
                 let sent = self.outbox.with_value(|outbox| {
-                    outbox.unbounded_send(ClientMsg::Execute {
-                        cell_id: cell_id.clone(),
-                        code,
-                    })
+                    outbox
+                        .unbounded_send(ClientMsg::Execute {
+                            cell_id: cell_id.clone(),
+                            code,
+                            format,
+                        })
+                        .is_ok()
                 });
-                if sent.is_err() {
+                if !sent {
                     self.notebook.update(|n| {
                         n.error(
                             &cell_id,

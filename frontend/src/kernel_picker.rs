@@ -7,6 +7,8 @@ use wirebook_shared::ipynb::{KernelSpec, NotebookMetadata, WirebookKernel};
 use wirebook_shared::session::{KernelChoice, KernelInfo, KernelOffer};
 
 /// One row of the picker.
+// A handful of rows: boxing the offer would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     /// A kernel the server offers.
@@ -123,7 +125,7 @@ pub fn metadata_for(
                 extra,
             });
         }
-        KernelChoice::WebSocket { url } => {
+        KernelChoice::WebSocket { url, .. } => {
             let mut wirebook = metadata.wirebook.unwrap_or_default();
             wirebook.kernel = Some(WirebookKernel::websocket(url.clone()));
             metadata.wirebook = Some(wirebook);
@@ -207,6 +209,7 @@ mod tests {
         assert_eq!(initial_highlight(&list, Some(&current)), 1);
         let ws = info(KernelChoice::WebSocket {
             url: "ws://h/x".into(),
+            settings: Default::default(),
         });
         assert_eq!(initial_highlight(&list, Some(&ws)), 3);
         assert_eq!(initial_highlight(&list, None), 0);
@@ -253,6 +256,7 @@ mod tests {
         );
         let url = KernelChoice::WebSocket {
             url: "ws://h/x".into(),
+            settings: Default::default(),
         };
         let with_url = metadata_for(&url, &offers(), &after);
         assert_eq!(

@@ -11,6 +11,7 @@ mod api;
 mod app;
 mod backoff;
 mod capture_export;
+mod cell_sending;
 mod code_editing;
 mod composer;
 mod detail;

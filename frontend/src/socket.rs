@@ -191,8 +191,10 @@ fn receive(session: Session, msg: ServerMsg) {
         }
         ServerMsg::Kernel { state } => {
             match &state {
-                KernelState::Connecting => session.execution_state.set(None),
-                KernelState::Open => session.restarting.set(false),
+                KernelState::Connecting | KernelState::Reconnecting { .. } => {
+                    session.execution_state.set(None)
+                }
+                KernelState::Open { .. } => session.restarting.set(false),
                 KernelState::Closed { .. } | KernelState::Failed { .. } => {
                     // A kernel that is gone has no execution state, and its runs are over.
                     session.execution_state.set(None);

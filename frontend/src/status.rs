@@ -42,7 +42,8 @@ impl Connection {
 pub fn kernel_data_state(state: &KernelState) -> &'static str {
     match state {
         KernelState::Connecting => "connecting",
-        KernelState::Open => "open",
+        KernelState::Open { .. } => "open",
+        KernelState::Reconnecting { .. } => "reconnecting",
         KernelState::Closed { .. } => "closed",
         KernelState::Failed { .. } => "failed",
     }
@@ -52,7 +53,25 @@ pub fn kernel_data_state(state: &KernelState) -> &'static str {
 pub fn kernel_label(state: &KernelState) -> String {
     match state {
         KernelState::Connecting => "connecting…".to_string(),
-        KernelState::Open => "open".to_string(),
+        KernelState::Open {
+            protocol,
+            extensions,
+        } => std::iter::once("open")
+            .chain(protocol.as_deref())
+            .chain(extensions.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        KernelState::Reconnecting {
+            attempt,
+            delay_ms,
+            reason,
+        } => {
+            let mut text = format!("reconnecting in {} (attempt {attempt})", seconds(*delay_ms));
+            if !reason.is_empty() {
+                text.push_str(&format!(": {}", first_clause(reason)));
+            }
+            text
+        }
         KernelState::Closed { code, reason } => {
             let mut text = "closed".to_string();
             if let Some(code) = code {
@@ -64,6 +83,15 @@ pub fn kernel_label(state: &KernelState) -> String {
             text
         }
         KernelState::Failed { message } => format!("failed: {}", first_clause(message)),
+    }
+}
+
+/// A delay for people: "800 ms", "1.2 s", "30 s".
+pub fn seconds(ms: u64) -> String {
+    match ms {
+        0..1000 => format!("{ms} ms"),
+        1000..10_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        _ => format!("{} s", (ms + 500) / 1000),
     }
 }
 
@@ -101,14 +129,15 @@ pub fn activity(state: &KernelState, execution: Option<&str>, restarting: bool) 
         (KernelState::Connecting | KernelState::Closed { .. }, _) if restarting => {
             ("restarting", "◌", "restarting")
         }
-        (KernelState::Connecting, _) | (KernelState::Open, Some("starting")) => {
+        (KernelState::Connecting, _) | (KernelState::Open { .. }, Some("starting")) => {
             ("starting", "◌", "starting")
         }
-        (KernelState::Open, Some("busy")) => ("busy", "●", "busy"),
-        (KernelState::Open, Some("idle")) => ("idle", "○", "idle"),
-        (KernelState::Open, Some("restarting")) => ("restarting", "◌", "restarting"),
-        (KernelState::Open, Some("dead")) => ("dead", "✕", "dead"),
-        (KernelState::Open, _) => ("connected", "○", "connected"),
+        (KernelState::Open { .. }, Some("busy")) => ("busy", "●", "busy"),
+        (KernelState::Open { .. }, Some("idle")) => ("idle", "○", "idle"),
+        (KernelState::Open { .. }, Some("restarting")) => ("restarting", "◌", "restarting"),
+        (KernelState::Open { .. }, Some("dead")) => ("dead", "✕", "dead"),
+        (KernelState::Open { .. }, _) => ("connected", "○", "connected"),
+        (KernelState::Reconnecting { .. }, _) => ("reconnecting", "◌", "reconnecting"),
         (KernelState::Closed { .. } | KernelState::Failed { .. }, _) => ("dead", "✕", "dead"),
     };
     Activity {
@@ -131,7 +160,10 @@ pub fn kernel_problem(state: &KernelState) -> Option<String> {
             code: Some(code), ..
         } => Some(format!("the kernel connection closed ({code})")),
         KernelState::Closed { .. } => Some("the kernel connection closed".to_string()),
-        KernelState::Connecting | KernelState::Open => None,
+        // Reconnecting is in the status bar; the server comes back by itself.
+        KernelState::Connecting | KernelState::Open { .. } | KernelState::Reconnecting { .. } => {
+            None
+        }
     }
 }
 
@@ -238,7 +270,27 @@ mod tests {
     #[test]
     fn kernel_states_and_labels() {
         assert_eq!(kernel_data_state(&KernelState::Connecting), "connecting");
-        assert_eq!(kernel_data_state(&KernelState::Open), "open");
+        assert_eq!(kernel_data_state(&KernelState::open()), "open");
+        assert_eq!(kernel_label(&KernelState::open()), "open");
+        let negotiated = KernelState::Open {
+            protocol: Some("v2".into()),
+            extensions: vec!["permessage-deflate".into()],
+        };
+        assert_eq!(kernel_label(&negotiated), "open · v2 · permessage-deflate");
+        let reconnecting = KernelState::Reconnecting {
+            attempt: 3,
+            delay_ms: 1200,
+            reason: "the kernel dropped the connection".into(),
+        };
+        assert_eq!(kernel_data_state(&reconnecting), "reconnecting");
+        assert_eq!(
+            kernel_label(&reconnecting),
+            "reconnecting in 1.2 s (attempt 3): the kernel dropped the connection"
+        );
+        assert_eq!(activity(&reconnecting, None, false).state, "reconnecting");
+        assert_eq!(kernel_problem(&reconnecting), None);
+        assert_eq!(seconds(800), "800 ms");
+        assert_eq!(seconds(30_400), "30 s");
         let closed = KernelState::Closed {
             code: Some(1000),
             reason: "bye".into(),
@@ -269,7 +321,7 @@ mod tests {
 
     #[test]
     fn activity_follows_jupyter_status_and_kernel_state() {
-        let open = KernelState::Open;
+        let open = KernelState::open();
         assert_eq!(activity(&open, Some("busy"), false).state, "busy");
         assert_eq!(activity(&open, Some("busy"), false).symbol, "●");
         assert_eq!(activity(&open, Some("idle"), false).symbol, "○");

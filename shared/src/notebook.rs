@@ -22,6 +22,7 @@
 //! read from the file) rides along on the cells so that saving loses nothing.
 
 pub mod bindings;
+pub mod cell_formats;
 pub mod chords;
 pub mod clipboard;
 pub mod commands;
@@ -34,6 +35,7 @@ mod output_area_tests;
 
 use std::collections::{HashMap, HashSet};
 
+use crate::cell_format::CellFormat;
 use crate::ipynb::{
     Attachments, IpynbCell, IpynbCellKind, IpynbNotebook, IpynbOutput, JsonMap, NotebookMetadata,
 };
@@ -133,6 +135,11 @@ pub struct Cell {
 }
 
 impl Cell {
+    /// The message format of a cell sent to a WebSocket kernel (text unless set).
+    pub fn format(&self) -> CellFormat {
+        cell_formats::format_of(&self.file.metadata)
+    }
+
     fn new(id: CellId) -> Self {
         Cell {
             id,
@@ -272,8 +279,13 @@ pub enum Command {
 /// What the outside world has to do after a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Send the code to the kernel (`ClientMsg::Execute`).
-    Execute { cell_id: CellId, code: String },
+    /// Send the code to the kernel (`ClientMsg::Execute`). `format` is the cell's
+    /// (`metadata.wirebook.format`); only WebSocket kernels use it.
+    Execute {
+        cell_id: CellId,
+        code: String,
+        format: CellFormat,
+    },
     /// Put the keyboard focus into this cell's editor.
     FocusEditor(CellId),
     /// Put the keyboard focus on the cell itself (command mode), scrolling it into view.
@@ -976,6 +988,7 @@ impl Notebook {
         vec![Effect::Execute {
             cell_id: cell.id.clone(),
             code: cell.source.clone(),
+            format: cell.format(),
         }]
     }
 
@@ -1153,7 +1166,8 @@ mod tests {
             vec![
                 Effect::Execute {
                     cell_id: first.clone(),
-                    code: "hai".into()
+                    code: "hai".into(),
+                    format: CellFormat::Text
                 },
                 Effect::FocusEditor(second.clone()),
             ]
@@ -1425,7 +1439,8 @@ mod tests {
             effects,
             vec![Effect::Execute {
                 cell_id: first.clone(),
-                code: "one".into()
+                code: "one".into(),
+                format: CellFormat::Text
             }]
         );
         assert_eq!(nb.selected(), 0);
@@ -1471,7 +1486,8 @@ mod tests {
             effects,
             vec![Effect::Execute {
                 cell_id: id.clone(),
-                code: "21 * 2".into()
+                code: "21 * 2".into(),
+                format: CellFormat::Text
             }]
         );
         assert!(nb.cell(&id).unwrap().saved_outputs.is_empty());

@@ -4,7 +4,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 use wirebook_shared::notebook::Command;
-use wirebook_shared::session::KernelChoice;
+use wirebook_shared::session::{KernelChoice, WebSocketSettings};
 
 use crate::app::{Overlay, Session};
 use crate::kernel_picker::{entries, initial_highlight, is_current, websocket_url, Entry};
@@ -19,6 +19,7 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
     let url_error = RwSignal::new(None::<String>);
     // The URL field shows once its entry is chosen (or when the current kernel is a URL).
     let url_open = RwSignal::new(false);
+    let settings = RwSignal::new(WebSocketSettings::default());
 
     Effect::new(move |_| {
         if open.get() {
@@ -27,8 +28,12 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
             highlighted.set(initial_highlight(&rows, current.as_ref()));
             url_error.set(None);
             match current.map(|k| k.choice) {
-                Some(KernelChoice::WebSocket { url: current }) => {
+                Some(KernelChoice::WebSocket {
+                    url: current,
+                    settings: current_settings,
+                }) => {
                     url.set(current);
+                    settings.set(current_settings);
                     url_open.set(true);
                 }
                 _ => url_open.set(false),
@@ -44,7 +49,10 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
     let choose_url = move || match websocket_url(&url.get_untracked()) {
         Ok(valid) => {
             close();
-            session.choose_kernel(KernelChoice::WebSocket { url: valid });
+            session.choose_kernel(KernelChoice::WebSocket {
+                url: valid,
+                settings: settings.get_untracked(),
+            });
         }
         Err(why) => url_error.set(Some(why)),
     };

@@ -486,11 +486,13 @@ fn run_all_runs_every_code_cell_and_ends_on_the_last() {
         vec![
             Effect::Execute {
                 cell_id: "c0".into(),
-                code: "a".into()
+                code: "a".into(),
+                format: CellFormat::Text,
             },
             Effect::Execute {
                 cell_id: "c2".into(),
-                code: "b".into()
+                code: "b".into(),
+                format: CellFormat::Text,
             },
             Effect::FocusCell(last),
         ]
