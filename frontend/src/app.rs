@@ -47,6 +47,8 @@ pub struct Session {
     pub execution_state: RwSignal<Option<String>>,
     /// Set when the user asked for a restart, until the kernel is open (or failed) again.
     pub restarting: RwSignal<bool>,
+    /// Run All's pause between the messages it sends to a WebSocket kernel.
+    pub run_all_delay_ms: RwSignal<u32>,
     pub server_version: RwSignal<Option<String>>,
     pub notices: RwSignal<Notices>,
     /// Set by the "retry now" button; the reconnect countdown watches it.
@@ -133,11 +135,34 @@ impl Session {
 
     /// Applies a user command to the notebook and carries out what it asks for.
     pub fn dispatch(self, command: Command) {
+        // Run All towards a WebSocket kernel may pace its messages.
+        let delay = match command {
+            Command::RunAll
+                if self
+                    .kernel_info
+                    .with_untracked(|k| crate::cell_sending::takes_formats(k.as_ref())) =>
+            {
+                self.run_all_delay_ms.get_untracked()
+            }
+            _ => 0,
+        };
         let effects = self
             .notebook
             .try_update(|notebook| notebook.apply(command))
             .unwrap_or_default();
+        let mut sends = 0;
         for effect in effects {
+            if delay > 0 && matches!(effect, Effect::Execute { .. }) {
+                let offset = crate::cell_sending::send_offset_ms(sends, delay);
+                sends += 1;
+                if offset > 0 {
+                    set_timeout(
+                        move || self.carry_out(effect),
+                        std::time::Duration::from_millis(offset.into()),
+                    );
+                    continue;
+                }
+            }
             self.carry_out(effect);
         }
     }
@@ -530,6 +555,7 @@ pub fn App() -> impl IntoView {
         kernels: RwSignal::new(Vec::new()),
         execution_state: RwSignal::new(None),
         restarting: RwSignal::new(false),
+        run_all_delay_ms: RwSignal::new(0),
         server_version: RwSignal::new(None),
         notices,
         retry_now: RwSignal::new(false),

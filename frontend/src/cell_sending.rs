@@ -30,6 +30,39 @@ pub fn outgoing(
     Ok(format)
 }
 
+/// The `value` of a format in the cell's format selector.
+pub fn format_key(format: CellFormat) -> &'static str {
+    match format {
+        CellFormat::Text => "text",
+        CellFormat::Json { compact: false } => "json",
+        CellFormat::Json { compact: true } => "json-compact",
+        CellFormat::Hex => "hex",
+        CellFormat::Base64 => "base64",
+        CellFormat::Ping => "ping",
+        CellFormat::Close => "close",
+    }
+}
+
+/// The format a selector `value` names.
+pub fn format_from_key(key: &str) -> Option<CellFormat> {
+    CellFormat::ALL.into_iter().find(|f| format_key(*f) == key)
+}
+
+/// Run All's delay field as milliseconds: empty, negative or unreadable is no delay, and at
+/// most ten minutes.
+pub fn delay_ms(text: &str) -> u32 {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|ms| ms.is_finite() && *ms > 0.0)
+        .map_or(0, |ms| ms.min(600_000.0) as u32)
+}
+
+/// How long after Run All starts the `index`-th message goes out.
+pub fn send_offset_ms(index: usize, delay_ms: u32) -> u32 {
+    (index as u32).saturating_mul(delay_ms)
+}
+
 /// How a refused cell explains itself under the cell.
 pub fn refusal(format: CellFormat, error: &CellFormatError) -> String {
     format!("not sent ({}): {error}", format.label())
@@ -69,6 +102,22 @@ mod tests {
         });
         assert_eq!(outgoing(Some(&python), json, "{"), Ok(CellFormat::Text));
         assert!(!takes_formats(None));
+        for format in CellFormat::ALL {
+            assert_eq!(format_from_key(format_key(format)), Some(format));
+        }
+        assert_eq!(format_from_key("morse"), None);
         assert!(takes_formats(Some(&startup)));
+    }
+
+    #[test]
+    fn run_all_delays_are_read_leniently_and_add_up() {
+        assert_eq!(delay_ms("250"), 250);
+        assert_eq!(delay_ms(" 12.7 "), 12);
+        assert_eq!(delay_ms(""), 0);
+        assert_eq!(delay_ms("-5"), 0);
+        assert_eq!(delay_ms("soon"), 0);
+        assert_eq!(delay_ms("1e12"), 600_000);
+        assert_eq!(send_offset_ms(0, 500), 0);
+        assert_eq!(send_offset_ms(3, 500), 1500);
     }
 }

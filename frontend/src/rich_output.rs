@@ -153,9 +153,32 @@ fn text(mime: &str, text: &str, note: Option<String>) -> Shown {
     }
 }
 
+/// Hex digits (two a byte, as the session carries binary) as rows of 16 bytes separated by
+/// spaces, the way hex editors show them.
+pub fn hex_rows(hex: &str) -> String {
+    let bytes: Vec<&str> = hex
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| std::str::from_utf8(pair).unwrap_or("??"))
+        .collect();
+    bytes
+        .chunks(16)
+        .map(|row| row.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_is_shown_as_rows_of_sixteen_bytes() {
+        assert_eq!(hex_rows("0aff"), "0a ff");
+        assert_eq!(hex_rows(""), "");
+        let long = "00".repeat(17);
+        assert_eq!(hex_rows(&long), format!("{}\n00", vec!["00"; 16].join(" ")));
+    }
     use crate::ansi::Color;
     use wirebook_shared::ipynb::JsonMap;
 

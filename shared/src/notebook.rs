@@ -274,6 +274,11 @@ pub enum Command {
     ShowHelp,
     /// Open the command palette.
     ShowPalette,
+    /// Give the selected code cells a message format for WebSocket kernels (kept in
+    /// `metadata.wirebook.format`; undoable).
+    SetFormat(CellFormat),
+    /// Indent the source of the selected JSON cells that parse (undoable).
+    PrettyPrintJson,
 }
 
 /// What the outside world has to do after a command.
@@ -398,6 +403,24 @@ fn with_kind(cell: &Cell, kind: CellKind) -> Cell {
             clear_results(&mut cell);
         }
         cell.kind = kind;
+    }
+    cell
+}
+
+fn with_format(cell: &Cell, format: CellFormat) -> Cell {
+    let mut cell = cell.clone();
+    if cell.kind == CellKind::Code {
+        cell.file.metadata = cell_formats::with_format(&cell.file.metadata, format);
+    }
+    cell
+}
+
+fn pretty_printed(cell: &Cell) -> Cell {
+    let mut cell = cell.clone();
+    if matches!(cell.format(), CellFormat::Json { .. }) {
+        if let Some(pretty) = cell_formats::pretty_json(&cell.source) {
+            cell.source = pretty;
+        }
     }
     cell
 }
@@ -934,6 +957,8 @@ impl Notebook {
                 self.map_selection(|cell| as_heading(cell, level))
             }
             Command::Heading(_) => Vec::new(),
+            Command::SetFormat(format) => self.map_selection(|cell| with_format(cell, format)),
+            Command::PrettyPrintJson => self.map_selection(pretty_printed),
             Command::Merge => self.merge(),
             Command::MoveUp => self.move_selection_up(),
             Command::MoveDown => self.move_selection_down(),

@@ -4,6 +4,7 @@
 
 use leptos::ev;
 use leptos::prelude::*;
+use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 
 use crate::app::Session;
@@ -170,6 +171,25 @@ fn Toolbar(session: Session) -> impl IntoView {
             <span class="tool-sep"></span>
             {tool(session, "▶ Run", "Run the selected cells and select the next", Command::Run(RunMode::SelectNext))}
             {tool(session, "Run All", "Run all cells", Command::RunAll)}
+            <Show when=move || session.kernel_info.with(|k| crate::cell_sending::takes_formats(k.as_ref()))>
+                <label class="run-all-delay" title="Run All waits this long between the messages it sends">
+                    "delay"
+                    <input
+                        type="number"
+                        min="0"
+                        max="600000"
+                        step="100"
+                        data-testid="run-all-delay"
+                        aria-label="Delay between cells in Run All, in milliseconds"
+                        prop:value=move || session.run_all_delay_ms.get().to_string()
+                        on:change=move |ev| {
+                            let ms = crate::cell_sending::delay_ms(&event_target_value(&ev));
+                            session.run_all_delay_ms.set(ms);
+                        }
+                    />
+                    "ms"
+                </label>
+            </Show>
             {tool(session, "■", "Interrupt the kernel", Command::Interrupt)}
             {tool(session, "↻", "Restart the kernel", Command::Restart)}
             {tool(session, "↻ Run All", "Restart the kernel, then run all cells", Command::RestartAndRunAll)}
@@ -362,6 +382,25 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
     };
     // Copy, so that each part of the view that edits can have it.
     let edit_id = StoredValue::new(id.clone());
+    // A WebSocket kernel's cells are messages with a format; Jupyter's run code.
+    let takes_formats = Memo::new(move |_| {
+        session
+            .kernel_info
+            .with(|k| crate::cell_sending::takes_formats(k.as_ref()))
+    });
+    let format =
+        Memo::new(move |_| cell.with(|c| c.as_ref().map(|c| c.format()).unwrap_or_default()));
+    let on_format = move |ev: ev::Event| {
+        if let Some(format) = crate::cell_sending::format_from_key(&event_target_value(&ev)) {
+            session.dispatch(Command::Select(edit_id.get_value()));
+            session.dispatch(Command::SetFormat(format));
+        }
+    };
+    let on_pretty = move |ev: ev::MouseEvent| {
+        ev.stop_propagation();
+        session.dispatch(Command::Select(edit_id.get_value()));
+        session.dispatch(Command::PrettyPrintJson);
+    };
     let edit_markdown = move |_| {
         session.dispatch(Command::Select(edit_id.get_value()));
         session.dispatch(Command::EnterEditMode);
@@ -408,6 +447,40 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                 </button>
             </div>
             <div class="cell-body">
+                <Show when=move || takes_formats.get() && kind.get() == CellKind::Code>
+                    <div class="cell-format-bar">
+                        <select
+                            class="cell-format"
+                            data-testid="cell-format"
+                            title="How this cell is sent to the WebSocket kernel (palette: Format: …)"
+                            aria-label="Message format"
+                            prop:value=move || crate::cell_sending::format_key(format.get())
+                            on:change=on_format
+                        >
+                            {CellFormat::ALL
+                                .into_iter()
+                                .map(|f| view! {
+                                    <option
+                                        value=crate::cell_sending::format_key(f)
+                                        prop:selected=move || format.get() == f
+                                    >
+                                        {f.label()}
+                                    </option>
+                                })
+                                .collect_view()}
+                        </select>
+                        <Show when=move || matches!(format.get(), CellFormat::Json { .. })>
+                            <button
+                                class="pretty-print"
+                                data-testid="pretty-print"
+                                title="Indent this cell's JSON (palette: Pretty-print JSON)"
+                                on:click=on_pretty
+                            >
+                                "{ } pretty-print"
+                            </button>
+                        </Show>
+                    </div>
+                </Show>
                 <textarea
                     class="editor"
                     data-testid="cell-editor"

@@ -12,17 +12,26 @@ use crate::json_tree::parse_document;
 use crate::rich_output::{execution_count, show, Shown};
 use crate::view::json_tree::JsonTree;
 
-/// One message the kernel sent, as it arrived (text shown as-is).
+/// One message the kernel sent: a JSON object or array as a tree, other text as it arrived,
+/// binary as hex (16 bytes a line).
 pub fn wire_output(data: &WireData) -> AnyView {
     match data {
-        WireData::Text { text } => view! {
+        WireData::Text { text } => match parse_document(text) {
+            Some(doc) => view! {
+                <div class="output-item output-json" data-testid="output-item" data-kind="json">
+                    <JsonTree doc=doc />
+                </div>
+            }
+            .into_any(),
+            None => view! {
             <pre class="output-item" data-testid="output-item" data-kind="text">{text.clone()}</pre>
-        }
-        .into_any(),
+            }
+            .into_any(),
+        },
         WireData::Binary { hex } => view! {
             <pre class="output-item binary" data-testid="output-item" data-kind="binary">
                 <span class="binary-label">{format!("binary, {} bytes", hex.len() / 2)}</span>
-                {hex.clone()}
+                {crate::rich_output::hex_rows(hex)}
             </pre>
         }
         .into_any(),

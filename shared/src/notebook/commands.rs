@@ -7,6 +7,7 @@
 //! for a split).
 
 use super::{CellId, CellKind, Command, Mode, RunMode};
+use crate::cell_format::CellFormat;
 
 /// In which modes a key binding is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -167,7 +168,36 @@ commands! {
         "Show the keyboard shortcuts.";
     ShowPalette, "command-palette", Both, "Command palette",
         "Find and run any command by name.";
+    FormatText, "format-text", Command, "Format: text",
+        "WebSocket kernels: send the selected cells as text messages, as typed.";
+    FormatJson, "format-json", Command, "Format: JSON",
+        "WebSocket kernels: send the selected cells as JSON (validated), as typed.";
+    FormatJsonCompact, "format-json-compact", Command, "Format: JSON (compact)",
+        "WebSocket kernels: send the selected cells as JSON (validated), compacted.";
+    FormatHex, "format-hex", Command, "Format: binary (hex)",
+        "WebSocket kernels: send the selected cells as binary messages written in hex.";
+    FormatBase64, "format-base64", Command, "Format: binary (base64)",
+        "WebSocket kernels: send the selected cells as binary messages written in base64.";
+    FormatPing, "format-ping", Command, "Format: ping",
+        "WebSocket kernels: send the selected cells as pings carrying their text.";
+    FormatClose, "format-close", Command, "Format: close",
+        "WebSocket kernels: send the selected cells as close frames (CODE reason).";
+    PrettyPrintJson, "pretty-print-json", Command, "Pretty-print JSON",
+        "Indent the JSON of the selected JSON cells.";
 }
+
+/// Commands without a default key: Jupyter's keys stay as they are, and these are reached
+/// from the palette (or bound by the user).
+pub const UNBOUND_BY_DEFAULT: &[CommandId] = &[
+    CommandId::FormatText,
+    CommandId::FormatJson,
+    CommandId::FormatJsonCompact,
+    CommandId::FormatHex,
+    CommandId::FormatBase64,
+    CommandId::FormatPing,
+    CommandId::FormatClose,
+    CommandId::PrettyPrintJson,
+];
 
 impl CommandId {
     /// The command called `name` (see [`CommandId::name`]).
@@ -226,6 +256,14 @@ impl CommandId {
             CommandId::Save => Command::Save,
             CommandId::ShowHelp => Command::ShowHelp,
             CommandId::ShowPalette => Command::ShowPalette,
+            CommandId::FormatText => Command::SetFormat(CellFormat::Text),
+            CommandId::FormatJson => Command::SetFormat(CellFormat::Json { compact: false }),
+            CommandId::FormatJsonCompact => Command::SetFormat(CellFormat::Json { compact: true }),
+            CommandId::FormatHex => Command::SetFormat(CellFormat::Hex),
+            CommandId::FormatBase64 => Command::SetFormat(CellFormat::Base64),
+            CommandId::FormatPing => Command::SetFormat(CellFormat::Ping),
+            CommandId::FormatClose => Command::SetFormat(CellFormat::Close),
+            CommandId::PrettyPrintJson => Command::PrettyPrintJson,
         };
         Some(command)
     }

@@ -553,3 +553,57 @@ fn loaded_ids_are_never_given_to_new_cells_even_after_a_delete() {
     assert!(!unique.contains("cell-1") && !unique.contains("cell-2"));
     assert!(nb.to_ipynb().problems().is_empty());
 }
+
+#[test]
+fn formats_are_set_on_the_selected_code_cells_saved_and_undone() {
+    let mut nb = notebook(&["{\"a\":1}", "ff 00", "x"]);
+    nb.apply(Command::SetKind(CellKind::Markdown));
+    select(&mut nb, 0, 1);
+    // The markdown cell at 0 keeps no format; the code cell at 1 gets one.
+    nb.apply(Command::Select("c1".into()));
+    nb.apply(Command::SetFormat(CellFormat::Hex));
+    assert_eq!(nb.cells()[1].format(), CellFormat::Hex);
+    select(&mut nb, 0, 2);
+    nb.apply(Command::SetFormat(CellFormat::Json { compact: true }));
+    assert_eq!(nb.cells()[0].format(), CellFormat::Text, "markdown");
+    assert_eq!(nb.cells()[2].format(), CellFormat::Json { compact: true });
+    // Saved in the file and read back.
+    let file = nb.to_ipynb();
+    assert_eq!(
+        file.cells[2].metadata["wirebook"]["format"],
+        serde_json::json!({"kind": "json", "compact": true})
+    );
+    let back = Notebook::from_ipynb(file);
+    assert_eq!(back.cells()[1].format(), CellFormat::Json { compact: true });
+    // A run carries the format.
+    nb.apply(Command::Select("c1".into()));
+    let effects = nb.apply(Command::RunCell("c1".into()));
+    assert!(effects.contains(&Effect::Execute {
+        cell_id: "c1".into(),
+        code: "ff 00".into(),
+        format: CellFormat::Json { compact: true },
+    }));
+    nb.apply(Command::Undo);
+    assert_eq!(nb.cells()[1].format(), CellFormat::Hex);
+    assert_eq!(nb.cells()[2].format(), CellFormat::Text);
+    nb.apply(Command::Redo);
+    assert_eq!(nb.cells()[2].format(), CellFormat::Json { compact: true });
+}
+
+#[test]
+fn pretty_printing_touches_json_cells_only_and_is_undoable() {
+    let mut nb = notebook(&["{\"a\":[1]}", "{\"b\":2}", "{oops"]);
+    nb.apply(Command::SetFormat(CellFormat::Json { compact: false }));
+    select(&mut nb, 0, 2);
+    nb.apply(Command::Select("c2".into()));
+    nb.apply(Command::SetFormat(CellFormat::Json { compact: false }));
+    select(&mut nb, 0, 2);
+    let effects = nb.apply(Command::PrettyPrintJson);
+    assert_eq!(
+        sources(&nb),
+        vec!["{\n  \"a\": [\n    1\n  ]\n}", "{\"b\":2}", "{oops"]
+    );
+    assert!(effects.contains(&Effect::SourceReplaced("c0".into())));
+    nb.apply(Command::Undo);
+    assert_eq!(sources(&nb)[0], "{\"a\":[1]}");
+}
