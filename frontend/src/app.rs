@@ -15,7 +15,9 @@ use wirebook_shared::notebook::clipboard::{
 };
 use wirebook_shared::notebook::commands::EditorSelection;
 use wirebook_shared::notebook::{Command, Effect, Mode, Notebook};
-use wirebook_shared::session::{ClientMsg, KernelChoice, KernelInfo, KernelOffer, KernelState};
+use wirebook_shared::session::{
+    ClientMsg, KernelChoice, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
+};
 
 use crate::file_sync::{FileSync, Loading};
 use crate::inspector::Inspector;
@@ -49,6 +51,9 @@ pub struct Session {
     pub restarting: RwSignal<bool>,
     /// Run All's pause between the messages it sends to a WebSocket kernel.
     pub run_all_delay_ms: RwSignal<u32>,
+    /// A WebSocket kernel the picker opens prefilled with (a notebook whose secret headers
+    /// need their values typed again), and why.
+    pub kernel_prefill: RwSignal<Option<(String, WebSocketSettings, Option<String>)>>,
     pub server_version: RwSignal<Option<String>>,
     pub notices: RwSignal<Notices>,
     /// Set by the "retry now" button; the reconnect countdown watches it.
@@ -283,8 +288,47 @@ fn follow_notebook_kernelspec(session: Session) {
         });
         if let Some(choice) = choice {
             session.send(ClientMsg::SetKernel { kernel: choice });
+            return;
         }
+        open_notebook_websocket(session);
     });
+}
+
+/// A notebook whose `metadata.wirebook.kernel` is a WebSocket URL opens on it; when its secret
+/// headers need their values (never saved), the picker opens with the URL and settings filled
+/// in and asks for them.
+fn open_notebook_websocket(session: Session) {
+    let wanted = session.notebook.with_untracked(|n| {
+        n.metadata()
+            .wirebook
+            .as_ref()
+            .and_then(|w| w.kernel.as_ref())
+            .and_then(crate::ws_settings::from_file)
+    });
+    let Some((url, settings, problem)) = wanted else {
+        return;
+    };
+    if let Some(problem) = &problem {
+        session.notices.update(|n| n.push(problem.clone()));
+    }
+    let missing = crate::ws_settings::missing_secrets(&settings);
+    if !missing.is_empty() {
+        let why = format!(
+            "this notebook's kernel {url} sends the secret header {}: type its value (secret \
+             values are not saved in the notebook)",
+            missing.join(", ")
+        );
+        session.kernel_prefill.set(Some((url, settings, Some(why))));
+        session.overlay.set(Overlay::KernelPicker);
+        return;
+    }
+    let choice = KernelChoice::WebSocket { url, settings };
+    let current = session
+        .kernel_info
+        .with_untracked(|k| k.as_ref().map(|k| k.choice.clone()));
+    if current.as_ref() != Some(&choice) {
+        session.send(ClientMsg::SetKernel { kernel: choice });
+    }
 }
 
 /// Moves the keyboard focus to the element `selector` names. An existing element is focused at
@@ -556,6 +600,7 @@ pub fn App() -> impl IntoView {
         execution_state: RwSignal::new(None),
         restarting: RwSignal::new(false),
         run_all_delay_ms: RwSignal::new(0),
+        kernel_prefill: RwSignal::new(None),
         server_version: RwSignal::new(None),
         notices,
         retry_now: RwSignal::new(false),

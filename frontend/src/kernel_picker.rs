@@ -3,7 +3,7 @@
 //! which offered kernel a notebook's `metadata.kernelspec` names (Jupyter opens a notebook on
 //! that kernel).
 
-use wirebook_shared::ipynb::{KernelSpec, NotebookMetadata, WirebookKernel};
+use wirebook_shared::ipynb::{KernelSpec, NotebookMetadata};
 use wirebook_shared::session::{KernelChoice, KernelInfo, KernelOffer};
 
 /// One row of the picker.
@@ -125,9 +125,9 @@ pub fn metadata_for(
                 extra,
             });
         }
-        KernelChoice::WebSocket { url, .. } => {
+        KernelChoice::WebSocket { url, settings } => {
             let mut wirebook = metadata.wirebook.unwrap_or_default();
-            wirebook.kernel = Some(WirebookKernel::websocket(url.clone()));
+            wirebook.kernel = Some(crate::ws_settings::kernel_for_file(url, settings));
             metadata.wirebook = Some(wirebook);
         }
         KernelChoice::Startup => {}

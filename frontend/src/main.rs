@@ -36,6 +36,7 @@ mod socket;
 mod status;
 mod view;
 mod virtual_list;
+mod ws_settings;
 
 fn main() {
     console_error_panic_hook::set_once();

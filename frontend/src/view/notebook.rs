@@ -238,6 +238,17 @@ fn Toolbar(session: Session) -> impl IntoView {
                     k.as_ref().map_or_else(|| "Kernel…".to_string(), |k| format!("{} ▾", k.name))
                 })}
             </button>
+            {move || session.kernel_info.with(|k| {
+                k.as_ref().is_some_and(|k| crate::ws_settings::insecure(&k.choice)).then(|| view! {
+                    <span
+                        class="insecure-flag"
+                        data-testid="kernel-insecure"
+                        title="This kernel's TLS certificate is not verified (skip verification is on)"
+                    >
+                        "⚠ certificate not verified"
+                    </span>
+                })
+            })}
         </div>
     }
 }
