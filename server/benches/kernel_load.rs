@@ -223,10 +223,13 @@ impl Wirebook {
                 break url.split('/').next().unwrap().to_string();
             }
         };
-        let (mut socket, _) =
-            tokio_tungstenite::connect_async(format!("ws://{addr}/session?token={TOKEN}"))
-                .await
-                .expect("the session socket");
+        let (mut socket, _) = tokio_tungstenite::connect_async_with_config(
+            format!("ws://{addr}/session?token={TOKEN}"),
+            None,
+            true,
+        )
+        .await
+        .expect("the session socket");
         let set = json!({"type": "set_kernel", "kernel": {"kind": "jupyter", "name": "python3"}});
         socket.send(Message::text(set.to_string())).await.unwrap();
         let mut selected = false;
@@ -353,7 +356,8 @@ impl JupyterServer {
         request
             .headers_mut()
             .insert("Authorization", format!("token {TOKEN}").parse().unwrap());
-        let (socket, _) = tokio_tungstenite::connect_async(request)
+        // Nagle off on both clients, as browsers have it.
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
             .await
             .expect("the kernel's channels socket");
         let mut server = JupyterServer {
