@@ -19,6 +19,7 @@ mod document_file;
 mod file_list;
 mod file_sync;
 mod frame_layout;
+mod har_import;
 mod html_sanitizer;
 mod inspector;
 mod json_tree;

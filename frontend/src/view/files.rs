@@ -3,11 +3,13 @@
 
 use leptos::ev;
 use leptos::prelude::*;
+use wirebook_shared::har::HarSocket;
 use wirebook_shared::notebook_files::{page_url, CreateRequest, Entry, EntryKind, Listing};
 
 use crate::api;
 use crate::app::Session;
 use crate::file_list::{breadcrumbs, format_age, format_size, parent, renamed_path};
+use crate::har_import;
 
 /// Asks the browser's confirm dialog (keyboard friendly: Enter / Esc).
 pub fn confirm(question: &str) -> bool {
@@ -82,6 +84,72 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
             }
             busy.set(false);
         });
+    };
+
+    // HAR import: a HAR with several WebSocket connections asks which one.
+    let har_choices: RwSignal<Vec<HarSocket>> = RwSignal::new(Vec::new());
+    let create_from = move |socket: HarSocket| {
+        if busy.get_untracked() || !may_leave(session) {
+            return;
+        }
+        har_choices.set(Vec::new());
+        let (content, note) = har_import::notebook(&socket);
+        if let Some(note) = note {
+            session.notices.update(|n| n.push(note));
+        }
+        busy.set(true);
+        action_error.set(None);
+        let request = CreateRequest {
+            directory: directory.get_untracked(),
+            content: Some(content),
+        };
+        // Created as Untitled like a new notebook; opening it connects to the socket's URL
+        // (its metadata.wirebook.kernel).
+        leptos::task::spawn_local(async move {
+            match api::create(&request).await {
+                Ok(saved) => {
+                    let _ = window().location().assign(&page_url(&saved.path));
+                }
+                Err(failure) => action_error.set(Some(format!(
+                    "cannot create the imported notebook: {}",
+                    failure.describe()
+                ))),
+            }
+            busy.set(false);
+        });
+    };
+    let on_har_file = move |ev: ev::Event| {
+        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        // The same file can be chosen again after an error.
+        input.set_value("");
+        action_error.set(None);
+        leptos::task::spawn_local(async move {
+            let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(text) => text.as_string().unwrap_or_default(),
+                Err(_) => {
+                    action_error.set(Some(format!("cannot read {}", file.name())));
+                    return;
+                }
+            };
+            match har_import::sockets(&text) {
+                Ok(mut sockets) if sockets.len() == 1 => create_from(sockets.remove(0)),
+                Ok(sockets) => {
+                    har_choices.set(sockets);
+                    crate::view::focus_after_render("[data-testid=har-socket]");
+                }
+                Err(why) => action_error.set(Some(why)),
+            }
+        });
+    };
+    let choose_har_file = move |_| {
+        if let Some(input) =
+            crate::view::element::<web_sys::HtmlInputElement>("[data-testid=har-file]")
+        {
+            input.click();
+        }
     };
 
     let commit_rename = move |entry: Entry, new_name: String| {
@@ -316,6 +384,47 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
             >
                 "+ New notebook"
             </button>
+            <button
+                class="new-notebook"
+                data-testid="import-har"
+                title="Make a notebook from a WebSocket connection recorded in a HAR file (Chrome DevTools: Save all as HAR)"
+                disabled=move || busy.get()
+                on:click=choose_har_file
+            >
+                "Import HAR…"
+            </button>
+            <input
+                type="file"
+                accept=".har,application/json"
+                data-testid="har-file"
+                hidden=true
+                tabindex="-1"
+                on:change=on_har_file
+            />
+            {move || {
+                let sockets = har_choices.get();
+                (!sockets.is_empty()).then(|| view! {
+                    <div class="har-choice" role="group" aria-label="WebSocket connections in the HAR file">
+                        <p>"The HAR file has several WebSocket connections; import which?"</p>
+                        {sockets
+                            .into_iter()
+                            .map(|socket| {
+                                let text = har_import::label(&socket);
+                                view! {
+                                    <button
+                                        class="link har-socket"
+                                        data-testid="har-socket"
+                                        on:click=move |_| create_from(socket.clone())
+                                    >
+                                        {text}
+                                    </button>
+                                }
+                            })
+                            .collect_view()}
+                        <button on:click=move |_| har_choices.set(Vec::new())>"Cancel"</button>
+                    </div>
+                })
+            }}
             {move || action_error.get().map(|message| view! {
                 <div class="file-error" role="alert">
                     <span>{message}</span>
