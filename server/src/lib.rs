@@ -24,6 +24,7 @@ pub mod notebook_dir;
 pub mod notebooks;
 pub mod proxy;
 pub mod relay;
+pub mod route_table;
 pub mod routes;
 pub mod session;
 pub mod shutdown;
@@ -161,6 +162,8 @@ pub struct App {
     pub(crate) config: Arc<Config>,
     capture: Arc<Capture>,
     kernels: Arc<KernelCatalog>,
+    /// The tap proxy's routes: the command line's and the UI's.
+    routes: Arc<route_table::RouteTable>,
     instance: String,
     shutdown: Shutdown,
 }
@@ -205,6 +208,7 @@ where
     let tapped = TapListener::new(listener, config.capture);
     let app = App {
         capture: Arc::new(capture),
+        routes: Arc::new(route_table::RouteTable::new(&config.routes)),
         kernels: Arc::new(KernelCatalog {
             startup: Arc::new(KernelTarget {
                 info: match &config.kernel_url {
@@ -270,6 +274,7 @@ fn router(app: App) -> Router {
         .route("/api/capture.har", get(export::har))
         .route("/api/capture.jsonl", get(export::jsonl))
         .merge(notebooks::routes(&app.config))
+        .merge(route_table::api())
         .fallback(ui::serve)
         .with_state(app)
 }

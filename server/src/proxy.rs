@@ -45,10 +45,10 @@ pub async fn socket(
     request: Request,
 ) -> Response {
     let config = &app.config;
-    let Some(route) = config.routes.iter().find(|r| r.name == name).cloned() else {
+    let Some(route) = app.routes.get(&name) else {
         return (
             StatusCode::NOT_FOUND,
-            format!("no route named {name:?} (routes are given with --route NAME=URL)\n"),
+            format!("no route named {name:?} (routes are given with --route NAME=URL or added in the UI)\n"),
         )
             .into_response();
     };

@@ -10,6 +10,7 @@ pub mod ipynb;
 pub mod jupyter;
 pub mod notebook;
 pub mod notebook_files;
+pub mod route_api;
 pub mod session;
 pub mod wire;
 

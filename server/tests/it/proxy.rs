@@ -332,3 +332,50 @@ async fn compressed_frames_pass_through_and_are_shown_inflated() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn routes_added_from_the_ui_relay_and_removed_ones_are_gone() {
+    let (_upstream, port) = python_upstream().await;
+    let server = TestServer::start(Config::new(TOKEN)).await;
+    let auth = format!("token {TOKEN}");
+    let json = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let body = format!(r#"{{"url": "ws://127.0.0.1:{port}/ws"}}"#);
+    let refused =
+        crate::support::http_request(server.addr, "PUT", "/api/routes/py", &json[1..], &body).await;
+    assert_eq!(refused.status, 403, "no token, no route");
+    let made =
+        crate::support::http_request(server.addr, "PUT", "/api/routes/py", &json, &body).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let listed = http_get(server.addr, "/api/routes", &json[..1]).await;
+    let routes: serde_json::Value = serde_json::from_str(&listed.body).unwrap();
+    assert_eq!(routes[0]["name"], "py");
+    assert_eq!(routes[0]["from_command_line"], false);
+    let got = python_client(
+        &format!("{}?token={TOKEN}", server.ws("/tap/py")),
+        "server-close",
+    )
+    .await;
+    assert!(got.is_object(), "{got}");
+    let bad = crate::support::http_request(
+        server.addr,
+        "PUT",
+        "/api/routes/x",
+        &json,
+        r#"{"url": "http://h/"}"#,
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body.contains("not a ws:// or wss:// URL"),
+        "{}",
+        bad.body
+    );
+    let gone =
+        crate::support::http_request(server.addr, "DELETE", "/api/routes/py", &json[..1], "").await;
+    assert_eq!(gone.status, 204);
+    let missing = http_get(server.addr, "/tap/py", &json[..1]).await;
+    assert_eq!(missing.status, 404);
+}

@@ -1,0 +1,280 @@
+//! The tap proxy's routes while the server runs: those of the command line (fixed) and those
+//! added from the UI through `/api/routes` (the handlers are here too). `/tap/NAME` looks its
+//! route up at each connection, so a route added or removed applies to the next client;
+//! connections already relayed keep going.
+
+use std::sync::RwLock;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use futures_util::StreamExt;
+use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
+
+use crate::routes::{parse_route, Route};
+use crate::{auth, App, Config};
+
+/// Largest `PUT` body: a name and a URL.
+const MAX_BODY: usize = 16 * 1024;
+
+#[derive(Debug)]
+pub struct RouteTable {
+    routes: RwLock<Vec<(Route, bool)>>,
+}
+
+/// Why a change was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(serde_json::json!({ "error": self.message })),
+        )
+            .into_response()
+    }
+}
+
+impl RouteTable {
+    /// The command line's routes.
+    pub fn new(routes: &[Route]) -> Self {
+        RouteTable {
+            routes: RwLock::new(routes.iter().map(|r| (r.clone(), true)).collect()),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<Route> {
+        self.read()
+            .iter()
+            .find(|(route, _)| route.name == name)
+            .map(|(route, _)| route.clone())
+    }
+
+    pub fn list(&self) -> Vec<RouteInfo> {
+        self.read().iter().map(|(r, cli)| info(r, *cli)).collect()
+    }
+
+    /// Adds or replaces the UI route `name`; `Ok(true)` when it is new.
+    pub fn put(&self, name: &str, request: &RouteRequest) -> Result<(RouteInfo, bool), Refusal> {
+        let route = parse_route(&format!("{name}={}", request.url), request.public)
+            .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e))?;
+        let mut routes = self.write();
+        match routes.iter_mut().find(|(r, _)| r.name == name) {
+            Some((_, true)) => Err(command_line(name)),
+            Some((existing, false)) => {
+                *existing = route.clone();
+                Ok((info(&route, false), false))
+            }
+            None => {
+                routes.push((route.clone(), false));
+                Ok((info(&route, false), true))
+            }
+        }
+    }
+
+    pub fn delete(&self, name: &str) -> Result<(), Refusal> {
+        let mut routes = self.write();
+        match routes.iter().position(|(r, _)| r.name == name) {
+            None => Err(Refusal::new(
+                StatusCode::NOT_FOUND,
+                format!("no route named {name:?}"),
+            )),
+            Some(i) if routes[i].1 => Err(command_line(name)),
+            Some(i) => {
+                routes.remove(i);
+                Ok(())
+            }
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<(Route, bool)>> {
+        self.routes.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<(Route, bool)>> {
+        self.routes.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn command_line(name: &str) -> Refusal {
+    Refusal::new(
+        StatusCode::CONFLICT,
+        format!("the route {name:?} was given on the command line and stays as started"),
+    )
+}
+
+fn info(route: &Route, from_command_line: bool) -> RouteInfo {
+    RouteInfo {
+        name: route.name.clone(),
+        url: route.url.text.clone(),
+        public: route.public,
+        from_command_line,
+    }
+}
+
+/// `/api/routes` for the server's router.
+pub fn api() -> Router<App> {
+    Router::new().route(ROUTES_API, get(list)).route(
+        &format!("{ROUTES_API}/{{name}}"),
+        put(change).delete(remove),
+    )
+}
+
+/// The token, and for changes the Origin (as the notebooks API).
+fn gate(config: &Config, request: &Request) -> Result<(), Refusal> {
+    let (method, uri, headers) = (request.method(), request.uri(), request.headers());
+    if auth::check_token(&config.token, uri.query(), headers).is_none() {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "missing or wrong token: open the URL that wirebook printed",
+        ));
+    }
+    if method != Method::GET && !auth::origin_allowed(headers, &config.allow_origins) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "this page's origin may not change routes (see --allow-origin)",
+        ));
+    }
+    Ok(())
+}
+
+async fn list(State(app): State<App>, request: Request) -> Response {
+    if let Err(refusal) = gate(&app.config, &request) {
+        return refusal.into_response();
+    }
+    Json(app.routes.list()).into_response()
+}
+
+async fn change(
+    State(app): State<App>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Result<Response, Refusal> {
+    gate(&app.config, &request)?;
+    let is_json = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be JSON (Content-Type: application/json)",
+        ));
+    }
+    let mut body = Vec::new();
+    let mut stream = request.into_body().into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk: Bytes = chunk.map_err(|e| {
+            Refusal::new(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(Refusal::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a route is at most {MAX_BODY} bytes of JSON"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let wanted: RouteRequest = serde_json::from_slice(&body).map_err(|e| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("a route is {{\"url\": \"ws://…\", \"public\": false}}: {e}"),
+        )
+    })?;
+    let (info, created) = app.routes.put(&name, &wanted)?;
+    tracing::info!(route = %info.name, url = %info.url, public = info.public, "route set from the UI");
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(info)).into_response())
+}
+
+async fn remove(
+    State(app): State<App>,
+    Path(name): Path<String>,
+    request: Request,
+) -> Result<Response, Refusal> {
+    gate(&app.config, &request)?;
+    app.routes.delete(&name)?;
+    tracing::info!(route = %name, "route removed from the UI");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ui_routes_come_and_go_and_command_line_ones_stay() {
+        let cli = parse_route("chat=ws://127.0.0.1:9/ws", false).unwrap();
+        let table = RouteTable::new(&[cli]);
+        let request = RouteRequest {
+            url: "wss://feed.example.test/x".into(),
+            public: false,
+        };
+        let (info, created) = table.put("feed", &request).unwrap();
+        assert!(created && !info.from_command_line);
+        assert_eq!(table.get("feed").unwrap().url.port, 443);
+        let (_, created) = table
+            .put(
+                "feed",
+                &RouteRequest {
+                    url: "ws://127.0.0.1:10/".into(),
+                    public: true,
+                },
+            )
+            .unwrap();
+        assert!(!created);
+        assert!(table.get("feed").unwrap().public);
+        assert_eq!(
+            table.put("chat", &request).unwrap_err().status,
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            table.delete("chat").unwrap_err().status,
+            StatusCode::CONFLICT
+        );
+        let bad = table
+            .put(
+                "a/b",
+                &RouteRequest {
+                    url: "ws://h/".into(),
+                    public: false,
+                },
+            )
+            .unwrap_err();
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.message.contains("may only contain"), "{}", bad.message);
+        table.delete("feed").unwrap();
+        assert!(table.get("feed").is_none());
+        assert_eq!(
+            table.delete("feed").unwrap_err().status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(table.list().len(), 1);
+    }
+}
