@@ -76,7 +76,7 @@ pub fn parse_answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, A
     })
 }
 
-fn with_token(builder: RequestBuilder) -> RequestBuilder {
+pub(crate) fn with_token(builder: RequestBuilder) -> RequestBuilder {
     let search = leptos::prelude::window()
         .location()
         .search()
@@ -87,7 +87,7 @@ fn with_token(builder: RequestBuilder) -> RequestBuilder {
     }
 }
 
-async fn answer(request: Result<Request, gloo_net::Error>) -> Result<(u16, String), ApiFailure> {
+pub(crate) async fn answer(request: Result<Request, gloo_net::Error>) -> Result<(u16, String), ApiFailure> {
     let request = request.map_err(ApiFailure::unreachable)?;
     let response: Response = request.send().await.map_err(ApiFailure::unreachable)?;
     let status = response.status();
@@ -95,7 +95,7 @@ async fn answer(request: Result<Request, gloo_net::Error>) -> Result<(u16, Strin
     Ok((status, body))
 }
 
-async fn json_call<B: Serialize, T: DeserializeOwned>(
+pub(crate) async fn json_call<B: Serialize, T: DeserializeOwned>(
     builder: RequestBuilder,
     body: &B,
 ) -> Result<T, ApiFailure> {

@@ -30,6 +30,7 @@ mod markdown;
 mod palette;
 mod pattern;
 mod rebind;
+mod replay;
 mod rich_output;
 mod row_filter;
 mod shortcuts;

@@ -8,6 +8,8 @@
 //! data column); the "Tree" view shows only the kernel messages that pass the filter, threaded
 //! by parent msg_id ([`crate::kernel_tree`]), in the same virtualized list.
 
+use std::collections::BTreeSet;
+
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -206,6 +208,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     let filter_error = RwSignal::new(None::<String>);
     let follow = RwSignal::new(Follow::default());
     let selected = RwSignal::new(None::<u64>);
+    let picked = RwSignal::new(BTreeSet::<u64>::new());
     let detail_open = RwSignal::new(false);
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(400.0f64);
@@ -370,6 +373,23 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         scroll_to_bottom();
     };
 
+    // Rows picked for "To cells": a click picks one, Ctrl/Cmd+click adds or removes one,
+    // Shift+click the range from the selected row; Space and Shift+↑/↓ do the same by keys.
+    let pick = move |seq: u64, range: bool, toggle: bool| {
+        let anchor = selected.get_untracked().and_then(shown_index_of);
+        match (range, anchor, shown_index_of(seq)) {
+            (true, Some(a), Some(b)) => {
+                let rows: Vec<u64> = (a.min(b)..=a.max(b)).filter_map(shown_get).collect();
+                picked.update(|p| p.extend(rows));
+            }
+            _ if toggle => picked.update(|p| {
+                if !p.remove(&seq) {
+                    p.insert(seq);
+                }
+            }),
+            _ => picked.set(BTreeSet::from([seq])),
+        }
+    };
     let select = move |seq: u64| {
         selected.set(Some(seq));
         if let Some(index) = shown_index_of(seq) {
@@ -381,8 +401,19 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             return;
         }
         let key = ev.key();
+        if key == " " {
+            if let Some(seq) = selected.get_untracked() {
+                ev.prevent_default();
+                pick(seq, false, true);
+            }
+            return;
+        }
         if let Some(step) = Move::from_key(&key) {
             ev.prevent_default();
+            let extend = ev.shift_key();
+            if extend {
+                picked.update(|p| p.extend(selected.get_untracked()));
+            }
             let current = selected.get_untracked().and_then(shown_index_of);
             let next = step
                 .apply(
@@ -393,6 +424,11 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 .and_then(shown_get);
             if let Some(seq) = next {
                 select(seq);
+                if extend {
+                    picked.update(|p| {
+                        p.insert(seq);
+                    });
+                }
             }
         } else if key == "Enter" && selected.get_untracked().is_some() {
             ev.prevent_default();
@@ -446,10 +482,40 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             .map(|seq| inspector.with(|i| i.counterparts(seq)))
             .unwrap_or_default()
     });
-    let on_row_click = Callback::new(move |seq: u64| {
-        selected.set(Some(seq));
-        detail_open.set(true);
+    let on_row_click = Callback::new(move |(seq, range, toggle): (u64, bool, bool)| {
+        pick(seq, range, toggle);
+        if !range {
+            selected.set(Some(seq));
+        }
+        if !range && !toggle {
+            detail_open.set(true);
+        }
     });
+    let to_cells = move |_| {
+        let mut seqs: Vec<u64> = picked.get_untracked().into_iter().collect();
+        if seqs.is_empty() {
+            seqs.extend(selected.get_untracked());
+        }
+        let (cells, skipped) = inspector.with_untracked(|i| {
+            let records: Vec<&CaptureRecord> = seqs.iter().filter_map(|s| i.get(*s)).collect();
+            crate::replay::cells_for(&records)
+        });
+        if !skipped.is_empty() {
+            session.notices.update(|n| {
+                n.push(format!(
+                    "{} picked rows made no cell: {}",
+                    skipped.len(),
+                    skipped.join("; ")
+                ))
+            });
+        }
+        if !cells.is_empty() {
+            session.dispatch(wirebook_shared::notebook::Command::PasteCells {
+                cells,
+                above: false,
+            });
+        }
+    };
     let on_detail_select = Callback::new(move |seq: u64| {
         if filtered.with_untracked(|f| f.index_of(seq)).is_none() {
             // The row is filtered out: show everything so that it can be shown.
@@ -624,6 +690,17 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     >
                         "Compose"
                     </button>
+                    <button
+                        data-testid="frames-to-cells"
+                        title="Insert cells after the current one that resend the picked frames (click, Ctrl+click, Shift+click; Space and Shift+↑/↓ in the list)"
+                        disabled=move || picked.with(|p| p.is_empty()) && selected.with(|s| s.is_none())
+                        on:click=to_cells
+                    >
+                        {move || match picked.with(|p| p.len()) {
+                            0 | 1 => "To cells".to_string(),
+                            n => format!("To cells ({n})"),
+                        }}
+                    </button>
                     {export_link(ExportFormat::Har)}
                     {export_link(ExportFormat::Jsonl)}
                 </div>
@@ -656,7 +733,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 on:keydown=on_list_key
                 tabindex="0"
                 role="grid"
-                aria-label="Captured frames: ↑/↓ select, Enter opens the detail, Esc closes it"
+                aria-label="Captured frames: ↑/↓ select, Enter opens the detail, Esc closes it, Space or Shift+↑/↓ pick rows for To cells"
                 aria-rowcount=move || total.get().to_string()
                 data-testid="capture-list"
             >
@@ -665,6 +742,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     <CaptureRow
                         row=row
                         selected=selected
+                        picked=picked
                         counterparts=counterparts
                         on_click=on_row_click
                     />
@@ -894,10 +972,12 @@ fn FilterBar(
 fn CaptureRow(
     row: RowData,
     selected: RwSignal<Option<u64>>,
+    picked: RwSignal<BTreeSet<u64>>,
     counterparts: Memo<Vec<u64>>,
-    on_click: Callback<u64>,
+    on_click: Callback<(u64, bool, bool)>,
 ) -> impl IntoView {
     let seq = row.seq;
+    let is_picked = move || picked.with(|p| p.contains(&seq));
     let msg_type = row.kernel.as_ref().map(|k| k.msg_type.clone());
     let is_selected = move || selected.get() == Some(seq);
     let is_counterpart = move || counterparts.with(|c| c.contains(&seq));
@@ -915,6 +995,8 @@ fn CaptureRow(
                 row.direction.map(|d| format!("dir-{d}")).unwrap_or_default(),
             )
             class:selected=is_selected
+            class:frame-selected=is_picked
+            data-picked=move || is_picked().then_some("true")
             class:counterpart=is_counterpart
             class:has-findings=row.findings
             role="row"
@@ -930,7 +1012,9 @@ fn CaptureRow(
             data-depth=row.depth
             data-counterpart=move || is_counterpart().then_some("true")
             title=row.title
-            on:click=move |_| on_click.run(seq)
+            on:click=move |ev: ev::MouseEvent| {
+                on_click.run((seq, ev.shift_key(), ev.ctrl_key() || ev.meta_key()))
+            }
         >
             <span class="c-time" role="gridcell">{row.time}</span>
             <span class="c-conn" role="gridcell">

@@ -92,6 +92,13 @@ pub fn StatusBar(session: Session) -> impl IntoView {
                 "Change…"
             </button>
             <span class="kernel-url">{kernel_url}</span>
+            {move || session.kernel_info.with(|k| {
+                k.as_ref().is_some_and(|k| crate::ws_settings::insecure(&k.choice)).then(|| view! {
+                    <span class="insecure-flag" title="TLS certificate checks are off for this kernel">
+                        "certificate not verified"
+                    </span>
+                })
+            })}
             <span class="version">
                 {move || session.server_version.get().map(|v| format!("server {v}"))}
             </span>
