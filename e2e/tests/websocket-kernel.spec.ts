@@ -1,0 +1,167 @@
+// Any WebSocket endpoint as a kernel: a python `websockets` server started by the test, picked
+// as "WebSocket URL…" with settings; cells with formats (JSON shown as a tree, binary as hex, an
+// invalid JSON cell refused with its position); and a HAR recording imported as a notebook.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect } from './wirebook';
+
+const repo = path.resolve(__dirname, '..', '..');
+const artifacts = path.join(repo, 'artifacts');
+const python = path.join(repo, '.venv', 'bin', 'python');
+const upstreamScript = path.join(repo, 'server', 'tests', 'peers', 'upstream_server.py');
+
+/** Starts the python `websockets` echo server on a free loopback port. */
+async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(python, [upstreamScript], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`no PORT line within 10 s: ${stderr}`)), 10_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const m = /^PORT (\d+)$/m.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`upstream exited (${code}): ${stderr}`)));
+  });
+  return { url: `ws://127.0.0.1:${port}/feed`, child };
+}
+
+function stopUpstream(child: ChildProcess) {
+  // The server serves until its stdin closes.
+  child.stdin?.end();
+  setTimeout(() => child.kill(), 2_000).unref();
+}
+
+/** Frames on one hop and direction whose row contains `text`. */
+function frames(page: Page, hop: 'browser' | 'kernel', direction: 'to_server' | 'to_client', text: string) {
+  return page
+    .locator(`[data-testid=capture-row][data-hop=${hop}][data-direction=${direction}][data-event=frame]`)
+    .filter({ hasText: text });
+}
+
+/** Picks "WebSocket URL…" in the kernel picker and connects to `url` offering `subprotocols`. */
+async function pickWebSocket(page: Page, url: string, subprotocols: string) {
+  await page.getByTestId('change-kernel').click();
+  const picker = page.getByTestId('kernel-picker');
+  await expect(picker).toBeVisible();
+  await picker.getByTestId('kernel-option').last().click();
+  await page.getByTestId('kernel-url').fill(url);
+  await picker.getByTestId('kernel-settings').locator('summary').click();
+  // A bad setting is refused under its field and nothing is chosen.
+  await page.getByTestId('kernel-connect-timeout').fill('soon');
+  await page.getByTestId('kernel-url').press('Enter');
+  await expect(picker.getByTestId('kernel-setting-error')).toContainText('whole number');
+  await expect(picker).toBeVisible();
+  await page.getByTestId('kernel-connect-timeout').fill('5000');
+  await page.getByTestId('kernel-subprotocols').fill(subprotocols);
+  await page.getByTestId('kernel-url').press('Enter');
+  await expect(picker).toBeHidden();
+}
+
+/** Sets the cell's format and source and runs it. */
+async function runCell(page: Page, index: number, format: string, source: string) {
+  const cells = page.getByTestId('cell');
+  while ((await cells.count()) <= index) await page.getByRole('button', { name: 'Insert a cell below' }).click();
+  const cell = cells.nth(index);
+  await cell.getByTestId('cell-format').selectOption(format);
+  // fill() rather than typing: the editor closes brackets and quotes as they are typed.
+  await cell.getByTestId('cell-editor').fill(source);
+  await cell.getByTestId('run-cell').click();
+  return cell;
+}
+
+test('a WebSocket URL kernel: JSON as a tree on both hops, hex binary, and an invalid JSON cell refused', async ({ page, wirebook }) => {
+  const upstream = await startUpstream();
+  try {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(wirebook.url);
+    await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+    await pickWebSocket(page, upstream.url, 'superchat, chat');
+    const status = page.getByTestId('kernel-status');
+    await expect(status).toHaveAttribute('data-state', 'open');
+    // The negotiated subprotocol is shown with the state.
+    await expect(status).toContainText('open · superchat');
+
+    const json = await runCell(page, 0, 'json', '{"op": "subscribe", "topics": ["prices", "news"]}');
+    await expect(json.getByTestId('json-tree')).toContainText('subscribe');
+    await expect(json.getByTestId('json-tree')).toContainText('topics');
+    await expect(json.getByTestId('output-item').first()).toHaveAttribute('data-kind', 'json');
+    for (const hop of ['browser', 'kernel'] as const) {
+      await expect(frames(page, hop, 'to_server', 'subscribe').first(), `${hop} sent`).toBeVisible();
+      await expect(frames(page, hop, 'to_client', 'subscribe').first(), `${hop} received`).toBeVisible();
+    }
+
+    const hex = await runCell(page, 1, 'hex', 'de ad be ef 00 01');
+    const binary = hex.locator('[data-testid=output-item][data-kind=binary]');
+    await expect(binary).toContainText('binary, 6 bytes');
+    await expect(binary).toContainText('de ad be ef 00 01');
+
+    const invalid = await runCell(page, 2, 'json', '{\n  "refused": }');
+    await expect(invalid.getByTestId('cell-error')).toContainText('not sent (JSON)');
+    await expect(invalid.getByTestId('cell-error')).toContainText('line 2, column');
+    await expect(invalid.getByTestId('execution-count')).toHaveText('[ ]');
+    // A later cell goes through; the refused one never reached either hop.
+    const after = await runCell(page, 3, 'text', 'after-the-refusal');
+    await expect(after.getByTestId('output-item')).toHaveText(['after-the-refusal']);
+    await expect(frames(page, 'kernel', 'to_server', 'after-the-refusal').first()).toBeVisible();
+    await expect(frames(page, 'browser', 'to_server', 'refused')).toHaveCount(0);
+    await expect(frames(page, 'kernel', 'to_server', 'refused')).toHaveCount(0);
+
+    // Pretty-print rewrites a JSON cell's source (undoable in the model).
+    await json.getByTestId('pretty-print').click();
+    await expect(json.getByTestId('cell-editor')).toHaveValue(
+      '{\n  "op": "subscribe",\n  "topics": [\n    "prices",\n    "news"\n  ]\n}',
+    );
+
+    // Frames → cells: pick two sent frames on the kernel hop (click, Ctrl+click) and insert
+    // cells that resend them after the current cell, formats detected.
+    await json.click();
+    await frames(page, 'kernel', 'to_server', 'subscribe').first().click();
+    await frames(page, 'kernel', 'to_server', 'after-the-refusal').first().click({ modifiers: ['Control'] });
+    await expect(page.locator('[data-testid=capture-row][data-picked=true]')).toHaveCount(2);
+    await page.getByTestId('frames-to-cells').click();
+    const cells = page.getByTestId('cell');
+    await expect(cells).toHaveCount(6);
+    await expect(cells.nth(1).getByTestId('cell-editor')).toHaveValue(/"op":\s*"subscribe"/);
+    await expect(cells.nth(1).getByTestId('cell-format')).toHaveValue(/json/);
+    await expect(cells.nth(2).getByTestId('cell-editor')).toHaveValue('after-the-refusal');
+    await expect(cells.nth(2).getByTestId('cell-format')).toHaveValue('text');
+
+    await json.click();
+    await page.screenshot({ path: path.join(artifacts, 'websocket-kernel.png') });
+  } finally {
+    stopUpstream(upstream.child);
+  }
+});
+
+test('Import HAR… makes a notebook of a recorded WebSocket connection', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await expect(page.getByTestId('import-har')).toBeVisible();
+  // A file that is not a HAR says so and changes nothing.
+  await page.getByTestId('har-file').setInputFiles({
+    name: 'notes.har',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"log": {"entries": []}}'),
+  });
+  await expect(page.getByTestId('file-browser').getByRole('alert')).toContainText('no WebSocket connections');
+
+  await page.getByTestId('har-file').setInputFiles(path.join(repo, 'shared', 'fixtures', 'har', 'chrome_websocket.har'));
+  await expect(page).toHaveURL(/\/notebooks\/Untitled.*\.ipynb/);
+  const editors = page.getByTestId('cell-editor');
+  await expect.poll(async () => (await editors.evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value))).join('\n'))
+    .toContain('subscribe');
+  const sources = await editors.evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value));
+  expect(sources.join('\n')).toContain('bye');
+  // Received messages are the cells' recorded outputs.
+  await expect(page.getByTestId('cell-output').filter({ hasText: 'prices' }).first()).toBeVisible();
+  // The notebook's kernel is the recorded socket's URL.
+  await expect(page.locator('.kernel-url')).toContainText('wss://stream.example.test/feed?room=7', { timeout: 15_000 });
+  const subscribe = page.getByTestId('cell').filter({ has: page.locator('textarea') }).nth(1);
+  await expect(subscribe.getByTestId('cell-format')).toBeVisible();
+});
