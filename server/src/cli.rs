@@ -181,25 +181,15 @@ impl Args {
             interval: Duration::from_millis(ms),
             pong_timeout: Duration::from_millis(self.kernel_pong_timeout),
         });
-        let target = crate::kernel::KernelTarget {
-            info: wirebook_shared::KernelInfo {
-                name: "websocket".into(),
-                url: config
-                    .kernel_url
-                    .clone()
-                    .unwrap_or_else(|| "ws://127.0.0.1/".into()),
-                choice: wirebook_shared::KernelChoice::Startup,
-                language: None,
-            },
-            config: config.websocket(),
-            headers: config.kernel_headers.clone(),
-            secret_headers: config.kernel_secret_headers.clone(),
-            subprotocols: config.kernel_subprotocols.clone(),
-            connect_timeout: config.kernel_connect_timeout,
-            keepalive: config.kernel_keepalive,
-            tls: std::sync::Arc::new(config.tls.clone()),
-            reconnect: config.kernel_reconnect,
-        };
+        let target = config.kernel_target(wirebook_shared::KernelInfo {
+            name: "websocket".into(),
+            url: config
+                .kernel_url
+                .clone()
+                .unwrap_or_else(|| "ws://127.0.0.1/".into()),
+            choice: wirebook_shared::KernelChoice::Startup,
+            language: None,
+        });
         crate::kernel::client_request(&target)?;
         config.gateway = match self.gateway_url {
             Some(url) => {

@@ -300,20 +300,27 @@ async fn run(
             break state;
         }
     };
-    // Cells queued while the link was ending were never sent: say so rather than lose them.
+    fail_queued(&mut queue, &events).await;
+    report(end).await;
+}
+
+/// Cells queued while a link was ending were never sent: every link says so rather than lose
+/// them. Closes the queue first, so nothing more arrives.
+pub async fn fail_queued(
+    queue: &mut mpsc::Receiver<LinkCommand>,
+    events: &mpsc::Sender<KernelEvent>,
+) {
     queue.close();
     while let Ok(command) = queue.try_recv() {
-        let LinkCommand::Execute(execute) = command else {
-            continue;
-        };
-        let _ = events
-            .send(KernelEvent::SendFailed {
-                cell_id: execute.cell_id,
-                message: "the kernel connection ended before the code was sent".into(),
-            })
-            .await;
+        if let LinkCommand::Execute(execute) = command {
+            let _ = events
+                .send(KernelEvent::SendFailed {
+                    cell_id: execute.cell_id,
+                    message: "the kernel ended before the code was sent".into(),
+                })
+                .await;
+        }
     }
-    report(end).await;
 }
 
 /// How one connection ended.

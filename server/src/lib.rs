@@ -9,6 +9,7 @@
 //! The binary (`main.rs`) only parses arguments, binds, prints the URL and waits for a signal;
 //! [`serve`] is the whole server, so integration tests run it in-process on port 0.
 
+pub mod api_request;
 pub mod auth;
 pub mod capture;
 pub mod catalog;
@@ -140,6 +141,21 @@ impl Config {
         }
     }
 
+    /// The startup kernel (`--kernel` and its options) as a link target named by `info`.
+    pub fn kernel_target(&self, info: KernelInfo) -> KernelTarget {
+        KernelTarget {
+            info,
+            config: self.websocket(),
+            headers: self.kernel_headers.clone(),
+            secret_headers: self.kernel_secret_headers.clone(),
+            subprotocols: self.kernel_subprotocols.clone(),
+            connect_timeout: self.kernel_connect_timeout,
+            keepalive: self.kernel_keepalive,
+            tls: Arc::new(self.tls.clone()),
+            reconnect: self.kernel_reconnect,
+        }
+    }
+
     /// The codec settings for every WebSocket, both hops.
     pub fn websocket(&self) -> WebSocketConfig {
         WebSocketConfig::default()
@@ -210,30 +226,20 @@ where
         capture: Arc::new(capture),
         routes: Arc::new(route_table::RouteTable::new(&config.routes)),
         kernels: Arc::new(KernelCatalog {
-            startup: Arc::new(KernelTarget {
-                info: match &config.kernel_url {
-                    None => KernelInfo {
-                        name: "echo".into(),
-                        url: format!("ws://{}/echo", reachable(addr)),
-                        choice: KernelChoice::Startup,
-                        language: None,
-                    },
-                    Some(url) => KernelInfo {
-                        name: "websocket".into(),
-                        url: url.clone(),
-                        choice: KernelChoice::Startup,
-                        language: None,
-                    },
+            startup: Arc::new(config.kernel_target(match &config.kernel_url {
+                None => KernelInfo {
+                    name: "echo".into(),
+                    url: format!("ws://{}/echo", reachable(addr)),
+                    choice: KernelChoice::Startup,
+                    language: None,
                 },
-                config: config.websocket(),
-                headers: config.kernel_headers.clone(),
-                secret_headers: config.kernel_secret_headers.clone(),
-                subprotocols: config.kernel_subprotocols.clone(),
-                connect_timeout: config.kernel_connect_timeout,
-                keepalive: config.kernel_keepalive,
-                tls: Arc::new(config.tls.clone()),
-                reconnect: config.kernel_reconnect,
-            }),
+                Some(url) => KernelInfo {
+                    name: "websocket".into(),
+                    url: url.clone(),
+                    choice: KernelChoice::Startup,
+                    language: None,
+                },
+            })),
             jupyter: Arc::new(config.jupyter.clone()),
             gateway: config.gateway.clone().map(Arc::new),
         }),

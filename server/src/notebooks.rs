@@ -10,14 +10,12 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::header::LOCATION;
+use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::Value;
 use wirebook_shared::ipynb::IpynbNotebook;
@@ -25,7 +23,7 @@ use wirebook_shared::notebook_files::{
     api_url, ApiError, Entry, Listing, NotebookFile, RenameRequest, Saved, API_PREFIX, PAGE_PREFIX,
 };
 
-use crate::auth;
+use crate::api_request;
 use crate::notebook_dir::{DirError, Expect, NotebookDir, RelPath, Stamp};
 use crate::{ui, App, Config};
 
@@ -112,21 +110,8 @@ impl From<DirError> for Refusal {
 
 /// The token, and for requests that change something the Origin.
 fn gate(files: &Files, request: &Request) -> Result<(), Refusal> {
-    let (method, uri, headers) = (request.method(), request.uri(), request.headers());
-    if auth::check_token(&files.token, uri.query(), headers).is_none() {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            "missing or wrong token: open the URL that wirebook printed",
-        ));
-    }
-    if method != Method::GET && !auth::origin_allowed(headers, &files.allow_origins) {
-        tracing::warn!(origin = ?headers.get("origin"), %method, %uri, "refused a notebook change from a foreign origin");
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            "this page's origin may not change notebooks (see --allow-origin)",
-        ));
-    }
-    Ok(())
+    api_request::gate(&files.token, &files.allow_origins, request, "notebooks")
+        .map_err(|(status, message)| Refusal::new(status, message))
 }
 
 /// The request body, which must be JSON and at most `max_body` bytes; `None` when empty.
@@ -135,51 +120,11 @@ async fn json_body<T: for<'de> Deserialize<'de>>(
     request: Request,
     what: &str,
 ) -> Result<Option<T>, Refusal> {
-    let too_big = || {
-        Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the body is larger than {} bytes (see --max-notebook-size)",
-                files.max_body
-            ),
-        )
-    };
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > files.max_body as u64) {
-        return Err(too_big());
-    }
-    let is_json = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    let mut body = Vec::new();
-    let mut stream = request.into_body().into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk: Bytes = chunk.map_err(|error| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                format!("cannot read the body: {error}"),
-            )
-        })?;
-        if body.len() + chunk.len() > files.max_body {
-            return Err(too_big());
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = api_request::json_bytes(request, files.max_body, " (see --max-notebook-size)")
+        .await
+        .map_err(|(status, message)| Refusal::new(status, message))?;
     if body.is_empty() {
         return Ok(None);
-    }
-    if !is_json {
-        return Err(Refusal::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "the body must be JSON (Content-Type: application/json)",
-        ));
     }
     serde_json::from_slice(&body)
         .map(Some)

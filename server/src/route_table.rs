@@ -5,18 +5,15 @@
 
 use std::sync::RwLock;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::header::CONTENT_TYPE;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use futures_util::StreamExt;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
 
 use crate::routes::{parse_route, Route};
-use crate::{auth, App, Config};
+use crate::{api_request, App, Config};
 
 /// Largest `PUT` body: a name and a URL.
 const MAX_BODY: usize = 16 * 1024;
@@ -137,22 +134,9 @@ pub fn api() -> Router<App> {
     )
 }
 
-/// The token, and for changes the Origin (as the notebooks API).
 fn gate(config: &Config, request: &Request) -> Result<(), Refusal> {
-    let (method, uri, headers) = (request.method(), request.uri(), request.headers());
-    if auth::check_token(&config.token, uri.query(), headers).is_none() {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            "missing or wrong token: open the URL that wirebook printed",
-        ));
-    }
-    if method != Method::GET && !auth::origin_allowed(headers, &config.allow_origins) {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            "this page's origin may not change routes (see --allow-origin)",
-        ));
-    }
-    Ok(())
+    api_request::gate(&config.token, &config.allow_origins, request, "routes")
+        .map_err(|(status, message)| Refusal::new(status, message))
 }
 
 async fn list(State(app): State<App>, request: Request) -> Response {
@@ -168,35 +152,9 @@ async fn change(
     request: Request,
 ) -> Result<Response, Refusal> {
     gate(&app.config, &request)?;
-    let is_json = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(Refusal::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "the body must be JSON (Content-Type: application/json)",
-        ));
-    }
-    let mut body = Vec::new();
-    let mut stream = request.into_body().into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk: Bytes = chunk.map_err(|e| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                format!("cannot read the body: {e}"),
-            )
-        })?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(Refusal::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("a route is at most {MAX_BODY} bytes of JSON"),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = api_request::json_bytes(request, MAX_BODY, "")
+        .await
+        .map_err(|(status, message)| Refusal::new(status, message))?;
     let wanted: RouteRequest = serde_json::from_slice(&body).map_err(|e| {
         Refusal::new(
             StatusCode::BAD_REQUEST,

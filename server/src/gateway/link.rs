@@ -33,7 +33,7 @@ use wirebook_shared::{Channel, KernelState};
 use crate::capture::Capture;
 use crate::close::shutting_down;
 use crate::jupyter::client::JupyterClient;
-use crate::kernel::{KernelEvent, LinkCommand};
+use crate::kernel::{fail_queued, KernelEvent, LinkCommand};
 use crate::shutdown::Shutdown;
 
 use super::backoff::Backoff;
@@ -203,21 +203,6 @@ async fn delete(endpoint: &Endpoint, token: Option<&str>, kernel_id: &str) {
         }
         Err(problem) => {
             tracing::warn!(kernel = %kernel_id, %problem, "cannot delete the gateway kernel")
-        }
-    }
-}
-
-/// Answers every command still queued once the link has ended.
-async fn fail_queued(queue: &mut mpsc::Receiver<LinkCommand>, events: &mpsc::Sender<KernelEvent>) {
-    queue.close();
-    while let Ok(command) = queue.try_recv() {
-        if let LinkCommand::Execute(execute) = command {
-            let _ = events
-                .send(KernelEvent::SendFailed {
-                    cell_id: execute.cell_id,
-                    message: "the kernel connection ended before the code was sent".into(),
-                })
-                .await;
         }
     }
 }

@@ -71,18 +71,7 @@ pub async fn run(
             KernelState::Failed { message }
         }
     };
-    // Cells queued while the link was ending were never sent: say so rather than lose them.
-    queue.close();
-    while let Ok(command) = queue.try_recv() {
-        if let LinkCommand::Execute(execute) = command {
-            let _ = events
-                .send(KernelEvent::SendFailed {
-                    cell_id: execute.cell_id,
-                    message: "the kernel ended before the code was sent".into(),
-                })
-                .await;
-        }
-    }
+    crate::kernel::fail_queued(&mut queue, &events).await;
     report(end).await;
 }
 
