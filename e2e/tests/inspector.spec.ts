@@ -13,7 +13,14 @@ async function runCell(page: Page, code: string) {
   await editor.click();
   await editor.fill(code);
   await editor.press('Control+Enter');
-  await expect(cell.getByTestId('output-item').last()).toHaveText(code);
+  const reply = cell.getByTestId('output-item').last();
+  if (/^[[{]/.test(code)) {
+    // A JSON reply shows as a tree.
+    await expect(reply).toHaveAttribute('data-kind', 'json');
+    await expect(reply.getByTestId('json-tree')).toBeVisible();
+  } else {
+    await expect(reply).toHaveText(code);
+  }
 }
 
 test('a masked client frame opens in the detail pane: header bits, mask key, hex dump, JSON', async ({ page, wirebook }) => {
