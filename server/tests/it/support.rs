@@ -17,8 +17,8 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wirebook_server::Config;
 use wirebook_shared::{
-    CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, Hop, MessageSummary, Opcode,
-    ServerMsg,
+    CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, Hop, KernelState,
+    MessageSummary, Opcode, ServerMsg,
 };
 
 pub const TOKEN: &str = "test-token-0123";
@@ -210,6 +210,24 @@ impl SessionClient {
 
     pub async fn send_raw(&mut self, message: Message) {
         within(self.socket.send(message)).await.unwrap();
+    }
+
+    /// Reads until the kernel is open or has failed, and returns that state.
+    pub async fn kernel_settled(&mut self) -> KernelState {
+        let msg = self
+            .wait_for(|m| {
+                matches!(
+                    m,
+                    ServerMsg::Kernel {
+                        state: KernelState::Open { .. } | KernelState::Failed { .. }
+                    }
+                )
+            })
+            .await;
+        let ServerMsg::Kernel { state } = msg else {
+            unreachable!()
+        };
+        state
     }
 
     pub async fn execute(&mut self, cell_id: &str, code: &str) {

@@ -40,29 +40,12 @@ async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSig
     (config, child, cert)
 }
 
-async fn kernel_state(client: &mut SessionClient) -> KernelState {
-    let msg = client
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Open { .. } | KernelState::Failed { .. }
-                }
-            )
-        })
-        .await;
-    let ServerMsg::Kernel { state } = msg else {
-        unreachable!()
-    };
-    state
-}
-
 /// Runs a cell through the wss kernel and returns the kernel connection's `Open` record's
 /// server field (which says how TLS was checked).
 async fn echo_through(config: Config) -> String {
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
-    let state = kernel_state(&mut client).await;
+    let state = client.kernel_settled().await;
     assert!(matches!(state, KernelState::Open { .. }), "{state:?}");
     client.execute("c1", "over tls").await;
     let output = client
@@ -100,7 +83,7 @@ async fn a_self_signed_kernel_is_refused_without_its_ca_and_says_what_to_do() {
     let (config, _child, _cert) = wss_config(TlsSettings::default()).await;
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
-    let KernelState::Failed { message } = kernel_state(&mut client).await else {
+    let KernelState::Failed { message } = client.kernel_settled().await else {
         panic!("a self-signed certificate must not be trusted by default")
     };
     assert!(message.contains("unknown issuer"), "{message}");

@@ -20,20 +20,7 @@ use wirebook_shared::{
 use crate::support::{within, SessionClient, TestServer, TOKEN};
 
 async fn open_kernel(client: &mut SessionClient) -> KernelState {
-    let msg = client
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Open { .. } | KernelState::Failed { .. }
-                }
-            )
-        })
-        .await;
-    let ServerMsg::Kernel { state } = msg else {
-        unreachable!()
-    };
-    state
+    client.kernel_settled().await
 }
 
 async fn run(client: &mut SessionClient, cell: &str, code: &str, format: CellFormat) {
