@@ -2,6 +2,7 @@
 // as "WebSocket URL…" with settings; cells with formats (JSON shown as a tree, binary as hex, an
 // invalid JSON cell refused with its position); and a HAR recording imported as a notebook.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './wirebook';
@@ -164,4 +165,62 @@ test('Import HAR… makes a notebook of a recorded WebSocket connection', async 
   await expect(page.locator('.kernel-url')).toContainText('wss://stream.example.test/feed?room=7', { timeout: 15_000 });
   const subscribe = page.getByTestId('cell').filter({ has: page.locator('textarea') }).nth(1);
   await expect(subscribe.getByTestId('cell-format')).toBeVisible();
+});
+
+test('a secret header is sent, never saved, and asked for again when the notebook opens', async ({ page, wirebook }) => {
+  const upstream = await startUpstream();
+  try {
+    await page.goto(wirebook.url);
+    await page.getByTestId('new-notebook').click();
+    await expect(page).toHaveURL(/\/notebooks\/Untitled.*\.ipynb/);
+    const file = decodeURIComponent(new URL(page.url()).pathname.replace(/^\/notebooks\//, ''));
+    await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+
+    await page.getByTestId('change-kernel').click();
+    const picker = page.getByTestId('kernel-picker');
+    await picker.getByTestId('kernel-option').last().click();
+    await page.getByTestId('kernel-url').fill(upstream.url);
+    await picker.getByTestId('kernel-settings').locator('summary').click();
+    await page.getByTestId('kernel-add-header').click();
+    await page.getByTestId('kernel-add-header').click();
+    const names = picker.getByTestId('kernel-header-name');
+    const values = picker.getByTestId('kernel-header-value');
+    await names.nth(0).fill('Authorization');
+    await values.nth(0).fill('Bearer s3cret-token');
+    await picker.getByTestId('kernel-header-secret').nth(0).check();
+    await expect(values.nth(0)).toHaveAttribute('type', 'password');
+    await names.nth(1).fill('X-Custom');
+    await values.nth(1).fill('visible-value');
+    // The test server insists on one of its subprotocols.
+    await page.getByTestId('kernel-subprotocols').fill('chat');
+    await page.getByTestId('kernel-url').press('Enter');
+    await expect(picker).toBeHidden();
+    // The upstream's greeting repeats the headers it got.
+    await expect(frames(page, 'kernel', 'to_client', 's3cret-token').first()).toBeVisible();
+
+    await page.getByTestId('save').click();
+    await expect(page.getByTestId('save')).toBeVisible();
+    await expect.poll(() => readFileSync(path.join(wirebook.notebookDir, file), 'utf8')).toContain('X-Custom');
+    const text = readFileSync(path.join(wirebook.notebookDir, file), 'utf8');
+    expect(text).toContain('Authorization');
+    expect(text).toContain('visible-value');
+    expect(text).not.toContain('s3cret');
+
+    // Opened again: the picker asks for the secret value, with the rest filled in.
+    await page.reload();
+    await expect(picker).toBeVisible();
+    await expect(picker.getByTestId('kernel-settings-note')).toContainText('Authorization');
+    await expect(page.getByTestId('kernel-url')).toHaveValue(upstream.url);
+    await expect(values.nth(1)).toHaveValue('visible-value');
+    await expect(values.nth(0)).toHaveValue('');
+    // Connecting without it is refused; with it, the header goes out again.
+    await page.getByTestId('kernel-url').press('Enter');
+    await expect(picker).toBeVisible();
+    await values.nth(0).fill('Bearer again-token');
+    await values.nth(0).press('Enter');
+    await expect(picker).toBeHidden();
+    await expect(frames(page, 'kernel', 'to_client', 'again-token').first()).toBeVisible();
+  } finally {
+    stopUpstream(upstream.child);
+  }
 });

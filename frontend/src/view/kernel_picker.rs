@@ -334,7 +334,12 @@ fn SettingsFields(
             .collect_view()
     };
     view! {
-        <details class="ws-settings-box" data-testid="kernel-settings">
+        // Open from the start when a secret header waits for its value (a notebook just opened).
+        <details
+            class="ws-settings-box"
+            data-testid="kernel-settings"
+            open=form.with_untracked(|f| !f.headers.iter().all(|h| !h.secret || !h.value.is_empty()))
+        >
             <summary>
                 "Connection settings"
                 {move || form.with(|f| f.skip_verification).then(|| view! {
