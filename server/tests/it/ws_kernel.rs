@@ -305,3 +305,94 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(texts.try_recv().is_err());
 }
+
+#[tokio::test]
+async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
+    let (_upstream, port) = crate::proxy::python_server("upstream_server.py", &[]).await;
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/ws"));
+    // upstream_server.py speaks one of its subprotocols only.
+    config.kernel_subprotocols = vec!["chat".into()];
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    assert!(matches!(
+        open_kernel(&mut client).await,
+        KernelState::Open { .. }
+    ));
+    client.execute("c1", "fail-me").await;
+    let closed = client
+        .wait_for(|m| {
+            matches!(
+                m,
+                ServerMsg::Kernel {
+                    state: KernelState::Closed { .. }
+                }
+            )
+        })
+        .await;
+    assert_eq!(
+        closed,
+        ServerMsg::Kernel {
+            state: KernelState::Closed {
+                code: Some(1011),
+                reason: "internal error".into()
+            }
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_successor() {
+    let (mut first, port) = crate::proxy::python_server("upstream_server.py", &[]).await;
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/ws"));
+    // upstream_server.py speaks one of its subprotocols only.
+    config.kernel_subprotocols = vec!["chat".into()];
+    config.kernel_reconnect = true;
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    assert!(matches!(
+        open_kernel(&mut client).await,
+        KernelState::Open { .. }
+    ));
+    first.kill().await.unwrap();
+    let lost = client
+        .wait_for(|m| {
+            matches!(
+                m,
+                ServerMsg::Kernel {
+                    state: KernelState::Reconnecting { .. }
+                }
+            )
+        })
+        .await;
+    let ServerMsg::Kernel {
+        state: KernelState::Reconnecting { reason, .. },
+    } = lost
+    else {
+        unreachable!()
+    };
+    // No close frame came: the connection dropped (1006 in the inspector's words).
+    assert!(reason.contains("without a close frame"), "{reason}");
+    let port_arg = port.to_string();
+    let (_second, again) =
+        crate::proxy::python_server("upstream_server.py", &["--port", &port_arg]).await;
+    assert_eq!(again, port);
+    // Attempts keep failing (refused) until the successor listens, then one opens.
+    let opened = client
+        .wait_for(|m| {
+            matches!(
+                m,
+                ServerMsg::Kernel {
+                    state: KernelState::Open { .. }
+                }
+            )
+        })
+        .await;
+    assert!(matches!(opened, ServerMsg::Kernel { .. }));
+    client.execute("c2", "after the restart").await;
+    let echoed = client
+        .wait_for(|m| matches!(m, ServerMsg::Output { cell_id, .. } if cell_id == "c2"))
+        .await;
+    assert!(matches!(echoed, ServerMsg::Output { .. }));
+}

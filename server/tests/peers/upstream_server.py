@@ -1,11 +1,12 @@
 """A third-party WebSocket server (python `websockets`) standing behind wirebook's /tap/NAME.
 
-Usage: upstream_server.py [--deflate]
-Prints `PORT <n>` once it listens on 127.0.0.1 (port chosen by the OS), then serves until its
-stdin closes. Per connection it first sends a JSON text message with what it saw of the
+Usage: upstream_server.py [--deflate] [--port N]
+Prints `PORT <n>` once it listens on 127.0.0.1 (port N, or one chosen by the OS), then serves
+until its stdin closes. Per connection it first sends a JSON text message with what it saw of the
 handshake (path, chosen subprotocol, a few request headers), then:
   "ping-me"  -> sends a ping with payload "from-upstream"
   "close-me" -> closes with 4002 "server bye"
+  "fail-me"  -> closes with 1011 "internal error" (an unexpected condition)
   otherwise  -> echoes the message (text as text, binary as binary)
 Pings are answered by `websockets` itself; a client's close is answered with the same code.
 With --deflate it accepts permessage-deflate when the client offers it (otherwise it never does).
@@ -38,6 +39,8 @@ async def handler(ws):
             await ws.ping(b"from-upstream")
         elif message == "close-me":
             await ws.close(4002, "server bye")
+        elif message == "fail-me":
+            await ws.close(1011, "internal error")
         else:
             await ws.send(message)
 
@@ -46,7 +49,7 @@ async def main() -> None:
     async with serve(
         handler,
         "127.0.0.1",
-        0,
+        int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 0,
         subprotocols=["superchat", "chat"],
         compression="deflate" if "--deflate" in sys.argv else None,
     ) as server:
