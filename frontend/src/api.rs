@@ -87,7 +87,9 @@ pub(crate) fn with_token(builder: RequestBuilder) -> RequestBuilder {
     }
 }
 
-pub(crate) async fn answer(request: Result<Request, gloo_net::Error>) -> Result<(u16, String), ApiFailure> {
+pub(crate) async fn answer(
+    request: Result<Request, gloo_net::Error>,
+) -> Result<(u16, String), ApiFailure> {
     let request = request.map_err(ApiFailure::unreachable)?;
     let response: Response = request.send().await.map_err(ApiFailure::unreachable)?;
     let status = response.status();

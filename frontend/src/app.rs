@@ -32,6 +32,7 @@ use crate::view::inspector::InspectorPane;
 use crate::view::kernel_picker::KernelPicker;
 use crate::view::notebook::NotebookPane;
 use crate::view::palette::CommandPalette;
+use crate::view::routes::RoutesDialog;
 use crate::view::status::{NoticeBanner, StatusBar};
 
 /// Everything the views read and the socket writes, as `Copy` handles.
@@ -81,6 +82,7 @@ pub enum Overlay {
     Help,
     Palette,
     KernelPicker,
+    Routes,
 }
 
 impl Session {
@@ -245,6 +247,7 @@ impl Session {
             Effect::ShowHelp => self.overlay.set(Overlay::Help),
             Effect::ShowPalette => self.overlay.set(Overlay::Palette),
             Effect::ShowKernelPicker => self.overlay.set(Overlay::KernelPicker),
+            Effect::ShowTapRoutes => self.overlay.set(Overlay::Routes),
         }
     }
 
@@ -697,6 +700,7 @@ pub fn App() -> impl IntoView {
             <HelpOverlay session=session />
             <CommandPalette session=session />
             <KernelPicker session=session />
+            <RoutesDialog session=session />
         </div>
     }
 }

@@ -32,6 +32,7 @@ mod pattern;
 mod rebind;
 mod replay;
 mod rich_output;
+mod route_form;
 mod row_filter;
 mod shortcuts;
 mod socket;

@@ -55,7 +55,11 @@ pub struct FormProblems {
 }
 
 /// The route's name and the body of `PUT /api/routes/NAME`, or what to fix first.
-pub fn request(name: &str, url: &str, public: bool) -> Result<(String, RouteRequest), FormProblems> {
+pub fn request(
+    name: &str,
+    url: &str,
+    public: bool,
+) -> Result<(String, RouteRequest), FormProblems> {
     let name = name.trim();
     let checked_name = check_name(name);
     let checked_url = check_url(url);
@@ -78,7 +82,11 @@ pub fn client_url(
     route: &RouteInfo,
     token: Option<&str>,
 ) -> ClientUrl {
-    let scheme = if page_protocol == "https:" { "wss" } else { "ws" };
+    let scheme = if page_protocol == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
     let base = format!("{scheme}://{host}/tap/{}", route.name);
     match (route.public, token) {
         (true, _) => ClientUrl {

@@ -268,6 +268,8 @@ pub enum Command {
     Restart,
     /// Open the kernel picker.
     ChangeKernel,
+    /// Open the tap proxy's routes.
+    ShowTapRoutes,
     /// Save the notebook (`s`, Ctrl+S).
     Save,
     /// Show the keyboard shortcuts (`h`).
@@ -313,6 +315,8 @@ pub enum Effect {
     ShowPalette,
     /// Open the kernel picker.
     ShowKernelPicker,
+    /// Open the tap routes dialog.
+    ShowTapRoutes,
 }
 
 /// The notebook document plus its editing state.
@@ -975,6 +979,7 @@ impl Notebook {
             Command::ShowHelp => vec![Effect::ShowHelp],
             Command::ShowPalette => vec![Effect::ShowPalette],
             Command::ChangeKernel => vec![Effect::ShowKernelPicker],
+            Command::ShowTapRoutes => vec![Effect::ShowTapRoutes],
         }
     }
 

@@ -11,6 +11,7 @@ pub mod kernel_picker;
 pub mod notebook;
 pub mod outputs;
 pub mod palette;
+pub mod routes;
 pub mod status;
 
 use leptos::prelude::{document, request_animation_frame};

@@ -121,11 +121,12 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
     let location = window().location();
     let protocol = location.protocol().unwrap_or_default();
     let host = location.host().unwrap_or_default();
-    let token = crate::socket::page_token(&location.search().unwrap_or_default())
-        .map(str::to_string);
+    let token =
+        crate::socket::page_token(&location.search().unwrap_or_default()).map(str::to_string);
     let row = move |route: RouteInfo| {
         let client = client_url(&protocol, &host, &route, token.as_deref());
         let to_copy = client.url.clone();
+        let full_url = client.url.clone();
         let route_name = route.name.clone();
         view! {
             <li
@@ -178,7 +179,9 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
                 </div>
                 <div class="route-client">
                     <span class="route-client-label">"Clients connect to"</span>
-                    <code class="route-client-url" data-testid="route-client-url">{client.url}</code>
+                    <code class="route-client-url" data-testid="route-client-url" title=full_url>
+                        {client.url}
+                    </code>
                     <button
                         type="button"
                         class="link-button"

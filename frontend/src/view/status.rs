@@ -99,6 +99,14 @@ pub fn StatusBar(session: Session) -> impl IntoView {
                     </span>
                 })
             })}
+            <button
+                class="link-button"
+                data-testid="status-tap-routes"
+                title="The tap proxy's routes: relay outside clients through /tap/NAME"
+                on:click=move |_| session.dispatch(wirebook_shared::notebook::Command::ShowTapRoutes)
+            >
+                "Tap routes…"
+            </button>
             <span class="version">
                 {move || session.server_version.get().map(|v| format!("server {v}"))}
             </span>

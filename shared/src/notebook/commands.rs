@@ -162,6 +162,8 @@ commands! {
         "Restart the kernel (after confirming).";
     ChangeKernel, "change-kernel", Command, "Change kernel",
         "Pick the kernel the cells run on: a Jupyter kernel, the startup kernel or a WebSocket URL.";
+    ShowTapRoutes, "tap-routes", Command, "Tap routes…",
+        "List, add and delete the tap proxy's routes (/tap/NAME) and copy the URL clients connect to.";
     Save, "save", Both, "Save",
         "Save the notebook.";
     ShowHelp, "show-shortcuts", Command, "Keyboard shortcuts",
@@ -197,6 +199,7 @@ pub const UNBOUND_BY_DEFAULT: &[CommandId] = &[
     CommandId::FormatPing,
     CommandId::FormatClose,
     CommandId::PrettyPrintJson,
+    CommandId::ShowTapRoutes,
 ];
 
 impl CommandId {
@@ -253,6 +256,7 @@ impl CommandId {
             CommandId::Interrupt => Command::Interrupt,
             CommandId::Restart => Command::Restart,
             CommandId::ChangeKernel => Command::ChangeKernel,
+            CommandId::ShowTapRoutes => Command::ShowTapRoutes,
             CommandId::Save => Command::Save,
             CommandId::ShowHelp => Command::ShowHelp,
             CommandId::ShowPalette => Command::ShowPalette,

@@ -520,6 +520,7 @@ fn kernel_save_and_overlay_commands_are_effects() {
         (Command::ShowHelp, Effect::ShowHelp),
         (Command::ShowPalette, Effect::ShowPalette),
         (Command::ChangeKernel, Effect::ShowKernelPicker),
+        (Command::ShowTapRoutes, Effect::ShowTapRoutes),
     ] {
         assert_eq!(nb.apply(command), vec![effect]);
     }
