@@ -45,7 +45,13 @@ test('keyboard only: cells, run, delete and undo, markdown, save, reload', async
   await kb.press('k');
   await kb.press('k');
   await expect(cells.nth(0)).toHaveAttribute('data-selected', 'true');
-  for (let i = 0; i < 3; i++) await kb.press('Shift+Enter');
+  // A WebSocket kernel's reply belongs to the cell that ran last (the next run takes the
+  // replies after it), so each run waits for its echo before the next.
+  const sources = ['# Notes', 'two', 'three'];
+  for (let i = 0; i < 3; i++) {
+    await kb.press('Shift+Enter');
+    await expect(cells.nth(i).getByTestId('output-item')).toHaveText([sources[i]]);
+  }
   await expect(cells).toHaveCount(4);
   await expect(cells.nth(1).getByTestId('output-item')).toHaveText(['two']);
   await expect(cells.nth(2).getByTestId('output-item')).toHaveText(['three']);
