@@ -46,6 +46,8 @@ test('the kernel picker lists kernels, checks URLs and works from the keyboard',
   await expect(options.filter({ hasText: PYTHON })).toHaveCount(1);
   // The last entry takes a URL; a bad one is refused inline and nothing is sent.
   await expect(options.last()).toContainText('WebSocket URL');
+  // The list takes the focus once it is drawn; keys before that would go to the notebook.
+  await expect(picker.getByRole('listbox')).toBeFocused();
   await page.keyboard.press('ArrowUp');
   await expect(options.last()).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Enter');
