@@ -2,49 +2,10 @@
 // refused under its fields, a route to a python `websockets` server added with the keyboard and
 // listed with the URL clients connect to; a WebSocket from the page through that URL shows on
 // the tap and upstream hops of the inspector; the route deleted, after which /tap/NAME is gone.
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './wirebook';
-
-const repo = path.resolve(__dirname, '..', '..');
-const artifacts = path.join(repo, 'artifacts');
-const python = path.join(repo, '.venv', 'bin', 'python');
-const upstreamScript = path.join(repo, 'server', 'tests', 'peers', 'upstream_server.py');
-
-/** Starts the python `websockets` echo server on a free loopback port. */
-async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(python, [upstreamScript], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`no PORT line within 10 s: ${stderr}`)), 10_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const m = /^PORT (\d+)$/m.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`upstream exited (${code}): ${stderr}`)));
-  });
-  return { url: `ws://127.0.0.1:${port}/feed`, child };
-}
-
-function stopUpstream(child: ChildProcess) {
-  // The server serves until its stdin closes.
-  child.stdin?.end();
-  setTimeout(() => child.kill(), 2_000).unref();
-}
-
-/** Frames on one hop and direction whose row contains `text`. */
-function frames(page: Page, hop: 'tap' | 'upstream', direction: 'to_server' | 'to_client', text: string) {
-  return page
-    .locator(`[data-testid=capture-row][data-hop=${hop}][data-direction=${direction}][data-event=frame]`)
-    .filter({ hasText: text });
-}
+import { artifacts, startUpstream, stopUpstream, frames } from './upstream';
 
 /** Opens a WebSocket from the page, sends `message` once open; resolves to what came back. */
 async function talkThrough(page: Page, url: string, message: string): Promise<string[]> {
