@@ -19,19 +19,9 @@ async fn failure(config: Config) -> String {
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     let failed = client
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Failed { .. }
-                }
-            )
-        })
+        .wait_kernel(|s| matches!(s, KernelState::Failed { .. }))
         .await;
-    let ServerMsg::Kernel {
-        state: KernelState::Failed { message },
-    } = failed
-    else {
+    let KernelState::Failed { message } = failed else {
         unreachable!()
     };
     message

@@ -386,19 +386,9 @@ async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     let failed = client
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Failed { .. }
-                }
-            )
-        })
+        .wait_kernel(|s| matches!(s, KernelState::Failed { .. }))
         .await;
-    let ServerMsg::Kernel {
-        state: KernelState::Failed { message },
-    } = failed
-    else {
+    let KernelState::Failed { message } = failed else {
         unreachable!()
     };
     assert!(message.contains("cannot connect"), "{message}");

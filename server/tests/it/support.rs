@@ -212,22 +212,21 @@ impl SessionClient {
         within(self.socket.send(message)).await.unwrap();
     }
 
-    /// Reads until the kernel is open or has failed, and returns that state.
-    pub async fn kernel_settled(&mut self) -> KernelState {
+    /// Reads until the kernel reports a state that `wanted` matches, and returns it.
+    pub async fn wait_kernel(&mut self, wanted: impl Fn(&KernelState) -> bool) -> KernelState {
         let msg = self
-            .wait_for(|m| {
-                matches!(
-                    m,
-                    ServerMsg::Kernel {
-                        state: KernelState::Open { .. } | KernelState::Failed { .. }
-                    }
-                )
-            })
+            .wait_for(|m| matches!(m, ServerMsg::Kernel { state } if wanted(state)))
             .await;
         let ServerMsg::Kernel { state } = msg else {
             unreachable!()
         };
         state
+    }
+
+    /// Reads until the kernel is open or has failed, and returns that state.
+    pub async fn kernel_settled(&mut self) -> KernelState {
+        self.wait_kernel(|s| matches!(s, KernelState::Open { .. } | KernelState::Failed { .. }))
+            .await
     }
 
     pub async fn execute(&mut self, cell_id: &str, code: &str) {

@@ -19,10 +19,6 @@ use wirebook_shared::{
 
 use crate::support::{within, SessionClient, TestServer, TOKEN};
 
-async fn open_kernel(client: &mut SessionClient) -> KernelState {
-    client.kernel_settled().await
-}
-
 async fn run(client: &mut SessionClient, cell: &str, code: &str, format: CellFormat) {
     client
         .send(&ClientMsg::Execute {
@@ -38,7 +34,7 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
     let server = TestServer::with_defaults().await;
     let (mut client, _) = SessionClient::open(&server).await;
     assert!(matches!(
-        open_kernel(&mut client).await,
+        client.kernel_settled().await,
         KernelState::Open { .. }
     ));
     run(
@@ -101,22 +97,13 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
         .await;
     run(&mut client, "c", "4000 done here", CellFormat::Close).await;
     let closed = client
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Closed { .. }
-                }
-            )
-        })
+        .wait_kernel(|s| matches!(s, KernelState::Closed { .. }))
         .await;
     assert_eq!(
         closed,
-        ServerMsg::Kernel {
-            state: KernelState::Closed {
-                code: Some(4000),
-                reason: "done here".into()
-            }
+        KernelState::Closed {
+            code: Some(4000),
+            reason: "done here".into()
         }
     );
 }
@@ -152,7 +139,7 @@ async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_report
     });
     let server = TestServer::with_defaults().await;
     let (mut client, _) = SessionClient::open(&server).await;
-    open_kernel(&mut client).await;
+    client.kernel_settled().await;
     let settings = WebSocketSettings {
         headers: vec![
             HeaderSetting {
@@ -185,7 +172,7 @@ async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_report
         unreachable!()
     };
     assert_eq!(kernel.url, format!("ws://{addr}/feed"));
-    let state = open_kernel(&mut client).await;
+    let state = client.kernel_settled().await;
     assert_eq!(
         state,
         KernelState::Open {
@@ -219,7 +206,7 @@ async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_report
 async fn a_bad_ca_in_the_settings_is_refused_with_the_reason() {
     let server = TestServer::with_defaults().await;
     let (mut client, _) = SessionClient::open(&server).await;
-    open_kernel(&mut client).await;
+    client.kernel_settled().await;
     client
         .send(&ClientMsg::SetKernel {
             kernel: KernelChoice::WebSocket {
@@ -268,26 +255,16 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
     config.kernel_reconnect = true;
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
-    open_kernel(&mut client).await;
+    client.kernel_settled().await;
     client.execute("c1", "one").await;
     assert_eq!(within(texts.recv()).await.as_deref(), Some("one"));
     let lost = client
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Reconnecting { .. }
-                }
-            )
-        })
+        .wait_kernel(|s| matches!(s, KernelState::Reconnecting { .. }))
         .await;
-    let ServerMsg::Kernel {
-        state:
-            KernelState::Reconnecting {
-                attempt,
-                delay_ms,
-                reason,
-            },
+    let KernelState::Reconnecting {
+        attempt,
+        delay_ms,
+        reason,
     } = lost
     else {
         unreachable!()
@@ -296,7 +273,7 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
     assert!((250..=313).contains(&delay_ms), "{delay_ms}");
     assert!(reason.contains("dropped"), "{reason}");
     assert!(matches!(
-        open_kernel(&mut client).await,
+        client.kernel_settled().await,
         KernelState::Open { .. }
     ));
     client.execute("c2", "two").await;
@@ -316,27 +293,18 @@ async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     assert!(matches!(
-        open_kernel(&mut client).await,
+        client.kernel_settled().await,
         KernelState::Open { .. }
     ));
     client.execute("c1", "fail-me").await;
     let closed = client
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Closed { .. }
-                }
-            )
-        })
+        .wait_kernel(|s| matches!(s, KernelState::Closed { .. }))
         .await;
     assert_eq!(
         closed,
-        ServerMsg::Kernel {
-            state: KernelState::Closed {
-                code: Some(1011),
-                reason: "internal error".into()
-            }
+        KernelState::Closed {
+            code: Some(1011),
+            reason: "internal error".into()
         }
     );
 }
@@ -352,24 +320,14 @@ async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_succes
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     assert!(matches!(
-        open_kernel(&mut client).await,
+        client.kernel_settled().await,
         KernelState::Open { .. }
     ));
     first.kill().await.unwrap();
     let lost = client
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Reconnecting { .. }
-                }
-            )
-        })
+        .wait_kernel(|s| matches!(s, KernelState::Reconnecting { .. }))
         .await;
-    let ServerMsg::Kernel {
-        state: KernelState::Reconnecting { reason, .. },
-    } = lost
-    else {
+    let KernelState::Reconnecting { reason, .. } = lost else {
         unreachable!()
     };
     // No close frame came: the connection dropped (1006 in the inspector's words).
@@ -379,17 +337,9 @@ async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_succes
         crate::proxy::python_server("upstream_server.py", &["--port", &port_arg]).await;
     assert_eq!(again, port);
     // Attempts keep failing (refused) until the successor listens, then one opens.
-    let opened = client
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Open { .. }
-                }
-            )
-        })
+    client
+        .wait_kernel(|s| matches!(s, KernelState::Open { .. }))
         .await;
-    assert!(matches!(opened, ServerMsg::Kernel { .. }));
     client.execute("c2", "after the restart").await;
     let echoed = client
         .wait_for(|m| matches!(m, ServerMsg::Output { cell_id, .. } if cell_id == "c2"))
