@@ -37,6 +37,7 @@ test('the kernel picker lists kernels, checks URLs and works from the keyboard',
   await page.keyboard.press('Escape');
   // From the command palette.
   await page.keyboard.press('Control+k');
+  await expect(page.getByTestId('command-palette').locator('input')).toBeFocused();
   await page.keyboard.type('change kernel');
   await page.keyboard.press('Enter');
   const picker = page.getByTestId('kernel-picker');

@@ -123,13 +123,16 @@ test('the command palette finds and runs a command from the keyboard', async ({ 
   await expect(page.getByTestId('cell')).toHaveCount(1);
   await page.keyboard.press('Control+k');
   const palette = page.getByTestId('command-palette');
-  await expect(palette).toBeVisible();
+  // Its input takes the focus once it is drawn; keys typed before would go to the notebook.
+  const query = palette.locator('input');
+  await expect(query).toBeFocused();
   await page.keyboard.type('insert cell below');
   await expect(palette.locator('.palette-item').first()).toHaveAttribute('data-command', 'insert-cell-below');
   await page.keyboard.press('Enter');
   await expect(palette).toBeHidden();
   await expect(page.getByTestId('cell')).toHaveCount(2);
   await page.keyboard.press('Control+k');
+  await expect(query).toBeFocused();
   await page.keyboard.type('zzz nothing');
   await expect(palette).toContainText('No command matches.');
   await page.keyboard.press('Escape');

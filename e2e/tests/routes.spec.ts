@@ -46,8 +46,9 @@ test('tap routes are added in the dialog, relay a page WebSocket on both hops an
 
     // From the palette, by keyboard.
     await page.keyboard.press('Control+k');
-    await page.keyboard.type('tap routes');
     const palette = page.getByTestId('command-palette');
+    await expect(palette.locator('input')).toBeFocused();
+    await page.keyboard.type('tap routes');
     await expect(palette.locator('.palette-item').first()).toHaveAttribute('data-command', 'tap-routes');
     await page.keyboard.press('Enter');
     const dialog = page.getByTestId('routes-dialog');
