@@ -1,6 +1,7 @@
 //! Load on `/echo` with the capture on and off, in the same run: N connections each send a
-//! small text message and wait for its echo, over and over. Rounds alternate off/on so drift
-//! (thermal, other processes) hits both alike.
+//! small text message and wait for its echo, over and over. Each round runs both modes (every
+//! other round `on` first) so drift (thermal, other processes) hits both alike; the summary
+//! gives the medians of each mode and the median of the rounds' own on/off ratios.
 //!
 //! Two figures per run: echoed messages per second, and the server thread's CPU time per
 //! echoed message (from `/proc/thread-self/stat`). On a shared machine the first also measures
@@ -64,7 +65,12 @@ fn main() {
     let mut off = Vec::new();
     let mut on = Vec::new();
     for round in 1..=rounds {
-        for capture in modes.iter().copied() {
+        // Every other round runs `on` first, so a steady drift favours neither mode.
+        let mut order = modes.clone();
+        if round % 2 == 0 {
+            order.reverse();
+        }
+        for capture in order {
             let figures = run(capture, conns, bytes, duration);
             println!(
                 "  round {round}: capture {:3}: {:>8.0} msgs/s, server CPU {:5.2} µs/msg",
@@ -95,6 +101,21 @@ fn main() {
         cpu(&off),
         cpu(&on),
         cpu(&off) / cpu(&on)
+    );
+    // The two runs of a round are seconds apart, the rounds of a run minutes: on a machine
+    // whose speed drifts, the ratio within each round is the steadier figure.
+    let paired = |f: fn(&Figures) -> f64| {
+        median(
+            off.iter()
+                .zip(&on)
+                .map(|(off, on)| f(on) / f(off))
+                .collect(),
+        )
+    };
+    println!(
+        "median of the rounds' on/off: msgs/s {:.3}, server CPU per message (off/on) {:.3}",
+        paired(|f| f.msgs_per_sec),
+        1.0 / paired(|f| f.server_cpu_us_per_msg)
     );
 }
 

@@ -7,8 +7,14 @@
 //! time for p50/p99. Paths alternate within a round so drift hits all alike. Then 1000 idle
 //! connections are held open through `/tap/bench` and the wirebook process's RSS is read.
 //!
+//! The clients and the echo server read with wirebook's 16 KiB buffer: with tungstenite's
+//! default 128 KiB, zeroing that buffer before every read took a third of the machine and
+//! throttled every path alike. Nagle is off on every client socket (`disable_nagle`).
+//!
 //! `cargo bench -p wirebook-server --bench tap_load` — knobs via the environment:
 //! `TAP_LOAD_SECS` per run (3), `TAP_LOAD_ROUNDS` (3), `TAP_LOAD_IDLE` (1000),
+//! `TAP_LOAD_SHAPES` (`1x20,100x20,10x16384`: connections x bytes), `TAP_LOAD_WIREBOOK` (another
+//! `wirebook` binary to run instead of this build's), `TAP_LOAD_ARGS` (more arguments for it),
 //! `WEBSOCAT` (the websocat binary; default `websocat` on PATH, else `~/.cargo/bin/websocat`;
 //! install it with `cargo install 'websocat@^1' --locked`). Without websocat the (c) rows
 //! are skipped and the run says so.
@@ -23,7 +29,9 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
+use wirebook_server::READ_BUFFER;
 
 fn knob(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -55,6 +63,8 @@ struct Figures {
     msgs_per_sec: f64,
     p50_us: f64,
     p99_us: f64,
+    /// The proxy process's CPU time (user + system) per message, when there is one.
+    proxy_cpu_us: Option<f64>,
 }
 
 fn main() {
@@ -94,14 +104,26 @@ async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize) {
         Path::Wirebook => Some(format!("ws://{wirebook_addr}/tap/bench")),
         Path::Websocat => websocat.as_ref().map(|(_, addr)| format!("ws://{addr}/")),
     };
-    let shapes: &[(usize, usize)] = if quick {
-        &[(10, 20)]
+    let shapes: Vec<(usize, usize)> = if quick {
+        vec![(10, 20)]
     } else {
         // One connection measures the proxy's own latency; 100 and 10 its throughput (their
         // latencies are mostly queueing: 100 clients in lockstep on a 2-core machine).
-        &[(1, 20), (100, 20), (10, 16 * 1024)]
+        let spec =
+            std::env::var("TAP_LOAD_SHAPES").unwrap_or_else(|_| "1x20,100x20,10x16384".to_string());
+        spec.split(',')
+            .map(|shape| {
+                let (conns, bytes) = shape
+                    .trim()
+                    .split_once('x')
+                    .expect("TAP_LOAD_SHAPES: CONNSxBYTES,…");
+                (conns.parse().unwrap(), bytes.parse().unwrap())
+            })
+            .collect()
     };
-    for &(conns, bytes) in shapes {
+    let wirebook_pid = wirebook.id();
+    let websocat_pid = websocat.as_ref().and_then(|(child, _)| child.id());
+    for &(conns, bytes) in &shapes {
         println!(
             "tap_load: {conns} connections x {bytes}-byte text messages, {rounds} rounds of {duration:?} per path"
         );
@@ -109,13 +131,19 @@ async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize) {
         for round in 1..=rounds {
             for path in [Path::Direct, Path::Wirebook, Path::Websocat] {
                 let Some(url) = url(path) else { continue };
-                let figures = load(&url, conns, bytes, duration).await;
+                let proxy = match path {
+                    Path::Direct => None,
+                    Path::Wirebook => wirebook_pid,
+                    Path::Websocat => websocat_pid,
+                };
+                let figures = load(&url, conns, bytes, duration, proxy).await;
                 println!(
-                    "  round {round}: {:32} {:>8.0} msgs/s  p50 {:>7.1} µs  p99 {:>7.1} µs",
+                    "  round {round}: {:32} {:>8.0} msgs/s  p50 {:>7.1} µs  p99 {:>7.1} µs{}",
                     path.label(),
                     figures.msgs_per_sec,
                     figures.p50_us,
-                    figures.p99_us
+                    figures.p99_us,
+                    cpu_words(figures.proxy_cpu_us)
                 );
                 match results.iter_mut().find(|(p, _)| *p == path) {
                     Some((_, runs)) => runs.push(figures),
@@ -129,13 +157,15 @@ async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize) {
                 .find(|(p, _)| *p == path)
                 .map(|(_, runs)| median(runs.iter().map(f).collect()))
         };
-        for (path, _) in &results {
+        for (path, runs) in &results {
+            let cpu: Vec<f64> = runs.iter().filter_map(|f| f.proxy_cpu_us).collect();
             println!(
-                "  median {:32} {:>8.0} msgs/s  p50 {:>7.1} µs  p99 {:>7.1} µs",
+                "  median {:32} {:>8.0} msgs/s  p50 {:>7.1} µs  p99 {:>7.1} µs{}",
                 path.label(),
                 med(*path, |f| f.msgs_per_sec).unwrap_or_default(),
                 med(*path, |f| f.p50_us).unwrap_or_default(),
-                med(*path, |f| f.p99_us).unwrap_or_default()
+                med(*path, |f| f.p99_us).unwrap_or_default(),
+                cpu_words((!cpu.is_empty()).then(|| median(cpu)))
             );
         }
         if let (Some(b), Some(c)) = (
@@ -143,6 +173,19 @@ async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize) {
             med(Path::Websocat, |f| f.msgs_per_sec),
         ) {
             println!("  (b)/(c) msgs/s = {:.2} (target >= 1)", b / c);
+        }
+        // Within a round the paths run seconds apart: the rounds' own ratios drift less.
+        let runs = |path: Path| results.iter().find(|(p, _)| *p == path).map(|(_, r)| r);
+        if let (Some(b), Some(c)) = (runs(Path::Wirebook), runs(Path::Websocat)) {
+            let ratios = b
+                .iter()
+                .zip(c)
+                .map(|(b, c)| b.msgs_per_sec / c.msgs_per_sec)
+                .collect::<Vec<_>>();
+            println!(
+                "  median of the rounds' (b)/(c) msgs/s = {:.2}",
+                median(ratios)
+            );
         }
         if let (Some(a), Some(b)) = (
             med(Path::Direct, |f| f.p50_us),
@@ -159,6 +202,20 @@ async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize) {
     if let Some((mut child, _)) = websocat {
         let _ = child.kill().await;
     }
+}
+
+fn cpu_words(cpu_us: Option<f64>) -> String {
+    cpu_us.map_or_else(String::new, |us| format!("  proxy CPU {us:>5.2} µs/msg"))
+}
+
+/// A process's CPU time so far (user + system, all threads), in microseconds.
+fn cpu_us(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // /proc counts in USER_HZ ticks: 100 per second on Linux (`getconf CLK_TCK`).
+    Some(ticks as f64 * 1e6 / 100.0)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -184,7 +241,10 @@ fn start_echo() -> std::net::SocketAddr {
                 };
                 tokio::spawn(async move {
                     let _ = tcp.set_nodelay(true);
-                    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+                    let Ok(mut ws) =
+                        tokio_tungstenite::accept_async_with_config(tcp, Some(config)).await
+                    else {
                         return;
                     };
                     while let Some(Ok(message)) = ws.next().await {
@@ -202,11 +262,21 @@ fn start_echo() -> std::net::SocketAddr {
 
 /// The built `wirebook` binary with a public route to `upstream`; its address.
 async fn start_wirebook(upstream: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wirebook"))
+    // `TAP_LOAD_WIREBOOK` runs another build (e.g. a copy of the previous commit's) for A/B.
+    let binary = std::env::var_os("TAP_LOAD_WIREBOOK").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_wirebook")),
+        PathBuf::from,
+    );
+    let mut child = Command::new(binary)
         .args(["--bind", "127.0.0.1:0", "--token", "benchbenchbenchbench"])
         .args(["--dist", "/nonexistent-wirebook-bench-ui"])
         .arg("--public-route")
         .arg(format!("bench={upstream}"))
+        .args(
+            std::env::var("TAP_LOAD_ARGS")
+                .unwrap_or_default()
+                .split_whitespace(),
+        )
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -265,14 +335,21 @@ async fn start_websocat(binary: &PathBuf, upstream: &str) -> (Child, String) {
 }
 
 /// `conns` clients in lockstep send → echo for `duration` after a short warm-up.
-async fn load(url: &str, conns: usize, bytes: usize, duration: Duration) -> Figures {
+async fn load(
+    url: &str,
+    conns: usize,
+    bytes: usize,
+    duration: Duration,
+    proxy: Option<u32>,
+) -> Figures {
     let counting = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicBool::new(false));
     let samples = Arc::new(Mutex::new(Vec::<u32>::new()));
     let payload = "x".repeat(bytes);
     let mut clients = Vec::new();
     for _ in 0..conns {
-        let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
             .await
             .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
         let (counting, done, samples, payload) = (
@@ -302,9 +379,11 @@ async fn load(url: &str, conns: usize, bytes: usize, duration: Duration) -> Figu
     tokio::time::sleep(Duration::from_millis(300)).await;
     counting.store(true, Ordering::Relaxed);
     let start = Instant::now();
+    let cpu_before = proxy.and_then(cpu_us);
     tokio::time::sleep(duration).await;
     counting.store(false, Ordering::Relaxed);
     let elapsed = start.elapsed();
+    let cpu_after = proxy.and_then(cpu_us);
     done.store(true, Ordering::Relaxed);
     for client in clients {
         client.await.unwrap();
@@ -317,10 +396,17 @@ async fn load(url: &str, conns: usize, bytes: usize, duration: Duration) -> Figu
             .copied()
             .unwrap_or_default() as f64
     };
+    let proxy_cpu_us = match (cpu_before, cpu_after) {
+        (Some(before), Some(after)) if !samples.is_empty() => {
+            Some((after - before) / samples.len() as f64)
+        }
+        _ => None,
+    };
     Figures {
         msgs_per_sec: samples.len() as f64 / elapsed.as_secs_f64(),
         p50_us: at(0.50),
         p99_us: at(0.99),
+        proxy_cpu_us,
     }
 }
 
