@@ -47,6 +47,8 @@ pub struct Capture {
     /// `--no-capture`: taps are not installed and nothing is recorded.
     enabled: bool,
     paused: watch::Sender<bool>,
+    /// The same flag, read by every record: an atomic load rather than the watch's lock.
+    paused_now: AtomicBool,
     /// Records not made since the capture was last paused.
     skipped_while_paused: AtomicU64,
 }
@@ -201,6 +203,7 @@ impl FrameEntry {
     /// A frame as decoded (its payload already cut to the capture's preview length by the
     /// decoder, and cut again to `preview` here), with the message it completes: the summary,
     /// the preview's bytes (the text for text messages) and the rare extras.
+    #[inline]
     pub fn new(
         frame: Frame,
         direction: Direction,
@@ -340,6 +343,7 @@ impl Capture {
             preview_bytes,
             enabled: true,
             paused: watch::Sender::new(false),
+            paused_now: AtomicBool::new(false),
             skipped_while_paused: AtomicU64::new(0),
         }
     }
@@ -361,7 +365,7 @@ impl Capture {
     }
 
     pub fn is_paused(&self) -> bool {
-        *self.paused.borrow()
+        self.paused_now.load(Ordering::Relaxed)
     }
 
     /// Pauses or resumes recording. Returns whether that changed anything; on resuming, the
@@ -372,6 +376,7 @@ impl Capture {
             *current = paused;
             changed
         });
+        self.paused_now.store(paused, Ordering::Relaxed);
         if changed && !paused {
             let skipped = self.skipped_while_paused.swap(0, Ordering::Relaxed);
             tracing::info!(skipped, "capture resumed");
@@ -405,15 +410,17 @@ impl Capture {
     }
 
     /// Records one frame (see [`FrameEntry`]); `None` when the capture is paused or off.
+    #[inline]
     pub fn record_frame(&self, conn: ConnId, hop: Hop, frame: FrameEntry) -> Option<u64> {
         self.push(conn, hop, Stored::Frame(frame))
     }
 
+    #[inline]
     fn push(&self, conn: ConnId, hop: Hop, body: Stored) -> Option<u64> {
         if !self.enabled {
             return None;
         }
-        if *self.paused.borrow() {
+        if self.paused_now.load(Ordering::Relaxed) {
             self.skipped_while_paused.fetch_add(1, Ordering::Relaxed);
             return None;
         }
@@ -612,6 +619,7 @@ impl Recorder {
     }
 
     /// Records a frame of this connection; `None` while the capture is paused.
+    #[inline]
     pub fn record_frame(&self, frame: FrameEntry) -> Option<u64> {
         self.recorded(
             self.inner
@@ -621,7 +629,8 @@ impl Recorder {
     }
 
     fn recorded(&self, seq: Option<u64>) -> Option<u64> {
-        if seq.is_some() {
+        // Loaded first: a store on every record would bounce the cache line between threads.
+        if seq.is_some() && !self.inner.opened.load(Ordering::Relaxed) {
             self.inner.opened.store(true, Ordering::Relaxed);
         }
         seq

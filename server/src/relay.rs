@@ -80,6 +80,13 @@ impl FrameCursor {
     /// Feeds the next bytes; returns the frames that end in them.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<FrameEnd> {
         let mut ends = Vec::new();
+        self.feed_into(bytes, &mut ends);
+        ends
+    }
+
+    /// [`FrameCursor::feed`] into a vector the caller reuses (cleared first).
+    pub fn feed_into(&mut self, bytes: &[u8], ends: &mut Vec<FrameEnd>) {
+        ends.clear();
         let mut i = 0;
         while i < bytes.len() {
             if self.in_payload {
@@ -88,7 +95,7 @@ impl FrameCursor {
                 self.payload_left -= take as u64;
                 i += take;
                 if self.payload_left == 0 {
-                    self.finish_frame(i, &mut ends);
+                    self.finish_frame(i, ends);
                 }
                 continue;
             }
@@ -103,11 +110,10 @@ impl FrameCursor {
                 self.payload_left = len;
                 self.in_payload = true;
                 if len == 0 {
-                    self.finish_frame(i, &mut ends);
+                    self.finish_frame(i, ends);
                 }
             }
         }
-        ends
     }
 
     /// The payload length once the header bytes held are a whole header.
@@ -305,11 +311,17 @@ where
     W: AsyncWrite + Unpin,
 {
     let mut cursor = FrameCursor::default();
+    let mut ends = Vec::new();
     let mut buf = vec![0u8; CHUNK];
     let mut pending = std::mem::take(&mut from.early);
+    // One wait for the whole relay: a fresh one per read would register and deregister a
+    // waiter (two locks) for every message.
+    let triggered = shutdown.triggered();
+    tokio::pin!(triggered);
     loop {
         let chunk: &[u8] = if pending.is_empty() {
             let n = tokio::select! {
+                biased;
                 read = from.io.read(&mut buf) => match read {
                     Ok(n) => n,
                     Err(error) => {
@@ -317,7 +329,7 @@ where
                         return DirectionEnd::Failed(format!("reading failed: {error}"));
                     }
                 },
-                () = shutdown.triggered(), if cursor.at_boundary() => {
+                () = &mut triggered, if cursor.at_boundary() => {
                     return shut_down(&mut from.io, &mut to, way, closing).await;
                 }
             };
@@ -329,7 +341,7 @@ where
         } else {
             &pending
         };
-        let ends = cursor.feed(chunk);
+        cursor.feed_into(chunk, &mut ends);
         // At shutdown, stop at the first frame boundary in this chunk.
         let cut = if shutdown.is_triggered() {
             ends.first().map(|end| end.at)

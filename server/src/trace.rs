@@ -621,7 +621,14 @@ fn summarize(
 /// preview, the assembler at least that).
 fn summarize_single(frame: &Frame, preview: usize) -> (MessageEntry, PreviewBytes, MessageExtras) {
     let truncated = frame.truncated();
-    let (text, shown, cut) = preview_cut(frame.header.opcode, &frame.payload, truncated, preview);
+    let opcode = frame.header.opcode;
+    let (text, shown, cut) = if opcode == Opcode::Text && !truncated && frame.findings.is_empty() {
+        // The decoder checked the whole payload's UTF-8 (a failure would be a finding): only
+        // the cut needs a character boundary.
+        text_cut(&frame.payload, frame.payload.len(), preview)
+    } else {
+        preview_cut(opcode, &frame.payload, truncated, preview)
+    };
     let entry = MessageEntry {
         opcode: frame.header.opcode,
         frames: 1,
@@ -656,15 +663,23 @@ fn preview_cut(
         },
         _ => None,
     };
-    let whole = text_len.unwrap_or(payload.len());
-    let mut shown = whole.min(preview);
-    if text_len.is_some() {
-        // Within the text's valid UTF-8, a boundary is anything but a continuation byte.
-        while shown < whole && payload[shown] & 0xc0 == 0x80 {
-            shown -= 1;
+    match text_len {
+        Some(whole) => text_cut(payload, whole, preview),
+        None => {
+            let shown = payload.len().min(preview);
+            (false, shown, shown < payload.len())
         }
     }
-    (text_len.is_some(), shown, shown < whole)
+}
+
+/// [`preview_cut`] for a payload whose first `whole` bytes are valid UTF-8 text.
+fn text_cut(payload: &[u8], whole: usize, preview: usize) -> (bool, usize, bool) {
+    let mut shown = whole.min(preview);
+    // Within valid UTF-8, a boundary is anything but a continuation byte.
+    while shown < whole && payload[shown] & 0xc0 == 0x80 {
+        shown -= 1;
+    }
+    (true, shown, shown < whole)
 }
 
 #[cfg(test)]
