@@ -10,8 +10,9 @@
 //!
 //! The relay follows frame boundaries ([`FrameCursor`], headers only) for two reasons: to tag
 //! each relayed data message, through the taps' [`Links`], as caused by the record of the
-//! message it relays; and to stop at a frame boundary when the server shuts down, where each
-//! peer gets a 1001 close frame instead of a cut-off frame.
+//! first frame of the message it relays (a fragmented message goes on frame by frame, before
+//! its last frame has arrived); and to stop at a frame boundary when the server shuts down,
+//! where each peer gets a 1001 close frame instead of a cut-off frame.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
@@ -245,8 +246,8 @@ where
     C: AsyncRead + AsyncWrite + Unpin,
     U: AsyncRead + AsyncWrite + Unpin,
 {
-    client.links.track_received();
-    upstream.links.track_received();
+    client.links.track_started();
+    upstream.links.track_started();
     let (client_read, client_write) = tokio::io::split(client.io);
     let (upstream_read, upstream_write) = tokio::io::split(upstream.io);
     let closing = Closing::default();
@@ -372,19 +373,14 @@ where
 /// keeps both taps' message queues in step.
 fn link(end: &FrameEnd, from_links: &Links, to_links: &Links, way: Way, closing: &Closing) {
     match end.message {
-        // The receiving trace recorded the whole message (this chunk was read through its
-        // tap), and the sending trace takes the tag when the frame completes on its side.
-        MessageStep::Whole => {
-            let tag = from_links.received_seq().map_or(Tag::Plain, Tag::CausedBy);
+        // The receiving trace recorded the message's first frame (this chunk was read through
+        // its tap), and the sending trace takes the tag when that frame completes on its side;
+        // every frame of the relayed message carries it.
+        MessageStep::Whole | MessageStep::Starts => {
+            let tag = from_links.started_seq().map_or(Tag::Plain, Tag::CausedBy);
             to_links.tag_next(tag);
         }
-        // The first frame goes out before the message's end (and its record) arrives: a
-        // fragmented message is relayed without a link.
-        MessageStep::Starts => to_links.tag_next(Tag::Plain),
-        MessageStep::Ends => {
-            let _ = from_links.received_seq();
-        }
-        MessageStep::Continues | MessageStep::Standalone => {}
+        MessageStep::Ends | MessageStep::Continues | MessageStep::Standalone => {}
     }
     if end.opcode == Opcode::Close {
         closing.saw(way);

@@ -47,6 +47,11 @@ pub struct Links {
     track_received: AtomicBool,
     /// Records of the data messages received, in order (`None`: not recorded).
     received: Mutex<VecDeque<Option<u64>>>,
+    /// Whether the task takes `started` (the relay: it forwards a message's first frame
+    /// before its last one arrives).
+    track_started: AtomicBool,
+    /// Records of the first frames of the data messages received, in order.
+    started: Mutex<VecDeque<Option<u64>>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -75,6 +80,23 @@ impl Links {
     /// the codec yields, in order): `None` when it was not recorded.
     pub fn received_seq(&self) -> Option<u64> {
         lock(&self.received).pop_front().flatten()
+    }
+
+    /// From now on, [`Links::started_seq`] is called once per data message received.
+    pub fn track_started(&self) {
+        self.track_started.store(true, Ordering::Relaxed);
+    }
+
+    /// The record of the first frame of the next data message received (call once per text or
+    /// binary frame that starts a message, in order): `None` when it was not recorded.
+    pub fn started_seq(&self) -> Option<u64> {
+        lock(&self.started).pop_front().flatten()
+    }
+
+    fn push_started(&self, seq: Option<u64>) {
+        if self.track_started.load(Ordering::Relaxed) {
+            lock(&self.started).push_back(seq);
+        }
     }
 
     fn next_tag(&self) -> Tag {
@@ -572,8 +594,13 @@ impl MessageState<'_> {
             }
             seq
         };
-        if ends_message && !standalone && self.direction == other(ctx.ours) {
-            ctx.links.push_received(seq);
+        if self.direction == other(ctx.ours) {
+            if starts_data {
+                ctx.links.push_started(seq);
+            }
+            if ends_message && !standalone {
+                ctx.links.push_received(seq);
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::routes::parse_route;
 use wirebook_server::Config;
@@ -378,4 +379,60 @@ async fn routes_added_from_the_ui_relay_and_removed_ones_are_gone() {
     assert_eq!(gone.status, 204);
     let missing = http_get(server.addr, "/tap/py", &json[..1]).await;
     assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn a_fragmented_message_is_linked_to_its_source_frame_by_frame() {
+    // wirebook's own `/demo/fragmented` answers in three frames: relayed, each frame of the
+    // copy points at the first frame of the original.
+    let server = TestServer::start(Config::new(TOKEN)).await;
+    let (mut session, _hello) = SessionClient::open(&server).await;
+    let auth = format!("token {TOKEN}");
+    let json = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let body = format!(
+        r#"{{"url": "ws://{}/demo/fragmented?size=4"}}"#,
+        server.addr
+    );
+    let made =
+        crate::support::http_request(server.addr, "PUT", "/api/routes/frag", &json, &body).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let url = format!("{}?token={TOKEN}", server.ws("/tap/frag"));
+    let mut client = connect(url.as_str().into_client_request().unwrap()).await;
+    client.send(Message::text("abcdefghij")).await.unwrap();
+    assert_eq!(next_message(&mut client).await, Message::text("abcdefghij"));
+    let relayed = |records: &[wirebook_shared::CaptureRecord]| {
+        messages(records).any(|(r, f, _)| r.hop == Hop::Tap && f.direction == Direction::ToClient)
+    };
+    session.capture_until(relayed).await;
+    let frames = |hop: Hop| -> Vec<(u64, Opcode, Option<u64>)> {
+        session
+            .records
+            .iter()
+            .filter_map(|r| match &r.body {
+                CaptureBody::Frame(f) if r.hop == hop && f.direction == Direction::ToClient => {
+                    Some((r.seq, f.opcode, f.caused_by))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let original = frames(Hop::Upstream);
+    let copy = frames(Hop::Tap);
+    let opcodes = |frames: &[(u64, Opcode, Option<u64>)]| -> Vec<Opcode> {
+        frames.iter().map(|f| f.1).collect()
+    };
+    let fragmented = [Opcode::Text, Opcode::Continuation, Opcode::Continuation];
+    assert_eq!(opcodes(&original), fragmented);
+    assert_eq!(opcodes(&copy), fragmented);
+    for (_, _, caused_by) in &copy {
+        assert_eq!(*caused_by, Some(original[0].0), "{copy:?}");
+    }
+    // The request went the other way whole, and is linked as before.
+    let (request, _) = find_text(&session.records, Hop::Tap, Direction::ToServer, "abcd").unwrap();
+    let (_, caused_by) =
+        find_text(&session.records, Hop::Upstream, Direction::ToServer, "abcd").unwrap();
+    assert_eq!(caused_by, Some(request.seq));
 }
