@@ -22,7 +22,6 @@
 //! `Closed` comes after everything the tap saw), with the reason the connection's task gave.
 //! What is recorded in between comes from the byte tap (`crate::tap`).
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -53,11 +52,35 @@ pub struct Capture {
     skipped_while_paused: AtomicU64,
 }
 
+/// At most `limit` entries; once full, each new entry takes the oldest one's slot in place
+/// (no entry is moved to make room, and the oldest is at `start`).
 #[derive(Debug)]
 struct Ring {
-    records: VecDeque<Entry>,
+    records: Vec<Entry>,
+    start: usize,
     limit: usize,
     next_seq: u64,
+}
+
+impl Ring {
+    fn push(&mut self, entry: Entry) {
+        if self.limit == 0 {
+            return;
+        }
+        if self.records.len() < self.limit {
+            self.records.push(entry);
+        } else {
+            // The evicted entry is dropped in place: a few frees, cheaper than moving it out.
+            self.records[self.start] = entry;
+            self.start = (self.start + 1) % self.limit;
+        }
+    }
+
+    /// Oldest first.
+    fn iter(&self) -> impl Iterator<Item = &Entry> {
+        let (older, newer) = self.records.split_at(self.start);
+        newer.iter().chain(older)
+    }
 }
 
 /// A record as the ring keeps it.
@@ -334,7 +357,8 @@ impl Capture {
     pub fn new(limit: usize, preview_bytes: usize) -> Self {
         Capture {
             ring: Mutex::new(Ring {
-                records: VecDeque::with_capacity(limit.min(4096)),
+                records: Vec::with_capacity(limit.min(4096)),
+                start: 0,
                 limit,
                 next_seq: 1,
             }),
@@ -425,27 +449,19 @@ impl Capture {
             return None;
         }
         let time_us = now_us();
-        let (seq, evicted) = {
+        let seq = {
             let mut ring = self.ring();
             let seq = ring.next_seq;
             ring.next_seq += 1;
-            let mut evicted = None;
-            if ring.limit > 0 {
-                if ring.records.len() == ring.limit {
-                    evicted = ring.records.pop_front();
-                }
-                ring.records.push_back(Entry {
-                    seq,
-                    conn,
-                    hop,
-                    time_us,
-                    body,
-                });
-            }
-            (seq, evicted)
+            ring.push(Entry {
+                seq,
+                conn,
+                hop,
+                time_us,
+                body,
+            });
+            seq
         };
-        // The evicted record is freed outside the lock.
-        drop(evicted);
         // Waking subscribers costs a lock per record; without any there is nobody to wake (a
         // new feed reads the ring before it waits).
         if self.latest.receiver_count() > 0 {
@@ -459,15 +475,15 @@ impl Capture {
     pub fn since(&self, after: u64, max: usize) -> Batch {
         let ring = self.ring();
         let oldest = ring
-            .records
-            .front()
+            .iter()
+            .next()
             .map_or(ring.next_seq, |record| record.seq);
         let first_wanted = after.saturating_add(1);
         let evicted = oldest.saturating_sub(first_wanted);
         let start = first_wanted.max(oldest);
         // The ring holds contiguous seqs from `oldest`, so the start is an index.
         let skip = usize::try_from(start - oldest).unwrap_or(usize::MAX);
-        let entries: Vec<Entry> = ring.records.iter().skip(skip).take(max).cloned().collect();
+        let entries: Vec<Entry> = ring.iter().skip(skip).take(max).cloned().collect();
         // The strings are built outside the lock: recording does not wait for them.
         drop(ring);
         let records = entries.iter().map(Entry::to_record).collect();
@@ -476,7 +492,7 @@ impl Capture {
 
     /// Everything still in the ring, oldest first.
     pub fn snapshot(&self) -> Vec<CaptureRecord> {
-        let entries: Vec<Entry> = self.ring().records.iter().cloned().collect();
+        let entries: Vec<Entry> = self.ring().iter().cloned().collect();
         entries.iter().map(Entry::to_record).collect()
     }
 
@@ -531,9 +547,12 @@ impl Feed {
 }
 
 fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+    // Seconds and microseconds apart: `as_micros` divides a u128, a cost paid per record.
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
+        d.as_secs()
+            .saturating_mul(1_000_000)
+            .saturating_add(u64::from(d.subsec_micros()))
+    })
 }
 
 /// One connection's handle on the capture. Clones share the connection; the `Closed` record is

@@ -1,0 +1,87 @@
+//! What the capture costs per frame on the CPU, without sockets: a `Trace` fed the frames of
+//! an echo exchange (a masked 20-byte text frame in, the unmasked echo out), against decoding
+//! the same bytes with `FrameDecoder` alone, in the same run (docs/benchmarks.md).
+//!
+//! The trace does everything a captured connection does per frame: decode, summarise the
+//! message, link the echo to its request, take the time and push a record into a full ring
+//! (the default 100 000 records, so every push evicts the oldest).
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use wirebook_server::capture::{Capture, Recorder};
+use wirebook_server::trace::{Links, Tag, Trace};
+use wirebook_shared::wire::{accept_key, encode_frame, FrameDecoder, FrameSpec};
+use wirebook_shared::{Direction, Hop, Opcode};
+
+const RING: usize = 100_000;
+const PREVIEW: usize = 4096;
+
+fn frames() -> (Vec<u8>, Vec<u8>) {
+    let payload = b"twenty bytes of text";
+    let mut request = FrameSpec::new(Opcode::Text);
+    request.mask_key = Some([0x37, 0xfa, 0x21, 0x3d]);
+    (
+        encode_frame(&request, payload),
+        encode_frame(&FrameSpec::new(Opcode::Text), payload),
+    )
+}
+
+/// A trace past its handshake, recording into a full ring.
+fn trace() -> (Trace, Arc<Links>) {
+    let capture = Arc::new(Capture::new(RING, PREVIEW));
+    let recorder = Recorder::open(&capture, Hop::Endpoint, "c".into(), "s".into(), "/".into());
+    let links = Arc::new(Links::default());
+    links.track_received();
+    let mut trace = Trace::new(recorder, Arc::clone(&links), Direction::ToClient);
+    let key = "dGhlIHNhbXBsZSBub25jZQ==";
+    trace.feed(
+        Direction::ToServer,
+        format!("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").as_bytes(),
+    );
+    trace.feed(
+        Direction::ToClient,
+        format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n", accept_key(key)).as_bytes(),
+    );
+    (trace, links)
+}
+
+fn per_frame(c: &mut Criterion) {
+    let (request, echo) = frames();
+    let mut group = c.benchmark_group("capture/20B echo");
+    // One element = one request and its echo: two frames.
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("decode only", |b| {
+        let mut to_server = FrameDecoder::new(Direction::ToServer).with_payload_limit(PREVIEW);
+        let mut to_client = FrameDecoder::new(Direction::ToClient).with_payload_limit(PREVIEW);
+        b.iter(|| {
+            for frame in to_server.push(black_box(&request)) {
+                black_box(frame);
+            }
+            for frame in to_client.push(black_box(&echo)) {
+                black_box(frame);
+            }
+        });
+    });
+    group.bench_function("trace, ring full", |b| {
+        let (mut trace, links) = trace();
+        for _ in 0..RING {
+            trace.feed(Direction::ToServer, &request);
+            let _ = links.received_seq();
+            trace.feed(Direction::ToClient, &echo);
+        }
+        b.iter(|| {
+            trace.feed(Direction::ToServer, black_box(&request));
+            // What the echo handler does between the two: learn the request's record and tag
+            // the echo with it.
+            let source = links.received_seq();
+            links.tag_next(source.map_or(Tag::Plain, Tag::CausedBy));
+            trace.feed(Direction::ToClient, black_box(&echo));
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, per_frame);
+criterion_main!(benches);
