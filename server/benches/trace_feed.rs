@@ -12,7 +12,7 @@ use std::sync::Arc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use wirebook_server::capture::{Capture, Recorder};
 use wirebook_server::trace::{Links, Tag, Trace};
-use wirebook_shared::wire::{accept_key, encode_frame, FrameDecoder, FrameSpec};
+use wirebook_shared::wire::{encode_frame, minimal_upgrade, FrameDecoder, FrameSpec};
 use wirebook_shared::{Direction, Hop, Opcode};
 
 const RING: usize = 100_000;
@@ -35,15 +35,9 @@ fn trace() -> (Trace, Arc<Links>) {
     let links = Arc::new(Links::default());
     links.track_received();
     let mut trace = Trace::new(recorder, Arc::clone(&links), Direction::ToClient);
-    let key = "dGhlIHNhbXBsZSBub25jZQ==";
-    trace.feed(
-        Direction::ToServer,
-        format!("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").as_bytes(),
-    );
-    trace.feed(
-        Direction::ToClient,
-        format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n", accept_key(key)).as_bytes(),
-    );
+    let (request, response) = minimal_upgrade("dGhlIHNhbXBsZSBub25jZQ==");
+    trace.feed(Direction::ToServer, request.as_bytes());
+    trace.feed(Direction::ToClient, response.as_bytes());
     (trace, links)
 }
 

@@ -716,7 +716,7 @@ mod tests {
     use crate::capture::{Capture, FrameEntry, Recorder};
     use std::sync::Arc;
     use wirebook_shared::wire::{
-        accept_key, encode_frame, FrameDecoder, FrameSpec, MessageAssembler,
+        encode_frame, minimal_upgrade, FrameDecoder, FrameSpec, MessageAssembler,
     };
     use wirebook_shared::{CaptureBody, Direction, FrameRecord, Hop, Opcode};
 
@@ -725,15 +725,9 @@ mod tests {
         let capture = Arc::new(Capture::new(100, preview));
         let recorder = Recorder::open(&capture, Hop::Endpoint, "c".into(), "s".into(), "/".into());
         let mut trace = Trace::new(recorder, Arc::new(Links::default()), Direction::ToClient);
-        let key = "dGhlIHNhbXBsZSBub25jZQ==";
-        trace.feed(
-            Direction::ToServer,
-            format!("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").as_bytes(),
-        );
-        trace.feed(
-            Direction::ToClient,
-            format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n", accept_key(key)).as_bytes(),
-        );
+        let (request, response) = minimal_upgrade("dGhlIHNhbXBsZSBub25jZQ==");
+        trace.feed(Direction::ToServer, request.as_bytes());
+        trace.feed(Direction::ToClient, response.as_bytes());
         for frame in frames {
             trace.feed(Direction::ToServer, frame);
         }

@@ -280,6 +280,16 @@ pub fn accept_key(key: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha.finalize())
 }
 
+/// The smallest valid opening handshake for `key`: a client's request head for `/` and the
+/// server's `101` answer, no subprotocol or extension. For synthetic streams (tests, benches)
+/// that start where a tap would.
+pub fn minimal_upgrade(key: &str) -> (String, String) {
+    (
+        format!("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+        format!("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n", accept_key(key)),
+    )
+}
+
 /// One extension in a Sec-WebSocket-Extensions list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extension {

@@ -44,8 +44,8 @@ pub use frame::{
     encode_frame, Frame, FrameDecoder, FrameHeader, FrameSpec, Frames, LengthForm, StreamEnd,
 };
 pub use handshake::{
-    accept_key, check_upgrade, parse_request, parse_response, Extension, HeadReader, Headers,
-    HttpError, Parsed, Request, Response, Upgrade,
+    accept_key, check_upgrade, minimal_upgrade, parse_request, parse_response, Extension,
+    HeadReader, Headers, HttpError, Parsed, Request, Response, Upgrade,
 };
 pub use message::{Message, MessageAssembler, Messages};
 pub use utf8::Utf8Validator;
