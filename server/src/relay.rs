@@ -78,15 +78,9 @@ impl FrameCursor {
         self.have == 0 && !self.in_payload
     }
 
-    /// Feeds the next bytes; returns the frames that end in them.
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<FrameEnd> {
-        let mut ends = Vec::new();
-        self.feed_into(bytes, &mut ends);
-        ends
-    }
-
-    /// [`FrameCursor::feed`] into a vector the caller reuses (cleared first).
-    pub fn feed_into(&mut self, bytes: &[u8], ends: &mut Vec<FrameEnd>) {
+    /// Feeds the next bytes; `ends` (cleared first, so a caller can reuse it) gets the frames
+    /// that end in them.
+    pub fn feed(&mut self, bytes: &[u8], ends: &mut Vec<FrameEnd>) {
         ends.clear();
         let mut i = 0;
         while i < bytes.len() {
@@ -342,7 +336,7 @@ where
         } else {
             &pending
         };
-        cursor.feed_into(chunk, &mut ends);
+        cursor.feed(chunk, &mut ends);
         // At shutdown, stop at the first frame boundary in this chunk.
         let cut = if shutdown.is_triggered() {
             ends.first().map(|end| end.at)
@@ -460,7 +454,9 @@ mod tests {
             let mut found = Vec::new();
             let mut offset = 0;
             for piece in stream.chunks(chunk) {
-                for end in cursor.feed(piece) {
+                let mut ends = Vec::new();
+                cursor.feed(piece, &mut ends);
+                for end in ends {
                     found.push((end.opcode, end.message, offset + end.at));
                 }
                 offset += piece.len();
@@ -471,7 +467,10 @@ mod tests {
             assert_eq!(found.last().unwrap().2, stream.len());
         }
         let mut cursor = FrameCursor::default();
-        cursor.feed(&frame(Opcode::Text, true, false, b"abc")[..3]);
+        cursor.feed(
+            &frame(Opcode::Text, true, false, b"abc")[..3],
+            &mut Vec::new(),
+        );
         assert!(!cursor.at_boundary());
     }
 
