@@ -43,15 +43,35 @@ pub enum Tag {
 pub struct Links {
     /// Tags of data messages queued to be sent, in order; untagged messages are `Plain`.
     outgoing: Mutex<VecDeque<Tag>>,
-    /// Whether the task takes `received` (otherwise nothing is queued there).
-    track_received: AtomicBool,
-    /// Records of the data messages received, in order (`None`: not recorded).
-    received: Mutex<VecDeque<Option<u64>>>,
-    /// Whether the task takes `started` (the relay: it forwards a message's first frame
-    /// before its last one arrives).
-    track_started: AtomicBool,
-    /// Records of the first frames of the data messages received, in order.
-    started: Mutex<VecDeque<Option<u64>>>,
+    /// Records of the data messages received (the frame that completes each).
+    received: SeqQueue,
+    /// Records of the first frames of the data messages received (the relay forwards a
+    /// message's first frame before its last one arrives).
+    started: SeqQueue,
+}
+
+/// Records of received data messages, in order (`None`: not recorded), queued only once the
+/// task said it takes them.
+#[derive(Debug, Default)]
+struct SeqQueue {
+    tracked: AtomicBool,
+    seqs: Mutex<VecDeque<Option<u64>>>,
+}
+
+impl SeqQueue {
+    fn track(&self) {
+        self.tracked.store(true, Ordering::Relaxed);
+    }
+
+    fn push(&self, seq: Option<u64>) {
+        if self.tracked.load(Ordering::Relaxed) {
+            lock(&self.seqs).push_back(seq);
+        }
+    }
+
+    fn pop(&self) -> Option<u64> {
+        lock(&self.seqs).pop_front().flatten()
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -73,40 +93,28 @@ impl Links {
 
     /// From now on, [`Links::received_seq`] is called once per data message received.
     pub fn track_received(&self) {
-        self.track_received.store(true, Ordering::Relaxed);
+        self.received.track();
     }
 
     /// The record of the next data message received (call once per text or binary message
     /// the codec yields, in order): `None` when it was not recorded.
     pub fn received_seq(&self) -> Option<u64> {
-        lock(&self.received).pop_front().flatten()
+        self.received.pop()
     }
 
     /// From now on, [`Links::started_seq`] is called once per data message received.
     pub fn track_started(&self) {
-        self.track_started.store(true, Ordering::Relaxed);
+        self.started.track();
     }
 
     /// The record of the first frame of the next data message received (call once per text or
     /// binary frame that starts a message, in order): `None` when it was not recorded.
     pub fn started_seq(&self) -> Option<u64> {
-        lock(&self.started).pop_front().flatten()
-    }
-
-    fn push_started(&self, seq: Option<u64>) {
-        if self.track_started.load(Ordering::Relaxed) {
-            lock(&self.started).push_back(seq);
-        }
+        self.started.pop()
     }
 
     fn next_tag(&self) -> Tag {
         lock(&self.outgoing).pop_front().unwrap_or(Tag::Plain)
-    }
-
-    fn push_received(&self, seq: Option<u64>) {
-        if self.track_received.load(Ordering::Relaxed) {
-            lock(&self.received).push_back(seq);
-        }
     }
 }
 
@@ -596,10 +604,10 @@ impl MessageState<'_> {
         };
         if self.direction == other(ctx.ours) {
             if starts_data {
-                ctx.links.push_started(seq);
+                ctx.links.started.push(seq);
             }
             if ends_message && !standalone {
-                ctx.links.push_received(seq);
+                ctx.links.received.push(seq);
             }
         }
     }
