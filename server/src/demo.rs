@@ -167,7 +167,7 @@ where
     F: FnOnce(Accepted, Shutdown) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = String> + Send + 'static,
 {
-    let shutdown = app.shutdown.clone();
+    let shutdown = app.shutdown.child();
     let capturing = Capturing {
         capture: &app.capture,
         hop: Hop::Endpoint,

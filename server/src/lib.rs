@@ -290,7 +290,7 @@ async fn echo_socket(
     ConnectInfo(connection): ConnectInfo<TapConnectInfo>,
     request: Request,
 ) -> Response {
-    let shutdown = app.shutdown.clone();
+    let shutdown = app.shutdown.child();
     let capturing = Capturing {
         capture: &app.capture,
         hop: Hop::Endpoint,
@@ -352,7 +352,7 @@ async fn session_socket(
         capture: Arc::clone(&app.capture),
         kernels: Arc::clone(&app.kernels),
         instance: app.instance.clone(),
-        shutdown: app.shutdown.clone(),
+        shutdown: app.shutdown.child(),
     };
     let capturing = Capturing {
         capture: &app.capture,

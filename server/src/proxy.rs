@@ -113,7 +113,7 @@ pub async fn socket(
         connection: &connection,
         secret: Some(Arc::from(config.token.as_str())),
     };
-    let shutdown = app.shutdown.clone();
+    let shutdown = app.shutdown.child();
     let answer = upstream.answer.clone();
     upgrade::accept_raw(
         request,

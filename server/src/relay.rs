@@ -23,7 +23,7 @@ use wirebook_shared::wire::{encode_frame, FrameSpec};
 use wirebook_shared::Opcode;
 
 use crate::close::CLOSE_GRACE;
-use crate::shutdown::Shutdown;
+use crate::shutdown::{Shutdown, StopSignal};
 use crate::trace::{Links, Tag};
 
 /// Bytes read from a peer at a time: the most that is in flight per direction inside wirebook.
@@ -242,6 +242,7 @@ where
 {
     client.links.track_started();
     upstream.links.track_started();
+    let stop = shutdown.stop_signal();
     let (client_read, client_write) = tokio::io::split(client.io);
     let (upstream_read, upstream_write) = tokio::io::split(upstream.io);
     let closing = Closing::default();
@@ -255,7 +256,7 @@ where
         upstream.links,
         Way::Upstream,
         &closing,
-        shutdown,
+        &stop,
     );
     let down = forward(
         Source {
@@ -267,7 +268,7 @@ where
         client.links,
         Way::Downstream,
         &closing,
-        shutdown,
+        &stop,
     );
     let both = async { tokio::join!(up, down) };
     tokio::pin!(both);
@@ -278,7 +279,7 @@ where
             downstream: DirectionEnd::Failed("the peers did not hang up after the close handshake".into()),
             timed_out: true,
         },
-        () = async { shutdown.triggered().await; closing.any().await; tokio::time::sleep(CLOSE_GRACE).await } => RelayEnd {
+        () = async { stop.wait().await; closing.any().await; tokio::time::sleep(CLOSE_GRACE).await } => RelayEnd {
             upstream: DirectionEnd::ShutDown,
             downstream: DirectionEnd::ShutDown,
             timed_out: true,
@@ -299,7 +300,7 @@ async fn forward<R, W>(
     to_links: &Links,
     way: Way,
     closing: &Closing,
-    shutdown: &Shutdown,
+    stop: &StopSignal,
 ) -> DirectionEnd
 where
     R: AsyncRead + Unpin,
@@ -309,10 +310,6 @@ where
     let mut ends = Vec::new();
     let mut buf = vec![0u8; CHUNK];
     let mut pending = std::mem::take(&mut from.early);
-    // One wait for the whole relay: a fresh one per read would register and deregister a
-    // waiter (two locks) for every message.
-    let triggered = shutdown.triggered();
-    tokio::pin!(triggered);
     loop {
         let chunk: &[u8] = if pending.is_empty() {
             let n = tokio::select! {
@@ -324,7 +321,7 @@ where
                         return DirectionEnd::Failed(format!("reading failed: {error}"));
                     }
                 },
-                () = &mut triggered, if cursor.at_boundary() => {
+                () = stop.wait(), if cursor.at_boundary() => {
                     return shut_down(&mut from.io, &mut to, way, closing).await;
                 }
             };
@@ -338,7 +335,7 @@ where
         };
         cursor.feed(chunk, &mut ends);
         // At shutdown, stop at the first frame boundary in this chunk.
-        let cut = if shutdown.is_triggered() {
+        let cut = if stop.is_set() {
             ends.first().map(|end| end.at)
         } else {
             None

@@ -130,7 +130,7 @@ pub fn start(
             name,
             config,
             capture,
-            shutdown: shutdown.clone(),
+            shutdown: shutdown.child(),
         },
         events,
         queue,
