@@ -63,16 +63,19 @@ struct Ring {
 }
 
 impl Ring {
-    fn push(&mut self, entry: Entry) {
+    /// Returns the entry evicted to make room, for the caller to drop after unlocking: its
+    /// free touches cold memory, and every other recording thread would wait for it.
+    fn push(&mut self, entry: Entry) -> Option<Entry> {
         if self.limit == 0 {
-            return;
+            return None;
         }
         if self.records.len() < self.limit {
             self.records.push(entry);
+            None
         } else {
-            // The evicted entry is dropped in place: a few frees, cheaper than moving it out.
-            self.records[self.start] = entry;
+            let evicted = std::mem::replace(&mut self.records[self.start], entry);
             self.start = (self.start + 1) % self.limit;
+            Some(evicted)
         }
     }
 
@@ -449,19 +452,20 @@ impl Capture {
             return None;
         }
         let time_us = now_us();
-        let seq = {
+        let (seq, evicted) = {
             let mut ring = self.ring();
             let seq = ring.next_seq;
             ring.next_seq += 1;
-            ring.push(Entry {
+            let evicted = ring.push(Entry {
                 seq,
                 conn,
                 hop,
                 time_us,
                 body,
             });
-            seq
+            (seq, evicted)
         };
+        drop(evicted);
         // Waking subscribers costs a lock per record; without any there is nobody to wake (a
         // new feed reads the ring before it waits).
         if self.latest.receiver_count() > 0 {
