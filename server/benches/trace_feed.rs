@@ -4,7 +4,8 @@
 //!
 //! The trace does everything a captured connection does per frame: decode, summarise the
 //! message, link the echo to its request, take the time and push a record into a full ring
-//! (the default 100 000 records, so every push evicts the oldest).
+//! (the default 100 000 records, so every push evicts the oldest); once for one connection,
+//! and once for 100 connections fed in turn, whose state is out of the cache by their turn.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -28,10 +29,14 @@ fn frames() -> (Vec<u8>, Vec<u8>) {
     )
 }
 
-/// A trace past its handshake, recording into a full ring.
+/// A trace past its handshake, recording into a ring of its own.
 fn trace() -> (Trace, Arc<Links>) {
-    let capture = Arc::new(Capture::new(RING, PREVIEW));
-    let recorder = Recorder::open(&capture, Hop::Endpoint, "c".into(), "s".into(), "/".into());
+    trace_on(&Arc::new(Capture::new(RING, PREVIEW)))
+}
+
+/// A trace past its handshake, recording into `capture`.
+fn trace_on(capture: &Arc<Capture>) -> (Trace, Arc<Links>) {
+    let recorder = Recorder::open(capture, Hop::Endpoint, "c".into(), "s".into(), "/".into());
     let links = Arc::new(Links::default());
     links.track_received();
     let mut trace = Trace::new(recorder, Arc::clone(&links), Direction::ToClient);
@@ -69,6 +74,28 @@ fn per_frame(c: &mut Criterion) {
             trace.feed(Direction::ToServer, black_box(&request));
             // What the echo handler does between the two: learn the request's record and tag
             // the echo with it.
+            let source = links.received_seq();
+            links.tag_next(source.map_or(Tag::Plain, Tag::CausedBy));
+            trace.feed(Direction::ToClient, black_box(&echo));
+        });
+    });
+    // As on a busy server: many connections in turn, so each one's state (decoders, links,
+    // recorder) is cold again when its next frame comes, as it is between socket reads.
+    group.bench_function("trace, ring full, 100 connections in turn", |b| {
+        let capture = Arc::new(Capture::new(RING, PREVIEW));
+        let mut conns: Vec<(Trace, Arc<Links>)> =
+            (0..100).map(|_| trace_on(&capture)).collect();
+        for i in 0..RING {
+            let (trace, links) = &mut conns[i % 100];
+            trace.feed(Direction::ToServer, &request);
+            let _ = links.received_seq();
+            trace.feed(Direction::ToClient, &echo);
+        }
+        let mut next = 0;
+        b.iter(|| {
+            let (trace, links) = &mut conns[next];
+            next = (next + 1) % 100;
+            trace.feed(Direction::ToServer, black_box(&request));
             let source = links.received_seq();
             links.tag_next(source.map_or(Tag::Plain, Tag::CausedBy));
             trace.feed(Direction::ToClient, black_box(&echo));
