@@ -9,12 +9,13 @@ export const artifacts = path.join(repo, 'artifacts');
 const python = path.join(repo, '.venv', 'bin', 'python');
 const upstreamScript = path.join(repo, 'server', 'tests', 'peers', 'upstream_server.py');
 
-/** Starts the python `websockets` echo server on a free loopback port. */
-export async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(python, [upstreamScript], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts the python `websockets` echo server on `port`, or on a free loopback port. */
+export async function startUpstream(port?: number): Promise<{ url: string; child: ChildProcess }> {
+  const args = port === undefined ? [upstreamScript] : [upstreamScript, '--port', String(port)];
+  const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
+  const bound = await new Promise<number>((resolve, reject) => {
     let stdout = '';
     const timer = setTimeout(() => reject(new Error(`no PORT line within 10 s: ${stderr}`)), 10_000);
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -27,7 +28,7 @@ export async function startUpstream(): Promise<{ url: string; child: ChildProces
     });
     child.once('exit', (code) => reject(new Error(`upstream exited (${code}): ${stderr}`)));
   });
-  return { url: `ws://127.0.0.1:${port}/feed`, child };
+  return { url: `ws://127.0.0.1:${bound}/feed`, child };
 }
 
 export function stopUpstream(child: ChildProcess) {

@@ -185,3 +185,70 @@ test('a secret header is sent, never saved, and asked for again when the noteboo
     stopUpstream(upstream.child);
   }
 });
+
+test('Run All waits its delay between messages; a lost upstream is reconnected by itself and nothing is resent', async ({ page, wirebook }) => {
+  let upstream = await startUpstream();
+  const port = Number(new URL(upstream.url).port);
+  try {
+    await page.goto(wirebook.url);
+    const status = page.getByTestId('kernel-status');
+    await expect(status).toHaveAttribute('data-state', 'open');
+    await page.getByTestId('change-kernel').click();
+    const picker = page.getByTestId('kernel-picker');
+    await picker.getByTestId('kernel-option').last().click();
+    await page.getByTestId('kernel-url').fill(upstream.url);
+    await picker.getByTestId('kernel-settings').locator('summary').click();
+    await page.getByTestId('kernel-subprotocols').fill('chat');
+    await page.getByTestId('kernel-reconnect').check();
+    await page.getByTestId('kernel-url').press('Enter');
+    await expect(picker).toBeHidden();
+    await expect(status).toHaveAttribute('data-state', 'open');
+
+    // Three text cells, sent by Run All 400 ms apart.
+    const cells = page.getByTestId('cell');
+    for (let i = 0; i < 3; i++) {
+      while ((await cells.count()) <= i) await page.getByRole('button', { name: 'Insert a cell below' }).click();
+      await cells.nth(i).getByTestId('cell-format').selectOption('text');
+      await cells.nth(i).getByTestId('cell-editor').fill(`paced-${i}`);
+    }
+    await page.getByTestId('run-all-delay').fill('400');
+    await page.getByTestId('run-all-delay').press('Tab');
+    await page.getByRole('button', { name: /^Run all cells/ }).click();
+    for (let i = 0; i < 3; i++) {
+      await expect(cells.nth(i).getByTestId('output-item')).toHaveText([`paced-${i}`]);
+    }
+    // The capture's times of the three messages on the kernel hop are at least the delay apart.
+    const exported = await page.request.get(`${wirebook.origin}/api/capture.jsonl?token=${wirebook.token}`);
+    const records = (await exported.text()).trim().split('\n').map((line) => JSON.parse(line));
+    const sentAt = (text: string) =>
+      records.filter(
+        (r) => r.hop === 'kernel' && r.body.event === 'frame' && r.body.direction === 'to_server' && r.body.message?.preview === text,
+      );
+    const times = [0, 1, 2].map((i) => {
+      const sent = sentAt(`paced-${i}`);
+      expect(sent, `paced-${i} sent once`).toHaveLength(1);
+      return sent[0].time_us as number;
+    });
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(390_000);
+    expect(times[2] - times[1]).toBeGreaterThanOrEqual(390_000);
+
+    // The upstream process dies: no close frame, so the link says it dropped and retries.
+    upstream.child.kill('SIGKILL');
+    await expect(status).toHaveAttribute('data-state', 'reconnecting');
+    await expect(status).toContainText('without a close frame (1006 Abnormal Closure)');
+    await expect(
+      page.locator('[data-testid=capture-row][data-hop=kernel][data-event=closed]').filter({ hasText: '1006 Abnormal Closure' }).first(),
+    ).toBeVisible();
+    await page.screenshot({ path: path.join(artifacts, 'websocket-reconnecting.png') });
+    // Back on the same port: the link reconnects by itself, and a new cell goes through.
+    upstream = await startUpstream(port);
+    await expect(status).toHaveAttribute('data-state', 'open', { timeout: 20_000 });
+    await cells.nth(2).click();
+    const after = await runCell(page, 3, 'text', 'after-the-reconnect');
+    await expect(after.getByTestId('output-item')).toHaveText(['after-the-reconnect']);
+    // Nothing sent before the loss went out again.
+    for (let i = 0; i < 3; i++) await expect(frames(page, 'kernel', 'to_server', `paced-${i}`)).toHaveCount(1);
+  } finally {
+    stopUpstream(upstream.child);
+  }
+});

@@ -652,7 +652,7 @@ async fn relay(
             }
             next = socket.next() => {
                 let message = match next {
-                    None => return ended(close_seen, "the kernel dropped the connection"),
+                    None => return ended(close_seen, "the kernel dropped the connection (1006 Abnormal Closure)"),
                     Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
                         let message = format!("the kernel sent a {size}-byte message; the limit is {max_size} bytes");
                         let frame = too_big(size, max_size);
@@ -660,7 +660,8 @@ async fn relay(
                         return KernelState::Failed { message };
                     }
                     Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
-                        return ended(close_seen, "the kernel dropped the connection without a close frame");
+                        // 1006 is what a browser's WebSocket would report: said with it.
+                        return ended(close_seen, "the kernel dropped the connection without a close frame (1006 Abnormal Closure)");
                     }
                     Some(Err(error)) => {
                         let Some(frame) = protocol_failure(&error) else {

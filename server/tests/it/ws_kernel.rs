@@ -332,6 +332,7 @@ async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_succes
     };
     // No close frame came: the connection dropped (1006 in the inspector's words).
     assert!(reason.contains("without a close frame"), "{reason}");
+    assert!(reason.contains("1006 Abnormal Closure"), "{reason}");
     let port_arg = port.to_string();
     let (_second, again) =
         crate::proxy::python_server("upstream_server.py", &["--port", &port_arg]).await;
