@@ -15,6 +15,7 @@
 //! `TAP_LOAD_SECS` per run (3), `TAP_LOAD_ROUNDS` (3), `TAP_LOAD_IDLE` (1000),
 //! `TAP_LOAD_SHAPES` (`1x20,100x20,10x16384`: connections x bytes), `TAP_LOAD_WIREBOOK` (another
 //! `wirebook` binary to run instead of this build's), `TAP_LOAD_ARGS` (more arguments for it),
+//! `TAP_LOAD_PIN=0` (do not give the proxies a CPU of their own, see [`pinning`]),
 //! `WEBSOCAT` (the websocat binary; default `websocat` on PATH, else `~/.cargo/bin/websocat`;
 //! install it with `cargo install 'websocat@^1' --locked`). Without websocat the (c) rows
 //! are skipped and the run says so.
@@ -81,19 +82,83 @@ fn main() {
     } else {
         knob("TAP_LOAD_IDLE", 1000)
     } as usize;
+    // Before any thread starts: the echo server's thread inherits the mask.
+    let pin = if quick { None } else { pinning() }.filter(|pin| {
+        let pid = std::process::id().to_string();
+        let pinned = std::process::Command::new("taskset")
+            .args(["-p", "-c", &pin.load, &pid])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if pinned {
+            println!(
+                "tap_load: the proxies run on CPU {}, the clients and the echo server on CPU {} (TAP_LOAD_PIN=0: no pinning)",
+                pin.proxy, pin.load
+            );
+        } else {
+            println!("tap_load: taskset could not pin this process; nothing is pinned");
+        }
+        pinned
+    });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(bench(quick, rounds, duration, idle));
+    runtime.block_on(bench(quick, rounds, duration, idle, pin));
 }
 
-async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize) {
+/// Which CPUs the proxies and the load generator get when they are kept apart.
+#[derive(Debug, Clone)]
+struct Pinning {
+    /// The last CPU, for the proxy process under test.
+    proxy: String,
+    /// The others, for the clients and the echo server.
+    load: String,
+}
+
+/// With two CPUs or more (and `taskset`), each proxy gets a CPU of its own, away from the load
+/// generator. Sharing every CPU, the scheduler's placement of the proxy among 100 busy client
+/// tasks moved the proxy's figures by ±30 % from run to run; kept apart, msgs/s measures the
+/// proxy. `TAP_LOAD_PIN=0` turns it off.
+fn pinning() -> Option<Pinning> {
+    if std::env::var("TAP_LOAD_PIN").is_ok_and(|v| v == "0") {
+        return None;
+    }
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let taskset = std::process::Command::new("taskset")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    (cpus >= 2 && taskset).then(|| Pinning {
+        proxy: (cpus - 1).to_string(),
+        load: if cpus == 2 {
+            "0".to_string()
+        } else {
+            format!("0-{}", cpus - 2)
+        },
+    })
+}
+
+/// `binary` as a command, run on the proxy's CPU when pinning.
+fn proxy_command(binary: &std::ffi::OsStr, pin: Option<&Pinning>) -> Command {
+    match pin {
+        Some(pin) => {
+            // taskset execs the binary: the child's pid is the proxy's.
+            let mut command = Command::new("taskset");
+            command.args(["-c", &pin.proxy]).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    }
+}
+
+async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize, pin: Option<Pinning>) {
     let echo = start_echo();
     let upstream = format!("ws://{echo}/");
-    let (mut wirebook, wirebook_addr) = start_wirebook(&upstream).await;
+    let (mut wirebook, wirebook_addr) = start_wirebook(&upstream, pin.as_ref()).await;
     let websocat = match find_websocat() {
-        Some(binary) => Some(start_websocat(&binary, &upstream).await),
+        Some(binary) => Some(start_websocat(&binary, &upstream, pin.as_ref()).await),
         None => {
             println!("tap_load: websocat not found (set WEBSOCAT or `cargo install 'websocat@^1' --locked`); (c) skipped");
             None
@@ -261,13 +326,13 @@ fn start_echo() -> std::net::SocketAddr {
 }
 
 /// The built `wirebook` binary with a public route to `upstream`; its address.
-async fn start_wirebook(upstream: &str) -> (Child, String) {
+async fn start_wirebook(upstream: &str, pin: Option<&Pinning>) -> (Child, String) {
     // `TAP_LOAD_WIREBOOK` runs another build (e.g. a copy of the previous commit's) for A/B.
     let binary = std::env::var_os("TAP_LOAD_WIREBOOK").map_or_else(
         || PathBuf::from(env!("CARGO_BIN_EXE_wirebook")),
         PathBuf::from,
     );
-    let mut child = Command::new(binary)
+    let mut child = proxy_command(binary.as_os_str(), pin)
         .args(["--bind", "127.0.0.1:0", "--token", "benchbenchbenchbench"])
         .args(["--dist", "/nonexistent-wirebook-bench-ui"])
         .arg("--public-route")
@@ -310,12 +375,12 @@ fn find_websocat() -> Option<PathBuf> {
 }
 
 /// websocat as a WebSocket-to-WebSocket proxy in text mode; its address.
-async fn start_websocat(binary: &PathBuf, upstream: &str) -> (Child, String) {
+async fn start_websocat(binary: &std::path::Path, upstream: &str, pin: Option<&Pinning>) -> (Child, String) {
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()
     };
-    let child = Command::new(binary)
+    let child = proxy_command(binary.as_os_str(), pin)
         .args(["-t", "--exit-on-eof"])
         .arg(format!("ws-l:127.0.0.1:{port}"))
         .arg(upstream)
