@@ -102,8 +102,20 @@ test('tap routes are added in the dialog, relay a page WebSocket on both hops an
     await expect(frames(page, 'upstream', 'to_client', 'hello through the tap')).toHaveCount(1);
     await expect(frames(page, 'tap', 'to_client', 'hello through the tap')).toHaveCount(1);
 
-    // Deleted: the list is empty again and the tap refuses the name.
+    // A route added elsewhere (here through the API, as another tab would) shows up in the
+    // open dialog by itself.
     await page.getByTestId('status-tap-routes').click();
+    await expect(route).toBeVisible();
+    await expect(dialog.getByTestId('route')).toHaveCount(1);
+    const added = await page.request.put(`${wirebook.origin}/api/routes/elsewhere?token=${wirebook.token}`, {
+      data: { url: upstream.url, public: false },
+    });
+    expect(added.ok()).toBe(true);
+    await expect(dialog.locator('[data-testid=route][data-name=elsewhere]')).toBeVisible();
+    await dialog.locator('[data-testid=route][data-name=elsewhere]').getByTestId('route-delete').click();
+    await expect(dialog.locator('[data-testid=route][data-name=elsewhere]')).toHaveCount(0);
+
+    // Deleted: the list is empty again and the tap refuses the name.
     await route.getByTestId('route-delete').click();
     await expect(dialog.getByTestId('routes-empty')).toBeVisible();
     await expect(talkThrough(page, clientUrl, 'gone?')).rejects.toThrow('failed');

@@ -1,6 +1,7 @@
 //! The tap routes dialog: the routes of `/tap/NAME` (from the command line, fixed, and those
 //! added here), the URL a client connects to with a copy button, a form to add one and delete
-//! buttons. Talks to `/api/routes`; the rules live in [`crate::route_form`]. Esc closes.
+//! buttons. Talks to `/api/routes`, listing again every two seconds while open (routes can change
+//! from another tab); the rules live in [`crate::route_form`]. Esc closes.
 
 use gloo_net::http::Request;
 use leptos::ev;
@@ -35,6 +36,37 @@ async fn delete_route(name: &str) -> Result<(), ApiFailure> {
     }
 }
 
+/// How often an open dialog lists the routes again.
+const REFRESH_MS: u32 = 2_000;
+
+/// Lists the routes again every [`REFRESH_MS`] while the dialog stays open, so that routes
+/// added or deleted elsewhere (another tab, a script on `/api/routes`) show up. A failed
+/// refresh changes nothing: adding and deleting report their own errors.
+async fn refresh_while_open(
+    mine: u64,
+    opening: StoredValue<u64>,
+    open: Memo<bool>,
+    routes: RwSignal<Option<Vec<RouteInfo>>>,
+) {
+    let current = move || {
+        open.try_get_untracked() == Some(true) && opening.try_get_value() == Some(mine)
+    };
+    loop {
+        gloo_timers::future::TimeoutFuture::new(REFRESH_MS).await;
+        if !current() {
+            return;
+        }
+        let Ok(list) = fetch_routes().await else {
+            continue;
+        };
+        let list = Some(listed(list));
+        // Unchanged lists are not set again: the rows (and a focused delete button) stay.
+        if current() && routes.try_with_untracked(|shown| *shown != list) == Some(true) {
+            routes.set(list);
+        }
+    }
+}
+
 #[component]
 pub fn RoutesDialog(session: Session) -> impl IntoView {
     let open = Memo::new(move |_| session.overlay.get() == Overlay::Routes);
@@ -56,6 +88,9 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
             }
         })
     };
+    // Which opening of the dialog a refresh loop belongs to: a loop from an earlier opening
+    // stops rather than run beside the new one.
+    let opening = StoredValue::new(0u64);
     Effect::new(move |_| {
         if open.get() {
             error.set(None);
@@ -63,6 +98,9 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
             routes.set(None);
             reload();
             crate::view::focus_after_render("[data-testid=route-name]");
+            let mine = opening.get_value() + 1;
+            opening.set_value(mine);
+            leptos::task::spawn_local(refresh_while_open(mine, opening, open, routes));
         }
     });
 
