@@ -48,9 +48,8 @@ async fn refresh_while_open(
     open: Memo<bool>,
     routes: RwSignal<Option<Vec<RouteInfo>>>,
 ) {
-    let current = move || {
-        open.try_get_untracked() == Some(true) && opening.try_get_value() == Some(mine)
-    };
+    let current =
+        move || open.try_get_untracked() == Some(true) && opening.try_get_value() == Some(mine);
     loop {
         gloo_timers::future::TimeoutFuture::new(REFRESH_MS).await;
         if !current() {
