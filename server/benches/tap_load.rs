@@ -375,7 +375,11 @@ fn find_websocat() -> Option<PathBuf> {
 }
 
 /// websocat as a WebSocket-to-WebSocket proxy in text mode; its address.
-async fn start_websocat(binary: &std::path::Path, upstream: &str, pin: Option<&Pinning>) -> (Child, String) {
+async fn start_websocat(
+    binary: &std::path::Path,
+    upstream: &str,
+    pin: Option<&Pinning>,
+) -> (Child, String) {
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()

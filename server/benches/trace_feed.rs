@@ -83,8 +83,7 @@ fn per_frame(c: &mut Criterion) {
     // recorder) is cold again when its next frame comes, as it is between socket reads.
     group.bench_function("trace, ring full, 100 connections in turn", |b| {
         let capture = Arc::new(Capture::new(RING, PREVIEW));
-        let mut conns: Vec<(Trace, Arc<Links>)> =
-            (0..100).map(|_| trace_on(&capture)).collect();
+        let mut conns: Vec<(Trace, Arc<Links>)> = (0..100).map(|_| trace_on(&capture)).collect();
         for i in 0..RING {
             let (trace, links) = &mut conns[i % 100];
             trace.feed(Direction::ToServer, &request);
