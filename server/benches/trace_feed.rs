@@ -29,11 +29,6 @@ fn frames() -> (Vec<u8>, Vec<u8>) {
     )
 }
 
-/// A trace past its handshake, recording into a ring of its own.
-fn trace() -> (Trace, Arc<Links>) {
-    trace_on(&Arc::new(Capture::new(RING, PREVIEW)))
-}
-
 /// A trace past its handshake, recording into `capture`.
 fn trace_on(capture: &Arc<Capture>) -> (Trace, Arc<Links>) {
     let recorder = Recorder::open(capture, Hop::Endpoint, "c".into(), "s".into(), "/".into());
@@ -44,6 +39,39 @@ fn trace_on(capture: &Arc<Capture>) -> (Trace, Arc<Links>) {
     trace.feed(Direction::ToServer, request.as_bytes());
     trace.feed(Direction::ToClient, response.as_bytes());
     (trace, links)
+}
+
+/// Echo connections sharing one capture, exchanging in turn.
+struct Echoes {
+    conns: Vec<(Trace, Arc<Links>)>,
+    next: usize,
+}
+
+impl Echoes {
+    /// `conns` connections past their handshakes, with the ring already full.
+    fn full(conns: usize, request: &[u8], echo: &[u8]) -> Self {
+        let capture = Arc::new(Capture::new(RING, PREVIEW));
+        let mut echoes = Echoes {
+            conns: (0..conns).map(|_| trace_on(&capture)).collect(),
+            next: 0,
+        };
+        for _ in 0..RING {
+            echoes.exchange(request, echo);
+        }
+        echoes
+    }
+
+    /// The next connection's request and its echo, with what the echo handler does between
+    /// the two: learn the request's record and tag the echo with it.
+    fn exchange(&mut self, request: &[u8], echo: &[u8]) {
+        let turn = self.next;
+        self.next = (turn + 1) % self.conns.len();
+        let (trace, links) = &mut self.conns[turn];
+        trace.feed(Direction::ToServer, request);
+        let source = links.received_seq();
+        links.tag_next(source.map_or(Tag::Plain, Tag::CausedBy));
+        trace.feed(Direction::ToClient, echo);
+    }
 }
 
 fn per_frame(c: &mut Criterion) {
@@ -64,41 +92,14 @@ fn per_frame(c: &mut Criterion) {
         });
     });
     group.bench_function("trace, ring full", |b| {
-        let (mut trace, links) = trace();
-        for _ in 0..RING {
-            trace.feed(Direction::ToServer, &request);
-            let _ = links.received_seq();
-            trace.feed(Direction::ToClient, &echo);
-        }
-        b.iter(|| {
-            trace.feed(Direction::ToServer, black_box(&request));
-            // What the echo handler does between the two: learn the request's record and tag
-            // the echo with it.
-            let source = links.received_seq();
-            links.tag_next(source.map_or(Tag::Plain, Tag::CausedBy));
-            trace.feed(Direction::ToClient, black_box(&echo));
-        });
+        let mut echoes = Echoes::full(1, &request, &echo);
+        b.iter(|| echoes.exchange(black_box(&request), black_box(&echo)));
     });
     // As on a busy server: many connections in turn, so each one's state (decoders, links,
     // recorder) is cold again when its next frame comes, as it is between socket reads.
     group.bench_function("trace, ring full, 100 connections in turn", |b| {
-        let capture = Arc::new(Capture::new(RING, PREVIEW));
-        let mut conns: Vec<(Trace, Arc<Links>)> = (0..100).map(|_| trace_on(&capture)).collect();
-        for i in 0..RING {
-            let (trace, links) = &mut conns[i % 100];
-            trace.feed(Direction::ToServer, &request);
-            let _ = links.received_seq();
-            trace.feed(Direction::ToClient, &echo);
-        }
-        let mut next = 0;
-        b.iter(|| {
-            let (trace, links) = &mut conns[next];
-            next = (next + 1) % 100;
-            trace.feed(Direction::ToServer, black_box(&request));
-            let source = links.received_seq();
-            links.tag_next(source.map_or(Tag::Plain, Tag::CausedBy));
-            trace.feed(Direction::ToClient, black_box(&echo));
-        });
+        let mut echoes = Echoes::full(100, &request, &echo);
+        b.iter(|| echoes.exchange(black_box(&request), black_box(&echo)));
     });
     group.finish();
 }
