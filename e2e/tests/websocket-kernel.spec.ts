@@ -7,8 +7,11 @@ import type { Page } from '@playwright/test';
 import { test, expect } from './wirebook';
 import { repo, artifacts, startUpstream, stopUpstream, frames } from './upstream';
 
-/** Picks "WebSocket URL…" in the kernel picker and connects to `url` offering `subprotocols`. */
-async function pickWebSocket(page: Page, url: string, subprotocols: string) {
+/**
+ * Picks "WebSocket URL…" in the kernel picker and connects to `url` offering `subprotocols`,
+ * reconnecting by itself when `reconnect` is set.
+ */
+async function pickWebSocket(page: Page, url: string, subprotocols: string, { reconnect = false } = {}) {
   await page.getByTestId('change-kernel').click();
   const picker = page.getByTestId('kernel-picker');
   await expect(picker).toBeVisible();
@@ -22,18 +25,25 @@ async function pickWebSocket(page: Page, url: string, subprotocols: string) {
   await expect(picker).toBeVisible();
   await page.getByTestId('kernel-connect-timeout').fill('5000');
   await page.getByTestId('kernel-subprotocols').fill(subprotocols);
+  if (reconnect) await page.getByTestId('kernel-reconnect').check();
   await page.getByTestId('kernel-url').press('Enter');
   await expect(picker).toBeHidden();
 }
 
-/** Sets the cell's format and source and runs it. */
-async function runCell(page: Page, index: number, format: string, source: string) {
+/** Sets the cell's format and source (inserting cells up to `index`). */
+async function fillCell(page: Page, index: number, format: string, source: string) {
   const cells = page.getByTestId('cell');
   while ((await cells.count()) <= index) await page.getByRole('button', { name: 'Insert a cell below' }).click();
   const cell = cells.nth(index);
   await cell.getByTestId('cell-format').selectOption(format);
   // fill() rather than typing: the editor closes brackets and quotes as they are typed.
   await cell.getByTestId('cell-editor').fill(source);
+  return cell;
+}
+
+/** Sets the cell's format and source and runs it. */
+async function runCell(page: Page, index: number, format: string, source: string) {
+  const cell = await fillCell(page, index, format, source);
   await cell.getByTestId('run-cell').click();
   return cell;
 }
@@ -193,24 +203,12 @@ test('Run All waits its delay between messages; a lost upstream is reconnected b
     await page.goto(wirebook.url);
     const status = page.getByTestId('kernel-status');
     await expect(status).toHaveAttribute('data-state', 'open');
-    await page.getByTestId('change-kernel').click();
-    const picker = page.getByTestId('kernel-picker');
-    await picker.getByTestId('kernel-option').last().click();
-    await page.getByTestId('kernel-url').fill(upstream.url);
-    await picker.getByTestId('kernel-settings').locator('summary').click();
-    await page.getByTestId('kernel-subprotocols').fill('chat');
-    await page.getByTestId('kernel-reconnect').check();
-    await page.getByTestId('kernel-url').press('Enter');
-    await expect(picker).toBeHidden();
+    await pickWebSocket(page, upstream.url, 'chat', { reconnect: true });
     await expect(status).toHaveAttribute('data-state', 'open');
 
     // Three text cells, sent by Run All 400 ms apart.
     const cells = page.getByTestId('cell');
-    for (let i = 0; i < 3; i++) {
-      while ((await cells.count()) <= i) await page.getByRole('button', { name: 'Insert a cell below' }).click();
-      await cells.nth(i).getByTestId('cell-format').selectOption('text');
-      await cells.nth(i).getByTestId('cell-editor').fill(`paced-${i}`);
-    }
+    for (let i = 0; i < 3; i++) await fillCell(page, i, 'text', `paced-${i}`);
     await page.getByTestId('run-all-delay').fill('400');
     await page.getByTestId('run-all-delay').press('Tab');
     await page.getByRole('button', { name: /^Run all cells/ }).click();
