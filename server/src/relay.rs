@@ -8,11 +8,10 @@
 //! reading from the other, so TCP's flow control pushes back on the sender. Nothing is dropped
 //! and memory does not grow with a slow peer.
 //!
-//! The relay follows frame boundaries ([`FrameCursor`], headers only) for two reasons: to tag
-//! each relayed data message, through the taps' [`Links`], as caused by the record of the
-//! first frame of the message it relays (a fragmented message goes on frame by frame, before
-//! its last frame has arrived); and to stop at a frame boundary when the server shuts down,
-//! where each peer gets a 1001 close frame instead of a cut-off frame.
+//! The relay follows frame boundaries ([`FrameCursor`], headers only) to see close frames go
+//! by and to stop at a frame boundary when the server shuts down, where each peer gets a 1001
+//! close frame instead of a cut-off frame. Each relayed data message is tagged as caused by
+//! the record of the message it relays by the taps themselves ([`Links::relay_to`]).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
@@ -24,7 +23,7 @@ use wirebook_shared::Opcode;
 
 use crate::close::CLOSE_GRACE;
 use crate::shutdown::{Shutdown, StopSignal};
-use crate::trace::{Links, Tag};
+use crate::trace::Links;
 
 /// Bytes read from a peer at a time: the most that is in flight per direction inside wirebook.
 pub const CHUNK: usize = 16 * 1024;
@@ -39,25 +38,6 @@ pub struct FrameEnd {
     pub at: usize,
     pub opcode: Opcode,
     pub fin: bool,
-    /// What the frame means for data messages, as the capture's trace counts them.
-    pub message: MessageStep,
-}
-
-/// A frame's place in data messages, mirroring `crate::trace`'s counting (a `Text`/`Binary`
-/// frame starts a message, abandoning an unfinished one; a final continuation of an open message
-/// ends it; anything else stands alone).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageStep {
-    /// A whole data message in one frame.
-    Whole,
-    /// The first frame of a fragmented data message.
-    Starts,
-    /// A continuation that does not end the message.
-    Continues,
-    /// The final continuation of a fragmented message.
-    Ends,
-    /// A control frame, or a frame outside any message.
-    Standalone,
 }
 
 /// Follows frame boundaries in a stream of WebSocket bytes: reads headers, counts payloads.
@@ -69,7 +49,6 @@ pub struct FrameCursor {
     payload_left: u64,
     in_payload: bool,
     current: Option<(Opcode, bool)>,
-    data_open: bool,
 }
 
 impl FrameCursor {
@@ -139,31 +118,7 @@ impl FrameCursor {
         let Some((opcode, fin)) = self.current.take() else {
             return;
         };
-        let message = match opcode {
-            Opcode::Text | Opcode::Binary => {
-                self.data_open = !fin;
-                if fin {
-                    MessageStep::Whole
-                } else {
-                    MessageStep::Starts
-                }
-            }
-            Opcode::Continuation if self.data_open => {
-                if fin {
-                    self.data_open = false;
-                    MessageStep::Ends
-                } else {
-                    MessageStep::Continues
-                }
-            }
-            _ => MessageStep::Standalone,
-        };
-        ends.push(FrameEnd {
-            at,
-            opcode,
-            fin,
-            message,
-        });
+        ends.push(FrameEnd { at, opcode, fin });
     }
 }
 
@@ -226,7 +181,7 @@ impl Closing {
 }
 
 /// One side of the relay: its socket, the bytes already read from it before the relay started
-/// (they are relayed first), and its tap's links.
+/// (they are relayed first), and its tap's links (to tag what is relayed).
 pub struct Peer<'a, IO> {
     pub io: IO,
     pub early: Vec<u8>,
@@ -240,8 +195,8 @@ where
     C: AsyncRead + AsyncWrite + Unpin,
     U: AsyncRead + AsyncWrite + Unpin,
 {
-    client.links.track_started();
-    upstream.links.track_started();
+    client.links.relay_to(upstream.links);
+    upstream.links.relay_to(client.links);
     let stop = shutdown.stop_signal();
     let (client_read, client_write) = tokio::io::split(client.io);
     let (upstream_read, upstream_write) = tokio::io::split(upstream.io);
@@ -250,10 +205,8 @@ where
         Source {
             io: client_read,
             early: client.early,
-            links: client.links,
         },
         upstream_write,
-        upstream.links,
         Way::Upstream,
         &closing,
         &stop,
@@ -262,10 +215,8 @@ where
         Source {
             io: upstream_read,
             early: upstream.early,
-            links: upstream.links,
         },
         client_write,
-        client.links,
         Way::Downstream,
         &closing,
         &stop,
@@ -287,17 +238,15 @@ where
     }
 }
 
-struct Source<'a, R> {
+struct Source<R> {
     io: R,
     early: Vec<u8>,
-    links: &'a Links,
 }
 
 /// Moves one direction's bytes.
 async fn forward<R, W>(
-    mut from: Source<'_, R>,
+    mut from: Source<R>,
     mut to: W,
-    to_links: &Links,
     way: Way,
     closing: &Closing,
     stop: &StopSignal,
@@ -344,7 +293,9 @@ where
             if cut.is_some_and(|cut| end.at > cut) {
                 break;
             }
-            link(end, from.links, to_links, way, closing);
+            if end.opcode == Opcode::Close {
+                closing.saw(way);
+            }
         }
         let send = &chunk[..cut.unwrap_or(chunk.len())];
         if let Err(error) = to.write_all(send).await {
@@ -357,24 +308,6 @@ where
         if cut.is_some() {
             return shut_down(&mut from.io, &mut to, way, closing).await;
         }
-    }
-}
-
-/// Tags the relayed copy of a data message (as caused by the record of the original) and
-/// keeps both taps' message queues in step.
-fn link(end: &FrameEnd, from_links: &Links, to_links: &Links, way: Way, closing: &Closing) {
-    match end.message {
-        // The receiving trace recorded the message's first frame (this chunk was read through
-        // its tap), and the sending trace takes the tag when that frame completes on its side;
-        // every frame of the relayed message carries it.
-        MessageStep::Whole | MessageStep::Starts => {
-            let tag = from_links.started_seq().map_or(Tag::Plain, Tag::CausedBy);
-            to_links.tag_next(tag);
-        }
-        MessageStep::Ends | MessageStep::Continues | MessageStep::Standalone => {}
-    }
-    if end.opcode == Opcode::Close {
-        closing.saw(way);
     }
 }
 
@@ -438,13 +371,13 @@ mod tests {
         stream.extend(frame(Opcode::Continuation, true, false, b"stray"));
         stream.extend(frame(Opcode::Close, true, false, &[3, 232]));
         let expected = [
-            (Opcode::Text, MessageStep::Whole),
-            (Opcode::Binary, MessageStep::Starts),
-            (Opcode::Ping, MessageStep::Standalone),
-            (Opcode::Continuation, MessageStep::Continues),
-            (Opcode::Continuation, MessageStep::Ends),
-            (Opcode::Continuation, MessageStep::Standalone),
-            (Opcode::Close, MessageStep::Standalone),
+            (Opcode::Text, true),
+            (Opcode::Binary, false),
+            (Opcode::Ping, true),
+            (Opcode::Continuation, false),
+            (Opcode::Continuation, true),
+            (Opcode::Continuation, true),
+            (Opcode::Close, true),
         ];
         for chunk in [1, 2, 3, 7, 100, 4096, stream.len()] {
             let mut cursor = FrameCursor::default();
@@ -454,7 +387,7 @@ mod tests {
                 let mut ends = Vec::new();
                 cursor.feed(piece, &mut ends);
                 for end in ends {
-                    found.push((end.opcode, end.message, offset + end.at));
+                    found.push((end.opcode, end.fin, offset + end.at));
                 }
                 offset += piece.len();
             }

@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use wirebook_shared::wire::handshake::HttpHead;
 use wirebook_shared::wire::{
@@ -42,12 +42,31 @@ pub enum Tag {
 #[derive(Debug, Default)]
 pub struct Links {
     /// Tags of data messages queued to be sent, in order; untagged messages are `Plain`.
-    outgoing: Mutex<VecDeque<Tag>>,
+    /// Shared: the relay has the other connection's trace queue tags here directly.
+    outgoing: Arc<TagQueue>,
     /// Records of the data messages received (the frame that completes each).
     received: SeqQueue,
-    /// Records of the first frames of the data messages received (the relay forwards a
-    /// message's first frame before its last one arrives).
-    started: SeqQueue,
+    /// Set by the relay: where the tag of every data message received goes, the record of its
+    /// first frame (the relay forwards a message's first frame before its last one arrives).
+    relayed_to: OnceLock<Arc<TagQueue>>,
+}
+
+/// Tags of data messages about to be sent, in order.
+#[derive(Debug, Default)]
+struct TagQueue(Mutex<VecDeque<Tag>>);
+
+impl TagQueue {
+    fn push(&self, tag: Tag) {
+        let mut tags = lock(&self.0);
+        // An empty queue means `Plain`; a `Plain` behind other tags must hold its place.
+        if tag != Tag::Plain || !tags.is_empty() {
+            tags.push_back(tag);
+        }
+    }
+
+    fn pop(&self) -> Tag {
+        lock(&self.0).pop_front().unwrap_or(Tag::Plain)
+    }
 }
 
 /// Records of received data messages, in order (`None`: not recorded), queued only once the
@@ -84,11 +103,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Links {
     /// Tags the next data message this side sends. Call right before sending it.
     pub fn tag_next(&self, tag: Tag) {
-        let mut outgoing = lock(&self.outgoing);
-        // An empty queue means `Plain`; a `Plain` behind other tags must hold its place.
-        if tag != Tag::Plain || !outgoing.is_empty() {
-            outgoing.push_back(tag);
-        }
+        self.outgoing.push(tag);
     }
 
     /// From now on, [`Links::received_seq`] is called once per data message received.
@@ -102,19 +117,16 @@ impl Links {
         self.received.pop()
     }
 
-    /// From now on, [`Links::started_seq`] is called once per data message received.
-    pub fn track_started(&self) {
-        self.started.track();
-    }
-
-    /// The record of the first frame of the next data message received (call once per text or
-    /// binary frame that starts a message, in order): `None` when it was not recorded.
-    pub fn started_seq(&self) -> Option<u64> {
-        self.started.pop()
+    /// For the relay, which sends every frame this side receives on to `to`'s peer as it is:
+    /// each data message received tags the copy `to` sends, as caused by the record of the
+    /// message's first frame. Tagging in the trace rather than in the relay takes one queue
+    /// instead of two (see docs/benchmarks.md). The first call wins.
+    pub fn relay_to(&self, to: &Links) {
+        let _ = self.relayed_to.set(Arc::clone(&to.outgoing));
     }
 
     fn next_tag(&self) -> Tag {
-        lock(&self.outgoing).pop_front().unwrap_or(Tag::Plain)
+        self.outgoing.pop()
     }
 }
 
@@ -604,7 +616,9 @@ impl MessageState<'_> {
         };
         if self.direction == other(ctx.ours) {
             if starts_data {
-                ctx.links.started.push(seq);
+                if let Some(relayed) = ctx.links.relayed_to.get() {
+                    relayed.push(seq.map_or(Tag::Plain, Tag::CausedBy));
+                }
             }
             if ends_message && !standalone {
                 ctx.links.received.push(seq);
