@@ -2,8 +2,8 @@
 //! browsers subscribe to and that `/api/capture.*` exports, both as [`CaptureRecord`]s.
 //!
 //! Frames are most of what is recorded, so the ring keeps them compact ([`FrameEntry`]: the
-//! header as decoded, the kept payload bytes and message preview in one allocation, findings
-//! only when there are any) and builds their [`FrameRecord`] (hex and preview strings) only
+//! header's bytes, the kept payload bytes and message preview in one allocation, findings
+//! only when there are any; 128 bytes an entry, two cache lines) and builds their [`FrameRecord`] (hex and preview strings) only
 //! when a batch goes to a browser or an export is written. A record in the ring costs about a
 //! third of a `FrameRecord`'s memory and one allocation instead of six, which is what keeps the
 //! capture's cost on a busy connection low (see docs/benchmarks.md).
@@ -22,6 +22,7 @@
 //! `Closed` comes after everything the tap saw), with the reason the connection's task gave.
 //! What is recorded in between comes from the byte tap (`crate::tap`).
 
+use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -79,17 +80,24 @@ impl Ring {
         }
     }
 
-    /// Oldest first.
-    fn iter(&self) -> impl Iterator<Item = &Entry> {
+    /// The `seq` of the oldest entry (the ring's seqs are contiguous, so an entry's `seq` is
+    /// its place after the oldest: entries do not store it).
+    fn oldest_seq(&self) -> u64 {
+        self.next_seq - self.records.len() as u64
+    }
+
+    /// Oldest first, with their seqs.
+    fn iter(&self) -> impl Iterator<Item = (u64, &Entry)> {
         let (older, newer) = self.records.split_at(self.start);
-        newer.iter().chain(older)
+        (self.oldest_seq()..).zip(newer.iter().chain(older))
     }
 }
 
-/// A record as the ring keeps it.
+/// A record as the ring keeps it, but its `seq`. Aligned to a cache line and two lines long:
+/// writing one into a slot the ring's turn has left cold costs two line fills, not four.
 #[derive(Debug, Clone)]
+#[repr(align(64))]
 struct Entry {
-    seq: u64,
     conn: ConnId,
     hop: Hop,
     time_us: u64,
@@ -99,14 +107,15 @@ struct Entry {
 #[derive(Debug, Clone)]
 enum Stored {
     Frame(FrameEntry),
-    /// Everything but frames (opens, handshakes, closes) is rare and kept as recorded.
-    Other(CaptureBody),
+    /// Everything but frames (opens, handshakes, closes) is rare and kept as recorded, boxed
+    /// so that it does not make every entry as large as a handshake.
+    Other(Box<CaptureBody>),
 }
 
 impl Entry {
-    fn to_record(&self) -> CaptureRecord {
+    fn to_record(&self, seq: u64) -> CaptureRecord {
         CaptureRecord {
-            seq: self.seq,
+            seq,
             conn: self.conn,
             hop: self.hop,
             time_us: self.time_us,
@@ -118,7 +127,7 @@ impl Entry {
                     }
                     CaptureBody::Frame(Box::new(record))
                 }
-                Stored::Other(body) => body.clone(),
+                Stored::Other(body) => (**body).clone(),
             },
         }
     }
@@ -171,7 +180,8 @@ fn mask_values(bytes: &mut [u8]) {
 pub struct FrameEntry {
     direction: Direction,
     offset: u64,
-    header: FrameHeader,
+    /// The header as it was on the wire (read again for the record: half the room of a
+    /// decoded [`FrameHeader`] besides it).
     header_bytes: [u8; MAX_HEADER_LEN],
     /// The payload bytes kept (`payload_kept` of them), then the message preview's bytes
     /// unless they are the same bytes (`preview_is_payload`).
@@ -179,7 +189,8 @@ pub struct FrameEntry {
     payload_kept: u32,
     preview_is_payload: bool,
     message: Option<MessageEntry>,
-    caused_by: Option<u64>,
+    /// Seqs start at 1: `None` takes no room of its own.
+    caused_by: Option<NonZeroU64>,
     /// Findings and closes are rare: boxed, so a plain frame does not carry their room.
     odd: Option<Box<Oddities>>,
 }
@@ -276,20 +287,19 @@ impl FrameEntry {
         FrameEntry {
             direction,
             offset: frame.offset,
-            header: frame.header,
             header_bytes,
             payload_kept,
             bytes,
             preview_is_payload,
             message,
-            caused_by,
+            caused_by: caused_by.and_then(NonZeroU64::new),
             odd: (!plain).then(|| Box::new(odd)),
         }
     }
 
     /// The frame as the inspector and the exports show it.
     pub fn to_record(&self) -> FrameRecord {
-        let header = &self.header;
+        let header = &FrameHeader::read(&self.header_bytes);
         let kept = (self.payload_kept as usize).min(self.bytes.len());
         let payload = &self.bytes[..kept];
         let odd = self.odd.as_deref();
@@ -343,7 +353,7 @@ impl FrameEntry {
             truncated: (kept as u64) < header.payload_len,
             findings,
             message,
-            caused_by: self.caused_by,
+            caused_by: self.caused_by.map(NonZeroU64::get),
         }
     }
 }
@@ -433,7 +443,7 @@ impl Capture {
 
     /// Records one event and returns its `seq`; `None` when the capture is paused or off.
     pub fn record(&self, conn: ConnId, hop: Hop, body: CaptureBody) -> Option<u64> {
-        self.push(conn, hop, Stored::Other(body))
+        self.push(conn, hop, Stored::Other(Box::new(body)))
     }
 
     /// Records one frame (see [`FrameEntry`]); `None` when the capture is paused or off.
@@ -457,7 +467,6 @@ impl Capture {
             let seq = ring.next_seq;
             ring.next_seq += 1;
             let evicted = ring.push(Entry {
-                seq,
                 conn,
                 hop,
                 time_us,
@@ -478,26 +487,38 @@ impl Capture {
     /// were already evicted.
     pub fn since(&self, after: u64, max: usize) -> Batch {
         let ring = self.ring();
-        let oldest = ring
-            .iter()
-            .next()
-            .map_or(ring.next_seq, |record| record.seq);
+        let oldest = ring.oldest_seq();
         let first_wanted = after.saturating_add(1);
         let evicted = oldest.saturating_sub(first_wanted);
         let start = first_wanted.max(oldest);
         // The ring holds contiguous seqs from `oldest`, so the start is an index.
         let skip = usize::try_from(start - oldest).unwrap_or(usize::MAX);
-        let entries: Vec<Entry> = ring.iter().skip(skip).take(max).cloned().collect();
+        let entries: Vec<(u64, Entry)> = ring
+            .iter()
+            .skip(skip)
+            .take(max)
+            .map(|(seq, entry)| (seq, entry.clone()))
+            .collect();
         // The strings are built outside the lock: recording does not wait for them.
         drop(ring);
-        let records = entries.iter().map(Entry::to_record).collect();
+        let records = entries
+            .iter()
+            .map(|(seq, entry)| entry.to_record(*seq))
+            .collect();
         Batch { records, evicted }
     }
 
     /// Everything still in the ring, oldest first.
     pub fn snapshot(&self) -> Vec<CaptureRecord> {
-        let entries: Vec<Entry> = self.ring().iter().cloned().collect();
-        entries.iter().map(Entry::to_record).collect()
+        let entries: Vec<(u64, Entry)> = self
+            .ring()
+            .iter()
+            .map(|(seq, entry)| (seq, entry.clone()))
+            .collect();
+        entries
+            .iter()
+            .map(|(seq, entry)| entry.to_record(*seq))
+            .collect()
     }
 
     /// A feed that starts with everything still in the ring.
@@ -757,7 +778,7 @@ mod tests {
         // The default ring holds 100 000 records: every byte here is 100 kB of memory that the
         // network path competes with (docs/benchmarks.md).
         let size = std::mem::size_of::<Entry>();
-        assert!(size <= 160, "a ring entry takes {size} bytes");
+        assert!(size <= 128, "a ring entry takes {size} bytes");
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 use wirebook_shared::wire::handshake::parse_extensions;
 use wirebook_shared::wire::{
-    encode_frame, ClosePayload, DeflateParams, Frame, FrameDecoder, FrameSpec, HeadReader,
-    LengthForm, MessageAssembler, Request, Response, StreamEnd,
+    encode_frame, ClosePayload, DeflateParams, Frame, FrameDecoder, FrameHeader, FrameSpec,
+    HeadReader, LengthForm, MessageAssembler, Request, Response, StreamEnd,
 };
 use wirebook_shared::{Direction, Opcode};
 
@@ -90,6 +90,9 @@ proptest! {
         prop_assert_eq!(frame.masked_payload(), &bytes[h.encoded_len()..]);
         prop_assert_eq!(frame.wire_len(), bytes.len() as u64);
         prop_assert_eq!(decoder.finish(), StreamEnd::Clean);
+        // Read back from its bytes alone, the header is the same; cut short, it is not read.
+        prop_assert_eq!(FrameHeader::parse(&bytes), Some(h));
+        prop_assert_eq!(FrameHeader::parse(&bytes[..h.encoded_len() - 1]), None);
     }
 
     #[test]

@@ -85,6 +85,44 @@ pub struct FrameHeader {
 }
 
 impl FrameHeader {
+    /// Reads a header from its bytes on the wire; `None` unless `bytes` start with a whole
+    /// header (bytes after it are ignored).
+    pub fn parse(bytes: &[u8]) -> Option<FrameHeader> {
+        let len = header_len(*bytes.get(1)?);
+        let mut head = [0u8; MAX_HEADER_LEN];
+        head[..len].copy_from_slice(bytes.get(..len)?);
+        Some(FrameHeader::read(&head))
+    }
+
+    /// The header at the start of `head`, a buffer with room for the longest header (bytes
+    /// past the header's own length are ignored).
+    pub fn read(head: &[u8; MAX_HEADER_LEN]) -> FrameHeader {
+        let form = length_form(head[1]);
+        let payload_len = match form {
+            LengthForm::Short => u64::from(head[1] & 0x7f),
+            LengthForm::Medium => u64::from(u16::from_be_bytes([head[2], head[3]])),
+            LengthForm::Long => {
+                let mut be = [0u8; 8];
+                be.copy_from_slice(&head[2..10]);
+                u64::from_be_bytes(be)
+            }
+        };
+        let mask_key = (head[1] & 0x80 != 0).then(|| {
+            let at = 2 + form.extra_len();
+            [head[at], head[at + 1], head[at + 2], head[at + 3]]
+        });
+        FrameHeader {
+            fin: head[0] & 0x80 != 0,
+            rsv1: head[0] & 0x40 != 0,
+            rsv2: head[0] & 0x20 != 0,
+            rsv3: head[0] & 0x10 != 0,
+            opcode: Opcode::from_u8(head[0]),
+            mask_key,
+            payload_len,
+            length_form: form,
+        }
+    }
+
     pub fn masked(&self) -> bool {
         self.mask_key.is_some()
     }
@@ -340,32 +378,10 @@ impl FrameDecoder {
 
     /// Starts a frame from its complete header bytes.
     fn start_frame(&mut self, bytes: &[u8]) {
-        let form = length_form(bytes[1]);
         let mut head = [0u8; MAX_HEADER_LEN];
         head[..bytes.len()].copy_from_slice(bytes);
-        let payload_len = match form {
-            LengthForm::Short => u64::from(head[1] & 0x7f),
-            LengthForm::Medium => u64::from(u16::from_be_bytes([head[2], head[3]])),
-            LengthForm::Long => {
-                let mut be = [0u8; 8];
-                be.copy_from_slice(&head[2..10]);
-                u64::from_be_bytes(be)
-            }
-        };
-        let mask_key = (head[1] & 0x80 != 0).then(|| {
-            let at = 2 + form.extra_len();
-            [head[at], head[at + 1], head[at + 2], head[at + 3]]
-        });
-        let header = FrameHeader {
-            fin: head[0] & 0x80 != 0,
-            rsv1: head[0] & 0x40 != 0,
-            rsv2: head[0] & 0x20 != 0,
-            rsv3: head[0] & 0x10 != 0,
-            opcode: Opcode::from_u8(head[0]),
-            mask_key,
-            payload_len,
-            length_form: form,
-        };
+        let header = FrameHeader::read(&head);
+        let payload_len = header.payload_len;
         let findings = self.header_findings(&header);
         let check_utf8 = self.track_message_start(&header);
         let keep = payload_len.min(self.payload_limit as u64) as usize;
