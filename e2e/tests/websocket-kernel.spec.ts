@@ -237,9 +237,10 @@ test('Run All waits its delay between messages; a lost upstream is reconnected b
     // The upstream process dies: no close frame, so the link says it dropped and retries.
     upstream.child.kill('SIGKILL');
     await expect(status).toHaveAttribute('data-state', 'reconnecting');
-    // The status shows the latest attempt's reason (soon "refused"); the loss itself stays in
-    // the inspector.
+    // The status shows the latest attempt's reason (soon "refused") and keeps how the
+    // connection was lost; the inspector's closed row says it too.
     await expect(status).toContainText(/reconnecting in .* \(attempt \d+\)/);
+    await expect(status).toContainText(/attempt [2-9].*refused.* · lost: 1006 Abnormal Closure/);
     await expect(
       page.locator('[data-testid=capture-row][data-hop=kernel][data-event=closed]').filter({ hasText: '1006 Abnormal Closure' }).first(),
     ).toBeVisible();

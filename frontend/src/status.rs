@@ -65,10 +65,14 @@ pub fn kernel_label(state: &KernelState) -> String {
             attempt,
             delay_ms,
             reason,
+            lost,
         } => {
             let mut text = format!("reconnecting in {} (attempt {attempt})", seconds(*delay_ms));
             if !reason.is_empty() {
                 text.push_str(&format!(": {}", first_clause(reason)));
+            }
+            if !lost.is_empty() && lost != reason {
+                text.push_str(&format!(" · lost: {}", close_name(lost)));
             }
             text
         }
@@ -83,6 +87,19 @@ pub fn kernel_label(state: &KernelState) -> String {
             text
         }
         KernelState::Failed { message } => format!("failed: {}", first_clause(message)),
+    }
+}
+
+/// The short form of how a connection ended: just the code and its name when the text starts
+/// with them ("1006 Abnormal Closure: the kernel dropped…"), else its first clause.
+fn close_name(reason: &str) -> String {
+    match reason.split_once(": ") {
+        Some((name, _))
+            if name.len() > 5 && name.as_bytes()[..4].iter().all(u8::is_ascii_digit) =>
+        {
+            name.to_string()
+        }
+        _ => first_clause(reason),
     }
 }
 
@@ -277,15 +294,38 @@ mod tests {
             extensions: vec!["permessage-deflate".into()],
         };
         assert_eq!(kernel_label(&negotiated), "open · v2 · permessage-deflate");
+        let dropped_reason = "1006 Abnormal Closure: the kernel dropped the connection";
         let reconnecting = KernelState::Reconnecting {
-            attempt: 3,
+            attempt: 1,
             delay_ms: 1200,
-            reason: "the kernel dropped the connection".into(),
+            reason: dropped_reason.into(),
+            lost: dropped_reason.into(),
         };
         assert_eq!(kernel_data_state(&reconnecting), "reconnecting");
         assert_eq!(
             kernel_label(&reconnecting),
-            "reconnecting in 1.2 s (attempt 3): the kernel dropped the connection"
+            "reconnecting in 1.2 s (attempt 1): 1006 Abnormal Closure: the kernel dropped the connection"
+        );
+        // Once retries fail, their reason comes first and the loss stays, shortened.
+        let retrying = KernelState::Reconnecting {
+            attempt: 3,
+            delay_ms: 2400,
+            reason: "cannot connect: refused".into(),
+            lost: dropped_reason.into(),
+        };
+        assert_eq!(
+            kernel_label(&retrying),
+            "reconnecting in 2.4 s (attempt 3): cannot connect: refused · lost: 1006 Abnormal Closure"
+        );
+        let closed_before = KernelState::Reconnecting {
+            attempt: 3,
+            delay_ms: 2400,
+            reason: "cannot connect: refused".into(),
+            lost: "closed with 1011 busy. try later".into(),
+        };
+        assert_eq!(
+            kernel_label(&closed_before),
+            "reconnecting in 2.4 s (attempt 3): cannot connect: refused · lost: closed with 1011 busy"
         );
         assert_eq!(activity(&reconnecting, None, false).state, "reconnecting");
         assert_eq!(kernel_problem(&reconnecting), None);

@@ -262,6 +262,8 @@ async fn run(
         }
     };
     let mut backoff = Backoff::new();
+    // How the last open connection was lost, for the retries' reports.
+    let mut lost = String::new();
     let end = loop {
         report(KernelState::Connecting).await;
         let end =
@@ -290,10 +292,14 @@ async fn run(
             KernelState::Failed { message } => message.clone(),
             other => format!("{other:?}"),
         };
+        if opened || lost.is_empty() {
+            lost.clone_from(&reason);
+        }
         report(KernelState::Reconnecting {
             attempt: backoff.attempts(),
             delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
             reason,
+            lost: lost.clone(),
         })
         .await;
         if !wait_to_reconnect(delay, &mut queue, &events, &shutdown).await {
@@ -652,7 +658,7 @@ async fn relay(
             }
             next = socket.next() => {
                 let message = match next {
-                    None => return ended(close_seen, "the kernel dropped the connection (1006 Abnormal Closure)"),
+                    None => return ended(close_seen, "1006 Abnormal Closure: the kernel dropped the connection"),
                     Some(Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size }))) => {
                         let message = format!("the kernel sent a {size}-byte message; the limit is {max_size} bytes");
                         let frame = too_big(size, max_size);
@@ -660,8 +666,9 @@ async fn relay(
                         return KernelState::Failed { message };
                     }
                     Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
-                        // 1006 is what a browser's WebSocket would report: said with it.
-                        return ended(close_seen, "the kernel dropped the connection without a close frame (1006 Abnormal Closure)");
+                        // 1006 is what a browser's WebSocket would report: said first, as a
+                        // close code would be.
+                        return ended(close_seen, "1006 Abnormal Closure: the kernel dropped the connection without a close frame");
                     }
                     Some(Err(error)) => {
                         let Some(frame) = protocol_failure(&error) else {

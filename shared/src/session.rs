@@ -258,12 +258,16 @@ pub enum KernelState {
         extensions: Vec<String>,
     },
     /// The connection was lost and the server reconnects by itself (a WebSocket kernel with
-    /// reconnect on): attempt `attempt` starts in `delay_ms`. `reason` says how it was lost.
+    /// reconnect on): attempt `attempt` starts in `delay_ms`. `reason` says how the last
+    /// connection or attempt ended; `lost`, how the open connection was lost (the same as
+    /// `reason` before the first retry), so that stays in view while retries fail.
     /// Nothing sent before is sent again.
     Reconnecting {
         attempt: u32,
         delay_ms: u64,
         reason: String,
+        #[serde(default)]
+        lost: String,
     },
     /// The kernel closed the connection (or it dropped: then `code` is `None`).
     Closed {
@@ -388,10 +392,11 @@ mod tests {
                 state: KernelState::Reconnecting {
                     attempt: 2,
                     delay_ms: 500,
-                    reason: "dropped".into(),
+                    reason: "refused".into(),
+                    lost: "dropped".into(),
                 },
             },
-            r#"{"type":"kernel","state":{"state":"reconnecting","attempt":2,"delay_ms":500,"reason":"dropped"}}"#,
+            r#"{"type":"kernel","state":{"state":"reconnecting","attempt":2,"delay_ms":500,"reason":"refused","lost":"dropped"}}"#,
         );
         round_trip(
             ClientMsg::SetKernel {

@@ -265,6 +265,7 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
         attempt,
         delay_ms,
         reason,
+        lost,
     } = lost
     else {
         unreachable!()
@@ -272,6 +273,7 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
     assert_eq!(attempt, 1);
     assert!((250..=313).contains(&delay_ms), "{delay_ms}");
     assert!(reason.contains("dropped"), "{reason}");
+    assert_eq!(lost, reason);
     assert!(matches!(
         client.kernel_settled().await,
         KernelState::Open { .. }
@@ -332,7 +334,21 @@ async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_succes
     };
     // No close frame came: the connection dropped (1006 in the inspector's words).
     assert!(reason.contains("without a close frame"), "{reason}");
-    assert!(reason.contains("1006 Abnormal Closure"), "{reason}");
+    assert!(reason.starts_with("1006 Abnormal Closure: "), "{reason}");
+    // A retry that fails reports its own reason and still says how the connection was lost.
+    let retry = client
+        .wait_kernel(|s| matches!(s, KernelState::Reconnecting { attempt: 2.., .. }))
+        .await;
+    let KernelState::Reconnecting {
+        reason: retry_reason,
+        lost,
+        ..
+    } = retry
+    else {
+        unreachable!()
+    };
+    assert!(retry_reason.contains("refused"), "{retry_reason}");
+    assert_eq!(lost, reason);
     let port_arg = port.to_string();
     let (_second, again) =
         crate::proxy::python_server("upstream_server.py", &["--port", &port_arg]).await;
