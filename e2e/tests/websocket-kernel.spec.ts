@@ -257,3 +257,26 @@ test('Run All waits its delay between messages; a lost upstream is reconnected b
     stopUpstream(upstream.child);
   }
 });
+
+test('■ stops a paced Run All: the cells not sent yet say so and never go out', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  const status = page.getByTestId('kernel-status');
+  // The built-in echo endpoint is a WebSocket kernel.
+  await expect(status).toHaveAttribute('data-state', 'open');
+  const cells = page.getByTestId('cell');
+  for (let i = 0; i < 3; i++) await fillCell(page, i, 'text', `stop-me-${i}`);
+  await page.getByTestId('run-all-delay').fill('1500');
+  await page.getByTestId('run-all-delay').press('Tab');
+  await page.getByRole('button', { name: /^Run all cells/ }).click();
+  await expect(cells.nth(0).getByTestId('output-item')).toHaveText(['stop-me-0']);
+  await page.getByRole('button', { name: /^Interrupt the kernel/ }).click();
+  for (const i of [1, 2]) {
+    await expect(cells.nth(i).getByTestId('cell-error')).toHaveText('not sent: Run All was stopped (■)');
+  }
+  // Longer than the delay: a timer of the stopped run would have sent the next cell by now.
+  await page.waitForTimeout(2000);
+  await expect(frames(page, 'kernel', 'to_server', 'stop-me-0')).toHaveCount(1);
+  for (const i of [1, 2]) await expect(frames(page, 'kernel', 'to_server', `stop-me-${i}`)).toHaveCount(0);
+  // Stopping the run is what ■ did: no "cannot be interrupted" notice.
+  await expect(page.getByText('cannot be interrupted')).toHaveCount(0);
+});

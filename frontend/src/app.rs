@@ -19,6 +19,7 @@ use wirebook_shared::session::{
     ClientMsg, KernelChoice, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
 };
 
+use crate::cell_sending::Pacer;
 use crate::file_sync::{FileSync, Loading};
 use crate::inspector::Inspector;
 use crate::kernel_picker;
@@ -72,6 +73,8 @@ pub struct Session {
     /// untracked; only [`Session::change_keymap`] tells the views.
     keyboard: RwSignal<Keyboard>,
     outbox: StoredValue<UnboundedSender<ClientMsg>>,
+    /// Run All's sends still waiting for their turn (a delay is set).
+    paced: StoredValue<Pacer<Effect>>,
 }
 
 /// What covers the page and takes the keyboard.
@@ -153,25 +156,50 @@ impl Session {
             }
             _ => 0,
         };
+        if matches!(command, Command::RunAll) {
+            // The new run queues every cell again, those of a paced run still going included.
+            self.paced.update_value(|p| drop(p.stop()));
+        }
         let effects = self
             .notebook
             .try_update(|notebook| notebook.apply(command))
             .unwrap_or_default();
-        let mut sends = 0;
+        let mut paced = Vec::new();
+        let mut first_sent = false;
         for effect in effects {
             if delay > 0 && matches!(effect, Effect::Execute { .. }) {
-                let offset = crate::cell_sending::send_offset_ms(sends, delay);
-                sends += 1;
-                if offset > 0 {
-                    set_timeout(
-                        move || self.carry_out(effect),
-                        std::time::Duration::from_millis(offset.into()),
-                    );
+                if first_sent {
+                    paced.push(effect);
                     continue;
                 }
+                first_sent = true;
             }
             self.carry_out(effect);
         }
+        if !paced.is_empty() {
+            let run = self
+                .paced
+                .try_update_value(|p| p.start(paced).0)
+                .unwrap_or_default();
+            self.pace(run, delay);
+        }
+    }
+
+    /// Sends the next message of paced run `run` after `delay_ms`, then sets the timer for
+    /// the one after it.
+    fn pace(self, run: u64, delay_ms: u32) {
+        set_timeout(
+            move || {
+                let Some(effect) = self.paced.try_update_value(|p| p.next(run)).flatten() else {
+                    return;
+                };
+                self.carry_out(effect);
+                if self.paced.with_value(Pacer::is_running) {
+                    self.pace(run, delay_ms);
+                }
+            },
+            std::time::Duration::from_millis(delay_ms.into()),
+        );
     }
 
     fn carry_out(self, effect: Effect) {
@@ -227,10 +255,21 @@ impl Session {
                 }
             }
             Effect::WriteClipboard(cells) => write_clipboard(cells),
-            // Kernels that cannot be interrupted (WebSocket endpoints) answer with an error
-            // saying so, shown as a notice.
+            // ■ during a paced Run All stops it: the cells not sent yet stay unsent. Otherwise
+            // the kernel is interrupted; those that cannot be (WebSocket endpoints) answer
+            // with an error saying so, shown as a notice.
             Effect::Interrupt => {
-                self.send(ClientMsg::InterruptKernel);
+                let stopped = self.paced.try_update_value(Pacer::stop).unwrap_or_default();
+                if stopped.is_empty() {
+                    self.send(ClientMsg::InterruptKernel);
+                }
+                self.notebook.update(|n| {
+                    for effect in stopped {
+                        if let Effect::Execute { cell_id, .. } = effect {
+                            n.error(&cell_id, "not sent: Run All was stopped (■)".into());
+                        }
+                    }
+                });
             }
             Effect::RestartKernel { then_run_all } => {
                 let question = if then_run_all {
@@ -613,6 +652,7 @@ pub fn App() -> impl IntoView {
         keymap: Memo::new(move |_| keyboard.with(|k| k.keymap().clone())),
         keyboard,
         outbox: StoredValue::new(outbox),
+        paced: StoredValue::new(Pacer::default()),
     };
     leptos::task::spawn_local(socket::run(session, requests));
     follow_notebook_kernelspec(session);

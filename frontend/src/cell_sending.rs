@@ -3,6 +3,8 @@
 //! the problem, so nothing half-right reaches the wire. Jupyter kernels run source as code and
 //! get text.
 
+use std::collections::VecDeque;
+
 use wirebook_shared::cell_format::{encode, CellFormat, CellFormatError};
 use wirebook_shared::session::{KernelChoice, KernelInfo};
 
@@ -58,9 +60,54 @@ pub fn delay_ms(text: &str) -> u32 {
         .map_or(0, |ms| ms.min(600_000.0) as u32)
 }
 
-/// How long after Run All starts the `index`-th message goes out.
-pub fn send_offset_ms(index: usize, delay_ms: u32) -> u32 {
-    (index as u32).saturating_mul(delay_ms)
+/// A paced Run All: the sends still to go, one per timer. The next timer is set only once a
+/// send went out, so the gaps are at least the delay however late a timer fires, and the run
+/// can be stopped (■) with the rest unsent. Each run has a number, so a timer of a stopped or
+/// replaced run finds nothing to send.
+#[derive(Debug)]
+pub struct Pacer<T> {
+    waiting: VecDeque<T>,
+    run: u64,
+}
+
+impl<T> Default for Pacer<T> {
+    fn default() -> Self {
+        Pacer {
+            waiting: VecDeque::new(),
+            run: 0,
+        }
+    }
+}
+
+impl<T> Pacer<T> {
+    /// Starts a run that sends `sends` after the first (the caller sends that one now). Returns
+    /// the run's number, for its timers, and what an unfinished earlier run had left (the
+    /// new run replaces it).
+    pub fn start(&mut self, sends: impl IntoIterator<Item = T>) -> (u64, Vec<T>) {
+        let left = self.stop();
+        self.waiting.extend(sends);
+        (self.run, left)
+    }
+
+    /// The next send of run `run`, when its timer fires: `None` when that run was stopped or
+    /// replaced, or has nothing left.
+    pub fn next(&mut self, run: u64) -> Option<T> {
+        if run != self.run {
+            return None;
+        }
+        self.waiting.pop_front()
+    }
+
+    /// Whether the current run has sends left (its next timer is due).
+    pub fn is_running(&self) -> bool {
+        !self.waiting.is_empty()
+    }
+
+    /// Stops the current run; returns the sends that will not go out.
+    pub fn stop(&mut self) -> Vec<T> {
+        self.run += 1;
+        self.waiting.drain(..).collect()
+    }
 }
 
 /// How a refused cell explains itself under the cell.
@@ -110,14 +157,33 @@ mod tests {
     }
 
     #[test]
-    fn run_all_delays_are_read_leniently_and_add_up() {
+    fn a_paced_run_sends_one_at_a_time_and_stops_with_the_rest_unsent() {
+        let mut pacer = Pacer::default();
+        assert!(!pacer.is_running());
+        let (first, left) = pacer.start(["b", "c", "d"]);
+        assert!(left.is_empty() && pacer.is_running());
+        assert_eq!(pacer.next(first), Some("b"));
+        // ■: the rest is not sent, and the stopped run's pending timer finds nothing.
+        assert_eq!(pacer.stop(), vec!["c", "d"]);
+        assert!(!pacer.is_running());
+        assert_eq!(pacer.next(first), None);
+        // A new Run All replaces a run still going; the old run's timers are stale.
+        let (second, _) = pacer.start(["x", "y"]);
+        let (third, left) = pacer.start(["z"]);
+        assert_eq!(left, vec!["x", "y"]);
+        assert_eq!(pacer.next(second), None);
+        assert_eq!(pacer.next(third), Some("z"));
+        assert_eq!(pacer.next(third), None);
+        assert!(!pacer.is_running());
+    }
+
+    #[test]
+    fn run_all_delays_are_read_leniently() {
         assert_eq!(delay_ms("250"), 250);
         assert_eq!(delay_ms(" 12.7 "), 12);
         assert_eq!(delay_ms(""), 0);
         assert_eq!(delay_ms("-5"), 0);
         assert_eq!(delay_ms("soon"), 0);
         assert_eq!(delay_ms("1e12"), 600_000);
-        assert_eq!(send_offset_ms(0, 500), 0);
-        assert_eq!(send_offset_ms(3, 500), 1500);
     }
 }
