@@ -16,6 +16,8 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
+use futures_util::future::Either;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 use wirebook_shared::wire::{encode_frame, FrameSpec};
@@ -221,21 +223,71 @@ where
         &closing,
         &stop,
     );
-    let both = async { tokio::join!(up, down) };
-    tokio::pin!(both);
-    tokio::select! {
-        (upstream, downstream) = &mut both => RelayEnd { upstream, downstream, timed_out: false },
-        () = async { closing.any().await; tokio::time::sleep(CLOSE_WAIT).await } => RelayEnd {
-            upstream: DirectionEnd::Failed("the peers did not hang up after the close handshake".into()),
-            downstream: DirectionEnd::Failed("the peers did not hang up after the close handshake".into()),
-            timed_out: true,
-        },
-        () = async { stop.wait().await; closing.any().await; tokio::time::sleep(CLOSE_GRACE).await } => RelayEnd {
-            upstream: DirectionEnd::ShutDown,
-            downstream: DirectionEnd::ShutDown,
-            timed_out: true,
-        },
+    // Each of these has a waker of its own, so a message wakes and polls only the direction
+    // it came on: a `join!` inside a `select!` would poll every branch (and take the idle
+    // direction's locks) on every wake-up.
+    let mut waiting = FuturesUnordered::new();
+    waiting.push(Either::Left(Either::Left(async move {
+        Event::Ended(Way::Upstream, up.await)
+    })));
+    waiting.push(Either::Left(Either::Right(async move {
+        Event::Ended(Way::Downstream, down.await)
+    })));
+    waiting.push(Either::Right(Either::Left(async {
+        closing.any().await;
+        tokio::time::sleep(CLOSE_WAIT).await;
+        Event::PeersLinger
+    })));
+    waiting.push(Either::Right(Either::Right(async {
+        stop.wait().await;
+        closing.any().await;
+        tokio::time::sleep(CLOSE_GRACE).await;
+        Event::ShutdownLinger
+    })));
+    let (mut upstream, mut downstream) = (None, None);
+    loop {
+        match waiting.next().await {
+            Some(Event::Ended(Way::Upstream, end)) => upstream = Some(end),
+            Some(Event::Ended(Way::Downstream, end)) => downstream = Some(end),
+            Some(Event::PeersLinger) => {
+                let lingered = || {
+                    DirectionEnd::Failed(
+                        "the peers did not hang up after the close handshake".into(),
+                    )
+                };
+                return RelayEnd {
+                    upstream: lingered(),
+                    downstream: lingered(),
+                    timed_out: true,
+                };
+            }
+            // The directions end before the waits do (which end by returning): not reached.
+            Some(Event::ShutdownLinger) | None => {
+                return RelayEnd {
+                    upstream: DirectionEnd::ShutDown,
+                    downstream: DirectionEnd::ShutDown,
+                    timed_out: true,
+                }
+            }
+        }
+        if let (Some(upstream), Some(downstream)) = (&upstream, &downstream) {
+            return RelayEnd {
+                upstream: upstream.clone(),
+                downstream: downstream.clone(),
+                timed_out: false,
+            };
+        }
     }
+}
+
+/// What ends one of the relay's waits.
+enum Event {
+    /// A direction ended.
+    Ended(Way, DirectionEnd),
+    /// A close passed, and the peers did not hang up within [`CLOSE_WAIT`].
+    PeersLinger,
+    /// The server shut down, and the peers did not hang up within [`CLOSE_GRACE`].
+    ShutdownLinger,
 }
 
 struct Source<R> {
