@@ -79,8 +79,9 @@ pub enum KernelEvent {
     Sent {
         cell_id: String,
     },
-    /// The cell's code could not be sent.
-    SendFailed {
+    /// The cell's run ended without its result: its code could not be sent, or the kernel's
+    /// reply to it was refused (a Jupyter message with a bad signature).
+    RunFailed {
         cell_id: String,
         message: String,
     },
@@ -320,7 +321,7 @@ pub async fn fail_queued(
     while let Ok(command) = queue.try_recv() {
         if let LinkCommand::Execute(execute) = command {
             let _ = events
-                .send(KernelEvent::SendFailed {
+                .send(KernelEvent::RunFailed {
                     cell_id: execute.cell_id,
                     message: "the kernel ended before the code was sent".into(),
                 })
@@ -427,7 +428,7 @@ async fn wait_to_reconnect(
                 None => return false,
                 Some(LinkCommand::Execute(execute)) => {
                     let left = until.saturating_duration_since(Instant::now());
-                    let _ = events.send(KernelEvent::SendFailed {
+                    let _ = events.send(KernelEvent::RunFailed {
                         cell_id: execute.cell_id,
                         message: format!(
                             "not sent: the kernel connection was lost and reconnects in {:.1} s",
@@ -637,7 +638,7 @@ async fn relay(
                         }))
                     }
                     Err(error) => {
-                        let _ = events.send(KernelEvent::SendFailed {
+                        let _ = events.send(KernelEvent::RunFailed {
                             cell_id: execute.cell_id,
                             message: format!("not sent: {error}"),
                         }).await;
@@ -645,7 +646,7 @@ async fn relay(
                     }
                 };
                 if let Err(end) = send(&mut socket, links, message, execute.caused_by).await {
-                    let _ = events.send(KernelEvent::SendFailed {
+                    let _ = events.send(KernelEvent::RunFailed {
                         cell_id: execute.cell_id,
                         message: "the kernel connection failed while sending the code".into(),
                     }).await;

@@ -437,7 +437,7 @@ impl Session {
                 )
                 .await;
             }
-            KernelEvent::SendFailed { cell_id, message } => {
+            KernelEvent::RunFailed { cell_id, message } => {
                 self.error(message, Some(cell_id)).await;
             }
             KernelEvent::Executed {

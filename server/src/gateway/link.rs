@@ -9,7 +9,7 @@
 //! as an error), says `Connecting` again and reopens it after a [`Backoff`] delay (giving up
 //! after [`Backoff::MAX_ATTEMPTS`]), with the same `session_id`: Jupyter Server keeps
 //! what the kernel sent meanwhile for that session and replays it. Nothing is sent twice:
-//! a message whose send failed is reported (`SendFailed`), and commands that arrive while the
+//! a message whose send failed is reported (`RunFailed`), and commands that arrive while the
 //! link reconnects wait and go out once it is open again.
 //!
 //! Jupyter Server does not close the WebSocket when the kernel is deleted or culled there, so
@@ -449,7 +449,7 @@ impl Link {
             LinkCommand::Execute(execute) => {
                 let outgoing = self.client.execute_request(&execute);
                 if let Err(why) = channels.send(&outgoing, execute.caused_by).await {
-                    self.emit(KernelEvent::SendFailed {
+                    self.emit(KernelEvent::RunFailed {
                         cell_id: execute.cell_id,
                         message: why.clone(),
                     })
@@ -530,7 +530,7 @@ impl Link {
     /// A command that will never be sent, answered.
     async fn not_sent(&self, command: LinkCommand) {
         if let LinkCommand::Execute(execute) = command {
-            self.emit(KernelEvent::SendFailed {
+            self.emit(KernelEvent::RunFailed {
                 cell_id: execute.cell_id,
                 message: "the kernel connection ended before the code was sent".into(),
             })
@@ -590,7 +590,7 @@ async fn buffer_until_closed(
         }
         let message = "the kernel is reconnecting and too many commands are waiting".to_string();
         let event = match command {
-            LinkCommand::Execute(execute) => KernelEvent::SendFailed {
+            LinkCommand::Execute(execute) => KernelEvent::RunFailed {
                 cell_id: execute.cell_id,
                 message,
             },

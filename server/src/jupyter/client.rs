@@ -216,6 +216,33 @@ impl JupyterClient {
         events
     }
 
+    /// The events of a message from the kernel that is recorded but not relayed (`why`: its
+    /// signature does not match, or it is not a whole Jupyter message). Only an
+    /// `execute_reply` to a cell's request matters here: the cell would wait for it forever,
+    /// so its run ends, saying why.
+    pub fn on_refused(
+        &mut self,
+        header: &Value,
+        parent_header: &Value,
+        why: &str,
+    ) -> Vec<KernelEvent> {
+        if header["msg_type"] != "execute_reply" {
+            return Vec::new();
+        }
+        let Some(parent) = parent_header["msg_id"].as_str() else {
+            return Vec::new();
+        };
+        let Some(cell_id) = self.cells.get(parent).cloned() else {
+            return Vec::new();
+        };
+        self.one_end_arrived(parent);
+        self.pending_input = None;
+        vec![KernelEvent::RunFailed {
+            cell_id,
+            message: format!("the kernel's execute_reply was not accepted: {why}"),
+        }]
+    }
+
     /// The reply or the idle status of a request arrived; after both, its cell is forgotten.
     fn one_end_arrived(&mut self, parent: &str) {
         if !self.cells.contains_key(parent) {
@@ -483,6 +510,33 @@ mod tests {
             None,
         );
         assert!(!client.input_pending());
+    }
+
+    #[test]
+    fn a_refused_execute_reply_ends_its_cells_run_and_nothing_else_does() {
+        let mut client = JupyterClient::new("s");
+        let out = client.execute_request(&execute("c", "1"));
+        let other = json!({"msg_id": "not ours"});
+        assert!(client
+            .on_refused(&header("execute_reply", "r"), &other, "bad")
+            .is_empty());
+        assert!(client
+            .on_refused(&header("stream", "o"), &out.header, "bad")
+            .is_empty());
+        assert!(client
+            .on_refused(&Value::Null, &Value::Null, "bad")
+            .is_empty());
+        let events = client.on_refused(
+            &header("execute_reply", "r"),
+            &out.header,
+            "the signature does not match the connection key",
+        );
+        assert!(matches!(
+            &events[..],
+            [KernelEvent::RunFailed { cell_id, message }]
+                if cell_id == "c"
+                    && message == "the kernel's execute_reply was not accepted: the signature does not match the connection key"
+        ));
     }
 
     #[test]

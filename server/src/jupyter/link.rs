@@ -480,7 +480,7 @@ impl Kernel {
                 if let Err(message) = self.send(request, execute.caused_by).await {
                     let _ = self
                         .events
-                        .send(KernelEvent::SendFailed {
+                        .send(KernelEvent::RunFailed {
                             cell_id: execute.cell_id,
                             message,
                         })
@@ -598,10 +598,16 @@ impl Kernel {
         let seq = self
             .recorder
             .record(CaptureBody::KernelMessage(Box::new(received.record)));
-        if !received.trusted {
+        let split = received.split;
+        if let Some(why) = received.refused {
+            for event in self
+                .client
+                .on_refused(&split.header, &split.parent_header, why)
+            {
+                let _ = self.events.send(event).await;
+            }
             return None;
         }
-        let split = received.split;
         for event in self.client.on_message(
             channel,
             &split.header,

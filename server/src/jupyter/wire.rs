@@ -83,13 +83,17 @@ pub fn frames(outgoing: &Outgoing, signer: &Signer) -> Vec<Vec<u8>> {
     frames
 }
 
-/// A received message: split, its signature checked, and its record; `trusted` says whether
-/// the notebook may be given it (signature good or not carried, all four parts JSON objects).
+/// A received message: split, its signature checked, and its record; `refused` says why the
+/// notebook may not be given it (`None`: the signature is good or not carried, and all four
+/// parts are JSON objects).
 pub struct Received {
     pub split: SplitMessage,
     pub record: KernelMessageRecord,
-    pub trusted: bool,
+    pub refused: Option<&'static str>,
 }
+
+const BAD_SIGNATURE: &str = "the signature does not match the connection key";
+const INCOMPLETE: &str = "not a complete Jupyter message";
 
 /// Splits and checks one message the kernel sent on `channel`.
 pub fn received(channel: Channel, frames: &[&[u8]], signer: &Signer, preview: usize) -> Received {
@@ -97,24 +101,23 @@ pub fn received(channel: Channel, frames: &[&[u8]], signer: &Signer, preview: us
     let check = signer.check(frames, &split.parts.signature);
     split.parts.signature_check = check;
     let mut findings = split.findings.clone();
-    let mut trusted = true;
-    if check == SignatureCheck::Bad {
-        findings.push(
-            "the signature does not match the connection key: recorded here but not relayed to the notebook"
-                .into(),
-        );
-        trusted = false;
+    let refused = if check == SignatureCheck::Bad {
+        Some(BAD_SIGNATURE)
     } else if !split.is_complete() {
-        findings.push(
-            "not a complete Jupyter message: recorded here but not relayed to the notebook".into(),
-        );
-        trusted = false;
+        Some(INCOMPLETE)
+    } else {
+        None
+    };
+    if let Some(why) = refused {
+        findings.push(format!(
+            "{why}: recorded here but not relayed to the notebook"
+        ));
     }
     let record = record(channel, Direction::ToClient, &split, findings, None);
     Received {
         split,
         record,
-        trusted,
+        refused,
     }
 }
 
@@ -177,7 +180,7 @@ mod tests {
         let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
         let got = received(Channel::Shell, &refs, &signer, 1024);
         assert_eq!(got.record.parts.signature_check, SignatureCheck::Verified);
-        assert!(got.trusted);
+        assert_eq!(got.refused, None);
         assert!(got.record.findings.is_empty(), "{:?}", got.record.findings);
         assert_eq!(got.record.msg_type, "kernel_info_request");
         assert_eq!(got.record.direction, Direction::ToClient);
@@ -195,7 +198,7 @@ mod tests {
         let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
         let got = received(Channel::Shell, &refs, &signer, 1024);
         assert_eq!(got.record.parts.signature_check, SignatureCheck::Bad);
-        assert!(!got.trusted);
+        assert_eq!(got.refused, Some(BAD_SIGNATURE));
         assert!(got.record.findings[0].contains("does not match the connection key"));
         // Another key is bad too.
         let frames = super::frames(&outgoing(), &Signer::new("other"));
@@ -214,7 +217,7 @@ mod tests {
         let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
         let got = received(Channel::Iopub, &refs, &signer, 1024);
         assert_eq!(got.record.parts.signature_check, SignatureCheck::Unsigned);
-        assert!(got.trusted);
+        assert_eq!(got.refused, None);
     }
 
     #[test]
@@ -223,7 +226,7 @@ mod tests {
         let frames: Vec<&[u8]> = vec![b"\xff\xfe"];
         let got = received(Channel::Iopub, &frames, &signer, 16);
         assert_eq!(got.record.parts.signature_check, SignatureCheck::Bad);
-        assert!(!got.trusted);
+        assert!(got.refused.is_some());
         assert_eq!(got.record.size, 2);
     }
 }
