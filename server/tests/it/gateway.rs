@@ -872,6 +872,7 @@ async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
     config.gateway = Some((*jupyter.config(Some(&jupyter.token))).clone());
     let server = TestServer::start(config).await;
     let (mut client, _hello) = SessionClient::open(&server).await;
+    client.patience = PATIENCE;
     let choice = KernelChoice::Gateway {
         name: "python3".into(),
     };

@@ -103,6 +103,7 @@ impl Notebook {
         paths.extend(extra_paths);
         let server = TestServer::start(config(&dirs, paths)).await;
         let (mut client, _hello) = SessionClient::open(&server).await;
+        client.patience = LONGEST;
         client
             .send(&ClientMsg::SetKernel {
                 kernel: KernelChoice::Jupyter { name: name.into() },
@@ -657,6 +658,7 @@ async fn kernels_end_with_their_session_and_with_the_server() {
     gone(first).await;
     // Another session's kernel ends when the server shuts down.
     let (mut client, _) = SessionClient::open(&server).await;
+    client.patience = LONGEST;
     client
         .send(&ClientMsg::SetKernel {
             kernel: KernelChoice::Jupyter {
@@ -720,6 +722,7 @@ async fn binary_with_a_kernel(dirs: &TempDir) -> (std::process::Child, u32, Sess
         records: Vec::new(),
         evicted: 0,
         paused: None,
+        patience: LONGEST,
     };
     client
         .send(&ClientMsg::SetKernel {

@@ -114,6 +114,10 @@ pub struct SessionClient {
     pub evicted: u64,
     /// The latest `CapturePaused` the server sent.
     pub paused: Option<bool>,
+    /// How long the server may stay silent before a read fails the test: [`PATIENCE`], or
+    /// longer where a Jupyter kernel starts (the server says nothing while ipykernel imports,
+    /// which takes over 10 s on a loaded 2-CPU machine).
+    pub patience: Duration,
 }
 
 impl SessionClient {
@@ -124,13 +128,19 @@ impl SessionClient {
             records: Vec::new(),
             evicted: 0,
             paused: None,
+            patience: PATIENCE,
         };
         let hello = client.next_raw().await;
         (client, hello)
     }
 
     async fn next_raw(&mut self) -> ServerMsg {
-        match next_message(&mut self.socket).await {
+        let next = tokio::time::timeout(self.patience, self.socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("the server said nothing for {:?}", self.patience))
+            .expect("the connection ended")
+            .expect("the connection failed");
+        match next {
             Message::Text(text) => serde_json::from_str(&text)
                 .unwrap_or_else(|e| panic!("not a ServerMsg ({e}): {text}")),
             other => panic!("expected a text message, got {other:?}"),
