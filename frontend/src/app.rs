@@ -156,10 +156,7 @@ impl Session {
             }
             _ => 0,
         };
-        if matches!(command, Command::RunAll) {
-            // The new run queues every cell again, those of a paced run still going included.
-            self.paced.update_value(|p| drop(p.stop()));
-        }
+        let run_all = matches!(command, Command::RunAll);
         let effects = self
             .notebook
             .try_update(|notebook| notebook.apply(command))
@@ -176,12 +173,16 @@ impl Session {
             }
             self.carry_out(effect);
         }
-        if !paced.is_empty() {
+        if run_all {
+            // Run All queued every cell again: a paced run still going gives way to this one
+            // (which may have nothing to pace).
             let run = self
                 .paced
-                .try_update_value(|p| p.start(paced).0)
+                .try_update_value(|p| p.start(paced))
                 .unwrap_or_default();
-            self.pace(run, delay);
+            if self.paced.with_value(Pacer::is_running) {
+                self.pace(run, delay);
+            }
         }
     }
 

@@ -80,13 +80,13 @@ impl<T> Default for Pacer<T> {
 }
 
 impl<T> Pacer<T> {
-    /// Starts a run that sends `sends` after the first (the caller sends that one now). Returns
-    /// the run's number, for its timers, and what an unfinished earlier run had left (the
-    /// new run replaces it).
-    pub fn start(&mut self, sends: impl IntoIterator<Item = T>) -> (u64, Vec<T>) {
-        let left = self.stop();
+    /// Starts a run that sends `sends` after the first (the caller sends that one now), in
+    /// place of any earlier run, whose sends are dropped. Returns the run's number, for its
+    /// timers.
+    pub fn start(&mut self, sends: impl IntoIterator<Item = T>) -> u64 {
+        self.stop();
         self.waiting.extend(sends);
-        (self.run, left)
+        self.run
     }
 
     /// The next send of run `run`, when its timer fires: `None` when that run was stopped or
@@ -160,21 +160,26 @@ mod tests {
     fn a_paced_run_sends_one_at_a_time_and_stops_with_the_rest_unsent() {
         let mut pacer = Pacer::default();
         assert!(!pacer.is_running());
-        let (first, left) = pacer.start(["b", "c", "d"]);
-        assert!(left.is_empty() && pacer.is_running());
+        let first = pacer.start(["b", "c", "d"]);
+        assert!(pacer.is_running());
         assert_eq!(pacer.next(first), Some("b"));
         // ■: the rest is not sent, and the stopped run's pending timer finds nothing.
         assert_eq!(pacer.stop(), vec!["c", "d"]);
         assert!(!pacer.is_running());
         assert_eq!(pacer.next(first), None);
-        // A new Run All replaces a run still going; the old run's timers are stale.
-        let (second, _) = pacer.start(["x", "y"]);
-        let (third, left) = pacer.start(["z"]);
-        assert_eq!(left, vec!["x", "y"]);
+        // A new Run All replaces a run still going: the old run's sends are gone and its
+        // timers are stale.
+        let second = pacer.start(["x", "y"]);
+        let third = pacer.start(["z"]);
         assert_eq!(pacer.next(second), None);
         assert_eq!(pacer.next(third), Some("z"));
         assert_eq!(pacer.next(third), None);
         assert!(!pacer.is_running());
+        // A Run All with nothing to pace (no delay) stops a run still going all the same.
+        let fourth = pacer.start(["w"]);
+        pacer.start(Vec::<&str>::new());
+        assert!(!pacer.is_running());
+        assert_eq!(pacer.next(fourth), None);
     }
 
     #[test]
