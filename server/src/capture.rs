@@ -3,10 +3,11 @@
 //!
 //! Frames are most of what is recorded, so the ring keeps them compact ([`FrameEntry`]: the
 //! header's bytes, the kept payload bytes and message preview in one allocation, findings
-//! only when there are any; 128 bytes an entry, two cache lines) and builds their [`FrameRecord`] (hex and preview strings) only
-//! when a batch goes to a browser or an export is written. A record in the ring costs about a
-//! third of a `FrameRecord`'s memory and one allocation instead of six, which is what keeps the
-//! capture's cost on a busy connection low (see docs/benchmarks.md).
+//! only when there are any; 128 bytes an entry, two cache lines) and builds their
+//! [`FrameRecord`] (hex and preview strings) only when a batch goes to a browser or an export
+//! is written. A record in the ring costs about a third of a `FrameRecord`'s memory and one
+//! allocation instead of six, which is what keeps the capture's cost on a busy connection low
+//! (see docs/benchmarks.md).
 //!
 //! Records get a process-wide sequence number (`seq`, starting at 1) under the ring's lock, so
 //! the ring is always ordered and contiguous. Subscribers do not get their own queue: a
@@ -94,7 +95,8 @@ impl Ring {
 }
 
 /// A record as the ring keeps it, but its `seq`. Aligned to a cache line and two lines long:
-/// writing one into a slot the ring's turn has left cold costs two line fills, not four.
+/// writing one into a slot the ring's turn has left cold costs two line fills, not three or
+/// four.
 #[derive(Debug, Clone)]
 #[repr(align(64))]
 struct Entry {
