@@ -215,10 +215,9 @@ test('Run All waits its delay between messages; a lost upstream is reconnected b
     for (let i = 0; i < 3; i++) {
       await expect(cells.nth(i).getByTestId('output-item')).toHaveText([`paced-${i}`]);
     }
-    // The capture's times of the three messages on the kernel hop show the pacing. The browser
-    // sends them 400 ms apart; what the server then takes to pass each on varies (by ≈ 20 ms
-    // on a loaded CI machine), so a gap is checked against 300 ms: without the delay they are
-    // milliseconds apart.
+    // The capture's times of the three messages on the kernel hop show the pacing: the browser
+    // sends the next one 400 ms after the server said the previous one went to the kernel, so
+    // every gap on the wire is at least the delay (without it they are milliseconds apart).
     const exported = await page.request.get(`${wirebook.origin}/api/capture.jsonl?token=${wirebook.token}`);
     const records = (await exported.text()).trim().split('\n').map((line) => JSON.parse(line));
     const sentAt = (text: string) =>
@@ -230,9 +229,8 @@ test('Run All waits its delay between messages; a lost upstream is reconnected b
       expect(sent, `paced-${i} sent once`).toHaveLength(1);
       return sent[0].time_us as number;
     });
-    expect(times[1] - times[0]).toBeGreaterThanOrEqual(300_000);
-    expect(times[2] - times[1]).toBeGreaterThanOrEqual(300_000);
-    expect(times[2] - times[0]).toBeGreaterThanOrEqual(700_000);
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(400_000);
+    expect(times[2] - times[1]).toBeGreaterThanOrEqual(400_000);
 
     // The upstream process dies: no close frame, so the link says it dropped and retries.
     upstream.child.kill('SIGKILL');

@@ -75,6 +75,10 @@ pub struct Session {
     outbox: StoredValue<UnboundedSender<ClientMsg>>,
     /// Run All's sends still waiting for their turn (a delay is set).
     paced: StoredValue<Pacer<Effect>>,
+    /// The paced run's message last handed to the socket: (run, cell, delay). The delay to
+    /// the next one starts when the server says this one went to the kernel, so the gaps on
+    /// the wire are at least the delay whatever the way there takes.
+    paced_sent: StoredValue<Option<(u64, String, u32)>>,
 }
 
 /// What covers the page and takes the keyboard.
@@ -161,18 +165,9 @@ impl Session {
             .notebook
             .try_update(|notebook| notebook.apply(command))
             .unwrap_or_default();
-        let mut paced = Vec::new();
-        let mut first_sent = false;
-        for effect in effects {
-            if delay > 0 && matches!(effect, Effect::Execute { .. }) {
-                if first_sent {
-                    paced.push(effect);
-                    continue;
-                }
-                first_sent = true;
-            }
-            self.carry_out(effect);
-        }
+        let (now, paced): (Vec<_>, Vec<_>) = effects
+            .into_iter()
+            .partition(|effect| delay == 0 || !matches!(effect, Effect::Execute { .. }));
         if run_all {
             // Run All queued every cell again: a paced run still going gives way to this one
             // (which may have nothing to pace).
@@ -180,27 +175,55 @@ impl Session {
                 .paced
                 .try_update_value(|p| p.start(paced))
                 .unwrap_or_default();
-            if self.paced.with_value(Pacer::is_running) {
-                self.pace(run, delay);
-            }
+            self.paced_sent.set_value(None);
+            self.send_paced(run, delay);
+        }
+        for effect in now {
+            self.carry_out(effect);
         }
     }
 
-    /// Sends the next message of paced run `run` after `delay_ms`, then sets the timer for
-    /// the one after it.
-    fn pace(self, run: u64, delay_ms: u32) {
+    /// Sends the next message of paced run `run`; the server's word that it went out
+    /// ([`Session::cell_sent`]) starts the delay to the one after it. A message refused here
+    /// (its format) does not reach the server: the next one goes after the delay.
+    fn send_paced(self, run: u64, delay_ms: u32) {
+        let Some(effect) = self.paced.try_update_value(|p| p.next(run)).flatten() else {
+            return;
+        };
+        let Effect::Execute { cell_id, .. } = &effect else {
+            return;
+        };
+        let cell_id = cell_id.clone();
+        self.carry_out(effect);
+        let refused = self
+            .notebook
+            .with_untracked(|n| n.cell(&cell_id).is_some_and(|c| c.error.is_some()));
+        if refused {
+            self.wait_then_send_paced(run, delay_ms);
+        } else {
+            self.paced_sent.set_value(Some((run, cell_id, delay_ms)));
+        }
+    }
+
+    fn wait_then_send_paced(self, run: u64, delay_ms: u32) {
         set_timeout(
-            move || {
-                let Some(effect) = self.paced.try_update_value(|p| p.next(run)).flatten() else {
-                    return;
-                };
-                self.carry_out(effect);
-                if self.paced.with_value(Pacer::is_running) {
-                    self.pace(run, delay_ms);
-                }
-            },
+            move || self.send_paced(run, delay_ms),
             std::time::Duration::from_millis(delay_ms.into()),
         );
+    }
+
+    /// The server sent the cell's message to the kernel, or could not: a paced run waiting for
+    /// it goes on after its delay.
+    pub fn cell_sent(self, cell_id: &str) {
+        let waiting = self
+            .paced_sent
+            .try_update_value(|sent| {
+                sent.take_if(|(_, waiting_for, _)| waiting_for.as_str() == cell_id)
+            })
+            .flatten();
+        if let Some((run, _, delay_ms)) = waiting {
+            self.wait_then_send_paced(run, delay_ms);
+        }
     }
 
     fn carry_out(self, effect: Effect) {
@@ -654,6 +677,7 @@ pub fn App() -> impl IntoView {
         keyboard,
         outbox: StoredValue::new(outbox),
         paced: StoredValue::new(Pacer::default()),
+        paced_sent: StoredValue::new(None),
     };
     leptos::task::spawn_local(socket::run(session, requests));
     follow_notebook_kernelspec(session);

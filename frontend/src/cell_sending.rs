@@ -60,10 +60,10 @@ pub fn delay_ms(text: &str) -> u32 {
         .map_or(0, |ms| ms.min(600_000.0) as u32)
 }
 
-/// A paced Run All: the sends still to go, one per timer. The next timer is set only once a
-/// send went out, so the gaps are at least the delay however late a timer fires, and the run
-/// can be stopped (■) with the rest unsent. Each run has a number, so a timer of a stopped or
-/// replaced run finds nothing to send.
+/// A paced Run All: the sends still to go, one at a time. The app takes the next one a delay
+/// after the server said the previous one went to the kernel, so the gaps on the wire are at
+/// least the delay; the run can be stopped (■) with the rest unsent. Each run has a number, so
+/// a timer of a stopped or replaced run finds nothing to send.
 #[derive(Debug)]
 pub struct Pacer<T> {
     waiting: VecDeque<T>,
@@ -80,9 +80,8 @@ impl<T> Default for Pacer<T> {
 }
 
 impl<T> Pacer<T> {
-    /// Starts a run that sends `sends` after the first (the caller sends that one now), in
-    /// place of any earlier run, whose sends are dropped. Returns the run's number, for its
-    /// timers.
+    /// Starts a run that sends `sends` in order, in place of any earlier run, whose sends are
+    /// dropped. Returns the run's number, for its timers.
     pub fn start(&mut self, sends: impl IntoIterator<Item = T>) -> u64 {
         self.stop();
         self.waiting.extend(sends);
@@ -96,11 +95,6 @@ impl<T> Pacer<T> {
             return None;
         }
         self.waiting.pop_front()
-    }
-
-    /// Whether the current run has sends left (its next timer is due).
-    pub fn is_running(&self) -> bool {
-        !self.waiting.is_empty()
     }
 
     /// Stops the current run; returns the sends that will not go out.
@@ -159,13 +153,11 @@ mod tests {
     #[test]
     fn a_paced_run_sends_one_at_a_time_and_stops_with_the_rest_unsent() {
         let mut pacer = Pacer::default();
-        assert!(!pacer.is_running());
+        assert!(pacer.stop().is_empty());
         let first = pacer.start(["b", "c", "d"]);
-        assert!(pacer.is_running());
         assert_eq!(pacer.next(first), Some("b"));
         // ■: the rest is not sent, and the stopped run's pending timer finds nothing.
         assert_eq!(pacer.stop(), vec!["c", "d"]);
-        assert!(!pacer.is_running());
         assert_eq!(pacer.next(first), None);
         // A new Run All replaces a run still going: the old run's sends are gone and its
         // timers are stale.
@@ -174,12 +166,12 @@ mod tests {
         assert_eq!(pacer.next(second), None);
         assert_eq!(pacer.next(third), Some("z"));
         assert_eq!(pacer.next(third), None);
-        assert!(!pacer.is_running());
+        assert!(pacer.stop().is_empty());
         // A Run All with nothing to pace (no delay) stops a run still going all the same.
         let fourth = pacer.start(["w"]);
-        pacer.start(Vec::<&str>::new());
-        assert!(!pacer.is_running());
+        let fifth = pacer.start(Vec::<&str>::new());
         assert_eq!(pacer.next(fourth), None);
+        assert_eq!(pacer.next(fifth), None);
     }
 
     #[test]

@@ -247,9 +247,12 @@ fn receive(session: Session, msg: ServerMsg) {
         ServerMsg::Executed {
             cell_id,
             execution_count,
-        } => session
-            .notebook
-            .maybe_update(|n| n.executed(&cell_id, execution_count)),
+        } => {
+            session
+                .notebook
+                .maybe_update(|n| n.executed(&cell_id, execution_count));
+            session.cell_sent(&cell_id);
+        }
         ServerMsg::Output { cell_id, data } => {
             session.notebook.maybe_update(|n| n.output(&cell_id, data))
         }
@@ -267,6 +270,7 @@ fn receive(session: Session, msg: ServerMsg) {
                 .notebook
                 .try_update(|n| n.error(&cell_id, message.clone()))
                 .unwrap_or(false);
+            session.cell_sent(&cell_id);
             if !on_cell {
                 session.notices.update(|n| n.push(message));
             }
