@@ -73,12 +73,8 @@ pub struct Session {
     /// untracked; only [`Session::change_keymap`] tells the views.
     keyboard: RwSignal<Keyboard>,
     outbox: StoredValue<UnboundedSender<ClientMsg>>,
-    /// Run All's sends still waiting for their turn (a delay is set).
+    /// Run All's sends still waiting for their turn (a delay is set), and the one on its way.
     paced: StoredValue<Pacer<Effect>>,
-    /// The paced run's message last handed to the socket: (run, cell, delay). The delay to
-    /// the next one starts when the server says this one went to the kernel, so the gaps on
-    /// the wire are at least the delay whatever the way there takes.
-    paced_sent: StoredValue<Option<(u64, String, u32)>>,
 }
 
 /// What covers the page and takes the keyboard.
@@ -173,10 +169,9 @@ impl Session {
             // (which may have nothing to pace).
             let run = self
                 .paced
-                .try_update_value(|p| p.start(paced))
+                .try_update_value(|p| p.start(paced, delay))
                 .unwrap_or_default();
-            self.paced_sent.set_value(None);
-            self.send_paced(run, delay);
+            self.send_paced(run);
         }
         for effect in now {
             self.carry_out(effect);
@@ -186,7 +181,7 @@ impl Session {
     /// Sends the next message of paced run `run`; the server's word that it went out
     /// ([`Session::cell_sent`]) starts the delay to the one after it. A message refused here
     /// (its format) does not reach the server: the next one goes after the delay.
-    fn send_paced(self, run: u64, delay_ms: u32) {
+    fn send_paced(self, run: u64) {
         let Some(effect) = self.paced.try_update_value(|p| p.next(run)).flatten() else {
             return;
         };
@@ -199,15 +194,16 @@ impl Session {
             .notebook
             .with_untracked(|n| n.cell(&cell_id).is_some_and(|c| c.error.is_some()));
         if refused {
-            self.wait_then_send_paced(run, delay_ms);
+            let delay_ms = self.paced.with_value(Pacer::delay_ms);
+            self.send_paced_after(run, delay_ms);
         } else {
-            self.paced_sent.set_value(Some((run, cell_id, delay_ms)));
+            self.paced.update_value(|p| p.sent(&cell_id));
         }
     }
 
-    fn wait_then_send_paced(self, run: u64, delay_ms: u32) {
+    fn send_paced_after(self, run: u64, delay_ms: u32) {
         set_timeout(
-            move || self.send_paced(run, delay_ms),
+            move || self.send_paced(run),
             std::time::Duration::from_millis(delay_ms.into()),
         );
     }
@@ -215,14 +211,12 @@ impl Session {
     /// The server sent the cell's message to the kernel, or could not: a paced run waiting for
     /// it goes on after its delay.
     pub fn cell_sent(self, cell_id: &str) {
-        let waiting = self
-            .paced_sent
-            .try_update_value(|sent| {
-                sent.take_if(|(_, waiting_for, _)| waiting_for.as_str() == cell_id)
-            })
+        let due = self
+            .paced
+            .try_update_value(|p| p.went_out(cell_id))
             .flatten();
-        if let Some((run, _, delay_ms)) = waiting {
-            self.wait_then_send_paced(run, delay_ms);
+        if let Some((run, delay_ms)) = due {
+            self.send_paced_after(run, delay_ms);
         }
     }
 
@@ -286,6 +280,7 @@ impl Session {
                 let stopped = self.paced.try_update_value(Pacer::stop).unwrap_or_default();
                 if stopped.is_empty() {
                     self.send(ClientMsg::InterruptKernel);
+                    return;
                 }
                 self.notebook.update(|n| {
                     for effect in stopped {
@@ -677,7 +672,6 @@ pub fn App() -> impl IntoView {
         keyboard,
         outbox: StoredValue::new(outbox),
         paced: StoredValue::new(Pacer::default()),
-        paced_sent: StoredValue::new(None),
     };
     leptos::task::spawn_local(socket::run(session, requests));
     follow_notebook_kernelspec(session);
