@@ -20,7 +20,8 @@ use futures_util::future::Either;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
-use wirebook_shared::wire::{encode_frame, FrameSpec};
+use wirebook_shared::wire::frame::MAX_HEADER_LEN;
+use wirebook_shared::wire::{encode_frame, FrameHeader, FrameSpec};
 use wirebook_shared::Opcode;
 
 use crate::close::CLOSE_GRACE;
@@ -45,7 +46,7 @@ pub struct FrameEnd {
 /// Follows frame boundaries in a stream of WebSocket bytes: reads headers, counts payloads.
 #[derive(Debug, Default)]
 pub struct FrameCursor {
-    header: [u8; 14],
+    header: [u8; MAX_HEADER_LEN],
     have: usize,
     /// Payload bytes left in the current frame (after its header is complete).
     payload_left: u64,
@@ -78,41 +79,16 @@ impl FrameCursor {
             self.header[self.have] = bytes[i];
             self.have += 1;
             i += 1;
-            if let Some(len) = self.header_complete() {
-                let opcode = Opcode::from_u8(self.header[0]);
-                let fin = self.header[0] & 0x80 != 0;
-                self.current = Some((opcode, fin));
+            if let Some(header) = FrameHeader::parse(&self.header[..self.have]) {
+                self.current = Some((header.opcode, header.fin));
                 self.have = 0;
-                self.payload_left = len;
+                self.payload_left = header.payload_len;
                 self.in_payload = true;
-                if len == 0 {
+                if header.payload_len == 0 {
                     self.finish_frame(i, ends);
                 }
             }
         }
-    }
-
-    /// The payload length once the header bytes held are a whole header.
-    fn header_complete(&self) -> Option<u64> {
-        let h = &self.header[..self.have];
-        if h.len() < 2 {
-            return None;
-        }
-        let masked = h[1] & 0x80 != 0;
-        let (len_bytes, short) = match h[1] & 0x7f {
-            126 => (2, None),
-            127 => (8, None),
-            n => (0, Some(u64::from(n))),
-        };
-        let need = 2 + len_bytes + if masked { 4 } else { 0 };
-        if h.len() < need {
-            return None;
-        }
-        Some(short.unwrap_or_else(|| {
-            h[2..2 + len_bytes]
-                .iter()
-                .fold(0u64, |acc, b| acc << 8 | u64::from(*b))
-        }))
     }
 
     fn finish_frame(&mut self, at: usize, ends: &mut Vec<FrameEnd>) {
