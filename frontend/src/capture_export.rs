@@ -39,12 +39,30 @@ impl ExportFormat {
     }
 }
 
+/// Whether an export keeps the values of credential headers (`Authorization`, `Cookie`,
+/// `Set-Cookie`); the server removes them unless asked, as Chrome's sanitized HAR export does.
+/// wirebook's own token is never exported either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Credentials {
+    #[default]
+    Removed,
+    Kept,
+}
+
 /// The export's URL, relative to the page's origin: one connection when `conn` is set, and the
 /// page's token when its URL has one (otherwise the cookie carries it).
-pub fn export_url(format: ExportFormat, conn: Option<ConnId>, page_search: &str) -> String {
+pub fn export_url(
+    format: ExportFormat,
+    conn: Option<ConnId>,
+    credentials: Credentials,
+    page_search: &str,
+) -> String {
     let mut params = Vec::new();
     if let Some(conn) = conn {
         params.push(format!("conn={conn}"));
+    }
+    if credentials == Credentials::Kept {
+        params.push("sensitive=1".to_string());
     }
     if let Some(token) = page_token(page_search) {
         params.push(format!("token={token}"));
@@ -62,18 +80,26 @@ mod tests {
 
     #[test]
     fn urls_carry_the_connection_and_the_page_token() {
-        assert_eq!(export_url(ExportFormat::Har, None, ""), "/api/capture.har");
+        let removed = Credentials::Removed;
         assert_eq!(
-            export_url(ExportFormat::Jsonl, None, "?token=abc"),
+            export_url(ExportFormat::Har, None, removed, ""),
+            "/api/capture.har"
+        );
+        assert_eq!(
+            export_url(ExportFormat::Jsonl, None, removed, "?token=abc"),
             "/api/capture.jsonl?token=abc"
         );
         assert_eq!(
-            export_url(ExportFormat::Har, Some(3), "?x=1&token=t%2B1"),
+            export_url(ExportFormat::Har, Some(3), removed, "?x=1&token=t%2B1"),
             "/api/capture.har?conn=3&token=t%2B1"
         );
         assert_eq!(
-            export_url(ExportFormat::Jsonl, Some(7), "?token="),
+            export_url(ExportFormat::Jsonl, Some(7), removed, "?token="),
             "/api/capture.jsonl?conn=7"
+        );
+        assert_eq!(
+            export_url(ExportFormat::Har, Some(3), Credentials::Kept, "?token=t"),
+            "/api/capture.har?conn=3&sensitive=1&token=t"
         );
         assert_eq!(ExportFormat::Har.file_name(Some(2)), "wirebook-conn2.har");
         assert_eq!(

@@ -41,6 +41,8 @@ pub struct Inspector {
     evicted: u64,
     /// Rows this page dropped to stay within `limit`.
     trimmed: u64,
+    /// Records older than the backlog the server sent this page, which it still has.
+    older_on_server: u64,
     /// Records up to this `seq` were cleared by the user and stay hidden if replayed.
     cleared_through: Option<u64>,
     /// New rows ever added, so a view can tell how many arrived since it last looked.
@@ -72,6 +74,7 @@ impl Inspector {
             limit: limit.max(1),
             evicted: 0,
             trimmed: 0,
+            older_on_server: 0,
             cleared_through: None,
             received: 0,
             generation: 0,
@@ -96,6 +99,18 @@ impl Inspector {
             ..Inspector::new(self.limit)
         };
         had_instance
+    }
+
+    /// The server left out `older` records older than the backlog it sent (0: nothing new).
+    pub fn left_on_server(&mut self, older: u64) {
+        if older > 0 {
+            self.older_on_server = older;
+        }
+    }
+
+    /// Records the server still has that it did not send this page (older than its backlog).
+    pub fn older_on_server(&self) -> u64 {
+        self.older_on_server
     }
 
     /// Adds a batch of records; returns how many rows were new.

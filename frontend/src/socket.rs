@@ -256,9 +256,14 @@ fn receive(session: Session, msg: ServerMsg) {
         ServerMsg::Output { cell_id, data } => {
             session.notebook.maybe_update(|n| n.output(&cell_id, data))
         }
-        ServerMsg::Capture { records, evicted } => {
+        ServerMsg::Capture {
+            records,
+            evicted,
+            older,
+        } => {
             session.inspector.update(|i| {
                 i.add(records, evicted);
+                i.left_on_server(older);
             });
         }
         ServerMsg::CapturePaused { paused } => session.capture_paused.set(Some(paused)),

@@ -23,6 +23,7 @@
 //! `Closed` comes after everything the tap saw), with the reason the connection's task gave.
 //! What is recorded in between comes from the byte tap (`crate::tap`).
 
+use std::collections::VecDeque;
 use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,12 +31,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 use wirebook_shared::capture::hex;
+use wirebook_shared::jupyter::BufferRecord;
 use wirebook_shared::wire::frame::MAX_HEADER_LEN;
 use wirebook_shared::wire::{Finding, Frame, FrameHeader};
 use wirebook_shared::{
-    CaptureBody, CaptureRecord, CloseSummary, ConnId, Direction, FrameRecord, Hop, MessageSummary,
-    Opcode,
+    CaptureBody, CaptureRecord, CloseSummary, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
+    HttpHeadRecord, KernelMessageRecord, MessageSummary, Opcode,
 };
+
+use crate::redaction::{self, Secrets, Sensitive};
 
 /// The process-wide capture ring.
 #[derive(Debug)]
@@ -52,33 +56,57 @@ pub struct Capture {
     paused_now: AtomicBool,
     /// Records not made since the capture was last paused.
     skipped_while_paused: AtomicU64,
+    /// Redacted from every handshake recorded (wirebook's own token).
+    secrets: Secrets,
 }
 
-/// At most `limit` entries; once full, each new entry takes the oldest one's slot in place
-/// (no entry is moved to make room, and the oldest is at `start`).
+/// The memory budget of a capture when none is given (`--capture-memory`).
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 * 1024 * 1024;
+
+/// At most `limit` entries taking at most `budget` bytes (as [`Entry::cost`] counts them);
+/// each new entry evicts the oldest ones until both hold again.
 #[derive(Debug)]
 struct Ring {
-    records: Vec<Entry>,
-    start: usize,
+    records: VecDeque<Entry>,
     limit: usize,
+    /// Bytes of memory the entries may take, their slots included.
+    budget: usize,
+    /// What the entries take now.
+    bytes: usize,
     next_seq: u64,
 }
 
+/// Entries evicted by a push, for the caller to drop after unlocking: their free touches cold
+/// memory, and every other recording thread would wait for it.
+#[derive(Debug, Default)]
+struct Evicted {
+    oldest: Option<Entry>,
+    /// A big entry can evict several small ones.
+    more: Vec<Entry>,
+}
+
 impl Ring {
-    /// Returns the entry evicted to make room, for the caller to drop after unlocking: its
-    /// free touches cold memory, and every other recording thread would wait for it.
-    fn push(&mut self, entry: Entry) -> Option<Entry> {
+    fn push(&mut self, entry: Entry) -> Evicted {
+        let mut evicted = Evicted::default();
         if self.limit == 0 {
-            return None;
+            return evicted;
         }
-        if self.records.len() < self.limit {
-            self.records.push(entry);
-            None
-        } else {
-            let evicted = std::mem::replace(&mut self.records[self.start], entry);
-            self.start = (self.start + 1) % self.limit;
-            Some(evicted)
+        let cost = entry.cost();
+        while !self.records.is_empty()
+            && (self.records.len() >= self.limit || self.bytes + cost > self.budget)
+        {
+            let Some(oldest) = self.records.pop_front() else {
+                break;
+            };
+            self.bytes -= oldest.cost();
+            match evicted.oldest {
+                None => evicted.oldest = Some(oldest),
+                Some(_) => evicted.more.push(oldest),
+            }
         }
+        self.bytes += cost;
+        self.records.push_back(entry);
+        evicted
     }
 
     /// The `seq` of the oldest entry (the ring's seqs are contiguous, so an entry's `seq` is
@@ -87,10 +115,18 @@ impl Ring {
         self.next_seq - self.records.len() as u64
     }
 
-    /// Oldest first, with their seqs.
-    fn iter(&self) -> impl Iterator<Item = (u64, &Entry)> {
-        let (older, newer) = self.records.split_at(self.start);
-        (self.oldest_seq()..).zip(newer.iter().chain(older))
+    /// The entry recorded as `seq`, if the ring still has it.
+    fn get(&self, seq: u64) -> Option<&Entry> {
+        let index = usize::try_from(seq.checked_sub(self.oldest_seq())?).ok()?;
+        self.records.get(index)
+    }
+
+    /// Oldest first, with their seqs, from `seq` on.
+    fn iter_from(&self, seq: u64) -> impl Iterator<Item = (u64, &Entry)> {
+        let start = seq.max(self.oldest_seq());
+        // The ring holds contiguous seqs from the oldest, so the start is an index.
+        let skip = usize::try_from(start - self.oldest_seq()).unwrap_or(usize::MAX);
+        (start..).zip(self.records.range(skip.min(self.records.len())..))
     }
 }
 
@@ -115,65 +151,99 @@ enum Stored {
 }
 
 impl Entry {
-    fn to_record(&self, seq: u64) -> CaptureRecord {
-        CaptureRecord {
+    /// The record as it leaves the ring (see [`redaction::outgoing`]).
+    fn to_record(&self, seq: u64, sensitive: Sensitive) -> CaptureRecord {
+        let mut record = CaptureRecord {
             seq,
             conn: self.conn,
             hop: self.hop,
             time_us: self.time_us,
             body: match &self.body {
-                Stored::Frame(frame) => {
-                    let mut record = frame.to_record();
-                    if self.hop == Hop::Browser {
-                        hide_secret_settings(&mut record);
-                    }
-                    CaptureBody::Frame(Box::new(record))
-                }
+                Stored::Frame(frame) => CaptureBody::Frame(Box::new(frame.to_record())),
                 Stored::Other(body) => (**body).clone(),
             },
-        }
+        };
+        redaction::outgoing(&mut record, sensitive);
+        record
+    }
+
+    /// The memory this entry holds: its slot and what it points to, strings by their length
+    /// (the allocator's rounding is not counted).
+    fn cost(&self) -> usize {
+        size_of::<Entry>()
+            + match &self.body {
+                Stored::Frame(frame) => frame.heap_bytes(),
+                Stored::Other(body) => size_of::<CaptureBody>() + body_heap_bytes(body),
+            }
     }
 }
 
-/// A browser's `set_kernel` carries the values of secret headers (the server needs them to
-/// connect): in the inspector and the exports every header value of such a message is shown
-/// as `*`s of the same length. The ring keeps the bytes; only what leaves it is masked, so
-/// there is no moment in which a record with the value could be sent.
-fn hide_secret_settings(record: &mut FrameRecord) {
-    const MARKERS: [&[u8]; 2] = [b"\"set_kernel\"", b"\"secret\":true"];
-    let carries = |bytes: &[u8]| {
-        MARKERS
-            .iter()
-            .all(|m| bytes.windows(m.len()).any(|w| w == *m))
+fn close_heap_bytes(close: &CloseSummary) -> usize {
+    size_of::<CloseSummary>() + close.reason.len() + close.name.len() + close.meaning.len()
+}
+
+/// What a record body points to, strings by their length.
+fn body_heap_bytes(body: &CaptureBody) -> usize {
+    let strings =
+        |list: &[String]| -> usize { list.iter().map(|s| size_of::<String>() + s.len()).sum() };
+    let head = |head: &HttpHeadRecord| {
+        head.start_line.len()
+            + head
+                .headers
+                .iter()
+                .map(|(n, v)| size_of::<(String, String)>() + n.len() + v.len())
+                .sum::<usize>()
     };
-    if let Some(message) = &mut record.message {
-        if carries(message.preview.as_bytes()) {
-            let mut bytes = message.preview.clone().into_bytes();
-            mask_values(&mut bytes);
-            message.preview = String::from_utf8_lossy(&bytes).into_owned();
+    match body {
+        CaptureBody::Open {
+            client,
+            server,
+            target,
+        } => client.len() + server.len() + target.len(),
+        CaptureBody::Closed { reason, .. } => reason.len(),
+        CaptureBody::Heartbeat { .. } => 0,
+        CaptureBody::Handshake(h) => {
+            size_of::<HandshakeRecord>()
+                + head(&h.request)
+                + h.response
+                    .as_ref()
+                    .map_or(0, |r| size_of::<HttpHeadRecord>() + head(r))
+                + h.protocol.as_ref().map_or(0, String::len)
+                + strings(&h.extensions)
+                + strings(&h.findings)
         }
-    }
-    if let Ok(mut payload) = wirebook_shared::capture::unhex(&record.payload_hex) {
-        if carries(&payload) {
-            mask_values(&mut payload);
-            record.payload_hex = hex(&payload);
+        CaptureBody::Frame(f) => {
+            size_of::<FrameRecord>()
+                + f.length_form.len()
+                + f.header_hex.len()
+                + f.payload_hex.len()
+                + strings(&f.findings)
+                + f.message.as_ref().map_or(0, |m| {
+                    m.preview.len()
+                        + strings(&m.findings)
+                        + m.close.as_ref().map_or(0, close_heap_bytes)
+                })
         }
-    }
-}
-
-/// Replaces the contents of every `"value":"…"` string with `*`s.
-fn mask_values(bytes: &mut [u8]) {
-    const KEY: &[u8] = b"\"value\":\"";
-    let mut at = 0;
-    while let Some(found) = bytes[at..].windows(KEY.len()).position(|w| w == KEY) {
-        let mut i = at + found + KEY.len();
-        let mut escaped = false;
-        while i < bytes.len() && (escaped || bytes[i] != b'"') {
-            escaped = !escaped && bytes[i] == b'\\';
-            bytes[i] = b'*';
-            i += 1;
+        CaptureBody::KernelMessage(m) => {
+            let parts = &m.parts;
+            size_of::<KernelMessageRecord>()
+                + m.msg_type.len()
+                + m.msg_id.len()
+                + m.parent_msg_id.as_ref().map_or(0, String::len)
+                + strings(&m.findings)
+                + strings(&parts.identities)
+                + parts.signature.len()
+                + parts.offsets.len() * size_of::<u64>()
+                + parts.header.len()
+                + parts.parent_header.len()
+                + parts.metadata.len()
+                + parts.content.len()
+                + parts
+                    .buffers
+                    .iter()
+                    .map(|b| size_of::<BufferRecord>() + b.preview_hex.len())
+                    .sum::<usize>()
         }
-        at = i;
     }
 }
 
@@ -299,6 +369,16 @@ impl FrameEntry {
         }
     }
 
+    /// What the entry points to (see [`Entry::cost`]).
+    fn heap_bytes(&self) -> usize {
+        self.bytes.len()
+            + self.odd.as_deref().map_or(0, |odd| {
+                size_of::<Oddities>()
+                    + (odd.findings.len() + odd.message_findings.len()) * size_of::<Finding>()
+                    + odd.close.as_ref().map_or(0, close_heap_bytes)
+            })
+    }
+
     /// The frame as the inspector and the exports show it.
     pub fn to_record(&self) -> FrameRecord {
         let header = &FrameHeader::read(&self.header_bytes);
@@ -369,12 +449,15 @@ pub struct Batch {
 
 impl Capture {
     /// A capture keeping at most `limit` records, with previews of at most `preview_bytes`.
+    /// The ring takes at most [`DEFAULT_MEMORY_BUDGET`] until [`Capture::memory_budget`]
+    /// says otherwise.
     pub fn new(limit: usize, preview_bytes: usize) -> Self {
         Capture {
             ring: Mutex::new(Ring {
-                records: Vec::with_capacity(limit.min(4096)),
-                start: 0,
+                records: VecDeque::with_capacity(limit.min(4096)),
                 limit,
+                budget: DEFAULT_MEMORY_BUDGET,
+                bytes: 0,
                 next_seq: 1,
             }),
             latest: watch::Sender::new(0),
@@ -384,6 +467,32 @@ impl Capture {
             paused: watch::Sender::new(false),
             paused_now: AtomicBool::new(false),
             skipped_while_paused: AtomicU64::new(0),
+            secrets: Secrets::new(),
+        }
+    }
+
+    /// At most `bytes` of memory for the records kept (their ring slots and what they point
+    /// to): older records are evicted first, whatever `limit` allows.
+    pub fn memory_budget(self, bytes: usize) -> Self {
+        self.ring().budget = bytes;
+        self
+    }
+
+    /// Redacts `secret` (wirebook's token) from every handshake recorded.
+    pub fn redacting(mut self, secret: &str) -> Self {
+        self.secrets.add(secret);
+        self
+    }
+
+    /// What the ring holds now.
+    pub fn stats(&self) -> Stats {
+        let ring = self.ring();
+        Stats {
+            records: ring.records.len(),
+            oldest_seq: ring.oldest_seq(),
+            latest_seq: ring.next_seq - 1,
+            memory_bytes: ring.bytes,
+            memory_budget: ring.budget,
         }
     }
 
@@ -444,7 +553,26 @@ impl Capture {
     }
 
     /// Records one event and returns its `seq`; `None` when the capture is paused or off.
-    pub fn record(&self, conn: ConnId, hop: Hop, body: CaptureBody) -> Option<u64> {
+    pub fn record(&self, conn: ConnId, hop: Hop, mut body: CaptureBody) -> Option<u64> {
+        if let CaptureBody::Handshake(handshake) = &mut body {
+            self.secrets.handshake(handshake);
+        }
+        self.push(conn, hop, Stored::Other(Box::new(body)))
+    }
+
+    /// Records a connection's handshake with its own secrets redacted besides the capture's
+    /// (see [`Secrets::handshake`]); `None` when the capture is paused or off.
+    pub fn record_handshake(
+        &self,
+        conn: ConnId,
+        hop: Hop,
+        mut handshake: HandshakeRecord,
+        secrets: &Secrets,
+    ) -> Option<u64> {
+        let mut all = self.secrets.clone();
+        all.extend(secrets);
+        all.handshake(&mut handshake);
+        let body = CaptureBody::Handshake(Box::new(handshake));
         self.push(conn, hop, Stored::Other(Box::new(body)))
     }
 
@@ -486,18 +614,18 @@ impl Capture {
     }
 
     /// Up to `max` records with `seq > after`, oldest first, and how many records after `after`
-    /// were already evicted.
+    /// were already evicted; as an inspector sees them ([`Sensitive::Included`]).
     pub fn since(&self, after: u64, max: usize) -> Batch {
+        self.read(after, max, Sensitive::Included)
+    }
+
+    /// Like [`Capture::since`], for an export: credentials as `sensitive` says.
+    pub fn read(&self, after: u64, max: usize, sensitive: Sensitive) -> Batch {
         let ring = self.ring();
-        let oldest = ring.oldest_seq();
         let first_wanted = after.saturating_add(1);
-        let evicted = oldest.saturating_sub(first_wanted);
-        let start = first_wanted.max(oldest);
-        // The ring holds contiguous seqs from `oldest`, so the start is an index.
-        let skip = usize::try_from(start - oldest).unwrap_or(usize::MAX);
+        let evicted = ring.oldest_seq().saturating_sub(first_wanted);
         let entries: Vec<(u64, Entry)> = ring
-            .iter()
-            .skip(skip)
+            .iter_from(first_wanted)
             .take(max)
             .map(|(seq, entry)| (seq, entry.clone()))
             .collect();
@@ -505,22 +633,68 @@ impl Capture {
         drop(ring);
         let records = entries
             .iter()
-            .map(|(seq, entry)| entry.to_record(*seq))
+            .map(|(seq, entry)| entry.to_record(*seq, sensitive))
             .collect();
         Batch { records, evicted }
     }
 
-    /// Everything still in the ring, oldest first.
-    pub fn snapshot(&self) -> Vec<CaptureRecord> {
-        let entries: Vec<(u64, Entry)> = self
-            .ring()
-            .iter()
-            .map(|(seq, entry)| (seq, entry.clone()))
-            .collect();
+    /// The records of these seqs that the ring still has, in the order given.
+    pub fn records(&self, seqs: &[u64], sensitive: Sensitive) -> Vec<CaptureRecord> {
+        let entries: Vec<(u64, Entry)> = {
+            let ring = self.ring();
+            seqs.iter()
+                .filter_map(|&seq| Some((seq, ring.get(seq)?.clone())))
+                .collect()
+        };
         entries
             .iter()
-            .map(|(seq, entry)| entry.to_record(*seq))
+            .map(|(seq, entry)| entry.to_record(*seq, sensitive))
             .collect()
+    }
+
+    /// The newest `seq` recorded (0 before the first record).
+    pub fn latest_seq(&self) -> u64 {
+        self.ring().next_seq - 1
+    }
+
+    /// Each connection in the ring (or `only` that one), in the order of its first record,
+    /// with the seqs of its records and what kinds of record it has: what an export that
+    /// groups records by connection reads the ring by, a connection at a time.
+    pub fn connections(&self, only: Option<ConnId>) -> Vec<ConnectionIndex> {
+        let ring = self.ring();
+        let mut index: Vec<ConnectionIndex> = Vec::new();
+        let mut position: std::collections::HashMap<ConnId, usize> = Default::default();
+        for (seq, entry) in ring.iter_from(0) {
+            if only.is_some_and(|c| c != entry.conn) {
+                continue;
+            }
+            let at = *position.entry(entry.conn).or_insert_with(|| {
+                index.push(ConnectionIndex {
+                    conn: entry.conn,
+                    seqs: Vec::new(),
+                    handshake: None,
+                    kernel_messages: false,
+                });
+                index.len() - 1
+            });
+            let connection = &mut index[at];
+            connection.seqs.push(seq);
+            if let Stored::Other(body) = &entry.body {
+                match **body {
+                    CaptureBody::Handshake(_) if connection.handshake.is_none() => {
+                        connection.handshake = Some(seq);
+                    }
+                    CaptureBody::KernelMessage(_) => connection.kernel_messages = true,
+                    _ => {}
+                }
+            }
+        }
+        index
+    }
+
+    /// Everything still in the ring, oldest first.
+    pub fn snapshot(&self) -> Vec<CaptureRecord> {
+        self.read(0, usize::MAX, Sensitive::Included).records
     }
 
     /// A feed that starts with everything still in the ring.
@@ -531,6 +705,55 @@ impl Capture {
             latest: self.latest.subscribe(),
         }
     }
+
+    /// A feed that starts with the newest records in the ring that take at most `backlog`
+    /// bytes (as the memory budget counts them), and how many older ones the ring still has
+    /// that it will not get.
+    pub fn subscribe_recent(self: &Arc<Self>, backlog: usize) -> (Feed, u64) {
+        let latest = self.latest.subscribe();
+        let ring = self.ring();
+        let mut bytes = 0;
+        let kept = ring
+            .records
+            .iter()
+            .rev()
+            .take_while(|entry| {
+                bytes += entry.cost();
+                bytes <= backlog
+            })
+            .count();
+        let older = (ring.records.len() - kept) as u64;
+        let cursor = ring.next_seq - 1 - kept as u64;
+        drop(ring);
+        let feed = Feed {
+            capture: Arc::clone(self),
+            cursor,
+            latest,
+        };
+        (feed, older)
+    }
+}
+
+/// What the ring holds (see [`Capture::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub records: usize,
+    pub oldest_seq: u64,
+    pub latest_seq: u64,
+    /// As the budget counts it (see [`Capture::memory_budget`]).
+    pub memory_bytes: usize,
+    pub memory_budget: usize,
+}
+
+/// One connection's records in the ring (see [`Capture::connections`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionIndex {
+    pub conn: ConnId,
+    /// Oldest first.
+    pub seqs: Vec<u64>,
+    /// The seq of its (first) handshake record.
+    pub handshake: Option<u64>,
+    pub kernel_messages: bool,
 }
 
 /// One subscriber's position in the capture.
@@ -664,6 +887,16 @@ impl Recorder {
         )
     }
 
+    /// Records this connection's handshake, redacting `secrets` besides the capture's own.
+    pub fn record_handshake(&self, handshake: HandshakeRecord, secrets: &Secrets) -> Option<u64> {
+        self.recorded(self.inner.capture.record_handshake(
+            self.inner.conn,
+            self.inner.hop,
+            handshake,
+            secrets,
+        ))
+    }
+
     /// Records a frame of this connection; `None` while the capture is paused.
     #[inline]
     pub fn record_frame(&self, frame: FrameEntry) -> Option<u64> {
@@ -745,19 +978,6 @@ impl Drop for RecorderInner {
 mod tests {
     use super::*;
 
-    #[test]
-    fn secret_header_values_of_a_set_kernel_are_masked_in_what_leaves_the_ring() {
-        let text = r#"{"type":"set_kernel","kernel":{"kind":"web_socket","url":"ws://h/","settings":{"headers":[{"name":"A","value":"s3\"cr3t","secret":true}]}}}"#;
-        let mut bytes = text.as_bytes().to_vec();
-        mask_values(&mut bytes);
-        let masked = String::from_utf8(bytes).unwrap();
-        assert!(!masked.contains("cr3t"), "{masked}");
-        assert!(masked.contains(r#""value":"********""#), "{masked}");
-        assert_eq!(masked.len(), text.len());
-        let value: serde_json::Value = serde_json::from_str(&masked).unwrap();
-        assert_eq!(value["kernel"]["url"], "ws://h/");
-    }
-
     fn open(capture: &Arc<Capture>) -> Recorder {
         Recorder::open(
             capture,
@@ -801,6 +1021,82 @@ mod tests {
         assert_eq!(batch.records[0].seq, 4);
         assert!(capture.since(5, 10).records.is_empty());
         assert_eq!(capture.snapshot().len(), 3);
+    }
+
+    #[test]
+    fn the_ring_is_bounded_in_bytes_as_well_as_records() {
+        let capture = Capture::new(1000, 16).memory_budget(20_000);
+        for _ in 0..200 {
+            capture.record(1, Hop::Kernel, closed(&"x".repeat(100)));
+        }
+        let stats = capture.stats();
+        assert!(stats.memory_bytes <= 20_000, "{stats:?}");
+        assert!(stats.records > 10 && stats.records < 200, "{stats:?}");
+        assert_eq!(stats.latest_seq, 200);
+        assert_eq!(stats.oldest_seq, 201 - stats.records as u64);
+        // A big record evicts as many small ones as it takes.
+        capture.record(1, Hop::Kernel, closed(&"y".repeat(10_000)));
+        let after = capture.stats();
+        assert!(after.memory_bytes <= 20_000, "{after:?}");
+        assert!(stats.records - after.records >= 30, "{after:?}");
+        let batch = capture.since(0, usize::MAX);
+        assert_eq!(batch.evicted, after.oldest_seq - 1);
+        assert_eq!(batch.records.len(), after.records);
+        // One bigger than the budget is still kept, alone.
+        capture.record(1, Hop::Kernel, closed(&"z".repeat(30_000)));
+        assert_eq!(capture.stats().records, 1);
+        capture.record(1, Hop::Kernel, closed(""));
+        assert_eq!(capture.stats().records, 1, "the big one made room");
+    }
+
+    #[test]
+    fn a_recent_feed_starts_within_its_backlog_and_counts_the_rest() {
+        let capture = Arc::new(Capture::new(1000, 16));
+        for _ in 0..50 {
+            capture.record(1, Hop::Kernel, closed(&"x".repeat(100)));
+        }
+        let one = capture.stats().memory_bytes / 50;
+        let (mut feed, older) = capture.subscribe_recent(one * 10);
+        assert_eq!(older, 40);
+        let batch = feed.try_batch(100).unwrap();
+        assert_eq!(batch.evicted, 0);
+        assert_eq!(batch.records.first().unwrap().seq, 41);
+        assert_eq!(batch.records.len(), 10);
+        let (mut all, older) = capture.subscribe_recent(usize::MAX);
+        assert_eq!(older, 0);
+        assert_eq!(all.try_batch(100).unwrap().records.len(), 50);
+        let (mut none, older) = Arc::new(Capture::new(10, 16)).subscribe_recent(0);
+        assert_eq!(older, 0);
+        assert!(none.try_batch(10).is_none());
+    }
+
+    #[test]
+    fn handshakes_lose_the_capture_secrets_and_the_connection_s() {
+        let capture = Arc::new(Capture::new(10, 16).redacting("tok3n"));
+        let recorder = open(&capture);
+        let head = |line: &str| HttpHeadRecord {
+            start_line: line.into(),
+            headers: vec![("Authorization".into(), "Bearer s3cret".into())],
+        };
+        let mut own = Secrets::new();
+        own.add("s3cret");
+        recorder.record_handshake(
+            HandshakeRecord {
+                request: head("GET /echo?token=tok3n HTTP/1.1"),
+                response: None,
+                accept_ok: None,
+                protocol: None,
+                extensions: vec![],
+                findings: vec![],
+            },
+            &own,
+        );
+        let text = serde_json::to_string(&capture.snapshot()).unwrap();
+        assert!(
+            !text.contains("tok3n") && !text.contains("s3cret"),
+            "{text}"
+        );
+        assert!(text.contains("token=<redacted>"), "{text}");
     }
 
     #[test]

@@ -33,6 +33,11 @@ pub struct Args {
     #[arg(long, default_value_t = 100_000, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub capture_limit: u64,
+    /// Memory the capture's records may take, in MiB: older records are evicted first, so no
+    /// traffic, authenticated or not, grows the capture past it.
+    #[arg(long, default_value_t = 256, value_name = "MIB",
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub capture_memory: u64,
     /// Payload bytes kept in each capture record's preview.
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub preview_bytes: usize,
@@ -130,6 +135,16 @@ impl Args {
             usize::try_from(self.max_message_size).map_err(|_| too_big("--max-message-size"))?;
         config.capture_limit =
             usize::try_from(self.capture_limit).map_err(|_| too_big("--capture-limit"))?;
+        config.capture_memory = usize::try_from(self.capture_memory)
+            .ok()
+            .and_then(|mib| mib.checked_mul(1024 * 1024))
+            .ok_or_else(|| too_big("--capture-memory"))?;
+        if self.preview_bytes > config.capture_memory / 16 {
+            return Err(format!(
+                "--preview-bytes {} is more than a sixteenth of --capture-memory ({} MiB): the capture would hold only a few records",
+                self.preview_bytes, self.capture_memory
+            ));
+        }
         config.preview_bytes = self.preview_bytes;
         config.capture = !self.no_capture;
         config.notebook_dir = self.notebook_dir;
@@ -250,6 +265,7 @@ pub fn random_token() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     fn parse(args: &[&str]) -> Result<Args, clap::Error> {
         Args::try_parse_from(std::iter::once("wirebook").chain(args.iter().copied()))
@@ -266,7 +282,28 @@ mod tests {
         assert!(args.allow_origins.is_empty());
         assert_eq!(args.notebook_dir, PathBuf::from("."));
         assert_eq!(args.max_notebook_size, 64 * 1024 * 1024);
-        assert!(args.into_config().unwrap().capture);
+        let config = args.into_config().unwrap();
+        assert!(config.capture);
+        assert_eq!(config.capture_memory, 256 * 1024 * 1024);
+    }
+
+    #[test]
+    fn the_capture_memory_is_in_mib_and_leaves_room_for_records() {
+        let config = parse(&["--capture-memory", "3"])
+            .unwrap()
+            .into_config()
+            .unwrap();
+        assert_eq!(config.capture_memory, 3 * 1024 * 1024);
+        assert!(parse(&["--capture-memory", "0"]).is_err());
+        let error = parse(&["--capture-memory", "1", "--preview-bytes", "100000"])
+            .unwrap()
+            .into_config()
+            .unwrap_err();
+        assert!(error.contains("--preview-bytes 100000"), "{error}");
+        assert!(Args::command()
+            .render_long_help()
+            .to_string()
+            .contains("--capture-memory <MIB>"));
     }
 
     #[test]

@@ -172,7 +172,6 @@ where
         capture: &app.capture,
         hop: Hop::Endpoint,
         connection,
-        secret: None,
     };
     upgrade::accept(
         request,

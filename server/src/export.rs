@@ -17,6 +17,10 @@
 //! kernel reached over a gateway's WebSocket keeps its ordinary entry, with its decoded
 //! messages beside the frames in `_jupyterMessages`. Heartbeats are left to JSONL.
 
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
@@ -28,33 +32,55 @@ use wirebook_shared::{
     CaptureBody, CaptureRecord, ConnId, Direction, HttpHeadRecord, KernelMessageRecord, Opcode,
 };
 
+use crate::capture::{Capture, ConnectionIndex};
+use crate::redaction::Sensitive;
 use crate::{auth, ui, App};
+
+/// Records converted and written per chunk of a download: the export holds this many at a
+/// time, not the capture.
+const CHUNK_RECORDS: usize = 256;
+
+/// `GET /api/capture/stats`: what the capture holds, and its memory against its budget.
+pub async fn stats(State(app): State<App>, request: Request) -> Response {
+    if let Err(refused) = authorized(&app, &request) {
+        return refused.into_response();
+    }
+    let stats = app.capture.stats();
+    axum::Json(json!({
+        "records": stats.records,
+        "oldest_seq": stats.oldest_seq,
+        "latest_seq": stats.latest_seq,
+        "memory_bytes": stats.memory_bytes,
+        "memory_budget": stats.memory_budget,
+    }))
+    .into_response()
+}
 
 /// `GET /api/capture.har`
 pub async fn har(State(app): State<App>, request: Request) -> Response {
-    let conn = match authorized(&app, &request) {
-        Ok(conn) => conn,
+    let (conn, sensitive) = match authorized(&app, &request) {
+        Ok(asked) => asked,
         Err(refused) => return refused.into_response(),
     };
-    let document = har_document(&app.capture.snapshot(), conn);
-    let body = serde_json::to_string_pretty(&document).unwrap_or_default();
-    download(body, "application/json", &file_name(conn, "har"))
+    let chunks = HarChunks::new(Arc::clone(&app.capture), conn, sensitive);
+    download(chunks, "application/json", &file_name(conn, "har"))
 }
 
 /// `GET /api/capture.jsonl`
 pub async fn jsonl(State(app): State<App>, request: Request) -> Response {
-    let conn = match authorized(&app, &request) {
-        Ok(conn) => conn,
+    let (conn, sensitive) = match authorized(&app, &request) {
+        Ok(asked) => asked,
         Err(refused) => return refused.into_response(),
     };
-    let body = jsonl_lines(&app.capture.snapshot(), conn);
-    download(body, "application/x-ndjson", &file_name(conn, "jsonl"))
+    let chunks = JsonlChunks::new(Arc::clone(&app.capture), conn, sensitive);
+    download(chunks, "application/x-ndjson", &file_name(conn, "jsonl"))
 }
 
 /// Why an export was refused.
 enum Refused {
     Token,
     Conn(String),
+    Sensitive(String),
 }
 
 impl IntoResponse for Refused {
@@ -66,23 +92,37 @@ impl IntoResponse for Refused {
                 format!("conn must be a connection id (a number), not {value:?}\n"),
             )
                 .into_response(),
+            Refused::Sensitive(value) => (
+                StatusCode::BAD_REQUEST,
+                format!("sensitive must be 1 (keep credentials) or 0, not {value:?}\n"),
+            )
+                .into_response(),
         }
     }
 }
 
-/// Checks the token and reads `?conn=`.
-fn authorized(app: &App, request: &Request) -> Result<Option<ConnId>, Refused> {
+/// Checks the token and reads `?conn=` and `?sensitive=` (1: keep the credential headers'
+/// values; by default they are removed, see `crate::redaction`).
+fn authorized(app: &App, request: &Request) -> Result<(Option<ConnId>, Sensitive), Refused> {
     let query = request.uri().query();
     if auth::check_token(&app.config.token, query, request.headers()).is_none() {
         return Err(Refused::Token);
     }
-    let conn = form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .find(|(key, _)| key == "conn")
-        .map(|(_, value)| value.into_owned());
-    match conn {
-        None => Ok(None),
-        Some(value) => value.parse().map(Some).map_err(|_| Refused::Conn(value)),
-    }
+    let param = |name: &str| {
+        form_urlencoded::parse(query.unwrap_or("").as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    };
+    let conn = match param("conn") {
+        None => None,
+        Some(value) => Some(value.parse().map_err(|_| Refused::Conn(value))?),
+    };
+    let sensitive = match param("sensitive").as_deref() {
+        None | Some("0") => Sensitive::Hidden,
+        Some("1") => Sensitive::Included,
+        Some(other) => return Err(Refused::Sensitive(other.to_string())),
+    };
+    Ok((conn, sensitive))
 }
 
 fn file_name(conn: Option<ConnId>, extension: &str) -> String {
@@ -92,7 +132,16 @@ fn file_name(conn: Option<ConnId>, extension: &str) -> String {
     }
 }
 
-fn download(body: String, content_type: &str, name: &str) -> Response {
+/// A streamed download of `chunks`: each is made when the client is ready for it.
+fn download<I>(chunks: I, content_type: &str, name: &str) -> Response
+where
+    I: Iterator<Item = String> + Send + 'static,
+{
+    let stream = futures_util::stream::iter(
+        chunks
+            .filter(|chunk| !chunk.is_empty())
+            .map(|chunk| Ok::<_, Infallible>(Bytes::from(chunk))),
+    );
     (
         [
             (CONTENT_TYPE, content_type.to_string()),
@@ -101,70 +150,279 @@ fn download(body: String, content_type: &str, name: &str) -> Response {
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        body,
+        Body::from_stream(stream),
     )
         .into_response()
 }
 
-/// One JSON object per record, each on its own line.
-pub fn jsonl_lines(records: &[CaptureRecord], conn: Option<ConnId>) -> String {
-    let mut out = String::new();
-    for record in records.iter().filter(|r| conn.is_none_or(|c| r.conn == c)) {
-        // Plain data: serialising cannot fail.
-        if let Ok(line) = serde_json::to_string(record) {
-            out.push_str(&line);
-            out.push('\n');
-        }
-    }
-    out
+/// The JSONL export, a chunk of records at a time: one JSON object per record and line, the
+/// records there were when the export began (newer ones are left out).
+pub struct JsonlChunks {
+    capture: Arc<Capture>,
+    conn: Option<ConnId>,
+    sensitive: Sensitive,
+    cursor: u64,
+    end: u64,
 }
 
-/// The HAR document of the captured WebSocket connections (or of `conn` only).
-pub fn har_document(records: &[CaptureRecord], conn: Option<ConnId>) -> Value {
-    let mut conns: Vec<ConnId> = Vec::new();
-    for record in records {
-        if conn.is_none_or(|c| record.conn == c) && !conns.contains(&record.conn) {
-            conns.push(record.conn);
+impl JsonlChunks {
+    pub fn new(capture: Arc<Capture>, conn: Option<ConnId>, sensitive: Sensitive) -> Self {
+        let end = capture.latest_seq();
+        JsonlChunks {
+            capture,
+            conn,
+            sensitive,
+            cursor: 0,
+            end,
         }
     }
-    let mut entries = Vec::new();
-    let mut kernels = Vec::new();
-    for id in conns {
-        let of_conn: Vec<&CaptureRecord> = records.iter().filter(|r| r.conn == id).collect();
-        if let Some(entry) = entry(&of_conn) {
-            entries.push(entry);
-        } else if let Some(kernel) = kernel_launch(&of_conn) {
-            kernels.push(kernel);
-        }
-    }
-    let mut log = json!({
-        "version": "1.2",
-        "creator": { "name": "wirebook", "version": env!("CARGO_PKG_VERSION") },
-        "pages": [],
-        "entries": entries,
-        "comment": "WebSocket connections captured by wirebook; message payloads are cut at --preview-bytes (see _truncated, _length). Jupyter kernels reached over ZeroMQ are in _jupyterKernels.",
-    });
-    if !kernels.is_empty() {
-        log["_jupyterKernels"] = Value::Array(kernels);
-    }
-    json!({ "log": log })
 }
 
-/// A kernel launch without a WebSocket handshake (ZeroMQ): its open record and messages.
-fn kernel_launch(records: &[&CaptureRecord]) -> Option<Value> {
-    let messages: Vec<Value> = records.iter().filter_map(|r| kernel_message(r)).collect();
-    if messages.is_empty() {
-        return None;
+impl Iterator for JsonlChunks {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        if self.cursor >= self.end {
+            return None;
+        }
+        let batch = self
+            .capture
+            .read(self.cursor, CHUNK_RECORDS, self.sensitive);
+        let last = batch.records.last()?.seq;
+        self.cursor = last;
+        let mut out = String::new();
+        for record in batch
+            .records
+            .iter()
+            .filter(|r| r.seq <= self.end && self.conn.is_none_or(|c| r.conn == c))
+        {
+            // Plain data: serialising cannot fail.
+            if let Ok(line) = serde_json::to_string(record) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        Some(out)
     }
-    let first = records.first()?;
-    let (kernel, target) = records
+}
+
+/// The HAR export of the captured WebSocket connections (or of one), a piece at a time: the
+/// ring is indexed by connection once, then each connection's records are read a chunk at a
+/// time, so the export holds one chunk of records, never the capture.
+pub struct HarChunks {
+    capture: Arc<Capture>,
+    sensitive: Sensitive,
+    /// Connections with a handshake (HAR entries), then kernels reached over ZeroMQ.
+    entries: std::vec::IntoIter<ConnectionIndex>,
+    kernels: std::vec::IntoIter<ConnectionIndex>,
+    phase: HarPhase,
+    /// A list item has been written in the current list (the next one needs a comma).
+    listed: bool,
+}
+
+enum HarPhase {
+    Start,
+    Entries,
+    /// Inside an entry or a kernel: its messages (`seqs` left), and what closes it.
+    Messages {
+        seqs: std::vec::IntoIter<u64>,
+        kind: MessageKind,
+        listed: bool,
+        after: Option<Vec<u64>>,
+        kernel: bool,
+    },
+    Kernels,
+    Done,
+}
+
+#[derive(Clone, Copy)]
+enum MessageKind {
+    WebSocket,
+    Jupyter,
+}
+
+impl HarChunks {
+    pub fn new(capture: Arc<Capture>, conn: Option<ConnId>, sensitive: Sensitive) -> Self {
+        let (entries, kernels): (Vec<_>, Vec<_>) = capture
+            .connections(conn)
+            .into_iter()
+            .filter(|c| c.handshake.is_some() || c.kernel_messages)
+            .partition(|c| c.handshake.is_some());
+        HarChunks {
+            capture,
+            sensitive,
+            entries: entries.into_iter(),
+            kernels: kernels.into_iter(),
+            phase: HarPhase::Start,
+            listed: false,
+        }
+    }
+
+    fn comma(listed: &mut bool) -> &'static str {
+        if std::mem::replace(listed, true) {
+            ","
+        } else {
+            ""
+        }
+    }
+
+    /// The head of the next entry (all but its message lists, left open), or `None` when
+    /// there are no more.
+    fn next_entry(&mut self) -> Option<String> {
+        for connection in self.entries.by_ref() {
+            let Some(handshake) = connection.handshake else {
+                continue;
+            };
+            let (first, last) = (
+                connection.seqs[0],
+                connection.seqs[connection.seqs.len() - 1],
+            );
+            let ends = self
+                .capture
+                .records(&[first, handshake, last], self.sensitive);
+            let Some(handshake) = ends.iter().find(|r| r.seq == handshake) else {
+                // Evicted since the index was made.
+                continue;
+            };
+            let target = ends.iter().find_map(|r| match &r.body {
+                CaptureBody::Open { target, .. } => Some(target.as_str()),
+                _ => None,
+            });
+            let first_us = ends.first().map_or(handshake.time_us, |r| r.time_us);
+            let last_us = ends.last().map_or(first_us, |r| r.time_us);
+            let head = entry_head(handshake, first_us, last_us, target)?;
+            let comma = Self::comma(&mut self.listed);
+            let mut out = format!("{comma}{}", open_object(&head));
+            out.push_str(",\"_webSocketMessages\":[");
+            let seqs = connection.seqs;
+            self.phase = HarPhase::Messages {
+                seqs: seqs.clone().into_iter(),
+                kind: MessageKind::WebSocket,
+                listed: false,
+                after: connection.kernel_messages.then_some(seqs),
+                kernel: false,
+            };
+            return Some(out);
+        }
+        None
+    }
+
+    /// The head of the next kernel launch, as [`HarChunks::next_entry`].
+    fn next_kernel(&mut self) -> Option<String> {
+        for connection in self.kernels.by_ref() {
+            let (first, last) = (
+                connection.seqs[0],
+                connection.seqs[connection.seqs.len() - 1],
+            );
+            let ends = self.capture.records(&[first, last], self.sensitive);
+            let Some(head) = kernel_launch_head(&ends) else {
+                continue;
+            };
+            let comma = Self::comma(&mut self.listed);
+            let mut out = format!("{comma}{}", open_object(&head));
+            out.push_str(",\"messages\":[");
+            self.phase = HarPhase::Messages {
+                seqs: connection.seqs.into_iter(),
+                kind: MessageKind::Jupyter,
+                listed: false,
+                after: None,
+                kernel: true,
+            };
+            return Some(out);
+        }
+        None
+    }
+}
+
+/// An object's JSON without its closing brace, for fields streamed after it.
+fn open_object(value: &Value) -> String {
+    let mut text = value.to_string();
+    text.pop();
+    text
+}
+
+impl Iterator for HarChunks {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        match &mut self.phase {
+            HarPhase::Start => {
+                self.phase = HarPhase::Entries;
+                let creator = json!({ "name": "wirebook", "version": env!("CARGO_PKG_VERSION") });
+                let comment = "WebSocket connections captured by wirebook; message payloads are cut at --preview-bytes (see _truncated, _length). Jupyter kernels reached over ZeroMQ are in _jupyterKernels.";
+                Some(format!(
+                    "{{\"log\":{{\"version\":\"1.2\",\"creator\":{creator},\"pages\":[],\"comment\":{},\"entries\":[",
+                    json!(comment)
+                ))
+            }
+            HarPhase::Entries => Some(self.next_entry().unwrap_or_else(|| {
+                self.listed = false;
+                if self.kernels.len() > 0 {
+                    self.phase = HarPhase::Kernels;
+                    "],\"_jupyterKernels\":[".to_string()
+                } else {
+                    self.phase = HarPhase::Done;
+                    "]}}".to_string()
+                }
+            })),
+            HarPhase::Kernels => Some(self.next_kernel().unwrap_or_else(|| {
+                self.phase = HarPhase::Done;
+                "]}}".to_string()
+            })),
+            HarPhase::Messages {
+                seqs,
+                kind,
+                listed,
+                after,
+                kernel,
+            } => {
+                let chunk: Vec<u64> = seqs.by_ref().take(CHUNK_RECORDS).collect();
+                if chunk.is_empty() {
+                    // This list is done: the next one, or the end of the object.
+                    if let Some(next) = after.take() {
+                        *seqs = next.into_iter();
+                        *kind = MessageKind::Jupyter;
+                        *listed = false;
+                        return Some("],\"_jupyterMessages\":[".to_string());
+                    }
+                    let kernel = *kernel;
+                    self.phase = if kernel {
+                        HarPhase::Kernels
+                    } else {
+                        HarPhase::Entries
+                    };
+                    return Some("]}".to_string());
+                }
+                let mut out = String::new();
+                for record in self.capture.records(&chunk, self.sensitive) {
+                    let value = match kind {
+                        MessageKind::WebSocket => message(&record),
+                        MessageKind::Jupyter => kernel_message(&record),
+                    };
+                    if let Some(value) = value {
+                        out.push_str(Self::comma(listed));
+                        out.push_str(&value.to_string());
+                    }
+                }
+                Some(out)
+            }
+            HarPhase::Done => None,
+        }
+    }
+}
+
+/// A kernel launch without a WebSocket handshake (ZeroMQ), from its first and last records:
+/// who, where, and how it ended (its messages follow).
+fn kernel_launch_head(ends: &[CaptureRecord]) -> Option<Value> {
+    let first = ends.first()?;
+    let (kernel, target) = ends
         .iter()
         .find_map(|r| match &r.body {
             CaptureBody::Open { server, target, .. } => Some((server.as_str(), target.as_str())),
             _ => None,
         })
         .unwrap_or(("", ""));
-    let closed = records.iter().find_map(|r| match &r.body {
+    let closed = ends.iter().find_map(|r| match &r.body {
         CaptureBody::Closed { reason, .. } => Some(reason.as_str()),
         _ => None,
     });
@@ -173,7 +431,6 @@ fn kernel_launch(records: &[&CaptureRecord]) -> Option<Value> {
         "startedDateTime": iso8601(first.time_us),
         "kernel": kernel,
         "target": target,
-        "messages": messages,
     });
     if let Some(reason) = closed {
         value["closed"] = json!(reason);
@@ -228,20 +485,17 @@ fn kernel_message(record: &CaptureRecord) -> Option<Value> {
     Some(value)
 }
 
-/// The entry of one connection, if its handshake was captured.
-fn entry(records: &[&CaptureRecord]) -> Option<Value> {
-    let (handshake_record, handshake) = records.iter().find_map(|r| match &r.body {
-        CaptureBody::Handshake(h) => Some((*r, h)),
-        _ => None,
-    })?;
-    let first = records
-        .first()
-        .map_or(handshake_record.time_us, |r| r.time_us);
-    let last = records.last().map_or(first, |r| r.time_us);
-    let target = records.iter().find_map(|r| match &r.body {
-        CaptureBody::Open { target, .. } => Some(target.as_str()),
-        _ => None,
-    });
+/// The entry of one connection but its message lists: the handshake record, the times of its
+/// first and last records, and the target of its `Open` record.
+fn entry_head(
+    handshake_record: &CaptureRecord,
+    first: u64,
+    last: u64,
+    target: Option<&str>,
+) -> Option<Value> {
+    let CaptureBody::Handshake(handshake) = &handshake_record.body else {
+        return None;
+    };
     let mut parts = handshake.request.start_line.splitn(3, ' ');
     let method = parts.next().unwrap_or("GET");
     let request_target = parts.next().unwrap_or("/");
@@ -292,10 +546,8 @@ fn entry(records: &[&CaptureRecord]) -> Option<Value> {
                 .collect()
         })
         .unwrap_or_default();
-    let messages: Vec<Value> = records.iter().filter_map(|r| message(r)).collect();
-    let jupyter: Vec<Value> = records.iter().filter_map(|r| kernel_message(r)).collect();
     let wait_ms = (handshake_record.time_us.saturating_sub(first)) as f64 / 1000.0;
-    let mut entry = json!({
+    Some(json!({
         "startedDateTime": iso8601(first),
         "time": (last.saturating_sub(first)) as f64 / 1000.0,
         "request": {
@@ -313,12 +565,7 @@ fn entry(records: &[&CaptureRecord]) -> Option<Value> {
         "timings": { "blocked": -1, "dns": -1, "connect": -1, "ssl": -1, "send": 0, "wait": wait_ms, "receive": 0 },
         "connection": handshake_record.conn.to_string(),
         "_resourceType": "websocket",
-        "_webSocketMessages": messages,
-    });
-    if !jupyter.is_empty() {
-        entry["_jupyterMessages"] = Value::Array(jupyter);
-    }
-    Some(entry)
+    }))
 }
 
 /// A whole data message in Chrome's `_webSocketMessages` form: text as text, binary as base64.
@@ -464,10 +711,25 @@ mod tests {
         ]
     }
 
+    /// The records, recorded in a capture (their seqs are the same: 1, 2, …).
+    fn captured(records: &[CaptureRecord]) -> Arc<Capture> {
+        let capture = Arc::new(Capture::new(1000, 1024));
+        for record in records {
+            capture.record(record.conn, record.hop, record.body.clone());
+        }
+        capture
+    }
+
+    fn har_document(capture: &Arc<Capture>, conn: Option<ConnId>) -> Value {
+        let text: String = HarChunks::new(Arc::clone(capture), conn, Sensitive::Hidden).collect();
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    }
+
     #[test]
     fn kernel_launches_go_beside_the_entries_in_har() {
-        let har = har_document(&kernel_records(), None);
+        let har = har_document(&captured(&kernel_records()), None);
         assert_eq!(har["log"]["entries"], json!([]));
+        assert_eq!(har["log"]["version"], "1.2");
         let kernel = &har["log"]["_jupyterKernels"][0];
         assert_eq!(kernel["kernel"], "Python 3 (pid 7)");
         assert_eq!(kernel["connection"], "4");
@@ -484,21 +746,79 @@ mod tests {
         assert_eq!(messages[1]["_truncated"], true);
         assert_eq!(messages[1]["_length"], 999);
         // Without kernel traffic the log has no such list.
-        assert!(har_document(&[], None)["log"]
-            .get("_jupyterKernels")
-            .is_none());
+        let empty = har_document(&captured(&[]), None);
+        assert!(empty["log"].get("_jupyterKernels").is_none());
+        assert_eq!(empty["log"]["entries"], json!([]));
+    }
+
+    #[test]
+    fn har_entries_stream_their_messages_in_chunks() {
+        let capture = Arc::new(Capture::new(100_000, 64));
+        let recorder = crate::capture::Recorder::open(
+            &capture,
+            wirebook_shared::Hop::Endpoint,
+            "127.0.0.1:5".into(),
+            "wirebook".into(),
+            "/echo".into(),
+        );
+        let (request, response) =
+            wirebook_shared::wire::minimal_upgrade("dGhlIHNhbXBsZSBub25jZQ==");
+        let mut trace = crate::trace::Trace::new(
+            recorder.clone(),
+            Arc::new(crate::trace::Links::default()),
+            Direction::ToClient,
+        );
+        trace.feed(Direction::ToServer, request.as_bytes());
+        trace.feed(Direction::ToClient, response.as_bytes());
+        let total = CHUNK_RECORDS * 2 + 7;
+        for i in 0..total {
+            let text = format!("m{i}");
+            let frame = wirebook_shared::wire::encode_frame(
+                &wirebook_shared::wire::FrameSpec::new(Opcode::Text).masked([1, 2, 3, 4]),
+                text.as_bytes(),
+            );
+            trace.feed(Direction::ToServer, &frame);
+        }
+        trace.end();
+        drop(trace);
+        drop(recorder);
+        let chunks: Vec<String> =
+            HarChunks::new(Arc::clone(&capture), None, Sensitive::Hidden).collect();
+        assert!(chunks.len() > 3, "written in pieces: {}", chunks.len());
+        let har: Value = serde_json::from_str(&chunks.concat()).unwrap();
+        let entry = &har["log"]["entries"][0];
+        assert_eq!(entry["request"]["url"], "ws://h/");
+        let messages = entry["_webSocketMessages"].as_array().unwrap();
+        assert_eq!(messages.len(), total);
+        assert_eq!(messages[total - 1]["data"], format!("m{}", total - 1));
+        assert!(entry.get("_jupyterMessages").is_none());
+        // One connection asked for, and one that is not there.
+        assert_eq!(har_document(&capture, Some(1))["log"]["entries"][0], *entry);
+        assert_eq!(har_document(&capture, Some(9))["log"]["entries"], json!([]));
     }
 
     #[test]
     fn jsonl_has_every_kernel_record_with_every_field() {
         let records = kernel_records();
-        let text = jsonl_lines(&records, Some(4));
+        let capture = captured(&records);
+        let text: String =
+            JsonlChunks::new(Arc::clone(&capture), Some(4), Sensitive::Hidden).collect();
         let back: Vec<CaptureRecord> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        assert_eq!(back, records);
-        assert!(jsonl_lines(&records, Some(5)).is_empty());
+        let bodies = |records: &[CaptureRecord]| -> Vec<CaptureBody> {
+            records.iter().map(|r| r.body.clone()).collect()
+        };
+        assert_eq!(bodies(&back), bodies(&records));
+        assert_eq!(back.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        let none: String =
+            JsonlChunks::new(Arc::clone(&capture), Some(5), Sensitive::Hidden).collect();
+        assert!(none.is_empty());
+        // What is recorded after the export began is not in it.
+        let mut chunks = JsonlChunks::new(Arc::clone(&capture), None, Sensitive::Hidden);
+        capture.record(4, wirebook_shared::Hop::Kernel, records[2].body.clone());
+        assert_eq!(chunks.by_ref().collect::<String>().lines().count(), 4);
     }
 
     #[test]

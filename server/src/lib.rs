@@ -24,6 +24,7 @@ pub mod kernel;
 pub mod notebook_dir;
 pub mod notebooks;
 pub mod proxy;
+pub mod redaction;
 pub mod relay;
 pub mod route_table;
 pub mod routes;
@@ -75,6 +76,10 @@ pub struct Config {
     pub capture: bool,
     /// Capture records kept.
     pub capture_limit: usize,
+    /// Bytes of memory the capture's records may take (`--capture-memory`).
+    pub capture_memory: usize,
+    /// The capture memory a new session's backlog may take (the newest records).
+    pub session_backlog: usize,
     /// Payload bytes kept per capture record.
     pub preview_bytes: usize,
     /// How long [`serve`] waits for connections to close after the shutdown signal.
@@ -119,6 +124,8 @@ impl Config {
             max_message_size: 8 * 1024 * 1024,
             capture: true,
             capture_limit: 100_000,
+            capture_memory: capture::DEFAULT_MEMORY_BUDGET,
+            session_backlog: session::BACKLOG_BYTES,
             preview_bytes: 1024,
             shutdown_grace: Duration::from_secs(5),
             kernel_url: None,
@@ -218,6 +225,8 @@ where
     let grace = config.shutdown_grace;
     let capture = if config.capture {
         Capture::new(config.capture_limit, config.preview_bytes)
+            .memory_budget(config.capture_memory)
+            .redacting(&config.token)
     } else {
         Capture::disabled()
     };
@@ -279,6 +288,7 @@ fn router(app: App) -> Router {
         .route("/demo/fragmented", get(demo::fragmented))
         .route("/api/capture.har", get(export::har))
         .route("/api/capture.jsonl", get(export::jsonl))
+        .route("/api/capture/stats", get(export::stats))
         .merge(notebooks::routes(&app.config))
         .merge(route_table::api())
         .fallback(ui::serve)
@@ -295,7 +305,6 @@ async fn echo_socket(
         capture: &app.capture,
         hop: Hop::Endpoint,
         connection: &connection,
-        secret: None,
     };
     upgrade::accept(
         request,
@@ -352,13 +361,13 @@ async fn session_socket(
         capture: Arc::clone(&app.capture),
         kernels: Arc::clone(&app.kernels),
         instance: app.instance.clone(),
+        backlog_bytes: config.session_backlog,
         shutdown: app.shutdown.child(),
     };
     let capturing = Capturing {
         capture: &app.capture,
         hop: Hop::Browser,
         connection: &connection,
-        secret: Some(Arc::from(config.token.as_str())),
     };
     upgrade::accept(
         request,

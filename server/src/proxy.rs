@@ -111,7 +111,6 @@ pub async fn socket(
         capture: &app.capture,
         hop: Hop::Tap,
         connection: &connection,
-        secret: Some(Arc::from(config.token.as_str())),
     };
     let shutdown = app.shutdown.child();
     let answer = upstream.answer.clone();

@@ -35,6 +35,11 @@ use crate::trace::{Links, Tag};
 /// Capture records per `ServerMsg::Capture` message: a large backlog goes out in pieces.
 pub const CAPTURE_BATCH: usize = 256;
 
+/// The backlog a new session gets by default: the newest records that take at most this much
+/// of the capture's memory (all of a default capture of small frames; a capture filled with
+/// big records is not sent whole to every page that opens). The exports have the rest.
+pub const BACKLOG_BYTES: usize = 32 * 1024 * 1024;
+
 /// What a session needs from the server.
 #[derive(Debug, Clone)]
 pub struct SessionContext {
@@ -42,6 +47,8 @@ pub struct SessionContext {
     pub kernels: Arc<KernelCatalog>,
     /// Random per server process (see `ServerMsg::Hello`).
     pub instance: String,
+    /// The capture memory a new session's backlog may take (see [`BACKLOG_BYTES`]).
+    pub backlog_bytes: usize,
     pub shutdown: Shutdown,
 }
 
@@ -82,11 +89,12 @@ pub async fn run<S>(
     let info = ctx.kernels.startup.info.clone();
     let (sink, mut source) = socket.split();
     let (out, out_queue) = mpsc::channel(64);
+    let backlog = ctx.capture.subscribe_recent(ctx.backlog_bytes);
     let mut writer = tokio::spawn(write(
         sink,
         out_queue,
         Arc::clone(&links),
-        ctx.capture.subscribe(),
+        backlog,
         ctx.capture.watch_paused(),
         hello,
     ));
@@ -520,7 +528,7 @@ async fn write<S>(
     mut sink: Sink<S>,
     mut queue: mpsc::Receiver<Outgoing>,
     links: Arc<Links>,
-    mut feed: Feed,
+    (mut feed, older): (Feed, u64),
     mut paused: watch::Receiver<bool>,
     hello: ServerMsg,
 ) -> Sink<S>
@@ -531,8 +539,17 @@ where
         send(&mut sink, &links, hello, None).await?;
         let now = *paused.borrow_and_update();
         send(&mut sink, &links, ServerMsg::CapturePaused { paused: now }, None).await?;
+        // The first batch says how many older records were left out of the backlog.
+        let mut older = Some(older).filter(|n| *n > 0);
         while let Some(batch) = feed.try_batch(CAPTURE_BATCH) {
-            send_capture(&mut sink, &links, batch).await?;
+            send_capture(&mut sink, &links, batch, older.take().unwrap_or(0)).await?;
+        }
+        if let Some(older) = older {
+            let nothing = crate::capture::Batch {
+                records: Vec::new(),
+                evicted: 0,
+            };
+            send_capture(&mut sink, &links, nothing, older).await?;
         }
         loop {
             tokio::select! {
@@ -550,7 +567,7 @@ where
                     let now = *paused.borrow_and_update();
                     send(&mut sink, &links, ServerMsg::CapturePaused { paused: now }, None).await?;
                 }
-                batch = feed.next_batch(CAPTURE_BATCH) => send_capture(&mut sink, &links, batch).await?,
+                batch = feed.next_batch(CAPTURE_BATCH) => send_capture(&mut sink, &links, batch, 0).await?,
             }
         }
     }
@@ -581,6 +598,7 @@ async fn send_capture<S>(
     sink: &mut Sink<S>,
     links: &Links,
     batch: crate::capture::Batch,
+    older: u64,
 ) -> Result<(), WsError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -588,6 +606,7 @@ where
     let msg = ServerMsg::Capture {
         records: batch.records,
         evicted: batch.evicted,
+        older,
     };
     links.tag_next(Tag::Skip);
     sink.send(Message::text(msg.to_json())).await

@@ -66,7 +66,6 @@ struct Switch {
     recorder: Recorder,
     /// The request head rebuilt from the parsed request, for a tap that lost track.
     rebuilt_head: Vec<u8>,
-    secret: Option<Arc<str>>,
 }
 
 /// A handle on one connection's tap.
@@ -81,13 +80,8 @@ impl TapHandle {
 
     /// Turns a dormant tap into a WebSocket trace recording on `recorder`. Call before the
     /// `101` is written. `rebuilt_head` stands in for the raw request head if the tap lost
-    /// it; `secret` is redacted from the handshake.
-    pub fn switch_to_websocket(
-        &self,
-        recorder: Recorder,
-        rebuilt_head: Vec<u8>,
-        secret: Option<Arc<str>>,
-    ) {
+    /// it. (The capture redacts wirebook's token from every handshake.)
+    pub fn switch_to_websocket(&self, recorder: Recorder, rebuilt_head: Vec<u8>) {
         let mut slot = self
             .0
             .switch
@@ -96,7 +90,6 @@ impl TapHandle {
         *slot = Some(Switch {
             recorder,
             rebuilt_head,
-            secret,
         });
         self.0.switch_pending.store(true, Ordering::Release);
     }
@@ -173,8 +166,7 @@ impl<IO> Tap<IO> {
             switch.recorder,
             Arc::clone(&self.shared.links),
             Direction::ToClient,
-        )
-        .redacting(switch.secret);
+        );
         match tracker.take() {
             Some((head, early)) => {
                 trace.feed(Direction::ToServer, &head);

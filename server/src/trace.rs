@@ -17,11 +17,10 @@ use wirebook_shared::wire::{
     check_upgrade, describe_close_code, ClosePayload, Finding, Frame, FrameDecoder, HeadReader,
     Headers, Message, MessageAssembler, Parsed, Request, Response, StreamEnd,
 };
-use wirebook_shared::{
-    CaptureBody, CloseSummary, Direction, HandshakeRecord, HttpHeadRecord, Opcode,
-};
+use wirebook_shared::{CloseSummary, Direction, HandshakeRecord, HttpHeadRecord, Opcode};
 
 use crate::capture::{FrameEntry, MessageEntry, MessageExtras, PreviewBytes, Recorder};
+use crate::redaction::Secrets;
 
 /// Bytes of one direction kept while the handshake is not complete (a peer that sends frames
 /// before the handshake ends is out of order, but is still shown up to this much).
@@ -145,9 +144,9 @@ struct Ctx {
     /// The direction of the bytes this end writes.
     ours: Direction,
     preview: usize,
-    /// Occurrences of these strings in the handshake are redacted (wirebook's own token, the
-    /// values of secret kernel headers).
-    secrets: Vec<Arc<str>>,
+    /// Redacted from the handshake besides the capture's own (the values of secret kernel
+    /// headers, a gateway's token).
+    secrets: Secrets,
     skipped: u64,
     paused: u64,
 }
@@ -204,7 +203,7 @@ impl Trace {
                 links,
                 ours,
                 preview,
-                secrets: Vec::new(),
+                secrets: Secrets::new(),
                 skipped: 0,
                 paused: 0,
             },
@@ -215,7 +214,9 @@ impl Trace {
     /// Redacts `secret` wherever it appears in the handshake's heads (besides the secrets
     /// already given).
     pub fn redacting(mut self, secret: Option<Arc<str>>) -> Self {
-        self.ctx.secrets.extend(secret.filter(|s| !s.is_empty()));
+        if let Some(secret) = secret {
+            self.ctx.secrets.add(&secret);
+        }
         self
     }
 
@@ -297,7 +298,6 @@ impl Trace {
             request: head_record(
                 format!("{} {} {}", request.method, request.target, request.version),
                 &request.headers,
-                &self.ctx.secrets,
             ),
             response: None,
             accept_ok: None,
@@ -311,11 +311,7 @@ impl Trace {
                 "{} {} {}",
                 response.version, response.status, response.reason
             );
-            record.response = Some(head_record(
-                start.trim_end().to_string(),
-                &response.headers,
-                &self.ctx.secrets,
-            ));
+            record.response = Some(head_record(start.trim_end().to_string(), &response.headers));
             let checked = check_upgrade(request, response);
             if response.status == 101 && request.headers.get("Sec-WebSocket-Key").is_some() {
                 record.accept_ok = Some(!checked.findings.iter().any(|f| match f {
@@ -342,7 +338,7 @@ impl Trace {
         record.findings = findings;
         self.ctx
             .recorder
-            .record(CaptureBody::Handshake(Box::new(record)));
+            .record_handshake(record, &self.ctx.secrets);
         upgrade
     }
 
@@ -416,46 +412,16 @@ fn read_head<'a, T: HttpHead>(
     }
 }
 
-fn head_record(start_line: String, headers: &Headers, secrets: &[Arc<str>]) -> HttpHeadRecord {
-    let redact = |text: &str| {
-        secrets
-            .iter()
-            .fold(text.to_string(), |text, secret| redact_token(&text, secret))
-    };
+/// A head as sent; the capture redacts and cuts it (`crate::redaction`).
+fn head_record(start_line: String, headers: &Headers) -> HttpHeadRecord {
     HttpHeadRecord {
-        start_line: redact(&start_line),
+        start_line,
         headers: headers
             .0
             .iter()
-            .map(|h| (h.name.clone(), redact(&h.value)))
+            .map(|h| (h.name.clone(), h.value.clone()))
             .collect(),
     }
-}
-
-/// Replaces `secret` with `<redacted>` where it stands as a whole token (in `?token=T`,
-/// `wirebook_token=T`, `Authorization: token T`), not inside other words: a short token such
-/// as `t` must not turn `Switching` into `Swi<redacted>ching`. Token characters are the ones
-/// the CLI allows in a token.
-fn redact_token(text: &str, secret: &str) -> String {
-    let is_token_char = |c: char| c.is_ascii_alphanumeric() || "-_.~".contains(c);
-    if secret.is_empty() {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(secret) {
-        let before = rest[..at].chars().next_back().or(out.chars().next_back());
-        let after = rest[at + secret.len()..].chars().next();
-        out.push_str(&rest[..at]);
-        if before.is_some_and(is_token_char) || after.is_some_and(is_token_char) {
-            out.push_str(secret);
-        } else {
-            out.push_str("<redacted>");
-        }
-        rest = &rest[at + secret.len()..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// One direction's decoders after the handshake.
@@ -733,7 +699,6 @@ fn text_cut(payload: &[u8], whole: usize, preview: usize) -> (bool, usize, bool)
 
 #[cfg(test)]
 mod tests {
-    use super::redact_token;
     use super::{summarize, summarize_single, Links, Trace};
     use crate::capture::{Capture, FrameEntry, Recorder};
     use std::sync::Arc;
@@ -881,28 +846,5 @@ mod tests {
                 "{preview} {opcode:?} {payload:?}"
             );
         }
-    }
-
-    #[test]
-    fn redacts_the_token_where_it_stands_alone() {
-        assert_eq!(
-            redact_token("GET /session?token=t HTTP/1.1", "t"),
-            "GET /session?token=<redacted> HTTP/1.1"
-        );
-        assert_eq!(
-            redact_token("wirebook_token=t; other=x", "t"),
-            "wirebook_token=<redacted>; other=x"
-        );
-        assert_eq!(redact_token("token 3f0c", "3f0c"), "token <redacted>");
-    }
-
-    #[test]
-    fn leaves_the_token_inside_other_words() {
-        assert_eq!(
-            redact_token("HTTP/1.1 101 Switching Protocols", "t"),
-            "HTTP/1.1 101 Switching Protocols"
-        );
-        assert_eq!(redact_token("tt", "t"), "tt");
-        assert_eq!(redact_token("anything", ""), "anything");
     }
 }

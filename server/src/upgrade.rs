@@ -110,8 +110,6 @@ pub struct Capturing<'a> {
     pub capture: &'a Arc<Capture>,
     pub hop: Hop,
     pub connection: &'a TapConnectInfo,
-    /// Redacted from the recorded handshake (the session token).
-    pub secret: Option<Arc<str>>,
 }
 
 /// Answers an upgrade request with 101 and hands the socket to `on_socket` in a task tracked by
@@ -177,7 +175,7 @@ where
         path.clone(),
     );
     let tap = &capturing.connection.tap;
-    tap.switch_to_websocket(recorder.clone(), rebuild_head(&request), capturing.secret);
+    tap.switch_to_websocket(recorder.clone(), rebuild_head(&request));
     let links = tap.links();
     let on_upgrade = hyper::upgrade::on(&mut request);
     shutdown.spawn(async move {

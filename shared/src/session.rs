@@ -12,6 +12,10 @@ use crate::cell_format::CellFormat;
 use crate::jupyter::Channel;
 
 /// Version of this protocol. Bump it on any incompatible change to [`ClientMsg`] or [`ServerMsg`].
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// What the browser sends to the server.
@@ -92,10 +96,14 @@ pub enum ServerMsg {
     /// A message from the kernel, attributed to the cell that ran last.
     Output { cell_id: String, data: WireData },
     /// Capture records for the inspector, oldest first. `evicted` counts records that the
-    /// bounded capture dropped before this client could see them.
+    /// bounded capture dropped before this client could see them; `older` (in the first batch
+    /// of a session) the records the server still has that are older than the backlog it
+    /// sends a new session (the exports have them).
     Capture {
         records: Vec<CaptureRecord>,
         evicted: u64,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        older: u64,
     },
     /// Whether the capture is paused: sent after `Hello` and to every session whenever it
     /// changes.
@@ -542,8 +550,17 @@ mod tests {
                     },
                 }],
                 evicted: 0,
+                older: 0,
             },
             r#"{"type":"capture","records":[{"seq":7,"conn":2,"hop":"kernel","time_us":1700000000000000,"body":{"event":"closed","code":1000,"reason":"bye"}}],"evicted":0}"#,
+        );
+        round_trip(
+            ServerMsg::Capture {
+                records: vec![],
+                evicted: 2,
+                older: 40,
+            },
+            r#"{"type":"capture","records":[],"evicted":2,"older":40}"#,
         );
         round_trip(
             ServerMsg::CapturePaused { paused: false },

@@ -20,7 +20,7 @@ use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::ClientMsg;
 
 use crate::app::Session;
-use crate::capture_export::{export_url, ExportFormat};
+use crate::capture_export::{export_url, Credentials, ExportFormat};
 use crate::inspector::{
     self, clock, direction_name, event_name, heartbeat_line, relative, short_id, summary,
     visible_controls, Follow, Inspector,
@@ -562,6 +562,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         }
     };
     let evicted = move || inspector.with(|i| i.evicted());
+    let older_on_server = move || inspector.with(|i| i.older_on_server());
     let trimmed = move || inspector.with(|i| i.trimmed());
     let limit = inspector.with_untracked(|i| i.limit());
 
@@ -582,13 +583,14 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         Scope::Conn(conn) => Some(conn),
         _ => None,
     };
+    let credentials = RwSignal::new(Credentials::Removed);
     let export_link = move |format: ExportFormat| {
         let search = search.clone();
         view! {
             <a
                 class="button export"
                 data-testid=format!("export-{}", format.label().to_lowercase())
-                href=move || export_url(format, export_conn(), &search)
+                href=move || export_url(format, export_conn(), credentials.get(), &search)
                 download=move || format.file_name(export_conn())
                 title=move || match export_conn() {
                     Some(conn) => format!("Download connection {conn}'s capture as {}", format.label()),
@@ -621,6 +623,18 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                                 title="Records the server's bounded capture dropped before this page saw them"
                             >
                                 {format!(" · {n} evicted by the server")}
+                            </span>
+                        })
+                    }}
+                    {move || {
+                        let n = older_on_server();
+                        (n > 0).then(|| view! {
+                            <span
+                                class="evicted"
+                                data-testid="capture-older"
+                                title="The server has these records, older than the ones it sends a page that opens; the HAR and JSONL exports have them all"
+                            >
+                                {format!(" · {n} older in the export")}
                             </span>
                         })
                     }}
@@ -703,6 +717,22 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     </button>
                     {export_link(ExportFormat::Har)}
                     {export_link(ExportFormat::Jsonl)}
+                    <label
+                        class="export-credentials"
+                        title="Keep the values of Authorization, Cookie and Set-Cookie headers in the exports (removed by default, as in Chrome's sanitized HAR export). wirebook's own token is never exported."
+                    >
+                        <input
+                            type="checkbox"
+                            data-testid="export-credentials"
+                            prop:checked=move || credentials.get() == Credentials::Kept
+                            on:change=move |ev| credentials.set(if event_target_checked(&ev) {
+                                Credentials::Kept
+                            } else {
+                                Credentials::Removed
+                            })
+                        />
+                        "with credentials"
+                    </label>
                 </div>
             </div>
             <Show when=move || paused.get() == Some(true)>

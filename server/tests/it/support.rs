@@ -151,7 +151,9 @@ impl SessionClient {
     pub async fn next(&mut self) -> ServerMsg {
         loop {
             match self.next_raw().await {
-                ServerMsg::Capture { records, evicted } => {
+                ServerMsg::Capture {
+                    records, evicted, ..
+                } => {
                     self.records.extend(records);
                     self.evicted += evicted;
                 }
@@ -169,7 +171,9 @@ impl SessionClient {
         within(async {
             loop {
                 match self.next_raw().await {
-                    ServerMsg::Capture { records, evicted } => {
+                    ServerMsg::Capture {
+                        records, evicted, ..
+                    } => {
                         self.records.extend(records);
                         self.evicted += evicted;
                     }
@@ -201,7 +205,9 @@ impl SessionClient {
         within(async {
             while !done(&self.records) {
                 match self.next_raw().await {
-                    ServerMsg::Capture { records, evicted } => {
+                    ServerMsg::Capture {
+                        records, evicted, ..
+                    } => {
                         self.records.extend(records);
                         self.evicted += evicted;
                     }
@@ -320,8 +326,19 @@ pub async fn http_request(
         stream.write_all(request.as_bytes()).await.unwrap();
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).await.unwrap();
-        let raw = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("an HTTP response");
+        let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+        let mut body = raw[end + 4..].to_vec();
+        if head
+            .to_ascii_lowercase()
+            .contains("\r\ntransfer-encoding: chunked")
+        {
+            body = dechunk(&body);
+        }
+        let body = String::from_utf8_lossy(&body).into_owned();
         let mut lines = head.lines();
         let status = lines
             .next()
@@ -335,10 +352,29 @@ pub async fn http_request(
         HttpResponse {
             status,
             headers,
-            body: body.to_string(),
+            body,
         }
     })
     .await
+}
+
+/// The body of a chunked response (RFC 9112 §7.1), without extensions or trailers.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = raw
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("a chunk size line");
+        let size = std::str::from_utf8(&raw[..line_end]).unwrap();
+        let size = usize::from_str_radix(size.split(';').next().unwrap().trim(), 16).unwrap();
+        raw = &raw[line_end + 2..];
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&raw[..size]);
+        raw = &raw[size + 2..];
+    }
 }
 
 /// A fresh directory under the system temp dir, removed on drop.
