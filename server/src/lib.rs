@@ -35,6 +35,7 @@ pub mod trace;
 pub mod ui;
 pub mod upgrade;
 pub mod upstream;
+pub mod upstream_url;
 
 use std::future::Future;
 use std::io;
