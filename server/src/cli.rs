@@ -6,7 +6,8 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::kernel::Keepalive;
-use crate::routes::{check_unique, parse_route, parse_url};
+use crate::routes::{check_unique, parse_route};
+use crate::upstream_url::UpstreamUrl;
 use crate::Config;
 
 /// wirebook: a notebook in the browser for what crosses the wire.
@@ -158,7 +159,7 @@ impl Args {
         config.routes = private.chain(public).collect::<Result<_, _>>()?;
         check_unique(&config.routes)?;
         if let Some(url) = self.kernel {
-            parse_url(&url).map_err(|e| format!("--kernel {e}"))?;
+            UpstreamUrl::websocket(&url).map_err(|e| format!("--kernel {e}"))?;
             config.kernel_url = Some(url);
         }
         config.kernel_headers = self
@@ -452,7 +453,7 @@ mod tests {
         );
         assert!(parse(&["--kernel-ping-interval", "5"]).is_err());
         for (args, why) in [
-            (&["--kernel", "http://h/"][..], "not a ws:// or wss:// URL"),
+            (&["--kernel", "http://h/"][..], "must be ws:// or wss://"),
             (
                 &["--tls-ca", "/nonexistent/ca.pem"][..],
                 "--tls-ca: cannot read",

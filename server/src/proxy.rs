@@ -31,7 +31,7 @@ use crate::routes::Route;
 use crate::tap::{Tap, TapConnectInfo};
 use crate::trace::Links;
 use crate::upgrade::{self, Capturing};
-use crate::upstream::{connect as connect_upstream, Endpoint, TlsSettings, UpstreamIo};
+use crate::upstream::{connect as connect_upstream, TlsSettings, UpstreamIo};
 use crate::App;
 
 /// Body bytes of a refusing upstream answer passed on to the client.
@@ -209,14 +209,10 @@ async fn dial(
     tls: &TlsSettings,
 ) -> Result<Upstream, Refusal> {
     let url = &route.url;
-    let endpoint = Endpoint {
-        host: &url.host,
-        port: url.port,
-        tls: url.tls.then_some(tls),
-    };
-    let (mut io, recorder) = connect_upstream(endpoint, capture, Hop::Upstream, url.text.clone())
-        .await
-        .map_err(Refusal::Failed)?;
+    let (mut io, recorder) =
+        connect_upstream(url.endpoint(tls), capture, Hop::Upstream, url.text.clone())
+            .await
+            .map_err(Refusal::Failed)?;
     let fail = |recorder: &Recorder, why: String| {
         recorder.finish(why.clone());
         Refusal::Failed(why)

@@ -10,6 +10,7 @@ use axum::http::header::{AUTHORIZATION, CONNECTION, COOKIE};
 use axum::http::HeaderMap;
 
 use crate::auth::COOKIE_NAME;
+use crate::upstream_url::UpstreamUrl;
 
 /// One route: clients of `/tap/NAME` are relayed to `url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,22 +20,6 @@ pub struct Route {
     /// Open without the token. An open relay lets anyone reach `url` through this machine,
     /// so it has to be asked for by name.
     pub public: bool,
-}
-
-/// A `ws://` URL taken apart.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpstreamUrl {
-    /// As given.
-    pub text: String,
-    /// Without brackets for IPv6.
-    pub host: String,
-    pub port: u16,
-    /// The `Host` header: the URL's authority (port only when given).
-    pub authority: String,
-    /// Path and query, at least `/`.
-    pub target: String,
-    /// `wss://`: TLS between TCP and the WebSocket.
-    pub tls: bool,
 }
 
 /// Parses `NAME=URL` or `NAME=URL,public`; `public` makes it public whatever the suffix says.
@@ -47,7 +32,7 @@ pub fn parse_route(spec: &str, public: bool) -> Result<Route, String> {
         None => (rest, public),
     };
     check_name(name).map_err(|e| format!("route {spec:?}: {e}"))?;
-    let url = parse_url(url).map_err(|e| format!("route {spec:?}: {e}"))?;
+    let url = UpstreamUrl::websocket(url).map_err(|e| format!("route {spec:?}: {e}"))?;
     Ok(Route {
         name: name.to_string(),
         url,
@@ -79,70 +64,6 @@ pub fn check_unique(routes: &[Route]) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Parses a `ws://` or `wss://` URL.
-pub fn parse_url(url: &str) -> Result<UpstreamUrl, String> {
-    let (rest, tls) = if let Some(rest) = url.strip_prefix("ws://") {
-        (rest, false)
-    } else if let Some(rest) = url.strip_prefix("wss://") {
-        (rest, true)
-    } else {
-        return Err(format!("{url}: not a ws:// or wss:// URL"));
-    };
-    let (authority, target) = match rest.find(['/', '?']) {
-        Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], rest[i..].to_string()),
-        Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
-        None => (rest, "/".to_string()),
-    };
-    if let Some(fragment) = target.find('#') {
-        return Err(format!(
-            "{url}: a WebSocket URL has no fragment ({:?})",
-            &target[fragment..]
-        ));
-    }
-    if authority.contains('@') {
-        return Err(format!(
-            "{url}: user info in the URL is not sent; pass credentials as a header instead"
-        ));
-    }
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (host, after) = v6
-            .split_once(']')
-            .ok_or_else(|| format!("{url}: unclosed '[' in the host"))?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    if host.is_empty() {
-        return Err(format!("{url}: no host"));
-    }
-    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{url}: the host has spaces or control characters"));
-    }
-    let port = match port {
-        None if tls => 443,
-        None => 80,
-        Some(port) => port
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p != 0)
-            .ok_or_else(|| format!("{url}: {port:?} is not a port (1-65535)"))?,
-    };
-    if target.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{url}: the path has spaces or control characters"));
-    }
-    Ok(UpstreamUrl {
-        text: url.to_string(),
-        host: host.to_string(),
-        port,
-        authority: authority.to_string(),
-        target,
-        tls,
-    })
 }
 
 /// Request headers not forwarded upstream: hop-by-hop ones (RFC 9110 §7.6.1) and the ones the
@@ -269,9 +190,6 @@ mod tests {
         assert_eq!(public.url.port, 80);
         assert_eq!(public.url.target, "/");
         assert!(parse_route("q=ws://h/x", true).unwrap().public);
-        let v6 = parse_url("ws://[::1]:81?x=1").unwrap();
-        assert_eq!((v6.host.as_str(), v6.port), ("::1", 81));
-        assert_eq!(v6.target, "/?x=1");
     }
 
     #[test]
@@ -280,7 +198,7 @@ mod tests {
             ("chat", "expected NAME=URL"),
             ("=ws://h/", "name is empty"),
             ("a/b=ws://h/", "may only contain"),
-            ("a=http://h/", "not a ws:// or wss:// URL"),
+            ("a=http://h/", "the scheme must be ws:// or wss://"),
             ("a=wss:///x", "no host"),
             ("a=ws:///x", "no host"),
             ("a=ws://h:0/", "not a port"),
@@ -306,7 +224,7 @@ mod tests {
 
     #[test]
     fn the_upstream_request_forwards_the_clients_headers_but_not_the_token() {
-        let url = parse_url("ws://up.test:9000/ws?room=1").unwrap();
+        let url = UpstreamUrl::websocket("ws://up.test:9000/ws?room=1").unwrap();
         let mut headers = HeaderMap::new();
         for (name, value) in [
             ("host", "wirebook:8977"),
@@ -338,7 +256,7 @@ mod tests {
         only_token.insert("cookie", HeaderValue::from_static("wirebook_token=T"));
         let head = upstream_request(&url, None, &only_token, "T", "K");
         assert!(!String::from_utf8(head).unwrap().contains("cookie"));
-        let plain = parse_url("ws://h").unwrap();
+        let plain = UpstreamUrl::websocket("ws://h").unwrap();
         let head = upstream_request(&plain, Some("token=T"), &HeaderMap::new(), "T", "K");
         assert!(String::from_utf8(head)
             .unwrap()

@@ -370,7 +370,7 @@ async fn routes_added_from_the_ui_relay_and_removed_ones_are_gone() {
     .await;
     assert_eq!(bad.status, 400);
     assert!(
-        bad.body.contains("not a ws:// or wss:// URL"),
+        bad.body.contains("the scheme must be ws:// or wss://"),
         "{}",
         bad.body
     );
