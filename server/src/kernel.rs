@@ -15,7 +15,6 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::handshake::client::Request as ClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
@@ -32,7 +31,8 @@ use crate::gateway::backoff::Backoff;
 use crate::shutdown::Shutdown;
 use crate::tap::Tap;
 use crate::trace::{Links, Tag};
-use crate::upstream::{connect as connect_upstream, Endpoint, TlsSettings, UpstreamIo};
+use crate::upstream::{connect as connect_upstream, TlsSettings, UpstreamIo};
+use crate::upstream_url::UpstreamUrl;
 
 /// How long connecting to a kernel may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -262,13 +262,27 @@ async fn run(
             let _ = events.send(KernelEvent::State { link: id, state }).await;
         }
     };
+    // Checked once, before anything is looked up or dialled; a bad URL is never retried.
+    let url = match UpstreamUrl::websocket(&target.info.url) {
+        Ok(url) => url,
+        Err(error) => {
+            fail_queued(&mut queue, &events).await;
+            report(KernelState::Failed {
+                message: error.to_string(),
+            })
+            .await;
+            return;
+        }
+    };
     let mut backoff = Backoff::new();
     // How the last open connection was lost, for the retries' reports.
     let mut lost = String::new();
     let end = loop {
         report(KernelState::Connecting).await;
-        let end =
-            connect_and_relay(&target, &capture, &events, &mut queue, &shutdown, &report).await;
+        let end = connect_and_relay(
+            &target, &url, &capture, &events, &mut queue, &shutdown, &report,
+        )
+        .await;
         let opened = matches!(end, Ended::Lost { opened: true, .. });
         let (state, reconnectable) = match end {
             Ended::Lost { state, .. } => (state, true),
@@ -341,6 +355,7 @@ enum Ended {
 /// One connection: connect, report `Open` with what was negotiated, relay until it ends.
 async fn connect_and_relay<R, F>(
     target: &KernelTarget,
+    url: &UpstreamUrl,
     capture: &Arc<Capture>,
     events: &mpsc::Sender<KernelEvent>,
     queue: &mut mpsc::Receiver<LinkCommand>,
@@ -352,7 +367,7 @@ where
     F: std::future::Future<Output = ()>,
 {
     let connected = tokio::select! {
-        connected = tokio::time::timeout(target.connect_timeout, connect(target, capture)) => connected
+        connected = tokio::time::timeout(target.connect_timeout, connect(target, url, capture)) => connected
             .unwrap_or_else(|_| Err(format!("no connection within {:?} (timeout)", target.connect_timeout))),
         () = shutdown.triggered() => return Ended::ByUs(KernelState::Closed {
             code: None,
@@ -456,24 +471,15 @@ struct Connected {
 /// Connects and opens the WebSocket, recording from the first byte. Errors say which step
 /// failed: the name lookup, the TCP connection, or the handshake (with the status and the start
 /// of the body when the kernel answered something else than 101).
-async fn connect(target: &KernelTarget, capture: &Arc<Capture>) -> Result<Connected, String> {
-    let request = client_request(target)?;
-    let uri = request.uri();
-    let host = uri
-        .host()
-        .ok_or("the kernel URL has no host")?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
-    let secure = uri.scheme_str() == Some("wss");
-    let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
-    let endpoint = Endpoint {
-        host: &host,
-        port,
-        tls: secure.then_some(&*target.tls),
-    };
+async fn connect(
+    target: &KernelTarget,
+    url: &UpstreamUrl,
+    capture: &Arc<Capture>,
+) -> Result<Connected, String> {
+    let request = handshake_request(target, url)?;
+    let endpoint = url.endpoint(&target.tls);
     let (tap, recorder) =
-        connect_upstream(endpoint, capture, Hop::Kernel, target.info.url.clone()).await?;
+        connect_upstream(endpoint, capture, Hop::Kernel, url.text.clone()).await?;
     let tap = target.secret_headers.iter().fold(tap, |tap, (_, value)| {
         tap.redacting(Some(Arc::from(value.as_str())))
     });
@@ -508,14 +514,16 @@ async fn connect(target: &KernelTarget, capture: &Arc<Capture>) -> Result<Connec
     }
 }
 
-/// The opening handshake's request: the URL, the extra headers and the subprotocols offered.
+/// The opening handshake's request: the URL (checked by [`UpstreamUrl`]), the extra headers
+/// and the subprotocols offered. An `Err` says what is wrong, before anything is dialled.
 pub fn client_request(target: &KernelTarget) -> Result<ClientRequest, String> {
-    let mut request = target
-        .info
-        .url
-        .as_str()
-        .into_client_request()
-        .map_err(|e| format!("{}: {e}", target.info.url))?;
+    let url = UpstreamUrl::websocket(&target.info.url).map_err(|e| e.to_string())?;
+    handshake_request(target, &url)
+}
+
+/// [`client_request`] for a URL already parsed.
+fn handshake_request(target: &KernelTarget, url: &UpstreamUrl) -> Result<ClientRequest, String> {
+    let mut request = url.handshake_request()?;
     let headers = request.headers_mut();
     for (name, value) in target.headers.iter().chain(&target.secret_headers) {
         let name = HeaderName::from_bytes(name.as_bytes())
