@@ -11,6 +11,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::upstream::TlsSettings;
+use crate::upstream_url::{Problem, UpstreamUrl};
 use wirebook_shared::wire::{parse_response, Parsed};
 
 /// The largest answer read from the gateway (a kernelspec list with logos stays far below).
@@ -19,8 +20,8 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 /// Where the gateway is: `http(s)://host:port/base`.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    pub host: String,
-    pub port: u16,
+    /// The gateway URL, parsed and checked.
+    pub url: UpstreamUrl,
     /// The base path without a trailing `/` (empty for `/`).
     pub base: String,
     /// `https://`: how its certificate is checked (`--tls-ca`, `--tls-insecure`).
@@ -29,70 +30,47 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Parses the gateway URL; an `https://` one is checked with `tls`.
-    pub fn parse(url: &str, tls: &Arc<TlsSettings>) -> Result<Endpoint, String> {
-        let (rest, tls) = if let Some(rest) = url.strip_prefix("http://") {
-            (rest, None)
-        } else if let Some(rest) = url.strip_prefix("https://") {
-            (rest, Some(Arc::clone(tls)))
-        } else {
-            return Err(format!(
-                "{url}: the gateway URL must start with http:// or https://"
-            ));
-        };
-        let (authority, path) = match rest.find(['/', '?', '#']) {
-            Some(at) => (&rest[..at], &rest[at..]),
-            None => (rest, ""),
-        };
-        if path.contains(['?', '#']) {
-            return Err(format!("{url}: the gateway URL takes no query or fragment"));
-        }
-        if authority.contains('@') {
-            return Err(format!(
-                "{url}: put the token in --gateway-token, not in the URL"
-            ));
-        }
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((host, port)) if !port.contains(']') => {
-                let port = port
-                    .parse::<u16>()
-                    .map_err(|_| format!("{url}: {port:?} is not a port"))?;
-                (host, port)
+    pub fn parse(text: &str, tls: &Arc<TlsSettings>) -> Result<Endpoint, String> {
+        let no_query = || format!("{text}: the gateway URL takes no query or fragment");
+        let url = UpstreamUrl::http(text).map_err(|error| match error.problem {
+            Problem::Scheme(_) => {
+                format!("{text}: the gateway URL must start with http:// or https://")
             }
-            _ if tls.is_some() => (authority, 443),
-            _ => (authority, 80),
-        };
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        if host.is_empty() {
-            return Err(format!("{url}: the gateway URL has no host"));
+            Problem::UserInfo => {
+                format!("{text}: put the token in --gateway-token, not in the URL")
+            }
+            Problem::Fragment(_) => no_query(),
+            _ => error.to_string(),
+        })?;
+        if url.target.contains('?') {
+            return Err(no_query());
         }
         Ok(Endpoint {
-            host: host.to_string(),
-            port,
-            base: path.trim_end_matches('/').to_string(),
-            tls,
+            base: url.target.trim_end_matches('/').to_string(),
+            tls: url.tls.then(|| Arc::clone(tls)),
+            url,
         })
     }
 
-    /// `host:port` as the `Host` header and URLs write it.
-    pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
+    /// `host:port` as dialled, for messages.
+    pub fn address(&self) -> String {
+        if self.url.host.contains(':') {
+            format!("[{}]:{}", self.url.host, self.url.port)
         } else {
-            format!("{}:{}", self.host, self.port)
+            format!("{}:{}", self.url.host, self.url.port)
         }
     }
 
     /// The `ws://` (or `wss://`) URL of `path` (which starts with `/`) under the base.
-    pub fn ws_url(&self, path: &str) -> String {
-        let scheme = if self.tls.is_some() { "wss" } else { "ws" };
-        format!("{scheme}://{}{}{path}", self.authority(), self.base)
+    pub fn ws_url(&self, path: &str) -> UpstreamUrl {
+        self.url.websocket_at(&format!("{}{path}", self.base))
     }
 
     /// Where [`crate::upstream`] connects.
     pub fn upstream(&self) -> crate::upstream::Endpoint<'_> {
         crate::upstream::Endpoint {
-            host: &self.host,
-            port: self.port,
+            host: &self.url.host,
+            port: self.url.port,
             tls: self.tls.as_deref(),
         }
     }
@@ -143,7 +121,7 @@ pub async fn send(
                 "{} {} got no answer from {} within {timeout:?} (timeout)",
                 call.method,
                 call.path,
-                endpoint.authority()
+                endpoint.address()
             )
         })??;
     if matches!(answer.status, 401 | 403) {
@@ -187,7 +165,7 @@ async fn exchange(
             };
             format!(
                 "cannot reach the gateway at {}: {what}{hint}",
-                endpoint.authority()
+                endpoint.address()
             )
         })?;
     let body = call.body.map(Value::to_string).unwrap_or_default();
@@ -196,7 +174,7 @@ async fn exchange(
         call.method,
         endpoint.base,
         call.path,
-        endpoint.authority()
+        endpoint.url.authority
     );
     if let Some(token) = token {
         head.push_str(&format!("Authorization: token {token}\r\n"));
@@ -325,25 +303,34 @@ mod tests {
     fn endpoints() {
         let tls = Arc::new(TlsSettings::default());
         let e = Endpoint::parse("http://127.0.0.1:8888/jupyter/", &tls).unwrap();
-        assert_eq!(e.host, "127.0.0.1");
-        assert_eq!(e.port, 8888);
+        assert_eq!(e.url.host, "127.0.0.1");
+        assert_eq!(e.url.port, 8888);
         assert_eq!(e.base, "/jupyter");
         assert_eq!(
-            e.ws_url("/api/kernels/k/channels"),
+            e.ws_url("/api/kernels/k/channels").text,
             "ws://127.0.0.1:8888/jupyter/api/kernels/k/channels"
         );
         let e = Endpoint::parse("https://h/base", &tls).unwrap();
-        assert_eq!((e.port, e.tls.is_some()), (443, true));
-        assert_eq!(e.ws_url("/x"), "wss://h:443/base/x");
+        assert_eq!((e.url.port, e.tls.is_some()), (443, true));
+        let ws = e.ws_url("/x");
+        assert_eq!((ws.text.as_str(), ws.port), ("wss://h/base/x", 443));
+        assert_eq!(e.address(), "h:443");
         let e = Endpoint::parse("http://[::1]", &tls).unwrap();
-        assert_eq!((e.host.as_str(), e.port, e.base.as_str()), ("::1", 80, ""));
-        assert_eq!(e.authority(), "[::1]:80");
+        assert_eq!((e.url.host.as_str(), e.url.port), ("::1", 80));
+        assert_eq!(e.base, "");
+        assert_eq!(
+            (e.address(), e.url.authority.as_str()),
+            ("[::1]:80".into(), "[::1]")
+        );
+        assert!(e.tls.is_none());
         for (url, why) in [
             ("ws://h/", "must start with http:// or https://"),
-            ("http://h:x/", "not a port"),
+            ("http://h:x/", "x is not a port"),
+            ("http://h:99999/", "99999 is not a port (1-65535)"),
             ("http://u:p@h/", "--gateway-token"),
             ("http:///", "no host"),
             ("http://h/?token=x", "no query"),
+            ("http://h/#f", "no query or fragment"),
         ] {
             let err = Endpoint::parse(url, &tls).unwrap_err();
             assert!(err.contains(why), "{url}: {err}");

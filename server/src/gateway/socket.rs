@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{ProtocolError, SubProtocolError};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
@@ -27,6 +26,7 @@ use crate::kernel::handshake_failure;
 use crate::tap::Tap;
 use crate::trace::{Links, Tag};
 use crate::upstream::{connect as connect_upstream, UpstreamIo};
+use crate::upstream_url::UpstreamUrl;
 
 use super::rest::Endpoint;
 
@@ -98,7 +98,7 @@ pub async fn open(
 struct Target<'a> {
     endpoint: &'a Endpoint,
     token: Option<&'a str>,
-    url: String,
+    url: UpstreamUrl,
 }
 
 enum Attempt {
@@ -114,10 +114,7 @@ async fn connect(
     config: WebSocketConfig,
 ) -> Result<Channels, Attempt> {
     let url = &target.url;
-    let mut request = url
-        .as_str()
-        .into_client_request()
-        .map_err(|e| Attempt::Failed(format!("{url}: {e}")))?;
+    let mut request = url.handshake_request().map_err(Attempt::Failed)?;
     let headers = request.headers_mut();
     if offer_v1 {
         headers.insert(
@@ -132,14 +129,15 @@ async fn connect(
         headers.insert("Authorization", value);
     }
     let endpoint = target.endpoint;
-    let (tap, recorder) = connect_upstream(endpoint.upstream(), capture, Hop::Kernel, url.clone())
-        .await
-        .map_err(|e| {
-            Attempt::Failed(format!(
-                "cannot reach the gateway at {}: {e}",
-                endpoint.authority()
-            ))
-        })?;
+    let (tap, recorder) =
+        connect_upstream(endpoint.upstream(), capture, Hop::Kernel, url.text.clone())
+            .await
+            .map_err(|e| {
+                Attempt::Failed(format!(
+                    "cannot reach the gateway at {}: {e}",
+                    endpoint.address()
+                ))
+            })?;
     let tap = tap.redacting(target.token.map(Arc::from));
     let links = tap.handle().links();
     match tokio_tungstenite::client_async_with_config(request, tap, Some(config)).await {
