@@ -1,17 +1,21 @@
 //! A session whose kernel is any ws:// URL (`--kernel`, `--kernel-header`,
-//! `--kernel-subprotocol`): what the kernel is sent, and how failures read.
+//! `--kernel-subprotocol`, or a URL the browser picks): what the kernel is sent, how failures
+//! read, and that a bad URL is refused before anything is dialled.
 
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use wirebook_server::kernel::Keepalive;
 use wirebook_server::Config;
-use wirebook_shared::{CaptureBody, Direction, Hop, KernelState, Opcode, ServerMsg, WireData};
+use wirebook_shared::{
+    CaptureBody, ClientMsg, Direction, Hop, KernelChoice, KernelState, Opcode, ServerMsg,
+    WebSocketSettings, WireData,
+};
 
 use crate::support::{messages, within, SessionClient, TestServer, TOKEN};
 
@@ -249,4 +253,148 @@ async fn a_secret_header_reaches_the_kernel_but_not_the_capture() {
     .await;
     assert_eq!(jsonl.status, 200);
     assert!(!jsonl.body.contains("s3cr3t"));
+}
+
+#[tokio::test]
+async fn a_startup_kernel_with_a_bad_port_fails_at_once_and_is_not_retried() {
+    let mut config = Config::new(TOKEN);
+    config.kernel_url = Some("ws://127.0.0.1:99999/".into());
+    config.kernel_reconnect = true;
+    let server = TestServer::start(config).await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    let state = client
+        .wait_kernel(|s| {
+            matches!(
+                s,
+                KernelState::Connecting
+                    | KernelState::Failed { .. }
+                    | KernelState::Reconnecting { .. }
+            )
+        })
+        .await;
+    assert_eq!(
+        state,
+        KernelState::Failed {
+            message: "ws://127.0.0.1:99999/: 99999 is not a port (1-65535)".into()
+        }
+    );
+}
+
+/// A kernel server that reports each connection it accepts: the request target and `Host` of
+/// its handshake, or that there was none.
+async fn reporting_kernel() -> (u16, mpsc::UnboundedReceiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (report, reports) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let report = report.clone();
+            tokio::spawn(async move {
+                let seen = report.clone();
+                #[allow(clippy::result_large_err)]
+                let callback = move |request: &Request, response: Response| {
+                    let host = request.headers().get("host").and_then(|v| v.to_str().ok());
+                    let _ = seen.send(format!("{} Host: {}", request.uri(), host.unwrap_or("-")));
+                    Ok(response)
+                };
+                match tokio_tungstenite::accept_hdr_async(stream, callback).await {
+                    Ok(mut ws) => while let Some(Ok(_)) = ws.next().await {},
+                    Err(error) => {
+                        let _ = report.send(format!("no handshake: {error}"));
+                    }
+                }
+            });
+        }
+    });
+    (port, reports)
+}
+
+async fn pick(client: &mut SessionClient, url: &str) {
+    client
+        .send(&ClientMsg::SetKernel {
+            kernel: KernelChoice::WebSocket {
+                url: url.into(),
+                settings: WebSocketSettings::default(),
+            },
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_bad_kernel_url_from_the_browser_is_refused_before_anything_is_dialled() {
+    let (port, mut reports) = reporting_kernel().await;
+    let server = TestServer::with_defaults().await;
+    let (mut client, _) = SessionClient::open(&server).await;
+    client.kernel_settled().await;
+    let bad = [
+        (
+            "ws://127.0.0.1:99999/".to_string(),
+            "ws://127.0.0.1:99999/: 99999 is not a port (1-65535)",
+        ),
+        (
+            format!("ftp://127.0.0.1:{port}/"),
+            "the scheme must be ws:// or wss://",
+        ),
+        (
+            "javascript:alert(1)".to_string(),
+            "javascript:alert(1): the scheme must be ws:// or wss://",
+        ),
+        ("ws:///x".to_string(), "ws:///x: no host"),
+        (format!("ws://127.0.0.1:{port}/#top"), "fragment"),
+    ];
+    for (url, why) in &bad {
+        pick(&mut client, url).await;
+        // The picker's list comes first (it is listed again on every pick), then the refusal:
+        // no kernel is selected, no link reports a state.
+        let refusal = loop {
+            match client.next().await {
+                ServerMsg::Kernels { .. } => {}
+                ServerMsg::Error { message, .. }
+                    if message.starts_with("cannot use that kernel") =>
+                {
+                    break message
+                }
+                // What the kernelspec listing could not read, if anything.
+                ServerMsg::Error { .. } => {}
+                other => panic!("{url}: expected the refusal first, got {other:?}"),
+            }
+        };
+        assert!(refusal.contains(why), "{url}: {refusal}");
+    }
+    // A good URL on the same port: its connection is the first the kernel server ever sees,
+    // and its handshake carries the path, query and Host as typed.
+    let good = format!("ws://127.0.0.1:{port}/a/../k%2F?q='x'");
+    pick(&mut client, &good).await;
+    let state = client.kernel_settled().await;
+    assert!(matches!(state, KernelState::Open { .. }), "{state:?}");
+    assert_eq!(
+        within(reports.recv()).await.unwrap(),
+        format!("/a/../k%2F?q='x' Host: 127.0.0.1:{port}")
+    );
+    client
+        .capture_until(|records| {
+            records
+                .iter()
+                .any(|r| matches!(&r.body, CaptureBody::Open { target, .. } if *target == good))
+        })
+        .await;
+    let dialled: Vec<&str> = client
+        .records
+        .iter()
+        .filter(|r| r.hop == Hop::Kernel)
+        .filter_map(|r| match &r.body {
+            CaptureBody::Open { target, .. } => Some(target.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        dialled.len(),
+        2,
+        "the startup echo kernel and the good one: {dialled:?}"
+    );
+    assert!(
+        dialled.iter().all(|t| bad.iter().all(|(url, _)| t != url)),
+        "{dialled:?}"
+    );
+    assert!(reports.try_recv().is_err(), "a second connection was made");
 }
