@@ -28,7 +28,8 @@ pub struct UpstreamUrl {
     pub host: String,
     /// The port given, or the scheme's default when none is.
     pub port: u16,
-    /// The `Host` header: the host (IPv6 in brackets), with the port only when one is given.
+    /// The `Host` header: the host as dialled (IPv6 in brackets), with the port only when one
+    /// is given.
     pub authority: String,
     /// The request target: path and query as typed, at least `/`.
     pub target: String,
@@ -157,7 +158,7 @@ impl UpstreamUrl {
             .prefixes()
             .into_iter()
             .find(|(prefix, _)| lower.starts_with(prefix))
-            .ok_or(refuse(Problem::Scheme(kind)))?;
+            .ok_or_else(|| refuse(Problem::Scheme(kind)))?;
         if let Some(at) = text.find('#') {
             return Err(refuse(Problem::Fragment(text[at..].to_string())));
         }
@@ -173,7 +174,7 @@ impl UpstreamUrl {
             return Err(refuse(Problem::UserInfo));
         }
         let (host_typed, port_typed) =
-            split_authority(authority).ok_or(refuse(Problem::Unclosed))?;
+            split_authority(authority).ok_or_else(|| refuse(Problem::Unclosed))?;
         if host_typed.is_empty() {
             return Err(refuse(Problem::NoHost));
         }
@@ -208,10 +209,10 @@ impl UpstreamUrl {
             Some(typed) => url
                 .port_or_known_default()
                 .filter(|port| *port != 0)
-                .ok_or(refuse(Problem::Port(typed.to_string())))?,
+                .ok_or_else(|| refuse(Problem::Port(typed.to_string())))?,
             None => url
                 .port_or_known_default()
-                .ok_or(refuse(Problem::Scheme(kind)))?,
+                .ok_or_else(|| refuse(Problem::Scheme(kind)))?,
         };
         let host_str = url.host_str().unwrap_or(&host);
         let authority = match port_typed {
