@@ -1767,4 +1767,26 @@ mod tests {
         }
         assert_eq!(written, serde_json::from_str::<Value>(LEGACY).unwrap());
     }
+
+    /// Found by fuzzing (tests/fuzz_parsers.rs): serde_json's default float parser read this
+    /// number one ulp off, so its value changed on every load and save.
+    #[test]
+    fn a_float_keeps_its_value_through_load_and_save() {
+        let text = r#"{"nbformat": 4, "nbformat_minor": 5, "cells": [],
+            "metadata": {"x": [4.504312677760839e-154, 8.780449354099585e-275]}}"#;
+        let nb = IpynbNotebook::parse(text).unwrap();
+        let bits = |nb: &IpynbNotebook| -> Vec<u64> {
+            nb.metadata.extra["x"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap().to_bits())
+                .collect()
+        };
+        let exact = [4.504312677760839e-154_f64, 8.780449354099585e-275];
+        assert_eq!(bits(&nb), exact.map(f64::to_bits));
+        let again = IpynbNotebook::parse(&nb.to_json()).unwrap();
+        assert_eq!(bits(&again), exact.map(f64::to_bits));
+        assert_eq!(again, nb);
+    }
 }
