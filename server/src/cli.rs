@@ -23,9 +23,27 @@ pub struct Args {
     /// Directory with the built UI (trunk's output).
     #[arg(long, default_value = "dist", value_name = "DIR")]
     pub dist: PathBuf,
-    /// Another origin whose pages may open /session (e.g. trunk's dev server); repeatable.
+    /// Another origin whose pages may open wirebook's WebSockets (/session, /echo, /demo/*,
+    /// /tap/*) and send it anything but GET/HEAD, e.g. trunk's dev server; repeatable.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
+    /// A host name (e.g. a reverse proxy's) served besides localhost, 127.0.0.1 and [::1] when
+    /// wirebook listens on loopback; other Host values are refused (DNS rebinding); repeatable.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+    /// Connections open at once, with the token or without.
+    #[arg(long, default_value_t = 4096, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+    /// Connections open at once that have not shown the token: unfinished request heads,
+    /// /echo, /demo/*, public routes. Over it, a new connection must show the token at once.
+    #[arg(long, default_value_t = 512, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_anonymous_connections: u64,
+    /// Seconds a request head may take to arrive (and an idle keep-alive connection may stay).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
     /// Largest message accepted from a browser or kernel, in bytes; bigger ones close with 1009.
     #[arg(long, default_value_t = 8 * 1024 * 1024, value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -132,6 +150,20 @@ impl Args {
         let mut config = Config::new(token);
         config.dist = self.dist;
         config.allow_origins = self.allow_origins;
+        config.allow_hosts = self.allow_hosts;
+        config.limits = crate::admission::Limits {
+            max_connections: usize::try_from(self.max_connections)
+                .map_err(|_| too_big("--max-connections"))?,
+            max_anonymous: usize::try_from(self.max_anonymous_connections)
+                .map_err(|_| too_big("--max-anonymous-connections"))?,
+            header_timeout: Duration::from_secs(self.header_timeout),
+        };
+        if config.limits.max_anonymous > config.limits.max_connections {
+            return Err(format!(
+                "--max-anonymous-connections {} is more than --max-connections {}",
+                self.max_anonymous_connections, self.max_connections
+            ));
+        }
         config.max_message_size =
             usize::try_from(self.max_message_size).map_err(|_| too_big("--max-message-size"))?;
         config.capture_limit =

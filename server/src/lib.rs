@@ -9,6 +9,7 @@
 //! The binary (`main.rs`) only parses arguments, binds, prints the URL and waits for a signal;
 //! [`serve`] is the whole server, so integration tests run it in-process on port 0.
 
+pub mod admission;
 pub mod api_request;
 pub mod auth;
 pub mod capture;
@@ -59,7 +60,7 @@ use crate::catalog::KernelCatalog;
 use crate::kernel::KernelTarget;
 use crate::session::SessionContext;
 use crate::shutdown::Shutdown;
-use crate::tap::{TapConnectInfo, TapListener};
+use crate::tap::TapConnectInfo;
 use crate::upgrade::Capturing;
 
 /// Everything the server can be told.
@@ -69,8 +70,13 @@ pub struct Config {
     pub token: String,
     /// The built UI.
     pub dist: PathBuf,
-    /// Origins besides the server's own whose pages may open `/session`.
+    /// Origins besides the server's own whose pages may open wirebook's WebSockets and send
+    /// it anything but GET/HEAD (`--allow-origin`).
     pub allow_origins: Vec<String>,
+    /// Host names served besides loopback ones when bound to loopback (`--allow-host`).
+    pub allow_hosts: Vec<String>,
+    /// Connection caps and the request head deadline.
+    pub limits: admission::Limits,
     /// Largest WebSocket message (and frame) read from a peer, in bytes.
     pub max_message_size: usize,
     /// Record what crosses the sockets (`--no-capture` turns the byte taps off).
@@ -122,6 +128,8 @@ impl Config {
             token: token.into(),
             dist: PathBuf::from("dist"),
             allow_origins: Vec::new(),
+            allow_hosts: Vec::new(),
+            limits: admission::Limits::default(),
             max_message_size: 8 * 1024 * 1024,
             capture: true,
             capture_limit: 100_000,
@@ -190,6 +198,8 @@ pub struct App {
     routes: Arc<route_table::RouteTable>,
     instance: String,
     shutdown: Shutdown,
+    /// What every request is checked against (see `admission`).
+    policy: Arc<admission::Policy>,
 }
 
 /// Where a listener bound to `addr` can be reached: an unspecified address (`0.0.0.0`, `::`)
@@ -231,7 +241,6 @@ where
     } else {
         Capture::disabled()
     };
-    let tapped = TapListener::new(listener, config.capture);
     let app = App {
         capture: Arc::new(capture),
         routes: Arc::new(route_table::RouteTable::new(&config.routes)),
@@ -253,21 +262,28 @@ where
             jupyter: Arc::new(config.jupyter.clone()),
             gateway: config.gateway.clone().map(Arc::new),
         }),
+        policy: Arc::new(admission::Policy {
+            loopback: addr.ip().is_loopback(),
+            allow_hosts: config.allow_hosts.clone(),
+            allow_origins: config.allow_origins.clone(),
+            csp: admission::content_security_policy(
+                std::fs::read_to_string(config.dist.join("index.html"))
+                    .ok()
+                    .as_deref(),
+            ),
+        }),
         config: Arc::new(config),
         instance: format!("{:016x}", rand::random::<u64>()),
         shutdown: Shutdown::new(),
     };
     let lifecycle = app.shutdown.clone();
     let trigger = lifecycle.clone();
-    axum::serve(
-        tapped,
-        router(app).into_make_service_with_connect_info::<TapConnectInfo>(),
-    )
-    .with_graceful_shutdown(async move {
+    let (capture, limits) = (app.config.capture, app.config.limits);
+    admission::serve(listener, capture, router(app), limits, grace, async move {
         shutdown.await;
         trigger.trigger();
     })
-    .await?;
+    .await;
     let unfinished = lifecycle.wait(grace).await;
     if unfinished > 0 {
         tracing::warn!(
@@ -293,6 +309,10 @@ fn router(app: App) -> Router {
         .merge(notebooks::routes(&app.config))
         .merge(route_table::api())
         .fallback(ui::serve)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            admission::admit,
+        ))
         .with_state(app)
 }
 

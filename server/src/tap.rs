@@ -5,7 +5,8 @@
 //! Every WebSocket the server owns goes through one:
 //! - Upstream (kernel) connections: [`Tap::client`] wraps the `TcpStream` before the client
 //!   handshake, so the trace sees the request and response heads as sent, then the frames.
-//! - Accepted connections: [`TapListener`] wraps every accepted `TcpStream` for `axum::serve`.
+//! - Accepted connections: the accept loop (`crate::admission`) wraps every accepted
+//!   `TcpStream` with [`Tap::accepted`].
 //!   A tap starts *dormant*: it only keeps the raw bytes of the latest request head (skipping
 //!   `Content-Length` bodies; a chunked body makes it lose track, and then it stays dormant).
 //!   The upgrade handler finds the tap's [`TapHandle`] in [`TapConnectInfo`] and switches it
@@ -19,10 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use wirebook_shared::wire::{parse_request, HeadReader, Parsed, Request};
 use wirebook_shared::{Direction, Hop};
 
@@ -399,49 +398,11 @@ pub fn rebuild_head(request: &axum::extract::Request) -> Vec<u8> {
     head.into_bytes()
 }
 
-/// The server's listener: every accepted connection gets a (dormant) tap, and `TCP_NODELAY`
-/// (small frames go out at once).
-#[derive(Debug)]
-pub struct TapListener {
-    listener: TcpListener,
-    capture: bool,
-}
-
-impl TapListener {
-    pub fn new(listener: TcpListener, capture: bool) -> Self {
-        TapListener { listener, capture }
-    }
-}
-
-impl Listener for TapListener {
-    type Io = Tap<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (io, addr) = Listener::accept(&mut self.listener).await;
-        let _ = io.set_nodelay(true);
-        (Tap::accepted(io, self.capture), addr)
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.listener.local_addr()
-    }
-}
-
 /// What handlers learn about their connection: the peer, and its tap.
 #[derive(Debug, Clone)]
 pub struct TapConnectInfo {
     pub peer: SocketAddr,
     pub tap: TapHandle,
-}
-
-impl Connected<IncomingStream<'_, TapListener>> for TapConnectInfo {
-    fn connect_info(stream: IncomingStream<'_, TapListener>) -> Self {
-        TapConnectInfo {
-            peer: *stream.remote_addr(),
-            tap: stream.io().handle(),
-        }
-    }
 }
 
 /// Taps a TCP connection this server opened to an upstream peer (a kernel, a tap route's

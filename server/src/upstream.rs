@@ -260,7 +260,13 @@ async fn tcp(host: &str, port: u16) -> Result<TcpStream, String> {
     let mut failures = Vec::new();
     for addr in &addrs {
         match TcpStream::connect(addr).await {
-            Ok(stream) => return Ok(stream),
+            Ok(stream) => {
+                if let Ok(local) = stream.local_addr() {
+                    // When the peer is this server (the echo kernel), it trusts the dial.
+                    crate::admission::dialled(local);
+                }
+                return Ok(stream);
+            }
             Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => {
                 failures.push(format!("{addr} refused the connection"));
             }
