@@ -51,9 +51,22 @@ impl std::fmt::Display for DirError {
     }
 }
 
+/// The longest name a path segment may have (Linux's NAME_MAX), in bytes.
+pub const MAX_NAME: usize = 255;
+
+/// The longest path a client may name, in bytes (well inside PATH_MAX with the directory's own).
+pub const MAX_PATH: usize = 1024;
+
+/// A failed file operation: 4xx when the request named something the file system cannot take
+/// there (a file where a directory should be), 5xx otherwise.
 fn io_error(context: impl Into<String>) -> impl FnOnce(io::Error) -> DirError {
     let context = context.into();
-    move |error| DirError::Io { context, error }
+    move |error| match error.kind() {
+        ErrorKind::NotADirectory => DirError::BadPath(format!(
+            "{context}: a part of the path is a file, not a directory"
+        )),
+        _ => DirError::Io { context, error },
+    }
 }
 
 /// A checked path relative to the notebook directory; the empty path is the directory itself.
@@ -81,6 +94,12 @@ impl RelPath {
         if trimmed.is_empty() {
             return Ok(Self::root());
         }
+        if trimmed.len() > MAX_PATH {
+            return Err(DirError::BadPath(format!(
+                "the path is {} bytes long; at most {MAX_PATH} are allowed",
+                trimmed.len()
+            )));
+        }
         let mut segments = Vec::new();
         for segment in trimmed.split('/') {
             let refuse = |why: &str| Err(DirError::BadPath(format!("{path:?}: {why}")));
@@ -95,6 +114,12 @@ impl RelPath {
             }
             if segment.contains(['\\', '\0']) {
                 return refuse("backslashes and NUL are not allowed");
+            }
+            if segment.len() > MAX_NAME {
+                return Err(DirError::BadPath(format!(
+                    "a name is {} bytes long; at most {MAX_NAME} are allowed",
+                    segment.len()
+                )));
             }
             segments.push(segment.to_string());
         }
@@ -510,6 +535,13 @@ fn write_temp(
     bytes: &[u8],
     permissions_of: Option<&Path>,
 ) -> io::Result<PathBuf> {
+    // The stem only helps a person tell leftovers apart: cut, so that the temporary name of a
+    // file with a name of MAX_NAME bytes still fits.
+    let mut end = stem.len().min(64);
+    while !stem.is_char_boundary(end) {
+        end -= 1;
+    }
+    let stem = &stem[..end];
     let temp = dir.join(format!(
         ".~{stem}.{}.{:016x}.tmp",
         std::process::id(),

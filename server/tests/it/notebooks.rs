@@ -853,3 +853,42 @@ async fn try_http(
     let raw = String::from_utf8_lossy(&raw);
     raw.lines().next()?.split(' ').nth(1)?.parse().ok()
 }
+
+#[tokio::test]
+async fn names_the_file_system_cannot_take_are_the_requests_fault() {
+    let setup = Setup::new("names").await;
+    std::fs::write(setup.path("plain.ipynb"), OUTPUTS_FIXTURE).unwrap();
+    let body = save_body(&notebook_with_cell("x"), None);
+    let long = format!("{}.ipynb", "n".repeat(300));
+    let too_long_path = format!("{}/x.ipynb", "d/".repeat(600));
+    for (method, path, why) in [
+        ("GET", format!("/api/notebooks/{long}"), "at most 255"),
+        ("PUT", format!("/api/notebooks/{long}"), "at most 255"),
+        (
+            "GET",
+            format!("/api/notebooks/{too_long_path}"),
+            "at most 1024",
+        ),
+        (
+            "GET",
+            "/api/notebooks/plain.ipynb/inner.ipynb".to_string(),
+            "not a directory",
+        ),
+        (
+            "PUT",
+            "/api/notebooks/plain.ipynb/inner.ipynb".to_string(),
+            "not a directory",
+        ),
+    ] {
+        let reply = setup.call(method, &path, Some(&body)).await;
+        assert_eq!(reply.status, 400, "{method} {path}: {}", reply.body);
+        assert!(reply.error().contains(why), "{method}: {}", reply.body);
+    }
+    // The longest name a file system takes is saved, through its temporary file.
+    let longest = format!("{}.ipynb", "m".repeat(255 - ".ipynb".len()));
+    let saved = setup
+        .call("PUT", &format!("/api/notebooks/{longest}"), Some(&body))
+        .await;
+    assert!(saved.status < 300, "{}", saved.body);
+    assert!(setup.path(&longest).is_file());
+}
