@@ -337,6 +337,9 @@ async fn start_wirebook(upstream: &str, pin: Option<&Pinning>) -> (Child, String
         .args(["--dist", "/nonexistent-wirebook-bench-ui"])
         .arg("--public-route")
         .arg(format!("bench={upstream}"))
+        // The idle case holds TAP_LOAD_IDLE anonymous connections through the public route.
+        .args(["--max-anonymous-connections", "100000"])
+        .args(["--max-connections", "100000"])
         .args(
             std::env::var("TAP_LOAD_ARGS")
                 .unwrap_or_default()

@@ -721,6 +721,7 @@ async fn binary_with_a_kernel(dirs: &TempDir) -> (std::process::Child, u32, Sess
         socket: crate::support::connect(request).await,
         records: Vec::new(),
         evicted: 0,
+        older: 0,
         paused: None,
         patience: LONGEST,
     };

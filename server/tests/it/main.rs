@@ -7,6 +7,7 @@ mod capture;
 mod demo;
 mod echo;
 mod gateway;
+mod hardening;
 mod jupyter;
 mod kernel_url;
 mod notebooks;

@@ -112,6 +112,8 @@ pub struct SessionClient {
     pub socket: Client,
     pub records: Vec<CaptureRecord>,
     pub evicted: u64,
+    /// Records the server left out of the session's backlog (see `ServerMsg::Capture`).
+    pub older: u64,
     /// The latest `CapturePaused` the server sent.
     pub paused: Option<bool>,
     /// How long the server may stay silent before a read fails the test: [`PATIENCE`], or
@@ -127,6 +129,7 @@ impl SessionClient {
             socket,
             records: Vec::new(),
             evicted: 0,
+            older: 0,
             paused: None,
             patience: PATIENCE,
         };
@@ -152,10 +155,13 @@ impl SessionClient {
         loop {
             match self.next_raw().await {
                 ServerMsg::Capture {
-                    records, evicted, ..
+                    records,
+                    evicted,
+                    older,
                 } => {
                     self.records.extend(records);
                     self.evicted += evicted;
+                    self.older += older;
                 }
                 ServerMsg::CapturePaused { paused } => self.paused = Some(paused),
                 other => return other,
@@ -172,10 +178,13 @@ impl SessionClient {
             loop {
                 match self.next_raw().await {
                     ServerMsg::Capture {
-                        records, evicted, ..
+                        records,
+                        evicted,
+                        older,
                     } => {
                         self.records.extend(records);
                         self.evicted += evicted;
+                        self.older += older;
                     }
                     ServerMsg::CapturePaused { paused: now } => {
                         self.paused = Some(now);
@@ -206,10 +215,13 @@ impl SessionClient {
             while !done(&self.records) {
                 match self.next_raw().await {
                     ServerMsg::Capture {
-                        records, evicted, ..
+                        records,
+                        evicted,
+                        older,
                     } => {
                         self.records.extend(records);
                         self.evicted += evicted;
+                        self.older += older;
                     }
                     ServerMsg::CapturePaused { paused } => self.paused = Some(paused),
                     _ => {}
