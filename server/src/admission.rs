@@ -472,8 +472,9 @@ pub fn host_allowed(host: &HeaderValue, allowed: &[String]) -> bool {
 
 /// The Content-Security-Policy of the UI: scripts only from wirebook itself (and trunk's
 /// inline loader, by its hash), WebAssembly compiled, no framing, no plugins, nothing sent
-/// elsewhere. Styles may be inline (the UI sets style attributes); images may be data: and
-/// blob: URLs (kernel outputs), not remote ones.
+/// elsewhere. Styles may be inline (the UI sets style attributes). Images may be remote: a
+/// kernel output's remote images are blocked by the UI's sanitizer until the user loads them
+/// (as a mail client does), which a policy fixed for the page cannot offer.
 pub fn content_security_policy(index_html: Option<&str>) -> HeaderValue {
     let hashes: String = index_html
         .map(inline_scripts)
@@ -482,7 +483,7 @@ pub fn content_security_policy(index_html: Option<&str>) -> HeaderValue {
         .map(|script| format!(" 'sha256-{}'", sha256_base64(script)))
         .collect();
     let policy = format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: http: https:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     );
     HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(
         "default-src 'self'; frame-ancestors 'none'",

@@ -89,3 +89,85 @@ fn makes_up_a_random_token() {
     assert!(token.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
     terminate(&mut child);
 }
+
+/// CPU seconds a process has used (user and system), from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    // USER_HZ is 100 on Linux.
+    ticks / 100.0
+}
+
+#[test]
+fn out_of_file_descriptors_it_says_so_waits_and_recovers() {
+    let dist = TempDir::new("bin-fds");
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg("ulimit -n 48 && exec \"$0\" --bind 127.0.0.1:0 --token fd-token --dist \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_wirebook"))
+        .arg(&dist.0)
+        .env("RUST_LOG", "wirebook_server=info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bash starts the binary");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let port: u16 = line
+        .trim()
+        .strip_prefix("wirebook is running at http://127.0.0.1:")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no URL line: {line:?}"));
+    let (log_tx, log) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = log_tx.send(line);
+        }
+    });
+    // More connections than descriptors: the kernel completes them, accept fails with EMFILE.
+    let held: Vec<TcpStream> = (0..80)
+        .filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    assert!(held.len() > 48, "{} connections", held.len());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let said = loop {
+        match log.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) if line.contains("accepting a connection failed") => break line,
+            Ok(_) => {}
+            Err(_) => panic!("nothing was logged about the failed accepts"),
+        }
+    };
+    assert!(said.contains("Too many open files"), "{said}");
+    // Waiting, not spinning: far less than a CPU's worth of time over two seconds.
+    let before = cpu_seconds(child.id());
+    std::thread::sleep(Duration::from_secs(2));
+    let spent = cpu_seconds(child.id()) - before;
+    assert!(spent < 1.0, "{spent} CPU seconds in 2 s");
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .and_then(|mut tcp| {
+                tcp.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+                tcp.write_all(
+                    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                )
+                .ok()?;
+                let mut response = String::new();
+                tcp.read_to_string(&mut response).ok()?;
+                Some(response)
+            });
+        if answer.is_some_and(|a| a.starts_with("HTTP/1.1 200")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "/healthz did not answer again");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(terminate(&mut child).success());
+}
