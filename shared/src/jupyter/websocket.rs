@@ -154,9 +154,13 @@ pub fn decode_v1(payload: &[u8]) -> DecodedMessage {
     }
     let len = payload.len() as u64;
     let mut slices: Vec<&[u8]> = Vec::with_capacity(offsets.len() - 1);
+    // Parts are back to back. One that starts before the end of the last part taken would
+    // copy those bytes again: a table alternating 0 and the frame's end would copy the whole
+    // frame for every other offset, quadratic in the frame's size.
+    let mut taken = 0;
     for (i, pair) in offsets.windows(2).enumerate() {
         let (start, end) = (pair[0], pair[1]);
-        if start > end || end > len {
+        if start > end || end > len || start < taken {
             decoded.findings.push(format!(
                 "offsets {i} and {} ({start}..{end}) do not lie within the frame's {len} bytes in order",
                 i + 1
@@ -164,6 +168,7 @@ pub fn decode_v1(payload: &[u8]) -> DecodedMessage {
             slices.push(&[]);
             continue;
         }
+        taken = end;
         slices.push(&payload[start as usize..end as usize]);
     }
     let last = offsets[offsets.len() - 1];
@@ -239,14 +244,18 @@ pub fn decode_json_binary(payload: &[u8]) -> DecodedMessage {
     let len = payload.len() as u64;
     offsets.push(len);
     let mut parts: Vec<&[u8]> = Vec::new();
+    // As in v1: a part may not start before the end of the last one taken (no byte is copied
+    // twice, so a frame decodes to at most its own size).
+    let mut taken = 0;
     for (i, pair) in offsets.windows(2).enumerate() {
         let (start, end) = (pair[0], pair[1]);
-        if start > end || end > len {
+        if start > end || end > len || start < taken {
             decoded.findings.push(format!(
-                "buffer {i} ({start}..{end}) does not lie within the frame's {len} bytes"
+                "buffer {i} ({start}..{end}) does not lie within the frame's {len} bytes in order"
             ));
             parts.push(&[]);
         } else {
+            taken = end;
             parts.push(&payload[start as usize..end as usize]);
         }
     }
@@ -657,6 +666,64 @@ mod tests {
         assert_eq!(got.offsets, [12, 12 + json.len() as u64]);
         assert!(!decode_json_binary(&[0, 0]).findings.is_empty());
         assert!(!decode_json_binary(&[0, 0, 0, 0]).findings.is_empty());
+    }
+
+    /// Found by fuzzing (tests/fuzz_parsers.rs): after an offset out of order, a later pair
+    /// pointed back over bytes already taken, so this 451-byte frame decoded to 467 bytes.
+    #[test]
+    fn parts_never_overlap() {
+        // A valid frame: the message's JSON at 16..418, two buffers of zeros.
+        let json = concat!(
+            r#"{"header":{"date":"2026-12-02T10:00:00.000000Z","msg_id":"m6","#,
+            r#""msg_type":"comm_msg","session":"5f1c","username":"u","version":"5.3"},"#,
+            r#""parent_header":{"date":"2026-12-02T10:00:00.000000Z","msg_id":"p1","#,
+            r#""msg_type":"execute_request","session":"5f1c","username":"u","version":"5.3"},"#,
+            r#""metadata":{},"content":{"comm_id":"c","data":{"buffer_paths":[["value"]],"#,
+            r#""method":"update","state":{}}},"channel":"shell"}"#
+        );
+        let mut frame = vec![0, 0, 0, 3, 0, 0, 0, 16, 0, 0, 1, 162, 0, 0, 1, 178];
+        frame.extend_from_slice(json.as_bytes());
+        frame.resize(451, 0);
+        assert!(decode_json_binary(&frame).findings.is_empty());
+        // The fuzzer's edits: the count 3 becomes 7, so four offsets are read from the JSON,
+        // and eight bytes of it are zeroed; the last two offsets are then 0.
+        frame[3] ^= 4;
+        frame[24..32].fill(0);
+        let got = decode_json_binary(&frame);
+        assert_eq!(got.offsets, [16, 418, 434, 2065852517, 1633969522, 0, 0]);
+        let decoded: usize = got.buffers.iter().map(Vec::len).sum();
+        assert!(decoded <= frame.len(), "{decoded} bytes from 451");
+        assert!(
+            got.findings
+                .iter()
+                .any(|f| f.starts_with("buffer 6 (0..451) does not lie within")),
+            "{:?}",
+            got.findings
+        );
+    }
+
+    /// A table alternating 0 and the frame's end made every other pair a copy of the whole
+    /// frame: 64 KiB decoded to 256 MiB (v1) or 512 MiB (JSON binary) before parts had to
+    /// follow each other.
+    #[test]
+    fn a_table_pointing_back_does_not_multiply_the_frame() {
+        let n: usize = 16 * 1024;
+        let back_and_forth = |i: usize| if i % 2 == 0 { 0 } else { n as u64 };
+        let mut v1 = ((n as u64 - 8) / 8).to_le_bytes().to_vec();
+        for i in 0..(n - 8) / 8 {
+            v1.extend_from_slice(&back_and_forth(i).to_le_bytes());
+        }
+        let mut legacy = (((n - 4) / 4) as u32).to_be_bytes().to_vec();
+        for i in 0..(n - 4) / 4 {
+            legacy.extend_from_slice(&(back_and_forth(i) as u32).to_be_bytes());
+        }
+        for got in [decode_v1(&v1), decode_json_binary(&legacy)] {
+            let parts = [&got.header, &got.parent_header, &got.metadata, &got.content];
+            let decoded: usize = got.buffers.iter().map(Vec::len).sum::<usize>()
+                + parts.iter().map(|p| p.len()).sum::<usize>();
+            assert!(decoded <= n, "{decoded} bytes from {n}");
+            assert!(got.findings.iter().any(|f| f.contains("in order")));
+        }
     }
 
     #[test]
