@@ -13,6 +13,10 @@
 //! `ECHO_LOAD_ONLY` (`on` or `off`: one mode, e.g. under `perf`).
 //! Server and clients get one runtime thread each.
 
+mod measure;
+
+use measure::knob;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,13 +27,6 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::Config;
-
-fn knob(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// One run's figures.
 #[derive(Debug, Clone, Copy)]

@@ -12,6 +12,10 @@
 //! `KERNEL_LOAD_ROUNDS` (1000), `KERNEL_LOAD_LINES` (200000), `WIREBOOK_PYTHON` (the venv's
 //! python, with ipykernel and jupyter_server: `make test` makes `.venv`).
 
+mod measure;
+
+use measure::knob;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -28,13 +32,6 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const TOKEN: &str = "benchbenchbenchbench";
-
-fn knob(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -20,6 +20,10 @@
 //! install it with `cargo install 'websocat@^1' --locked`). Without websocat the (c) rows
 //! are skipped and the run says so.
 
+mod measure;
+
+use measure::{knob, rss_kib};
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,13 +37,6 @@ use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::READ_BUFFER;
-
-fn knob(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Path {
@@ -480,16 +477,6 @@ async fn load(
         p99_us: at(0.99),
         proxy_cpu_us,
     }
-}
-
-/// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_default()
 }
 
 /// Holds `count` idle connections through `/tap/bench` and reports wirebook's RSS.
