@@ -167,7 +167,7 @@ impl Entry {
         record
     }
 
-    /// The memory this entry holds: its slot and what it points to, strings by their length
+    /// The memory this entry holds: its slot and what it points to, strings by their capacity
     /// (the allocator's rounding is not counted).
     fn cost(&self) -> usize {
         size_of::<Entry>()
@@ -182,16 +182,20 @@ fn close_heap_bytes(close: &CloseSummary) -> usize {
     size_of::<CloseSummary>() + close.reason.len() + close.name.len() + close.meaning.len()
 }
 
-/// What a record body points to, strings by their length.
+/// What a record body points to, strings by their capacity (what they hold, not what they show).
 fn body_heap_bytes(body: &CaptureBody) -> usize {
-    let strings =
-        |list: &[String]| -> usize { list.iter().map(|s| size_of::<String>() + s.len()).sum() };
+    let strings = |list: &[String]| -> usize {
+        list.iter()
+            .map(|s| size_of::<String>() + s.capacity())
+            .sum()
+    };
     let head = |head: &HttpHeadRecord| {
-        head.start_line.len()
+        head.start_line.capacity()
+            + head.headers.capacity() * size_of::<(String, String)>()
             + head
                 .headers
                 .iter()
-                .map(|(n, v)| size_of::<(String, String)>() + n.len() + v.len())
+                .map(|(n, v)| n.capacity() + v.capacity())
                 .sum::<usize>()
     };
     match body {
@@ -199,8 +203,8 @@ fn body_heap_bytes(body: &CaptureBody) -> usize {
             client,
             server,
             target,
-        } => client.len() + server.len() + target.len(),
-        CaptureBody::Closed { reason, .. } => reason.len(),
+        } => client.capacity() + server.capacity() + target.capacity(),
+        CaptureBody::Closed { reason, .. } => reason.capacity(),
         CaptureBody::Heartbeat { .. } => 0,
         CaptureBody::Handshake(h) => {
             size_of::<HandshakeRecord>()
@@ -208,18 +212,18 @@ fn body_heap_bytes(body: &CaptureBody) -> usize {
                 + h.response
                     .as_ref()
                     .map_or(0, |r| size_of::<HttpHeadRecord>() + head(r))
-                + h.protocol.as_ref().map_or(0, String::len)
+                + h.protocol.as_ref().map_or(0, String::capacity)
                 + strings(&h.extensions)
                 + strings(&h.findings)
         }
         CaptureBody::Frame(f) => {
             size_of::<FrameRecord>()
-                + f.length_form.len()
-                + f.header_hex.len()
-                + f.payload_hex.len()
+                + f.length_form.capacity()
+                + f.header_hex.capacity()
+                + f.payload_hex.capacity()
                 + strings(&f.findings)
                 + f.message.as_ref().map_or(0, |m| {
-                    m.preview.len()
+                    m.preview.capacity()
                         + strings(&m.findings)
                         + m.close.as_ref().map_or(0, close_heap_bytes)
                 })
@@ -227,21 +231,21 @@ fn body_heap_bytes(body: &CaptureBody) -> usize {
         CaptureBody::KernelMessage(m) => {
             let parts = &m.parts;
             size_of::<KernelMessageRecord>()
-                + m.msg_type.len()
-                + m.msg_id.len()
-                + m.parent_msg_id.as_ref().map_or(0, String::len)
+                + m.msg_type.capacity()
+                + m.msg_id.capacity()
+                + m.parent_msg_id.as_ref().map_or(0, String::capacity)
                 + strings(&m.findings)
                 + strings(&parts.identities)
-                + parts.signature.len()
-                + parts.offsets.len() * size_of::<u64>()
-                + parts.header.len()
-                + parts.parent_header.len()
-                + parts.metadata.len()
-                + parts.content.len()
+                + parts.signature.capacity()
+                + parts.offsets.capacity() * size_of::<u64>()
+                + parts.header.capacity()
+                + parts.parent_header.capacity()
+                + parts.metadata.capacity()
+                + parts.content.capacity()
                 + parts
                     .buffers
                     .iter()
-                    .map(|b| size_of::<BufferRecord>() + b.preview_hex.len())
+                    .map(|b| size_of::<BufferRecord>() + b.preview_hex.capacity())
                     .sum::<usize>()
         }
     }

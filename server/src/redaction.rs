@@ -139,6 +139,8 @@ fn cut_at(text: &mut String, max: usize) -> bool {
     }
     text.truncate(end);
     text.push('…');
+    // The record keeps the string: without this it would keep the whole head's capacity.
+    text.shrink_to_fit();
     true
 }
 
@@ -330,6 +332,9 @@ mod tests {
         let request = &record.request;
         assert!(request.start_line.len() <= MAX_FIELD);
         assert!(request.start_line.ends_with('…'));
+        // What is cut is given back, not kept as spare capacity of the record's strings.
+        assert!(request.start_line.capacity() <= MAX_FIELD);
+        assert!(request.headers[0].1.capacity() <= MAX_FIELD);
         assert!(request.headers[0].1.len() <= MAX_FIELD);
         let kept: usize = request.start_line.len()
             + request
