@@ -44,7 +44,8 @@ pub struct Args {
     #[arg(long, default_value_t = 30, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout: u64,
-    /// Largest message accepted from a browser or kernel, in bytes; bigger ones close with 1009.
+    /// Largest message accepted from a browser or kernel, in bytes; bigger ones close with 1009
+    /// (/echo and /demo/* take at most 256 KiB from a connection without the token).
     #[arg(long, default_value_t = 8 * 1024 * 1024, value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_message_size: u64,

@@ -24,6 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_shared::Hop;
 
+use crate::admission;
 use crate::close::{protocol_failure, shutting_down, too_big, CLOSE_GRACE};
 use crate::shutdown::Shutdown;
 use crate::tap::TapConnectInfo;
@@ -173,9 +174,10 @@ where
         hop: Hop::Endpoint,
         connection,
     };
+    let codec = app.config.websocket_for(admission::is_trusted(&request));
     upgrade::accept(
         request,
-        app.config.websocket(),
+        codec,
         &app.shutdown,
         capturing,
         move |accepted| async move {

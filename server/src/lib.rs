@@ -172,6 +172,20 @@ impl Config {
         }
     }
 
+    /// The codec settings of a WebSocket wirebook serves without the token (`/echo`,
+    /// `/demo/*`) when `trusted` is false: messages of at most [`ANONYMOUS_MESSAGE_SIZE`],
+    /// so that the anonymous connections together hold at most their cap times that.
+    pub fn websocket_for(&self, trusted: bool) -> WebSocketConfig {
+        let limit = if trusted {
+            self.max_message_size
+        } else {
+            self.max_message_size.min(ANONYMOUS_MESSAGE_SIZE)
+        };
+        self.websocket()
+            .max_message_size(Some(limit))
+            .max_frame_size(Some(limit))
+    }
+
     /// The codec settings for every WebSocket, both hops.
     pub fn websocket(&self) -> WebSocketConfig {
         WebSocketConfig::default()
@@ -184,6 +198,10 @@ impl Config {
             .max_frame_size(Some(self.max_message_size))
     }
 }
+
+/// The largest message `/echo` and `/demo/*` take from a connection without the token (with
+/// it, `--max-message-size`): 512 anonymous connections hold at most 128 MiB of messages.
+pub const ANONYMOUS_MESSAGE_SIZE: usize = 256 * 1024;
 
 /// Bytes read from a WebSocket at a time.
 pub const READ_BUFFER: usize = 16 * 1024;
@@ -327,9 +345,10 @@ async fn echo_socket(
         hop: Hop::Endpoint,
         connection: &connection,
     };
+    let codec = app.config.websocket_for(admission::is_trusted(&request));
     upgrade::accept(
         request,
-        app.config.websocket(),
+        codec,
         &app.shutdown,
         capturing,
         |accepted| async move {

@@ -548,3 +548,32 @@ async fn past_every_cap_a_connection_is_closed_at_once_and_the_server_answers_af
     })
     .await;
 }
+
+#[tokio::test]
+async fn without_the_token_echo_takes_smaller_messages() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let server = TestServer::with_defaults().await;
+    let big = "b".repeat(wirebook_server::ANONYMOUS_MESSAGE_SIZE + 1);
+    // Anonymous: closed with 1009 Message Too Big.
+    let mut anonymous = connect(server.request("/echo", &[])).await;
+    anonymous.send(Message::text(big.clone())).await.unwrap();
+    let close = within(async {
+        loop {
+            match anonymous.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => {}
+                other => panic!("expected a close, got {other:?}"),
+            }
+        }
+    })
+    .await;
+    assert_eq!(close.map(|f| u16::from(f.code)), Some(1009));
+    // With the token: echoed (up to --max-message-size).
+    let mut trusted = connect(server.request(&format!("/echo?token={TOKEN}"), &[])).await;
+    trusted.send(Message::text(big.clone())).await.unwrap();
+    match within(trusted.next()).await {
+        Some(Ok(Message::Text(text))) => assert_eq!(text.len(), big.len()),
+        other => panic!("expected the echo, got {other:?}"),
+    }
+}
