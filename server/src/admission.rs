@@ -60,6 +60,10 @@ pub const PROBATION: Duration = Duration::from_secs(5);
 /// Connections on probation at once; more are closed at once.
 pub const MAX_ON_PROBATION: usize = 64;
 
+/// The most a connection's HTTP reader holds: a request head of up to the capture's 64 KiB
+/// with room to spare.
+pub const MAX_READ_BUFFER: usize = 96 * 1024;
+
 /// At most one log line per kind of refusal this often (with how many were refused).
 pub const LOG_EVERY: Duration = Duration::from_secs(5);
 
@@ -293,7 +297,10 @@ async fn connection<S>(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(header_timeout)
+        // A head over what the capture reads (64 KiB) is refused with 431 rather than held:
+        // hyper's default (~400 KB) times the anonymous cap is 200 MB of unfinished heads.
+        .max_buf_size(MAX_READ_BUFFER);
     let connection = builder
         .serve_connection(TokioIo::new(io), service)
         .with_upgrades();

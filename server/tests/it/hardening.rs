@@ -577,3 +577,24 @@ async fn without_the_token_echo_takes_smaller_messages() {
         other => panic!("expected the echo, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_head_larger_than_the_capture_reads_is_refused() {
+    let server = TestServer::with_defaults().await;
+    let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {}\r\nX-Big: {}\r\n\r\n",
+        server.addr,
+        "h".repeat(200 * 1024)
+    );
+    // The server may stop reading (and close) before the whole head is written.
+    let _ = tcp.write_all(head.as_bytes()).await;
+    let mut response = Vec::new();
+    let _ = within(tcp.read_to_end(&mut response)).await;
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.is_empty() || response.starts_with("HTTP/1.1 431"),
+        "{response}"
+    );
+    assert_eq!(healthz(server.addr, "").await, 200);
+}
