@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use measure::{knob, rss_kib};
+use measure::{echo_peer, knob, rss_kib};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Command;
@@ -46,17 +46,7 @@ async fn upstream_echo() -> u16 {
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
-                    return;
-                };
-                while let Some(Ok(message)) = ws.next().await {
-                    let data = message.is_text() || message.is_binary();
-                    if data && ws.send(message).await.is_err() {
-                        return;
-                    }
-                }
-            });
+            tokio::spawn(echo_peer(tcp));
         }
     });
     port

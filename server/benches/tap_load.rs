@@ -22,7 +22,7 @@
 
 mod measure;
 
-use measure::{knob, rss_kib};
+use measure::{echo_peer, knob, rss_kib};
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -301,21 +301,7 @@ fn start_echo() -> std::net::SocketAddr {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
-                tokio::spawn(async move {
-                    let _ = tcp.set_nodelay(true);
-                    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
-                    let Ok(mut ws) =
-                        tokio_tungstenite::accept_async_with_config(tcp, Some(config)).await
-                    else {
-                        return;
-                    };
-                    while let Some(Ok(message)) = ws.next().await {
-                        let data = message.is_text() || message.is_binary();
-                        if data && ws.send(message).await.is_err() {
-                            break;
-                        }
-                    }
-                });
+                tokio::spawn(echo_peer(tcp));
             }
         });
     });

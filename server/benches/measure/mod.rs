@@ -1,4 +1,5 @@
-//! What the benches share: their knobs from the environment and a process's memory.
+//! What the benches share: their knobs from the environment, a process's memory, and the
+//! echo peer that stands upstream of wirebook.
 
 /// A number from the environment variable `name`, or `default`.
 pub fn knob(name: &str, default: u64) -> u64 {
@@ -17,4 +18,24 @@ pub fn rss_kib(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or_default()
+}
+
+/// Answers every data message on an accepted WebSocket with itself, reading with wirebook's
+/// buffer size (tungstenite's default 128 KiB buffer is zeroed before every read, which
+/// throttles every path alike).
+#[allow(dead_code)] // not every bench has an upstream
+pub async fn echo_peer(tcp: tokio::net::TcpStream) {
+    use futures_util::{SinkExt, StreamExt};
+    let _ = tcp.set_nodelay(true);
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(wirebook_server::READ_BUFFER);
+    let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(tcp, Some(config)).await else {
+        return;
+    };
+    while let Some(Ok(message)) = ws.next().await {
+        let data = message.is_text() || message.is_binary();
+        if data && ws.send(message).await.is_err() {
+            break;
+        }
+    }
 }
