@@ -144,7 +144,7 @@ fn is_own_dial(peer: SocketAddr) -> bool {
 
 /// Log lines for refusals, at most one per kind per [`LOG_EVERY`].
 #[derive(Debug, Default)]
-struct Refusals(Mutex<HashMap<&'static str, (Instant, u64)>>);
+struct Refusals(Mutex<HashMap<&'static str, (Option<Instant>, u64)>>);
 
 static REFUSALS: LazyLock<Refusals> = LazyLock::new(Refusals::default);
 
@@ -155,11 +155,11 @@ impl Refusals {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = Instant::now();
-        let entry = kinds.entry(kind).or_insert((now - LOG_EVERY * 2, 0));
+        let entry = kinds.entry(kind).or_insert((None, 0));
         entry.1 += 1;
-        if now.duration_since(entry.0) >= LOG_EVERY {
+        if entry.0.is_none_or(|logged| now.duration_since(logged) >= LOG_EVERY) {
             let count = std::mem::take(&mut entry.1);
-            entry.0 = now;
+            entry.0 = Some(now);
             drop(kinds);
             tracing::warn!(refused = count, "{}", message());
         }
