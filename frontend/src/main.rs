@@ -2,8 +2,8 @@
 //! server, and an inspector pane showing every frame and handshake on every hop.
 //!
 //! Pure models (`keymap`, `rebind`, `backoff`, `inspector`, `row_filter`, `virtual_list`,
-//! `frame_layout`, `json_tree`, `detail`, `capture_export`, `status`, and the notebook in
-//! `wirebook_shared::notebook`) hold the logic and are tested on the host; `app`, `socket` and
+//! `frame_layout`, `json_tree`, `detail`, `capture_export`, `status`, `remote_content`, and the
+//! notebook in `wirebook_shared::notebook`) hold the logic and are tested on the host; `app`, `socket` and
 //! `view` wire them to signals, the WebSocket and the DOM.
 
 mod ansi;
@@ -30,6 +30,7 @@ mod markdown;
 mod palette;
 mod pattern;
 mod rebind;
+mod remote_content;
 mod replay;
 mod rich_output;
 mod route_form;

@@ -11,12 +11,19 @@
 //!   following one never leaves the notebook;
 //! - image sources are `http:`, `https:`, relative, raster/SVG `data:image/…` URIs, or
 //!   `attachment:NAME`, resolved from the cell's attachments into a `data:` URI. An image
-//!   whose source is refused shows its alt text.
+//!   whose source is refused shows its alt text;
+//! - an image on another host (see [`crate::remote_content`]) is, unless told
+//!   [`Remote::Allowed`], a placeholder with its alt text that loads nothing, and is counted in
+//!   the rendering's [`SafeHtml::blocked`], as mail clients hold back remote images.
 //!
 //! Everything else is escaped by pulldown-cmark's HTML writer.
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use wirebook_shared::ipynb::Attachments;
+
+use crate::remote_content::{
+    blocked_image_title, remote_host, BlockedImages, Remote, SafeHtml, BLOCKED_IMAGE_CLASS,
+};
 
 /// Image types an `<img>` may show from a `data:` URI or an attachment. Browsers never run
 /// scripts inside an SVG shown by `<img>`.
@@ -29,8 +36,9 @@ const IMAGE_TYPES: [&str; 6] = [
     "image/svg+xml",
 ];
 
-/// The source of a markdown cell as sanitized HTML. `attachments` are the cell's own.
-pub fn render(source: &str, attachments: Option<&Attachments>) -> String {
+/// The source of a markdown cell as sanitized HTML, with remote images left out unless `remote`
+/// allows them. `attachments` are the cell's own.
+pub fn render(source: &str, attachments: Option<&Attachments>, remote: Remote) -> SafeHtml {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
@@ -38,21 +46,39 @@ pub fn render(source: &str, attachments: Option<&Attachments>) -> String {
         | Options::ENABLE_FOOTNOTES;
     let mut sanitizer = Sanitizer {
         attachments,
+        remote,
+        blocked: BlockedImages::default(),
         links: Vec::new(),
         images: Vec::new(),
     };
     let events = Parser::new_ext(source, options).filter_map(|event| sanitizer.event(event));
     let mut html = String::with_capacity(source.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
-    html
+    SafeHtml {
+        html,
+        blocked: sanitizer.blocked,
+    }
 }
 
 struct Sanitizer<'a> {
     attachments: Option<&'a Attachments>,
+    remote: Remote,
+    blocked: BlockedImages,
     /// For each open link: whether its tags were written (a refused link keeps only its text).
     links: Vec<bool>,
-    /// For each open image: whether it is shown (a refused image shows its alt text instead).
-    images: Vec<bool>,
+    /// For each open image: how it is shown.
+    images: Vec<ImageShown>,
+}
+
+/// How an image is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ImageShown {
+    /// As an `<img>` (its alt text goes into `alt`).
+    Image,
+    /// As its alt text: its source is refused, or it is inside another image's alt text.
+    AltText,
+    /// As the placeholder for a remote image, holding its alt text.
+    Blocked,
 }
 
 impl<'a> Sanitizer<'a> {
@@ -86,24 +112,42 @@ impl<'a> Sanitizer<'a> {
                 title,
                 id,
             }) => {
-                let source = self.image_source(&dest_url);
-                self.images.push(source.is_some());
-                source.map(|dest_url| {
-                    Event::Start(Tag::Image {
-                        link_type,
-                        dest_url,
-                        title,
-                        id,
-                    })
-                })
-            }
-            Event::End(TagEnd::Image) => {
-                if self.images.pop().unwrap_or(false) {
-                    Some(Event::End(TagEnd::Image))
-                } else {
-                    None
+                // Inside an image another image is only alt text.
+                let source = self
+                    .images
+                    .is_empty()
+                    .then(|| self.image_source(&dest_url))
+                    .flatten();
+                let Some(dest_url) = source else {
+                    self.images.push(ImageShown::AltText);
+                    return None;
+                };
+                if self.remote == Remote::Blocked {
+                    if let Some(host) = remote_host(&dest_url) {
+                        self.blocked.record(&dest_url);
+                        self.images.push(ImageShown::Blocked);
+                        return Some(Event::InlineHtml(
+                            format!(
+                                "<span class=\"{BLOCKED_IMAGE_CLASS}\" title=\"{}\">",
+                                escape_attribute(&blocked_image_title(&host))
+                            )
+                            .into(),
+                        ));
+                    }
                 }
+                self.images.push(ImageShown::Image);
+                Some(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }))
             }
+            Event::End(TagEnd::Image) => match self.images.pop() {
+                Some(ImageShown::Image) => Some(Event::End(TagEnd::Image)),
+                Some(ImageShown::Blocked) => Some(Event::InlineHtml("</span>".into())),
+                Some(ImageShown::AltText) | None => None,
+            },
             other => Some(other),
         }
     }
@@ -219,8 +263,13 @@ mod tests {
     use super::*;
     use wirebook_shared::ipynb::{MimeBundle, MimeData};
 
+    /// The rendering with remote images blocked (the default).
     fn md(source: &str) -> String {
-        render(source, None)
+        render(source, None, Remote::Blocked).html
+    }
+
+    fn md_allowed(source: &str) -> String {
+        render(source, None, Remote::Allowed).html
     }
 
     /// Checks every tag of a rendering (text `<` is escaped, so each `<` starts a tag the
@@ -294,7 +343,9 @@ mod tests {
                 }
                 if attribute == "src" {
                     assert!(
-                        value.starts_with("https:") || value.starts_with("data:image/"),
+                        value.starts_with("https:")
+                            || value.starts_with("data:image/")
+                            || scheme(&value).is_none(),
                         "src {value} in {html}"
                     );
                 }
@@ -378,7 +429,7 @@ mod tests {
 
     #[test]
     fn images_load_only_from_safe_sources() {
-        assert!(md("![a](https://example.com/a.png)")
+        assert!(md_allowed("![a](https://example.com/a.png)")
             .contains("<img src=\"https://example.com/a.png\" alt=\"a\" />"));
         assert!(
             md("![a](data:image/png;base64,iVBO)").contains("src=\"data:image/png;base64,iVBO\"")
@@ -396,8 +447,73 @@ mod tests {
     }
 
     #[test]
+    fn remote_images_are_placeholders_until_allowed() {
+        let source = "![logo](https://tracker.example/p.png?u=1) and \
+                      ![](//cdn.example/a.png) and ![local](pic.png)";
+        let blocked = render(source, None, Remote::Blocked);
+        assert_inert(&blocked.html);
+        assert_eq!(
+            blocked.html,
+            "<p><span class=\"remote-image-blocked\" title=\"Remote image from tracker.example, \
+             not loaded\">logo</span> and <span class=\"remote-image-blocked\" title=\"Remote \
+             image from cdn.example, not loaded\"></span> and <img src=\"pic.png\" alt=\"local\" \
+             /></p>\n"
+        );
+        assert_eq!(blocked.blocked.count(), 2);
+        assert_eq!(blocked.blocked.hosts(), ["tracker.example", "cdn.example"]);
+        let allowed = render(source, None, Remote::Allowed);
+        assert!(allowed.blocked.is_empty());
+        assert!(allowed
+            .html
+            .contains("<img src=\"https://tracker.example/p.png?u=1\" alt=\"logo\" />"));
+        assert!(allowed
+            .html
+            .contains("<img src=\"//cdn.example/a.png\" alt=\"\" />"));
+    }
+
+    #[test]
+    fn remote_images_are_blocked_however_their_url_is_spelt() {
+        for source in [
+            "![a](HTTPS://TRACKER.example/p.png)",
+            "![a](<https://tracker.example/my pic.png>)",
+            "![a](ht&#116;ps://tracker.example/p.png)",
+            // `\\` is an escaped backslash: the URL is `/\tracker…`, to a browser `//tracker…`.
+            "![a](/\\\\tracker.example/p.png)",
+            "![a][r]\n\n[r]: http://tracker.example/p.png",
+            "![a](http://tracker.example/p.png \"title\")",
+            "[![a](https://tracker.example/badge.svg)](https://example.com)",
+        ] {
+            let rendered = render(source, None, Remote::Blocked);
+            assert_inert(&rendered.html);
+            assert!(
+                !rendered.html.contains("<img"),
+                "{source}: {}",
+                rendered.html
+            );
+            assert!(
+                rendered.html.contains(">a</span>"),
+                "{source}: {}",
+                rendered.html
+            );
+            assert_eq!(rendered.blocked.hosts(), ["tracker.example"], "{source}");
+        }
+        // An image inside another's alt text is only text, and loads nothing either way.
+        let nested = render(
+            "![outer ![inner](https://tracker.example/i.png)](https://cdn.example/o.png)",
+            None,
+            Remote::Blocked,
+        );
+        assert_eq!(nested.blocked.hosts(), ["cdn.example"]);
+        assert!(
+            nested.html.contains(">outer inner</span>"),
+            "{}",
+            nested.html
+        );
+    }
+
+    #[test]
     fn a_link_inside_an_image_is_only_alt_text() {
-        let html = md("![see [docs](https://x.org)](https://x.org/i.png)");
+        let html = md_allowed("![see [docs](https://x.org)](https://x.org/i.png)");
         assert!(html.contains("alt=\"see docs\""), "{html}");
         assert!(!html.contains("&lt;a"), "{html}");
     }
@@ -428,12 +544,22 @@ mod tests {
     #[test]
     fn attachments_become_data_uris() {
         let attachments = attachments();
-        let html = render("![dot](attachment:dot.png)", Some(&attachments));
+        let html = render(
+            "![dot](attachment:dot.png)",
+            Some(&attachments),
+            Remote::Blocked,
+        )
+        .html;
         assert_eq!(
             html,
             "<p><img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"dot\" /></p>\n"
         );
-        let svg = render("![v](attachment:my%20pic.svg)", Some(&attachments));
+        let svg = render(
+            "![v](attachment:my%20pic.svg)",
+            Some(&attachments),
+            Remote::Blocked,
+        )
+        .html;
         assert!(
             svg.contains("src=\"data:image/svg+xml;base64,PHN2Zy"),
             "{svg}"
@@ -444,7 +570,7 @@ mod tests {
             "![txt](attachment:notes.txt)",
             "![bad](attachment:bad.png)",
         ] {
-            let html = render(missing, Some(&attachments));
+            let html = render(missing, Some(&attachments), Remote::Blocked).html;
             assert!(!html.contains("<img"), "{missing}: {html}");
             assert_inert(&html);
         }

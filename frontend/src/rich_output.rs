@@ -8,6 +8,10 @@
 //! colours. JavaScript is never run: an output that has only that (or LaTeX) shows its source
 //! as text, marked as such. Saved outputs (from a `.ipynb`) and live ones (a Jupyter kernel's
 //! iopub messages) go through the same choice.
+//!
+//! HTML and markdown are the only representations that can name a URL on another host (image
+//! outputs are `data:` URIs made here); they leave remote images out unless the output is shown
+//! with [`Remote::Allowed`], and say what they left out (see [`crate::remote_content`]).
 
 use wirebook_shared::ipynb::{IpynbOutput, IpynbOutputKind, MimeBundle, MimeData};
 use wirebook_shared::session::WireData;
@@ -15,6 +19,7 @@ use wirebook_shared::session::WireData;
 use crate::ansi::{collapse_carriage_returns, spans, Span};
 use crate::html_sanitizer;
 use crate::markdown;
+use crate::remote_content::{Remote, SafeHtml};
 
 /// How to show one saved output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +44,9 @@ pub enum Shown {
         mime: String,
     },
     /// Sanitized HTML from `text/markdown`.
-    Markdown(String),
+    Markdown(SafeHtml),
     /// Sanitized HTML from `text/html`.
-    Html(String),
+    Html(SafeHtml),
     /// A JSON representation (`application/json`, `application/*+json`), pretty-printed; the
     /// view shows objects and arrays as a tree.
     Json {
@@ -68,7 +73,8 @@ pub fn execution_count(output: &IpynbOutput) -> Option<u32> {
     }
 }
 
-pub fn show(output: &IpynbOutput) -> Shown {
+/// How to show `output`, loading remote images only when `remote` allows them.
+pub fn show(output: &IpynbOutput, remote: Remote) -> Shown {
     if let Some(wire) = output.wire_data() {
         return Shown::Wire(wire);
     }
@@ -78,7 +84,7 @@ pub fn show(output: &IpynbOutput) -> Shown {
             text: spans(&collapse_carriage_returns(text)),
         },
         IpynbOutputKind::DisplayData { data, .. } | IpynbOutputKind::ExecuteResult { data, .. } => {
-            show_bundle(data)
+            show_bundle(data, remote)
         }
         IpynbOutputKind::Error {
             ename,
@@ -98,12 +104,12 @@ pub fn show(output: &IpynbOutput) -> Shown {
 /// Image types shown as `<img>`, in JupyterLab's order of preference.
 const IMAGES: [&str; 4] = ["image/svg+xml", "image/png", "image/jpeg", "image/gif"];
 
-fn show_bundle(data: &MimeBundle) -> Shown {
+fn show_bundle(data: &MimeBundle, remote: Remote) -> Shown {
     if let Some(html) = data.get("text/html").and_then(MimeData::as_text) {
-        return Shown::Html(html_sanitizer::sanitize(html));
+        return Shown::Html(html_sanitizer::sanitize(html, remote));
     }
     if let Some(md) = data.get("text/markdown").and_then(MimeData::as_text) {
-        return Shown::Markdown(markdown::render(md, None));
+        return Shown::Markdown(markdown::render(md, None, remote));
     }
     for mime in IMAGES {
         if let Some(src) = data
@@ -182,6 +188,10 @@ mod tests {
     use crate::ansi::Color;
     use wirebook_shared::ipynb::JsonMap;
 
+    fn show_blocked(output: &IpynbOutput) -> Shown {
+        show(output, Remote::Blocked)
+    }
+
     fn bundle(items: &[(&str, MimeData)]) -> IpynbOutput {
         IpynbOutput::new(IpynbOutputKind::DisplayData {
             data: items
@@ -206,7 +216,7 @@ mod tests {
             name: "stderr".into(),
             text: "1/3\r3/3\nwarn".into(),
         });
-        let Shown::Stream { stderr, text } = show(&out) else {
+        let Shown::Stream { stderr, text } = show_blocked(&out) else {
             panic!()
         };
         assert!(stderr);
@@ -220,14 +230,14 @@ mod tests {
             ("text/plain", t("<Figure>")),
         ]);
         assert_eq!(
-            show(&out),
+            show_blocked(&out),
             Shown::Image {
                 src: "data:image/png;base64,iVBORw==".into(),
                 mime: "image/png".into()
             }
         );
         let out = bundle(&[("image/jpeg", t("%%%")), ("text/plain", t("<Figure>"))]);
-        assert!(matches!(show(&out), Shown::Text { mime, .. } if mime == "text/plain"));
+        assert!(matches!(show_blocked(&out), Shown::Text { mime, .. } if mime == "text/plain"));
     }
 
     #[test]
@@ -239,9 +249,15 @@ mod tests {
             ),
             ("text/plain", t("x")),
         ]);
-        assert_eq!(show(&out), Shown::Html("<b>x</b>".into()));
+        assert_eq!(
+            show_blocked(&out),
+            Shown::Html(SafeHtml {
+                html: "<b>x</b>".into(),
+                blocked: Default::default()
+            })
+        );
         let js = bundle(&[("application/javascript", t("alert(1)"))]);
-        let Shown::Text { text, mime, note } = show(&js) else {
+        let Shown::Text { text, mime, note } = show_blocked(&js) else {
             panic!()
         };
         assert_eq!(mime, "application/javascript");
@@ -253,7 +269,7 @@ mod tests {
     fn svg_is_only_ever_an_image() {
         let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><script>alert(2)</script></svg>";
         let out = bundle(&[("image/svg+xml", t(svg)), ("text/plain", t("<Figure>"))]);
-        let Shown::Image { src, mime } = show(&out) else {
+        let Shown::Image { src, mime } = show_blocked(&out) else {
             panic!()
         };
         assert_eq!(mime, "image/svg+xml");
@@ -267,8 +283,11 @@ mod tests {
     fn markdown_json_and_unsupported() {
         let out = bundle(&[("text/markdown", t("**b** <i>x</i>"))]);
         assert_eq!(
-            show(&out),
-            Shown::Markdown("<p><strong>b</strong> &lt;i&gt;x&lt;/i&gt;</p>\n".into())
+            show_blocked(&out),
+            Shown::Markdown(SafeHtml {
+                html: "<p><strong>b</strong> &lt;i&gt;x&lt;/i&gt;</p>\n".into(),
+                blocked: Default::default()
+            })
         );
         let out = bundle(&[
             (
@@ -278,7 +297,7 @@ mod tests {
             ("text/plain", t("{'a': 1}")),
         ]);
         assert_eq!(
-            show(&out),
+            show_blocked(&out),
             Shown::Json {
                 mime: "application/json".into(),
                 text: "{\n  \"a\": 1\n}".into()
@@ -286,7 +305,7 @@ mod tests {
         );
         let out = bundle(&[("application/vnd.x", t("?"))]);
         assert_eq!(
-            show(&out),
+            show_blocked(&out),
             Shown::Unsupported {
                 mimes: vec!["application/vnd.x".into()]
             }
@@ -303,7 +322,7 @@ mod tests {
                 "\u{1b}[0;31mZeroDivisionError\u{1b}[0m: division by zero".into(),
             ],
         });
-        let Shown::Error { text } = show(&out) else {
+        let Shown::Error { text } = show_blocked(&out) else {
             panic!()
         };
         assert_eq!(joined(&text), "----\nZeroDivisionError: division by zero");
@@ -313,19 +332,55 @@ mod tests {
             evalue: "v".into(),
             traceback: vec![],
         });
-        assert!(matches!(show(&bare), Shown::Error { text } if joined(&text) == "E: v"));
+        assert!(matches!(show_blocked(&bare), Shown::Error { text } if joined(&text) == "E: v"));
     }
 
     #[test]
     fn wire_messages_come_back_as_wire_data_and_counts_are_read() {
         let wire = WireData::Text { text: "hi".into() };
-        assert_eq!(show(&IpynbOutput::from_wire(&wire)), Shown::Wire(wire));
+        assert_eq!(
+            show_blocked(&IpynbOutput::from_wire(&wire)),
+            Shown::Wire(wire)
+        );
         let result = IpynbOutput::new(IpynbOutputKind::ExecuteResult {
             execution_count: Some(4),
             data: MimeBundle::new(),
             metadata: JsonMap::new(),
         });
         assert_eq!(execution_count(&result), Some(4));
-        assert_eq!(show(&result), Shown::Unsupported { mimes: vec![] });
+        assert_eq!(show_blocked(&result), Shown::Unsupported { mimes: vec![] });
+    }
+
+    #[test]
+    fn remote_images_in_html_and_markdown_wait_for_allowed() {
+        for out in [
+            bundle(&[
+                (
+                    "text/html",
+                    t("<img src=\"https://tracker.example/p.png\">"),
+                ),
+                ("text/plain", t("<IPython.core.display.Image object>")),
+            ]),
+            bundle(&[("text/markdown", t("![p](https://tracker.example/p.png)"))]),
+        ] {
+            let (Shown::Html(blocked) | Shown::Markdown(blocked)) = show(&out, Remote::Blocked)
+            else {
+                panic!()
+            };
+            assert_eq!(blocked.blocked.hosts(), ["tracker.example"]);
+            assert!(!blocked.html.contains("<img"), "{}", blocked.html);
+            let (Shown::Html(allowed) | Shown::Markdown(allowed)) = show(&out, Remote::Allowed)
+            else {
+                panic!()
+            };
+            assert!(allowed.blocked.is_empty());
+            assert!(
+                allowed
+                    .html
+                    .contains("src=\"https://tracker.example/p.png\""),
+                "{}",
+                allowed.html
+            );
+        }
     }
 }

@@ -11,10 +11,13 @@ use crate::app::Session;
 use crate::code_editing::{self, Edit};
 use crate::file_sync::Loading;
 use crate::markdown;
+use crate::remote_content::{AllowedOutputs, Remote};
 use crate::shortcuts;
 use crate::status::Connection;
 use crate::view::files::FileBrowser;
-use crate::view::outputs::{byte_count, cell_output, input_prompt, saved_output};
+use crate::view::outputs::{
+    byte_count, cell_output, input_prompt, remote_blocked_line, saved_output,
+};
 
 #[component]
 pub fn NotebookPane(session: Session) -> impl IntoView {
@@ -271,13 +274,31 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
     let editing = Memo::new(move |_| active.get() && notebook.with(|n| n.mode()) == Mode::Edit);
     let kind = Memo::new(move |_| cell.with(|c| c.as_ref().map(|c| c.kind).unwrap_or_default()));
     let rendered = Memo::new(move |_| kind.get() == CellKind::Markdown && !editing.get());
+    // The remote images the user chose to load in this cell (its outputs', or, for markdown,
+    // its own), kept while the cell is on the page.
+    let remote_allowed = RwSignal::new(AllowedOutputs::default());
+    // The rendered markdown; its `blocked` images are those still left out.
     let markdown_html = Memo::new(move |_| {
         cell.with(|c| {
             c.as_ref()
                 .filter(|c| c.kind == CellKind::Markdown)
-                .map(|c| markdown::render(&c.source, c.file.attachments.as_ref()))
+                .map(|c| {
+                    let attachments = c.file.attachments.as_ref();
+                    let blocked = markdown::render(&c.source, attachments, Remote::Blocked);
+                    if remote_allowed.with(|a| a.allows(&blocked.blocked)) {
+                        markdown::render(&c.source, attachments, Remote::Allowed)
+                    } else {
+                        blocked
+                    }
+                })
         })
     });
+    let markdown_blocked = move || {
+        markdown_html
+            .with(|m| m.as_ref().map(|m| m.blocked.clone()))
+            .filter(|b| !b.is_empty())
+            .map(|blocked| remote_blocked_line(blocked, remote_allowed))
+    };
     let prompt = move || {
         cell.with(|c| match c {
             Some(c) if c.kind == CellKind::Code => c.prompt(),
@@ -313,8 +334,14 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
             c.as_ref().map(|c| {
                 let split = split.min(c.outputs.len());
                 (
-                    c.saved_outputs.iter().map(saved_output).collect_view(),
-                    c.outputs[..split].iter().map(cell_output).collect_view(),
+                    c.saved_outputs
+                        .iter()
+                        .map(|o| saved_output(o, remote_allowed))
+                        .collect_view(),
+                    c.outputs[..split]
+                        .iter()
+                        .map(|o| cell_output(o, remote_allowed))
+                        .collect_view(),
                 )
             })
         })
@@ -324,7 +351,10 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
         cell.with(|c| {
             c.as_ref().map(|c| {
                 let split = split.min(c.outputs.len());
-                c.outputs[split..].iter().map(cell_output).collect_view()
+                c.outputs[split..]
+                    .iter()
+                    .map(|o| cell_output(o, remote_allowed))
+                    .collect_view()
             })
         })
     };
@@ -508,12 +538,13 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                     on:blur=on_blur
                 ></textarea>
                 <Show when=move || rendered.get()>
+                    {markdown_blocked}
                     <div
                         class="markdown-body"
                         data-testid="markdown-rendered"
                         title="Double-click or press Enter to edit"
                         on:dblclick=edit_markdown
-                        inner_html=move || markdown_html.get().unwrap_or_default()
+                        inner_html=move || markdown_html.with(|m| m.as_ref().map(|m| m.html.clone()).unwrap_or_default())
                     ></div>
                     <Show when=move || cell.with(|c| c.as_ref().is_some_and(|c| c.source.trim().is_empty()))>
                         <div class="markdown-empty" on:dblclick=edit_markdown>

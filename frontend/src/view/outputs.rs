@@ -1,5 +1,9 @@
 //! A code cell's outputs: messages the kernel sent in this page, and outputs saved in the
 //! notebook file (shown as [`crate::rich_output`] decides).
+//!
+//! An output whose HTML or markdown names images on other hosts is drawn without them, under a
+//! line that says how many and from where, with a button that draws that output again with
+//! them (per output, as a mail client asks per message; see [`crate::remote_content`]).
 
 use leptos::prelude::*;
 use wirebook_shared::ipynb::IpynbOutput;
@@ -9,6 +13,7 @@ use wirebook_shared::session::WireData;
 use crate::ansi::Span;
 use crate::app::Session;
 use crate::json_tree::parse_document;
+use crate::remote_content::{AllowedOutputs, BlockedImages, Remote};
 use crate::rich_output::{execution_count, show, Shown};
 use crate::view::json_tree::JsonTree;
 
@@ -40,10 +45,37 @@ pub fn wire_output(data: &WireData) -> AnyView {
 
 /// One output of the cell's last run in this page: a WebSocket kernel's message as it arrived,
 /// a Jupyter output as a saved one is shown.
-pub fn cell_output(output: &CellOutput) -> AnyView {
+/// `allowed` holds the remote images the user chose to load in this cell.
+pub fn cell_output(output: &CellOutput, allowed: RwSignal<AllowedOutputs>) -> AnyView {
     match output {
         CellOutput::Message(data) => wire_output(data),
-        CellOutput::Jupyter { output, .. } => saved_output(output),
+        CellOutput::Jupyter { output, .. } => saved_output(output, allowed),
+    }
+}
+
+/// The line over an output (or a markdown cell) whose remote images were left out: how many,
+/// from which hosts (all of them in the tooltip), and a button that loads them.
+pub fn remote_blocked_line(
+    blocked: BlockedImages,
+    allowed: RwSignal<AllowedOutputs>,
+) -> impl IntoView {
+    let summary = blocked.summary();
+    let tooltip = blocked.tooltip();
+    let load = move |_| allowed.update(|a| a.allow(&blocked));
+    view! {
+        <div class="remote-blocked" data-testid="remote-blocked" role="status" title=tooltip>
+            <span class="remote-blocked-text" data-testid="remote-blocked-text">{summary}</span>
+            <span class="remote-blocked-sep" aria-hidden="true">"·"</span>
+            <button
+                type="button"
+                class="remote-load"
+                data-testid="remote-load"
+                title="Load these remote images (their hosts will see the requests)"
+                on:click=load
+            >
+                "Load images"
+            </button>
+        </div>
     }
 }
 
@@ -122,11 +154,34 @@ fn ansi(spans: Vec<Span>) -> impl IntoView {
         .collect_view()
 }
 
-/// An output read from the notebook file.
-pub fn saved_output(output: &IpynbOutput) -> AnyView {
+/// An output read from the notebook file (or a Jupyter kernel's, shown the same way): without
+/// its remote images, under [`remote_blocked_line`], until the user loads them.
+pub fn saved_output(output: &IpynbOutput, allowed: RwSignal<AllowedOutputs>) -> AnyView {
     let count = execution_count(output);
+    let shown = show(output, Remote::Blocked);
+    let blocked = match &shown {
+        Shown::Html(html) | Shown::Markdown(html) => html.blocked.clone(),
+        _ => BlockedImages::default(),
+    };
+    if blocked.is_empty() {
+        return shown_output(shown, count, None);
+    }
+    let output = output.clone();
+    (move || {
+        if allowed.with(|a| a.allows(&blocked)) {
+            shown_output(show(&output, Remote::Allowed), count, None)
+        } else {
+            let line = remote_blocked_line(blocked.clone(), allowed).into_any();
+            shown_output(show(&output, Remote::Blocked), count, Some(line))
+        }
+    })
+    .into_any()
+}
+
+/// An output as [`show`] decided, with its `Out[n]` count and, over HTML or markdown, `notice`.
+fn shown_output(shown: Shown, count: Option<u32>, notice: Option<AnyView>) -> AnyView {
     let prompt = count.map(|n| view! { <span class="out-prompt">{format!("Out[{n}]:")}</span> });
-    let body = match show(output) {
+    let body = match shown {
         Shown::Wire(data) => return wire_output(&data),
         Shown::Stream { stderr, text } => view! {
             <pre
@@ -157,14 +212,16 @@ pub fn saved_output(output: &IpynbOutput) -> AnyView {
         Shown::Markdown(html) => view! {
             <div class="output-item rich" data-testid="output-item" data-kind="markdown">
                 {prompt}
-                <div class="markdown-body" inner_html=html></div>
+                {notice}
+                <div class="markdown-body" inner_html=html.html></div>
             </div>
         }
         .into_any(),
         Shown::Html(html) => view! {
             <div class="output-item rich" data-testid="output-item" data-kind="html">
                 {prompt}
-                <div class="output-html" inner_html=html></div>
+                {notice}
+                <div class="output-html" inner_html=html.html></div>
             </div>
         }
         .into_any(),
