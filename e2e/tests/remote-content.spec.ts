@@ -10,10 +10,8 @@ import { test, expect } from './wirebook';
 
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'artifacts');
 
-// The page's Content-Security-Policy is not what this tests: the UI's sanitizers are the guard
-// (the CSP lets remote images through so that Load works), so the browser is told to ignore it.
-test.use({ bypassCSP: true });
-
+// The page's Content-Security-Policy lets remote images through (so that Load works): the UI's
+// sanitizers are the guard, and this runs under the real policy.
 /** An image server on 127.0.0.2 that records every path asked of it. */
 async function startImageHost(): Promise<{ origin: string; host: string; requests: string[]; close: () => Promise<void> }> {
   const requests: string[] = [];
