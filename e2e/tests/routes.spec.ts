@@ -61,7 +61,7 @@ test('tap routes are added in the dialog, relay a page WebSocket on both hops an
     await page.getByTestId('route-url').fill('http://127.0.0.1/');
     await page.getByTestId('route-url').press('Enter');
     await expect(dialog.getByTestId('route-name-error')).toContainText("found ' '");
-    await expect(dialog.getByTestId('route-url-error')).toContainText('not a ws://');
+    await expect(dialog.getByTestId('route-url-error')).toContainText('ws:// or wss://');
     await expect(dialog.getByTestId('route')).toHaveCount(0);
 
     // Escape closes it.

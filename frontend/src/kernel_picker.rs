@@ -71,31 +71,10 @@ pub fn initial_highlight(entries: &[Entry], current: Option<&KernelInfo>) -> usi
 
 /// The URL field's text as a WebSocket URL, or why it is not one.
 pub fn websocket_url(text: &str) -> Result<String, String> {
-    let url = text.trim();
-    if url.is_empty() {
-        return Err("type a WebSocket URL, e.g. ws://127.0.0.1:9000/socket".into());
-    }
-    let Some(rest) = url
-        .strip_prefix("ws://")
-        .or_else(|| url.strip_prefix("wss://"))
-    else {
-        return Err(
-            if url.starts_with("http://") || url.starts_with("https://") {
-                "a WebSocket URL starts with ws:// or wss://, not http:// or https://".into()
-            } else {
-                "a WebSocket URL starts with ws:// or wss://".into()
-            },
-        );
-    };
-    if url.chars().any(char::is_whitespace) {
-        return Err("a URL cannot contain spaces".into());
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit('@').next().unwrap_or("");
-    if host.is_empty() || host.starts_with(':') {
-        return Err("the URL has no host after ws:// or wss://".into());
-    }
-    Ok(url.to_string())
+    crate::websocket_url::check(
+        text,
+        "type a WebSocket URL, e.g. ws://127.0.0.1:9000/socket",
+    )
 }
 
 /// The notebook's metadata once `choice` is picked: a Jupyter or gateway kernel becomes its
@@ -216,27 +195,11 @@ mod tests {
     }
 
     #[test]
-    fn websocket_urls_are_validated_with_a_reason() {
-        assert_eq!(
-            websocket_url("  ws://127.0.0.1:9/x "),
-            Ok("ws://127.0.0.1:9/x".into())
-        );
-        assert_eq!(
-            websocket_url("wss://example.com"),
-            Ok("wss://example.com".into())
-        );
+    fn an_empty_url_field_says_what_to_type() {
         assert!(websocket_url("")
             .unwrap_err()
             .contains("type a WebSocket URL"));
-        assert!(websocket_url("http://h/x")
-            .unwrap_err()
-            .contains("not http://"));
-        assert!(websocket_url("h:9/x")
-            .unwrap_err()
-            .contains("ws:// or wss://"));
-        assert!(websocket_url("ws:///x").unwrap_err().contains("no host"));
-        assert!(websocket_url("ws://:9/x").unwrap_err().contains("no host"));
-        assert!(websocket_url("ws://a b/").unwrap_err().contains("spaces"));
+        assert_eq!(websocket_url(" wss://h "), Ok("wss://h".into()));
     }
 
     #[test]

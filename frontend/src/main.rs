@@ -40,6 +40,7 @@ mod socket;
 mod status;
 mod view;
 mod virtual_list;
+mod websocket_url;
 mod ws_settings;
 
 fn main() {

@@ -21,30 +21,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// The upstream URL as it will be sent: trimmed, `ws://` or `wss://` with a host, no fragment,
-/// no user info (which a WebSocket handshake never sends).
+/// The upstream URL as it will be sent (see [`crate::websocket_url::check`]).
 pub fn check_url(url: &str) -> Result<String, String> {
-    let url = url.trim();
-    if url.is_empty() {
-        return Err("type the upstream's ws:// or wss:// URL".into());
-    }
-    let rest = url
-        .strip_prefix("ws://")
-        .or_else(|| url.strip_prefix("wss://"))
-        .ok_or_else(|| format!("{url}: not a ws:// or wss:// URL"))?;
-    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-    if authority.is_empty() {
-        return Err(format!("{url}: the URL has no host"));
-    }
-    if authority.contains('@') {
-        return Err(format!(
-            "{url}: user info in the URL is not sent; the tap passes the client's headers instead"
-        ));
-    }
-    if url.contains('#') {
-        return Err(format!("{url}: a WebSocket URL has no fragment"));
-    }
-    Ok(url.to_string())
+    crate::websocket_url::check(url, "type the upstream's ws:// or wss:// URL")
 }
 
 /// What is wrong with the form, field by field.
@@ -157,7 +136,9 @@ mod tests {
         );
         assert_eq!(check_url("wss://h?x=1"), Ok("wss://h?x=1".into()));
         assert!(check_url("").unwrap_err().contains("type the upstream"));
-        assert!(check_url("http://h/").unwrap_err().contains("not a ws://"));
+        assert!(check_url("http://h/")
+            .unwrap_err()
+            .contains("ws:// or wss://"));
         assert!(check_url("ws:///x").unwrap_err().contains("no host"));
         assert!(check_url("ws://u:p@h/").unwrap_err().contains("user info"));
         assert!(check_url("ws://h/#top").unwrap_err().contains("fragment"));
