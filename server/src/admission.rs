@@ -102,6 +102,12 @@ pub struct Pass {
 }
 
 impl Pass {
+    /// The pass of a request's connection (none for a request that did not come through the
+    /// accept loop, such as a test's).
+    pub fn of(request: &Request) -> Option<Arc<Pass>> {
+        request.extensions().get::<Arc<Pass>>().cloned()
+    }
+
     fn trust(&self) {
         if !self.trusted.swap(true, Ordering::AcqRel) {
             self.place
@@ -157,7 +163,10 @@ impl Refusals {
         let now = Instant::now();
         let entry = kinds.entry(kind).or_insert((None, 0));
         entry.1 += 1;
-        if entry.0.is_none_or(|logged| now.duration_since(logged) >= LOG_EVERY) {
+        if entry
+            .0
+            .is_none_or(|logged| now.duration_since(logged) >= LOG_EVERY)
+        {
             let count = std::mem::take(&mut entry.1);
             entry.0 = Some(now);
             drop(kinds);
@@ -168,7 +177,8 @@ impl Refusals {
 
 /// Accepts connections on `listener` and serves `router` on each until `signal` resolves;
 /// then stops accepting, asks every connection to finish, and returns once they have or
-/// `grace` has passed.
+/// `grace` has passed, with the moment the signal came (the rest of the shutdown shares the
+/// same grace).
 pub async fn serve<F>(
     listener: TcpListener,
     capture: bool,
@@ -176,7 +186,8 @@ pub async fn serve<F>(
     limits: Limits,
     grace: Duration,
     signal: F,
-) where
+) -> Instant
+where
     F: Future<Output = ()> + Send,
 {
     let all = Arc::new(Semaphore::new(limits.max_connections));
@@ -250,6 +261,7 @@ pub async fn serve<F>(
             closing_rx.clone(),
         ));
     }
+    let shutting_down = Instant::now();
     drop(listener);
     drop(closing_rx);
     closing.send_replace(());
@@ -260,6 +272,7 @@ pub async fn serve<F>(
             "HTTP connections still open after the shutdown grace period"
         );
     }
+    shutting_down
 }
 
 /// An accept that failed: the peer's own trouble is skipped; anything else (EMFILE: out of
@@ -348,10 +361,7 @@ async fn connection<S>(
 /// Whether the request's connection has shown the token (or is one of wirebook's own dials);
 /// a request that did not come through the accept loop (a test's) counts as trusted.
 pub fn is_trusted(request: &Request) -> bool {
-    request
-        .extensions()
-        .get::<Arc<Pass>>()
-        .is_none_or(|pass| pass.is_trusted())
+    Pass::of(request).is_none_or(|pass| pass.is_trusted())
 }
 
 /// What [`admit`] checks requests against.

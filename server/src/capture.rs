@@ -558,8 +558,11 @@ impl Capture {
 
     /// Records one event and returns its `seq`; `None` when the capture is paused or off.
     pub fn record(&self, conn: ConnId, hop: Hop, mut body: CaptureBody) -> Option<u64> {
-        if let CaptureBody::Handshake(handshake) = &mut body {
-            self.secrets.handshake(handshake);
+        match &mut body {
+            CaptureBody::Handshake(handshake) => self.secrets.handshake(handshake),
+            CaptureBody::Open { target, .. } => self.secrets.text(target),
+            CaptureBody::Closed { reason, .. } => self.secrets.text(reason),
+            _ => {}
         }
         self.push(conn, hop, Stored::Other(Box::new(body)))
     }
@@ -1095,12 +1098,22 @@ mod tests {
             },
             &own,
         );
+        // A kernel URL that names the token, in the connection's open and closed records.
+        let kernel = Recorder::open(
+            &capture,
+            Hop::Kernel,
+            "wirebook".into(),
+            "127.0.0.1:1".into(),
+            "ws://127.0.0.1:1/tap/x?token=tok3n".into(),
+        );
+        kernel.finish("cannot connect to ws://127.0.0.1:1/tap/x?token=tok3n");
+        drop(kernel);
         let text = serde_json::to_string(&capture.snapshot()).unwrap();
         assert!(
             !text.contains("tok3n") && !text.contains("s3cret"),
             "{text}"
         );
-        assert!(text.contains("token=<redacted>"), "{text}");
+        assert_eq!(text.matches("token=<redacted>").count(), 3, "{text}");
     }
 
     #[test]

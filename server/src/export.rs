@@ -159,21 +159,38 @@ where
 /// records there were when the export began (newer ones are left out).
 pub struct JsonlChunks {
     capture: Arc<Capture>,
-    conn: Option<ConnId>,
     sensitive: Sensitive,
-    cursor: u64,
-    end: u64,
+    records: JsonlRecords,
+}
+
+/// Which records a JSONL export reads.
+enum JsonlRecords {
+    /// All of them, in batches from the ring, up to `end`.
+    All { cursor: u64, end: u64 },
+    /// One connection's, by their seqs (read from the ring once, when the export began).
+    Of(std::vec::IntoIter<u64>),
 }
 
 impl JsonlChunks {
     pub fn new(capture: Arc<Capture>, conn: Option<ConnId>, sensitive: Sensitive) -> Self {
-        let end = capture.latest_seq();
+        let records = match conn {
+            None => JsonlRecords::All {
+                cursor: 0,
+                end: capture.latest_seq(),
+            },
+            Some(conn) => JsonlRecords::Of(
+                capture
+                    .connections(Some(conn))
+                    .into_iter()
+                    .flat_map(|c| c.seqs)
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            ),
+        };
         JsonlChunks {
             capture,
-            conn,
             sensitive,
-            cursor: 0,
-            end,
+            records,
         }
     }
 }
@@ -182,20 +199,27 @@ impl Iterator for JsonlChunks {
     type Item = String;
 
     fn next(&mut self) -> Option<String> {
-        if self.cursor >= self.end {
-            return None;
-        }
-        let batch = self
-            .capture
-            .read(self.cursor, CHUNK_RECORDS, self.sensitive);
-        let last = batch.records.last()?.seq;
-        self.cursor = last;
+        let records = match &mut self.records {
+            JsonlRecords::All { cursor, end } => {
+                if *cursor >= *end {
+                    return None;
+                }
+                let mut batch = self.capture.read(*cursor, CHUNK_RECORDS, self.sensitive);
+                *cursor = batch.records.last()?.seq;
+                let end = *end;
+                batch.records.retain(|r| r.seq <= end);
+                batch.records
+            }
+            JsonlRecords::Of(seqs) => {
+                let chunk: Vec<u64> = seqs.by_ref().take(CHUNK_RECORDS).collect();
+                if chunk.is_empty() {
+                    return None;
+                }
+                self.capture.records(&chunk, self.sensitive)
+            }
+        };
         let mut out = String::new();
-        for record in batch
-            .records
-            .iter()
-            .filter(|r| r.seq <= self.end && self.conn.is_none_or(|c| r.conn == c))
-        {
+        for record in &records {
             // Plain data: serialising cannot fail.
             if let Ok(line) = serde_json::to_string(record) {
                 out.push_str(&line);
@@ -290,7 +314,9 @@ impl HarChunks {
             });
             let first_us = ends.first().map_or(handshake.time_us, |r| r.time_us);
             let last_us = ends.last().map_or(first_us, |r| r.time_us);
-            let head = entry_head(handshake, first_us, last_us, target)?;
+            let Some(head) = entry_head(handshake, first_us, last_us, target) else {
+                continue;
+            };
             let comma = Self::comma(&mut self.listed);
             let mut out = format!("{comma}{}", open_object(&head));
             out.push_str(",\"_webSocketMessages\":[");

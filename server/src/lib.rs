@@ -297,12 +297,15 @@ where
     let lifecycle = app.shutdown.clone();
     let trigger = lifecycle.clone();
     let (capture, limits) = (app.config.capture, app.config.limits);
-    admission::serve(listener, capture, router(app), limits, grace, async move {
-        shutdown.await;
-        trigger.trigger();
-    })
-    .await;
-    let unfinished = lifecycle.wait(grace).await;
+    let shutting_down =
+        admission::serve(listener, capture, router(app), limits, grace, async move {
+            shutdown.await;
+            trigger.trigger();
+        })
+        .await;
+    let unfinished = lifecycle
+        .wait(grace.saturating_sub(shutting_down.elapsed()))
+        .await;
     if unfinished > 0 {
         tracing::warn!(
             unfinished,

@@ -6,7 +6,8 @@
 //!   handshake on every route), wirebook's own token and the connection's secrets (the values
 //!   of `--kernel-secret-header`s, a gateway's token) are replaced by `<redacted>` wherever
 //!   they stand as a whole token — in `?token=T`, the `wirebook_token` cookie,
-//!   `Authorization: token T` — so no record in memory holds them. Big heads are cut here too
+//!   `Authorization: token T` — so no record in memory holds them. The token goes from a
+//!   connection's `Open` target and `Closed` reason too (a kernel URL may name it). Big heads are cut here too
 //!   ([`MAX_FIELD`], [`MAX_HEAD`]) and the record says so.
 //! - **When a record leaves the capture** ([`outgoing`]), a browser's `set_kernel` has its
 //!   secret header values masked, and an export that is not asked for sensitive data
@@ -14,7 +15,7 @@
 //!   of `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie` removed from every
 //!   handshake.
 
-use wirebook_shared::capture::{hex, unhex};
+use wirebook_shared::capture::{hex, text_preview, unhex};
 use wirebook_shared::{CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord, HttpHeadRecord};
 
 /// What replaces a secret.
@@ -116,31 +117,33 @@ impl Secrets {
         }
     }
 
-    /// Redacts and cuts one field; returns whether it was cut.
-    fn field(&self, text: &mut String) -> bool {
+    /// Redacts every secret from a record's text (a connection's target URL, how it ended).
+    pub fn text(&self, text: &mut String) {
         for secret in &self.0 {
             if text.contains(&**secret) {
                 *text = redact(text, secret);
             }
         }
+    }
+
+    /// Redacts and cuts one field; returns whether it was cut.
+    fn field(&self, text: &mut String) -> bool {
+        self.text(text);
         cut_at(text, MAX_FIELD)
     }
 }
 
 /// Cuts `text` to at most `max` bytes at a character boundary, ending it with `…`; returns
-/// whether it was cut.
+/// whether it was cut. The cut text is a new string: the record does not keep the old one's
+/// capacity.
 fn cut_at(text: &mut String, max: usize) -> bool {
     if text.len() <= max {
         return false;
     }
-    let mut end = max - '…'.len_utf8();
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.truncate(end);
-    text.push('…');
-    // The record keeps the string: without this it would keep the whole head's capacity.
-    text.shrink_to_fit();
+    let (mut kept, _) = text_preview(text, max - '…'.len_utf8());
+    kept.push('…');
+    kept.shrink_to_fit();
+    *text = kept;
     true
 }
 

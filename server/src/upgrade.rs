@@ -26,6 +26,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use wirebook_shared::Hop;
 
+use crate::admission;
 use crate::capture::{Capture, Recorder};
 use crate::shutdown::Shutdown;
 use crate::tap::{rebuild_head, TapConnectInfo};
@@ -178,7 +179,11 @@ where
     tap.switch_to_websocket(recorder.clone(), rebuild_head(&request));
     let links = tap.links();
     let on_upgrade = hyper::upgrade::on(&mut request);
+    // The connection keeps its place in the accept loop's caps for as long as the socket
+    // lives: hyper lets go of the connection once it is upgraded.
+    let pass = admission::Pass::of(&request);
     shutdown.spawn(async move {
+        let _pass = pass;
         match on_upgrade.await {
             Ok(upgraded) => {
                 on_upgraded(AcceptedRaw {

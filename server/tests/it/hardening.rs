@@ -598,3 +598,41 @@ async fn a_head_larger_than_the_capture_reads_is_refused() {
     );
     assert_eq!(healthz(server.addr, "").await, 200);
 }
+
+#[tokio::test]
+async fn open_anonymous_websockets_keep_their_places_until_they_close() {
+    let mut config = Config::new(TOKEN);
+    config.limits.max_anonymous = 4;
+    let server = TestServer::start(config).await;
+    // Upgraded sockets outlive hyper's connection: they must still count.
+    let mut sockets = Vec::new();
+    for _ in 0..4 {
+        sockets.push(connect(server.request("/echo", &[])).await);
+    }
+    assert_eq!(healthz(server.addr, "").await, 503);
+    let authorization = format!("Authorization: token {TOKEN}\r\n");
+    assert_eq!(healthz(server.addr, &authorization).await, 200);
+    for mut socket in sockets {
+        let _ = socket.close(None).await;
+    }
+    within(async {
+        while healthz(server.addr, "").await != 200 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_escaped_token_does_not_get_in_past_its_redaction() {
+    let server = TestServer::with_defaults().await;
+    // TOKEN's first character, percent-encoded.
+    let escaped = format!("%{:02X}{}", TOKEN.as_bytes()[0], &TOKEN[1..]);
+    let response = http_get(
+        server.addr,
+        &format!("/api/capture/stats?token={escaped}"),
+        &[],
+    )
+    .await;
+    assert_eq!(response.status, 403);
+}
