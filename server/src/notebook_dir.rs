@@ -537,11 +537,7 @@ fn write_temp(
 ) -> io::Result<PathBuf> {
     // The stem only helps a person tell leftovers apart: cut, so that the temporary name of a
     // file with a name of MAX_NAME bytes still fits.
-    let mut end = stem.len().min(64);
-    while !stem.is_char_boundary(end) {
-        end -= 1;
-    }
-    let stem = &stem[..end];
+    let (stem, _) = wirebook_shared::capture::text_preview(stem, 64);
     let temp = dir.join(format!(
         ".~{stem}.{}.{:016x}.tmp",
         std::process::id(),
