@@ -152,7 +152,7 @@ enum Stored {
 
 impl Entry {
     /// The record as it leaves the ring (see [`redaction::outgoing`]).
-    fn to_record(&self, seq: u64, sensitive: Sensitive) -> CaptureRecord {
+    fn to_record(&self, seq: u64, sensitive: Sensitive, secrets: &Secrets) -> CaptureRecord {
         let mut record = CaptureRecord {
             seq,
             conn: self.conn,
@@ -163,7 +163,7 @@ impl Entry {
                 Stored::Other(body) => (**body).clone(),
             },
         };
-        redaction::outgoing(&mut record, sensitive);
+        redaction::outgoing(&mut record, sensitive, secrets);
         record
     }
 
@@ -640,7 +640,7 @@ impl Capture {
         drop(ring);
         let records = entries
             .iter()
-            .map(|(seq, entry)| entry.to_record(*seq, sensitive))
+            .map(|(seq, entry)| entry.to_record(*seq, sensitive, &self.secrets))
             .collect();
         Batch { records, evicted }
     }
@@ -655,7 +655,7 @@ impl Capture {
         };
         entries
             .iter()
-            .map(|(seq, entry)| entry.to_record(*seq, sensitive))
+            .map(|(seq, entry)| entry.to_record(*seq, sensitive, &self.secrets))
             .collect()
     }
 

@@ -117,6 +117,26 @@ impl Secrets {
         }
     }
 
+    /// Masks every secret in a frame's payload and message preview with `*`s of the same
+    /// length (a frame's lengths stay true).
+    fn mask_frame(&self, frame: &mut FrameRecord) {
+        for secret in &self.0 {
+            let stars = "*".repeat(secret.len());
+            let hex_secret = hex(secret.as_bytes());
+            if let Some(message) = &mut frame.message {
+                if message.preview.contains(&**secret) {
+                    message.preview = message.preview.replace(&**secret, &stars);
+                }
+                if message.preview.contains(&hex_secret) {
+                    message.preview = replace_hex(&message.preview, &hex_secret, &stars);
+                }
+            }
+            if frame.payload_hex.contains(&hex_secret) {
+                frame.payload_hex = replace_hex(&frame.payload_hex, &hex_secret, &stars);
+            }
+        }
+    }
+
     /// Redacts every secret from a record's text (a connection's target URL, how it ended).
     pub fn text(&self, text: &mut String) {
         for secret in &self.0 {
@@ -147,6 +167,28 @@ fn cut_at(text: &mut String, max: usize) -> bool {
     true
 }
 
+/// `hex` with each occurrence of `needle` (the hex of a secret) at a byte boundary replaced by
+/// the hex of `stars`.
+fn replace_hex(hex_text: &str, needle: &str, stars: &str) -> String {
+    let masked = hex(stars.as_bytes());
+    let mut out = String::with_capacity(hex_text.len());
+    let mut at = 0;
+    while let Some(found) = hex_text[at..].find(needle) {
+        let start = at + found;
+        if start % 2 == 0 {
+            out.push_str(&hex_text[at..start]);
+            out.push_str(&masked);
+            at = start + needle.len();
+        } else {
+            // Straddles two bytes: not the secret; look again from the next digit.
+            out.push_str(&hex_text[at..=start]);
+            at = start + 1;
+        }
+    }
+    out.push_str(&hex_text[at..]);
+    out
+}
+
 /// Replaces `secret` with `<redacted>` where it stands as a whole token (in `?token=T`,
 /// `wirebook_token=T`, `Authorization: token T`), not inside other words: a short token such
 /// as `t` must not turn `Switching` into `Swi<redacted>ching`. Token characters are the ones
@@ -173,11 +215,16 @@ pub fn redact(text: &str, secret: &str) -> String {
     out
 }
 
-/// A record on its way out of the capture (to an inspector or an export).
-pub fn outgoing(record: &mut CaptureRecord, sensitive: Sensitive) {
+/// A record on its way out of the capture (to an inspector or an export). `secrets` are the
+/// capture's own (wirebook's token): a frame that carries one (a kernel URL typed with it, a
+/// cell that sends it) shows it as `*`s of the same length.
+pub fn outgoing(record: &mut CaptureRecord, sensitive: Sensitive, secrets: &Secrets) {
     match &mut record.body {
-        CaptureBody::Frame(frame) if record.hop == wirebook_shared::Hop::Browser => {
-            hide_secret_settings(frame);
+        CaptureBody::Frame(frame) => {
+            if record.hop == wirebook_shared::Hop::Browser {
+                hide_secret_settings(frame);
+            }
+            secrets.mask_frame(frame);
         }
         CaptureBody::Handshake(handshake) if sensitive == Sensitive::Hidden => {
             remove_credentials(&mut handshake.request);
@@ -374,15 +421,56 @@ mod tests {
             )))),
         };
         let mut kept = record.clone();
-        outgoing(&mut kept, Sensitive::Included);
+        outgoing(&mut kept, Sensitive::Included, &Secrets::new());
         assert_eq!(kept, record, "with sensitive data: as recorded");
-        outgoing(&mut record, Sensitive::Hidden);
+        outgoing(&mut record, Sensitive::Hidden, &Secrets::new());
         let CaptureBody::Handshake(h) = &record.body else {
             unreachable!()
         };
         let values: Vec<&str> = h.request.headers.iter().map(|(_, v)| v.as_str()).collect();
         assert_eq!(values, [REMOVED, REMOVED, REMOVED, "http://o"]);
         assert_eq!(h.response.as_ref().unwrap().headers[0].1, REMOVED);
+    }
+
+    #[test]
+    fn a_frame_that_carries_the_token_shows_stars_of_its_length() {
+        let mut secrets = Secrets::new();
+        secrets.add("tok3n");
+        let text = r#"{"type":"set_kernel","url":"ws://h/tap/x?token=tok3n"}"#;
+        let mut frame = FrameRecord {
+            direction: wirebook_shared::Direction::ToServer,
+            offset: 0,
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode: wirebook_shared::Opcode::Text,
+            mask_key: None,
+            len: text.len() as u64,
+            length_form: "7-bit".into(),
+            header_hex: "81".into(),
+            // A copy at an odd digit is not the token's bytes and stays.
+            payload_hex: format!("{}0{}", hex(text.as_bytes()), hex(b"tok3n")),
+            truncated: false,
+            findings: vec![],
+            message: Some(wirebook_shared::MessageSummary {
+                opcode: wirebook_shared::Opcode::Text,
+                frames: 1,
+                compressed: false,
+                wire_len: text.len() as u64,
+                len: text.len() as u64,
+                preview: text.into(),
+                truncated: false,
+                close: None,
+                findings: vec![],
+            }),
+            caused_by: None,
+        };
+        secrets.mask_frame(&mut frame);
+        let preview = &frame.message.as_ref().unwrap().preview;
+        assert_eq!(preview, &text.replace("tok3n", "*****"));
+        let masked = hex(text.replace("tok3n", "*****").as_bytes());
+        assert_eq!(frame.payload_hex, format!("{masked}0{}", hex(b"tok3n")));
     }
 
     #[test]

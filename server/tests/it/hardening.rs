@@ -636,3 +636,33 @@ async fn an_escaped_token_does_not_get_in_past_its_redaction() {
     .await;
     assert_eq!(response.status, 403);
 }
+
+#[tokio::test]
+async fn a_kernel_url_typed_with_the_token_does_not_carry_it_into_any_record() {
+    use wirebook_shared::{ClientMsg, KernelChoice, WebSocketSettings};
+    let server = TestServer::with_defaults().await;
+    let (mut session, _hello) = SessionClient::open(&server).await;
+    // wirebook's own echo, named with the token: the browser's message carries it, the
+    // kernel connection's Open record and handshake too.
+    session
+        .send(&ClientMsg::SetKernel {
+            kernel: KernelChoice::WebSocket {
+                url: format!("ws://{}/echo?token={TOKEN}", server.addr),
+                settings: WebSocketSettings::default(),
+            },
+        })
+        .await;
+    session
+        .capture_until(|records| {
+            records.iter().filter(|r| matches!(&r.body, CaptureBody::Handshake(h) if h.request.start_line.starts_with("GET /echo?token="))).count() >= 2
+        })
+        .await;
+    let live = serde_json::to_string(&session.records).unwrap();
+    assert!(
+        !live.contains(TOKEN),
+        "the token is in the inspector's feed"
+    );
+    for (export, text) in every_export(server.addr).await {
+        assert!(!text.contains(TOKEN), "the token is in {export}");
+    }
+}
