@@ -116,6 +116,9 @@ test('remote images load only after Load, per output', async ({ page, wirebook }
     await expect(img).toHaveAttribute('alt', 'tracking pixel');
     await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(180);
     await expect(html.getByTestId('remote-blocked')).toHaveCount(0);
+    // The keyboard stays on the cell, not on the page.
+    await expect(page.locator('[data-testid=cell]:focus')).toHaveCount(1);
+    await expect(page.locator('body')).not.toBeFocused();
     expect(images.requests).toEqual(['/pixel.png?from=html']);
     await expect(markdown.getByTestId('remote-blocked')).toBeVisible();
     await expect(markdown.locator('img')).toHaveCount(0);

@@ -6,6 +6,7 @@
 //! them (per output, as a mail client asks per message; see [`crate::remote_content`]).
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 use wirebook_shared::ipynb::IpynbOutput;
 use wirebook_shared::notebook::{CellId, CellOutput, InputPrompt};
 use wirebook_shared::session::WireData;
@@ -61,7 +62,28 @@ pub fn remote_blocked_line(
 ) -> impl IntoView {
     let summary = blocked.summary();
     let tooltip = blocked.tooltip();
-    let load = move |_| allowed.update(|a| a.allow(&blocked));
+    let load = move |ev: web_sys::MouseEvent| {
+        let cell_id = ev
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .and_then(|button| button.closest("[data-testid=cell]").ok().flatten())
+            .and_then(|cell| cell.get_attribute("data-cell-id"))
+            .filter(|id| {
+                id.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            });
+        allowed.update(|a| a.allow(&blocked));
+        // The button goes with its line (and the cell is drawn again): the keyboard stays on
+        // the cell, command mode's place, instead of falling to the page.
+        if let Some(id) = cell_id {
+            request_animation_frame(move || {
+                let selector = format!("[data-testid=cell][data-cell-id=\"{id}\"]");
+                if let Some(cell) = crate::view::element::<web_sys::HtmlElement>(&selector) {
+                    let _ = cell.focus();
+                }
+            });
+        }
+    };
     view! {
         <div class="remote-blocked" data-testid="remote-blocked" role="status" title=tooltip>
             <span class="remote-blocked-text" data-testid="remote-blocked-text">{summary}</span>
