@@ -24,8 +24,8 @@ pub struct Endpoint {
     pub url: UpstreamUrl,
     /// The base path without a trailing `/` (empty for `/`).
     pub base: String,
-    /// `https://`: how its certificate is checked (`--tls-ca`, `--tls-insecure`).
-    pub tls: Option<Arc<TlsSettings>>,
+    /// How an `https://` gateway's certificate is checked (`--tls-ca`, `--tls-insecure`).
+    pub tls: Arc<TlsSettings>,
 }
 
 impl Endpoint {
@@ -47,7 +47,7 @@ impl Endpoint {
         }
         Ok(Endpoint {
             base: url.target.trim_end_matches('/').to_string(),
-            tls: url.tls.then(|| Arc::clone(tls)),
+            tls: Arc::clone(tls),
             url,
         })
     }
@@ -68,11 +68,7 @@ impl Endpoint {
 
     /// Where [`crate::upstream`] connects.
     pub fn upstream(&self) -> crate::upstream::Endpoint<'_> {
-        crate::upstream::Endpoint {
-            host: &self.url.host,
-            port: self.url.port,
-            tls: self.tls.as_deref(),
-        }
+        self.url.endpoint(&self.tls)
     }
 }
 
@@ -311,7 +307,7 @@ mod tests {
             "ws://127.0.0.1:8888/jupyter/api/kernels/k/channels"
         );
         let e = Endpoint::parse("https://h/base", &tls).unwrap();
-        assert_eq!((e.url.port, e.tls.is_some()), (443, true));
+        assert_eq!((e.url.port, e.upstream().tls.is_some()), (443, true));
         let ws = e.ws_url("/x");
         assert_eq!((ws.text.as_str(), ws.port), ("wss://h/base/x", 443));
         assert_eq!(e.address(), "h:443");
@@ -322,7 +318,7 @@ mod tests {
             (e.address(), e.url.authority.as_str()),
             ("[::1]:80".into(), "[::1]")
         );
-        assert!(e.tls.is_none());
+        assert!(e.upstream().tls.is_none());
         for (url, why) in [
             ("ws://h/", "must start with http:// or https://"),
             ("http://h:x/", "x is not a port"),
