@@ -100,15 +100,19 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / 100.0
 }
 
-#[test]
-fn out_of_file_descriptors_it_says_so_waits_and_recovers() {
-    let dist = TempDir::new("bin-fds");
+/// Starts the binary through bash, running `setup` first (e.g. `ulimit -n 48`), with `args`
+/// and the default log filter; returns it, its port, and its log lines as they come.
+fn start_logging(setup: &str, args: &[&str]) -> (Child, u16, mpsc::Receiver<String>) {
+    let dist = TempDir::new("bin-log");
     let mut child = Command::new("bash")
         .arg("-c")
-        .arg("ulimit -n 48 && exec \"$0\" --bind 127.0.0.1:0 --token fd-token --dist \"$1\"")
+        .arg(format!(
+            "{setup} && exec \"$0\" --bind 127.0.0.1:0 --dist \"$@\""
+        ))
         .arg(env!("CARGO_BIN_EXE_wirebook"))
         .arg(&dist.0)
-        .env("RUST_LOG", "wirebook_server=info")
+        .args(args)
+        .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -129,19 +133,72 @@ fn out_of_file_descriptors_it_says_so_waits_and_recovers() {
             let _ = log_tx.send(line);
         }
     });
+    (child, port, log)
+}
+
+/// The first log line containing `words` within 10 s.
+fn logged(log: &mpsc::Receiver<String>, words: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match log.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) if line.contains(words) => return line,
+            Ok(_) => {}
+            Err(_) => panic!("nothing was logged with {words:?}"),
+        }
+    }
+}
+
+/// `GET /healthz` with extra header lines (each ending in CRLF); the response.
+fn healthz(port: u16, headers: &str) -> Option<String> {
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    tcp.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let request =
+        format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n");
+    tcp.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+#[test]
+fn refusals_are_logged_with_the_default_filter() {
+    let (mut child, port, log) = start_logging(
+        "true",
+        &["--token", "log-token", "--max-anonymous-connections", "1"],
+    );
+    // One unfinished head takes the only anonymous place.
+    let mut held = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    held.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let refused = healthz(port, "").unwrap_or_default();
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    let said = logged(&log, "refused requests without the token");
+    assert!(said.contains("WARN"), "{said}");
+    // A request with the token is served, and a foreign Host is refused and said too.
+    let served = healthz(port, "Authorization: token log-token\r\n").unwrap_or_default();
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.write_all(
+        b"GET /healthz HTTP/1.1\r\nHost: evil.example\r\nAuthorization: token log-token\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 403"), "{response}");
+    logged(&log, "DNS rebinding");
+    drop(held);
+    assert!(terminate(&mut child).success());
+}
+
+#[test]
+fn out_of_file_descriptors_it_says_so_waits_and_recovers() {
+    let (mut child, port, log) = start_logging("ulimit -n 48", &["--token", "fd-token"]);
     // More connections than descriptors: the kernel completes them, accept fails with EMFILE.
     let held: Vec<TcpStream> = (0..80)
         .filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok())
         .collect();
     assert!(held.len() > 48, "{} connections", held.len());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let said = loop {
-        match log.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) if line.contains("accepting a connection failed") => break line,
-            Ok(_) => {}
-            Err(_) => panic!("nothing was logged about the failed accepts"),
-        }
-    };
+    let said = logged(&log, "accepting a connection failed");
     assert!(said.contains("Too many open files"), "{said}");
     // Waiting, not spinning: far less than a CPU's worth of time over two seconds.
     let before = cpu_seconds(child.id());
@@ -150,22 +207,7 @@ fn out_of_file_descriptors_it_says_so_waits_and_recovers() {
     assert!(spent < 1.0, "{spent} CPU seconds in 2 s");
     drop(held);
     let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let answer = TcpStream::connect(("127.0.0.1", port))
-            .ok()
-            .and_then(|mut tcp| {
-                tcp.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-                tcp.write_all(
-                    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                )
-                .ok()?;
-                let mut response = String::new();
-                tcp.read_to_string(&mut response).ok()?;
-                Some(response)
-            });
-        if answer.is_some_and(|a| a.starts_with("HTTP/1.1 200")) {
-            break;
-        }
+    while !healthz(port, "").is_some_and(|a| a.starts_with("HTTP/1.1 200")) {
         assert!(Instant::now() < deadline, "/healthz did not answer again");
         std::thread::sleep(Duration::from_millis(100));
     }
