@@ -540,19 +540,18 @@ where
         let now = *paused.borrow_and_update();
         send(&mut sink, &links, ServerMsg::CapturePaused { paused: now }, None).await?;
         // The first batch says how many older records were left out of the backlog.
-        let mut older = Some(older).filter(|n| *n > 0);
-        while let Some(batch) = feed.try_batch(CAPTURE_BATCH) {
-            send_capture(&mut sink, &links, batch, older.take().unwrap_or(0)).await?;
+        let first = feed.try_batch(CAPTURE_BATCH).unwrap_or(crate::capture::Batch {
+            records: Vec::new(),
+            evicted: 0,
+        });
+        if !first.records.is_empty() || first.evicted > 0 || older > 0 {
+            send_capture(&mut sink, &links, first, older).await?;
         }
-        if let Some(older) = older {
-            let nothing = crate::capture::Batch {
-                records: Vec::new(),
-                evicted: 0,
-            };
-            send_capture(&mut sink, &links, nothing, older).await?;
-        }
+        // The rest of the backlog goes out a batch at a time between the session's own
+        // messages, which come first: a kernel's state does not wait behind 32 MiB of records.
         loop {
             tokio::select! {
+                biased;
                 outgoing = queue.recv() => match outgoing {
                     None => return Ok(()),
                     Some(Outgoing::Msg { msg, caused_by }) => {
