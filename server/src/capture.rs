@@ -668,16 +668,37 @@ impl Capture {
     /// with the seqs of its records and what kinds of record it has: what an export that
     /// groups records by connection reads the ring by, a connection at a time.
     pub fn connections(&self, only: Option<ConnId>) -> Vec<ConnectionIndex> {
-        let ring = self.ring();
+        /// What the index needs of a record.
+        #[derive(Clone, Copy)]
+        enum Kind {
+            Plain,
+            Handshake,
+            KernelMessage,
+        }
+        // Copied under the lock (24 bytes a record) and grouped after it: recording waits for
+        // the copy, not for the hashing.
+        let entries: Vec<(u64, ConnId, Kind)> = self
+            .ring()
+            .iter_from(0)
+            .filter(|(_, entry)| only.is_none_or(|c| c == entry.conn))
+            .map(|(seq, entry)| {
+                let kind = match &entry.body {
+                    Stored::Other(body) => match **body {
+                        CaptureBody::Handshake(_) => Kind::Handshake,
+                        CaptureBody::KernelMessage(_) => Kind::KernelMessage,
+                        _ => Kind::Plain,
+                    },
+                    Stored::Frame(_) => Kind::Plain,
+                };
+                (seq, entry.conn, kind)
+            })
+            .collect();
         let mut index: Vec<ConnectionIndex> = Vec::new();
         let mut position: std::collections::HashMap<ConnId, usize> = Default::default();
-        for (seq, entry) in ring.iter_from(0) {
-            if only.is_some_and(|c| c != entry.conn) {
-                continue;
-            }
-            let at = *position.entry(entry.conn).or_insert_with(|| {
+        for (seq, conn, kind) in entries {
+            let at = *position.entry(conn).or_insert_with(|| {
                 index.push(ConnectionIndex {
-                    conn: entry.conn,
+                    conn,
                     seqs: Vec::new(),
                     handshake: None,
                     kernel_messages: false,
@@ -686,14 +707,12 @@ impl Capture {
             });
             let connection = &mut index[at];
             connection.seqs.push(seq);
-            if let Stored::Other(body) = &entry.body {
-                match **body {
-                    CaptureBody::Handshake(_) if connection.handshake.is_none() => {
-                        connection.handshake = Some(seq);
-                    }
-                    CaptureBody::KernelMessage(_) => connection.kernel_messages = true,
-                    _ => {}
+            match kind {
+                Kind::Handshake if connection.handshake.is_none() => {
+                    connection.handshake = Some(seq);
                 }
+                Kind::KernelMessage => connection.kernel_messages = true,
+                _ => {}
             }
         }
         index
