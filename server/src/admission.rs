@@ -364,16 +364,13 @@ pub fn is_trusted(request: &Request) -> bool {
     Pass::of(request).is_none_or(|pass| pass.is_trusted())
 }
 
-/// What [`admit`] checks requests against.
+/// What [`admit`] checks requests against besides the configuration (`--allow-host`,
+/// `--allow-origin`): what is known only once the server runs.
 #[derive(Debug, Clone)]
 pub struct Policy {
     /// The server listens on a loopback address: only loopback `Host` values (and
-    /// `allow_hosts`) are served.
+    /// `--allow-host`'s) are served.
     pub loopback: bool,
-    /// `--allow-host`: host names (without port) served besides loopback ones.
-    pub allow_hosts: Vec<String>,
-    /// `--allow-origin`: origins besides the server's own.
-    pub allow_origins: Vec<String>,
     /// The `Content-Security-Policy` of every response.
     pub csp: HeaderValue,
 }
@@ -400,7 +397,7 @@ fn refusal(app: &App, request: &Request) -> Option<Response> {
     let headers = request.headers();
     if policy.loopback {
         if let Some(host) = headers.get(HOST) {
-            if !host_allowed(host, &policy.allow_hosts) {
+            if !host_allowed(host, &app.config.allow_hosts) {
                 REFUSALS.warn("host", || {
                     format!(
                         "refused requests for a Host that is not this machine: {host:?} (DNS rebinding? --allow-host names it)"
@@ -416,7 +413,7 @@ fn refusal(app: &App, request: &Request) -> Option<Response> {
             }
         }
     }
-    let pass = request.extensions().get::<Arc<Pass>>();
+    let pass = Pass::of(request);
     let peer = request
         .extensions()
         .get::<ConnectInfo<TapConnectInfo>>()
@@ -449,7 +446,7 @@ fn refusal(app: &App, request: &Request) -> Option<Response> {
     let named_token = matches!(token, Some(TokenSource::Query | TokenSource::Header));
     if headers.contains_key(UPGRADE)
         && !named_token
-        && !auth::origin_allowed(headers, &policy.allow_origins)
+        && !auth::origin_allowed(headers, &app.config.allow_origins)
     {
         REFUSALS.warn("origin", || {
             format!(

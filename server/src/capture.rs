@@ -659,11 +659,6 @@ impl Capture {
             .collect()
     }
 
-    /// The newest `seq` recorded (0 before the first record).
-    pub fn latest_seq(&self) -> u64 {
-        self.ring().next_seq - 1
-    }
-
     /// Each connection in the ring (or `only` that one), in the order of its first record,
     /// with the seqs of its records and what kinds of record it has: what an export that
     /// groups records by connection reads the ring by, a connection at a time.
@@ -723,15 +718,6 @@ impl Capture {
         self.read(0, usize::MAX, Sensitive::Included).records
     }
 
-    /// A feed that starts with everything still in the ring.
-    pub fn subscribe(self: &Arc<Self>) -> Feed {
-        Feed {
-            capture: Arc::clone(self),
-            cursor: 0,
-            latest: self.latest.subscribe(),
-        }
-    }
-
     /// A feed that starts with the newest records in the ring that take at most `backlog`
     /// bytes (as the memory budget counts them), and how many older ones the ring still has
     /// that it will not get.
@@ -760,8 +746,8 @@ impl Capture {
     }
 }
 
-/// What the ring holds (see [`Capture::stats`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the ring holds (see [`Capture::stats`]); `/api/capture/stats` is its JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
     pub records: usize,
     pub oldest_seq: u64,
@@ -1171,7 +1157,7 @@ mod tests {
     #[tokio::test]
     async fn a_feed_gets_the_backlog_then_live_records_and_learns_what_it_missed() {
         let capture = Arc::new(Capture::new(2, 16));
-        let mut feed = capture.subscribe();
+        let (mut feed, _) = capture.subscribe_recent(usize::MAX);
         capture.record(1, Hop::Browser, closed(""));
         let batch = feed.next_batch(10).await;
         assert_eq!(batch.records.len(), 1);

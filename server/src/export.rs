@@ -45,15 +45,7 @@ pub async fn stats(State(app): State<App>, request: Request) -> Response {
     if let Err(refused) = authorized(&app, &request) {
         return refused.into_response();
     }
-    let stats = app.capture.stats();
-    axum::Json(json!({
-        "records": stats.records,
-        "oldest_seq": stats.oldest_seq,
-        "latest_seq": stats.latest_seq,
-        "memory_bytes": stats.memory_bytes,
-        "memory_budget": stats.memory_budget,
-    }))
-    .into_response()
+    axum::Json(app.capture.stats()).into_response()
 }
 
 /// `GET /api/capture.har`
@@ -176,7 +168,7 @@ impl JsonlChunks {
         let records = match conn {
             None => JsonlRecords::All {
                 cursor: 0,
-                end: capture.latest_seq(),
+                end: capture.stats().latest_seq,
             },
             Some(conn) => JsonlRecords::Of(
                 capture

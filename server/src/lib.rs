@@ -282,8 +282,6 @@ where
         }),
         policy: Arc::new(admission::Policy {
             loopback: addr.ip().is_loopback(),
-            allow_hosts: config.allow_hosts.clone(),
-            allow_origins: config.allow_origins.clone(),
             csp: admission::content_security_policy(
                 std::fs::read_to_string(config.dist.join("index.html"))
                     .ok()
