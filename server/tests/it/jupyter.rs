@@ -792,10 +792,13 @@ async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
     write_spec(
         &dirs.0.join("specs"),
         "slow",
+        // sh rather than python: python's own start-up under load could take longer than
+        // the timeout, and then the message has no "warming up" to show.
         json!([
-            python(),
+            "sh",
             "-c",
-            "import time; print('warming up', flush=True); time.sleep(60)",
+            "echo warming up; exec sleep 60",
+            "sh",
             "{connection_file}"
         ]),
         json!({}),
