@@ -1,18 +1,38 @@
-//! The gateway's REST API over plain HTTP/1.1: one request per TCP connection
-//! (`Connection: close`), the token in `Authorization: token T`, every step under a timeout.
+//! The gateway's REST API (a Jupyter Server's `/api/kernels`, `/api/kernelspecs`): one JSON
+//! request and its whole answer, the token in `Authorization: token T`, all under a timeout.
 //!
-//! A dozen requests per kernel's life do not need a pooled client; a hand-written request also
-//! keeps the error messages precise (which step failed, the status and the start of the body).
+//! The HTTP/1.1 itself is hyper's client (`hyper_util`'s legacy `Client`), not a parser of
+//! our own: framing an answer by `Content-Length`, chunks or the end of the connection, 1xx and
+//! 204 answers and a server that keeps the connection open are where hand-written clients go
+//! wrong, and hyper is already here serving every other route. What stays ours is the
+//! dialling — [`crate::upstream::open`], so the errors name the step that failed (DNS, TCP,
+//! TLS), `https://` runs on rustls with ring and the system's roots plus `--tls-ca`, and
+//! admission knows the socket as our own dial — and the limits a peer must not get past: the
+//! timeout over the whole exchange and the cap on the body read.
+//!
+//! A dozen requests per kernel's life need no pool: each call dials its own connection and
+//! asks the server to close it (`Connection: close`).
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Body;
+use hyper::header::{
+    HeaderValue, ACCEPT, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, USER_AGENT,
+};
+use hyper::{Method, Request, Uri};
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::Value;
-use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::upstream::TlsSettings;
+use crate::upstream::{TlsSettings, UpstreamIo};
 use crate::upstream_url::{Problem, UpstreamUrl};
-use wirebook_shared::wire::{parse_response, Parsed};
 
 /// The largest answer read from the gateway (a kernelspec list with logos stays far below).
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -45,11 +65,21 @@ impl Endpoint {
         if url.target.contains('?') {
             return Err(no_query());
         }
-        Ok(Endpoint {
+        let endpoint = Endpoint {
             base: url.target.trim_end_matches('/').to_string(),
             tls: Arc::clone(tls),
             url,
-        })
+        };
+        endpoint.uri("/")?;
+        Ok(endpoint)
+    }
+
+    /// The absolute URI of `path` (which starts with `/`) under the base, for hyper's client.
+    fn uri(&self, path: &str) -> Result<Uri, String> {
+        let scheme = if self.url.tls { "https" } else { "http" };
+        let text = format!("{scheme}://{}{}{path}", self.url.authority, self.base);
+        text.parse()
+            .map_err(|error| format!("{text}: not a request URI ({error})"))
     }
 
     /// `host:port` as dialled, for messages.
@@ -146,135 +176,176 @@ pub fn unexpected(call: &Call<'_>, answer: &Answer) -> String {
     )
 }
 
+/// One request and its whole answer, the body read up to [`MAX_BODY`].
 async fn exchange(
     endpoint: &Endpoint,
     token: Option<&str>,
     call: Call<'_>,
 ) -> Result<Answer, String> {
-    let mut tcp = crate::upstream::open(endpoint.upstream())
+    let request = request(endpoint, token, call)?;
+    let client = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(0)
+        .build(Dialer(endpoint.clone()));
+    let response = client
+        .request(request)
         .await
-        .map_err(|what| {
+        .map_err(|error| failure(endpoint, call, &error))?;
+    let status = response.status().as_u16();
+    let body = response.into_body();
+    let too_large = || {
+        format!(
+            "the gateway's answer to {} {} is larger than {MAX_BODY} bytes",
+            call.method, call.path
+        )
+    };
+    // A `Content-Length` over the cap is refused before a byte of the body is read.
+    if body.size_hint().lower() > MAX_BODY as u64 {
+        return Err(too_large());
+    }
+    let body = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .map_err(|error| {
+            if error.is::<LengthLimitError>() {
+                too_large()
+            } else {
+                failure(endpoint, call, &*error)
+            }
+        })?
+        .to_bytes()
+        .to_vec();
+    Ok(Answer { status, body })
+}
+
+/// The request for `call`: JSON both ways, the token as `Authorization: token T` (a token a
+/// header cannot carry, say with a line break, is refused rather than sent).
+fn request(
+    endpoint: &Endpoint,
+    token: Option<&str>,
+    call: Call<'_>,
+) -> Result<Request<String>, String> {
+    let method = Method::from_bytes(call.method.as_bytes())
+        .map_err(|_| format!("{:?} is not an HTTP method", call.method))?;
+    let mut request = Request::builder()
+        .method(method)
+        .uri(endpoint.uri(call.path)?)
+        .header(HOST, endpoint.url.authority.as_str())
+        .header(CONNECTION, "close")
+        .header(ACCEPT, "application/json")
+        .header(USER_AGENT, "wirebook");
+    if let Some(token) = token {
+        let mut value = HeaderValue::from_str(&format!("token {token}"))
+            .map_err(|_| "the gateway token has characters a header cannot carry".to_string())?;
+        // Kept out of every `Debug` print of the request.
+        value.set_sensitive(true);
+        request = request.header(AUTHORIZATION, value);
+    }
+    let body = call.body.map(Value::to_string).unwrap_or_default();
+    if call.body.is_some() || call.method == "POST" {
+        request = request
+            .header(CONTENT_TYPE, "application/json")
+            .header(CONTENT_LENGTH, body.len());
+    }
+    request
+        .body(body)
+        .map_err(|error| format!("cannot make {} {}: {error}", call.method, call.path))
+}
+
+/// A failed exchange in words: which step failed, never the token (hyper's errors do not
+/// carry headers).
+fn failure(
+    endpoint: &Endpoint,
+    call: Call<'_>,
+    error: &(dyn std::error::Error + 'static),
+) -> String {
+    let (method, path) = (call.method, call.path);
+    for cause in std::iter::successors(Some(error), |error| error.source()) {
+        if let Some(Unreachable(what)) = cause.downcast_ref::<Unreachable>() {
             let hint = if what.contains("refused the connection") {
                 " (is the server running?)"
             } else {
                 ""
             };
-            format!(
-                "cannot reach the gateway at {}: {what}{hint}",
-                endpoint.address()
-            )
-        })?;
-    let body = call.body.map(Value::to_string).unwrap_or_default();
-    let mut head = format!(
-        "{} {}{} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\nUser-Agent: wirebook\r\n",
-        call.method,
-        endpoint.base,
-        call.path,
-        endpoint.url.authority
-    );
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: token {token}\r\n"));
-    }
-    if call.body.is_some() || call.method == "POST" {
-        head.push_str("Content-Type: application/json\r\n");
-        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    head.push_str("\r\n");
-    let io = |e: std::io::Error| format!("the connection to the gateway failed: {e}");
-    tcp.write_all(head.as_bytes()).await.map_err(io)?;
-    tcp.write_all(body.as_bytes()).await.map_err(io)?;
-    // TLS keeps what was written in its buffer until flushed.
-    tcp.flush().await.map_err(io)?;
-    let mut raw = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        let n = tcp.read(&mut chunk).await.map_err(io)?;
-        if n == 0 {
-            break;
+            let address = endpoint.address();
+            return format!("cannot reach the gateway at {address}: {what}{hint}");
         }
-        raw.extend_from_slice(&chunk[..n]);
-        if raw.len() > MAX_BODY {
-            return Err(format!(
-                "the gateway's answer to {} {} is larger than {MAX_BODY} bytes",
-                call.method, call.path
-            ));
+        if let Some(error) = cause.downcast_ref::<hyper::Error>() {
+            if error.is_incomplete_message() {
+                return format!(
+                    "the gateway closed the connection before answering {method} {path}"
+                );
+            }
+            if error.is_parse() {
+                let why = chain(error);
+                return format!("the gateway's answer to {method} {path} is not HTTP/1.1: {why}");
+            }
         }
-        // A server may keep the connection open after a complete answer despite `close`.
-        if let Some(answer) = complete_answer(&raw)? {
-            return Ok(answer);
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|error| error.kind() == std::io::ErrorKind::UnexpectedEof)
+        {
+            return format!(
+                "the gateway closed the connection before the end of its answer to {method} {path}"
+            );
         }
     }
-    complete_answer(&raw)?.map_or_else(
-        || match parse_response(&raw) {
-            Ok(Parsed::Complete { head, consumed }) => Ok(Answer {
-                status: head.status,
-                body: raw[consumed..].to_vec(),
-            }),
-            _ => Err(format!(
-                "the gateway closed the connection before answering {} {}",
-                call.method, call.path
-            )),
-        },
-        Ok,
-    )
-}
-
-/// The answer in `raw` when it is complete by its `Content-Length` or chunked encoding.
-fn complete_answer(raw: &[u8]) -> Result<Option<Answer>, String> {
-    let (head, consumed) = match parse_response(raw) {
-        Ok(Parsed::Complete { head, consumed }) => (head, consumed),
-        Ok(Parsed::Incomplete) => return Ok(None),
-        Err(error) => return Err(format!("the gateway's answer is not HTTP/1.1: {error}")),
+    // The client's own wrapper says only "client error (SendRequest)".
+    let shown = match error.downcast_ref::<hyper_util::client::legacy::Error>() {
+        Some(client) => std::error::Error::source(client).unwrap_or(error),
+        None => error,
     };
-    let body = &raw[consumed..];
-    if matches!(head.status, 204 | 304) || (100..200).contains(&head.status) {
-        return Ok(Some(Answer {
-            status: head.status,
-            body: Vec::new(),
-        }));
-    }
-    if head
-        .headers
-        .get("Transfer-Encoding")
-        .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"))
-    {
-        return Ok(dechunk(body).map(|body| Answer {
-            status: head.status,
-            body,
-        }));
-    }
-    match head.headers.get("Content-Length").map(str::trim) {
-        Some(len) => {
-            let len: usize = len
-                .parse()
-                .map_err(|_| format!("the gateway sent Content-Length {len:?}"))?;
-            Ok((body.len() >= len).then(|| Answer {
-                status: head.status,
-                body: body[..len].to_vec(),
-            }))
-        }
-        // Read to the end of the connection.
-        None => Ok(None),
+    format!("the connection to the gateway failed: {}", chain(shown))
+}
+
+/// An error and its causes, `: `-separated (hyper's own text names only the kind).
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let causes = std::iter::successors(Some(error), |error| error.source());
+    causes
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// Why the gateway could not be reached (DNS, TCP or TLS), as [`crate::upstream::open`] says.
+#[derive(Debug)]
+struct Unreachable(String);
+
+impl fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
-/// A whole chunked body, or `None` while it is incomplete.
-fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = body.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&body[..line_end]).ok()?;
-        let size_text = size_text.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_text, 16).ok()?;
-        body = &body[line_end + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        if body.len() < size + 2 {
-            return None;
-        }
-        out.extend_from_slice(&body[..size]);
-        body = &body[size + 2..];
+impl std::error::Error for Unreachable {}
+
+/// hyper's connector: dials the gateway through [`crate::upstream::open`]. The client is made
+/// for one endpoint, so the URI hyper passes is the endpoint's own and is not read again.
+#[derive(Debug, Clone)]
+struct Dialer(Endpoint);
+
+impl tower::Service<Uri> for Dialer {
+    type Response = TokioIo<UpstreamIo>;
+    type Error = Unreachable;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Unreachable>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Unreachable>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Uri) -> Self::Future {
+        let endpoint = self.0.clone();
+        Box::pin(async move {
+            crate::upstream::open(endpoint.upstream())
+                .await
+                .map(TokioIo::new)
+                .map_err(Unreachable)
+        })
+    }
+}
+
+impl Connection for UpstreamIo {
+    fn connected(&self) -> Connected {
+        Connected::new()
     }
 }
 
@@ -294,6 +365,9 @@ pub fn body_start(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+    use tokio::task::JoinHandle;
 
     #[test]
     fn endpoints() {
@@ -333,19 +407,195 @@ mod tests {
         }
     }
 
-    #[test]
-    fn answers_by_length_chunks_or_nothing() {
+    /// A gateway on a free port that answers one request with `answer` and then closes the
+    /// connection, or keeps it open when `hold`; yields the request as it arrived.
+    async fn gateway(answer: Vec<u8>, hold: bool) -> (Endpoint, JoinHandle<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/base/", listener.local_addr().unwrap());
+        let endpoint = Endpoint::parse(&url, &Arc::default()).unwrap();
+        let seen = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !whole_request(&request) {
+                match socket.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&chunk[..n]),
+                }
+            }
+            // The client may be gone already (an answer over the cap).
+            let _ = socket.write_all(&answer).await;
+            if hold {
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    drop(socket);
+                });
+            }
+            String::from_utf8_lossy(&request).to_lowercase()
+        });
+        (endpoint, seen)
+    }
+
+    /// Whether `raw` holds a request's head and the body its `Content-Length` announces.
+    fn whole_request(raw: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(raw).to_lowercase();
+        let Some(end) = text.find("\r\n\r\n") else {
+            return false;
+        };
+        let length = text[..end]
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .map_or(0, |n| n.trim().parse::<usize>().unwrap());
+        raw.len() >= end + 4 + length
+    }
+
+    const GET: Call<'static> = Call {
+        method: "GET",
+        path: "/api/kernels",
+        body: None,
+    };
+
+    async fn answer_to(answer: &[u8], hold: bool) -> Result<Answer, String> {
+        let (endpoint, _) = gateway(answer.to_vec(), hold).await;
+        send(&endpoint, None, GET, Duration::from_secs(5)).await
+    }
+
+    #[tokio::test]
+    async fn the_request_carries_the_token_and_the_json_body() {
+        let answer = b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}".to_vec();
+        let (endpoint, seen) = gateway(answer, true).await;
+        let body = serde_json::json!({ "name": "python3" });
+        let call = Call {
+            method: "POST",
+            path: "/api/kernels",
+            body: Some(&body),
+        };
+        let answer = send(&endpoint, Some("secret"), call, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!((answer.status, answer.body.as_slice()), (201, &b"{}"[..]));
+        let request = seen.await.unwrap();
+        assert!(
+            request.starts_with("post /base/api/kernels http/1.1\r\n"),
+            "{request}"
+        );
+        for header in [
+            format!("host: {}\r\n", endpoint.url.authority),
+            "authorization: token secret\r\n".into(),
+            "content-type: application/json\r\n".into(),
+            "content-length: 18\r\n".into(),
+            "connection: close\r\n".into(),
+            "accept: application/json\r\n".into(),
+        ] {
+            assert!(request.contains(&header), "{header:?} in {request}");
+        }
+        assert!(
+            request.ends_with("\r\n\r\n{\"name\":\"python3\"}"),
+            "{request}"
+        );
+        // A POST without a body still says how long it is.
+        let (endpoint, seen) = gateway(b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(), false).await;
+        let interrupt = Call {
+            method: "POST",
+            path: "/api/kernels/k/interrupt",
+            body: None,
+        };
+        let answer = send(&endpoint, None, interrupt, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!((answer.status, answer.body.len()), (204, 0));
+        let request = seen.await.unwrap();
+        assert!(request.contains("content-length: 0\r\n"), "{request}");
+        assert!(!request.contains("authorization"), "{request}");
+    }
+
+    #[tokio::test]
+    async fn answers_by_length_chunks_or_the_end_of_the_connection() {
+        // The server keeps the connection open after a complete answer.
         let by_length = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
-        assert_eq!(complete_answer(by_length).unwrap().unwrap().body, b"{}");
-        assert!(complete_answer(&by_length[..by_length.len() - 1])
-            .unwrap()
-            .is_none());
+        assert_eq!(answer_to(by_length, true).await.unwrap().body, b"{}");
         let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n1;x\r\n \r\n0\r\n\r\n";
-        assert_eq!(complete_answer(chunked).unwrap().unwrap().body, b"{} ");
-        assert!(complete_answer(&chunked[..20]).unwrap().is_none());
+        assert_eq!(answer_to(chunked, true).await.unwrap().body, b"{} ");
+        let to_close = b"HTTP/1.1 200 OK\r\n\r\n[1, 2]";
+        assert_eq!(answer_to(to_close, false).await.unwrap().body, b"[1, 2]");
         let empty = b"HTTP/1.1 204 No Content\r\n\r\n";
-        assert_eq!(complete_answer(empty).unwrap().unwrap().status, 204);
-        assert!(complete_answer(b"garbage\r\n\r\n").is_err());
+        assert_eq!(answer_to(empty, true).await.unwrap().status, 204);
+    }
+
+    #[tokio::test]
+    async fn broken_or_missing_answers_are_clear_errors() {
+        let error = answer_to(b"garbage\r\n\r\n", false).await.unwrap_err();
+        assert!(error.contains("is not HTTP/1.1"), "{error}");
+        let error = answer_to(b"", false).await.unwrap_err();
+        assert!(
+            error.contains("closed the connection before answering GET /api/kernels"),
+            "{error}"
+        );
+        let cut = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}";
+        let error = answer_to(cut, false).await.unwrap_err();
+        assert!(
+            error.contains("closed the connection before the end of its answer to GET"),
+            "{error}"
+        );
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let nobody = Endpoint::parse(&format!("http://127.0.0.1:{port}"), &Arc::default()).unwrap();
+        let error = send(&nobody, None, GET, Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(
+            error.starts_with(&format!("cannot reach the gateway at 127.0.0.1:{port}: "))
+                && error.ends_with("refused the connection (is the server running?)"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_silent_gateway_times_out_and_a_big_answer_is_cut() {
+        let (endpoint, _) = gateway(Vec::new(), true).await;
+        let error = send(&endpoint, Some("secret"), GET, Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert!(error.ends_with("within 200ms (timeout)"), "{error}");
+        assert!(!error.contains("secret"), "{error}");
+        let announced = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+            MAX_BODY + 1
+        );
+        let error = answer_to(announced.as_bytes(), true).await.unwrap_err();
+        assert!(error.contains("is larger than"), "{error}");
+        let mut streamed = format!(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
+            MAX_BODY + 1
+        )
+        .into_bytes();
+        streamed.resize(streamed.len() + MAX_BODY + 1, b'a');
+        let error = answer_to(&streamed, true).await.unwrap_err();
+        assert!(
+            error.contains(&format!("GET /api/kernels is larger than {MAX_BODY} bytes")),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_never_quoted() {
+        let refused = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n".to_vec();
+        let (endpoint, _) = gateway(refused.clone(), false).await;
+        let error = send(&endpoint, Some("secret"), GET, Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(
+            error.contains("the gateway refused the token (403 on GET /api/kernels)"),
+            "{error}"
+        );
+        assert!(!error.contains("secret"), "{error}");
+        let (endpoint, _) = gateway(refused, false).await;
+        let error = send(&endpoint, None, GET, Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(error.contains("--gateway-token"), "{error}");
     }
 
     #[test]
