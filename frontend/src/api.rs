@@ -81,7 +81,7 @@ pub(crate) fn with_token(builder: RequestBuilder) -> RequestBuilder {
         .location()
         .search()
         .unwrap_or_default();
-    match crate::socket::page_token(&search) {
+    match crate::session::socket::page_token(&search) {
         Some(token) => builder.header("Authorization", &format!("token {token}")),
         None => builder,
     }

@@ -19,22 +19,22 @@ use wirebook_shared::session::{
     ClientMsg, KernelChoice, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
 };
 
-use crate::cell_sending::Pacer;
-use crate::file_sync::{FileSync, Loading};
-use crate::inspector::Inspector;
-use crate::kernel_picker;
-use crate::keymap::{Key, Keyboard};
-use crate::rebind::STORAGE_KEY;
-use crate::socket;
-use crate::status::{Connection, Notices};
-use crate::view::files::confirm;
-use crate::view::help::HelpOverlay;
-use crate::view::inspector::InspectorPane;
-use crate::view::kernel_picker::KernelPicker;
-use crate::view::notebook::NotebookPane;
-use crate::view::palette::CommandPalette;
-use crate::view::routes::RoutesDialog;
-use crate::view::status::{NoticeBanner, StatusBar};
+use crate::files::file_sync::{FileSync, Loading};
+use crate::files::view::confirm;
+use crate::inspector::records::Inspector;
+use crate::inspector::view::InspectorPane;
+use crate::kernel::picker;
+use crate::kernel::view::KernelPicker;
+use crate::keys::keymap::{Key, Keyboard};
+use crate::keys::rebind::STORAGE_KEY;
+use crate::keys::view::HelpOverlay;
+use crate::notebook::cell_sending::Pacer;
+use crate::notebook::view::NotebookPane;
+use crate::palette::view::CommandPalette;
+use crate::routes::view::RoutesDialog;
+use crate::session::socket;
+use crate::status_bar::connection::{Connection, Notices};
+use crate::status_bar::view::{NoticeBanner, StatusBar};
 
 /// Everything the views read and the socket writes, as `Copy` handles.
 #[derive(Clone, Copy)]
@@ -107,7 +107,7 @@ impl Session {
     pub fn choose_kernel(self, choice: KernelChoice) {
         let offers = self.kernels.get_untracked();
         let current = self.notebook.with_untracked(|n| n.metadata().clone());
-        let metadata = kernel_picker::metadata_for(&choice, &offers, &current);
+        let metadata = picker::metadata_for(&choice, &offers, &current);
         if metadata != current {
             self.notebook.update(|n| n.set_metadata(metadata));
         }
@@ -148,9 +148,9 @@ impl Session {
         // Run All towards a WebSocket kernel may pace its messages.
         let delay = match command {
             Command::RunAll
-                if self
-                    .kernel_info
-                    .with_untracked(|k| crate::cell_sending::takes_formats(k.as_ref())) =>
+                if self.kernel_info.with_untracked(|k| {
+                    crate::notebook::cell_sending::takes_formats(k.as_ref())
+                }) =>
             {
                 self.run_all_delay_ms.get_untracked()
             }
@@ -228,12 +228,12 @@ impl Session {
                 format,
             } => {
                 let checked = self.kernel_info.with_untracked(|kernel| {
-                    crate::cell_sending::outgoing(kernel.as_ref(), format, &code)
+                    crate::notebook::cell_sending::outgoing(kernel.as_ref(), format, &code)
                 });
                 let format = match checked {
                     Ok(format) => format,
                     Err(why) => {
-                        let message = crate::cell_sending::refusal(format, &why);
+                        let message = crate::notebook::cell_sending::refusal(format, &why);
                         self.notebook.update(|n| {
                             n.error(&cell_id, message);
                         });
@@ -343,7 +343,7 @@ fn follow_notebook_kernelspec(session: Session) {
         let choice = session.notebook.with_untracked(|n| {
             session.kernels.with_untracked(|offers| {
                 session.kernel_info.with_untracked(|current| {
-                    kernel_picker::notebook_kernel(n.metadata(), offers, current.as_ref())
+                    picker::notebook_kernel(n.metadata(), offers, current.as_ref())
                 })
             })
         });
@@ -364,7 +364,7 @@ fn open_notebook_websocket(session: Session) {
             .wirebook
             .as_ref()
             .and_then(|w| w.kernel.as_ref())
-            .and_then(crate::ws_settings::from_file)
+            .and_then(crate::kernel::ws_settings::from_file)
     });
     let Some((url, settings, problem)) = wanted else {
         return;
@@ -372,7 +372,7 @@ fn open_notebook_websocket(session: Session) {
     if let Some(problem) = &problem {
         session.notices.update(|n| n.push(problem.clone()));
     }
-    let missing = crate::ws_settings::missing_secrets(&settings);
+    let missing = crate::kernel::ws_settings::missing_secrets(&settings);
     if !missing.is_empty() {
         let why = format!(
             "this notebook's kernel {url} sends the secret header {}: type its value (secret \
@@ -409,7 +409,7 @@ fn focus(selector: String) {
 }
 
 fn focus_now(selector: &str) -> bool {
-    match crate::view::element::<web_sys::HtmlElement>(selector) {
+    match crate::dom::element::<web_sys::HtmlElement>(selector) {
         // A hidden element (a markdown cell's editor before the view shows it) refuses the
         // focus without an error: only a focus that took counts.
         Some(element) => {
@@ -427,7 +427,7 @@ fn focus_now(selector: &str) -> bool {
 fn set_editor_text(cell_id: &str, source: &str) {
     let selector = format!("[data-cell-id=\"{cell_id}\"] [data-testid=cell-editor]");
     let set = move |selector: &str, source: &str| {
-        if let Some(editor) = crate::view::element::<web_sys::HtmlTextAreaElement>(selector) {
+        if let Some(editor) = crate::dom::element::<web_sys::HtmlTextAreaElement>(selector) {
             if editor.value() != source {
                 editor.set_value(source);
             }

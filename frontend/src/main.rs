@@ -1,47 +1,27 @@
 //! wirebook's browser UI: a notebook pane whose cells run on a kernel through the wirebook
 //! server, and an inspector pane showing every frame and handshake on every hop.
 //!
-//! Pure models (`keymap`, `rebind`, `backoff`, `inspector`, `row_filter`, `virtual_list`,
-//! `frame_layout`, `json_tree`, `detail`, `capture_export`, `status`, `remote_content`, and the
-//! notebook in `wirebook_shared::notebook`) hold the logic and are tested on the host; `app`, `socket` and
-//! `view` wire them to signals, the WebSocket and the DOM.
+//! The folders are features, each with its pure models (tested on the host) and its view:
+//! `notebook`, `outputs`, `inspector`, `composer`, `json_tree`, `kernel`, `files`, `keys`,
+//! `palette`, `routes`, `status_bar`. The notebook model itself is `wirebook_shared::notebook`.
+//! Below them: `session` (the connection to the server), `api` (its HTTP API) and `dom`;
+//! `app` composes the page.
 
-mod ansi;
 mod api;
 mod app;
-mod backoff;
-mod capture_export;
-mod cell_sending;
-mod code_editing;
 mod composer;
-mod detail;
-mod document_file;
-mod file_list;
-mod file_sync;
-mod frame_layout;
-mod har_import;
-mod html_sanitizer;
+mod dom;
+mod files;
 mod inspector;
 mod json_tree;
-mod kernel_picker;
-mod kernel_tree;
-mod keymap;
-mod markdown;
+mod kernel;
+mod keys;
+mod notebook;
+mod outputs;
 mod palette;
-mod pattern;
-mod rebind;
-mod remote_content;
-mod replay;
-mod rich_output;
-mod route_form;
-mod row_filter;
-mod shortcuts;
-mod socket;
-mod status;
-mod view;
-mod virtual_list;
-mod websocket_url;
-mod ws_settings;
+mod routes;
+mod session;
+mod status_bar;
 
 fn main() {
     console_error_panic_hook::set_once();

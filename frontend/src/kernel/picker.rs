@@ -1,0 +1,261 @@
+//! The kernel picker's state and rules, without the DOM: what it lists, which entry is
+//! current, the WebSocket URL field's validation, the notebook metadata a choice writes, and
+//! which offered kernel a notebook's `metadata.kernelspec` names (Jupyter opens a notebook on
+//! that kernel).
+
+use wirebook_shared::ipynb::{KernelSpec, NotebookMetadata};
+use wirebook_shared::session::{KernelChoice, KernelInfo, KernelOffer};
+
+/// One row of the picker.
+// A handful of rows: boxing the offer would only add noise.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A kernel the server offers.
+    Offer(KernelOffer),
+    /// "WebSocket URL…": any ws:// or wss:// endpoint, typed into a field.
+    WebSocketUrl,
+}
+
+impl Entry {
+    /// The label shown in the list.
+    pub fn label(&self) -> String {
+        match self {
+            Entry::Offer(offer) => offer.display_name.clone(),
+            Entry::WebSocketUrl => "WebSocket URL…".to_string(),
+        }
+    }
+
+    /// What kind of kernel it is, in a word or two.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entry::Offer(offer) => match offer.choice {
+                KernelChoice::Startup => "startup kernel",
+                KernelChoice::WebSocket { .. } => "WebSocket",
+                KernelChoice::Jupyter { .. } => "Jupyter kernel",
+                KernelChoice::Gateway { .. } => "remote (gateway)",
+            },
+            Entry::WebSocketUrl => "any ws:// or wss:// endpoint",
+        }
+    }
+}
+
+/// The picker's rows: the offers as the server listed them, then the URL entry.
+pub fn entries(offers: &[KernelOffer]) -> Vec<Entry> {
+    offers
+        .iter()
+        .cloned()
+        .map(Entry::Offer)
+        .chain([Entry::WebSocketUrl])
+        .collect()
+}
+
+/// Whether `entry` is the kernel the session uses now.
+pub fn is_current(entry: &Entry, current: Option<&KernelInfo>) -> bool {
+    match (entry, current) {
+        (Entry::Offer(offer), Some(current)) => offer.choice == current.choice,
+        (Entry::WebSocketUrl, Some(current)) => {
+            matches!(current.choice, KernelChoice::WebSocket { .. })
+        }
+        _ => false,
+    }
+}
+
+/// The row to highlight when the picker opens: the current kernel's, else the first.
+pub fn initial_highlight(entries: &[Entry], current: Option<&KernelInfo>) -> usize {
+    entries
+        .iter()
+        .position(|e| is_current(e, current))
+        .unwrap_or(0)
+}
+
+/// The URL field's text as a WebSocket URL, or why it is not one.
+pub fn websocket_url(text: &str) -> Result<String, String> {
+    crate::kernel::websocket_url::check(
+        text,
+        "type a WebSocket URL, e.g. ws://127.0.0.1:9000/socket",
+    )
+}
+
+/// The notebook's metadata once `choice` is picked: a Jupyter or gateway kernel becomes its
+/// `kernelspec` (name, display name, language), a WebSocket URL its `wirebook.kernel`. The
+/// startup kernel leaves the metadata as it is.
+pub fn metadata_for(
+    choice: &KernelChoice,
+    offers: &[KernelOffer],
+    metadata: &NotebookMetadata,
+) -> NotebookMetadata {
+    let mut metadata = metadata.clone();
+    match choice {
+        KernelChoice::Jupyter { name } | KernelChoice::Gateway { name } => {
+            let offer = offers.iter().find(|o| &o.choice == choice);
+            let mut extra = metadata
+                .kernelspec
+                .as_ref()
+                .filter(|spec| &spec.name == name)
+                .map(|spec| spec.extra.clone())
+                .unwrap_or_default();
+            if let Some(language) = offer.and_then(|o| o.language.clone()) {
+                extra.insert("language".into(), language.into());
+            }
+            metadata.kernelspec = Some(KernelSpec {
+                name: name.clone(),
+                display_name: offer.map_or_else(|| name.clone(), |o| o.display_name.clone()),
+                extra,
+            });
+        }
+        KernelChoice::WebSocket { url, settings } => {
+            let mut wirebook = metadata.wirebook.unwrap_or_default();
+            wirebook.kernel = Some(crate::kernel::ws_settings::kernel_for_file(url, settings));
+            metadata.wirebook = Some(wirebook);
+        }
+        KernelChoice::Startup => {}
+    }
+    metadata
+}
+
+/// The offered kernel a notebook's `metadata.kernelspec.name` names: a local kernelspec of
+/// that name first, then a gateway one. `None` when none is offered, or when it is already the
+/// current one.
+pub fn notebook_kernel(
+    metadata: &NotebookMetadata,
+    offers: &[KernelOffer],
+    current: Option<&KernelInfo>,
+) -> Option<KernelChoice> {
+    let name = &metadata.kernelspec.as_ref()?.name;
+    let local = KernelChoice::Jupyter { name: name.clone() };
+    let remote = KernelChoice::Gateway { name: name.clone() };
+    let choice = [local, remote]
+        .into_iter()
+        .find(|choice| offers.iter().any(|o| &o.choice == choice))?;
+    match current {
+        Some(current) if current.choice == choice => None,
+        _ => Some(choice),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirebook_shared::ipynb::JsonMap;
+
+    fn offer(choice: KernelChoice, name: &str, language: Option<&str>) -> KernelOffer {
+        KernelOffer {
+            choice,
+            display_name: name.into(),
+            language: language.map(str::to_string),
+            source: "test".into(),
+        }
+    }
+
+    fn python() -> KernelChoice {
+        KernelChoice::Jupyter {
+            name: "python3".into(),
+        }
+    }
+
+    fn offers() -> Vec<KernelOffer> {
+        vec![
+            offer(KernelChoice::Startup, "echo", None),
+            offer(python(), "Python 3 (ipykernel)", Some("python")),
+            offer(
+                KernelChoice::Gateway { name: "ir".into() },
+                "R (remote)",
+                Some("R"),
+            ),
+        ]
+    }
+
+    fn info(choice: KernelChoice) -> KernelInfo {
+        KernelInfo {
+            name: "x".into(),
+            url: "x".into(),
+            choice,
+            language: None,
+        }
+    }
+
+    #[test]
+    fn lists_the_offers_then_the_url_entry_and_marks_the_current_one() {
+        let list = entries(&offers());
+        assert_eq!(list.len(), 4);
+        assert_eq!(list[3], Entry::WebSocketUrl);
+        assert_eq!(list[1].label(), "Python 3 (ipykernel)");
+        assert_eq!(list[2].kind(), "remote (gateway)");
+        let current = info(python());
+        assert!(is_current(&list[1], Some(&current)));
+        assert!(!is_current(&list[0], Some(&current)));
+        assert_eq!(initial_highlight(&list, Some(&current)), 1);
+        let ws = info(KernelChoice::WebSocket {
+            url: "ws://h/x".into(),
+            settings: Default::default(),
+        });
+        assert_eq!(initial_highlight(&list, Some(&ws)), 3);
+        assert_eq!(initial_highlight(&list, None), 0);
+    }
+
+    #[test]
+    fn an_empty_url_field_says_what_to_type() {
+        assert!(websocket_url("")
+            .unwrap_err()
+            .contains("type a WebSocket URL"));
+        assert_eq!(websocket_url(" wss://h "), Ok("wss://h".into()));
+    }
+
+    #[test]
+    fn a_jupyter_choice_becomes_the_kernelspec_and_keeps_other_metadata() {
+        let mut before = NotebookMetadata::default();
+        before.extra.insert("title".into(), "t".into());
+        let after = metadata_for(&python(), &offers(), &before);
+        let spec = after.kernelspec.as_ref().unwrap();
+        assert_eq!(spec.name, "python3");
+        assert_eq!(spec.display_name, "Python 3 (ipykernel)");
+        assert_eq!(spec.extra["language"], "python");
+        assert_eq!(after.extra["title"], "t");
+        // The startup kernel changes nothing; a URL is stored as wirebook's kernel.
+        assert_eq!(
+            metadata_for(&KernelChoice::Startup, &offers(), &after),
+            after
+        );
+        let url = KernelChoice::WebSocket {
+            url: "ws://h/x".into(),
+            settings: Default::default(),
+        };
+        let with_url = metadata_for(&url, &offers(), &after);
+        assert_eq!(
+            with_url.wirebook.unwrap().kernel.unwrap().url.as_deref(),
+            Some("ws://h/x")
+        );
+        assert_eq!(with_url.kernelspec, after.kernelspec);
+    }
+
+    #[test]
+    fn a_notebook_opens_on_the_kernel_its_kernelspec_names() {
+        let mut metadata = NotebookMetadata::default();
+        assert_eq!(notebook_kernel(&metadata, &offers(), None), None);
+        metadata.kernelspec = Some(KernelSpec {
+            name: "python3".into(),
+            display_name: "Python 3".into(),
+            extra: JsonMap::new(),
+        });
+        let startup = info(KernelChoice::Startup);
+        assert_eq!(
+            notebook_kernel(&metadata, &offers(), Some(&startup)),
+            Some(python())
+        );
+        // Already on it: nothing to do.
+        assert_eq!(
+            notebook_kernel(&metadata, &offers(), Some(&info(python()))),
+            None
+        );
+        // A gateway kernelspec of that name when there is no local one.
+        metadata.kernelspec.as_mut().unwrap().name = "ir".into();
+        assert_eq!(
+            notebook_kernel(&metadata, &offers(), Some(&startup)),
+            Some(KernelChoice::Gateway { name: "ir".into() })
+        );
+        // Not installed: the notebook stays on the current kernel.
+        metadata.kernelspec.as_mut().unwrap().name = "julia-1.10".into();
+        assert_eq!(notebook_kernel(&metadata, &offers(), Some(&startup)), None);
+    }
+}

@@ -1,0 +1,696 @@
+//! The notebook pane: file bar (files toggle, name, save state, mode), toolbar, the file
+//! browser when open, and the list of cells — code cells with their outputs, markdown cells
+//! rendered unless edited, raw cells as written.
+
+use leptos::ev;
+use leptos::prelude::*;
+use wirebook_shared::cell_format::CellFormat;
+use wirebook_shared::notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
+
+use crate::app::Session;
+use crate::files::file_sync::Loading;
+use crate::files::view::FileBrowser;
+use crate::keys::shortcuts;
+use crate::notebook::code_editing::{self, Edit};
+use crate::outputs::markdown;
+use crate::outputs::remote_content::{AllowedOutputs, Remote};
+use crate::outputs::view::{
+    byte_count, cell_output, input_prompt, remote_blocked_line, saved_output,
+};
+use crate::status_bar::connection::Connection;
+
+#[component]
+pub fn NotebookPane(session: Session) -> impl IntoView {
+    let notebook = session.notebook;
+    let files = session.files;
+    let ids = Memo::new(move |_| {
+        notebook.with(|n| n.cells().iter().map(|c| c.id.clone()).collect::<Vec<_>>())
+    });
+    let mode = Memo::new(move |_| notebook.with(|n| n.mode()));
+    let save_state = Memo::new(move |_| files.file.with(|f| f.save_state(files.dirty.get())));
+    let file_name = Memo::new(move |_| files.file.with(|f| f.name().to_string()));
+    let file_path = Memo::new(move |_| files.file.with(|f| f.path().map(str::to_string)));
+    let loading = files.loading;
+    view! {
+        <section class="pane notebook" data-pane="notebook" aria-label="Notebook">
+            <div class="pane-header notebook-header">
+                <button
+                    class="files-toggle"
+                    class:on=move || files.browser_open.get()
+                    aria-pressed=move || files.browser_open.get().to_string()
+                    title="Show or hide the notebook files"
+                    on:click=move |_| files.browser_open.update(|open| *open = !*open)
+                >
+                    "Files"
+                </button>
+                <span class="notebook-name" title=move || file_path.get().unwrap_or_else(|| "not saved yet".into())>
+                    {move || file_name.get()}
+                </span>
+                <span
+                    class="save-state"
+                    data-testid="save-state"
+                    data-state=move || save_state.get().0
+                    role="status"
+                >
+                    {move || save_state.get().1}
+                </span>
+                <span class="header-tools">
+                    {tool(session, "⌘ Commands", "Command palette", Command::ShowPalette)}
+                    {tool(session, "?", "Keyboard shortcuts", Command::ShowHelp)}
+                </span>
+                <span
+                    class="mode"
+                    data-testid="mode"
+                    data-mode=move || mode.get().label().to_lowercase()
+                    title="Esc: command mode · Enter: edit mode"
+                >
+                    {move || mode.get().label()}
+                </span>
+            </div>
+            <Toolbar session=session />
+            <div class="notebook-body" class:with-files=move || files.browser_open.get()>
+                <Show when=move || files.browser_open.get()>
+                    <FileBrowser session=session />
+                </Show>
+                <div class="cells">
+                    {move || match loading.get() {
+                        Loading::Ready => view! {
+                            <For each=move || ids.get() key=|id| id.clone() let:id>
+                                <CellView session=session id=id />
+                            </For>
+                        }
+                        .into_any(),
+                        Loading::Opening(path) => view! {
+                            <p class="cells-note" role="status">{format!("Opening {path}…")}</p>
+                        }
+                        .into_any(),
+                        Loading::Failed { path, message } => {
+                            let retry = path.clone();
+                            view! {
+                                <div class="cells-note failed" role="alert">
+                                    <p>{format!("{path} could not be opened: {message}")}</p>
+                                    <button on:click=move |_| files.load(retry.clone())>"Try again"</button>
+                                </div>
+                            }
+                            .into_any()
+                        }
+                    }}
+                </div>
+            </div>
+            <p class="keys">
+                "Press "<kbd>"H"</kbd>" in command mode for all keyboard shortcuts · "
+                <kbd>"Shift+Enter"</kbd>" run, next · "<kbd>"Esc"</kbd>" command mode · "
+                <kbd>"Enter"</kbd>" edit"
+            </p>
+            <ConflictDialog session=session />
+        </section>
+    }
+}
+
+/// A toolbar button that runs a notebook command; its tooltip names the shortcut.
+fn tool(
+    session: Session,
+    label: &'static str,
+    what: &'static str,
+    command: Command,
+) -> impl IntoView {
+    let title = {
+        let command = command.clone();
+        move || session.keymap.with(|k| shortcuts::title(k, what, &command))
+    };
+    view! {
+        <button title=title.clone() aria-label=title on:click=move |_| session.dispatch(command.clone())>
+            {label}
+        </button>
+    }
+}
+
+#[component]
+fn Toolbar(session: Session) -> impl IntoView {
+    let notebook = session.notebook;
+    let kind = Memo::new(move |_| notebook.with(|n| n.selected_cell().kind));
+    let can_undo = Memo::new(move |_| notebook.with(|n| n.undo_len() > 0));
+    let can_redo = Memo::new(move |_| notebook.with(|n| n.redo_len() > 0));
+    let on_kind = move |ev: ev::Event| {
+        let kind = match event_target_value(&ev).as_str() {
+            "markdown" => CellKind::Markdown,
+            "raw" => CellKind::Raw,
+            _ => CellKind::Code,
+        };
+        session.dispatch(Command::SetKind(kind));
+    };
+    let keymap = session.keymap;
+    let kind_title = move || {
+        keymap.with(|k| {
+            format!(
+                "Cell type: {} code · {} markdown · {} raw",
+                shortcuts::keys_text(k, &Command::SetKind(CellKind::Code)),
+                shortcuts::keys_text(k, &Command::SetKind(CellKind::Markdown)),
+                shortcuts::keys_text(k, &Command::SetKind(CellKind::Raw)),
+            )
+        })
+    };
+    let undo_title =
+        move || keymap.with(|k| shortcuts::title(k, "Undo cell operation", &Command::Undo));
+    let redo_title =
+        move || keymap.with(|k| shortcuts::title(k, "Redo cell operation", &Command::Redo));
+    view! {
+        <div class="toolbar notebook-toolbar" role="toolbar" aria-label="Notebook actions">
+            <button
+                class="save-button"
+                data-testid="save"
+                title=move || keymap.with(|k| shortcuts::title(k, "Save", &Command::Save))
+                on:click=move |_| session.dispatch(Command::Save)
+            >
+                "Save"
+            </button>
+            <span class="tool-sep"></span>
+            {tool(session, "+", "Insert a cell below", Command::InsertBelow)}
+            {tool(session, "✂", "Cut the selected cells", Command::Cut)}
+            {tool(session, "Copy", "Copy the selected cells", Command::Copy)}
+            {tool(session, "Paste", "Paste cells below", Command::PasteBelow)}
+            {tool(session, "↑", "Move the selected cells up", Command::MoveUp)}
+            {tool(session, "↓", "Move the selected cells down", Command::MoveDown)}
+            <span class="tool-sep"></span>
+            {tool(session, "▶ Run", "Run the selected cells and select the next", Command::Run(RunMode::SelectNext))}
+            {tool(session, "Run All", "Run all cells", Command::RunAll)}
+            <Show when=move || session.kernel_info.with(|k| crate::notebook::cell_sending::takes_formats(k.as_ref()))>
+                <label class="run-all-delay" title="Run All waits this long between the messages it sends">
+                    "delay"
+                    <input
+                        type="number"
+                        min="0"
+                        max="600000"
+                        step="100"
+                        data-testid="run-all-delay"
+                        aria-label="Delay between cells in Run All, in milliseconds"
+                        prop:value=move || session.run_all_delay_ms.get().to_string()
+                        on:change=move |ev| {
+                            let ms = crate::notebook::cell_sending::delay_ms(&event_target_value(&ev));
+                            session.run_all_delay_ms.set(ms);
+                        }
+                    />
+                    "ms"
+                </label>
+            </Show>
+            {tool(session, "■", "Interrupt the kernel", Command::Interrupt)}
+            {tool(session, "↻", "Restart the kernel", Command::Restart)}
+            {tool(session, "↻ Run All", "Restart the kernel, then run all cells", Command::RestartAndRunAll)}
+            <span class="tool-sep"></span>
+            <select
+                class="kind-select"
+                data-testid="cell-kind"
+                title=kind_title
+                aria-label=kind_title
+                prop:value=move || match kind.get() {
+                    CellKind::Code => "code",
+                    CellKind::Markdown => "markdown",
+                    CellKind::Raw => "raw",
+                }
+                on:change=on_kind
+            >
+                <option value="code">"Code"</option>
+                <option value="markdown">"Markdown"</option>
+                <option value="raw">"Raw"</option>
+            </select>
+            <span class="tool-sep"></span>
+            <button
+                title=undo_title
+                aria-label=undo_title
+                disabled=move || !can_undo.get()
+                on:click=move |_| session.dispatch(Command::Undo)
+            >
+                "↶"
+            </button>
+            <button
+                title=redo_title
+                aria-label=redo_title
+                disabled=move || !can_redo.get()
+                on:click=move |_| session.dispatch(Command::Redo)
+            >
+                "↷"
+            </button>
+            <button
+                class="change-kernel"
+                data-testid="change-kernel"
+                title=move || keymap.with(|k| shortcuts::title(k, "Change kernel", &Command::ChangeKernel))
+                aria-label=move || keymap.with(|k| shortcuts::title(k, "Change kernel", &Command::ChangeKernel))
+                on:click=move |_| session.dispatch(Command::ChangeKernel)
+            >
+                {move || session.kernel_info.with(|k| {
+                    k.as_ref().map_or_else(|| "Kernel…".to_string(), |k| format!("{} ▾", k.name))
+                })}
+            </button>
+            {move || session.kernel_info.with(|k| {
+                k.as_ref().is_some_and(|k| crate::kernel::ws_settings::insecure(&k.choice)).then(|| view! {
+                    <span
+                        class="insecure-flag"
+                        data-testid="kernel-insecure"
+                        title="This kernel's TLS certificate is not verified (skip verification is on)"
+                    >
+                        "⚠ certificate not verified"
+                    </span>
+                })
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn CellView(session: Session, id: CellId) -> impl IntoView {
+    let notebook = session.notebook;
+    let cell = Memo::new({
+        let id = id.clone();
+        move |_| notebook.with(|n| n.cell(&id).cloned())
+    });
+    let active = Memo::new({
+        let id = id.clone();
+        move |_| notebook.with(|n| n.is_selected(&id))
+    });
+    let in_selection = Memo::new({
+        let id = id.clone();
+        move |_| notebook.with(|n| n.in_selection(&id))
+    });
+    let editing = Memo::new(move |_| active.get() && notebook.with(|n| n.mode()) == Mode::Edit);
+    let kind = Memo::new(move |_| cell.with(|c| c.as_ref().map(|c| c.kind).unwrap_or_default()));
+    let rendered = Memo::new(move |_| kind.get() == CellKind::Markdown && !editing.get());
+    // The remote images the user chose to load in this cell (its outputs', or, for markdown,
+    // its own), kept while the cell is on the page.
+    let remote_allowed = RwSignal::new(AllowedOutputs::default());
+    // The rendered markdown; its `blocked` images are those still left out.
+    let markdown_html = Memo::new(move |_| {
+        cell.with(|c| {
+            c.as_ref()
+                .filter(|c| c.kind == CellKind::Markdown)
+                .map(|c| {
+                    let attachments = c.file.attachments.as_ref();
+                    let blocked = markdown::render(&c.source, attachments, Remote::Blocked);
+                    if remote_allowed.with(|a| a.allows(&blocked.blocked)) {
+                        markdown::render(&c.source, attachments, Remote::Allowed)
+                    } else {
+                        blocked
+                    }
+                })
+        })
+    });
+    let markdown_blocked = move || {
+        markdown_html
+            .with(|m| m.as_ref().map(|m| m.blocked.clone()))
+            .filter(|b| !b.is_empty())
+            .map(|blocked| remote_blocked_line(blocked, remote_allowed))
+    };
+    let prompt = move || {
+        cell.with(|c| match c {
+            Some(c) if c.kind == CellKind::Code => c.prompt(),
+            _ => String::new(),
+        })
+    };
+    let running = move || {
+        cell.with(|c| {
+            c.as_ref()
+                .is_some_and(|c| matches!(c.state, RunState::Queued | RunState::Sent))
+        })
+    };
+    let connection = session.connection;
+    let waiting = move || {
+        cell.with(|c| c.as_ref().is_some_and(|c| c.state == RunState::Queued))
+            && !matches!(connection.get(), Connection::Open)
+    };
+    let rows = move || cell.with(|c| c.as_ref().map_or(1, |c| c.line_count()));
+    let error = move || cell.with(|c| c.as_ref().and_then(|c| c.error.clone()));
+    let dropped = move || cell.with(|c| c.as_ref().map_or(0, |c| c.outputs_dropped));
+    let stream_dropped = move || cell.with(|c| c.as_ref().map_or(0, |c| c.stream_bytes_dropped));
+    // Its own memo, so that outputs arriving do not rebuild the field the user types into.
+    let input = Memo::new(move |_| cell.with(|c| c.as_ref().and_then(|c| c.input.clone())));
+    // The editor owns its text while typing: the model follows `input` events, and the value
+    // is only set here once (and by the app when the model rewrites the source: merge, undo…)
+    // so the caret never jumps.
+    let initial_source =
+        cell.with_untracked(|c| c.as_ref().map(|c| c.source.clone()).unwrap_or_default());
+    // Outputs before the kernel's input prompt, and after it (see `InputPrompt::position`).
+    let outputs = move || {
+        let split = input.with(|i| i.as_ref().map_or(usize::MAX, |i| i.position));
+        cell.with(|c| {
+            c.as_ref().map(|c| {
+                let split = split.min(c.outputs.len());
+                (
+                    c.saved_outputs
+                        .iter()
+                        .map(|o| saved_output(o, remote_allowed))
+                        .collect_view(),
+                    c.outputs[..split]
+                        .iter()
+                        .map(|o| cell_output(o, remote_allowed))
+                        .collect_view(),
+                )
+            })
+        })
+    };
+    let outputs_after_input = move || {
+        let split = input.with(|i| i.as_ref().map(|i| i.position))?;
+        cell.with(|c| {
+            c.as_ref().map(|c| {
+                let split = split.min(c.outputs.len());
+                c.outputs[split..]
+                    .iter()
+                    .map(|o| cell_output(o, remote_allowed))
+                    .collect_view()
+            })
+        })
+    };
+
+    let on_click = {
+        let id = id.clone();
+        move |ev: ev::MouseEvent| {
+            if ev.shift_key() {
+                session.dispatch(Command::ExtendSelectionTo(id.clone()))
+            } else {
+                session.dispatch(Command::Select(id.clone()))
+            }
+        }
+    };
+    let on_run = {
+        let id = id.clone();
+        move |ev: ev::MouseEvent| {
+            ev.stop_propagation();
+            session.dispatch(Command::RunCell(id.clone()))
+        }
+    };
+    let on_input = {
+        let id = id.clone();
+        move |ev| {
+            session.dispatch(Command::SetSource {
+                cell_id: id.clone(),
+                source: event_target_value(&ev),
+            })
+        }
+    };
+    // Keys a code editor handles itself (indent, auto-indent, brackets and quotes); anything
+    // with Ctrl, Alt or Cmd is a shortcut and goes on to the notebook's keymap.
+    let on_keydown = move |ev: ev::KeyboardEvent| {
+        if ev.ctrl_key() || ev.alt_key() || ev.meta_key() || ev.is_composing() {
+            return;
+        }
+        let key = ev.key();
+        let code_only = !matches!(key.as_str(), "Tab" | "Enter");
+        if code_only && kind.get_untracked() != CellKind::Code {
+            return;
+        }
+        let area = event_target::<web_sys::HtmlTextAreaElement>(&ev);
+        let (Ok(Some(start)), Ok(Some(end))) = (area.selection_start(), area.selection_end())
+        else {
+            return;
+        };
+        let edit = code_editing::edit_for_key(
+            &area.value(),
+            start as usize,
+            end as usize,
+            &key,
+            ev.shift_key(),
+        );
+        if let Some(edit) = edit {
+            ev.prevent_default();
+            apply_edit(&area, &edit);
+        }
+    };
+    let on_focus = {
+        let id = id.clone();
+        move |_| session.dispatch(Command::EditorFocused(id.clone()))
+    };
+    let on_blur = {
+        let id = id.clone();
+        move |_| session.dispatch(Command::EditorBlurred(id.clone()))
+    };
+    // Copy, so that each part of the view that edits can have it.
+    let edit_id = StoredValue::new(id.clone());
+    // A WebSocket kernel's cells are messages with a format; Jupyter's run code.
+    let takes_formats = Memo::new(move |_| {
+        session
+            .kernel_info
+            .with(|k| crate::notebook::cell_sending::takes_formats(k.as_ref()))
+    });
+    let format =
+        Memo::new(move |_| cell.with(|c| c.as_ref().map(|c| c.format()).unwrap_or_default()));
+    let on_format = move |ev: ev::Event| {
+        if let Some(format) =
+            crate::notebook::cell_sending::format_from_key(&event_target_value(&ev))
+        {
+            session.dispatch(Command::Select(edit_id.get_value()));
+            session.dispatch(Command::SetFormat(format));
+        }
+    };
+    let on_pretty = move |ev: ev::MouseEvent| {
+        ev.stop_propagation();
+        session.dispatch(Command::Select(edit_id.get_value()));
+        session.dispatch(Command::PrettyPrintJson);
+    };
+    let edit_markdown = move |_| {
+        session.dispatch(Command::Select(edit_id.get_value()));
+        session.dispatch(Command::EnterEditMode);
+    };
+
+    view! {
+        <div
+            class="cell"
+            class:selected=move || in_selection.get()
+            class:active=move || active.get()
+            class:editing=move || editing.get()
+            class:running=running
+            class:markdown=move || kind.get() == CellKind::Markdown
+            class:raw=move || kind.get() == CellKind::Raw
+            class:rendered=move || rendered.get()
+            data-testid="cell"
+            data-cell-id=id.clone()
+            data-kind=move || match kind.get() {
+                CellKind::Code => "code",
+                CellKind::Markdown => "markdown",
+                CellKind::Raw => "raw",
+            }
+            data-selected=move || in_selection.get().to_string()
+            tabindex="-1"
+            on:click=on_click
+        >
+            <div class="gutter">
+                <span class="prompt">
+                    <span data-testid="execution-count">{prompt}</span>
+                    {move || (kind.get() == CellKind::Code).then_some(":")}
+                </span>
+                <button
+                    class="run-cell"
+                    data-testid="run-cell"
+                    title=move || match kind.get() {
+                        CellKind::Code => "Run this cell (Ctrl+Enter)",
+                        CellKind::Markdown => "Render this cell (Ctrl+Enter)",
+                        CellKind::Raw => "Raw cells do not run",
+                    }
+                    aria-label="Run cell"
+                    on:click=on_run
+                >
+                    "▶"
+                </button>
+            </div>
+            <div class="cell-body">
+                <Show when=move || takes_formats.get() && kind.get() == CellKind::Code>
+                    <div class="cell-format-bar">
+                        <select
+                            class="cell-format"
+                            data-testid="cell-format"
+                            title="How this cell is sent to the WebSocket kernel (palette: Format: …)"
+                            aria-label="Message format"
+                            prop:value=move || crate::notebook::cell_sending::format_key(format.get())
+                            on:change=on_format
+                        >
+                            {CellFormat::ALL
+                                .into_iter()
+                                .map(|f| view! {
+                                    <option
+                                        value=crate::notebook::cell_sending::format_key(f)
+                                        prop:selected=move || format.get() == f
+                                    >
+                                        {f.label()}
+                                    </option>
+                                })
+                                .collect_view()}
+                        </select>
+                        <Show when=move || matches!(format.get(), CellFormat::Json { .. })>
+                            <button
+                                class="pretty-print"
+                                data-testid="pretty-print"
+                                title="Indent this cell's JSON (palette: Pretty-print JSON)"
+                                on:click=on_pretty
+                            >
+                                "{ } pretty-print"
+                            </button>
+                        </Show>
+                    </div>
+                </Show>
+                <textarea
+                    class="editor"
+                    data-testid="cell-editor"
+                    aria-label="Cell source"
+                    spellcheck="false"
+                    autocomplete="off"
+                    autocapitalize="off"
+                    wrap=move || if kind.get() == CellKind::Code { "off" } else { "soft" }
+                    rows=rows
+                    prop:value=initial_source
+                    on:input=on_input
+                    on:keydown=on_keydown
+                    on:focus=on_focus
+                    on:blur=on_blur
+                ></textarea>
+                <Show when=move || rendered.get()>
+                    {markdown_blocked}
+                    <div
+                        class="markdown-body"
+                        data-testid="markdown-rendered"
+                        title="Double-click or press Enter to edit"
+                        on:dblclick=edit_markdown
+                        inner_html=move || markdown_html.with(|m| m.as_ref().map(|m| m.html.clone()).unwrap_or_default())
+                    ></div>
+                    <Show when=move || cell.with(|c| c.as_ref().is_some_and(|c| c.source.trim().is_empty()))>
+                        <div class="markdown-empty" on:dblclick=edit_markdown>
+                            "Empty markdown cell — double-click or press Enter to edit"
+                        </div>
+                    </Show>
+                </Show>
+                <Show when=waiting>
+                    <div class="cell-note" role="status">
+                        "Queued: it runs when the session reconnects."
+                    </div>
+                </Show>
+                {move || error().map(|message| view! {
+                    <div class="cell-error" data-testid="cell-error" role="alert">{message}</div>
+                })}
+                {move || {
+                    let n = dropped();
+                    (n > 0).then(|| view! {
+                        <div class="outputs-dropped">{format!("{n} earlier outputs not shown")}</div>
+                    })
+                }}
+                {move || {
+                    let n = stream_dropped();
+                    (n > 0).then(|| view! {
+                        <div class="outputs-dropped" data-testid="stream-dropped">
+                            {format!("{} of earlier stream text not shown (the inspector has every message)", byte_count(n))}
+                        </div>
+                    })
+                }}
+                <div class="cell-output" data-testid="cell-output" aria-live="polite">
+                    {outputs}
+                    {
+                        let id = edit_id.get_value();
+                        move || input.get().map(|prompt| input_prompt(session, id.clone(), prompt))
+                    }
+                    {outputs_after_input}
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// The dialog a `409` opens: the file changed on disk since this page loaded it.
+#[component]
+fn ConflictDialog(session: Session) -> impl IntoView {
+    let files = session.files;
+    let message = Memo::new(move |_| {
+        files.file.with(|f| match f.status() {
+            crate::files::document_file::Status::Conflict { message, .. } => message.clone(),
+            _ => String::new(),
+        })
+    });
+    let keep_editing = move || files.conflict_open.set(false);
+    let on_key = move |ev: ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            keep_editing();
+        }
+    };
+    Effect::new(move |_| {
+        if files.conflict_open.get() {
+            crate::dom::focus_after_render("[data-testid=save-conflict] button");
+        }
+    });
+    view! {
+        <Show when=move || files.conflict_open.get()>
+            <div class="overlay-backdrop" data-overlay="conflict" on:keydown=on_key>
+                <div
+                    class="dialog"
+                    data-testid="save-conflict"
+                    role="alertdialog"
+                    aria-modal="true"
+                    aria-labelledby="conflict-title"
+                >
+                    <h2 id="conflict-title">"The file changed on disk"</h2>
+                    <p>
+                        {move || files.file.with(|f| f.name().to_string())}
+                        " was changed by someone else (another tab, an editor, Jupyter) since this \
+                         page loaded it, so saving would overwrite their change."
+                    </p>
+                    <p class="dialog-detail">{move || message.get()}</p>
+                    <div class="dialog-actions">
+                        <button on:click=move |_| keep_editing()>"Keep editing"</button>
+                        <button data-testid="conflict-reload" on:click=move |_| files.reload_theirs()>
+                            "Reload theirs (discard mine)"
+                        </button>
+                        <button
+                            class="danger"
+                            data-testid="conflict-overwrite"
+                            on:click=move |_| files.save(true)
+                        >
+                            "Overwrite with mine"
+                        </button>
+                    </div>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+/// Applies an editor edit the way typing would: `insertText` (or `delete`) through the
+/// document's editing command keeps the browser's own undo history and fires `input`, so the
+/// model follows as for any keystroke. Where the command is unavailable, the text is set
+/// directly and `input` dispatched by hand.
+fn apply_edit(area: &web_sys::HtmlTextAreaElement, edit: &Edit) {
+    let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let changes = !(edit.insert.is_empty() && edit.start == edit.end);
+    if changes {
+        let _ = area.set_selection_range(to_u32(edit.start), to_u32(edit.end));
+        if !exec_editing_command(&edit.insert) {
+            let _ = area.set_range_text_with_start_and_end(
+                &edit.insert,
+                to_u32(edit.start),
+                to_u32(edit.end),
+            );
+            if let Ok(input) = web_sys::Event::new("input") {
+                let _ = area.dispatch_event(&input);
+            }
+        }
+    }
+    let _ = area.set_selection_range(to_u32(edit.select_start), to_u32(edit.select_end));
+}
+
+/// `document.execCommand("insertText", false, text)` (or `"delete"` for an empty text), looked
+/// up dynamically: it is deprecated but it is the only way to edit a textarea that the user's
+/// Ctrl+Z can undo. Returns whether the browser did it.
+fn exec_editing_command(text: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
+    let Ok(exec) = js_sys::Reflect::get(&document, &"execCommand".into()) else {
+        return false;
+    };
+    let Ok(exec) = exec.dyn_into::<js_sys::Function>() else {
+        return false;
+    };
+    let (command, value) = if text.is_empty() {
+        ("delete", "")
+    } else {
+        ("insertText", text)
+    };
+    exec.call3(&document, &command.into(), &false.into(), &value.into())
+        .ok()
+        .and_then(|done| done.as_bool())
+        .unwrap_or(false)
+}

@@ -1,0 +1,4 @@
+//! The tap routes dialog (`/tap/NAME`): the new route's checks ([`form`]), and the dialog.
+
+pub mod form;
+pub mod view;

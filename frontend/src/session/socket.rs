@@ -1,0 +1,331 @@
+//! The browser's session connection: one WebSocket to `/session`, reopened with backoff when
+//! it drops, turning [`ServerMsg`]s into model updates and sending queued [`ClientMsg`]s.
+//!
+//! Requests wait in a channel while no session is open and go out after the next `hello`, so
+//! a cell run during a reconnect is delayed, not lost.
+
+use std::collections::VecDeque;
+
+use futures_channel::mpsc::UnboundedReceiver;
+use futures_util::future::{select, Either};
+use futures_util::{SinkExt, StreamExt};
+use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, WebSocketError};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use wirebook_shared::jupyter::Channel;
+use wirebook_shared::session::{ClientMsg, KernelState, ServerMsg, PROTOCOL_VERSION};
+
+use crate::app::Session;
+use crate::session::backoff::Backoff;
+use crate::status_bar::connection::{close_reason, Connection};
+
+/// The `/session` URL for a page at `protocol//host` with query `search` (`?token=…` or
+/// empty): same host, `ws:` or `wss:` to match the page, and the page's token if it has one
+/// (otherwise the cookie carries it).
+pub fn session_url(protocol: &str, host: &str, search: &str) -> String {
+    let scheme = if protocol == "https:" { "wss" } else { "ws" };
+    match page_token(search) {
+        Some(token) => format!("{scheme}://{host}/session?token={token}"),
+        None => format!("{scheme}://{host}/session"),
+    }
+}
+
+/// The `token` parameter of a page's query string (`?token=…`), as written (URL-encoded).
+pub fn page_token(search: &str) -> Option<&str> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+        .filter(|t| !t.is_empty())
+}
+
+fn page_session_url() -> String {
+    let location = window().location();
+    session_url(
+        &location.protocol().unwrap_or_default(),
+        &location.host().unwrap_or_default(),
+        &location.search().unwrap_or_default(),
+    )
+}
+
+/// Runs for the life of the page: connect, serve the session until it drops, wait, repeat.
+pub async fn run(session: Session, mut requests: UnboundedReceiver<ClientMsg>) {
+    let url = page_session_url();
+    let mut backoff = Backoff::default();
+    // Requests taken from the channel whose send failed; they go first next time.
+    let mut unsent = VecDeque::new();
+    loop {
+        session.connection.set(Connection::Connecting {
+            attempt: backoff.failures(),
+        });
+        let ended = match WebSocket::open(&url) {
+            Ok(ws) => serve(session, ws, &mut requests, &mut unsent, &mut backoff).await,
+            Err(e) => Ended::Lost(format!("cannot open {url}: {e}")),
+        };
+        let reason = match ended {
+            Ended::Lost(reason) => reason,
+            Ended::PageClosing => return,
+        };
+        session.notebook.update(|n| n.connection_lost());
+        session.kernel.set(KernelState::Closed {
+            code: None,
+            reason: "no session with the server".into(),
+        });
+        let delay = backoff.next_delay_ms(js_sys::Math::random());
+        countdown(session, reason, delay).await;
+    }
+}
+
+enum Ended {
+    /// The socket closed or failed; the text says how.
+    Lost(String),
+    /// Nobody can send requests any more: the app is gone.
+    PageClosing,
+}
+
+/// Serves one socket until it ends.
+async fn serve(
+    session: Session,
+    ws: WebSocket,
+    requests: &mut UnboundedReceiver<ClientMsg>,
+    unsent: &mut VecDeque<ClientMsg>,
+    backoff: &mut Backoff,
+) -> Ended {
+    let (mut write, mut read) = ws.split();
+    let mut reason = "connection lost".to_string();
+    // Requests flow only once the server said hello, and stop after a failed send.
+    let mut sending = false;
+    loop {
+        let next = if sending {
+            if let Some(request) = unsent.pop_front() {
+                Either::Right(Some(request))
+            } else {
+                match select(read.next(), requests.next()).await {
+                    Either::Left((incoming, _)) => Either::Left(incoming),
+                    Either::Right((request, _)) => Either::Right(request),
+                }
+            }
+        } else {
+            Either::Left(read.next().await)
+        };
+        match next {
+            Either::Left(Some(Ok(Message::Text(text)))) => match serde_json::from_str(&text) {
+                Ok(msg) => {
+                    if matches!(msg, ServerMsg::Hello { .. }) {
+                        sending = true;
+                        backoff.reset();
+                        session.connection.set(Connection::Open);
+                    }
+                    receive(session, msg);
+                }
+                Err(e) => session
+                    .notices
+                    .update(|n| n.push(format!("could not read a message from the server: {e}"))),
+            },
+            Either::Left(Some(Ok(Message::Bytes(bytes)))) => session.notices.update(|n| {
+                n.push(format!(
+                    "the server sent a {}-byte binary message; the session protocol is JSON text",
+                    bytes.len()
+                ))
+            }),
+            Either::Left(Some(Err(WebSocketError::ConnectionClose(close)))) => {
+                reason = close_reason(Some(close.code), &close.reason);
+            }
+            // An error event is followed by the close event, which ends the stream.
+            Either::Left(Some(Err(_))) => {}
+            Either::Left(None) => return Ended::Lost(reason),
+            Either::Right(Some(request)) => {
+                let json = serde_json::to_string(&request).expect("ClientMsg serializes");
+                match write.send(Message::Text(json)).await {
+                    Ok(()) => match &request {
+                        ClientMsg::Execute { cell_id, .. } => {
+                            session.notebook.maybe_update(|n| n.sent(cell_id))
+                        }
+                        // The server answers with `CapturePaused`, which the view shows.
+                        ClientMsg::SetCapturePaused { .. } => {}
+                        // The server answers with the new kernel's states.
+                        ClientMsg::RestartKernel
+                        | ClientMsg::SetKernel { .. }
+                        | ClientMsg::InterruptKernel => {}
+                        // The prompt shows the answer as soon as it was written.
+                        ClientMsg::InputReply { .. } => {}
+                        // The server answers with `KernelMessageSent` and the replies.
+                        ClientMsg::SendKernelMessage { .. } => {}
+                    },
+                    Err(_) => {
+                        unsent.push_back(request);
+                        sending = false;
+                    }
+                }
+            }
+            Either::Right(None) => return Ended::PageClosing,
+        }
+    }
+}
+
+/// Applies one server message to the page's state.
+fn receive(session: Session, msg: ServerMsg) {
+    match msg {
+        ServerMsg::Hello {
+            protocol,
+            server_version,
+            instance,
+            kernel,
+            ..
+        } => {
+            if protocol != PROTOCOL_VERSION {
+                session.notices.update(|n| {
+                    n.push(format!(
+                        "the server speaks session protocol {protocol}, this page speaks \
+                         {PROTOCOL_VERSION}: reload the page to get the server's UI"
+                    ))
+                });
+            }
+            session.inspector.update(|i| {
+                i.hello(&instance);
+            });
+            session.kernel_info.set(Some(kernel));
+            session.server_version.set(Some(server_version));
+            session.kernel.set(KernelState::Connecting);
+        }
+        ServerMsg::Kernel { state } => {
+            match &state {
+                KernelState::Connecting | KernelState::Reconnecting { .. } => {
+                    session.execution_state.set(None)
+                }
+                KernelState::Open { .. } => session.restarting.set(false),
+                KernelState::Closed { .. } | KernelState::Failed { .. } => {
+                    // A kernel that is gone has no execution state, and its runs are over.
+                    session.execution_state.set(None);
+                    let why =
+                        crate::status_bar::connection::kernel_problem(&state).unwrap_or_default();
+                    let why = crate::status_bar::connection::first_clause(&why);
+                    session.notebook.update(|n| n.kernel_stopped(&why));
+                    if matches!(state, KernelState::Failed { .. }) {
+                        session.restarting.set(false);
+                    }
+                }
+            }
+            session.kernel.set(state)
+        }
+        ServerMsg::Kernels { kernels } => session.kernels.set(kernels),
+        ServerMsg::KernelSelected { kernel } => {
+            session.execution_state.set(None);
+            session
+                .notebook
+                .update(|n| n.kernel_stopped("another kernel was chosen"));
+            session.kernel_info.set(Some(kernel));
+        }
+        ServerMsg::KernelMessage {
+            cell_id,
+            channel,
+            msg_type,
+            content,
+            ..
+        } => {
+            if channel == Channel::Iopub && msg_type == "status" {
+                if let Some(state) = content.get("execution_state").and_then(|s| s.as_str()) {
+                    session.execution_state.set(Some(state.to_string()));
+                }
+            }
+            if let Some(cell_id) = cell_id {
+                session
+                    .notebook
+                    .maybe_update(|n| n.kernel_message(&cell_id, &msg_type, &content));
+            }
+        }
+        ServerMsg::KernelMessageSent {
+            channel,
+            msg_type,
+            msg_id,
+        } => session.notices.update(|n| {
+            n.push(format!(
+                "sent {msg_type} on {} as {msg_id}; its replies are in the inspector",
+                channel.name()
+            ))
+        }),
+        ServerMsg::Executed {
+            cell_id,
+            execution_count,
+        } => {
+            session
+                .notebook
+                .maybe_update(|n| n.executed(&cell_id, execution_count));
+            session.cell_sent(&cell_id);
+        }
+        ServerMsg::Output { cell_id, data } => {
+            session.notebook.maybe_update(|n| n.output(&cell_id, data))
+        }
+        ServerMsg::Capture {
+            records,
+            evicted,
+            older,
+        } => {
+            session.inspector.update(|i| {
+                i.add(records, evicted);
+                i.left_on_server(older);
+            });
+        }
+        ServerMsg::CapturePaused { paused } => session.capture_paused.set(Some(paused)),
+        ServerMsg::Error {
+            message,
+            cell_id: Some(cell_id),
+        } => {
+            let on_cell = session
+                .notebook
+                .try_update(|n| n.error(&cell_id, message.clone()))
+                .unwrap_or(false);
+            session.cell_sent(&cell_id);
+            if !on_cell {
+                session.notices.update(|n| n.push(message));
+            }
+        }
+        ServerMsg::Error {
+            message,
+            cell_id: None,
+        } => session.notices.update(|n| n.push(message)),
+    }
+}
+
+/// Waits `delay_ms`, showing the seconds left, or less if the user asks to retry now.
+async fn countdown(session: Session, reason: String, delay_ms: u32) {
+    const TICK_MS: u32 = 250;
+    session.retry_now.set(false);
+    let mut remaining = delay_ms;
+    while remaining > 0 && !session.retry_now.get_untracked() {
+        let shown = Connection::Closed {
+            reason: reason.clone(),
+            retry_in_s: remaining.div_ceil(1000),
+        };
+        if session.connection.with_untracked(|c| *c != shown) {
+            session.connection.set(shown);
+        }
+        let step = remaining.min(TICK_MS);
+        TimeoutFuture::new(step).await;
+        remaining -= step;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_url_follows_the_page() {
+        assert_eq!(
+            session_url("http:", "127.0.0.1:8977", "?token=abc"),
+            "ws://127.0.0.1:8977/session?token=abc"
+        );
+        assert_eq!(
+            session_url("https:", "example.com", "?x=1&token=t%2B1&y=2"),
+            "wss://example.com/session?token=t%2B1"
+        );
+        assert_eq!(session_url("http:", "h:1", ""), "ws://h:1/session");
+        assert_eq!(session_url("http:", "h:1", "?token="), "ws://h:1/session");
+        assert_eq!(
+            session_url("http:", "h:1", "?notoken=x"),
+            "ws://h:1/session"
+        );
+    }
+}

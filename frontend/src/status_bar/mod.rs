@@ -1,0 +1,5 @@
+//! The top bar (the session socket's and the kernel's state) and the banner for notices that
+//! belong to no cell: what they say as plain values ([`connection`]), and their view.
+
+pub mod connection;
+pub mod view;
