@@ -76,12 +76,21 @@ pub fn parse_answer<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, A
     })
 }
 
+/// The `token` parameter of a page's query string (`?token=…`), as written (URL-encoded).
+pub fn page_token(search: &str) -> Option<&str> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+        .filter(|t| !t.is_empty())
+}
+
 pub(crate) fn with_token(builder: RequestBuilder) -> RequestBuilder {
     let search = leptos::prelude::window()
         .location()
         .search()
         .unwrap_or_default();
-    match crate::session::socket::page_token(&search) {
+    match page_token(&search) {
         Some(token) => builder.header("Authorization", &format!("token {token}")),
         None => builder,
     }

@@ -1,7 +1,7 @@
-//! The page's DOM, as the views reach it: an element by selector, and focus once a view has
-//! rendered.
+//! The page's DOM, as the views reach it: an element by selector, focus once a view has
+//! rendered, and the browser's confirm dialog.
 
-use leptos::prelude::{document, request_animation_frame};
+use leptos::prelude::{document, request_animation_frame, window};
 use wasm_bindgen::JsCast;
 
 /// The first element matching `selector`, as the element type `T`.
@@ -21,4 +21,9 @@ pub fn focus_after_render(selector: &'static str) {
             let _ = element.focus();
         }
     });
+}
+
+/// Asks the browser's confirm dialog (keyboard friendly: Enter / Esc).
+pub fn confirm(question: &str) -> bool {
+    window().confirm_with_message(question).unwrap_or(false)
 }

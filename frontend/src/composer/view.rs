@@ -15,9 +15,9 @@ use wirebook_shared::jupyter::templates::{MessageTemplate, TEMPLATES};
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::ClientMsg;
 
-use crate::app::Session;
 use crate::composer::draft::{availability, Draft, SEND_CHANNELS};
 use crate::inspector::records::{self, short_id};
+use crate::session::Session;
 
 /// How many sends the composer keeps listing.
 const SENT_KEPT: usize = 5;

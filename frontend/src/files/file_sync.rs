@@ -14,7 +14,7 @@ use wirebook_shared::notebook_files::{page_url, path_from_page};
 
 use crate::api::{self, ApiFailure};
 use crate::files::document_file::{DocumentFile, SaveJob};
-use crate::status_bar::connection::Notices;
+use crate::status_bar::notices::Notices;
 
 /// How long after the last change an autosave starts.
 pub const AUTOSAVE_DELAY: Duration = Duration::from_secs(2);

@@ -7,14 +7,10 @@ use wirebook_shared::har::HarSocket;
 use wirebook_shared::notebook_files::{page_url, CreateRequest, Entry, EntryKind, Listing};
 
 use crate::api;
-use crate::app::Session;
+use crate::dom::confirm;
 use crate::files::browser::{breadcrumbs, format_age, format_size, parent, renamed_path};
 use crate::files::har_import;
-
-/// Asks the browser's confirm dialog (keyboard friendly: Enter / Esc).
-pub fn confirm(question: &str) -> bool {
-    window().confirm_with_message(question).unwrap_or(false)
-}
+use crate::session::Session;
 
 /// Whether leaving this page is all right: the scratch notebook with changes asks first (a
 /// notebook with a file asks through the browser's own unload prompt).

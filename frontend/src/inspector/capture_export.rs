@@ -3,7 +3,7 @@
 
 use wirebook_shared::capture::ConnId;
 
-use crate::session::socket::page_token;
+use crate::api::page_token;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {

@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord};
 
-use crate::app::Session;
 use crate::inspector::frame_layout::{header_layout, hex_dump, ByteClass, FrameBytes};
 use crate::inspector::kernel_message_view::kernel_message_view;
 use crate::inspector::record_facts::{
@@ -17,6 +16,7 @@ use crate::inspector::record_facts::{
 use crate::inspector::records::{self, clock, direction_name, event_name, relative, spaced_hex};
 use crate::json_tree::tree::parse_document;
 use crate::json_tree::view::JsonTree;
+use crate::session::Session;
 
 #[component]
 pub fn FrameDetail(

@@ -19,7 +19,6 @@ use wirebook_shared::capture::{CaptureBody, CaptureRecord, Direction, Hop};
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::ClientMsg;
 
-use crate::app::Session;
 use crate::composer::view::Composer;
 use crate::inspector::capture_export::{export_url, Credentials, ExportFormat};
 use crate::inspector::kernel_tree::{KernelTree, Message, ThreadRow};
@@ -30,6 +29,7 @@ use crate::inspector::records::{
 };
 use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, RowKind, Scope};
 use crate::inspector::virtual_list::{ListGeometry, Move};
+use crate::session::Session;
 
 /// Must match `.vrow { height }` in style.css.
 const ROW_PX: f64 = 20.0;

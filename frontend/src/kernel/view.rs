@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use wirebook_shared::notebook::Command;
 use wirebook_shared::session::{HeaderSetting, KernelChoice};
 
-use crate::app::{Overlay, Session};
 use crate::kernel::picker::{entries, initial_highlight, is_current, websocket_url, Entry};
 use crate::kernel::ws_settings::{missing_secrets, Field, SettingsForm};
 use crate::palette::search::step;
+use crate::session::{Overlay, Session};
 
 #[component]
 pub fn KernelPicker(session: Session) -> impl IntoView {

@@ -3,6 +3,8 @@
 //! shortcuts overlay.
 
 pub mod keymap;
+pub mod listener;
 pub mod rebind;
 pub mod shortcuts;
+pub mod storage;
 pub mod view;

@@ -13,11 +13,11 @@ use wirebook_shared::notebook::bindings::{KeySequence, Keymap};
 use wirebook_shared::notebook::chords::CHORD_TIMEOUT_MS;
 use wirebook_shared::notebook::commands::{CommandId, Scope};
 
-use crate::app::{Overlay, Session};
 use crate::dom::focus_after_render;
 use crate::keys::keymap::Key;
 use crate::keys::rebind::{self, Capture, Proposal};
 use crate::keys::shortcuts::{self, Shortcut};
+use crate::session::{Overlay, Session};
 
 /// One `<kbd>` per press of a sequence such as "D D".
 fn combo_view(keys: &str) -> impl IntoView {

@@ -3,5 +3,7 @@
 //! editor's keys ([`code_editing`]) and the pane's view.
 
 pub mod cell_sending;
+pub mod clipboard;
 pub mod code_editing;
+pub mod effects;
 pub mod view;

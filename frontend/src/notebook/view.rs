@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 
-use crate::app::Session;
 use crate::files::file_sync::Loading;
 use crate::files::view::FileBrowser;
 use crate::keys::shortcuts;
@@ -17,6 +16,7 @@ use crate::outputs::remote_content::{AllowedOutputs, Remote};
 use crate::outputs::view::{
     byte_count, cell_output, input_prompt, remote_blocked_line, saved_output,
 };
+use crate::session::Session;
 use crate::status_bar::connection::Connection;
 
 #[component]

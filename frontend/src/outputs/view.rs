@@ -11,12 +11,12 @@ use wirebook_shared::ipynb::IpynbOutput;
 use wirebook_shared::notebook::{CellId, CellOutput, InputPrompt};
 use wirebook_shared::session::WireData;
 
-use crate::app::Session;
 use crate::json_tree::tree::parse_document;
 use crate::json_tree::view::JsonTree;
 use crate::outputs::ansi::Span;
 use crate::outputs::remote_content::{AllowedOutputs, BlockedImages, Remote};
 use crate::outputs::rich_output::{execution_count, show, Shown};
+use crate::session::Session;
 
 /// One message the kernel sent: a JSON object or array as a tree, other text as it arrived,
 /// binary as hex (16 bytes a line).

@@ -4,9 +4,9 @@
 use leptos::ev;
 use leptos::prelude::*;
 
-use crate::app::{Overlay, Session};
 use crate::keys::shortcuts;
 use crate::palette::search::{search, step};
+use crate::session::{Overlay, Session};
 
 #[component]
 pub fn CommandPalette(session: Session) -> impl IntoView {

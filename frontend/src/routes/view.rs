@@ -10,9 +10,9 @@ use wirebook_shared::notebook::Command;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
 
 use crate::api::{answer, json_call, parse_answer, with_token, ApiFailure};
-use crate::app::{Overlay, Session};
 use crate::inspector::record_view::copy;
 use crate::routes::form::{client_url, listed, request, FormProblems};
+use crate::session::{Overlay, Session};
 
 /// `GET /api/routes`.
 async fn fetch_routes() -> Result<Vec<RouteInfo>, ApiFailure> {
@@ -158,8 +158,7 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
     let location = window().location();
     let protocol = location.protocol().unwrap_or_default();
     let host = location.host().unwrap_or_default();
-    let token = crate::session::socket::page_token(&location.search().unwrap_or_default())
-        .map(str::to_string);
+    let token = crate::api::page_token(&location.search().unwrap_or_default()).map(str::to_string);
     let row = move |route: RouteInfo| {
         let client = client_url(&protocol, &host, &route, token.as_deref());
         let to_copy = client.url.clone();

@@ -16,8 +16,9 @@ use leptos::prelude::*;
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::{ClientMsg, KernelState, ServerMsg, PROTOCOL_VERSION};
 
-use crate::app::Session;
+use crate::api::page_token;
 use crate::session::backoff::Backoff;
+use crate::session::Session;
 use crate::status_bar::connection::{close_reason, Connection};
 
 /// The `/session` URL for a page at `protocol//host` with query `search` (`?token=…` or
@@ -29,15 +30,6 @@ pub fn session_url(protocol: &str, host: &str, search: &str) -> String {
         Some(token) => format!("{scheme}://{host}/session?token={token}"),
         None => format!("{scheme}://{host}/session"),
     }
-}
-
-/// The `token` parameter of a page's query string (`?token=…`), as written (URL-encoded).
-pub fn page_token(search: &str) -> Option<&str> {
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("token="))
-        .filter(|t| !t.is_empty())
 }
 
 fn page_session_url() -> String {

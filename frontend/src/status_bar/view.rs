@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::Session;
+use crate::session::Session;
 use crate::status_bar::connection::{
     activity, kernel_data_state, kernel_label, kernel_problem, Connection,
 };

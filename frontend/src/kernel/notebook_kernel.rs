@@ -1,0 +1,81 @@
+//! Opening a notebook on the kernel it names, as Jupyter does: its `metadata.kernelspec` when
+//! the server offers that kernel, else the WebSocket kernel in `metadata.wirebook.kernel`
+//! (asking for the values of its secret headers, which are never saved).
+
+use leptos::prelude::*;
+use wirebook_shared::session::{ClientMsg, KernelChoice};
+
+use crate::files::file_sync::Loading;
+use crate::kernel::picker;
+use crate::session::{Overlay, Session};
+
+/// Opens a notebook on the kernel its `metadata.kernelspec` names when the server offers it,
+/// as Jupyter does: once per notebook opened (not when the metadata changes later, e.g. by the
+/// user's own pick, so that a kernel picked afterwards is never switched back).
+pub fn follow_notebook_kernelspec(session: Session) {
+    let consulted: StoredValue<Option<Option<String>>> = StoredValue::new(None);
+    leptos::prelude::Effect::new(move |_| {
+        let ready = session.files.loading.with(|l| matches!(l, Loading::Ready));
+        let offered = session.kernels.with(|k| !k.is_empty());
+        if !ready || !offered {
+            return;
+        }
+        let path = session
+            .files
+            .file
+            .with_untracked(|f| f.path().map(str::to_string));
+        if consulted.get_value().as_ref() == Some(&path) {
+            return;
+        }
+        consulted.set_value(Some(path));
+        let choice = session.notebook.with_untracked(|n| {
+            session.kernels.with_untracked(|offers| {
+                session.kernel_info.with_untracked(|current| {
+                    picker::notebook_kernel(n.metadata(), offers, current.as_ref())
+                })
+            })
+        });
+        if let Some(choice) = choice {
+            session.send(ClientMsg::SetKernel { kernel: choice });
+            return;
+        }
+        open_notebook_websocket(session);
+    });
+}
+
+/// A notebook whose `metadata.wirebook.kernel` is a WebSocket URL opens on it; when its secret
+/// headers need their values (never saved), the picker opens with the URL and settings filled
+/// in and asks for them.
+fn open_notebook_websocket(session: Session) {
+    let wanted = session.notebook.with_untracked(|n| {
+        n.metadata()
+            .wirebook
+            .as_ref()
+            .and_then(|w| w.kernel.as_ref())
+            .and_then(crate::kernel::ws_settings::from_file)
+    });
+    let Some((url, settings, problem)) = wanted else {
+        return;
+    };
+    if let Some(problem) = &problem {
+        session.notices.update(|n| n.push(problem.clone()));
+    }
+    let missing = crate::kernel::ws_settings::missing_secrets(&settings);
+    if !missing.is_empty() {
+        let why = format!(
+            "this notebook's kernel {url} sends the secret header {}: type its value (secret \
+             values are not saved in the notebook)",
+            missing.join(", ")
+        );
+        session.kernel_prefill.set(Some((url, settings, Some(why))));
+        session.overlay.set(Overlay::KernelPicker);
+        return;
+    }
+    let choice = KernelChoice::WebSocket { url, settings };
+    let current = session
+        .kernel_info
+        .with_untracked(|k| k.as_ref().map(|k| k.choice.clone()));
+    if current.as_ref() != Some(&choice) {
+        session.send(ClientMsg::SetKernel { kernel: choice });
+    }
+}

@@ -1,0 +1,118 @@
+//! Key presses on the page to notebook commands: which keymap a press goes to (a cell
+//! editor's edit mode, command mode, or none for dialogs, text fields and the inspector), and
+//! Ctrl+S that saves from anywhere.
+
+use leptos::ev;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wirebook_shared::notebook::chords::Press;
+use wirebook_shared::notebook::commands::EditorSelection;
+use wirebook_shared::notebook::{Command, Mode};
+
+use crate::keys::keymap::Key;
+use crate::session::{Overlay, Session};
+
+/// Routes the page's key presses to the keymap for as long as the calling component lives.
+pub fn listen(session: Session) {
+    let keys = window_event_listener(ev::keydown, move |ev| {
+        if ev.default_prevented() || ev.is_composing() {
+            return;
+        }
+        let key = Key::of_event(&ev);
+        // Ctrl+S (Cmd+S) saves the notebook wherever the focus is: the browser's "save page"
+        // dialog is never what a notebook user means.
+        // (Unless the shortcuts dialog is recording new keys, Ctrl+S possibly among them.)
+        if (key.ctrl || key.meta)
+            && !key.alt
+            && key.key.eq_ignore_ascii_case("s")
+            && !recording_keys()
+        {
+            ev.prevent_default();
+            session.dispatch(Command::Save);
+            return;
+        }
+        if session.overlay.get_untracked() != Overlay::None {
+            // The overlay's own handler takes Escape once it has the focus; a key pressed
+            // before the focus got there still closes it instead of being lost.
+            if key.key == "Escape" && !recording_keys() {
+                ev.prevent_default();
+                session.overlay.set(Overlay::None);
+            }
+            return;
+        }
+        let Some(mode) = key_mode(ev.target(), &key.key) else {
+            return;
+        };
+        let press = session.keyboard.try_update_untracked(|keyboard| {
+            keyboard.press(mode, &key, &ev.code(), ev.time_stamp())
+        });
+        match press {
+            Some(Press::Run(id)) => {
+                ev.prevent_default();
+                let editor = editor_selection(ev.target());
+                match id.command(editor.as_ref()) {
+                    Some(command) => session.dispatch(command),
+                    None => session.notices.update(|n| {
+                        n.push(format!(
+                            "{}: put the cursor in a cell's editor first",
+                            id.label()
+                        ))
+                    }),
+                }
+            }
+            Some(Press::Pending) => ev.prevent_default(),
+            Some(Press::Unbound) | None => {}
+        }
+    });
+    on_cleanup(move || keys.remove());
+}
+
+/// The cell editor's selection when `target` is one (a split needs it).
+fn editor_selection(target: Option<web_sys::EventTarget>) -> Option<EditorSelection> {
+    let editor = target?.dyn_into::<web_sys::HtmlTextAreaElement>().ok()?;
+    let cell = editor.closest("[data-cell-id]").ok()??;
+    Some(EditorSelection {
+        cell_id: cell.get_attribute("data-cell-id")?,
+        start: editor.selection_start().ok()?? as usize,
+        end: editor.selection_end().ok()?? as usize,
+    })
+}
+
+/// Whether the shortcuts dialog is recording new keys (then every key press is its).
+fn recording_keys() -> bool {
+    document()
+        .query_selector("[data-testid=rebind-panel][data-state=recording]")
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// Which keymap, if any, a key press on `target` goes to.
+pub fn key_mode(target: Option<web_sys::EventTarget>, key: &str) -> Option<Mode> {
+    let Some(element) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        return Some(Mode::Command);
+    };
+    if element.get_attribute("data-testid").as_deref() == Some("cell-editor") {
+        return Some(Mode::Edit);
+    }
+    // Dialogs (help, palette, conflict) handle their own keys.
+    if element.closest("[data-overlay]").ok().flatten().is_some() {
+        return None;
+    }
+    // Other text fields (the inspector's filter), and the inspector itself, keep their keys.
+    let tag = element.tag_name();
+    if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        || element
+            .closest("[data-pane=inspector]")
+            .ok()
+            .flatten()
+            .is_some()
+    {
+        return None;
+    }
+    // Enter and Space activate buttons.
+    if matches!(tag.as_str(), "BUTTON" | "A") && matches!(key, "Enter" | " ") {
+        return None;
+    }
+    Some(Mode::Command)
+}

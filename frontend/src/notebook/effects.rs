@@ -1,0 +1,238 @@
+//! What a notebook command does beyond the notebook model: [`Session::dispatch`] applies it
+//! and carries out the [`Effect`]s it returns. A cell's code is checked for its kernel and
+//! queued for the server (Run All paced when a delay is set), the focus moves, editors show
+//! text the model wrote, copied cells reach the system clipboard, dialogs open.
+
+use leptos::prelude::*;
+use wirebook_shared::notebook::{Command, Effect};
+use wirebook_shared::session::ClientMsg;
+
+use crate::dom::confirm;
+use crate::notebook::cell_sending::Pacer;
+use crate::notebook::clipboard::write_clipboard;
+use crate::session::{Overlay, Session};
+
+impl Session {
+    /// Applies a user command to the notebook and carries out what it asks for.
+    pub fn dispatch(self, command: Command) {
+        // Run All towards a WebSocket kernel may pace its messages.
+        let delay = match command {
+            Command::RunAll
+                if self.kernel_info.with_untracked(|k| {
+                    crate::notebook::cell_sending::takes_formats(k.as_ref())
+                }) =>
+            {
+                self.run_all_delay_ms.get_untracked()
+            }
+            _ => 0,
+        };
+        let run_all = matches!(command, Command::RunAll);
+        let effects = self
+            .notebook
+            .try_update(|notebook| notebook.apply(command))
+            .unwrap_or_default();
+        let (now, paced): (Vec<_>, Vec<_>) = effects
+            .into_iter()
+            .partition(|effect| delay == 0 || !matches!(effect, Effect::Execute { .. }));
+        if run_all {
+            // Run All queued every cell again: a paced run still going gives way to this one
+            // (which may have nothing to pace).
+            let run = self
+                .paced
+                .try_update_value(|p| p.start(paced, delay))
+                .unwrap_or_default();
+            self.send_paced(run);
+        }
+        for effect in now {
+            self.carry_out(effect);
+        }
+    }
+
+    /// Sends the next message of paced run `run`; the server's word that it went out
+    /// ([`Session::cell_sent`]) starts the delay to the one after it. A message refused here
+    /// (its format) does not reach the server: the next one goes after the delay.
+    fn send_paced(self, run: u64) {
+        let Some(effect) = self.paced.try_update_value(|p| p.next(run)).flatten() else {
+            return;
+        };
+        let Effect::Execute { cell_id, .. } = &effect else {
+            return;
+        };
+        let cell_id = cell_id.clone();
+        self.carry_out(effect);
+        let refused = self
+            .notebook
+            .with_untracked(|n| n.cell(&cell_id).is_some_and(|c| c.error.is_some()));
+        if refused {
+            let delay_ms = self.paced.with_value(Pacer::delay_ms);
+            self.send_paced_after(run, delay_ms);
+        } else {
+            self.paced.update_value(|p| p.sent(&cell_id));
+        }
+    }
+
+    fn send_paced_after(self, run: u64, delay_ms: u32) {
+        set_timeout(
+            move || self.send_paced(run),
+            std::time::Duration::from_millis(delay_ms.into()),
+        );
+    }
+
+    /// The server sent the cell's message to the kernel, or could not: a paced run waiting for
+    /// it goes on after its delay.
+    pub fn cell_sent(self, cell_id: &str) {
+        let due = self
+            .paced
+            .try_update_value(|p| p.went_out(cell_id))
+            .flatten();
+        if let Some((run, delay_ms)) = due {
+            self.send_paced_after(run, delay_ms);
+        }
+    }
+
+    pub(crate) fn carry_out(self, effect: Effect) {
+        match effect {
+            Effect::Execute {
+                cell_id,
+                code,
+                format,
+            } => {
+                let checked = self.kernel_info.with_untracked(|kernel| {
+                    crate::notebook::cell_sending::outgoing(kernel.as_ref(), format, &code)
+                });
+                let format = match checked {
+                    Ok(format) => format,
+                    Err(why) => {
+                        let message = crate::notebook::cell_sending::refusal(format, &why);
+                        self.notebook.update(|n| {
+                            n.error(&cell_id, message);
+                        });
+                        return;
+                    }
+                };
+                // The socket task sends it as soon as a session is open; until then it waits
+                // in the channel and the cell shows `[*]`.
+                let sent = self.outbox.with_value(|outbox| {
+                    outbox
+                        .unbounded_send(ClientMsg::Execute {
+                            cell_id: cell_id.clone(),
+                            code,
+                            format,
+                        })
+                        .is_ok()
+                });
+                if !sent {
+                    self.notebook.update(|n| {
+                        n.error(
+                            &cell_id,
+                            "the session connection task has stopped; reload the page".into(),
+                        );
+                    });
+                }
+            }
+            Effect::FocusEditor(id) => {
+                focus(format!("[data-cell-id=\"{id}\"] [data-testid=cell-editor]"))
+            }
+            Effect::FocusCell(id) => focus(format!("[data-testid=cell][data-cell-id=\"{id}\"]")),
+            Effect::SourceReplaced(id) => {
+                let source = self
+                    .notebook
+                    .with_untracked(|n| n.cell(&id).map(|c| c.source.clone()));
+                if let Some(source) = source {
+                    set_editor_text(&id, &source);
+                }
+            }
+            Effect::WriteClipboard(cells) => write_clipboard(cells),
+            // ■ during a paced Run All stops it: the cells not sent yet stay unsent. Otherwise
+            // the kernel is interrupted; those that cannot be (WebSocket endpoints) answer
+            // with an error saying so, shown as a notice.
+            Effect::Interrupt => {
+                let stopped = self.paced.try_update_value(Pacer::stop).unwrap_or_default();
+                if stopped.is_empty() {
+                    self.send(ClientMsg::InterruptKernel);
+                    return;
+                }
+                self.notebook.update(|n| {
+                    for effect in stopped {
+                        if let Effect::Execute { cell_id, .. } = effect {
+                            n.error(&cell_id, "not sent: Run All was stopped (■)".into());
+                        }
+                    }
+                });
+            }
+            Effect::RestartKernel { then_run_all } => {
+                let question = if then_run_all {
+                    "Restart the kernel and run all cells? The kernel connection is closed and \
+                     opened again."
+                } else {
+                    "Restart the kernel? The kernel connection is closed and opened again."
+                };
+                if confirm(question) {
+                    self.restart_kernel(then_run_all);
+                }
+            }
+            Effect::Save => self.files.save(false),
+            Effect::ShowHelp => self.overlay.set(Overlay::Help),
+            Effect::ShowPalette => self.overlay.set(Overlay::Palette),
+            Effect::ShowKernelPicker => self.overlay.set(Overlay::KernelPicker),
+            Effect::ShowTapRoutes => self.overlay.set(Overlay::Routes),
+        }
+    }
+
+    /// Restarts the kernel without asking (the Restart button of a dead kernel; `0 0` asks
+    /// first), then runs every cell if `then_run_all`.
+    pub fn restart_kernel(self, then_run_all: bool) {
+        if self.send(ClientMsg::RestartKernel) {
+            self.restarting.set(true);
+            if then_run_all {
+                self.dispatch(Command::RunAll);
+            }
+        }
+    }
+}
+
+/// Moves the keyboard focus to the element `selector` names. An existing element is focused at
+/// once, so that the very next key press already goes to it; a cell created by the same command
+/// is rendered by the reactive system in a microtask, so that is tried next, then the next frame.
+fn focus(selector: String) {
+    if focus_now(&selector) {
+        return;
+    }
+    queue_microtask(move || {
+        if !focus_now(&selector) {
+            request_animation_frame(move || {
+                focus_now(&selector);
+            });
+        }
+    });
+}
+
+fn focus_now(selector: &str) -> bool {
+    match crate::dom::element::<web_sys::HtmlElement>(selector) {
+        // A hidden element (a markdown cell's editor before the view shows it) refuses the
+        // focus without an error: only a focus that took counts.
+        Some(element) => {
+            element.focus().is_ok()
+                && document()
+                    .active_element()
+                    .is_some_and(|active| active == *element)
+        }
+        None => false,
+    }
+}
+
+/// Shows text the model wrote into a cell's editor (merge, split, undo); the editor owns its
+/// value otherwise. A cell rendered by the same update gets the text from the model itself.
+fn set_editor_text(cell_id: &str, source: &str) {
+    let selector = format!("[data-cell-id=\"{cell_id}\"] [data-testid=cell-editor]");
+    let set = move |selector: &str, source: &str| {
+        if let Some(editor) = crate::dom::element::<web_sys::HtmlTextAreaElement>(selector) {
+            if editor.value() != source {
+                editor.set_value(source);
+            }
+        }
+    };
+    set(&selector, source);
+    let source = source.to_string();
+    queue_microtask(move || set(&selector, &source));
+}
