@@ -2,23 +2,62 @@
 //! clipboard listeners, and composes the panes and dialogs. The state lives in
 //! [`Session`]; each feature's folder holds its models and views.
 
+use futures_channel::mpsc::{self, UnboundedReceiver};
 use leptos::prelude::*;
-use wirebook_shared::notebook::Command;
+use wirebook_shared::notebook::{Command, Notebook};
+use wirebook_shared::session::{ClientMsg, KernelState};
 
 use crate::inspector::view::InspectorPane;
 use crate::kernel::notebook_kernel::follow_notebook_kernelspec;
 use crate::kernel::view::KernelPicker;
+use crate::keys::storage::load_keymap;
 use crate::keys::view::HelpOverlay;
 use crate::notebook::view::NotebookPane;
 use crate::palette::view::CommandPalette;
 use crate::routes::view::RoutesDialog;
-use crate::session::{socket, Session};
-use crate::status_bar::view::{NoticeBanner, StatusBar};
+use crate::session::connection::Connection;
+use crate::session::file_sync::FileSync;
+use crate::session::notices::Notices;
+use crate::session::pacer::Pacer;
+use crate::session::records::Inspector;
+use crate::session::{socket, Overlay, Session};
+use crate::status_bar::{NoticeBanner, StatusBar};
 use crate::{keys, notebook};
+
+/// The page's state as it starts: an empty notebook (the file the URL names loads into it),
+/// no records, the saved key bindings; and the other end of the request queue, for the
+/// socket task.
+fn start_session() -> (Session, UnboundedReceiver<ClientMsg>) {
+    let (outbox, requests) = mpsc::unbounded();
+    let notebook = RwSignal::new(Notebook::new());
+    let notices = RwSignal::new(Notices::default());
+    let session = Session {
+        notebook,
+        inspector: RwSignal::new(Inspector::default()),
+        connection: RwSignal::new(Connection::Connecting { attempt: 0 }),
+        kernel: RwSignal::new(KernelState::Connecting),
+        kernel_info: RwSignal::new(None),
+        kernels: RwSignal::new(Vec::new()),
+        execution_state: RwSignal::new(None),
+        restarting: RwSignal::new(false),
+        run_all_delay_ms: RwSignal::new(0),
+        kernel_prefill: RwSignal::new(None),
+        server_version: RwSignal::new(None),
+        notices,
+        retry_now: RwSignal::new(false),
+        capture_paused: RwSignal::new(None),
+        files: FileSync::start(notebook, notices),
+        overlay: RwSignal::new(Overlay::None),
+        keymap: RwSignal::new(load_keymap(notices)),
+        outbox: StoredValue::new(outbox),
+        paced: StoredValue::new(Pacer::default()),
+    };
+    (session, requests)
+}
 
 #[component]
 pub fn App() -> impl IntoView {
-    let (session, requests) = Session::new();
+    let (session, requests) = start_session();
     leptos::task::spawn_local(socket::run(session, requests));
     follow_notebook_kernelspec(session);
     keys::listener::listen(session);

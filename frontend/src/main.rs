@@ -2,14 +2,13 @@
 //! server, and an inspector pane showing every frame and handshake on every hop.
 //!
 //! The folders are features, each with its pure models (tested on the host) and its view:
-//! `notebook`, `outputs`, `inspector`, `composer`, `json_tree`, `kernel`, `files`, `keys`,
-//! `palette`, `routes`, `status_bar`. The notebook model itself is `wirebook_shared::notebook`.
-//! Below them: `session` (the connection to the server), `api` (its HTTP API) and `dom`;
-//! `app` composes the page.
+//! `notebook`, `outputs`, `inspector`, `json_tree`, `kernel`, `files`, `keys`, `palette`,
+//! `routes`, and `status_bar`. The notebook model itself is `wirebook_shared::notebook`.
+//! Below them: `session` (the page's state and its links to the server), `api` (the server's
+//! HTTP API) and `dom`; `app` composes the page.
 
 mod api;
 mod app;
-mod composer;
 mod dom;
 mod files;
 mod inspector;

@@ -7,9 +7,9 @@ use wirebook_shared::jupyter::{KernelMessageRecord, SignatureCheck};
 
 use crate::inspector::record_facts::{byte_count, kernel_transcript, kernel_wire_parts, WirePart};
 use crate::inspector::record_view::copy;
-use crate::inspector::records::short_id;
 use crate::json_tree::tree::parse_document;
 use crate::json_tree::view::JsonTree;
+use crate::session::records::short_id;
 use crate::session::Session;
 
 /// The badge's CSS class and text for a signature check.
@@ -35,7 +35,7 @@ pub fn kernel_message_view(
         let found = inspector.with_untracked(|i| {
             i.kernel_by_msg_id(&parent).and_then(|seq| {
                 let record = i.get(seq)?;
-                let m = crate::inspector::records::kernel_message(&record.body)?;
+                let m = crate::session::records::kernel_message(&record.body)?;
                 Some((seq, format!("#{seq} {} {}", m.channel.name(), m.msg_type)))
             })
         });

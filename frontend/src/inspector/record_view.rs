@@ -13,9 +13,9 @@ use crate::inspector::record_facts::{
     byte_count, close_explained, content, handshake_facts, handshake_transcript, CloseExplained,
     Content, CopyAs,
 };
-use crate::inspector::records::{self, clock, direction_name, event_name, relative, spaced_hex};
 use crate::json_tree::tree::parse_document;
 use crate::json_tree::view::JsonTree;
+use crate::session::records::{self, clock, direction_name, event_name, relative, spaced_hex};
 use crate::session::Session;
 
 #[component]

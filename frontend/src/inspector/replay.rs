@@ -10,7 +10,7 @@ use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind};
 use wirebook_shared::notebook::cell_formats::metadata_for;
 
 use crate::inspector::record_facts::content;
-use crate::inspector::records::frame;
+use crate::session::records::frame;
 
 /// The cells for `records` (in the order given), and why some records made none.
 pub fn cells_for(records: &[&CaptureRecord]) -> (Vec<IpynbCell>, Vec<String>) {
@@ -71,7 +71,7 @@ fn message(record: &CaptureRecord) -> Result<CellMessage, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inspector::records::tests::text_frame;
+    use crate::session::records::tests::text_frame;
     use wirebook_shared::capture::{hex, CaptureBody, Direction, Hop};
     use wirebook_shared::cell_format::CellFormat;
     use wirebook_shared::notebook::cell_formats::format_of;

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode};
 use wirebook_shared::jupyter::Channel;
 
-use crate::inspector::records::{has_findings, Inspector};
+use crate::session::records::{has_findings, Inspector};
 
 /// Which rows of which connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -231,7 +231,7 @@ impl Filter {
         }
         let terms = msg_type_terms(&spec.msg_type);
         if !terms.is_empty() {
-            let Some(m) = crate::inspector::records::kernel_message(&record.body) else {
+            let Some(m) = crate::session::records::kernel_message(&record.body) else {
                 return false;
             };
             let msg_type = m.msg_type.to_lowercase();
@@ -249,7 +249,7 @@ impl Filter {
         }
         if let (Some(want), Some(got)) = (
             spec.direction,
-            crate::inspector::records::direction(&record.body),
+            crate::session::records::direction(&record.body),
         ) {
             if want != got {
                 return false;
@@ -329,7 +329,7 @@ pub fn searchable_text(body: &CaptureBody) -> Vec<String> {
         }
         CaptureBody::Heartbeat { ok, rtt_us } => vec![
             "heartbeat".to_string(),
-            crate::inspector::records::heartbeat_line(*ok, *rtt_us),
+            crate::session::records::heartbeat_line(*ok, *rtt_us),
         ],
     }
 }
@@ -444,7 +444,7 @@ impl FilteredRows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inspector::records::tests::{handshake_record, msg, text_frame, with_frame};
+    use crate::session::records::tests::{handshake_record, msg, text_frame, with_frame};
 
     fn compile(spec: &FilterSpec) -> Filter {
         spec.compile(|pattern| {
@@ -648,7 +648,7 @@ mod tests {
     }
 
     fn kernel_model() -> Inspector {
-        use crate::inspector::records::tests::{beat, kernel_record};
+        use crate::session::records::tests::{beat, kernel_record};
         let mut i = Inspector::default();
         i.add(
             vec![
@@ -751,7 +751,7 @@ mod tests {
 
     #[test]
     fn answered_heartbeats_fold_into_the_newest_until_something_else_comes() {
-        use crate::inspector::records::tests::beat;
+        use crate::session::records::tests::beat;
         let mut i = Inspector::new(100);
         let filter = compile(&FilterSpec::default());
         let mut live = FilteredRows::default();

@@ -19,16 +19,16 @@ use wirebook_shared::capture::{CaptureBody, CaptureRecord, Direction, Hop};
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::ClientMsg;
 
-use crate::composer::view::Composer;
 use crate::inspector::capture_export::{export_url, Credentials, ExportFormat};
+use crate::inspector::composer_view::Composer;
 use crate::inspector::kernel_tree::{KernelTree, Message, ThreadRow};
 use crate::inspector::record_view::FrameDetail;
-use crate::inspector::records::{
+use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, RowKind, Scope};
+use crate::inspector::virtual_list::{ListGeometry, Move};
+use crate::session::records::{
     self, clock, direction_name, event_name, heartbeat_line, relative, short_id, summary,
     visible_controls, Follow, Inspector,
 };
-use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, RowKind, Scope};
-use crate::inspector::virtual_list::{ListGeometry, Move};
 use crate::session::Session;
 
 /// Must match `.vrow { height }` in style.css.

@@ -1,13 +1,28 @@
-//! Opening a notebook on the kernel it names, as Jupyter does: its `metadata.kernelspec` when
-//! the server offers that kernel, else the WebSocket kernel in `metadata.wirebook.kernel`
+//! The notebook's kernel: a kernel the user chooses is recorded in the notebook's metadata,
+//! and a notebook opens on the kernel it names, as Jupyter does: its `metadata.kernelspec`
+//! when the server offers that kernel, else the WebSocket kernel in `metadata.wirebook.kernel`
 //! (asking for the values of its secret headers, which are never saved).
 
 use leptos::prelude::*;
 use wirebook_shared::session::{ClientMsg, KernelChoice};
 
-use crate::files::file_sync::Loading;
 use crate::kernel::picker;
+use crate::session::file_sync::Loading;
 use crate::session::{Overlay, Session};
+
+impl Session {
+    /// Switches the session to another kernel and records it in the notebook's metadata
+    /// (a Jupyter kernel as `metadata.kernelspec`), as Jupyter's "Change kernel" does.
+    pub fn choose_kernel(self, choice: KernelChoice) {
+        let offers = self.kernels.get_untracked();
+        let current = self.notebook.with_untracked(|n| n.metadata().clone());
+        let metadata = picker::metadata_for(&choice, &offers, &current);
+        if metadata != current {
+            self.notebook.update(|n| n.set_metadata(metadata));
+        }
+        self.send(ClientMsg::SetKernel { kernel: choice });
+    }
+}
 
 /// Opens a notebook on the kernel its `metadata.kernelspec` names when the server offers it,
 /// as Jupyter does: once per notebook opened (not when the metadata changes later, e.g. by the

@@ -4,7 +4,7 @@
 //! (`commands::CommandId`), the bindings with Jupyter's defaults, rebinding, clash detection
 //! and their JSON for `localStorage` (`bindings::Keymap`), and the sequence state machine for
 //! `D D`, `I I`, `0 0` (`chords::Chords`). This module adapts a browser `keydown` to them:
-//! [`Keyboard`] holds the keymap in effect and the keys pressed so far (the app keeps one).
+//! [`Keyboard`] holds the keymap in effect and the keys pressed so far (`super::listener` keeps one).
 //!
 //! Keys are named by `KeyboardEvent.key` (and `.code` where the layout gives no Latin letter
 //! or digit), so the map reads like Jupyter's help screen and follows the user's layout.
@@ -56,11 +56,6 @@ impl Keyboard {
             keymap,
             chords: Chords::default(),
         }
-    }
-
-    /// The keymap in effect.
-    pub fn keymap(&self) -> &Keymap {
-        &self.keymap
     }
 
     /// Puts `keymap` in effect; keys of a sequence pressed so far are dropped, since they were

@@ -9,11 +9,18 @@ use wirebook_shared::notebook::chords::Press;
 use wirebook_shared::notebook::commands::EditorSelection;
 use wirebook_shared::notebook::{Command, Mode};
 
-use crate::keys::keymap::Key;
+use crate::keys::keymap::{Key, Keyboard};
 use crate::session::{Overlay, Session};
 
 /// Routes the page's key presses to the keymap for as long as the calling component lives.
 pub fn listen(session: Session) {
+    // The keymap and the keys of a sequence (`D D`) pressed so far: key presses update it
+    // without telling anyone; a new keymap drops a sequence half typed.
+    let keyboard = StoredValue::new(Keyboard::new(session.keymap.get_untracked()));
+    leptos::prelude::Effect::new(move |_| {
+        let keymap = session.keymap.get();
+        keyboard.update_value(|k| k.set_keymap(keymap));
+    });
     let keys = window_event_listener(ev::keydown, move |ev| {
         if ev.default_prevented() || ev.is_composing() {
             return;
@@ -43,9 +50,8 @@ pub fn listen(session: Session) {
         let Some(mode) = key_mode(ev.target(), &key.key) else {
             return;
         };
-        let press = session.keyboard.try_update_untracked(|keyboard| {
-            keyboard.press(mode, &key, &ev.code(), ev.time_stamp())
-        });
+        let press = keyboard
+            .try_update_value(|keyboard| keyboard.press(mode, &key, &ev.code(), ev.time_stamp()));
         match press {
             Some(Press::Run(id)) => {
                 ev.prevent_default();

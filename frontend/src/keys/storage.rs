@@ -1,11 +1,32 @@
-//! The user's key bindings kept in the browser's `localStorage` across visits, as the
-//! changes to Jupyter's defaults (`Keymap::to_json`).
+//! The key bindings changed by the user ([`Session::change_keymap`]) and kept in the browser's
+//! `localStorage` across visits, as the changes to Jupyter's defaults (`Keymap::to_json`).
 
 use leptos::prelude::*;
 use wirebook_shared::notebook::bindings::Keymap;
 
 use crate::keys::rebind::STORAGE_KEY;
-use crate::status_bar::notices::Notices;
+use crate::session::notices::Notices;
+use crate::session::Session;
+
+impl Session {
+    /// Changes the key bindings in effect and saves the user's changes to the defaults in
+    /// `localStorage`, so they come back on the next visit.
+    pub fn change_keymap<R>(self, change: impl FnOnce(&mut Keymap) -> R) -> R {
+        let mut keymap = self.keymap.get_untracked();
+        let result = change(&mut keymap);
+        let json = keymap.to_json();
+        self.keymap.set(keymap);
+        if let Err(why) = store_keymap(&json) {
+            self.notices.update(|n| {
+                n.push(format!(
+                    "the key bindings work in this page but could not be saved for the next \
+                     visit: {why}"
+                ))
+            });
+        }
+        result
+    }
+}
 
 /// The browser's `localStorage`, where the user's key bindings live.
 fn local_storage() -> Result<web_sys::Storage, String> {
@@ -16,7 +37,7 @@ fn local_storage() -> Result<web_sys::Storage, String> {
     }
 }
 
-pub fn store_keymap(json: &str) -> Result<(), String> {
+fn store_keymap(json: &str) -> Result<(), String> {
     local_storage()?
         .set_item(STORAGE_KEY, json)
         .map_err(|_| "localStorage refused to store them (full or disabled)".to_string())

@@ -16,7 +16,7 @@ use wirebook_shared::notebook::commands::{CommandId, Scope};
 use crate::dom::focus_after_render;
 use crate::keys::keymap::Key;
 use crate::keys::rebind::{self, Capture, Proposal};
-use crate::keys::shortcuts::{self, Shortcut};
+use crate::palette::shortcuts::{self, Shortcut};
 use crate::session::{Overlay, Session};
 
 /// One `<kbd>` per press of a sequence such as "D D".

@@ -8,8 +8,8 @@ use wirebook_shared::notebook::{Command, Effect};
 use wirebook_shared::session::ClientMsg;
 
 use crate::dom::confirm;
-use crate::notebook::cell_sending::Pacer;
 use crate::notebook::clipboard::write_clipboard;
+use crate::session::pacer::Pacer;
 use crate::session::{Overlay, Session};
 
 impl Session {

@@ -7,17 +7,17 @@ use leptos::prelude::*;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 
-use crate::files::file_sync::Loading;
 use crate::files::view::FileBrowser;
-use crate::keys::shortcuts;
 use crate::notebook::code_editing::{self, Edit};
 use crate::outputs::markdown;
 use crate::outputs::remote_content::{AllowedOutputs, Remote};
 use crate::outputs::view::{
     byte_count, cell_output, input_prompt, remote_blocked_line, saved_output,
 };
+use crate::palette::shortcuts;
+use crate::session::connection::Connection;
+use crate::session::file_sync::Loading;
 use crate::session::Session;
-use crate::status_bar::connection::Connection;
 
 #[component]
 pub fn NotebookPane(session: Session) -> impl IntoView {
@@ -595,7 +595,7 @@ fn ConflictDialog(session: Session) -> impl IntoView {
     let files = session.files;
     let message = Memo::new(move |_| {
         files.file.with(|f| match f.status() {
-            crate::files::document_file::Status::Conflict { message, .. } => message.clone(),
+            crate::session::document_file::Status::Conflict { message, .. } => message.clone(),
             _ => String::new(),
         })
     });

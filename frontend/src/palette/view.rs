@@ -4,8 +4,8 @@
 use leptos::ev;
 use leptos::prelude::*;
 
-use crate::keys::shortcuts;
 use crate::palette::search::{search, step};
+use crate::palette::shortcuts;
 use crate::session::{Overlay, Session};
 
 #[component]

@@ -2,28 +2,37 @@
 //! and the socket writes, with the queue of requests for the server; [`socket`] is the
 //! `/session` WebSocket that serves it, reopened with [`backoff`] when it drops.
 //!
-//! What a notebook command does is carried out in `crate::notebook::effects` (more methods of
-//! [`Session`]); key presses reach it through `crate::keys::listener`.
+//! Below the features, what the page keeps: the capture records the server sent
+//! ([`records`]), the notebook's file kept in step with it ([`file_sync`], deciding with
+//! [`document_file`]), the socket's and the kernel's state as the status bar says it
+//! ([`connection`]), the notices that belong to no cell ([`notices`]) and Run All's paced
+//! sends ([`pacer`]). The features add what they do with a session as more methods of
+//! [`Session`]: a notebook command carried out (`crate::notebook::effects`), a kernel chosen
+//! (`crate::kernel::notebook_kernel`), the key bindings changed (`crate::keys::storage`). The
+//! root component builds it.
 
 pub mod backoff;
+pub mod connection;
+pub mod document_file;
+pub mod file_sync;
+pub mod notices;
+pub mod pacer;
+pub mod records;
 pub mod socket;
 
-use futures_channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use futures_channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
 use wirebook_shared::notebook::bindings::Keymap;
 use wirebook_shared::notebook::{Effect, Notebook};
 use wirebook_shared::session::{
-    ClientMsg, KernelChoice, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
+    ClientMsg, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
 };
 
-use crate::files::file_sync::FileSync;
-use crate::inspector::records::Inspector;
-use crate::kernel::picker;
-use crate::keys::keymap::Keyboard;
-use crate::keys::storage::{load_keymap, store_keymap};
-use crate::notebook::cell_sending::Pacer;
-use crate::status_bar::connection::Connection;
-use crate::status_bar::notices::Notices;
+use crate::session::connection::Connection;
+use crate::session::file_sync::FileSync;
+use crate::session::notices::Notices;
+use crate::session::pacer::Pacer;
+use crate::session::records::Inspector;
 
 /// Everything the views read and the socket writes, as `Copy` handles.
 #[derive(Clone, Copy)]
@@ -55,12 +64,10 @@ pub struct Session {
     pub files: FileSync,
     /// The dialog over the page, if any (help, command palette).
     pub overlay: RwSignal<Overlay>,
-    /// The key bindings in effect (the help overlay, the palette and tooltips list them): the
-    /// keyboard's own keymap, so what the page shows is what the keys do.
-    pub keymap: Memo<Keymap>,
-    /// The keymap and the keys of a sequence (`D D`) pressed so far. Key presses update it
-    /// untracked; only [`Session::change_keymap`] tells the views.
-    pub(crate) keyboard: RwSignal<Keyboard>,
+    /// The key bindings in effect: the keyboard presses by them (`crate::keys::listener`), the
+    /// help overlay, the palette and the tooltips list them. Changed by
+    /// [`Session::change_keymap`], which also saves them.
+    pub keymap: RwSignal<Keymap>,
     pub(crate) outbox: StoredValue<UnboundedSender<ClientMsg>>,
     /// Run All's sends still waiting for their turn (a delay is set), and the one on its way.
     pub(crate) paced: StoredValue<Pacer<Effect>>,
@@ -78,39 +85,6 @@ pub enum Overlay {
 }
 
 impl Session {
-    /// The page's state as it starts: an empty notebook (the file the URL names loads into it),
-    /// no records, the saved key bindings; and the other end of the request queue, for the
-    /// socket task.
-    pub fn new() -> (Session, UnboundedReceiver<ClientMsg>) {
-        let (outbox, requests) = mpsc::unbounded();
-        let notebook = RwSignal::new(Notebook::new());
-        let notices = RwSignal::new(Notices::default());
-        let keyboard = RwSignal::new(Keyboard::new(load_keymap(notices)));
-        let session = Session {
-            notebook,
-            inspector: RwSignal::new(Inspector::default()),
-            connection: RwSignal::new(Connection::Connecting { attempt: 0 }),
-            kernel: RwSignal::new(KernelState::Connecting),
-            kernel_info: RwSignal::new(None),
-            kernels: RwSignal::new(Vec::new()),
-            execution_state: RwSignal::new(None),
-            restarting: RwSignal::new(false),
-            run_all_delay_ms: RwSignal::new(0),
-            kernel_prefill: RwSignal::new(None),
-            server_version: RwSignal::new(None),
-            notices,
-            retry_now: RwSignal::new(false),
-            capture_paused: RwSignal::new(None),
-            files: FileSync::start(notebook, notices),
-            overlay: RwSignal::new(Overlay::None),
-            keymap: Memo::new(move |_| keyboard.with(|k| k.keymap().clone())),
-            keyboard,
-            outbox: StoredValue::new(outbox),
-            paced: StoredValue::new(Pacer::default()),
-        };
-        (session, requests)
-    }
-
     /// Queues a request for the server; it goes out as soon as a session is open. Returns
     /// false (and says so) when the connection task is gone.
     pub fn send(self, msg: ClientMsg) -> bool {
@@ -124,18 +98,6 @@ impl Session {
         sent
     }
 
-    /// Switches the session to another kernel and records it in the notebook's metadata
-    /// (a Jupyter kernel as `metadata.kernelspec`), as Jupyter's "Change kernel" does.
-    pub fn choose_kernel(self, choice: KernelChoice) {
-        let offers = self.kernels.get_untracked();
-        let current = self.notebook.with_untracked(|n| n.metadata().clone());
-        let metadata = picker::metadata_for(&choice, &offers, &current);
-        if metadata != current {
-            self.notebook.update(|n| n.set_metadata(metadata));
-        }
-        self.send(ClientMsg::SetKernel { kernel: choice });
-    }
-
     /// Answers the kernel's input prompt under `cell_id` (Python's `input()`).
     pub fn answer_input(self, cell_id: &str, value: String) {
         let pending = self
@@ -145,23 +107,5 @@ impl Session {
         if pending {
             self.send(ClientMsg::InputReply { value });
         }
-    }
-
-    /// Changes the key bindings in effect and saves the user's changes to the defaults in
-    /// `localStorage`, so they come back on the next visit.
-    pub fn change_keymap<R>(self, change: impl FnOnce(&mut Keymap) -> R) -> R {
-        let mut keymap = self.keyboard.with_untracked(|k| k.keymap().clone());
-        let result = change(&mut keymap);
-        let json = keymap.to_json();
-        self.keyboard.update(|k| k.set_keymap(keymap));
-        if let Err(why) = store_keymap(&json) {
-            self.notices.update(|n| {
-                n.push(format!(
-                    "the key bindings work in this page but could not be saved for the next \
-                     visit: {why}"
-                ))
-            });
-        }
-        result
     }
 }

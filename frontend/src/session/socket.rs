@@ -18,8 +18,8 @@ use wirebook_shared::session::{ClientMsg, KernelState, ServerMsg, PROTOCOL_VERSI
 
 use crate::api::page_token;
 use crate::session::backoff::Backoff;
+use crate::session::connection::{close_reason, Connection};
 use crate::session::Session;
-use crate::status_bar::connection::{close_reason, Connection};
 
 /// The `/session` URL for a page at `protocol//host` with query `search` (`?token=…` or
 /// empty): same host, `ws:` or `wss:` to match the page, and the page's token if it has one
@@ -191,8 +191,8 @@ fn receive(session: Session, msg: ServerMsg) {
                     // A kernel that is gone has no execution state, and its runs are over.
                     session.execution_state.set(None);
                     let why =
-                        crate::status_bar::connection::kernel_problem(&state).unwrap_or_default();
-                    let why = crate::status_bar::connection::first_clause(&why);
+                        crate::session::connection::kernel_problem(&state).unwrap_or_default();
+                    let why = crate::session::connection::first_clause(&why);
                     session.notebook.update(|n| n.kernel_stopped(&why));
                     if matches!(state, KernelState::Failed { .. }) {
                         session.restarting.set(false);

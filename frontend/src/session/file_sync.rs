@@ -13,8 +13,8 @@ use wirebook_shared::notebook::Notebook;
 use wirebook_shared::notebook_files::{page_url, path_from_page};
 
 use crate::api::{self, ApiFailure};
-use crate::files::document_file::{DocumentFile, SaveJob};
-use crate::status_bar::notices::Notices;
+use crate::session::document_file::{DocumentFile, SaveJob};
+use crate::session::notices::Notices;
 
 /// How long after the last change an autosave starts.
 pub const AUTOSAVE_DELAY: Duration = Duration::from_secs(2);

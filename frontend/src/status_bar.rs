@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::session::Session;
-use crate::status_bar::connection::{
+use crate::session::connection::{
     activity, kernel_data_state, kernel_label, kernel_problem, Connection,
 };
+use crate::session::Session;
 
 #[component]
 pub fn StatusBar(session: Session) -> impl IntoView {

@@ -15,8 +15,8 @@ use wirebook_shared::jupyter::templates::{MessageTemplate, TEMPLATES};
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::ClientMsg;
 
-use crate::composer::draft::{availability, Draft, SEND_CHANNELS};
-use crate::inspector::records::{self, short_id};
+use crate::inspector::composer::{availability, Draft, SEND_CHANNELS};
+use crate::session::records::{self, short_id};
 use crate::session::Session;
 
 /// How many sends the composer keeps listing.
