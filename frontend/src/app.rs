@@ -19,7 +19,7 @@ use crate::session::connection::Connection;
 use crate::session::file_sync::FileSync;
 use crate::session::notices::Notices;
 use crate::session::pacer::Pacer;
-use crate::session::records::Inspector;
+use crate::session::records::Records;
 use crate::session::{socket, Overlay, Session};
 use crate::status_bar::{NoticeBanner, StatusBar};
 use crate::{keys, notebook};
@@ -33,7 +33,7 @@ fn start_session() -> (Session, UnboundedReceiver<ClientMsg>) {
     let notices = RwSignal::new(Notices::default());
     let session = Session {
         notebook,
-        inspector: RwSignal::new(Inspector::default()),
+        inspector: RwSignal::new(Records::default()),
         connection: RwSignal::new(Connection::Connecting { attempt: 0 }),
         kernel: RwSignal::new(KernelState::Connecting),
         kernel_info: RwSignal::new(None),

@@ -1,8 +1,8 @@
 //! The page's DOM, as the views reach it: an element by selector, focus once a view has
-//! rendered, and the browser's confirm dialog.
+//! rendered, the browser's confirm dialog, and text copied to the clipboard.
 
-use leptos::prelude::{document, request_animation_frame, window};
-use wasm_bindgen::JsCast;
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// The first element matching `selector`, as the element type `T`.
 pub fn element<T: JsCast>(selector: &str) -> Option<T> {
@@ -26,4 +26,42 @@ pub fn focus_after_render(selector: &'static str) {
 /// Asks the browser's confirm dialog (keyboard friendly: Enter / Esc).
 pub fn confirm(question: &str) -> bool {
     window().confirm_with_message(question).unwrap_or(false)
+}
+
+/// Writes `text` to the clipboard and says how it went for a moment.
+pub fn copy(text: String, what: &'static str, status: RwSignal<Option<String>>) {
+    let navigator = window().navigator();
+    // `navigator.clipboard` is missing outside secure contexts (plain http to another host).
+    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .map(|c| !c.is_undefined())
+        .unwrap_or(false);
+    if !has_clipboard {
+        status.set(Some(
+            "the browser offers no clipboard here (needs https or localhost)".into(),
+        ));
+        return;
+    }
+    let promise = navigator.clipboard().write_text(&text);
+    leptos::task::spawn_local(async move {
+        let message = match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(_) => format!("copied {what} ✓"),
+            Err(e) => format!(
+                "copy failed: {}",
+                e.as_string()
+                    .or_else(|| js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+                        .ok()
+                        .and_then(|m| m.as_string()))
+                    .unwrap_or_else(|| "the browser refused".into())
+            ),
+        };
+        status.set(Some(message.clone()));
+        set_timeout(
+            move || {
+                if status.get_untracked().as_deref() == Some(message.as_str()) {
+                    status.set(None);
+                }
+            },
+            std::time::Duration::from_millis(2500),
+        );
+    });
 }

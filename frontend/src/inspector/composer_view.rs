@@ -16,7 +16,8 @@ use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::ClientMsg;
 
 use crate::inspector::composer::{availability, Draft, SEND_CHANNELS};
-use crate::session::records::{self, short_id};
+use crate::inspector::row_text::{short_id, visible_controls};
+use crate::session::records;
 use crate::session::Session;
 
 /// How many sends the composer keeps listing.
@@ -275,7 +276,7 @@ fn SentThread(session: Session, entry: Sent, on_select: Callback<u64>) -> impl I
 /// A reply's content on one line, cut short.
 fn summary(m: &wirebook_shared::jupyter::KernelMessageRecord) -> String {
     const SHOWN: usize = 120;
-    let text = records::visible_controls(m.parts.content.trim());
+    let text = visible_controls(m.parts.content.trim());
     match text.char_indices().nth(SHOWN) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text,

@@ -5,11 +5,11 @@
 use leptos::prelude::*;
 use wirebook_shared::jupyter::{KernelMessageRecord, SignatureCheck};
 
+use crate::dom::copy;
 use crate::inspector::record_facts::{byte_count, kernel_transcript, kernel_wire_parts, WirePart};
-use crate::inspector::record_view::copy;
+use crate::inspector::row_text::short_id;
 use crate::json_tree::tree::parse_document;
 use crate::json_tree::view::JsonTree;
-use crate::session::records::short_id;
 use crate::session::Session;
 
 /// The badge's CSS class and text for a signature check.

@@ -11,6 +11,7 @@
 pub mod capture_export;
 pub mod composer;
 pub mod composer_view;
+pub mod follow;
 pub mod frame_layout;
 pub mod kernel_message_view;
 pub mod kernel_tree;
@@ -19,5 +20,6 @@ pub mod record_facts;
 pub mod record_view;
 pub mod replay;
 pub mod row_filter;
+pub mod row_text;
 pub mod view;
 pub mod virtual_list;

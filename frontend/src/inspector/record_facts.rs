@@ -324,7 +324,7 @@ pub fn byte_count(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::records::tests::{handshake_record, msg, with_frame};
+    use crate::session::test_records::{handshake_record, msg, with_frame};
     use wirebook_shared::capture::{CloseSummary, Hop};
 
     fn frame_of(record: &wirebook_shared::capture::CaptureRecord) -> &FrameRecord {
@@ -439,7 +439,7 @@ mod tests {
 
     #[test]
     fn kernel_parts_come_in_wire_order() {
-        use crate::session::records::tests::kernel_record;
+        use crate::session::test_records::kernel_record;
         use wirebook_shared::capture::Direction;
         use wirebook_shared::jupyter::{BufferRecord, Channel};
         let mut record = kernel_record(

@@ -4,18 +4,21 @@
 //! request and response headers.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsValue;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord};
 
+use crate::dom::copy;
 use crate::inspector::frame_layout::{header_layout, hex_dump, ByteClass, FrameBytes};
 use crate::inspector::kernel_message_view::kernel_message_view;
 use crate::inspector::record_facts::{
     byte_count, close_explained, content, handshake_facts, handshake_transcript, CloseExplained,
     Content, CopyAs,
 };
+use crate::inspector::row_text::{
+    clock, direction_name, event_name, findings, heartbeat_line, relative, spaced_hex,
+};
 use crate::json_tree::tree::parse_document;
 use crate::json_tree::view::JsonTree;
-use crate::session::records::{self, clock, direction_name, event_name, relative, spaced_hex};
+use crate::session::records;
 use crate::session::Session;
 
 #[component]
@@ -130,7 +133,7 @@ fn record_view(
 ) -> AnyView {
     // Per record: "copied" feedback belongs to the row it was copied from.
     let copy_status = RwSignal::new(None::<String>);
-    let findings: Vec<String> = records::findings(&record.body)
+    let findings: Vec<String> = findings(&record.body)
         .into_iter()
         .map(str::to_string)
         .collect();
@@ -164,7 +167,7 @@ fn record_view(
         CaptureBody::Heartbeat { ok, rtt_us } => view! {
             <dl class="facts">
                 <dt>"heartbeat"</dt>
-                <dd data-testid="heartbeat-line">{records::heartbeat_line(*ok, *rtt_us)}</dd>
+                <dd data-testid="heartbeat-line">{heartbeat_line(*ok, *rtt_us)}</dd>
                 <dt>"what it is"</dt>
                 <dd>"wirebook sent bytes on the kernel's hb socket; a live kernel echoes them back at once"</dd>
             </dl>
@@ -490,42 +493,4 @@ fn handshake_view(h: &HandshakeRecord, copy_status: RwSignal<Option<String>>) ->
         </div>
         <pre class="handshake" data-testid="handshake-headers">{transcript}</pre>
     }
-}
-
-/// Writes `text` to the clipboard and says how it went for a moment.
-pub(crate) fn copy(text: String, what: &'static str, status: RwSignal<Option<String>>) {
-    let navigator = window().navigator();
-    // `navigator.clipboard` is missing outside secure contexts (plain http to another host).
-    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
-        .map(|c| !c.is_undefined())
-        .unwrap_or(false);
-    if !has_clipboard {
-        status.set(Some(
-            "the browser offers no clipboard here (needs https or localhost)".into(),
-        ));
-        return;
-    }
-    let promise = navigator.clipboard().write_text(&text);
-    leptos::task::spawn_local(async move {
-        let message = match wasm_bindgen_futures::JsFuture::from(promise).await {
-            Ok(_) => format!("copied {what} ✓"),
-            Err(e) => format!(
-                "copy failed: {}",
-                e.as_string()
-                    .or_else(|| js_sys::Reflect::get(&e, &JsValue::from_str("message"))
-                        .ok()
-                        .and_then(|m| m.as_string()))
-                    .unwrap_or_else(|| "the browser refused".into())
-            ),
-        };
-        status.set(Some(message.clone()));
-        set_timeout(
-            move || {
-                if status.get_untracked().as_deref() == Some(message.as_str()) {
-                    status.set(None);
-                }
-            },
-            std::time::Duration::from_millis(2500),
-        );
-    });
 }

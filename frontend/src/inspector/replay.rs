@@ -71,7 +71,7 @@ fn message(record: &CaptureRecord) -> Result<CellMessage, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::records::tests::text_frame;
+    use crate::session::test_records::text_frame;
     use wirebook_shared::capture::{hex, CaptureBody, Direction, Hop};
     use wirebook_shared::cell_format::CellFormat;
     use wirebook_shared::notebook::cell_formats::format_of;

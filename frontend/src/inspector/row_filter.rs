@@ -19,7 +19,8 @@ use std::rc::Rc;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode};
 use wirebook_shared::jupyter::Channel;
 
-use crate::session::records::{has_findings, Inspector};
+use crate::inspector::row_text::{has_findings, heartbeat_line};
+use crate::session::records::Records;
 
 /// Which rows of which connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -327,10 +328,9 @@ pub fn searchable_text(body: &CaptureBody) -> Vec<String> {
             texts.extend(m.findings.iter().cloned());
             texts
         }
-        CaptureBody::Heartbeat { ok, rtt_us } => vec![
-            "heartbeat".to_string(),
-            crate::session::records::heartbeat_line(*ok, *rtt_us),
-        ],
+        CaptureBody::Heartbeat { ok, rtt_us } => {
+            vec!["heartbeat".to_string(), heartbeat_line(*ok, *rtt_us)]
+        }
     }
 }
 
@@ -354,7 +354,7 @@ pub struct FilteredRows {
 impl FilteredRows {
     /// Brings the rows up to date with `inspector` and `filter` (whose revision is
     /// `filter_rev`: a new number means a new filter). Returns whether the rows changed.
-    pub fn refresh(&mut self, inspector: &Inspector, filter: &Filter, filter_rev: u64) -> bool {
+    pub fn refresh(&mut self, inspector: &Records, filter: &Filter, filter_rev: u64) -> bool {
         let start_over = !self.primed
             || self.generation != inspector.generation()
             || self.filter_rev != filter_rev;
@@ -444,7 +444,7 @@ impl FilteredRows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::records::tests::{handshake_record, msg, text_frame, with_frame};
+    use crate::session::test_records::{handshake_record, msg, text_frame, with_frame};
 
     fn compile(spec: &FilterSpec) -> Filter {
         spec.compile(|pattern| {
@@ -461,8 +461,8 @@ mod tests {
         .unwrap()
     }
 
-    fn model() -> Inspector {
-        let mut i = Inspector::default();
+    fn model() -> Records {
+        let mut i = Records::default();
         let ping = with_frame(msg(4, Hop::Kernel, ""), |f| f.opcode = Opcode::Ping);
         let mut other_conn = text_frame(5, Hop::Kernel, Direction::ToClient, "Hello kernel");
         other_conn.conn = 2;
@@ -491,7 +491,7 @@ mod tests {
         i
     }
 
-    fn pick(i: &Inspector, spec: FilterSpec) -> Vec<u64> {
+    fn pick(i: &Records, spec: FilterSpec) -> Vec<u64> {
         let mut rows = FilteredRows::default();
         rows.refresh(i, &compile(&spec), 1);
         rows.range(0..usize::MAX).collect()
@@ -606,7 +606,7 @@ mod tests {
 
     #[test]
     fn filtered_rows_follow_appends_trims_and_start_over_on_changes() {
-        let mut i = Inspector::new(4);
+        let mut i = Records::new(4);
         let filter = compile(&FilterSpec {
             search: "keep".into(),
             ..FilterSpec::default()
@@ -647,9 +647,9 @@ mod tests {
         assert!(rows.is_empty());
     }
 
-    fn kernel_model() -> Inspector {
-        use crate::session::records::tests::{beat, kernel_record};
-        let mut i = Inspector::default();
+    fn kernel_model() -> Records {
+        use crate::session::test_records::{beat, kernel_record};
+        let mut i = Records::default();
         i.add(
             vec![
                 msg(1, Hop::Browser, "a frame"),
@@ -751,8 +751,8 @@ mod tests {
 
     #[test]
     fn answered_heartbeats_fold_into_the_newest_until_something_else_comes() {
-        use crate::session::records::tests::beat;
-        let mut i = Inspector::new(100);
+        use crate::session::test_records::beat;
+        let mut i = Records::new(100);
         let filter = compile(&FilterSpec::default());
         let mut live = FilteredRows::default();
         let mut other_kernel = beat(4, 8, true);
@@ -788,7 +788,7 @@ mod tests {
 
     #[test]
     fn incremental_refresh_equals_recomputing_from_scratch() {
-        let mut i = Inspector::new(50);
+        let mut i = Records::new(50);
         let spec = FilterSpec {
             hidden: Kinds::default().toggled(RowKind::PingPong),
             search: "7".into(),

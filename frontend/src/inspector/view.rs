@@ -21,14 +21,16 @@ use wirebook_shared::session::ClientMsg;
 
 use crate::inspector::capture_export::{export_url, Credentials, ExportFormat};
 use crate::inspector::composer_view::Composer;
+use crate::inspector::follow::Follow;
 use crate::inspector::kernel_tree::{KernelTree, Message, ThreadRow};
 use crate::inspector::record_view::FrameDetail;
 use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, RowKind, Scope};
-use crate::inspector::virtual_list::{ListGeometry, Move};
-use crate::session::records::{
-    self, clock, direction_name, event_name, heartbeat_line, relative, short_id, summary,
-    visible_controls, Follow, Inspector,
+use crate::inspector::row_text::{
+    clock, direction_name, event_name, findings, heartbeat_line, relative, short_id, summary,
+    visible_controls,
 };
+use crate::inspector::virtual_list::{ListGeometry, Move};
+use crate::session::records::{self, Records};
 use crate::session::Session;
 
 /// Must match `.vrow { height }` in style.css.
@@ -92,7 +94,7 @@ enum ListMode {
 impl RowData {
     fn new(
         record: &CaptureRecord,
-        model: &Inspector,
+        model: &Records,
         utc_offset: i32,
         placed: Placed,
         folded: u64,
@@ -114,7 +116,7 @@ impl RowData {
         if let Some(cause) = records::caused_by(&record.body) {
             title.push_str(&format!("\nrelays #{cause}"));
         }
-        let findings = records::findings(&record.body);
+        let findings = findings(&record.body);
         for finding in &findings {
             title.push_str(&format!("\n⚠ {finding}"));
         }

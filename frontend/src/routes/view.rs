@@ -10,7 +10,7 @@ use wirebook_shared::notebook::Command;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
 
 use crate::api::{answer, json_call, parse_answer, with_token, ApiFailure};
-use crate::inspector::record_view::copy;
+use crate::dom::copy;
 use crate::routes::form::{client_url, listed, request, FormProblems};
 use crate::session::{Overlay, Session};
 

@@ -19,6 +19,8 @@ pub mod notices;
 pub mod pacer;
 pub mod records;
 pub mod socket;
+#[cfg(test)]
+pub mod test_records;
 
 use futures_channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
@@ -32,13 +34,13 @@ use crate::session::connection::Connection;
 use crate::session::file_sync::FileSync;
 use crate::session::notices::Notices;
 use crate::session::pacer::Pacer;
-use crate::session::records::Inspector;
+use crate::session::records::Records;
 
 /// Everything the views read and the socket writes, as `Copy` handles.
 #[derive(Clone, Copy)]
 pub struct Session {
     pub notebook: RwSignal<Notebook>,
-    pub inspector: RwSignal<Inspector>,
+    pub inspector: RwSignal<Records>,
     pub connection: RwSignal<Connection>,
     pub kernel: RwSignal<KernelState>,
     pub kernel_info: RwSignal<Option<KernelInfo>>,

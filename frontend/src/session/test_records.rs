@@ -1,0 +1,150 @@
+//! Capture records for the host tests of the session's records and the inspector's models:
+//! frames, kernel messages, heartbeats and handshakes on the hops, built the way the server
+//! records them.
+
+use wirebook_shared::capture::{
+    CaptureBody, CaptureRecord, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
+    HttpHeadRecord, MessageSummary, Opcode,
+};
+use wirebook_shared::jupyter::KernelMessageRecord;
+
+/// A final, unmasked text frame that completes a one-frame message.
+pub fn text_frame(seq: u64, hop: Hop, direction: Direction, text: &str) -> CaptureRecord {
+    CaptureRecord {
+        seq,
+        conn: 1,
+        hop,
+        time_us: 1_700_000_000_000_000 + seq,
+        body: CaptureBody::Frame(Box::new(FrameRecord {
+            direction,
+            offset: 0,
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode: Opcode::Text,
+            mask_key: None,
+            len: text.len() as u64,
+            length_form: "7-bit".into(),
+            header_hex: wirebook_shared::capture::hex(&[0x81, text.len() as u8]),
+            payload_hex: wirebook_shared::capture::hex(text.as_bytes()),
+            truncated: false,
+            findings: Vec::new(),
+            message: Some(MessageSummary {
+                opcode: Opcode::Text,
+                frames: 1,
+                compressed: false,
+                wire_len: text.len() as u64,
+                len: text.len() as u64,
+                preview: text.into(),
+                truncated: false,
+                close: None,
+                findings: Vec::new(),
+            }),
+            caused_by: None,
+        })),
+    }
+}
+
+/// A kernel message on conn 9 (the kernel hop), signed and verified, with `content`.
+pub fn kernel_record(
+    seq: u64,
+    channel: wirebook_shared::jupyter::Channel,
+    direction: Direction,
+    msg_type: &str,
+    msg_id: &str,
+    parent: Option<&str>,
+    content: &str,
+) -> CaptureRecord {
+    use wirebook_shared::jupyter::{SignatureCheck, WireFormat, WireParts};
+    CaptureRecord {
+        seq,
+        conn: 9,
+        hop: Hop::Kernel,
+        time_us: 1_700_000_000_000_000 + seq,
+        body: CaptureBody::KernelMessage(Box::new(KernelMessageRecord {
+            channel,
+            direction,
+            msg_type: msg_type.into(),
+            msg_id: msg_id.into(),
+            parent_msg_id: parent.map(str::to_string),
+            size: 100 + content.len() as u64,
+            parts: WireParts {
+                format: WireFormat::Zmq,
+                identities: vec!["00aa".into()],
+                signature: "ab".repeat(32),
+                signature_check: SignatureCheck::Verified,
+                offsets: Vec::new(),
+                header: format!(r#"{{"msg_id":"{msg_id}","msg_type":"{msg_type}"}}"#),
+                parent_header: parent.map_or("{}".into(), |p| format!(r#"{{"msg_id":"{p}"}}"#)),
+                metadata: "{}".into(),
+                content: content.into(),
+                content_len: content.len() as u64,
+                content_truncated: false,
+                buffers: Vec::new(),
+            },
+            findings: Vec::new(),
+            caused_by: None,
+        })),
+    }
+}
+
+pub fn beat(seq: u64, conn: ConnId, ok: bool) -> CaptureRecord {
+    CaptureRecord {
+        seq,
+        conn,
+        hop: Hop::Kernel,
+        time_us: 1_700_000_000_000_000 + seq,
+        body: CaptureBody::Heartbeat {
+            ok,
+            rtt_us: ok.then_some(1_250),
+        },
+    }
+}
+
+pub fn msg(seq: u64, hop: Hop, preview: &str) -> CaptureRecord {
+    text_frame(seq, hop, Direction::ToServer, preview)
+}
+
+pub fn with_frame(
+    mut record: CaptureRecord,
+    change: impl FnOnce(&mut FrameRecord),
+) -> CaptureRecord {
+    if let CaptureBody::Frame(frame) = &mut record.body {
+        change(frame);
+    }
+    record
+}
+
+pub fn handshake_record(seq: u64, conn: ConnId, hop: Hop) -> CaptureRecord {
+    CaptureRecord {
+        seq,
+        conn,
+        hop,
+        time_us: 1_700_000_000_000_000,
+        body: CaptureBody::Handshake(Box::new(HandshakeRecord {
+            request: HttpHeadRecord {
+                start_line: "GET /echo HTTP/1.1".into(),
+                headers: vec![
+                    ("Host".into(), "127.0.0.1:8977".into()),
+                    ("Upgrade".into(), "websocket".into()),
+                    (
+                        "Sec-WebSocket-Key".into(),
+                        "dGhlIHNhbXBsZSBub25jZQ==".into(),
+                    ),
+                ],
+            },
+            response: Some(HttpHeadRecord {
+                start_line: "HTTP/1.1 101 Switching Protocols".into(),
+                headers: vec![(
+                    "Sec-WebSocket-Accept".into(),
+                    "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".into(),
+                )],
+            }),
+            accept_ok: Some(true),
+            protocol: None,
+            extensions: Vec::new(),
+            findings: Vec::new(),
+        })),
+    }
+}
