@@ -2,24 +2,30 @@
 //! themselves are the session's (`crate::session::records`); this is how they are shown.
 //!
 //! Pure models: the filter ([`row_filter`], with [`pattern`]), the kernel messages' threads
-//! ([`kernel_tree`]), the virtualized list ([`virtual_list`]), what the record pane says
+//! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
+//! reads ([`list_row`], [`row_text`]), whether it follows the newest ([`follow`]), the
+//! virtualized list's arithmetic ([`virtual_list`]), what the record pane says
 //! ([`record_facts`], [`frame_layout`]), picked frames as cells ([`replay`]), the export links
 //! ([`capture_export`]) and the message composer's draft ([`composer`]). Views: the pane
-//! ([`view`]), the selected record ([`record_view`]) and a kernel message in it
+//! ([`view`]) with its filter bar ([`filter_bar`]) and rows ([`row_view`]), the selected record ([`record_view`]) and a kernel message in it
 //! ([`kernel_message_view`]), and the composer ([`composer_view`]).
 
 pub mod capture_export;
 pub mod composer;
 pub mod composer_view;
+pub mod filter_bar;
 pub mod follow;
 pub mod frame_layout;
 pub mod kernel_message_view;
 pub mod kernel_tree;
+pub mod list;
+pub mod list_row;
 pub mod pattern;
 pub mod record_facts;
 pub mod record_view;
 pub mod replay;
 pub mod row_filter;
 pub mod row_text;
+pub mod row_view;
 pub mod view;
 pub mod virtual_list;

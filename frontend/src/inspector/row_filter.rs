@@ -31,6 +31,50 @@ pub enum Scope {
     Conn(ConnId),
 }
 
+impl Scope {
+    /// The scope's value in the scope menu: `all`, `hop:LABEL` or `conn:ID`.
+    pub fn value(self) -> String {
+        match self {
+            Scope::All => "all".to_string(),
+            Scope::Hop(hop) => format!("hop:{}", hop.label()),
+            Scope::Conn(conn) => format!("conn:{conn}"),
+        }
+    }
+
+    /// The scope a menu value names, one of `hops` for a hop; anything else is everything.
+    pub fn from_value(value: &str, hops: &[Hop]) -> Scope {
+        if let Some(label) = value.strip_prefix("hop:") {
+            hops.iter()
+                .find(|h| h.label() == label)
+                .map_or(Scope::All, |h| Scope::Hop(*h))
+        } else if let Some(conn) = value.strip_prefix("conn:") {
+            conn.parse().map_or(Scope::All, Scope::Conn)
+        } else {
+            Scope::All
+        }
+    }
+}
+
+/// The scope menu's entries after "All connections", as (value, label): each hop seen, then
+/// each connection with its hop and target.
+pub fn scope_options(records: &Records) -> Vec<(String, String)> {
+    let hops = records
+        .hops()
+        .into_iter()
+        .map(|hop| (Scope::Hop(hop).value(), format!("{} hop", hop.label())));
+    let conns = records.conns().map(|(id, info)| {
+        (
+            Scope::Conn(id).value(),
+            format!(
+                "#{id} {} {}",
+                info.hop.label(),
+                info.target.as_deref().unwrap_or("")
+            ),
+        )
+    });
+    hops.chain(conns).collect()
+}
+
 /// The kinds of row the opcode chips switch on and off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RowKind {
@@ -818,5 +862,36 @@ mod tests {
                 "batch {batch}"
             );
         }
+    }
+
+    #[test]
+    fn the_scope_menu_lists_hops_then_connections_and_reads_back() {
+        let mut records = Records::default();
+        records.add(
+            vec![
+                handshake_record(1, 3, Hop::Browser),
+                handshake_record(2, 4, Hop::Kernel),
+            ],
+            0,
+        );
+        assert_eq!(
+            scope_options(&records),
+            vec![
+                ("hop:browser".to_string(), "browser hop".to_string()),
+                ("hop:kernel".to_string(), "kernel hop".to_string()),
+                ("conn:3".to_string(), "#3 browser /echo".to_string()),
+                ("conn:4".to_string(), "#4 kernel /echo".to_string()),
+            ]
+        );
+        let hops = records.hops();
+        for scope in [Scope::All, Scope::Hop(Hop::Kernel), Scope::Conn(4)] {
+            assert_eq!(Scope::from_value(&scope.value(), &hops), scope);
+        }
+        assert_eq!(
+            Scope::from_value("hop:tap", &hops),
+            Scope::All,
+            "a hop not seen"
+        );
+        assert_eq!(Scope::from_value("conn:x", &hops), Scope::All);
     }
 }

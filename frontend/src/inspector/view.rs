@@ -8,29 +8,28 @@
 //! data column); the "Tree" view shows only the kernel messages that pass the filter, threaded
 //! by parent msg_id ([`crate::inspector::kernel_tree`]), in the same virtualized list.
 
-use std::collections::BTreeSet;
-
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use wirebook_shared::capture::{CaptureBody, CaptureRecord, Direction, Hop};
-use wirebook_shared::jupyter::Channel;
+use wirebook_shared::capture::CaptureRecord;
 use wirebook_shared::session::ClientMsg;
 
 use crate::inspector::capture_export::{export_url, Credentials, ExportFormat};
 use crate::inspector::composer_view::Composer;
+use crate::inspector::filter_bar::FilterBar;
 use crate::inspector::follow::Follow;
-use crate::inspector::kernel_tree::{KernelTree, Message, ThreadRow};
-use crate::inspector::record_view::FrameDetail;
-use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, RowKind, Scope};
-use crate::inspector::row_text::{
-    clock, direction_name, event_name, findings, heartbeat_line, relative, short_id, summary,
-    visible_controls,
+use crate::inspector::kernel_tree::KernelTree;
+use crate::inspector::list::{
+    count_label, empty_list_text, kernel_threads, KeyOutcome, ListMode, Selection, Shown,
 };
-use crate::inspector::virtual_list::{ListGeometry, Move};
-use crate::session::records::{self, Records};
+use crate::inspector::list_row::ListRow;
+use crate::inspector::record_view::FrameDetail;
+use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, Scope};
+use crate::inspector::row_view::CaptureRow;
+use crate::inspector::virtual_list::ListGeometry;
+use crate::session::records;
 use crate::session::Session;
 
 /// Must match `.vrow { height }` in style.css.
@@ -39,166 +38,6 @@ const GEOMETRY: ListGeometry = ListGeometry {
     row_px: ROW_PX,
     overscan: 15,
 };
-
-/// What one list row shows, computed once when the row enters the window.
-#[derive(Debug, Clone, PartialEq)]
-struct RowData {
-    /// The model generation: a new server instance reuses `seq`s, so it is part of the key.
-    generation: u64,
-    seq: u64,
-    conn: u64,
-    hop: &'static str,
-    event: &'static str,
-    direction: Option<&'static str>,
-    arrow: &'static str,
-    opcode: Option<&'static str>,
-    kind: &'static str,
-    fin: Option<bool>,
-    masked: Option<bool>,
-    len: String,
-    preview: String,
-    findings: bool,
-    time: String,
-    title: String,
-    /// Kernel messages: msg_type and the short ids, shown before the preview.
-    kernel: Option<KernelCells>,
-    /// The tree view's indent (0 in the list).
-    depth: u32,
-    /// Answered heartbeats this row stands for (part of the key: the count changes the text).
-    folded: u64,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct KernelCells {
-    msg_type: String,
-    ids: String,
-    /// In the tree: the parent is not among the rows shown.
-    orphan: bool,
-}
-
-/// Where a row sits in what the list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Placed {
-    seq: u64,
-    depth: u32,
-    orphan: bool,
-}
-
-/// Chronological list or threaded tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ListMode {
-    List,
-    Tree,
-}
-
-impl RowData {
-    fn new(
-        record: &CaptureRecord,
-        model: &Records,
-        utc_offset: i32,
-        placed: Placed,
-        folded: u64,
-    ) -> RowData {
-        let frame = records::frame(&record.body);
-        let direction = records::direction(&record.body);
-        let start = model
-            .conn(record.conn)
-            .map_or(record.time_us, |c| c.start_us);
-        let preview = summary(&record.body);
-        let mut title = format!(
-            "#{} · {} connection {} · {} (connection opened {})",
-            record.seq,
-            record.hop.label(),
-            record.conn,
-            clock(record.time_us, utc_offset),
-            clock(start, utc_offset),
-        );
-        if let Some(cause) = records::caused_by(&record.body) {
-            title.push_str(&format!("\nrelays #{cause}"));
-        }
-        let findings = findings(&record.body);
-        for finding in &findings {
-            title.push_str(&format!("\n⚠ {finding}"));
-        }
-        let mut preview = preview;
-        let mut kind = frame.map_or(event_name(&record.body), |f| f.opcode.name());
-        let mut len = frame.map(|f| f.len.to_string()).unwrap_or_default();
-        let mut kernel = None;
-        match &record.body {
-            CaptureBody::KernelMessage(m) => {
-                kind = m.channel.name();
-                len = m.size.to_string();
-                let mut ids = short_id(&m.msg_id).to_string();
-                if let Some(parent) = &m.parent_msg_id {
-                    ids.push_str(&format!(" ↳ {}", short_id(parent)));
-                }
-                title.push_str(&format!(
-                    "\n{} {} on {}\nmsg_id {}\nparent {}",
-                    m.msg_type,
-                    m.direction.arrow(),
-                    m.channel.name(),
-                    m.msg_id,
-                    m.parent_msg_id.as_deref().unwrap_or("none"),
-                ));
-                let content = m.parts.content.trim();
-                preview = if content.is_empty() || content == "{}" {
-                    String::new()
-                } else {
-                    let mut text = visible_controls(content);
-                    if m.parts.content_truncated {
-                        text.push('…');
-                    }
-                    text
-                };
-                kernel = Some(KernelCells {
-                    msg_type: if m.msg_type.is_empty() {
-                        "(no msg_type)".into()
-                    } else {
-                        m.msg_type.clone()
-                    },
-                    ids,
-                    orphan: placed.orphan,
-                });
-            }
-            CaptureBody::Heartbeat { ok, rtt_us } => {
-                kind = "hb";
-                preview = heartbeat_line(*ok, *rtt_us);
-                if folded > 1 {
-                    preview.push_str(&format!(
-                        " · ×{folded} answered in a row (the newest shown)"
-                    ));
-                }
-            }
-            _ => {}
-        }
-        RowData {
-            generation: model.generation(),
-            seq: record.seq,
-            conn: record.conn,
-            hop: record.hop.label(),
-            event: event_name(&record.body),
-            direction: direction.map(direction_name),
-            arrow: match (direction, event_name(&record.body)) {
-                (Some(d), _) => d.arrow(),
-                (None, "handshake") => "⇅",
-                (None, "open") => "●",
-                (None, _) => "■",
-            },
-            opcode: frame.map(|f| f.opcode.name()),
-            kind,
-            fin: frame.map(|f| f.fin),
-            masked: frame.map(|f| f.mask_key.is_some()),
-            len,
-            preview,
-            findings: !findings.is_empty(),
-            time: relative(record.time_us, start),
-            title,
-            kernel,
-            depth: placed.depth,
-            folded,
-        }
-    }
-}
 
 #[component]
 pub fn InspectorPane(session: Session) -> impl IntoView {
@@ -209,9 +48,9 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     let filter_rev = RwSignal::new(0u64);
     let filter_error = RwSignal::new(None::<String>);
     let follow = RwSignal::new(Follow::default());
-    let selected = RwSignal::new(None::<u64>);
-    let picked = RwSignal::new(BTreeSet::<u64>::new());
-    let detail_open = RwSignal::new(false);
+    let selection = RwSignal::new(Selection::default());
+    // Rows and the counterparts follow the selected row alone, not every pick.
+    let selected = Memo::new(move |_| selection.with(|s| s.selected()));
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(400.0f64);
     let scroller = NodeRef::<html::Div>::new();
@@ -240,45 +79,13 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     let mode = RwSignal::new(ListMode::List);
     // The tree is rebuilt from the filtered rows whenever they change while it is shown.
     let tree = Memo::new(move |_| {
-        (mode.get() == ListMode::Tree).then(|| {
-            inspector.with(|model| {
-                filtered.with(|f| {
-                    let messages = f
-                        .range(0..f.len())
-                        .filter_map(|seq| {
-                            let m = records::kernel_message(&model.get(seq)?.body)?;
-                            Some(Message {
-                                seq,
-                                msg_id: m.msg_id.clone(),
-                                parent: m.parent_msg_id.clone(),
-                            })
-                        })
-                        .collect();
-                    KernelTree::build(messages)
-                })
-            })
-        })
+        (mode.get() == ListMode::Tree)
+            .then(|| inspector.with(|records| filtered.with(|f| kernel_threads(records, f))))
     });
     // What the list shows, in either mode.
-    let shown_len = move || {
-        tree.with(|t| match t {
-            Some(t) => t.len(),
-            None => filtered.with(|f| f.len()),
-        })
-    };
-    let shown_index_of = move |seq: u64| {
-        tree.with_untracked(|t| match t {
-            Some(t) => t.index_of(seq),
-            None => filtered.with_untracked(|f| f.index_of(seq)),
-        })
-    };
-    let shown_get = move |index: usize| {
-        tree.with_untracked(|t| match t {
-            Some(t) => t.get(index).map(|r| r.seq),
-            None => filtered.with_untracked(|f| f.get(index)),
-        })
-    };
-    let total = Memo::new(move |_| shown_len());
+    let shown_index_of = move |seq: u64| with_shown(tree, filtered, |shown| shown.index_of(seq));
+    let total =
+        Memo::new(move |_| tree.with(|t| filtered.with(|f| Shown::new(f, t.as_ref()).len())));
     let window = Memo::new(move |_| GEOMETRY.window(total.get(), scroll_top.get(), viewport.get()));
 
     let set_scroll = move |top: f64| {
@@ -377,23 +184,17 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
 
     // Rows picked for "To cells": a click picks one, Ctrl/Cmd+click adds or removes one,
     // Shift+click the range from the selected row; Space and Shift+↑/↓ do the same by keys.
-    let pick = move |seq: u64, range: bool, toggle: bool| {
-        let anchor = selected.get_untracked().and_then(shown_index_of);
-        match (range, anchor, shown_index_of(seq)) {
-            (true, Some(a), Some(b)) => {
-                let rows: Vec<u64> = (a.min(b)..=a.max(b)).filter_map(shown_get).collect();
-                picked.update(|p| p.extend(rows));
-            }
-            _ if toggle => picked.update(|p| {
-                if !p.remove(&seq) {
-                    p.insert(seq);
-                }
-            }),
-            _ => picked.set(BTreeSet::from([seq])),
+    // The selection is set only when it changed: every row watches it.
+    let change_selection = move |change: &dyn Fn(&mut Selection, Shown) -> KeyOutcome| {
+        let mut next = selection.get_untracked();
+        let outcome = with_shown(tree, filtered, |shown| change(&mut next, shown));
+        if selection.with_untracked(|s| *s != next) {
+            selection.set(next);
         }
+        outcome
     };
     let select = move |seq: u64| {
-        selected.set(Some(seq));
+        selection.update(|s| s.select(seq));
         if let Some(index) = shown_index_of(seq) {
             reveal(index);
         }
@@ -402,46 +203,22 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         if ev.ctrl_key() || ev.alt_key() || ev.meta_key() {
             return;
         }
-        let key = ev.key();
-        if key == " " {
-            if let Some(seq) = selected.get_untracked() {
+        let (key, shift) = (ev.key(), ev.shift_key());
+        let page_rows = GEOMETRY.page_rows(viewport.get_untracked());
+        match change_selection(&|s, shown| s.key(&key, shift, shown, page_rows)) {
+            KeyOutcome::Ignored => {}
+            KeyOutcome::Handled => ev.prevent_default(),
+            KeyOutcome::Reveal(index) => {
                 ev.prevent_default();
-                pick(seq, false, true);
+                reveal(index);
             }
-            return;
-        }
-        if let Some(step) = Move::from_key(&key) {
-            ev.prevent_default();
-            let extend = ev.shift_key();
-            if extend {
-                picked.update(|p| p.extend(selected.get_untracked()));
-            }
-            let current = selected.get_untracked().and_then(shown_index_of);
-            let next = step
-                .apply(
-                    current,
-                    total.get_untracked(),
-                    GEOMETRY.page_rows(viewport.get_untracked()),
-                )
-                .and_then(shown_get);
-            if let Some(seq) = next {
-                select(seq);
-                if extend {
-                    picked.update(|p| {
-                        p.insert(seq);
-                    });
-                }
-            }
-        } else if key == "Enter" && selected.get_untracked().is_some() {
-            ev.prevent_default();
-            detail_open.set(true);
         }
     };
     // Escape closes the detail from anywhere in the pane (the list, the detail's buttons).
     let on_pane_key = move |ev: ev::KeyboardEvent| {
-        if ev.key() == "Escape" && detail_open.get_untracked() {
+        if ev.key() == "Escape" && selection.with_untracked(|s| s.detail_open()) {
             ev.prevent_default();
-            detail_open.set(false);
+            selection.update(|s| s.close_detail());
             if let Some(el) = scroller.get_untracked() {
                 let _ = el.focus();
             }
@@ -450,29 +227,21 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
 
     let rows = move || {
         let w = window.get();
-        let placed: Vec<Placed> = tree.with(|t| match t {
-            Some(t) => t
-                .range(w.start..w.end)
-                .iter()
-                .map(|&ThreadRow { seq, depth, orphan }| Placed { seq, depth, orphan })
-                .collect(),
-            None => filtered.with(|f| {
-                f.range(w.start..w.end)
-                    .map(|seq| Placed {
-                        seq,
-                        depth: 0,
-                        orphan: false,
-                    })
-                    .collect()
-            }),
-        });
-        inspector.with(|model| {
+        let placed =
+            tree.with(|t| filtered.with(|f| Shown::new(f, t.as_ref()).placed(w.start..w.end)));
+        inspector.with(|records| {
             filtered.with(|f| {
                 placed
                     .into_iter()
                     .filter_map(|p| {
-                        let record = model.get(p.seq)?;
-                        Some(RowData::new(record, model, utc_offset, p, f.folded(p.seq)))
+                        let record = records.get(p.seq)?;
+                        Some(ListRow::new(
+                            record,
+                            records,
+                            utc_offset,
+                            p,
+                            f.folded(p.seq),
+                        ))
                     })
                     .collect::<Vec<_>>()
             })
@@ -485,19 +254,13 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             .unwrap_or_default()
     });
     let on_row_click = Callback::new(move |(seq, range, toggle): (u64, bool, bool)| {
-        pick(seq, range, toggle);
-        if !range {
-            selected.set(Some(seq));
-        }
-        if !range && !toggle {
-            detail_open.set(true);
-        }
+        change_selection(&|s, shown| {
+            s.click(seq, range, toggle, shown);
+            KeyOutcome::Handled
+        });
     });
     let to_cells = move |_| {
-        let mut seqs: Vec<u64> = picked.get_untracked().into_iter().collect();
-        if seqs.is_empty() {
-            seqs.extend(selected.get_untracked());
-        }
+        let seqs = selection.with_untracked(|s| s.for_cells());
         let (cells, skipped) = inspector.with_untracked(|i| {
             let records: Vec<&CaptureRecord> = seqs.iter().filter_map(|s| i.get(*s)).collect();
             crate::inspector::replay::cells_for(&records)
@@ -536,32 +299,30 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     let composing = RwSignal::new(false);
     let on_composer_select = Callback::new(move |seq: u64| {
         on_detail_select.run(seq);
-        detail_open.set(true);
+        selection.update(|s| s.open_detail());
     });
     let on_detail_close = Callback::new(move |()| {
-        detail_open.set(false);
+        selection.update(|s| s.close_detail());
         if let Some(el) = scroller.get_untracked() {
             let _ = el.focus();
         }
     });
     // A selected row that the server instance or a clear took away closes the detail.
     Effect::new(move |_| {
-        if let Some(seq) = selected.get() {
-            if inspector.with(|i| i.get(seq).is_none()) {
-                selected.set(None);
-                detail_open.set(false);
-            }
+        let gone = selected
+            .get()
+            .is_some_and(|seq| inspector.with(|i| i.get(seq).is_none()));
+        if gone {
+            selection.update(|s| s.forget_selected());
         }
     });
 
     let count = move || {
-        let shown = total.get();
-        let kept = inspector.with(|i| i.len());
-        if spec.with(|s| s.is_active()) {
-            format!("{shown} of {kept} rows")
-        } else {
-            format!("{kept} rows")
-        }
+        count_label(
+            total.get(),
+            inspector.with(|i| i.len()),
+            spec.with(|s| s.is_active()),
+        )
     };
     let evicted = move || inspector.with(|i| i.evicted());
     let older_on_server = move || inspector.with(|i| i.older_on_server());
@@ -607,7 +368,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     view! {
         <section
             class="pane inspector"
-            class:with-detail=move || detail_open.get() && selected.get().is_some()
+            class:with-detail=move || selection.with(|s| s.detail_shown())
             data-pane="inspector"
             aria-label="Inspector"
             on:keydown=on_pane_key
@@ -709,13 +470,10 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     <button
                         data-testid="frames-to-cells"
                         title="Insert cells after the current one that resend the picked frames (click, Ctrl+click, Shift+click; Space and Shift+↑/↓ in the list)"
-                        disabled=move || picked.with(|p| p.is_empty()) && selected.with(|s| s.is_none())
+                        disabled=move || selection.with(|s| s.for_cells().is_empty())
                         on:click=to_cells
                     >
-                        {move || match picked.with(|p| p.len()) {
-                            0 | 1 => "To cells".to_string(),
-                            n => format!("To cells ({n})"),
-                        }}
+                        {move || selection.with(|s| s.to_cells_label())}
                     </button>
                     {export_link(ExportFormat::Har)}
                     {export_link(ExportFormat::Jsonl)}
@@ -774,7 +532,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     <CaptureRow
                         row=row
                         selected=selected
-                        picked=picked
+                        selection=selection
                         counterparts=counterparts
                         on_click=on_row_click
                     />
@@ -782,13 +540,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 <div class="spacer" style:height=move || format!("{}px", window.get().bottom_px)></div>
                 <Show when=move || total.get() == 0>
                     <p class="empty">
-                        {move || if inspector.with(|i| i.is_empty()) {
-                            "Nothing captured yet. Run a cell: its frames show here on every hop, browser ⇄ wirebook and wirebook ⇄ kernel."
-                        } else if mode.get() == ListMode::Tree {
-                            "No kernel messages match the filter (the tree shows Jupyter messages only)."
-                        } else {
-                            "No rows match the filter."
-                        }}
+                        {move || empty_list_text(inspector.with(|i| i.is_empty()), mode.get())}
                     </p>
                 </Show>
             </div>
@@ -801,7 +553,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 </button>
             </Show>
             </div>
-            <Show when=move || detail_open.get() && selected.get().is_some()>
+            <Show when=move || selection.with(|s| s.detail_shown())>
                 <FrameDetail
                     session=session
                     seq=Signal::derive(move || selected.get())
@@ -813,266 +565,17 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     }
 }
 
+/// Runs `shown` on the rows the list shows (the tree when built, else the filtered rows),
+/// untracked: for event handlers.
+fn with_shown<R>(
+    tree: Memo<Option<KernelTree>>,
+    filtered: Memo<FilteredRows>,
+    shown: impl FnOnce(Shown) -> R,
+) -> R {
+    tree.with_untracked(|t| filtered.with_untracked(|f| shown(Shown::new(f, t.as_ref()))))
+}
+
 /// The page's query string, for the export links' token.
 fn window_search() -> String {
     window().location().search().unwrap_or_default()
-}
-
-#[component]
-fn FilterBar(
-    session: Session,
-    spec: RwSignal<FilterSpec>,
-    error: RwSignal<Option<String>>,
-    set_filter: impl Fn(&dyn Fn(&mut FilterSpec)) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let inspector = session.inspector;
-    let scope_options = move || {
-        inspector.with(|i| {
-            let mut options: Vec<(String, String)> = i
-                .hops()
-                .into_iter()
-                .map(|hop| {
-                    (
-                        format!("hop:{}", hop.label()),
-                        format!("{} hop", hop.label()),
-                    )
-                })
-                .collect();
-            options.extend(i.conns().map(|(id, info)| {
-                (
-                    format!("conn:{id}"),
-                    format!(
-                        "#{id} {} {}",
-                        info.hop.label(),
-                        info.target.as_deref().unwrap_or("")
-                    ),
-                )
-            }));
-            options
-        })
-    };
-    let scope_value = move || match spec.with(|s| s.scope) {
-        Scope::All => "all".to_string(),
-        Scope::Hop(hop) => format!("hop:{}", hop.label()),
-        Scope::Conn(conn) => format!("conn:{conn}"),
-    };
-    let on_scope = move |ev| {
-        let value = event_target_value(&ev);
-        let hops: Vec<Hop> = inspector.with_untracked(|i| i.hops());
-        let scope = if let Some(label) = value.strip_prefix("hop:") {
-            hops.into_iter()
-                .find(|h| h.label() == label)
-                .map_or(Scope::All, Scope::Hop)
-        } else if let Some(conn) = value.strip_prefix("conn:") {
-            conn.parse().map_or(Scope::All, Scope::Conn)
-        } else {
-            Scope::All
-        };
-        set_filter(&|s| s.scope = scope);
-    };
-    let on_direction = move |ev| {
-        let direction = match event_target_value(&ev).as_str() {
-            "to_server" => Some(Direction::ToServer),
-            "to_client" => Some(Direction::ToClient),
-            _ => None,
-        };
-        set_filter(&|s| s.direction = direction);
-    };
-    let on_search = move |ev| {
-        let text = event_target_value(&ev);
-        set_filter(&|s| s.search = text.clone());
-    };
-    let on_channel = move |ev| {
-        let channel = Channel::from_name(&event_target_value(&ev));
-        set_filter(&|s| s.channel = channel);
-    };
-    let on_msg_type = move |ev| {
-        let text = event_target_value(&ev);
-        set_filter(&|s| s.msg_type = text.clone());
-    };
-    let kind_chip = move |kind: RowKind| {
-        let shown = move || !spec.with(|s| s.hidden.contains(kind));
-        view! {
-            <button
-                class="chip"
-                class:off=move || !shown()
-                data-testid="filter-kind"
-                data-kind=kind.label()
-                aria-pressed=move || shown().to_string()
-                title=move || format!("{} {}", if shown() { "Hide" } else { "Show" }, kind.describe())
-                on:click=move |_| set_filter(&|s| s.hidden = s.hidden.toggled(kind))
-            >
-                {kind.label()}
-            </button>
-        }
-    };
-    view! {
-        <div class="filter-bar" role="toolbar" aria-label="Inspector filters">
-            <div class="filter-line">
-                <select
-                    aria-label="Connection or hop"
-                    title="Show one hop, one connection, or everything"
-                    data-testid="filter-scope"
-                    prop:value=scope_value
-                    on:change=on_scope
-                >
-                    <option value="all">"All connections"</option>
-                    <For each=scope_options key=|(value, label)| (value.clone(), label.clone()) let:option>
-                        <option value=option.0.clone()>{option.1.clone()}</option>
-                    </For>
-                </select>
-                <select
-                    aria-label="Direction"
-                    title="Frames in one direction only"
-                    data-testid="filter-direction"
-                    prop:value=move || spec.with(|s| s.direction.map(direction_name).unwrap_or(""))
-                    on:change=on_direction
-                >
-                    <option value="">"⇄ both"</option>
-                    <option value="to_server">"→ to server"</option>
-                    <option value="to_client">"← to client"</option>
-                </select>
-                <div class="search" class:invalid=move || error.with(|e| e.is_some())>
-                    <input
-                        type="search"
-                        class="filter"
-                        placeholder=move || if spec.with(|s| s.regex) { "Regex (ignores case)" } else { "Search payloads" }
-                        aria-label="Search payloads"
-                        aria-invalid=move || error.with(|e| e.is_some()).to_string()
-                        spellcheck="false"
-                        data-testid="filter-search"
-                        prop:value=move || spec.with(|s| s.search.clone())
-                        on:input=on_search
-                    />
-                    <button
-                        class="regex-toggle"
-                        data-testid="filter-regex"
-                        aria-pressed=move || spec.with(|s| s.regex).to_string()
-                        title="Use a regular expression"
-                        on:click=move |_| set_filter(&|s| s.regex = !s.regex)
-                    >
-                        ".*"
-                    </button>
-                </div>
-                <label class="check" title="Only rows with protocol violations or oddities">
-                    <input
-                        type="checkbox"
-                        data-testid="filter-findings"
-                        prop:checked=move || spec.with(|s| s.findings_only)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            set_filter(&|s| s.findings_only = on)
-                        }
-                    />
-                    "⚠ only"
-                </label>
-            </div>
-            <div class="filter-line chips">
-                <select
-                    aria-label="Kernel channel"
-                    title="Kernel records on one channel only"
-                    data-testid="filter-channel"
-                    prop:value=move || spec.with(|s| s.channel.map_or("", |c| c.name()))
-                    on:change=on_channel
-                >
-                    <option value="">"any channel"</option>
-                    {Channel::ALL.into_iter().map(|c| view! {
-                        <option value=c.name()>{c.name()}</option>
-                    }).collect_view()}
-                </select>
-                <input
-                    type="search"
-                    class="filter msg-type"
-                    placeholder="msg_type"
-                    aria-label="Kernel message types"
-                    title="Kernel messages whose msg_type contains one of these words (comma or space separated), e.g. execute, stream"
-                    spellcheck="false"
-                    data-testid="filter-msg-type"
-                    prop:value=move || spec.with(|s| s.msg_type.clone())
-                    on:input=on_msg_type
-                />
-                {RowKind::ALL.into_iter().map(kind_chip).collect_view()}
-                {move || error.get().map(|message| view! {
-                    <span class="filter-error" data-testid="filter-error" role="alert">{message}</span>
-                })}
-            </div>
-        </div>
-    }
-}
-
-#[component]
-fn CaptureRow(
-    row: RowData,
-    selected: RwSignal<Option<u64>>,
-    picked: RwSignal<BTreeSet<u64>>,
-    counterparts: Memo<Vec<u64>>,
-    on_click: Callback<(u64, bool, bool)>,
-) -> impl IntoView {
-    let seq = row.seq;
-    let is_picked = move || picked.with(|p| p.contains(&seq));
-    let msg_type = row.kernel.as_ref().map(|k| k.msg_type.clone());
-    let is_selected = move || selected.get() == Some(seq);
-    let is_counterpart = move || counterparts.with(|c| c.contains(&seq));
-    let bit = |b: Option<bool>| match b {
-        Some(true) => "1",
-        Some(false) => "0",
-        None => "",
-    };
-    view! {
-        <div
-            class=format!(
-                "vrow event-{} hop-{} {}",
-                row.event,
-                row.hop,
-                row.direction.map(|d| format!("dir-{d}")).unwrap_or_default(),
-            )
-            class:selected=is_selected
-            class:frame-selected=is_picked
-            data-picked=move || is_picked().then_some("true")
-            class:counterpart=is_counterpart
-            class:has-findings=row.findings
-            role="row"
-            aria-selected=move || is_selected().to_string()
-            data-testid="capture-row"
-            data-seq=seq
-            data-conn=row.conn
-            data-hop=row.hop
-            data-direction=row.direction
-            data-event=row.event
-            data-opcode=row.opcode
-            data-msg-type=msg_type
-            data-depth=row.depth
-            data-counterpart=move || is_counterpart().then_some("true")
-            title=row.title
-            on:click=move |ev: ev::MouseEvent| {
-                on_click.run((seq, ev.shift_key(), ev.ctrl_key() || ev.meta_key()))
-            }
-        >
-            <span class="c-time" role="gridcell">{row.time}</span>
-            <span class="c-conn" role="gridcell">
-                <span class="hop">{row.hop}</span>
-                {format!(" {}", row.conn)}
-            </span>
-            <span class="c-dir" role="gridcell" aria-label=row.direction.unwrap_or(row.event)>{row.arrow}</span>
-            <span class=format!("c-op op-{}", row.kind) role="gridcell">{row.kind}</span>
-            <span class="c-fin" class:zero=row.fin == Some(false) role="gridcell">{bit(row.fin)}</span>
-            <span class="c-mask" class:zero=row.masked == Some(false) role="gridcell">{bit(row.masked)}</span>
-            <span class="c-len" role="gridcell">{row.len}</span>
-            <span class="c-warn" role="gridcell">{row.findings.then_some("⚠")}</span>
-            <span
-                class="c-data"
-                role="gridcell"
-                style:padding-left=(row.depth > 0).then(|| format!("{}px", 4 + 16 * row.depth.min(12)))
-            >
-                {(row.depth > 0).then_some(view! { <span class="thread-mark">"└ "</span> })}
-                {row.kernel.map(|k| view! {
-                    <span class="k-type" data-testid="kernel-msg-type">{k.msg_type}</span>
-                    " "
-                    <span class="k-ids" class:orphan=k.orphan title=k.orphan.then_some("its parent is not among the rows shown")>{k.ids}</span>
-                    " "
-                })}
-                {row.preview}
-            </span>
-        </div>
-    }
 }

@@ -1,0 +1,300 @@
+//! What one row of the inspector's list shows, computed once when the row enters the
+//! window: its cells (time, connection, direction, opcode or channel, FIN, MASK, length,
+//! findings, preview), a kernel message's msg_type and ids, and the tooltip with the whole
+//! story (sequence number, connection, wall-clock times, what it relays, its findings).
+
+use wirebook_shared::capture::{CaptureBody, CaptureRecord};
+
+use crate::inspector::kernel_tree::ThreadRow;
+use crate::inspector::row_text::{
+    clock, direction_name, event_name, findings, heartbeat_line, relative, short_id, summary,
+    visible_controls,
+};
+use crate::session::records::{self, Records};
+
+/// What one list row shows, computed once when the row enters the window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListRow {
+    /// The model generation: a new server instance reuses `seq`s, so it is part of the key.
+    pub generation: u64,
+    pub seq: u64,
+    pub conn: u64,
+    pub hop: &'static str,
+    pub event: &'static str,
+    pub direction: Option<&'static str>,
+    pub arrow: &'static str,
+    pub opcode: Option<&'static str>,
+    pub kind: &'static str,
+    pub fin: Option<bool>,
+    pub masked: Option<bool>,
+    pub len: String,
+    pub preview: String,
+    pub findings: bool,
+    pub time: String,
+    pub title: String,
+    /// Kernel messages: msg_type and the short ids, shown before the preview.
+    pub kernel: Option<KernelCells>,
+    /// The tree view's indent (0 in the list).
+    pub depth: u32,
+    /// Answered heartbeats this row stands for (part of the key: the count changes the text).
+    pub folded: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KernelCells {
+    pub msg_type: String,
+    pub ids: String,
+    /// In the tree: the parent is not among the rows shown.
+    pub orphan: bool,
+}
+
+impl ListRow {
+    pub fn new(
+        record: &CaptureRecord,
+        records: &Records,
+        utc_offset: i32,
+        placed: ThreadRow,
+        folded: u64,
+    ) -> ListRow {
+        let frame = records::frame(&record.body);
+        let direction = records::direction(&record.body);
+        let start = records
+            .conn(record.conn)
+            .map_or(record.time_us, |c| c.start_us);
+        let preview = summary(&record.body);
+        let mut title = format!(
+            "#{} · {} connection {} · {} (connection opened {})",
+            record.seq,
+            record.hop.label(),
+            record.conn,
+            clock(record.time_us, utc_offset),
+            clock(start, utc_offset),
+        );
+        if let Some(cause) = records::caused_by(&record.body) {
+            title.push_str(&format!("\nrelays #{cause}"));
+        }
+        let findings = findings(&record.body);
+        for finding in &findings {
+            title.push_str(&format!("\n⚠ {finding}"));
+        }
+        let mut preview = preview;
+        let mut kind = frame.map_or(event_name(&record.body), |f| f.opcode.name());
+        let mut len = frame.map(|f| f.len.to_string()).unwrap_or_default();
+        let mut kernel = None;
+        match &record.body {
+            CaptureBody::KernelMessage(m) => {
+                kind = m.channel.name();
+                len = m.size.to_string();
+                let mut ids = short_id(&m.msg_id).to_string();
+                if let Some(parent) = &m.parent_msg_id {
+                    ids.push_str(&format!(" ↳ {}", short_id(parent)));
+                }
+                title.push_str(&format!(
+                    "\n{} {} on {}\nmsg_id {}\nparent {}",
+                    m.msg_type,
+                    m.direction.arrow(),
+                    m.channel.name(),
+                    m.msg_id,
+                    m.parent_msg_id.as_deref().unwrap_or("none"),
+                ));
+                let content = m.parts.content.trim();
+                preview = if content.is_empty() || content == "{}" {
+                    String::new()
+                } else {
+                    let mut text = visible_controls(content);
+                    if m.parts.content_truncated {
+                        text.push('…');
+                    }
+                    text
+                };
+                kernel = Some(KernelCells {
+                    msg_type: if m.msg_type.is_empty() {
+                        "(no msg_type)".into()
+                    } else {
+                        m.msg_type.clone()
+                    },
+                    ids,
+                    orphan: placed.orphan,
+                });
+            }
+            CaptureBody::Heartbeat { ok, rtt_us } => {
+                kind = "hb";
+                preview = heartbeat_line(*ok, *rtt_us);
+                if folded > 1 {
+                    preview.push_str(&format!(
+                        " · ×{folded} answered in a row (the newest shown)"
+                    ));
+                }
+            }
+            _ => {}
+        }
+        ListRow {
+            generation: records.generation(),
+            seq: record.seq,
+            conn: record.conn,
+            hop: record.hop.label(),
+            event: event_name(&record.body),
+            direction: direction.map(direction_name),
+            arrow: match (direction, event_name(&record.body)) {
+                (Some(d), _) => d.arrow(),
+                (None, "handshake") => "⇅",
+                (None, "open") => "●",
+                (None, _) => "■",
+            },
+            opcode: frame.map(|f| f.opcode.name()),
+            kind,
+            fin: frame.map(|f| f.fin),
+            masked: frame.map(|f| f.mask_key.is_some()),
+            len,
+            preview,
+            findings: !findings.is_empty(),
+            time: relative(record.time_us, start),
+            title,
+            kernel,
+            depth: placed.depth,
+            folded,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wirebook_shared::capture::{Direction, Hop, Opcode};
+    use wirebook_shared::jupyter::Channel;
+
+    use super::*;
+    use crate::session::test_records::*;
+
+    const LISTED: ThreadRow = ThreadRow {
+        seq: 0,
+        depth: 0,
+        orphan: false,
+    };
+
+    fn row(records: &Records, seq: u64, placed: ThreadRow, folded: u64) -> ListRow {
+        ListRow::new(records.get(seq).unwrap(), records, 0, placed, folded)
+    }
+
+    #[test]
+    fn a_frame_row_has_its_header_bits_and_the_whole_story_in_its_title() {
+        let mut records = Records::default();
+        let relayed = with_frame(msg(12, Hop::Kernel, "hello"), |f| {
+            f.caused_by = Some(10);
+            f.findings.push("odd".into());
+        });
+        records.add(vec![msg(10, Hop::Browser, "hi"), relayed], 0);
+        let first = row(&records, 10, LISTED, 1);
+        assert_eq!(
+            (first.seq, first.conn, first.hop, first.event),
+            (10, 1, "browser", "frame")
+        );
+        assert_eq!(first.direction, Some("to_server"));
+        assert_eq!(first.arrow, Direction::ToServer.arrow());
+        assert_eq!(first.opcode, Some(Opcode::Text.name()));
+        assert_eq!(first.kind, Opcode::Text.name());
+        assert_eq!((first.fin, first.masked), (Some(true), Some(false)));
+        assert_eq!((first.len.as_str(), first.preview.as_str()), ("2", "hi"));
+        assert_eq!(first.time, "+0.000");
+        assert_eq!(
+            first.title,
+            "#10 · browser connection 1 · 22:13:20.000 (connection opened 22:13:20.000)"
+        );
+        assert!(!first.findings && first.kernel.is_none());
+        let second = row(&records, 12, LISTED, 1);
+        assert_eq!(
+            second.time, "+0.000",
+            "relative to its own connection's start"
+        );
+        assert!(second.findings);
+        assert!(
+            second.title.ends_with("\nrelays #10\n⚠ odd"),
+            "{}",
+            second.title
+        );
+    }
+
+    #[test]
+    fn a_kernel_message_row_shows_its_type_ids_and_content() {
+        let mut records = Records::default();
+        records.add(
+            vec![kernel_record(
+                3,
+                Channel::Iopub,
+                Direction::ToClient,
+                "stream",
+                "0123456789",
+                Some("abcdefghij"),
+                "{\"text\":\"a\\nb\"}\n",
+            )],
+            0,
+        );
+        let placed = ThreadRow {
+            seq: 3,
+            depth: 2,
+            orphan: true,
+        };
+        let kernel = row(&records, 3, placed, 1);
+        assert_eq!(kernel.kind, Channel::Iopub.name());
+        assert_eq!(kernel.depth, 2);
+        assert_eq!(
+            kernel.kernel,
+            Some(KernelCells {
+                msg_type: "stream".into(),
+                ids: "01234567 ↳ abcdefgh".into(),
+                orphan: true,
+            })
+        );
+        assert_eq!(kernel.preview, "{\"text\":\"a\\nb\"}");
+        assert!(
+            kernel
+                .title
+                .ends_with("\nmsg_id 0123456789\nparent abcdefghij"),
+            "{}",
+            kernel.title
+        );
+        // Empty content is left out, and a message without a type says so.
+        records.add(
+            vec![kernel_record(
+                4,
+                Channel::Shell,
+                Direction::ToServer,
+                "",
+                "x",
+                None,
+                "{}",
+            )],
+            0,
+        );
+        let bare = row(&records, 4, LISTED, 1);
+        assert_eq!(bare.preview, "");
+        assert_eq!(bare.kernel.unwrap().msg_type, "(no msg_type)");
+    }
+
+    #[test]
+    fn heartbeats_and_handshakes_read_compactly() {
+        let mut records = Records::default();
+        records.add(
+            vec![
+                handshake_record(1, 5, Hop::Browser),
+                beat(2, 9, true),
+                beat(3, 9, false),
+            ],
+            0,
+        );
+        let handshake = row(&records, 1, LISTED, 1);
+        assert_eq!((handshake.arrow, handshake.kind), ("⇅", "handshake"));
+        assert_eq!((handshake.direction, handshake.opcode), (None, None));
+        assert_eq!((handshake.fin, handshake.len.as_str()), (None, ""));
+        let folded = row(&records, 2, LISTED, 3);
+        assert_eq!(folded.kind, "hb");
+        assert_eq!(
+            folded.preview,
+            "♥ ok · 1.25 ms · ×3 answered in a row (the newest shown)"
+        );
+        assert_eq!(folded.folded, 3);
+        let missed = row(&records, 3, LISTED, 1);
+        assert_eq!(missed.preview, "♥ missed: no answer");
+        assert!(missed.findings);
+        assert_eq!(missed.arrow, "■");
+    }
+}

@@ -1,0 +1,85 @@
+//! One row of the inspector's list, as a [`ListRow`] says it: its cells, and whether it is
+//! selected, picked for "To cells" or a counterpart of the selected row on the other hop.
+
+use leptos::ev;
+use leptos::prelude::*;
+
+use crate::inspector::list::Selection;
+use crate::inspector::list_row::ListRow;
+
+#[component]
+pub fn CaptureRow(
+    row: ListRow,
+    selected: Memo<Option<u64>>,
+    selection: RwSignal<Selection>,
+    counterparts: Memo<Vec<u64>>,
+    on_click: Callback<(u64, bool, bool)>,
+) -> impl IntoView {
+    let seq = row.seq;
+    let is_picked = move || selection.with(|s| s.is_picked(seq));
+    let msg_type = row.kernel.as_ref().map(|k| k.msg_type.clone());
+    let is_selected = move || selected.get() == Some(seq);
+    let is_counterpart = move || counterparts.with(|c| c.contains(&seq));
+    let bit = |b: Option<bool>| match b {
+        Some(true) => "1",
+        Some(false) => "0",
+        None => "",
+    };
+    view! {
+        <div
+            class=format!(
+                "vrow event-{} hop-{} {}",
+                row.event,
+                row.hop,
+                row.direction.map(|d| format!("dir-{d}")).unwrap_or_default(),
+            )
+            class:selected=is_selected
+            class:frame-selected=is_picked
+            data-picked=move || is_picked().then_some("true")
+            class:counterpart=is_counterpart
+            class:has-findings=row.findings
+            role="row"
+            aria-selected=move || is_selected().to_string()
+            data-testid="capture-row"
+            data-seq=seq
+            data-conn=row.conn
+            data-hop=row.hop
+            data-direction=row.direction
+            data-event=row.event
+            data-opcode=row.opcode
+            data-msg-type=msg_type
+            data-depth=row.depth
+            data-counterpart=move || is_counterpart().then_some("true")
+            title=row.title
+            on:click=move |ev: ev::MouseEvent| {
+                on_click.run((seq, ev.shift_key(), ev.ctrl_key() || ev.meta_key()))
+            }
+        >
+            <span class="c-time" role="gridcell">{row.time}</span>
+            <span class="c-conn" role="gridcell">
+                <span class="hop">{row.hop}</span>
+                {format!(" {}", row.conn)}
+            </span>
+            <span class="c-dir" role="gridcell" aria-label=row.direction.unwrap_or(row.event)>{row.arrow}</span>
+            <span class=format!("c-op op-{}", row.kind) role="gridcell">{row.kind}</span>
+            <span class="c-fin" class:zero=row.fin == Some(false) role="gridcell">{bit(row.fin)}</span>
+            <span class="c-mask" class:zero=row.masked == Some(false) role="gridcell">{bit(row.masked)}</span>
+            <span class="c-len" role="gridcell">{row.len}</span>
+            <span class="c-warn" role="gridcell">{row.findings.then_some("⚠")}</span>
+            <span
+                class="c-data"
+                role="gridcell"
+                style:padding-left=(row.depth > 0).then(|| format!("{}px", 4 + 16 * row.depth.min(12)))
+            >
+                {(row.depth > 0).then_some(view! { <span class="thread-mark">"└ "</span> })}
+                {row.kernel.map(|k| view! {
+                    <span class="k-type" data-testid="kernel-msg-type">{k.msg_type}</span>
+                    " "
+                    <span class="k-ids" class:orphan=k.orphan title=k.orphan.then_some("its parent is not among the rows shown")>{k.ids}</span>
+                    " "
+                })}
+                {row.preview}
+            </span>
+        </div>
+    }
+}
