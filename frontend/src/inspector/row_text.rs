@@ -325,42 +325,14 @@ mod tests {
 
     #[test]
     fn kernel_messages_read_as_rows() {
-        use wirebook_shared::jupyter::Channel;
-        let request = kernel_record(
-            1,
-            Channel::Shell,
-            Direction::ToServer,
-            "execute_request",
-            "0123456789abcdef",
-            None,
-            r#"{"code":"print('hi')
-"}"#,
-        );
+        let [request, busy, reply] = execute_thread();
         assert_eq!(event_name(&request.body), "kernel_message");
         assert_eq!(direction(&request.body), Some(Direction::ToServer));
         assert_eq!(
             summary(&request.body),
             r#"execute_request · 01234567  {"code":"print('hi')↵"}"#
         );
-        let busy = kernel_record(
-            2,
-            Channel::Iopub,
-            Direction::ToClient,
-            "status",
-            "busy-1",
-            Some("0123456789abcdef"),
-            r#"{"execution_state":"busy"}"#,
-        );
         assert!(summary(&busy.body).starts_with("status · busy-1 ↳ 01234567"));
-        let reply = kernel_record(
-            3,
-            Channel::Shell,
-            Direction::ToClient,
-            "execute_reply",
-            "reply-1",
-            Some("0123456789abcdef"),
-            "{}",
-        );
         assert_eq!(
             summary(&reply.body),
             "execute_reply · reply-1 ↳ 01234567",

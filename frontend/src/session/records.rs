@@ -507,35 +507,7 @@ mod tests {
 
     #[test]
     fn kernel_messages_are_indexed_by_id_and_parent() {
-        use wirebook_shared::jupyter::Channel;
-        let request = kernel_record(
-            1,
-            Channel::Shell,
-            Direction::ToServer,
-            "execute_request",
-            "0123456789abcdef",
-            None,
-            r#"{"code":"print('hi')
-"}"#,
-        );
-        let busy = kernel_record(
-            2,
-            Channel::Iopub,
-            Direction::ToClient,
-            "status",
-            "busy-1",
-            Some("0123456789abcdef"),
-            r#"{"execution_state":"busy"}"#,
-        );
-        let reply = kernel_record(
-            3,
-            Channel::Shell,
-            Direction::ToClient,
-            "execute_reply",
-            "reply-1",
-            Some("0123456789abcdef"),
-            "{}",
-        );
+        let [request, busy, reply] = execute_thread();
         let mut i = Records::new(3);
         i.add(vec![reply, request, busy], 0);
         assert_eq!(i.kernel_by_msg_id("0123456789abcdef"), Some(1));

@@ -148,3 +148,38 @@ pub fn handshake_record(seq: u64, conn: ConnId, hop: Hop) -> CaptureRecord {
         })),
     }
 }
+
+/// An execute request on the kernel hop (seq 1, msg_id `0123456789abcdef`), the iopub
+/// `status` busy under it (seq 2) and its reply (seq 3).
+pub fn execute_thread() -> [CaptureRecord; 3] {
+    use wirebook_shared::jupyter::Channel;
+    let request = kernel_record(
+        1,
+        Channel::Shell,
+        Direction::ToServer,
+        "execute_request",
+        "0123456789abcdef",
+        None,
+        r#"{"code":"print('hi')
+"}"#,
+    );
+    let busy = kernel_record(
+        2,
+        Channel::Iopub,
+        Direction::ToClient,
+        "status",
+        "busy-1",
+        Some("0123456789abcdef"),
+        r#"{"execution_state":"busy"}"#,
+    );
+    let reply = kernel_record(
+        3,
+        Channel::Shell,
+        Direction::ToClient,
+        "execute_reply",
+        "reply-1",
+        Some("0123456789abcdef"),
+        "{}",
+    );
+    [request, busy, reply]
+}
