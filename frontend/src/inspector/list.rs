@@ -254,7 +254,7 @@ mod tests {
 
     use super::*;
     use crate::inspector::row_filter::Filter;
-    use crate::session::test_records::{kernel_record, msg};
+    use crate::session::test_records::{execute_thread, msg};
 
     /// Rows 10, 11, …, 19 as the filtered list shows them.
     fn ten_rows() -> FilteredRows {
@@ -315,50 +315,24 @@ mod tests {
 
     #[test]
     fn the_tree_threads_the_kernel_messages_among_the_rows() {
-        use wirebook_shared::capture::Direction;
-        use wirebook_shared::jupyter::Channel;
         let mut records = Records::default();
+        let [request, busy, reply] = execute_thread();
         records.add(
-            vec![
-                kernel_record(
-                    1,
-                    Channel::Shell,
-                    Direction::ToServer,
-                    "execute_request",
-                    "req",
-                    None,
-                    "{}",
-                ),
-                msg(2, Hop::Browser, "not a kernel message"),
-                kernel_record(
-                    3,
-                    Channel::Iopub,
-                    Direction::ToClient,
-                    "status",
-                    "st",
-                    Some("req"),
-                    "{}",
-                ),
-            ],
+            vec![request, busy, msg(4, Hop::Browser, "not a kernel message")],
             0,
         );
+        records.add(vec![reply], 0);
         let mut rows = FilteredRows::default();
         rows.refresh(&records, &Filter::default(), 0);
         let tree = kernel_threads(&records, &rows);
+        let thread = |seq, depth| ThreadRow {
+            seq,
+            depth,
+            orphan: false,
+        };
         assert_eq!(
             tree.range(0..tree.len()),
-            [
-                ThreadRow {
-                    seq: 1,
-                    depth: 0,
-                    orphan: false
-                },
-                ThreadRow {
-                    seq: 3,
-                    depth: 1,
-                    orphan: false
-                },
-            ]
+            [thread(1, 0), thread(2, 1), thread(3, 1)]
         );
     }
 
