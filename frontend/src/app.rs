@@ -33,7 +33,7 @@ fn start_session() -> (Session, UnboundedReceiver<ClientMsg>) {
     let notices = RwSignal::new(Notices::default());
     let session = Session {
         notebook,
-        inspector: RwSignal::new(Records::default()),
+        records: RwSignal::new(Records::default()),
         connection: RwSignal::new(Connection::Connecting { attempt: 0 }),
         kernel: RwSignal::new(KernelState::Connecting),
         kernel_info: RwSignal::new(None),

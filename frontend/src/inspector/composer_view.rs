@@ -36,7 +36,7 @@ struct Sent {
 
 #[component]
 pub fn Composer(session: Session, on_select: Callback<u64>) -> impl IntoView {
-    let inspector = session.inspector;
+    let inspector = session.records;
     let draft = RwSignal::new(Draft::default());
     let sent = RwSignal::new(Vec::<Sent>::new());
     let next_id = StoredValue::new(0u64);
@@ -197,7 +197,7 @@ pub fn Composer(session: Session, on_select: Callback<u64>) -> impl IntoView {
 /// One sent message and the replies threaded under it.
 #[component]
 fn SentThread(session: Session, entry: Sent, on_select: Callback<u64>) -> impl IntoView {
-    let inspector = session.inspector;
+    let inspector = session.records;
     let (channel, msg_type, after) = (entry.channel, entry.msg_type.clone(), entry.after_seq);
     // The capture record of what the server sent for us, once it has arrived.
     let own = Memo::new(move |_| {

@@ -17,7 +17,7 @@ pub fn FilterBar(
     error: RwSignal<Option<String>>,
     set_filter: impl Fn(&dyn Fn(&mut FilterSpec)) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let inspector = session.inspector;
+    let inspector = session.records;
     let scope_options = move || inspector.with(scope_options);
     let scope_value = move || spec.with(|s| s.scope.value());
     let on_scope = move |ev| {

@@ -28,7 +28,7 @@ pub fn kernel_message_view(
     on_select: Callback<u64>,
     copy_status: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let inspector = session.inspector;
+    let inspector = session.records;
     let (badge_class, badge_text) = badge(message.parts.signature_check);
     let parent_id = message.parent_msg_id.clone();
     let parent_link = parent_id.clone().map(|parent| {

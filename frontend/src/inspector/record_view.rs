@@ -28,7 +28,7 @@ pub fn FrameDetail(
     on_close: Callback<()>,
     on_select: Callback<u64>,
 ) -> impl IntoView {
-    let inspector = session.inspector;
+    let inspector = session.records;
     let record = Memo::new(move |_| {
         seq.get()
             .and_then(|s| inspector.with(|i| i.get(s).cloned()))

@@ -41,7 +41,7 @@ const GEOMETRY: ListGeometry = ListGeometry {
 
 #[component]
 pub fn InspectorPane(session: Session) -> impl IntoView {
-    let inspector = session.inspector;
+    let inspector = session.records;
     let spec = RwSignal::new(FilterSpec::default());
     // The compiled filter holds the browser's RegExp, which stays on this thread.
     let compiled = StoredValue::new_local(Filter::default());

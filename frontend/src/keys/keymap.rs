@@ -1,4 +1,5 @@
-//! The notebook's keyboard: browser key presses in, notebook [`Command`]s out.
+//! The notebook's keyboard: browser key presses in, notebook
+//! [`Command`](wirebook_shared::notebook::Command)s out.
 //!
 //! The keys themselves are data in `wirebook_shared::notebook`: the catalogue of commands
 //! (`commands::CommandId`), the bindings with Jupyter's defaults, rebinding, clash detection

@@ -40,7 +40,8 @@ use crate::session::records::Records;
 #[derive(Clone, Copy)]
 pub struct Session {
     pub notebook: RwSignal<Notebook>,
-    pub inspector: RwSignal<Records>,
+    /// The capture records the page keeps (the inspector shows them).
+    pub records: RwSignal<Records>,
     pub connection: RwSignal<Connection>,
     pub kernel: RwSignal<KernelState>,
     pub kernel_info: RwSignal<Option<KernelInfo>>,

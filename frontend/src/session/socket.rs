@@ -174,7 +174,7 @@ fn receive(session: Session, msg: ServerMsg) {
                     ))
                 });
             }
-            session.inspector.update(|i| {
+            session.records.update(|i| {
                 i.hello(&instance);
             });
             session.kernel_info.set(Some(kernel));
@@ -254,7 +254,7 @@ fn receive(session: Session, msg: ServerMsg) {
             evicted,
             older,
         } => {
-            session.inspector.update(|i| {
+            session.records.update(|i| {
                 i.add(records, evicted);
                 i.left_on_server(older);
             });
