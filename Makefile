@@ -13,6 +13,9 @@ export PATH := $(CARGO_BIN):$(PATH)
 export WIREBOOK_PYTHON := $(ROOT)/.venv/bin/python
 # trunk's update check talks to crates.io on every run; it has nothing to do with a build.
 export TRUNK_SKIP_VERSION_CHECK := true
+# The frontend's browser tests: wasm-bindgen-test-runner (.cargo/config.toml) drives headless
+# Chromium through Debian's chromedriver, named here so that it never looks for another.
+export CHROMEDRIVER := /usr/bin/chromedriver
 
 # Cargo's output directory: CARGO_TARGET_DIR when set (e.g. a clean clone reusing a checkout's
 # build cache), else target/.
@@ -49,15 +52,17 @@ server:
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p wirebook-frontend --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p wirebook-frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-## unit: the Rust test suites (nextest when installed, else cargo test)
+## unit: the Rust test suites (nextest when installed, else cargo test), then the frontend's
+## tests that need the DOM, in headless Chromium (wasm-bindgen-test)
 unit: bootstrap-test
 	if cargo nextest --version >/dev/null 2>&1; then \
 		cargo nextest run --workspace; \
 	else \
 		cargo test --workspace; \
 	fi
+	cargo test -p wirebook-frontend --target wasm32-unknown-unknown
 
 ## e2e: Playwright drives Debian's Chromium against a debug build of the UI and the server
 ## (debug: half the compile time of release, and debug assertions stay on)

@@ -3,11 +3,12 @@
 # present at the right version, so a second run takes a second or two.
 #
 #   scripts/bootstrap.sh run    # to build and run: wasm32 target, trunk, wasm-bindgen-cli
-#   scripts/bootstrap.sh test   # the above, plus Chromium, the Python venv and the e2e npm deps
+#   scripts/bootstrap.sh test   # the above, plus Chromium and chromedriver, the Python venv and
+#                               # the e2e npm deps
 #
 # Nothing here downloads a prebuilt binary: the Rust tools are compiled from crates.io, Chromium
-# comes from Debian, Python packages from PyPI, npm packages from the npm registry (with
-# Playwright's own browser download switched off).
+# and chromedriver come from Debian, Python packages from PyPI, npm packages from the npm
+# registry (with Playwright's own browser download switched off).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +19,7 @@ export PATH="$CARGO_BIN:$PATH"
 TRUNK_VERSION="0.21.14"
 NEXTEST_VERSION="0.9.143"
 CHROMIUM="/usr/bin/chromium"
+CHROMEDRIVER="/usr/bin/chromedriver"
 VENV="$ROOT/.venv"
 REQUIREMENTS="$ROOT/requirements-test.txt"
 
@@ -106,6 +108,14 @@ ensure_test_tools() {
         skip "already installed"
     else
         apt_install chromium
+    fi
+
+    # wasm-bindgen-test-runner (from wasm-bindgen-cli above) drives Chromium through it.
+    step "chromedriver ($CHROMEDRIVER, from Debian) for the frontend's browser tests"
+    if [ -x "$CHROMEDRIVER" ]; then
+        skip "already installed"
+    else
+        apt_install chromium-driver
     fi
 
     step "Node.js and npm"

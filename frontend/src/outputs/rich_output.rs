@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(hex_rows("0aff"), "0a ff");
         assert_eq!(hex_rows(""), "");
         let long = "00".repeat(17);
-        assert_eq!(hex_rows(&long), format!("{}\n00", vec!["00"; 16].join(" ")));
+        assert_eq!(hex_rows(&long), format!("{}\n00", ["00"; 16].join(" ")));
     }
     use crate::outputs::ansi::Color;
     use wirebook_shared::ipynb::JsonMap;
