@@ -240,7 +240,9 @@ mod tests {
         assert!(matches!(show_blocked(&out), Shown::Text { mime, .. } if mime == "text/plain"));
     }
 
-    #[test]
+    // `text/html` goes through the browser's DOMParser: this runs in Chromium (`make unit`).
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test, ignore = "runs in the browser")]
     fn html_is_rendered_sanitized_and_javascript_never_runs() {
         let out = bundle(&[
             (
@@ -351,7 +353,9 @@ mod tests {
         assert_eq!(show_blocked(&result), Shown::Unsupported { mimes: vec![] });
     }
 
-    #[test]
+    // `text/html` goes through the browser's DOMParser: this runs in Chromium (`make unit`).
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test, ignore = "runs in the browser")]
     fn remote_images_in_html_and_markdown_wait_for_allowed() {
         for out in [
             bundle(&[
