@@ -50,6 +50,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p wirebook-frontend --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p wirebook-shared -p wirebook-notebook --target wasm32-unknown-unknown -- -D warnings
 
 ## unit: the Rust test suites (nextest when installed, else cargo test)
 unit: bootstrap-test

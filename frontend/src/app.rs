@@ -8,13 +8,13 @@ use futures_channel::mpsc::{self, UnboundedSender};
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wirebook_shared::notebook::bindings::Keymap;
-use wirebook_shared::notebook::chords::Press;
-use wirebook_shared::notebook::clipboard::{
+use wirebook_notebook::bindings::Keymap;
+use wirebook_notebook::chords::Press;
+use wirebook_notebook::clipboard::{
     cells_from_clipboard, ClipboardCells, ClipboardError, CELLS_MIME, JUPYTER_CELLS_MIME,
 };
-use wirebook_shared::notebook::commands::EditorSelection;
-use wirebook_shared::notebook::{Command, Effect, Mode, Notebook};
+use wirebook_notebook::commands::EditorSelection;
+use wirebook_notebook::{Command, Effect, Mode, Notebook};
 use wirebook_shared::session::{
     ClientMsg, KernelChoice, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
 };

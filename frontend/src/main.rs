@@ -3,7 +3,7 @@
 //!
 //! Pure models (`keymap`, `rebind`, `backoff`, `inspector`, `row_filter`, `virtual_list`,
 //! `frame_layout`, `json_tree`, `detail`, `capture_export`, `status`, `remote_content`, and the
-//! notebook in `wirebook_shared::notebook`) hold the logic and are tested on the host; `app`, `socket` and
+//! notebook in `wirebook_notebook`) hold the logic and are tested on the host; `app`, `socket` and
 //! `view` wire them to signals, the WebSocket and the DOM.
 
 mod ansi;

@@ -8,7 +8,6 @@ pub mod cell_format;
 pub mod har;
 pub mod ipynb;
 pub mod jupyter;
-pub mod notebook;
 pub mod notebook_files;
 pub mod route_api;
 pub mod session;

@@ -20,6 +20,9 @@
 //! A notebook is loaded from and saved as `.ipynb` ([`Notebook::from_ipynb`],
 //! [`Notebook::to_ipynb`]); what the editor does not interpret (metadata, attachments, outputs
 //! read from the file) rides along on the cells so that saving loses nothing.
+//!
+//! A crate of its own (no IO, host and wasm32) rather than part of the frontend, so that a
+//! headless runner on the server can drive the same model.
 
 pub mod bindings;
 pub mod cell_formats;
@@ -35,16 +38,16 @@ mod output_area_tests;
 
 use std::collections::{HashMap, HashSet};
 
-use crate::cell_format::CellFormat;
-use crate::ipynb::{
-    Attachments, IpynbCell, IpynbCellKind, IpynbNotebook, IpynbOutput, JsonMap, NotebookMetadata,
-};
-use crate::session::WireData;
 use clipboard::{cells_to_clipboard, ClipboardCells};
 use history::{History, Step, Swap};
 pub use history::{Selection, HISTORY_LIMIT};
 pub use output_area::{CellOutput, InputPrompt, MAX_STREAM_BYTES};
 use serde_json::Value;
+use wirebook_shared::cell_format::CellFormat;
+use wirebook_shared::ipynb::{
+    Attachments, IpynbCell, IpynbCellKind, IpynbNotebook, IpynbOutput, JsonMap, NotebookMetadata,
+};
+use wirebook_shared::session::WireData;
 
 /// Identifies a cell for the lifetime of the page; the server echoes it back with results.
 pub type CellId = String;
@@ -1484,7 +1487,7 @@ mod tests {
         assert_eq!(nb.selected_cell().line_count(), 3);
     }
 
-    const OUTPUTS: &str = include_str!("../fixtures/ipynb/outputs_v4_5.ipynb");
+    const OUTPUTS: &str = include_str!("../../shared/fixtures/ipynb/outputs_v4_5.ipynb");
 
     fn load(text: &str) -> Notebook {
         Notebook::from_ipynb(IpynbNotebook::parse(text).unwrap())

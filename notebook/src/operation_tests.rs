@@ -3,7 +3,7 @@
 
 use super::clipboard::cells_from_clipboard;
 use super::*;
-use crate::ipynb::MimeData;
+use wirebook_shared::ipynb::MimeData;
 
 fn text(s: &str) -> WireData {
     WireData::Text { text: s.into() }

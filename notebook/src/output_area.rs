@@ -14,8 +14,8 @@
 use serde_json::Value;
 
 use super::{Cell, MAX_OUTPUTS_PER_CELL};
-use crate::ipynb::{IpynbOutput, IpynbOutputKind, JsonMap};
-use crate::session::WireData;
+use wirebook_shared::ipynb::{IpynbOutput, IpynbOutputKind, JsonMap};
+use wirebook_shared::session::WireData;
 
 /// How much text one stream output keeps; the oldest whole lines give way first.
 pub const MAX_STREAM_BYTES: usize = 512 * 1024;

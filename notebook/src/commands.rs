@@ -7,7 +7,7 @@
 //! for a split).
 
 use super::{CellId, CellKind, Command, Mode, RunMode};
-use crate::cell_format::CellFormat;
+use wirebook_shared::cell_format::CellFormat;
 
 /// In which modes a key binding is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
