@@ -73,8 +73,9 @@ mod tests {
     use super::*;
     use crate::inspector::tests::text_frame;
     use wirebook_notebook::cell_formats::format_of;
-    use wirebook_shared::capture::{hex, CaptureBody, Direction, Hop};
+    use wirebook_shared::capture::{CaptureBody, Direction, Hop};
     use wirebook_shared::cell_format::CellFormat;
+    use wirebook_shared::hex::hex;
 
     fn with_message(seq: u64, opcode: Opcode, bytes: &[u8]) -> CaptureRecord {
         let mut record = text_frame(seq, Hop::Kernel, Direction::ToServer, "");

@@ -493,7 +493,7 @@ pub fn new_cell_id(index: usize, source: &str, taken: &HashSet<String>) -> Strin
         hasher.update((index as u64).to_le_bytes());
         hasher.update(attempt.to_le_bytes());
         hasher.update(source.as_bytes());
-        let id = crate::capture::hex(&hasher.finalize()[..4]);
+        let id = crate::hex::hex(&hasher.finalize()[..4]);
         if !taken.contains(&id) {
             return id;
         }
@@ -1042,12 +1042,12 @@ impl IpynbOutput {
                 "text"
             }
             WireData::Binary { hex } => {
-                let bytes = crate::capture::unhex(hex).unwrap_or_default();
+                let bytes = crate::hex::unhex(hex).unwrap_or_default();
                 bundle.insert(
                     "application/octet-stream".into(),
                     MimeData::Text(base64::engine::general_purpose::STANDARD.encode(&bytes)),
                 );
-                let (preview, cut) = crate::capture::binary_preview(&bytes, 64);
+                let (preview, cut) = crate::hex::binary_preview(&bytes, 64);
                 bundle.insert(
                     "text/plain".into(),
                     MimeData::Text(format!(

@@ -5,7 +5,9 @@
 
 pub mod capture;
 pub mod cell_format;
+pub mod direction;
 pub mod har;
+pub mod hex;
 pub mod ipynb;
 pub mod jupyter;
 pub mod notebook_files;
@@ -14,11 +16,13 @@ pub mod session;
 pub mod wire;
 
 pub use capture::{
-    CaptureBody, CaptureRecord, CloseSummary, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
-    HttpHeadRecord, MessageSummary, Opcode,
+    CaptureBody, CaptureRecord, CloseSummary, ConnId, FrameRecord, HandshakeRecord, Hop,
+    HttpHeadRecord, MessageSummary,
 };
+pub use direction::Direction;
 pub use jupyter::{Channel, KernelMessageRecord};
 pub use session::{
     ClientMsg, HeaderSetting, KernelChoice, KernelInfo, KernelOffer, KernelState, ServerMsg,
     WebSocketSettings, WireData, PROTOCOL_VERSION,
 };
+pub use wire::Opcode;

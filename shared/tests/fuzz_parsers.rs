@@ -40,9 +40,9 @@ use proptest::sample::select;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value};
 
-use wirebook_shared::capture::hex;
 use wirebook_shared::cell_format;
 use wirebook_shared::har;
+use wirebook_shared::hex::hex;
 use wirebook_shared::ipynb::{is_valid_cell_id, IpynbNotebook, IpynbOutput};
 use wirebook_shared::jupyter::websocket::{
     decode_json_binary, decode_json_text, decode_v1, encode_json, encode_v1, DecodedMessage,
@@ -51,7 +51,8 @@ use wirebook_shared::jupyter::websocket::{
 use wirebook_shared::jupyter::zmq::{self, DELIMITER};
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::{ClientMsg, ServerMsg, WireData};
-use wirebook_shared::wire::handshake::{parse_extensions, HttpHead, MAX_HEAD_LEN};
+use wirebook_shared::wire::extension::parse_extensions;
+use wirebook_shared::wire::handshake::{HttpHead, MAX_HEAD_LEN};
 use wirebook_shared::wire::{
     accept_key, check_upgrade, encode_frame, parse_request, parse_response, DeflateParams,
     Extension, Finding, Frame, FrameDecoder, FrameSpec, HeadReader, HttpError, Message,
