@@ -6,7 +6,6 @@
 pub mod capture;
 pub mod cell_format;
 pub mod direction;
-pub mod har;
 pub mod hex;
 pub mod ipynb;
 pub mod jupyter;
