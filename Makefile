@@ -53,6 +53,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p wirebook-frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy -p wirebook-shared -p wirebook-notebook --target wasm32-unknown-unknown -- -D warnings
 
 ## unit: the Rust test suites (nextest when installed, else cargo test), then the frontend's
 ## tests that need the DOM, in headless Chromium (wasm-bindgen-test)

@@ -4,7 +4,7 @@
 
 use futures_channel::mpsc::{self, UnboundedReceiver};
 use leptos::prelude::*;
-use wirebook_shared::notebook::{Command, Notebook};
+use wirebook_notebook::{Command, Notebook};
 use wirebook_shared::session::{ClientMsg, KernelState};
 
 use crate::inspector::view::InspectorPane;

@@ -3,7 +3,7 @@
 //!
 //! The folders are features, each with its pure models (tested on the host) and its view:
 //! `notebook`, `outputs`, `inspector`, `json_tree`, `kernel`, `files`, `keys`, `palette`,
-//! `routes`, and `status_bar`. The notebook model itself is `wirebook_shared::notebook`.
+//! `routes`, and `status_bar`. The notebook model itself is `wirebook_notebook`.
 //! Below them: `session` (the page's state and its links to the server), `api` (the server's
 //! HTTP API) and `dom`; `app` composes the page.
 

@@ -89,7 +89,7 @@ pub fn StatusBar(session: Session) -> impl IntoView {
                 class="link-button"
                 data-testid="status-change-kernel"
                 title="Choose another kernel"
-                on:click=move |_| session.dispatch(wirebook_shared::notebook::Command::ChangeKernel)
+                on:click=move |_| session.dispatch(wirebook_notebook::Command::ChangeKernel)
             >
                 "Change…"
             </button>
@@ -105,7 +105,7 @@ pub fn StatusBar(session: Session) -> impl IntoView {
                 class="link-button"
                 data-testid="status-tap-routes"
                 title="The tap proxy's routes: relay outside clients through /tap/NAME"
-                on:click=move |_| session.dispatch(wirebook_shared::notebook::Command::ShowTapRoutes)
+                on:click=move |_| session.dispatch(wirebook_notebook::Command::ShowTapRoutes)
             >
                 "Tap routes…"
             </button>
@@ -141,7 +141,7 @@ pub fn NoticeBanner(session: Session) -> impl IntoView {
                     </button>
                     <button
                         class="link-button"
-                        on:click=move |_| session.dispatch(wirebook_shared::notebook::Command::ChangeKernel)
+                        on:click=move |_| session.dispatch(wirebook_notebook::Command::ChangeKernel)
                     >
                         "Choose another kernel…"
                     </button>

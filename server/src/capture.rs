@@ -30,9 +30,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
-use wirebook_shared::capture::hex;
+use wirebook_shared::hex::hex;
 use wirebook_shared::jupyter::BufferRecord;
-use wirebook_shared::wire::frame::MAX_HEADER_LEN;
+use wirebook_shared::wire::header::MAX_HEADER_LEN;
 use wirebook_shared::wire::{Finding, Frame, FrameHeader};
 use wirebook_shared::{
     CaptureBody, CaptureRecord, CloseSummary, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,

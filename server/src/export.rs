@@ -27,7 +27,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{json, Value};
-use wirebook_shared::capture::unhex;
+use wirebook_shared::hex::unhex;
 use wirebook_shared::{
     CaptureBody, CaptureRecord, ConnId, Direction, HttpHeadRecord, KernelMessageRecord, Opcode,
 };

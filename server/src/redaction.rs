@@ -15,7 +15,8 @@
 //!   of `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie` removed from every
 //!   handshake.
 
-use wirebook_shared::capture::{hex, text_preview, unhex};
+use wirebook_shared::capture::text_preview;
+use wirebook_shared::hex::{hex, unhex};
 use wirebook_shared::{CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord, HttpHeadRecord};
 
 /// What replaces a secret.

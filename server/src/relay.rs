@@ -20,7 +20,7 @@ use futures_util::future::Either;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
-use wirebook_shared::wire::frame::MAX_HEADER_LEN;
+use wirebook_shared::wire::header::MAX_HEADER_LEN;
 use wirebook_shared::wire::{encode_frame, FrameHeader, FrameSpec};
 use wirebook_shared::Opcode;
 

@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::direction::Direction;
 use crate::jupyter::KernelMessageRecord;
+pub use crate::wire::Opcode;
 
 /// Identifies one captured connection for the lifetime of the server process.
 pub type ConnId = u64;
@@ -36,81 +38,6 @@ impl Hop {
             Hop::Endpoint => "endpoint",
             Hop::Tap => "tap",
             Hop::Upstream => "upstream",
-        }
-    }
-}
-
-/// Direction of a message relative to the connection's roles. On both hops the client is the
-/// end nearer the browser, so `ToServer` always points toward the kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    ToServer,
-    ToClient,
-}
-
-impl Direction {
-    /// The arrow the inspector shows: left is the browser, right is the kernel.
-    pub fn arrow(self) -> &'static str {
-        match self {
-            Direction::ToServer => "→",
-            Direction::ToClient => "←",
-        }
-    }
-}
-
-/// WebSocket opcodes (RFC 6455 §5.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Opcode {
-    Continuation,
-    Text,
-    Binary,
-    Close,
-    Ping,
-    Pong,
-    /// 0x3–0x7 and 0xB–0xF: reserved, a protocol error unless an extension defines them.
-    Reserved(u8),
-}
-
-impl Opcode {
-    pub fn from_u8(value: u8) -> Self {
-        match value & 0x0f {
-            0x0 => Opcode::Continuation,
-            0x1 => Opcode::Text,
-            0x2 => Opcode::Binary,
-            0x8 => Opcode::Close,
-            0x9 => Opcode::Ping,
-            0xA => Opcode::Pong,
-            other => Opcode::Reserved(other),
-        }
-    }
-
-    pub fn as_u8(self) -> u8 {
-        match self {
-            Opcode::Continuation => 0x0,
-            Opcode::Text => 0x1,
-            Opcode::Binary => 0x2,
-            Opcode::Close => 0x8,
-            Opcode::Ping => 0x9,
-            Opcode::Pong => 0xA,
-            Opcode::Reserved(v) => v & 0x0f,
-        }
-    }
-
-    pub fn is_control(self) -> bool {
-        self.as_u8() & 0x8 != 0
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Opcode::Continuation => "continuation",
-            Opcode::Text => "text",
-            Opcode::Binary => "binary",
-            Opcode::Close => "close",
-            Opcode::Ping => "ping",
-            Opcode::Pong => "pong",
-            Opcode::Reserved(_) => "reserved",
         }
     }
 }
@@ -242,32 +169,6 @@ pub struct CloseSummary {
     pub meaning: String,
 }
 
-/// Lowercase hex, two digits per byte.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    // Built as bytes: the capture hexes every frame header and payload preview.
-    let mut out = Vec::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.extend_from_slice(&[DIGITS[(b >> 4) as usize], DIGITS[(b & 0xf) as usize]]);
-    }
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// Decodes lowercase or uppercase hex; whitespace between byte pairs is allowed.
-pub fn unhex(text: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits ({})", digits.len()));
-    }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let s = std::str::from_utf8(pair).map_err(|_| "non-ASCII in hex".to_string())?;
-            u8::from_str_radix(s, 16).map_err(|_| format!("not a hex byte: {s:?}"))
-        })
-        .collect()
-}
-
 /// The preview of a text payload: at most `limit` bytes, cut at a character boundary.
 /// Returns the preview and whether it was cut.
 pub fn text_preview(text: &str, limit: usize) -> (String, bool) {
@@ -281,25 +182,9 @@ pub fn text_preview(text: &str, limit: usize) -> (String, bool) {
     (text[..end].to_string(), true)
 }
 
-/// The preview of a binary payload: hex of at most `limit` bytes.
-pub fn binary_preview(bytes: &[u8], limit: usize) -> (String, bool) {
-    let cut = bytes.len() > limit;
-    (hex(&bytes[..bytes.len().min(limit)]), cut)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn opcodes_round_trip_through_their_numbers() {
-        for v in 0..16u8 {
-            assert_eq!(Opcode::from_u8(v).as_u8(), v);
-        }
-        assert!(Opcode::Ping.is_control());
-        assert!(Opcode::Reserved(0xB).is_control());
-        assert!(!Opcode::Text.is_control());
-    }
 
     #[test]
     fn hops_are_pinned() {
@@ -317,18 +202,9 @@ mod tests {
     }
 
     #[test]
-    fn hex_round_trip() {
-        assert_eq!(hex(&[0, 0x0f, 0xa0, 0xff]), "000fa0ff");
-        assert_eq!(unhex("00 0F a0ff").unwrap(), vec![0, 0x0f, 0xa0, 0xff]);
-        assert!(unhex("abc").unwrap_err().contains("odd"));
-        assert!(unhex("zz").unwrap_err().contains("not a hex byte"));
-    }
-
-    #[test]
     fn previews_cut_at_character_boundaries() {
         assert_eq!(text_preview("hai", 10), ("hai".to_string(), false));
         // 'é' is two bytes: a cut inside it moves back to before it.
         assert_eq!(text_preview("aé", 2), ("a".to_string(), true));
-        assert_eq!(binary_preview(&[1, 2, 3], 2), ("0102".to_string(), true));
     }
 }

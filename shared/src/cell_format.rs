@@ -120,7 +120,7 @@ pub fn encode(format: CellFormat, source: &str) -> Result<CellMessage, CellForma
                 source.to_string()
             }))
         }
-        CellFormat::Hex => crate::capture::unhex(source)
+        CellFormat::Hex => crate::hex::unhex(source)
             .map(CellMessage::Binary)
             .map_err(|e| CellFormatError::new(format!("not hex: {e}"))),
         CellFormat::Base64 => {
@@ -199,7 +199,7 @@ pub fn detect(message: &CellMessage) -> (CellFormat, String) {
                 (CellFormat::Text, text.clone())
             }
         }
-        CellMessage::Binary(bytes) => (CellFormat::Hex, crate::capture::hex(bytes)),
+        CellMessage::Binary(bytes) => (CellFormat::Hex, crate::hex::hex(bytes)),
         CellMessage::Ping(bytes) => (
             CellFormat::Ping,
             String::from_utf8_lossy(bytes).into_owned(),

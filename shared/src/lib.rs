@@ -5,21 +5,23 @@
 
 pub mod capture;
 pub mod cell_format;
-pub mod har;
+pub mod direction;
+pub mod hex;
 pub mod ipynb;
 pub mod jupyter;
-pub mod notebook;
 pub mod notebook_files;
 pub mod route_api;
 pub mod session;
 pub mod wire;
 
 pub use capture::{
-    CaptureBody, CaptureRecord, CloseSummary, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
-    HttpHeadRecord, MessageSummary, Opcode,
+    CaptureBody, CaptureRecord, CloseSummary, ConnId, FrameRecord, HandshakeRecord, Hop,
+    HttpHeadRecord, MessageSummary,
 };
+pub use direction::Direction;
 pub use jupyter::{Channel, KernelMessageRecord};
 pub use session::{
     ClientMsg, HeaderSetting, KernelChoice, KernelInfo, KernelOffer, KernelState, ServerMsg,
     WebSocketSettings, WireData, PROTOCOL_VERSION,
 };
+pub use wire::Opcode;

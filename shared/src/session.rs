@@ -315,7 +315,7 @@ pub enum WireData {
 impl WireData {
     pub fn binary(bytes: &[u8]) -> Self {
         WireData::Binary {
-            hex: crate::capture::hex(bytes),
+            hex: crate::hex::hex(bytes),
         }
     }
 }

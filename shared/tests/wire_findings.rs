@@ -1,6 +1,6 @@
 //! Every protocol violation the wire layer reports, one test each, plus the memory bound.
 
-use wirebook_shared::wire::handshake::{parse_extensions, Extension};
+use wirebook_shared::wire::extension::{parse_extensions, Extension};
 use wirebook_shared::wire::{
     check_upgrade, describe_close_code, encode_close_payload, encode_frame, parse_request,
     parse_response, CloseRange, DeflateParams, Finding, Frame, FrameDecoder, FrameSpec, HeadReader,

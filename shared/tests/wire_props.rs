@@ -3,7 +3,7 @@
 //! layer (the fuzzing requirement, run as part of the normal suite).
 
 use proptest::prelude::*;
-use wirebook_shared::wire::handshake::parse_extensions;
+use wirebook_shared::wire::extension::parse_extensions;
 use wirebook_shared::wire::{
     encode_frame, ClosePayload, DeflateParams, Frame, FrameDecoder, FrameHeader, FrameSpec,
     HeadReader, LengthForm, MessageAssembler, Request, Response, StreamEnd,

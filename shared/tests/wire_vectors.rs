@@ -1,7 +1,7 @@
 //! Known-answer tests from the RFCs: RFC 6455 §5.7 frames, the §1.3 handshake, and the
 //! RFC 7692 §7.2.3 permessage-deflate examples.
 
-use wirebook_shared::capture::unhex;
+use wirebook_shared::hex::unhex;
 use wirebook_shared::wire::{
     accept_key, check_upgrade, encode_frame, parse_request, parse_response, DeflateParams, Frame,
     FrameDecoder, FrameSpec, HeadReader, LengthForm, Message, MessageAssembler, Parsed, Request,
@@ -16,7 +16,7 @@ fn frames(sender: Direction, bytes: &[u8]) -> Vec<Frame> {
 fn messages(sender: Direction, deflate: Option<&DeflateParams>, bytes: &[u8]) -> Vec<Message> {
     let mut decoder = FrameDecoder::new(sender);
     if deflate.is_some() {
-        decoder = decoder.with_extensions(&wirebook_shared::wire::handshake::parse_extensions(
+        decoder = decoder.with_extensions(&wirebook_shared::wire::extension::parse_extensions(
             "permessage-deflate",
         ));
     }
@@ -235,7 +235,7 @@ fn head_reader_needs_more_until_the_blank_line_and_reports_what_it_consumed() {
 }
 
 fn deflate_params(extension: &str) -> DeflateParams {
-    let ext = &wirebook_shared::wire::handshake::parse_extensions(extension)[0];
+    let ext = &wirebook_shared::wire::extension::parse_extensions(extension)[0];
     let (params, findings) = DeflateParams::from_response(ext);
     assert!(findings.is_empty(), "{findings:?}");
     params

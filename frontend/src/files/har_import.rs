@@ -3,7 +3,7 @@
 //! notebook one becomes (`har::to_notebook`: the URL as the kernel, a cell per sent message,
 //! received ones as its outputs).
 
-use wirebook_shared::har::{self, HarSocket};
+use wirebook_notebook::har::{self, HarSocket};
 use wirebook_shared::ipynb::IpynbNotebook;
 
 /// What a HAR file offers: its sockets, or why it cannot be imported.

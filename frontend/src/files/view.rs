@@ -3,7 +3,7 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use wirebook_shared::har::HarSocket;
+use wirebook_notebook::har::HarSocket;
 use wirebook_shared::notebook_files::{page_url, CreateRequest, Entry, EntryKind, Listing};
 
 use crate::api;

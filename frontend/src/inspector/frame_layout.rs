@@ -7,7 +7,8 @@
 
 use std::ops::Range;
 
-use wirebook_shared::capture::{unhex, FrameRecord, Opcode};
+use wirebook_shared::capture::{FrameRecord, Opcode};
+use wirebook_shared::hex::unhex;
 use wirebook_shared::wire::mask::apply_mask;
 
 /// Which part of a frame a byte belongs to.
@@ -255,7 +256,7 @@ pub fn header_layout(header: &[u8]) -> Result<Vec<BitRow>, String> {
                         "masking-key (bytes 3–4)"
                     },
                     0..16,
-                    wirebook_shared::capture::hex(pair),
+                    wirebook_shared::hex::hex(pair),
                     ByteClass::MaskKey,
                 )],
             });

@@ -4,7 +4,8 @@
 //! the copy formats.
 
 use base64::Engine as _;
-use wirebook_shared::capture::{unhex, CaptureBody, FrameRecord, HandshakeRecord, Opcode};
+use wirebook_shared::capture::{CaptureBody, FrameRecord, HandshakeRecord, Opcode};
+use wirebook_shared::hex::unhex;
 use wirebook_shared::jupyter::{KernelMessageRecord, WireFormat};
 use wirebook_shared::wire::describe_close_code;
 
@@ -305,7 +306,7 @@ impl CopyAs {
     pub fn render(self, bytes: &[u8]) -> String {
         match self {
             CopyAs::Text => String::from_utf8_lossy(bytes).into_owned(),
-            CopyAs::Hex => wirebook_shared::capture::hex(bytes),
+            CopyAs::Hex => wirebook_shared::hex::hex(bytes),
             CopyAs::Base64 => base64::engine::general_purpose::STANDARD.encode(bytes),
         }
     }

@@ -220,7 +220,7 @@ fn frame_view(
     };
     let key = frame
         .mask_key
-        .map(|k| spaced_hex(&wirebook_shared::capture::hex(&k)));
+        .map(|k| spaced_hex(&wirebook_shared::hex::hex(&k)));
     let has_key = key.is_some();
     let mut flags = Vec::new();
     for (on, name) in [
@@ -403,7 +403,7 @@ fn content_view(
     let text = if content.text {
         content.as_text()
     } else {
-        spaced_hex(&wirebook_shared::capture::hex(&content.bytes))
+        spaced_hex(&wirebook_shared::hex::hex(&content.bytes))
     };
     let bytes = StoredValue::new(content.bytes.clone());
     let copy_buttons = CopyAs::ALL

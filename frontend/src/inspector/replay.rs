@@ -4,10 +4,10 @@
 //! What cannot be resent exactly is left out with its reason: a payload the capture kept only
 //! a preview of, a frame in the middle of a message, a pong (the peer sends those).
 
+use wirebook_notebook::cell_formats::metadata_for;
 use wirebook_shared::capture::{CaptureRecord, Opcode};
 use wirebook_shared::cell_format::{detect, CellMessage};
 use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind};
-use wirebook_shared::notebook::cell_formats::metadata_for;
 
 use crate::inspector::record_facts::content;
 use crate::session::records::frame;
@@ -72,9 +72,10 @@ fn message(record: &CaptureRecord) -> Result<CellMessage, String> {
 mod tests {
     use super::*;
     use crate::session::test_records::text_frame;
-    use wirebook_shared::capture::{hex, CaptureBody, Direction, Hop};
+    use wirebook_notebook::cell_formats::format_of;
+    use wirebook_shared::capture::{CaptureBody, Direction, Hop};
     use wirebook_shared::cell_format::CellFormat;
-    use wirebook_shared::notebook::cell_formats::format_of;
+    use wirebook_shared::hex::hex;
 
     fn with_message(seq: u64, opcode: Opcode, bytes: &[u8]) -> CaptureRecord {
         let mut record = text_frame(seq, Hop::Kernel, Direction::ToServer, "");

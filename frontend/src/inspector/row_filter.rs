@@ -333,7 +333,7 @@ pub fn searchable_text(body: &CaptureBody) -> Vec<String> {
                     }
                 }
                 None => {
-                    if let Ok(bytes) = wirebook_shared::capture::unhex(&frame.payload_hex) {
+                    if let Ok(bytes) = wirebook_shared::hex::unhex(&frame.payload_hex) {
                         texts.push(String::from_utf8_lossy(&bytes).into_owned());
                     }
                     texts.push(frame.payload_hex.clone());

@@ -275,7 +275,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             });
         }
         if !cells.is_empty() {
-            session.dispatch(wirebook_shared::notebook::Command::PasteCells {
+            session.dispatch(wirebook_notebook::Command::PasteCells {
                 cells,
                 above: false,
             });

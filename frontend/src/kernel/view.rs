@@ -3,7 +3,7 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use wirebook_shared::notebook::Command;
+use wirebook_notebook::Command;
 use wirebook_shared::session::{HeaderSetting, KernelChoice};
 
 use crate::kernel::picker::{entries, initial_highlight, is_current, websocket_url, Entry};

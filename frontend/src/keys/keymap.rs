@@ -1,7 +1,7 @@
 //! The notebook's keyboard: browser key presses in, notebook
-//! [`Command`](wirebook_shared::notebook::Command)s out.
+//! [`Command`](wirebook_notebook::Command)s out.
 //!
-//! The keys themselves are data in `wirebook_shared::notebook`: the catalogue of commands
+//! The keys themselves are data in `wirebook_notebook`: the catalogue of commands
 //! (`commands::CommandId`), the bindings with Jupyter's defaults, rebinding, clash detection
 //! and their JSON for `localStorage` (`bindings::Keymap`), and the sequence state machine for
 //! `D D`, `I I`, `0 0` (`chords::Chords`). This module adapts a browser `keydown` to them:
@@ -10,9 +10,9 @@
 //! Keys are named by `KeyboardEvent.key` (and `.code` where the layout gives no Latin letter
 //! or digit), so the map reads like Jupyter's help screen and follows the user's layout.
 
-use wirebook_shared::notebook::bindings::{KeyStroke, Keymap};
-use wirebook_shared::notebook::chords::{Chords, Press};
-use wirebook_shared::notebook::Mode;
+use wirebook_notebook::bindings::{KeyStroke, Keymap};
+use wirebook_notebook::chords::{Chords, Press};
+use wirebook_notebook::Mode;
 
 /// A key press, as the browser reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -82,7 +82,7 @@ impl Keyboard {
 mod tests {
     use super::*;
     use std::cell::RefCell;
-    use wirebook_shared::notebook::Command;
+    use wirebook_notebook::Command;
 
     thread_local! {
         static DEFAULT_KEYS: RefCell<Keyboard> = RefCell::new(Keyboard::new(Keymap::jupyter()));
@@ -101,8 +101,8 @@ mod tests {
             }
         })
     }
-    use wirebook_shared::notebook::commands::CommandId;
-    use wirebook_shared::notebook::{CellKind, RunMode};
+    use wirebook_notebook::commands::CommandId;
+    use wirebook_notebook::{CellKind, RunMode};
 
     impl Key {
         fn plain(key: &str) -> Self {

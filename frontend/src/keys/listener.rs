@@ -5,9 +5,9 @@
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wirebook_shared::notebook::chords::Press;
-use wirebook_shared::notebook::commands::EditorSelection;
-use wirebook_shared::notebook::{Command, Mode};
+use wirebook_notebook::chords::Press;
+use wirebook_notebook::commands::EditorSelection;
+use wirebook_notebook::{Command, Mode};
 
 use crate::keys::keymap::{Key, Keyboard};
 use crate::session::{Overlay, Session};

@@ -6,10 +6,10 @@
 //! keys added beside them. Keys being replaced do not count as a clash with themselves, so
 //! `B` can become `B Q` for the same command.
 
-use wirebook_shared::notebook::bindings::{
+use wirebook_notebook::bindings::{
     BindError, Binding, KeySequence, KeyStroke, Keymap, MAX_SEQUENCE,
 };
-use wirebook_shared::notebook::commands::CommandId;
+use wirebook_notebook::commands::CommandId;
 
 /// Where the user's changes to the default keymap are kept (`Keymap::to_json`).
 pub const STORAGE_KEY: &str = "wirebook.keymap";

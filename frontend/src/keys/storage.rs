@@ -2,7 +2,7 @@
 //! `localStorage` across visits, as the changes to Jupyter's defaults (`Keymap::to_json`).
 
 use leptos::prelude::*;
-use wirebook_shared::notebook::bindings::Keymap;
+use wirebook_notebook::bindings::Keymap;
 
 use crate::keys::rebind::STORAGE_KEY;
 use crate::session::notices::Notices;

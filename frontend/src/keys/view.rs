@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use leptos::ev;
 use leptos::prelude::*;
-use wirebook_shared::notebook::bindings::{KeySequence, Keymap};
-use wirebook_shared::notebook::chords::CHORD_TIMEOUT_MS;
-use wirebook_shared::notebook::commands::{CommandId, Scope};
+use wirebook_notebook::bindings::{KeySequence, Keymap};
+use wirebook_notebook::chords::CHORD_TIMEOUT_MS;
+use wirebook_notebook::commands::{CommandId, Scope};
 
 use crate::dom::focus_after_render;
 use crate::keys::keymap::Key;
@@ -60,7 +60,7 @@ pub fn HelpOverlay(session: Session) -> impl IntoView {
     let close = move || {
         capture.set(None);
         session.overlay.set(Overlay::None);
-        session.dispatch(wirebook_shared::notebook::Command::EnterCommandMode);
+        session.dispatch(wirebook_notebook::Command::EnterCommandMode);
     };
     let cancel = move || {
         capture.set(None);

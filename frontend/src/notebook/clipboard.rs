@@ -4,10 +4,10 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use wirebook_shared::notebook::clipboard::{
+use wirebook_notebook::clipboard::{
     cells_from_clipboard, ClipboardCells, ClipboardError, CELLS_MIME, JUPYTER_CELLS_MIME,
 };
-use wirebook_shared::notebook::{Command, Effect, Mode};
+use wirebook_notebook::{Command, Effect, Mode};
 
 use crate::keys::listener::key_mode;
 use crate::session::{Overlay, Session};

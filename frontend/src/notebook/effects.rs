@@ -4,7 +4,7 @@
 //! text the model wrote, copied cells reach the system clipboard, dialogs open.
 
 use leptos::prelude::*;
-use wirebook_shared::notebook::{Command, Effect};
+use wirebook_notebook::{Command, Effect};
 use wirebook_shared::session::ClientMsg;
 
 use crate::dom::confirm;

@@ -1,5 +1,5 @@
 //! The notebook pane. The notebook itself (cells, commands, effects) is the pure model in
-//! `wirebook_shared::notebook`; here are what a cell run sends ([`cell_sending`]), the cell
+//! `wirebook_notebook`; here are what a cell run sends ([`cell_sending`]), the cell
 //! editor's keys ([`code_editing`]) and the pane's view.
 
 pub mod cell_sending;

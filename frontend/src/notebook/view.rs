@@ -4,8 +4,8 @@
 
 use leptos::ev;
 use leptos::prelude::*;
+use wirebook_notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 use wirebook_shared::cell_format::CellFormat;
-use wirebook_shared::notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 
 use crate::files::view::FileBrowser;
 use crate::notebook::code_editing::{self, Edit};

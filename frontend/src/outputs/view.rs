@@ -7,8 +7,8 @@
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
+use wirebook_notebook::{CellId, CellOutput, InputPrompt};
 use wirebook_shared::ipynb::IpynbOutput;
-use wirebook_shared::notebook::{CellId, CellOutput, InputPrompt};
 use wirebook_shared::session::WireData;
 
 use crate::json_tree::tree::parse_document;

@@ -1,9 +1,9 @@
 //! The commands as the help overlay, the palette and the toolbar's tooltips show them: label,
 //! description and the keys bound to each in the keymap in effect (`Keymap::listing`).
 
-use wirebook_shared::notebook::bindings::{KeySequence, Keymap};
-use wirebook_shared::notebook::commands::{CommandId, Scope};
-use wirebook_shared::notebook::Command;
+use wirebook_notebook::bindings::{KeySequence, Keymap};
+use wirebook_notebook::commands::{CommandId, Scope};
+use wirebook_notebook::Command;
 
 use crate::palette::search::Searchable;
 
@@ -98,7 +98,7 @@ pub fn title(keymap: &Keymap, what: &str, command: &Command) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wirebook_shared::notebook::RunMode;
+    use wirebook_notebook::RunMode;
 
     #[test]
     fn tooltips_name_the_default_keys() {

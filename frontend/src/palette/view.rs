@@ -48,7 +48,7 @@ pub fn CommandPalette(session: Session) -> impl IntoView {
             "Escape" => {
                 ev.prevent_default();
                 close();
-                session.dispatch(wirebook_shared::notebook::Command::EnterCommandMode);
+                session.dispatch(wirebook_notebook::Command::EnterCommandMode);
             }
             "ArrowDown" | "ArrowUp" => {
                 ev.prevent_default();

@@ -6,7 +6,7 @@
 use gloo_net::http::Request;
 use leptos::ev;
 use leptos::prelude::*;
-use wirebook_shared::notebook::Command;
+use wirebook_notebook::Command;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
 
 use crate::api::{answer, json_call, parse_answer, with_token, ApiFailure};

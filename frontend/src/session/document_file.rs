@@ -9,8 +9,8 @@
 //! the user picks what happens (reload theirs, overwrite, keep editing). Pure: the app does the
 //! HTTP and calls back with the outcome.
 
+use wirebook_notebook::Notebook;
 use wirebook_shared::ipynb::IpynbNotebook;
-use wirebook_shared::notebook::Notebook;
 use wirebook_shared::notebook_files::{CreateRequest, SaveRequest, Saved};
 
 use crate::api::ApiFailure;
@@ -209,7 +209,7 @@ impl DocumentFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wirebook_shared::notebook::Command;
+    use wirebook_notebook::Command;
 
     fn typed(nb: &mut Notebook, text: &str) {
         let cell_id = nb.selected_cell().id.clone();

@@ -9,7 +9,7 @@ use std::time::Duration;
 use gloo_timers::callback::Timeout;
 use leptos::ev;
 use leptos::prelude::*;
-use wirebook_shared::notebook::Notebook;
+use wirebook_notebook::Notebook;
 use wirebook_shared::notebook_files::{page_url, path_from_page};
 
 use crate::api::{self, ApiFailure};

@@ -24,8 +24,8 @@ pub mod test_records;
 
 use futures_channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
-use wirebook_shared::notebook::bindings::Keymap;
-use wirebook_shared::notebook::{Effect, Notebook};
+use wirebook_notebook::bindings::Keymap;
+use wirebook_notebook::{Effect, Notebook};
 use wirebook_shared::session::{
     ClientMsg, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
 };

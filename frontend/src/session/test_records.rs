@@ -26,8 +26,8 @@ pub fn text_frame(seq: u64, hop: Hop, direction: Direction, text: &str) -> Captu
             mask_key: None,
             len: text.len() as u64,
             length_form: "7-bit".into(),
-            header_hex: wirebook_shared::capture::hex(&[0x81, text.len() as u8]),
-            payload_hex: wirebook_shared::capture::hex(text.as_bytes()),
+            header_hex: wirebook_shared::hex::hex(&[0x81, text.len() as u8]),
+            payload_hex: wirebook_shared::hex::hex(text.as_bytes()),
             truncated: false,
             findings: Vec::new(),
             message: Some(MessageSummary {

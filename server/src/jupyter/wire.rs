@@ -43,7 +43,7 @@ impl Signer {
         for part in parts {
             context.update(part);
         }
-        wirebook_shared::capture::hex(context.sign().as_ref())
+        wirebook_shared::hex::hex(context.sign().as_ref())
     }
 
     /// Checks a received message's signature over its four JSON parts.
@@ -52,7 +52,7 @@ impl Signer {
             return SignatureCheck::Unsigned;
         };
         let signed = zmq::signed_parts(frames);
-        let Ok(tag) = wirebook_shared::capture::unhex(signature) else {
+        let Ok(tag) = wirebook_shared::hex::unhex(signature) else {
             return SignatureCheck::Bad;
         };
         if signed.len() < 4 {

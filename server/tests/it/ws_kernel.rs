@@ -85,7 +85,7 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
     assert!(message.contains("line 2, column 11"), "{message}");
     run(&mut client, "p", "are you there", CellFormat::Ping).await;
     // Control payloads are previewed as hex.
-    let payload = wirebook_shared::capture::hex(b"are you there");
+    let payload = wirebook_shared::hex::hex(b"are you there");
     client
         .capture_until(|records| {
             records.iter().any(|r| {

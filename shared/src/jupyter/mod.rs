@@ -14,7 +14,7 @@ pub mod zmq;
 
 use serde::{Deserialize, Serialize};
 
-use crate::capture::Direction;
+use crate::direction::Direction;
 
 /// The sockets of a Jupyter kernel (the messaging spec's "channels").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -18,7 +18,8 @@
 use serde_json::Value;
 
 use super::{BufferRecord, Channel, KernelMessageRecord, SignatureCheck, WireFormat, WireParts};
-use crate::capture::{hex, Direction};
+use crate::direction::Direction;
+use crate::hex::hex;
 
 /// The subprotocol of Jupyter Server's binary format.
 pub const V1_SUBPROTOCOL: &str = "v1.kernel.websocket.jupyter.org";

@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use super::{BufferRecord, SignatureCheck, WireFormat, WireParts};
-use crate::capture::hex;
+use crate::hex::hex;
 
 /// The part that separates routing identities from the message.
 pub const DELIMITER: &[u8] = b"<IDS|MSG>";

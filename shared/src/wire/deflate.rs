@@ -13,10 +13,10 @@
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
-use crate::capture::Direction;
+use crate::direction::Direction;
 
+use super::extension::Extension;
 use super::finding::Finding;
-use super::handshake::Extension;
 
 /// RFC 7692 §7.2.2: the bytes the sender removed from the end of every compressed message.
 const MESSAGE_TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];

@@ -5,9 +5,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::capture::Opcode;
+use super::opcode::Opcode;
 
-use super::frame::LengthForm;
+use super::header::LengthForm;
 
 /// One thing wrong (or odd) on the wire. Decoding never stops at a finding: the bytes are still
 /// shown as they came, with the finding beside them. Serialisable so capture records can

@@ -8,12 +8,13 @@
 
 use std::collections::VecDeque;
 
-use serde::{Deserialize, Serialize};
+use crate::direction::Direction;
 
-use crate::capture::{Direction, Opcode};
+use super::opcode::Opcode;
 
+use super::extension::Extension;
 use super::finding::Finding;
-use super::handshake::Extension;
+use super::header::{header_len, FrameHeader, LengthForm, MAX_HEADER_LEN};
 use super::mask::{apply_mask, unmask_append};
 use super::utf8::Utf8Validator;
 
@@ -23,115 +24,6 @@ pub const DEFAULT_PAYLOAD_LIMIT: usize = 1 << 20;
 /// Control frames carry at most this many payload bytes (§5.5); the payload limit never goes
 /// below it so close payloads can always be decoded.
 pub const MAX_CONTROL_PAYLOAD: usize = 125;
-
-/// Longest frame header: 2 bytes, 8 of extended length, 4 of mask key.
-pub const MAX_HEADER_LEN: usize = 14;
-
-/// Which of the three payload length encodings a frame used (§5.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LengthForm {
-    /// 7 bits in the second byte (0–125).
-    Short,
-    /// 126, then a 16-bit length.
-    Medium,
-    /// 127, then a 64-bit length.
-    Long,
-}
-
-impl LengthForm {
-    /// The smallest form that can carry `len`.
-    pub fn minimal_for(len: u64) -> Self {
-        if len <= 125 {
-            LengthForm::Short
-        } else if len <= 0xFFFF {
-            LengthForm::Medium
-        } else {
-            LengthForm::Long
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            LengthForm::Short => "7-bit",
-            LengthForm::Medium => "16-bit",
-            LengthForm::Long => "64-bit",
-        }
-    }
-
-    /// Bytes of extended length after the second header byte.
-    fn extra_len(self) -> usize {
-        match self {
-            LengthForm::Short => 0,
-            LengthForm::Medium => 2,
-            LengthForm::Long => 8,
-        }
-    }
-}
-
-/// A frame header as sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FrameHeader {
-    pub fin: bool,
-    pub rsv1: bool,
-    pub rsv2: bool,
-    pub rsv3: bool,
-    pub opcode: Opcode,
-    /// The masking key; `Some` exactly when the MASK bit is set.
-    pub mask_key: Option<[u8; 4]>,
-    /// The payload length the header announced.
-    pub payload_len: u64,
-    pub length_form: LengthForm,
-}
-
-impl FrameHeader {
-    /// Reads a header from its bytes on the wire; `None` unless `bytes` start with a whole
-    /// header (bytes after it are ignored).
-    pub fn parse(bytes: &[u8]) -> Option<FrameHeader> {
-        let len = header_len(*bytes.get(1)?);
-        let mut head = [0u8; MAX_HEADER_LEN];
-        head[..len].copy_from_slice(bytes.get(..len)?);
-        Some(FrameHeader::read(&head))
-    }
-
-    /// The header at the start of `head`, a buffer with room for the longest header (bytes
-    /// past the header's own length are ignored).
-    pub fn read(head: &[u8; MAX_HEADER_LEN]) -> FrameHeader {
-        let form = length_form(head[1]);
-        let payload_len = match form {
-            LengthForm::Short => u64::from(head[1] & 0x7f),
-            LengthForm::Medium => u64::from(u16::from_be_bytes([head[2], head[3]])),
-            LengthForm::Long => {
-                let mut be = [0u8; 8];
-                be.copy_from_slice(&head[2..10]);
-                u64::from_be_bytes(be)
-            }
-        };
-        let mask_key = (head[1] & 0x80 != 0).then(|| {
-            let at = 2 + form.extra_len();
-            [head[at], head[at + 1], head[at + 2], head[at + 3]]
-        });
-        FrameHeader {
-            fin: head[0] & 0x80 != 0,
-            rsv1: head[0] & 0x40 != 0,
-            rsv2: head[0] & 0x20 != 0,
-            rsv3: head[0] & 0x10 != 0,
-            opcode: Opcode::from_u8(head[0]),
-            mask_key,
-            payload_len,
-            length_form: form,
-        }
-    }
-
-    pub fn masked(&self) -> bool {
-        self.mask_key.is_some()
-    }
-
-    /// Length of the encoded header in bytes (2–14).
-    pub fn encoded_len(&self) -> usize {
-        2 + self.length_form.extra_len() + if self.masked() { 4 } else { 0 }
-    }
-}
 
 /// One decoded frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,20 +76,6 @@ pub enum StreamEnd {
     MidHeader { offset: u64, bytes: Vec<u8> },
     /// Inside a frame's payload: the frame as far as it came, with `cut_short` set.
     MidPayload(Box<Frame>),
-}
-
-/// The length form announced by the second header byte.
-fn length_form(second: u8) -> LengthForm {
-    match second & 0x7f {
-        126 => LengthForm::Medium,
-        127 => LengthForm::Long,
-        _ => LengthForm::Short,
-    }
-}
-
-/// Header length announced by the second header byte.
-fn header_len(second: u8) -> usize {
-    2 + length_form(second).extra_len() + if second & 0x80 != 0 { 4 } else { 0 }
 }
 
 /// A text or binary message that has started and not yet seen FIN.

@@ -4,7 +4,9 @@
 
 use std::collections::VecDeque;
 
-use crate::capture::{Direction, Opcode};
+use crate::direction::Direction;
+
+use super::opcode::Opcode;
 
 use super::close::ClosePayload;
 use super::deflate::{DeflateParams, Inflater};

@@ -6,6 +6,8 @@
 //! - [`message`]: [`MessageAssembler`] groups frames into messages and inflates them.
 //! - [`close`]: close codes and reasons.
 //! - [`deflate`]: permessage-deflate parameters and inflation.
+//! - [`extension`]: the Sec-WebSocket-Extensions list the handshake negotiates.
+//! - [`header`]: a frame header's fields and length forms.
 //! - [`finding`]: the violations all of the above report.
 //!
 //! Decoding one direction after the handshake:
@@ -28,24 +30,28 @@
 
 pub mod close;
 pub mod deflate;
+pub mod extension;
 pub mod finding;
 pub mod frame;
 pub mod handshake;
+pub mod header;
 pub mod mask;
 pub mod message;
+pub mod opcode;
 pub mod utf8;
 
 pub use close::{
     describe_close_code, encode_close_payload, CloseCodeInfo, ClosePayload, CloseRange,
 };
 pub use deflate::{DeflateParams, Inflater};
+pub use extension::{parse_extensions, Extension, ExtensionParam};
 pub use finding::Finding;
-pub use frame::{
-    encode_frame, Frame, FrameDecoder, FrameHeader, FrameSpec, Frames, LengthForm, StreamEnd,
-};
+pub use frame::{encode_frame, Frame, FrameDecoder, FrameSpec, Frames, StreamEnd};
 pub use handshake::{
-    accept_key, check_upgrade, minimal_upgrade, parse_request, parse_response, Extension,
-    HeadReader, Headers, HttpError, Parsed, Request, Response, Upgrade,
+    accept_key, check_upgrade, minimal_upgrade, parse_request, parse_response, HeadReader, Headers,
+    HttpError, Parsed, Request, Response, Upgrade,
 };
+pub use header::{FrameHeader, LengthForm, MAX_HEADER_LEN};
 pub use message::{Message, MessageAssembler, Messages};
+pub use opcode::Opcode;
 pub use utf8::Utf8Validator;

@@ -6,8 +6,11 @@
 //! the notebook [`Command`] to apply, given what only the page knows (the editor's selection,
 //! for a split).
 
-use super::{CellId, CellKind, Command, Mode, RunMode};
-use crate::cell_format::CellFormat;
+use wirebook_shared::cell_format::CellFormat;
+
+use crate::cell::{CellId, CellKind};
+use crate::editing::{Command, RunMode};
+use crate::mode::Mode;
 
 /// In which modes a key binding is active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -21,8 +21,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::commands::{CommandId, Scope};
-use super::Mode;
+use crate::commands::{CommandId, Scope};
+use crate::mode::Mode;
 
 /// The longest key sequence a binding may have.
 pub const MAX_SEQUENCE: usize = 4;

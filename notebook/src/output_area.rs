@@ -13,64 +13,16 @@
 
 use serde_json::Value;
 
-use super::{Cell, MAX_OUTPUTS_PER_CELL};
-use crate::ipynb::{IpynbOutput, IpynbOutputKind, JsonMap};
-use crate::session::WireData;
+use wirebook_shared::ipynb::{IpynbOutput, IpynbOutputKind, JsonMap};
+
+use crate::cell::{Cell, CellOutput, InputPrompt, MAX_OUTPUTS_PER_CELL};
 
 /// How much text one stream output keeps; the oldest whole lines give way first.
 pub const MAX_STREAM_BYTES: usize = 512 * 1024;
 
-/// One output of a cell's last run in this page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CellOutput {
-    /// A message a WebSocket kernel sent.
-    Message(WireData),
-    /// A Jupyter output (stream, display_data, execute_result, error), in its nbformat form.
-    Jupyter {
-        output: IpynbOutput,
-        /// `transient.display_id` of a display, for `update_display_data`.
-        display_id: Option<String>,
-    },
-}
-
-impl CellOutput {
-    /// The output as `.ipynb` stores it.
-    pub fn to_ipynb(&self) -> IpynbOutput {
-        match self {
-            CellOutput::Message(data) => IpynbOutput::from_wire(data),
-            CellOutput::Jupyter { output, .. } => output.clone(),
-        }
-    }
-}
-
-/// A kernel's `input_request` (Python's `input()`), shown as a prompt under the cell.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputPrompt {
-    pub prompt: String,
-    /// Whether the answer is a password (typed masked, shown masked).
-    pub password: bool,
-    /// The answer once given.
-    pub answer: Option<String>,
-    /// How many of the cell's outputs came before it: the prompt (and its answer) stays
-    /// between those and the ones after, as in Jupyter.
-    pub position: usize,
-}
-
-impl InputPrompt {
-    /// The answer as the page shows it after the reply: passwords as dots.
-    pub fn shown_answer(&self) -> Option<String> {
-        let answer = self.answer.as_ref()?;
-        Some(if self.password {
-            "·".repeat(answer.chars().count())
-        } else {
-            answer.clone()
-        })
-    }
-}
-
 /// Appends `output` to `cell`, clearing first when a `clear_output(wait=True)` is pending, and
 /// dropping (and counting) the oldest output beyond the bound.
-pub(super) fn push(cell: &mut Cell, output: CellOutput) {
+pub(crate) fn push(cell: &mut Cell, output: CellOutput) {
     take_pending_clear(cell);
     if cell.outputs.len() >= MAX_OUTPUTS_PER_CELL {
         cell.outputs.remove(0);
@@ -90,7 +42,7 @@ fn take_pending_clear(cell: &mut Cell) {
 }
 
 /// Clears what the run showed so far (outputs and the counts of what they dropped).
-pub(super) fn clear(cell: &mut Cell) {
+pub(crate) fn clear(cell: &mut Cell) {
     cell.outputs.clear();
     cell.outputs_dropped = 0;
     cell.stream_bytes_dropped = 0;
@@ -102,7 +54,7 @@ pub(super) fn clear(cell: &mut Cell) {
 /// Applies one iopub (or stdin) message of the cell's run. Returns whether the cell changed.
 /// `update_display_data` is not handled here: it concerns every cell (see
 /// [`super::Notebook::kernel_message`]).
-pub(super) fn apply(cell: &mut Cell, msg_type: &str, content: &Value) -> bool {
+pub(crate) fn apply(cell: &mut Cell, msg_type: &str, content: &Value) -> bool {
     match msg_type {
         "stream" => {
             let name = str_field(content, "name").unwrap_or("stdout");
@@ -164,7 +116,7 @@ pub(super) fn apply(cell: &mut Cell, msg_type: &str, content: &Value) -> bool {
 }
 
 /// Replaces the data and metadata of every output of `cell` showing `display_id`.
-pub(super) fn update_display(cell: &mut Cell, display_id: &str, content: &Value) -> bool {
+pub(crate) fn update_display(cell: &mut Cell, display_id: &str, content: &Value) -> bool {
     let data = content.get("data").cloned().unwrap_or(Value::Null);
     let metadata = content
         .get("metadata")

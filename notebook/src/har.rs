@@ -1,7 +1,7 @@
 //! Importing a HAR file's WebSocket traffic as a notebook: Chrome DevTools' "Save all as HAR"
 //! (and wirebook's own `/api/capture.har`) keep each socket's messages in `_webSocketMessages`.
 //! The socket's URL becomes the notebook's kernel, each sent message a cell that sends it again
-//! (in the format that fits it, see [`crate::cell_format::detect`]), and the messages received
+//! (in the format that fits it, see [`wirebook_shared::cell_format::detect`]), and the messages received
 //! after it that cell's recorded outputs.
 
 use std::collections::HashSet;
@@ -9,12 +9,12 @@ use std::collections::HashSet;
 use base64::Engine;
 use serde_json::Value;
 
-use crate::cell_format::{detect, CellMessage};
-use crate::ipynb::{
+use wirebook_shared::cell_format::{detect, CellMessage};
+use wirebook_shared::ipynb::{
     new_cell_id, IpynbCell, IpynbCellKind, IpynbNotebook, IpynbOutput, JsonMap, WirebookKernel,
     WirebookMetadata,
 };
-use crate::session::WireData;
+use wirebook_shared::session::WireData;
 
 /// One WebSocket connection found in a HAR file.
 #[derive(Debug, Clone, PartialEq)]
@@ -200,11 +200,11 @@ fn one_line(message: &CellMessage) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cell_format::CellFormat;
+    use wirebook_shared::cell_format::CellFormat;
 
     /// Saved the way Chrome DevTools writes it (Network panel, "Save all as HAR"): a websocket
     /// entry with `_resourceType`, the upgrade as request/response, and `_webSocketMessages`.
-    const CHROME: &str = include_str!("../fixtures/har/chrome_websocket.har");
+    const CHROME: &str = include_str!("../../shared/fixtures/har/chrome_websocket.har");
 
     #[test]
     fn a_chrome_har_becomes_a_notebook_that_replays_it() {

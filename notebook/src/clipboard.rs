@@ -23,7 +23,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::ipynb::{IpynbCell, IpynbNotebook};
+use wirebook_shared::ipynb::{IpynbCell, IpynbNotebook};
 
 /// The clipboard type of wirebook's own cell data: `{"cells":[…]}` with nbformat 4.5 cells.
 pub const CELLS_MIME: &str = "application/x-wirebook-cells+json";
@@ -160,7 +160,7 @@ pub fn cells_from_clipboard(text: &str) -> Result<Vec<IpynbCell>, ClipboardError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ipynb::IpynbCellKind;
+    use wirebook_shared::ipynb::IpynbCellKind;
 
     fn cells() -> Vec<IpynbCell> {
         vec![

@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 
-use super::Cell;
+use crate::cell::Cell;
 
 /// How many steps can be undone.
 pub const HISTORY_LIMIT: usize = 1000;

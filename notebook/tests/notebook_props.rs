@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use proptest::prelude::*;
+use wirebook_notebook::{CellKind, Command, Notebook, RunMode, Selection};
 use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind, IpynbNotebook};
-use wirebook_shared::notebook::{CellKind, Command, Notebook, RunMode, Selection};
 
 /// The commands the sequences are made of. `Split` takes the cursor as a fraction of the
 /// active cell's length; `Type` replaces the active cell's text.

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::output_area::append_console_text;
 use super::*;
-use crate::ipynb::{IpynbOutputKind, MimeData};
+use wirebook_shared::ipynb::{IpynbOutputKind, MimeData};
 
 /// A notebook with one code cell holding `source`, run (sent) once; returns its id.
 fn running(source: &str) -> (Notebook, CellId) {

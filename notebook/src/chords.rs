@@ -8,9 +8,9 @@
 //! next cell). Modifier keys on their own are not strokes ([`KeyStroke::from_event`] gives
 //! `None` for them), so holding Shift between the two keys of a sequence does not break it.
 
-use super::bindings::{KeyStroke, Keymap, Lookup};
-use super::commands::CommandId;
-use super::Mode;
+use crate::bindings::{KeyStroke, Keymap, Lookup};
+use crate::commands::CommandId;
+use crate::mode::Mode;
 
 /// How long the next key of a sequence may take, in milliseconds.
 pub const CHORD_TIMEOUT_MS: f64 = 1000.0;

@@ -3,7 +3,10 @@
 
 use super::clipboard::cells_from_clipboard;
 use super::*;
-use crate::ipynb::MimeData;
+use wirebook_shared::cell_format::CellFormat;
+use wirebook_shared::ipynb::MimeData;
+use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind};
+use wirebook_shared::session::WireData;
 
 fn text(s: &str) -> WireData {
     WireData::Text { text: s.into() }

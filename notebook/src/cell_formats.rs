@@ -3,9 +3,9 @@
 //! default, is written as no key at all, so a notebook that never used formats stays as
 //! Jupyter wrote it. Pretty-printing a JSON cell lives here too: it is a format's action.
 
-use crate::cell_format::CellFormat;
-use crate::ipynb::JsonMap;
 use serde_json::Value;
+use wirebook_shared::cell_format::CellFormat;
+use wirebook_shared::ipynb::JsonMap;
 
 /// The format `metadata` names; text when it names none, or one this version does not know.
 pub fn format_of(metadata: &JsonMap) -> CellFormat {

@@ -1,0 +1,77 @@
+//! Mime bundles (an output's `data`, a cell's attachments): which mime types hold JSON, which
+//! are written as lists of lines, and reading and writing them.
+
+use serde_json::Value;
+
+use super::lines::{lines_value, multiline};
+use super::{error, field, type_name, Attachments, IpynbError, MimeBundle, MimeData};
+
+/// Mime types whose data is any JSON value rather than text (nbformat's `_is_json_mime`).
+pub fn is_json_mime(mime: &str) -> bool {
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Mime types nbformat writes as lists of lines; everything else (base64 images, ...) is one
+/// string.
+pub(super) fn is_split_mime(mime: &str) -> bool {
+    mime.starts_with("text/") || mime == "application/javascript" || mime == "image/svg+xml"
+}
+
+pub(super) fn parse_bundle(value: Value, at: &str) -> Result<MimeBundle, IpynbError> {
+    let Value::Object(map) = value else {
+        return Err(error(
+            at,
+            format!("must be an object, not {}", type_name(&value)),
+        ));
+    };
+    let mut bundle = MimeBundle::new();
+    for (mime, data) in map {
+        let data = if is_json_mime(&mime) {
+            MimeData::Json(data)
+        } else {
+            MimeData::Text(multiline(data, &field(at, &mime))?)
+        };
+        bundle.insert(mime, data);
+    }
+    Ok(bundle)
+}
+
+pub(super) fn bundle_value(bundle: &MimeBundle) -> Value {
+    Value::Object(
+        bundle
+            .iter()
+            .map(|(mime, data)| {
+                let value = match data {
+                    MimeData::Json(value) => value.clone(),
+                    MimeData::Text(text) if is_split_mime(mime) => lines_value(text),
+                    MimeData::Text(text) => Value::String(text.clone()),
+                };
+                (mime.clone(), value)
+            })
+            .collect(),
+    )
+}
+
+pub(super) fn parse_attachments(value: Value, at: &str) -> Result<Attachments, IpynbError> {
+    let Value::Object(map) = value else {
+        return Err(error(
+            at,
+            format!("must be an object, not {}", type_name(&value)),
+        ));
+    };
+    map.into_iter()
+        .map(|(name, bundle)| {
+            let bundle = parse_bundle(bundle, &field(at, &name))?;
+            Ok((name, bundle))
+        })
+        .collect()
+}
+
+pub(super) fn attachments_value(attachments: &Attachments) -> Value {
+    Value::Object(
+        attachments
+            .iter()
+            .map(|(name, bundle)| (name.clone(), bundle_value(bundle)))
+            .collect(),
+    )
+}
