@@ -3,8 +3,8 @@
 //! The composer is for Jupyter kernels only (local or through a gateway); [`availability`]
 //! says why it is off otherwise.
 
+use crate::inspector::message_templates::MessageTemplate;
 use serde_json::Value;
-use wirebook_shared::jupyter::templates::MessageTemplate;
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::{ClientMsg, KernelChoice, KernelInfo};
 
@@ -24,7 +24,7 @@ impl Default for Draft {
     fn default() -> Self {
         Draft::from_template(
             MessageTemplate::find("kernel_info_request")
-                .unwrap_or(wirebook_shared::jupyter::templates::TEMPLATES[0]),
+                .unwrap_or(crate::inspector::message_templates::TEMPLATES[0]),
         )
     }
 }

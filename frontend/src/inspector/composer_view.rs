@@ -8,10 +8,10 @@
 //! lists are exactly the inspector's rows whose parent is that message, one click from their
 //! detail.
 
+use crate::inspector::message_templates::{MessageTemplate, TEMPLATES};
 use leptos::ev;
 use leptos::prelude::*;
 use wirebook_shared::capture::Direction;
-use wirebook_shared::jupyter::templates::{MessageTemplate, TEMPLATES};
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::ClientMsg;
 

@@ -20,6 +20,7 @@ pub mod kernel_message_view;
 pub mod kernel_tree;
 pub mod list;
 pub mod list_row;
+pub mod message_templates;
 pub mod pattern;
 pub mod record_facts;
 pub mod record_view;

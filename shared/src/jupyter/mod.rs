@@ -8,7 +8,6 @@
 //! the server checks signatures (it holds the key) and says what it found in
 //! [`SignatureCheck`].
 
-pub mod templates;
 pub mod websocket;
 pub mod zmq;
 

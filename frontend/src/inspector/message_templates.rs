@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::Channel;
+use wirebook_shared::jupyter::Channel;
 
 /// One request a user can start from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
