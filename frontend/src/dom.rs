@@ -65,3 +65,26 @@ pub fn copy(text: String, what: &'static str, status: RwSignal<Option<String>>) 
         );
     });
 }
+
+/// A section's copy button and the word on how the copy went: the button copies `text` and
+/// the status says "copied `what` ✓" (or why not) for a moment.
+#[component]
+pub fn CopyButton(
+    text: String,
+    what: &'static str,
+    label: &'static str,
+    testid: &'static str,
+    #[prop(optional)] title: Option<&'static str>,
+    status: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <span class="copy">
+            <button data-testid=testid title=title on:click=move |_| copy(text.clone(), what, status)>
+                {label}
+            </button>
+            <span class="copy-status" data-testid="copy-status" role="status">
+                {move || status.get()}
+            </span>
+        </span>
+    }
+}

@@ -80,23 +80,11 @@ const ALIASES: &[(&str, &str)] = &[
     (" ", "Space"),
 ];
 
-/// Named keys that edit or move in a text field, so in edit mode they belong to the editor.
-const TEXT_KEYS: &[&str] = &[
-    "Enter",
-    "Tab",
-    "Backspace",
-    "Delete",
-    "Insert",
-    "Home",
-    "End",
-    "PageUp",
-    "PageDown",
-    "ArrowUp",
-    "ArrowDown",
-    "ArrowLeft",
-    "ArrowRight",
-    "Space",
-];
+/// Whether a named key edits or moves in a text field, so in edit mode it belongs to the
+/// editor: every named key but Escape, which leaves the editor.
+fn edits_text(key: &str) -> bool {
+    key != "Escape" && NAMED_KEYS.contains(&key)
+}
 
 /// US layout: `KeyboardEvent.code`, the key's character, and the character with Shift.
 const US_PUNCTUATION: &[(&str, char, char)] = &[
@@ -273,7 +261,7 @@ impl KeyStroke {
     /// editor). Shift+Enter does not: Jupyter claims it in both modes.
     pub fn types_text(&self) -> bool {
         !(self.ctrl || self.alt || self.shift && self.key == "Enter")
-            && (self.key.chars().count() == 1 || TEXT_KEYS.contains(&self.key.as_str()))
+            && (self.key.chars().count() == 1 || edits_text(&self.key))
     }
 }
 

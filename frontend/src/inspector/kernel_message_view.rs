@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use wirebook_shared::jupyter::{KernelMessageRecord, SignatureCheck};
 
-use crate::dom::copy;
+use crate::dom::{copy, CopyButton};
 use crate::inspector::record_facts::{byte_count, kernel_transcript, kernel_wire_parts, WirePart};
 use crate::inspector::row_text::short_id;
 use crate::json_tree::tree::parse_document;
@@ -81,18 +81,14 @@ pub fn kernel_message_view(
         </dl>
         <div class="section-head">
             <h3>"Wire parts"</h3>
-            <span class="copy">
-                <button
-                    data-testid="copy-kernel-message"
-                    title="Copy every part of the message as text"
-                    on:click=move |_| copy(transcript.clone(), "message", copy_status)
-                >
-                    "Copy message"
-                </button>
-                <span class="copy-status" data-testid="copy-status" role="status">
-                    {move || copy_status.get()}
-                </span>
-            </span>
+            <CopyButton
+                text=transcript
+                what="message"
+                label="Copy message"
+                testid="copy-kernel-message"
+                title="Copy every part of the message as text"
+                status=copy_status
+            />
         </div>
         <ol class="wire-parts" data-testid="wire-parts">
             {parts.into_iter().map(|part| part_view(part, copy_status)).collect_view()}

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord};
 
-use crate::dom::copy;
+use crate::dom::{copy, CopyButton};
 use crate::inspector::frame_layout::{header_layout, hex_dump, ByteClass, FrameBytes};
 use crate::inspector::kernel_message_view::kernel_message_view;
 use crate::inspector::record_facts::{
@@ -479,17 +479,13 @@ fn handshake_view(h: &HandshakeRecord, copy_status: RwSignal<Option<String>>) ->
         </dl>
         <div class="section-head">
             <h3>"Headers"</h3>
-            <span class="copy">
-                <button
-                    data-testid="copy-headers"
-                    on:click=move |_| copy(for_copy.clone(), "headers", copy_status)
-                >
-                    "Copy"
-                </button>
-                <span class="copy-status" data-testid="copy-status" role="status">
-                    {move || copy_status.get()}
-                </span>
-            </span>
+            <CopyButton
+                text=for_copy
+                what="headers"
+                label="Copy"
+                testid="copy-headers"
+                status=copy_status
+            />
         </div>
         <pre class="handshake" data-testid="handshake-headers">{transcript}</pre>
     }
