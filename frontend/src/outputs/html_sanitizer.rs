@@ -34,6 +34,7 @@ use web_sys::{DomParser, Element, Node, SupportedType};
 use crate::outputs::remote_content::{
     blocked_image_title, remote_host, BlockedImages, Remote, SafeHtml, BLOCKED_IMAGE_CLASS,
 };
+use crate::outputs::url_scheme;
 
 /// Elements kept (HTML and inline SVG, lower-case as the HTML parser reports them).
 const ELEMENTS: &[&str] = &[
@@ -448,24 +449,14 @@ fn paint_references(value: &str) -> PaintReferences {
 
 /// Whether a link (or, with `image`, an image source) may point there.
 fn safe_url(url: &str, image: bool) -> bool {
-    let cleaned: String = url
-        .chars()
-        .filter(|c| !(c.is_ascii_whitespace() || c.is_ascii_control()))
-        .collect();
-    let lower = cleaned.to_ascii_lowercase();
-    let scheme_end = lower.find([':', '/', '?', '#']);
-    match scheme_end {
-        Some(end) if lower.as_bytes()[end] == b':' => {
-            let scheme = &lower[..end];
-            match scheme {
-                "http" | "https" => true,
-                "mailto" => !image,
-                "data" => image && lower.starts_with("data:image/"),
-                _ => false,
-            }
-        }
+    let url = url_scheme::normalized(url);
+    match url_scheme::scheme(&url) {
+        Some("http" | "https") => true,
+        Some("mailto") => !image,
+        Some("data") => image && url.starts_with("data:image/"),
+        Some(_) => false,
         // Relative.
-        _ => true,
+        None => true,
     }
 }
 

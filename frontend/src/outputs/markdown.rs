@@ -24,6 +24,7 @@ use wirebook_shared::ipynb::Attachments;
 use crate::outputs::remote_content::{
     blocked_image_title, remote_host, BlockedImages, Remote, SafeHtml, BLOCKED_IMAGE_CLASS,
 };
+use crate::outputs::url_scheme;
 
 /// Image types an `<img>` may show from a `data:` URI or an attachment. Browsers never run
 /// scripts inside an SVG shown by `<img>`.
@@ -197,19 +198,9 @@ fn is_comment(html: &str) -> bool {
     html.starts_with("<!--") && html.ends_with("-->")
 }
 
-/// A URL's scheme, lower-cased, after removing what browsers ignore inside one (ASCII
-/// whitespace and control characters: `java\tscript:` is `javascript:` to a browser).
-/// `None` for a relative URL.
+/// A URL's scheme as the browser reads it (see [`url_scheme`]); `None` for a relative URL.
 fn scheme(url: &str) -> Option<String> {
-    let cleaned: String = url
-        .chars()
-        .filter(|c| !(c.is_ascii_whitespace() || c.is_ascii_control()))
-        .collect();
-    let end = cleaned.find([':', '/', '?', '#'])?;
-    if cleaned.as_bytes()[end] != b':' {
-        return None;
-    }
-    Some(cleaned[..end].to_ascii_lowercase())
+    url_scheme::scheme(&url_scheme::normalized(url)).map(str::to_string)
 }
 
 fn safe_link(url: &str) -> bool {

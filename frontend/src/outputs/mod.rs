@@ -8,4 +8,5 @@ pub mod html_sanitizer;
 pub mod markdown;
 pub mod remote_content;
 pub mod rich_output;
+pub mod url_scheme;
 pub mod view;

@@ -12,6 +12,8 @@
 //! browser's URL parser would still read it so (`HTTPS:`, tabs and newlines inside, `\\host`);
 //! relative URLs (the wirebook server itself) and `data:` URIs load nothing from elsewhere.
 
+use crate::outputs::url_scheme;
+
 /// The class of the placeholder a blocked image becomes (the sanitizers never keep a `class`
 /// from their input, so only they can write it), styled by the page.
 pub const BLOCKED_IMAGE_CLASS: &str = "remote-image-blocked";
@@ -137,21 +139,12 @@ pub fn remote_host(url: &str) -> Option<String> {
     // The URL parser drops tabs and newlines anywhere, and surrounding spaces and control
     // characters; removing every one only ever makes more URLs count as remote. Backslashes
     // are slashes in http(s) URLs, and so in a relative one on wirebook's http(s) page.
-    let cleaned: String = url
-        .chars()
-        .filter(|c| !(c.is_ascii_whitespace() || c.is_ascii_control()))
-        .map(|c| if c == '\\' { '/' } else { c })
-        .collect();
-    let lower = cleaned.to_ascii_lowercase();
+    let lower = url_scheme::normalized(url).replace('\\', "/");
     let after_scheme = if lower.starts_with("//") {
         &lower[..]
     } else {
-        let end = lower.find([':', '/', '?', '#'])?;
-        if lower.as_bytes()[end] != b':' {
-            return None;
-        }
-        match &lower[..end] {
-            "http" | "https" => &lower[end + 1..],
+        match url_scheme::scheme(&lower)? {
+            scheme @ ("http" | "https") => &lower[scheme.len() + 1..],
             _ => return None,
         }
     };
