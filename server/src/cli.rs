@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::kernel::Keepalive;
-use crate::routes::{check_unique, parse_route};
-use crate::upstream_url::UpstreamUrl;
-use crate::Config;
+use crate::config::Config;
+use crate::kernel::websocket::Keepalive;
+use crate::proxy::routes::{check_unique, parse_route};
+use crate::upstream::url::UpstreamUrl;
 
 /// wirebook: a notebook in the browser for what crosses the wire.
 #[derive(Debug, Parser)]
@@ -239,13 +239,13 @@ impl Args {
             choice: wirebook_shared::KernelChoice::Startup,
             language: None,
         });
-        crate::kernel::client_request(&target)?;
+        crate::kernel::websocket::client_request(&target)?;
         config.gateway = match self.gateway_url {
             Some(url) => {
                 let tls = std::sync::Arc::new(config.tls.clone());
-                crate::gateway::rest::Endpoint::parse(&url, &tls)
+                crate::kernel::gateway::rest::Endpoint::parse(&url, &tls)
                     .map_err(|e| format!("--gateway-url {e}"))?;
-                Some(crate::gateway::GatewayConfig {
+                Some(crate::kernel::gateway::GatewayConfig {
                     url,
                     token: self.gateway_token.filter(|t| !t.is_empty()),
                     connect_timeout: config.kernel_connect_timeout,

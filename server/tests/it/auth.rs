@@ -1,6 +1,6 @@
 //! Who may open `/session`: refused (403) before the upgrade, accepted (101) otherwise.
 
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 
 use crate::support::{connect, http_get, refused_status, TestServer, TOKEN};
 

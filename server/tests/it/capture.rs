@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 use wirebook_shared::{
     CaptureBody, CaptureRecord, ClientMsg, Direction, Hop, KernelState, ServerMsg,
 };

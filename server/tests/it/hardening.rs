@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wirebook_server::routes::parse_route;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
+use wirebook_server::proxy::routes::parse_route;
 use wirebook_shared::{CaptureBody, CaptureRecord, ServerMsg};
 
 use crate::support::{
@@ -561,7 +561,7 @@ async fn without_the_token_echo_takes_smaller_messages() {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
     let server = TestServer::with_defaults().await;
-    let big = "b".repeat(wirebook_server::ANONYMOUS_MESSAGE_SIZE + 1);
+    let big = "b".repeat(wirebook_server::config::ANONYMOUS_MESSAGE_SIZE + 1);
     // Anonymous: closed with 1009 Message Too Big.
     let mut anonymous = connect(server.request("/echo", &[])).await;
     anonymous.send(Message::text(big.clone())).await.unwrap();

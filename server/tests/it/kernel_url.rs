@@ -10,8 +10,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use wirebook_server::kernel::Keepalive;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
+use wirebook_server::kernel::websocket::Keepalive;
 use wirebook_shared::{
     CaptureBody, ClientMsg, Direction, Hop, KernelChoice, KernelState, Opcode, ServerMsg,
     WebSocketSettings, WireData,

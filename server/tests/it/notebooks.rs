@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind, IpynbNotebook};
 use wirebook_shared::notebook_files::{Listing, NotebookFile, Saved};
 

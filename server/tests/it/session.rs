@@ -5,7 +5,7 @@ use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 use wirebook_shared::{
     CaptureBody, CaptureRecord, Direction, Hop, KernelState, Opcode, ServerMsg, WireData,
     PROTOCOL_VERSION,

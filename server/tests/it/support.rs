@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 use wirebook_shared::{
     CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, Hop, KernelState,
     MessageSummary, Opcode, ServerMsg,

@@ -1,8 +1,8 @@
 //! `wss://` kernels: a python `websockets` server with a self-signed certificate made here,
 //! refused without its CA, used with `--tls-ca`, and with `--tls-insecure` (flagged).
 
+use wirebook_server::config::Config;
 use wirebook_server::upstream::TlsSettings;
-use wirebook_server::Config;
 use wirebook_shared::{CaptureBody, Hop, KernelState, ServerMsg, WireData};
 
 use crate::proxy::python_server;

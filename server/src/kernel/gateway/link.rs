@@ -1,0 +1,695 @@
+//! The task behind a gateway kernel's [`crate::kernel::KernelLink`].
+//!
+//! `POST /api/kernels` starts the kernel; its channels WebSocket opens and a `kernel_info`
+//! handshake makes the link `Open`. Commands become messages built by [`JupyterClient`] (the
+//! interrupt is a REST call); every message from the kernel is recorded and turned into
+//! [`KernelEvent`]s by the same client.
+//!
+//! When the WebSocket drops while the kernel still exists, the link says why (`Refused`, shown
+//! as an error), says `Connecting` again and reopens it after a [`Backoff`] delay (giving up
+//! after [`Backoff::MAX_ATTEMPTS`]), with the same `session_id`: Jupyter Server keeps
+//! what the kernel sent meanwhile for that session and replays it. Nothing is sent twice:
+//! a message whose send failed is reported (`RunFailed`), and commands that arrive while the
+//! link reconnects wait and go out once it is open again.
+//!
+//! Jupyter Server does not close the WebSocket when the kernel is deleted or culled there, so
+//! an open link asks `GET /api/kernels/{id}` now and then (and soon after the kernel announces
+//! its end) and fails when the kernel is gone.
+//!
+//! When the session drops the link or the server shuts down, the socket is closed and the
+//! kernel deleted (`DELETE /api/kernels/{id}`, briefly).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use wirebook_shared::{Channel, KernelState};
+
+use crate::capture::ring::Capture;
+use crate::kernel::jupyter::client::JupyterClient;
+use crate::kernel::{fail_queued, KernelEvent, LinkCommand};
+use crate::shutdown::Shutdown;
+use crate::websocket::close::shutting_down;
+
+use super::backoff::Backoff;
+use super::rest::{self, Call, Endpoint};
+use super::socket::{self, Channels, Read, Received};
+use super::GatewayConfig;
+
+/// How long `POST /api/kernels` may take: the gateway answers once the kernel has started.
+const KERNEL_START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the kernel may take to answer `kernel_info` on a fresh WebSocket.
+const KERNEL_INFO_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long deleting the kernel may take when the link ends.
+const DELETE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Commands kept while the link reconnects.
+const MAX_PENDING: usize = 64;
+/// How often an open link asks the gateway whether its kernel still exists.
+const EXISTS_EVERY: Duration = Duration::from_secs(30);
+/// After the kernel announced its end: how soon, and how many times, to ask.
+const QUICK_CHECK: Duration = Duration::from_millis(500);
+const QUICK_CHECKS: u32 = 20;
+
+/// What a gateway link is started with.
+#[derive(Debug)]
+pub struct Start {
+    pub link: u64,
+    /// The kernelspec.
+    pub name: String,
+    pub config: Arc<GatewayConfig>,
+    pub capture: Arc<Capture>,
+    pub shutdown: Shutdown,
+}
+
+/// The link's state while it runs.
+struct Link {
+    id: u64,
+    endpoint: Endpoint,
+    config: Arc<GatewayConfig>,
+    capture: Arc<Capture>,
+    shutdown: Shutdown,
+    events: mpsc::Sender<KernelEvent>,
+    queue: mpsc::Receiver<LinkCommand>,
+    /// Commands received while no socket was open, oldest first.
+    pending: VecDeque<LinkCommand>,
+    kernel_id: String,
+    client: JupyterClient,
+}
+
+/// How one WebSocket connection ended.
+enum Life {
+    /// The link is over (session gone, shutdown, kernel gone): its last state.
+    Over(KernelState),
+    /// The connection dropped; the kernel may still be there.
+    Lost(String),
+}
+
+/// Runs the link until its terminal state, then reports it.
+pub async fn run(
+    start: Start,
+    events: mpsc::Sender<KernelEvent>,
+    mut queue: mpsc::Receiver<LinkCommand>,
+) {
+    let id = start.link;
+    let report = |state: KernelState| {
+        let events = events.clone();
+        async move {
+            // The session may be gone already; the link still cleans up.
+            let _ = events.send(KernelEvent::State { link: id, state }).await;
+        }
+    };
+    report(KernelState::Connecting).await;
+    let started = match start.config.endpoint() {
+        Ok(endpoint) => create_kernel(&start, &endpoint)
+            .await
+            .map(|kernel_id| (endpoint, kernel_id)),
+        Err(error) => Err(error),
+    };
+    let (endpoint, kernel_id) = match started {
+        Ok(started) => started,
+        Err(error) => {
+            fail_queued(&mut queue, &events).await;
+            let message = format!("cannot start the gateway kernel {}: {error}", start.name);
+            tracing::warn!(%message);
+            report(KernelState::Failed { message }).await;
+            return;
+        }
+    };
+    tracing::info!(kernel = %kernel_id, name = %start.name, "gateway kernel started");
+    let mut link = Link {
+        id,
+        endpoint,
+        config: start.config,
+        capture: start.capture,
+        shutdown: start.shutdown,
+        events: events.clone(),
+        queue,
+        pending: VecDeque::new(),
+        kernel_id,
+        client: JupyterClient::new(JupyterClient::random_session()),
+    };
+    let end = link.connected().await;
+    link.delete_kernel().await;
+    // Commands that never went out are answered rather than lost.
+    let pending: Vec<LinkCommand> = link.pending.drain(..).collect();
+    for command in pending {
+        link.not_sent(command).await;
+    }
+    fail_queued(&mut link.queue, &events).await;
+    report(end).await;
+}
+
+/// `POST /api/kernels`, the new kernel's id. A shutdown meanwhile still lets the start finish
+/// briefly, so that its kernel can be deleted rather than left running on the gateway.
+async fn create_kernel(start: &Start, endpoint: &Endpoint) -> Result<String, String> {
+    let body = json!({ "name": start.name });
+    let call = Call {
+        method: "POST",
+        path: "/api/kernels",
+        body: Some(&body),
+    };
+    let token = start.config.token.as_deref();
+    let post = rest::send(endpoint, token, call, KERNEL_START_TIMEOUT);
+    tokio::pin!(post);
+    let answer = tokio::select! {
+        answer = &mut post => answer?,
+        () = start.shutdown.triggered() => {
+            if let Ok(Ok(answer)) = tokio::time::timeout(DELETE_TIMEOUT, post).await {
+                if let Ok(id) = kernel_id(&call, &answer) {
+                    delete(endpoint, token, &id).await;
+                }
+            }
+            return Err("the server is shutting down".into());
+        }
+    };
+    kernel_id(&call, &answer)
+}
+
+fn kernel_id(call: &Call<'_>, answer: &rest::Answer) -> Result<String, String> {
+    if !(200..300).contains(&answer.status) {
+        return Err(rest::unexpected(call, answer));
+    }
+    let body = answer.json(call)?;
+    body.get("id")
+        .and_then(|id| id.as_str())
+        .filter(|id| !id.is_empty() && !id.contains(['/', '?', '#']))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            format!(
+                "the gateway's answer to POST /api/kernels has no usable kernel id: {}",
+                rest::body_start(&answer.body)
+            )
+        })
+}
+
+async fn delete(endpoint: &Endpoint, token: Option<&str>, kernel_id: &str) {
+    let path = format!("/api/kernels/{kernel_id}");
+    let call = Call {
+        method: "DELETE",
+        path: &path,
+        body: None,
+    };
+    match rest::send(endpoint, token, call, DELETE_TIMEOUT).await {
+        Ok(answer) if (200..300).contains(&answer.status) || answer.status == 404 => {
+            tracing::info!(kernel = %kernel_id, "gateway kernel deleted");
+        }
+        Ok(answer) => {
+            tracing::warn!(kernel = %kernel_id, problem = %rest::unexpected(&call, &answer), "cannot delete the gateway kernel")
+        }
+        Err(problem) => {
+            tracing::warn!(kernel = %kernel_id, %problem, "cannot delete the gateway kernel")
+        }
+    }
+}
+
+impl Link {
+    fn token(&self) -> Option<&str> {
+        self.config.token.as_deref()
+    }
+
+    async fn emit(&self, event: KernelEvent) {
+        let _ = self.events.send(event).await;
+    }
+
+    /// Opens the WebSocket, and reopens it while the kernel exists; returns the final state.
+    async fn connected(&mut self) -> KernelState {
+        let mut backoff = Backoff::new();
+        // The first connection must work (a kernel that cannot be reached at all fails at
+        // once); later ones are retried.
+        let mut first = true;
+        loop {
+            let opening = socket::open(
+                &self.endpoint,
+                self.config.token.as_deref(),
+                &self.kernel_id,
+                self.client.session(),
+                &self.capture,
+                self.config.websocket,
+            );
+            let timeout = self.config.connect_timeout;
+            let opened = tokio::select! {
+                opened = tokio::time::timeout(timeout, opening) => opened.unwrap_or_else(|_| {
+                    Err(format!("the kernel's WebSocket did not open within {timeout:?} (timeout)"))
+                }),
+                () = self.shutdown.triggered() => return shutdown_state(),
+                () = buffer_until_closed(&mut self.queue, &mut self.pending, &self.events) => return session_gone(),
+            };
+            let lost = match opened {
+                Ok(channels) => {
+                    let mut opened = false;
+                    match self.live(channels, &mut opened).await {
+                        Life::Over(state) => return state,
+                        Life::Lost(why) => {
+                            // A connection that got as far as `Open` starts the delays afresh.
+                            if opened {
+                                backoff = Backoff::new();
+                            }
+                            why
+                        }
+                    }
+                }
+                Err(error) if first => {
+                    return KernelState::Failed {
+                        message: format!("cannot open the gateway kernel's WebSocket: {error}"),
+                    };
+                }
+                Err(error) => error,
+            };
+            first = false;
+            match self.kernel_exists().await {
+                Ok(false) => {
+                    return KernelState::Failed {
+                        message: format!(
+                            "the kernel {} no longer exists on the gateway ({lost})",
+                            self.kernel_id
+                        ),
+                    }
+                }
+                Ok(true) => {}
+                // The gateway may be restarting: keep trying within the backoff's limit.
+                Err(problem) => tracing::debug!(%problem, "cannot ask whether the kernel exists"),
+            }
+            let Some(delay) = backoff.next_delay(rand::random::<f64>()) else {
+                return KernelState::Failed {
+                    message: format!(
+                        "the kernel's WebSocket dropped and {} attempts to reopen it failed: {lost}",
+                        Backoff::MAX_ATTEMPTS
+                    ),
+                };
+            };
+            tracing::info!(kernel = %self.kernel_id, %lost, ?delay, "reconnecting to the gateway kernel");
+            // The state alone would not say why: the browser shows this as an error.
+            self.emit(KernelEvent::Refused {
+                cell_id: None,
+                message: format!("the gateway kernel's connection dropped ({lost}); reconnecting"),
+            })
+            .await;
+            self.emit(KernelEvent::State {
+                link: self.id,
+                state: KernelState::Connecting,
+            })
+            .await;
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = self.shutdown.triggered() => return shutdown_state(),
+                () = buffer_until_closed(&mut self.queue, &mut self.pending, &self.events) => return session_gone(),
+            }
+        }
+    }
+
+    /// One WebSocket connection: the `kernel_info` handshake, then the relay.
+    async fn live(&mut self, mut channels: Channels, opened: &mut bool) -> Life {
+        let info = self.client.kernel_info_request();
+        if let Err(why) = channels.send(&info, None).await {
+            channels.lost(why.clone());
+            return Life::Lost(why);
+        }
+        let deadline = tokio::time::sleep(KERNEL_INFO_TIMEOUT);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                read = channels.read() => match read {
+                    Read::Message(received) => {
+                        let answered = received.fields.msg_type == "kernel_info_reply"
+                            && received.fields.parent_msg_id.as_deref() == Some(info.msg_id());
+                        self.deliver(*received).await;
+                        if answered {
+                            break;
+                        }
+                    }
+                    Read::Nothing => {}
+                    Read::Ended(why) => {
+                        channels.lost(why.clone());
+                        return Life::Lost(why);
+                    }
+                },
+                () = &mut deadline => {
+                    let why = format!("the kernel did not answer kernel_info within {KERNEL_INFO_TIMEOUT:?}");
+                    channels.close(close_frame(CloseCode::Away, "no kernel_info_reply"), why.clone()).await;
+                    return Life::Lost(why);
+                }
+                () = self.shutdown.triggered() => return self.end(channels, shutting_down(), shutdown_state()).await,
+                () = buffer_until_closed(&mut self.queue, &mut self.pending, &self.events) => {
+                    return self.end(channels, session_closed_frame(), session_gone()).await;
+                }
+            }
+        }
+        *opened = true;
+        self.emit(KernelEvent::State {
+            link: self.id,
+            state: KernelState::open(),
+        })
+        .await;
+        while let Some(command) = self.pending.pop_front() {
+            if let Err(why) = self.command(&mut channels, command).await {
+                channels.lost(why.clone());
+                return Life::Lost(why);
+            }
+        }
+        // Jupyter Server keeps the WebSocket open when the kernel is deleted or culled: the
+        // link asks now and then whether it still exists, and soon after the kernel says it
+        // is shutting down or dead.
+        let mut check_at = Instant::now() + EXISTS_EVERY;
+        let mut quick_checks = 0;
+        loop {
+            tokio::select! {
+                read = channels.read() => match read {
+                    Read::Message(received) => {
+                        if ends_kernel(&received) {
+                            quick_checks = QUICK_CHECKS;
+                            check_at = Instant::now() + QUICK_CHECK;
+                        }
+                        self.deliver(*received).await;
+                    }
+                    Read::Nothing => {}
+                    Read::Ended(why) => {
+                        channels.lost(why.clone());
+                        return Life::Lost(why);
+                    }
+                },
+                command = self.queue.recv() => match command {
+                    Some(command) => {
+                        if let Err(why) = self.command(&mut channels, command).await {
+                            channels.lost(why.clone());
+                            return Life::Lost(why);
+                        }
+                    }
+                    None => return self.end(channels, session_closed_frame(), session_gone()).await,
+                },
+                () = self.shutdown.triggered() => return self.end(channels, shutting_down(), shutdown_state()).await,
+                () = tokio::time::sleep_until(check_at) => {
+                    if let Ok(false) = self.kernel_exists().await {
+                        let state = KernelState::Failed {
+                            message: format!(
+                                "the kernel {} no longer exists on the gateway (it was shut down there, or culled)",
+                                self.kernel_id
+                            ),
+                        };
+                        return self.end(channels, close_frame(CloseCode::Away, "kernel gone"), state).await;
+                    }
+                    check_at = Instant::now() + if quick_checks > 0 {
+                        quick_checks -= 1;
+                        QUICK_CHECK
+                    } else {
+                        EXISTS_EVERY
+                    };
+                }
+            }
+        }
+    }
+
+    async fn end(&self, channels: Channels, frame: CloseFrame, state: KernelState) -> Life {
+        let why = match &state {
+            KernelState::Closed { reason, .. } => reason.clone(),
+            KernelState::Failed { message } => message.clone(),
+            other => format!("{other:?}"),
+        };
+        channels.close(frame, why).await;
+        Life::Over(state)
+    }
+
+    /// Hands one message from the kernel to the session.
+    async fn deliver(&mut self, received: Received) {
+        let Received {
+            decoded,
+            fields,
+            seq,
+        } = received;
+        // A message without a channel is in the capture with its findings; the notebook cannot
+        // place it.
+        let Some(channel) = decoded.channel else {
+            tracing::debug!(?seq, "a gateway message without a channel");
+            return;
+        };
+        let events = self.client.on_message(
+            channel,
+            &fields.header,
+            &fields.parent_header,
+            &fields.metadata,
+            &fields.content,
+            seq,
+        );
+        for event in events {
+            self.emit(event).await;
+        }
+    }
+
+    /// Carries out one command on an open socket; `Err` when the socket failed.
+    async fn command(
+        &mut self,
+        channels: &mut Channels,
+        command: LinkCommand,
+    ) -> Result<(), String> {
+        match command {
+            LinkCommand::Execute(execute) => {
+                let outgoing = self.client.execute_request(&execute);
+                if let Err(why) = channels.send(&outgoing, execute.caused_by).await {
+                    self.emit(KernelEvent::RunFailed {
+                        cell_id: execute.cell_id,
+                        message: why.clone(),
+                    })
+                    .await;
+                    return Err(why);
+                }
+            }
+            LinkCommand::Interrupt => self.interrupt(),
+            LinkCommand::InputReply { value } => match self.client.input_reply(value) {
+                Ok(outgoing) => channels.send(&outgoing, None).await.map(drop)?,
+                Err(message) => {
+                    self.emit(KernelEvent::Refused {
+                        cell_id: None,
+                        message,
+                    })
+                    .await;
+                }
+            },
+            LinkCommand::Send {
+                channel: Channel::Heartbeat,
+                ..
+            } => {
+                self.emit(KernelEvent::Refused {
+                    cell_id: None,
+                    message: "Jupyter Server's WebSocket does not carry the heartbeat channel"
+                        .into(),
+                })
+                .await;
+            }
+            LinkCommand::Send {
+                channel,
+                msg_type,
+                content,
+                caused_by,
+            } => {
+                let outgoing = self.client.request(channel, &msg_type, content);
+                channels.send(&outgoing, caused_by).await?;
+                self.emit(KernelEvent::MessageSent {
+                    channel,
+                    msg_type,
+                    msg_id: outgoing.msg_id().to_string(),
+                })
+                .await;
+            }
+        }
+        Ok(())
+    }
+
+    /// `POST /api/kernels/{id}/interrupt`, on its own task so the relay keeps reading (the
+    /// kernel's answer to the interrupt arrives on the socket meanwhile).
+    fn interrupt(&self) {
+        let endpoint = self.endpoint.clone();
+        let token = self.config.token.clone();
+        let timeout = self.config.connect_timeout;
+        let path = format!("/api/kernels/{}/interrupt", self.kernel_id);
+        let events = self.events.clone();
+        self.shutdown.spawn(async move {
+            let call = Call {
+                method: "POST",
+                path: &path,
+                body: None,
+            };
+            let problem = match rest::send(&endpoint, token.as_deref(), call, timeout).await {
+                Ok(answer) if (200..300).contains(&answer.status) => return,
+                Ok(answer) => rest::unexpected(&call, &answer),
+                Err(problem) => problem,
+            };
+            let message = format!("the gateway did not interrupt the kernel: {problem}");
+            let _ = events
+                .send(KernelEvent::Refused {
+                    cell_id: None,
+                    message,
+                })
+                .await;
+        });
+    }
+
+    /// A command that will never be sent, answered.
+    async fn not_sent(&self, command: LinkCommand) {
+        if let LinkCommand::Execute(execute) = command {
+            self.emit(KernelEvent::RunFailed {
+                cell_id: execute.cell_id,
+                message: "the kernel connection ended before the code was sent".into(),
+            })
+            .await;
+        }
+    }
+
+    /// `GET /api/kernels/{id}`: whether the gateway still has the kernel.
+    async fn kernel_exists(&self) -> Result<bool, String> {
+        let path = format!("/api/kernels/{}", self.kernel_id);
+        let call = Call {
+            method: "GET",
+            path: &path,
+            body: None,
+        };
+        let answer = rest::send(
+            &self.endpoint,
+            self.token(),
+            call,
+            self.config.connect_timeout,
+        )
+        .await?;
+        match answer.status {
+            200 => Ok(true),
+            404 => Ok(false),
+            _ => Err(rest::unexpected(&call, &answer)),
+        }
+    }
+
+    async fn delete_kernel(&self) {
+        delete(&self.endpoint, self.token(), &self.kernel_id).await;
+    }
+}
+
+/// Whether a message announces the kernel's end: a `shutdown_reply` that is not a restart
+/// (ipykernel also sends it on iopub, whoever asked), or the status `dead`.
+fn ends_kernel(received: &Received) -> bool {
+    let fields = &received.fields;
+    match fields.msg_type.as_str() {
+        "shutdown_reply" => fields.content["restart"] != true,
+        "status" => fields.content["execution_state"] == "dead",
+        _ => false,
+    }
+}
+
+/// Receives commands into `pending` while no socket can take them; resolves when the session
+/// dropped the link. Cancel-safe: a received command is kept before the next await.
+async fn buffer_until_closed(
+    queue: &mut mpsc::Receiver<LinkCommand>,
+    pending: &mut VecDeque<LinkCommand>,
+    events: &mpsc::Sender<KernelEvent>,
+) {
+    while let Some(command) = queue.recv().await {
+        if pending.len() < MAX_PENDING {
+            pending.push_back(command);
+            continue;
+        }
+        let message = "the kernel is reconnecting and too many commands are waiting".to_string();
+        let event = match command {
+            LinkCommand::Execute(execute) => KernelEvent::RunFailed {
+                cell_id: execute.cell_id,
+                message,
+            },
+            _ => KernelEvent::Refused {
+                cell_id: None,
+                message,
+            },
+        };
+        let _ = events.send(event).await;
+    }
+}
+
+fn shutdown_state() -> KernelState {
+    KernelState::Closed {
+        code: None,
+        reason: "the server is shutting down".into(),
+    }
+}
+
+fn session_gone() -> KernelState {
+    KernelState::Closed {
+        code: None,
+        reason: "the session let the kernel go".into(),
+    }
+}
+
+fn session_closed_frame() -> CloseFrame {
+    close_frame(CloseCode::Normal, "wirebook session ended")
+}
+
+fn close_frame(code: CloseCode, reason: &str) -> CloseFrame {
+    CloseFrame {
+        code,
+        reason: reason.to_string().into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirebook_shared::jupyter::websocket::decode_json_text;
+
+    fn received(msg_type: &str, content: &str) -> Received {
+        let mut decoded = decode_json_text(&format!(
+            r#"{{"header":{{"msg_id":"m","msg_type":"{msg_type}"}},"parent_header":{{}},"metadata":{{}},"content":{content},"channel":"iopub"}}"#
+        ));
+        let fields = decoded.fields();
+        Received {
+            decoded,
+            fields,
+            seq: None,
+        }
+    }
+
+    #[test]
+    fn the_kernels_end_is_a_shutdown_without_restart_or_the_dead_status() {
+        assert!(ends_kernel(&received(
+            "shutdown_reply",
+            r#"{"restart": false}"#
+        )));
+        assert!(ends_kernel(&received("shutdown_reply", "{}")));
+        assert!(!ends_kernel(&received(
+            "shutdown_reply",
+            r#"{"restart": true}"#
+        )));
+        assert!(ends_kernel(&received(
+            "status",
+            r#"{"execution_state": "dead"}"#
+        )));
+        assert!(!ends_kernel(&received(
+            "status",
+            r#"{"execution_state": "idle"}"#
+        )));
+        assert!(!ends_kernel(&received("stream", r#"{"text": "dead"}"#)));
+    }
+
+    #[test]
+    fn kernel_ids_must_be_usable_in_a_path() {
+        let call = Call {
+            method: "POST",
+            path: "/api/kernels",
+            body: None,
+        };
+        let answer = |status, body: &str| rest::Answer {
+            status,
+            body: body.as_bytes().to_vec(),
+        };
+        assert_eq!(
+            kernel_id(&call, &answer(201, r#"{"id": "k-1", "name": "python3"}"#)).unwrap(),
+            "k-1"
+        );
+        for (status, body, why) in [
+            (201, r#"{"id": "../x"}"#, "no usable kernel id"),
+            (201, r#"{"name": "python3"}"#, "no usable kernel id"),
+            (201, "<html>", "not JSON"),
+            (500, r#"{"message": "no such kernel"}"#, "answered 500"),
+        ] {
+            let error = kernel_id(&call, &answer(status, body)).unwrap_err();
+            assert!(error.contains(why), "{body}: {error}");
+        }
+    }
+}
