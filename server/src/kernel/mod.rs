@@ -12,7 +12,10 @@ pub mod gateway;
 pub mod jupyter;
 pub mod websocket;
 
+use std::time::Duration;
+
 use tokio::sync::mpsc;
+use wirebook_shared::backoff::Schedule;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::{Channel, KernelState, WireData};
 
@@ -20,6 +23,17 @@ use crate::shutdown::Shutdown;
 
 /// Cells that may wait for the kernel connection before the session says it is busy.
 const QUEUE: usize = 32;
+
+/// How a link that lost its connection tries again (a WebSocket kernel with reconnect on, a
+/// gateway kernel's channels): 250 ms doubling to 15 s, plus up to a quarter of jitter, and
+/// after 10 attempts (about a minute and a half) it gives up.
+pub const RECONNECT: Schedule = Schedule {
+    first: Duration::from_millis(250),
+    cap: Duration::from_secs(15),
+    least: 1.0,
+    most: 1.25,
+    max_attempts: Some(10),
+};
 
 /// What a link reports to its session, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]

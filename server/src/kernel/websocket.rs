@@ -22,14 +22,14 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
+use wirebook_shared::backoff::Backoff;
 use wirebook_shared::cell_format::{self, CellMessage};
 use wirebook_shared::{Hop, KernelInfo, KernelState, WireData};
 
 use crate::capture::ring::{Capture, Recorder};
 use crate::capture::tap::Tap;
 use crate::capture::trace::{Links, Tag};
-use crate::kernel::gateway::backoff::Backoff;
-use crate::kernel::{fail_queued, KernelEvent, KernelLink, LinkCommand};
+use crate::kernel::{fail_queued, KernelEvent, KernelLink, LinkCommand, RECONNECT};
 use crate::shutdown::Shutdown;
 use crate::upstream::url::UpstreamUrl;
 use crate::upstream::{connect as connect_upstream, TlsSettings, UpstreamIo};
@@ -112,7 +112,7 @@ async fn run(
             return;
         }
     };
-    let mut backoff = Backoff::new();
+    let mut backoff = Backoff::new(RECONNECT);
     // How the last open connection was lost, for the retries' reports.
     let mut lost = String::new();
     let end = loop {
@@ -131,7 +131,7 @@ async fn run(
             break state;
         }
         if opened {
-            backoff = Backoff::new();
+            backoff.reset();
         }
         let Some(delay) = backoff.next_delay(rand::random::<f64>()) else {
             break state;

@@ -6,8 +6,8 @@
 //! [`KernelEvent`]s by the same client.
 //!
 //! When the WebSocket drops while the kernel still exists, the link says why (`Refused`, shown
-//! as an error), says `Connecting` again and reopens it after a [`Backoff`] delay (giving up
-//! after [`Backoff::MAX_ATTEMPTS`]), with the same `session_id`: Jupyter Server keeps
+//! as an error), says `Connecting` again and reopens it after a [`RECONNECT`] delay (giving up
+//! after its attempts), with the same `session_id`: Jupyter Server keeps
 //! what the kernel sent meanwhile for that session and replays it. Nothing is sent twice:
 //! a message whose send failed is reported (`RunFailed`), and commands that arrive while the
 //! link reconnects wait and go out once it is open again.
@@ -28,15 +28,15 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use wirebook_shared::backoff::Backoff;
 use wirebook_shared::{Channel, KernelState};
 
 use crate::capture::ring::Capture;
 use crate::kernel::jupyter::client::JupyterClient;
-use crate::kernel::{fail_queued, KernelEvent, LinkCommand};
+use crate::kernel::{fail_queued, KernelEvent, LinkCommand, RECONNECT};
 use crate::shutdown::Shutdown;
 use crate::websocket::close::shutting_down;
 
-use super::backoff::Backoff;
 use super::rest::{self, Call, Endpoint};
 use super::socket::{self, Channels, Read, Received};
 use super::GatewayConfig;
@@ -218,7 +218,7 @@ impl Link {
 
     /// Opens the WebSocket, and reopens it while the kernel exists; returns the final state.
     async fn connected(&mut self) -> KernelState {
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::new(RECONNECT);
         // The first connection must work (a kernel that cannot be reached at all fails at
         // once); later ones are retried.
         let mut first = true;
@@ -247,7 +247,7 @@ impl Link {
                         Life::Lost(why) => {
                             // A connection that got as far as `Open` starts the delays afresh.
                             if opened {
-                                backoff = Backoff::new();
+                                backoff.reset();
                             }
                             why
                         }
@@ -278,7 +278,7 @@ impl Link {
                 return KernelState::Failed {
                     message: format!(
                         "the kernel's WebSocket dropped and {} attempts to reopen it failed: {lost}",
-                        Backoff::MAX_ATTEMPTS
+                        backoff.attempts()
                     ),
                 };
             };

@@ -6,12 +6,11 @@
 //! - [`socket`]: the channels WebSocket through the byte tap, v1 binary frames or JSON, each
 //!   message also recorded as a kernel message.
 //! - [`link`]: the task behind a gateway kernel's [`KernelLink`]: start, connect, relay,
-//!   reconnect with [`backoff`], delete the kernel at the end.
+//!   reconnect with [`RECONNECT`](crate::kernel::RECONNECT)'s delays, delete the kernel at the end.
 //!
 //! The messages themselves are built and read by `crate::kernel::jupyter::client::JupyterClient`, the
 //! same state machine local kernels use.
 
-pub mod backoff;
 pub mod link;
 pub mod rest;
 pub mod socket;
