@@ -29,10 +29,11 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use wirebook_shared::backoff::Backoff;
-use wirebook_shared::{Channel, KernelState};
+use wirebook_shared::KernelState;
 
 use crate::capture::ring::Capture;
-use crate::kernel::jupyter::client::JupyterClient;
+use crate::kernel::jupyter::client::{JupyterClient, Outgoing};
+use crate::kernel::jupyter::dispatch::{Dispatch, Transport};
 use crate::kernel::{fail_queued, KernelEvent, LinkCommand, RECONNECT};
 use crate::shutdown::Shutdown;
 use crate::websocket::close::shutting_down;
@@ -73,12 +74,12 @@ struct Link {
     config: Arc<GatewayConfig>,
     capture: Arc<Capture>,
     shutdown: Shutdown,
-    events: mpsc::Sender<KernelEvent>,
     queue: mpsc::Receiver<LinkCommand>,
     /// Commands received while no socket was open, oldest first.
     pending: VecDeque<LinkCommand>,
     kernel_id: String,
-    client: JupyterClient,
+    /// The protocol state and the session's events.
+    dispatch: Dispatch,
 }
 
 /// How one WebSocket connection ended.
@@ -127,11 +128,13 @@ pub async fn run(
         config: start.config,
         capture: start.capture,
         shutdown: start.shutdown,
-        events: events.clone(),
         queue,
         pending: VecDeque::new(),
         kernel_id,
-        client: JupyterClient::new(JupyterClient::random_session()),
+        dispatch: Dispatch::new(
+            JupyterClient::new(JupyterClient::random_session()),
+            events.clone(),
+        ),
     };
     let end = link.connected().await;
     link.delete_kernel().await;
@@ -213,7 +216,7 @@ impl Link {
     }
 
     async fn emit(&self, event: KernelEvent) {
-        let _ = self.events.send(event).await;
+        self.dispatch.emit(event).await;
     }
 
     /// Opens the WebSocket, and reopens it while the kernel exists; returns the final state.
@@ -227,7 +230,7 @@ impl Link {
                 &self.endpoint,
                 self.config.token.as_deref(),
                 &self.kernel_id,
-                self.client.session(),
+                self.dispatch.client.session(),
                 &self.capture,
                 self.config.websocket,
             );
@@ -237,7 +240,7 @@ impl Link {
                     Err(format!("the kernel's WebSocket did not open within {timeout:?} (timeout)"))
                 }),
                 () = self.shutdown.triggered() => return shutdown_state(),
-                () = buffer_until_closed(&mut self.queue, &mut self.pending, &self.events) => return session_gone(),
+                () = buffer_until_closed(&mut self.queue, &mut self.pending, &self.dispatch.events) => return session_gone(),
             };
             let lost = match opened {
                 Ok(channels) => {
@@ -297,14 +300,14 @@ impl Link {
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 () = self.shutdown.triggered() => return shutdown_state(),
-                () = buffer_until_closed(&mut self.queue, &mut self.pending, &self.events) => return session_gone(),
+                () = buffer_until_closed(&mut self.queue, &mut self.pending, &self.dispatch.events) => return session_gone(),
             }
         }
     }
 
     /// One WebSocket connection: the `kernel_info` handshake, then the relay.
     async fn live(&mut self, mut channels: Channels, opened: &mut bool) -> Life {
-        let info = self.client.kernel_info_request();
+        let info = self.dispatch.client.kernel_info_request();
         if let Err(why) = channels.send(&info, None).await {
             channels.lost(why.clone());
             return Life::Lost(why);
@@ -334,7 +337,7 @@ impl Link {
                     return Life::Lost(why);
                 }
                 () = self.shutdown.triggered() => return self.end(channels, shutting_down(), shutdown_state()).await,
-                () = buffer_until_closed(&mut self.queue, &mut self.pending, &self.events) => {
+                () = buffer_until_closed(&mut self.queue, &mut self.pending, &self.dispatch.events) => {
                     return self.end(channels, session_closed_frame(), session_gone()).await;
                 }
             }
@@ -426,17 +429,16 @@ impl Link {
             tracing::debug!(?seq, "a gateway message without a channel");
             return;
         };
-        let events = self.client.on_message(
-            channel,
-            &fields.header,
-            &fields.parent_header,
-            &fields.metadata,
-            &fields.content,
-            seq,
-        );
-        for event in events {
-            self.emit(event).await;
-        }
+        self.dispatch
+            .deliver(
+                channel,
+                &fields.header,
+                &fields.parent_header,
+                &fields.metadata,
+                &fields.content,
+                seq,
+            )
+            .await;
     }
 
     /// Carries out one command on an open socket; `Err` when the socket failed.
@@ -445,86 +447,17 @@ impl Link {
         channels: &mut Channels,
         command: LinkCommand,
     ) -> Result<(), String> {
-        match command {
-            LinkCommand::Execute(execute) => {
-                let outgoing = self.client.execute_request(&execute);
-                if let Err(why) = channels.send(&outgoing, execute.caused_by).await {
-                    self.emit(KernelEvent::RunFailed {
-                        cell_id: execute.cell_id,
-                        message: why.clone(),
-                    })
-                    .await;
-                    return Err(why);
-                }
-            }
-            LinkCommand::Interrupt => self.interrupt(),
-            LinkCommand::InputReply { value } => match self.client.input_reply(value) {
-                Ok(outgoing) => channels.send(&outgoing, None).await.map(drop)?,
-                Err(message) => {
-                    self.emit(KernelEvent::Refused {
-                        cell_id: None,
-                        message,
-                    })
-                    .await;
-                }
+        let mut wire = GatewayWire {
+            channels,
+            rest: Rest {
+                endpoint: &self.endpoint,
+                config: &self.config,
+                kernel_id: &self.kernel_id,
+                shutdown: &self.shutdown,
+                events: self.dispatch.events.clone(),
             },
-            LinkCommand::Send {
-                channel: Channel::Heartbeat,
-                ..
-            } => {
-                self.emit(KernelEvent::Refused {
-                    cell_id: None,
-                    message: "Jupyter Server's WebSocket does not carry the heartbeat channel"
-                        .into(),
-                })
-                .await;
-            }
-            LinkCommand::Send {
-                channel,
-                msg_type,
-                content,
-                caused_by,
-            } => {
-                let outgoing = self.client.request(channel, &msg_type, content);
-                channels.send(&outgoing, caused_by).await?;
-                self.emit(KernelEvent::MessageSent {
-                    channel,
-                    msg_type,
-                    msg_id: outgoing.msg_id().to_string(),
-                })
-                .await;
-            }
-        }
-        Ok(())
-    }
-
-    /// `POST /api/kernels/{id}/interrupt`, on its own task so the relay keeps reading (the
-    /// kernel's answer to the interrupt arrives on the socket meanwhile).
-    fn interrupt(&self) {
-        let endpoint = self.endpoint.clone();
-        let token = self.config.token.clone();
-        let timeout = self.config.connect_timeout;
-        let path = format!("/api/kernels/{}/interrupt", self.kernel_id);
-        let events = self.events.clone();
-        self.shutdown.spawn(async move {
-            let call = Call {
-                method: "POST",
-                path: &path,
-                body: None,
-            };
-            let problem = match rest::send(&endpoint, token.as_deref(), call, timeout).await {
-                Ok(answer) if (200..300).contains(&answer.status) => return,
-                Ok(answer) => rest::unexpected(&call, &answer),
-                Err(problem) => problem,
-            };
-            let message = format!("the gateway did not interrupt the kernel: {problem}");
-            let _ = events
-                .send(KernelEvent::Refused {
-                    cell_id: None,
-                    message,
-                })
-                .await;
-        });
+        };
+        self.dispatch.command(&mut wire, command).await
     }
 
     /// A command that will never be sent, answered.
@@ -562,6 +495,69 @@ impl Link {
 
     async fn delete_kernel(&self) {
         delete(&self.endpoint, self.token(), &self.kernel_id).await;
+    }
+}
+
+/// An open channels WebSocket, and the REST API for what it does not carry (the interrupt).
+struct GatewayWire<'a> {
+    channels: &'a mut Channels,
+    rest: Rest<'a>,
+}
+
+/// What a REST call about the link's kernel needs.
+struct Rest<'a> {
+    endpoint: &'a Endpoint,
+    config: &'a GatewayConfig,
+    kernel_id: &'a str,
+    shutdown: &'a Shutdown,
+    events: mpsc::Sender<KernelEvent>,
+}
+
+impl Transport for GatewayWire<'_> {
+    async fn send(&mut self, outgoing: &Outgoing, caused_by: Option<u64>) -> Result<(), String> {
+        self.channels.send(outgoing, caused_by).await.map(drop)
+    }
+
+    fn interrupts_by_message(&self) -> bool {
+        false
+    }
+
+    /// `POST /api/kernels/{id}/interrupt`, on its own task so the relay keeps reading (the
+    /// kernel's answer to the interrupt arrives on the socket meanwhile); a failure is told
+    /// to the session from there.
+    async fn interrupt(&mut self) -> Result<(), String> {
+        let Rest {
+            endpoint,
+            config,
+            kernel_id,
+            shutdown,
+            events,
+        } = &self.rest;
+        let endpoint = (*endpoint).clone();
+        let token = config.token.clone();
+        let timeout = config.connect_timeout;
+        let path = format!("/api/kernels/{kernel_id}/interrupt");
+        let events = events.clone();
+        shutdown.spawn(async move {
+            let call = Call {
+                method: "POST",
+                path: &path,
+                body: None,
+            };
+            let problem = match rest::send(&endpoint, token.as_deref(), call, timeout).await {
+                Ok(answer) if (200..300).contains(&answer.status) => return,
+                Ok(answer) => rest::unexpected(&call, &answer),
+                Err(problem) => problem,
+            };
+            let message = format!("the gateway did not interrupt the kernel: {problem}");
+            let _ = events
+                .send(KernelEvent::Refused {
+                    cell_id: None,
+                    message,
+                })
+                .await;
+        });
+        Ok(())
     }
 }
 

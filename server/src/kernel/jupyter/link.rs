@@ -22,6 +22,7 @@ use zeromq::{
 };
 
 use super::client::{JupyterClient, Outgoing};
+use super::dispatch::{Dispatch, Transport};
 use super::kernelspec::{self, FoundSpec};
 use super::launch::{self, Launched};
 use super::wire::{self, Signer};
@@ -80,16 +81,13 @@ struct Kernel {
     spec: FoundSpec,
     launched: Launched,
     recorder: Recorder,
-    signer: Signer,
-    client: JupyterClient,
-    shell: DealerSendHalf,
-    control: DealerSendHalf,
-    stdin: DealerSendHalf,
+    /// The protocol state and the session's events.
+    dispatch: Dispatch,
+    /// The sending sockets.
+    wire: ZmqWire,
     incoming: mpsc::Receiver<Incoming>,
     /// Readers and the heartbeat, aborted when the kernel is dropped.
     tasks: Vec<JoinHandle<()>>,
-    events: mpsc::Sender<KernelEvent>,
-    preview: usize,
     /// Set once the process has exited (and been reaped).
     exited: Option<std::process::ExitStatus>,
     /// When the handshake must be done (launch + `--kernel-startup-timeout`).
@@ -187,18 +185,22 @@ async fn start(
         recorder.clone(),
     )));
     Ok(Kernel {
-        signer: Signer::new(&connection.key),
-        client: JupyterClient::new(session),
+        dispatch: Dispatch::new(JupyterClient::new(session), events.clone()),
+        wire: ZmqWire {
+            shell: sockets.shell,
+            control: sockets.control,
+            stdin: sockets.stdin,
+            signer: Signer::new(&connection.key),
+            recorder: recorder.clone(),
+            preview: capture.preview_bytes(),
+            by_message: spec.interrupt_by_message(),
+            pid: launched.pid,
+        },
         spec,
         launched,
         recorder,
-        shell: sockets.shell,
-        control: sockets.control,
-        stdin: sockets.stdin,
         incoming,
         tasks,
-        events: events.clone(),
-        preview: capture.preview_bytes(),
         exited: None,
         deadline,
     })
@@ -430,10 +432,10 @@ impl Kernel {
                 }
                 () = tokio::time::sleep_until(deadline) => return Ending::Timeout(startup_timeout),
                 () = tokio::time::sleep_until(probe_at), if !replied || !iopub_seen => {
-                    let request = self.client.kernel_info_request();
+                    let request = self.dispatch.client.kernel_info_request();
                     probe_id = Some(request.msg_id().to_string());
                     replied = false;
-                    let _ = self.send(request, None).await;
+                    let _ = self.wire.send(&request, None).await;
                     probe_at = Instant::now() + PROBE_INTERVAL;
                 }
                 () = shutdown.triggered() => return Ending::ServerShutdown,
@@ -472,91 +474,87 @@ impl Kernel {
         }
     }
 
-    /// Carries out one command from the session.
+    /// Carries out one command from the session. A failed send ends only that message: the
+    /// sockets stay (a kernel that died says so by its exit).
     async fn command(&mut self, command: LinkCommand) {
-        match command {
-            LinkCommand::Execute(execute) => {
-                let request = self.client.execute_request(&execute);
-                if let Err(message) = self.send(request, execute.caused_by).await {
-                    let _ = self
-                        .events
-                        .send(KernelEvent::RunFailed {
-                            cell_id: execute.cell_id,
-                            message,
-                        })
-                        .await;
-                }
-            }
-            LinkCommand::Interrupt => {
-                let result = if self.spec.interrupt_by_message() {
-                    let request = self.client.interrupt_request();
-                    self.send(request, None).await
-                } else {
-                    match self.launched.pid {
-                        Some(pid) => launch::interrupt(pid).await,
-                        None => Err("the kernel process has no pid any more".into()),
-                    }
-                };
-                if let Err(message) = result {
-                    self.refuse(format!("cannot interrupt the kernel: {message}"))
-                        .await;
-                }
-            }
-            LinkCommand::InputReply { value } => match self.client.input_reply(value) {
-                Ok(reply) => {
-                    if let Err(message) = self.send(reply, None).await {
-                        self.refuse(message).await;
-                    }
-                }
-                Err(message) => self.refuse(message).await,
-            },
-            LinkCommand::Send {
+        let _ = self.dispatch.command(&mut self.wire, command).await;
+    }
+
+    /// Records one message from the kernel and gives the session its events; returns its
+    /// parent's msg_id.
+    async fn receive(&mut self, channel: Channel, message: ZmqMessage) -> Option<String> {
+        let parts = message.into_vec();
+        let frames: Vec<&[u8]> = parts.iter().map(|part| &part[..]).collect();
+        let received = wire::received(channel, &frames, &self.wire.signer, self.wire.preview);
+        let parent = received.record.parent_msg_id.clone();
+        let seq = self
+            .recorder
+            .record(CaptureBody::KernelMessage(Box::new(received.record)));
+        let split = received.split;
+        if let Some(why) = received.refused {
+            self.dispatch
+                .refused(&split.header, &split.parent_header, why)
+                .await;
+            return None;
+        }
+        self.dispatch
+            .deliver(
                 channel,
-                msg_type,
-                content,
-                caused_by,
-            } => {
-                if matches!(channel, Channel::Iopub | Channel::Heartbeat) {
-                    let message = format!(
-                        "cannot send on {}: a client only listens there (send on shell, control or stdin)",
-                        channel.name()
-                    );
-                    self.refuse(message).await;
-                    return;
+                &split.header,
+                &split.parent_header,
+                &split.metadata,
+                &split.content,
+                seq,
+            )
+            .await;
+        parent
+    }
+
+    /// Ends the kernel: `shutdown_request` and a grace period, then kill. The connection file
+    /// goes with `Launched`.
+    async fn stop(&mut self) {
+        if self.exited.is_none() {
+            let request = self.dispatch.client.shutdown_request(false);
+            let _ = self.wire.send(&request, None).await;
+            let waited = tokio::time::timeout(SHUTDOWN_GRACE, self.launched.child.wait()).await;
+            let reason = match waited {
+                Ok(Ok(status)) => format!("shut down; {}", exit_reason(status)),
+                _ => {
+                    let _ = self.launched.child.start_kill();
+                    let _ = self.launched.child.wait().await;
+                    format!("the kernel did not exit within {SHUTDOWN_GRACE:?} of shutdown_request; killed")
                 }
-                let request = self.client.request(channel, &msg_type, content);
-                let msg_id = request.msg_id().to_string();
-                match self.send(request, caused_by).await {
-                    Ok(()) => {
-                        let _ = self
-                            .events
-                            .send(KernelEvent::MessageSent {
-                                channel,
-                                msg_type,
-                                msg_id,
-                            })
-                            .await;
-                    }
-                    Err(message) => self.refuse(message).await,
-                }
-            }
+            };
+            self.recorder.finish(reason);
+        }
+        if let Some(pid) = self.launched.pid {
+            launch::kill_group(pid).await;
+        }
+        for task in &self.tasks {
+            task.abort();
         }
     }
+}
 
-    async fn refuse(&self, message: String) {
-        let _ = self
-            .events
-            .send(KernelEvent::Refused {
-                cell_id: None,
-                message,
-            })
-            .await;
-    }
+/// The kernel's sending sockets: shell, control and stdin, one identity. Every message is
+/// signed and recorded with its wire parts before it goes.
+struct ZmqWire {
+    shell: DealerSendHalf,
+    control: DealerSendHalf,
+    stdin: DealerSendHalf,
+    signer: Signer,
+    recorder: Recorder,
+    preview: usize,
+    /// The kernelspec's `interrupt_mode` is `message`.
+    by_message: bool,
+    /// The process group SIGINT goes to otherwise.
+    pid: Option<u32>,
+}
 
-    /// Signs, records and sends one message on its channel's socket.
-    async fn send(&mut self, outgoing: Outgoing, caused_by: Option<u64>) -> Result<(), String> {
+impl Transport for ZmqWire {
+    async fn send(&mut self, outgoing: &Outgoing, caused_by: Option<u64>) -> Result<(), String> {
         let channel = outgoing.channel;
-        let frames = wire::frames(&outgoing, &self.signer);
+        let frames = wire::frames(outgoing, &self.signer);
         let record = wire::sent(channel, &frames, &self.signer, self.preview, caused_by);
         self.recorder
             .record(CaptureBody::KernelMessage(Box::new(record)));
@@ -588,61 +586,14 @@ impl Kernel {
         }
     }
 
-    /// Records one message from the kernel and gives the session its events; returns its
-    /// parent's msg_id.
-    async fn receive(&mut self, channel: Channel, message: ZmqMessage) -> Option<String> {
-        let parts = message.into_vec();
-        let frames: Vec<&[u8]> = parts.iter().map(|part| &part[..]).collect();
-        let received = wire::received(channel, &frames, &self.signer, self.preview);
-        let parent = received.record.parent_msg_id.clone();
-        let seq = self
-            .recorder
-            .record(CaptureBody::KernelMessage(Box::new(received.record)));
-        let split = received.split;
-        if let Some(why) = received.refused {
-            for event in self
-                .client
-                .on_refused(&split.header, &split.parent_header, why)
-            {
-                let _ = self.events.send(event).await;
-            }
-            return None;
-        }
-        for event in self.client.on_message(
-            channel,
-            &split.header,
-            &split.parent_header,
-            &split.metadata,
-            &split.content,
-            seq,
-        ) {
-            let _ = self.events.send(event).await;
-        }
-        parent
+    fn interrupts_by_message(&self) -> bool {
+        self.by_message
     }
 
-    /// Ends the kernel: `shutdown_request` and a grace period, then kill. The connection file
-    /// goes with `Launched`.
-    async fn stop(&mut self) {
-        if self.exited.is_none() {
-            let request = self.client.shutdown_request(false);
-            let _ = self.send(request, None).await;
-            let waited = tokio::time::timeout(SHUTDOWN_GRACE, self.launched.child.wait()).await;
-            let reason = match waited {
-                Ok(Ok(status)) => format!("shut down; {}", exit_reason(status)),
-                _ => {
-                    let _ = self.launched.child.start_kill();
-                    let _ = self.launched.child.wait().await;
-                    format!("the kernel did not exit within {SHUTDOWN_GRACE:?} of shutdown_request; killed")
-                }
-            };
-            self.recorder.finish(reason);
-        }
-        if let Some(pid) = self.launched.pid {
-            launch::kill_group(pid).await;
-        }
-        for task in &self.tasks {
-            task.abort();
+    async fn interrupt(&mut self) -> Result<(), String> {
+        match self.pid {
+            Some(pid) => launch::interrupt(pid).await,
+            None => Err("the kernel process has no pid any more".into()),
         }
     }
 }

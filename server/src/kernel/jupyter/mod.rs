@@ -8,6 +8,7 @@
 //! - [`link`]: the task behind a kernel's `KernelLink`; [`heartbeat`]: its liveness pings.
 
 pub mod client;
+pub mod dispatch;
 pub mod heartbeat;
 pub mod kernelspec;
 pub mod launch;
