@@ -147,8 +147,8 @@ fn run(capture: bool, conns: usize, bytes: usize, duration: Duration) -> Figures
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let mut config = Config::new("bench");
-    config.capture = capture;
-    config.capture_limit = knob("ECHO_LOAD_CAPTURE_LIMIT", 100_000) as usize;
+    config.capture.enabled = capture;
+    config.capture.limit = knob("ECHO_LOAD_CAPTURE_LIMIT", 100_000) as usize;
     config.dist = std::env::temp_dir().join("wirebook-bench-no-ui");
     config.shutdown_grace = Duration::from_secs(1);
     let (stop, stopped) = oneshot::channel::<()>();

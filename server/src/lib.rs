@@ -59,7 +59,7 @@ where
     let app = App::new(config, addr);
     let lifecycle = app.shutdown.clone();
     let trigger = lifecycle.clone();
-    let (capture, limits) = (app.config.capture, app.config.limits);
+    let (capture, limits) = (app.config.capture.enabled, app.config.admission.limits);
     let shutting_down =
         admission::serve(listener, capture, router(app), limits, grace, async move {
             shutdown.await;

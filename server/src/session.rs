@@ -629,7 +629,7 @@ pub async fn socket(
         )
             .into_response();
     }
-    if !auth::origin_allowed(request.headers(), &config.allow_origins) {
+    if !auth::origin_allowed(request.headers(), &config.admission.allow_origins) {
         tracing::warn!(origin = ?request.headers().get("origin"), "refused /session from a foreign origin");
         return (
             StatusCode::FORBIDDEN,
@@ -641,7 +641,7 @@ pub async fn socket(
         capture: Arc::clone(&app.capture),
         kernels: Arc::clone(&app.kernels),
         instance: app.instance.clone(),
-        backlog_bytes: config.session_backlog,
+        backlog_bytes: config.capture.session_backlog,
         shutdown: app.shutdown.child(),
     };
     let capturing = Capturing {
@@ -651,7 +651,7 @@ pub async fn socket(
     };
     upgrade::accept(
         request,
-        config.websocket(),
+        config.websocket.codec(),
         &app.shutdown,
         capturing,
         move |accepted| run(accepted.socket, accepted.recorder, accepted.links, ctx),

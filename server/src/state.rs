@@ -33,9 +33,9 @@ pub struct App {
 impl App {
     /// The state of a server listening on `addr`.
     pub fn new(config: Config, addr: SocketAddr) -> Self {
-        let capture = if config.capture {
-            Capture::new(config.capture_limit, config.preview_bytes)
-                .memory_budget(config.capture_memory)
+        let capture = if config.capture.enabled {
+            Capture::new(config.capture.limit, config.capture.preview_bytes)
+                .memory_budget(config.capture.memory)
                 .redacting(&config.token)
         } else {
             Capture::disabled()
@@ -44,7 +44,7 @@ impl App {
             capture: Arc::new(capture),
             routes: Arc::new(RouteTable::new(&config.routes)),
             kernels: Arc::new(KernelCatalog {
-                startup: Arc::new(config.kernel_target(match &config.kernel_url {
+                startup: Arc::new(config.kernel_target(match &config.kernel.url {
                     None => KernelInfo {
                         name: "echo".into(),
                         url: format!("ws://{}/echo", reachable(addr)),
@@ -82,15 +82,15 @@ impl Gate for App {
     }
 
     fn allow_hosts(&self) -> &[String] {
-        &self.config.allow_hosts
+        &self.config.admission.allow_hosts
     }
 
     fn allow_origins(&self) -> &[String] {
-        &self.config.allow_origins
+        &self.config.admission.allow_origins
     }
 
     fn limits(&self) -> &Limits {
-        &self.config.limits
+        &self.config.admission.limits
     }
 
     fn policy(&self) -> &Policy {
@@ -126,7 +126,7 @@ impl Proxying for App {
     }
 
     fn allow_origins(&self) -> &[String] {
-        &self.config.allow_origins
+        &self.config.admission.allow_origins
     }
 
     fn tls(&self) -> &TlsSettings {

@@ -83,13 +83,18 @@ pub struct Limits {
     pub header_timeout: Duration,
 }
 
+impl Limits {
+    /// The command line's defaults.
+    pub const DEFAULT: Limits = Limits {
+        max_connections: 4096,
+        max_anonymous: 512,
+        header_timeout: Duration::from_secs(30),
+    };
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_connections: 4096,
-            max_anonymous: 512,
-            header_timeout: Duration::from_secs(30),
-        }
+        Self::DEFAULT
     }
 }
 

@@ -174,7 +174,10 @@ where
         hop: Hop::Endpoint,
         connection,
     };
-    let codec = app.config.websocket_for(admission::is_trusted(&request));
+    let codec = app
+        .config
+        .websocket
+        .codec_for(admission::is_trusted(&request));
     upgrade::accept(
         request,
         codec,

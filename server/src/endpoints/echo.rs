@@ -131,7 +131,10 @@ pub async fn socket(
         hop: Hop::Endpoint,
         connection: &connection,
     };
-    let codec = app.config.websocket_for(admission::is_trusted(&request));
+    let codec = app
+        .config
+        .websocket
+        .codec_for(admission::is_trusted(&request));
     upgrade::accept(
         request,
         codec,

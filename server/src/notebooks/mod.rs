@@ -43,10 +43,10 @@ struct Files {
 /// The API and page routes, for the server's router.
 pub fn routes(config: &Config) -> Router<App> {
     let files = Arc::new(Files {
-        dir: NotebookDir::new(&config.notebook_dir),
+        dir: NotebookDir::new(&config.notebooks.dir),
         token: config.token.clone(),
-        allow_origins: config.allow_origins.clone(),
-        max_body: config.max_notebook_size,
+        allow_origins: config.admission.allow_origins.clone(),
+        max_body: config.notebooks.max_size,
     });
     let api = Router::new()
         .route(API_PREFIX, get(list).post(create))

@@ -218,7 +218,7 @@ async fn an_unmasked_client_frame_is_flagged_and_fails_the_connection_with_1002(
 #[tokio::test]
 async fn a_frame_over_the_limit_is_recorded_with_its_true_length_and_closes_with_1009() {
     let mut config = Config::new(TOKEN);
-    config.max_message_size = 1024;
+    config.websocket.max_message_size = 1024;
     let server = TestServer::start(config).await;
     let mut tcp = raw_echo(server.addr).await;
     // A masked text frame announcing 4000 bytes; only 100 follow.

@@ -232,7 +232,7 @@ async fn bad_messages_get_errors_and_the_session_goes_on() {
 #[tokio::test]
 async fn an_oversize_message_closes_with_1009() {
     let mut config = Config::new(TOKEN);
-    config.max_message_size = 1024;
+    config.websocket.max_message_size = 1024;
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     client.wait_for(is_kernel_open).await;
@@ -278,7 +278,7 @@ async fn one_shot_kernel() -> std::net::SocketAddr {
 async fn a_closed_kernel_is_reported_and_reconnected_by_the_next_execute() {
     let kernel = one_shot_kernel().await;
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://{kernel}/"));
+    config.kernel.url = Some(format!("ws://{kernel}/"));
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     client.wait_for(is_kernel_open).await;
@@ -382,7 +382,7 @@ async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
         .unwrap()
         .port();
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/"));
+    config.kernel.url = Some(format!("ws://127.0.0.1:{port}/"));
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     let failed = client

@@ -35,7 +35,7 @@ async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSig
     )
     .await;
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("wss://localhost:{port}/"));
+    config.kernel.url = Some(format!("wss://localhost:{port}/"));
     config.tls = tls;
     (config, child, cert)
 }
@@ -99,7 +99,7 @@ async fn a_self_signed_kernel_works_with_its_ca() {
     )
     .await;
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("wss://localhost:{port}/"));
+    config.kernel.url = Some(format!("wss://localhost:{port}/"));
     // The CA file is read the way --tls-ca reads it.
     config.tls = TlsSettings {
         extra_roots: TlsSettings::read_ca_file(std::path::Path::new(&cert.path("cert.pem")))

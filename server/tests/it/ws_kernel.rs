@@ -251,8 +251,8 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
         }
     });
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://{addr}/"));
-    config.kernel_reconnect = true;
+    config.kernel.url = Some(format!("ws://{addr}/"));
+    config.kernel.reconnect = true;
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     client.kernel_settled().await;
@@ -289,9 +289,9 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
 async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
     let (_upstream, port) = crate::proxy::python_server("upstream_server.py", &[]).await;
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/ws"));
+    config.kernel.url = Some(format!("ws://127.0.0.1:{port}/ws"));
     // upstream_server.py speaks one of its subprotocols only.
-    config.kernel_subprotocols = vec!["chat".into()];
+    config.kernel.subprotocols = vec!["chat".into()];
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     assert!(matches!(
@@ -315,10 +315,10 @@ async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
 async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_successor() {
     let (mut first, port) = crate::proxy::python_server("upstream_server.py", &[]).await;
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/ws"));
+    config.kernel.url = Some(format!("ws://127.0.0.1:{port}/ws"));
     // upstream_server.py speaks one of its subprotocols only.
-    config.kernel_subprotocols = vec!["chat".into()];
-    config.kernel_reconnect = true;
+    config.kernel.subprotocols = vec!["chat".into()];
+    config.kernel.reconnect = true;
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     assert!(matches!(

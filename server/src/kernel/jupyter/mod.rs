@@ -26,7 +26,7 @@ use crate::kernel::{KernelEvent, KernelLink};
 use crate::shutdown::Shutdown;
 
 /// Where wirebook looks for kernelspecs and puts connection files.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct JupyterConfig {
     /// Searched before Jupyter's own path (`--jupyter-path`, then `JUPYTER_PATH`, the user and
     /// system data dirs and the active Python environment's `share/jupyter`).
@@ -35,6 +35,21 @@ pub struct JupyterConfig {
     pub runtime_dir: Option<PathBuf>,
     /// How long the `kernel_info` handshake may take after launch.
     pub startup_timeout: Duration,
+}
+
+impl JupyterConfig {
+    /// How long a kernel may take to answer `kernel_info` by default (`--kernel-startup-timeout`).
+    pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+}
+
+impl Default for JupyterConfig {
+    fn default() -> Self {
+        JupyterConfig {
+            extra_paths: Vec::new(),
+            runtime_dir: None,
+            startup_timeout: Self::STARTUP_TIMEOUT,
+        }
+    }
 }
 
 /// One installed kernelspec.
