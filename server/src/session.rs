@@ -30,7 +30,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::auth;
-use crate::capture::ring::{Capture, Feed, Recorder};
+use crate::capture::recorder::Recorder;
+use crate::capture::ring::{Capture, Feed};
 use crate::capture::tap::TapConnectInfo;
 use crate::capture::trace::{Links, Tag};
 use crate::kernel::catalog::KernelCatalog;

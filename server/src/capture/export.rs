@@ -782,7 +782,7 @@ mod tests {
     #[test]
     fn har_entries_stream_their_messages_in_chunks() {
         let capture = Arc::new(Capture::new(100_000, 64));
-        let recorder = crate::capture::ring::Recorder::open(
+        let recorder = crate::capture::recorder::Recorder::open(
             &capture,
             wirebook_shared::Hop::Endpoint,
             "127.0.0.1:5".into(),

@@ -25,7 +25,8 @@ use tokio::net::TcpStream;
 use wirebook_shared::wire::{parse_request, HeadReader, Parsed, Request};
 use wirebook_shared::{Direction, Hop};
 
-use crate::capture::ring::{Capture, Recorder};
+use crate::capture::recorder::Recorder;
+use crate::capture::ring::Capture;
 use crate::capture::trace::{Links, Trace};
 
 /// Bytes after an upgrade request kept while the handler decides (a client must wait for the

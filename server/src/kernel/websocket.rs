@@ -26,7 +26,8 @@ use wirebook_shared::backoff::Backoff;
 use wirebook_shared::cell_format::{self, CellMessage};
 use wirebook_shared::{Hop, KernelInfo, KernelState, WireData};
 
-use crate::capture::ring::{Capture, Recorder};
+use crate::capture::recorder::Recorder;
+use crate::capture::ring::Capture;
 use crate::capture::tap::Tap;
 use crate::capture::trace::{Links, Tag};
 use crate::kernel::{fail_queued, KernelEvent, KernelLink, LinkCommand, RECONNECT};

@@ -33,7 +33,8 @@ use wirebook_shared::Hop;
 
 use self::relay::{DirectionEnd, Peer, RelayEnd};
 use crate::auth::{self, TokenSource};
-use crate::capture::ring::{Capture, Recorder};
+use crate::capture::recorder::Recorder;
+use crate::capture::ring::Capture;
 use crate::capture::tap::{Tap, TapConnectInfo};
 use crate::capture::trace::Links;
 use crate::kernel::websocket::CONNECT_TIMEOUT;

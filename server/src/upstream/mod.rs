@@ -28,7 +28,8 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 use wirebook_shared::Hop;
 
-use crate::capture::ring::{Capture, Recorder};
+use crate::capture::recorder::Recorder;
+use crate::capture::ring::Capture;
 use crate::capture::tap::{upstream_recorder, Tap};
 
 /// How `wss://` upstreams are verified.

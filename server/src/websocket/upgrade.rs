@@ -27,7 +27,8 @@ use tokio_tungstenite::WebSocketStream;
 use wirebook_shared::Hop;
 
 use crate::admission;
-use crate::capture::ring::{Capture, Recorder};
+use crate::capture::recorder::Recorder;
+use crate::capture::ring::Capture;
 use crate::capture::tap::{rebuild_head, TapConnectInfo};
 use crate::capture::trace::Links;
 use crate::shutdown::Shutdown;

@@ -19,7 +19,8 @@ use wirebook_shared::jupyter::websocket::{
 use wirebook_shared::jupyter::WireFormat;
 use wirebook_shared::{CaptureBody, Direction, Hop};
 
-use crate::capture::ring::{Capture, Recorder};
+use crate::capture::recorder::Recorder;
+use crate::capture::ring::Capture;
 use crate::capture::tap::Tap;
 use crate::capture::trace::{Links, Tag};
 use crate::kernel::jupyter::client::Outgoing;

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use wirebook_shared::CaptureBody;
 use zeromq::{ReqSocket, Socket, SocketOptions, SocketRecv, SocketSend, ZmqMessage};
 
-use crate::capture::ring::Recorder;
+use crate::capture::recorder::Recorder;
 
 /// Time between beats.
 pub const INTERVAL: Duration = Duration::from_secs(3);

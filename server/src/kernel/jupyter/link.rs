@@ -27,7 +27,8 @@ use super::kernelspec::{self, FoundSpec};
 use super::launch::{self, Launched};
 use super::wire::{self, Signer};
 use super::JupyterConfig;
-use crate::capture::ring::{Capture, Recorder};
+use crate::capture::recorder::Recorder;
+use crate::capture::ring::Capture;
 use crate::kernel::{KernelEvent, LinkCommand};
 use crate::shutdown::Shutdown;
 
