@@ -6,20 +6,11 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wirebook_server::config::Config;
-use wirebook_shared::{
-    CaptureBody, CaptureRecord, ClientMsg, Direction, Hop, KernelState, ServerMsg,
+use wirebook_shared::{CaptureBody, CaptureRecord, ClientMsg, Direction, Hop, ServerMsg};
+
+use crate::support::{
+    find_text, http_get, is_kernel_open, messages, within, SessionClient, TestServer, TOKEN,
 };
-
-use crate::support::{find_text, http_get, messages, within, SessionClient, TestServer, TOKEN};
-
-fn is_kernel_open(msg: &ServerMsg) -> bool {
-    matches!(
-        msg,
-        ServerMsg::Kernel {
-            state: KernelState::Open { .. }
-        }
-    )
-}
 
 /// Everything in the capture, through the JSONL export.
 async fn jsonl(addr: SocketAddr) -> Vec<CaptureRecord> {

@@ -324,8 +324,7 @@ async fn pick(client: &mut SessionClient, url: &str) {
 async fn a_bad_kernel_url_from_the_browser_is_refused_before_anything_is_dialled() {
     let (port, mut reports) = reporting_kernel().await;
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.kernel_settled().await;
+    let mut client = SessionClient::ready(&server).await;
     let bad = [
         (
             "ws://127.0.0.1:99999/".to_string(),

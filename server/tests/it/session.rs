@@ -11,16 +11,9 @@ use wirebook_shared::{
     PROTOCOL_VERSION,
 };
 
-use crate::support::{find_text, messages, next_message, SessionClient, TestServer, TOKEN};
-
-fn is_kernel_open(msg: &ServerMsg) -> bool {
-    matches!(
-        msg,
-        ServerMsg::Kernel {
-            state: KernelState::Open { .. }
-        }
-    )
-}
+use crate::support::{
+    find_text, is_kernel_open, messages, next_message, SessionClient, TestServer, TOKEN,
+};
 
 fn find<'a>(
     records: &'a [CaptureRecord],
@@ -167,8 +160,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
 #[tokio::test]
 async fn a_second_session_gets_the_backlog() {
     let server = TestServer::with_defaults().await;
-    let (mut first, _) = SessionClient::open(&server).await;
-    first.wait_for(is_kernel_open).await;
+    let mut first = SessionClient::ready(&server).await;
     first.execute("c1", "earlier").await;
     first
         .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
@@ -186,8 +178,7 @@ async fn a_second_session_gets_the_backlog() {
 #[tokio::test]
 async fn bad_messages_get_errors_and_the_session_goes_on() {
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.wait_for(is_kernel_open).await;
+    let mut client = SessionClient::ready(&server).await;
 
     client.send_raw(Message::text("not json")).await;
     let ServerMsg::Error { message, cell_id } = client.next().await else {
@@ -234,8 +225,7 @@ async fn an_oversize_message_closes_with_1009() {
     let mut config = Config::new(TOKEN);
     config.websocket.max_message_size = 1024;
     let server = TestServer::start(config).await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.wait_for(is_kernel_open).await;
+    let mut client = SessionClient::ready(&server).await;
     client.send_raw(Message::text("x".repeat(2048))).await;
     loop {
         match next_message(&mut client.socket).await {
@@ -280,8 +270,7 @@ async fn a_closed_kernel_is_reported_and_reconnected_by_the_next_execute() {
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://{kernel}/"));
     let server = TestServer::start(config).await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.wait_for(is_kernel_open).await;
+    let mut client = SessionClient::ready(&server).await;
 
     client.execute("c1", "one").await;
     assert_eq!(
@@ -335,8 +324,7 @@ async fn a_closed_kernel_is_reported_and_reconnected_by_the_next_execute() {
 #[tokio::test]
 async fn restart_kernel_reconnects_and_counts_from_one() {
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.wait_for(is_kernel_open).await;
+    let mut client = SessionClient::ready(&server).await;
     client.execute("c1", "before").await;
     client
         .wait_for(|m| matches!(m, ServerMsg::Output { cell_id, .. } if cell_id == "c1"))
@@ -416,8 +404,7 @@ async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
 #[tokio::test]
 async fn a_browser_ping_gets_exactly_one_pong_and_is_recorded() {
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.wait_for(is_kernel_open).await;
+    let mut client = SessionClient::ready(&server).await;
     for payload in [b"p1", b"p2"] {
         client
             .send_raw(Message::Ping(payload.to_vec().into()))

@@ -108,6 +108,16 @@ pub async fn next_message(client: &mut Client) -> Message {
 }
 
 /// A browser-like client of `/session` that collects capture records on the side.
+/// Whether a message says the kernel is open.
+pub fn is_kernel_open(msg: &ServerMsg) -> bool {
+    matches!(
+        msg,
+        ServerMsg::Kernel {
+            state: KernelState::Open { .. }
+        }
+    )
+}
+
 pub struct SessionClient {
     pub socket: Client,
     pub records: Vec<CaptureRecord>,
@@ -135,6 +145,19 @@ impl SessionClient {
         };
         let hello = client.next_raw().await;
         (client, hello)
+    }
+
+    /// A session whose startup kernel is open: the `Hello`, `Kernels`, `Connecting`, `Open`
+    /// preamble every session test starts with, checked.
+    pub async fn ready(server: &TestServer) -> Self {
+        let (mut client, hello) = Self::open(server).await;
+        assert!(matches!(hello, ServerMsg::Hello { .. }), "{hello:?}");
+        let state = client.kernel_settled().await;
+        assert!(
+            matches!(state, KernelState::Open { .. }),
+            "the startup kernel did not open: {state:?}"
+        );
+        client
     }
 
     async fn next_raw(&mut self) -> ServerMsg {

@@ -44,9 +44,7 @@ async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSig
 /// server field (which says how TLS was checked).
 async fn echo_through(config: Config) -> String {
     let server = TestServer::start(config).await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    let state = client.kernel_settled().await;
-    assert!(matches!(state, KernelState::Open { .. }), "{state:?}");
+    let mut client = SessionClient::ready(&server).await;
     client.execute("c1", "over tls").await;
     let output = client
         .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
