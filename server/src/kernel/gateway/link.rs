@@ -33,7 +33,7 @@ use wirebook_shared::KernelState;
 
 use crate::capture::ring::Capture;
 use crate::kernel::jupyter::client::{JupyterClient, Outgoing};
-use crate::kernel::jupyter::dispatch::{Dispatch, Transport};
+use crate::kernel::jupyter::dispatch::{Dispatch, Relayed, Transport};
 use crate::kernel::{fail_queued, KernelEvent, LinkCommand, RECONNECT};
 use crate::shutdown::Shutdown;
 use crate::websocket::close::shutting_down;
@@ -320,7 +320,7 @@ impl Link {
                     Read::Message(received) => {
                         let answered = received.fields.msg_type == "kernel_info_reply"
                             && received.fields.parent_msg_id.as_deref() == Some(info.msg_id());
-                        self.deliver(*received).await;
+                        deliver(&mut self.dispatch, *received).await;
                         if answered {
                             break;
                         }
@@ -348,61 +348,56 @@ impl Link {
             state: KernelState::open(),
         })
         .await;
+        let mut wire = GatewayWire {
+            channels: &mut channels,
+            rest: Rest {
+                endpoint: &self.endpoint,
+                config: &self.config,
+                kernel_id: &self.kernel_id,
+                shutdown: &self.shutdown,
+                events: self.dispatch.events.clone(),
+            },
+            // Jupyter Server keeps the WebSocket open when the kernel is deleted or culled:
+            // the link asks now and then whether it still exists, and soon after the kernel
+            // says it is shutting down or dead.
+            check_at: Instant::now() + EXISTS_EVERY,
+            quick_checks: 0,
+        };
+        let mut relayed = None;
         while let Some(command) = self.pending.pop_front() {
-            if let Err(why) = self.command(&mut channels, command).await {
-                channels.lost(why.clone());
-                return Life::Lost(why);
+            if let Err(why) = self.dispatch.command(&mut wire, command).await {
+                relayed = Some(Relayed::Transport(Gone::Lost(why)));
+                break;
             }
         }
-        // Jupyter Server keeps the WebSocket open when the kernel is deleted or culled: the
-        // link asks now and then whether it still exists, and soon after the kernel says it
-        // is shutting down or dead.
-        let mut check_at = Instant::now() + EXISTS_EVERY;
-        let mut quick_checks = 0;
-        loop {
-            tokio::select! {
-                read = channels.read() => match read {
-                    Read::Message(received) => {
-                        if ends_kernel(&received) {
-                            quick_checks = QUICK_CHECKS;
-                            check_at = Instant::now() + QUICK_CHECK;
-                        }
-                        self.deliver(*received).await;
-                    }
-                    Read::Nothing => {}
-                    Read::Ended(why) => {
-                        channels.lost(why.clone());
-                        return Life::Lost(why);
-                    }
-                },
-                command = self.queue.recv() => match command {
-                    Some(command) => {
-                        if let Err(why) = self.command(&mut channels, command).await {
-                            channels.lost(why.clone());
-                            return Life::Lost(why);
-                        }
-                    }
-                    None => return self.end(channels, session_closed_frame(), session_gone()).await,
-                },
-                () = self.shutdown.triggered() => return self.end(channels, shutting_down(), shutdown_state()).await,
-                () = tokio::time::sleep_until(check_at) => {
-                    if let Ok(false) = self.kernel_exists().await {
-                        let state = KernelState::Failed {
-                            message: format!(
-                                "the kernel {} no longer exists on the gateway (it was shut down there, or culled)",
-                                self.kernel_id
-                            ),
-                        };
-                        return self.end(channels, close_frame(CloseCode::Away, "kernel gone"), state).await;
-                    }
-                    check_at = Instant::now() + if quick_checks > 0 {
-                        quick_checks -= 1;
-                        QUICK_CHECK
-                    } else {
-                        EXISTS_EVERY
-                    };
-                }
+        let relayed = match relayed {
+            Some(relayed) => relayed,
+            None => {
+                self.dispatch
+                    .relay(&mut wire, &mut self.queue, &self.shutdown)
+                    .await
             }
+        };
+        match relayed {
+            Relayed::Transport(Gone::Lost(why)) => {
+                channels.lost(why.clone());
+                Life::Lost(why)
+            }
+            Relayed::Transport(Gone::Kernel) => {
+                let state = KernelState::Failed {
+                    message: format!(
+                        "the kernel {} no longer exists on the gateway (it was shut down there, or culled)",
+                        self.kernel_id
+                    ),
+                };
+                self.end(channels, close_frame(CloseCode::Away, "kernel gone"), state)
+                    .await
+            }
+            Relayed::SessionEnded => {
+                self.end(channels, session_closed_frame(), session_gone())
+                    .await
+            }
+            Relayed::ServerShutdown => self.end(channels, shutting_down(), shutdown_state()).await,
         }
     }
 
@@ -414,50 +409,6 @@ impl Link {
         };
         channels.close(frame, why).await;
         Life::Over(state)
-    }
-
-    /// Hands one message from the kernel to the session.
-    async fn deliver(&mut self, received: Received) {
-        let Received {
-            decoded,
-            fields,
-            seq,
-        } = received;
-        // A message without a channel is in the capture with its findings; the notebook cannot
-        // place it.
-        let Some(channel) = decoded.channel else {
-            tracing::debug!(?seq, "a gateway message without a channel");
-            return;
-        };
-        self.dispatch
-            .deliver(
-                channel,
-                &fields.header,
-                &fields.parent_header,
-                &fields.metadata,
-                &fields.content,
-                seq,
-            )
-            .await;
-    }
-
-    /// Carries out one command on an open socket; `Err` when the socket failed.
-    async fn command(
-        &mut self,
-        channels: &mut Channels,
-        command: LinkCommand,
-    ) -> Result<(), String> {
-        let mut wire = GatewayWire {
-            channels,
-            rest: Rest {
-                endpoint: &self.endpoint,
-                config: &self.config,
-                kernel_id: &self.kernel_id,
-                shutdown: &self.shutdown,
-                events: self.dispatch.events.clone(),
-            },
-        };
-        self.dispatch.command(&mut wire, command).await
     }
 
     /// A command that will never be sent, answered.
@@ -473,24 +424,7 @@ impl Link {
 
     /// `GET /api/kernels/{id}`: whether the gateway still has the kernel.
     async fn kernel_exists(&self) -> Result<bool, String> {
-        let path = format!("/api/kernels/{}", self.kernel_id);
-        let call = Call {
-            method: "GET",
-            path: &path,
-            body: None,
-        };
-        let answer = rest::send(
-            &self.endpoint,
-            self.token(),
-            call,
-            self.config.connect_timeout,
-        )
-        .await?;
-        match answer.status {
-            200 => Ok(true),
-            404 => Ok(false),
-            _ => Err(rest::unexpected(&call, &answer)),
-        }
+        kernel_exists(&self.endpoint, &self.config, &self.kernel_id).await
     }
 
     async fn delete_kernel(&self) {
@@ -498,10 +432,82 @@ impl Link {
     }
 }
 
-/// An open channels WebSocket, and the REST API for what it does not carry (the interrupt).
+/// Hands one message from the kernel to the session.
+async fn deliver(dispatch: &mut Dispatch, received: Received) {
+    let Received {
+        decoded,
+        fields,
+        seq,
+    } = received;
+    // A message without a channel is in the capture with its findings; the notebook cannot
+    // place it.
+    let Some(channel) = decoded.channel else {
+        tracing::debug!(?seq, "a gateway message without a channel");
+        return;
+    };
+    dispatch
+        .deliver(
+            channel,
+            &fields.header,
+            &fields.parent_header,
+            &fields.metadata,
+            &fields.content,
+            seq,
+        )
+        .await;
+}
+
+/// `GET /api/kernels/{id}`: whether the gateway still has the kernel.
+async fn kernel_exists(
+    endpoint: &Endpoint,
+    config: &GatewayConfig,
+    kernel_id: &str,
+) -> Result<bool, String> {
+    let path = format!("/api/kernels/{kernel_id}");
+    let call = Call {
+        method: "GET",
+        path: &path,
+        body: None,
+    };
+    let answer = rest::send(
+        endpoint,
+        config.token.as_deref(),
+        call,
+        config.connect_timeout,
+    )
+    .await?;
+    match answer.status {
+        200 => Ok(true),
+        404 => Ok(false),
+        _ => Err(rest::unexpected(&call, &answer)),
+    }
+}
+
+/// An open channels WebSocket, the REST API for what it does not carry (the interrupt,
+/// whether the kernel still exists), and when to ask next.
 struct GatewayWire<'a> {
     channels: &'a mut Channels,
     rest: Rest<'a>,
+    check_at: Instant,
+    /// Checks left at the quick pace, after the kernel announced its end.
+    quick_checks: u32,
+}
+
+/// What the channels WebSocket saw.
+enum Seen {
+    Message(Box<Received>),
+    /// A frame that is not a message (recorded; nothing for the session).
+    Nothing,
+    /// Time to ask whether the kernel still exists.
+    Check,
+}
+
+/// Why an open gateway link's relay ended.
+enum Gone {
+    /// The WebSocket dropped or failed; the kernel may still be there.
+    Lost(String),
+    /// The gateway no longer has the kernel.
+    Kernel,
 }
 
 /// What a REST call about the link's kernel needs.
@@ -514,6 +520,51 @@ struct Rest<'a> {
 }
 
 impl Transport for GatewayWire<'_> {
+    type Seen = Seen;
+    type End = Gone;
+
+    async fn next(&mut self) -> Result<Seen, Gone> {
+        tokio::select! {
+            read = self.channels.read() => match read {
+                Read::Message(received) => Ok(Seen::Message(received)),
+                Read::Nothing => Ok(Seen::Nothing),
+                Read::Ended(why) => Err(Gone::Lost(why)),
+            },
+            () = tokio::time::sleep_until(self.check_at) => Ok(Seen::Check),
+        }
+    }
+
+    async fn handle(&mut self, seen: Seen, dispatch: &mut Dispatch) -> Result<(), Gone> {
+        match seen {
+            Seen::Message(received) => {
+                if ends_kernel(&received) {
+                    self.quick_checks = QUICK_CHECKS;
+                    self.check_at = Instant::now() + QUICK_CHECK;
+                }
+                deliver(dispatch, *received).await;
+            }
+            Seen::Nothing => {}
+            Seen::Check => {
+                let rest = &self.rest;
+                if let Ok(false) = kernel_exists(rest.endpoint, rest.config, rest.kernel_id).await {
+                    return Err(Gone::Kernel);
+                }
+                self.check_at = Instant::now()
+                    + if self.quick_checks > 0 {
+                        self.quick_checks -= 1;
+                        QUICK_CHECK
+                    } else {
+                        EXISTS_EVERY
+                    };
+            }
+        }
+        Ok(())
+    }
+
+    fn send_failed(&mut self, why: String) -> Option<Gone> {
+        Some(Gone::Lost(why))
+    }
+
     async fn send(&mut self, outgoing: &Outgoing, caused_by: Option<u64>) -> Result<(), String> {
         self.channels.send(outgoing, caused_by).await.map(drop)
     }

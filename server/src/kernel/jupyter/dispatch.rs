@@ -1,8 +1,9 @@
-//! What a Jupyter link does with the session's commands and the kernel's messages, whatever
-//! carries them: the ZeroMQ sockets of a local kernel ([`super::link`]) or a Jupyter Server's
-//! channels WebSocket (`crate::kernel::gateway::link`). Those links differ in how they start,
-//! stay alive and end; what a command becomes, which channels a client may send on, and how a
-//! kernel's message reaches the session are written once, here, over a [`Transport`].
+//! The loop of an open Jupyter link, whatever carries its messages: the ZeroMQ sockets of a
+//! local kernel ([`super::link`]) or a Jupyter Server's channels WebSocket
+//! (`crate::kernel::gateway::link`). Those links differ in how they start, handshake, stay
+//! alive and end; the relay once the kernel is open ([`Dispatch::relay`]), what a command
+//! becomes, which channels a client may send on, and how a kernel's message reaches the
+//! session are written once, here, over a [`Transport`].
 
 use std::future::Future;
 
@@ -12,9 +13,27 @@ use wirebook_shared::Channel;
 
 use super::client::{JupyterClient, Outgoing};
 use crate::kernel::{KernelEvent, LinkCommand};
+use crate::shutdown::Shutdown;
 
 /// What carries a Jupyter kernel's messages.
 pub trait Transport {
+    /// Something the transport saw: a message from the kernel, or a moment of its own.
+    type Seen: Send;
+    /// Why the transport ended the relay.
+    type End;
+    /// Waits for the next thing seen, or the transport's end. Cancel-safe: the relay also
+    /// waits for commands meanwhile.
+    fn next(&mut self) -> impl Future<Output = Result<Self::Seen, Self::End>> + Send;
+    /// Handles what was seen: records it and gives its messages to `dispatch`; `Err` ends
+    /// the relay.
+    fn handle(
+        &mut self,
+        seen: Self::Seen,
+        dispatch: &mut Dispatch,
+    ) -> impl Future<Output = Result<(), Self::End>> + Send;
+    /// A send failed (the session was told): whether that ends the relay. A WebSocket that
+    /// failed is gone; a ZeroMQ socket only lost that message.
+    fn send_failed(&mut self, why: String) -> Option<Self::End>;
     /// Records and sends one message on its channel.
     fn send(
         &mut self,
@@ -28,6 +47,16 @@ pub trait Transport {
     fn interrupt(&mut self) -> impl Future<Output = Result<(), String>> + Send;
 }
 
+/// How [`Dispatch::relay`] ended.
+#[derive(Debug)]
+pub enum Relayed<E> {
+    /// The transport ended it.
+    Transport(E),
+    /// The session dropped the link.
+    SessionEnded,
+    ServerShutdown,
+}
+
 /// A link's protocol state and its way to the session.
 #[derive(Debug)]
 pub struct Dispatch {
@@ -38,6 +67,40 @@ pub struct Dispatch {
 impl Dispatch {
     pub fn new(client: JupyterClient, events: mpsc::Sender<KernelEvent>) -> Self {
         Dispatch { client, events }
+    }
+
+    /// Relays between the session and an open kernel until the transport ends, the session
+    /// drops the link or the server shuts down.
+    pub async fn relay<T: Transport>(
+        &mut self,
+        transport: &mut T,
+        queue: &mut mpsc::Receiver<LinkCommand>,
+        shutdown: &Shutdown,
+    ) -> Relayed<T::End> {
+        loop {
+            tokio::select! {
+                seen = transport.next() => {
+                    let handled = match seen {
+                        Ok(seen) => transport.handle(seen, self).await,
+                        Err(end) => Err(end),
+                    };
+                    if let Err(end) = handled {
+                        return Relayed::Transport(end);
+                    }
+                }
+                command = queue.recv() => match command {
+                    Some(command) => {
+                        if let Err(why) = self.command(transport, command).await {
+                            if let Some(end) = transport.send_failed(why) {
+                                return Relayed::Transport(end);
+                            }
+                        }
+                    }
+                    None => return Relayed::SessionEnded,
+                },
+                () = shutdown.triggered() => return Relayed::ServerShutdown,
+            }
+        }
     }
 
     /// Carries out one command. A failure is told to the session (`RunFailed` for code,

@@ -22,7 +22,7 @@ use zeromq::{
 };
 
 use super::client::{JupyterClient, Outgoing};
-use super::dispatch::{Dispatch, Transport};
+use super::dispatch::{Dispatch, Relayed, Transport};
 use super::kernelspec::{self, FoundSpec};
 use super::launch::{self, Launched};
 use super::wire::{self, Signer};
@@ -445,7 +445,7 @@ impl Kernel {
                     None => return Ending::SessionEnded,
                 },
                 Some((channel, message)) = self.incoming.recv() => {
-                    let parent = self.receive(channel, message).await;
+                    let parent = self.wire.receive(channel, message, &mut self.dispatch).await;
                     match channel {
                         Channel::Iopub => iopub_seen = true,
                         Channel::Shell if parent.is_some() && parent == probe_id => replied = true,
@@ -455,60 +455,20 @@ impl Kernel {
             }
         }
         report(KernelState::open()).await;
+        let mut relay = ZmqRelay {
+            wire: &mut self.wire,
+            child: &mut self.launched.child,
+            incoming: &mut self.incoming,
+        };
         for command in waiting {
-            self.command(command).await;
+            // A failed send ends only that message (the session was told).
+            let _ = self.dispatch.command(&mut relay, command).await;
         }
-        loop {
-            tokio::select! {
-                status = self.launched.child.wait() => {
-                    return Ending::Died(status.unwrap_or_default());
-                }
-                () = shutdown.triggered() => return Ending::ServerShutdown,
-                command = queue.recv() => match command {
-                    Some(command) => self.command(command).await,
-                    None => return Ending::SessionEnded,
-                },
-                Some((channel, message)) = self.incoming.recv() => {
-                    self.receive(channel, message).await;
-                }
-            }
+        match self.dispatch.relay(&mut relay, queue, shutdown).await {
+            Relayed::Transport(status) => Ending::Died(status),
+            Relayed::SessionEnded => Ending::SessionEnded,
+            Relayed::ServerShutdown => Ending::ServerShutdown,
         }
-    }
-
-    /// Carries out one command from the session. A failed send ends only that message: the
-    /// sockets stay (a kernel that died says so by its exit).
-    async fn command(&mut self, command: LinkCommand) {
-        let _ = self.dispatch.command(&mut self.wire, command).await;
-    }
-
-    /// Records one message from the kernel and gives the session its events; returns its
-    /// parent's msg_id.
-    async fn receive(&mut self, channel: Channel, message: ZmqMessage) -> Option<String> {
-        let parts = message.into_vec();
-        let frames: Vec<&[u8]> = parts.iter().map(|part| &part[..]).collect();
-        let received = wire::received(channel, &frames, &self.wire.signer, self.wire.preview);
-        let parent = received.record.parent_msg_id.clone();
-        let seq = self
-            .recorder
-            .record(CaptureBody::KernelMessage(Box::new(received.record)));
-        let split = received.split;
-        if let Some(why) = received.refused {
-            self.dispatch
-                .refused(&split.header, &split.parent_header, why)
-                .await;
-            return None;
-        }
-        self.dispatch
-            .deliver(
-                channel,
-                &split.header,
-                &split.parent_header,
-                &split.metadata,
-                &split.content,
-                seq,
-            )
-            .await;
-        parent
     }
 
     /// Ends the kernel: `shutdown_request` and a grace period, then kill. The connection file
@@ -552,7 +512,8 @@ struct ZmqWire {
     pid: Option<u32>,
 }
 
-impl Transport for ZmqWire {
+impl ZmqWire {
+    /// Signs, records and sends one message on its channel's socket.
     async fn send(&mut self, outgoing: &Outgoing, caused_by: Option<u64>) -> Result<(), String> {
         let channel = outgoing.channel;
         let frames = wire::frames(outgoing, &self.signer);
@@ -587,14 +548,93 @@ impl Transport for ZmqWire {
         }
     }
 
-    fn interrupts_by_message(&self) -> bool {
-        self.by_message
-    }
-
+    /// SIGINT to the kernel's process group.
     async fn interrupt(&mut self) -> Result<(), String> {
         match self.pid {
             Some(pid) => launch::interrupt(pid).await,
             None => Err("the kernel process has no pid any more".into()),
         }
+    }
+
+    /// Records one message from the kernel and gives `dispatch` its events; returns its
+    /// parent's msg_id.
+    async fn receive(
+        &mut self,
+        channel: Channel,
+        message: ZmqMessage,
+        dispatch: &mut Dispatch,
+    ) -> Option<String> {
+        let parts = message.into_vec();
+        let frames: Vec<&[u8]> = parts.iter().map(|part| &part[..]).collect();
+        let received = wire::received(channel, &frames, &self.signer, self.preview);
+        let parent = received.record.parent_msg_id.clone();
+        let seq = self
+            .recorder
+            .record(CaptureBody::KernelMessage(Box::new(received.record)));
+        let split = received.split;
+        if let Some(why) = received.refused {
+            dispatch
+                .refused(&split.header, &split.parent_header, why)
+                .await;
+            return None;
+        }
+        dispatch
+            .deliver(
+                channel,
+                &split.header,
+                &split.parent_header,
+                &split.metadata,
+                &split.content,
+                seq,
+            )
+            .await;
+        parent
+    }
+}
+
+/// An open kernel as the relay sees it: the sockets, the process (its exit ends the relay)
+/// and what the reader tasks forward.
+struct ZmqRelay<'a> {
+    wire: &'a mut ZmqWire,
+    child: &'a mut tokio::process::Child,
+    incoming: &'a mut mpsc::Receiver<Incoming>,
+}
+
+impl Transport for ZmqRelay<'_> {
+    type Seen = Incoming;
+    /// The process exited.
+    type End = std::process::ExitStatus;
+
+    async fn next(&mut self) -> Result<Incoming, std::process::ExitStatus> {
+        tokio::select! {
+            status = self.child.wait() => Err(status.unwrap_or_default()),
+            Some(incoming) = self.incoming.recv() => Ok(incoming),
+        }
+    }
+
+    async fn handle(
+        &mut self,
+        (channel, message): Incoming,
+        dispatch: &mut Dispatch,
+    ) -> Result<(), std::process::ExitStatus> {
+        self.wire.receive(channel, message, dispatch).await;
+        Ok(())
+    }
+
+    fn send_failed(&mut self, _why: String) -> Option<std::process::ExitStatus> {
+        // The sockets stay: a kernel that died says so by its exit.
+        None
+    }
+
+    async fn send(&mut self, outgoing: &Outgoing, caused_by: Option<u64>) -> Result<(), String> {
+        self.wire.send(outgoing, caused_by).await
+    }
+
+    fn interrupts_by_message(&self) -> bool {
+        self.wire.by_message
+    }
+
+    async fn interrupt(&mut self) -> Result<(), String> {
+        self.wire.interrupt().await
     }
 }
