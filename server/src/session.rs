@@ -10,6 +10,9 @@
 
 use std::sync::Arc;
 
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -24,10 +27,6 @@ use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::{
     ClientMsg, Hop, KernelChoice, KernelInfo, KernelOffer, ServerMsg, PROTOCOL_VERSION,
 };
-
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 
 use crate::auth;
 use crate::capture::recorder::Recorder;

@@ -22,15 +22,13 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, O
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_shared::Hop;
 
-use crate::admission;
 use crate::capture::tap::TapConnectInfo;
 use crate::capture::trace::{Links, Tag};
 use crate::shutdown::Shutdown;
 use crate::state::App;
 use crate::websocket::close::{protocol_failure, shutting_down, too_big, CLOSE_GRACE};
-use crate::websocket::upgrade::{self, Accepted, Capturing, ServerSocket};
+use crate::websocket::upgrade::{Accepted, ServerSocket};
 
 /// `/demo/push`'s parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,36 +161,6 @@ fn bad_request(why: String) -> Response {
     (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response()
 }
 
-fn accept<F, Fut>(app: &App, connection: &TapConnectInfo, request: Request, run: F) -> Response
-where
-    F: FnOnce(Accepted, Shutdown) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = String> + Send + 'static,
-{
-    let shutdown = app.shutdown.child();
-    let capturing = Capturing {
-        capture: &app.capture,
-        hop: Hop::Endpoint,
-        connection,
-    };
-    let codec = app
-        .config
-        .websocket
-        .codec_for(admission::is_trusted(&request));
-    upgrade::accept(
-        request,
-        codec,
-        &app.shutdown,
-        capturing,
-        move |accepted| async move {
-            let recorder = accepted.recorder.clone();
-            // Every data message received is counted, so `received_seq` stays in step.
-            accepted.links.track_received();
-            let reason = run(accepted, shutdown).await;
-            recorder.finish(reason);
-        },
-    )
-}
-
 /// `GET /demo/push`.
 pub async fn push(
     State(app): State<App>,
@@ -203,7 +171,7 @@ pub async fn push(
         Ok(push) => push,
         Err(why) => return bad_request(why),
     };
-    accept(&app, &connection, request, move |accepted, shutdown| {
+    super::accept(&app, &connection, request, move |accepted, shutdown| {
         run_push(accepted, push, shutdown)
     })
 }
@@ -218,7 +186,7 @@ pub async fn close(
         Ok(close) => close,
         Err(why) => return bad_request(why),
     };
-    accept(&app, &connection, request, move |accepted, _shutdown| {
+    super::accept(&app, &connection, request, move |accepted, _shutdown| {
         run_close(accepted, close)
     })
 }
@@ -233,7 +201,7 @@ pub async fn fragmented(
         Ok(fragmented) => fragmented,
         Err(why) => return bad_request(why),
     };
-    accept(&app, &connection, request, move |accepted, shutdown| {
+    super::accept(&app, &connection, request, move |accepted, shutdown| {
         run_fragmented(accepted, fragmented, shutdown)
     })
 }

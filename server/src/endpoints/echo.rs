@@ -12,23 +12,20 @@
 
 use std::fmt::Display;
 
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::Response;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::Message;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::response::Response;
-use wirebook_shared::Hop;
-
-use crate::admission;
 use crate::capture::tap::TapConnectInfo;
 use crate::capture::trace::{Links, Tag};
 use crate::shutdown::Shutdown;
 use crate::state::App;
-use crate::websocket::close;
-use crate::websocket::close::{protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
-use crate::websocket::upgrade::{self, Capturing};
+use crate::websocket::close::{
+    self, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE,
+};
 
 /// How an echo connection ended without an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,33 +122,20 @@ pub async fn socket(
     ConnectInfo(connection): ConnectInfo<TapConnectInfo>,
     request: Request,
 ) -> Response {
-    let shutdown = app.shutdown.child();
-    let capturing = Capturing {
-        capture: &app.capture,
-        hop: Hop::Endpoint,
-        connection: &connection,
-    };
-    let codec = app
-        .config
-        .websocket
-        .codec_for(admission::is_trusted(&request));
-    upgrade::accept(
+    super::accept(
+        &app,
+        &connection,
         request,
-        codec,
-        &app.shutdown,
-        capturing,
-        |accepted| async move {
+        |accepted, shutdown| async move {
             let (mut sink, mut stream) = accepted.socket.split();
-            let reason = match run(&mut sink, &mut stream, &accepted.links, shutdown).await {
+            match run(&mut sink, &mut stream, &accepted.links, shutdown).await {
                 Ok(End::Closed) => "closed".to_string(),
                 Ok(end @ (End::TooBig | End::Failed(_))) => {
                     if let Ok(mut socket) = stream.reunite(sink) {
                         close::drain(socket.get_mut()).await;
                     }
                     match end {
-                        End::Failed(reason) => {
-                            format!("the peer broke the protocol: {reason}")
-                        }
+                        End::Failed(reason) => format!("the peer broke the protocol: {reason}"),
                         _ => "the peer sent a message over the limit; closed with 1009".to_string(),
                     }
                 }
@@ -159,8 +143,7 @@ pub async fn socket(
                     tracing::debug!(%error, "echo connection ended");
                     format!("connection failed: {error}")
                 }
-            };
-            accepted.recorder.finish(reason);
+            }
         },
     )
 }

@@ -12,6 +12,7 @@ pub mod gateway;
 pub mod jupyter;
 pub mod websocket;
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -130,6 +131,30 @@ pub enum LinkCommand {
     },
 }
 
+/// How a link's task tells its session its states: [`KernelEvent::State`] with the link's id.
+#[derive(Debug, Clone)]
+pub struct StateReport {
+    link: u64,
+    events: mpsc::Sender<KernelEvent>,
+}
+
+impl StateReport {
+    pub fn new(link: u64, events: mpsc::Sender<KernelEvent>) -> Self {
+        StateReport { link, events }
+    }
+
+    pub async fn send(&self, state: KernelState) {
+        // The session may be gone already; the link still ends properly.
+        let _ = self
+            .events
+            .send(KernelEvent::State {
+                link: self.link,
+                state,
+            })
+            .await;
+    }
+}
+
 /// Why [`KernelLink::execute`] did not queue the code.
 #[derive(Debug)]
 pub enum NotQueued {
@@ -155,6 +180,18 @@ impl KernelLink {
         (KernelLink { id, commands }, queue)
     }
 
+    /// A handle whose task, `task(queue, shutdown)`, runs under the server's `shutdown`,
+    /// reading the commands from `queue` and watching a clone of `shutdown`.
+    pub fn spawn<F, Fut>(id: u64, shutdown: &Shutdown, task: F) -> Self
+    where
+        F: FnOnce(mpsc::Receiver<LinkCommand>, Shutdown) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let (link, queue) = KernelLink::new(id);
+        shutdown.spawn(task(queue, shutdown.clone()));
+        link
+    }
+
     /// A link that reports `Failed` with `message` at once (a kernel that cannot be started).
     pub fn failed(
         id: u64,
@@ -162,12 +199,10 @@ impl KernelLink {
         events: mpsc::Sender<KernelEvent>,
         shutdown: &Shutdown,
     ) -> Self {
-        let (link, _queue) = KernelLink::new(id);
-        shutdown.spawn(async move {
-            let state = KernelState::Failed { message };
-            let _ = events.send(KernelEvent::State { link: id, state }).await;
-        });
-        link
+        let report = StateReport::new(id, events);
+        KernelLink::spawn(id, shutdown, |_queue, _shutdown| async move {
+            report.send(KernelState::Failed { message }).await;
+        })
     }
 
     pub fn id(&self) -> u64 {

@@ -30,7 +30,7 @@ use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
 use crate::capture::tap::Tap;
 use crate::capture::trace::{Links, Tag};
-use crate::kernel::{fail_queued, KernelEvent, KernelLink, LinkCommand, RECONNECT};
+use crate::kernel::{fail_queued, KernelEvent, KernelLink, LinkCommand, StateReport, RECONNECT};
 use crate::shutdown::Shutdown;
 use crate::upstream::url::UpstreamUrl;
 use crate::upstream::{connect as connect_upstream, TlsSettings, UpstreamIo};
@@ -78,10 +78,9 @@ pub fn start(
     events: mpsc::Sender<KernelEvent>,
     shutdown: &Shutdown,
 ) -> KernelLink {
-    let (link, queue) = KernelLink::new(id);
-    let watcher = shutdown.clone();
-    shutdown.spawn(run(id, target, capture, events, queue, watcher));
-    link
+    KernelLink::spawn(id, shutdown, |queue, watcher| {
+        run(id, target, capture, events, queue, watcher)
+    })
 }
 
 type Socket = WebSocketStream<Tap<UpstreamIo>>;
@@ -94,22 +93,17 @@ async fn run(
     mut queue: mpsc::Receiver<LinkCommand>,
     shutdown: Shutdown,
 ) {
-    let report = |state: KernelState| {
-        let events = events.clone();
-        async move {
-            // The session may be gone already; the link still closes its socket properly.
-            let _ = events.send(KernelEvent::State { link: id, state }).await;
-        }
-    };
+    let report = StateReport::new(id, events.clone());
     // Checked once, before anything is looked up or dialled; a bad URL is never retried.
     let url = match UpstreamUrl::websocket(&target.info.url) {
         Ok(url) => url,
         Err(error) => {
             fail_queued(&mut queue, &events).await;
-            report(KernelState::Failed {
-                message: error.to_string(),
-            })
-            .await;
+            report
+                .send(KernelState::Failed {
+                    message: error.to_string(),
+                })
+                .await;
             return;
         }
     };
@@ -117,7 +111,7 @@ async fn run(
     // How the last open connection was lost, for the retries' reports.
     let mut lost = String::new();
     let end = loop {
-        report(KernelState::Connecting).await;
+        report.send(KernelState::Connecting).await;
         let end = connect_and_relay(
             &target, &url, &capture, &events, &mut queue, &shutdown, &report,
         )
@@ -149,19 +143,20 @@ async fn run(
         if opened || lost.is_empty() {
             lost.clone_from(&reason);
         }
-        report(KernelState::Reconnecting {
-            attempt: backoff.attempts(),
-            delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-            reason,
-            lost: lost.clone(),
-        })
-        .await;
+        report
+            .send(KernelState::Reconnecting {
+                attempt: backoff.attempts(),
+                delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                reason,
+                lost: lost.clone(),
+            })
+            .await;
         if !wait_to_reconnect(delay, &mut queue, &events, &shutdown).await {
             break state;
         }
     };
     fail_queued(&mut queue, &events).await;
-    report(end).await;
+    report.send(end).await;
 }
 
 /// How one connection ended.
@@ -173,19 +168,15 @@ enum Ended {
 }
 
 /// One connection: connect, report `Open` with what was negotiated, relay until it ends.
-async fn connect_and_relay<R, F>(
+async fn connect_and_relay(
     target: &KernelTarget,
     url: &UpstreamUrl,
     capture: &Arc<Capture>,
     events: &mpsc::Sender<KernelEvent>,
     queue: &mut mpsc::Receiver<LinkCommand>,
     shutdown: &Shutdown,
-    report: &R,
-) -> Ended
-where
-    R: Fn(KernelState) -> F,
-    F: std::future::Future<Output = ()>,
-{
+    report: &StateReport,
+) -> Ended {
     let connected = tokio::select! {
         connected = tokio::time::timeout(target.connect_timeout, connect(target, url, capture)) => connected
             .unwrap_or_else(|_| Err(format!("no connection within {:?} (timeout)", target.connect_timeout))),
@@ -202,11 +193,12 @@ where
             protocol,
             extensions,
         }) => {
-            report(KernelState::Open {
-                protocol,
-                extensions,
-            })
-            .await;
+            report
+                .send(KernelState::Open {
+                    protocol,
+                    extensions,
+                })
+                .await;
             let mut by_us = false;
             let end = relay(
                 socket,

@@ -34,7 +34,7 @@ use wirebook_shared::KernelState;
 use crate::capture::ring::Capture;
 use crate::kernel::jupyter::client::{JupyterClient, Outgoing};
 use crate::kernel::jupyter::dispatch::{Dispatch, Relayed, Transport};
-use crate::kernel::{fail_queued, KernelEvent, LinkCommand, RECONNECT};
+use crate::kernel::{fail_queued, KernelEvent, LinkCommand, StateReport, RECONNECT};
 use crate::shutdown::Shutdown;
 use crate::websocket::close::shutting_down;
 
@@ -97,14 +97,8 @@ pub async fn run(
     mut queue: mpsc::Receiver<LinkCommand>,
 ) {
     let id = start.link;
-    let report = |state: KernelState| {
-        let events = events.clone();
-        async move {
-            // The session may be gone already; the link still cleans up.
-            let _ = events.send(KernelEvent::State { link: id, state }).await;
-        }
-    };
-    report(KernelState::Connecting).await;
+    let report = StateReport::new(id, events.clone());
+    report.send(KernelState::Connecting).await;
     let started = match start.config.endpoint() {
         Ok(endpoint) => create_kernel(&start, &endpoint)
             .await
@@ -117,7 +111,7 @@ pub async fn run(
             fail_queued(&mut queue, &events).await;
             let message = format!("cannot start the gateway kernel {}: {error}", start.name);
             tracing::warn!(%message);
-            report(KernelState::Failed { message }).await;
+            report.send(KernelState::Failed { message }).await;
             return;
         }
     };
@@ -144,7 +138,7 @@ pub async fn run(
         link.not_sent(command).await;
     }
     fail_queued(&mut link.queue, &events).await;
-    report(end).await;
+    report.send(end).await;
 }
 
 /// `POST /api/kernels`, the new kernel's id. A shutdown meanwhile still lets the start finish
@@ -445,16 +439,15 @@ async fn deliver(dispatch: &mut Dispatch, received: Received) {
         tracing::debug!(?seq, "a gateway message without a channel");
         return;
     };
-    dispatch
-        .deliver(
-            channel,
-            &fields.header,
-            &fields.parent_header,
-            &fields.metadata,
-            &fields.content,
-            seq,
-        )
-        .await;
+    let events = dispatch.client.on_message(
+        channel,
+        &fields.header,
+        &fields.parent_header,
+        &fields.metadata,
+        &fields.content,
+        seq,
+    );
+    dispatch.emit_all(events).await;
 }
 
 /// `GET /api/kernels/{id}`: whether the gateway still has the kernel.

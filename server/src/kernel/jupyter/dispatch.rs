@@ -7,7 +7,6 @@
 
 use std::future::Future;
 
-use serde_json::Value;
 use tokio::sync::mpsc;
 use wirebook_shared::Channel;
 
@@ -176,27 +175,10 @@ impl Dispatch {
         }
     }
 
-    /// Gives the session the events of one message from the kernel (`seq`: its record).
-    pub async fn deliver(
-        &mut self,
-        channel: Channel,
-        header: &Value,
-        parent_header: &Value,
-        metadata: &Value,
-        content: &Value,
-        seq: Option<u64>,
-    ) {
-        let events = self
-            .client
-            .on_message(channel, header, parent_header, metadata, content, seq);
+    /// Gives the session the events of the kernel's messages (from [`JupyterClient::on_message`]
+    /// or [`JupyterClient::on_refused`]), in order.
+    pub async fn emit_all(&self, events: Vec<KernelEvent>) {
         for event in events {
-            self.emit(event).await;
-        }
-    }
-
-    /// A message recorded but not relayed (`why`): a cell waiting for it ends, saying why.
-    pub async fn refused(&mut self, header: &Value, parent_header: &Value, why: &str) {
-        for event in self.client.on_refused(header, parent_header, why) {
             self.emit(event).await;
         }
     }

@@ -29,7 +29,7 @@ use super::wire::{self, Signer};
 use super::JupyterConfig;
 use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
-use crate::kernel::{KernelEvent, LinkCommand};
+use crate::kernel::{KernelEvent, LinkCommand, StateReport};
 use crate::shutdown::Shutdown;
 
 /// How often `kernel_info_request` is repeated while iopub has not delivered anything yet
@@ -53,13 +53,8 @@ pub async fn run(
     mut queue: mpsc::Receiver<LinkCommand>,
     shutdown: Shutdown,
 ) {
-    let report = |state: KernelState| {
-        let events = events.clone();
-        async move {
-            let _ = events.send(KernelEvent::State { link: id, state }).await;
-        }
-    };
-    report(KernelState::Connecting).await;
+    let report = StateReport::new(id, events.clone());
+    report.send(KernelState::Connecting).await;
     let end = match start(&name, &config, &capture, &events, &shutdown).await {
         Ok(mut kernel) => {
             let end = kernel
@@ -74,7 +69,7 @@ pub async fn run(
         }
     };
     crate::kernel::fail_queued(&mut queue, &events).await;
-    report(end).await;
+    report.send(end).await;
 }
 
 /// One running kernel: its process, sockets, protocol state and capture.
@@ -349,17 +344,13 @@ enum Ending {
 
 impl Kernel {
     /// The handshake, then the relay; returns the terminal state.
-    async fn run<F, Fut>(
+    async fn run(
         &mut self,
         queue: &mut mpsc::Receiver<LinkCommand>,
         startup_timeout: Duration,
-        report: &F,
+        report: &StateReport,
         shutdown: &Shutdown,
-    ) -> KernelState
-    where
-        F: Fn(KernelState) -> Fut,
-        Fut: std::future::Future<Output = ()>,
-    {
+    ) -> KernelState {
         let ending = self
             .run_phases(queue, startup_timeout, report, shutdown)
             .await;
@@ -404,17 +395,13 @@ impl Kernel {
         }
     }
 
-    async fn run_phases<F, Fut>(
+    async fn run_phases(
         &mut self,
         queue: &mut mpsc::Receiver<LinkCommand>,
         startup_timeout: Duration,
-        report: &F,
+        report: &StateReport,
         shutdown: &Shutdown,
-    ) -> Ending
-    where
-        F: Fn(KernelState) -> Fut,
-        Fut: std::future::Future<Output = ()>,
-    {
+    ) -> Ending {
         // Handshake: kernel_info_request until the reply came and iopub delivered something.
         let deadline = self.deadline;
         let mut probe_at = Instant::now();
@@ -454,7 +441,7 @@ impl Kernel {
                 }
             }
         }
-        report(KernelState::open()).await;
+        report.send(KernelState::open()).await;
         let mut relay = ZmqRelay {
             wire: &mut self.wire,
             child: &mut self.launched.child,
@@ -573,21 +560,21 @@ impl ZmqWire {
             .record(CaptureBody::KernelMessage(Box::new(received.record)));
         let split = received.split;
         if let Some(why) = received.refused {
-            dispatch
-                .refused(&split.header, &split.parent_header, why)
-                .await;
+            let events = dispatch
+                .client
+                .on_refused(&split.header, &split.parent_header, why);
+            dispatch.emit_all(events).await;
             return None;
         }
-        dispatch
-            .deliver(
-                channel,
-                &split.header,
-                &split.parent_header,
-                &split.metadata,
-                &split.content,
-                seq,
-            )
-            .await;
+        let events = dispatch.client.on_message(
+            channel,
+            &split.header,
+            &split.parent_header,
+            &split.metadata,
+            &split.content,
+            seq,
+        );
+        dispatch.emit_all(events).await;
         parent
     }
 }

@@ -94,8 +94,7 @@ pub fn start(
     events: mpsc::Sender<KernelEvent>,
     shutdown: &Shutdown,
 ) -> KernelLink {
-    let (link, queue) = KernelLink::new(id);
-    let watcher = shutdown.clone();
-    shutdown.spawn(link::run(id, name, config, capture, events, queue, watcher));
-    link
+    KernelLink::spawn(id, shutdown, |queue, watcher| {
+        link::run(id, name, config, capture, events, queue, watcher)
+    })
 }
