@@ -8,8 +8,8 @@
 //! - [`link`]: the task behind a gateway kernel's [`KernelLink`]: start, connect, relay,
 //!   reconnect with [`RECONNECT`](crate::kernel::RECONNECT)'s delays, delete the kernel at the end.
 //!
-//! The messages themselves are built and read by `crate::kernel::jupyter::client::JupyterClient`, the
-//! same state machine local kernels use.
+//! The messages are built and read by `crate::kernel::jupyter::client::JupyterClient`, and an
+//! open link relays through `crate::kernel::jupyter::dispatch`, as for local kernels.
 
 pub mod link;
 pub mod rest;

@@ -4,6 +4,8 @@
 //! - [`kernelspec`]: where kernelspecs are and what they say.
 //! - [`launch`]: connection file, command line and process.
 //! - [`client`]: the Jupyter client protocol without IO (shared with `crate::kernel::gateway`).
+//! - [`dispatch`]: an open link's relay loop and command dispatch over a `Transport` (ZeroMQ
+//!   here, the channels WebSocket in `crate::kernel::gateway`).
 //! - [`wire`]: signing, checking and recording ZeroMQ messages.
 //! - [`link`]: the task behind a kernel's `KernelLink`; [`heartbeat`]: its liveness pings.
 
