@@ -58,21 +58,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     );
     assert!(is_kernel_open(&client.next().await));
 
-    client.execute("c1", "hai").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c1".into(),
-            execution_count: 1
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text { text: "hai".into() }
-        }
-    );
+    client.echo("c1", "hai", 1).await;
 
     // The capture shows all four legs, linked.
     client
@@ -138,23 +124,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     // Seqs only grow.
     assert!(records.windows(2).all(|w| w[0].seq < w[1].seq));
 
-    client.execute("c2", "again").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c2".into(),
-            execution_count: 2
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c2".into(),
-            data: WireData::Text {
-                text: "again".into()
-            }
-        }
-    );
+    client.echo("c2", "again", 2).await;
 }
 
 #[tokio::test]
@@ -201,23 +171,7 @@ async fn bad_messages_get_errors_and_the_session_goes_on() {
     };
     assert!(message.contains("binary"), "{message}");
 
-    client.execute("c1", "still here").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c1".into(),
-            execution_count: 1
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text {
-                text: "still here".into()
-            }
-        }
-    );
+    client.echo("c1", "still here", 1).await;
 }
 
 #[tokio::test]
@@ -272,21 +226,7 @@ async fn a_closed_kernel_is_reported_and_reconnected_by_the_next_execute() {
     let server = TestServer::start(config).await;
     let mut client = SessionClient::ready(&server).await;
 
-    client.execute("c1", "one").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c1".into(),
-            execution_count: 1
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text { text: "one".into() }
-        }
-    );
+    client.echo("c1", "one", 1).await;
     assert_eq!(
         client.next().await,
         ServerMsg::Kernel {
@@ -341,23 +281,7 @@ async fn restart_kernel_reconnects_and_counts_from_one() {
         }
     );
     assert!(is_kernel_open(&client.next().await));
-    client.execute("c2", "after").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c2".into(),
-            execution_count: 1
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c2".into(),
-            data: WireData::Text {
-                text: "after".into()
-            }
-        }
-    );
+    client.echo("c2", "after", 1).await;
 }
 
 #[tokio::test]

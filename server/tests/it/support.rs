@@ -18,7 +18,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wirebook_server::config::Config;
 use wirebook_shared::{
     CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, Hop, KernelState,
-    MessageSummary, Opcode, ServerMsg,
+    MessageSummary, Opcode, ServerMsg, WireData,
 };
 
 pub const TOKEN: &str = "test-token-0123";
@@ -278,6 +278,26 @@ impl SessionClient {
     pub async fn kernel_settled(&mut self) -> KernelState {
         self.wait_kernel(|s| matches!(s, KernelState::Open { .. } | KernelState::Failed { .. }))
             .await
+    }
+
+    /// Runs `code` in `cell_id` on the echo kernel and checks what comes back, in order:
+    /// `Executed` with the session's count, then the echo as the cell's output.
+    pub async fn echo(&mut self, cell_id: &str, code: &str, execution_count: u32) {
+        self.execute(cell_id, code).await;
+        assert_eq!(
+            self.next().await,
+            ServerMsg::Executed {
+                cell_id: cell_id.into(),
+                execution_count
+            }
+        );
+        assert_eq!(
+            self.next().await,
+            ServerMsg::Output {
+                cell_id: cell_id.into(),
+                data: WireData::Text { text: code.into() }
+            }
+        );
     }
 
     pub async fn execute(&mut self, cell_id: &str, code: &str) {
