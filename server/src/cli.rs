@@ -10,9 +10,9 @@ use crate::capture::ring::DEFAULT_MEMORY_BUDGET;
 use crate::config::{CaptureConfig, Config, NotebooksConfig, WebSocketLimits};
 use crate::kernel::jupyter::JupyterConfig;
 use crate::kernel::websocket::Keepalive;
-use crate::kernel::websocket::CONNECT_TIMEOUT;
 use crate::proxy::routes::{check_unique, parse_route};
 use crate::upstream::url::UpstreamUrl;
+use crate::upstream::CONNECT_TIMEOUT;
 
 /// Bytes in a MiB, the unit of `--capture-memory`.
 const MIB: usize = 1024 * 1024;

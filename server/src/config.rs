@@ -12,9 +12,9 @@ use crate::admission::Limits;
 use crate::capture::ring::DEFAULT_MEMORY_BUDGET;
 use crate::kernel::gateway::GatewayConfig;
 use crate::kernel::jupyter::JupyterConfig;
-use crate::kernel::websocket::{Keepalive, KernelTarget, CONNECT_TIMEOUT};
+use crate::kernel::websocket::{Keepalive, KernelTarget};
 use crate::proxy::routes::Route;
-use crate::upstream::TlsSettings;
+use crate::upstream::{TlsSettings, CONNECT_TIMEOUT};
 
 /// Everything the server can be told, by concern. [`Config::new`] and the command line's
 /// defaults are the same figures: each is written once, as a constant of its section.

@@ -38,9 +38,6 @@ use crate::websocket::close::{
     drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE,
 };
 
-/// How long connecting to a kernel may take.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Where sessions connect and how.
 #[derive(Debug, Clone)]
 pub struct KernelTarget {

@@ -37,11 +37,10 @@ use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
 use crate::capture::tap::{Tap, TapConnectInfo};
 use crate::capture::trace::Links;
-use crate::kernel::websocket::CONNECT_TIMEOUT;
 use crate::proxy::route_table::RouteTable;
 use crate::proxy::routes::Route;
 use crate::shutdown::Shutdown;
-use crate::upstream::{connect as connect_upstream, TlsSettings, UpstreamIo};
+use crate::upstream::{connect as connect_upstream, TlsSettings, UpstreamIo, CONNECT_TIMEOUT};
 use crate::websocket::upgrade::{self, Capturing};
 
 /// Body bytes of a refusing upstream answer passed on to the client.

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -31,6 +32,10 @@ use wirebook_shared::Hop;
 use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
 use crate::capture::tap::{upstream_recorder, Tap};
+
+/// How long connecting to an upstream (name lookup, TCP, TLS and the WebSocket handshake) may
+/// take: a route's always, a kernel's unless `--kernel-connect-timeout` says otherwise.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How `wss://` upstreams are verified.
 #[derive(Debug, Clone, Default)]
