@@ -26,7 +26,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 
 /// One run's figures.
 #[derive(Debug, Clone, Copy)]
@@ -147,8 +147,8 @@ fn run(capture: bool, conns: usize, bytes: usize, duration: Duration) -> Figures
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let mut config = Config::new("bench");
-    config.capture = capture;
-    config.capture_limit = knob("ECHO_LOAD_CAPTURE_LIMIT", 100_000) as usize;
+    config.capture.enabled = capture;
+    config.capture.limit = knob("ECHO_LOAD_CAPTURE_LIMIT", 100_000) as usize;
     config.dist = std::env::temp_dir().join("wirebook-bench-no-ui");
     config.shutdown_grace = Duration::from_secs(1);
     let (stop, stopped) = oneshot::channel::<()>();
@@ -175,9 +175,10 @@ fn run(capture: bool, conns: usize, bytes: usize, duration: Duration) -> Figures
         for _ in 0..conns {
             let tcp = TcpStream::connect(addr).await.unwrap();
             tcp.set_nodelay(true).unwrap();
-            // The clients read as the server does (see `wirebook_server::READ_BUFFER`), so
+            // The clients read as the server does (see `wirebook_server::config::READ_BUFFER`), so
             // that tungstenite's buffer zeroing does not dominate the clients' thread.
-            let config = WebSocketConfig::default().read_buffer_size(wirebook_server::READ_BUFFER);
+            let config =
+                WebSocketConfig::default().read_buffer_size(wirebook_server::config::READ_BUFFER);
             let (mut ws, _) = tokio_tungstenite::client_async_with_config(
                 format!("ws://{addr}/echo"),
                 tcp,

@@ -36,7 +36,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_server::READ_BUFFER;
+use wirebook_server::config::READ_BUFFER;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Path {

@@ -11,8 +11,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use wirebook_server::capture::{Capture, Recorder};
-use wirebook_server::trace::{Links, Tag, Trace};
+use wirebook_server::capture::recorder::Recorder;
+use wirebook_server::capture::ring::Capture;
+use wirebook_server::capture::trace::{Links, Tag, Trace};
 use wirebook_shared::wire::{encode_frame, minimal_upgrade, FrameDecoder, FrameSpec};
 use wirebook_shared::{Direction, Hop, Opcode};
 

@@ -4,10 +4,12 @@
 //! request carries the token in the `token` query parameter, the `wirebook_token` cookie, or an
 //! `Authorization: token T` header. The Origin check stops other web pages open in the same
 //! browser from opening `/session` with the user's cookie (cross-site WebSocket hijacking).
-//! Everything here is a pure function of the request's parts.
+//! The checks are pure functions of the request's parts; [`forbidden`] is the answer to a
+//! page request without the token.
 
 use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 
 /// The cookie that carries the token after the first visit.
 pub const COOKIE_NAME: &str = "wirebook_token";
@@ -102,6 +104,20 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The page for requests without a valid token.
+pub const FORBIDDEN_PAGE: &str =
+    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>wirebook: token needed</title></head><body>\n\
+<h1>wirebook needs its token</h1>\n\
+<p>Open the URL that <code>wirebook</code> printed when it started \
+(<code>http://…/?token=…</code>). The token is random per run unless set with \
+<code>--token</code> or <code>WIREBOOK_TOKEN</code>.</p>\n</body></html>\n";
+
+/// `403` with [`FORBIDDEN_PAGE`].
+pub fn forbidden() -> Response {
+    (StatusCode::FORBIDDEN, Html(FORBIDDEN_PAGE)).into_response()
 }
 
 #[cfg(test)]

@@ -5,10 +5,17 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::kernel::Keepalive;
-use crate::routes::{check_unique, parse_route};
-use crate::upstream_url::UpstreamUrl;
-use crate::Config;
+use crate::admission::Limits;
+use crate::capture::ring::DEFAULT_MEMORY_BUDGET;
+use crate::config::{CaptureConfig, Config, NotebooksConfig, WebSocketLimits};
+use crate::kernel::jupyter::JupyterConfig;
+use crate::kernel::websocket::Keepalive;
+use crate::proxy::routes::{check_unique, parse_route};
+use crate::upstream::url::UpstreamUrl;
+use crate::upstream::CONNECT_TIMEOUT;
+
+/// Bytes in a MiB, the unit of `--capture-memory`.
+const MIB: usize = 1024 * 1024;
 
 /// wirebook: a notebook in the browser for what crosses the wire.
 #[derive(Debug, Parser)]
@@ -21,7 +28,7 @@ pub struct Args {
     #[arg(long, env = "WIREBOOK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Directory with the built UI (trunk's output).
-    #[arg(long, default_value = "dist", value_name = "DIR")]
+    #[arg(long, default_value = Config::DIST, value_name = "DIR")]
     pub dist: PathBuf,
     /// Another origin whose pages may open wirebook's WebSockets (/session, /echo, /demo/*,
     /// /tap/*) and send it anything but GET/HEAD, e.g. trunk's dev server; repeatable.
@@ -32,43 +39,43 @@ pub struct Args {
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_hosts: Vec<String>,
     /// Connections open at once, with the token or without.
-    #[arg(long, default_value_t = 4096, value_name = "N",
+    #[arg(long, default_value_t = Limits::DEFAULT.max_connections as u64, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
     /// Connections open at once that have not shown the token: unfinished request heads,
     /// /echo, /demo/*, public routes. Over it, a new connection must show the token at once.
-    #[arg(long, default_value_t = 512, value_name = "N",
+    #[arg(long, default_value_t = Limits::DEFAULT.max_anonymous as u64, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_anonymous_connections: u64,
     /// Seconds a request head may take to arrive (and an idle keep-alive connection may stay).
-    #[arg(long, default_value_t = 30, value_name = "SECONDS",
+    #[arg(long, default_value_t = Limits::DEFAULT.header_timeout.as_secs(), value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout: u64,
     /// Largest message accepted from a browser or kernel, in bytes; bigger ones close with 1009
     /// (/echo and /demo/* take at most 256 KiB from a connection without the token).
-    #[arg(long, default_value_t = 8 * 1024 * 1024, value_name = "BYTES",
+    #[arg(long, default_value_t = WebSocketLimits::MAX_MESSAGE_SIZE as u64, value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_message_size: u64,
     /// Capture records kept in memory; older ones are evicted.
-    #[arg(long, default_value_t = 100_000, value_name = "N",
+    #[arg(long, default_value_t = CaptureConfig::LIMIT as u64, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub capture_limit: u64,
     /// Memory the capture's records may take, in MiB: older records are evicted first, so no
     /// traffic, authenticated or not, grows the capture past it.
-    #[arg(long, default_value_t = 256, value_name = "MIB",
+    #[arg(long, default_value_t = (DEFAULT_MEMORY_BUDGET / MIB) as u64, value_name = "MIB",
           value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub capture_memory: u64,
     /// Payload bytes kept in each capture record's preview.
-    #[arg(long, default_value_t = 1024, value_name = "N")]
+    #[arg(long, default_value_t = CaptureConfig::PREVIEW_BYTES, value_name = "N")]
     pub preview_bytes: usize,
     /// Record nothing: the byte taps stay off (the inspector stays empty).
     #[arg(long)]
     pub no_capture: bool,
     /// Directory whose notebooks (.ipynb) the UI may open and save.
-    #[arg(long, default_value = ".", value_name = "DIR")]
+    #[arg(long, default_value = NotebooksConfig::DIR, value_name = "DIR")]
     pub notebook_dir: PathBuf,
     /// Largest notebook (request body) the UI may save, in bytes.
-    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES",
+    #[arg(long, default_value_t = NotebooksConfig::MAX_SIZE as u64, value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_notebook_size: u64,
     /// Relay WebSocket clients of /tap/NAME to URL (ws:// only), capturing both hops; needs the
@@ -93,7 +100,7 @@ pub struct Args {
     #[arg(long = "kernel-subprotocol", value_name = "NAME")]
     pub kernel_subprotocols: Vec<String>,
     /// How long connecting to the kernel (TCP and handshake) may take, in milliseconds.
-    #[arg(long, default_value_t = 10_000, value_name = "MS",
+    #[arg(long, default_value_t = CONNECT_TIMEOUT.as_millis() as u64, value_name = "MS",
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub kernel_connect_timeout: u64,
     /// Ping the kernel this often (milliseconds); off when not given.
@@ -112,7 +119,7 @@ pub struct Args {
     #[arg(long = "jupyter-path", value_name = "DIR")]
     pub jupyter_paths: Vec<PathBuf>,
     /// How long a local Jupyter kernel may take to answer kernel_info after launch, in seconds.
-    #[arg(long, default_value_t = 60, value_name = "SECONDS",
+    #[arg(long, default_value_t = JupyterConfig::STARTUP_TIMEOUT.as_secs(), value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub kernel_startup_timeout: u64,
     /// A PEM file of CA certificates trusted for wss:// kernels and routes besides the system's
@@ -150,39 +157,40 @@ impl Args {
         let too_big = |what: &str| format!("{what} is too large for this platform");
         let mut config = Config::new(token);
         config.dist = self.dist;
-        config.allow_origins = self.allow_origins;
-        config.allow_hosts = self.allow_hosts;
-        config.limits = crate::admission::Limits {
+        config.admission.allow_origins = self.allow_origins;
+        config.admission.allow_hosts = self.allow_hosts;
+        let limits = Limits {
             max_connections: usize::try_from(self.max_connections)
                 .map_err(|_| too_big("--max-connections"))?,
             max_anonymous: usize::try_from(self.max_anonymous_connections)
                 .map_err(|_| too_big("--max-anonymous-connections"))?,
             header_timeout: Duration::from_secs(self.header_timeout),
         };
-        if config.limits.max_anonymous > config.limits.max_connections {
+        if limits.max_anonymous > limits.max_connections {
             return Err(format!(
                 "--max-anonymous-connections {} is more than --max-connections {}",
                 self.max_anonymous_connections, self.max_connections
             ));
         }
-        config.max_message_size =
+        config.admission.limits = limits;
+        config.websocket.max_message_size =
             usize::try_from(self.max_message_size).map_err(|_| too_big("--max-message-size"))?;
-        config.capture_limit =
+        config.capture.limit =
             usize::try_from(self.capture_limit).map_err(|_| too_big("--capture-limit"))?;
-        config.capture_memory = usize::try_from(self.capture_memory)
+        config.capture.memory = usize::try_from(self.capture_memory)
             .ok()
-            .and_then(|mib| mib.checked_mul(1024 * 1024))
+            .and_then(|mib| mib.checked_mul(MIB))
             .ok_or_else(|| too_big("--capture-memory"))?;
-        if self.preview_bytes > config.capture_memory / 16 {
+        if self.preview_bytes > config.capture.memory / 16 {
             return Err(format!(
                 "--preview-bytes {} is more than a sixteenth of --capture-memory ({} MiB): the capture would hold only a few records",
                 self.preview_bytes, self.capture_memory
             ));
         }
-        config.preview_bytes = self.preview_bytes;
-        config.capture = !self.no_capture;
-        config.notebook_dir = self.notebook_dir;
-        config.max_notebook_size =
+        config.capture.preview_bytes = self.preview_bytes;
+        config.capture.enabled = !self.no_capture;
+        config.notebooks.dir = self.notebook_dir;
+        config.notebooks.max_size =
             usize::try_from(self.max_notebook_size).map_err(|_| too_big("--max-notebook-size"))?;
         let private = self.routes.iter().map(|spec| parse_route(spec, false));
         let public = self
@@ -193,23 +201,23 @@ impl Args {
         check_unique(&config.routes)?;
         if let Some(url) = self.kernel {
             UpstreamUrl::websocket(&url).map_err(|e| format!("--kernel {e}"))?;
-            config.kernel_url = Some(url);
+            config.kernel.url = Some(url);
         }
-        config.kernel_headers = self
+        config.kernel.headers = self
             .kernel_headers
             .iter()
             .map(|header| parse_header(header))
             .collect::<Result<_, _>>()?;
-        config.kernel_secret_headers = self
+        config.kernel.secret_headers = self
             .kernel_secret_headers
             .iter()
             .map(|header| parse_header(header))
             .collect::<Result<_, _>>()?;
-        config.kernel_subprotocols = self.kernel_subprotocols;
-        if config.kernel_url.is_none()
-            && !(config.kernel_headers.is_empty()
-                && config.kernel_secret_headers.is_empty()
-                && config.kernel_subprotocols.is_empty())
+        config.kernel.subprotocols = self.kernel_subprotocols;
+        if config.kernel.url.is_none()
+            && !(config.kernel.headers.is_empty()
+                && config.kernel.secret_headers.is_empty()
+                && config.kernel.subprotocols.is_empty())
         {
             return Err(
                 "--kernel-header, --kernel-secret-header and --kernel-subprotocol need --kernel URL"
@@ -222,34 +230,35 @@ impl Args {
             config.tls.extra_roots.extend(certs);
         }
         config.tls.skip_verification = self.tls_insecure;
-        config.kernel_connect_timeout = Duration::from_millis(self.kernel_connect_timeout);
-        config.kernel_reconnect = self.kernel_reconnect;
+        config.kernel.connect_timeout = Duration::from_millis(self.kernel_connect_timeout);
+        config.kernel.reconnect = self.kernel_reconnect;
         config.jupyter.extra_paths = self.jupyter_paths;
         config.jupyter.startup_timeout = Duration::from_secs(self.kernel_startup_timeout);
-        config.kernel_keepalive = self.kernel_ping_interval.map(|ms| Keepalive {
+        config.kernel.keepalive = self.kernel_ping_interval.map(|ms| Keepalive {
             interval: Duration::from_millis(ms),
             pong_timeout: Duration::from_millis(self.kernel_pong_timeout),
         });
         let target = config.kernel_target(wirebook_shared::KernelInfo {
             name: "websocket".into(),
             url: config
-                .kernel_url
+                .kernel
+                .url
                 .clone()
                 .unwrap_or_else(|| "ws://127.0.0.1/".into()),
             choice: wirebook_shared::KernelChoice::Startup,
             language: None,
         });
-        crate::kernel::client_request(&target)?;
+        crate::kernel::websocket::client_request(&target)?;
         config.gateway = match self.gateway_url {
             Some(url) => {
                 let tls = std::sync::Arc::new(config.tls.clone());
-                crate::gateway::rest::Endpoint::parse(&url, &tls)
+                crate::kernel::gateway::rest::Endpoint::parse(&url, &tls)
                     .map_err(|e| format!("--gateway-url {e}"))?;
-                Some(crate::gateway::GatewayConfig {
+                Some(crate::kernel::gateway::GatewayConfig {
                     url,
                     token: self.gateway_token.filter(|t| !t.is_empty()),
-                    connect_timeout: config.kernel_connect_timeout,
-                    websocket: config.websocket(),
+                    connect_timeout: config.kernel.connect_timeout,
+                    websocket: config.websocket.codec(),
                     tls,
                 })
             }
@@ -317,8 +326,8 @@ mod tests {
         assert_eq!(args.notebook_dir, PathBuf::from("."));
         assert_eq!(args.max_notebook_size, 64 * 1024 * 1024);
         let config = args.into_config().unwrap();
-        assert!(config.capture);
-        assert_eq!(config.capture_memory, 256 * 1024 * 1024);
+        assert!(config.capture.enabled);
+        assert_eq!(config.capture.memory, 256 * 1024 * 1024);
     }
 
     #[test]
@@ -327,7 +336,7 @@ mod tests {
             .unwrap()
             .into_config()
             .unwrap();
-        assert_eq!(config.capture_memory, 3 * 1024 * 1024);
+        assert_eq!(config.capture.memory, 3 * 1024 * 1024);
         assert!(parse(&["--capture-memory", "0"]).is_err());
         let error = parse(&["--capture-memory", "1", "--preview-bytes", "100000"])
             .unwrap()
@@ -369,13 +378,13 @@ mod tests {
         let config = args.into_config().unwrap();
         assert_eq!(config.token, "abc");
         assert_eq!(config.dist, PathBuf::from("/tmp/ui"));
-        assert_eq!(config.allow_origins, vec!["http://a", "http://b"]);
-        assert_eq!(config.max_message_size, 10);
-        assert_eq!(config.capture_limit, 5);
-        assert_eq!(config.preview_bytes, 3);
-        assert!(!config.capture);
-        assert_eq!(config.notebook_dir, PathBuf::from("/tmp/nb"));
-        assert_eq!(config.max_notebook_size, 7);
+        assert_eq!(config.admission.allow_origins, vec!["http://a", "http://b"]);
+        assert_eq!(config.websocket.max_message_size, 10);
+        assert_eq!(config.capture.limit, 5);
+        assert_eq!(config.capture.preview_bytes, 3);
+        assert!(!config.capture.enabled);
+        assert_eq!(config.notebooks.dir, PathBuf::from("/tmp/nb"));
+        assert_eq!(config.notebooks.max_size, 7);
     }
 
     #[test]
@@ -466,22 +475,22 @@ mod tests {
         .unwrap()
         .into_config()
         .unwrap();
-        assert_eq!(config.kernel_url.as_deref(), Some("ws://127.0.0.1:9/k"));
+        assert_eq!(config.kernel.url.as_deref(), Some("ws://127.0.0.1:9/k"));
         assert_eq!(
-            config.kernel_headers,
+            config.kernel.headers,
             [("Authorization".to_string(), "Bearer x".to_string())]
         );
-        assert_eq!(config.kernel_subprotocols, ["v2"]);
-        assert_eq!(config.kernel_connect_timeout, Duration::from_millis(500));
+        assert_eq!(config.kernel.subprotocols, ["v2"]);
+        assert_eq!(config.kernel.connect_timeout, Duration::from_millis(500));
         assert_eq!(
-            config.kernel_keepalive,
+            config.kernel.keepalive,
             Some(Keepalive {
                 interval: Duration::from_secs(1),
                 pong_timeout: Duration::from_millis(300)
             })
         );
         assert_eq!(
-            parse(&[]).unwrap().into_config().unwrap().kernel_keepalive,
+            parse(&[]).unwrap().into_config().unwrap().kernel.keepalive,
             None
         );
         assert!(parse(&["--kernel-ping-interval", "5"]).is_err());

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
+use wirebook_server::address::startup_line;
 use wirebook_server::cli::Args;
-use wirebook_server::{serve, shutdown, startup_line};
+use wirebook_server::{serve, shutdown};
 
 #[tokio::main]
 async fn main() -> ExitCode {

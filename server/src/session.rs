@@ -10,6 +10,9 @@
 
 use std::sync::Arc;
 
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -22,23 +25,25 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::{
-    ClientMsg, KernelChoice, KernelInfo, KernelOffer, ServerMsg, PROTOCOL_VERSION,
+    ClientMsg, Hop, KernelChoice, KernelInfo, KernelOffer, ServerMsg, PROTOCOL_VERSION,
 };
 
-use crate::capture::{Capture, Feed, Recorder};
-use crate::catalog::KernelCatalog;
-use crate::close::{drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE};
+use crate::auth;
+use crate::capture::recorder::Recorder;
+use crate::capture::ring::{Capture, Feed};
+use crate::capture::tap::TapConnectInfo;
+use crate::capture::trace::{Links, Tag};
+use crate::kernel::catalog::KernelCatalog;
 use crate::kernel::{Execute, KernelEvent, KernelLink, LinkCommand, NotQueued};
 use crate::shutdown::Shutdown;
-use crate::trace::{Links, Tag};
+use crate::state::App;
+use crate::websocket::close::{
+    drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE,
+};
+use crate::websocket::upgrade::{self, Capturing};
 
 /// Capture records per `ServerMsg::Capture` message: a large backlog goes out in pieces.
 pub const CAPTURE_BATCH: usize = 256;
-
-/// The backlog a new session gets by default: the newest records that take at most this much
-/// of the capture's memory (all of a default capture of small frames; a capture filled with
-/// big records is not sent whole to every page that opens). The exports have the rest.
-pub const BACKLOG_BYTES: usize = 32 * 1024 * 1024;
 
 /// What a session needs from the server.
 #[derive(Debug, Clone)]
@@ -47,7 +52,7 @@ pub struct SessionContext {
     pub kernels: Arc<KernelCatalog>,
     /// Random per server process (see `ServerMsg::Hello`).
     pub instance: String,
-    /// The capture memory a new session's backlog may take (see [`BACKLOG_BYTES`]).
+    /// The capture memory a new session's backlog may take (see [`crate::config::BACKLOG_BYTES`]).
     pub backlog_bytes: usize,
     pub shutdown: Shutdown,
 }
@@ -540,7 +545,7 @@ where
         let now = *paused.borrow_and_update();
         send(&mut sink, &links, ServerMsg::CapturePaused { paused: now }, None).await?;
         // The first batch says how many older records were left out of the backlog.
-        let first = feed.try_batch(CAPTURE_BATCH).unwrap_or(crate::capture::Batch {
+        let first = feed.try_batch(CAPTURE_BATCH).unwrap_or(crate::capture::ring::Batch {
             records: Vec::new(),
             evicted: 0,
         });
@@ -596,7 +601,7 @@ where
 async fn send_capture<S>(
     sink: &mut Sink<S>,
     links: &Links,
-    batch: crate::capture::Batch,
+    batch: crate::capture::ring::Batch,
     older: u64,
 ) -> Result<(), WsError>
 where
@@ -609,4 +614,46 @@ where
     };
     links.tag_next(Tag::Skip);
     sink.send(Message::text(msg.to_json())).await
+}
+/// `GET /session`: checks the token and the Origin, then upgrades and runs the session.
+pub async fn socket(
+    State(app): State<App>,
+    ConnectInfo(connection): ConnectInfo<TapConnectInfo>,
+    request: Request,
+) -> Response {
+    let config = &app.config;
+    if auth::check_token(&config.token, request.uri().query(), request.headers()).is_none() {
+        return (
+            StatusCode::FORBIDDEN,
+            "missing or wrong token: open the URL that wirebook printed\n",
+        )
+            .into_response();
+    }
+    if !auth::origin_allowed(request.headers(), &config.admission.allow_origins) {
+        tracing::warn!(origin = ?request.headers().get("origin"), "refused /session from a foreign origin");
+        return (
+            StatusCode::FORBIDDEN,
+            "this page's origin may not open wirebook's session (see --allow-origin)\n",
+        )
+            .into_response();
+    }
+    let ctx = SessionContext {
+        capture: Arc::clone(&app.capture),
+        kernels: Arc::clone(&app.kernels),
+        instance: app.instance.clone(),
+        backlog_bytes: config.capture.session_backlog,
+        shutdown: app.shutdown.child(),
+    };
+    let capturing = Capturing {
+        capture: &app.capture,
+        hop: Hop::Browser,
+        connection: &connection,
+    };
+    upgrade::accept(
+        request,
+        config.websocket.codec(),
+        &app.shutdown,
+        capturing,
+        move |accepted| run(accepted.socket, accepted.recorder, accepted.links, ctx),
+    )
 }

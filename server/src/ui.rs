@@ -10,25 +10,11 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use tower_http::services::ServeDir;
 
-use crate::auth::{check_token, token_cookie, TokenSource};
-use crate::App;
-
-/// The page for requests without a valid token.
-pub const FORBIDDEN_PAGE: &str =
-    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<title>wirebook: token needed</title></head><body>\n\
-<h1>wirebook needs its token</h1>\n\
-<p>Open the URL that <code>wirebook</code> printed when it started \
-(<code>http://…/?token=…</code>). The token is random per run unless set with \
-<code>--token</code> or <code>WIREBOOK_TOKEN</code>.</p>\n</body></html>\n";
-
-/// `403` with [`FORBIDDEN_PAGE`].
-pub fn forbidden() -> Response {
-    (StatusCode::FORBIDDEN, Html(FORBIDDEN_PAGE)).into_response()
-}
+use crate::auth::{check_token, forbidden, token_cookie, TokenSource};
+use crate::state::App;
 
 /// Serves a UI file if the request carries the token.
 pub async fn serve(State(app): State<App>, request: Request) -> Response {

@@ -3,6 +3,7 @@
 //! Nothing here does IO: the modules turn values into values so that both sides agree on the
 //! wire format and everything can be tested on the host.
 
+pub mod backoff;
 pub mod capture;
 pub mod cell_format;
 pub mod direction;

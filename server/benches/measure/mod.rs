@@ -28,7 +28,7 @@ pub async fn echo_peer(tcp: tokio::net::TcpStream) {
     use futures_util::{SinkExt, StreamExt};
     let _ = tcp.set_nodelay(true);
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-        .read_buffer_size(wirebook_server::READ_BUFFER);
+        .read_buffer_size(wirebook_server::config::READ_BUFFER);
     let Ok(mut ws) = tokio_tungstenite::accept_async_with_config(tcp, Some(config)).await else {
         return;
     };

@@ -1,6 +1,6 @@
 //! Who may open `/session`: refused (403) before the upgrade, accepted (101) otherwise.
 
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 
 use crate::support::{connect, http_get, refused_status, TestServer, TOKEN};
 
@@ -41,7 +41,7 @@ async fn accepts_the_token_from_query_cookie_or_header() {
 #[tokio::test]
 async fn accepts_the_same_host_and_allowed_origins() {
     let mut config = Config::new(TOKEN);
-    config.allow_origins = vec!["http://localhost:8080".into()];
+    config.admission.allow_origins = vec!["http://localhost:8080".into()];
     let server = TestServer::start(config).await;
     let url = format!("/session?token={TOKEN}");
     let own = format!("http://{}", server.addr);

@@ -5,21 +5,12 @@ use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wirebook_server::Config;
-use wirebook_shared::{
-    CaptureBody, CaptureRecord, ClientMsg, Direction, Hop, KernelState, ServerMsg,
+use wirebook_server::config::Config;
+use wirebook_shared::{CaptureBody, CaptureRecord, ClientMsg, Direction, Hop, ServerMsg};
+
+use crate::support::{
+    find_text, http_get, is_kernel_open, messages, within, SessionClient, TestServer, TOKEN,
 };
-
-use crate::support::{find_text, http_get, messages, within, SessionClient, TestServer, TOKEN};
-
-fn is_kernel_open(msg: &ServerMsg) -> bool {
-    matches!(
-        msg,
-        ServerMsg::Kernel {
-            state: KernelState::Open { .. }
-        }
-    )
-}
 
 /// Everything in the capture, through the JSONL export.
 async fn jsonl(addr: SocketAddr) -> Vec<CaptureRecord> {
@@ -218,7 +209,7 @@ async fn an_unmasked_client_frame_is_flagged_and_fails_the_connection_with_1002(
 #[tokio::test]
 async fn a_frame_over_the_limit_is_recorded_with_its_true_length_and_closes_with_1009() {
     let mut config = Config::new(TOKEN);
-    config.max_message_size = 1024;
+    config.websocket.max_message_size = 1024;
     let server = TestServer::start(config).await;
     let mut tcp = raw_echo(server.addr).await;
     // A masked text frame announcing 4000 bytes; only 100 follow.

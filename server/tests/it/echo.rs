@@ -4,7 +4,7 @@ use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 
 use crate::support::{connect, next_message, within, TestServer, TOKEN};
 
@@ -54,7 +54,7 @@ async fn echoes_text_binary_ping_and_close_code() {
 #[tokio::test]
 async fn closes_an_oversize_message_with_1009() {
     let mut config = Config::new(TOKEN);
-    config.max_message_size = 1024;
+    config.websocket.max_message_size = 1024;
     let server = TestServer::start(config).await;
     let mut client = connect(server.request("/echo", &[])).await;
     client.send(Message::text("x".repeat(1024))).await.unwrap();

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use wirebook_server::capture::Capture;
-use wirebook_server::gateway::rest::{self, Call, Endpoint};
-use wirebook_server::gateway::{self, GatewayConfig};
+use wirebook_server::capture::ring::Capture;
+use wirebook_server::kernel::gateway::rest::{self, Call, Endpoint};
+use wirebook_server::kernel::gateway::{self, GatewayConfig};
 use wirebook_server::kernel::{Execute, KernelEvent, KernelLink, LinkCommand};
 use wirebook_server::shutdown::Shutdown;
 use wirebook_server::upstream::TlsSettings;
@@ -868,7 +868,7 @@ async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
     use crate::support::{SessionClient, TestServer, TOKEN};
 
     let jupyter = JupyterServer::start(&[]).await;
-    let mut config = wirebook_server::Config::new(TOKEN);
+    let mut config = wirebook_server::config::Config::new(TOKEN);
     config.gateway = Some((*jupyter.config(Some(&jupyter.token))).clone());
     let server = TestServer::start(config).await;
     let (mut client, _hello) = SessionClient::open(&server).await;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wirebook_server::routes::parse_route;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
+use wirebook_server::proxy::routes::parse_route;
 use wirebook_shared::{CaptureBody, CaptureRecord, ServerMsg};
 
 use crate::support::{
@@ -243,7 +243,7 @@ async fn stats(addr: SocketAddr) -> serde_json::Value {
 #[tokio::test]
 async fn many_big_anonymous_handshakes_stay_within_the_capture_budget() {
     let mut config = Config::new(TOKEN);
-    config.capture_memory = 1024 * 1024;
+    config.capture.memory = 1024 * 1024;
     let server = TestServer::start(config).await;
     for _ in 0..400 {
         echo_with_a_big_head(server.addr, 60_000).await;
@@ -288,7 +288,7 @@ async fn many_big_anonymous_handshakes_stay_within_the_capture_budget() {
 #[tokio::test]
 async fn a_new_session_gets_a_bounded_backlog_and_hears_of_the_rest() {
     let mut config = Config::new(TOKEN);
-    config.session_backlog = 64 * 1024;
+    config.capture.session_backlog = 64 * 1024;
     let server = TestServer::start(config).await;
     for _ in 0..40 {
         echo_with_a_big_head(server.addr, 10_000).await;
@@ -358,7 +358,7 @@ async fn a_foreign_host_is_refused_unless_allowed() {
         assert!(response.starts_with("HTTP/1.1 200"), "{host}: {response}");
     }
     let mut config = Config::new(TOKEN);
-    config.allow_hosts = vec!["wb.example".into()];
+    config.admission.allow_hosts = vec!["wb.example".into()];
     let allowing = TestServer::start(config).await;
     let mut tcp = TcpStream::connect(allowing.addr).await.unwrap();
     tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: wb.example:443\r\nConnection: close\r\n\r\n")
@@ -373,7 +373,7 @@ async fn a_foreign_host_is_refused_unless_allowed() {
 async fn anonymous_websockets_refuse_a_foreign_origin() {
     // The route passes the client's Origin on: its upstream lets these two in.
     let mut upstream = Config::new(TOKEN);
-    upstream.allow_origins = vec![
+    upstream.admission.allow_origins = vec![
         "http://evil.example".into(),
         "http://allowed.example".into(),
     ];
@@ -382,7 +382,7 @@ async fn anonymous_websockets_refuse_a_foreign_origin() {
     config
         .routes
         .push(parse_route(&format!("open={}", upstream.ws("/echo")), true).unwrap());
-    config.allow_origins = vec!["http://allowed.example".into()];
+    config.admission.allow_origins = vec!["http://allowed.example".into()];
     let server = TestServer::start(config).await;
     let own = format!("http://{}", server.addr);
     let cookie = format!("wirebook_token={TOKEN}");
@@ -455,7 +455,7 @@ async fn closed_within(tcp: &mut TcpStream, limit: Duration) -> bool {
 #[tokio::test]
 async fn a_head_that_never_ends_is_closed_at_the_deadline() {
     let mut config = Config::new(TOKEN);
-    config.limits.header_timeout = Duration::from_secs(1);
+    config.admission.limits.header_timeout = Duration::from_secs(1);
     let server = TestServer::start(config).await;
     let mut slow = TcpStream::connect(server.addr).await.unwrap();
     slow.write_all(b"GET /healthz HTTP/1.1\r\nHo")
@@ -493,7 +493,7 @@ async fn healthz(addr: SocketAddr, headers: &str) -> u16 {
 #[tokio::test]
 async fn a_flood_of_anonymous_connections_does_not_lock_out_the_token() {
     let mut config = Config::new(TOKEN);
-    config.limits.max_anonymous = 8;
+    config.admission.limits.max_anonymous = 8;
     let server = TestServer::start(config).await;
     // Eight unfinished heads take the anonymous places.
     let mut flood = Vec::new();
@@ -535,8 +535,8 @@ async fn a_flood_of_anonymous_connections_does_not_lock_out_the_token() {
 #[tokio::test]
 async fn past_every_cap_a_connection_is_closed_at_once_and_the_server_answers_after() {
     let mut config = Config::new(TOKEN);
-    config.limits.max_anonymous = 2;
-    config.limits.max_connections = 4;
+    config.admission.limits.max_anonymous = 2;
+    config.admission.limits.max_connections = 4;
     let server = TestServer::start(config).await;
     let mut held = Vec::new();
     for _ in 0..4 {
@@ -561,7 +561,7 @@ async fn without_the_token_echo_takes_smaller_messages() {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
     let server = TestServer::with_defaults().await;
-    let big = "b".repeat(wirebook_server::ANONYMOUS_MESSAGE_SIZE + 1);
+    let big = "b".repeat(wirebook_server::config::ANONYMOUS_MESSAGE_SIZE + 1);
     // Anonymous: closed with 1009 Message Too Big.
     let mut anonymous = connect(server.request("/echo", &[])).await;
     anonymous.send(Message::text(big.clone())).await.unwrap();
@@ -609,7 +609,7 @@ async fn a_head_larger_than_the_capture_reads_is_refused() {
 #[tokio::test]
 async fn open_anonymous_websockets_keep_their_places_until_they_close() {
     let mut config = Config::new(TOKEN);
-    config.limits.max_anonymous = 4;
+    config.admission.limits.max_anonymous = 4;
     let server = TestServer::start(config).await;
     // Upgraded sockets outlive hyper's connection: they must still count.
     let mut sockets = Vec::new();

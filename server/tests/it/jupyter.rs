@@ -3,7 +3,7 @@
 //! These fail (not skip) when that python or ipykernel is missing.
 
 use serde_json::{json, Value};
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 use wirebook_shared::jupyter::SignatureCheck;
 use wirebook_shared::{
     CaptureBody, Channel, ClientMsg, Direction, Hop, KernelChoice, KernelState, ServerMsg,

@@ -10,8 +10,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use wirebook_server::kernel::Keepalive;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
+use wirebook_server::kernel::websocket::Keepalive;
 use wirebook_shared::{
     CaptureBody, ClientMsg, Direction, Hop, KernelChoice, KernelState, Opcode, ServerMsg,
     WebSocketSettings, WireData,
@@ -64,9 +64,9 @@ async fn the_kernel_gets_the_headers_and_subprotocols_and_its_choice_is_captured
         }
     });
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://{addr}/k"));
-    config.kernel_headers = vec![("X-Test".into(), "yes".into())];
-    config.kernel_subprotocols = vec!["v1".into(), "v2".into()];
+    config.kernel.url = Some(format!("ws://{addr}/k"));
+    config.kernel.headers = vec![("X-Test".into(), "yes".into())];
+    config.kernel.subprotocols = vec!["v1".into(), "v2".into()];
     let server = TestServer::start(config).await;
     let (mut client, hello) = SessionClient::open(&server).await;
     let ServerMsg::Hello { kernel, .. } = hello else {
@@ -117,7 +117,7 @@ async fn a_kernel_that_refuses_the_handshake_shows_its_status_and_body() {
         }
     });
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://{addr}/"));
+    config.kernel.url = Some(format!("ws://{addr}/"));
     let message = failure(config).await;
     assert!(message.contains("answered 404 Not Found"), "{message}");
     assert!(message.contains("no such notebook"), "{message}");
@@ -132,7 +132,7 @@ async fn a_refused_connection_says_so() {
         .unwrap()
         .port();
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/"));
+    config.kernel.url = Some(format!("ws://127.0.0.1:{port}/"));
     let message = failure(config).await;
     assert!(message.contains("refused the connection"), "{message}");
 }
@@ -141,7 +141,7 @@ async fn a_refused_connection_says_so() {
 async fn keepalive_pings_the_kernel_and_fails_a_silent_one() {
     // The built-in /echo answers: pings and pongs show on the kernel hop.
     let mut config = Config::new(TOKEN);
-    config.kernel_keepalive = Some(Keepalive {
+    config.kernel.keepalive = Some(Keepalive {
         interval: Duration::from_millis(20),
         pong_timeout: Duration::from_secs(5),
     });
@@ -166,8 +166,8 @@ async fn keepalive_pings_the_kernel_and_fails_a_silent_one() {
         let _ws = tokio_tungstenite::accept_async(stream).await.unwrap();
         tokio::time::sleep(Duration::from_secs(30)).await;
     });
-    config.kernel_url = Some(format!("ws://{addr}/"));
-    config.kernel_keepalive = Some(Keepalive {
+    config.kernel.url = Some(format!("ws://{addr}/"));
+    config.kernel.keepalive = Some(Keepalive {
         interval: Duration::from_millis(20),
         pong_timeout: Duration::from_millis(100),
     });
@@ -184,8 +184,8 @@ async fn a_kernel_that_never_answers_the_handshake_times_out() {
         tokio::time::sleep(Duration::from_secs(30)).await;
     });
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://{addr}/"));
-    config.kernel_connect_timeout = Duration::from_millis(200);
+    config.kernel.url = Some(format!("ws://{addr}/"));
+    config.kernel.connect_timeout = Duration::from_millis(200);
     let message = failure(config).await;
     assert!(message.contains("timeout"), "{message}");
 }
@@ -213,8 +213,8 @@ async fn a_secret_header_reaches_the_kernel_but_not_the_capture() {
         while let Some(Ok(_)) = ws.next().await {}
     });
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://{addr}/k"));
-    config.kernel_secret_headers = vec![("Cookie".into(), "sid=s3cr3t-value".into())];
+    config.kernel.url = Some(format!("ws://{addr}/k"));
+    config.kernel.secret_headers = vec![("Cookie".into(), "sid=s3cr3t-value".into())];
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     assert_eq!(
@@ -258,8 +258,8 @@ async fn a_secret_header_reaches_the_kernel_but_not_the_capture() {
 #[tokio::test]
 async fn a_startup_kernel_with_a_bad_port_fails_at_once_and_is_not_retried() {
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some("ws://127.0.0.1:99999/".into());
-    config.kernel_reconnect = true;
+    config.kernel.url = Some("ws://127.0.0.1:99999/".into());
+    config.kernel.reconnect = true;
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     let state = client
@@ -324,8 +324,7 @@ async fn pick(client: &mut SessionClient, url: &str) {
 async fn a_bad_kernel_url_from_the_browser_is_refused_before_anything_is_dialled() {
     let (port, mut reports) = reporting_kernel().await;
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.kernel_settled().await;
+    let mut client = SessionClient::ready(&server).await;
     let bad = [
         (
             "ws://127.0.0.1:99999/".to_string(),

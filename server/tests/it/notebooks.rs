@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind, IpynbNotebook};
 use wirebook_shared::notebook_files::{Listing, NotebookFile, Saved};
 
@@ -40,7 +40,7 @@ impl Setup {
         let dist = TempDir::new(&format!("nb-ui-{tag}"));
         std::fs::write(dist.0.join("index.html"), INDEX).unwrap();
         let mut config = Config::new(TOKEN);
-        config.notebook_dir = dir.0.clone();
+        config.notebooks.dir = dir.0.clone();
         config.dist = dist.0.clone();
         adjust(&mut config);
         Setup {
@@ -541,7 +541,7 @@ async fn paths_that_leave_the_directory_are_refused() {
 
 #[tokio::test]
 async fn invalid_notebooks_are_refused_and_nothing_is_written() {
-    let setup = Setup::with("invalid", |config| config.max_notebook_size = 64 * 1024).await;
+    let setup = Setup::with("invalid", |config| config.notebooks.max_size = 64 * 1024).await;
     let good = notebook_with_cell("kept");
     let saved: Saved = setup
         .call(

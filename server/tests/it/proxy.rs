@@ -12,8 +12,8 @@ use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_server::routes::parse_route;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
+use wirebook_server::proxy::routes::parse_route;
 use wirebook_shared::{CaptureBody, Direction, Hop, Opcode};
 
 use crate::python::python;

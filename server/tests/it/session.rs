@@ -5,22 +5,15 @@ use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 use wirebook_shared::{
     CaptureBody, CaptureRecord, Direction, Hop, KernelState, Opcode, ServerMsg, WireData,
     PROTOCOL_VERSION,
 };
 
-use crate::support::{find_text, messages, next_message, SessionClient, TestServer, TOKEN};
-
-fn is_kernel_open(msg: &ServerMsg) -> bool {
-    matches!(
-        msg,
-        ServerMsg::Kernel {
-            state: KernelState::Open { .. }
-        }
-    )
-}
+use crate::support::{
+    find_text, is_kernel_open, messages, next_message, SessionClient, TestServer, TOKEN,
+};
 
 fn find<'a>(
     records: &'a [CaptureRecord],
@@ -65,21 +58,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     );
     assert!(is_kernel_open(&client.next().await));
 
-    client.execute("c1", "hai").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c1".into(),
-            execution_count: 1
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text { text: "hai".into() }
-        }
-    );
+    client.echo("c1", "hai", 1).await;
 
     // The capture shows all four legs, linked.
     client
@@ -145,30 +124,13 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     // Seqs only grow.
     assert!(records.windows(2).all(|w| w[0].seq < w[1].seq));
 
-    client.execute("c2", "again").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c2".into(),
-            execution_count: 2
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c2".into(),
-            data: WireData::Text {
-                text: "again".into()
-            }
-        }
-    );
+    client.echo("c2", "again", 2).await;
 }
 
 #[tokio::test]
 async fn a_second_session_gets_the_backlog() {
     let server = TestServer::with_defaults().await;
-    let (mut first, _) = SessionClient::open(&server).await;
-    first.wait_for(is_kernel_open).await;
+    let mut first = SessionClient::ready(&server).await;
     first.execute("c1", "earlier").await;
     first
         .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
@@ -186,8 +148,7 @@ async fn a_second_session_gets_the_backlog() {
 #[tokio::test]
 async fn bad_messages_get_errors_and_the_session_goes_on() {
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.wait_for(is_kernel_open).await;
+    let mut client = SessionClient::ready(&server).await;
 
     client.send_raw(Message::text("not json")).await;
     let ServerMsg::Error { message, cell_id } = client.next().await else {
@@ -210,32 +171,15 @@ async fn bad_messages_get_errors_and_the_session_goes_on() {
     };
     assert!(message.contains("binary"), "{message}");
 
-    client.execute("c1", "still here").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c1".into(),
-            execution_count: 1
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text {
-                text: "still here".into()
-            }
-        }
-    );
+    client.echo("c1", "still here", 1).await;
 }
 
 #[tokio::test]
 async fn an_oversize_message_closes_with_1009() {
     let mut config = Config::new(TOKEN);
-    config.max_message_size = 1024;
+    config.websocket.max_message_size = 1024;
     let server = TestServer::start(config).await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.wait_for(is_kernel_open).await;
+    let mut client = SessionClient::ready(&server).await;
     client.send_raw(Message::text("x".repeat(2048))).await;
     loop {
         match next_message(&mut client.socket).await {
@@ -278,26 +222,11 @@ async fn one_shot_kernel() -> std::net::SocketAddr {
 async fn a_closed_kernel_is_reported_and_reconnected_by_the_next_execute() {
     let kernel = one_shot_kernel().await;
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://{kernel}/"));
+    config.kernel.url = Some(format!("ws://{kernel}/"));
     let server = TestServer::start(config).await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.wait_for(is_kernel_open).await;
+    let mut client = SessionClient::ready(&server).await;
 
-    client.execute("c1", "one").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c1".into(),
-            execution_count: 1
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text { text: "one".into() }
-        }
-    );
+    client.echo("c1", "one", 1).await;
     assert_eq!(
         client.next().await,
         ServerMsg::Kernel {
@@ -335,8 +264,7 @@ async fn a_closed_kernel_is_reported_and_reconnected_by_the_next_execute() {
 #[tokio::test]
 async fn restart_kernel_reconnects_and_counts_from_one() {
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.wait_for(is_kernel_open).await;
+    let mut client = SessionClient::ready(&server).await;
     client.execute("c1", "before").await;
     client
         .wait_for(|m| matches!(m, ServerMsg::Output { cell_id, .. } if cell_id == "c1"))
@@ -353,23 +281,7 @@ async fn restart_kernel_reconnects_and_counts_from_one() {
         }
     );
     assert!(is_kernel_open(&client.next().await));
-    client.execute("c2", "after").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c2".into(),
-            execution_count: 1
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c2".into(),
-            data: WireData::Text {
-                text: "after".into()
-            }
-        }
-    );
+    client.echo("c2", "after", 1).await;
 }
 
 #[tokio::test]
@@ -382,7 +294,7 @@ async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
         .unwrap()
         .port();
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/"));
+    config.kernel.url = Some(format!("ws://127.0.0.1:{port}/"));
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     let failed = client
@@ -416,8 +328,7 @@ async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
 #[tokio::test]
 async fn a_browser_ping_gets_exactly_one_pong_and_is_recorded() {
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.wait_for(is_kernel_open).await;
+    let mut client = SessionClient::ready(&server).await;
     for payload in [b"p1", b"p2"] {
         client
             .send_raw(Message::Ping(payload.to_vec().into()))

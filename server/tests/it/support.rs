@@ -15,10 +15,10 @@ use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 use wirebook_shared::{
     CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, Hop, KernelState,
-    MessageSummary, Opcode, ServerMsg,
+    MessageSummary, Opcode, ServerMsg, WireData,
 };
 
 pub const TOKEN: &str = "test-token-0123";
@@ -108,6 +108,16 @@ pub async fn next_message(client: &mut Client) -> Message {
 }
 
 /// A browser-like client of `/session` that collects capture records on the side.
+/// Whether a message says the kernel is open.
+pub fn is_kernel_open(msg: &ServerMsg) -> bool {
+    matches!(
+        msg,
+        ServerMsg::Kernel {
+            state: KernelState::Open { .. }
+        }
+    )
+}
+
 pub struct SessionClient {
     pub socket: Client,
     pub records: Vec<CaptureRecord>,
@@ -135,6 +145,19 @@ impl SessionClient {
         };
         let hello = client.next_raw().await;
         (client, hello)
+    }
+
+    /// A session whose startup kernel is open: the `Hello`, `Kernels`, `Connecting`, `Open`
+    /// preamble every session test starts with, checked.
+    pub async fn ready(server: &TestServer) -> Self {
+        let (mut client, hello) = Self::open(server).await;
+        assert!(matches!(hello, ServerMsg::Hello { .. }), "{hello:?}");
+        let state = client.kernel_settled().await;
+        assert!(
+            matches!(state, KernelState::Open { .. }),
+            "the startup kernel did not open: {state:?}"
+        );
+        client
     }
 
     async fn next_raw(&mut self) -> ServerMsg {
@@ -255,6 +278,26 @@ impl SessionClient {
     pub async fn kernel_settled(&mut self) -> KernelState {
         self.wait_kernel(|s| matches!(s, KernelState::Open { .. } | KernelState::Failed { .. }))
             .await
+    }
+
+    /// Runs `code` in `cell_id` on the echo kernel and checks what comes back, in order:
+    /// `Executed` with the session's count, then the echo as the cell's output.
+    pub async fn echo(&mut self, cell_id: &str, code: &str, execution_count: u32) {
+        self.execute(cell_id, code).await;
+        assert_eq!(
+            self.next().await,
+            ServerMsg::Executed {
+                cell_id: cell_id.into(),
+                execution_count
+            }
+        );
+        assert_eq!(
+            self.next().await,
+            ServerMsg::Output {
+                cell_id: cell_id.into(),
+                data: WireData::Text { text: code.into() }
+            }
+        );
     }
 
     pub async fn execute(&mut self, cell_id: &str, code: &str) {

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use wirebook_server::capture::{Capture, Recorder};
-use wirebook_server::tap::Tap;
+use wirebook_server::capture::recorder::Recorder;
+use wirebook_server::capture::ring::Capture;
+use wirebook_server::capture::tap::Tap;
 use wirebook_shared::wire::accept_key;
 use wirebook_shared::{CaptureBody, Direction, FrameRecord, Hop, Opcode};
 

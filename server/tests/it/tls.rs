@@ -1,8 +1,8 @@
 //! `wss://` kernels: a python `websockets` server with a self-signed certificate made here,
 //! refused without its CA, used with `--tls-ca`, and with `--tls-insecure` (flagged).
 
+use wirebook_server::config::Config;
 use wirebook_server::upstream::TlsSettings;
-use wirebook_server::Config;
 use wirebook_shared::{CaptureBody, Hop, KernelState, ServerMsg, WireData};
 
 use crate::proxy::python_server;
@@ -35,7 +35,7 @@ async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSig
     )
     .await;
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("wss://localhost:{port}/"));
+    config.kernel.url = Some(format!("wss://localhost:{port}/"));
     config.tls = tls;
     (config, child, cert)
 }
@@ -44,9 +44,7 @@ async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSig
 /// server field (which says how TLS was checked).
 async fn echo_through(config: Config) -> String {
     let server = TestServer::start(config).await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    let state = client.kernel_settled().await;
-    assert!(matches!(state, KernelState::Open { .. }), "{state:?}");
+    let mut client = SessionClient::ready(&server).await;
     client.execute("c1", "over tls").await;
     let output = client
         .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
@@ -99,7 +97,7 @@ async fn a_self_signed_kernel_works_with_its_ca() {
     )
     .await;
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("wss://localhost:{port}/"));
+    config.kernel.url = Some(format!("wss://localhost:{port}/"));
     // The CA file is read the way --tls-ca reads it.
     config.tls = TlsSettings {
         extra_roots: TlsSettings::read_ca_file(std::path::Path::new(&cert.path("cert.pem")))

@@ -1,6 +1,6 @@
 //! The UI behind the token, and `/healthz`.
 
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 
 use crate::support::{http_get, TempDir, TestServer, TOKEN};
 

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_server::Config;
+use wirebook_server::config::Config;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::{
     CaptureBody, ClientMsg, HeaderSetting, Hop, KernelChoice, KernelState, ServerMsg,
@@ -32,11 +32,7 @@ async fn run(client: &mut SessionClient, cell: &str, code: &str, format: CellFor
 #[tokio::test]
 async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    assert!(matches!(
-        client.kernel_settled().await,
-        KernelState::Open { .. }
-    ));
+    let mut client = SessionClient::ready(&server).await;
     run(
         &mut client,
         "j",
@@ -138,8 +134,7 @@ async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_report
         }
     });
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.kernel_settled().await;
+    let mut client = SessionClient::ready(&server).await;
     let settings = WebSocketSettings {
         headers: vec![
             HeaderSetting {
@@ -205,8 +200,7 @@ async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_report
 #[tokio::test]
 async fn a_bad_ca_in_the_settings_is_refused_with_the_reason() {
     let server = TestServer::with_defaults().await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.kernel_settled().await;
+    let mut client = SessionClient::ready(&server).await;
     client
         .send(&ClientMsg::SetKernel {
             kernel: KernelChoice::WebSocket {
@@ -251,11 +245,10 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
         }
     });
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://{addr}/"));
-    config.kernel_reconnect = true;
+    config.kernel.url = Some(format!("ws://{addr}/"));
+    config.kernel.reconnect = true;
     let server = TestServer::start(config).await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    client.kernel_settled().await;
+    let mut client = SessionClient::ready(&server).await;
     client.execute("c1", "one").await;
     assert_eq!(within(texts.recv()).await.as_deref(), Some("one"));
     let lost = client
@@ -289,15 +282,11 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
 async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
     let (_upstream, port) = crate::proxy::python_server("upstream_server.py", &[]).await;
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/ws"));
+    config.kernel.url = Some(format!("ws://127.0.0.1:{port}/ws"));
     // upstream_server.py speaks one of its subprotocols only.
-    config.kernel_subprotocols = vec!["chat".into()];
+    config.kernel.subprotocols = vec!["chat".into()];
     let server = TestServer::start(config).await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    assert!(matches!(
-        client.kernel_settled().await,
-        KernelState::Open { .. }
-    ));
+    let mut client = SessionClient::ready(&server).await;
     client.execute("c1", "fail-me").await;
     let closed = client
         .wait_kernel(|s| matches!(s, KernelState::Closed { .. }))
@@ -315,16 +304,12 @@ async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
 async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_successor() {
     let (mut first, port) = crate::proxy::python_server("upstream_server.py", &[]).await;
     let mut config = Config::new(TOKEN);
-    config.kernel_url = Some(format!("ws://127.0.0.1:{port}/ws"));
+    config.kernel.url = Some(format!("ws://127.0.0.1:{port}/ws"));
     // upstream_server.py speaks one of its subprotocols only.
-    config.kernel_subprotocols = vec!["chat".into()];
-    config.kernel_reconnect = true;
+    config.kernel.subprotocols = vec!["chat".into()];
+    config.kernel.reconnect = true;
     let server = TestServer::start(config).await;
-    let (mut client, _) = SessionClient::open(&server).await;
-    assert!(matches!(
-        client.kernel_settled().await,
-        KernelState::Open { .. }
-    ));
+    let mut client = SessionClient::ready(&server).await;
     first.kill().await.unwrap();
     let lost = client
         .wait_kernel(|s| matches!(s, KernelState::Reconnecting { .. }))

@@ -1,0 +1,16 @@
+//! The capture: what crossed every WebSocket the server owns, from the bytes up.
+//!
+//! The layers, bottom up:
+//! - [`tap`]: the byte tap, an `AsyncRead + AsyncWrite` wrapper under every socket's codec.
+//! - [`trace`]: a connection's bytes turned into handshake and frame records.
+//! - [`ring`]: the bounded ring of records ([`ring::Capture`]) that sessions subscribe to,
+//!   and [`recorder`]: the handle each connection writes through.
+//! - [`redaction`]: what never leaves wirebook in clear (the token, secret headers).
+//! - [`export`]: `GET /api/capture.har`, `.jsonl` and the stats, the downloads of the ring.
+
+pub mod export;
+pub mod recorder;
+pub mod redaction;
+pub mod ring;
+pub mod tap;
+pub mod trace;

@@ -1,0 +1,1058 @@
+//! The capture: what crossed every WebSocket the server owns, kept in a bounded ring that
+//! browsers subscribe to and that `/api/capture.*` exports, both as [`CaptureRecord`]s.
+//!
+//! Frames are most of what is recorded, so the ring keeps them compact ([`FrameEntry`]: the
+//! header's bytes, the kept payload bytes and message preview in one allocation, findings
+//! only when there are any; 128 bytes an entry, two cache lines) and builds their
+//! [`FrameRecord`] (hex and preview strings) only when a batch goes to a browser or an export
+//! is written. A record in the ring costs about a third of a `FrameRecord`'s memory and one
+//! allocation instead of six, which is what keeps the capture's cost on a busy connection low
+//! (see docs/benchmarks.md).
+//!
+//! Records get a process-wide sequence number (`seq`, starting at 1) under the ring's lock, so
+//! the ring is always ordered and contiguous. Subscribers do not get their own queue: a
+//! [`Feed`] remembers the last `seq` it delivered and pulls newer records from the ring when a
+//! `watch` channel says there are some. A slow subscriber therefore never holds memory of its
+//! own; if the ring overtakes it, it learns how many records it missed (`evicted`).
+//!
+//! The capture can be paused (nothing is recorded meanwhile; every session is told through a
+//! `watch` channel) or switched off for the whole process (`--no-capture`).
+//!
+//! Connections write through their [`Recorder`](crate::capture::recorder::Recorder); what
+//! they record comes from the byte tap (`crate::capture::tap`).
+
+use std::collections::VecDeque;
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::sync::watch;
+use wirebook_shared::hex::hex;
+use wirebook_shared::jupyter::BufferRecord;
+use wirebook_shared::wire::header::MAX_HEADER_LEN;
+use wirebook_shared::wire::{Finding, Frame, FrameHeader};
+use wirebook_shared::{
+    CaptureBody, CaptureRecord, CloseSummary, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
+    HttpHeadRecord, KernelMessageRecord, MessageSummary, Opcode,
+};
+
+use crate::capture::redaction::{self, Secrets, Sensitive};
+
+/// The process-wide capture ring.
+#[derive(Debug)]
+pub struct Capture {
+    ring: Mutex<Ring>,
+    /// The newest `seq` recorded; subscribers wait on it.
+    latest: watch::Sender<u64>,
+    next_conn: AtomicU64,
+    preview_bytes: usize,
+    /// `--no-capture`: taps are not installed and nothing is recorded.
+    enabled: bool,
+    paused: watch::Sender<bool>,
+    /// The same flag, read by every record: an atomic load rather than the watch's lock.
+    paused_now: AtomicBool,
+    /// Records not made since the capture was last paused.
+    skipped_while_paused: AtomicU64,
+    /// Redacted from every handshake recorded (wirebook's own token).
+    secrets: Secrets,
+}
+
+/// The memory budget of a capture when none is given (`--capture-memory`).
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 * 1024 * 1024;
+
+/// At most `limit` entries taking at most `budget` bytes (as [`Entry::cost`] counts them);
+/// each new entry evicts the oldest ones until both hold again.
+#[derive(Debug)]
+struct Ring {
+    records: VecDeque<Entry>,
+    limit: usize,
+    /// Bytes of memory the entries may take, their slots included.
+    budget: usize,
+    /// What the entries take now.
+    bytes: usize,
+    next_seq: u64,
+}
+
+/// Entries evicted by a push, for the caller to drop after unlocking: their free touches cold
+/// memory, and every other recording thread would wait for it.
+#[derive(Debug, Default)]
+struct Evicted {
+    oldest: Option<Entry>,
+    /// A big entry can evict several small ones.
+    more: Vec<Entry>,
+}
+
+impl Ring {
+    fn push(&mut self, entry: Entry) -> Evicted {
+        let mut evicted = Evicted::default();
+        if self.limit == 0 {
+            return evicted;
+        }
+        let cost = entry.cost();
+        while !self.records.is_empty()
+            && (self.records.len() >= self.limit || self.bytes + cost > self.budget)
+        {
+            let Some(oldest) = self.records.pop_front() else {
+                break;
+            };
+            self.bytes -= oldest.cost();
+            match evicted.oldest {
+                None => evicted.oldest = Some(oldest),
+                Some(_) => evicted.more.push(oldest),
+            }
+        }
+        self.bytes += cost;
+        self.records.push_back(entry);
+        evicted
+    }
+
+    /// The `seq` of the oldest entry (the ring's seqs are contiguous, so an entry's `seq` is
+    /// its place after the oldest: entries do not store it).
+    fn oldest_seq(&self) -> u64 {
+        self.next_seq - self.records.len() as u64
+    }
+
+    /// The entry recorded as `seq`, if the ring still has it.
+    fn get(&self, seq: u64) -> Option<&Entry> {
+        let index = usize::try_from(seq.checked_sub(self.oldest_seq())?).ok()?;
+        self.records.get(index)
+    }
+
+    /// Oldest first, with their seqs, from `seq` on.
+    fn iter_from(&self, seq: u64) -> impl Iterator<Item = (u64, &Entry)> {
+        let start = seq.max(self.oldest_seq());
+        // The ring holds contiguous seqs from the oldest, so the start is an index.
+        let skip = usize::try_from(start - self.oldest_seq()).unwrap_or(usize::MAX);
+        (start..).zip(self.records.range(skip.min(self.records.len())..))
+    }
+}
+
+/// A record as the ring keeps it, but its `seq`. Aligned to a cache line and two lines long:
+/// writing one into a slot the ring's turn has left cold costs two line fills, not three or
+/// four.
+#[derive(Debug, Clone)]
+#[repr(align(64))]
+struct Entry {
+    conn: ConnId,
+    hop: Hop,
+    time_us: u64,
+    body: Stored,
+}
+
+#[derive(Debug, Clone)]
+enum Stored {
+    Frame(FrameEntry),
+    /// Everything but frames (opens, handshakes, closes) is rare and kept as recorded, boxed
+    /// so that it does not make every entry as large as a handshake.
+    Other(Box<CaptureBody>),
+}
+
+impl Entry {
+    /// The record as it leaves the ring (see [`redaction::outgoing`]).
+    fn to_record(&self, seq: u64, sensitive: Sensitive, secrets: &Secrets) -> CaptureRecord {
+        let mut record = CaptureRecord {
+            seq,
+            conn: self.conn,
+            hop: self.hop,
+            time_us: self.time_us,
+            body: match &self.body {
+                Stored::Frame(frame) => CaptureBody::Frame(Box::new(frame.to_record())),
+                Stored::Other(body) => (**body).clone(),
+            },
+        };
+        redaction::outgoing(&mut record, sensitive, secrets);
+        record
+    }
+
+    /// The memory this entry holds: its slot and what it points to, strings by their capacity
+    /// (the allocator's rounding is not counted).
+    fn cost(&self) -> usize {
+        size_of::<Entry>()
+            + match &self.body {
+                Stored::Frame(frame) => frame.heap_bytes(),
+                Stored::Other(body) => size_of::<CaptureBody>() + body_heap_bytes(body),
+            }
+    }
+}
+
+fn close_heap_bytes(close: &CloseSummary) -> usize {
+    size_of::<CloseSummary>() + close.reason.len() + close.name.len() + close.meaning.len()
+}
+
+/// What a record body points to, strings by their capacity (what they hold, not what they show).
+fn body_heap_bytes(body: &CaptureBody) -> usize {
+    let strings = |list: &[String]| -> usize {
+        list.iter()
+            .map(|s| size_of::<String>() + s.capacity())
+            .sum()
+    };
+    let head = |head: &HttpHeadRecord| {
+        head.start_line.capacity()
+            + head.headers.capacity() * size_of::<(String, String)>()
+            + head
+                .headers
+                .iter()
+                .map(|(n, v)| n.capacity() + v.capacity())
+                .sum::<usize>()
+    };
+    match body {
+        CaptureBody::Open {
+            client,
+            server,
+            target,
+        } => client.capacity() + server.capacity() + target.capacity(),
+        CaptureBody::Closed { reason, .. } => reason.capacity(),
+        CaptureBody::Heartbeat { .. } => 0,
+        CaptureBody::Handshake(h) => {
+            size_of::<HandshakeRecord>()
+                + head(&h.request)
+                + h.response
+                    .as_ref()
+                    .map_or(0, |r| size_of::<HttpHeadRecord>() + head(r))
+                + h.protocol.as_ref().map_or(0, String::capacity)
+                + strings(&h.extensions)
+                + strings(&h.findings)
+        }
+        CaptureBody::Frame(f) => {
+            size_of::<FrameRecord>()
+                + f.length_form.capacity()
+                + f.header_hex.capacity()
+                + f.payload_hex.capacity()
+                + strings(&f.findings)
+                + f.message.as_ref().map_or(0, |m| {
+                    m.preview.capacity()
+                        + strings(&m.findings)
+                        + m.close.as_ref().map_or(0, close_heap_bytes)
+                })
+        }
+        CaptureBody::KernelMessage(m) => {
+            let parts = &m.parts;
+            size_of::<KernelMessageRecord>()
+                + m.msg_type.capacity()
+                + m.msg_id.capacity()
+                + m.parent_msg_id.as_ref().map_or(0, String::capacity)
+                + strings(&m.findings)
+                + strings(&parts.identities)
+                + parts.signature.capacity()
+                + parts.offsets.capacity() * size_of::<u64>()
+                + parts.header.capacity()
+                + parts.parent_header.capacity()
+                + parts.metadata.capacity()
+                + parts.content.capacity()
+                + parts
+                    .buffers
+                    .iter()
+                    .map(|b| size_of::<BufferRecord>() + b.preview_hex.capacity())
+                    .sum::<usize>()
+        }
+    }
+}
+
+/// One frame as the ring keeps it; [`FrameEntry::to_record`] makes the [`FrameRecord`].
+#[derive(Debug, Clone)]
+pub struct FrameEntry {
+    direction: Direction,
+    offset: u64,
+    /// The header as it was on the wire (read again for the record: half the room of a
+    /// decoded [`FrameHeader`] besides it).
+    header_bytes: [u8; MAX_HEADER_LEN],
+    /// The payload bytes kept (`payload_kept` of them), then the message preview's bytes
+    /// unless they are the same bytes (`preview_is_payload`).
+    bytes: Box<[u8]>,
+    payload_kept: u32,
+    preview_is_payload: bool,
+    message: Option<MessageEntry>,
+    /// Seqs start at 1: `None` takes no room of its own.
+    caused_by: Option<NonZeroU64>,
+    /// Findings and closes are rare: boxed, so a plain frame does not carry their room.
+    odd: Option<Box<Oddities>>,
+}
+
+/// The message a frame completes, compact (see [`MessageSummary`] for the fields).
+#[derive(Debug, Clone)]
+pub struct MessageEntry {
+    pub opcode: Opcode,
+    pub frames: u32,
+    pub compressed: bool,
+    pub wire_len: u64,
+    pub len: u64,
+    /// The preview is text (UTF-8, cut at a character boundary); otherwise bytes shown as hex.
+    pub text: bool,
+    pub truncated: bool,
+}
+
+/// What few frames have.
+#[derive(Debug, Clone, Default)]
+struct Oddities {
+    findings: Vec<Finding>,
+    /// The connection ended inside the frame's payload.
+    cut_short: bool,
+    message_findings: Vec<Finding>,
+    close: Option<CloseSummary>,
+}
+
+/// The bytes a message's preview shows, for [`FrameEntry::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewBytes {
+    /// The first this many bytes of the frame's kept payload (a single uncompressed frame's
+    /// message): nothing to copy.
+    PayloadPrefix(usize),
+    /// Bytes of their own (a message of several frames, or an inflated one).
+    Own(Vec<u8>),
+}
+
+/// The parts of a message summary that are not plain numbers, for [`FrameEntry::new`].
+#[derive(Debug, Clone, Default)]
+pub struct MessageExtras {
+    /// Message-level findings (not the frames' own).
+    pub findings: Vec<Finding>,
+    pub close: Option<CloseSummary>,
+}
+
+impl FrameEntry {
+    /// A frame as decoded (its payload already cut to the capture's preview length by the
+    /// decoder, and cut again to `preview` here), with the message it completes: the summary,
+    /// the preview's bytes (the text for text messages) and the rare extras.
+    #[inline]
+    pub fn new(
+        frame: Frame,
+        direction: Direction,
+        preview: usize,
+        message: Option<(MessageEntry, PreviewBytes, MessageExtras)>,
+        caused_by: Option<u64>,
+    ) -> Self {
+        let mut header_bytes = [0; MAX_HEADER_LEN];
+        header_bytes[..frame.header_bytes().len()].copy_from_slice(frame.header_bytes());
+        // The decoder allocated the payload at its kept size: it becomes the entry's bytes
+        // without another allocation or copy.
+        let mut payload = frame.payload;
+        payload.truncate(preview);
+        let payload_kept = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+        let mut odd = Oddities {
+            findings: frame.findings,
+            cut_short: frame.cut_short,
+            ..Oddities::default()
+        };
+        let mut preview_is_payload = false;
+        let message = message.map(|(entry, shown, extras)| {
+            odd.message_findings = extras.findings;
+            odd.close = extras.close;
+            // A single uncompressed frame's text is its payload: kept once.
+            match shown {
+                PreviewBytes::PayloadPrefix(len) if len >= payload.len() => {
+                    preview_is_payload = true;
+                }
+                PreviewBytes::PayloadPrefix(len) => payload.extend_from_within(..len),
+                PreviewBytes::Own(shown) => {
+                    preview_is_payload = shown == payload;
+                    if !preview_is_payload {
+                        payload.extend_from_slice(&shown);
+                    }
+                }
+            }
+            entry
+        });
+        let bytes = payload.into_boxed_slice();
+        let plain = odd.findings.is_empty()
+            && !odd.cut_short
+            && odd.message_findings.is_empty()
+            && odd.close.is_none();
+        FrameEntry {
+            direction,
+            offset: frame.offset,
+            header_bytes,
+            payload_kept,
+            bytes,
+            preview_is_payload,
+            message,
+            caused_by: caused_by.and_then(NonZeroU64::new),
+            odd: (!plain).then(|| Box::new(odd)),
+        }
+    }
+
+    /// What the entry points to (see [`Entry::cost`]).
+    fn heap_bytes(&self) -> usize {
+        self.bytes.len()
+            + self.odd.as_deref().map_or(0, |odd| {
+                size_of::<Oddities>()
+                    + (odd.findings.len() + odd.message_findings.len()) * size_of::<Finding>()
+                    + odd.close.as_ref().map_or(0, close_heap_bytes)
+            })
+    }
+
+    /// The frame as the inspector and the exports show it.
+    pub fn to_record(&self) -> FrameRecord {
+        let header = &FrameHeader::read(&self.header_bytes);
+        let kept = (self.payload_kept as usize).min(self.bytes.len());
+        let payload = &self.bytes[..kept];
+        let odd = self.odd.as_deref();
+        let mut findings: Vec<String> = odd
+            .map(|odd| odd.findings.iter().map(Finding::message).collect())
+            .unwrap_or_default();
+        if odd.is_some_and(|odd| odd.cut_short) {
+            findings.push(format!(
+                "the connection ended inside this frame's {}-byte payload",
+                header.payload_len
+            ));
+        }
+        let message = self.message.as_ref().map(|message| {
+            let shown = if self.preview_is_payload {
+                payload
+            } else {
+                &self.bytes[kept..]
+            };
+            MessageSummary {
+                opcode: message.opcode,
+                frames: message.frames,
+                compressed: message.compressed,
+                wire_len: message.wire_len,
+                len: message.len,
+                preview: if message.text {
+                    // Taken from a `&str`, so this never replaces anything.
+                    String::from_utf8_lossy(shown).into_owned()
+                } else {
+                    hex(shown)
+                },
+                truncated: message.truncated,
+                close: odd.and_then(|odd| odd.close.clone()),
+                findings: odd
+                    .map(|odd| odd.message_findings.iter().map(Finding::message).collect())
+                    .unwrap_or_default(),
+            }
+        });
+        FrameRecord {
+            direction: self.direction,
+            offset: self.offset,
+            fin: header.fin,
+            rsv1: header.rsv1,
+            rsv2: header.rsv2,
+            rsv3: header.rsv3,
+            opcode: header.opcode,
+            mask_key: header.mask_key,
+            len: header.payload_len,
+            length_form: header.length_form.name().to_string(),
+            header_hex: hex(&self.header_bytes[..header.encoded_len().min(MAX_HEADER_LEN)]),
+            payload_hex: hex(payload),
+            truncated: (kept as u64) < header.payload_len,
+            findings,
+            message,
+            caused_by: self.caused_by.map(NonZeroU64::get),
+        }
+    }
+}
+
+/// Records newer than a subscriber's cursor, and how many it can no longer get.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub records: Vec<CaptureRecord>,
+    pub evicted: u64,
+}
+
+impl Capture {
+    /// A capture keeping at most `limit` records, with previews of at most `preview_bytes`.
+    /// The ring takes at most [`DEFAULT_MEMORY_BUDGET`] until [`Capture::memory_budget`]
+    /// says otherwise.
+    pub fn new(limit: usize, preview_bytes: usize) -> Self {
+        Capture {
+            ring: Mutex::new(Ring {
+                records: VecDeque::with_capacity(limit.min(4096)),
+                limit,
+                budget: DEFAULT_MEMORY_BUDGET,
+                bytes: 0,
+                next_seq: 1,
+            }),
+            latest: watch::Sender::new(0),
+            next_conn: AtomicU64::new(1),
+            preview_bytes,
+            enabled: true,
+            paused: watch::Sender::new(false),
+            paused_now: AtomicBool::new(false),
+            skipped_while_paused: AtomicU64::new(0),
+            secrets: Secrets::new(),
+        }
+    }
+
+    /// At most `bytes` of memory for the records kept (their ring slots and what they point
+    /// to): older records are evicted first, whatever `limit` allows.
+    pub fn memory_budget(self, bytes: usize) -> Self {
+        self.ring().budget = bytes;
+        self
+    }
+
+    /// Redacts `secret` (wirebook's token) from every handshake recorded.
+    pub fn redacting(mut self, secret: &str) -> Self {
+        self.secrets.add(secret);
+        self
+    }
+
+    /// What the ring holds now.
+    pub fn stats(&self) -> Stats {
+        let ring = self.ring();
+        Stats {
+            records: ring.records.len(),
+            oldest_seq: ring.oldest_seq(),
+            latest_seq: ring.next_seq - 1,
+            memory_bytes: ring.bytes,
+            memory_budget: ring.budget,
+        }
+    }
+
+    /// A capture that records nothing (`--no-capture`); connection ids are still handed out.
+    pub fn disabled() -> Self {
+        Capture {
+            enabled: false,
+            ..Capture::new(0, 0)
+        }
+    }
+
+    pub fn preview_bytes(&self) -> usize {
+        self.preview_bytes
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused_now.load(Ordering::Relaxed)
+    }
+
+    /// Pauses or resumes recording. Returns whether that changed anything; on resuming, the
+    /// number of records not made while paused is logged.
+    pub fn set_paused(&self, paused: bool) -> bool {
+        let changed = self.paused.send_if_modified(|current| {
+            let changed = *current != paused;
+            *current = paused;
+            changed
+        });
+        self.paused_now.store(paused, Ordering::Relaxed);
+        if changed && !paused {
+            let skipped = self.skipped_while_paused.swap(0, Ordering::Relaxed);
+            tracing::info!(skipped, "capture resumed");
+        } else if changed {
+            tracing::info!("capture paused");
+        }
+        changed
+    }
+
+    /// Tells the receiver whenever the capture is paused or resumed.
+    pub fn watch_paused(&self) -> watch::Receiver<bool> {
+        self.paused.subscribe()
+    }
+
+    /// A fresh connection id.
+    pub fn new_conn(&self) -> ConnId {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn ring(&self) -> MutexGuard<'_, Ring> {
+        // A panic while holding the lock cannot leave the ring inconsistent (each operation is
+        // a push/pop), so a poisoned lock is still usable.
+        self.ring
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records one event and returns its `seq`; `None` when the capture is paused or off.
+    pub fn record(&self, conn: ConnId, hop: Hop, mut body: CaptureBody) -> Option<u64> {
+        match &mut body {
+            CaptureBody::Handshake(handshake) => self.secrets.handshake(handshake),
+            CaptureBody::Open { target, .. } => self.secrets.text(target),
+            CaptureBody::Closed { reason, .. } => self.secrets.text(reason),
+            _ => {}
+        }
+        self.push(conn, hop, Stored::Other(Box::new(body)))
+    }
+
+    /// Records a connection's handshake with its own secrets redacted besides the capture's
+    /// (see [`Secrets::handshake`]); `None` when the capture is paused or off.
+    pub fn record_handshake(
+        &self,
+        conn: ConnId,
+        hop: Hop,
+        mut handshake: HandshakeRecord,
+        secrets: &Secrets,
+    ) -> Option<u64> {
+        let mut all = self.secrets.clone();
+        all.extend(secrets);
+        all.handshake(&mut handshake);
+        let body = CaptureBody::Handshake(Box::new(handshake));
+        self.push(conn, hop, Stored::Other(Box::new(body)))
+    }
+
+    /// Records one frame (see [`FrameEntry`]); `None` when the capture is paused or off.
+    #[inline]
+    pub fn record_frame(&self, conn: ConnId, hop: Hop, frame: FrameEntry) -> Option<u64> {
+        self.push(conn, hop, Stored::Frame(frame))
+    }
+
+    #[inline]
+    fn push(&self, conn: ConnId, hop: Hop, body: Stored) -> Option<u64> {
+        if !self.enabled {
+            return None;
+        }
+        if self.paused_now.load(Ordering::Relaxed) {
+            self.skipped_while_paused.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        let time_us = now_us();
+        let (seq, evicted) = {
+            let mut ring = self.ring();
+            let seq = ring.next_seq;
+            ring.next_seq += 1;
+            let evicted = ring.push(Entry {
+                conn,
+                hop,
+                time_us,
+                body,
+            });
+            (seq, evicted)
+        };
+        drop(evicted);
+        // Waking subscribers costs a lock per record; without any there is nobody to wake (a
+        // new feed reads the ring before it waits).
+        if self.latest.receiver_count() > 0 {
+            self.latest.send_replace(seq);
+        }
+        Some(seq)
+    }
+
+    /// Up to `max` records with `seq > after`, oldest first, and how many records after `after`
+    /// were already evicted; as an inspector sees them ([`Sensitive::Included`]).
+    pub fn since(&self, after: u64, max: usize) -> Batch {
+        self.read(after, max, Sensitive::Included)
+    }
+
+    /// Like [`Capture::since`], for an export: credentials as `sensitive` says.
+    pub fn read(&self, after: u64, max: usize, sensitive: Sensitive) -> Batch {
+        let ring = self.ring();
+        let first_wanted = after.saturating_add(1);
+        let evicted = ring.oldest_seq().saturating_sub(first_wanted);
+        let entries: Vec<(u64, Entry)> = ring
+            .iter_from(first_wanted)
+            .take(max)
+            .map(|(seq, entry)| (seq, entry.clone()))
+            .collect();
+        // The strings are built outside the lock: recording does not wait for them.
+        drop(ring);
+        let records = entries
+            .iter()
+            .map(|(seq, entry)| entry.to_record(*seq, sensitive, &self.secrets))
+            .collect();
+        Batch { records, evicted }
+    }
+
+    /// The records of these seqs that the ring still has, in the order given.
+    pub fn records(&self, seqs: &[u64], sensitive: Sensitive) -> Vec<CaptureRecord> {
+        let entries: Vec<(u64, Entry)> = {
+            let ring = self.ring();
+            seqs.iter()
+                .filter_map(|&seq| Some((seq, ring.get(seq)?.clone())))
+                .collect()
+        };
+        entries
+            .iter()
+            .map(|(seq, entry)| entry.to_record(*seq, sensitive, &self.secrets))
+            .collect()
+    }
+
+    /// Each connection in the ring (or `only` that one), in the order of its first record,
+    /// with the seqs of its records and what kinds of record it has: what an export that
+    /// groups records by connection reads the ring by, a connection at a time.
+    pub fn connections(&self, only: Option<ConnId>) -> Vec<ConnectionIndex> {
+        /// What the index needs of a record.
+        #[derive(Clone, Copy)]
+        enum Kind {
+            Plain,
+            Handshake,
+            KernelMessage,
+        }
+        // Copied under the lock (24 bytes a record) and grouped after it: recording waits for
+        // the copy, not for the hashing.
+        let entries: Vec<(u64, ConnId, Kind)> = self
+            .ring()
+            .iter_from(0)
+            .filter(|(_, entry)| only.is_none_or(|c| c == entry.conn))
+            .map(|(seq, entry)| {
+                let kind = match &entry.body {
+                    Stored::Other(body) => match **body {
+                        CaptureBody::Handshake(_) => Kind::Handshake,
+                        CaptureBody::KernelMessage(_) => Kind::KernelMessage,
+                        _ => Kind::Plain,
+                    },
+                    Stored::Frame(_) => Kind::Plain,
+                };
+                (seq, entry.conn, kind)
+            })
+            .collect();
+        let mut index: Vec<ConnectionIndex> = Vec::new();
+        let mut position: std::collections::HashMap<ConnId, usize> = Default::default();
+        for (seq, conn, kind) in entries {
+            let at = *position.entry(conn).or_insert_with(|| {
+                index.push(ConnectionIndex {
+                    conn,
+                    seqs: Vec::new(),
+                    handshake: None,
+                    kernel_messages: false,
+                });
+                index.len() - 1
+            });
+            let connection = &mut index[at];
+            connection.seqs.push(seq);
+            match kind {
+                Kind::Handshake if connection.handshake.is_none() => {
+                    connection.handshake = Some(seq);
+                }
+                Kind::KernelMessage => connection.kernel_messages = true,
+                _ => {}
+            }
+        }
+        index
+    }
+
+    /// Everything still in the ring, oldest first.
+    pub fn snapshot(&self) -> Vec<CaptureRecord> {
+        self.read(0, usize::MAX, Sensitive::Included).records
+    }
+
+    /// A feed that starts with the newest records in the ring that take at most `backlog`
+    /// bytes (as the memory budget counts them), and how many older ones the ring still has
+    /// that it will not get.
+    pub fn subscribe_recent(self: &Arc<Self>, backlog: usize) -> (Feed, u64) {
+        let latest = self.latest.subscribe();
+        let ring = self.ring();
+        let mut bytes = 0;
+        let kept = ring
+            .records
+            .iter()
+            .rev()
+            .take_while(|entry| {
+                bytes += entry.cost();
+                bytes <= backlog
+            })
+            .count();
+        let older = (ring.records.len() - kept) as u64;
+        let cursor = ring.next_seq - 1 - kept as u64;
+        drop(ring);
+        let feed = Feed {
+            capture: Arc::clone(self),
+            cursor,
+            latest,
+        };
+        (feed, older)
+    }
+}
+
+/// What the ring holds (see [`Capture::stats`]); `/api/capture/stats` is its JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub records: usize,
+    pub oldest_seq: u64,
+    pub latest_seq: u64,
+    /// As the budget counts it (see [`Capture::memory_budget`]).
+    pub memory_bytes: usize,
+    pub memory_budget: usize,
+}
+
+/// One connection's records in the ring (see [`Capture::connections`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionIndex {
+    pub conn: ConnId,
+    /// Oldest first.
+    pub seqs: Vec<u64>,
+    /// The seq of its (first) handshake record.
+    pub handshake: Option<u64>,
+    pub kernel_messages: bool,
+}
+
+/// One subscriber's position in the capture.
+#[derive(Debug)]
+pub struct Feed {
+    capture: Arc<Capture>,
+    cursor: u64,
+    latest: watch::Receiver<u64>,
+}
+
+impl Feed {
+    /// What is new since the last batch, without waiting.
+    pub fn try_batch(&mut self, max: usize) -> Option<Batch> {
+        // Mark the current value seen *before* reading the ring, so a record that lands after
+        // the read wakes `next_batch`.
+        self.latest.borrow_and_update();
+        let batch = self.capture.since(self.cursor, max);
+        if let Some(last) = batch.records.last() {
+            self.cursor = last.seq;
+        } else if batch.evicted > 0 {
+            self.cursor += batch.evicted;
+        } else {
+            return None;
+        }
+        Some(batch)
+    }
+
+    /// Waits until there is something new and returns it (at most `max` records per batch).
+    /// Cancel-safe: the cursor only moves when a batch is returned.
+    pub async fn next_batch(&mut self, max: usize) -> Batch {
+        loop {
+            if let Some(batch) = self.try_batch(max) {
+                return batch;
+            }
+            if self.latest.changed().await.is_err() {
+                // The sender lives inside `Capture`, which this feed keeps alive.
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+fn now_us() -> u64 {
+    // Seconds and microseconds apart: `as_micros` divides a u128, a cost paid per record.
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
+        d.as_secs()
+            .saturating_mul(1_000_000)
+            .saturating_add(u64::from(d.subsec_micros()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::recorder::Recorder;
+
+    fn open(capture: &Arc<Capture>) -> Recorder {
+        Recorder::open(
+            capture,
+            Hop::Browser,
+            "127.0.0.1:1".into(),
+            "wirebook".into(),
+            "/session".into(),
+        )
+    }
+
+    fn closed(reason: &str) -> CaptureBody {
+        CaptureBody::Closed {
+            code: None,
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn a_ring_entry_stays_compact() {
+        // The default ring holds 100 000 records: every byte here is 100 kB of memory that the
+        // network path competes with (docs/benchmarks.md).
+        let size = std::mem::size_of::<Entry>();
+        assert!(size <= 128, "a ring entry takes {size} bytes");
+    }
+
+    #[test]
+    fn records_are_numbered_and_the_ring_is_bounded() {
+        let capture = Capture::new(3, 16);
+        for i in 0..5 {
+            let seq = capture.record(1, Hop::Kernel, closed(&i.to_string()));
+            assert_eq!(seq, Some(i + 1));
+        }
+        let batch = capture.since(0, 100);
+        assert_eq!(batch.evicted, 2);
+        let seqs: Vec<u64> = batch.records.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, vec![3, 4, 5]);
+        // From inside the ring nothing is missing; `max` caps the batch.
+        let batch = capture.since(3, 1);
+        assert_eq!(batch.evicted, 0);
+        assert_eq!(batch.records.len(), 1);
+        assert_eq!(batch.records[0].seq, 4);
+        assert!(capture.since(5, 10).records.is_empty());
+        assert_eq!(capture.snapshot().len(), 3);
+    }
+
+    #[test]
+    fn the_ring_is_bounded_in_bytes_as_well_as_records() {
+        let capture = Capture::new(1000, 16).memory_budget(20_000);
+        for _ in 0..200 {
+            capture.record(1, Hop::Kernel, closed(&"x".repeat(100)));
+        }
+        let stats = capture.stats();
+        assert!(stats.memory_bytes <= 20_000, "{stats:?}");
+        assert!(stats.records > 10 && stats.records < 200, "{stats:?}");
+        assert_eq!(stats.latest_seq, 200);
+        assert_eq!(stats.oldest_seq, 201 - stats.records as u64);
+        // A big record evicts as many small ones as it takes.
+        capture.record(1, Hop::Kernel, closed(&"y".repeat(10_000)));
+        let after = capture.stats();
+        assert!(after.memory_bytes <= 20_000, "{after:?}");
+        assert!(stats.records - after.records >= 30, "{after:?}");
+        let batch = capture.since(0, usize::MAX);
+        assert_eq!(batch.evicted, after.oldest_seq - 1);
+        assert_eq!(batch.records.len(), after.records);
+        // One bigger than the budget is still kept, alone.
+        capture.record(1, Hop::Kernel, closed(&"z".repeat(30_000)));
+        assert_eq!(capture.stats().records, 1);
+        capture.record(1, Hop::Kernel, closed(""));
+        assert_eq!(capture.stats().records, 1, "the big one made room");
+    }
+
+    #[test]
+    fn a_recent_feed_starts_within_its_backlog_and_counts_the_rest() {
+        let capture = Arc::new(Capture::new(1000, 16));
+        for _ in 0..50 {
+            capture.record(1, Hop::Kernel, closed(&"x".repeat(100)));
+        }
+        let one = capture.stats().memory_bytes / 50;
+        let (mut feed, older) = capture.subscribe_recent(one * 10);
+        assert_eq!(older, 40);
+        let batch = feed.try_batch(100).unwrap();
+        assert_eq!(batch.evicted, 0);
+        assert_eq!(batch.records.first().unwrap().seq, 41);
+        assert_eq!(batch.records.len(), 10);
+        let (mut all, older) = capture.subscribe_recent(usize::MAX);
+        assert_eq!(older, 0);
+        assert_eq!(all.try_batch(100).unwrap().records.len(), 50);
+        let (mut none, older) = Arc::new(Capture::new(10, 16)).subscribe_recent(0);
+        assert_eq!(older, 0);
+        assert!(none.try_batch(10).is_none());
+    }
+
+    #[test]
+    fn handshakes_lose_the_capture_secrets_and_the_connection_s() {
+        let capture = Arc::new(Capture::new(10, 16).redacting("tok3n"));
+        let recorder = open(&capture);
+        let head = |line: &str| HttpHeadRecord {
+            start_line: line.into(),
+            headers: vec![("Authorization".into(), "Bearer s3cret".into())],
+        };
+        let mut own = Secrets::new();
+        own.add("s3cret");
+        recorder.record_handshake(
+            HandshakeRecord {
+                request: head("GET /echo?token=tok3n HTTP/1.1"),
+                response: None,
+                accept_ok: None,
+                protocol: None,
+                extensions: vec![],
+                findings: vec![],
+            },
+            &own,
+        );
+        // A kernel URL that names the token, in the connection's open and closed records.
+        let kernel = Recorder::open(
+            &capture,
+            Hop::Kernel,
+            "wirebook".into(),
+            "127.0.0.1:1".into(),
+            "ws://127.0.0.1:1/tap/x?token=tok3n".into(),
+        );
+        kernel.finish("cannot connect to ws://127.0.0.1:1/tap/x?token=tok3n");
+        drop(kernel);
+        let text = serde_json::to_string(&capture.snapshot()).unwrap();
+        assert!(
+            !text.contains("tok3n") && !text.contains("s3cret"),
+            "{text}"
+        );
+        assert_eq!(text.matches("token=<redacted>").count(), 3, "{text}");
+    }
+
+    #[test]
+    fn a_zero_limit_keeps_nothing_but_counts() {
+        let capture = Capture::new(0, 16);
+        capture.record(1, Hop::Kernel, closed(""));
+        let batch = capture.since(0, 10);
+        assert!(batch.records.is_empty());
+        assert_eq!(batch.evicted, 1);
+    }
+
+    #[test]
+    fn a_paused_capture_records_nothing_until_resumed() {
+        let capture = Capture::new(10, 16);
+        let mut paused = capture.watch_paused();
+        assert!(capture.set_paused(true));
+        assert!(!capture.set_paused(true), "no change, no news");
+        assert!(paused.has_changed().unwrap());
+        assert!(*paused.borrow_and_update());
+        assert_eq!(capture.record(1, Hop::Kernel, closed("a")), None);
+        assert!(capture.set_paused(false));
+        assert_eq!(capture.record(1, Hop::Kernel, closed("b")), Some(1));
+        assert_eq!(capture.snapshot().len(), 1);
+    }
+
+    #[test]
+    fn a_disabled_capture_records_nothing() {
+        let capture = Arc::new(Capture::disabled());
+        assert!(!capture.enabled());
+        let recorder = open(&capture);
+        assert_eq!(recorder.record(closed("x")), None);
+        drop(recorder);
+        assert!(capture.snapshot().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_feed_gets_the_backlog_then_live_records_and_learns_what_it_missed() {
+        let capture = Arc::new(Capture::new(2, 16));
+        let (mut feed, _) = capture.subscribe_recent(usize::MAX);
+        capture.record(1, Hop::Browser, closed(""));
+        let batch = feed.next_batch(10).await;
+        assert_eq!(batch.records.len(), 1);
+        assert_eq!(batch.evicted, 0);
+        for _ in 0..4 {
+            capture.record(1, Hop::Browser, closed(""));
+        }
+        // seqs 2..=5 were recorded; the ring keeps 4 and 5.
+        let batch = feed.next_batch(10).await;
+        assert_eq!(batch.evicted, 2);
+        assert_eq!(
+            batch.records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            vec![4, 5]
+        );
+        // Nothing new: the feed waits.
+        let waited =
+            tokio::time::timeout(std::time::Duration::from_millis(50), feed.next_batch(10)).await;
+        assert!(waited.is_err());
+        capture.record(1, Hop::Browser, closed(""));
+        assert_eq!(feed.next_batch(10).await.records[0].seq, 6);
+    }
+
+    #[test]
+    fn closed_is_recorded_once_when_the_last_handle_goes() {
+        let capture = Arc::new(Capture::new(100, 16));
+        let recorder = open(&capture);
+        let tap_side = recorder.clone();
+        tap_side.saw_close_code(4000);
+        recorder.saw_close_code(1001);
+        recorder.finish("closed by the browser");
+        recorder.finish("again");
+        tap_side.note("3 frames not recorded");
+        drop(recorder);
+        assert_eq!(capture.snapshot().len(), 1, "a handle is still alive");
+        drop(tap_side);
+        let records = capture.snapshot();
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            records[1].body,
+            CaptureBody::Closed {
+                code: Some(4000),
+                reason: "closed by the browser; 3 frames not recorded".into()
+            }
+        );
+        assert_eq!(records[0].conn, records[1].conn);
+    }
+
+    #[test]
+    fn a_dropped_recorder_says_its_task_ended() {
+        let capture = Arc::new(Capture::new(100, 16));
+        drop(open(&capture));
+        let records = capture.snapshot();
+        assert!(matches!(
+            &records[1].body,
+            CaptureBody::Closed { code: None, reason } if reason == "connection task ended"
+        ));
+    }
+
+    #[test]
+    fn a_connection_opened_while_paused_records_no_lone_closed() {
+        let capture = Arc::new(Capture::new(100, 16));
+        capture.set_paused(true);
+        let recorder = open(&capture);
+        capture.set_paused(false);
+        drop(recorder);
+        assert!(capture.snapshot().is_empty());
+    }
+}

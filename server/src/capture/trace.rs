@@ -1,0 +1,852 @@
+//! One WebSocket connection's bytes turned into capture records: the opening handshake as
+//! [`CaptureBody::Handshake`], then every frame as [`CaptureBody::Frame`] (with a
+//! [`MessageSummary`] on the frame that completes a message, and closes explained).
+//!
+//! Pure over bytes: the byte tap (`crate::capture::tap`) feeds [`Trace::feed`] exactly what was read
+//! from and written to the socket, in order per direction; the decoding is `shared::wire`'s.
+//! The connection's task talks to the trace through [`Links`]: it tags the data messages it
+//! is about to send ([`Tag`]: not recorded, or relaying a record of the other hop) and learns
+//! the record of each data message it receives, so relayed messages point at their source.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use wirebook_shared::wire::handshake::HttpHead;
+use wirebook_shared::wire::{
+    check_upgrade, describe_close_code, ClosePayload, Finding, Frame, FrameDecoder, HeadReader,
+    Headers, Message, MessageAssembler, Parsed, Request, Response, StreamEnd,
+};
+use wirebook_shared::{CloseSummary, Direction, HandshakeRecord, HttpHeadRecord, Opcode};
+
+use crate::capture::recorder::Recorder;
+use crate::capture::redaction::Secrets;
+use crate::capture::ring::{FrameEntry, MessageEntry, MessageExtras, PreviewBytes};
+
+/// Bytes of one direction kept while the handshake is not complete (a peer that sends frames
+/// before the handshake ends is out of order, but is still shown up to this much).
+const MAX_EARLY: usize = 64 * 1024;
+
+/// What to do with the next data message the connection's task sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    /// Record it.
+    Plain,
+    /// Do not record it: the inspector's own capture feed.
+    Skip,
+    /// Record it as relaying this record of the other hop.
+    CausedBy(u64),
+}
+
+/// What a connection's task and its trace share.
+#[derive(Debug, Default)]
+pub struct Links {
+    /// Tags of data messages queued to be sent, in order; untagged messages are `Plain`.
+    /// Shared: the relay has the other connection's trace queue tags here directly.
+    outgoing: Arc<TagQueue>,
+    /// Records of the data messages received (the frame that completes each).
+    received: SeqQueue,
+    /// Set by the relay: where the tag of every data message received goes, the record of its
+    /// first frame (the relay forwards a message's first frame before its last one arrives).
+    relayed_to: OnceLock<Arc<TagQueue>>,
+}
+
+/// Tags of data messages about to be sent, in order.
+#[derive(Debug, Default)]
+struct TagQueue(Mutex<VecDeque<Tag>>);
+
+impl TagQueue {
+    fn push(&self, tag: Tag) {
+        let mut tags = lock(&self.0);
+        // An empty queue means `Plain`; a `Plain` behind other tags must hold its place.
+        if tag != Tag::Plain || !tags.is_empty() {
+            tags.push_back(tag);
+        }
+    }
+
+    fn pop(&self) -> Tag {
+        lock(&self.0).pop_front().unwrap_or(Tag::Plain)
+    }
+}
+
+/// Records of received data messages, in order (`None`: not recorded), queued only once the
+/// task said it takes them.
+#[derive(Debug, Default)]
+struct SeqQueue {
+    tracked: AtomicBool,
+    seqs: Mutex<VecDeque<Option<u64>>>,
+}
+
+impl SeqQueue {
+    fn track(&self) {
+        self.tracked.store(true, Ordering::Relaxed);
+    }
+
+    fn push(&self, seq: Option<u64>) {
+        if self.tracked.load(Ordering::Relaxed) {
+            lock(&self.seqs).push_back(seq);
+        }
+    }
+
+    fn pop(&self) -> Option<u64> {
+        lock(&self.seqs).pop_front().flatten()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The queues stay consistent across a panic (each operation is one push or pop).
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Links {
+    /// Tags the next data message this side sends. Call right before sending it.
+    pub fn tag_next(&self, tag: Tag) {
+        self.outgoing.push(tag);
+    }
+
+    /// From now on, [`Links::received_seq`] is called once per data message received.
+    pub fn track_received(&self) {
+        self.received.track();
+    }
+
+    /// The record of the next data message received (call once per text or binary message
+    /// the codec yields, in order): `None` when it was not recorded.
+    pub fn received_seq(&self) -> Option<u64> {
+        self.received.pop()
+    }
+
+    /// For the relay, which sends every frame this side receives on to `to`'s peer as it is:
+    /// each data message received tags the copy `to` sends, as caused by the record of the
+    /// message's first frame. Tagging in the trace rather than in the relay takes one queue
+    /// instead of two (see docs/benchmarks.md). The first call wins.
+    pub fn relay_to(&self, to: &Links) {
+        let _ = self.relayed_to.set(Arc::clone(&to.outgoing));
+    }
+
+    fn next_tag(&self) -> Tag {
+        self.outgoing.pop()
+    }
+}
+
+/// The capture of one WebSocket connection, fed with its bytes.
+#[derive(Debug)]
+pub struct Trace {
+    ctx: Ctx,
+    handshake: Handshake,
+}
+
+/// What every frame needs besides its direction's decoders.
+#[derive(Debug)]
+struct Ctx {
+    recorder: Recorder,
+    links: Arc<Links>,
+    /// The direction of the bytes this end writes.
+    ours: Direction,
+    preview: usize,
+    /// Redacted from the handshake besides the capture's own (the values of secret kernel
+    /// headers, a gateway's token).
+    secrets: Secrets,
+    skipped: u64,
+    paused: u64,
+}
+
+#[derive(Debug)]
+enum Handshake {
+    Pending(Box<Heads>),
+    Done(Box<[Side; 2]>),
+    /// Not a WebSocket (or its heads could not be read): later bytes are not decoded.
+    Failed,
+}
+
+#[derive(Debug, Default)]
+struct Heads {
+    request: HeadReader<Request>,
+    request_head: Option<Request>,
+    response: HeadReader<Response>,
+    response_head: Option<Response>,
+    /// Bytes after a head that arrived before the handshake was complete, per direction.
+    early: [Vec<u8>; 2],
+    findings: Vec<String>,
+}
+
+/// Index of a direction in per-direction arrays.
+fn index(direction: Direction) -> usize {
+    match direction {
+        Direction::ToServer => 0,
+        Direction::ToClient => 1,
+    }
+}
+
+fn other(direction: Direction) -> Direction {
+    match direction {
+        Direction::ToServer => Direction::ToClient,
+        Direction::ToClient => Direction::ToServer,
+    }
+}
+
+fn direction_words(direction: Direction) -> &'static str {
+    match direction {
+        Direction::ToServer => "client-to-server",
+        Direction::ToClient => "server-to-client",
+    }
+}
+
+impl Trace {
+    /// A trace for a connection on which this end is the client (`ours` = to server) or the
+    /// server (`ours` = to client). Its first bytes are the handshake.
+    pub fn new(recorder: Recorder, links: Arc<Links>, ours: Direction) -> Self {
+        let preview = recorder.capture().preview_bytes();
+        Trace {
+            ctx: Ctx {
+                recorder,
+                links,
+                ours,
+                preview,
+                secrets: Secrets::new(),
+                skipped: 0,
+                paused: 0,
+            },
+            handshake: Handshake::Pending(Box::default()),
+        }
+    }
+
+    /// Redacts `secret` wherever it appears in the handshake's heads (besides the secrets
+    /// already given).
+    pub fn redacting(mut self, secret: Option<Arc<str>>) -> Self {
+        if let Some(secret) = secret {
+            self.ctx.secrets.add(&secret);
+        }
+        self
+    }
+
+    /// Adds a finding to the handshake record (before it is recorded).
+    pub fn handshake_finding(&mut self, finding: impl Into<String>) {
+        if let Handshake::Pending(heads) = &mut self.handshake {
+            heads.findings.push(finding.into());
+        }
+    }
+
+    /// Bytes that went `direction`, in order.
+    pub fn feed(&mut self, direction: Direction, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        match &mut self.handshake {
+            Handshake::Done(sides) => sides[index(direction)].push(bytes, &mut self.ctx),
+            Handshake::Failed => {}
+            Handshake::Pending(heads) => {
+                let rest = match heads.push(direction, bytes) {
+                    Ok(rest) => rest,
+                    Err(error) => {
+                        heads.findings.push(format!(
+                            "the {} head is not HTTP/1.1: {error}",
+                            match direction {
+                                Direction::ToServer => "request",
+                                Direction::ToClient => "response",
+                            }
+                        ));
+                        self.record_handshake();
+                        self.handshake = Handshake::Failed;
+                        return;
+                    }
+                };
+                let early = &mut heads.early[index(direction)];
+                let room = MAX_EARLY.saturating_sub(early.len());
+                if rest.len() > room {
+                    heads.findings.push(format!(
+                        "{} bytes arrived before the handshake finished; only the first {MAX_EARLY} are decoded",
+                        direction_words(direction)
+                    ));
+                }
+                early.extend_from_slice(&rest[..rest.len().min(room)]);
+                if heads.request_head.is_some() && heads.response_head.is_some() {
+                    self.complete_handshake();
+                }
+            }
+        }
+    }
+
+    /// Records the handshake; on a switch to WebSocket, starts decoding frames (first those
+    /// that arrived early).
+    fn complete_handshake(&mut self) {
+        let Some(upgrade) = self.record_handshake() else {
+            self.handshake = Handshake::Failed;
+            return;
+        };
+        let Handshake::Pending(heads) = std::mem::replace(&mut self.handshake, Handshake::Failed)
+        else {
+            return;
+        };
+        let side = |direction| Side::new(direction, &upgrade, self.ctx.preview);
+        let mut sides = Box::new([side(Direction::ToServer), side(Direction::ToClient)]);
+        let [to_server, to_client] = heads.early;
+        sides[0].push(&to_server, &mut self.ctx);
+        sides[1].push(&to_client, &mut self.ctx);
+        self.handshake = Handshake::Done(sides);
+    }
+
+    /// Records the handshake as far as it came. Returns what was negotiated when the server
+    /// switched protocols.
+    fn record_handshake(&mut self) -> Option<wirebook_shared::wire::Upgrade> {
+        let Handshake::Pending(heads) = &mut self.handshake else {
+            return None;
+        };
+        let request = heads.request_head.as_ref()?;
+        let mut findings = std::mem::take(&mut heads.findings);
+        let mut record = HandshakeRecord {
+            request: head_record(
+                format!("{} {} {}", request.method, request.target, request.version),
+                &request.headers,
+            ),
+            response: None,
+            accept_ok: None,
+            protocol: None,
+            extensions: Vec::new(),
+            findings: Vec::new(),
+        };
+        let mut upgrade = None;
+        if let Some(response) = &heads.response_head {
+            let start = format!(
+                "{} {} {}",
+                response.version, response.status, response.reason
+            );
+            record.response = Some(head_record(start.trim_end().to_string(), &response.headers));
+            let checked = check_upgrade(request, response);
+            if response.status == 101 && request.headers.get("Sec-WebSocket-Key").is_some() {
+                record.accept_ok = Some(!checked.findings.iter().any(|f| match f {
+                    Finding::AcceptMismatch { .. } => true,
+                    Finding::HandshakeHeader { name, .. } => {
+                        name.eq_ignore_ascii_case("Sec-WebSocket-Accept")
+                    }
+                    _ => false,
+                }));
+            }
+            record.protocol = checked.protocol.clone();
+            record.extensions = response
+                .headers
+                .list("Sec-WebSocket-Extensions")
+                .map(str::to_string)
+                .collect();
+            findings.extend(checked.findings.iter().map(Finding::message));
+            if response.status == 101 {
+                upgrade = Some(checked);
+            }
+        } else {
+            findings.push("the connection ended before the server answered".into());
+        }
+        record.findings = findings;
+        self.ctx
+            .recorder
+            .record_handshake(record, &self.ctx.secrets);
+        upgrade
+    }
+
+    /// The connection is gone: records what was left unfinished and notes what was not
+    /// recorded on the `Closed` record.
+    pub fn end(&mut self) {
+        match std::mem::replace(&mut self.handshake, Handshake::Failed) {
+            Handshake::Pending(heads) => {
+                self.handshake = Handshake::Pending(heads);
+                self.record_handshake();
+                self.handshake = Handshake::Failed;
+            }
+            Handshake::Done(mut sides) => {
+                for side in sides.iter_mut() {
+                    side.end(&mut self.ctx);
+                }
+            }
+            Handshake::Failed => {}
+        }
+        let recorder = &self.ctx.recorder;
+        if self.ctx.skipped > 0 {
+            recorder.note(format!(
+                "{} frames of the inspector's own capture feed were not recorded",
+                self.ctx.skipped
+            ));
+        }
+        if self.ctx.paused > 0 {
+            recorder.note(format!(
+                "{} frames went by while the capture was paused",
+                self.ctx.paused
+            ));
+        }
+        self.ctx.skipped = 0;
+        self.ctx.paused = 0;
+    }
+}
+
+impl Heads {
+    /// Feeds a head's bytes; returns the bytes after the head (if it is complete).
+    fn push<'a>(
+        &mut self,
+        direction: Direction,
+        bytes: &'a [u8],
+    ) -> Result<&'a [u8], wirebook_shared::wire::HttpError> {
+        match direction {
+            Direction::ToServer if self.request_head.is_none() => {
+                read_head(&mut self.request, &mut self.request_head, bytes)
+            }
+            Direction::ToClient if self.response_head.is_none() => {
+                read_head(&mut self.response, &mut self.response_head, bytes)
+            }
+            _ => Ok(bytes),
+        }
+    }
+}
+
+fn read_head<'a, T: HttpHead>(
+    reader: &mut HeadReader<T>,
+    head: &mut Option<T>,
+    bytes: &'a [u8],
+) -> Result<&'a [u8], wirebook_shared::wire::HttpError> {
+    match reader.push(bytes)? {
+        Parsed::Incomplete => Ok(&[]),
+        Parsed::Complete {
+            head: parsed,
+            consumed,
+        } => {
+            *head = Some(parsed);
+            Ok(&bytes[consumed..])
+        }
+    }
+}
+
+/// A head as sent; the capture redacts and cuts it (`crate::capture::redaction`).
+fn head_record(start_line: String, headers: &Headers) -> HttpHeadRecord {
+    HttpHeadRecord {
+        start_line,
+        headers: headers
+            .0
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect(),
+    }
+}
+
+/// One direction's decoders after the handshake.
+#[derive(Debug)]
+struct Side {
+    direction: Direction,
+    frames: FrameDecoder,
+    messages: MessageAssembler,
+    /// A data message is open (its first frame came, its FIN frame not yet).
+    data_open: bool,
+    /// Findings on the frames of the open data message: the assembler repeats them first.
+    open_findings: usize,
+    /// The tag of the open data message.
+    tag: Tag,
+}
+
+impl Side {
+    fn new(direction: Direction, upgrade: &wirebook_shared::wire::Upgrade, preview: usize) -> Self {
+        Side {
+            direction,
+            frames: FrameDecoder::new(direction)
+                .with_payload_limit(preview)
+                .with_extensions(&upgrade.extensions),
+            // Close payloads (up to 125 bytes) are always decoded whole.
+            messages: MessageAssembler::new(direction, upgrade.deflate.as_ref())
+                .with_payload_limit(preview.max(125)),
+            data_open: false,
+            open_findings: 0,
+            tag: Tag::Plain,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8], ctx: &mut Ctx) {
+        let Side {
+            frames,
+            messages,
+            direction,
+            data_open,
+            open_findings,
+            tag,
+        } = self;
+        let mut state = MessageState {
+            direction: *direction,
+            messages,
+            data_open,
+            open_findings,
+            tag,
+        };
+        for frame in frames.push(bytes) {
+            state.on_frame(frame, ctx);
+        }
+    }
+
+    fn end(&mut self, ctx: &mut Ctx) {
+        match self.frames.finish() {
+            StreamEnd::Clean => {}
+            StreamEnd::MidHeader { offset, bytes } => ctx.recorder.note(format!(
+                "the {} stream ended inside a frame header ({} bytes at offset {offset})",
+                direction_words(self.direction),
+                bytes.len()
+            )),
+            StreamEnd::MidPayload(frame) => {
+                let mut state = MessageState {
+                    direction: self.direction,
+                    messages: &mut self.messages,
+                    data_open: &mut self.data_open,
+                    open_findings: &mut self.open_findings,
+                    tag: &mut self.tag,
+                };
+                state.on_frame(*frame, ctx);
+            }
+        }
+        if let Some(message) = self.messages.finish() {
+            ctx.recorder.note(format!(
+                "a {} {} message ({} frames so far) never finished",
+                direction_words(self.direction),
+                message.opcode.name(),
+                message.frames
+            ));
+        }
+    }
+}
+
+/// A side's message tracking, borrowed apart from its frame decoder.
+struct MessageState<'a> {
+    direction: Direction,
+    messages: &'a mut MessageAssembler,
+    data_open: &'a mut bool,
+    open_findings: &'a mut usize,
+    tag: &'a mut Tag,
+}
+
+impl MessageState<'_> {
+    fn on_frame(&mut self, frame: Frame, ctx: &mut Ctx) {
+        let opcode = frame.header.opcode;
+        let starts_data = matches!(opcode, Opcode::Text | Opcode::Binary);
+        let continues = opcode == Opcode::Continuation && *self.data_open;
+        let standalone = !starts_data && !continues;
+        if starts_data {
+            *self.data_open = true;
+            *self.open_findings = frame.findings.len();
+            *self.tag = if self.direction == ctx.ours {
+                ctx.links.next_tag()
+            } else {
+                Tag::Plain
+            };
+        } else if continues {
+            *self.open_findings += frame.findings.len();
+        }
+        let ends_message = standalone || frame.header.fin;
+        let repeated = if standalone {
+            frame.findings.len()
+        } else {
+            *self.open_findings
+        };
+        let tag = if standalone { Tag::Plain } else { *self.tag };
+        if frame.header.fin && !standalone {
+            *self.data_open = false;
+        }
+        let mut summary = None;
+        if starts_data
+            && frame.header.fin
+            && !frame.cut_short
+            && !frame.header.rsv1
+            && !self.messages.is_assembling()
+        {
+            // Most messages are one uncompressed frame: the frame is the whole message, and
+            // the assembler would only copy its payload into a message of its own.
+            summary = Some(summarize_single(&frame, ctx.preview));
+        } else {
+            for message in self.messages.push(&frame) {
+                // A data message abandoned by this frame is not this frame's: its frames carry
+                // the findings, and the connection is failing anyway.
+                if ends_message && (standalone || message.complete) {
+                    summary = Some(summarize(message, repeated, ctx.preview));
+                }
+            }
+        }
+        if opcode == Opcode::Close && !frame.truncated() {
+            if let Some(code) = ClosePayload::parse(&frame.payload).code {
+                ctx.recorder.saw_close_code(code.code);
+            }
+        }
+        let seq = if tag == Tag::Skip {
+            ctx.skipped += 1;
+            None
+        } else {
+            let caused_by = match tag {
+                Tag::CausedBy(seq) => Some(seq),
+                Tag::Plain | Tag::Skip => None,
+            };
+            let entry = FrameEntry::new(frame, self.direction, ctx.preview, summary, caused_by);
+            let seq = ctx.recorder.record_frame(entry);
+            if seq.is_none() {
+                ctx.paused += 1;
+            }
+            seq
+        };
+        if self.direction == other(ctx.ours) {
+            if starts_data {
+                if let Some(relayed) = ctx.links.relayed_to.get() {
+                    relayed.push(seq.map_or(Tag::Plain, Tag::CausedBy));
+                }
+            }
+            if ends_message && !standalone {
+                ctx.links.received.push(seq);
+            }
+        }
+    }
+}
+
+/// A whole message, summarised for [`FrameEntry`]: the numbers, the preview's bytes (the text
+/// of a text message, cut at a character boundary) and the rare extras. `repeated` findings at
+/// the front are its frames' own.
+fn summarize(
+    message: Message,
+    repeated: usize,
+    preview: usize,
+) -> (MessageEntry, PreviewBytes, MessageExtras) {
+    let (text, shown, cut) =
+        preview_cut(message.opcode, &message.payload, message.truncated, preview);
+    let close = message.close().map(|close| {
+        let info = close.code.unwrap_or_else(|| describe_close_code(1005));
+        CloseSummary {
+            code: close.code.map(|c| c.code),
+            reason: close.reason,
+            name: info.name.to_string(),
+            meaning: info.meaning.to_string(),
+        }
+    });
+    let entry = MessageEntry {
+        opcode: message.opcode,
+        frames: u32::try_from(message.frames).unwrap_or(u32::MAX),
+        compressed: message.compressed,
+        wire_len: message.wire_len,
+        len: message.len,
+        text,
+        truncated: cut || message.truncated,
+    };
+    let extras = MessageExtras {
+        findings: message.findings.get(repeated..).unwrap_or(&[]).to_vec(),
+        close,
+    };
+    let mut payload = message.payload;
+    payload.truncate(shown);
+    (entry, PreviewBytes::Own(payload), extras)
+}
+
+/// What [`summarize`] makes of the message a lone final uncompressed text or binary frame is
+/// (the assembler not in a message): the same summary, read off the frame. Such a message has
+/// no findings of its own, and its payload is the frame's (the decoder keeps no more than the
+/// preview, the assembler at least that).
+fn summarize_single(frame: &Frame, preview: usize) -> (MessageEntry, PreviewBytes, MessageExtras) {
+    let truncated = frame.truncated();
+    let opcode = frame.header.opcode;
+    let (text, shown, cut) = if opcode == Opcode::Text && !truncated && frame.findings.is_empty() {
+        // The decoder checked the whole payload's UTF-8 (a failure would be a finding): only
+        // the cut needs a character boundary.
+        text_cut(&frame.payload, frame.payload.len(), preview)
+    } else {
+        preview_cut(opcode, &frame.payload, truncated, preview)
+    };
+    let entry = MessageEntry {
+        opcode: frame.header.opcode,
+        frames: 1,
+        compressed: false,
+        wire_len: frame.header.payload_len,
+        len: frame.header.payload_len,
+        text,
+        truncated: cut || truncated,
+    };
+    (
+        entry,
+        PreviewBytes::PayloadPrefix(shown),
+        MessageExtras::default(),
+    )
+}
+
+/// How a message's preview shows its payload: whether as text, how many bytes, and whether that
+/// leaves some out. Text messages show their text (a truncated payload may end mid-character:
+/// that character is left off, as in [`Message::text`]), cut at a character boundary; the rest
+/// show bytes.
+fn preview_cut(
+    opcode: Opcode,
+    payload: &[u8],
+    truncated: bool,
+    preview: usize,
+) -> (bool, usize, bool) {
+    let text_len = match opcode {
+        Opcode::Text => match std::str::from_utf8(payload) {
+            Ok(text) => Some(text.len()),
+            Err(e) if truncated && e.error_len().is_none() => Some(e.valid_up_to()),
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    match text_len {
+        Some(whole) => text_cut(payload, whole, preview),
+        None => {
+            let shown = payload.len().min(preview);
+            (false, shown, shown < payload.len())
+        }
+    }
+}
+
+/// [`preview_cut`] for a payload whose first `whole` bytes are valid UTF-8 text.
+fn text_cut(payload: &[u8], whole: usize, preview: usize) -> (bool, usize, bool) {
+    let mut shown = whole.min(preview);
+    // Within valid UTF-8, a boundary is anything but a continuation byte.
+    while shown < whole && payload[shown] & 0xc0 == 0x80 {
+        shown -= 1;
+    }
+    (true, shown, shown < whole)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{summarize, summarize_single, Links, Trace};
+    use crate::capture::recorder::Recorder;
+    use crate::capture::ring::{Capture, FrameEntry};
+    use std::sync::Arc;
+    use wirebook_shared::wire::{
+        encode_frame, minimal_upgrade, FrameDecoder, FrameSpec, MessageAssembler,
+    };
+    use wirebook_shared::{CaptureBody, Direction, FrameRecord, Hop, Opcode};
+
+    /// The frame records a trace with `preview`-byte previews makes of these client frames.
+    fn traced(preview: usize, frames: &[Vec<u8>]) -> Vec<FrameRecord> {
+        let capture = Arc::new(Capture::new(100, preview));
+        let recorder = Recorder::open(&capture, Hop::Endpoint, "c".into(), "s".into(), "/".into());
+        let mut trace = Trace::new(recorder, Arc::new(Links::default()), Direction::ToClient);
+        let (request, response) = minimal_upgrade("dGhlIHNhbXBsZSBub25jZQ==");
+        trace.feed(Direction::ToServer, request.as_bytes());
+        trace.feed(Direction::ToClient, response.as_bytes());
+        for frame in frames {
+            trace.feed(Direction::ToServer, frame);
+        }
+        trace.end();
+        capture
+            .snapshot()
+            .into_iter()
+            .filter_map(|record| match record.body {
+                CaptureBody::Frame(frame) => Some(*frame),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn client(opcode: Opcode, fin: bool, payload: &[u8]) -> Vec<u8> {
+        encode_frame(
+            &FrameSpec::new(opcode).fin(fin).masked([1, 2, 3, 4]),
+            payload,
+        )
+    }
+
+    #[test]
+    fn records_show_headers_payloads_and_previews_cut_as_the_inspector_expects() {
+        let frames = traced(
+            5,
+            &[
+                client(Opcode::Text, true, "héllo".as_bytes()),
+                client(Opcode::Text, false, b"ab"),
+                client(Opcode::Continuation, true, "cdé".as_bytes()),
+                client(Opcode::Binary, true, &[0, 1, 2, 3, 4, 5, 6]),
+                client(Opcode::Close, true, &[0x03, 0xe8, b'b', b'y', b'e']),
+            ],
+        );
+        assert_eq!(frames.len(), 5);
+        // 'é' straddles the 5-byte cut: the text preview stops before it, the hex does not.
+        let single = &frames[0];
+        assert_eq!(single.header_hex, "818601020304");
+        assert_eq!(single.payload_hex, "68c3a96c6c");
+        assert!(single.truncated && single.findings.is_empty());
+        let message = single.message.as_ref().unwrap();
+        assert_eq!(
+            (message.preview.as_str(), message.truncated),
+            ("héll", true)
+        );
+        assert_eq!((message.len, message.frames), (6, 1));
+        // A fragmented message is summarised on its last frame, from all its frames.
+        assert!(frames[1].message.is_none());
+        assert_eq!(frames[1].payload_hex, "6162");
+        let message = frames[2].message.as_ref().unwrap();
+        assert_eq!(
+            (message.preview.as_str(), message.truncated),
+            ("abcd", true)
+        );
+        assert_eq!((message.len, message.frames), (6, 2));
+        let binary = frames[3].message.as_ref().unwrap();
+        assert_eq!(
+            (binary.preview.as_str(), binary.truncated),
+            ("0001020304", true)
+        );
+        assert_eq!(frames[3].length_form, "7-bit");
+        assert_eq!(frames[3].mask_key, Some([1, 2, 3, 4]));
+        let close = frames[4].message.as_ref().unwrap().close.as_ref().unwrap();
+        assert_eq!((close.code, close.reason.as_str()), (Some(1000), "bye"));
+    }
+
+    #[test]
+    fn findings_and_a_cut_short_frame_are_kept() {
+        let mut cut = client(Opcode::Binary, true, &[9; 10]);
+        cut.truncate(cut.len() - 4);
+        let frames = traced(
+            16,
+            &[
+                encode_frame(&FrameSpec::new(Opcode::Text), b"unmasked"),
+                client(Opcode::Text, true, &[0xff, 0xfe]),
+                cut,
+            ],
+        );
+        assert_eq!(frames.len(), 3);
+        assert!(
+            frames[0].findings[0].contains("not masked"),
+            "{:?}",
+            frames[0].findings
+        );
+        let invalid = frames[1].message.as_ref().unwrap();
+        assert_eq!(invalid.preview, "fffe", "not UTF-8: shown as hex");
+        // The frame carries the finding; the message does not repeat it.
+        assert_eq!(frames[1].findings, ["text message is not valid UTF-8"]);
+        assert!(invalid.findings.is_empty());
+        assert!(frames[2].truncated);
+        assert!(
+            frames[2]
+                .findings
+                .iter()
+                .any(|f| f.contains("ended inside this frame")),
+            "{:?}",
+            frames[2].findings
+        );
+    }
+
+    #[test]
+    fn a_lone_frame_is_summarised_as_the_assembler_would() {
+        let cases: [(usize, Opcode, &[u8]); 7] = [
+            (16, Opcode::Text, "héllo".as_bytes()),
+            (5, Opcode::Text, "héllo".as_bytes()),
+            (2, Opcode::Text, "héllo".as_bytes()),
+            (0, Opcode::Text, b"abc"),
+            (16, Opcode::Text, &[0xff, 0xfe]),
+            (4, Opcode::Binary, &[0, 1, 2, 3, 4, 5]),
+            (16, Opcode::Binary, &[]),
+        ];
+        for (preview, opcode, payload) in cases {
+            let bytes = client(opcode, true, payload);
+            let frame = FrameDecoder::new(Direction::ToServer)
+                .with_payload_limit(preview)
+                .push(&bytes)
+                .next()
+                .unwrap();
+            let mut assembler = MessageAssembler::new(Direction::ToServer, None)
+                .with_payload_limit(preview.max(125));
+            let message = assembler.push(&frame).next().unwrap();
+            let repeated = frame.findings.len();
+            let record = |summary| {
+                FrameEntry::new(frame.clone(), Direction::ToServer, preview, summary, None)
+                    .to_record()
+            };
+            assert_eq!(
+                record(Some(summarize_single(&frame, preview))),
+                record(Some(summarize(message, repeated, preview))),
+                "{preview} {opcode:?} {payload:?}"
+            );
+        }
+    }
+}

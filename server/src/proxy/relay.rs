@@ -1,0 +1,574 @@
+//! The transparent proxy's relay: after both opening handshakes, the bytes of every frame go
+//! from one peer to the other unchanged — data, continuation and control frames, masks, RSV
+//! bits (so compressed permessage-deflate frames pass through as they are), close codes.
+//! wirebook does not answer pings or closes itself; the peers talk to each other.
+//!
+//! One loop per direction, run concurrently: read at most [`CHUNK`] bytes, write them all,
+//! read again. That is the bounded queue: while one peer does not read, the relay stops
+//! reading from the other, so TCP's flow control pushes back on the sender. Nothing is dropped
+//! and memory does not grow with a slow peer.
+//!
+//! The relay follows frame boundaries ([`FrameCursor`], headers only) to see close frames go
+//! by and to stop at a frame boundary when the server shuts down, where each peer gets a 1001
+//! close frame instead of a cut-off frame. Each relayed data message is tagged as caused by
+//! the record of the message it relays by the taps themselves ([`Links::relay_to`]).
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+use futures_util::future::Either;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::Notify;
+use wirebook_shared::wire::header::MAX_HEADER_LEN;
+use wirebook_shared::wire::{encode_frame, FrameHeader, FrameSpec};
+use wirebook_shared::Opcode;
+
+use crate::capture::trace::Links;
+use crate::shutdown::{Shutdown, StopSignal};
+use crate::websocket::close::CLOSE_GRACE;
+
+/// Bytes read from a peer at a time: the most that is in flight per direction inside wirebook.
+pub const CHUNK: usize = 16 * 1024;
+
+/// How long the relay waits, after a close frame passed, for both peers to hang up.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
+
+/// The end of a frame found in a chunk of bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameEnd {
+    /// Offset just after the frame's last byte, in the chunk fed.
+    pub at: usize,
+    pub opcode: Opcode,
+    pub fin: bool,
+}
+
+/// Follows frame boundaries in a stream of WebSocket bytes: reads headers, counts payloads.
+#[derive(Debug, Default)]
+pub struct FrameCursor {
+    header: [u8; MAX_HEADER_LEN],
+    have: usize,
+    /// Payload bytes left in the current frame (after its header is complete).
+    payload_left: u64,
+    in_payload: bool,
+    current: Option<(Opcode, bool)>,
+}
+
+impl FrameCursor {
+    /// Whether the bytes fed so far end exactly at a frame boundary.
+    pub fn at_boundary(&self) -> bool {
+        self.have == 0 && !self.in_payload
+    }
+
+    /// Feeds the next bytes; `ends` (cleared first, so a caller can reuse it) gets the frames
+    /// that end in them.
+    pub fn feed(&mut self, bytes: &[u8], ends: &mut Vec<FrameEnd>) {
+        ends.clear();
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.in_payload {
+                let take = usize::try_from(self.payload_left)
+                    .map_or(bytes.len() - i, |left| left.min(bytes.len() - i));
+                self.payload_left -= take as u64;
+                i += take;
+                if self.payload_left == 0 {
+                    self.finish_frame(i, ends);
+                }
+                continue;
+            }
+            self.header[self.have] = bytes[i];
+            self.have += 1;
+            i += 1;
+            if let Some(header) = FrameHeader::parse(&self.header[..self.have]) {
+                self.current = Some((header.opcode, header.fin));
+                self.have = 0;
+                self.payload_left = header.payload_len;
+                self.in_payload = true;
+                if header.payload_len == 0 {
+                    self.finish_frame(i, ends);
+                }
+            }
+        }
+    }
+
+    fn finish_frame(&mut self, at: usize, ends: &mut Vec<FrameEnd>) {
+        self.in_payload = false;
+        let Some((opcode, fin)) = self.current.take() else {
+            return;
+        };
+        ends.push(FrameEnd { at, opcode, fin });
+    }
+}
+
+/// Which way a direction's bytes go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// From the client to upstream: frames are masked (the client's masks are kept).
+    Upstream,
+    /// From upstream to the client: frames are not masked.
+    Downstream,
+}
+
+/// How one direction ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectionEnd {
+    /// The sender hung up (after its bytes went on, and the receiver's write side was shut).
+    HungUp,
+    /// The server shut down: a 1001 close went to the receiver at a frame boundary.
+    ShutDown,
+    /// Reading or writing failed.
+    Failed(String),
+}
+
+/// How the whole relay ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayEnd {
+    pub upstream: DirectionEnd,
+    pub downstream: DirectionEnd,
+    /// The relay stopped waiting for the peers to hang up after the close handshake.
+    pub timed_out: bool,
+}
+
+/// What both directions share: close frames seen, to bound the wait for the peers to hang up.
+#[derive(Debug, Default)]
+struct Closing {
+    /// Bit 0: a close went upstream; bit 1: a close went downstream.
+    seen: AtomicU8,
+    changed: Notify,
+}
+
+impl Closing {
+    fn saw(&self, way: Way) {
+        let bit = match way {
+            Way::Upstream => 1,
+            Way::Downstream => 2,
+        };
+        self.seen.fetch_or(bit, Ordering::AcqRel);
+        self.changed.notify_waiters();
+    }
+
+    async fn any(&self) {
+        loop {
+            let notified = self.changed.notified();
+            if self.seen.load(Ordering::Acquire) != 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// One side of the relay: its socket, the bytes already read from it before the relay started
+/// (they are relayed first), and its tap's links (to tag what is relayed).
+pub struct Peer<'a, IO> {
+    pub io: IO,
+    pub early: Vec<u8>,
+    pub links: &'a Links,
+}
+
+/// Relays between `client` and `upstream` until both have hung up, the server shut down and
+/// the peers left, or [`CLOSE_WAIT`] after a close frame passed.
+pub async fn run<C, U>(client: Peer<'_, C>, upstream: Peer<'_, U>, shutdown: &Shutdown) -> RelayEnd
+where
+    C: AsyncRead + AsyncWrite + Unpin,
+    U: AsyncRead + AsyncWrite + Unpin,
+{
+    client.links.relay_to(upstream.links);
+    upstream.links.relay_to(client.links);
+    let stop = shutdown.stop_signal();
+    let (client_read, client_write) = tokio::io::split(client.io);
+    let (upstream_read, upstream_write) = tokio::io::split(upstream.io);
+    let closing = Closing::default();
+    let up = forward(
+        Source {
+            io: client_read,
+            early: client.early,
+        },
+        upstream_write,
+        Way::Upstream,
+        &closing,
+        &stop,
+    );
+    let down = forward(
+        Source {
+            io: upstream_read,
+            early: upstream.early,
+        },
+        client_write,
+        Way::Downstream,
+        &closing,
+        &stop,
+    );
+    // Each of these has a waker of its own, so a message wakes and polls only the direction
+    // it came on: a `join!` inside a `select!` would poll every branch (and take the idle
+    // direction's locks) on every wake-up.
+    let mut waiting = FuturesUnordered::new();
+    waiting.push(Either::Left(Either::Left(async move {
+        Event::Ended(Way::Upstream, up.await)
+    })));
+    waiting.push(Either::Left(Either::Right(async move {
+        Event::Ended(Way::Downstream, down.await)
+    })));
+    waiting.push(Either::Right(Either::Left(async {
+        closing.any().await;
+        tokio::time::sleep(CLOSE_WAIT).await;
+        Event::PeersLinger
+    })));
+    waiting.push(Either::Right(Either::Right(async {
+        stop.wait().await;
+        closing.any().await;
+        tokio::time::sleep(CLOSE_GRACE).await;
+        Event::ShutdownLinger
+    })));
+    let (mut upstream, mut downstream) = (None, None);
+    loop {
+        match waiting.next().await {
+            Some(Event::Ended(Way::Upstream, end)) => upstream = Some(end),
+            Some(Event::Ended(Way::Downstream, end)) => downstream = Some(end),
+            Some(Event::PeersLinger) => {
+                let lingered = || {
+                    DirectionEnd::Failed(
+                        "the peers did not hang up after the close handshake".into(),
+                    )
+                };
+                return RelayEnd {
+                    upstream: lingered(),
+                    downstream: lingered(),
+                    timed_out: true,
+                };
+            }
+            // The directions end before the waits do (which end by returning): not reached.
+            Some(Event::ShutdownLinger) | None => {
+                return RelayEnd {
+                    upstream: DirectionEnd::ShutDown,
+                    downstream: DirectionEnd::ShutDown,
+                    timed_out: true,
+                }
+            }
+        }
+        if let (Some(upstream), Some(downstream)) = (&upstream, &downstream) {
+            return RelayEnd {
+                upstream: upstream.clone(),
+                downstream: downstream.clone(),
+                timed_out: false,
+            };
+        }
+    }
+}
+
+/// What ends one of the relay's waits.
+enum Event {
+    /// A direction ended.
+    Ended(Way, DirectionEnd),
+    /// A close passed, and the peers did not hang up within [`CLOSE_WAIT`].
+    PeersLinger,
+    /// The server shut down, and the peers did not hang up within [`CLOSE_GRACE`].
+    ShutdownLinger,
+}
+
+struct Source<R> {
+    io: R,
+    early: Vec<u8>,
+}
+
+/// Moves one direction's bytes.
+async fn forward<R, W>(
+    mut from: Source<R>,
+    mut to: W,
+    way: Way,
+    closing: &Closing,
+    stop: &StopSignal,
+) -> DirectionEnd
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut cursor = FrameCursor::default();
+    let mut ends = Vec::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut pending = std::mem::take(&mut from.early);
+    loop {
+        let chunk: &[u8] = if pending.is_empty() {
+            let n = tokio::select! {
+                biased;
+                read = from.io.read(&mut buf) => match read {
+                    Ok(n) => n,
+                    Err(error) => {
+                        let _ = to.shutdown().await;
+                        return DirectionEnd::Failed(format!("reading failed: {error}"));
+                    }
+                },
+                () = stop.wait(), if cursor.at_boundary() => {
+                    return shut_down(&mut from.io, &mut to, way, closing).await;
+                }
+            };
+            if n == 0 {
+                let _ = to.shutdown().await;
+                return DirectionEnd::HungUp;
+            }
+            &buf[..n]
+        } else {
+            &pending
+        };
+        cursor.feed(chunk, &mut ends);
+        // At shutdown, stop at the first frame boundary in this chunk.
+        let cut = if stop.is_set() {
+            ends.first().map(|end| end.at)
+        } else {
+            None
+        };
+        for end in &ends {
+            if cut.is_some_and(|cut| end.at > cut) {
+                break;
+            }
+            if end.opcode == Opcode::Close {
+                closing.saw(way);
+            }
+        }
+        let send = &chunk[..cut.unwrap_or(chunk.len())];
+        if let Err(error) = to.write_all(send).await {
+            return DirectionEnd::Failed(format!("writing failed: {error}"));
+        }
+        if let Err(error) = to.flush().await {
+            return DirectionEnd::Failed(format!("writing failed: {error}"));
+        }
+        pending.clear();
+        if cut.is_some() {
+            return shut_down(&mut from.io, &mut to, way, closing).await;
+        }
+    }
+}
+
+/// At a frame boundary after the shutdown signal: sends the receiver a 1001 close, then reads
+/// and drops what the sender still sends (its answer to its own 1001) until it hangs up.
+async fn shut_down<R, W>(from: &mut R, to: &mut W, way: Way, closing: &Closing) -> DirectionEnd
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let frame = going_away(way);
+    let _ = to.write_all(&frame).await;
+    let _ = to.flush().await;
+    closing.saw(way);
+    let mut sink = vec![0u8; CHUNK];
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Ok(n) = from.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+    let _ = to.shutdown().await;
+    DirectionEnd::ShutDown
+}
+
+/// A 1001 close frame, masked when it goes upstream (a client's frames must be).
+fn going_away(way: Way) -> Vec<u8> {
+    let mut payload = 1001u16.to_be_bytes().to_vec();
+    payload.extend_from_slice(b"server shutting down");
+    let mut spec = FrameSpec::new(Opcode::Close);
+    if way == Way::Upstream {
+        spec.mask_key = Some(rand::random());
+    }
+    encode_frame(&spec, &payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::duplex;
+
+    fn frame(opcode: Opcode, fin: bool, masked: bool, payload: &[u8]) -> Vec<u8> {
+        let mut spec = FrameSpec::new(opcode);
+        spec.fin = fin;
+        if masked {
+            spec.mask_key = Some([1, 2, 3, 4]);
+        }
+        encode_frame(&spec, payload)
+    }
+
+    #[test]
+    fn the_cursor_finds_frame_ends_at_any_chunking() {
+        let mut stream = Vec::new();
+        stream.extend(frame(Opcode::Text, true, true, b"hai"));
+        stream.extend(frame(Opcode::Binary, false, true, &[0; 300]));
+        stream.extend(frame(Opcode::Ping, true, true, b""));
+        stream.extend(frame(Opcode::Continuation, false, true, &[1; 70_000]));
+        stream.extend(frame(Opcode::Continuation, true, false, b"end"));
+        stream.extend(frame(Opcode::Continuation, true, false, b"stray"));
+        stream.extend(frame(Opcode::Close, true, false, &[3, 232]));
+        let expected = [
+            (Opcode::Text, true),
+            (Opcode::Binary, false),
+            (Opcode::Ping, true),
+            (Opcode::Continuation, false),
+            (Opcode::Continuation, true),
+            (Opcode::Continuation, true),
+            (Opcode::Close, true),
+        ];
+        for chunk in [1, 2, 3, 7, 100, 4096, stream.len()] {
+            let mut cursor = FrameCursor::default();
+            let mut found = Vec::new();
+            let mut offset = 0;
+            for piece in stream.chunks(chunk) {
+                let mut ends = Vec::new();
+                cursor.feed(piece, &mut ends);
+                for end in ends {
+                    found.push((end.opcode, end.fin, offset + end.at));
+                }
+                offset += piece.len();
+            }
+            assert!(cursor.at_boundary());
+            let steps: Vec<_> = found.iter().map(|(o, m, _)| (*o, *m)).collect();
+            assert_eq!(steps, expected, "chunks of {chunk}");
+            assert_eq!(found.last().unwrap().2, stream.len());
+        }
+        let mut cursor = FrameCursor::default();
+        cursor.feed(
+            &frame(Opcode::Text, true, false, b"abc")[..3],
+            &mut Vec::new(),
+        );
+        assert!(!cursor.at_boundary());
+    }
+
+    /// Relays between two in-memory pipes and checks the bytes arrive unchanged both ways.
+    #[tokio::test]
+    async fn bytes_pass_unchanged_and_hang_ups_propagate() {
+        let (client, mut client_peer) = duplex(64);
+        let (upstream, mut upstream_peer) = duplex(64);
+        let (client_links, upstream_links) = (Links::default(), Links::default());
+        let shutdown = Shutdown::new();
+        let mut to_upstream = frame(Opcode::Text, true, true, &[b'x'; 1000]);
+        to_upstream.extend(frame(Opcode::Ping, true, true, b"p"));
+        let early = frame(Opcode::Text, true, false, b"early");
+        let mut to_client = frame(Opcode::Pong, true, false, b"p");
+        to_client.extend(frame(Opcode::Close, true, false, &[0x0f, 0xa1, b'b']));
+        let relay = run(
+            Peer {
+                io: client,
+                early: Vec::new(),
+                links: &client_links,
+            },
+            Peer {
+                io: upstream,
+                early: early.clone(),
+                links: &upstream_links,
+            },
+            &shutdown,
+        );
+        let peers = async {
+            let sent = to_upstream.clone();
+            let write_client = async {
+                client_peer.write_all(&sent).await.unwrap();
+                let mut got = vec![0; early.len() + to_client.len()];
+                client_peer.read_exact(&mut got).await.unwrap();
+                client_peer.shutdown().await.unwrap();
+                let mut rest = Vec::new();
+                client_peer.read_to_end(&mut rest).await.unwrap();
+                (got, rest)
+            };
+            let write_upstream = async {
+                let mut got = vec![0; sent.len()];
+                upstream_peer.read_exact(&mut got).await.unwrap();
+                upstream_peer.write_all(&to_client).await.unwrap();
+                upstream_peer.shutdown().await.unwrap();
+                let mut rest = Vec::new();
+                upstream_peer.read_to_end(&mut rest).await.unwrap();
+                got
+            };
+            tokio::join!(write_client, write_upstream)
+        };
+        let (end, ((client_got, rest), upstream_got)) = tokio::join!(relay, peers);
+        assert_eq!(upstream_got, to_upstream);
+        assert_eq!(client_got, [early, to_client.clone()].concat());
+        assert!(rest.is_empty());
+        assert_eq!(end.upstream, DirectionEnd::HungUp);
+        assert_eq!(end.downstream, DirectionEnd::HungUp);
+        assert!(!end.timed_out);
+    }
+
+    /// A peer that does not read stalls the other direction's reading: the relay holds at
+    /// most a chunk, and the sender's writes wait.
+    #[tokio::test]
+    async fn a_slow_reader_pushes_back_on_the_sender() {
+        let (client, mut client_peer) = duplex(1024);
+        let (upstream, mut upstream_peer) = duplex(1024);
+        let links = (Links::default(), Links::default());
+        let shutdown = Shutdown::new();
+        let relay = run(
+            Peer {
+                io: client,
+                early: Vec::new(),
+                links: &links.0,
+            },
+            Peer {
+                io: upstream,
+                early: Vec::new(),
+                links: &links.1,
+            },
+            &shutdown,
+        );
+        tokio::pin!(relay);
+        let big = vec![7u8; 1024 * 1024];
+        let write = client_peer.write_all(&big);
+        tokio::pin!(write);
+        // Upstream reads nothing: the write cannot finish however long the relay runs.
+        tokio::select! {
+            _ = &mut relay => panic!("the relay ended"),
+            _ = &mut write => panic!("1 MiB went through to a peer that reads nothing"),
+            () = tokio::time::sleep(Duration::from_millis(200)) => {}
+        }
+        // Once upstream reads, everything arrives, in order.
+        let read = async {
+            let mut got = vec![0u8; big.len()];
+            upstream_peer.read_exact(&mut got).await.unwrap();
+            got
+        };
+        let (got, ()) = tokio::select! {
+            _ = &mut relay => panic!("the relay ended"),
+            both = async { tokio::join!(read, async { (&mut write).await.unwrap() }) } => both,
+        };
+        assert_eq!(got, big);
+    }
+
+    async fn read_all(peer: &mut tokio::io::DuplexStream) -> Vec<u8> {
+        let mut got = Vec::new();
+        peer.read_to_end(&mut got).await.unwrap();
+        got
+    }
+
+    #[tokio::test]
+    async fn shutdown_sends_each_peer_a_1001_close() {
+        let (client, mut client_peer) = duplex(1024);
+        let (upstream, mut upstream_peer) = duplex(1024);
+        let links = (Links::default(), Links::default());
+        let shutdown = Shutdown::new();
+        shutdown.trigger();
+        let relay = run(
+            Peer {
+                io: client,
+                early: Vec::new(),
+                links: &links.0,
+            },
+            Peer {
+                io: upstream,
+                early: Vec::new(),
+                links: &links.1,
+            },
+            &shutdown,
+        );
+        let peers = async {
+            let client_got = read_all(&mut client_peer);
+            let upstream_got = read_all(&mut upstream_peer);
+            tokio::join!(client_got, upstream_got)
+        };
+        let (end, (client_got, upstream_got)) = tokio::join!(relay, peers);
+        assert_eq!(end.upstream, DirectionEnd::ShutDown);
+        assert_eq!(client_got, going_away(Way::Downstream));
+        assert_eq!(client_got[0], 0x88);
+        // Masked toward upstream.
+        assert_eq!(upstream_got[1] & 0x80, 0x80);
+        assert_eq!(upstream_got.len(), client_got.len() + 4);
+    }
+}

@@ -1,0 +1,135 @@
+//! The state every handler shares ([`App`]), made once when the server starts.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use wirebook_shared::{KernelChoice, KernelInfo};
+
+use crate::address::reachable;
+use crate::admission::{content_security_policy, Gate, Limits, Policy};
+use crate::capture::export::Exporting;
+use crate::capture::ring::Capture;
+use crate::config::Config;
+use crate::kernel::catalog::KernelCatalog;
+use crate::proxy::route_table::RouteTable;
+use crate::proxy::Proxying;
+use crate::shutdown::Shutdown;
+use crate::upstream::TlsSettings;
+
+/// The state every handler shares.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub(crate) config: Arc<Config>,
+    pub(crate) capture: Arc<Capture>,
+    pub(crate) kernels: Arc<KernelCatalog>,
+    /// The tap proxy's routes: the command line's and the UI's.
+    pub(crate) routes: Arc<RouteTable>,
+    pub(crate) instance: String,
+    pub(crate) shutdown: Shutdown,
+    /// What every request is checked against (see `admission`).
+    pub(crate) policy: Arc<Policy>,
+}
+
+impl App {
+    /// The state of a server listening on `addr`.
+    pub fn new(config: Config, addr: SocketAddr) -> Self {
+        let capture = if config.capture.enabled {
+            Capture::new(config.capture.limit, config.capture.preview_bytes)
+                .memory_budget(config.capture.memory)
+                .redacting(&config.token)
+        } else {
+            Capture::disabled()
+        };
+        App {
+            capture: Arc::new(capture),
+            routes: Arc::new(RouteTable::new(&config.routes)),
+            kernels: Arc::new(KernelCatalog {
+                startup: Arc::new(config.kernel_target(match &config.kernel.url {
+                    None => KernelInfo {
+                        name: "echo".into(),
+                        url: format!("ws://{}/echo", reachable(addr)),
+                        choice: KernelChoice::Startup,
+                        language: None,
+                    },
+                    Some(url) => KernelInfo {
+                        name: "websocket".into(),
+                        url: url.clone(),
+                        choice: KernelChoice::Startup,
+                        language: None,
+                    },
+                })),
+                jupyter: Arc::new(config.jupyter.clone()),
+                gateway: config.gateway.clone().map(Arc::new),
+            }),
+            policy: Arc::new(Policy {
+                loopback: addr.ip().is_loopback(),
+                csp: content_security_policy(
+                    std::fs::read_to_string(config.dist.join("index.html"))
+                        .ok()
+                        .as_deref(),
+                ),
+            }),
+            config: Arc::new(config),
+            instance: format!("{:016x}", rand::random::<u64>()),
+            shutdown: Shutdown::new(),
+        }
+    }
+}
+
+impl Gate for App {
+    fn token(&self) -> &str {
+        &self.config.token
+    }
+
+    fn allow_hosts(&self) -> &[String] {
+        &self.config.admission.allow_hosts
+    }
+
+    fn allow_origins(&self) -> &[String] {
+        &self.config.admission.allow_origins
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.config.admission.limits
+    }
+
+    fn policy(&self) -> &Policy {
+        &self.policy
+    }
+}
+
+impl Exporting for App {
+    fn capture(&self) -> &Arc<Capture> {
+        &self.capture
+    }
+
+    fn token(&self) -> &str {
+        &self.config.token
+    }
+}
+
+impl Proxying for App {
+    fn routes(&self) -> &RouteTable {
+        &self.routes
+    }
+
+    fn capture(&self) -> &Arc<Capture> {
+        &self.capture
+    }
+
+    fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    fn token(&self) -> &str {
+        &self.config.token
+    }
+
+    fn allow_origins(&self) -> &[String] {
+        &self.config.admission.allow_origins
+    }
+
+    fn tls(&self) -> &TlsSettings {
+        &self.config.tls
+    }
+}
