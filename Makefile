@@ -48,12 +48,14 @@ ui:
 server:
 	cargo build --release -p wirebook-server --bin wirebook
 
-## lint: formatting and clippy, host and wasm32, warnings are errors
+## lint: formatting and clippy, host and wasm32, warnings are errors; no import circle
+## between the modules of a crate
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p wirebook-frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 	cargo clippy -p wirebook-shared -p wirebook-notebook --target wasm32-unknown-unknown -- -D warnings
+	scripts/module_cycles.py shared/src notebook/src server/src frontend/src
 
 ## unit: the Rust test suites (nextest when installed, else cargo test), then the frontend's
 ## tests that need the DOM, in headless Chromium (wasm-bindgen-test)

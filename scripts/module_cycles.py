@@ -64,7 +64,8 @@ def referenced_paths(code: str) -> list:
     paths = []
     for statement in re.findall(r"\buse\s+([^;]+);", code):
         paths.extend(expand_use_tree(statement))
-    pattern = r"(?<![\w$])((?:crate|super|self)(?:::(?:super|" + IDENT + "))*)"
+    # At least one `::`: a bare `crate` or `super` is a visibility (`pub(crate)`), `self` a value.
+    pattern = r"(?<![\w$])((?:crate|super|self)(?:::(?:super|" + IDENT + "))+)"
     paths.extend(re.findall(pattern, re.sub(r"\buse\s+[^;]+;", " ", code)))
     return paths
 
