@@ -1,6 +1,6 @@
 //! The page's session with the server. [`Session`] is the bundle of signals every view reads
 //! and the socket writes, with the queue of requests for the server; [`socket`] is the
-//! `/session` WebSocket that serves it, reopened with [`backoff`] when it drops.
+//! `/session` WebSocket that serves it, reopened with backoff when it drops.
 //!
 //! Below the features, what the page keeps: the capture records the server sent
 //! ([`records`]), the notebook's file kept in step with it ([`file_sync`], deciding with
@@ -11,7 +11,6 @@
 //! (`crate::kernel::notebook_kernel`), the key bindings changed (`crate::keys::storage`). The
 //! root component builds it.
 
-pub mod backoff;
 pub mod connection;
 pub mod document_file;
 pub mod file_sync;

@@ -5,6 +5,7 @@
 //! a cell run during a reconnect is delayed, not lost.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use futures_channel::mpsc::UnboundedReceiver;
 use futures_util::future::{select, Either};
@@ -13,11 +14,11 @@ use gloo_net::websocket::futures::WebSocket;
 use gloo_net::websocket::{Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
+use wirebook_shared::backoff::{Backoff, Schedule};
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::{ClientMsg, KernelState, ServerMsg, PROTOCOL_VERSION};
 
 use crate::api::page_token;
-use crate::session::backoff::Backoff;
 use crate::session::connection::{close_reason, Connection};
 use crate::session::Session;
 
@@ -41,15 +42,26 @@ fn page_session_url() -> String {
     )
 }
 
+/// When to open the session socket again after it dropped: 500 ms doubling to 8 s, each delay
+/// between half and all of its step ("equal jitter", so that the tabs of a restarted server do
+/// not come back in lockstep), for as long as the page is open.
+const RETRY: Schedule = Schedule {
+    first: Duration::from_millis(500),
+    cap: Duration::from_secs(8),
+    least: 0.5,
+    most: 1.0,
+    max_attempts: None,
+};
+
 /// Runs for the life of the page: connect, serve the session until it drops, wait, repeat.
 pub async fn run(session: Session, mut requests: UnboundedReceiver<ClientMsg>) {
     let url = page_session_url();
-    let mut backoff = Backoff::default();
+    let mut backoff = Backoff::new(RETRY);
     // Requests taken from the channel whose send failed; they go first next time.
     let mut unsent = VecDeque::new();
     loop {
         session.connection.set(Connection::Connecting {
-            attempt: backoff.failures(),
+            attempt: backoff.attempts(),
         });
         let ended = match WebSocket::open(&url) {
             Ok(ws) => serve(session, ws, &mut requests, &mut unsent, &mut backoff).await,
@@ -64,7 +76,12 @@ pub async fn run(session: Session, mut requests: UnboundedReceiver<ClientMsg>) {
             code: None,
             reason: "no session with the server".into(),
         });
-        let delay = backoff.next_delay_ms(js_sys::Math::random());
+        let delay = backoff
+            .next_delay(js_sys::Math::random())
+            .unwrap_or(RETRY.cap)
+            .as_millis()
+            .try_into()
+            .unwrap_or(u32::MAX);
         countdown(session, reason, delay).await;
     }
 }

@@ -31,8 +31,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::Value;
 
-use crate::upstream::{TlsSettings, UpstreamIo};
 use crate::upstream::url::{Problem, UpstreamUrl};
+use crate::upstream::{TlsSettings, UpstreamIo};
 
 /// The largest answer read from the gateway (a kernelspec list with logos stays far below).
 const MAX_BODY: usize = 16 * 1024 * 1024;
