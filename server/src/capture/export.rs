@@ -17,6 +17,7 @@
 //! kernel reached over a gateway's WebSocket keeps its ordinary entry, with its decoded
 //! messages beside the frames in `_jupyterMessages`. Heartbeats are left to JSONL.
 
+use chrono::{DateTime, SecondsFormat};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -638,34 +639,14 @@ fn header<'a>(head: &'a HttpHeadRecord, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// `2024-05-01T12:00:00.123Z` for microseconds since the UNIX epoch.
+/// `2024-05-01T12:00:00.123Z` for microseconds since the UNIX epoch (HAR's ISO 8601, in
+/// milliseconds as Chrome writes it).
 pub fn iso8601(time_us: u64) -> String {
-    let secs = time_us / 1_000_000;
-    let millis = (time_us % 1_000_000) / 1000;
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`, for days on or after the epoch).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    i64::try_from(time_us)
+        .ok()
+        .and_then(DateTime::from_timestamp_micros)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 //! The JSON parts stay `serde_json::Value`s end to end, so fields the typed structs of
 //! `jupyter-protocol` do not know are never lost; those structs build the request contents.
 
+use chrono::{DateTime, SecondsFormat};
 use std::collections::{HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -295,26 +296,13 @@ pub fn rfc3339_now() -> String {
     rfc3339(now.as_secs(), now.subsec_micros())
 }
 
-/// `secs` after the Unix epoch as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (proleptic Gregorian).
+/// `secs` after the Unix epoch as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
 fn rfc3339(secs: u64, micros: u32) -> String {
-    let days = (secs / 86_400) as i64;
-    let rest = secs % 86_400;
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{micros:06}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    i64::try_from(secs)
+        .ok()
+        .and_then(|secs| DateTime::from_timestamp(secs, micros.min(999_999) * 1000))
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 #[cfg(test)]
