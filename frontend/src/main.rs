@@ -9,6 +9,7 @@
 
 mod api;
 mod app;
+mod dialog;
 mod dom;
 mod files;
 mod inspector;

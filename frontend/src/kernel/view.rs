@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wirebook_notebook::Command;
 use wirebook_shared::session::{HeaderSetting, KernelChoice};
 
+use crate::dialog::Modal;
 use crate::kernel::picker::{entries, initial_highlight, is_current, websocket_url, Entry};
 use crate::kernel::ws_settings::{missing_secrets, Field, SettingsForm};
 use crate::palette::search::step;
@@ -168,17 +169,15 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
     };
 
     view! {
-        <Show when=move || open.get()>
-            <div class="overlay-backdrop" data-overlay="kernel-picker" on:click=move |_| close()>
-                <div
-                    class="dialog kernel-picker"
-                    data-testid="kernel-picker"
-                    role="dialog"
-                    aria-modal="true"
-                    aria-label="Choose a kernel"
-                    on:click=|ev| ev.stop_propagation()
-                    on:keydown=on_key
-                >
+        <Modal
+            open=open
+            overlay="kernel-picker"
+            class="kernel-picker"
+            testid="kernel-picker"
+            label="Choose a kernel"
+            on_close=move |()| close()
+            on_key=on_key
+        >
                     <h2 class="dialog-title">"Choose a kernel"</h2>
                     <ul class="kernel-list" role="listbox" tabindex="0" aria-label="Kernels">
                         {rows}
@@ -223,9 +222,7 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
                         </form>
                     </Show>
                     <p class="dialog-hint">"↑ ↓ to move, Enter to choose, Esc to close"</p>
-                </div>
-            </div>
-        </Show>
+        </Modal>
     }
 }
 

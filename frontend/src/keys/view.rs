@@ -13,6 +13,7 @@ use wirebook_notebook::bindings::{KeySequence, Keymap};
 use wirebook_notebook::chords::CHORD_TIMEOUT_MS;
 use wirebook_notebook::commands::{CommandId, Scope};
 
+use crate::dialog::Modal;
 use crate::dom::focus_after_render;
 use crate::keys::keymap::Key;
 use crate::keys::rebind::{self, Capture, Proposal};
@@ -337,22 +338,16 @@ pub fn HelpOverlay(session: Session) -> impl IntoView {
     };
 
     view! {
-        <Show when=move || open.get()>
-            <div
-                class="overlay-backdrop"
-                data-overlay="help"
-                on:click=move |_| close()
-                on:keydown=on_key
-            >
-                <div
-                    class="dialog help"
-                    data-testid="help-overlay"
-                    role="dialog"
-                    aria-modal="true"
-                    aria-labelledby="help-title"
-                    tabindex="-1"
-                    on:click=|ev| ev.stop_propagation()
-                >
+        <Modal
+            open=open
+            overlay="help"
+            class="help"
+            testid="help-overlay"
+            labelled_by="help-title"
+            focusable=true
+            on_close=move |()| close()
+            on_key=on_key
+        >
                     <div class="dialog-header">
                         <h2 id="help-title">"Keyboard shortcuts"</h2>
                         <span class="dialog-hint">
@@ -419,8 +414,6 @@ pub fn HelpOverlay(session: Session) -> impl IntoView {
                             </div>
                         }
                     }}
-                </div>
-            </div>
-        </Show>
+        </Modal>
     }
 }

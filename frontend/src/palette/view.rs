@@ -4,6 +4,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 
+use crate::dialog::Modal;
 use crate::palette::search::{search, step};
 use crate::palette::shortcuts;
 use crate::session::{Overlay, Session};
@@ -67,17 +68,16 @@ pub fn CommandPalette(session: Session) -> impl IntoView {
     };
 
     view! {
-        <Show when=move || open.get()>
-            <div class="overlay-backdrop palette-backdrop" data-overlay="palette" on:click=move |_| close()>
-                <div
-                    class="dialog palette"
-                    data-testid="command-palette"
-                    role="dialog"
-                    aria-modal="true"
-                    aria-label="Command palette"
-                    on:click=|ev| ev.stop_propagation()
-                    on:keydown=on_key
-                >
+        <Modal
+            open=open
+            overlay="palette"
+            backdrop_class="palette-backdrop"
+            class="palette"
+            testid="command-palette"
+            label="Command palette"
+            on_close=move |()| close()
+            on_key=on_key
+        >
                     <input
                         type="text"
                         class="palette-input"
@@ -129,9 +129,7 @@ pub fn CommandPalette(session: Session) -> impl IntoView {
                                 .into_any()
                         }}
                     </ul>
-                </div>
-            </div>
-        </Show>
+        </Modal>
     }
 }
 

@@ -10,6 +10,7 @@ use wirebook_notebook::Command;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
 
 use crate::api::{answer, json_call, parse_answer, with_token, ApiFailure};
+use crate::dialog::Modal;
 use crate::dom::copy;
 use crate::routes::form::{client_url, listed, request, FormProblems};
 use crate::session::{Overlay, Session};
@@ -239,17 +240,15 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
     };
 
     view! {
-        <Show when=move || open.get()>
-            <div class="overlay-backdrop" data-overlay="routes" on:click=move |_| close()>
-                <div
-                    class="dialog routes"
-                    data-testid="routes-dialog"
-                    role="dialog"
-                    aria-modal="true"
-                    aria-label="Tap routes"
-                    on:click=|ev| ev.stop_propagation()
-                    on:keydown=on_key
-                >
+        <Modal
+            open=open
+            overlay="routes"
+            class="routes"
+            testid="routes-dialog"
+            label="Tap routes"
+            on_close=move |()| close()
+            on_key=on_key
+        >
                     <div class="dialog-header">
                         <h2>"Tap routes"</h2>
                         <span class="dialog-hint">
@@ -337,8 +336,6 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
                             </button>
                         </div>
                     </form>
-                </div>
-            </div>
-        </Show>
+        </Modal>
     }
 }
