@@ -86,35 +86,40 @@ impl History {
     /// `before` cells back and returns the cells taken out plus the selection to restore;
     /// `None` when there is nothing to undo.
     pub fn undo(&mut self, cells: &mut Vec<Cell>, selection: Selection) -> Option<Swap> {
-        let mut step = self.undo.pop_back()?;
-        let taken = swap(cells, step.at, step.after.len(), &step.before);
-        // The step now holds the cells and selection as they were when undone, so that a
-        // redo returns exactly to this moment.
-        step.after = taken.clone();
-        step.selection_after = selection;
-        let swap = Swap {
-            removed: taken,
-            inserted: step.before.clone(),
-            selection: step.selection_before,
-        };
-        self.redo.push(step);
+        let step = self.undo.pop_back()?;
+        let (swap, inverse) = revert(step, cells, selection);
+        self.redo.push(inverse);
         Some(swap)
     }
 
     /// Redoes the last undone step (see [`History::undo`]).
     pub fn redo(&mut self, cells: &mut Vec<Cell>, selection: Selection) -> Option<Swap> {
-        let mut step = self.redo.pop()?;
-        let taken = swap(cells, step.at, step.before.len(), &step.after);
-        step.before = taken.clone();
-        step.selection_before = selection;
-        let swap = Swap {
-            removed: taken,
-            inserted: step.after.clone(),
-            selection: step.selection_after,
-        };
-        self.undo.push_back(step);
+        let step = self.redo.pop()?;
+        let (swap, inverse) = revert(step, cells, selection);
+        self.undo.push_back(inverse);
         Some(swap)
     }
+}
+
+/// Reverts `step` on `cells` (whose selection is `selection`): its `after` run is swapped
+/// back for its `before` run. Returns what changed and the inverse step, which holds the
+/// cells and selection as they were at this moment, so that reverting it in turn returns
+/// exactly here. The redo stack holds these inverses: an undo and a redo are the same move.
+fn revert(step: Step, cells: &mut Vec<Cell>, selection: Selection) -> (Swap, Step) {
+    let taken = swap(cells, step.at, step.after.len(), &step.before);
+    let change = Swap {
+        removed: taken.clone(),
+        inserted: step.before.clone(),
+        selection: step.selection_before,
+    };
+    let inverse = Step {
+        at: step.at,
+        before: taken,
+        after: step.before,
+        selection_before: selection,
+        selection_after: step.selection_before,
+    };
+    (change, inverse)
 }
 
 /// What an undo or redo changed.

@@ -10,12 +10,11 @@ use wirebook_shared::wire::{
 };
 use wirebook_shared::{Direction, Opcode};
 
-fn arb_form() -> impl Strategy<Value = Option<LengthForm>> {
+fn arb_form() -> impl Strategy<Value = LengthForm> {
     prop_oneof![
-        Just(None),
-        Just(Some(LengthForm::Short)),
-        Just(Some(LengthForm::Medium)),
-        Just(Some(LengthForm::Long)),
+        Just(LengthForm::Short),
+        Just(LengthForm::Medium),
+        Just(LengthForm::Long),
     ]
 }
 
@@ -34,6 +33,7 @@ fn arb_spec() -> impl Strategy<Value = FrameSpec> {
             rsv3: rsv[2],
             opcode: Opcode::from_u8(opcode),
             mask_key,
+            payload_len: 0,
             length_form,
         })
 }
@@ -84,7 +84,7 @@ proptest! {
         prop_assert_eq!(h.mask_key, spec.mask_key);
         prop_assert_eq!(h.payload_len, payload.len() as u64);
         let minimal = LengthForm::minimal_for(payload.len() as u64);
-        prop_assert_eq!(h.length_form, spec.length_form.map_or(minimal, |f| f.max(minimal)));
+        prop_assert_eq!(h.length_form, spec.length_form.max(minimal));
         prop_assert_eq!(frame.header_bytes(), &bytes[..h.encoded_len()]);
         prop_assert_eq!(&frame.payload, &payload);
         prop_assert_eq!(frame.masked_payload(), &bytes[h.encoded_len()..]);

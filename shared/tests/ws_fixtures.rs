@@ -59,7 +59,7 @@ fn decode(direction: Direction, bytes: &[u8], upgrade: &Upgrade) -> Decoded {
         for frame in frames.push(piece) {
             assert!(frame.findings.is_empty(), "{:?}", frame.findings);
             decoded.frames += 1;
-            decoded.masked += usize::from(frame.header.masked());
+            decoded.masked += usize::from(frame.header.is_masked());
             decoded.compressed_frames += usize::from(frame.header.rsv1);
             decoded.messages.extend(assembler.push(&frame));
         }

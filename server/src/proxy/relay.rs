@@ -388,6 +388,15 @@ mod tests {
         encode_frame(&spec, payload)
     }
 
+    /// A peer that sent nothing before the relay started.
+    fn fresh<IO>(io: IO, links: &Links) -> Peer<'_, IO> {
+        Peer {
+            io,
+            early: Vec::new(),
+            links,
+        }
+    }
+
     #[test]
     fn the_cursor_finds_frame_ends_at_any_chunking() {
         let mut stream = Vec::new();
@@ -445,11 +454,7 @@ mod tests {
         let mut to_client = frame(Opcode::Pong, true, false, b"p");
         to_client.extend(frame(Opcode::Close, true, false, &[0x0f, 0xa1, b'b']));
         let relay = run(
-            Peer {
-                io: client,
-                early: Vec::new(),
-                links: &client_links,
-            },
+            fresh(client, &client_links),
             Peer {
                 io: upstream,
                 early: early.clone(),
@@ -497,16 +502,8 @@ mod tests {
         let links = (Links::default(), Links::default());
         let shutdown = Shutdown::new();
         let relay = run(
-            Peer {
-                io: client,
-                early: Vec::new(),
-                links: &links.0,
-            },
-            Peer {
-                io: upstream,
-                early: Vec::new(),
-                links: &links.1,
-            },
+            fresh(client, &links.0),
+            fresh(upstream, &links.1),
             &shutdown,
         );
         tokio::pin!(relay);
@@ -546,16 +543,8 @@ mod tests {
         let shutdown = Shutdown::new();
         shutdown.trigger();
         let relay = run(
-            Peer {
-                io: client,
-                early: Vec::new(),
-                links: &links.0,
-            },
-            Peer {
-                io: upstream,
-                early: Vec::new(),
-                links: &links.1,
-            },
+            fresh(client, &links.0),
+            fresh(upstream, &links.1),
             &shutdown,
         );
         let peers = async {

@@ -217,14 +217,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(*name, HeaderValue::from_static(value));
-        }
-        map
-    }
+    use crate::auth::tests::headers;
 
     const GOOD: &[(&str, &str)] = &[
         ("connection", "keep-alive, Upgrade"),

@@ -280,7 +280,7 @@ impl FrameDecoder {
     /// Violations visible in the header alone, and in the order of frames.
     fn header_findings(&self, h: &FrameHeader) -> Vec<Finding> {
         let mut findings = Vec::new();
-        match (self.sender, h.masked()) {
+        match (self.sender, h.is_masked()) {
             (Direction::ToServer, false) => findings.push(Finding::ClientFrameUnmasked),
             (Direction::ToClient, true) => findings.push(Finding::ServerFrameMasked),
             _ => {}
@@ -449,84 +449,22 @@ impl Iterator for Frames<'_> {
     }
 }
 
-/// What [`encode_frame`] writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FrameSpec {
-    pub fin: bool,
-    pub rsv1: bool,
-    pub rsv2: bool,
-    pub rsv3: bool,
-    pub opcode: Opcode,
-    /// Mask the payload with this key.
-    pub mask_key: Option<[u8; 4]>,
-    /// Use at least this length form (a longer one if the payload needs it); `None` for the
-    /// minimal form.
-    pub length_form: Option<LengthForm>,
-}
-
-impl FrameSpec {
-    /// A final, unmasked frame with no RSV bits and the minimal length form.
-    pub fn new(opcode: Opcode) -> Self {
-        FrameSpec {
-            fin: true,
-            rsv1: false,
-            rsv2: false,
-            rsv3: false,
-            opcode,
-            mask_key: None,
-            length_form: None,
-        }
-    }
-
-    pub fn fin(mut self, fin: bool) -> Self {
-        self.fin = fin;
-        self
-    }
-
-    pub fn masked(mut self, key: [u8; 4]) -> Self {
-        self.mask_key = Some(key);
-        self
-    }
-
-    pub fn rsv1(mut self, rsv1: bool) -> Self {
-        self.rsv1 = rsv1;
-        self
-    }
-
-    pub fn length_form(mut self, form: LengthForm) -> Self {
-        self.length_form = Some(form);
-        self
-    }
-}
+/// What [`encode_frame`] writes: a frame header whose `payload_len` is ignored (the payload's
+/// own length is written) and whose `length_form` is the least form used (a longer one if
+/// the payload needs it). Built with [`FrameHeader::new`] and its builder methods.
+pub type FrameSpec = FrameHeader;
 
 /// Encodes one frame: header, then `payload` masked if the spec has a key.
 pub fn encode_frame(spec: &FrameSpec, payload: &[u8]) -> Vec<u8> {
-    let len = payload.len() as u64;
-    let form = spec.length_form.map_or(LengthForm::minimal_for(len), |f| {
-        f.max(LengthForm::minimal_for(len))
-    });
+    let payload_len = payload.len() as u64;
+    let header = FrameHeader {
+        payload_len,
+        length_form: spec.length_form.max(LengthForm::minimal_for(payload_len)),
+        ..*spec
+    };
     let mut out = Vec::with_capacity(MAX_HEADER_LEN + payload.len());
-    out.push(
-        u8::from(spec.fin) << 7
-            | u8::from(spec.rsv1) << 6
-            | u8::from(spec.rsv2) << 5
-            | u8::from(spec.rsv3) << 4
-            | spec.opcode.as_u8(),
-    );
-    let mask_bit = if spec.mask_key.is_some() { 0x80 } else { 0 };
-    match form {
-        LengthForm::Short => out.push(mask_bit | len as u8),
-        LengthForm::Medium => {
-            out.push(mask_bit | 126);
-            out.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        LengthForm::Long => {
-            out.push(mask_bit | 127);
-            out.extend_from_slice(&len.to_be_bytes());
-        }
-    }
-    if let Some(key) = spec.mask_key {
-        out.extend_from_slice(&key);
+    header.write(&mut out);
+    if let Some(key) = header.mask_key {
         let start = out.len();
         out.extend_from_slice(payload);
         apply_mask(&mut out[start..], key, 0);

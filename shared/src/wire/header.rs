@@ -66,6 +66,40 @@ pub struct FrameHeader {
 }
 
 impl FrameHeader {
+    /// A final, unmasked header with no RSV bits, the short length form and no payload.
+    pub fn new(opcode: Opcode) -> Self {
+        FrameHeader {
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask_key: None,
+            payload_len: 0,
+            length_form: LengthForm::Short,
+        }
+    }
+
+    pub fn fin(mut self, fin: bool) -> Self {
+        self.fin = fin;
+        self
+    }
+
+    pub fn masked(mut self, key: [u8; 4]) -> Self {
+        self.mask_key = Some(key);
+        self
+    }
+
+    pub fn rsv1(mut self, rsv1: bool) -> Self {
+        self.rsv1 = rsv1;
+        self
+    }
+
+    pub fn length_form(mut self, form: LengthForm) -> Self {
+        self.length_form = form;
+        self
+    }
+
     /// Reads a header from its bytes on the wire; `None` unless `bytes` start with a whole
     /// header (bytes after it are ignored).
     pub fn parse(bytes: &[u8]) -> Option<FrameHeader> {
@@ -104,13 +138,40 @@ impl FrameHeader {
         }
     }
 
-    pub fn masked(&self) -> bool {
+    /// Writes the header's bytes as [`FrameHeader::read`] reads them: `payload_len` in
+    /// `length_form`, then the masking key if any.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.push(
+            u8::from(self.fin) << 7
+                | u8::from(self.rsv1) << 6
+                | u8::from(self.rsv2) << 5
+                | u8::from(self.rsv3) << 4
+                | self.opcode.as_u8(),
+        );
+        let mask_bit = if self.is_masked() { 0x80 } else { 0 };
+        match self.length_form {
+            LengthForm::Short => out.push(mask_bit | self.payload_len as u8),
+            LengthForm::Medium => {
+                out.push(mask_bit | 126);
+                out.extend_from_slice(&(self.payload_len as u16).to_be_bytes());
+            }
+            LengthForm::Long => {
+                out.push(mask_bit | 127);
+                out.extend_from_slice(&self.payload_len.to_be_bytes());
+            }
+        }
+        if let Some(key) = self.mask_key {
+            out.extend_from_slice(&key);
+        }
+    }
+
+    pub fn is_masked(&self) -> bool {
         self.mask_key.is_some()
     }
 
     /// Length of the encoded header in bytes (2–14).
     pub fn encoded_len(&self) -> usize {
-        2 + self.length_form.extra_len() + if self.masked() { 4 } else { 0 }
+        2 + self.length_form.extra_len() + if self.is_masked() { 4 } else { 0 }
     }
 }
 
