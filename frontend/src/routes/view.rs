@@ -10,6 +10,7 @@ use wirebook_notebook::Command;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
 
 use crate::api::{answer, json_call, parse_answer, with_token, ApiFailure};
+use crate::checkbox::LabelledCheckbox;
 use crate::dialog::Modal;
 use crate::dom::copy;
 use crate::routes::form::{client_url, listed, request, FormProblems};
@@ -315,15 +316,14 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
                         <span class="field-error" data-testid="route-url-error">
                             {move || problems.with(|p| p.url.clone())}
                         </span>
-                        <label class="route-public">
-                            <input
-                                type="checkbox"
-                                data-testid="route-public"
-                                prop:checked=move || public.get()
-                                on:change=move |ev| public.set(event_target_checked(&ev))
-                            />
+                        <LabelledCheckbox
+                            testid="route-public"
+                            class="route-public"
+                            checked=public
+                            on_toggle=move |on| public.set(on)
+                        >
                             "Public: no token needed"
-                        </label>
+                        </LabelledCheckbox>
                         <p class="route-warning" class:armed=move || public.get() data-testid="route-public-warning">
                             "An open relay: anyone who can reach wirebook can reach this URL through \
                              it, without the token. Leave it off unless wirebook listens on loopback \
