@@ -288,34 +288,20 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
                         }
                     >
                         <h3>"Add a route"</h3>
-                        <label for="route-name">"Name"</label>
-                        <input
+                        <RouteField
                             id="route-name"
-                            type="text"
-                            data-testid="route-name"
+                            label="Name"
                             placeholder="chat"
-                            autocomplete="off"
-                            spellcheck="false"
-                            prop:value=move || name.get()
-                            on:input=move |ev| name.set(event_target_value(&ev))
+                            value=name
+                            error=Signal::derive(move || problems.with(|p| p.name.clone()))
                         />
-                        <span class="field-error" data-testid="route-name-error">
-                            {move || problems.with(|p| p.name.clone())}
-                        </span>
-                        <label for="route-url">"Upstream URL"</label>
-                        <input
+                        <RouteField
                             id="route-url"
-                            type="text"
-                            data-testid="route-url"
+                            label="Upstream URL"
                             placeholder="ws://127.0.0.1:9000/ws"
-                            autocomplete="off"
-                            spellcheck="false"
-                            prop:value=move || url.get()
-                            on:input=move |ev| url.set(event_target_value(&ev))
+                            value=url
+                            error=Signal::derive(move || problems.with(|p| p.url.clone()))
                         />
-                        <span class="field-error" data-testid="route-url-error">
-                            {move || problems.with(|p| p.url.clone())}
-                        </span>
                         <LabelledCheckbox
                             testid="route-public"
                             class="route-public"
@@ -337,5 +323,33 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
                         </div>
                     </form>
         </Modal>
+    }
+}
+
+/// One text field of the route form: its label, the input (`id` is also its test id) and the
+/// field's problem under it (test id `{id}-error`).
+#[component]
+fn RouteField(
+    id: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            type="text"
+            data-testid=id
+            placeholder=placeholder
+            autocomplete="off"
+            spellcheck="false"
+            prop:value=move || value.get()
+            on:input=move |ev| value.set(event_target_value(&ev))
+        />
+        <span class="field-error" data-testid=format!("{id}-error")>
+            {move || error.get()}
+        </span>
     }
 }
