@@ -78,6 +78,19 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let public = RwSignal::new(false);
     let problems = RwSignal::new(FormProblems::default());
+    // The form's text fields: id (also the test id; its error's is `{id}-error`), label,
+    // placeholder, value, and where its problem is.
+    type Problem = fn(&FormProblems) -> Option<String>;
+    let text_fields: [(&str, &str, &str, RwSignal<String>, Problem); 2] = [
+        ("route-name", "Name", "chat", name, |p| p.name.clone()),
+        (
+            "route-url",
+            "Upstream URL",
+            "ws://127.0.0.1:9000/ws",
+            url,
+            |p| p.url.clone(),
+        ),
+    ];
     let busy = RwSignal::new(false);
     let copied = RwSignal::new(None::<String>);
 
@@ -288,20 +301,22 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
                         }
                     >
                         <h3>"Add a route"</h3>
-                        <RouteField
-                            id="route-name"
-                            label="Name"
-                            placeholder="chat"
-                            value=name
-                            error=Signal::derive(move || problems.with(|p| p.name.clone()))
-                        />
-                        <RouteField
-                            id="route-url"
-                            label="Upstream URL"
-                            placeholder="ws://127.0.0.1:9000/ws"
-                            value=url
-                            error=Signal::derive(move || problems.with(|p| p.url.clone()))
-                        />
+                        {text_fields.into_iter().map(|(id, label, placeholder, value, problem)| view! {
+                            <label for=id>{label}</label>
+                            <input
+                                id=id
+                                type="text"
+                                data-testid=id
+                                placeholder=placeholder
+                                autocomplete="off"
+                                spellcheck="false"
+                                prop:value=move || value.get()
+                                on:input=move |ev| value.set(event_target_value(&ev))
+                            />
+                            <span class="field-error" data-testid=format!("{id}-error")>
+                                {move || problems.with(problem)}
+                            </span>
+                        }).collect_view()}
                         <LabelledCheckbox
                             testid="route-public"
                             class="route-public"
@@ -323,33 +338,5 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
                         </div>
                     </form>
         </Modal>
-    }
-}
-
-/// One text field of the route form: its label, the input (`id` is also its test id) and the
-/// field's problem under it (test id `{id}-error`).
-#[component]
-fn RouteField(
-    id: &'static str,
-    label: &'static str,
-    placeholder: &'static str,
-    value: RwSignal<String>,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    view! {
-        <label for=id>{label}</label>
-        <input
-            id=id
-            type="text"
-            data-testid=id
-            placeholder=placeholder
-            autocomplete="off"
-            spellcheck="false"
-            prop:value=move || value.get()
-            on:input=move |ev| value.set(event_target_value(&ev))
-        />
-        <span class="field-error" data-testid=format!("{id}-error")>
-            {move || error.get()}
-        </span>
     }
 }
