@@ -278,6 +278,14 @@ fn SettingsFields(
                 let get = move |pick: fn(&HeaderSetting) -> String| {
                     move || form.with(|f| f.headers.get(index).map(pick).unwrap_or_default())
                 };
+                // Typing in the name or the value: store it and drop the shown problems.
+                let edit = move |put: fn(&mut HeaderSetting, String)| {
+                    move |ev: ev::Event| {
+                        let value = event_target_value(&ev);
+                        form.update(|f| put(&mut f.headers[index], value));
+                        problems.set(Vec::new());
+                    }
+                };
                 let secret = move || form.with(|f| f.headers.get(index).is_some_and(|h| h.secret));
                 view! {
                     <div class="ws-header-row" data-testid="kernel-header">
@@ -287,11 +295,7 @@ fn SettingsFields(
                             placeholder="Authorization"
                             data-testid="kernel-header-name"
                             prop:value=get(|h| h.name.clone())
-                            on:input=move |ev| {
-                                let value = event_target_value(&ev);
-                                form.update(|f| f.headers[index].name = value);
-                                problems.set(Vec::new());
-                            }
+                            on:input=edit(|h, v| h.name = v)
                         />
                         <input
                             type=move || if secret() { "password" } else { "text" }
@@ -300,11 +304,7 @@ fn SettingsFields(
                             data-testid="kernel-header-value"
                             autocomplete="off"
                             prop:value=get(|h| h.value.clone())
-                            on:input=move |ev| {
-                                let value = event_target_value(&ev);
-                                form.update(|f| f.headers[index].value = value);
-                                problems.set(Vec::new());
-                            }
+                            on:input=edit(|h, v| h.value = v)
                         />
                         <LabelledCheckbox
                             testid="kernel-header-secret"
