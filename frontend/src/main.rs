@@ -9,6 +9,7 @@
 
 mod api;
 mod app;
+mod checkbox;
 mod dialog;
 mod dom;
 mod files;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wirebook_shared::capture::Direction;
 use wirebook_shared::jupyter::Channel;
 
+use crate::checkbox::LabelledCheckbox;
 use crate::inspector::row_filter::{scope_options, FilterSpec, RowKind, Scope};
 use crate::inspector::row_text::direction_name;
 use crate::session::Session;
@@ -109,18 +110,15 @@ pub fn FilterBar(
                         ".*"
                     </button>
                 </div>
-                <label class="check" title="Only rows with protocol violations or oddities">
-                    <input
-                        type="checkbox"
-                        data-testid="filter-findings"
-                        prop:checked=move || spec.with(|s| s.findings_only)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            set_filter(&|s| s.findings_only = on)
-                        }
-                    />
+                <LabelledCheckbox
+                    testid="filter-findings"
+                    class="check"
+                    title="Only rows with protocol violations or oddities"
+                    checked=Signal::derive(move || spec.with(|s| s.findings_only))
+                    on_toggle=move |on| set_filter(&|s| s.findings_only = on)
+                >
                     "⚠ only"
-                </label>
+                </LabelledCheckbox>
             </div>
             <div class="filter-line chips">
                 <select

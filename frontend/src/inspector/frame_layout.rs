@@ -221,48 +221,55 @@ pub fn header_layout(header: &[u8]) -> Result<Vec<BitRow>, String> {
     let ext = &header[2..2 + extended];
     if !ext.is_empty() {
         let value = ext.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
-        for (i, pair) in ext.chunks(2).enumerate() {
+        let name = if extended == 2 {
+            "extended payload length (16 bits)"
+        } else {
+            "extended payload length (64 bits)"
+        };
+        rows.extend(word_rows(2, ext, ByteClass::ExtendedLength, |i, _| {
             let shown = if i == 0 {
                 format!("{value} bytes")
             } else {
                 "(continued)".to_string()
             };
-            rows.push(BitRow {
-                offset: 2 + 2 * i,
-                bits: bits_of(pair),
-                fields: vec![field(
-                    if extended == 2 {
-                        "extended payload length (16 bits)"
-                    } else {
-                        "extended payload length (64 bits)"
-                    },
-                    0..16,
-                    shown,
-                    ByteClass::ExtendedLength,
-                )],
-            });
-        }
+            (name, shown)
+        }));
     }
     if masked {
         let key = &header[2 + extended..];
-        for (i, pair) in key.chunks(2).enumerate() {
-            rows.push(BitRow {
-                offset: 2 + extended + 2 * i,
-                bits: bits_of(pair),
-                fields: vec![field(
-                    if i == 0 {
-                        "masking-key (bytes 1–2)"
-                    } else {
-                        "masking-key (bytes 3–4)"
-                    },
-                    0..16,
-                    wirebook_shared::hex::hex(pair),
-                    ByteClass::MaskKey,
-                )],
-            });
-        }
+        rows.extend(word_rows(
+            2 + extended,
+            key,
+            ByteClass::MaskKey,
+            |i, pair| {
+                let name = if i == 0 {
+                    "masking-key (bytes 1–2)"
+                } else {
+                    "masking-key (bytes 3–4)"
+                };
+                (name, wirebook_shared::hex::hex(pair))
+            },
+        ));
     }
     Ok(rows)
+}
+
+/// A multi-byte header field (extended length, masking key) starting at byte `offset`, drawn
+/// 16 bits a row; `describe` gives each row's name and shown value from its index and bytes.
+fn word_rows<'a>(
+    offset: usize,
+    bytes: &'a [u8],
+    class: ByteClass,
+    describe: impl Fn(usize, &[u8]) -> (&'static str, String) + 'a,
+) -> impl Iterator<Item = BitRow> + 'a {
+    bytes.chunks(2).enumerate().map(move |(i, pair)| {
+        let (name, shown) = describe(i, pair);
+        BitRow {
+            offset: offset + 2 * i,
+            bits: bits_of(pair),
+            fields: vec![field(name, 0..16, shown, class)],
+        }
+    })
 }
 
 fn field(name: &'static str, bits: Range<usize>, value: String, class: ByteClass) -> BitField {

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord};
 
+use crate::checkbox::LabelledCheckbox;
 use crate::dom::{copy, CopyButton};
 use crate::inspector::frame_layout::{header_layout, hex_dump, ByteClass, FrameBytes};
 use crate::inspector::kernel_message_view::kernel_message_view;
@@ -290,15 +291,15 @@ fn frame_view(
                     .collect_view()}
             </span>
             {has_key.then(|| view! {
-                <label class="check" title="Show the payload masked, exactly as it crossed the wire">
-                    <input
-                        type="checkbox"
-                        data-testid="mask-toggle"
-                        prop:checked=move || masked.get()
-                        on:change=move |ev| masked.set(event_target_checked(&ev))
-                    />
+                <LabelledCheckbox
+                    testid="mask-toggle"
+                    class="check"
+                    title="Show the payload masked, exactly as it crossed the wire"
+                    checked=masked
+                    on_toggle=move |on| masked.set(on)
+                >
                     "masked (as on the wire)"
-                </label>
+                </LabelledCheckbox>
             })}
         </div>
         <pre class="hex-dump" data-testid="hex-dump" data-masked=move || masked.get().to_string()>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wirebook_notebook::Command;
 use wirebook_shared::session::{HeaderSetting, KernelChoice};
 
+use crate::checkbox::LabelledCheckbox;
 use crate::dialog::Modal;
 use crate::kernel::picker::{entries, initial_highlight, is_current, websocket_url, Entry};
 use crate::kernel::ws_settings::{missing_secrets, Field, SettingsForm};
@@ -277,6 +278,14 @@ fn SettingsFields(
                 let get = move |pick: fn(&HeaderSetting) -> String| {
                     move || form.with(|f| f.headers.get(index).map(pick).unwrap_or_default())
                 };
+                // Typing in the name or the value: store it and drop the shown problems.
+                let edit = move |put: fn(&mut HeaderSetting, String)| {
+                    move |ev: ev::Event| {
+                        let value = event_target_value(&ev);
+                        form.update(|f| put(&mut f.headers[index], value));
+                        problems.set(Vec::new());
+                    }
+                };
                 let secret = move || form.with(|f| f.headers.get(index).is_some_and(|h| h.secret));
                 view! {
                     <div class="ws-header-row" data-testid="kernel-header">
@@ -286,11 +295,7 @@ fn SettingsFields(
                             placeholder="Authorization"
                             data-testid="kernel-header-name"
                             prop:value=get(|h| h.name.clone())
-                            on:input=move |ev| {
-                                let value = event_target_value(&ev);
-                                form.update(|f| f.headers[index].name = value);
-                                problems.set(Vec::new());
-                            }
+                            on:input=edit(|h, v| h.name = v)
                         />
                         <input
                             type=move || if secret() { "password" } else { "text" }
@@ -299,24 +304,16 @@ fn SettingsFields(
                             data-testid="kernel-header-value"
                             autocomplete="off"
                             prop:value=get(|h| h.value.clone())
-                            on:input=move |ev| {
-                                let value = event_target_value(&ev);
-                                form.update(|f| f.headers[index].value = value);
-                                problems.set(Vec::new());
-                            }
+                            on:input=edit(|h, v| h.value = v)
                         />
-                        <label title="A secret header's value is never written to the notebook file">
-                            <input
-                                type="checkbox"
-                                data-testid="kernel-header-secret"
-                                prop:checked=secret
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    form.update(|f| f.headers[index].secret = on);
-                                }
-                            />
+                        <LabelledCheckbox
+                            testid="kernel-header-secret"
+                            title="A secret header's value is never written to the notebook file"
+                            checked=Signal::derive(secret)
+                            on_toggle=move |on| form.update(|f| f.headers[index].secret = on)
+                        >
                             "secret"
-                        </label>
+                        </LabelledCheckbox>
                         <button
                             type="button"
                             aria-label="Remove this header"
@@ -374,35 +371,27 @@ fn SettingsFields(
                     {problem(Field::CaPem)}
                 </div>
                 <span>"TLS"</span>
-                <label class:insecure-flag=move || form.with(|f| f.skip_verification)>
-                    <input
-                        type="checkbox"
-                        data-testid="kernel-skip-verification"
-                        prop:checked=move || form.with(|f| f.skip_verification)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            form.update(|f| f.skip_verification = on);
-                        }
-                    />
+                <LabelledCheckbox
+                    testid="kernel-skip-verification"
+                    checked=Signal::derive(move || form.with(|f| f.skip_verification))
+                    on_toggle=move |on| form.update(|f| f.skip_verification = on)
+                    {..}
+                    class:insecure-flag=move || form.with(|f| f.skip_verification)
+                >
                     "skip certificate verification (insecure)"
-                </label>
+                </LabelledCheckbox>
                 {text("Connect timeout (ms)", "kernel-connect-timeout", "server default", |f| f.connect_timeout_ms.clone(), |f, v| f.connect_timeout_ms = v, Field::ConnectTimeout)}
                 {text("Ping interval (ms)", "kernel-ping-interval", "no pings", |f| f.ping_interval_ms.clone(), |f, v| f.ping_interval_ms = v, Field::PingInterval)}
                 {text("Pong timeout (ms)", "kernel-pong-timeout", "server default", |f| f.pong_timeout_ms.clone(), |f, v| f.pong_timeout_ms = v, Field::PongTimeout)}
                 {text("Max message (bytes)", "kernel-max-message", "server default", |f| f.max_message_size.clone(), |f, v| f.max_message_size = v, Field::MaxMessageSize)}
                 <span>"Reconnect"</span>
-                <label>
-                    <input
-                        type="checkbox"
-                        data-testid="kernel-reconnect"
-                        prop:checked=move || form.with(|f| f.reconnect)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            form.update(|f| f.reconnect = on);
-                        }
-                    />
+                <LabelledCheckbox
+                    testid="kernel-reconnect"
+                    checked=Signal::derive(move || form.with(|f| f.reconnect))
+                    on_toggle=move |on| form.update(|f| f.reconnect = on)
+                >
                     "reconnect by itself when the connection is lost (nothing is resent)"
-                </label>
+                </LabelledCheckbox>
             </div>
         </details>
     }

@@ -114,12 +114,28 @@ fn tool(
     what: &'static str,
     command: Command,
 ) -> impl IntoView {
+    tool_when(session, label, what, command, Signal::stored(true))
+}
+
+/// A [`tool`] that is disabled while `enabled` is false (undo with nothing to undo).
+fn tool_when(
+    session: Session,
+    label: &'static str,
+    what: &'static str,
+    command: Command,
+    enabled: Signal<bool>,
+) -> impl IntoView {
     let title = {
         let command = command.clone();
         move || session.keymap.with(|k| shortcuts::title(k, what, &command))
     };
     view! {
-        <button title=title.clone() aria-label=title on:click=move |_| session.dispatch(command.clone())>
+        <button
+            title=title.clone()
+            aria-label=title
+            disabled=move || !enabled.get()
+            on:click=move |_| session.dispatch(command.clone())
+        >
             {label}
         </button>
     }
@@ -150,10 +166,6 @@ fn Toolbar(session: Session) -> impl IntoView {
             )
         })
     };
-    let undo_title =
-        move || keymap.with(|k| shortcuts::title(k, "Undo cell operation", &Command::Undo));
-    let redo_title =
-        move || keymap.with(|k| shortcuts::title(k, "Redo cell operation", &Command::Redo));
     view! {
         <div class="toolbar notebook-toolbar" role="toolbar" aria-label="Notebook actions">
             <button
@@ -214,22 +226,8 @@ fn Toolbar(session: Session) -> impl IntoView {
                 <option value="raw">"Raw"</option>
             </select>
             <span class="tool-sep"></span>
-            <button
-                title=undo_title
-                aria-label=undo_title
-                disabled=move || !can_undo.get()
-                on:click=move |_| session.dispatch(Command::Undo)
-            >
-                "↶"
-            </button>
-            <button
-                title=redo_title
-                aria-label=redo_title
-                disabled=move || !can_redo.get()
-                on:click=move |_| session.dispatch(Command::Redo)
-            >
-                "↷"
-            </button>
+            {tool_when(session, "↶", "Undo cell operation", Command::Undo, can_undo.into())}
+            {tool_when(session, "↷", "Redo cell operation", Command::Redo, can_redo.into())}
             <button
                 class="change-kernel"
                 data-testid="change-kernel"

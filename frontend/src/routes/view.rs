@@ -10,6 +10,7 @@ use wirebook_notebook::Command;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
 
 use crate::api::{answer, json_call, parse_answer, with_token, ApiFailure};
+use crate::checkbox::LabelledCheckbox;
 use crate::dialog::Modal;
 use crate::dom::copy;
 use crate::routes::form::{client_url, listed, request, FormProblems};
@@ -77,6 +78,19 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let public = RwSignal::new(false);
     let problems = RwSignal::new(FormProblems::default());
+    // The form's text fields: id (also the test id; its error's is `{id}-error`), label,
+    // placeholder, value, and where its problem is.
+    type Problem = fn(&FormProblems) -> Option<String>;
+    let text_fields: [(&str, &str, &str, RwSignal<String>, Problem); 2] = [
+        ("route-name", "Name", "chat", name, |p| p.name.clone()),
+        (
+            "route-url",
+            "Upstream URL",
+            "ws://127.0.0.1:9000/ws",
+            url,
+            |p| p.url.clone(),
+        ),
+    ];
     let busy = RwSignal::new(false);
     let copied = RwSignal::new(None::<String>);
 
@@ -287,43 +301,30 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
                         }
                     >
                         <h3>"Add a route"</h3>
-                        <label for="route-name">"Name"</label>
-                        <input
-                            id="route-name"
-                            type="text"
-                            data-testid="route-name"
-                            placeholder="chat"
-                            autocomplete="off"
-                            spellcheck="false"
-                            prop:value=move || name.get()
-                            on:input=move |ev| name.set(event_target_value(&ev))
-                        />
-                        <span class="field-error" data-testid="route-name-error">
-                            {move || problems.with(|p| p.name.clone())}
-                        </span>
-                        <label for="route-url">"Upstream URL"</label>
-                        <input
-                            id="route-url"
-                            type="text"
-                            data-testid="route-url"
-                            placeholder="ws://127.0.0.1:9000/ws"
-                            autocomplete="off"
-                            spellcheck="false"
-                            prop:value=move || url.get()
-                            on:input=move |ev| url.set(event_target_value(&ev))
-                        />
-                        <span class="field-error" data-testid="route-url-error">
-                            {move || problems.with(|p| p.url.clone())}
-                        </span>
-                        <label class="route-public">
+                        {text_fields.into_iter().map(|(id, label, placeholder, value, problem)| view! {
+                            <label for=id>{label}</label>
                             <input
-                                type="checkbox"
-                                data-testid="route-public"
-                                prop:checked=move || public.get()
-                                on:change=move |ev| public.set(event_target_checked(&ev))
+                                id=id
+                                type="text"
+                                data-testid=id
+                                placeholder=placeholder
+                                autocomplete="off"
+                                spellcheck="false"
+                                prop:value=move || value.get()
+                                on:input=move |ev| value.set(event_target_value(&ev))
                             />
+                            <span class="field-error" data-testid=format!("{id}-error")>
+                                {move || problems.with(problem)}
+                            </span>
+                        }).collect_view()}
+                        <LabelledCheckbox
+                            testid="route-public"
+                            class="route-public"
+                            checked=public
+                            on_toggle=move |on| public.set(on)
+                        >
                             "Public: no token needed"
-                        </label>
+                        </LabelledCheckbox>
                         <p class="route-warning" class:armed=move || public.get() data-testid="route-public-warning">
                             "An open relay: anyone who can reach wirebook can reach this URL through \
                              it, without the token. Leave it off unless wirebook listens on loopback \
