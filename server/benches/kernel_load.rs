@@ -14,7 +14,7 @@
 
 mod measure;
 
-use measure::knob;
+use measure::{knob, start_wirebook};
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -197,29 +197,14 @@ struct Wirebook {
 
 impl Wirebook {
     async fn start() -> (Child, Self) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wirebook"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wirebook"));
+        command
             .args(["--bind", "127.0.0.1:0", "--token", TOKEN])
             .args(["--dist", "/nonexistent-wirebook-bench-ui"])
             .arg("--jupyter-path")
             .arg(repo().join(".venv/share/jupyter"))
-            .env("RUST_LOG", "error")
-            .env("PATH", path_with_venv())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the wirebook binary");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = loop {
-            let line = lines
-                .next_line()
-                .await
-                .unwrap()
-                .expect("wirebook's address");
-            if let Some(url) = line.strip_prefix("wirebook is running at http://") {
-                break url.split('/').next().unwrap().to_string();
-            }
-        };
+            .env("PATH", path_with_venv());
+        let (child, addr) = start_wirebook(command).await;
         let (mut socket, _) = tokio_tungstenite::connect_async_with_config(
             format!("ws://{addr}/session?token={TOKEN}"),
             None,

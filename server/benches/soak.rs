@@ -16,14 +16,13 @@
 
 mod measure;
 
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use measure::{echo_peer, knob, rss_kib};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use measure::{echo_peer, knob, rss_kib, start_wirebook};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::Command;
 use tokio_tungstenite::tungstenite::Message;
@@ -64,30 +63,15 @@ struct Tally {
 async fn soak(duration: Duration, quick: bool) {
     let budget_mib = knob("SOAK_BUDGET_MIB", 64);
     let upstream = upstream_echo().await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wirebook"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wirebook"));
+    command
         .args(["--bind", "127.0.0.1:0", "--token", TOKEN])
         .args(["--dist", "/nonexistent-wirebook-bench-ui"])
         .args(["--capture-memory", &budget_mib.to_string()])
         .arg("--public-route")
-        .arg(format!("up=ws://127.0.0.1:{upstream}/"))
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the wirebook binary");
+        .arg(format!("up=ws://127.0.0.1:{upstream}/"));
+    let (mut child, addr) = start_wirebook(command).await;
     let pid = child.id().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .await
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("wirebook is running at http://")
-        .and_then(|rest| rest.split('/').next())
-        .expect("the URL line")
-        .to_string();
     let start_rss = rss_kib(pid);
     println!(
         "soak: {duration:?}, --capture-memory {budget_mib} MiB, wirebook at {addr}, RSS at start {} MiB",

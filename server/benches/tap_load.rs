@@ -31,7 +31,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -315,7 +314,8 @@ async fn start_wirebook(upstream: &str, pin: Option<&Pinning>) -> (Child, String
         || PathBuf::from(env!("CARGO_BIN_EXE_wirebook")),
         PathBuf::from,
     );
-    let mut child = proxy_command(binary.as_os_str(), pin)
+    let mut command = proxy_command(binary.as_os_str(), pin);
+    command
         .args(["--bind", "127.0.0.1:0", "--token", "benchbenchbenchbench"])
         .args(["--dist", "/nonexistent-wirebook-bench-ui"])
         .arg("--public-route")
@@ -327,21 +327,8 @@ async fn start_wirebook(upstream: &str, pin: Option<&Pinning>) -> (Child, String
             std::env::var("TAP_LOAD_ARGS")
                 .unwrap_or_default()
                 .split_whitespace(),
-        )
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the wirebook binary");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(url) = line.strip_prefix("wirebook is running at http://") {
-            let addr = url.split('/').next().unwrap().to_string();
-            return (child, addr);
-        }
-    }
-    panic!("wirebook did not print its address");
+        );
+    measure::start_wirebook(command).await
 }
 
 fn find_websocat() -> Option<PathBuf> {

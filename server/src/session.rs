@@ -466,26 +466,8 @@ impl Session {
                 )
                 .await;
             }
-            KernelEvent::Message {
-                cell_id,
-                channel,
-                msg_type,
-                msg_id,
-                parent_msg_id,
-                content,
-                metadata,
-                seq,
-            } => {
-                let msg = ServerMsg::KernelMessage {
-                    cell_id,
-                    channel,
-                    msg_type,
-                    msg_id,
-                    parent_msg_id,
-                    content,
-                    metadata,
-                };
-                self.send(msg, seq).await;
+            KernelEvent::Message { message, seq } => {
+                self.send(ServerMsg::KernelMessage(message), seq).await;
             }
             KernelEvent::MessageSent {
                 channel,

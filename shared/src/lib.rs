@@ -22,7 +22,7 @@ pub use capture::{
 pub use direction::Direction;
 pub use jupyter::{Channel, KernelMessageRecord};
 pub use session::{
-    ClientMsg, HeaderSetting, KernelChoice, KernelInfo, KernelOffer, KernelState, ServerMsg,
-    WebSocketSettings, WireData, PROTOCOL_VERSION,
+    ClientMsg, HeaderSetting, KernelChoice, KernelInfo, KernelMessage, KernelOffer, KernelState,
+    ServerMsg, WebSocketSettings, WireData, PROTOCOL_VERSION,
 };
 pub use wire::Opcode;

@@ -113,24 +113,11 @@ pub enum ServerMsg {
     Kernels { kernels: Vec<KernelOffer> },
     /// The session now uses this kernel (after `SetKernel`); its states follow.
     KernelSelected { kernel: KernelInfo },
-    /// A Jupyter message from the kernel (iopub, shell or stdin replies), decoded. `cell_id` is
-    /// the cell whose `execute_request` it answers, if any; the browser's output area applies
-    /// iopub messages as JupyterLab does (stream, display_data, update_display_data,
-    /// execute_result, error, clear_output, status, execute_input), and shows an
-    /// `input_request` as a prompt.
-    KernelMessage {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        cell_id: Option<String>,
-        channel: Channel,
-        msg_type: String,
-        msg_id: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        parent_msg_id: Option<String>,
-        content: serde_json::Value,
-        /// The message's `metadata` part (display metadata lives in `content`).
-        #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
-        metadata: serde_json::Value,
-    },
+    /// A Jupyter message from the kernel (iopub, shell or stdin replies), decoded: see
+    /// [`KernelMessage`]. The browser's output area applies iopub messages as JupyterLab does
+    /// (stream, display_data, update_display_data, execute_result, error, clear_output, status,
+    /// execute_input), and shows an `input_request` as a prompt.
+    KernelMessage(KernelMessage),
     /// The composer's message went out with this header `msg_id`.
     KernelMessageSent {
         channel: Channel,
@@ -151,6 +138,24 @@ impl ServerMsg {
         // custom serializers that error.
         serde_json::to_string(self).expect("ServerMsg serializes")
     }
+}
+
+/// A decoded Jupyter message, as the server relays it to the browser: the kernel link reports
+/// it (with its capture record) and the session sends it on unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KernelMessage {
+    /// The cell whose `execute_request` it answers, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_id: Option<String>,
+    pub channel: Channel,
+    pub msg_type: String,
+    pub msg_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_msg_id: Option<String>,
+    pub content: serde_json::Value,
+    /// The message's `metadata` part (display metadata lives in `content`).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub metadata: serde_json::Value,
 }
 
 /// Which kernel a session talks to.
@@ -468,7 +473,7 @@ mod tests {
             r#"{"type":"kernels","kernels":[{"choice":{"kind":"jupyter","name":"python3"},"display_name":"Python 3 (ipykernel)","language":"python","source":"/usr/share/jupyter/kernels/python3"}]}"#,
         );
         round_trip(
-            ServerMsg::KernelMessage {
+            ServerMsg::KernelMessage(KernelMessage {
                 cell_id: Some("c1".into()),
                 channel: Channel::Iopub,
                 msg_type: "stream".into(),
@@ -476,7 +481,7 @@ mod tests {
                 parent_msg_id: Some("m1".into()),
                 content: serde_json::json!({"name": "stdout", "text": "hi\n"}),
                 metadata: serde_json::Value::Null,
-            },
+            }),
             r#"{"type":"kernel_message","cell_id":"c1","channel":"iopub","msg_type":"stream","msg_id":"m2","parent_msg_id":"m1","content":{"name":"stdout","text":"hi\n"}}"#,
         );
         round_trip(

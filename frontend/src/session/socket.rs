@@ -16,7 +16,9 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use wirebook_shared::backoff::{Backoff, Schedule};
 use wirebook_shared::jupyter::Channel;
-use wirebook_shared::session::{ClientMsg, KernelState, ServerMsg, PROTOCOL_VERSION};
+use wirebook_shared::session::{
+    ClientMsg, KernelMessage, KernelState, ServerMsg, PROTOCOL_VERSION,
+};
 
 use crate::api::page_token;
 use crate::session::connection::{close_reason, Connection};
@@ -226,13 +228,13 @@ fn receive(session: Session, msg: ServerMsg) {
                 .update(|n| n.kernel_stopped("another kernel was chosen"));
             session.kernel_info.set(Some(kernel));
         }
-        ServerMsg::KernelMessage {
+        ServerMsg::KernelMessage(KernelMessage {
             cell_id,
             channel,
             msg_type,
             content,
             ..
-        } => {
+        }) => {
             if channel == Channel::Iopub && msg_type == "status" {
                 if let Some(state) = content.get("execution_state").and_then(|s| s.as_str()) {
                     session.execution_state.set(Some(state.to_string()));

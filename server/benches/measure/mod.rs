@@ -1,5 +1,5 @@
-//! What the benches share: their knobs from the environment, a process's memory, and the
-//! echo peer that stands upstream of wirebook.
+//! What the benches share: their knobs from the environment, starting a wirebook process, a
+//! process's memory, and the echo peer that stands upstream of wirebook.
 
 /// A number from the environment variable `name`, or `default`.
 pub fn knob(name: &str, default: u64) -> u64 {
@@ -7,6 +7,31 @@ pub fn knob(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Starts `wirebook` as `command` says (binary and arguments; it must bind port 0) with quiet
+/// logs, killed when the handle drops, and returns it with the address it printed.
+#[allow(dead_code)] // not every bench starts wirebook
+pub async fn start_wirebook(
+    mut command: tokio::process::Command,
+) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = command
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the wirebook binary");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    while let Some(line) = lines.next_line().await.expect("wirebook's output") {
+        if let Some(url) = line.strip_prefix("wirebook is running at http://") {
+            let addr = url.split('/').next().unwrap_or_default().to_string();
+            return (child, addr);
+        }
+    }
+    panic!("wirebook did not print its address");
 }
 
 /// The resident set size of process `pid` in KiB (0 when it cannot be read).

@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use wirebook_shared::backoff::Schedule;
 use wirebook_shared::cell_format::CellFormat;
-use wirebook_shared::{Channel, KernelState, WireData};
+use wirebook_shared::{Channel, KernelMessage, KernelState, WireData};
 
 use crate::shutdown::Shutdown;
 
@@ -66,13 +66,7 @@ pub enum KernelEvent {
     },
     /// A decoded Jupyter message for the browser; `seq` is its capture record.
     Message {
-        cell_id: Option<String>,
-        channel: Channel,
-        msg_type: String,
-        msg_id: String,
-        parent_msg_id: Option<String>,
-        content: serde_json::Value,
-        metadata: serde_json::Value,
+        message: KernelMessage,
         seq: Option<u64>,
     },
     /// A composer message is on the wire with this `msg_id`.

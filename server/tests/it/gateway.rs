@@ -15,7 +15,9 @@ use wirebook_server::kernel::{Execute, KernelEvent, KernelLink, LinkCommand};
 use wirebook_server::shutdown::Shutdown;
 use wirebook_server::upstream::TlsSettings;
 use wirebook_shared::jupyter::{SignatureCheck, WireFormat};
-use wirebook_shared::{CaptureBody, CaptureRecord, Channel, Direction, Hop, KernelState};
+use wirebook_shared::{
+    CaptureBody, CaptureRecord, Channel, Direction, Hop, KernelMessage, KernelState,
+};
 
 use crate::python::python;
 
@@ -325,15 +327,19 @@ impl Kernel {
             .iter()
             .find_map(|e| match e {
                 KernelEvent::Message {
-                    cell_id: Some(c),
-                    parent_msg_id: Some(parent),
+                    message:
+                        KernelMessage {
+                            cell_id: Some(c),
+                            parent_msg_id: Some(parent),
+                            ..
+                        },
                     ..
                 } if c == cell_id => Some(parent.clone()),
                 _ => None,
             })
             .expect("a message of the cell");
         let idle = |e: &KernelEvent| {
-            matches!(e, KernelEvent::Message { msg_type, parent_msg_id: Some(p), content, .. }
+            matches!(e, KernelEvent::Message { message: KernelMessage { msg_type, parent_msg_id: Some(p), content, .. }, .. }
                 if msg_type == "status" && *p == request && content["execution_state"] == "idle")
         };
         if !events.iter().any(idle) {
@@ -370,9 +376,13 @@ impl Cell {
             .iter()
             .filter_map(|e| match e {
                 KernelEvent::Message {
-                    parent_msg_id: Some(parent),
-                    msg_type,
-                    content,
+                    message:
+                        KernelMessage {
+                            parent_msg_id: Some(parent),
+                            msg_type,
+                            content,
+                            ..
+                        },
                     ..
                 } if *parent == self.request && msg_type == wanted => Some(content),
                 _ => None,
@@ -431,7 +441,7 @@ async fn a_python_kernel_runs_through_jupyter_server_over_v1_frames() {
     assert_eq!(cell.execution_count(), Some(1));
     // The input the kernel echoes is the cell's (its parent is the cell's request).
     assert!(cell.events.iter().any(|e| matches!(e,
-        KernelEvent::Message { cell_id: Some(c), msg_type, .. } if c == "c1" && msg_type == "execute_input")));
+        KernelEvent::Message { message: KernelMessage { cell_id: Some(c), msg_type, .. }, .. } if c == "c1" && msg_type == "execute_input")));
 
     let cell = kernel.run("c2", "print('hi')", Some(4242)).await;
     let streams = cell.messages("stream");
@@ -466,7 +476,7 @@ async fn a_python_kernel_runs_through_jupyter_server_over_v1_frames() {
     let sent = sent.clone();
     kernel
         .until(|e| {
-            matches!(e, KernelEvent::Message { msg_type, parent_msg_id: Some(p), content, .. }
+            matches!(e, KernelEvent::Message { message: KernelMessage { msg_type, parent_msg_id: Some(p), content, .. }, .. }
                 if msg_type == "kernel_info_reply" && *p == sent && content["status"] == "ok")
         })
         .await;
@@ -475,7 +485,7 @@ async fn a_python_kernel_runs_through_jupyter_server_over_v1_frames() {
     kernel.execute("c4", "name = input('name? '); print('hello', name)", None);
     let events = kernel
         .until(|e| {
-            matches!(e, KernelEvent::Message { channel: Channel::Stdin, msg_type, content, .. }
+            matches!(e, KernelEvent::Message { message: KernelMessage { channel: Channel::Stdin, msg_type, content, .. }, .. }
                 if msg_type == "input_request" && content["prompt"] == "name? ")
         })
         .await;
@@ -497,7 +507,7 @@ async fn a_python_kernel_runs_through_jupyter_server_over_v1_frames() {
     kernel.execute("c3", "import time; time.sleep(30)", None);
     let events = kernel
         .until(|e| {
-            matches!(e, KernelEvent::Message { cell_id: Some(c), msg_type, .. }
+            matches!(e, KernelEvent::Message { message: KernelMessage { cell_id: Some(c), msg_type, .. }, .. }
                 if c == "c3" && msg_type == "execute_input")
         })
         .await;

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use wirebook_server::config::Config;
 use wirebook_shared::jupyter::SignatureCheck;
 use wirebook_shared::{
-    CaptureBody, Channel, ClientMsg, Direction, Hop, KernelChoice, KernelState, ServerMsg,
+    CaptureBody, Channel, ClientMsg, Direction, Hop, KernelChoice, KernelMessage, KernelState,
+    ServerMsg,
 };
 
 use crate::python::python;
@@ -171,12 +172,12 @@ impl Notebook {
         let mut idle = false;
         while count.is_none() || !idle {
             match self.client.next().await {
-                ServerMsg::KernelMessage {
+                ServerMsg::KernelMessage(KernelMessage {
                     cell_id: Some(id),
                     msg_type,
                     content,
                     ..
-                } if id == cell => {
+                }) if id == cell => {
                     idle |= msg_type == "status" && content["execution_state"] == "idle";
                     messages.push(Got { msg_type, content });
                 }
@@ -356,14 +357,14 @@ async fn input_is_answered_from_the_browser() {
         .await;
     let request = nb
         .client
-        .wait_for(|m| matches!(m, ServerMsg::KernelMessage { msg_type, .. } if msg_type == "input_request"))
+        .wait_for(|m| matches!(m, ServerMsg::KernelMessage(KernelMessage { msg_type, .. }) if msg_type == "input_request"))
         .await;
-    let ServerMsg::KernelMessage {
+    let ServerMsg::KernelMessage(KernelMessage {
         channel,
         content,
         cell_id,
         ..
-    } = request
+    }) = request
     else {
         unreachable!()
     };
@@ -398,7 +399,7 @@ async fn a_long_sleep_is_interrupted() {
     let mut nb = Notebook::ipykernel("jupyter-interrupt").await;
     nb.client.execute("c", "import time; time.sleep(30)").await;
     nb.client
-        .wait_for(|m| matches!(m, ServerMsg::KernelMessage { msg_type, .. } if msg_type == "execute_input"))
+        .wait_for(|m| matches!(m, ServerMsg::KernelMessage(KernelMessage { msg_type, .. }) if msg_type == "execute_input"))
         .await;
     // ipykernel installs its SIGINT handler while running; give the sleep a moment to start.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -426,7 +427,7 @@ async fn interrupt_mode_message_sends_an_interrupt_request() {
     nb.wait_open().await;
     nb.client.execute("c", "import time; time.sleep(30)").await;
     nb.client
-        .wait_for(|m| matches!(m, ServerMsg::KernelMessage { msg_type, .. } if msg_type == "execute_input"))
+        .wait_for(|m| matches!(m, ServerMsg::KernelMessage(KernelMessage { msg_type, .. }) if msg_type == "execute_input"))
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     nb.client.send(&ClientMsg::InterruptKernel).await;
@@ -600,11 +601,11 @@ async fn the_composer_sends_any_message_and_heartbeats_are_recorded() {
     let reply = nb
         .client
         .wait_for(|m| {
-            matches!(m, ServerMsg::KernelMessage { parent_msg_id: Some(p), msg_type, .. }
+            matches!(m, ServerMsg::KernelMessage(KernelMessage { parent_msg_id: Some(p), msg_type, .. })
             if *p == msg_id && msg_type == "complete_reply")
         })
         .await;
-    let ServerMsg::KernelMessage { content, .. } = reply else {
+    let ServerMsg::KernelMessage(KernelMessage { content, .. }) = reply else {
         unreachable!()
     };
     assert!(

@@ -26,7 +26,7 @@ use jupyter_protocol::{
     ExecuteRequest, InputReply, InterruptRequest, KernelInfoRequest, ReplyStatus, ShutdownRequest,
 };
 use serde_json::{json, Value};
-use wirebook_shared::Channel;
+use wirebook_shared::{Channel, KernelMessage};
 
 use crate::kernel::{Execute, KernelEvent};
 
@@ -177,13 +177,15 @@ impl JupyterClient {
             .and_then(|parent| self.cells.get(parent))
             .cloned();
         let mut events = vec![KernelEvent::Message {
-            cell_id: cell_id.clone(),
-            channel,
-            msg_type: msg_type.clone(),
-            msg_id: text(header, "msg_id"),
-            parent_msg_id: parent_msg_id.clone(),
-            content: content.clone(),
-            metadata: metadata.clone(),
+            message: KernelMessage {
+                cell_id: cell_id.clone(),
+                channel,
+                msg_type: msg_type.clone(),
+                msg_id: text(header, "msg_id"),
+                parent_msg_id: parent_msg_id.clone(),
+                content: content.clone(),
+                metadata: metadata.clone(),
+            },
             seq,
         }];
         match msg_type.as_str() {
@@ -361,13 +363,15 @@ mod tests {
         assert_eq!(
             stream,
             vec![KernelEvent::Message {
-                cell_id: Some("cell-a".into()),
-                channel: Channel::Iopub,
-                msg_type: "stream".into(),
-                msg_id: "m1".into(),
-                parent_msg_id: Some(out.msg_id().to_string()),
-                content: json!({"name": "stdout", "text": "1\n"}),
-                metadata: json!({}),
+                message: KernelMessage {
+                    cell_id: Some("cell-a".into()),
+                    channel: Channel::Iopub,
+                    msg_type: "stream".into(),
+                    msg_id: "m1".into(),
+                    parent_msg_id: Some(out.msg_id().to_string()),
+                    content: json!({"name": "stdout", "text": "1\n"}),
+                    metadata: json!({}),
+                },
                 seq: Some(3),
             }]
         );
@@ -402,7 +406,7 @@ mod tests {
                 None,
             );
             assert!(
-                matches!(&after[0], KernelEvent::Message { cell_id: Some(c), .. } if c == "cell-a"),
+                matches!(&after[0], KernelEvent::Message { message: KernelMessage { cell_id: Some(c), .. }, .. } if c == "cell-a"),
                 "{msg_type}"
             );
         }
@@ -417,7 +421,10 @@ mod tests {
         );
         assert!(matches!(
             &late[0],
-            KernelEvent::Message { cell_id: None, .. }
+            KernelEvent::Message {
+                message: KernelMessage { cell_id: None, .. },
+                ..
+            }
         ));
         assert!(client.cells.is_empty() && client.half_done.is_empty());
     }
@@ -436,8 +443,11 @@ mod tests {
         assert!(matches!(
             &events[..],
             [KernelEvent::Message {
-                cell_id: None,
-                parent_msg_id: None,
+                message: KernelMessage {
+                    cell_id: None,
+                    parent_msg_id: None,
+                    ..
+                },
                 ..
             }]
         ));
