@@ -1,6 +1,6 @@
 // A notebook that feels like Jupyter: keyboard-only editing with undo, markdown rendering,
-// saving to a .ipynb and finding it all again after a reload; the file browser; the save
-// conflict dialog; the help overlay and the command palette.
+// saving to a .ipynb and finding it all again after a reload; the file browser; the help
+// overlay and the command palette. (A file changed on disk: files.spec.ts.)
 import type { Page } from '@playwright/test';
 import { test, expect } from './wirebook';
 
@@ -284,34 +284,6 @@ test('file browser: create, open, rename and delete notebooks', async ({ page, w
   await listed.getByRole('button', { name: 'Delete renamed.ipynb' }).click();
   await expect(listed).toHaveCount(0);
   await expect(page.getByTestId('file-browser')).toContainText('No notebooks here yet.');
-});
-
-test('a file changed on disk: the save asks, and overwrite keeps my version', async ({ page, wirebook }) => {
-  const api = `${wirebook.origin}/api/notebooks/shared.ipynb?token=${wirebook.token}`;
-  const empty = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] };
-  expect((await page.request.put(api, { data: { content: empty, last_modified: null } })).status()).toBe(200);
-
-  await page.goto(`${wirebook.origin}/notebooks/shared.ipynb?token=${wirebook.token}`);
-  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
-
-  // Someone else saves the file meanwhile.
-  const theirs = {
-    ...empty,
-    cells: [{ cell_type: 'markdown', id: 'theirs', metadata: {}, source: 'their text' }],
-  };
-  expect((await page.request.put(api, { data: { content: theirs, last_modified: null, force: true } })).status()).toBe(200);
-
-  await page.keyboard.press('Enter');
-  await page.keyboard.type('my text');
-  await page.keyboard.press('Control+s');
-  const dialog = page.getByTestId('save-conflict');
-  await expect(dialog).toBeVisible();
-  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'conflict');
-  await dialog.getByTestId('conflict-overwrite').click();
-  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
-  const saved = await (await page.request.get(api)).json();
-  // nbformat stores sources as lists of lines.
-  expect(saved.content.cells.map((c: { source: string[] }) => c.source.join(''))).toEqual(['my text']);
 });
 
 test('the cell editor indents, closes brackets and steps over them, and Ctrl+Z undoes it', async ({ page, wirebook }) => {

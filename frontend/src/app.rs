@@ -42,6 +42,7 @@ fn start_session() -> (Session, UnboundedReceiver<ClientMsg>) {
         restarting: RwSignal::new(false),
         run_all_delay_ms: RwSignal::new(0),
         kernel_prefill: RwSignal::new(None),
+        kernel_missing: RwSignal::new(None),
         server_version: RwSignal::new(None),
         notices,
         retry_now: RwSignal::new(false),

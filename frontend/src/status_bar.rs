@@ -11,13 +11,22 @@ use crate::session::Session;
 pub fn StatusBar(session: Session) -> impl IntoView {
     let connection = session.connection;
     let kernel = session.kernel;
+    // A notebook whose kernel is offered nowhere shows that kernel, not found, whatever the
+    // session is connected to meanwhile (nothing runs there).
+    let missing = move || session.kernel_missing.get();
     let kernel_name = move || {
+        if let Some(spec) = missing() {
+            return spec.name;
+        }
         session
             .kernel_info
             .with(|k| k.as_ref().map(|k| k.name.clone()))
             .unwrap_or_else(|| "kernel".into())
     };
     let kernel_url = move || {
+        if missing().is_some() {
+            return None;
+        }
         session
             .kernel_info
             .with(|k| k.as_ref().map(|k| k.url.clone()))
@@ -58,7 +67,7 @@ pub fn StatusBar(session: Session) -> impl IntoView {
             <div
                 class="status"
                 data-testid="kernel-status"
-                data-state=move || kernel.with(kernel_data_state)
+                data-state=move || if missing().is_some() { "failed" } else { kernel.with(kernel_data_state) }
                 role="status"
                 aria-live="polite"
                 title=move || {
@@ -72,10 +81,14 @@ pub fn StatusBar(session: Session) -> impl IntoView {
                 <span class="dot" aria-hidden="true"></span>
                 <span class="status-name">{kernel_name}</span>
                 {move || language().map(|l| view! { <span class="kernel-language" data-testid="kernel-language">{l}</span> })}
-                <span class="status-text">{move || kernel.with(kernel_label)}</span>
+                <span class="status-text">{move || match missing() {
+                    Some(_) => "not found: choose a kernel".to_string(),
+                    None => kernel.with(kernel_label),
+                }}</span>
             </div>
             <div
                 class="activity"
+                style:display=move || if missing().is_some() { "none" } else { "" }
                 data-testid="kernel-activity"
                 data-state=move || shown_activity.get().state
                 role="status"

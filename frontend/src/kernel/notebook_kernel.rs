@@ -1,12 +1,14 @@
 //! The notebook's kernel: a kernel the user chooses is recorded in the notebook's metadata,
 //! and a notebook opens on the kernel it names, as Jupyter does: its `metadata.kernelspec`
 //! when the server offers that kernel, else the WebSocket kernel in `metadata.wirebook.kernel`
-//! (asking for the values of its secret headers, which are never saved).
+//! (asking for the values of its secret headers, which are never saved). A kernelspec offered
+//! nowhere is Jupyter's "Kernel not found": the picker opens and says so, and no cell runs
+//! until the user picks a kernel.
 
 use leptos::prelude::*;
 use wirebook_shared::session::{ClientMsg, KernelChoice};
 
-use crate::kernel::picker;
+use crate::kernel::picker::{self, NotebookKernel};
 use crate::session::file_sync::Loading;
 use crate::session::{Overlay, Session};
 
@@ -20,6 +22,7 @@ impl Session {
         if metadata != current {
             self.notebook.update(|n| n.set_metadata(metadata));
         }
+        self.kernel_missing.set(None);
         self.send(ClientMsg::SetKernel { kernel: choice });
     }
 }
@@ -50,11 +53,19 @@ pub fn follow_notebook_kernelspec(session: Session) {
                 })
             })
         });
-        if let Some(choice) = choice {
-            session.send(ClientMsg::SetKernel { kernel: choice });
-            return;
+        match choice {
+            NotebookKernel::Switch(choice) => {
+                session.send(ClientMsg::SetKernel { kernel: choice });
+            }
+            NotebookKernel::Current => {}
+            NotebookKernel::Unnamed => open_notebook_websocket(session),
+            NotebookKernel::NotFound(spec) => {
+                // As Jupyter's "Kernel not found": say so, offer the kernels there are, and
+                // run nothing (the metadata stays) until the user picks one.
+                session.kernel_missing.set(Some(spec));
+                session.overlay.set(Overlay::KernelPicker);
+            }
         }
-        open_notebook_websocket(session);
     });
 }
 

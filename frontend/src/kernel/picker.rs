@@ -114,23 +114,61 @@ pub fn metadata_for(
     metadata
 }
 
-/// The offered kernel a notebook's `metadata.kernelspec.name` names: a local kernelspec of
-/// that name first, then a gateway one. `None` when none is offered, or when it is already the
-/// current one.
+/// What a notebook's `metadata.kernelspec` asks of the session, as Jupyter decides it when a
+/// notebook opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotebookKernel {
+    /// The notebook names no kernelspec: its WebSocket kernel, if any, decides.
+    Unnamed,
+    /// The kernel it names is the session's already.
+    Current,
+    /// Switch to this offered kernel: a local kernelspec of that name first, then a gateway one.
+    Switch(KernelChoice),
+    /// It names a kernel offered neither locally nor by the gateway: Jupyter's "Kernel not
+    /// found". Nothing runs until the user picks a kernel, and the metadata stays as it is.
+    NotFound(KernelSpec),
+}
+
+/// The sentence the kernel picker and a refused run show for a notebook whose kernel is
+/// missing.
+pub fn not_found(spec: &KernelSpec) -> String {
+    let shown = if spec.display_name.is_empty() || spec.display_name == spec.name {
+        format!("“{}”", spec.name)
+    } else {
+        format!("“{}” ({})", spec.display_name, spec.name)
+    };
+    format!("This notebook's kernel {shown} is offered neither by this server nor by its gateway")
+}
+
+/// Which kernel a notebook opens on, from its `metadata.kernelspec`, the offers and the
+/// session's current kernel. A notebook that names a missing kernelspec but also records a
+/// WebSocket kernel (`metadata.wirebook.kernel`) opens on that instead: it says where to go.
 pub fn notebook_kernel(
     metadata: &NotebookMetadata,
     offers: &[KernelOffer],
     current: Option<&KernelInfo>,
-) -> Option<KernelChoice> {
-    let name = &metadata.kernelspec.as_ref()?.name;
-    let local = KernelChoice::Jupyter { name: name.clone() };
-    let remote = KernelChoice::Gateway { name: name.clone() };
-    let choice = [local, remote]
+) -> NotebookKernel {
+    let Some(spec) = &metadata.kernelspec else {
+        return NotebookKernel::Unnamed;
+    };
+    let local = KernelChoice::Jupyter {
+        name: spec.name.clone(),
+    };
+    let remote = KernelChoice::Gateway {
+        name: spec.name.clone(),
+    };
+    let offered = [local, remote]
         .into_iter()
-        .find(|choice| offers.iter().any(|o| &o.choice == choice))?;
-    match current {
-        Some(current) if current.choice == choice => None,
-        _ => Some(choice),
+        .find(|choice| offers.iter().any(|o| &o.choice == choice));
+    let records_websocket = metadata
+        .wirebook
+        .as_ref()
+        .is_some_and(|w| w.kernel.is_some());
+    match offered {
+        Some(choice) if current.is_some_and(|c| c.choice == choice) => NotebookKernel::Current,
+        Some(choice) => NotebookKernel::Switch(choice),
+        None if records_websocket => NotebookKernel::Unnamed,
+        None => NotebookKernel::NotFound(spec.clone()),
     }
 }
 
@@ -232,7 +270,10 @@ mod tests {
     #[test]
     fn a_notebook_opens_on_the_kernel_its_kernelspec_names() {
         let mut metadata = NotebookMetadata::default();
-        assert_eq!(notebook_kernel(&metadata, &offers(), None), None);
+        assert_eq!(
+            notebook_kernel(&metadata, &offers(), None),
+            NotebookKernel::Unnamed
+        );
         metadata.kernelspec = Some(KernelSpec {
             name: "python3".into(),
             display_name: "Python 3".into(),
@@ -241,21 +282,61 @@ mod tests {
         let startup = info(KernelChoice::Startup);
         assert_eq!(
             notebook_kernel(&metadata, &offers(), Some(&startup)),
-            Some(python())
+            NotebookKernel::Switch(python())
         );
         // Already on it: nothing to do.
         assert_eq!(
             notebook_kernel(&metadata, &offers(), Some(&info(python()))),
-            None
+            NotebookKernel::Current
         );
         // A gateway kernelspec of that name when there is no local one.
         metadata.kernelspec.as_mut().unwrap().name = "ir".into();
         assert_eq!(
             notebook_kernel(&metadata, &offers(), Some(&startup)),
-            Some(KernelChoice::Gateway { name: "ir".into() })
+            NotebookKernel::Switch(KernelChoice::Gateway { name: "ir".into() })
         );
-        // Not installed: the notebook stays on the current kernel.
-        metadata.kernelspec.as_mut().unwrap().name = "julia-1.10".into();
-        assert_eq!(notebook_kernel(&metadata, &offers(), Some(&startup)), None);
+    }
+
+    #[test]
+    fn a_kernelspec_nobody_offers_is_not_found_unless_a_websocket_kernel_is_recorded() {
+        let mut metadata = NotebookMetadata {
+            kernelspec: Some(KernelSpec {
+                name: "julia-1.10".into(),
+                display_name: "Julia 1.10".into(),
+                extra: JsonMap::new(),
+            }),
+            ..NotebookMetadata::default()
+        };
+        let startup = info(KernelChoice::Startup);
+        let NotebookKernel::NotFound(missing) =
+            notebook_kernel(&metadata, &offers(), Some(&startup))
+        else {
+            panic!("julia is not offered");
+        };
+        assert_eq!(missing.name, "julia-1.10");
+        assert_eq!(
+            not_found(&missing),
+            "This notebook's kernel “Julia 1.10” (julia-1.10) is offered neither by this server \
+             nor by its gateway"
+        );
+        // Even on a machine with no offers at all.
+        assert!(matches!(
+            notebook_kernel(&metadata, &[], None),
+            NotebookKernel::NotFound(_)
+        ));
+        // A recorded WebSocket kernel says where the notebook goes instead.
+        let after = metadata_for(
+            &KernelChoice::WebSocket {
+                url: "ws://h/x".into(),
+                settings: Default::default(),
+            },
+            &offers(),
+            &metadata,
+        );
+        metadata.wirebook = after.wirebook;
+        assert_eq!(
+            notebook_kernel(&metadata, &offers(), Some(&startup)),
+            NotebookKernel::Unnamed
+        );
     }
 }

@@ -8,7 +8,9 @@ use wirebook_shared::session::{HeaderSetting, KernelChoice};
 
 use crate::checkbox::LabelledCheckbox;
 use crate::dialog::Modal;
-use crate::kernel::picker::{entries, initial_highlight, is_current, websocket_url, Entry};
+use crate::kernel::picker::{
+    entries, initial_highlight, is_current, not_found, websocket_url, Entry,
+};
 use crate::kernel::ws_settings::{missing_secrets, Field, SettingsForm};
 use crate::palette::search::step;
 use crate::session::{Overlay, Session};
@@ -132,7 +134,8 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
     };
 
     let rows = move || {
-        let current = session.kernel_info.get();
+        // While the notebook's own kernel is missing, nothing it runs on is current.
+        let current = session.kernel_info.get().filter(|_| session.runs_cells());
         list.get()
             .into_iter()
             .enumerate()
@@ -179,7 +182,18 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
             on_close=move |()| close()
             on_key=on_key
         >
-                    <h2 class="dialog-title">"Choose a kernel"</h2>
+                    <h2 class="dialog-title">
+                        {move || if session.runs_cells() { "Choose a kernel" } else { "Kernel not found" }}
+                    </h2>
+                    {move || session.kernel_missing.get().map(|spec| view! {
+                        <p class="dialog-note" role="alert" data-testid="kernel-not-found">
+                            {format!(
+                                "{}. Choose one of the kernels below: no cell runs until you do, \
+                                 and the notebook keeps its kernelspec until then.",
+                                not_found(&spec),
+                            )}
+                        </p>
+                    })}
                     <ul class="kernel-list" role="listbox" tabindex="0" aria-label="Kernels">
                         {rows}
                     </ul>

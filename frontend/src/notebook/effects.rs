@@ -17,11 +17,7 @@ impl Session {
     pub fn dispatch(self, command: Command) {
         // Run All towards a WebSocket kernel may pace its messages.
         let delay = match command {
-            Command::RunAll
-                if self.kernel_info.with_untracked(|k| {
-                    crate::notebook::cell_sending::takes_formats(k.as_ref())
-                }) =>
-            {
+            Command::RunAll if untrack(|| self.sends_formats()) => {
                 self.run_all_delay_ms.get_untracked()
             }
             _ => 0,
@@ -46,6 +42,21 @@ impl Session {
         for effect in now {
             self.carry_out(effect);
         }
+    }
+
+    /// Whether runs may go to the session's kernel: not while the notebook's own kernel is
+    /// missing and the user has not picked another (Jupyter's "Kernel not found").
+    pub fn runs_cells(self) -> bool {
+        self.kernel_missing.with(Option::is_none)
+    }
+
+    /// Whether the cells are messages with a format (a WebSocket kernel the notebook runs on);
+    /// tracked, for views.
+    pub fn sends_formats(self) -> bool {
+        self.runs_cells()
+            && self
+                .kernel_info
+                .with(|k| crate::notebook::cell_sending::takes_formats(k.as_ref()))
     }
 
     /// Sends the next message of paced run `run`; the server's word that it went out
@@ -97,6 +108,15 @@ impl Session {
                 code,
                 format,
             } => {
+                let missing = self.kernel_missing.get_untracked();
+                if let Some(spec) = missing {
+                    let why = crate::kernel::picker::not_found(&spec);
+                    self.notebook.update(|n| {
+                        n.error(&cell_id, format!("Not run. {why}: choose a kernel first."));
+                    });
+                    self.overlay.set(Overlay::KernelPicker);
+                    return;
+                }
                 let checked = self.kernel_info.with_untracked(|kernel| {
                     crate::notebook::cell_sending::outgoing(kernel.as_ref(), format, &code)
                 });

@@ -186,7 +186,7 @@ fn Toolbar(session: Session) -> impl IntoView {
             <span class="tool-sep"></span>
             {tool(session, "▶ Run", "Run the selected cells and select the next", Command::Run(RunMode::SelectNext))}
             {tool(session, "Run All", "Run all cells", Command::RunAll)}
-            <Show when=move || session.kernel_info.with(|k| crate::notebook::cell_sending::takes_formats(k.as_ref()))>
+            <Show when=move || session.sends_formats()>
                 <label class="run-all-delay" title="Run All waits this long between the messages it sends">
                     "delay"
                     <input
@@ -235,9 +235,12 @@ fn Toolbar(session: Session) -> impl IntoView {
                 aria-label=move || keymap.with(|k| shortcuts::title(k, "Change kernel", &Command::ChangeKernel))
                 on:click=move |_| session.dispatch(Command::ChangeKernel)
             >
-                {move || session.kernel_info.with(|k| {
-                    k.as_ref().map_or_else(|| "Kernel…".to_string(), |k| format!("{} ▾", k.name))
-                })}
+                {move || match session.kernel_missing.get() {
+                    Some(_) => "Choose kernel ▾".to_string(),
+                    None => session.kernel_info.with(|k| {
+                        k.as_ref().map_or_else(|| "Kernel…".to_string(), |k| format!("{} ▾", k.name))
+                    }),
+                }}
             </button>
             {move || session.kernel_info.with(|k| {
                 k.as_ref().is_some_and(|k| crate::kernel::ws_settings::insecure(&k.choice)).then(|| view! {
@@ -422,11 +425,7 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
     // Copy, so that each part of the view that edits can have it.
     let edit_id = StoredValue::new(id.clone());
     // A WebSocket kernel's cells are messages with a format; Jupyter's run code.
-    let takes_formats = Memo::new(move |_| {
-        session
-            .kernel_info
-            .with(|k| crate::notebook::cell_sending::takes_formats(k.as_ref()))
-    });
+    let takes_formats = Memo::new(move |_| session.sends_formats());
     let format =
         Memo::new(move |_| cell.with(|c| c.as_ref().map(|c| c.format()).unwrap_or_default()));
     let on_format = move |ev: ev::Event| {

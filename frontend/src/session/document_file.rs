@@ -111,12 +111,14 @@ impl DocumentFile {
         notebook.to_ipynb() != self.on_disk
     }
 
-    /// Whether an autosave should start now: only for a notebook that has a file (the scratch
-    /// one is saved on request), has changes, is not being saved, and is not waiting for the
-    /// user to resolve a conflict.
+    /// Whether an autosave should start now: only for a notebook whose file exists (the scratch
+    /// one, and a path opened before its file exists, are saved on request: a mistyped
+    /// address creates nothing by itself), has changes, is not being saved, and is not waiting
+    /// for the user to resolve a conflict.
     pub fn wants_autosave(&self, dirty: bool) -> bool {
         dirty
             && self.path.is_some()
+            && self.exists()
             && !matches!(self.status, Status::Saving | Status::Conflict { .. })
     }
 
@@ -175,6 +177,24 @@ impl DocumentFile {
         } else {
             Status::Failed(failure.describe())
         };
+    }
+
+    /// The file's version on disk is `current` now (`None`: it is gone). A version other than
+    /// the page's is somebody else's change: the status becomes a conflict, as a refused save
+    /// would make it, and the answer is true. Nothing is decided while a save is in flight
+    /// (its answer says) or a conflict already waits for the user.
+    pub fn noticed_on_disk(&mut self, current: Option<String>) -> bool {
+        if matches!(self.status, Status::Saving | Status::Conflict { .. })
+            || current == self.version
+        {
+            return false;
+        }
+        let message = match &current {
+            Some(_) => "the file changed on disk".to_string(),
+            None => "the file was deleted or moved on disk".to_string(),
+        };
+        self.status = Status::Conflict { message, current };
+        true
     }
 
     /// What `[data-testid=save-state]` shows: its `data-state` and its text.
@@ -347,6 +367,36 @@ mod tests {
     }
 
     #[test]
+    fn a_change_on_disk_is_a_conflict_but_our_own_save_is_not() {
+        let nb = Notebook::new();
+        let mut file = DocumentFile::loaded("n.ipynb".into(), "v1".into(), &nb);
+        assert!(!file.noticed_on_disk(Some("v1".into())));
+        file.begin_save(&nb, false).unwrap();
+        assert!(
+            !file.noticed_on_disk(Some("v2".into())),
+            "our save is in flight"
+        );
+        file.save_succeeded(saved("n.ipynb", "v2"));
+        assert!(!file.noticed_on_disk(Some("v2".into())), "our own write");
+        assert!(file.noticed_on_disk(Some("v3".into())));
+        assert!(matches!(
+            file.status(),
+            Status::Conflict { current: Some(v), .. } if v == "v3"
+        ));
+        assert!(!file.wants_autosave(true), "autosave waits for the user");
+        assert!(
+            !file.noticed_on_disk(Some("v4".into())),
+            "one prompt at a time"
+        );
+
+        let mut file = DocumentFile::loaded("n.ipynb".into(), "v1".into(), &nb);
+        assert!(file.noticed_on_disk(None), "deleted");
+        let mut file = DocumentFile::missing("new.ipynb".into(), &nb);
+        assert!(!file.noticed_on_disk(None));
+        assert!(file.noticed_on_disk(Some("v1".into())), "appeared");
+    }
+
+    #[test]
     fn a_missing_file_is_created_without_replacing_one_that_appeared() {
         let nb = Notebook::new();
         let mut file = DocumentFile::missing("new.ipynb".into(), &nb);
@@ -355,6 +405,8 @@ mod tests {
         let Some(SaveJob::Put { request, .. }) = file.begin_save(&nb, false) else {
             panic!()
         };
+        // Changes to it are not saved by themselves: only a save the user asks for creates it.
+        assert!(!file.wants_autosave(true));
         assert_eq!(request.last_modified, None, "create-only");
         file.save_failed(failure(409, Some("theirs")));
         assert!(matches!(file.status(), Status::Conflict { .. }));

@@ -1,18 +1,21 @@
 //! Keeps the open notebook and its file in step: loads the file the page URL names, saves on
 //! request and 2 s after the last change, marks unsaved changes in the title, warns before
-//! leaving with them, and opens the conflict dialog when the file changed on disk.
+//! leaving with them, and notices a change on disk (`disk_watch`): it reloads a notebook
+//! without unsaved changes and opens the conflict dialog over one with them, as it does when a
+//! save is refused.
 //!
 //! The decisions are [`DocumentFile`]'s (pure); this module does the HTTP and the DOM.
 
 use std::time::Duration;
 
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::{Interval, Timeout};
 use leptos::ev;
 use leptos::prelude::*;
 use wirebook_notebook::Notebook;
 use wirebook_shared::notebook_files::{page_url, path_from_page};
 
 use crate::api::{self, ApiFailure};
+use crate::session::disk_watch::{directory_of, DiskWatch, Stamp, LOOK_EVERY};
 use crate::session::document_file::{DocumentFile, SaveJob};
 use crate::session::notices::Notices;
 
@@ -78,11 +81,13 @@ impl FileSync {
         sync.keep_title();
         sync.warn_before_leaving();
         sync.schedule_autosaves();
+        sync.watch_disk();
         sync
     }
 
     /// Opens `path` into the notebook (replacing what the page has). A file that does not
-    /// exist opens as a new, empty notebook that the first save creates.
+    /// exist opens as a new, empty notebook, says so, and is created only by a save the user
+    /// asks for.
     pub fn load(self, path: String) {
         self.loading.set(Loading::Opening(path.clone()));
         leptos::task::spawn_local(async move {
@@ -114,6 +119,12 @@ impl FileSync {
                     self.loading.set(Loading::Ready);
                 }
                 Err(ApiFailure { status: 404, .. }) => {
+                    self.notices.update(|n| {
+                        n.push(format!(
+                            "{path} does not exist: this is a new notebook, and the file is \
+                             created only when you save it (Ctrl+S)"
+                        ))
+                    });
                     let notebook = Notebook::new();
                     self.file.set(DocumentFile::missing(path, &notebook));
                     self.notebook.set(notebook);
@@ -193,6 +204,68 @@ impl FileSync {
                     Some(&page_url(to)),
                 );
             }
+        }
+    }
+
+    /// Looks at the file on disk every [`LOOK_EVERY`] while the page is visible: a change made
+    /// elsewhere reloads a notebook without unsaved changes (nothing is lost; a notice says
+    /// so) and opens the conflict dialog over one with them.
+    fn watch_disk(self) {
+        let watch = StoredValue::new(DiskWatch::default());
+        let looking = StoredValue::new(false);
+        let interval = Interval::new(LOOK_EVERY.as_millis() as u32, move || {
+            let path = self.file.with_untracked(|f| f.path().map(str::to_string));
+            let Some(path) = path else { return };
+            let idle = self.loading.with_untracked(|l| *l == Loading::Ready)
+                && !self.conflict_open.get_untracked()
+                && !looking.get_value()
+                && !document().hidden();
+            if !idle {
+                return;
+            }
+            looking.set_value(true);
+            leptos::task::spawn_local(async move {
+                self.look_at_disk(path, watch).await;
+                looking.set_value(false);
+            });
+        });
+        // The page's file is watched for as long as the page lives.
+        std::mem::forget(interval);
+    }
+
+    async fn look_at_disk(self, path: String, watch: StoredValue<DiskWatch>) {
+        let Ok(listing) = api::list(directory_of(&path)).await else {
+            return;
+        };
+        let stamp = Stamp::of(&listing, &path);
+        if !watch.try_update_value(|w| w.looked(stamp)).unwrap_or(false) {
+            return;
+        }
+        let current = match api::open(&path).await {
+            Ok(opened) => Some(opened.last_modified),
+            Err(ApiFailure { status: 404, .. }) => None,
+            Err(_) => return,
+        };
+        // The page may have moved on (another file, a save) while the answers came.
+        if self
+            .file
+            .with_untracked(|f| f.path() != Some(path.as_str()))
+        {
+            return;
+        }
+        if !self
+            .file
+            .try_update(|f| f.noticed_on_disk(current.clone()))
+            .unwrap_or(false)
+        {
+            return;
+        }
+        if self.dirty.get_untracked() || current.is_none() {
+            self.conflict_open.set(true);
+        } else {
+            self.notices
+                .update(|n| n.push(format!("{path} changed on disk and was reloaded")));
+            self.reload_theirs();
         }
     }
 

@@ -12,6 +12,7 @@
 //! root component builds it.
 
 pub mod connection;
+pub mod disk_watch;
 pub mod document_file;
 pub mod file_sync;
 pub mod notices;
@@ -25,6 +26,7 @@ use futures_channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
 use wirebook_notebook::bindings::Keymap;
 use wirebook_notebook::{Effect, Notebook};
+use wirebook_shared::ipynb::KernelSpec;
 use wirebook_shared::session::{
     ClientMsg, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
 };
@@ -56,6 +58,9 @@ pub struct Session {
     /// A WebSocket kernel the picker opens prefilled with (a notebook whose secret headers
     /// need their values typed again), and why.
     pub kernel_prefill: RwSignal<Option<(String, WebSocketSettings, Option<String>)>>,
+    /// The kernel the open notebook names that the server does not offer, until the user
+    /// picks one: meanwhile nothing runs (`Session::runs_cells`).
+    pub kernel_missing: RwSignal<Option<KernelSpec>>,
     pub server_version: RwSignal<Option<String>>,
     pub notices: RwSignal<Notices>,
     /// Set by the "retry now" button; the reconnect countdown watches it.
