@@ -54,7 +54,7 @@ test('a masked client frame opens in the detail pane: header bits, mask key, hex
   await expect(detail).toHaveCount(0);
 });
 
-test('the keyboard moves through rows without touching the notebook', async ({ page, wirebook }) => {
+test('the keyboard moves through rows, and the notebook keys still work there', async ({ page, wirebook }) => {
   await page.goto(wirebook.url);
   await runCell(page, 'one');
   await runCell(page, 'two');
@@ -65,7 +65,7 @@ test('the keyboard moves through rows without touching the notebook', async ({ p
   await page.locator('[data-testid=capture-row]').first().click();
   await expect(page.getByTestId('frame-detail')).toBeVisible();
   const first = await page.locator('[data-testid=capture-row][aria-selected=true]').getAttribute('data-seq');
-  for (const key of ['ArrowDown', 'ArrowDown', 'j', 'b', 'x']) await page.keyboard.press(key);
+  for (const key of ['ArrowDown', 'ArrowDown', 'End', 'Home', 'ArrowDown']) await page.keyboard.press(key);
   const second = await page.locator('[data-testid=capture-row][aria-selected=true]').getAttribute('data-seq');
   expect(Number(second)).toBeGreaterThan(Number(first));
   await page.keyboard.press('Escape');
@@ -73,9 +73,13 @@ test('the keyboard moves through rows without touching the notebook', async ({ p
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('frame-detail')).toBeVisible();
 
-  // Neither the arrows nor j/b/x nor Escape reached the notebook.
+  // The list's own keys (arrows, Home/End, Enter, Escape for the detail) did not reach the
+  // notebook...
   await expect(cells).toHaveCount(cellCount);
   await expect(page.locator('[data-testid=cell][data-selected=true]')).toHaveAttribute('data-cell-id', selectedCell!);
+  // ...and the notebook's shortcuts work from here, as from anywhere but a text field.
+  await page.keyboard.press('b');
+  await expect(cells).toHaveCount(cellCount + 1);
 });
 
 test('filters narrow the rows, a bad regex says so, exports link with the token', async ({ page, wirebook }) => {

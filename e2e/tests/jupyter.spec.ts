@@ -163,6 +163,9 @@ test('a Python kernel runs cells with rich outputs, errors and input()', async (
   await page.keyboard.press('Enter');
   await expect(prompt).toHaveAttribute('data-state', 'answered');
   await expect(prompt.getByTestId('input-answer')).toHaveText('Ada');
+  // The answered field goes away and the focus goes back to the notebook's active cell.
+  await expect(page.getByTestId('mode')).toHaveText('Command');
+  await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('cell');
   // (stdin is not ordered against iopub: `before` may arrive after the prompt, as in Jupyter.)
   await expect(cells.nth(6).getByTestId('cell-output')).toContainText('hello Ada');
 

@@ -1,6 +1,8 @@
-//! The page's modal dialogs (kernel picker, tap routes, command palette, keyboard shortcuts)
-//! share one frame: a backdrop that closes the dialog when clicked, and the dialog itself with
-//! its ARIA role, which takes the keys pressed inside it.
+//! The page's modal dialogs (kernel picker, tap routes, command palette, keyboard shortcuts,
+//! the file conflict) share one frame: a backdrop that closes the dialog when clicked, the
+//! dialog itself with its ARIA role, which takes the keys pressed inside it, and the focus
+//! given back on close to where it was before the dialog opened (as the WAI-ARIA dialog
+//! pattern asks), unless closing put it somewhere itself.
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -8,7 +10,8 @@ use leptos::prelude::*;
 /// A modal dialog over a backdrop, shown while `open`. `overlay` names it for the key
 /// listener (`data-overlay`: dialogs handle their own keys), `class` and `testid` are the
 /// dialog's; `label` or `labelled_by` names it for assistive technology; `focusable` lets
-/// the dialog itself take the focus (a dialog without a field of its own).
+/// the dialog itself take the focus (a dialog without a field of its own); `alert` makes it an
+/// `alertdialog` (one that interrupts with a question).
 #[component]
 pub fn Modal(
     #[prop(into)] open: Signal<bool>,
@@ -19,6 +22,7 @@ pub fn Modal(
     #[prop(optional)] label: Option<&'static str>,
     #[prop(optional)] labelled_by: Option<&'static str>,
     #[prop(optional)] focusable: bool,
+    #[prop(optional)] alert: bool,
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_key: Callback<ev::KeyboardEvent>,
     children: ChildrenFn,
@@ -27,13 +31,26 @@ pub fn Modal(
         .trim()
         .to_string();
     let dialog = format!("dialog {class}");
+    // Where the focus was when the dialog opened.
+    let before = StoredValue::new_local(None::<web_sys::HtmlElement>);
+    Effect::new(move |was_open: Option<bool>| {
+        let now_open = open.get();
+        if now_open && was_open != Some(true) {
+            before.set_value(focused());
+        } else if !now_open && was_open == Some(true) {
+            if let Some(element) = before.try_update_value(Option::take).flatten() {
+                give_focus_back(element);
+            }
+        }
+        now_open
+    });
     view! {
         <Show when=move || open.get()>
             <div class=backdrop.clone() data-overlay=overlay on:click=move |_| on_close.run(())>
                 <div
                     class=dialog.clone()
                     data-testid=testid
-                    role="dialog"
+                    role=if alert { "alertdialog" } else { "dialog" }
                     aria-modal="true"
                     aria-label=label
                     aria-labelledby=labelled_by
@@ -46,4 +63,23 @@ pub fn Modal(
             </div>
         </Show>
     }
+}
+
+/// The focused element, if any besides the page itself.
+fn focused() -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    document()
+        .active_element()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter(|e| e.tag_name() != "BODY")
+}
+
+/// Focuses `element` again after a dialog closed, once the dialog has left the page, if the
+/// focus went nowhere (the page itself) and the element is still there.
+fn give_focus_back(element: web_sys::HtmlElement) {
+    request_animation_frame(move || {
+        if focused().is_none() && element.is_connected() {
+            let _ = element.focus();
+        }
+    });
 }

@@ -1,6 +1,8 @@
 //! Key presses on the page to notebook commands: which keymap a press goes to (a cell
-//! editor's edit mode, command mode, or none for dialogs, text fields and the inspector), and
-//! Ctrl+S that saves from anywhere.
+//! editor's edit mode, command mode, or none for dialogs and text fields), Ctrl+S that saves
+//! from anywhere, and Esc in the inspector that goes back to the notebook. The notebook's
+//! shortcuts work wherever the focus is but in text fields: in the inspector its list keeps
+//! the keys that move in it.
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -45,6 +47,11 @@ pub fn listen(session: Session) {
                 ev.prevent_default();
                 session.overlay.set(Overlay::None);
             }
+            return;
+        }
+        if key.key == "Escape" && in_inspector(ev.target()) {
+            ev.prevent_default();
+            session.dispatch(Command::EnterCommandMode);
             return;
         }
         let Some(mode) = key_mode(ev.target(), &key.key) else {
@@ -93,6 +100,21 @@ fn recording_keys() -> bool {
         .is_some()
 }
 
+fn is_inspector(element: &web_sys::Element) -> bool {
+    element
+        .closest("[data-pane=inspector]")
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// Whether `target` is in the inspector pane.
+fn in_inspector(target: Option<web_sys::EventTarget>) -> bool {
+    target
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| is_inspector(&element))
+}
+
 /// Which keymap, if any, a key press on `target` goes to.
 pub fn key_mode(target: Option<web_sys::EventTarget>, key: &str) -> Option<Mode> {
     let Some(element) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
@@ -105,14 +127,17 @@ pub fn key_mode(target: Option<web_sys::EventTarget>, key: &str) -> Option<Mode>
     if element.closest("[data-overlay]").ok().flatten().is_some() {
         return None;
     }
-    // Other text fields (the inspector's filter), and the inspector itself, keep their keys.
+    // Other text fields (the inspector's filter) keep their keys.
     let tag = element.tag_name();
-    if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-        || element
-            .closest("[data-pane=inspector]")
-            .ok()
-            .flatten()
-            .is_some()
+    if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT") {
+        return None;
+    }
+    // The inspector's list moves and opens with these; the rest are the notebook's.
+    if is_inspector(&element)
+        && matches!(
+            key,
+            "ArrowUp" | "ArrowDown" | "PageUp" | "PageDown" | "Home" | "End" | "Enter" | " "
+        )
     {
         return None;
     }

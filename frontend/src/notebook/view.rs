@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use wirebook_notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 use wirebook_shared::cell_format::CellFormat;
 
+use crate::files::conflict::ConflictDialog;
 use crate::files::view::FileBrowser;
 use crate::notebook::code_editing::{self, Edit};
 use crate::outputs::markdown;
@@ -583,64 +584,6 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                 </div>
             </div>
         </div>
-    }
-}
-
-/// The dialog a `409` opens: the file changed on disk since this page loaded it.
-#[component]
-fn ConflictDialog(session: Session) -> impl IntoView {
-    let files = session.files;
-    let message = Memo::new(move |_| {
-        files.file.with(|f| match f.status() {
-            crate::session::document_file::Status::Conflict { message, .. } => message.clone(),
-            _ => String::new(),
-        })
-    });
-    let keep_editing = move || files.conflict_open.set(false);
-    let on_key = move |ev: ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            keep_editing();
-        }
-    };
-    Effect::new(move |_| {
-        if files.conflict_open.get() {
-            crate::dom::focus_after_render("[data-testid=save-conflict] button");
-        }
-    });
-    view! {
-        <Show when=move || files.conflict_open.get()>
-            <div class="overlay-backdrop" data-overlay="conflict" on:keydown=on_key>
-                <div
-                    class="dialog"
-                    data-testid="save-conflict"
-                    role="alertdialog"
-                    aria-modal="true"
-                    aria-labelledby="conflict-title"
-                >
-                    <h2 id="conflict-title">"The file changed on disk"</h2>
-                    <p>
-                        {move || files.file.with(|f| f.name().to_string())}
-                        " was changed by someone else (another tab, an editor, Jupyter) since this \
-                         page loaded it, so saving would overwrite their change."
-                    </p>
-                    <p class="dialog-detail">{move || message.get()}</p>
-                    <div class="dialog-actions">
-                        <button on:click=move |_| keep_editing()>"Keep editing"</button>
-                        <button data-testid="conflict-reload" on:click=move |_| files.reload_theirs()>
-                            "Reload theirs (discard mine)"
-                        </button>
-                        <button
-                            class="danger"
-                            data-testid="conflict-overwrite"
-                            on:click=move |_| files.save(true)
-                        >
-                            "Overwrite with mine"
-                        </button>
-                    </div>
-                </div>
-            </div>
-        </Show>
     }
 }
 

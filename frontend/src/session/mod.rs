@@ -25,7 +25,7 @@ pub mod test_records;
 use futures_channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
 use wirebook_notebook::bindings::Keymap;
-use wirebook_notebook::{Effect, Notebook};
+use wirebook_notebook::{Command, Effect, Notebook};
 use wirebook_shared::ipynb::KernelSpec;
 use wirebook_shared::session::{
     ClientMsg, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
@@ -105,7 +105,8 @@ impl Session {
         sent
     }
 
-    /// Answers the kernel's input prompt under `cell_id` (Python's `input()`).
+    /// Answers the kernel's input prompt under `cell_id` (Python's `input()`); the prompt's
+    /// field goes away, and the focus goes back to the notebook's active cell.
     pub fn answer_input(self, cell_id: &str, value: String) {
         let pending = self
             .notebook
@@ -114,5 +115,6 @@ impl Session {
         if pending {
             self.send(ClientMsg::InputReply { value });
         }
+        self.dispatch(Command::EnterCommandMode);
     }
 }
