@@ -247,6 +247,16 @@ test('rebinding a command in the shortcuts dialog lasts across a reload', async 
   await help.getByTestId('reset-keymap').click();
   await expect(row.getByTestId('binding')).toHaveAttribute('data-keys', 'B');
   await expect(help.getByTestId('reset-keymap')).toBeDisabled();
+
+  // Esc is a key like any other (it can be bound); Esc twice cancels the recording.
+  await row.getByTestId('add-binding').click();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  await expect(panel).toHaveCount(0);
+  await expect(row.getByTestId('binding')).toHaveCount(1);
+  await row.getByTestId('add-binding').click();
+  await page.keyboard.press('Escape');
+  await expect(row.locator('[data-testid=binding][data-keys="Escape"]')).toBeVisible();
 });
 
 test('file browser: create, open, rename and delete notebooks', async ({ page, wirebook }) => {

@@ -52,6 +52,16 @@ impl Capture {
         self.proposal.is_none()
     }
 
+    /// Whether pressing `stroke` now cancels recording instead: Esc right after a lone Esc.
+    /// A single Esc is a key like any other, so that it can be bound (Esc is how Jupyter
+    /// leaves the editor, and some keymaps move that elsewhere).
+    pub fn cancels(&self, stroke: &KeyStroke) -> bool {
+        let escape = |s: &KeyStroke| s.to_string() == "Escape";
+        self.recording()
+            && escape(stroke)
+            && matches!(self.strokes.as_slice(), [only] if escape(only))
+    }
+
     /// Records a stroke; returns true when the sequence is as long as a binding may be (then
     /// the caller finishes at once instead of waiting for more).
     pub fn press(&mut self, stroke: KeyStroke) -> bool {
@@ -199,6 +209,25 @@ mod tests {
         let mut keymap = Keymap::jupyter();
         assert!(apply(&mut keymap, CommandId::Split, None, keys("Q")).is_err());
         assert_eq!(keymap, Keymap::jupyter());
+    }
+
+    #[test]
+    fn esc_is_a_key_to_bind_and_esc_twice_cancels() {
+        let esc = KeyStroke::parse("Escape").unwrap();
+        let mut c = Capture::new(CommandId::EnterCommandMode, None);
+        assert!(!c.cancels(&esc), "a first Esc is recorded");
+        c.press(esc.clone());
+        assert!(c.cancels(&esc), "a second one cancels");
+        assert!(!c.cancels(&KeyStroke::parse("Q").unwrap()));
+        // Esc alone is a key like any other: the command that has it may have it again.
+        c.finish(&Keymap::jupyter());
+        assert_eq!(c.proposal, Some(Proposal::Free));
+        // A command-mode command may take Esc too.
+        let c = capture(CommandId::Interrupt, None, &["Escape"]);
+        assert!(
+            !matches!(c.proposal, Some(Proposal::Refused(_)) | None),
+            "{c:?}"
+        );
     }
 
     #[test]

@@ -103,21 +103,21 @@ pub fn HelpOverlay(session: Session) -> impl IntoView {
         let recording =
             capture.with_untracked(|c| c.as_ref().map(|c| (c.recording(), c.strokes.is_empty())));
         match recording {
-            Some((true, nothing_yet)) => {
-                // Every key is a candidate, Enter and Tab included; Esc before any key cancels.
+            Some((true, _)) => {
+                // Every key is a candidate, Enter, Tab and Esc included; Esc twice cancels.
                 ev.prevent_default();
                 ev.stop_propagation();
                 if ev.repeat() {
-                    return;
-                }
-                if ev.key() == "Escape" && nothing_yet {
-                    cancel();
                     return;
                 }
                 let key = Key::of_event(&ev);
                 let Some(stroke) = key.stroke(&ev.code()) else {
                     return;
                 };
+                if capture.with_untracked(|c| c.as_ref().is_some_and(|c| c.cancels(&stroke))) {
+                    cancel();
+                    return;
+                }
                 let full = capture
                     .try_update(|c| c.as_mut().map(|c| c.press(stroke)))
                     .flatten()
@@ -271,7 +271,7 @@ pub fn HelpOverlay(session: Session) -> impl IntoView {
                         <p>
                             "Press the new keys for “"<strong>{label}</strong>"”"{instead}
                             ". For a sequence such as "<kbd>"D"</kbd><kbd>"D"</kbd>
-                            ", press them one after the other. "<kbd>"Esc"</kbd>" first cancels."
+                            ", press them one after the other. "<kbd>"Esc"</kbd><kbd>"Esc"</kbd>" cancels."
                         </p>
                         <div class="rebind-keys">
                             {if pressed.is_empty() {
