@@ -4,6 +4,7 @@
 
 use leptos::ev;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 use wirebook_notebook::clipboard::{
     cells_from_clipboard, ClipboardCells, ClipboardError, CELLS_MIME, JUPYTER_CELLS_MIME,
 };
@@ -31,16 +32,23 @@ pub fn listen(session: Session) {
     });
 }
 
-/// Mirrors cells copied with `C`/`X` to the system clipboard as plain text and as the classic
-/// Notebook's HTML (the async clipboard API takes no custom types). The browser may refuse (no
+/// Mirrors cells copied with `C`/`X` to the system clipboard in the same three forms as
+/// Ctrl+C: plain text, the classic Notebook's HTML and wirebook's JSON type, which the async
+/// clipboard API takes as a "web custom format" (`web application/x-wirebook-cells+json`)
+/// where the browser supports those (`ClipboardItem.supports`). The browser may refuse (no
 /// permission, page not focused): the notebook's own clipboard still has the cells, so that
 /// is not worth an error.
 pub fn write_clipboard(cells: ClipboardCells) {
-    let ClipboardCells { plain, html, .. } = cells;
+    let ClipboardCells { plain, html, json } = cells;
     let clipboard = window().navigator().clipboard();
+    let custom = format!("web {CELLS_MIME}");
+    let mut forms = vec![("text/plain", plain.clone()), ("text/html", html)];
+    if clipboard_supports(&custom) {
+        forms.push((custom.as_str(), json));
+    }
     let item = (|| {
         let parts = js_sys::Object::new();
-        for (mime, text) in [("text/plain", &plain), ("text/html", &html)] {
+        for (mime, text) in &forms {
             let options = web_sys::BlobPropertyBag::new();
             options.set_type(mime);
             let blob = web_sys::Blob::new_with_str_sequence_and_options(
@@ -48,7 +56,7 @@ pub fn write_clipboard(cells: ClipboardCells) {
                 &options,
             )
             .ok()?;
-            js_sys::Reflect::set(&parts, &mime.into(), &blob).ok()?;
+            js_sys::Reflect::set(&parts, &(*mime).into(), &blob).ok()?;
         }
         web_sys::ClipboardItem::new_with_record_from_str_to_blob_promise(&parts).ok()
     })();
@@ -59,6 +67,24 @@ pub fn write_clipboard(cells: ClipboardCells) {
     leptos::task::spawn_local(async move {
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     });
+}
+
+/// `ClipboardItem.supports(mime)`, false where the browser has no such method (it came with
+/// web custom formats).
+fn clipboard_supports(mime: &str) -> bool {
+    let item = js_sys::Reflect::get(&js_sys::global(), &"ClipboardItem".into()).ok();
+    let supports = item
+        .as_ref()
+        .and_then(|item| js_sys::Reflect::get(item, &"supports".into()).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    match (item, supports) {
+        (Some(item), Some(supports)) => supports
+            .call1(&item, &mime.into())
+            .ok()
+            .and_then(|answer| answer.as_bool())
+            .unwrap_or(false),
+        _ => false,
+    }
 }
 
 /// Whether a `copy`, `cut` or `paste` event is about cells: the notebook is in command mode,
