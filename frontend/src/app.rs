@@ -38,6 +38,7 @@ fn start_session() -> (Session, UnboundedReceiver<ClientMsg>) {
         kernel: RwSignal::new(KernelState::Connecting),
         kernel_info: RwSignal::new(None),
         kernels: RwSignal::new(Vec::new()),
+        gateway: RwSignal::new(None),
         execution_state: RwSignal::new(None),
         restarting: RwSignal::new(false),
         run_all_delay_ms: RwSignal::new(0),

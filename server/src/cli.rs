@@ -250,18 +250,12 @@ impl Args {
         });
         crate::kernel::websocket::client_request(&target)?;
         config.gateway = match self.gateway_url {
-            Some(url) => {
-                let tls = std::sync::Arc::new(config.tls.clone());
-                crate::kernel::gateway::rest::Endpoint::parse(&url, &tls)
-                    .map_err(|e| format!("--gateway-url {e}"))?;
-                Some(crate::kernel::gateway::GatewayConfig {
-                    url,
-                    token: self.gateway_token.filter(|t| !t.is_empty()),
-                    connect_timeout: config.kernel.connect_timeout,
-                    websocket: config.websocket.codec(),
-                    tls,
-                })
-            }
+            Some(url) => Some(
+                config
+                    .gateway_defaults()
+                    .gateway(&url, self.gateway_token)
+                    .map_err(|e| format!("--gateway-url {e}"))?,
+            ),
             None if self.gateway_token.is_some() => {
                 return Err("--gateway-token needs --gateway-url URL".into())
             }

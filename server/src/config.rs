@@ -10,7 +10,7 @@ use wirebook_shared::KernelInfo;
 
 use crate::admission::Limits;
 use crate::capture::ring::DEFAULT_MEMORY_BUDGET;
-use crate::kernel::gateway::GatewayConfig;
+use crate::kernel::gateway::{GatewayConfig, GatewayDefaults};
 use crate::kernel::jupyter::JupyterConfig;
 use crate::kernel::websocket::{Keepalive, KernelTarget};
 use crate::proxy::routes::Route;
@@ -228,6 +228,15 @@ impl Config {
             keepalive: kernel.keepalive,
             tls: Arc::new(self.tls.clone()),
             reconnect: kernel.reconnect,
+        }
+    }
+
+    /// What a gateway gets besides its URL and token, from the command line or the picker.
+    pub fn gateway_defaults(&self) -> GatewayDefaults {
+        GatewayDefaults {
+            connect_timeout: self.kernel.connect_timeout,
+            websocket: self.websocket.codec(),
+            tls: Arc::new(self.tls.clone()),
         }
     }
 }

@@ -244,6 +244,7 @@ impl Session {
                             Ok(ClientMsg::RestartKernel) => self.restart_kernel(),
                             Ok(ClientMsg::SetKernel { kernel }) => self.set_kernel(kernel).await,
                             Ok(ClientMsg::InterruptKernel) => self.command(LinkCommand::Interrupt).await,
+                            Ok(ClientMsg::SetGateway { url, token }) => self.set_gateway(url, token).await,
                             Ok(ClientMsg::InputReply { value }) => {
                                 self.command(LinkCommand::InputReply { value }).await;
                             }
@@ -322,15 +323,28 @@ impl Session {
     async fn list_kernels(&mut self) {
         let offers = self.ctx.kernels.offers().await;
         self.offers = offers.kernels.clone();
+        let gateway = self.ctx.kernels.gateway().map(|g| g.url.clone());
         self.send(
             ServerMsg::Kernels {
                 kernels: offers.kernels,
+                gateway,
             },
             None,
         )
         .await;
         for problem in offers.problems {
             self.error(problem, None).await;
+        }
+    }
+
+    /// Offers another Jupyter Server's kernels (or none), then lists the kernels again.
+    async fn set_gateway(&mut self, url: Option<String>, token: Option<String>) {
+        match self.ctx.kernels.set_gateway(url.as_deref(), token) {
+            Ok(()) => self.list_kernels().await,
+            Err(message) => {
+                self.error(format!("cannot use that gateway: {message}"), None)
+                    .await;
+            }
         }
     }
 

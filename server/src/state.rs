@@ -43,8 +43,8 @@ impl App {
         App {
             capture: Arc::new(capture),
             routes: Arc::new(RouteTable::new(&config.routes)),
-            kernels: Arc::new(KernelCatalog {
-                startup: Arc::new(config.kernel_target(match &config.kernel.url {
+            kernels: Arc::new(KernelCatalog::new(
+                config.kernel_target(match &config.kernel.url {
                     None => KernelInfo {
                         name: "echo".into(),
                         url: format!("ws://{}/echo", reachable(addr)),
@@ -57,10 +57,11 @@ impl App {
                         choice: KernelChoice::Startup,
                         language: None,
                     },
-                })),
-                jupyter: Arc::new(config.jupyter.clone()),
-                gateway: config.gateway.clone().map(Arc::new),
-            }),
+                }),
+                config.jupyter.clone(),
+                config.gateway.clone(),
+                config.gateway_defaults(),
+            )),
             policy: Arc::new(Policy {
                 loopback: addr.ip().is_loopback(),
                 csp: content_security_policy(

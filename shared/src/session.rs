@@ -49,6 +49,15 @@ pub enum ClientMsg {
     /// its kernelspec's `interrupt_mode` says. Kernels that cannot be interrupted answer with
     /// [`ServerMsg::Error`].
     InterruptKernel,
+    /// Offer the kernels of the Jupyter Server at `url` (with its `token`, sent as
+    /// `Authorization: token …`) from now on, for every session; `url` `None` offers none.
+    /// The server answers with [`ServerMsg::Kernels`], or an error that says why the URL
+    /// cannot be used. The token is masked in the inspector and the exports.
+    SetGateway {
+        url: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
     /// The answer to the kernel's pending `input_request` (Python's `input()`).
     InputReply { value: String },
     /// The composer: send any message to a Jupyter kernel. The server fills in the header
@@ -110,7 +119,13 @@ pub enum ServerMsg {
     CapturePaused { paused: bool },
     /// The kernels this server can run, sent after `Hello` (and again when asked by
     /// `SetKernel`, since the installed kernelspecs may have changed).
-    Kernels { kernels: Vec<KernelOffer> },
+    Kernels {
+        kernels: Vec<KernelOffer>,
+        /// The Jupyter Server whose kernels are among them, if any (`--gateway-url`, or set
+        /// with [`ClientMsg::SetGateway`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gateway: Option<String>,
+    },
     /// The session now uses this kernel (after `SetKernel`); its states follow.
     KernelSelected { kernel: KernelInfo },
     /// A Jupyter message from the kernel (iopub, shell or stdin replies), decoded: see
@@ -356,6 +371,20 @@ mod tests {
         );
         round_trip(ClientMsg::RestartKernel, r#"{"type":"restart_kernel"}"#);
         round_trip(
+            ClientMsg::SetGateway {
+                url: Some("http://h:8888".into()),
+                token: Some("t".into()),
+            },
+            r#"{"type":"set_gateway","url":"http://h:8888","token":"t"}"#,
+        );
+        round_trip(
+            ClientMsg::SetGateway {
+                url: None,
+                token: None,
+            },
+            r#"{"type":"set_gateway","url":null}"#,
+        );
+        round_trip(
             ClientMsg::SetKernel {
                 kernel: KernelChoice::WebSocket {
                     url: "ws://127.0.0.1:9/x".into(),
@@ -469,8 +498,16 @@ mod tests {
                     language: Some("python".into()),
                     source: "/usr/share/jupyter/kernels/python3".into(),
                 }],
+                gateway: None,
             },
             r#"{"type":"kernels","kernels":[{"choice":{"kind":"jupyter","name":"python3"},"display_name":"Python 3 (ipykernel)","language":"python","source":"/usr/share/jupyter/kernels/python3"}]}"#,
+        );
+        round_trip(
+            ServerMsg::Kernels {
+                kernels: Vec::new(),
+                gateway: Some("http://127.0.0.1:8888".into()),
+            },
+            r#"{"type":"kernels","kernels":[],"gateway":"http://127.0.0.1:8888"}"#,
         );
         round_trip(
             ServerMsg::KernelMessage(KernelMessage {

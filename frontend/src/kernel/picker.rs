@@ -15,6 +15,8 @@ pub enum Entry {
     Offer(KernelOffer),
     /// "WebSocket URL…": any ws:// or wss:// endpoint, typed into a field.
     WebSocketUrl,
+    /// "Jupyter Server…": the gateway whose kernels are offered, its URL and token typed in.
+    Gateway,
 }
 
 impl Entry {
@@ -23,6 +25,7 @@ impl Entry {
         match self {
             Entry::Offer(offer) => offer.display_name.clone(),
             Entry::WebSocketUrl => "WebSocket URL…".to_string(),
+            Entry::Gateway => "Jupyter Server…".to_string(),
         }
     }
 
@@ -36,17 +39,19 @@ impl Entry {
                 KernelChoice::Gateway { .. } => "remote (gateway)",
             },
             Entry::WebSocketUrl => "any ws:// or wss:// endpoint",
+            Entry::Gateway => "its kernels, through its REST API",
         }
     }
 }
 
-/// The picker's rows: the offers as the server listed them, then the URL entry.
+/// The picker's rows: the offers as the server listed them, then the URL entry and the
+/// gateway's.
 pub fn entries(offers: &[KernelOffer]) -> Vec<Entry> {
     offers
         .iter()
         .cloned()
         .map(Entry::Offer)
-        .chain([Entry::WebSocketUrl])
+        .chain([Entry::WebSocketUrl, Entry::Gateway])
         .collect()
 }
 
@@ -216,8 +221,9 @@ mod tests {
     #[test]
     fn lists_the_offers_then_the_url_entry_and_marks_the_current_one() {
         let list = entries(&offers());
-        assert_eq!(list.len(), 4);
+        assert_eq!(list.len(), 5);
         assert_eq!(list[3], Entry::WebSocketUrl);
+        assert_eq!(list[4], Entry::Gateway);
         assert_eq!(list[1].label(), "Python 3 (ipykernel)");
         assert_eq!(list[2].kind(), "remote (gateway)");
         let current = info(python());

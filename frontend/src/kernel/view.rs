@@ -4,7 +4,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 use wirebook_notebook::Command;
-use wirebook_shared::session::{HeaderSetting, KernelChoice};
+use wirebook_shared::session::{ClientMsg, HeaderSetting, KernelChoice};
 
 use crate::checkbox::LabelledCheckbox;
 use crate::dialog::Modal;
@@ -28,6 +28,10 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
     let problems = RwSignal::new(Vec::<(Field, String)>::new());
     // Why the form was opened for the user (a notebook whose secret headers need values).
     let note = RwSignal::new(None::<String>);
+    // The Jupyter Server form: shown once its entry is chosen.
+    let gateway_open = RwSignal::new(false);
+    let gateway_url = RwSignal::new(String::new());
+    let gateway_token = RwSignal::new(String::new());
 
     Effect::new(move |_| {
         if open.get() {
@@ -37,6 +41,9 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
             url_error.set(None);
             problems.set(Vec::new());
             note.set(None);
+            gateway_open.set(false);
+            gateway_url.set(session.gateway.get_untracked().unwrap_or_default());
+            gateway_token.set(String::new());
             if let Some((wanted, settings, why)) = session.kernel_prefill.get_untracked() {
                 // A notebook asks for its WebSocket kernel and needs something typed first.
                 session.kernel_prefill.set(None);
@@ -91,6 +98,23 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
             });
         }
     };
+    // A list that changes under the open gateway form (its kernels came or went) keeps the
+    // form's row highlighted.
+    Effect::new(move |_| {
+        let rows = list.get();
+        if gateway_open.get_untracked() {
+            if let Some(at) = rows.iter().position(|e| *e == Entry::Gateway) {
+                highlighted.set(at);
+            }
+        }
+    });
+    // The new gateway's kernels join the list when the server answers; the picker stays open
+    // so that one of them can be chosen. The token is not kept in the page.
+    let set_gateway = move |url: Option<String>| {
+        let token = Some(gateway_token.get_untracked()).filter(|t| !t.is_empty());
+        gateway_token.set(String::new());
+        session.send(ClientMsg::SetGateway { url, token });
+    };
     let choose = move |index: usize| match list.with_untracked(|l| l.get(index).cloned()) {
         Some(Entry::Offer(offer)) => {
             close();
@@ -101,15 +125,19 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
             url_open.set(true);
             crate::dom::focus_after_render("[data-testid=kernel-url]");
         }
+        Some(Entry::Gateway) => {
+            highlighted.set(index);
+            gateway_open.set(true);
+            crate::dom::focus_after_render("[data-testid=gateway-url]");
+        }
         None => {}
     };
     let on_key = move |ev: ev::KeyboardEvent| {
-        // Keys in the URL form (its field and button) are the form's.
-        let in_field = event_target::<web_sys::Element>(&ev)
-            .closest(".kernel-url-form")
-            .ok()
-            .flatten()
-            .is_some();
+        // Keys in the URL forms (their fields and buttons) are the forms'.
+        let target = event_target::<web_sys::Element>(&ev);
+        let in_form = |selector: &str| target.closest(selector).ok().flatten().is_some();
+        let in_gateway = in_form(".gateway-form");
+        let in_field = in_gateway || in_form(".kernel-url-form");
         match ev.key().as_str() {
             "Escape" => {
                 ev.prevent_default();
@@ -120,6 +148,12 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
                 let len = list.with_untracked(Vec::len);
                 let down = ev.key() == "ArrowDown";
                 highlighted.update(|h| *h = step(*h, len, down));
+            }
+            // A form's buttons take Enter themselves.
+            "Enter" if event_target::<web_sys::Element>(&ev).tag_name() == "BUTTON" => {}
+            "Enter" if in_gateway => {
+                ev.prevent_default();
+                set_gateway(Some(gateway_url.get_untracked()));
             }
             "Enter" if in_field => {
                 ev.prevent_default();
@@ -145,6 +179,7 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
                 let (language, source) = match &entry {
                     Entry::Offer(offer) => (offer.language.clone(), Some(offer.source.clone())),
                     Entry::WebSocketUrl => (None, None),
+                    Entry::Gateway => (None, session.gateway.get()),
                 };
                 view! {
                     <li
@@ -234,6 +269,52 @@ pub fn KernelPicker(session: Session) -> impl IntoView {
                                 <div class="field-error" data-testid="kernel-settings-note" role="alert">{n}</div>
                             })}
                             <SettingsFields form=form problems=problems />
+                        </form>
+                    </Show>
+                    <Show when=move || gateway_open.get()>
+                        <form
+                            class="kernel-url-form gateway-form"
+                            data-testid="gateway-form"
+                            on:submit=move |ev| {
+                                ev.prevent_default();
+                                set_gateway(Some(gateway_url.get_untracked()));
+                            }
+                        >
+                            <label for="gateway-url">"Jupyter Server URL"</label>
+                            <input
+                                id="gateway-url"
+                                type="text"
+                                data-testid="gateway-url"
+                                placeholder="http://127.0.0.1:8888"
+                                autocomplete="off"
+                                spellcheck="false"
+                                prop:value=move || gateway_url.get()
+                                on:input=move |ev| gateway_url.set(event_target_value(&ev))
+                            />
+                            <label for="gateway-token">"Token"</label>
+                            <input
+                                id="gateway-token"
+                                type="password"
+                                data-testid="gateway-token"
+                                placeholder="the server's token (not saved)"
+                                autocomplete="off"
+                                prop:value=move || gateway_token.get()
+                                on:input=move |ev| gateway_token.set(event_target_value(&ev))
+                            />
+                            <button type="submit" data-testid="gateway-connect">"Use its kernels"</button>
+                            {move || session.gateway.get().map(|now| view! {
+                                <p class="dialog-hint" data-testid="gateway-now">
+                                    "Offering the kernels of "{now}". "
+                                    <button
+                                        type="button"
+                                        class="link-button"
+                                        data-testid="gateway-forget"
+                                        on:click=move |_| set_gateway(None)
+                                    >
+                                        "Stop offering them"
+                                    </button>
+                                </p>
+                            })}
                         </form>
                     </Show>
                     <p class="dialog-hint">"↑ ↓ to move, Enter to choose, Esc to close"</p>

@@ -48,6 +48,8 @@ pub struct Session {
     pub kernel_info: RwSignal<Option<KernelInfo>>,
     /// The kernels the server offers (the picker lists them).
     pub kernels: RwSignal<Vec<KernelOffer>>,
+    /// The Jupyter Server whose kernels are among them, as the server last said.
+    pub gateway: RwSignal<Option<String>>,
     /// A Jupyter kernel's `execution_state` from its last iopub `status` (starting, idle,
     /// busy); `None` for kernels that send none and while (re)connecting.
     pub execution_state: RwSignal<Option<String>>,

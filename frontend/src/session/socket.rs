@@ -163,6 +163,8 @@ async fn serve(
                         ClientMsg::InputReply { .. } => {}
                         // The server answers with `KernelMessageSent` and the replies.
                         ClientMsg::SendKernelMessage { .. } => {}
+                        // The server answers with the kernels listed again.
+                        ClientMsg::SetGateway { .. } => {}
                     },
                     Err(_) => {
                         unsent.push_back(request);
@@ -220,7 +222,10 @@ fn receive(session: Session, msg: ServerMsg) {
             }
             session.kernel.set(state)
         }
-        ServerMsg::Kernels { kernels } => session.kernels.set(kernels),
+        ServerMsg::Kernels { kernels, gateway } => {
+            session.kernels.set(kernels);
+            session.gateway.set(gateway);
+        }
         ServerMsg::KernelSelected { kernel } => {
             session.execution_state.set(None);
             session

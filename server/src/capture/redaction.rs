@@ -10,7 +10,7 @@
 //!   connection's `Open` target and `Closed` reason too (a kernel URL may name it). Big heads are cut here too
 //!   ([`MAX_FIELD`], [`MAX_HEAD`]) and the record says so.
 //! - **When a record leaves the capture** ([`outgoing`]), a browser's `set_kernel` has its
-//!   secret header values masked, and an export that is not asked for sensitive data
+//!   secret header values masked (and a `set_gateway` its token), and an export that is not asked for sensitive data
 //!   ([`Sensitive::Hidden`], the default, as Chrome's "Export HAR (sanitized)") has the values
 //!   of `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie` removed from every
 //!   handshake.
@@ -248,38 +248,46 @@ fn remove_credentials(head: &mut HttpHeadRecord) {
     }
 }
 
-/// A browser's `set_kernel` carries the values of secret headers (the server needs them to
-/// connect): in the inspector and the exports every header value of such a message is shown
-/// as `*`s of the same length. The ring keeps the bytes; only what leaves it is masked, so
-/// there is no moment in which a record with the value could be sent.
+/// Browser messages that carry secrets the server needs: a `set_kernel` with secret headers
+/// (every header value of it is masked) and a `set_gateway` with a token. Each rule is the
+/// markers that all stand in such a message and the JSON key whose string values are masked.
+const SECRET_CARRIERS: [(&[&[u8]], &[u8]); 2] = [
+    (&[b"\"set_kernel\"", b"\"secret\":true"], b"\"value\":\""),
+    (&[b"\"set_gateway\""], b"\"token\":\""),
+];
+
+/// In the inspector and the exports the secrets of a browser's message (see
+/// [`SECRET_CARRIERS`]) are shown as `*`s of the same length. The ring keeps the bytes; only
+/// what leaves it is masked, so there is no moment in which a record with the value could be
+/// sent.
 fn hide_secret_settings(record: &mut FrameRecord) {
-    const MARKERS: [&[u8]; 2] = [b"\"set_kernel\"", b"\"secret\":true"];
-    let carries = |bytes: &[u8]| {
-        MARKERS
-            .iter()
-            .all(|m| bytes.windows(m.len()).any(|w| w == *m))
-    };
-    if let Some(message) = &mut record.message {
-        if carries(message.preview.as_bytes()) {
-            let mut bytes = message.preview.clone().into_bytes();
-            mask_values(&mut bytes);
-            message.preview = String::from_utf8_lossy(&bytes).into_owned();
+    for (markers, key) in SECRET_CARRIERS {
+        let carries = |bytes: &[u8]| {
+            markers
+                .iter()
+                .all(|m| bytes.windows(m.len()).any(|w| w == *m))
+        };
+        if let Some(message) = &mut record.message {
+            if carries(message.preview.as_bytes()) {
+                let mut bytes = message.preview.clone().into_bytes();
+                mask_values(&mut bytes, key);
+                message.preview = String::from_utf8_lossy(&bytes).into_owned();
+            }
         }
-    }
-    if let Ok(mut payload) = unhex(&record.payload_hex) {
-        if carries(&payload) {
-            mask_values(&mut payload);
-            record.payload_hex = hex(&payload);
+        if let Ok(mut payload) = unhex(&record.payload_hex) {
+            if carries(&payload) {
+                mask_values(&mut payload, key);
+                record.payload_hex = hex(&payload);
+            }
         }
     }
 }
 
-/// Replaces the contents of every `"value":"…"` string with `*`s.
-fn mask_values(bytes: &mut [u8]) {
-    const KEY: &[u8] = b"\"value\":\"";
+/// Replaces the contents of every string after `key` (`"value":"`) with `*`s.
+fn mask_values(bytes: &mut [u8], key: &[u8]) {
     let mut at = 0;
-    while let Some(found) = bytes[at..].windows(KEY.len()).position(|w| w == KEY) {
-        let mut i = at + found + KEY.len();
+    while let Some(found) = bytes[at..].windows(key.len()).position(|w| w == key) {
+        let mut i = at + found + key.len();
         let mut escaped = false;
         while i < bytes.len() && (escaped || bytes[i] != b'"') {
             escaped = !escaped && bytes[i] == b'\\';
@@ -478,7 +486,7 @@ mod tests {
     fn secret_header_values_of_a_set_kernel_are_masked() {
         let text = r#"{"type":"set_kernel","kernel":{"kind":"web_socket","url":"ws://h/","settings":{"headers":[{"name":"A","value":"s3\"cr3t","secret":true}]}}}"#;
         let mut bytes = text.as_bytes().to_vec();
-        mask_values(&mut bytes);
+        mask_values(&mut bytes, b"\"value\":\"");
         let masked = String::from_utf8(bytes).unwrap();
         assert!(!masked.contains("cr3t"), "{masked}");
         assert!(masked.contains(r#""value":"********""#), "{masked}");

@@ -1,8 +1,9 @@
 //! The kernels a session can pick: the startup kernel (`--kernel`, or the built-in echo), any
 //! WebSocket URL, the kernelspecs installed here, and those of a Jupyter Server
-//! (`--gateway-url`). [`KernelCatalog::start`] turns a choice into a running [`KernelLink`].
+//! (`--gateway-url`, or a URL given in the kernel picker: [`KernelCatalog::set_gateway`]).
+//! [`KernelCatalog::start`] turns a choice into a running [`KernelLink`].
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -10,18 +11,26 @@ use tokio::sync::mpsc;
 use wirebook_shared::{KernelChoice, KernelInfo, KernelOffer, WebSocketSettings};
 
 use crate::capture::ring::Capture;
-use crate::kernel::gateway::GatewayConfig;
+use crate::kernel::gateway::{GatewayConfig, GatewayDefaults};
 use crate::kernel::jupyter::JupyterConfig;
 use crate::kernel::websocket::{self, client_request, Keepalive, KernelTarget};
 use crate::kernel::{KernelEvent, KernelLink};
 use crate::shutdown::Shutdown;
 use crate::upstream::TlsSettings;
 
+/// Why a gateway kernel cannot start without a gateway.
+const NO_GATEWAY: &str =
+    "no gateway: name a Jupyter Server in the kernel picker, or start wirebook with --gateway-url URL";
+
 #[derive(Debug)]
 pub struct KernelCatalog {
     pub startup: Arc<KernelTarget>,
     pub jupyter: Arc<JupyterConfig>,
-    pub gateway: Option<Arc<GatewayConfig>>,
+    /// The Jupyter Server whose kernels are offered, for every session. Changed from the
+    /// picker; a link holds its own copy, so a change affects only kernels started after it.
+    gateway: RwLock<Option<Arc<GatewayConfig>>>,
+    /// What a gateway named in the picker gets besides its URL and token.
+    gateway_defaults: GatewayDefaults,
 }
 
 /// The picker's entries, and what could not be listed (shown to the user, not hidden).
@@ -32,6 +41,43 @@ pub struct Offers {
 }
 
 impl KernelCatalog {
+    pub fn new(
+        startup: KernelTarget,
+        jupyter: JupyterConfig,
+        gateway: Option<GatewayConfig>,
+        gateway_defaults: GatewayDefaults,
+    ) -> Self {
+        KernelCatalog {
+            startup: Arc::new(startup),
+            jupyter: Arc::new(jupyter),
+            gateway: RwLock::new(gateway.map(Arc::new)),
+            gateway_defaults,
+        }
+    }
+
+    /// The gateway now, if any.
+    pub fn gateway(&self) -> Option<Arc<GatewayConfig>> {
+        // A poisoned lock only means a panic elsewhere while it was held: the value is whole.
+        self.gateway
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Offers the kernels of the Jupyter Server at `url` (with `token`) from now on, or none
+    /// (`url` `None`). `Err` says why the URL cannot be used; the gateway stays as it was.
+    pub fn set_gateway(&self, url: Option<&str>, token: Option<String>) -> Result<(), String> {
+        let gateway = match url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => Some(Arc::new(self.gateway_defaults.gateway(url, token)?)),
+            None => None,
+        };
+        *self
+            .gateway
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = gateway;
+        Ok(())
+    }
+
     /// Lists the kernels now: kernelspecs may have been installed since the last time.
     pub async fn offers(&self) -> Offers {
         let mut offers = Offers::default();
@@ -53,8 +99,8 @@ impl KernelCatalog {
                 source: spec.dir.display().to_string(),
             });
         }
-        if let Some(gateway) = &self.gateway {
-            match crate::kernel::gateway::kernelspecs(gateway).await {
+        if let Some(gateway) = self.gateway() {
+            match crate::kernel::gateway::kernelspecs(&gateway).await {
                 Ok(kernels) => offers.kernels.extend(kernels),
                 Err(problem) => offers.problems.push(format!(
                     "the gateway {} did not list its kernels: {problem}",
@@ -89,8 +135,8 @@ impl KernelCatalog {
                     language: offer.language.clone(),
                 })
                 .ok_or_else(|| match choice {
-                    KernelChoice::Gateway { .. } if self.gateway.is_none() => {
-                        "no gateway: start wirebook with --gateway-url URL".to_string()
+                    KernelChoice::Gateway { .. } if self.gateway().is_none() => {
+                        NO_GATEWAY.to_string()
                     }
                     KernelChoice::Gateway { .. } => {
                         format!("the gateway has no kernelspec named {name:?}")
@@ -126,22 +172,17 @@ impl KernelCatalog {
                 events,
                 shutdown,
             ),
-            KernelChoice::Gateway { name } => match &self.gateway {
+            KernelChoice::Gateway { name } => match self.gateway() {
                 Some(gateway) => crate::kernel::gateway::start(
                     id,
                     name.clone(),
-                    Arc::clone(gateway),
+                    gateway,
                     capture,
                     events,
                     shutdown,
                 ),
                 // `info` refuses this choice; a link that fails at once keeps the contract.
-                None => KernelLink::failed(
-                    id,
-                    "no gateway: start wirebook with --gateway-url URL".into(),
-                    events,
-                    shutdown,
-                ),
+                None => KernelLink::failed(id, NO_GATEWAY.into(), events, shutdown),
             },
         }
     }

@@ -889,7 +889,7 @@ async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
     let kernels = client
         .wait_for(|m| matches!(m, ServerMsg::Kernels { .. }))
         .await;
-    let ServerMsg::Kernels { kernels } = kernels else {
+    let ServerMsg::Kernels { kernels, .. } = kernels else {
         unreachable!()
     };
     assert!(kernels.iter().any(|k| k.choice == choice), "{kernels:?}");
@@ -989,4 +989,85 @@ async fn a_kernel_deleted_on_the_gateway_fails_the_link() {
         matches!(&end, KernelState::Failed { message } if message.contains("no longer exists on the gateway")),
         "{end:?}"
     );
+}
+
+/// A gateway named from the kernel picker: a server started without `--gateway-url` offers the
+/// Jupyter Server's kernels once a session sets it, refuses a URL it cannot use (keeping the
+/// gateway it has), masks the token in what the inspector gets, and offers none after unset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_sets_the_gateway_and_the_token_stays_masked() {
+    use wirebook_shared::{CaptureBody, ClientMsg, KernelChoice, ServerMsg};
+
+    use crate::support::{SessionClient, TestServer, TOKEN};
+
+    let jupyter = JupyterServer::start(&[]).await;
+    let server = TestServer::start(wirebook_server::config::Config::new(TOKEN)).await;
+    let (mut client, _hello) = SessionClient::open(&server).await;
+    client.patience = PATIENCE;
+    let python = KernelChoice::Gateway {
+        name: "python3".into(),
+    };
+    let offered = |m: &ServerMsg| matches!(m, ServerMsg::Kernels { .. });
+    let ServerMsg::Kernels { kernels, gateway } = client.wait_for(offered).await else {
+        unreachable!()
+    };
+    assert!(gateway.is_none());
+    assert!(!kernels.iter().any(|k| k.choice == python), "{kernels:?}");
+
+    client
+        .send(&ClientMsg::SetGateway {
+            url: Some(jupyter.url.clone()),
+            token: Some(jupyter.token.clone()),
+        })
+        .await;
+    let ServerMsg::Kernels { kernels, gateway } = client.wait_for(offered).await else {
+        unreachable!()
+    };
+    assert_eq!(gateway.as_deref(), Some(jupyter.url.as_str()));
+    assert!(kernels.iter().any(|k| k.choice == python), "{kernels:?}");
+
+    // A URL that is not http(s) is refused with a reason; the gateway stays.
+    client
+        .send(&ClientMsg::SetGateway {
+            url: Some("ftp://127.0.0.1:1/".into()),
+            token: None,
+        })
+        .await;
+    let error = client
+        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
+        .await;
+    let ServerMsg::Error { message, .. } = error else {
+        unreachable!()
+    };
+    assert!(message.starts_with("cannot use that gateway"), "{message}");
+
+    // The browser's set_gateway records leave the capture with the token masked.
+    let is_set_gateway = |r: &wirebook_shared::CaptureRecord| {
+        matches!(&r.body, CaptureBody::Frame(f)
+            if f.message.as_ref().is_some_and(|m| m.preview.contains("set_gateway")))
+    };
+    client
+        .capture_until(|records| records.iter().filter(|r| is_set_gateway(r)).count() >= 2)
+        .await;
+    for record in client.records.iter().filter(|r| is_set_gateway(r)) {
+        let CaptureBody::Frame(frame) = &record.body else {
+            continue;
+        };
+        let preview = &frame.message.as_ref().unwrap().preview;
+        assert!(!preview.contains(&jupyter.token), "{preview}");
+        let token_hex = wirebook_shared::hex::hex(jupyter.token.as_bytes());
+        assert!(!frame.payload_hex.contains(&token_hex));
+    }
+
+    client
+        .send(&ClientMsg::SetGateway {
+            url: None,
+            token: None,
+        })
+        .await;
+    let ServerMsg::Kernels { kernels, gateway } = client.wait_for(offered).await else {
+        unreachable!()
+    };
+    assert!(gateway.is_none());
+    assert!(!kernels.iter().any(|k| k.choice == python), "{kernels:?}");
 }

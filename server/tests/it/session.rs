@@ -45,7 +45,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     assert_eq!(kernel.url, format!("ws://{}/echo", server.addr));
 
     // The kernel picker's entries come first, the startup kernel leading them.
-    let ServerMsg::Kernels { kernels } = client.next().await else {
+    let ServerMsg::Kernels { kernels, .. } = client.next().await else {
         panic!("Kernels follows Hello")
     };
     assert_eq!(kernels[0].choice, wirebook_shared::KernelChoice::Startup);

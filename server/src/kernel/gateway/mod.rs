@@ -44,6 +44,31 @@ pub struct GatewayConfig {
     pub tls: Arc<TlsSettings>,
 }
 
+/// What every gateway gets from the server's configuration, whoever names its URL (the
+/// command line or the kernel picker): timeouts, WebSocket limits, TLS.
+#[derive(Debug, Clone)]
+pub struct GatewayDefaults {
+    pub connect_timeout: Duration,
+    pub websocket: WebSocketConfig,
+    pub tls: Arc<TlsSettings>,
+}
+
+impl GatewayDefaults {
+    /// The gateway at `url` (checked: http or https, a host) with `token` (an empty one is
+    /// none).
+    pub fn gateway(&self, url: &str, token: Option<String>) -> Result<GatewayConfig, String> {
+        let url = url.trim();
+        Endpoint::parse(url, &self.tls)?;
+        Ok(GatewayConfig {
+            url: url.to_string(),
+            token: token.filter(|t| !t.is_empty()),
+            connect_timeout: self.connect_timeout,
+            websocket: self.websocket,
+            tls: Arc::clone(&self.tls),
+        })
+    }
+}
+
 impl GatewayConfig {
     /// The gateway's URL taken apart, with its TLS settings.
     pub fn endpoint(&self) -> Result<Endpoint, String> {
