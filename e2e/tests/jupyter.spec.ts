@@ -45,12 +45,16 @@ test('the kernel picker lists kernels, checks URLs and works from the keyboard',
   const options = picker.getByTestId('kernel-option');
   await expect(options.filter({ hasText: 'echo' })).toHaveAttribute('data-current', 'true');
   await expect(options.filter({ hasText: PYTHON })).toHaveCount(1);
-  // The last entry takes a URL; a bad one is refused inline and nothing is sent.
-  await expect(options.last()).toContainText('WebSocket URL');
+  // The last two entries take a Jupyter Server's URL and a WebSocket URL; a bad WebSocket URL
+  // is refused inline and nothing is sent.
+  await expect(options.last()).toContainText('Jupyter Server');
+  const websocket = options.nth(-2);
+  await expect(websocket).toContainText('WebSocket URL');
   // The list takes the focus once it is drawn; keys before that would go to the notebook.
   await expect(picker.getByRole('listbox')).toBeFocused();
   await page.keyboard.press('ArrowUp');
-  await expect(options.last()).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowUp');
+  await expect(websocket).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Enter');
   const url = page.getByTestId('kernel-url');
   await expect(url).toBeFocused();

@@ -15,7 +15,7 @@ async function pickWebSocket(page: Page, url: string, subprotocols: string, { re
   await page.getByTestId('change-kernel').click();
   const picker = page.getByTestId('kernel-picker');
   await expect(picker).toBeVisible();
-  await picker.getByTestId('kernel-option').last().click();
+  await picker.getByTestId('kernel-option').filter({ hasText: 'WebSocket URL…' }).click();
   await page.getByTestId('kernel-url').fill(url);
   await picker.getByTestId('kernel-settings').locator('summary').click();
   // A bad setting is refused under its field and nothing is chosen.
@@ -149,7 +149,7 @@ test('a secret header is sent, never saved, and asked for again when the noteboo
 
     await page.getByTestId('change-kernel').click();
     const picker = page.getByTestId('kernel-picker');
-    await picker.getByTestId('kernel-option').last().click();
+    await picker.getByTestId('kernel-option').filter({ hasText: 'WebSocket URL…' }).click();
     await page.getByTestId('kernel-url').fill(upstream.url);
     await picker.getByTestId('kernel-settings').locator('summary').click();
     await page.getByTestId('kernel-add-header').click();
