@@ -32,6 +32,7 @@ pub mod chords;
 pub mod clipboard;
 pub mod commands;
 pub mod editing;
+pub mod execution_timing;
 pub mod har;
 pub mod history;
 pub mod mode;

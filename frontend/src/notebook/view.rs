@@ -4,6 +4,7 @@
 
 use leptos::ev;
 use leptos::prelude::*;
+use wirebook_notebook::execution_timing::{self, Measured};
 use wirebook_notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 use wirebook_shared::cell_format::CellFormat;
 
@@ -314,6 +315,28 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
         cell.with(|c| c.as_ref().is_some_and(|c| c.state == RunState::Queued))
             && !matches!(connection.get(), Connection::Open)
     };
+    // When the last run started and how long it took (the cell's `metadata.execution`).
+    let timing = Memo::new(move |_| {
+        cell.with(|c| {
+            c.as_ref()
+                .filter(|c| c.kind == CellKind::Code)
+                .and_then(|c| execution_timing::timing(&c.file.metadata))
+        })
+    });
+    let timing_line = move || {
+        timing.get().map(|t| {
+            let text = execution_timing::describe(&t, crate::clock::utc_offset_minutes());
+            let title = match t.measured {
+                Measured::Kernel => "The kernel's clock: from starting the code to its reply",
+                Measured::Browser => {
+                    "The browser's clock: from sending the cell to the kernel's latest reply"
+                }
+            };
+            view! {
+                <div class="cell-timing" data-testid="cell-timing" title=title>{text}</div>
+            }
+        })
+    };
     let rows = move || cell.with(|c| c.as_ref().map_or(1, |c| c.line_count()));
     let error = move || cell.with(|c| c.as_ref().and_then(|c| c.error.clone()));
     let dropped = move || cell.with(|c| c.as_ref().map_or(0, |c| c.outputs_dropped));
@@ -582,6 +605,7 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                     }
                     {outputs_after_input}
                 </div>
+                {timing_line}
             </div>
         </div>
     }
