@@ -125,6 +125,68 @@ const ELEMENTS: &[&str] = &[
     "pattern",
     "mask",
     "desc",
+    // MathML Core (what `$…$` in markdown compiles to, and what kernels may send).
+    "math",
+    "semantics",
+    "annotation",
+    "merror",
+    "mfrac",
+    "mi",
+    "mmultiscripts",
+    "mn",
+    "mo",
+    "mover",
+    "mpadded",
+    "mphantom",
+    "mprescripts",
+    "mroot",
+    "mrow",
+    "ms",
+    "mspace",
+    "msqrt",
+    "mstyle",
+    "msub",
+    "msubsup",
+    "msup",
+    "mtable",
+    "mtd",
+    "mtext",
+    "mtr",
+    "munder",
+    "munderover",
+    "menclose",
+    "none",
+];
+
+/// MathML's element names: the ones that may carry the classes and styles math needs.
+const MATHML: &[&str] = &[
+    "math",
+    "semantics",
+    "merror",
+    "mfrac",
+    "mi",
+    "mmultiscripts",
+    "mn",
+    "mo",
+    "mover",
+    "mpadded",
+    "mphantom",
+    "mroot",
+    "mrow",
+    "ms",
+    "mspace",
+    "msqrt",
+    "mstyle",
+    "msub",
+    "msubsup",
+    "msup",
+    "mtable",
+    "mtd",
+    "mtext",
+    "mtr",
+    "munder",
+    "munderover",
+    "menclose",
 ];
 
 /// Elements dropped together with everything inside them.
@@ -149,8 +211,10 @@ const DROPPED_WITH_CONTENT: &[&str] = &[
     "select",
     "option",
     "button",
-    "math",
     "foreignobject",
+    // MathML's ways back into HTML, or to load an image.
+    "annotation-xml",
+    "mglyph",
     "audio",
     "video",
     "canvas",
@@ -228,12 +292,83 @@ const ATTRIBUTES: &[&str] = &[
     "stop-opacity",
     "gradientunits",
     "preserveaspectratio",
+    // MathML
+    "display",
+    "displaystyle",
+    "scriptlevel",
+    "mathvariant",
+    "mathsize",
+    "mathcolor",
+    "mathbackground",
+    "stretchy",
+    "symmetric",
+    "fence",
+    "separator",
+    "lspace",
+    "rspace",
+    "largeop",
+    "movablelimits",
+    "accent",
+    "accentunder",
+    "minsize",
+    "maxsize",
+    "linethickness",
+    "depth",
+    "voffset",
+    "form",
+    "notation",
+    "encoding",
+    "columnalign",
+    "rowalign",
+    "columnlines",
+    "rowlines",
+    "columnspacing",
+    "rowspacing",
+    "frame",
 ];
+
+/// What a document is, which decides what it may keep beyond the common allowlist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// `text/html` from a kernel.
+    KernelHtml,
+    /// A markdown rendering (`markdown::markup`), whose own markup needs a little more: the
+    /// classes it writes, table alignment, task-list checkboxes.
+    Markdown,
+}
+
+/// Classes a markdown rendering writes (and this page's stylesheet styles for it).
+const MARKDOWN_CLASSES: &[&str] = &[
+    "math",
+    "math-inline",
+    "math-display",
+    "footnote-reference",
+    "footnote-definition",
+    "footnote-definition-label",
+    BLOCKED_IMAGE_CLASS,
+];
+
+/// Classes pulldown-latex puts on MathML (alignment, lines, negation; styled by this page):
+/// its own `menv-` prefix, or one of these.
+const MATH_CLASSES: &[&str] = &["cell-left", "cell-right", "mop-negated", "small"];
 
 /// `text/html` from a kernel as HTML that can be set as `innerHTML`, with remote images left
 /// out unless `remote` allows them.
 pub fn sanitize(html: &str, remote: Remote) -> SafeHtml {
+    sanitize_as(html, Writer::new(remote, html.len()))
+}
+
+/// A markdown rendering (its own markup and the raw HTML its author wrote, as Jupyter allows)
+/// sanitized like kernel HTML, keeping what the rendering itself needs. The images the
+/// rendering already held back stay counted.
+pub fn sanitize_markdown(html: &str, already_blocked: BlockedImages, remote: Remote) -> SafeHtml {
     let mut writer = Writer::new(remote, html.len());
+    writer.origin = Origin::Markdown;
+    writer.blocked = already_blocked;
+    sanitize_as(html, writer)
+}
+
+fn sanitize_as(html: &str, mut writer: Writer) -> SafeHtml {
     // A browser always has a DOMParser; were it missing, nothing is kept.
     if let Some(body) = parse(html) {
         writer.children(&body);
@@ -256,6 +391,7 @@ struct Writer {
     out: String,
     remote: Remote,
     blocked: BlockedImages,
+    origin: Origin,
 }
 
 /// What a kept element's start tag became.
@@ -273,6 +409,7 @@ impl Writer {
             out: String::with_capacity(capacity),
             remote,
             blocked: BlockedImages::default(),
+            origin: Origin::KernelHtml,
         }
     }
 
@@ -310,7 +447,12 @@ impl Writer {
         if DROPPED_WITH_CONTENT.contains(&name.as_str()) {
             return;
         }
-        if !ELEMENTS.contains(&name.as_str()) {
+        let checkbox = self.origin == Origin::Markdown
+            && name == "input"
+            && element
+                .get_attribute("type")
+                .is_some_and(|t| t.eq_ignore_ascii_case("checkbox"));
+        if !ELEMENTS.contains(&name.as_str()) && !checkbox {
             self.children(element);
             return;
         }
@@ -321,7 +463,10 @@ impl Writer {
             // The qualified name: `xlink:href` is not `href`.
             .map(|attr| (attr.name().to_ascii_lowercase(), attr.value()))
             .collect();
-        if self.start(&name, &attributes) == Started::Placeholder || VOID.contains(&name.as_str()) {
+        if self.start(&name, &attributes) == Started::Placeholder
+            || VOID.contains(&name.as_str())
+            || checkbox
+        {
             return;
         }
         self.children(element);
@@ -371,6 +516,9 @@ impl Writer {
                     },
                     PaintReferences::Refused => false,
                 },
+                "class" => allowed_classes(name, value, self.origin),
+                "style" => allowed_style(name, value, self.origin),
+                "type" | "checked" | "disabled" => name == "input",
                 attribute => ATTRIBUTES.contains(&attribute),
             };
             if kept {
@@ -383,6 +531,10 @@ impl Writer {
         }
         if name == "a" {
             out.push_str(" target=\"_blank\" rel=\"noopener noreferrer\"");
+        }
+        // A task list's box shows the state the source wrote; clicking it changes nothing.
+        if name == "input" && !attributes.iter().any(|(n, _)| n == "disabled") {
+            out.push_str(" disabled=\"\"");
         }
         out.push('>');
         Started::Element
@@ -401,6 +553,60 @@ impl Writer {
         escape_attribute(out, alt);
         out.push_str("</span>");
     }
+}
+
+/// Whether an element keeps its `class`: only the classes a markdown rendering writes (in a
+/// markdown document) and pulldown-latex's on MathML — never one of the page's own, which could
+/// lay the output over the page.
+fn allowed_classes(element: &str, value: &str, origin: Origin) -> bool {
+    let math = MATHML.contains(&element);
+    value.split_ascii_whitespace().all(|class| {
+        (origin == Origin::Markdown && MARKDOWN_CLASSES.contains(&class))
+            || (math && (class.starts_with("menv-") || MATH_CLASSES.contains(&class)))
+    })
+}
+
+/// Whether an element keeps its `style`: table alignment in a markdown document
+/// (`text-align: center`), and on MathML the colours, borders and spacing pulldown-latex
+/// writes (`color: rgb(255 0 0)`, `margin-left: 0.2em`). Nothing that can name a URL (no
+/// `url(`, no escapes) or move the element out of its place.
+fn allowed_style(element: &str, value: &str, origin: Origin) -> bool {
+    let declarations = || {
+        value
+            .split(';')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(|d| d.split_once(':').map(|(p, v)| (p.trim(), v.trim())))
+    };
+    if origin == Origin::Markdown && matches!(element, "th" | "td") {
+        return declarations().all(|d| {
+            matches!(d, Some(("text-align", "left" | "center" | "right")))
+        });
+    }
+    if !MATHML.contains(&element) {
+        return false;
+    }
+    declarations().all(|d| {
+        let Some((property, value)) = d else {
+            return false;
+        };
+        let property_kept = matches!(
+            property,
+            "color"
+                | "background-color"
+                | "border-color"
+                | "border"
+                | "margin-left"
+                | "margin-right"
+                | "height"
+                | "width"
+        );
+        let value_plain = value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " .#%(),-".contains(c))
+            && !value.to_ascii_lowercase().contains("url");
+        property_kept && value_plain
+    })
 }
 
 /// What a paint attribute (`fill`, `stroke`: a colour, or `url(…)` of a gradient or pattern)

@@ -281,16 +281,27 @@ mod tests {
         assert!(!src.contains('<') && !src.contains('"'));
     }
 
-    #[test]
-    fn markdown_json_and_unsupported() {
-        let out = bundle(&[("text/markdown", t("**b** <i>x</i>"))]);
+    // Markdown's raw HTML goes through the browser's DOMParser: this runs in Chromium.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test, ignore = "runs in the browser")]
+    fn markdown_is_rendered_with_its_html_sanitized() {
+        let out = bundle(&[
+            ("text/markdown", t("**b** <i>x</i><script>y</script> $x^2$")),
+            ("text/plain", t("<IPython.core.display.Markdown object>")),
+        ]);
         assert_eq!(
             show_blocked(&out),
             Shown::Markdown(SafeHtml {
-                html: "<p><strong>b</strong> &lt;i&gt;x&lt;/i&gt;</p>\n".into(),
+                html: "<p><strong>b</strong> <i>x</i> <math display=\"inline\">\
+                       <msup><mi>x</mi><mn>2</mn></msup></math></p>\n"
+                    .into(),
                 blocked: Default::default()
             })
         );
+    }
+
+    #[test]
+    fn json_and_unsupported() {
         let out = bundle(&[
             (
                 "application/json",
