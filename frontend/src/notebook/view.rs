@@ -5,6 +5,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 use wirebook_notebook::execution_timing::{self, Measured};
+use wirebook_notebook::output_layout::{self, OutputLayout};
 use wirebook_notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 use wirebook_shared::cell_format::CellFormat;
 
@@ -337,6 +338,43 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
             }
         })
     };
+    // Whole, scrolled or hidden (`O`, Shift+O, or the cell's metadata).
+    let layout = Memo::new(move |_| {
+        cell.with(|c| {
+            c.as_ref()
+                .filter(|c| c.kind == CellKind::Code)
+                .map_or(OutputLayout::Whole, output_layout::layout)
+        })
+    });
+    let hidden_id = StoredValue::new(id.clone());
+    let hidden_outputs = move || {
+        (layout.get() == OutputLayout::Hidden).then(|| {
+            let count = cell.with(|c| {
+                c.as_ref()
+                    .map_or(0, |c| c.saved_outputs.len() + c.outputs.len())
+            });
+            let keys = session
+                .keymap
+                .with(|k| shortcuts::keys_text(k, &Command::ToggleOutputs));
+            let show = move |ev: ev::MouseEvent| {
+                ev.stop_propagation();
+                session.dispatch(Command::Select(hidden_id.get_value()));
+                session.dispatch(Command::ToggleOutputs);
+            };
+            let noun = if count == 1 { "output" } else { "outputs" };
+            view! {
+                <button
+                    type="button"
+                    class="outputs-hidden"
+                    data-testid="outputs-hidden"
+                    title=format!("Show them ({keys})")
+                    on:click=show
+                >
+                    {format!("{count} {noun} hidden — click or press {keys} to show")}
+                </button>
+            }
+        })
+    };
     let rows = move || cell.with(|c| c.as_ref().map_or(1, |c| c.line_count()));
     let error = move || cell.with(|c| c.as_ref().and_then(|c| c.error.clone()));
     let dropped = move || cell.with(|c| c.as_ref().map_or(0, |c| c.outputs_dropped));
@@ -597,7 +635,19 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                         </div>
                     })
                 }}
-                <div class="cell-output" data-testid="cell-output" aria-live="polite">
+                {hidden_outputs}
+                <div
+                    class="cell-output"
+                    class:scrolled=move || layout.get() == OutputLayout::Scrolled
+                    class:hidden=move || layout.get() == OutputLayout::Hidden
+                    data-testid="cell-output"
+                    data-layout=move || match layout.get() {
+                        OutputLayout::Whole => "whole",
+                        OutputLayout::Scrolled => "scrolled",
+                        OutputLayout::Hidden => "hidden",
+                    }
+                    aria-live="polite"
+                >
                     {outputs}
                     {
                         let id = edit_id.get_value();
