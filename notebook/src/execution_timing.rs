@@ -101,10 +101,7 @@ impl Notebook {
             "execute_reply" => REPLY,
             _ => return false,
         };
-        let Some(cell) = self
-            .cell_mut(cell_id)
-            .filter(|c| c.kind == CellKind::Code)
-        else {
+        let Some(cell) = self.cell_mut(cell_id).filter(|c| c.kind == CellKind::Code) else {
             return false;
         };
         let times = execution_mut(cell);
@@ -240,8 +237,18 @@ mod tests {
         let none = Value::Null;
         let steps = [
             ("status", &busy, &none, "2026-12-03T07:45:12.000100Z"),
-            ("execute_input", &json!({"code": "1"}), &none, "2026-12-03T07:45:12.000200Z"),
-            ("stream", &json!({"text": "x"}), &none, "2026-12-03T07:45:12.5Z"),
+            (
+                "execute_input",
+                &json!({"code": "1"}),
+                &none,
+                "2026-12-03T07:45:12.000200Z",
+            ),
+            (
+                "stream",
+                &json!({"text": "x"}),
+                &none,
+                "2026-12-03T07:45:12.5Z",
+            ),
             (
                 "execute_reply",
                 &json!({"status": "ok"}),
@@ -356,12 +363,20 @@ mod tests {
         };
         assert_eq!(timing(&JsonMap::new()), None);
         assert_eq!(timing(&meta(json!("x"))), None);
-        assert_eq!(timing(&meta(json!({"shell.execute_reply": "nonsense"}))), None);
+        assert_eq!(
+            timing(&meta(json!({"shell.execute_reply": "nonsense"}))),
+            None
+        );
         // Running: started, no reply yet.
-        let running = timing(&meta(json!({"iopub.status.busy": "2026-12-03T07:45:12+01:00"})))
-            .unwrap();
+        let running = timing(&meta(
+            json!({"iopub.status.busy": "2026-12-03T07:45:12+01:00"}),
+        ))
+        .unwrap();
         assert_eq!(running.duration_ms, None);
-        assert_eq!(describe(&running, 0), "Execution started at 2026-12-03 06:45:12");
+        assert_eq!(
+            describe(&running, 0),
+            "Execution started at 2026-12-03 06:45:12"
+        );
         // Older kernels wrote no offset: UTC. Idle stands in for a missing reply.
         let old = timing(&meta(json!({
             "iopub.execute_input": "2019-05-01T10:00:00.5",
@@ -369,7 +384,10 @@ mod tests {
         })))
         .unwrap();
         assert_eq!(old.duration_ms, Some(125_000));
-        assert_eq!(describe(&old, -300), "Last executed at 2019-05-01 05:00:00 in 2m 5s");
+        assert_eq!(
+            describe(&old, -300),
+            "Last executed at 2019-05-01 05:00:00 in 2m 5s"
+        );
         // A reply before the start: no duration rather than a negative one.
         let skewed = timing(&meta(json!({
             "iopub.status.busy": "2026-12-03T07:45:12Z",

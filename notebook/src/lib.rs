@@ -41,9 +41,9 @@ mod notebook_tests;
 #[cfg(test)]
 mod operation_tests;
 pub mod output_area;
-pub mod output_layout;
 #[cfg(test)]
 mod output_area_tests;
+pub mod output_layout;
 pub mod run_events;
 
 use std::collections::HashSet;

@@ -214,7 +214,10 @@ mod tests {
         let shown = cell(&nb, &id);
         assert_eq!(layout(&shown), OutputLayout::Whole);
         assert!(shown.file.metadata.get("collapsed").is_none());
-        assert_eq!(shown.file.metadata["jupyter"], json!({"source_hidden": true}));
+        assert_eq!(
+            shown.file.metadata["jupyter"],
+            json!({"source_hidden": true})
+        );
     }
 
     #[test]
@@ -264,8 +267,18 @@ mod tests {
         assert_eq!(output_lines(&cell(&nb, &id)), 2 + 3 + 1 + 3);
         let mut ws = Notebook::default();
         let ws_id = ws.cells()[0].id.clone();
-        ws.output(&ws_id, WireData::Text { text: "a\nb\n".into() });
-        ws.output(&ws_id, WireData::Binary { hex: "00".repeat(17) });
+        ws.output(
+            &ws_id,
+            WireData::Text {
+                text: "a\nb\n".into(),
+            },
+        );
+        ws.output(
+            &ws_id,
+            WireData::Binary {
+                hex: "00".repeat(17),
+            },
+        );
         assert_eq!(output_lines(&cell(&ws, &ws_id)), 2 + 2);
     }
 }

@@ -57,7 +57,20 @@ pub fn NotebookPane(session: Session) -> impl IntoView {
                     {move || save_state.get().1}
                 </span>
                 <span class="header-tools">
-                    {tool(session, "⌘ Commands", "Command palette", Command::ShowPalette)}
+                    <button
+                        class="palette-button"
+                        data-testid="palette-button"
+                        title=move || session.keymap.with(|k| shortcuts::title(k, "Command palette", &Command::ShowPalette))
+                        aria-label="Command palette"
+                        on:click=move |_| session.dispatch(Command::ShowPalette)
+                    >
+                        "Commands"
+                        // Its keys as this keyboard labels them: Ctrl+K, or ⌘K on a Mac.
+                        {move || session.keymap.with(|k| {
+                            shortcuts::first_keys(k, &Command::ShowPalette)
+                                .map(|keys| view! { <kbd class="palette-keys">{keys}</kbd> })
+                        })}
+                    </button>
                     {tool(session, "?", "Keyboard shortcuts", Command::ShowHelp)}
                 </span>
                 <span

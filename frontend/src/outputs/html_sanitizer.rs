@@ -579,9 +579,8 @@ fn allowed_style(element: &str, value: &str, origin: Origin) -> bool {
             .map(|d| d.split_once(':').map(|(p, v)| (p.trim(), v.trim())))
     };
     if origin == Origin::Markdown && matches!(element, "th" | "td") {
-        return declarations().all(|d| {
-            matches!(d, Some(("text-align", "left" | "center" | "right")))
-        });
+        return declarations()
+            .all(|d| matches!(d, Some(("text-align", "left" | "center" | "right"))));
     }
     if !MATHML.contains(&element) {
         return false;

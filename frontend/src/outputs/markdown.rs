@@ -398,18 +398,18 @@ mod tests {
             md("```python\nprint(1 < 2)\n```"),
             "<pre><code class=\"language-python\">print(1 &lt; 2)\n</code></pre>\n"
         );
-        assert!(md("$e^{i\\pi}$").contains("<msup><mi>e</mi><mrow><mi>i</mi><mi>π</mi></mrow></msup>"));
+        assert!(
+            md("$e^{i\\pi}$").contains("<msup><mi>e</mi><mrow><mi>i</mi><mi>π</mi></mrow></msup>")
+        );
     }
 
     #[test]
     fn raw_html_is_passed_on_whole_for_the_sanitizer() {
         // The markup keeps the author's HTML (a tag may close in a later event); `render`
         // sanitizes the whole document (see the browser tests below).
-        let html = md("hi <b>bold <i>both</i></b> there\n\n<div align=\"center\">\n\n*md*\n\n</div>");
-        assert!(
-            html.contains("hi <b>bold <i>both</i></b> there"),
-            "{html}"
-        );
+        let html =
+            md("hi <b>bold <i>both</i></b> there\n\n<div align=\"center\">\n\n*md*\n\n</div>");
+        assert!(html.contains("hi <b>bold <i>both</i></b> there"), "{html}");
         assert!(html.contains("<div align=\"center\">"), "{html}");
         assert!(html.contains("<em>md</em>"), "{html}");
     }
@@ -652,21 +652,31 @@ mod browser_tests {
     #[wasm_bindgen_test]
     fn raw_html_is_sanitized_as_jupyter_does() {
         let html = rendered("<script>alert(1)</script>\n\nhi <img src=x onerror=alert(1)> there");
-        assert!(!html.contains("script") && !html.contains("onerror"), "{html}");
+        assert!(
+            !html.contains("script") && !html.contains("onerror"),
+            "{html}"
+        );
         assert!(html.contains("hi <img src=\"x\"> there"), "{html}");
         let block =
             rendered("<div onclick=\"x()\">\n<iframe src=\"https://evil\"></iframe>\n</div>");
         assert!(block.contains("<div>"), "{block}");
-        assert!(!block.contains("iframe") && !block.contains("onclick"), "{block}");
+        assert!(
+            !block.contains("iframe") && !block.contains("onclick"),
+            "{block}"
+        );
         assert_eq!(
             rendered("<b>bold</b> <span class=\"overlay\" style=\"position:fixed\">x</span>"),
             "<p><b>bold</b> <span>x</span></p>\n"
         );
         let details = rendered("<details><summary>more</summary>\n\n*inside*\n\n</details>");
-        assert!(details.contains("<details><summary>more</summary>"), "{details}");
+        assert!(
+            details.contains("<details><summary>more</summary>"),
+            "{details}"
+        );
         assert!(details.contains("<em>inside</em>"), "{details}");
         // A link written as HTML is checked like a markdown one.
-        let link = rendered("<a href=\"javascript:alert(1)\">x</a> <a href=\"https://a.example/\">y</a>");
+        let link =
+            rendered("<a href=\"javascript:alert(1)\">x</a> <a href=\"https://a.example/\">y</a>");
         assert!(!link.contains("javascript"), "{link}");
         assert!(
             link.contains("<a href=\"https://a.example/\" target=\"_blank\" rel=\"noopener noreferrer\">y</a>"),
@@ -685,7 +695,10 @@ mod browser_tests {
             "{inline}"
         );
         let matrix = rendered("$$\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}$$");
-        assert!(matrix.contains("<mtable class=\"menv-arraylike\">"), "{matrix}");
+        assert!(
+            matrix.contains("<mtable class=\"menv-arraylike\">"),
+            "{matrix}"
+        );
         let colour = rendered("$\\color{red} x$");
         assert!(colour.contains("style=\"color: rgb(255 0 0)\""), "{colour}");
         // MathML written as raw HTML: no way back into HTML, no images, no links.
@@ -708,13 +721,18 @@ mod browser_tests {
         let raw = rendered("<input type=checkbox> <input type=text value=x>");
         assert_eq!(raw, "<p><input type=\"checkbox\" disabled=\"\"> </p>\n");
         let table = rendered("| a | b |\n|:-:|--:|\n| 1 | 2 |");
-        assert!(table.contains("<td style=\"text-align: center\">1</td>"), "{table}");
         assert!(
-            !rendered("<td style=\"text-align: center; position: fixed\">x</td>")
-                .contains("style"),
+            table.contains("<td style=\"text-align: center\">1</td>"),
+            "{table}"
+        );
+        assert!(
+            !rendered("<td style=\"text-align: center; position: fixed\">x</td>").contains("style"),
         );
         let note = rendered("A note[^n].\n\n[^n]: the note");
-        assert!(note.contains("<sup class=\"footnote-reference\">"), "{note}");
+        assert!(
+            note.contains("<sup class=\"footnote-reference\">"),
+            "{note}"
+        );
         // Remote images, written in markdown or in HTML, are held back and counted.
         let both = render(
             "![a](https://t.example/a.png) <img src=\"https://u.example/b.png\" alt=\"b\">",
@@ -729,6 +747,8 @@ mod browser_tests {
             None,
             Remote::Allowed,
         );
-        assert!(allowed.html.contains("<img src=\"https://u.example/b.png\""));
+        assert!(allowed
+            .html
+            .contains("<img src=\"https://u.example/b.png\""));
     }
 }

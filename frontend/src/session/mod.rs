@@ -84,6 +84,10 @@ pub enum Overlay {
     Palette,
     KernelPicker,
     Routes,
+    /// Asking whether to restart the kernel (and then run all cells).
+    ConfirmRestart {
+        then_run_all: bool,
+    },
 }
 
 impl Session {
