@@ -16,7 +16,11 @@
 //! only http(s), mailto (links), `data:image/…` (images) and relative URLs — after removing what
 //! browsers ignore inside a scheme, so `java&#9;script:` is caught. Links open in a new tab
 //! without an opener. Inline SVG keeps its drawing elements; images of type `image/svg+xml` are
-//! shown through `<img>`, which never runs their scripts.
+//! shown through `<img>`, which never runs their scripts. MathML Core keeps its layout elements
+//! (not `annotation-xml` or `mglyph`, MathML's ways back into HTML and to an image), the
+//! classes pulldown-latex writes and, on MathML only, colour and spacing styles that cannot
+//! name a URL. A markdown rendering ([`sanitize_markdown`]) also keeps its own classes, table
+//! alignment and task-list checkboxes (always disabled).
 //!
 //! Remote images are a tracking pixel's way in, so unless told [`Remote::Allowed`] an `<img>`
 //! whose source is on another host (see [`crate::outputs::remote_content`]) becomes a placeholder that
