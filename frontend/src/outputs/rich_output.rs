@@ -314,7 +314,11 @@ mod tests {
         let Shown::Markdown(html) = show_blocked(&out) else {
             panic!("{:?}", show_blocked(&out))
         };
-        assert!(html.html.contains("<math display=\"inline\">"), "{}", html.html);
+        assert!(
+            html.html.contains("<math display=\"inline\">"),
+            "{}",
+            html.html
+        );
         assert!(html.html.contains("<msup "), "{}", html.html);
         assert!(!html.html.contains("merror"), "{}", html.html);
     }
