@@ -593,22 +593,30 @@ fn allowed_style(element: &str, value: &str, origin: Origin) -> bool {
         let Some((property, value)) = d else {
             return false;
         };
-        let property_kept = matches!(
-            property,
-            "color"
-                | "background-color"
-                | "border-color"
-                | "border"
-                | "margin-left"
-                | "margin-right"
-                | "height"
-                | "width"
-        );
-        let value_plain = value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || " .#%(),-".contains(c))
-            && !value.to_ascii_lowercase().contains("url");
-        property_kept && value_plain
+        match property {
+            "color" | "background-color" | "border-color" | "border" => {
+                value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || " .#%(),-".contains(c))
+                    && !value.to_ascii_lowercase().contains("url")
+            }
+            // Spacing as TeX sets it, and small: a formula cannot push the page about.
+            "margin-left" | "margin-right" | "height" | "width" => [
+                ("em", 20.0),
+                ("ex", 40.0),
+                ("mu", 20.0),
+                ("pt", 200.0),
+                ("mm", 70.0),
+            ]
+            .iter()
+            .any(|(unit, max)| {
+                value
+                    .strip_suffix(unit)
+                    .and_then(|n| n.parse::<f32>().ok())
+                    .is_some_and(|n| n.abs() <= *max)
+            }),
+            _ => false,
+        }
     })
 }
 
@@ -950,6 +958,50 @@ mod tests {
             for remote in [Remote::Blocked, Remote::Allowed] {
                 assert_eq!(started("rect", &[("fill", fill)], remote).1.html, "<rect>");
             }
+        }
+    }
+
+    #[test]
+    fn classes_are_kept_only_where_markdown_or_maths_wrote_them() {
+        use Origin::{KernelHtml, Markdown};
+        assert!(allowed_classes("span", "math math-inline", Markdown));
+        assert!(!allowed_classes("span", "math math-inline", KernelHtml));
+        assert!(!allowed_classes("span", "math overlay-backdrop", Markdown));
+        assert!(allowed_classes(
+            "mtable",
+            "menv-arraylike menv-matrix",
+            KernelHtml
+        ));
+        assert!(allowed_classes("mtd", "cell-left", Markdown));
+        assert!(!allowed_classes("div", "menv-arraylike", Markdown));
+        assert!(!allowed_classes("mtd", "cell-left dialog", Markdown));
+    }
+
+    #[test]
+    fn styles_are_kept_only_for_alignment_and_maths() {
+        use Origin::{KernelHtml, Markdown};
+        assert!(allowed_style("td", "text-align: center", Markdown));
+        assert!(!allowed_style("td", "text-align: center", KernelHtml));
+        assert!(!allowed_style(
+            "td",
+            "text-align: center; position: fixed",
+            Markdown
+        ));
+        assert!(!allowed_style("div", "text-align: center", Markdown));
+        assert!(allowed_style("mi", "color: rgb(255 0 0)", KernelHtml));
+        assert!(allowed_style("merror", "border-color: #b22222", Markdown));
+        assert!(allowed_style("mspace", "margin-left: 0.1667em", Markdown));
+        for refused in [
+            "background-color: url(https://t.example/p)",
+            "color: red; position: fixed",
+            "width: 100vw; height: 100vh",
+            "margin-left: -500em",
+            "color: \\72 ed",
+            "color: \"red\"",
+            "background: image-set('x')",
+            "color",
+        ] {
+            assert!(!allowed_style("mi", refused, Markdown), "{refused}");
         }
     }
 }
