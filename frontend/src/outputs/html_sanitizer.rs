@@ -341,6 +341,10 @@ enum Origin {
     Markdown,
 }
 
+/// What the ids of a markdown rendering's footnotes start with (and its in-page links point
+/// at): none of the page's own ids does.
+const FOOTNOTE_ID_PREFIX: &str = "footnote-";
+
 /// Classes a markdown rendering writes (and this page's stylesheet styles for it).
 const MARKDOWN_CLASSES: &[&str] = &[
     "math",
@@ -500,10 +504,30 @@ impl Writer {
                 }
             }
         }
+        // A markdown footnote's reference and definition (`[^n]`) link within the page; their
+        // ids are prefixed so that no author can take one of the page's own.
+        let markdown = self.origin == Origin::Markdown;
+        let in_page_link =
+            markdown && name == "a" && value("href").is_some_and(|h| h.starts_with('#'));
+        let footnote = markdown && name == "div" && value("class") == Some("footnote-definition");
         let out = &mut self.out;
         out.push('<');
         out.push_str(name);
         for (attribute, value) in attributes {
+            let anchor = match attribute.as_str() {
+                "href" if in_page_link => Some("=\"#"),
+                "id" if footnote => Some("=\""),
+                _ => None,
+            };
+            if let Some(start) = anchor {
+                out.push(' ');
+                out.push_str(attribute);
+                out.push_str(start);
+                out.push_str(FOOTNOTE_ID_PREFIX);
+                escape_attribute(out, value.trim_start_matches('#'));
+                out.push('"');
+                continue;
+            }
             let kept = match attribute.as_str() {
                 "href" if name == "a" => safe_url(value, false),
                 "src" if name == "img" => safe_url(value, true),
@@ -533,7 +557,7 @@ impl Writer {
                 out.push('"');
             }
         }
-        if name == "a" {
+        if name == "a" && !in_page_link {
             out.push_str(" target=\"_blank\" rel=\"noopener noreferrer\"");
         }
         // A task list's box shows the state the source wrote; clicking it changes nothing.

@@ -730,9 +730,18 @@ mod browser_tests {
         );
         let note = rendered("A note[^n].\n\n[^n]: the note");
         assert!(
-            note.contains("<sup class=\"footnote-reference\">"),
+            note.contains("<sup class=\"footnote-reference\"><a href=\"#footnote-n\">1</a></sup>"),
             "{note}"
         );
+        assert!(
+            note.contains("<div class=\"footnote-definition\" id=\"footnote-n\">"),
+            "{note}"
+        );
+        // Other ids never, not even an author's footnote-looking one on another element.
+        let ids = rendered(
+            "<p id=\"restart-title\">x</p><span class=\"footnote-definition\" id=\"y\">z</span>",
+        );
+        assert!(!ids.contains("id="), "{ids}");
         // Remote images, written in markdown or in HTML, are held back and counted.
         let both = render(
             "![a](https://t.example/a.png) <img src=\"https://u.example/b.png\" alt=\"b\">",
