@@ -157,6 +157,15 @@ test('long outputs scroll; O hides them and Shift+O toggles the scrolling', asyn
   await expect(page.getByTestId('command-palette')).toContainText('Hide or show outputs');
   await expect(page.getByTestId('command-palette')).toContainText('Scroll outputs');
   await page.keyboard.press('Escape');
+
+  // A traceback's long line wraps: its end (the error) is in view, nothing to scroll sideways.
+  await page.keyboard.press('J');
+  await typeAndRun(page, 'raise ValueError("wide " * 80)');
+  const error = page.getByTestId('cell').nth(1).locator('[data-kind=error]');
+  await expect(error).toContainText('ValueError');
+  const overflow = await error.evaluate((el) => el.scrollWidth - el.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(1);
+  await page.screenshot({ path: path.join(artifacts, 'outputs-traceback-wrapped.png') });
 });
 
 test('restart asks in the page, focus on Cancel, and the keyboard comes back', async ({ page, wirebook }) => {
