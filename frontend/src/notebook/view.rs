@@ -114,7 +114,7 @@ pub fn NotebookPane(session: Session) -> impl IntoView {
             </div>
             <p class="keys">
                 "Press "<kbd>"H"</kbd>" in command mode for all keyboard shortcuts · "
-                <kbd>"Shift+Enter"</kbd>" run, next · "<kbd>"Esc"</kbd>" command mode · "
+                <kbd>{shortcuts::display("Shift+Enter")}</kbd>" run, next · "<kbd>"Esc"</kbd>" command mode · "
                 <kbd>"Enter"</kbd>" edit"
             </p>
             <ConflictDialog session=session />
@@ -551,9 +551,9 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                     class="run-cell"
                     data-testid="run-cell"
                     title=move || match kind.get() {
-                        CellKind::Code => "Run this cell (Ctrl+Enter)",
-                        CellKind::Markdown => "Render this cell (Ctrl+Enter)",
-                        CellKind::Raw => "Raw cells do not run",
+                        CellKind::Code => format!("Run this cell ({})", shortcuts::display("Ctrl+Enter")),
+                        CellKind::Markdown => format!("Render this cell ({})", shortcuts::display("Ctrl+Enter")),
+                        CellKind::Raw => "Raw cells do not run".to_string(),
                     }
                     aria-label="Run cell"
                     on:click=on_run
