@@ -143,6 +143,7 @@ test('long outputs scroll; O hides them and Shift+O toggles the scrolling', asyn
   await page.keyboard.press('O');
   await expect(area).toHaveAttribute('data-layout', 'hidden');
   await expect(cell.getByTestId('outputs-hidden')).toHaveText(/1 output hidden/);
+  await page.screenshot({ path: path.join(artifacts, 'outputs-hidden.png') });
   await page.keyboard.press('O');
   await expect(area).toHaveAttribute('data-layout', 'scrolled');
   await page.keyboard.press('Shift+O');
