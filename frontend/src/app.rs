@@ -9,6 +9,7 @@ use wirebook_shared::session::{ClientMsg, KernelState};
 
 use crate::inspector::view::InspectorPane;
 use crate::kernel::notebook_kernel::follow_notebook_kernelspec;
+use crate::kernel::restart_view::RestartDialog;
 use crate::kernel::view::KernelPicker;
 use crate::keys::storage::load_keymap;
 use crate::keys::view::HelpOverlay;
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
             <CommandPalette session=session />
             <KernelPicker session=session />
             <RoutesDialog session=session />
+            <RestartDialog session=session />
         </div>
     }
 }

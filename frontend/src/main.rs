@@ -10,6 +10,7 @@
 mod api;
 mod app;
 mod checkbox;
+mod clock;
 mod dialog;
 mod dom;
 mod files;

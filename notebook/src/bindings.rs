@@ -423,6 +423,8 @@ const DEFAULTS: &[(&str, CommandId)] = &[
     ("Ctrl+Shift+ArrowUp", CommandId::MoveUp),
     ("Ctrl+Shift+ArrowDown", CommandId::MoveDown),
     ("Ctrl+Shift+-", CommandId::Split),
+    ("O", CommandId::ToggleOutputs),
+    ("Shift+O", CommandId::ToggleOutputScrolling),
     ("I I", CommandId::Interrupt),
     ("0 0", CommandId::Restart),
     ("Ctrl+Shift+K", CommandId::ChangeKernel),

@@ -73,6 +73,9 @@ pub struct Cell {
     pub state: RunState,
     /// Why the last run failed, as the server or the connection reported it.
     pub error: Option<String>,
+    /// When the browser wrote the last run's request (RFC 3339): a WebSocket kernel's runs
+    /// are timed from it (see [`crate::execution_timing`]). Not saved.
+    pub sent_at: Option<String>,
     pub file: CellFileData,
 }
 
@@ -96,6 +99,7 @@ impl Cell {
             execution_count: None,
             state: RunState::Idle,
             error: None,
+            sent_at: None,
             file: CellFileData::default(),
         }
     }

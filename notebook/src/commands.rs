@@ -189,6 +189,10 @@ commands! {
         "WebSocket kernels: send the selected cells as close frames (CODE reason).";
     PrettyPrintJson, "pretty-print-json", Command, "Pretty-print JSON",
         "Indent the JSON of the selected JSON cells.";
+    ToggleOutputs, "toggle-outputs", Command, "Hide or show outputs",
+        "Hide the outputs of the selected cells, or show them again.";
+    ToggleOutputScrolling, "toggle-output-scrolling", Command, "Scroll outputs",
+        "Show the outputs of the selected cells in a scrolled box, or whole.";
 }
 
 /// Commands without a default key: Jupyter's keys stay as they are, and these are reached
@@ -271,6 +275,8 @@ impl CommandId {
             CommandId::FormatPing => Command::SetFormat(CellFormat::Ping),
             CommandId::FormatClose => Command::SetFormat(CellFormat::Close),
             CommandId::PrettyPrintJson => Command::PrettyPrintJson,
+            CommandId::ToggleOutputs => Command::ToggleOutputs,
+            CommandId::ToggleOutputScrolling => Command::ToggleOutputScrolling,
         };
         Some(command)
     }

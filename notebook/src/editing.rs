@@ -13,6 +13,7 @@ use crate::clipboard::{cells_to_clipboard, ClipboardCells};
 use crate::history::{Selection, Step, Swap};
 use crate::mode::Mode;
 use crate::output_area;
+use crate::output_layout;
 use crate::Notebook;
 
 /// What to do after running a cell.
@@ -123,6 +124,11 @@ pub enum Command {
     SetFormat(CellFormat),
     /// Indent the source of the selected JSON cells that parse (undoable).
     PrettyPrintJson,
+    /// Hide the outputs of the selected code cells, or show them again (Jupyter's `O`; kept
+    /// in their metadata, see [`crate::output_layout`]; not an undoable step, as in Jupyter).
+    ToggleOutputs,
+    /// Scroll the outputs of the selected code cells in a box, or show them whole (Shift+O).
+    ToggleOutputScrolling,
 }
 
 /// What the outside world has to do after a command.
@@ -542,6 +548,23 @@ impl Notebook {
             Command::ShowPalette => vec![Effect::ShowPalette],
             Command::ChangeKernel => vec![Effect::ShowKernelPicker],
             Command::ShowTapRoutes => vec![Effect::ShowTapRoutes],
+            Command::ToggleOutputs => {
+                self.each_selected(output_layout::toggle_hidden);
+                Vec::new()
+            }
+            Command::ToggleOutputScrolling => {
+                self.each_selected(output_layout::toggle_scrolled);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Changes each selected cell in place, outside the undo history (what only changes how
+    /// a cell is shown).
+    fn each_selected(&mut self, mut f: impl FnMut(&mut Cell) -> bool) {
+        let (first, last) = self.selection.bounds();
+        for cell in &mut self.cells[first..=last] {
+            f(cell);
         }
     }
 

@@ -32,6 +32,7 @@ pub mod chords;
 pub mod clipboard;
 pub mod commands;
 pub mod editing;
+pub mod execution_timing;
 pub mod har;
 pub mod history;
 pub mod mode;
@@ -42,6 +43,7 @@ mod operation_tests;
 pub mod output_area;
 #[cfg(test)]
 mod output_area_tests;
+pub mod output_layout;
 pub mod run_events;
 
 use std::collections::HashSet;

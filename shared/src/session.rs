@@ -171,6 +171,10 @@ pub struct KernelMessage {
     /// The message's `metadata` part (display metadata lives in `content`).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub metadata: serde_json::Value,
+    /// The header's `date` (ISO 8601, the kernel's clock): what a cell's execution timing
+    /// records, as JupyterLab does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// Which kernel a session talks to.
@@ -518,8 +522,9 @@ mod tests {
                 parent_msg_id: Some("m1".into()),
                 content: serde_json::json!({"name": "stdout", "text": "hi\n"}),
                 metadata: serde_json::Value::Null,
+                date: Some("2026-12-03T07:45:12.123456Z".into()),
             }),
-            r#"{"type":"kernel_message","cell_id":"c1","channel":"iopub","msg_type":"stream","msg_id":"m2","parent_msg_id":"m1","content":{"name":"stdout","text":"hi\n"}}"#,
+            r#"{"type":"kernel_message","cell_id":"c1","channel":"iopub","msg_type":"stream","msg_id":"m2","parent_msg_id":"m1","content":{"name":"stdout","text":"hi\n"},"date":"2026-12-03T07:45:12.123456Z"}"#,
         );
         round_trip(
             ServerMsg::KernelMessageSent {

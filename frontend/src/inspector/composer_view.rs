@@ -178,7 +178,7 @@ pub fn Composer(session: Session, on_select: Callback<u64>) -> impl IntoView {
                 <button
                     class="primary"
                     data-testid="composer-send"
-                    title="Send to the kernel (Ctrl+Enter)"
+                    title=format!("Send to the kernel ({})", crate::palette::shortcuts::display("Ctrl+Enter"))
                     disabled=move || available.with(|a| a.is_err()) || message.with(|m| m.is_err())
                     on:click=move |_| send()
                 >

@@ -1,8 +1,10 @@
 //! Choosing the kernel: the picker's rules ([`picker`]), a WebSocket kernel's settings
-//! ([`ws_settings`]) and URL check ([`websocket_url`]), and the picker dialog.
+//! ([`ws_settings`]) and URL check ([`websocket_url`]), the picker dialog, and the dialog that
+//! confirms a restart ([`restart_view`]).
 
 pub mod notebook_kernel;
 pub mod picker;
+pub mod restart_view;
 pub mod view;
 pub mod websocket_url;
 pub mod ws_settings;

@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use wirebook_notebook::{Command, Effect};
 use wirebook_shared::session::ClientMsg;
 
-use crate::dom::confirm;
 use crate::notebook::clipboard::write_clipboard;
 use crate::session::pacer::Pacer;
 use crate::session::{Overlay, Session};
@@ -180,16 +179,9 @@ impl Session {
                     }
                 });
             }
+            // Asked in the page (`kernel::restart_view`), which restarts on the user's yes.
             Effect::RestartKernel { then_run_all } => {
-                let question = if then_run_all {
-                    "Restart the kernel and run all cells? The kernel connection is closed and \
-                     opened again."
-                } else {
-                    "Restart the kernel? The kernel connection is closed and opened again."
-                };
-                if confirm(question) {
-                    self.restart_kernel(then_run_all);
-                }
+                self.overlay.set(Overlay::ConfirmRestart { then_run_all })
             }
             Effect::Save => self.files.save(false),
             Effect::ShowHelp => self.overlay.set(Overlay::Help),

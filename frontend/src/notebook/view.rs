@@ -4,6 +4,8 @@
 
 use leptos::ev;
 use leptos::prelude::*;
+use wirebook_notebook::execution_timing::{self, Measured};
+use wirebook_notebook::output_layout::{self, OutputLayout};
 use wirebook_notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 use wirebook_shared::cell_format::CellFormat;
 
@@ -56,7 +58,20 @@ pub fn NotebookPane(session: Session) -> impl IntoView {
                     {move || save_state.get().1}
                 </span>
                 <span class="header-tools">
-                    {tool(session, "⌘ Commands", "Command palette", Command::ShowPalette)}
+                    <button
+                        class="palette-button"
+                        data-testid="palette-button"
+                        title=move || session.keymap.with(|k| shortcuts::title(k, "Command palette", &Command::ShowPalette))
+                        aria-label="Command palette"
+                        on:click=move |_| session.dispatch(Command::ShowPalette)
+                    >
+                        "Commands"
+                        // Its keys as this keyboard labels them: Ctrl+K, or ⌘K on a Mac.
+                        {move || session.keymap.with(|k| {
+                            shortcuts::first_keys(k, &Command::ShowPalette)
+                                .map(|keys| view! { <kbd class="palette-keys">{keys}</kbd> })
+                        })}
+                    </button>
                     {tool(session, "?", "Keyboard shortcuts", Command::ShowHelp)}
                 </span>
                 <span
@@ -100,7 +115,7 @@ pub fn NotebookPane(session: Session) -> impl IntoView {
             </div>
             <p class="keys">
                 "Press "<kbd>"H"</kbd>" in command mode for all keyboard shortcuts · "
-                <kbd>"Shift+Enter"</kbd>" run, next · "<kbd>"Esc"</kbd>" command mode · "
+                <kbd>{shortcuts::display("Shift+Enter")}</kbd>" run, next · "<kbd>"Esc"</kbd>" command mode · "
                 <kbd>"Enter"</kbd>" edit"
             </p>
             <ConflictDialog session=session />
@@ -318,6 +333,65 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
         cell.with(|c| c.as_ref().is_some_and(|c| c.state == RunState::Queued))
             && !matches!(connection.get(), Connection::Open)
     };
+    // When the last run started and how long it took (the cell's `metadata.execution`).
+    let timing = Memo::new(move |_| {
+        cell.with(|c| {
+            c.as_ref()
+                .filter(|c| c.kind == CellKind::Code)
+                .and_then(|c| execution_timing::timing(&c.file.metadata))
+        })
+    });
+    let timing_line = move || {
+        timing.get().map(|t| {
+            let text = execution_timing::describe(&t, crate::clock::utc_offset_minutes());
+            let title = match t.measured {
+                Measured::Kernel => "The kernel's clock: from starting the code to its reply",
+                Measured::Browser => {
+                    "The browser's clock: from sending the cell to the kernel's latest reply"
+                }
+            };
+            view! {
+                <div class="cell-timing" data-testid="cell-timing" title=title>{text}</div>
+            }
+        })
+    };
+    // Whole, scrolled or hidden (`O`, Shift+O, or the cell's metadata).
+    let layout = Memo::new(move |_| {
+        cell.with(|c| {
+            c.as_ref()
+                .filter(|c| c.kind == CellKind::Code)
+                .map_or(OutputLayout::Whole, output_layout::layout)
+        })
+    });
+    let hidden_id = StoredValue::new(id.clone());
+    let hidden_outputs = move || {
+        (layout.get() == OutputLayout::Hidden).then(|| {
+            let count = cell.with(|c| {
+                c.as_ref()
+                    .map_or(0, |c| c.saved_outputs.len() + c.outputs.len())
+            });
+            let keys = session
+                .keymap
+                .with(|k| shortcuts::keys_text(k, &Command::ToggleOutputs));
+            let show = move |ev: ev::MouseEvent| {
+                ev.stop_propagation();
+                session.dispatch(Command::Select(hidden_id.get_value()));
+                session.dispatch(Command::ToggleOutputs);
+            };
+            let noun = if count == 1 { "output" } else { "outputs" };
+            view! {
+                <button
+                    type="button"
+                    class="outputs-hidden"
+                    data-testid="outputs-hidden"
+                    title=format!("Show them ({keys})")
+                    on:click=show
+                >
+                    {format!("{count} {noun} hidden — click or press {keys} to show")}
+                </button>
+            }
+        })
+    };
     let rows = move || cell.with(|c| c.as_ref().map_or(1, |c| c.line_count()));
     let error = move || cell.with(|c| c.as_ref().and_then(|c| c.error.clone()));
     let dropped = move || cell.with(|c| c.as_ref().map_or(0, |c| c.outputs_dropped));
@@ -477,9 +551,9 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                     class="run-cell"
                     data-testid="run-cell"
                     title=move || match kind.get() {
-                        CellKind::Code => "Run this cell (Ctrl+Enter)",
-                        CellKind::Markdown => "Render this cell (Ctrl+Enter)",
-                        CellKind::Raw => "Raw cells do not run",
+                        CellKind::Code => format!("Run this cell ({})", shortcuts::display("Ctrl+Enter")),
+                        CellKind::Markdown => format!("Render this cell ({})", shortcuts::display("Ctrl+Enter")),
+                        CellKind::Raw => "Raw cells do not run".to_string(),
                     }
                     aria-label="Run cell"
                     on:click=on_run
@@ -574,7 +648,19 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                         </div>
                     })
                 }}
-                <div class="cell-output" data-testid="cell-output" aria-live="polite">
+                {hidden_outputs}
+                <div
+                    class="cell-output"
+                    class:scrolled=move || layout.get() == OutputLayout::Scrolled
+                    class:hidden=move || layout.get() == OutputLayout::Hidden
+                    data-testid="cell-output"
+                    data-layout=move || match layout.get() {
+                        OutputLayout::Whole => "whole",
+                        OutputLayout::Scrolled => "scrolled",
+                        OutputLayout::Hidden => "hidden",
+                    }
+                    aria-live="polite"
+                >
                     {outputs}
                     {
                         let id = edit_id.get_value();
@@ -582,6 +668,7 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                     }
                     {outputs_after_input}
                 </div>
+                {timing_line}
             </div>
         </div>
     }

@@ -16,7 +16,11 @@
 //! only http(s), mailto (links), `data:image/…` (images) and relative URLs — after removing what
 //! browsers ignore inside a scheme, so `java&#9;script:` is caught. Links open in a new tab
 //! without an opener. Inline SVG keeps its drawing elements; images of type `image/svg+xml` are
-//! shown through `<img>`, which never runs their scripts.
+//! shown through `<img>`, which never runs their scripts. MathML Core keeps its layout elements
+//! (not `annotation-xml` or `mglyph`, MathML's ways back into HTML and to an image), the
+//! classes pulldown-latex writes and, on MathML only, colour and spacing styles that cannot
+//! name a URL. A markdown rendering ([`sanitize_markdown`]) also keeps its own classes, table
+//! alignment and task-list checkboxes (always disabled).
 //!
 //! Remote images are a tracking pixel's way in, so unless told [`Remote::Allowed`] an `<img>`
 //! whose source is on another host (see [`crate::outputs::remote_content`]) becomes a placeholder that
@@ -125,6 +129,68 @@ const ELEMENTS: &[&str] = &[
     "pattern",
     "mask",
     "desc",
+    // MathML Core (what `$…$` in markdown compiles to, and what kernels may send).
+    "math",
+    "semantics",
+    "annotation",
+    "merror",
+    "mfrac",
+    "mi",
+    "mmultiscripts",
+    "mn",
+    "mo",
+    "mover",
+    "mpadded",
+    "mphantom",
+    "mprescripts",
+    "mroot",
+    "mrow",
+    "ms",
+    "mspace",
+    "msqrt",
+    "mstyle",
+    "msub",
+    "msubsup",
+    "msup",
+    "mtable",
+    "mtd",
+    "mtext",
+    "mtr",
+    "munder",
+    "munderover",
+    "menclose",
+    "none",
+];
+
+/// MathML's element names: the ones that may carry the classes and styles math needs.
+const MATHML: &[&str] = &[
+    "math",
+    "semantics",
+    "merror",
+    "mfrac",
+    "mi",
+    "mmultiscripts",
+    "mn",
+    "mo",
+    "mover",
+    "mpadded",
+    "mphantom",
+    "mroot",
+    "mrow",
+    "ms",
+    "mspace",
+    "msqrt",
+    "mstyle",
+    "msub",
+    "msubsup",
+    "msup",
+    "mtable",
+    "mtd",
+    "mtext",
+    "mtr",
+    "munder",
+    "munderover",
+    "menclose",
 ];
 
 /// Elements dropped together with everything inside them.
@@ -149,8 +215,10 @@ const DROPPED_WITH_CONTENT: &[&str] = &[
     "select",
     "option",
     "button",
-    "math",
     "foreignobject",
+    // MathML's ways back into HTML, or to load an image.
+    "annotation-xml",
+    "mglyph",
     "audio",
     "video",
     "canvas",
@@ -228,12 +296,87 @@ const ATTRIBUTES: &[&str] = &[
     "stop-opacity",
     "gradientunits",
     "preserveaspectratio",
+    // MathML
+    "display",
+    "displaystyle",
+    "scriptlevel",
+    "mathvariant",
+    "mathsize",
+    "mathcolor",
+    "mathbackground",
+    "stretchy",
+    "symmetric",
+    "fence",
+    "separator",
+    "lspace",
+    "rspace",
+    "largeop",
+    "movablelimits",
+    "accent",
+    "accentunder",
+    "minsize",
+    "maxsize",
+    "linethickness",
+    "depth",
+    "voffset",
+    "form",
+    "notation",
+    "encoding",
+    "columnalign",
+    "rowalign",
+    "columnlines",
+    "rowlines",
+    "columnspacing",
+    "rowspacing",
+    "frame",
 ];
+
+/// What a document is, which decides what it may keep beyond the common allowlist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// `text/html` from a kernel.
+    KernelHtml,
+    /// A markdown rendering (`markdown::markup`), whose own markup needs a little more: the
+    /// classes it writes, table alignment, task-list checkboxes.
+    Markdown,
+}
+
+/// What the ids of a markdown rendering's footnotes start with (and its in-page links point
+/// at): none of the page's own ids does.
+const FOOTNOTE_ID_PREFIX: &str = "footnote-";
+
+/// Classes a markdown rendering writes (and this page's stylesheet styles for it).
+const MARKDOWN_CLASSES: &[&str] = &[
+    "math",
+    "math-inline",
+    "math-display",
+    "footnote-reference",
+    "footnote-definition",
+    "footnote-definition-label",
+    BLOCKED_IMAGE_CLASS,
+];
+
+/// Classes pulldown-latex puts on MathML (alignment, lines, negation; styled by this page):
+/// its own `menv-` prefix, or one of these.
+const MATH_CLASSES: &[&str] = &["cell-left", "cell-right", "mop-negated", "small"];
 
 /// `text/html` from a kernel as HTML that can be set as `innerHTML`, with remote images left
 /// out unless `remote` allows them.
 pub fn sanitize(html: &str, remote: Remote) -> SafeHtml {
+    sanitize_as(html, Writer::new(remote, html.len()))
+}
+
+/// A markdown rendering (its own markup and the raw HTML its author wrote, as Jupyter allows)
+/// sanitized like kernel HTML, keeping what the rendering itself needs. The images the
+/// rendering already held back stay counted.
+pub fn sanitize_markdown(html: &str, already_blocked: BlockedImages, remote: Remote) -> SafeHtml {
     let mut writer = Writer::new(remote, html.len());
+    writer.origin = Origin::Markdown;
+    writer.blocked = already_blocked;
+    sanitize_as(html, writer)
+}
+
+fn sanitize_as(html: &str, mut writer: Writer) -> SafeHtml {
     // A browser always has a DOMParser; were it missing, nothing is kept.
     if let Some(body) = parse(html) {
         writer.children(&body);
@@ -256,6 +399,7 @@ struct Writer {
     out: String,
     remote: Remote,
     blocked: BlockedImages,
+    origin: Origin,
 }
 
 /// What a kept element's start tag became.
@@ -273,6 +417,7 @@ impl Writer {
             out: String::with_capacity(capacity),
             remote,
             blocked: BlockedImages::default(),
+            origin: Origin::KernelHtml,
         }
     }
 
@@ -310,7 +455,12 @@ impl Writer {
         if DROPPED_WITH_CONTENT.contains(&name.as_str()) {
             return;
         }
-        if !ELEMENTS.contains(&name.as_str()) {
+        let checkbox = self.origin == Origin::Markdown
+            && name == "input"
+            && element
+                .get_attribute("type")
+                .is_some_and(|t| t.eq_ignore_ascii_case("checkbox"));
+        if !ELEMENTS.contains(&name.as_str()) && !checkbox {
             self.children(element);
             return;
         }
@@ -321,7 +471,10 @@ impl Writer {
             // The qualified name: `xlink:href` is not `href`.
             .map(|attr| (attr.name().to_ascii_lowercase(), attr.value()))
             .collect();
-        if self.start(&name, &attributes) == Started::Placeholder || VOID.contains(&name.as_str()) {
+        if self.start(&name, &attributes) == Started::Placeholder
+            || VOID.contains(&name.as_str())
+            || checkbox
+        {
             return;
         }
         self.children(element);
@@ -351,10 +504,30 @@ impl Writer {
                 }
             }
         }
+        // A markdown footnote's reference and definition (`[^n]`) link within the page; their
+        // ids are prefixed so that no author can take one of the page's own.
+        let markdown = self.origin == Origin::Markdown;
+        let in_page_link =
+            markdown && name == "a" && value("href").is_some_and(|h| h.starts_with('#'));
+        let footnote = markdown && name == "div" && value("class") == Some("footnote-definition");
         let out = &mut self.out;
         out.push('<');
         out.push_str(name);
         for (attribute, value) in attributes {
+            let anchor = match attribute.as_str() {
+                "href" if in_page_link => Some("=\"#"),
+                "id" if footnote => Some("=\""),
+                _ => None,
+            };
+            if let Some(start) = anchor {
+                out.push(' ');
+                out.push_str(attribute);
+                out.push_str(start);
+                out.push_str(FOOTNOTE_ID_PREFIX);
+                escape_attribute(out, value.trim_start_matches('#'));
+                out.push('"');
+                continue;
+            }
             let kept = match attribute.as_str() {
                 "href" if name == "a" => safe_url(value, false),
                 "src" if name == "img" => safe_url(value, true),
@@ -371,6 +544,9 @@ impl Writer {
                     },
                     PaintReferences::Refused => false,
                 },
+                "class" => allowed_classes(name, value, self.origin),
+                "style" => allowed_style(name, value, self.origin),
+                "type" | "checked" | "disabled" => name == "input",
                 attribute => ATTRIBUTES.contains(&attribute),
             };
             if kept {
@@ -381,8 +557,12 @@ impl Writer {
                 out.push('"');
             }
         }
-        if name == "a" {
+        if name == "a" && !in_page_link {
             out.push_str(" target=\"_blank\" rel=\"noopener noreferrer\"");
+        }
+        // A task list's box shows the state the source wrote; clicking it changes nothing.
+        if name == "input" && !attributes.iter().any(|(n, _)| n == "disabled") {
+            out.push_str(" disabled=\"\"");
         }
         out.push('>');
         Started::Element
@@ -401,6 +581,67 @@ impl Writer {
         escape_attribute(out, alt);
         out.push_str("</span>");
     }
+}
+
+/// Whether an element keeps its `class`: only the classes a markdown rendering writes (in a
+/// markdown document) and pulldown-latex's on MathML — never one of the page's own, which could
+/// lay the output over the page.
+fn allowed_classes(element: &str, value: &str, origin: Origin) -> bool {
+    let math = MATHML.contains(&element);
+    value.split_ascii_whitespace().all(|class| {
+        (origin == Origin::Markdown && MARKDOWN_CLASSES.contains(&class))
+            || (math && (class.starts_with("menv-") || MATH_CLASSES.contains(&class)))
+    })
+}
+
+/// Whether an element keeps its `style`: table alignment in a markdown document
+/// (`text-align: center`), and on MathML the colours, borders and spacing pulldown-latex
+/// writes (`color: rgb(255 0 0)`, `margin-left: 0.2em`). Nothing that can name a URL (no
+/// `url(`, no escapes) or move the element out of its place.
+fn allowed_style(element: &str, value: &str, origin: Origin) -> bool {
+    let declarations = || {
+        value
+            .split(';')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(|d| d.split_once(':').map(|(p, v)| (p.trim(), v.trim())))
+    };
+    if origin == Origin::Markdown && matches!(element, "th" | "td") {
+        return declarations()
+            .all(|d| matches!(d, Some(("text-align", "left" | "center" | "right"))));
+    }
+    if !MATHML.contains(&element) {
+        return false;
+    }
+    declarations().all(|d| {
+        let Some((property, value)) = d else {
+            return false;
+        };
+        match property {
+            "color" | "background-color" | "border-color" | "border" => {
+                value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || " .#%(),-".contains(c))
+                    && !value.to_ascii_lowercase().contains("url")
+            }
+            // Spacing as TeX sets it, and small: a formula cannot push the page about.
+            "margin-left" | "margin-right" | "height" | "width" => [
+                ("em", 20.0),
+                ("ex", 40.0),
+                ("mu", 20.0),
+                ("pt", 200.0),
+                ("mm", 70.0),
+            ]
+            .iter()
+            .any(|(unit, max)| {
+                value
+                    .strip_suffix(unit)
+                    .and_then(|n| n.parse::<f32>().ok())
+                    .is_some_and(|n| n.abs() <= *max)
+            }),
+            _ => false,
+        }
+    })
 }
 
 /// What a paint attribute (`fill`, `stroke`: a colour, or `url(…)` of a gradient or pattern)
@@ -741,6 +982,50 @@ mod tests {
             for remote in [Remote::Blocked, Remote::Allowed] {
                 assert_eq!(started("rect", &[("fill", fill)], remote).1.html, "<rect>");
             }
+        }
+    }
+
+    #[test]
+    fn classes_are_kept_only_where_markdown_or_maths_wrote_them() {
+        use Origin::{KernelHtml, Markdown};
+        assert!(allowed_classes("span", "math math-inline", Markdown));
+        assert!(!allowed_classes("span", "math math-inline", KernelHtml));
+        assert!(!allowed_classes("span", "math overlay-backdrop", Markdown));
+        assert!(allowed_classes(
+            "mtable",
+            "menv-arraylike menv-matrix",
+            KernelHtml
+        ));
+        assert!(allowed_classes("mtd", "cell-left", Markdown));
+        assert!(!allowed_classes("div", "menv-arraylike", Markdown));
+        assert!(!allowed_classes("mtd", "cell-left dialog", Markdown));
+    }
+
+    #[test]
+    fn styles_are_kept_only_for_alignment_and_maths() {
+        use Origin::{KernelHtml, Markdown};
+        assert!(allowed_style("td", "text-align: center", Markdown));
+        assert!(!allowed_style("td", "text-align: center", KernelHtml));
+        assert!(!allowed_style(
+            "td",
+            "text-align: center; position: fixed",
+            Markdown
+        ));
+        assert!(!allowed_style("div", "text-align: center", Markdown));
+        assert!(allowed_style("mi", "color: rgb(255 0 0)", KernelHtml));
+        assert!(allowed_style("merror", "border-color: #b22222", Markdown));
+        assert!(allowed_style("mspace", "margin-left: 0.1667em", Markdown));
+        for refused in [
+            "background-color: url(https://t.example/p)",
+            "color: red; position: fixed",
+            "width: 100vw; height: 100vh",
+            "margin-left: -500em",
+            "color: \\72 ed",
+            "color: \"red\"",
+            "background: image-set('x')",
+            "color",
+        ] {
+            assert!(!allowed_style("mi", refused, Markdown), "{refused}");
         }
     }
 }

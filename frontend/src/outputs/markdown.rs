@@ -1,25 +1,30 @@
-//! Markdown cells as HTML that is safe to put into the page.
+//! Markdown cells and `text/markdown` outputs as HTML that is safe to put into the page, as
+//! Jupyter renders them: CommonMark plus the GitHub extensions Jupyter users write (tables,
+//! strikethrough, task lists, footnotes), maths, and the author's raw HTML, sanitized.
 //!
 //! A notebook comes from anywhere (a colleague, a bug report, the internet), so its markdown is
-//! untrusted: [`render`] turns CommonMark (plus the GitHub extensions Jupyter users write:
-//! tables, strikethrough, task lists, and `$…$` maths kept as text) into HTML in which
+//! untrusted. Rendering is two steps:
 //!
-//! - raw HTML from the source is shown as text, never interpreted (so no `<script>`, no `on…=`
-//!   handlers, no `<iframe>`); HTML comments are left out, as Jupyter shows them;
-//! - link targets are `http:`, `https:`, `mailto:` or relative; anything else (`javascript:`,
-//!   `data:`, `vbscript:`, …) loses its link and keeps its text. Links open in a new tab, so
-//!   following one never leaves the notebook;
-//! - image sources are `http:`, `https:`, relative, raster/SVG `data:image/…` URIs, or
-//!   `attachment:NAME`, resolved from the cell's attachments into a `data:` URI. An image
-//!   whose source is refused shows its alt text;
-//! - an image on another host (see [`crate::outputs::remote_content`]) is, unless told
-//!   [`Remote::Allowed`], a placeholder with its alt text that loads nothing, and is counted in
-//!   the rendering's [`SafeHtml::blocked`], as mail clients hold back remote images.
-//!
-//! Everything else is escaped by pulldown-cmark's HTML writer.
+//! 1. [`markup`] (pure, tested on the host) turns the source into HTML: `$…$` and `$$…$$`
+//!    become MathML (pulldown-latex; the browser lays it out, nothing runs); raw HTML is passed
+//!    on as written, HTML comments left out; link targets are `http:`, `https:`, `mailto:` or
+//!    relative (anything else loses its link and keeps its text) and open in a new tab; image
+//!    sources are `http:`, `https:`, relative, raster/SVG `data:image/…` URIs, or
+//!    `attachment:NAME`, resolved from the cell's attachments into a `data:` URI (an image
+//!    whose source is refused shows its alt text); an image on another host (see
+//!    [`crate::outputs::remote_content`]) is, unless told [`Remote::Allowed`], a placeholder
+//!    with its alt text that loads nothing, counted in [`SafeHtml::blocked`], as mail clients
+//!    hold back remote images.
+//! 2. [`render`] puts the whole of it through [`html_sanitizer`] — the allowlist kernel HTML
+//!    goes through, the browser's own parser — as JupyterLab sanitizes rendered markdown: no
+//!    `<script>`, no `on…=` handlers, no `<iframe>`, no `javascript:`, whatever the raw HTML
+//!    says, and its remote images held back too.
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_latex::config::DisplayMode;
 use wirebook_shared::ipynb::Attachments;
+
+use crate::outputs::html_sanitizer;
 
 use crate::outputs::remote_content::{
     blocked_image_title, remote_host, BlockedImages, Remote, SafeHtml, BLOCKED_IMAGE_CLASS,
@@ -37,9 +42,17 @@ const IMAGE_TYPES: [&str; 6] = [
     "image/svg+xml",
 ];
 
-/// The source of a markdown cell as sanitized HTML, with remote images left out unless `remote`
-/// allows them. `attachments` are the cell's own.
+/// Markdown (a cell's source or a `text/markdown` output) as sanitized HTML, with remote
+/// images left out unless `remote` allows them. `attachments` are the cell's own. Needs the
+/// browser's DOM (see [`html_sanitizer`]).
 pub fn render(source: &str, attachments: Option<&Attachments>, remote: Remote) -> SafeHtml {
+    let markup = markup(source, attachments, remote);
+    html_sanitizer::sanitize_markdown(&markup.html, markup.blocked, remote)
+}
+
+/// The HTML of `source` before sanitizing (step 1 above): raw HTML in it is as the author
+/// wrote it, so this must never reach the page without [`render`]'s second step.
+pub fn markup(source: &str, attachments: Option<&Attachments>, remote: Remote) -> SafeHtml {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
@@ -86,13 +99,12 @@ impl<'a> Sanitizer<'a> {
     fn event<'e>(&mut self, event: Event<'e>) -> Option<Event<'e>> {
         match event {
             Event::Html(html) | Event::InlineHtml(html) => {
-                if is_comment(&html) {
-                    None
-                } else {
-                    // Shown as written: the HTML writer escapes text.
-                    Some(Event::Text(html))
-                }
+                // Passed on for the sanitizer, which sees the whole document, as a browser
+                // would: a tag here may close in another event.
+                (!is_comment(&html)).then_some(Event::InlineHtml(html))
             }
+            Event::InlineMath(tex) => Some(math(tex, DisplayMode::Inline)),
+            Event::DisplayMath(tex) => Some(math(tex, DisplayMode::Block)),
             Event::Start(Tag::Link {
                 dest_url, title, ..
             }) => {
@@ -193,6 +205,26 @@ pub fn image_data_uri(mime: &str, data: &str) -> Option<String> {
     valid.then(|| format!("data:{mime};base64,{compact}"))
 }
 
+/// LaTeX maths as MathML. pulldown-latex shows what it cannot read as a red `<merror>` with
+/// the reason, in place, as MathJax does; should it fail outright, the TeX source is shown as
+/// pulldown-cmark shows it (escaped, in a `math` span).
+fn math(tex: CowStr<'_>, display: DisplayMode) -> Event<'_> {
+    let storage = pulldown_latex::Storage::new();
+    let parser = pulldown_latex::Parser::new(&tex, &storage);
+    let config = pulldown_latex::RenderConfig {
+        display_mode: display,
+        ..Default::default()
+    };
+    let mut mathml = String::new();
+    match pulldown_latex::push_mathml(&mut mathml, parser, config) {
+        Ok(()) => Event::InlineHtml(mathml.into()),
+        Err(_) => match display {
+            DisplayMode::Inline => Event::InlineMath(tex),
+            DisplayMode::Block => Event::DisplayMath(tex),
+        },
+    }
+}
+
 fn is_comment(html: &str) -> bool {
     let html = html.trim();
     html.starts_with("<!--") && html.ends_with("-->")
@@ -256,11 +288,11 @@ mod tests {
 
     /// The rendering with remote images blocked (the default).
     fn md(source: &str) -> String {
-        render(source, None, Remote::Blocked).html
+        markup(source, None, Remote::Blocked).html
     }
 
     fn md_allowed(source: &str) -> String {
-        render(source, None, Remote::Allowed).html
+        markup(source, None, Remote::Allowed).html
     }
 
     /// Checks every tag of a rendering (text `<` is escaped, so each `<` starts a tag the
@@ -349,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn commonmark_and_extensions_render() {
+    fn commonmark_and_extensions_markup() {
         assert_eq!(md("# Title"), "<h1>Title</h1>\n");
         assert_eq!(
             md("some *em* and **strong** `code`"),
@@ -366,24 +398,44 @@ mod tests {
             md("```python\nprint(1 < 2)\n```"),
             "<pre><code class=\"language-python\">print(1 &lt; 2)\n</code></pre>\n"
         );
-        assert!(md("$e^{i\\pi}$").contains("<span class=\"math math-inline\">e^{i\\pi}</span>"));
+        assert!(
+            md("$e^{i\\pi}$").contains("<msup><mi>e</mi><mrow><mi>i</mi><mi>π</mi></mrow></msup>")
+        );
     }
 
     #[test]
-    fn raw_html_is_shown_as_text() {
-        let html = md("<script>alert(1)</script>\n\nhi <img src=x onerror=alert(1)> there");
-        assert_inert(&html);
+    fn raw_html_is_passed_on_whole_for_the_sanitizer() {
+        // The markup keeps the author's HTML (a tag may close in a later event); `render`
+        // sanitizes the whole document (see the browser tests below).
+        let html =
+            md("hi <b>bold <i>both</i></b> there\n\n<div align=\"center\">\n\n*md*\n\n</div>");
+        assert!(html.contains("hi <b>bold <i>both</i></b> there"), "{html}");
+        assert!(html.contains("<div align=\"center\">"), "{html}");
+        assert!(html.contains("<em>md</em>"), "{html}");
+    }
+
+    #[test]
+    fn maths_become_mathml() {
+        let inline = md("energy: $E = mc^2$.");
         assert!(
-            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-            "{html}"
+            inline.starts_with("<p>energy: <math display=\"inline\">"),
+            "{inline}"
         );
         assert!(
-            html.contains("hi &lt;img src=x onerror=alert(1)&gt; there"),
-            "{html}"
+            inline.contains("<mi>E</mi><mo>=</mo><mi>m</mi><msup><mi>c</mi><mn>2</mn></msup>"),
+            "{inline}"
         );
-        let block = md("<div onclick=\"x()\">\n<iframe src=\"https://evil\"></iframe>\n</div>");
-        assert_inert(&block);
-        assert!(block.contains("&lt;iframe"), "{block}");
+        let display = md("$$\\frac{a}{b}$$");
+        assert!(display.contains("<math display=\"block\">"), "{display}");
+        assert!(display.contains("<mfrac>"), "{display}");
+        // What pulldown-latex cannot read is an error in place, not a failure of the cell.
+        let unknown = md("$\\nosuchcommand{x}$");
+        assert!(unknown.contains("<merror"), "{unknown}");
+        // Markup in TeX text is text.
+        let text = md("$\\text{<b>x</b>}$");
+        assert!(text.contains("&lt;b&gt;x&lt;/b&gt;"), "{text}");
+        // Dollars that are not maths stay dollars.
+        assert_eq!(md("costs $5 and $6"), "<p>costs $5 and $6</p>\n");
     }
 
     #[test]
@@ -441,7 +493,7 @@ mod tests {
     fn remote_images_are_placeholders_until_allowed() {
         let source = "![logo](https://tracker.example/p.png?u=1) and \
                       ![](//cdn.example/a.png) and ![local](pic.png)";
-        let blocked = render(source, None, Remote::Blocked);
+        let blocked = markup(source, None, Remote::Blocked);
         assert_inert(&blocked.html);
         assert_eq!(
             blocked.html,
@@ -452,7 +504,7 @@ mod tests {
         );
         assert_eq!(blocked.blocked.count(), 2);
         assert_eq!(blocked.blocked.hosts(), ["tracker.example", "cdn.example"]);
-        let allowed = render(source, None, Remote::Allowed);
+        let allowed = markup(source, None, Remote::Allowed);
         assert!(allowed.blocked.is_empty());
         assert!(allowed
             .html
@@ -474,7 +526,7 @@ mod tests {
             "![a](http://tracker.example/p.png \"title\")",
             "[![a](https://tracker.example/badge.svg)](https://example.com)",
         ] {
-            let rendered = render(source, None, Remote::Blocked);
+            let rendered = markup(source, None, Remote::Blocked);
             assert_inert(&rendered.html);
             assert!(
                 !rendered.html.contains("<img"),
@@ -489,7 +541,7 @@ mod tests {
             assert_eq!(rendered.blocked.hosts(), ["tracker.example"], "{source}");
         }
         // An image inside another's alt text is only text, and loads nothing either way.
-        let nested = render(
+        let nested = markup(
             "![outer ![inner](https://tracker.example/i.png)](https://cdn.example/o.png)",
             None,
             Remote::Blocked,
@@ -535,7 +587,7 @@ mod tests {
     #[test]
     fn attachments_become_data_uris() {
         let attachments = attachments();
-        let html = render(
+        let html = markup(
             "![dot](attachment:dot.png)",
             Some(&attachments),
             Remote::Blocked,
@@ -545,7 +597,7 @@ mod tests {
             html,
             "<p><img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"dot\" /></p>\n"
         );
-        let svg = render(
+        let svg = markup(
             "![v](attachment:my%20pic.svg)",
             Some(&attachments),
             Remote::Blocked,
@@ -561,7 +613,7 @@ mod tests {
             "![txt](attachment:notes.txt)",
             "![bad](attachment:bad.png)",
         ] {
-            let html = render(missing, Some(&attachments), Remote::Blocked).html;
+            let html = markup(missing, Some(&attachments), Remote::Blocked).html;
             assert!(!html.contains("<img"), "{missing}: {html}");
             assert_inert(&html);
         }
@@ -581,5 +633,131 @@ mod tests {
         assert_eq!(image_data_uri("image/png", ""), None);
         let svg = image_data_uri("image/svg+xml", "<svg/>").unwrap();
         assert_eq!(svg, "data:image/svg+xml;base64,PHN2Zy8+");
+    }
+}
+
+/// [`render`]: the markup through the browser's parser and the allowlist; these run in
+/// Chromium (`make unit`).
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn rendered(source: &str) -> String {
+        render(source, None, Remote::Blocked).html
+    }
+
+    #[wasm_bindgen_test]
+    fn raw_html_is_sanitized_as_jupyter_does() {
+        let html = rendered("<script>alert(1)</script>\n\nhi <img src=x onerror=alert(1)> there");
+        assert!(
+            !html.contains("script") && !html.contains("onerror"),
+            "{html}"
+        );
+        assert!(html.contains("hi <img src=\"x\"> there"), "{html}");
+        let block =
+            rendered("<div onclick=\"x()\">\n<iframe src=\"https://evil\"></iframe>\n</div>");
+        assert!(block.contains("<div>"), "{block}");
+        assert!(
+            !block.contains("iframe") && !block.contains("onclick"),
+            "{block}"
+        );
+        assert_eq!(
+            rendered("<b>bold</b> <span class=\"overlay\" style=\"position:fixed\">x</span>"),
+            "<p><b>bold</b> <span>x</span></p>\n"
+        );
+        let details = rendered("<details><summary>more</summary>\n\n*inside*\n\n</details>");
+        assert!(
+            details.contains("<details><summary>more</summary>"),
+            "{details}"
+        );
+        assert!(details.contains("<em>inside</em>"), "{details}");
+        // A link written as HTML is checked like a markdown one.
+        let link =
+            rendered("<a href=\"javascript:alert(1)\">x</a> <a href=\"https://a.example/\">y</a>");
+        assert!(!link.contains("javascript"), "{link}");
+        assert!(
+            link.contains("<a href=\"https://a.example/\" target=\"_blank\" rel=\"noopener noreferrer\">y</a>"),
+            "{link}"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn maths_survive_the_sanitizer() {
+        let inline = rendered("$E = mc^2$");
+        assert!(
+            inline.contains(
+                "<math display=\"inline\"><mi>E</mi><mo>=</mo><mi>m</mi>\
+                 <msup><mi>c</mi><mn>2</mn></msup></math>"
+            ),
+            "{inline}"
+        );
+        let matrix = rendered("$$\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}$$");
+        assert!(
+            matrix.contains("<mtable class=\"menv-arraylike\">"),
+            "{matrix}"
+        );
+        let colour = rendered("$\\color{red} x$");
+        assert!(colour.contains("style=\"color: rgb(255 0 0)\""), "{colour}");
+        // MathML written as raw HTML: no way back into HTML, no images, no links.
+        let raw = rendered(
+            "<math><mi href=\"javascript:alert(1)\">x</mi><mglyph src=\"https://t.example/p\"/>\
+             <annotation-xml encoding=\"text/html\"><img src=x onerror=alert(1)></annotation-xml>\
+             <mtext style=\"background:url(https://t.example/p)\" class=\"overlay\">t</mtext></math>",
+        );
+        assert_eq!(raw, "<p><math><mi>x</mi><mtext>t</mtext></math></p>\n");
+    }
+
+    #[wasm_bindgen_test]
+    fn markdown_keeps_its_own_markup() {
+        let tasks = rendered("- [x] done\n- [ ] not");
+        assert!(
+            tasks.contains("<input disabled=\"\" type=\"checkbox\" checked=\"\">"),
+            "{tasks}"
+        );
+        // An author's checkbox cannot be ticked either; other inputs go.
+        let raw = rendered("<input type=checkbox> <input type=text value=x>");
+        assert_eq!(raw, "<p><input type=\"checkbox\" disabled=\"\"> </p>\n");
+        let table = rendered("| a | b |\n|:-:|--:|\n| 1 | 2 |");
+        assert!(
+            table.contains("<td style=\"text-align: center\">1</td>"),
+            "{table}"
+        );
+        assert!(
+            !rendered("<td style=\"text-align: center; position: fixed\">x</td>").contains("style"),
+        );
+        let note = rendered("A note[^n].\n\n[^n]: the note");
+        assert!(
+            note.contains("<sup class=\"footnote-reference\"><a href=\"#footnote-n\">1</a></sup>"),
+            "{note}"
+        );
+        assert!(
+            note.contains("<div class=\"footnote-definition\" id=\"footnote-n\">"),
+            "{note}"
+        );
+        // Other ids never, not even an author's footnote-looking one on another element.
+        let ids = rendered(
+            "<p id=\"restart-title\">x</p><span class=\"footnote-definition\" id=\"y\">z</span>",
+        );
+        assert!(!ids.contains("id="), "{ids}");
+        // Remote images, written in markdown or in HTML, are held back and counted.
+        let both = render(
+            "![a](https://t.example/a.png) <img src=\"https://u.example/b.png\" alt=\"b\">",
+            None,
+            Remote::Blocked,
+        );
+        assert_eq!(both.blocked.hosts(), ["t.example", "u.example"]);
+        assert!(!both.html.contains("<img"), "{}", both.html);
+        assert!(both.html.contains(BLOCKED_IMAGE_CLASS), "{}", both.html);
+        let allowed = render(
+            "<img src=\"https://u.example/b.png\" alt=\"b\">",
+            None,
+            Remote::Allowed,
+        );
+        assert!(allowed
+            .html
+            .contains("<img src=\"https://u.example/b.png\""));
     }
 }

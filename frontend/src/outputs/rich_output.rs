@@ -5,8 +5,8 @@
 //! [`crate::outputs::html_sanitizer`]: no scripts, event handlers or `javascript:` URLs), markdown
 //! (through the sanitizing [`crate::outputs::markdown`] renderer), images (SVG, PNG, JPEG, GIF — as
 //! `data:` URIs in `<img>`, which never runs scripts), JSON (a tree) and text with its ANSI
-//! colours. JavaScript is never run: an output that has only that (or LaTeX) shows its source
-//! as text, marked as such. Saved outputs (from a `.ipynb`) and live ones (a Jupyter kernel's
+//! colours. LaTeX (`text/latex`) is typeset as MathML like markdown's maths. JavaScript is never
+//! run: an output that has only that shows its source as text, marked as such. Saved outputs (from a `.ipynb`) and live ones (a Jupyter kernel's
 //! iopub messages) go through the same choice.
 //!
 //! HTML and markdown are the only representations that can name a URL on another host (image
@@ -111,6 +111,11 @@ fn show_bundle(data: &MimeBundle, remote: Remote) -> Shown {
     if let Some(md) = data.get("text/markdown").and_then(MimeData::as_text) {
         return Shown::Markdown(markdown::render(md, None, remote));
     }
+    // `$\displaystyle x^{2}$` (SymPy) and the like: maths in markdown's delimiters, which
+    // JupyterLab typesets where it finds them, as the markdown renderer does.
+    if let Some(latex) = data.get("text/latex").and_then(MimeData::as_text) {
+        return Shown::Markdown(markdown::render(latex, None, remote));
+    }
     for mime in IMAGES {
         if let Some(src) = data
             .get(mime)
@@ -135,13 +140,10 @@ fn show_bundle(data: &MimeBundle, remote: Remote) -> Shown {
     if let Some(plain) = data.get("text/plain").and_then(MimeData::as_text) {
         return text("text/plain", plain, None);
     }
-    for (mime, why) in [
-        ("text/latex", "LaTeX output, shown as source"),
-        (
-            "application/javascript",
-            "JavaScript output, shown as source: wirebook does not run it",
-        ),
-    ] {
+    for (mime, why) in [(
+        "application/javascript",
+        "JavaScript output, shown as source: wirebook does not run it",
+    )] {
         if let Some(source) = data.get(mime).and_then(MimeData::as_text) {
             return text(mime, source, Some(why.to_string()));
         }
@@ -281,16 +283,48 @@ mod tests {
         assert!(!src.contains('<') && !src.contains('"'));
     }
 
-    #[test]
-    fn markdown_json_and_unsupported() {
-        let out = bundle(&[("text/markdown", t("**b** <i>x</i>"))]);
+    // Markdown's raw HTML goes through the browser's DOMParser: this runs in Chromium.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test, ignore = "runs in the browser")]
+    fn markdown_is_rendered_with_its_html_sanitized() {
+        let out = bundle(&[
+            ("text/markdown", t("**b** <i>x</i><script>y</script> $x^2$")),
+            ("text/plain", t("<IPython.core.display.Markdown object>")),
+        ]);
         assert_eq!(
             show_blocked(&out),
             Shown::Markdown(SafeHtml {
-                html: "<p><strong>b</strong> &lt;i&gt;x&lt;/i&gt;</p>\n".into(),
+                html: "<p><strong>b</strong> <i>x</i> <math display=\"inline\">\
+                       <msup><mi>x</mi><mn>2</mn></msup></math></p>\n"
+                    .into(),
                 blocked: Default::default()
             })
         );
+    }
+
+    // Through the markdown renderer, which needs the browser's DOMParser.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test, ignore = "runs in the browser")]
+    fn latex_is_typeset_before_images_and_text() {
+        let out = bundle(&[
+            ("text/latex", t("$\\displaystyle x^{2}$")),
+            ("image/png", t("iVBORw==")),
+            ("text/plain", t("x**2")),
+        ]);
+        let Shown::Markdown(html) = show_blocked(&out) else {
+            panic!("{:?}", show_blocked(&out))
+        };
+        assert!(
+            html.html.contains("<math display=\"inline\">"),
+            "{}",
+            html.html
+        );
+        assert!(html.html.contains("<msup "), "{}", html.html);
+        assert!(!html.html.contains("merror"), "{}", html.html);
+    }
+
+    #[test]
+    fn json_and_unsupported() {
         let out = bundle(&[
             (
                 "application/json",

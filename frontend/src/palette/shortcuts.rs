@@ -5,6 +5,7 @@ use wirebook_notebook::bindings::{KeySequence, Keymap};
 use wirebook_notebook::commands::{CommandId, Scope};
 use wirebook_notebook::Command;
 
+use crate::keys::platform::{modifiers_for, Platform};
 use crate::palette::search::Searchable;
 
 /// One command with its keys, for a listing.
@@ -57,9 +58,16 @@ pub fn all(keymap: &Keymap) -> Vec<Shortcut> {
         .collect()
 }
 
-/// A key as the page shows it: arrows as arrows, `Escape` as `Esc`.
+/// A key as the page shows it: arrows as arrows, `Escape` as `Esc`, modifiers as this
+/// keyboard labels them (⌘ on a Mac, Ctrl elsewhere).
 pub fn display(keys: &str) -> String {
-    keys.replace("ArrowUp", "↑")
+    display_on(keys, Platform::current())
+}
+
+/// [`display`] for a given keyboard.
+pub fn display_on(keys: &str, platform: Platform) -> String {
+    modifiers_for(keys, platform)
+        .replace("ArrowUp", "↑")
         .replace("ArrowDown", "↓")
         .replace("ArrowLeft", "←")
         .replace("ArrowRight", "→")
@@ -87,6 +95,12 @@ pub fn keys_text(keymap: &Keymap, command: &Command) -> String {
         .join(" / ")
 }
 
+/// The first keys of a command as the page shows them (`Ctrl+K`, `⌘K`), if it has any.
+pub fn first_keys(keymap: &Keymap, command: &Command) -> Option<String> {
+    let id = id_of(command)?;
+    keymap.keys_for(id).first().map(|k| display(&k.to_string()))
+}
+
 /// A tooltip: what a button does and its keys.
 pub fn title(keymap: &Keymap, what: &str, command: &Command) -> String {
     match keys_text(keymap, command) {
@@ -112,6 +126,21 @@ mod tests {
         assert_eq!(
             title(&keymap, "Open", &Command::EditorBlurred("c".into())),
             "Open"
+        );
+    }
+
+    #[test]
+    fn keys_are_shown_as_the_keyboard_labels_them() {
+        assert_eq!(
+            display_on("Ctrl+Shift+ArrowUp", Platform::Other),
+            "Ctrl+Shift+↑"
+        );
+        assert_eq!(display_on("Ctrl+Shift+ArrowUp", Platform::Mac), "⌘⇧↑");
+        assert_eq!(display_on("Escape", Platform::Mac), "Esc");
+        // Off the browser there is no Mac.
+        assert_eq!(
+            first_keys(&Keymap::jupyter(), &Command::ShowPalette).as_deref(),
+            Some("Ctrl+K")
         );
     }
 

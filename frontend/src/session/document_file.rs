@@ -14,6 +14,7 @@ use wirebook_shared::ipynb::IpynbNotebook;
 use wirebook_shared::notebook_files::{CreateRequest, SaveRequest, Saved};
 
 use crate::api::ApiFailure;
+use crate::keys::platform::{modifiers_for, Platform};
 
 /// How the last save went.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -208,7 +209,10 @@ impl DocumentFile {
             (Status::Failed(message), true) => ("failed", format!("Save failed: {message}")),
             (_, true) if self.path.is_none() => (
                 "unsaved",
-                "Not saved — Ctrl+S saves it as a file".to_string(),
+                format!(
+                    "Not saved — {} saves it as a file",
+                    modifiers_for("Ctrl+S", Platform::current())
+                ),
             ),
             (_, true) => ("unsaved", "Unsaved changes".to_string()),
             (_, false) if self.path.is_none() => {

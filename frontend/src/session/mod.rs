@@ -91,6 +91,10 @@ pub enum Overlay {
     Palette,
     KernelPicker,
     Routes,
+    /// Asking whether to restart the kernel (and then run all cells).
+    ConfirmRestart {
+        then_run_all: bool,
+    },
 }
 
 impl Session {

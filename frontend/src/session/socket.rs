@@ -151,7 +151,11 @@ async fn serve(
                 match write.send(Message::Text(json)).await {
                     Ok(()) => match &request {
                         ClientMsg::Execute { cell_id, .. } => {
-                            session.notebook.maybe_update(|n| n.sent(cell_id))
+                            let now = crate::clock::now_rfc3339();
+                            session.notebook.maybe_update(|n| {
+                                let sent = n.sent(cell_id);
+                                n.timing_sent(cell_id, &now) || sent
+                            })
                         }
                         // The server answers with `CapturePaused`, which the view shows.
                         ClientMsg::SetCapturePaused { .. } => {}
@@ -238,6 +242,8 @@ fn receive(session: Session, msg: ServerMsg) {
             channel,
             msg_type,
             content,
+            metadata,
+            date,
             ..
         }) => {
             if channel == Channel::Iopub && msg_type == "status" {
@@ -246,9 +252,11 @@ fn receive(session: Session, msg: ServerMsg) {
                 }
             }
             if let Some(cell_id) = cell_id {
-                session
-                    .notebook
-                    .maybe_update(|n| n.kernel_message(&cell_id, &msg_type, &content));
+                session.notebook.maybe_update(|n| {
+                    let timed =
+                        n.timing_message(&cell_id, &msg_type, &content, &metadata, date.as_deref());
+                    n.kernel_message(&cell_id, &msg_type, &content) || timed
+                });
             }
         }
         ServerMsg::KernelMessageSent {
@@ -271,7 +279,11 @@ fn receive(session: Session, msg: ServerMsg) {
             session.cell_sent(&cell_id);
         }
         ServerMsg::Output { cell_id, data } => {
-            session.notebook.maybe_update(|n| n.output(&cell_id, data))
+            let now = crate::clock::now_rfc3339();
+            session.notebook.maybe_update(|n| {
+                let timed = n.timing_reply(&cell_id, &now);
+                n.output(&cell_id, data) || timed
+            })
         }
         ServerMsg::Capture {
             records,

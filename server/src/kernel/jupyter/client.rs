@@ -185,6 +185,7 @@ impl JupyterClient {
                 parent_msg_id: parent_msg_id.clone(),
                 content: content.clone(),
                 metadata: metadata.clone(),
+                date: header["date"].as_str().map(str::to_string),
             },
             seq,
         }];
@@ -371,6 +372,7 @@ mod tests {
                     parent_msg_id: Some(out.msg_id().to_string()),
                     content: json!({"name": "stdout", "text": "1\n"}),
                     metadata: json!({}),
+                    date: Some("2026-01-01T00:00:00Z".into()),
                 },
                 seq: Some(3),
             }]
