@@ -233,8 +233,12 @@ fn receive(session: Session, msg: ServerMsg) {
             channel,
             msg_type,
             content,
+            parent_msg_id,
             ..
         }) => {
+            if channel == Channel::Shell {
+                session.assist_reply(parent_msg_id.as_deref(), &msg_type, &content);
+            }
             if channel == Channel::Iopub && msg_type == "status" {
                 if let Some(state) = content.get("execution_state").and_then(|s| s.as_str()) {
                     session.execution_state.set(Some(state.to_string()));
@@ -246,6 +250,10 @@ fn receive(session: Session, msg: ServerMsg) {
                     .maybe_update(|n| n.kernel_message(&cell_id, &msg_type, &content));
             }
         }
+        // The editor's completion and inspection requests need no notice.
+        ServerMsg::KernelMessageSent {
+            msg_type, msg_id, ..
+        } if session.assist_sent(&msg_type, &msg_id) => {}
         ServerMsg::KernelMessageSent {
             channel,
             msg_type,
