@@ -331,6 +331,9 @@ test('the cell editor indents, closes brackets and steps over them, and Ctrl+Z u
   await page.keyboard.press('Enter');
   await page.keyboard.type('x');
   await expectEditorText(editor, 'if f(x["k"]):\n    pass\n    x');
+  // Moving the cursor ends the undo step (quick typing and edits next to it are one step).
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Shift+Tab');
   await expectEditorText(editor, 'if f(x["k"]):\n    pass\nx');
   await page.keyboard.press('Control+z');

@@ -85,8 +85,28 @@ const EDITOR = 0;
 const HANDLED = 1;
 const NOTEBOOK = 2;
 
+// Set while a key press that belongs to the notebook goes through CodeMirror's keymap: its
+// commands then decline it, so that the event reaches the page's keymap without
+// preventDefault (a handler that returns true would prevent it).
+let notebooksKey = false;
+
+function declining(command) {
+  return command && ((view) => !notebooksKey && command(view));
+}
+
+// `bindings` with every command declining the notebook's keys.
+function unlessNotebooks(bindings) {
+  return bindings.map((b) => ({
+    ...b,
+    run: declining(b.run),
+    shift: declining(b.shift),
+    any: b.any && ((view, event) => !notebooksKey && b.any(view, event)),
+  }));
+}
+
 export class CellEditor {
-  // `onKey(event)` is asked first about every key press and answers EDITOR, HANDLED or NOTEBOOK.
+  // `onKey(event)` is asked first about every key press and answers EDITOR (CodeMirror's),
+  // HANDLED (done: CodeMirror prevents its default) or NOTEBOOK (left to the page's keymap).
   constructor(parent, doc, language, wrap, onChange, onKey, onFocus, onBlur) {
     this.language = new Compartment();
     this.wrap = new Compartment();
@@ -94,12 +114,10 @@ export class CellEditor {
       EditorView.domEventHandlers({
         keydown(event) {
           const verdict = onKey(event);
-          if (verdict === HANDLED) {
-            event.preventDefault();
-            return true;
-          }
-          // Skip CodeMirror's bindings without preventDefault: the page's keymap gets it.
-          return verdict === NOTEBOOK;
+          if (verdict === HANDLED) return true;
+          notebooksKey = verdict === NOTEBOOK;
+          if (notebooksKey) queueMicrotask(() => (notebooksKey = false));
+          return false;
         },
         focus() {
           onFocus();
@@ -136,13 +154,15 @@ export class CellEditor {
           autocapitalize: 'off',
           autocorrect: 'off',
         }),
-        keymap.of([
-          ...closeBracketsKeymap,
-          { key: 'Tab', run: tab, shift: indentLess },
-          ...searchKeymap,
-          ...historyKeymap,
-          ...defaultKeymap,
-        ]),
+        keymap.of(
+          unlessNotebooks([
+            ...closeBracketsKeymap,
+            { key: 'Tab', run: tab, shift: indentLess },
+            ...searchKeymap,
+            ...historyKeymap,
+            ...defaultKeymap,
+          ]),
+        ),
         EditorView.updateListener.of((update) => {
           if (update.docChanged && !update.transactions.some((t) => t.annotation(fromNotebook))) {
             onChange(update.state.doc.toString());
