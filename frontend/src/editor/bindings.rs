@@ -83,3 +83,65 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn destroy(this: &CellEditor);
 }
+
+/// The bundle in Chromium: what the notebook relies on, in UTF-16 offsets.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn parent() -> web_sys::Element {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let div = document.create_element("div").unwrap();
+        document.body().unwrap().append_child(&div).unwrap();
+        div
+    }
+
+    #[wasm_bindgen_test]
+    fn text_selection_and_edits_in_utf16_units() {
+        let changes = Rc::new(RefCell::new(Vec::<String>::new()));
+        let seen = changes.clone();
+        let on_change =
+            Closure::<dyn FnMut(String)>::new(move |t: String| seen.borrow_mut().push(t));
+        let on_key = Closure::<dyn FnMut(web_sys::KeyboardEvent) -> u32>::new(|_| 0);
+        let on_focus = Closure::<dyn FnMut()>::new(|| {});
+        let on_blur = Closure::<dyn FnMut()>::new(|| {});
+        let host = parent();
+        let editor = CellEditor::new(
+            &host,
+            "x = '😀'\nimport o",
+            "python",
+            true,
+            &on_change,
+            &on_key,
+            &on_focus,
+            &on_blur,
+        );
+        assert_eq!(editor.text(), "x = '😀'\nimport o");
+        // The contenteditable the notebook's key listener and the tests find.
+        let content = host.query_selector("[data-testid=cell-editor]").unwrap();
+        assert!(content.is_some());
+        // Python is highlighted: `import` is a keyword.
+        assert!(host.query_selector(".tok-keyword").unwrap().is_some());
+
+        // "😀" is two UTF-16 units: the end of the text is at 17, not 16.
+        editor.set_cursor(99);
+        assert_eq!((editor.selection_start(), editor.selection_end()), (17, 17));
+        assert!(editor.cursor_on_last_line() && !editor.cursor_on_first_line());
+        editor.replace(16, 17, "os");
+        assert_eq!(editor.text(), "x = '😀'\nimport os");
+        assert_eq!(editor.selection_start(), 18);
+        // The user's edit is heard; the notebook's own text is not sent back.
+        assert_eq!(changes.borrow().as_slice(), ["x = '😀'\nimport os"]);
+        editor.set_text("y");
+        assert_eq!(editor.text(), "y");
+        assert_eq!(changes.borrow().len(), 1);
+        assert_eq!(editor.selection_start(), 1);
+        editor.set_language("json");
+        editor.destroy();
+    }
+}

@@ -716,7 +716,10 @@ async fn the_editor_completes_and_inspects_on_a_real_kernel() {
     let text = content["data"]["text/plain"].as_str().expect("text/plain");
     assert!(text.contains("Signature:"), "{text}");
     assert!(text.contains("print("), "{text}");
-    assert!(text.contains('\u{1b}'), "IPython colours its inspection: {text}");
+    assert!(
+        text.contains('\u{1b}'),
+        "IPython colours its inspection: {text}"
+    );
 
     // Nothing found: `found` is false and there is nothing to show.
     let content = shell_reply(
