@@ -133,3 +133,42 @@ test('ArrowUp on the first line and ArrowDown on the last move between cells', a
   await page.keyboard.type('>');
   await expectEditorText(second, '>three');
 });
+
+test('Ctrl+F in command mode finds and replaces across the cells', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+  const cells = page.getByTestId('cell');
+  await cells.nth(0).getByTestId('cell-editor').click();
+  await page.keyboard.type('foo = 1\nFoo(foo)');
+  await page.keyboard.press('Alt+Enter');
+  await expect(cells).toHaveCount(2);
+  await page.keyboard.type('print(foo)');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('mode')).toHaveText('Command');
+
+  await page.keyboard.press('Control+f');
+  const query = page.getByTestId('find-query');
+  await expect(query).toBeFocused();
+  await page.keyboard.type('foo');
+  const count = page.getByTestId('find-count');
+  // Case is ignored unless asked: Foo counts.
+  await expect(count).toHaveText('1 of 4');
+  await page.getByTestId('find-case').check();
+  await expect(count).toHaveText('1 of 3');
+  await query.press('Enter');
+  await expect(count).toHaveText('2 of 3');
+  await query.press('Shift+Enter');
+  await query.press('Shift+Enter');
+  await expect(count).toHaveText('3 of 3');
+  await page.getByTestId('find-replacement').fill('bar');
+  await page.getByTestId('find-replace').click();
+  await expectEditorText(cells.nth(1).getByTestId('cell-editor'), 'print(bar)');
+  await expect(count).toHaveText('2 of 2');
+  await page.getByTestId('find-replace-all').click();
+  await expect(count).toHaveText('no matches');
+  await expectEditorText(cells.nth(0).getByTestId('cell-editor'), 'bar = 1\nFoo(bar)');
+  await page.screenshot({ path: path.join(artifacts, 'editor-find.png') });
+  await query.press('Escape');
+  await expect(page.getByTestId('find-bar')).toBeHidden();
+  await expect(page.getByTestId('mode')).toHaveText('Command');
+});

@@ -50,6 +50,7 @@ fn start_session() -> (Session, UnboundedReceiver<ClientMsg>) {
         overlay: RwSignal::new(Overlay::None),
         keymap: RwSignal::new(load_keymap(notices)),
         assist: RwSignal::new(Default::default()),
+        find: RwSignal::new(Default::default()),
         outbox: StoredValue::new(outbox),
         paced: StoredValue::new(Pacer::default()),
     };

@@ -204,6 +204,26 @@ export class CellEditor {
     });
   }
 
+  // Replaces each `starts[i]..ends[i]` (sorted, not overlapping) with `text`, in one undoable
+  // step that the notebook hears of (find and replace).
+  replaceEach(starts, ends, text) {
+    const len = this.view.state.doc.length;
+    const changes = Array.from(starts, (from, i) => {
+      const start = Math.min(from, len);
+      return { from: start, to: Math.max(start, Math.min(ends[i], len)), insert: text };
+    });
+    this.view.dispatch({ changes, userEvent: 'input.replace' });
+  }
+
+  // Selects `from..to` and scrolls it into view (the current match of a search).
+  select(from, to) {
+    const len = this.view.state.doc.length;
+    this.view.dispatch({
+      selection: EditorSelection.single(Math.min(from, len), Math.min(to, len)),
+      scrollIntoView: true,
+    });
+  }
+
   setLanguage(language) {
     this.view.dispatch({ effects: this.language.reconfigure(languageSupport(language)) });
   }

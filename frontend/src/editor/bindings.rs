@@ -52,6 +52,15 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn replace(this: &CellEditor, from: u32, to: u32, text: &str);
 
+    /// Replaces each `starts[i]..ends[i]` (sorted, not overlapping) with `text` in one undoable
+    /// step; `on_change` hears of it.
+    #[wasm_bindgen(method, js_name = replaceEach)]
+    pub fn replace_each(this: &CellEditor, starts: Vec<u32>, ends: Vec<u32>, text: &str);
+
+    /// Selects `from..to` and scrolls it into view.
+    #[wasm_bindgen(method)]
+    pub fn select(this: &CellEditor, from: u32, to: u32);
+
     #[wasm_bindgen(method, js_name = setLanguage)]
     pub fn set_language(this: &CellEditor, language: &str);
 

@@ -172,6 +172,10 @@ impl Session {
             Effect::Save => self.files.save(false),
             Effect::ShowHelp => self.overlay.set(Overlay::Help),
             Effect::ShowPalette => self.overlay.set(Overlay::Palette),
+            Effect::ShowFind => {
+                self.find.update(|f| f.open = true);
+                crate::dom::focus_after_render("[data-testid=find-query]");
+            }
             Effect::ShowKernelPicker => self.overlay.set(Overlay::KernelPicker),
             Effect::ShowTapRoutes => self.overlay.set(Overlay::Routes),
         }

@@ -10,6 +10,7 @@ use wirebook_shared::cell_format::CellFormat;
 use crate::editor::language::{self, KernelCells};
 use crate::editor::view::{kernel_assists, AssistPopup, CodeEditor};
 use crate::files::view::FileBrowser;
+use crate::notebook::find_view::FindBar;
 use crate::outputs::markdown;
 use crate::outputs::remote_content::{AllowedOutputs, Remote};
 use crate::outputs::view::{
@@ -69,6 +70,7 @@ pub fn NotebookPane(session: Session) -> impl IntoView {
                 </span>
             </div>
             <Toolbar session=session />
+            <FindBar session=session />
             <div class="notebook-body" class:with-files=move || files.browser_open.get()>
                 <Show when=move || files.browser_open.get()>
                     <FileBrowser session=session />
