@@ -13,6 +13,8 @@ fn main() {
     let editor = Path::new("editor");
     println!("cargo:rerun-if-changed=editor/src");
     println!("cargo:rerun-if-changed=editor/package-lock.json");
+    // Deleted or edited by hand: made again.
+    println!("cargo:rerun-if-changed=editor/dist/cell_editor.js");
     println!("cargo:rerun-if-env-changed=ESBUILD");
     if !editor.join("node_modules/.package-lock.json").exists() {
         fail(
@@ -20,6 +22,12 @@ fn main() {
              (it runs `npm ci` in frontend/editor)",
         );
     }
+    // Bundled into OUT_DIR first, then moved into place only when it changed: another cargo
+    // build (trunk's wasm build beside clippy's host build) may be reading the file right
+    // now, and a rename is atomic where a rewrite is not.
+    let out_dir =
+        std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let bundled = out_dir.join("cell_editor.js");
     // Minified, one file, modern syntax (wasm already needs a browser newer than ES2020).
     let esbuild = std::env::var("ESBUILD").unwrap_or_else(|_| "esbuild".into());
     let status = Command::new(&esbuild)
@@ -32,8 +40,8 @@ fn main() {
             "--target=es2020",
             "--legal-comments=none",
             "--log-level=warning",
-            "--outfile=dist/cell_editor.js",
         ])
+        .arg(format!("--outfile={}", bundled.display()))
         .status();
     match status {
         Ok(status) if status.success() => {}
@@ -43,6 +51,18 @@ fn main() {
         Err(e) => fail(&format!(
             "could not run {esbuild} ({e}): install Debian's esbuild (`scripts/bootstrap.sh run`)"
         )),
+    }
+    let bundle =
+        std::fs::read(&bundled).unwrap_or_else(|e| fail(&format!("{e} reading the bundle")));
+    let target = editor.join("dist/cell_editor.js");
+    if std::fs::read(&target).ok().as_deref() != Some(bundle.as_slice()) {
+        let staged = editor.join(format!("dist/.cell_editor.js.{}", std::process::id()));
+        let placed = std::fs::create_dir_all(editor.join("dist"))
+            .and_then(|()| std::fs::write(&staged, &bundle))
+            .and_then(|()| std::fs::rename(&staged, &target));
+        if let Err(e) = placed {
+            fail(&format!("could not write {}: {e}", target.display()));
+        }
     }
 }
 

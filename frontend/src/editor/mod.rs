@@ -10,8 +10,8 @@
 //! so highlighting is right for Python strings, f-strings and nested brackets rather than a
 //! regex's guess. The cost is bundle size and a JavaScript build step: the bundle
 //! (`frontend/editor`, npm packages pinned by its `package-lock.json`, bundled by Debian's
-//! `esbuild` from `frontend/build.rs`) is 432 KB minified, **126.5 KB brotli** (budget 150 KB),
-//! measured with `brotli -q 11` on 2026-12-03; it holds `@codemirror/view` (40 % of it),
+//! `esbuild` from `frontend/build.rs`) is 442,714 bytes minified, **126,546 bytes brotli**
+//! (`brotli -q 11`; budget 150 KB; 148,537 bytes `gzip -9`), measured on 2026-12-03; it holds `@codemirror/view` (40 % of it),
 //! state, language, commands, search, autocomplete (only its bracket closing is used), and the
 //! Python, JSON and markdown grammars. Markdown is taken without its embedded-HTML language,
 //! which would bring HTML, CSS and JavaScript and triple the bundle.
