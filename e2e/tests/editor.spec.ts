@@ -27,9 +27,16 @@ test('Python in the editor: colours, indentation, Tab completion, Shift+Tab insp
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(wirebook.url);
   await pickPython(page);
-  const cell = page.getByTestId('cell').first();
+  const cells = page.getByTestId('cell');
+  await cells.first().getByTestId('cell-editor').click();
+  // IPython stops giving the matches' types after 400 ms of working them out, which a loaded
+  // machine can reach: no limit here, so that the types are always there to show.
+  await page.keyboard.type('get_ipython().Completer.jedi_compute_type_timeout = 60_000');
+  await page.keyboard.press('Alt+Enter');
+  await expect(cells.first().getByTestId('execution-count')).toHaveText('[1]', { timeout: 20_000 });
+  const cell = cells.nth(1);
   const editor = cell.getByTestId('cell-editor');
-  await editor.click();
+  await expect(editor).toBeFocused();
   await expect(page.getByTestId('mode')).toHaveText('Edit');
 
   // A keyword, a string and a comment: three different colours.

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use wirebook_notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 use wirebook_shared::cell_format::CellFormat;
 
+use crate::editor::kernel_assist::Shown;
 use crate::editor::language::{self, KernelCells};
 use crate::editor::view::{kernel_assists, AssistPopup, CodeEditor};
 use crate::files::view::FileBrowser;
@@ -75,7 +76,13 @@ pub fn NotebookPane(session: Session) -> impl IntoView {
                 <Show when=move || files.browser_open.get()>
                     <FileBrowser session=session />
                 </Show>
-                <div class="cells">
+                // The completion popup and the tooltip are placed under the cursor in the
+                // viewport: scrolling the cells leaves them behind, so it closes them.
+                <div class="cells" on:scroll=move |_| {
+                    if session.assist.with_untracked(|a| a.shown != Shown::Nothing) {
+                        session.assist.update(|a| a.close());
+                    }
+                }>
                     {move || match loading.get() {
                         Loading::Ready => view! {
                             <For each=move || ids.get() key=|id| id.clone() let:id>

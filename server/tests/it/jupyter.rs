@@ -681,6 +681,19 @@ async fn shell_reply(nb: &mut Notebook, msg_type: &str, content: Value) -> Value
 #[tokio::test]
 async fn the_editor_completes_and_inspects_on_a_real_kernel() {
     let mut nb = Notebook::ipykernel("jupyter-editor").await;
+    // IPython stops giving types after 400 ms of working them out, which a loaded machine can
+    // reach: no limit here.
+    let content = shell_reply(
+        &mut nb,
+        "execute_request",
+        json!({
+            "code": "get_ipython().Completer.jedi_compute_type_timeout = 60_000",
+            "silent": true, "store_history": false, "user_expressions": {},
+            "allow_stdin": false, "stop_on_error": true
+        }),
+    )
+    .await;
+    assert_eq!(content["status"], "ok", "{content}");
     let code = "s = '\u{1F600}'\nimport o";
     let cursor = code.chars().count();
     assert_eq!(code.encode_utf16().count(), cursor + 1);
