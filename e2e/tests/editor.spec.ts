@@ -179,3 +179,24 @@ test('Ctrl+F in command mode finds and replaces across the cells', async ({ page
   await expect(page.getByTestId('find-bar')).toBeHidden();
   await expect(page.getByTestId('mode')).toHaveText('Command');
 });
+
+test('Ctrl+Shift+- splits the cell at the editor\'s cursor, and z takes it back', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+  const cells = page.getByTestId('cell');
+  await cells.nth(0).getByTestId('cell-editor').click();
+  await page.keyboard.type('a = 1\nb = 2');
+  // To the start of the second line.
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Control+Shift+Minus');
+  await expect(cells).toHaveCount(2);
+  await expectEditorText(cells.nth(0).getByTestId('cell-editor'), 'a = 1');
+  await expectEditorText(cells.nth(1).getByTestId('cell-editor'), 'b = 2');
+  await expect(cells.nth(1).getByTestId('cell-editor')).toBeFocused();
+  // The model's undo (command mode) puts the text back into the first cell's editor.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('z');
+  await expect(cells).toHaveCount(1);
+  await expectEditorText(cells.nth(0).getByTestId('cell-editor'), 'a = 1\nb = 2');
+});
