@@ -200,3 +200,24 @@ test('Ctrl+Shift+- splits the cell at the editor\'s cursor, and z takes it back'
   await expect(cells).toHaveCount(1);
   await expectEditorText(cells.nth(0).getByTestId('cell-editor'), 'a = 1\nb = 2');
 });
+
+test('Ctrl+F in edit mode is the editor\'s own search; Esc closes it, then leaves edit mode', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+  const editor = page.getByTestId('cell').first().getByTestId('cell-editor');
+  await editor.click();
+  await page.keyboard.type('one two one');
+  await page.keyboard.press('Control+f');
+  const panel = page.locator('.cm-search');
+  await expect(panel).toBeVisible();
+  await expect(page.getByTestId('find-bar')).toBeHidden();
+  await page.keyboard.type('one');
+  await page.keyboard.press('Enter');
+  // Back in the text with the panel open: Esc closes the panel first.
+  await editor.focus();
+  await page.keyboard.press('Escape');
+  await expect(panel).toBeHidden();
+  await expect(page.getByTestId('mode')).toHaveText('Edit');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('mode')).toHaveText('Command');
+});

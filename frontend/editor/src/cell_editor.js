@@ -34,7 +34,12 @@ import {
   indentMore,
 } from '@codemirror/commands';
 import { closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
-import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
+import {
+  highlightSelectionMatches,
+  search,
+  searchKeymap,
+  searchPanelOpen as searchPanelIsOpen,
+} from '@codemirror/search';
 import { classHighlighter } from '@lezer/highlight';
 import { python } from '@codemirror/lang-python';
 import { json } from '@codemirror/lang-json';
@@ -263,6 +268,11 @@ export class CellEditor {
   cursorOnLastLine() {
     const { doc, selection } = this.view.state;
     return selection.main.empty && doc.lineAt(selection.main.head).number === doc.lines;
+  }
+
+  // Whether the editor's own search panel (Ctrl+F in edit mode) is open: Esc closes it first.
+  searchPanelOpen() {
+    return searchPanelIsOpen(this.view.state);
   }
 
   // The cursor's box in viewport pixels, [left, top, bottom], for the completion popup and the

@@ -85,6 +85,10 @@ extern "C" {
     #[wasm_bindgen(method, js_name = cursorOnLastLine)]
     pub fn cursor_on_last_line(this: &CellEditor) -> bool;
 
+    /// Whether the editor's own search panel is open.
+    #[wasm_bindgen(method, js_name = searchPanelOpen)]
+    pub fn search_panel_open(this: &CellEditor) -> bool;
+
     /// The cursor's `[left, top, bottom]` in viewport pixels; empty when it is not drawn.
     #[wasm_bindgen(method, js_name = cursorBox)]
     pub fn cursor_box(this: &CellEditor) -> Vec<f64>;

@@ -43,6 +43,8 @@ pub struct KeyContext {
     pub on_last_line: bool,
     /// The notebook's keymap binds this key (or starts a sequence with it) in edit mode.
     pub bound_in_notebook: bool,
+    /// The editor's own search panel is open (Esc closes it before leaving edit mode).
+    pub search_panel: bool,
 }
 
 /// What `key` does, and whether an open popup or tooltip closes first (a key they do not
@@ -78,6 +80,7 @@ pub fn route(key: &Key, ctx: KeyContext) -> (bool, KeyAction) {
         "Tab" if plain || only_shift => KeyAction::Editor,
         "ArrowUp" if plain && ctx.on_first_line => KeyAction::PreviousCell,
         "ArrowDown" if plain && ctx.on_last_line => KeyAction::NextCell,
+        "Escape" if ctx.search_panel => KeyAction::Editor,
         _ if ctx.bound_in_notebook => KeyAction::Notebook,
         _ => KeyAction::Editor,
     };
@@ -121,6 +124,7 @@ mod tests {
         on_first_line: false,
         on_last_line: false,
         bound_in_notebook: false,
+        search_panel: false,
     };
 
     #[test]
@@ -200,6 +204,21 @@ mod tests {
             ..tooltip
         };
         assert_eq!(route(&key("a"), typing), (true, KeyAction::Editor));
+    }
+
+    #[test]
+    fn escape_closes_the_editors_search_panel_before_leaving_edit_mode() {
+        let panel = KeyContext {
+            search_panel: true,
+            bound_in_notebook: true,
+            ..CODE
+        };
+        assert_eq!(route(&key("Escape"), panel).1, KeyAction::Editor);
+        let closed = KeyContext {
+            search_panel: false,
+            ..panel
+        };
+        assert_eq!(route(&key("Escape"), closed).1, KeyAction::Notebook);
     }
 
     #[test]

@@ -157,6 +157,7 @@ fn on_key(
             on_first_line: key.key == "ArrowUp" && e.cursor_on_first_line(),
             on_last_line: key.key == "ArrowDown" && e.cursor_on_last_line(),
             bound_in_notebook,
+            search_panel: key.key == "Escape" && e.search_panel_open(),
         }
     });
     let Some(context) = context else {
