@@ -10,10 +10,13 @@
 //! so highlighting is right for Python strings, f-strings and nested brackets rather than a
 //! regex's guess. The cost is bundle size and a JavaScript build step: the bundle
 //! (`frontend/editor`, npm packages pinned by its `package-lock.json`, bundled by Debian's
-//! `esbuild` from `frontend/build.rs`) is 442,714 bytes minified, **126,546 bytes brotli**
-//! (`brotli -q 11`; budget 150 KB; 148,537 bytes `gzip -9`), measured on 2026-12-03; it holds `@codemirror/view` (40 % of it),
-//! state, language, commands, search, autocomplete (only its bracket closing is used), and the
-//! Python, JSON and markdown grammars. Markdown is taken without its embedded-HTML language,
+//! `esbuild` from `frontend/build.rs`) is 442,847 bytes minified, **126,643 bytes brotli**
+//! (`brotli -q 11`; budget 150 KB; 148,589 bytes `gzip -9`), measured on 2026-12-03. It holds
+//! `@codemirror/view` (40 % of it), state, language, commands, search, autocomplete (only its
+//! bracket closing is used), and the Python, JSON and markdown grammars. The alternative, a
+//! Rust highlighter in the wasm over the textarea, would have cost wasm size of its own for
+//! grammars (tree-sitter needs C; syntect's regex sets are larger) and left everything else
+//! above to write and keep. Markdown is taken without its embedded-HTML language,
 //! which would bring HTML, CSS and JavaScript and triple the bundle.
 //!
 //! The editor keeps its own text while the user types; the notebook model follows its change
