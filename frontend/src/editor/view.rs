@@ -12,6 +12,7 @@ use send_wrapper::SendWrapper;
 use wasm_bindgen::closure::Closure;
 use wirebook_notebook::bindings::Lookup;
 use wirebook_notebook::{CellId, CellKind, Command, Mode};
+use wirebook_shared::session::KernelInfo;
 
 use crate::editor::bindings::{CellEditor, KeyVerdict};
 use crate::editor::kernel_assist::{Anchor, Ask, Outcome, Shown};
@@ -411,7 +412,10 @@ fn placement(anchor: &Anchor) -> String {
     )
 }
 
-/// Whether the kernel completes and inspects a cell of `kind`: a Jupyter kernel's code cells.
-pub fn kernel_assists(kind: CellKind, takes_formats: bool) -> bool {
-    kind == CellKind::Code && !takes_formats
+/// Whether `kernel` completes and inspects a cell of `kind`: a Jupyter kernel's code cells
+/// (not before the server has said which kernel it is).
+pub fn kernel_assists(kind: CellKind, kernel: Option<&KernelInfo>) -> bool {
+    kind == CellKind::Code
+        && kernel.is_some()
+        && !crate::notebook::cell_sending::takes_formats(kernel)
 }

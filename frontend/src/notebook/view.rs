@@ -400,7 +400,11 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
             language::for_cell(kind, format, cells)
         })
     });
-    let assists = Signal::derive(move || kernel_assists(kind.get(), takes_formats.get()));
+    let assists = Signal::derive(move || {
+        session
+            .kernel_info
+            .with(|k| kernel_assists(kind.get(), k.as_ref()))
+    });
     let on_format = move |ev: ev::Event| {
         if let Some(format) =
             crate::notebook::cell_sending::format_from_key(&event_target_value(&ev))
