@@ -2,12 +2,13 @@
 # Installs what building, running and testing wirebook needs, skipping whatever is already
 # present at the right version, so a second run takes a second or two.
 #
-#   scripts/bootstrap.sh run    # to build and run: wasm32 target, trunk, wasm-bindgen-cli
+#   scripts/bootstrap.sh run    # to build and run: wasm32 target, trunk, wasm-bindgen-cli,
+#                               # Node.js, npm, esbuild and the cell editor's npm packages
 #   scripts/bootstrap.sh test   # the above, plus Chromium and chromedriver, the Python venv and
 #                               # the e2e npm deps
 #
-# Nothing here downloads a prebuilt binary: the Rust tools are compiled from crates.io, Chromium
-# and chromedriver come from Debian, Python packages from PyPI, npm packages from the npm
+# Nothing here downloads a prebuilt binary: the Rust tools are compiled from crates.io, Chromium,
+# chromedriver, Node.js and esbuild come from Debian, Python packages from PyPI, npm packages from the npm
 # registry (with Playwright's own browser download switched off).
 set -euo pipefail
 
@@ -91,6 +92,39 @@ ensure_rust_tools() {
     fi
 }
 
+# The cell editor (CodeMirror 6, frontend/editor) is bundled by frontend/build.rs with Debian's
+# esbuild from the npm packages its package-lock.json pins: every cargo build of the frontend
+# (trunk's, clippy's, the tests') needs both.
+ensure_editor_tools() {
+    ensure_node
+
+    step "esbuild (from Debian) to bundle the cell editor"
+    if command -v esbuild >/dev/null 2>&1; then
+        skip "already installed ($(esbuild --version))"
+    else
+        apt_install esbuild
+    fi
+
+    step "cell editor npm packages (npm ci in frontend/editor)"
+    local lock="$ROOT/frontend/editor/package-lock.json"
+    local npm_stamp="$ROOT/frontend/editor/node_modules/.package-lock.sha256"
+    if [ -f "$npm_stamp" ] && [ "$(cat "$npm_stamp")" = "$(file_hash "$lock")" ]; then
+        skip "already up to date"
+    else
+        (cd "$ROOT/frontend/editor" && npm ci --no-audit --no-fund)
+        file_hash "$lock" >"$npm_stamp"
+    fi
+}
+
+ensure_node() {
+    step "Node.js and npm"
+    if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+        skip "already installed ($(node --version))"
+    else
+        apt_install nodejs npm
+    fi
+}
+
 ensure_test_tools() {
     step "cargo-nextest"
     if cargo nextest --version >/dev/null 2>&1; then
@@ -118,12 +152,6 @@ ensure_test_tools() {
         apt_install chromium-driver
     fi
 
-    step "Node.js and npm"
-    if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-        skip "already installed ($(node --version))"
-    else
-        apt_install nodejs npm
-    fi
     # @playwright/test declares engines.node >= 20.
     local node_major
     node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -156,9 +184,11 @@ PART="${1:-run}"
 case "$PART" in
     run)
         ensure_rust_tools
+        ensure_editor_tools
         ;;
     test)
         ensure_rust_tools
+        ensure_editor_tools
         ensure_test_tools
         ;;
     *)

@@ -2,7 +2,7 @@
 // showing both hops, plus the access rules and reconnection the contract promises.
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect } from './wirebook';
+import { test, expect, expectEditorText } from './wirebook';
 
 const artifacts = path.resolve(__dirname, '..', '..', 'artifacts');
 
@@ -29,7 +29,7 @@ test('echo demo: a cell runs on the echo kernel and the inspector shows both hop
   await editor.click();
   await expect(page.getByTestId('mode')).toHaveText('Edit');
   await editor.pressSequentially('hai');
-  await expect(editor).toHaveValue('hai');
+  await expectEditorText(editor, 'hai');
   await editor.press('Shift+Enter');
 
   await expect(cell.getByTestId('output-item')).toHaveText(['hai']);
@@ -92,7 +92,7 @@ test('a server restart: the page reconnects and keeps cell edits', async ({ page
   // The frontend's backoff is capped at 8 s plus jitter.
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'open', { timeout: 20_000 });
   await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
-  await expect(editor).toHaveValue('after-restart');
+  await expectEditorText(editor, 'after-restart');
   // A new server instance: the inspector starts over instead of mixing two captures.
   await expect(page.locator('[data-testid=capture-row]').filter({ hasText: 'before-restart' })).toHaveCount(0);
 

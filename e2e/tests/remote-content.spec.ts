@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { test, expect } from './wirebook';
+import { test, expect, expectEditorText } from './wirebook';
 
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'artifacts');
 
@@ -138,7 +138,7 @@ test('remote images load only after Load, per output', async ({ page, wirebook }
     await page.keyboard.press('End');
     await page.keyboard.type(' # edited');
     await page.keyboard.press('Escape');
-    await expect(editor).toHaveValue('report() # edited');
+    await expectEditorText(editor, 'report() # edited');
     await expect(html.locator('img')).toHaveAttribute('src', `${images.origin}/pixel.png?from=html`);
     await expect(html.getByTestId('remote-blocked')).toHaveCount(0);
   } finally {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect } from './wirebook';
+import { test, expect, expectEditorText, editorTexts } from './wirebook';
 import { repo, artifacts, startUpstream, stopUpstream, frames } from './upstream';
 
 /**
@@ -87,7 +87,7 @@ test('a WebSocket URL kernel: JSON as a tree on both hops, hex binary, and an in
 
     // Pretty-print rewrites a JSON cell's source (undoable in the model).
     await json.getByTestId('pretty-print').click();
-    await expect(json.getByTestId('cell-editor')).toHaveValue(
+    await expectEditorText(json.getByTestId('cell-editor'), 
       '{\n  "op": "subscribe",\n  "topics": [\n    "prices",\n    "news"\n  ]\n}',
     );
 
@@ -100,9 +100,9 @@ test('a WebSocket URL kernel: JSON as a tree on both hops, hex binary, and an in
     await page.getByTestId('frames-to-cells').click();
     const cells = page.getByTestId('cell');
     await expect(cells).toHaveCount(6);
-    await expect(cells.nth(1).getByTestId('cell-editor')).toHaveValue(/"op":\s*"subscribe"/);
+    await expectEditorText(cells.nth(1).getByTestId('cell-editor'), /"op":\s*"subscribe"/);
     await expect(cells.nth(1).getByTestId('cell-format')).toHaveValue(/json/);
-    await expect(cells.nth(2).getByTestId('cell-editor')).toHaveValue('after-the-refusal');
+    await expectEditorText(cells.nth(2).getByTestId('cell-editor'), 'after-the-refusal');
     await expect(cells.nth(2).getByTestId('cell-format')).toHaveValue('text');
 
     await json.click();
@@ -126,15 +126,15 @@ test('Import HAR… makes a notebook of a recorded WebSocket connection', async 
   await page.getByTestId('har-file').setInputFiles(path.join(repo, 'shared', 'fixtures', 'har', 'chrome_websocket.har'));
   await expect(page).toHaveURL(/\/notebooks\/Untitled.*\.ipynb/);
   const editors = page.getByTestId('cell-editor');
-  await expect.poll(async () => (await editors.evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value))).join('\n'))
+  await expect.poll(async () => (await editorTexts(editors)).join('\n'))
     .toContain('subscribe');
-  const sources = await editors.evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value));
+  const sources = await editorTexts(editors);
   expect(sources.join('\n')).toContain('bye');
   // Received messages are the cells' recorded outputs.
   await expect(page.getByTestId('cell-output').filter({ hasText: 'prices' }).first()).toBeVisible();
   // The notebook's kernel is the recorded socket's URL.
   await expect(page.locator('.kernel-url')).toContainText('wss://stream.example.test/feed?room=7', { timeout: 15_000 });
-  const subscribe = page.getByTestId('cell').filter({ has: page.locator('textarea') }).nth(1);
+  const subscribe = page.getByTestId('cell').filter({ has: page.getByTestId('cell-editor') }).nth(1);
   await expect(subscribe.getByTestId('cell-format')).toBeVisible();
 });
 

@@ -4,7 +4,7 @@
 // builds both, debug); the URL (with the actual port) is read from the one line wirebook prints
 // on stdout. A test can stop and restart the server on the same port and token to exercise the
 // browser's reconnect.
-import { test as base } from '@playwright/test';
+import { test as base, expect, type Locator } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -120,4 +120,24 @@ export const test = base.extend<{ wirebook: WirebookServer }>({
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };
+
+/** The texts of cell editors, as the user sees them: CodeMirror draws one `.cm-line` per line
+ * (the short documents of the tests are drawn whole). */
+export function editorTexts(editors: Locator): Promise<string[]> {
+  return editors.evaluateAll((els) =>
+    els.map((e) => Array.from(e.querySelectorAll('.cm-line'), (line) => line.textContent ?? '').join('\n')),
+  );
+}
+
+/** The text of one cell editor. */
+export async function editorText(editor: Locator): Promise<string> {
+  const [text] = await editorTexts(editor);
+  return text;
+}
+
+/** Waits until a cell editor shows `expected` (a regular expression: a match in it). */
+export async function expectEditorText(editor: Locator, expected: string | RegExp): Promise<void> {
+  const poll = expect.poll(() => editorText(editor));
+  await (typeof expected === 'string' ? poll.toBe(expected) : poll.toMatch(expected));
+}

@@ -52,6 +52,8 @@ fn start_session() -> (Session, UnboundedReceiver<ClientMsg>) {
         files: FileSync::start(notebook, notices),
         overlay: RwSignal::new(Overlay::None),
         keymap: RwSignal::new(load_keymap(notices)),
+        assist: RwSignal::new(Default::default()),
+        find: RwSignal::new(Default::default()),
         outbox: StoredValue::new(outbox),
         paced: StoredValue::new(Pacer::default()),
     };

@@ -3,7 +3,8 @@
 //!
 //! The folders are features, each with its pure models (tested on the host) and its view:
 //! `notebook`, `outputs`, `inspector`, `json_tree`, `kernel`, `files`, `keys`, `palette`,
-//! `routes`, and `status_bar`. The notebook model itself is `wirebook_notebook`.
+//! `routes`, and `status_bar`; `editor` is the code editor in every cell (CodeMirror) with the
+//! kernel's completion and inspection. The notebook model itself is `wirebook_notebook`.
 //! Below them: `session` (the page's state and its links to the server), `api` (the server's
 //! HTTP API) and `dom`; `app` composes the page.
 
@@ -13,6 +14,7 @@ mod checkbox;
 mod clock;
 mod dialog;
 mod dom;
+mod editor;
 mod files;
 mod inspector;
 mod json_tree;

@@ -432,6 +432,8 @@ const DEFAULTS: &[(&str, CommandId)] = &[
     ("Ctrl+S", CommandId::Save),
     ("H", CommandId::ShowHelp),
     ("Ctrl+K", CommandId::ShowPalette),
+    // Jupyter's: in command mode the notebook's search; in edit mode the editor's own.
+    ("Ctrl+F", CommandId::Find),
 ];
 
 /// The version of [`Keymap::to_json`]'s format.
@@ -882,6 +884,12 @@ mod tests {
             Lookup::Command(CommandId::Split)
         );
         assert_eq!(look(Mode::Command, "Ctrl+Shift+-"), Lookup::Unbound);
+        // Ctrl+F: the notebook's search in command mode, the editor's own in edit mode.
+        assert_eq!(
+            look(Mode::Command, "Ctrl+F"),
+            Lookup::Command(CommandId::Find)
+        );
+        assert_eq!(look(Mode::Edit, "Ctrl+F"), Lookup::Unbound);
         assert_eq!(
             look(Mode::Edit, "Ctrl+K"),
             Lookup::Command(CommandId::ShowPalette)

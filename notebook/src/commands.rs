@@ -173,6 +173,8 @@ commands! {
         "Show the keyboard shortcuts.";
     ShowPalette, "command-palette", Both, "Command palette",
         "Find and run any command by name.";
+    Find, "find-replace", Command, "Find and replace",
+        "Search the sources of all cells; replace one match or all of them.";
     FormatText, "format-text", Command, "Format: text",
         "WebSocket kernels: send the selected cells as text messages, as typed.";
     FormatJson, "format-json", Command, "Format: JSON",
@@ -267,6 +269,7 @@ impl CommandId {
             CommandId::Save => Command::Save,
             CommandId::ShowHelp => Command::ShowHelp,
             CommandId::ShowPalette => Command::ShowPalette,
+            CommandId::Find => Command::ShowFind,
             CommandId::FormatText => Command::SetFormat(CellFormat::Text),
             CommandId::FormatJson => Command::SetFormat(CellFormat::Json { compact: false }),
             CommandId::FormatJsonCompact => Command::SetFormat(CellFormat::Json { compact: true }),

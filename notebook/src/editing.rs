@@ -119,6 +119,8 @@ pub enum Command {
     ShowHelp,
     /// Open the command palette.
     ShowPalette,
+    /// Open the notebook's find and replace bar (Ctrl+F in command mode).
+    ShowFind,
     /// Give the selected code cells a message format for WebSocket kernels (kept in
     /// `metadata.wirebook.format`; undoable).
     SetFormat(CellFormat),
@@ -161,6 +163,8 @@ pub enum Effect {
     ShowHelp,
     /// Open the command palette.
     ShowPalette,
+    /// Open the find and replace bar.
+    ShowFind,
     /// Open the kernel picker.
     ShowKernelPicker,
     /// Open the tap routes dialog.
@@ -545,6 +549,7 @@ impl Notebook {
             }],
             Command::Save => vec![Effect::Save],
             Command::ShowHelp => vec![Effect::ShowHelp],
+            Command::ShowFind => vec![Effect::ShowFind],
             Command::ShowPalette => vec![Effect::ShowPalette],
             Command::ChangeKernel => vec![Effect::ShowKernelPicker],
             Command::ShowTapRoutes => vec![Effect::ShowTapRoutes],

@@ -521,6 +521,7 @@ fn kernel_save_and_overlay_commands_are_effects() {
         ),
         (Command::Save, Effect::Save),
         (Command::ShowHelp, Effect::ShowHelp),
+        (Command::ShowFind, Effect::ShowFind),
         (Command::ShowPalette, Effect::ShowPalette),
         (Command::ChangeKernel, Effect::ShowKernelPicker),
         (Command::ShowTapRoutes, Effect::ShowTapRoutes),

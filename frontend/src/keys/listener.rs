@@ -82,12 +82,16 @@ pub fn listen(session: Session) {
 
 /// The cell editor's selection when `target` is one (a split needs it).
 fn editor_selection(target: Option<web_sys::EventTarget>) -> Option<EditorSelection> {
-    let editor = target?.dyn_into::<web_sys::HtmlTextAreaElement>().ok()?;
-    let cell = editor.closest("[data-cell-id]").ok()??;
+    let element = target?.dyn_into::<web_sys::Element>().ok()?;
+    let cell = element.closest("[data-cell-id]").ok()??;
+    let cell_id = cell.get_attribute("data-cell-id")?;
+    let (start, end) = crate::editor::open_editors::with(&cell_id, |e| {
+        (e.selection_start() as usize, e.selection_end() as usize)
+    })?;
     Some(EditorSelection {
-        cell_id: cell.get_attribute("data-cell-id")?,
-        start: editor.selection_start().ok()?? as usize,
-        end: editor.selection_end().ok()?? as usize,
+        cell_id,
+        start,
+        end,
     })
 }
 

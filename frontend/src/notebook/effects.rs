@@ -149,9 +149,7 @@ impl Session {
                     });
                 }
             }
-            Effect::FocusEditor(id) => {
-                focus(format!("[data-cell-id=\"{id}\"] [data-testid=cell-editor]"))
-            }
+            Effect::FocusEditor(id) => focus_editor(id),
             Effect::FocusCell(id) => focus(format!("[data-testid=cell][data-cell-id=\"{id}\"]")),
             Effect::SourceReplaced(id) => {
                 let source = self
@@ -186,6 +184,10 @@ impl Session {
             Effect::Save => self.files.save(false),
             Effect::ShowHelp => self.overlay.set(Overlay::Help),
             Effect::ShowPalette => self.overlay.set(Overlay::Palette),
+            Effect::ShowFind => {
+                self.find.update(|f| f.open = true);
+                crate::dom::focus_after_render("[data-testid=find-query]");
+            }
             Effect::ShowKernelPicker => self.overlay.set(Overlay::KernelPicker),
             Effect::ShowTapRoutes => self.overlay.set(Overlay::Routes),
         }
@@ -233,18 +235,41 @@ fn focus_now(selector: &str) -> bool {
     }
 }
 
-/// Shows text the model wrote into a cell's editor (merge, split, undo); the editor owns its
-/// value otherwise. A cell rendered by the same update gets the text from the model itself.
-fn set_editor_text(cell_id: &str, source: &str) {
-    let selector = format!("[data-cell-id=\"{cell_id}\"] [data-testid=cell-editor]");
-    let set = move |selector: &str, source: &str| {
-        if let Some(editor) = crate::dom::element::<web_sys::HtmlTextAreaElement>(selector) {
-            if editor.value() != source {
-                editor.set_value(source);
+/// Moves the keyboard focus into cell `id`'s editor: at once when it can take it, else (a cell
+/// created by the same command, whose editor mounts after it renders; a markdown cell's editor
+/// shown by the same update) in a microtask, then in the next frames.
+fn focus_editor(id: String) {
+    fn now(id: &str) -> bool {
+        crate::editor::open_editors::with(id, |e| {
+            e.focus();
+            e.has_focus()
+        })
+        .unwrap_or(false)
+    }
+    fn later(id: String, frames: u32) {
+        request_animation_frame(move || {
+            if !now(&id) && frames > 0 {
+                later(id, frames - 1);
             }
+        });
+    }
+    if now(&id) {
+        return;
+    }
+    queue_microtask(move || {
+        if !now(&id) {
+            later(id, 3);
         }
+    });
+}
+
+/// Shows text the model wrote into a cell's editor (merge, split, undo); the editor owns its
+/// text otherwise. A cell rendered by the same update gets the text from the model itself.
+fn set_editor_text(cell_id: &str, source: &str) {
+    let set = |cell_id: &str, source: &str| {
+        crate::editor::open_editors::with(cell_id, |e| e.set_text(source));
     };
-    set(&selector, source);
-    let source = source.to_string();
-    queue_microtask(move || set(&selector, &source));
+    set(cell_id, source);
+    let (cell_id, source) = (cell_id.to_string(), source.to_string());
+    queue_microtask(move || set(&cell_id, &source));
 }

@@ -10,8 +10,11 @@ use wirebook_notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 use wirebook_shared::cell_format::CellFormat;
 
 use crate::files::conflict::ConflictDialog;
+use crate::editor::kernel_assist::Shown;
+use crate::editor::language::{self, KernelCells};
+use crate::editor::view::{kernel_assists, AssistPopup, CodeEditor};
 use crate::files::view::FileBrowser;
-use crate::notebook::code_editing::{self, Edit};
+use crate::notebook::find_view::FindBar;
 use crate::outputs::markdown;
 use crate::outputs::remote_content::{AllowedOutputs, Remote};
 use crate::outputs::view::{
@@ -84,11 +87,18 @@ pub fn NotebookPane(session: Session) -> impl IntoView {
                 </span>
             </div>
             <Toolbar session=session />
+            <FindBar session=session />
             <div class="notebook-body" class:with-files=move || files.browser_open.get()>
                 <Show when=move || files.browser_open.get()>
                     <FileBrowser session=session />
                 </Show>
-                <div class="cells">
+                // The completion popup and the tooltip are placed under the cursor in the
+                // viewport: scrolling the cells leaves them behind, so it closes them.
+                <div class="cells" on:scroll=move |_| {
+                    if session.assist.with_untracked(|a| a.shown != Shown::Nothing) {
+                        session.assist.update(|a| a.close());
+                    }
+                }>
                     {move || match loading.get() {
                         Loading::Ready => view! {
                             <For each=move || ids.get() key=|id| id.clone() let:id>
@@ -119,6 +129,7 @@ pub fn NotebookPane(session: Session) -> impl IntoView {
                 <kbd>"Enter"</kbd>" edit"
             </p>
             <ConflictDialog session=session />
+            <AssistPopup session=session />
         </section>
     }
 }
@@ -392,17 +403,11 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
             }
         })
     };
-    let rows = move || cell.with(|c| c.as_ref().map_or(1, |c| c.line_count()));
     let error = move || cell.with(|c| c.as_ref().and_then(|c| c.error.clone()));
     let dropped = move || cell.with(|c| c.as_ref().map_or(0, |c| c.outputs_dropped));
     let stream_dropped = move || cell.with(|c| c.as_ref().map_or(0, |c| c.stream_bytes_dropped));
     // Its own memo, so that outputs arriving do not rebuild the field the user types into.
     let input = Memo::new(move |_| cell.with(|c| c.as_ref().and_then(|c| c.input.clone())));
-    // The editor owns its text while typing: the model follows `input` events, and the value
-    // is only set here once (and by the app when the model rewrites the source: merge, undo…)
-    // so the caret never jumps.
-    let initial_source =
-        cell.with_untracked(|c| c.as_ref().map(|c| c.source.clone()).unwrap_or_default());
     // Outputs before the kernel's input prompt, and after it (see `InputPrompt::position`).
     let outputs = move || {
         let split = input.with(|i| i.as_ref().map_or(usize::MAX, |i| i.position));
@@ -452,57 +457,28 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
             session.dispatch(Command::RunCell(id.clone()))
         }
     };
-    let on_input = {
-        let id = id.clone();
-        move |ev| {
-            session.dispatch(Command::SetSource {
-                cell_id: id.clone(),
-                source: event_target_value(&ev),
-            })
-        }
-    };
-    // Keys a code editor handles itself (indent, auto-indent, brackets and quotes); anything
-    // with Ctrl, Alt or Cmd is a shortcut and goes on to the notebook's keymap.
-    let on_keydown = move |ev: ev::KeyboardEvent| {
-        if ev.ctrl_key() || ev.alt_key() || ev.meta_key() || ev.is_composing() {
-            return;
-        }
-        let key = ev.key();
-        let code_only = !matches!(key.as_str(), "Tab" | "Enter");
-        if code_only && kind.get_untracked() != CellKind::Code {
-            return;
-        }
-        let area = event_target::<web_sys::HtmlTextAreaElement>(&ev);
-        let (Ok(Some(start)), Ok(Some(end))) = (area.selection_start(), area.selection_end())
-        else {
-            return;
-        };
-        let edit = code_editing::edit_for_key(
-            &area.value(),
-            start as usize,
-            end as usize,
-            &key,
-            ev.shift_key(),
-        );
-        if let Some(edit) = edit {
-            ev.prevent_default();
-            apply_edit(&area, &edit);
-        }
-    };
-    let on_focus = {
-        let id = id.clone();
-        move |_| session.dispatch(Command::EditorFocused(id.clone()))
-    };
-    let on_blur = {
-        let id = id.clone();
-        move |_| session.dispatch(Command::EditorBlurred(id.clone()))
-    };
     // Copy, so that each part of the view that edits can have it.
     let edit_id = StoredValue::new(id.clone());
     // A WebSocket kernel's cells are messages with a format; Jupyter's run code.
     let takes_formats = Memo::new(move |_| session.sends_formats());
     let format =
         Memo::new(move |_| cell.with(|c| c.as_ref().map(|c| c.format()).unwrap_or_default()));
+    let language = Memo::new(move |_| {
+        let (kind, format) = (kind.get(), format.get());
+        session.kernel_info.with(|k| {
+            let cells = if crate::notebook::cell_sending::takes_formats(k.as_ref()) {
+                KernelCells::Messages
+            } else {
+                KernelCells::Code(k.as_ref().and_then(|k| k.language.as_deref()))
+            };
+            language::for_cell(kind, format, cells)
+        })
+    });
+    let assists = Signal::derive(move || {
+        session
+            .kernel_info
+            .with(|k| kernel_assists(kind.get(), k.as_ref()))
+    });
     let on_format = move |ev: ev::Event| {
         if let Some(format) =
             crate::notebook::cell_sending::format_from_key(&event_target_value(&ev))
@@ -596,21 +572,7 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                         </Show>
                     </div>
                 </Show>
-                <textarea
-                    class="editor"
-                    data-testid="cell-editor"
-                    aria-label="Cell source"
-                    spellcheck="false"
-                    autocomplete="off"
-                    autocapitalize="off"
-                    wrap=move || if kind.get() == CellKind::Code { "off" } else { "soft" }
-                    rows=rows
-                    prop:value=initial_source
-                    on:input=on_input
-                    on:keydown=on_keydown
-                    on:focus=on_focus
-                    on:blur=on_blur
-                ></textarea>
+                <CodeEditor session=session id=edit_id.get_value() language=language kernel_assists=assists />
                 <Show when=move || rendered.get()>
                     {markdown_blocked}
                     <div
@@ -672,52 +634,4 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
             </div>
         </div>
     }
-}
-
-/// Applies an editor edit the way typing would: `insertText` (or `delete`) through the
-/// document's editing command keeps the browser's own undo history and fires `input`, so the
-/// model follows as for any keystroke. Where the command is unavailable, the text is set
-/// directly and `input` dispatched by hand.
-fn apply_edit(area: &web_sys::HtmlTextAreaElement, edit: &Edit) {
-    let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    let changes = !(edit.insert.is_empty() && edit.start == edit.end);
-    if changes {
-        let _ = area.set_selection_range(to_u32(edit.start), to_u32(edit.end));
-        if !exec_editing_command(&edit.insert) {
-            let _ = area.set_range_text_with_start_and_end(
-                &edit.insert,
-                to_u32(edit.start),
-                to_u32(edit.end),
-            );
-            if let Ok(input) = web_sys::Event::new("input") {
-                let _ = area.dispatch_event(&input);
-            }
-        }
-    }
-    let _ = area.set_selection_range(to_u32(edit.select_start), to_u32(edit.select_end));
-}
-
-/// `document.execCommand("insertText", false, text)` (or `"delete"` for an empty text), looked
-/// up dynamically: it is deprecated but it is the only way to edit a textarea that the user's
-/// Ctrl+Z can undo. Returns whether the browser did it.
-fn exec_editing_command(text: &str) -> bool {
-    use wasm_bindgen::JsCast;
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return false;
-    };
-    let Ok(exec) = js_sys::Reflect::get(&document, &"execCommand".into()) else {
-        return false;
-    };
-    let Ok(exec) = exec.dyn_into::<js_sys::Function>() else {
-        return false;
-    };
-    let (command, value) = if text.is_empty() {
-        ("delete", "")
-    } else {
-        ("insertText", text)
-    };
-    exec.call3(&document, &command.into(), &false.into(), &value.into())
-        .ok()
-        .and_then(|done| done.as_bool())
-        .unwrap_or(false)
 }

@@ -157,7 +157,7 @@ pub fn input_prompt(session: Session, cell_id: CellId, prompt: InputPrompt) -> A
 }
 
 /// Text with its terminal colours, as spans; the text always goes into text nodes.
-fn ansi(spans: Vec<Span>) -> impl IntoView {
+pub fn ansi_spans(spans: Vec<Span>) -> impl IntoView {
     spans
         .into_iter()
         .map(|span| {
@@ -212,7 +212,7 @@ fn shown_output(shown: Shown, count: Option<u32>, notice: Option<AnyView>) -> An
                 data-testid="output-item"
                 data-kind=if stderr { "stderr" } else { "stdout" }
             >
-                {ansi(text)}
+                {ansi_spans(text)}
             </pre>
         }
         .into_any(),
@@ -220,7 +220,7 @@ fn shown_output(shown: Shown, count: Option<u32>, notice: Option<AnyView>) -> An
             <div class="output-item rich" data-testid="output-item" data-kind="text" data-mime=mime>
                 {prompt}
                 {note.map(|note| view! { <div class="output-note">{note}</div> })}
-                <pre class="output-text">{ansi(text)}</pre>
+                <pre class="output-text">{ansi_spans(text)}</pre>
             </div>
         }
         .into_any(),
@@ -262,7 +262,7 @@ fn shown_output(shown: Shown, count: Option<u32>, notice: Option<AnyView>) -> An
         }
         Shown::Error { text } => view! {
             <pre class="output-item error" data-testid="output-item" data-kind="error">
-                {ansi(text)}
+                {ansi_spans(text)}
             </pre>
         }
         .into_any(),

@@ -31,6 +31,8 @@ use wirebook_shared::session::{
     ClientMsg, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
 };
 
+use crate::editor::kernel_assist::KernelAssist;
+use crate::notebook::find::Find;
 use crate::session::connection::Connection;
 use crate::session::file_sync::FileSync;
 use crate::session::notices::Notices;
@@ -77,6 +79,11 @@ pub struct Session {
     /// help overlay, the palette and the tooltips list them. Changed by
     /// [`Session::change_keymap`], which also saves them.
     pub keymap: RwSignal<Keymap>,
+    /// The kernel's completion or inspection asked for in a cell's editor, and the popup or
+    /// tooltip it shows.
+    pub assist: RwSignal<KernelAssist>,
+    /// The notebook's find and replace bar.
+    pub find: RwSignal<Find>,
     pub(crate) outbox: StoredValue<UnboundedSender<ClientMsg>>,
     /// Run All's sends still waiting for their turn (a delay is set), and the one on its way.
     pub(crate) paced: StoredValue<Pacer<Effect>>,

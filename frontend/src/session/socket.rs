@@ -244,8 +244,12 @@ fn receive(session: Session, msg: ServerMsg) {
             content,
             metadata,
             date,
+            parent_msg_id,
             ..
         }) => {
+            if channel == Channel::Shell {
+                session.assist_reply(parent_msg_id.as_deref(), &msg_type, &content);
+            }
             if channel == Channel::Iopub && msg_type == "status" {
                 if let Some(state) = content.get("execution_state").and_then(|s| s.as_str()) {
                     session.execution_state.set(Some(state.to_string()));
@@ -259,6 +263,10 @@ fn receive(session: Session, msg: ServerMsg) {
                 });
             }
         }
+        // The editor's completion and inspection requests need no notice.
+        ServerMsg::KernelMessageSent {
+            msg_type, msg_id, ..
+        } if session.assist_sent(&msg_type, &msg_id) => {}
         ServerMsg::KernelMessageSent {
             channel,
             msg_type,

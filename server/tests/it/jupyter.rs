@@ -644,6 +644,106 @@ async fn the_composer_sends_any_message_and_heartbeats_are_recorded() {
         .await;
 }
 
+/// Sends a shell request as the browser's editor does and returns its reply's content.
+async fn shell_reply(nb: &mut Notebook, msg_type: &str, content: Value) -> Value {
+    nb.client
+        .send(&ClientMsg::SendKernelMessage {
+            channel: Channel::Shell,
+            msg_type: msg_type.into(),
+            content,
+        })
+        .await;
+    let sent = nb
+        .client
+        .wait_for(|m| matches!(m, ServerMsg::KernelMessageSent { .. }))
+        .await;
+    let ServerMsg::KernelMessageSent { msg_id, .. } = sent else {
+        unreachable!()
+    };
+    let reply_type = msg_type.replace("_request", "_reply");
+    let reply = nb
+        .client
+        .wait_for(|m| {
+            matches!(m, ServerMsg::KernelMessage(KernelMessage { parent_msg_id: Some(p), msg_type, .. })
+            if *p == msg_id && *msg_type == reply_type)
+        })
+        .await;
+    let ServerMsg::KernelMessage(KernelMessage { content, .. }) = reply else {
+        unreachable!()
+    };
+    content
+}
+
+/// What the editor's Tab and Shift+Tab rely on from a real ipykernel: cursor positions in
+/// code points (an astral character before the cursor is one, not two as in the browser's
+/// UTF-16), the matches' types in `_jupyter_types_experimental`, and an inspection's
+/// `text/plain` with ANSI colours.
+#[tokio::test]
+async fn the_editor_completes_and_inspects_on_a_real_kernel() {
+    let mut nb = Notebook::ipykernel("jupyter-editor").await;
+    // IPython stops giving types after 400 ms of working them out, which a loaded machine can
+    // reach: no limit here.
+    let content = shell_reply(
+        &mut nb,
+        "execute_request",
+        json!({
+            "code": "get_ipython().Completer.jedi_compute_type_timeout = 60_000",
+            "silent": true, "store_history": false, "user_expressions": {},
+            "allow_stdin": false, "stop_on_error": true
+        }),
+    )
+    .await;
+    assert_eq!(content["status"], "ok", "{content}");
+    let code = "s = '\u{1F600}'\nimport o";
+    let cursor = code.chars().count();
+    assert_eq!(code.encode_utf16().count(), cursor + 1);
+    let content = shell_reply(
+        &mut nb,
+        "complete_request",
+        json!({"code": code, "cursor_pos": cursor}),
+    )
+    .await;
+    assert_eq!(content["status"], "ok", "{content}");
+    assert_eq!(content["cursor_end"], cursor, "{content}");
+    assert_eq!(content["cursor_start"], cursor - 1, "{content}");
+    let matches = content["matches"].as_array().expect("matches");
+    assert!(matches.iter().any(|m| m == "os"), "{content}");
+    let types = content["metadata"]["_jupyter_types_experimental"]
+        .as_array()
+        .expect("IPython gives the matches' types");
+    assert!(
+        types
+            .iter()
+            .any(|t| t["text"] == "os" && t["type"] == "module"),
+        "{content}"
+    );
+
+    let content = shell_reply(
+        &mut nb,
+        "inspect_request",
+        json!({"code": "print(", "cursor_pos": 6, "detail_level": 0}),
+    )
+    .await;
+    assert_eq!(content["status"], "ok", "{content}");
+    assert_eq!(content["found"], true, "{content}");
+    let text = content["data"]["text/plain"].as_str().expect("text/plain");
+    assert!(text.contains("Signature:"), "{text}");
+    assert!(text.contains("print("), "{text}");
+    assert!(
+        text.contains('\u{1b}'),
+        "IPython colours its inspection: {text}"
+    );
+
+    // Nothing found: `found` is false and there is nothing to show.
+    let content = shell_reply(
+        &mut nb,
+        "inspect_request",
+        json!({"code": "no_such_name_here", "cursor_pos": 5, "detail_level": 0}),
+    )
+    .await;
+    assert_eq!(content["found"], false, "{content}");
+}
+
 #[tokio::test]
 async fn kernels_end_with_their_session_and_with_the_server() {
     let mut nb = Notebook::ipykernel("jupyter-lifetime").await;

@@ -1,0 +1,43 @@
+//! The code editor in every cell, and what the kernel adds to it: completion on Tab and
+//! inspection on Shift+Tab.
+//!
+//! **Why CodeMirror 6.** The editor is CodeMirror 6 (what JupyterLab uses), not a highlighter
+//! drawn over the old `<textarea>`. A textarea with a coloured layer behind it has to keep two
+//! renderings in step for wrapping, IME composition, scrolling and selection, and still has no
+//! bracket matching, active line, search panel or real undo history; CodeMirror has all of
+//! these, handles Unicode, bidi text and IMEs, is accessible (a contenteditable with ARIA), and
+//! is maintained with JupyterLab as a major user. Its grammars are incremental Lezer parsers,
+//! so highlighting is right for Python strings, f-strings and nested brackets rather than a
+//! regex's guess. The cost is bundle size and a JavaScript build step: the bundle
+//! (`frontend/editor`, npm packages pinned by its `package-lock.json`, bundled by Debian's
+//! `esbuild` from `frontend/build.rs`) is 442,847 bytes minified, **126,643 bytes brotli**
+//! (`brotli -q 11`; budget 150 KB; 148,589 bytes `gzip -9`), measured on 2026-12-03. It holds
+//! `@codemirror/view` (40 % of it), state, language, commands, search, autocomplete (only its
+//! bracket closing is used), and the Python, JSON and markdown grammars. The alternative, a
+//! Rust highlighter in the wasm over the textarea, would have cost wasm size of its own for
+//! grammars (tree-sitter needs C; syntect's regex sets are larger) and left everything else
+//! above to write and keep. Markdown is taken without its embedded-HTML language,
+//! which would bring HTML, CSS and JavaScript and triple the bundle.
+//!
+//! The editor keeps its own text while the user types; the notebook model follows its change
+//! events, and text the model writes (undo, merge, split) is set back into it. Keys are asked
+//! about first ([`key_routing`]): the notebook's keymap wins over CodeMirror's bindings, so
+//! Shift+Enter, Esc and rebinds behave as before.
+//!
+//! - [`bindings`]: the JavaScript API (`frontend/editor/src/cell_editor.js`) as Rust sees it
+//! - [`open_editors`]: the editors on the page by cell id
+//! - [`language`]: which grammar a cell gets (kernel language, WebSocket format, cell kind)
+//! - [`key_routing`]: who gets a key pressed in an editor
+//! - [`code_points`]: UTF-16 offsets (the browser's) ↔ code points (Jupyter's `cursor_pos`)
+//! - [`completion`]: a `complete_reply` as the popup's state, and the edit accepting makes
+//! - [`kernel_assist`]: the request in flight and the popup or tooltip its reply shows
+//! - [`view`]: the editor component, the popup and the tooltip
+
+pub mod bindings;
+pub mod code_points;
+pub mod completion;
+pub mod kernel_assist;
+pub mod key_routing;
+pub mod language;
+pub mod open_editors;
+pub mod view;
