@@ -9,10 +9,10 @@ use wirebook_notebook::output_layout::{self, OutputLayout};
 use wirebook_notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 use wirebook_shared::cell_format::CellFormat;
 
-use crate::files::conflict::ConflictDialog;
 use crate::editor::kernel_assist::Shown;
 use crate::editor::language::{self, KernelCells};
 use crate::editor::view::{kernel_assists, AssistPopup, CodeEditor};
+use crate::files::conflict::ConflictDialog;
 use crate::files::view::FileBrowser;
 use crate::notebook::find_view::FindBar;
 use crate::outputs::markdown;
