@@ -820,6 +820,11 @@ async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
             },
         })
         .await;
+    // The startup kernel's own states may come first (its host reports while the session
+    // lists the kernelspecs): the slow kernel's follow `KernelSelected`.
+    nb.client
+        .wait_for(|m| matches!(m, ServerMsg::KernelSelected { .. }))
+        .await;
     let message = loop {
         match nb.state().await {
             KernelState::Failed { message } => break message,

@@ -283,3 +283,360 @@ impl KeptKernels {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use wirebook_shared::{KernelChoice, KernelState, ServerMsg, WireData};
+
+    use super::*;
+    use crate::kernel::kept::replay::Relay;
+    use crate::kernel::{Execute, KernelEvent, KernelLink, LinkCommand, StateReport};
+
+    /// Kernels started and not yet ended.
+    #[derive(Clone, Default)]
+    struct Live(Arc<AtomicUsize>);
+
+    struct Alive(Live);
+
+    impl Drop for Alive {
+        fn drop(&mut self) {
+            (self.0).0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    impl Live {
+        fn count(&self) -> usize {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    /// A kernel that opens at once and answers each cell with its code, `later N` after N
+    /// seconds.
+    fn starter(live: Live, shutdown: Shutdown) -> Starter {
+        Arc::new(move |id, _info, events| {
+            live.0.fetch_add(1, Ordering::SeqCst);
+            let alive = Alive(live.clone());
+            KernelLink::spawn(id, &shutdown, move |mut queue, _shutdown| async move {
+                let _alive = alive;
+                StateReport::new(id, events.clone())
+                    .send(KernelState::open())
+                    .await;
+                while let Some(command) = queue.recv().await {
+                    let LinkCommand::Execute(execute) = command else {
+                        continue;
+                    };
+                    let cell_id = execute.cell_id.clone();
+                    let _ = events.send(KernelEvent::Sent { cell_id }).await;
+                    let delay = execute
+                        .code
+                        .strip_prefix("later ")
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(0);
+                    tokio::time::sleep(Duration::from_secs(delay)).await;
+                    let data = WireData::Text { text: execute.code };
+                    let _ = events.send(KernelEvent::Received { data, seq: None }).await;
+                }
+            })
+        })
+    }
+
+    const CULL: Duration = Duration::from_secs(60);
+
+    fn registry(live: &Live, replay_budget: usize) -> Arc<KeptKernels> {
+        let shutdown = Shutdown::new();
+        KeptKernels::new(
+            KeptSettings {
+                cull_idle_timeout: CULL,
+                max_kept: 2,
+                replay_budget,
+            },
+            KernelInfo {
+                name: "fake".into(),
+                url: "fake://".into(),
+                choice: KernelChoice::Startup,
+                language: None,
+            },
+            starter(live.clone(), shutdown.clone()),
+            shutdown,
+        )
+    }
+
+    fn notebook(path: &str) -> Option<KernelKey> {
+        Some(KernelKey::Notebook { path: path.into() })
+    }
+
+    async fn next(attachment: &mut Attachment) -> ServerMsg {
+        tokio::time::timeout(Duration::from_secs(5), attachment.relays.recv())
+            .await
+            .expect("the host said nothing")
+            .expect("the host ended")
+            .msg
+    }
+
+    async fn run(attachment: &mut Attachment, cell: &str, code: &str) {
+        let execute = Execute {
+            cell_id: cell.into(),
+            code: code.into(),
+            format: Default::default(),
+            caused_by: None,
+        };
+        assert!(attachment.execute(execute).await);
+    }
+
+    async fn open(kept: &KeptKernels, key: Option<KernelKey>) -> Joined {
+        let mut joined = kept.attach(key).await.unwrap();
+        if joined.attached.state.is_none() {
+            let msg = next(&mut joined.attachment).await;
+            assert_eq!(
+                msg,
+                ServerMsg::Kernel {
+                    state: KernelState::open()
+                }
+            );
+        }
+        joined
+    }
+
+    /// Lets the hosts handle what was sent to them (the clock is paused; nothing sleeps).
+    async fn settle() {
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sessions_of_one_key_share_its_kernel_and_see_each_others_runs() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let mut first = open(&kept, notebook("a.ipynb")).await;
+        let mut second = open(&kept, notebook("a.ipynb")).await;
+        assert_eq!(second.attached.state, Some(KernelState::open()));
+        let mut other = open(&kept, notebook("b.ipynb")).await;
+        assert_eq!(live.count(), 2);
+        run(&mut first.attachment, "c1", "hai").await;
+        for attachment in [&mut first.attachment, &mut second.attachment] {
+            let executed = ServerMsg::Executed {
+                cell_id: "c1".into(),
+                execution_count: 1,
+            };
+            assert_eq!(next(attachment).await, executed);
+            assert!(
+                matches!(next(attachment).await, ServerMsg::Output { cell_id, .. } if cell_id == "c1")
+            );
+        }
+        // The other notebook's kernel heard nothing.
+        run(&mut other.attachment, "c9", "x").await;
+        let counted = next(&mut other.attachment).await;
+        assert!(matches!(
+            counted,
+            ServerMsg::Executed {
+                execution_count: 1,
+                ..
+            }
+        ));
+        settle().await;
+        let list = kept.list();
+        assert_eq!(list.kernels.len(), 2);
+        assert_eq!(list.kernels[0].key, notebook("a.ipynb"));
+        assert_eq!(list.kernels[0].attached, 2);
+        assert_eq!(list.kernels[0].kernel, "fake");
+        assert_eq!(list.cull_idle_timeout_seconds, 60);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_returning_session_gets_the_same_kernel_and_what_it_said_meanwhile() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let mut first = open(&kept, notebook("a.ipynb")).await;
+        run(&mut first.attachment, "c1", "later 5").await;
+        assert!(matches!(
+            next(&mut first.attachment).await,
+            ServerMsg::Executed { .. }
+        ));
+        drop(first);
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert_eq!(kept.list().kernels[0].attached, 0);
+        assert_eq!(live.count(), 1);
+        let mut back = kept.attach(notebook("a.ipynb")).await.unwrap();
+        assert_eq!(back.attached.state, Some(KernelState::open()));
+        assert_eq!(back.attached.dropped, 0);
+        let replayed: Vec<_> = back.attached.replay.iter().map(|r| &r.msg).collect();
+        assert_eq!(
+            replayed,
+            [&ServerMsg::Output {
+                cell_id: "c1".into(),
+                data: WireData::Text {
+                    text: "later 5".into()
+                }
+            }]
+        );
+        // The kernel's own count goes on: it is the same kernel.
+        run(&mut back.attachment, "c2", "x").await;
+        let counted = next(&mut back.attachment).await;
+        assert!(
+            matches!(
+                counted,
+                ServerMsg::Executed {
+                    execution_count: 2,
+                    ..
+                }
+            ),
+            "{counted:?}"
+        );
+        assert_eq!(live.count(), 1);
+        // The replay was handed over: the next session gets none of it again.
+        drop(back);
+        settle().await;
+        assert!(kept
+            .attach(notebook("a.ipynb"))
+            .await
+            .unwrap()
+            .attached
+            .replay
+            .is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_replay_log_is_bounded() {
+        let live = Live::default();
+        let one = Relay::new(ServerMsg::Output {
+            cell_id: "c".into(),
+            data: WireData::Text {
+                text: "later 1".into(),
+            },
+        })
+        .cost();
+        // Room for two outputs (or an output and two `Executed`) in one log: a quarter of
+        // the budget.
+        let kept = registry(&live, one * 2 * 4);
+        let mut first = open(&kept, notebook("a.ipynb")).await;
+        for n in 0..5 {
+            run(&mut first.attachment, &format!("c{n}"), "later 1").await;
+        }
+        drop(first);
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        let back = kept.attach(notebook("a.ipynb")).await.unwrap();
+        let outputs = back
+            .attached
+            .replay
+            .iter()
+            .filter(|r| matches!(r.msg, ServerMsg::Output { .. }))
+            .count();
+        assert!(outputs <= 2, "{:?}", back.attached.replay);
+        assert!(back.attached.dropped >= 3, "{}", back.attached.dropped);
+        // The newest are kept.
+        let last = back.attached.replay.last().map(|r| &r.msg);
+        assert!(
+            matches!(last, Some(ServerMsg::Output { cell_id, .. }) if cell_id == "c4"),
+            "{last:?}"
+        );
+        assert!(kept.replay_bytes() == 0, "handed over, the log is empty");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_kernel_without_sessions_is_culled_after_the_idle_timeout() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let first = open(&kept, notebook("a.ipynb")).await;
+        let culled = kept.list().kernels[0].id;
+        drop(first);
+        settle().await;
+        tokio::time::sleep(CULL - Duration::from_secs(1)).await;
+        assert_eq!(kept.list().kernels.len(), 1, "kept within the timeout");
+        assert_eq!(kept.list().kernels[0].idle_seconds, CULL.as_secs() - 1);
+        assert_eq!(live.count(), 1);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        settle().await;
+        assert!(kept.list().kernels.is_empty(), "culled");
+        assert_eq!(live.count(), 0, "its kernel ended");
+        // The key starts a new kernel now.
+        let _again = kept.attach(notebook("a.ipynb")).await.unwrap();
+        assert_ne!(kept.list().kernels[0].id, culled);
+        assert_eq!(live.count(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn activity_while_detached_postpones_the_cull() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let mut first = open(&kept, notebook("a.ipynb")).await;
+        run(&mut first.attachment, "c1", "later 50").await;
+        assert!(matches!(
+            next(&mut first.attachment).await,
+            ServerMsg::Executed { .. }
+        ));
+        drop(first);
+        // The output at 50 s counts as activity: at 100 s the kernel is still there.
+        tokio::time::sleep(Duration::from_secs(100)).await;
+        settle().await;
+        assert_eq!(kept.list().kernels.len(), 1);
+        tokio::time::sleep(Duration::from_secs(15)).await;
+        settle().await;
+        assert!(kept.list().kernels.is_empty());
+        assert_eq!(live.count(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_private_kernel_ends_with_its_session() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let first = open(&kept, None).await;
+        let second = open(&kept, None).await;
+        assert_eq!(live.count(), 2, "private kernels are not shared");
+        assert_eq!(kept.list().kernels[0].key, None);
+        drop(first);
+        settle().await;
+        assert_eq!(kept.list().kernels.len(), 1);
+        assert_eq!(live.count(), 1);
+        drop(second);
+        settle().await;
+        assert_eq!(live.count(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn past_the_cap_a_key_gets_a_private_kernel_with_a_notice() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let _a = open(&kept, notebook("a")).await;
+        let _b = open(&kept, notebook("b")).await;
+        let c = open(&kept, notebook("c")).await;
+        assert!(c.notice.is_some());
+        let keys: Vec<_> = kept.list().kernels.into_iter().map(|k| k.key).collect();
+        assert_eq!(keys, [notebook("a"), notebook("b"), None]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutting_down_ends_the_kernel_and_attached_sessions_see_it_closed() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let mut first = open(&kept, notebook("a.ipynb")).await;
+        let id = kept.list().kernels[0].id;
+        assert!(kept.shut_down(id).await);
+        let closed = next(&mut first.attachment).await;
+        assert!(
+            matches!(&closed, ServerMsg::Kernel { state: KernelState::Closed { reason, .. } } if reason.contains("running kernels")),
+            "{closed:?}"
+        );
+        settle().await;
+        assert_eq!(live.count(), 0);
+        // Still attached, the session may start it again by running a cell.
+        run(&mut first.attachment, "c1", "x").await;
+        assert_eq!(
+            next(&mut first.attachment).await,
+            ServerMsg::Kernel {
+                state: KernelState::open()
+            }
+        );
+        drop(first);
+        settle().await;
+        // Without sessions, shutting down forgets it at once.
+        let id = kept.list().kernels[0].id;
+        assert!(kept.shut_down(id).await);
+        assert!(kept.list().kernels.is_empty());
+        settle().await;
+        assert_eq!(live.count(), 0);
+        assert!(!kept.shut_down(id).await, "an unknown id");
+    }
+}

@@ -30,7 +30,7 @@ impl Relay {
 
     /// The memory a logged message is charged: its JSON (the strings it holds, about) and its
     /// slot.
-    fn cost(&self) -> usize {
+    pub(crate) fn cost(&self) -> usize {
         self.msg.to_json().len() + std::mem::size_of::<(Relay, usize)>()
     }
 }
