@@ -92,6 +92,7 @@ fn router(app: App) -> Router {
         .route("/api/capture/stats", get(export::stats::<App>))
         .merge(notebooks::routes(&app.config))
         .merge(proxy::api::routes::<App>())
+        .merge(kernel::kept::api::routes::<App>())
         .fallback(ui::serve)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -160,3 +160,17 @@ impl Proxying for App {
         &self.config.tls
     }
 }
+
+impl crate::kernel::kept::api::KeepingKernels for App {
+    fn kept(&self) -> &Arc<KeptKernels> {
+        &self.kept
+    }
+
+    fn token(&self) -> &str {
+        &self.config.token
+    }
+
+    fn allow_origins(&self) -> &[String] {
+        &self.config.admission.allow_origins
+    }
+}

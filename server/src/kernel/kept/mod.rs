@@ -10,12 +10,14 @@
 //!
 //! - [`host`]: one kernel and its attached sessions (a task).
 //! - [`replay`]: the bounded log of what a kernel said while nobody was attached.
+//! - [`api`]: `/api/kernels`, the list and its shutdown.
 //!
 //! Why a task per kernel rather than state under the registry's lock: a kernel's events and
 //! its sessions' commands arrive concurrently and must be handled in order (states, counts,
 //! the current cell), which is what one task reading its queues gives; the registry's lock
 //! only guards the table, never an await.
 
+pub mod api;
 pub mod host;
 pub mod replay;
 
