@@ -9,6 +9,7 @@ use wirebook_shared::session::{ClientMsg, KernelState};
 
 use crate::inspector::view::InspectorPane;
 use crate::kernel::notebook_kernel::follow_notebook_kernelspec;
+use crate::kernel::running_view::RunningKernelsDialog;
 use crate::kernel::view::KernelPicker;
 use crate::keys::storage::load_keymap;
 use crate::keys::view::HelpOverlay;
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
             <CommandPalette session=session />
             <KernelPicker session=session />
             <RoutesDialog session=session />
+            <RunningKernelsDialog session=session />
         </div>
     }
 }

@@ -112,6 +112,8 @@ pub enum Command {
     ChangeKernel,
     /// Open the tap proxy's routes.
     ShowTapRoutes,
+    /// Open the list of running kernels.
+    ShowRunningKernels,
     /// Save the notebook (`s`, Ctrl+S).
     Save,
     /// Show the keyboard shortcuts (`h`).
@@ -159,6 +161,8 @@ pub enum Effect {
     ShowKernelPicker,
     /// Open the tap routes dialog.
     ShowTapRoutes,
+    /// Open the running kernels dialog.
+    ShowRunningKernels,
 }
 
 /// The byte offset of a UTF-16 offset in `text`, clamped to its length.
@@ -542,6 +546,7 @@ impl Notebook {
             Command::ShowPalette => vec![Effect::ShowPalette],
             Command::ChangeKernel => vec![Effect::ShowKernelPicker],
             Command::ShowTapRoutes => vec![Effect::ShowTapRoutes],
+            Command::ShowRunningKernels => vec![Effect::ShowRunningKernels],
         }
     }
 

@@ -176,6 +176,7 @@ impl Session {
             Effect::ShowPalette => self.overlay.set(Overlay::Palette),
             Effect::ShowKernelPicker => self.overlay.set(Overlay::KernelPicker),
             Effect::ShowTapRoutes => self.overlay.set(Overlay::Routes),
+            Effect::ShowRunningKernels => self.overlay.set(Overlay::RunningKernels),
         }
     }
 

@@ -84,6 +84,7 @@ pub enum Overlay {
     Palette,
     KernelPicker,
     Routes,
+    RunningKernels,
 }
 
 impl Session {
