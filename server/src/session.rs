@@ -121,6 +121,7 @@ pub async fn run<S>(
                 links,
                 out,
                 attachment: None,
+                kernel_id: 0,
                 offers: Vec::new(),
                 closing: None,
             };
@@ -198,6 +199,8 @@ struct Session {
     out: mpsc::Sender<Outgoing>,
     /// The session's hold on its kernel host (set by [`Session::join`]).
     attachment: Option<Attachment>,
+    /// That kernel's id in the registry.
+    kernel_id: u64,
     /// The picker's entries as last listed.
     offers: Vec<KernelOffer>,
     /// Set once a close frame went out or came in: then we only wait for the end.
@@ -274,6 +277,7 @@ impl Session {
                             }
                             Ok(ClientMsg::SetKernel { kernel }) => self.set_kernel(kernel).await,
                             Ok(ClientMsg::InterruptKernel) => self.command(LinkCommand::Interrupt).await,
+                            Ok(ClientMsg::MoveKernel { notebook }) => self.move_kernel(&notebook).await,
                             Ok(ClientMsg::InputReply { value }) => {
                                 self.command(LinkCommand::InputReply { value }).await;
                             }
@@ -339,16 +343,21 @@ impl Session {
     /// state (a kernel kept from before is open already), then what it said meanwhile.
     async fn join(&mut self, joined: Joined) {
         let Joined {
+            id,
             attachment,
             attached,
             notice,
         } = joined;
         self.attachment = Some(attachment);
+        self.kernel_id = id;
         if let Some(notice) = notice {
             self.error(notice, None).await;
         }
         if let Some(state) = attached.state {
             self.send(ServerMsg::Kernel { state }, None).await;
+        }
+        if let Some(status) = attached.status {
+            self.send(status.msg, status.caused_by).await;
         }
         if attached.dropped > 0 {
             let message = format!(
@@ -431,6 +440,21 @@ impl Session {
         };
         if !taken {
             self.kernel_gone(Some(cell_id)).await;
+        }
+    }
+
+    /// The scratch notebook was saved as `notebook`: its kernel is kept as that notebook's.
+    async fn move_kernel(&mut self, notebook: &str) {
+        let moved = KernelKey::notebook(notebook).and_then(|key| {
+            self.ctx.kept.move_kernel(self.kernel_id, key.clone())?;
+            Ok(key)
+        });
+        match moved {
+            Ok(key) => self.ctx.key = Some(key),
+            Err(message) => {
+                let message = format!("the kernel is not kept as {notebook}'s: {message}");
+                self.error(message, None).await;
+            }
         }
     }
 

@@ -9,8 +9,9 @@
 //! see [`crate::kept_kernels`]): then it shares that key's kernel with the other sessions that
 //! name it, and the kernel outlives the session. Everything the kernel says goes to all of
 //! them. A session that joins a running kernel gets, after `Hello` and `Kernels`, the kernel's
-//! current state as a [`ServerMsg::Kernel`] and then, unchanged, the messages the kernel sent
-//! while no session was attached (a bounded log; an [`ServerMsg::Error`] says how many older
+//! current state as a [`ServerMsg::Kernel`] (and a Jupyter kernel's last iopub `status`
+//! message again, so the page knows whether it is busy), then, unchanged, the messages the
+//! kernel sent while no session was attached (a bounded log; an [`ServerMsg::Error`] says how many older
 //! ones were dropped). Without a key a session has a kernel of its own that ends with it.
 
 use serde::{Deserialize, Serialize};
@@ -60,6 +61,10 @@ pub enum ClientMsg {
     InterruptKernel,
     /// The answer to the kernel's pending `input_request` (Python's `input()`).
     InputReply { value: String },
+    /// The scratch notebook was saved as `notebook`: its kept kernel is that notebook's from
+    /// now on (a renamed notebook's moves by itself). Refused with [`ServerMsg::Error`] when
+    /// that notebook has a kernel already or this session's kernel is not a kept one.
+    MoveKernel { notebook: String },
     /// The composer: send any message to a Jupyter kernel. The server fills in the header
     /// (msg_id, session, username, date, version) and signs it; replies arrive as
     /// [`ServerMsg::KernelMessage`] with `parent_msg_id` = the returned `msg_id` of
@@ -434,6 +439,12 @@ mod tests {
         round_trip(
             ClientMsg::InputReply { value: "42".into() },
             r#"{"type":"input_reply","value":"42"}"#,
+        );
+        round_trip(
+            ClientMsg::MoveKernel {
+                notebook: "Untitled.ipynb".into(),
+            },
+            r#"{"type":"move_kernel","notebook":"Untitled.ipynb"}"#,
         );
         round_trip(
             ClientMsg::SendKernelMessage {

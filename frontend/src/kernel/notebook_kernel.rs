@@ -24,6 +24,21 @@ impl Session {
     }
 }
 
+/// When the scratch notebook is saved as a file, its kept kernel becomes that notebook's, so a
+/// reload of the new page finds it (a rename moves the kernel on the server by itself).
+pub fn follow_scratch_save(session: Session) {
+    let was_scratch = StoredValue::new(session.files.file.with_untracked(|f| f.path().is_none()));
+    leptos::prelude::Effect::new(move |_| {
+        let path = session.files.file.with(|f| f.path().map(str::to_string));
+        if let Some(notebook) = path {
+            if was_scratch.get_value() {
+                was_scratch.set_value(false);
+                session.send(ClientMsg::MoveKernel { notebook });
+            }
+        }
+    });
+}
+
 /// Opens a notebook on the kernel its `metadata.kernelspec` names when the server offers it,
 /// as Jupyter does: once per notebook opened (not when the metadata changes later, e.g. by the
 /// user's own pick, so that a kernel picked afterwards is never switched back).

@@ -226,6 +226,8 @@ async fn serve(
                         | ClientMsg::InterruptKernel => {}
                         // The prompt shows the answer as soon as it was written.
                         ClientMsg::InputReply { .. } => {}
+                        // The server says only when it cannot.
+                        ClientMsg::MoveKernel { .. } => {}
                         // The server answers with `KernelMessageSent` and the replies.
                         ClientMsg::SendKernelMessage { .. } => {}
                     },

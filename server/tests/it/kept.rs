@@ -9,8 +9,8 @@ use wirebook_shared::kept_kernels::{KernelKey, RunningKernels};
 use wirebook_shared::{KernelState, ServerMsg, WireData};
 
 use crate::support::{
-    http_get, http_request, is_kernel_open, refused_status, within, SessionClient, TestServer,
-    TOKEN,
+    http_get, http_request, is_kernel_open, refused_status, within, SessionClient, TempDir,
+    TestServer, TOKEN,
 };
 
 async fn kernels(server: &TestServer) -> RunningKernels {
@@ -201,4 +201,36 @@ async fn a_bad_key_is_refused_with_a_reason() {
             refused_status(server.request(&format!("/session?token={TOKEN}{query}"), &[])).await;
         assert_eq!(status, 400, "{query}");
     }
+}
+
+#[tokio::test]
+async fn a_renamed_notebook_takes_its_kernel_along() {
+    let dir = TempDir::new("kept-rename");
+    let mut config = Config::new(TOKEN);
+    config.notebooks.dir = dir.0.clone();
+    let server = TestServer::start(config).await;
+    let empty = r#"{"nbformat":4,"nbformat_minor":5,"metadata":{},"cells":[]}"#;
+    std::fs::write(dir.0.join("a.ipynb"), empty).unwrap();
+    let mut first = session(&server, "&notebook=a.ipynb").await;
+    first.echo("c1", "hai", 1).await;
+    let auth = format!("token {TOKEN}");
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let body = r#"{"path":"b.ipynb"}"#;
+    let response = http_request(
+        server.addr,
+        "PATCH",
+        "/api/notebooks/a.ipynb",
+        &headers,
+        body,
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    drop(first);
+    // The page, reconnecting under the new path, finds the same kernel (its count goes on).
+    let mut back = session(&server, "&notebook=b.ipynb").await;
+    back.echo("c2", "x", 2).await;
+    assert_eq!(kernels(&server).await.kernels.len(), 1);
 }

@@ -80,6 +80,9 @@ pub struct Attached {
     pub info: KernelInfo,
     /// Its connection's state, if it reported one yet.
     pub state: Option<KernelState>,
+    /// A Jupyter kernel's last iopub `status` message, as it came: a page that joins learns
+    /// whether the kernel is busy or idle (the kernel says so only when that changes).
+    pub status: Option<Relay>,
     /// What it said while no session was attached, oldest first.
     pub replay: Vec<Relay>,
     /// Messages the replay log had to drop.
@@ -224,6 +227,7 @@ pub fn spawn(setup: HostSetup) -> HostHandle {
         current_cell: None,
         state: None,
         busy: false,
+        last_status: None,
         sessions: Vec::new(),
         next_session: 1,
         replay: setup.replay,
@@ -257,6 +261,8 @@ struct Host {
     state: Option<KernelState>,
     /// A Jupyter kernel's last iopub status was `busy`.
     busy: bool,
+    /// That status message.
+    last_status: Option<Relay>,
     sessions: Vec<(u64, mpsc::Sender<Relay>)>,
     next_session: u64,
     replay: ReplayLog,
@@ -336,6 +342,7 @@ impl Host {
         self.current_cell = None;
         self.executions = 0;
         self.busy = false;
+        self.last_status = None;
         self.start_kernel();
     }
 
@@ -350,6 +357,7 @@ impl Host {
                     session,
                     info: without_secret_values(self.info.clone()),
                     state: self.state.clone(),
+                    status: self.last_status.clone(),
                     replay,
                     dropped,
                 };
@@ -383,6 +391,7 @@ impl Host {
                 self.link = None;
                 self.current_cell = None;
                 self.busy = false;
+                self.last_status = None;
                 let state = KernelState::Closed { code: None, reason };
                 self.state = Some(state.clone());
                 self.broadcast(Relay::new(ServerMsg::Kernel { state }))
@@ -430,6 +439,7 @@ impl Host {
                 if event.is_terminal() {
                     self.link = None;
                     self.busy = false;
+                    self.last_status = None;
                 }
                 self.state = Some(state.clone());
                 self.touch();
@@ -457,15 +467,20 @@ impl Host {
                 execution_count,
             }),
             KernelEvent::Message { message, seq } => {
-                if message.channel == Channel::Iopub && message.msg_type == "status" {
+                let status = message.channel == Channel::Iopub && message.msg_type == "status";
+                if status {
                     if let Some(state) = message.content["execution_state"].as_str() {
                         self.busy = state == "busy";
                     }
                 }
-                Relay {
+                let relay = Relay {
                     msg: ServerMsg::KernelMessage(message),
                     caused_by: seq,
+                };
+                if status {
+                    self.last_status = Some(relay.clone());
                 }
+                relay
             }
             KernelEvent::MessageSent {
                 channel,

@@ -50,10 +50,20 @@ pub struct KeptSettings {
 /// A session's attachment to its kernel, and what it must tell its browser first.
 #[derive(Debug)]
 pub struct Joined {
+    /// The kernel's id in the registry (the list's).
+    pub id: u64,
     pub attachment: Attachment,
     pub attached: Attached,
     /// Something the browser should know (the registry is full, so the kernel is private).
     pub notice: Option<String>,
+}
+
+/// How an error names a key.
+fn label(key: &KernelKey) -> String {
+    match key {
+        KernelKey::Notebook { path } => path.clone(),
+        KernelKey::Tab { id } => format!("tab {id}"),
+    }
 }
 
 /// Every kernel host of the server.
@@ -129,7 +139,7 @@ impl KeptKernels {
         // A host that is ending as we come takes the request down with it: try again, and
         // the next attempt starts a new host.
         for _ in 0..3 {
-            let (queued, pending, notice) = self.request_attach(key.as_ref());
+            let (id, queued, pending, notice) = self.request_attach(key.as_ref());
             if let Some((commands, command)) = queued {
                 if commands.send(command).await.is_err() {
                     continue;
@@ -137,6 +147,7 @@ impl KeptKernels {
             }
             if let Some((attachment, attached)) = pending.finish().await {
                 return Ok(Joined {
+                    id,
                     attachment,
                     attached,
                     notice,
@@ -154,6 +165,7 @@ impl KeptKernels {
         &self,
         key: Option<&KernelKey>,
     ) -> (
+        u64,
         Option<(tokio::sync::mpsc::Sender<HostCommand>, HostCommand)>,
         PendingAttach,
         Option<String>,
@@ -161,8 +173,9 @@ impl KeptKernels {
         let mut table = self.table();
         let mut notice = None;
         let existing = key.and_then(|key| table.by_key.get(key).copied());
-        let handle = match existing.and_then(|id| table.hosts.get(&id)) {
-            Some(entry) => entry.handle.clone(),
+        let found = existing.and_then(|id| Some((id, table.hosts.get(&id)?.handle.clone())));
+        let (id, handle) = match found {
+            Some(found) => found,
             None => {
                 let kept = table.by_key.len();
                 let key = match key {
@@ -186,10 +199,10 @@ impl KeptKernels {
             // The host ended; `finish` fails and the caller tries again.
             Err(TrySendError::Closed(_)) => None,
         };
-        (queued, pending, notice)
+        (id, queued, pending, notice)
     }
 
-    fn start_host(&self, table: &mut Table, key: Option<KernelKey>) -> HostHandle {
+    fn start_host(&self, table: &mut Table, key: Option<KernelKey>) -> (u64, HostHandle) {
         let id = table.next_id;
         table.next_id += 1;
         let me = self.me.clone();
@@ -213,7 +226,7 @@ impl KeptKernels {
                 handle: handle.clone(),
             },
         );
-        handle
+        (id, handle)
     }
 
     /// Forgets host `id` unless a command (an attach, perhaps) waits in its queue: attaches
@@ -232,6 +245,61 @@ impl KeptKernels {
             }
         }
         true
+    }
+
+    /// A notebook (or a folder of notebooks) moved from `from` to `to`: the kept kernels of the
+    /// paths under it follow, so the renamed notebook's pages find theirs again. A kernel
+    /// whose new path has one already stays where it was.
+    pub fn notebook_moved(&self, from: &str, to: &str) {
+        let mut table = self.table();
+        let moves: Vec<(KernelKey, KernelKey)> = table
+            .by_key
+            .keys()
+            .filter_map(|key| {
+                let KernelKey::Notebook { path } = key else {
+                    return None;
+                };
+                let moved = if path == from {
+                    to.to_string()
+                } else {
+                    let rest = path.strip_prefix(from)?.strip_prefix('/')?;
+                    format!("{to}/{rest}")
+                };
+                Some((key.clone(), KernelKey::Notebook { path: moved }))
+            })
+            .collect();
+        for (old, new) in moves {
+            if table.by_key.contains_key(&new) {
+                continue;
+            }
+            let Some(id) = table.by_key.remove(&old) else {
+                continue;
+            };
+            if let Some(entry) = table.hosts.get_mut(&id) {
+                entry.key = Some(new.clone());
+            }
+            table.by_key.insert(new, id);
+        }
+    }
+
+    /// Keeps kernel `id` under `to` from now on (the scratch notebook was saved as a file).
+    pub fn move_kernel(&self, id: u64, to: KernelKey) -> Result<(), String> {
+        let mut table = self.table();
+        match table.by_key.get(&to) {
+            Some(holder) if *holder == id => return Ok(()),
+            Some(_) => return Err(format!("{} has a kernel of its own already", label(&to))),
+            None => {}
+        }
+        let Some(entry) = table.hosts.get_mut(&id) else {
+            return Err("this page's kernel has ended".into());
+        };
+        let Some(old) = entry.key.replace(to.clone()) else {
+            entry.key = None;
+            return Err("this page's kernel is its own (not kept), so it stays so".into());
+        };
+        table.by_key.remove(&old);
+        table.by_key.insert(to, id);
+        Ok(())
     }
 
     /// The "Running kernels" list, kept kernels and private ones, oldest first.
@@ -351,7 +419,7 @@ mod tests {
         KeptKernels::new(
             KeptSettings {
                 cull_idle_timeout: CULL,
-                max_kept: 2,
+                max_kept: 4,
                 replay_budget,
             },
             KernelInfo {
@@ -581,6 +649,61 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_moved_notebook_takes_its_kernel_along() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let _a = open(&kept, notebook("dir/a.ipynb")).await;
+        let _b = open(&kept, notebook("dir2/b.ipynb")).await;
+        let _c = open(&kept, notebook("dirt.ipynb")).await;
+        let _taken = open(&kept, notebook("new/a.ipynb")).await;
+        kept.notebook_moved("dir", "moved");
+        kept.notebook_moved("dir2/b.ipynb", "b.ipynb");
+        kept.notebook_moved("moved/a.ipynb", "new/a.ipynb");
+        let keys: Vec<_> = kept.list().kernels.into_iter().map(|k| k.key).collect();
+        assert_eq!(
+            keys,
+            [
+                notebook("moved/a.ipynb"),
+                notebook("b.ipynb"),
+                notebook("dirt.ipynb"),
+                notebook("new/a.ipynb"),
+            ]
+        );
+        // The new path finds the moved kernel.
+        let back = kept.attach(notebook("b.ipynb")).await.unwrap();
+        assert_eq!(back.attached.state, Some(KernelState::open()));
+        assert_eq!(live.count(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_scratch_kernel_becomes_its_saved_notebooks() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let tab = Some(KernelKey::Tab { id: "t".into() });
+        let scratch = open(&kept, tab.clone()).await;
+        let _other = open(&kept, notebook("taken.ipynb")).await;
+        let private = open(&kept, None).await;
+        assert_eq!(
+            kept.move_kernel(scratch.id, notebook("new.ipynb").unwrap()),
+            Ok(())
+        );
+        assert!(kept
+            .move_kernel(scratch.id, notebook("taken.ipynb").unwrap())
+            .is_err());
+        assert!(kept
+            .move_kernel(private.id, notebook("x.ipynb").unwrap())
+            .is_err());
+        let keys: Vec<_> = kept.list().kernels.into_iter().map(|k| k.key).collect();
+        assert_eq!(keys, [notebook("new.ipynb"), notebook("taken.ipynb"), None]);
+        // The tab's key is free again; the notebook's finds the moved kernel.
+        assert_eq!(
+            kept.attach(notebook("new.ipynb")).await.unwrap().id,
+            scratch.id
+        );
+        assert_ne!(kept.attach(tab).await.unwrap().id, scratch.id);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_private_kernel_ends_with_its_session() {
         let live = Live::default();
         let kept = registry(&live, 1 << 20);
@@ -601,12 +724,18 @@ mod tests {
     async fn past_the_cap_a_key_gets_a_private_kernel_with_a_notice() {
         let live = Live::default();
         let kept = registry(&live, 1 << 20);
-        let _a = open(&kept, notebook("a")).await;
-        let _b = open(&kept, notebook("b")).await;
-        let c = open(&kept, notebook("c")).await;
-        assert!(c.notice.is_some());
+        let mut held = Vec::new();
+        for name in ["a", "b", "c", "d"] {
+            let joined = open(&kept, notebook(name)).await;
+            assert!(joined.notice.is_none());
+            held.push(joined);
+        }
+        let e = open(&kept, notebook("e")).await;
+        assert!(e.notice.is_some());
         let keys: Vec<_> = kept.list().kernels.into_iter().map(|k| k.key).collect();
-        assert_eq!(keys, [notebook("a"), notebook("b"), None]);
+        let wanted = ["a", "b", "c", "d"].map(notebook);
+        assert_eq!(keys[..4], wanted);
+        assert_eq!(keys[4], None);
     }
 
     #[tokio::test(start_paused = true)]
