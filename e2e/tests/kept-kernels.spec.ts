@@ -1,6 +1,6 @@
 // Kernels outlive the page: a reload reattaches to the notebook's kernel (its variables kept,
-// the output that arrived meanwhile shown), and the Running kernels dialog lists the kernels
-// and shuts one down.
+// the output that arrived meanwhile shown), the scratch notebook's kernel becomes its file's
+// when first saved, and the Running kernels dialog lists the kernels and shuts one down.
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './wirebook';
@@ -96,4 +96,21 @@ test('the Running kernels dialog lists the kernels and shuts one down', async ({
   await expect(scratch).toContainText('unless its notebook is reopened');
   await scratch.getByTestId('running-kernel-shut-down').click();
   await expect(rows.filter({ hasText: 'scratch notebook' })).toHaveCount(0);
+});
+
+test('the scratch notebook saved as a file keeps its kernel across a reload', async ({ page, wirebook }) => {
+  test.setTimeout(90_000);
+  await page.goto(wirebook.url);
+  await pickPython(page);
+  const cells = page.getByTestId('cell');
+  await run(page, 0, 'x = 41');
+  await expect(cells.nth(0).getByTestId('execution-count')).toHaveText('[1]');
+  // The first save creates a file and the URL follows; the tab's kernel becomes the file's.
+  await save(page);
+  await expect(page).toHaveURL(/\/notebooks\/Untitled\.ipynb/);
+  await page.reload();
+  await expect(page.getByTestId('kernel-status')).toContainText(PYTHON);
+  await expect(page.getByTestId('kernel-activity')).toHaveAttribute('data-state', 'idle');
+  await run(page, 1, 'x + 1');
+  await expect(cells.nth(1).getByTestId('output-item')).toContainText(['42']);
 });

@@ -281,6 +281,15 @@ impl Host {
         shutdown: Shutdown,
     ) {
         loop {
+            // A private kernel ends with its last session, once the commands that session
+            // left in the queue are handled (the registry refuses to retire a host with some).
+            if self.keep_for.is_none()
+                && self.sessions.is_empty()
+                && self.next_session > 1
+                && retire()
+            {
+                break;
+            }
             let cull_at = match self.keep_for {
                 Some(keep) if self.sessions.is_empty() && !self.busy => {
                     Some(self.last_activity + keep)
@@ -297,9 +306,6 @@ impl Host {
                 Some(session) = detaches.recv() => {
                     self.sessions.retain(|(id, _)| *id != session);
                     self.touch();
-                    if self.sessions.is_empty() && self.keep_for.is_none() && retire() {
-                        break;
-                    }
                 }
                 Some(event) = events.recv() => self.on_kernel(event).await,
                 () = crate::websocket::close::sleep_until(cull_at), if cull_at.is_some() => {

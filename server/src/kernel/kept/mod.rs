@@ -721,6 +721,24 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_private_kernel_ends_even_with_commands_left_in_its_queue() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let mut only = open(&kept, None).await;
+        // Commands sent right before the session went: the host still has them queued when
+        // it learns of the detach.
+        for n in 0..5 {
+            run(&mut only.attachment, &format!("c{n}"), "x").await;
+        }
+        drop(only);
+        settle().await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        settle().await;
+        assert!(kept.list().kernels.is_empty());
+        assert_eq!(live.count(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn past_the_cap_a_key_gets_a_private_kernel_with_a_notice() {
         let live = Live::default();
         let kept = registry(&live, 1 << 20);
