@@ -90,6 +90,18 @@ fn open_notebook_websocket(session: Session) {
     if let Some(problem) = &problem {
         session.notices.update(|n| n.push(problem.clone()));
     }
+    // A page that reattached to the notebook's kept kernel is on it already: the server has
+    // the secret values (the hello names the kernel without them, as the file does).
+    let current = session
+        .kernel_info
+        .with_untracked(|k| k.as_ref().map(|k| k.choice.clone()));
+    let saved = KernelChoice::WebSocket {
+        url: url.clone(),
+        settings: settings.clone(),
+    };
+    if current.as_ref() == Some(&saved) {
+        return;
+    }
     let missing = crate::kernel::ws_settings::missing_secrets(&settings);
     if !missing.is_empty() {
         let why = format!(
