@@ -224,7 +224,18 @@ impl Session {
                 () = sleep_until(deadline), if deadline.is_some() => {
                     return End::new(format!("{closed_by}; the browser did not finish the close handshake"));
                 }
-                Some(relay) = relays(&mut self.attachment) => self.send(relay.msg, relay.caused_by).await,
+                relay = relays(&mut self.attachment) => match relay {
+                    Some(relay) => self.send(relay.msg, relay.caused_by).await,
+                    // The host let go of this session: it fell behind while sharing its kernel
+                    // (or the server is ending). The page reconnects and attaches again.
+                    None => {
+                        self.attachment = None;
+                        if deadline.is_none() {
+                            closed_by = "the session fell behind its kernel's output";
+                            self.close(fell_behind()).await;
+                        }
+                    }
+                },
                 next = source.next() => {
                     let message = match next {
                         None => return End::new(closed_by),
@@ -462,6 +473,15 @@ impl Session {
     async fn kernel_gone(&self, cell_id: Option<String>) {
         let message = "this session's kernel has ended: reload the page for a new one";
         self.error(message.into(), cell_id).await;
+    }
+}
+
+/// The close frame for a session its kernel let go of (1013 Try Again Later: reconnecting
+/// attaches again).
+fn fell_behind() -> CloseFrame {
+    CloseFrame {
+        code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Again,
+        reason: "fell behind the kernel's output; reconnect".into(),
     }
 }
 

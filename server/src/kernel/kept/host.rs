@@ -5,7 +5,10 @@
 //! Sessions talk to the task through an [`Attachment`]: commands in (execute, restart, select,
 //! the link's own commands), [`Relay`]s out. What a command gets wrong (no kernel, too busy) is
 //! told to the session that sent it; what the kernel says goes to all. Kernel states are not
-//! logged for replay: a session that attaches is told the current state instead.
+//! logged for replay: a session that attaches is told the current state instead. A lone slow
+//! session holds its kernel's relay back (backpressure, as before kernels were shared); among
+//! several, one that stays full for [`SLOW_SESSION`] is let go so the others go on (its page
+//! reconnects and attaches again).
 //!
 //! A private host (a session that named no key) ends when its session leaves. A kept one
 //! lives on without sessions until nothing happened on it for its cull time and it is not
@@ -36,6 +39,9 @@ const COMMANDS: usize = 64;
 /// Relays waiting for one session's reader: a slow browser holds the kernel's relay back, as it
 /// did when each session owned its kernel.
 const RELAYS: usize = 64;
+/// How long a session sharing its kernel may hold the others back with a full queue; then it
+/// is detached (its page reconnects and attaches again) and the others go on.
+pub const SLOW_SESSION: Duration = Duration::from_secs(10);
 
 /// What the "Running kernels" list shows of a host, kept current by the host.
 #[derive(Debug, Clone)]
@@ -527,8 +533,17 @@ impl Host {
             return;
         }
         let mut gone = Vec::new();
+        let shared = self.sessions.len() > 1;
         for (id, relays) in &self.sessions {
-            if relays.send(relay.clone()).await.is_err() {
+            let sent = match relays.try_send(relay.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+                Err(mpsc::error::TrySendError::Full(relay)) if shared => {
+                    relays.send_timeout(relay, SLOW_SESSION).await.is_ok()
+                }
+                Err(mpsc::error::TrySendError::Full(relay)) => relays.send(relay).await.is_ok(),
+            };
+            if !sent {
                 gone.push(*id);
             }
         }

@@ -438,7 +438,7 @@ mod tests {
     }
 
     async fn next(attachment: &mut Attachment) -> ServerMsg {
-        tokio::time::timeout(Duration::from_secs(5), attachment.relays.recv())
+        tokio::time::timeout(Duration::from_secs(30), attachment.relays.recv())
             .await
             .expect("the host said nothing")
             .expect("the host ended")
@@ -736,6 +736,38 @@ mod tests {
         settle().await;
         assert!(kept.list().kernels.is_empty());
         assert_eq!(live.count(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_session_that_stops_reading_is_let_go_and_the_others_go_on() {
+        let live = Live::default();
+        let kept = registry(&live, 1 << 20);
+        let mut reading = open(&kept, notebook("a.ipynb")).await;
+        let mut stuck = open(&kept, notebook("a.ipynb")).await;
+        let started = tokio::time::Instant::now();
+        // Each cell makes two relays; the stuck session's queue holds 64.
+        for n in 0..40 {
+            run(&mut reading.attachment, &format!("c{n}"), "x").await;
+            assert!(matches!(
+                next(&mut reading.attachment).await,
+                ServerMsg::Executed { .. }
+            ));
+            assert!(matches!(
+                next(&mut reading.attachment).await,
+                ServerMsg::Output { .. }
+            ));
+        }
+        assert!(
+            started.elapsed() >= host::SLOW_SESSION,
+            "it waited for the stuck one first"
+        );
+        assert_eq!(kept.list().kernels[0].attached, 1);
+        // The stuck one gets what was queued, then its end.
+        let mut queued = 0;
+        while stuck.attachment.relays.recv().await.is_some() {
+            queued += 1;
+        }
+        assert_eq!(queued, 64);
     }
 
     #[tokio::test(start_paused = true)]
