@@ -138,7 +138,7 @@ test('Import HAR… makes a notebook of a recorded WebSocket connection', async 
   await expect(subscribe.getByTestId('cell-format')).toBeVisible();
 });
 
-test('a secret header is sent, never saved, and asked for again when the notebook opens', async ({ page, wirebook }) => {
+test('a secret header is sent, never saved, kept by the kept kernel, and asked for again when the notebook opens anew', async ({ page, wirebook }) => {
   const upstream = await startUpstream();
   try {
     await page.goto(wirebook.url);
@@ -177,8 +177,23 @@ test('a secret header is sent, never saved, and asked for again when the noteboo
     expect(text).toContain('visible-value');
     expect(text).not.toContain('s3cret');
 
-    // Opened again: the picker asks for the secret value, with the rest filled in.
+    // Reloaded, the page reattaches to the notebook's kept kernel, which has the secret: nothing
+    // is asked.
     await page.reload();
+    await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+    await expect(page.getByTestId('kernel-status')).toHaveAttribute('title', new RegExp(upstream.url));
+    await expect(picker).toBeHidden();
+
+    // Opened again once that kernel is gone: the picker asks for the secret value, with the
+    // rest filled in.
+    await page.goto('about:blank');
+    const api = `${wirebook.origin}/api/kernels`;
+    await expect.poll(async () => (await (await page.request.get(`${api}?token=${wirebook.token}`)).json()).kernels[0]?.attached).toBe(0);
+    const kept = (await (await page.request.get(`${api}?token=${wirebook.token}`)).json()).kernels;
+    for (const kernel of kept) {
+      expect((await page.request.delete(`${api}/${kernel.id}?token=${wirebook.token}`)).status()).toBe(204);
+    }
+    await page.goto(`${wirebook.origin}/notebooks/${encodeURIComponent(file)}?token=${wirebook.token}`);
     await expect(picker).toBeVisible();
     await expect(picker.getByTestId('kernel-settings-note')).toContainText('Authorization');
     await expect(page.getByTestId('kernel-url')).toHaveValue(upstream.url);

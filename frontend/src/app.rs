@@ -8,8 +8,9 @@ use wirebook_notebook::{Command, Notebook};
 use wirebook_shared::session::{ClientMsg, KernelState};
 
 use crate::inspector::view::InspectorPane;
-use crate::kernel::notebook_kernel::follow_notebook_kernelspec;
+use crate::kernel::notebook_kernel::{follow_notebook_kernelspec, follow_scratch_save};
 use crate::kernel::restart_view::RestartDialog;
+use crate::kernel::running_view::RunningKernelsDialog;
 use crate::kernel::view::KernelPicker;
 use crate::keys::storage::load_keymap;
 use crate::keys::view::HelpOverlay;
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
     let (session, requests) = start_session();
     leptos::task::spawn_local(socket::run(session, requests));
     follow_notebook_kernelspec(session);
+    follow_scratch_save(session);
     keys::listener::listen(session);
     notebook::clipboard::listen(session);
 
@@ -87,6 +89,7 @@ pub fn App() -> impl IntoView {
             <KernelPicker session=session />
             <RoutesDialog session=session />
             <RestartDialog session=session />
+            <RunningKernelsDialog session=session />
         </div>
     }
 }

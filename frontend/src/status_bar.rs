@@ -106,6 +106,14 @@ pub fn StatusBar(session: Session) -> impl IntoView {
             >
                 "Change…"
             </button>
+            <button
+                class="link-button"
+                data-testid="status-running-kernels"
+                title="The kernels the server keeps, each notebook's; shut any down"
+                on:click=move |_| session.dispatch(wirebook_notebook::Command::ShowRunningKernels)
+            >
+                "Kernels…"
+            </button>
             <span class="kernel-url">{kernel_url}</span>
             {move || session.kernel_info.with(|k| {
                 k.as_ref().is_some_and(|k| crate::kernel::ws_settings::insecure(&k.choice)).then(|| view! {

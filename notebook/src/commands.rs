@@ -167,6 +167,8 @@ commands! {
         "Pick the kernel the cells run on: a Jupyter kernel, the startup kernel or a WebSocket URL.";
     ShowTapRoutes, "tap-routes", Command, "Tap routes…",
         "List, add and delete the tap proxy's routes (/tap/NAME) and copy the URL clients connect to.";
+    ShowRunningKernels, "running-kernels", Command, "Running kernels…",
+        "List the kernels the server keeps (each notebook's, kept after its page closes) and shut any down.";
     Save, "save", Both, "Save",
         "Save the notebook.";
     ShowHelp, "show-shortcuts", Command, "Keyboard shortcuts",
@@ -209,6 +211,7 @@ pub const UNBOUND_BY_DEFAULT: &[CommandId] = &[
     CommandId::FormatClose,
     CommandId::PrettyPrintJson,
     CommandId::ShowTapRoutes,
+    CommandId::ShowRunningKernels,
 ];
 
 impl CommandId {
@@ -266,6 +269,7 @@ impl CommandId {
             CommandId::Restart => Command::Restart,
             CommandId::ChangeKernel => Command::ChangeKernel,
             CommandId::ShowTapRoutes => Command::ShowTapRoutes,
+            CommandId::ShowRunningKernels => Command::ShowRunningKernels,
             CommandId::Save => Command::Save,
             CommandId::ShowHelp => Command::ShowHelp,
             CommandId::ShowPalette => Command::ShowPalette,

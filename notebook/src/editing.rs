@@ -113,6 +113,8 @@ pub enum Command {
     ChangeKernel,
     /// Open the tap proxy's routes.
     ShowTapRoutes,
+    /// Open the list of running kernels.
+    ShowRunningKernels,
     /// Save the notebook (`s`, Ctrl+S).
     Save,
     /// Show the keyboard shortcuts (`h`).
@@ -169,6 +171,8 @@ pub enum Effect {
     ShowKernelPicker,
     /// Open the tap routes dialog.
     ShowTapRoutes,
+    /// Open the running kernels dialog.
+    ShowRunningKernels,
 }
 
 /// The byte offset of a UTF-16 offset in `text`, clamped to its length.
@@ -561,6 +565,7 @@ impl Notebook {
                 self.each_selected(output_layout::toggle_scrolled);
                 Vec::new()
             }
+            Command::ShowRunningKernels => vec![Effect::ShowRunningKernels],
         }
     }
 

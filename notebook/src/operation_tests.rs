@@ -525,6 +525,7 @@ fn kernel_save_and_overlay_commands_are_effects() {
         (Command::ShowPalette, Effect::ShowPalette),
         (Command::ChangeKernel, Effect::ShowKernelPicker),
         (Command::ShowTapRoutes, Effect::ShowTapRoutes),
+        (Command::ShowRunningKernels, Effect::ShowRunningKernels),
     ] {
         assert_eq!(nb.apply(command), vec![effect]);
     }

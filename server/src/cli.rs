@@ -114,6 +114,12 @@ pub struct Args {
     /// jitter (messages are never resent).
     #[arg(long)]
     pub kernel_reconnect: bool,
+    /// How long a notebook's kernel lives on after its last page closed (seconds; as
+    /// Jupyter's cull_idle_timeout): reopening the notebook in time reattaches to it. 0 ends it
+    /// with the page.
+    #[arg(long, default_value_t = crate::config::KeptConfig::CULL_IDLE_TIMEOUT.as_secs(),
+          value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=30 * 24 * 3600))]
+    pub cull_idle_timeout: u64,
     /// A directory searched for kernelspecs (`kernels/<name>/kernel.json`) before Jupyter's own
     /// path; repeatable.
     #[arg(long = "jupyter-path", value_name = "DIR")]
@@ -232,6 +238,7 @@ impl Args {
         config.tls.skip_verification = self.tls_insecure;
         config.kernel.connect_timeout = Duration::from_millis(self.kernel_connect_timeout);
         config.kernel.reconnect = self.kernel_reconnect;
+        config.kept.cull_idle_timeout = Duration::from_secs(self.cull_idle_timeout);
         config.jupyter.extra_paths = self.jupyter_paths;
         config.jupyter.startup_timeout = Duration::from_secs(self.kernel_startup_timeout);
         config.kernel.keepalive = self.kernel_ping_interval.map(|ms| Keepalive {

@@ -44,6 +44,40 @@ pub struct Config {
     pub jupyter: JupyterConfig,
     /// A Jupyter Server whose kernels sessions may use (`--gateway-url`).
     pub gateway: Option<GatewayConfig>,
+    /// Kernels kept after their pages close.
+    pub kept: KeptConfig,
+}
+
+/// Kernels kept after their pages close (see `crate::kernel::kept`).
+#[derive(Debug, Clone, Copy)]
+pub struct KeptConfig {
+    /// How long a kept kernel without sessions lives after its last activity
+    /// (`--cull-idle-timeout`).
+    pub cull_idle_timeout: Duration,
+    /// Kept kernels at most; past it, a page's kernel ends with the page.
+    pub max_kept: usize,
+}
+
+impl KeptConfig {
+    pub const CULL_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+    pub const MAX_KEPT: usize = 64;
+    /// The capture memory's share that replay logs take: an eighth (32 MiB of the default
+    /// 256); the ring gets the rest, so both stay within `--capture-memory`.
+    pub const REPLAY_SHARE_DIVISOR: usize = 8;
+
+    /// The replay logs' share of a capture budget of `capture_memory` bytes.
+    pub fn replay_share(capture_memory: usize) -> usize {
+        capture_memory / Self::REPLAY_SHARE_DIVISOR
+    }
+}
+
+impl Default for KeptConfig {
+    fn default() -> Self {
+        KeptConfig {
+            cull_idle_timeout: Self::CULL_IDLE_TIMEOUT,
+            max_kept: Self::MAX_KEPT,
+        }
+    }
 }
 
 /// Who gets in: see `crate::admission`.
@@ -212,6 +246,7 @@ impl Config {
             tls: TlsSettings::default(),
             jupyter: JupyterConfig::default(),
             gateway: None,
+            kept: KeptConfig::default(),
         }
     }
 

@@ -34,6 +34,7 @@ pub mod websocket;
 
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
@@ -90,8 +91,9 @@ fn router(app: App) -> Router {
         .route("/api/capture.har", get(export::har::<App>))
         .route("/api/capture.jsonl", get(export::jsonl::<App>))
         .route("/api/capture/stats", get(export::stats::<App>))
-        .merge(notebooks::routes(&app.config))
+        .merge(notebooks::routes(&app.config, Arc::clone(&app.kept)))
         .merge(proxy::api::routes::<App>())
+        .merge(kernel::kept::api::routes::<App>())
         .fallback(ui::serve)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -2,8 +2,9 @@
 //!
 //! Two tasks per browser: the *writer* owns the socket's sending half and sends, in order,
 //! `Hello`, the capture backlog, then whatever the session queues plus live capture batches;
-//! the *reader* (this module's [`run`]) reads the browser, drives the session's kernel link and
-//! decides when to close. The byte tap records everything on the socket on the browser hop
+//! the *reader* (this module's [`run`]) reads the browser, hands kernel commands to the
+//! session's kernel host (`kernel::kept`: the kernel of the key the browser named, kept after
+//! the page goes, or a private one), relays what the host says, and decides when to close. The byte tap records everything on the socket on the browser hop
 //! except the capture batches themselves (recording the inspector's own feed would record
 //! itself forever): the writer tags each data message it sends ([`Tag`]), so the tap skips
 //! capture batches and links each `Output` to the kernel record it relays.
@@ -24,9 +25,8 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use wirebook_shared::cell_format::CellFormat;
-use wirebook_shared::{
-    ClientMsg, Hop, KernelChoice, KernelInfo, KernelOffer, ServerMsg, PROTOCOL_VERSION,
-};
+use wirebook_shared::kept_kernels::KernelKey;
+use wirebook_shared::{ClientMsg, Hop, KernelOffer, ServerMsg, PROTOCOL_VERSION};
 
 use crate::auth;
 use crate::capture::recorder::Recorder;
@@ -34,7 +34,9 @@ use crate::capture::ring::{Capture, Feed};
 use crate::capture::tap::TapConnectInfo;
 use crate::capture::trace::{Links, Tag};
 use crate::kernel::catalog::KernelCatalog;
-use crate::kernel::{Execute, KernelEvent, KernelLink, LinkCommand, NotQueued};
+use crate::kernel::kept::host::Attachment;
+use crate::kernel::kept::{Joined, KeptKernels};
+use crate::kernel::{Execute, LinkCommand};
 use crate::shutdown::Shutdown;
 use crate::state::App;
 use crate::websocket::close::{
@@ -49,7 +51,12 @@ pub const CAPTURE_BATCH: usize = 256;
 #[derive(Debug, Clone)]
 pub struct SessionContext {
     pub capture: Arc<Capture>,
+    /// What the picker offers and what a choice means.
     pub kernels: Arc<KernelCatalog>,
+    /// Every kernel host; the session attaches to the one of `key`.
+    pub kept: Arc<KeptKernels>,
+    /// The kernel the browser named (`None`: a private kernel that ends with the session).
+    pub key: Option<KernelKey>,
     /// Random per server process (see `ServerMsg::Hello`).
     pub instance: String,
     /// The capture memory a new session's backlog may take (see [`crate::config::BACKLOG_BYTES`]).
@@ -83,15 +90,19 @@ pub async fn run<S>(
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     links.track_received();
-    tracing::info!(conn = recorder.conn(), "session opened");
+    tracing::info!(conn = recorder.conn(), key = ?ctx.key, "session opened");
+    let joined = ctx.kept.attach(ctx.key.clone()).await;
+    let kernel = match &joined {
+        Ok(joined) => joined.attached.info.clone(),
+        Err(_) => ctx.kernels.startup.info.clone(),
+    };
     let hello = ServerMsg::Hello {
         protocol: PROTOCOL_VERSION,
         server_version: env!("CARGO_PKG_VERSION").to_string(),
         instance: ctx.instance.clone(),
         session_conn: recorder.conn(),
-        kernel: ctx.kernels.startup.info.clone(),
+        kernel,
     };
-    let info = ctx.kernels.startup.info.clone();
     let (sink, mut source) = socket.split();
     let (out, out_queue) = mpsc::channel(64);
     let backlog = ctx.capture.subscribe_recent(ctx.backlog_bytes);
@@ -103,26 +114,46 @@ pub async fn run<S>(
         ctx.capture.watch_paused(),
         hello,
     ));
-    let (events_tx, events) = mpsc::channel(64);
-    let mut session = Session {
-        ctx,
-        links,
-        out,
-        events_tx,
-        events,
-        kernel: None,
-        info,
-        offers: Vec::new(),
-        next_link: 1,
-        executions: 0,
-        current_cell: None,
-        closing: None,
+    let end = match joined {
+        Ok(joined) => {
+            let mut session = Session {
+                ctx,
+                links,
+                out,
+                attachment: None,
+                kernel_id: 0,
+                offers: Vec::new(),
+                closing: None,
+            };
+            session.list_kernels().await;
+            session.join(joined).await;
+            let end = session.read(&mut source).await;
+            // Dropping the attachment detaches from the kernel (a private one ends); dropping
+            // `out` lets the writer finish.
+            drop(session);
+            end
+        }
+        Err(message) => {
+            tracing::error!(%message, "session without a kernel");
+            let frame = CloseFrame {
+                code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Error,
+                reason: "no kernel for this session".into(),
+            };
+            let error = ServerMsg::Error {
+                message,
+                cell_id: None,
+            };
+            let _ = out
+                .send(Outgoing::Msg {
+                    msg: Box::new(error),
+                    caused_by: None,
+                })
+                .await;
+            let _ = out.send(Outgoing::Close(frame)).await;
+            drop(out);
+            End::new("the session could not attach to a kernel")
+        }
     };
-    session.list_kernels().await;
-    session.start_kernel();
-    let end = session.read(&mut source).await;
-    // Dropping the link closes the kernel connection; dropping `out` lets the writer finish.
-    drop(session);
     let sink = match tokio::time::timeout(CLOSE_GRACE, &mut writer).await {
         Ok(Ok(sink)) => Some(sink),
         Ok(Err(error)) => {
@@ -166,18 +197,12 @@ struct Session {
     /// The browser socket's tap: which record each received data message is.
     links: Arc<Links>,
     out: mpsc::Sender<Outgoing>,
-    /// Kept so each new kernel link can report on the same channel.
-    events_tx: mpsc::Sender<KernelEvent>,
-    events: mpsc::Receiver<KernelEvent>,
-    kernel: Option<KernelLink>,
-    /// The kernel this session uses (and restarts).
-    info: KernelInfo,
+    /// The session's hold on its kernel host (set by [`Session::join`]).
+    attachment: Option<Attachment>,
+    /// That kernel's id in the registry.
+    kernel_id: u64,
     /// The picker's entries as last listed.
     offers: Vec<KernelOffer>,
-    next_link: u64,
-    executions: u32,
-    /// The cell that ran last: kernel messages are its output.
-    current_cell: Option<String>,
     /// Set once a close frame went out or came in: then we only wait for the end.
     closing: Option<Instant>,
 }
@@ -199,7 +224,18 @@ impl Session {
                 () = sleep_until(deadline), if deadline.is_some() => {
                     return End::new(format!("{closed_by}; the browser did not finish the close handshake"));
                 }
-                Some(event) = self.events.recv() => self.on_kernel(event).await,
+                relay = relays(&mut self.attachment) => match relay {
+                    Some(relay) => self.send(relay.msg, relay.caused_by).await,
+                    // The host let go of this session: it fell behind while sharing its kernel
+                    // (or the server is ending). The page reconnects and attaches again.
+                    None => {
+                        self.attachment = None;
+                        if deadline.is_none() {
+                            closed_by = "the session fell behind its kernel's output";
+                            self.close(fell_behind()).await;
+                        }
+                    }
+                },
                 next = source.next() => {
                     let message = match next {
                         None => return End::new(closed_by),
@@ -241,10 +277,19 @@ impl Session {
                                     self.send(ServerMsg::CapturePaused { paused }, None).await;
                                 }
                             }
-                            Ok(ClientMsg::RestartKernel) => self.restart_kernel(),
+                            Ok(ClientMsg::RestartKernel) => {
+                                let restarted = match &self.attachment {
+                                    Some(attachment) => attachment.restart().await,
+                                    None => false,
+                                };
+                                if !restarted {
+                                    self.kernel_gone(None).await;
+                                }
+                            }
                             Ok(ClientMsg::SetKernel { kernel }) => self.set_kernel(kernel).await,
                             Ok(ClientMsg::InterruptKernel) => self.command(LinkCommand::Interrupt).await,
                             Ok(ClientMsg::SetGateway { url, token }) => self.set_gateway(url, token).await,
+                            Ok(ClientMsg::MoveKernel { notebook }) => self.move_kernel(&notebook).await,
                             Ok(ClientMsg::InputReply { value }) => {
                                 self.command(LinkCommand::InputReply { value }).await;
                             }
@@ -306,20 +351,39 @@ impl Session {
         self.send(ServerMsg::Error { message, cell_id }, None).await;
     }
 
-    fn start_kernel(&mut self) -> &KernelLink {
-        let id = self.next_link;
-        self.next_link += 1;
-        let link = self.ctx.kernels.start(
+    /// Takes the attachment and tells the browser what it joined: a notice, the kernel's
+    /// state (a kernel kept from before is open already), then what it said meanwhile.
+    async fn join(&mut self, joined: Joined) {
+        let Joined {
             id,
-            &self.info,
-            Arc::clone(&self.ctx.capture),
-            self.events_tx.clone(),
-            &self.ctx.shutdown,
-        );
-        self.kernel.insert(link)
+            attachment,
+            attached,
+            notice,
+        } = joined;
+        self.attachment = Some(attachment);
+        self.kernel_id = id;
+        if let Some(notice) = notice {
+            self.error(notice, None).await;
+        }
+        if let Some(state) = attached.state {
+            self.send(ServerMsg::Kernel { state }, None).await;
+        }
+        if let Some(status) = attached.status {
+            self.send(status.msg, status.caused_by).await;
+        }
+        if attached.dropped > 0 {
+            let message = format!(
+                "{} older kernel messages from while no page was open were dropped (the \
+                 replay log is bounded); the capture may still have them",
+                attached.dropped
+            );
+            self.error(message, None).await;
+        }
+        for relay in attached.replay {
+            self.send(relay.msg, relay.caused_by).await;
+        }
     }
 
-    /// Lists the kernels for the picker; what could not be listed is reported as an error.
     async fn list_kernels(&mut self) {
         let offers = self.ctx.kernels.offers().await;
         self.offers = offers.kernels.clone();
@@ -349,14 +413,19 @@ impl Session {
     }
 
     /// Switches kernels: the old link is dropped (its kernel shut down), the new one starts.
-    async fn set_kernel(&mut self, choice: KernelChoice) {
+    /// Switches kernels: the host shuts the old one down, tells every session of it
+    /// (`KernelSelected`) and starts the new one.
+    async fn set_kernel(&mut self, choice: wirebook_shared::KernelChoice) {
         self.list_kernels().await;
         match self.ctx.kernels.info(&choice, &self.offers) {
             Ok(info) => {
-                self.info = info.clone();
-                let kernel = without_secret_values(info);
-                self.send(ServerMsg::KernelSelected { kernel }, None).await;
-                self.restart_kernel();
+                let selected = match &self.attachment {
+                    Some(attachment) => attachment.select(info).await,
+                    None => false,
+                };
+                if !selected {
+                    self.kernel_gone(None).await;
+                }
             }
             Err(message) => {
                 self.error(format!("cannot use that kernel: {message}"), None)
@@ -365,38 +434,18 @@ impl Session {
         }
     }
 
-    /// Hands a command other than Execute to the kernel link.
+    /// Hands a command other than Execute to the kernel.
     async fn command(&mut self, command: LinkCommand) {
-        let Some(link) = &self.kernel else {
-            self.error(
-                "no kernel is running: run a cell or restart to start one".into(),
-                None,
-            )
-            .await;
-            return;
+        let taken = match &self.attachment {
+            Some(attachment) => attachment.command(command).await,
+            None => false,
         };
-        if link.command(command).is_err() {
-            self.error(
-                "the kernel is not taking commands now (ended or too busy)".into(),
-                None,
-            )
-            .await;
+        if !taken {
+            self.kernel_gone(None).await;
         }
     }
 
-    /// Replaces the kernel connection, as Jupyter's restart does: the old link is dropped
-    /// (which closes it; its late state reports carry its id and are ignored) and a new one
-    /// reports Connecting → Open. Counts start again at 1, and nothing the old connection
-    /// still sends is attributed to a cell.
-    fn restart_kernel(&mut self) {
-        self.kernel = None;
-        self.current_cell = None;
-        self.executions = 0;
-        self.start_kernel();
-    }
-
-    /// Sends a cell's code to the kernel, (re)connecting first if the link has ended. `seq` is
-    /// the record of the browser's message.
+    /// Sends a cell's code to the kernel. `seq` is the record of the browser's message.
     async fn execute(
         &mut self,
         cell_id: String,
@@ -404,122 +453,58 @@ impl Session {
         format: CellFormat,
         seq: Option<u64>,
     ) {
-        let mut execute = Execute {
-            cell_id,
+        let execute = Execute {
+            cell_id: cell_id.clone(),
             code,
             format,
             caused_by: seq,
         };
-        // A link that ended under us is replaced once; a new link always has room.
-        for _ in 0..2 {
-            let link = match self.kernel.take() {
-                Some(link) => self.kernel.insert(link),
-                None => self.start_kernel(),
-            };
-            match link.execute(execute) {
-                Ok(()) => return,
-                Err(NotQueued::Busy(rejected)) => {
-                    let message =
-                        "the kernel is not keeping up: too many cells are waiting to be sent";
-                    self.error(message.into(), Some(rejected.cell_id)).await;
-                    return;
-                }
-                Err(NotQueued::Ended(rejected)) => {
-                    self.kernel = None;
-                    execute = rejected;
-                }
-            }
+        let taken = match &self.attachment {
+            Some(attachment) => attachment.execute(execute).await,
+            None => false,
+        };
+        if !taken {
+            self.kernel_gone(Some(cell_id)).await;
         }
-        self.error("could not reach the kernel".into(), Some(execute.cell_id))
-            .await;
     }
 
-    async fn on_kernel(&mut self, event: KernelEvent) {
-        match event {
-            KernelEvent::State { link, ref state } => {
-                // States of a link this session already replaced would confuse the browser.
-                if self.kernel.as_ref().map(KernelLink::id) != Some(link) {
-                    return;
-                }
-                if event.is_terminal() {
-                    self.kernel = None;
-                }
-                self.send(
-                    ServerMsg::Kernel {
-                        state: state.clone(),
-                    },
-                    None,
-                )
-                .await;
+    /// The scratch notebook was saved as `notebook`: its kernel is kept as that notebook's.
+    async fn move_kernel(&mut self, notebook: &str) {
+        let moved = KernelKey::notebook(notebook).and_then(|key| {
+            self.ctx.kept.move_kernel(self.kernel_id, key.clone())?;
+            Ok(key)
+        });
+        match moved {
+            Ok(key) => self.ctx.key = Some(key),
+            Err(message) => {
+                let message = format!("the kernel is not kept as {notebook}'s: {message}");
+                self.error(message, None).await;
             }
-            KernelEvent::Sent { cell_id } => {
-                self.executions += 1;
-                self.current_cell = Some(cell_id.clone());
-                self.send(
-                    ServerMsg::Executed {
-                        cell_id,
-                        execution_count: self.executions,
-                    },
-                    None,
-                )
-                .await;
-            }
-            KernelEvent::RunFailed { cell_id, message } => {
-                self.error(message, Some(cell_id)).await;
-            }
-            KernelEvent::Executed {
-                cell_id,
-                execution_count,
-            } => {
-                self.send(
-                    ServerMsg::Executed {
-                        cell_id,
-                        execution_count,
-                    },
-                    None,
-                )
-                .await;
-            }
-            KernelEvent::Message { message, seq } => {
-                self.send(ServerMsg::KernelMessage(message), seq).await;
-            }
-            KernelEvent::MessageSent {
-                channel,
-                msg_type,
-                msg_id,
-            } => {
-                let msg = ServerMsg::KernelMessageSent {
-                    channel,
-                    msg_type,
-                    msg_id,
-                };
-                self.send(msg, None).await;
-            }
-            KernelEvent::Refused { cell_id, message } => self.error(message, cell_id).await,
-            KernelEvent::Received { data, seq } => match &self.current_cell {
-                Some(cell_id) => {
-                    let msg = ServerMsg::Output {
-                        cell_id: cell_id.clone(),
-                        data,
-                    };
-                    self.send(msg, seq).await;
-                }
-                // Nothing ran yet: the message is in the capture, but belongs to no cell.
-                None => tracing::debug!(?seq, "kernel message before any execute"),
-            },
         }
+    }
+
+    /// The kernel's host ended under the session (the server is shutting down).
+    async fn kernel_gone(&self, cell_id: Option<String>) {
+        let message = "this session's kernel has ended: reload the page for a new one";
+        self.error(message.into(), cell_id).await;
     }
 }
 
-/// What the browser is told it uses: the values of secret headers stay with the browser that
-/// sent them (they would otherwise cross the wire again and land in the capture).
-fn without_secret_values(mut info: KernelInfo) -> KernelInfo {
-    if let KernelChoice::WebSocket { settings, .. } = &mut info.choice {
-        for header in settings.headers.iter_mut().filter(|h| h.secret) {
-            header.value.clear();
-        }
+/// The close frame for a session its kernel let go of (1013 Try Again Later: reconnecting
+/// attaches again).
+fn fell_behind() -> CloseFrame {
+    CloseFrame {
+        code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Again,
+        reason: "fell behind the kernel's output; reconnect".into(),
     }
-    info
+}
+
+/// What the session's kernel host sends; pending forever without a host.
+async fn relays(attachment: &mut Option<Attachment>) -> Option<crate::kernel::kept::replay::Relay> {
+    match attachment {
+        Some(attachment) => attachment.relays.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The writer task: `Hello`, whether the capture is paused, the capture backlog, then queued
@@ -633,9 +618,19 @@ pub async fn socket(
         )
             .into_response();
     }
+    let pairs = form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes());
+    let pairs: Vec<_> = pairs.collect();
+    let key = match KernelKey::from_query(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))) {
+        Ok(key) => key,
+        Err(message) => {
+            return (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response();
+        }
+    };
     let ctx = SessionContext {
         capture: Arc::clone(&app.capture),
         kernels: Arc::clone(&app.kernels),
+        kept: Arc::clone(&app.kept),
+        key,
         instance: app.instance.clone(),
         backlog_bytes: config.capture.session_backlog,
         shutdown: app.shutdown.child(),

@@ -10,7 +10,10 @@ use crate::admission::{content_security_policy, Gate, Limits, Policy};
 use crate::capture::export::Exporting;
 use crate::capture::ring::Capture;
 use crate::config::Config;
+use crate::config::KeptConfig;
 use crate::kernel::catalog::KernelCatalog;
+use crate::kernel::kept::host::Starter;
+use crate::kernel::kept::{KeptKernels, KeptSettings};
 use crate::proxy::route_table::RouteTable;
 use crate::proxy::Proxying;
 use crate::shutdown::Shutdown;
@@ -22,6 +25,8 @@ pub struct App {
     pub(crate) config: Arc<Config>,
     pub(crate) capture: Arc<Capture>,
     pub(crate) kernels: Arc<KernelCatalog>,
+    /// Every kernel host: the kept kernels and the sessions' private ones.
+    pub(crate) kept: Arc<KeptKernels>,
     /// The tap proxy's routes: the command line's and the UI's.
     pub(crate) routes: Arc<RouteTable>,
     pub(crate) instance: String,
@@ -33,35 +38,57 @@ pub struct App {
 impl App {
     /// The state of a server listening on `addr`.
     pub fn new(config: Config, addr: SocketAddr) -> Self {
+        let replay_share = KeptConfig::replay_share(config.capture.memory);
         let capture = if config.capture.enabled {
             Capture::new(config.capture.limit, config.capture.preview_bytes)
-                .memory_budget(config.capture.memory)
+                .memory_budget(config.capture.memory - replay_share)
                 .redacting(&config.token)
         } else {
             Capture::disabled()
         };
+        let capture = Arc::new(capture);
+        let shutdown = Shutdown::new();
+        let kernels = Arc::new(KernelCatalog::new(
+            config.kernel_target(match &config.kernel.url {
+                None => KernelInfo {
+                    name: "echo".into(),
+                    url: format!("ws://{}/echo", reachable(addr)),
+                    choice: KernelChoice::Startup,
+                    language: None,
+                },
+                Some(url) => KernelInfo {
+                    name: "websocket".into(),
+                    url: url.clone(),
+                    choice: KernelChoice::Startup,
+                    language: None,
+                },
+            }),
+            config.jupyter.clone(),
+            config.gateway.clone(),
+            config.gateway_defaults(),
+        ));
+        let starter: Starter = {
+            let (kernels, capture, shutdown) =
+                (Arc::clone(&kernels), Arc::clone(&capture), shutdown.clone());
+            Arc::new(move |id, info, events| {
+                kernels.start(id, info, Arc::clone(&capture), events, &shutdown)
+            })
+        };
+        let kept = KeptKernels::new(
+            KeptSettings {
+                cull_idle_timeout: config.kept.cull_idle_timeout,
+                max_kept: config.kept.max_kept,
+                replay_budget: replay_share,
+            },
+            kernels.startup.info.clone(),
+            starter,
+            shutdown.clone(),
+        );
         App {
-            capture: Arc::new(capture),
+            capture,
             routes: Arc::new(RouteTable::new(&config.routes)),
-            kernels: Arc::new(KernelCatalog::new(
-                config.kernel_target(match &config.kernel.url {
-                    None => KernelInfo {
-                        name: "echo".into(),
-                        url: format!("ws://{}/echo", reachable(addr)),
-                        choice: KernelChoice::Startup,
-                        language: None,
-                    },
-                    Some(url) => KernelInfo {
-                        name: "websocket".into(),
-                        url: url.clone(),
-                        choice: KernelChoice::Startup,
-                        language: None,
-                    },
-                }),
-                config.jupyter.clone(),
-                config.gateway.clone(),
-                config.gateway_defaults(),
-            )),
+            kernels,
+            kept,
             policy: Arc::new(Policy {
                 loopback: addr.ip().is_loopback(),
                 csp: content_security_policy(
@@ -72,7 +99,7 @@ impl App {
             }),
             config: Arc::new(config),
             instance: format!("{:016x}", rand::random::<u64>()),
-            shutdown: Shutdown::new(),
+            shutdown,
         }
     }
 }
@@ -132,5 +159,19 @@ impl Proxying for App {
 
     fn tls(&self) -> &TlsSettings {
         &self.config.tls
+    }
+}
+
+impl crate::kernel::kept::api::KeepingKernels for App {
+    fn kept(&self) -> &Arc<KeptKernels> {
+        &self.kept
+    }
+
+    fn token(&self) -> &str {
+        &self.config.token
+    }
+
+    fn allow_origins(&self) -> &[String] {
+        &self.config.admission.allow_origins
     }
 }

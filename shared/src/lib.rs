@@ -10,6 +10,7 @@ pub mod direction;
 pub mod hex;
 pub mod ipynb;
 pub mod jupyter;
+pub mod kept_kernels;
 pub mod notebook_files;
 pub mod route_api;
 pub mod session;

@@ -4,6 +4,15 @@
 //! readable in the inspector and in browser devtools. The first message the server sends on a new
 //! session is always [`ServerMsg::Hello`], carrying [`PROTOCOL_VERSION`]; a client that sees a
 //! version it does not know should say so instead of guessing.
+//!
+//! A session may name its kernel's key in the `/session` query (`&notebook=PATH` or `&tab=ID`,
+//! see [`crate::kept_kernels`]): then it shares that key's kernel with the other sessions that
+//! name it, and the kernel outlives the session. Everything the kernel says goes to all of
+//! them. A session that joins a running kernel gets, after `Hello` and `Kernels`, the kernel's
+//! current state as a [`ServerMsg::Kernel`] (and a Jupyter kernel's last iopub `status`
+//! message again, so the page knows whether it is busy), then, unchanged, the messages the
+//! kernel sent while no session was attached (a bounded log; an [`ServerMsg::Error`] says how many older
+//! ones were dropped). Without a key a session has a kernel of its own that ends with it.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +47,9 @@ pub enum ClientMsg {
     /// While paused nothing is recorded; the server answers every session with
     /// [`ServerMsg::CapturePaused`].
     SetCapturePaused { paused: bool },
-    /// Restart the session's kernel: close its connection and open a new one, reporting the
-    /// states with [`ServerMsg::Kernel`]. Outputs of runs before it stop being attributed.
+    /// Restart the session's kernel (for every session sharing it): close its connection and
+    /// open a new one, reporting the states with [`ServerMsg::Kernel`]. Outputs of runs before
+    /// it stop being attributed.
     RestartKernel,
     /// Use another kernel for this session: the current one is shut down (a local Jupyter
     /// kernel's process ends) and the new one reported with [`ServerMsg::KernelSelected`] and
@@ -60,6 +70,10 @@ pub enum ClientMsg {
     },
     /// The answer to the kernel's pending `input_request` (Python's `input()`).
     InputReply { value: String },
+    /// The scratch notebook was saved as `notebook`: its kept kernel is that notebook's from
+    /// now on (a renamed notebook's moves by itself). Refused with [`ServerMsg::Error`] when
+    /// that notebook has a kernel already or this session's kernel is not a kept one.
+    MoveKernel { notebook: String },
     /// The composer: send any message to a Jupyter kernel. The server fills in the header
     /// (msg_id, session, username, date, version) and signs it; replies arrive as
     /// [`ServerMsg::KernelMessage`] with `parent_msg_id` = the returned `msg_id` of
@@ -93,6 +107,8 @@ pub enum ServerMsg {
         instance: String,
         /// The capture connection id of this `/session` socket.
         session_conn: ConnId,
+        /// The kernel the session uses: a kept kernel's own (the one it was switched to), else
+        /// the startup kernel.
         kernel: KernelInfo,
     },
     /// The session's kernel changed state.
@@ -456,6 +472,12 @@ mod tests {
         round_trip(
             ClientMsg::InputReply { value: "42".into() },
             r#"{"type":"input_reply","value":"42"}"#,
+        );
+        round_trip(
+            ClientMsg::MoveKernel {
+                notebook: "Untitled.ipynb".into(),
+            },
+            r#"{"type":"move_kernel","notebook":"Untitled.ipynb"}"#,
         );
         round_trip(
             ClientMsg::SendKernelMessage {

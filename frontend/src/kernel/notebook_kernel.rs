@@ -27,6 +27,21 @@ impl Session {
     }
 }
 
+/// When the scratch notebook is saved as a file, its kept kernel becomes that notebook's, so a
+/// reload of the new page finds it (a rename moves the kernel on the server by itself).
+pub fn follow_scratch_save(session: Session) {
+    let was_scratch = StoredValue::new(session.files.file.with_untracked(|f| f.path().is_none()));
+    leptos::prelude::Effect::new(move |_| {
+        let path = session.files.file.with(|f| f.path().map(str::to_string));
+        if let Some(notebook) = path {
+            if was_scratch.get_value() {
+                was_scratch.set_value(false);
+                session.send(ClientMsg::MoveKernel { notebook });
+            }
+        }
+    });
+}
+
 /// Opens a notebook on the kernel its `metadata.kernelspec` names when the server offers it,
 /// as Jupyter does: once per notebook opened (not when the metadata changes later, e.g. by the
 /// user's own pick, so that a kernel picked afterwards is never switched back).
@@ -85,6 +100,18 @@ fn open_notebook_websocket(session: Session) {
     };
     if let Some(problem) = &problem {
         session.notices.update(|n| n.push(problem.clone()));
+    }
+    // A page that reattached to the notebook's kept kernel is on it already: the server has
+    // the secret values (the hello names the kernel without them, as the file does).
+    let current = session
+        .kernel_info
+        .with_untracked(|k| k.as_ref().map(|k| k.choice.clone()));
+    let saved = KernelChoice::WebSocket {
+        url: url.clone(),
+        settings: settings.clone(),
+    };
+    if current.as_ref() == Some(&saved) {
+        return;
     }
     let missing = crate::kernel::ws_settings::missing_secrets(&settings);
     if !missing.is_empty() {

@@ -102,6 +102,7 @@ pub enum Overlay {
     ConfirmRestart {
         then_run_all: bool,
     },
+    RunningKernels,
 }
 
 impl Session {

@@ -3,6 +3,12 @@
 //!
 //! Requests wait in a channel while no session is open and go out after the next `hello`, so
 //! a cell run during a reconnect is delayed, not lost.
+//!
+//! The URL names the kernel's key (`wirebook_shared::kept_kernels`): the notebook's path, or
+//! for the scratch notebook this tab's id (kept in `sessionStorage`, so a reload keeps it and
+//! another tab gets its own). The server keeps that kernel after the page goes, so a reload
+//! reattaches to it. The socket opens once the notebook file is loaded: what the kernel said
+//! meanwhile is replayed right after `hello`, and applies to the loaded notebook's cells.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -16,32 +22,90 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use wirebook_shared::backoff::{Backoff, Schedule};
 use wirebook_shared::jupyter::Channel;
+use wirebook_shared::kept_kernels::KernelKey;
 use wirebook_shared::session::{
     ClientMsg, KernelMessage, KernelState, ServerMsg, PROTOCOL_VERSION,
 };
 
 use crate::api::page_token;
 use crate::session::connection::{close_reason, Connection};
+use crate::session::file_sync::Loading;
 use crate::session::Session;
 
 /// The `/session` URL for a page at `protocol//host` with query `search` (`?token=…` or
-/// empty): same host, `ws:` or `wss:` to match the page, and the page's token if it has one
-/// (otherwise the cookie carries it).
-pub fn session_url(protocol: &str, host: &str, search: &str) -> String {
+/// empty): same host, `ws:` or `wss:` to match the page, the page's token if it has one
+/// (otherwise the cookie carries it), and the key of the kernel to use.
+pub fn session_url(protocol: &str, host: &str, search: &str, key: &KernelKey) -> String {
     let scheme = if protocol == "https:" { "wss" } else { "ws" };
+    let key = key.to_query();
     match page_token(search) {
-        Some(token) => format!("{scheme}://{host}/session?token={token}"),
-        None => format!("{scheme}://{host}/session"),
+        Some(token) => format!("{scheme}://{host}/session?token={token}&{key}"),
+        None => format!("{scheme}://{host}/session?{key}"),
     }
 }
 
-fn page_session_url() -> String {
+/// The key of this page's kernel now: its notebook's path, or this tab's id for the scratch
+/// notebook (the notebook may have been saved under a path since the page opened).
+pub fn page_kernel_key(session: Session) -> KernelKey {
+    match session
+        .files
+        .file
+        .with_untracked(|f| f.path().map(str::to_string))
+    {
+        Some(path) => KernelKey::Notebook { path },
+        None => KernelKey::Tab { id: tab_id() },
+    }
+}
+
+/// This page's `/session` URL now.
+fn page_session_url(session: Session) -> String {
     let location = window().location();
+    let key = page_kernel_key(session);
     session_url(
         &location.protocol().unwrap_or_default(),
         &location.host().unwrap_or_default(),
         &location.search().unwrap_or_default(),
+        &key,
     )
+}
+
+/// Where this tab keeps its id: `sessionStorage` survives a reload of the tab, not to others.
+const TAB_ID_ITEM: &str = "wirebook-tab-id";
+
+/// This tab's id, made once per tab (a fresh one each time if storage is refused: then a
+/// reload starts a new scratch kernel, as before kernels were kept).
+fn tab_id() -> String {
+    let storage = window().session_storage().ok().flatten();
+    if let Some(id) = storage
+        .as_ref()
+        .and_then(|s| s.get_item(TAB_ID_ITEM).ok().flatten())
+        .filter(|id| KernelKey::tab(id).is_ok())
+    {
+        return id;
+    }
+    let id = new_tab_id(js_sys::Math::random(), js_sys::Math::random());
+    if let Some(storage) = storage {
+        let _ = storage.set_item(TAB_ID_ITEM, &id);
+    }
+    id
+}
+
+/// 26 hex digits from two random numbers in [0, 1).
+pub fn new_tab_id(a: f64, b: f64) -> String {
+    let bits = |x: f64| (x * (1u64 << 52) as f64) as u64;
+    format!("{:013x}{:013x}", bits(a), bits(b))
+}
+
+/// Resolves once the page's notebook is loaded (or failed to load): polled, since it happens
+/// once per page and within moments.
+async fn notebook_loaded(session: Session) {
+    while session
+        .files
+        .loading
+        .with_untracked(|l| matches!(l, Loading::Opening(_)))
+    {
+        TimeoutFuture::new(20).await;
+    }
 }
 
 /// When to open the session socket again after it dropped: 500 ms doubling to 8 s, each delay
@@ -57,7 +121,7 @@ const RETRY: Schedule = Schedule {
 
 /// Runs for the life of the page: connect, serve the session until it drops, wait, repeat.
 pub async fn run(session: Session, mut requests: UnboundedReceiver<ClientMsg>) {
-    let url = page_session_url();
+    notebook_loaded(session).await;
     let mut backoff = Backoff::new(RETRY);
     // Requests taken from the channel whose send failed; they go first next time.
     let mut unsent = VecDeque::new();
@@ -65,6 +129,7 @@ pub async fn run(session: Session, mut requests: UnboundedReceiver<ClientMsg>) {
         session.connection.set(Connection::Connecting {
             attempt: backoff.attempts(),
         });
+        let url = page_session_url(session);
         let ended = match WebSocket::open(&url) {
             Ok(ws) => serve(session, ws, &mut requests, &mut unsent, &mut backoff).await,
             Err(e) => Ended::Lost(format!("cannot open {url}: {e}")),
@@ -165,6 +230,8 @@ async fn serve(
                         | ClientMsg::InterruptKernel => {}
                         // The prompt shows the answer as soon as it was written.
                         ClientMsg::InputReply { .. } => {}
+                        // The server says only when it cannot.
+                        ClientMsg::MoveKernel { .. } => {}
                         // The server answers with `KernelMessageSent` and the replies.
                         ClientMsg::SendKernelMessage { .. } => {}
                         // The server answers with the kernels listed again.
@@ -349,19 +416,42 @@ mod tests {
 
     #[test]
     fn session_url_follows_the_page() {
+        let tab = KernelKey::Tab { id: "t1".into() };
         assert_eq!(
-            session_url("http:", "127.0.0.1:8977", "?token=abc"),
-            "ws://127.0.0.1:8977/session?token=abc"
+            session_url("http:", "127.0.0.1:8977", "?token=abc", &tab),
+            "ws://127.0.0.1:8977/session?token=abc&tab=t1"
         );
         assert_eq!(
-            session_url("https:", "example.com", "?x=1&token=t%2B1&y=2"),
-            "wss://example.com/session?token=t%2B1"
+            session_url("https:", "example.com", "?x=1&token=t%2B1&y=2", &tab),
+            "wss://example.com/session?token=t%2B1&tab=t1"
         );
-        assert_eq!(session_url("http:", "h:1", ""), "ws://h:1/session");
-        assert_eq!(session_url("http:", "h:1", "?token="), "ws://h:1/session");
         assert_eq!(
-            session_url("http:", "h:1", "?notoken=x"),
-            "ws://h:1/session"
+            session_url("http:", "h:1", "", &tab),
+            "ws://h:1/session?tab=t1"
         );
+        assert_eq!(
+            session_url("http:", "h:1", "?token=", &tab),
+            "ws://h:1/session?tab=t1"
+        );
+        assert_eq!(
+            session_url("http:", "h:1", "?notoken=x", &tab),
+            "ws://h:1/session?tab=t1"
+        );
+        let notebook = KernelKey::Notebook {
+            path: "dir/a&b.ipynb".into(),
+        };
+        assert_eq!(
+            session_url("http:", "h:1", "?token=t", &notebook),
+            "ws://h:1/session?token=t&notebook=dir/a%26b.ipynb"
+        );
+    }
+
+    #[test]
+    fn tab_ids_are_valid_keys_and_differ() {
+        let one = new_tab_id(0.0, 0.999_999);
+        let other = new_tab_id(0.5, 0.25);
+        assert!(KernelKey::tab(&one).is_ok(), "{one}");
+        assert_eq!(one.len(), 26);
+        assert_ne!(one, other);
     }
 }

@@ -6,10 +6,13 @@
 //! - [`jupyter`]: a local Jupyter kernel over ZeroMQ; [`gateway`]: a remote one through a
 //!   Jupyter Server's REST API and channels WebSocket.
 //! - [`catalog`]: what the picker offers and which link a choice starts.
+//! - [`kept`]: the hosts that own the links, shared by a notebook's sessions and kept after
+//!   the page goes.
 
 pub mod catalog;
 pub mod gateway;
 pub mod jupyter;
+pub mod kept;
 pub mod websocket;
 
 use std::future::Future;

@@ -27,6 +27,7 @@ use wirebook_shared::notebook_files::{
 
 use crate::admission::api_request;
 use crate::config::Config;
+use crate::kernel::kept::KeptKernels;
 use crate::notebooks::dir::{DirError, Expect, NotebookDir, RelPath, Stamp};
 use crate::state::App;
 use crate::ui;
@@ -38,15 +39,18 @@ struct Files {
     token: String,
     allow_origins: Vec<String>,
     max_body: usize,
+    /// A renamed notebook's kept kernel moves with it.
+    kept: Arc<KeptKernels>,
 }
 
 /// The API and page routes, for the server's router.
-pub fn routes(config: &Config) -> Router<App> {
+pub fn routes(config: &Config, kept: Arc<KeptKernels>) -> Router<App> {
     let files = Arc::new(Files {
         dir: NotebookDir::new(&config.notebooks.dir),
         token: config.token.clone(),
         allow_origins: config.admission.allow_origins.clone(),
         max_body: config.notebooks.max_size,
+        kept,
     });
     let api = Router::new()
         .route(API_PREFIX, get(list).post(create))
@@ -322,7 +326,10 @@ async fn rename(
             )
         })?;
     let to = RelPath::parse(&body.path)?;
-    let entry = blocking(move || Ok(files.dir.rename(&from, &to)?)).await?;
+    let moved = (from.to_string(), to.to_string());
+    let renaming = Arc::clone(&files);
+    let entry = blocking(move || Ok(renaming.dir.rename(&from, &to)?)).await?;
+    files.kept.notebook_moved(&moved.0, &moved.1);
     Ok(Json(entry))
 }
 

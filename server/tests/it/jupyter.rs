@@ -103,7 +103,12 @@ impl Notebook {
         let mut paths = vec![dirs.0.join("specs")];
         paths.extend(extra_paths);
         let server = TestServer::start(config(&dirs, paths)).await;
-        let (mut client, _hello) = SessionClient::open(&server).await;
+        Notebook::on(server, dirs, name, "").await
+    }
+
+    /// A session of `server` whose query adds `key`, switched to the kernelspec `name`.
+    async fn on(server: TestServer, dirs: TempDir, name: &str, key: &str) -> Self {
+        let (mut client, _hello) = SessionClient::open_at(&server, key).await;
         client.patience = LONGEST;
         client
             .send(&ClientMsg::SetKernel {
@@ -920,6 +925,11 @@ async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
             },
         })
         .await;
+    // The startup kernel's own states may come first (its host reports while the session
+    // lists the kernelspecs): the slow kernel's follow `KernelSelected`.
+    nb.client
+        .wait_for(|m| matches!(m, ServerMsg::KernelSelected { .. }))
+        .await;
     let message = loop {
         match nb.state().await {
             KernelState::Failed { message } => break message,
@@ -949,5 +959,77 @@ async fn processes_the_kernel_started_end_with_it() {
     let kernel = nb.kernel_pids(1).await[0];
     drop(nb.client);
     gone(kernel).await;
+    gone(pid).await;
+}
+
+/// Kernels that outlive the page: the browser drops (a reload) while a cell runs; the
+/// session that comes back on the same notebook finds the same kernel, `x` still set, and the
+/// output that arrived meanwhile.
+#[tokio::test]
+async fn a_notebooks_kernel_outlives_its_page_with_what_it_said_meanwhile() {
+    let dirs = TempDir::new("jupyter-kept");
+    ipykernel_spec(&dirs.0.join("specs"), "wbpy", json!({}));
+    let server = TestServer::start(config(&dirs, vec![dirs.0.join("specs")])).await;
+    let key = "&notebook=kept.ipynb";
+    let mut nb = Notebook::on(server, dirs, "wbpy", key).await;
+    nb.wait_open().await;
+    let set = nb.run("c1", "x = 41").await;
+    assert_eq!(set.execution_count, 1);
+    let pid = nb.kernel_pids(1).await[0];
+    nb.client
+        .execute("c2", "import time; time.sleep(1); print(x + 1)")
+        .await;
+    nb.client
+        .wait_for(|m| matches!(m, ServerMsg::KernelMessage(k) if k.msg_type == "execute_input"))
+        .await;
+    within(nb.client.socket.close(None)).await.unwrap();
+    // The print lands while no page is open (the cell sleeps 1 s).
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+
+    let (mut back, hello) = SessionClient::open_at(&nb.server, key).await;
+    back.patience = LONGEST;
+    let ServerMsg::Hello { kernel, .. } = hello else {
+        panic!("{hello:?}")
+    };
+    // The page learns the kept kernel from the hello: no SetKernel (and no restart) needed.
+    assert_eq!(
+        kernel.choice,
+        KernelChoice::Jupyter {
+            name: "wbpy".into()
+        }
+    );
+    nb.client = back;
+    let replayed = nb.collect("c2").await;
+    assert_eq!(replayed.stream("stdout"), "42\n");
+    assert_eq!(replayed.execution_count, 2);
+    let next = nb.run("c3", "x + 1").await;
+    assert_eq!(
+        next.of_type("execute_result")[0]["data"]["text/plain"],
+        "42"
+    );
+    assert_eq!(next.execution_count, 3);
+    assert!(alive(pid), "the same kernel process");
+    assert_eq!(
+        kernel_pids(&nb.client.records),
+        [pid],
+        "no other kernel started"
+    );
+}
+
+/// A kept Jupyter kernel without pages is culled after the idle timeout: its process ends.
+#[tokio::test]
+async fn an_idle_kept_jupyter_kernel_is_culled_and_its_process_ends() {
+    let dirs = TempDir::new("jupyter-cull");
+    ipykernel_spec(&dirs.0.join("specs"), "wbpy", json!({}));
+    let mut config = config(&dirs, vec![dirs.0.join("specs")]);
+    config.kept.cull_idle_timeout = std::time::Duration::from_secs(1);
+    let server = TestServer::start(config).await;
+    let mut nb = Notebook::on(server, dirs, "wbpy", "&tab=cull-me").await;
+    nb.wait_open().await;
+    nb.run("c1", "1").await;
+    let pid = nb.kernel_pids(1).await[0];
+    within(nb.client.socket.close(None)).await.unwrap();
+    // Kept for the timeout: still there at once.
+    assert!(alive(pid));
     gone(pid).await;
 }

@@ -9,6 +9,7 @@ mod echo;
 mod gateway;
 mod hardening;
 mod jupyter;
+mod kept;
 mod kernel_url;
 mod notebooks;
 mod proxy;

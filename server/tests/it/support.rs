@@ -134,7 +134,12 @@ pub struct SessionClient {
 
 impl SessionClient {
     pub async fn open(server: &TestServer) -> (Self, ServerMsg) {
-        let socket = connect(server.request(&format!("/session?token={TOKEN}"), &[])).await;
+        Self::open_at(server, "").await
+    }
+
+    /// A session whose query adds `extra` (`&notebook=PATH`, `&tab=ID`: the kernel's key).
+    pub async fn open_at(server: &TestServer, extra: &str) -> (Self, ServerMsg) {
+        let socket = connect(server.request(&format!("/session?token={TOKEN}{extra}"), &[])).await;
         let mut client = SessionClient {
             socket,
             records: Vec::new(),
