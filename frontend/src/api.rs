@@ -122,6 +122,26 @@ pub(crate) async fn json_call<B: Serialize, T: DeserializeOwned>(
     parse_answer(status, &body)
 }
 
+/// How often an open dialog that lists what the server has (routes, kernels) lists it again:
+/// another tab or a script may change it meanwhile.
+pub const REFRESH_MS: u32 = 2_000;
+
+/// `GET url`, its JSON answer read as `T`.
+pub(crate) async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
+    let (status, body) = answer(with_token(Request::get(url)).build()).await?;
+    parse_answer(status, &body)
+}
+
+/// `DELETE url`: any 2xx answer is done.
+pub(crate) async fn delete_at(url: &str) -> Result<(), ApiFailure> {
+    let (status, body) = answer(with_token(Request::delete(url)).build()).await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(ApiFailure::from_answer(status, &body))
+    }
+}
+
 /// `GET /api/notebooks?path=DIR`.
 pub async fn list(directory: &str) -> Result<Listing, ApiFailure> {
     let mut builder = Request::get(API_PREFIX);
@@ -134,8 +154,7 @@ pub async fn list(directory: &str) -> Result<Listing, ApiFailure> {
 
 /// `GET /api/notebooks/PATH` for a notebook.
 pub async fn open(path: &str) -> Result<NotebookFile, ApiFailure> {
-    let (status, body) = answer(with_token(Request::get(&api_url(path))).build()).await?;
-    parse_answer(status, &body)
+    get_json(&api_url(path)).await
 }
 
 /// `PUT /api/notebooks/PATH`.
@@ -158,12 +177,7 @@ pub async fn rename(path: &str, new_path: &str) -> Result<Entry, ApiFailure> {
 
 /// `DELETE /api/notebooks/PATH`.
 pub async fn delete(path: &str) -> Result<(), ApiFailure> {
-    let (status, body) = answer(with_token(Request::delete(&api_url(path))).build()).await?;
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        Err(ApiFailure::from_answer(status, &body))
-    }
+    delete_at(&api_url(path)).await
 }
 
 #[cfg(test)]

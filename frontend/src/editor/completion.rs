@@ -40,6 +40,25 @@ pub struct Completion {
 /// module), and nobody scrolls past a few hundred.
 pub const MAX_MATCHES: usize = 500;
 
+/// Whether a `*_reply`'s `content` says `ok`; else what to tell the user: the kernel's
+/// `evalue` when it could not `verb`, or the odd status `reply` came with.
+pub fn reply_status(content: &Value, reply: &str, verb: &str) -> Result<(), String> {
+    match content.get("status").and_then(Value::as_str) {
+        Some("ok") => Ok(()),
+        Some("error") => {
+            let why = content
+                .get("evalue")
+                .and_then(Value::as_str)
+                .unwrap_or("no reason given");
+            Err(format!("the kernel could not {verb}: {why}"))
+        }
+        other => Err(format!(
+            "{reply} has status {}",
+            other.map_or_else(|| "missing".to_string(), |s| format!("{s:?}"))
+        )),
+    }
+}
+
 impl Completion {
     /// The completion a `complete_reply`'s `content` offers for `code`, `Ok(None)` when it
     /// offers nothing, or what was wrong with it.
@@ -48,22 +67,7 @@ impl Completion {
         code: &str,
         content: &Value,
     ) -> Result<Option<Completion>, String> {
-        match content.get("status").and_then(Value::as_str) {
-            Some("ok") => {}
-            Some("error") => {
-                let why = content
-                    .get("evalue")
-                    .and_then(Value::as_str)
-                    .unwrap_or("no reason given");
-                return Err(format!("the kernel could not complete: {why}"));
-            }
-            other => {
-                return Err(format!(
-                    "complete_reply has status {}",
-                    other.map_or_else(|| "missing".to_string(), |s| format!("{s:?}"))
-                ))
-            }
-        }
+        reply_status(content, "complete_reply", "complete")?;
         let position = |name: &str| {
             content
                 .get(name)

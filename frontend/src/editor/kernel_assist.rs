@@ -15,7 +15,7 @@ use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::ClientMsg;
 
 use crate::editor::code_points;
-use crate::editor::completion::{Completion, Replacement};
+use crate::editor::completion::{reply_status, Completion, Replacement};
 
 /// What the user asked the kernel for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,17 +226,7 @@ impl KernelAssist {
 
 /// The text an `inspect_reply` shows: its `text/plain`, `None` when the kernel found nothing.
 fn inspection_text(content: &Value) -> Result<Option<String>, String> {
-    match content.get("status").and_then(Value::as_str) {
-        Some("ok") => {}
-        Some("error") => {
-            let why = content
-                .get("evalue")
-                .and_then(Value::as_str)
-                .unwrap_or("no reason given");
-            return Err(format!("the kernel could not inspect: {why}"));
-        }
-        _ => return Err("inspect_reply has no status \"ok\"".into()),
-    }
+    reply_status(content, "inspect_reply", "inspect")?;
     if content.get("found").and_then(Value::as_bool) != Some(true) {
         return Ok(None);
     }

@@ -4,13 +4,12 @@
 //! (pages come and go, idle times grow); the words are [`crate::kernel::running`]'s. Esc
 //! closes; Tab reaches every button.
 
-use gloo_net::http::Request;
 use leptos::ev;
 use leptos::prelude::*;
 use wirebook_notebook::Command;
 use wirebook_shared::kept_kernels::{RunningKernel, RunningKernels, KERNELS_API};
 
-use crate::api::{answer, parse_answer, with_token, ApiFailure};
+use crate::api::{delete_at, get_json, ApiFailure, REFRESH_MS};
 use crate::dialog::Modal;
 use crate::kernel::running::{
     attached_text, cull_text, duration_text, is_this_page, key_label, state_text,
@@ -20,23 +19,13 @@ use crate::session::{Overlay, Session};
 
 /// `GET /api/kernels`.
 async fn fetch_kernels() -> Result<RunningKernels, ApiFailure> {
-    let (status, body) = answer(with_token(Request::get(KERNELS_API)).build()).await?;
-    parse_answer(status, &body)
+    get_json(KERNELS_API).await
 }
 
 /// `DELETE /api/kernels/ID`.
 async fn shut_down(id: u64) -> Result<(), ApiFailure> {
-    let url = format!("{KERNELS_API}/{id}");
-    let (status, body) = answer(with_token(Request::delete(&url)).build()).await?;
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        Err(ApiFailure::from_answer(status, &body))
-    }
+    delete_at(&format!("{KERNELS_API}/{id}")).await
 }
-
-/// How often an open dialog lists the kernels again.
-const REFRESH_MS: u32 = 2_000;
 
 #[component]
 pub fn RunningKernelsDialog(session: Session) -> impl IntoView {

@@ -129,7 +129,11 @@ const ELEMENTS: &[&str] = &[
     "pattern",
     "mask",
     "desc",
-    // MathML Core (what `$…$` in markdown compiles to, and what kernels may send).
+];
+
+/// MathML Core's elements (what `$…$` in markdown compiles to, and what kernels may send),
+/// allowed beside [`ELEMENTS`]; they may carry the classes and styles math needs.
+const MATHML: &[&str] = &[
     "math",
     "semantics",
     "annotation",
@@ -160,37 +164,6 @@ const ELEMENTS: &[&str] = &[
     "munderover",
     "menclose",
     "none",
-];
-
-/// MathML's element names: the ones that may carry the classes and styles math needs.
-const MATHML: &[&str] = &[
-    "math",
-    "semantics",
-    "merror",
-    "mfrac",
-    "mi",
-    "mmultiscripts",
-    "mn",
-    "mo",
-    "mover",
-    "mpadded",
-    "mphantom",
-    "mroot",
-    "mrow",
-    "ms",
-    "mspace",
-    "msqrt",
-    "mstyle",
-    "msub",
-    "msubsup",
-    "msup",
-    "mtable",
-    "mtd",
-    "mtext",
-    "mtr",
-    "munder",
-    "munderover",
-    "menclose",
 ];
 
 /// Elements dropped together with everything inside them.
@@ -460,7 +433,7 @@ impl Writer {
             && element
                 .get_attribute("type")
                 .is_some_and(|t| t.eq_ignore_ascii_case("checkbox"));
-        if !ELEMENTS.contains(&name.as_str()) && !checkbox {
+        if !ELEMENTS.contains(&name.as_str()) && !MATHML.contains(&name.as_str()) && !checkbox {
             self.children(element);
             return;
         }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use wirebook_notebook::Command;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
 
-use crate::api::{answer, json_call, parse_answer, with_token, ApiFailure};
+use crate::api::{delete_at, get_json, json_call, ApiFailure, REFRESH_MS};
 use crate::checkbox::LabelledCheckbox;
 use crate::dialog::Modal;
 use crate::dom::copy;
@@ -18,8 +18,7 @@ use crate::session::{Overlay, Session};
 
 /// `GET /api/routes`.
 async fn fetch_routes() -> Result<Vec<RouteInfo>, ApiFailure> {
-    let (status, body) = answer(with_token(Request::get(ROUTES_API)).build()).await?;
-    parse_answer(status, &body)
+    get_json(ROUTES_API).await
 }
 
 /// `PUT /api/routes/NAME` (names are checked to need no escaping).
@@ -29,17 +28,8 @@ async fn put_route(name: &str, body: &RouteRequest) -> Result<RouteInfo, ApiFail
 
 /// `DELETE /api/routes/NAME`.
 async fn delete_route(name: &str) -> Result<(), ApiFailure> {
-    let url = format!("{ROUTES_API}/{name}");
-    let (status, body) = answer(with_token(Request::delete(&url)).build()).await?;
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        Err(ApiFailure::from_answer(status, &body))
-    }
+    delete_at(&format!("{ROUTES_API}/{name}")).await
 }
-
-/// How often an open dialog lists the routes again.
-const REFRESH_MS: u32 = 2_000;
 
 /// Lists the routes again every [`REFRESH_MS`] while the dialog stays open, so that routes
 /// added or deleted elsewhere (another tab, a script on `/api/routes`) show up. A failed
