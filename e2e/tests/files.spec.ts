@@ -99,3 +99,20 @@ test('a notebook whose kernel is offered nowhere says so and runs nothing until 
   await page.keyboard.press('Shift+Enter');
   await expect(cell.getByTestId('output-item')).toHaveText(['hello']);
 });
+
+test('leaving the scratch notebook with changes asks in the page', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await expect(page.getByTestId('mode')).toHaveText('Edit');
+  await page.keyboard.type('draft');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'unsaved');
+  const question = page.getByTestId('question');
+  await page.getByTestId('new-notebook').click();
+  await expect(question).toContainText('Leave the scratch notebook?');
+  await question.getByTestId('question-no').click();
+  await expect(question).toHaveCount(0);
+  await expect(page).toHaveURL(/\/\?token=/);
+  await page.getByTestId('new-notebook').click();
+  await question.getByTestId('question-yes').click();
+  await expect(page).toHaveURL(/\/notebooks\/Untitled\.ipynb$/);
+});

@@ -287,11 +287,19 @@ test('file browser: create, open, rename and delete notebooks', async ({ page, w
   await expect(renamed.getByRole('button', { name: 'Delete renamed.ipynb' })).toBeDisabled();
   await page.goto(wirebook.url);
   const listed = page.getByTestId('file-entry').filter({ hasText: 'renamed.ipynb' });
-  page.once('dialog', (dialog) => dialog.dismiss());
+  // The question is the page's own (no browser dialog): Cancel has the focus, Esc cancels.
+  page.on('dialog', () => {
+    throw new Error('a native dialog opened');
+  });
+  const question = page.getByTestId('question');
   await listed.getByRole('button', { name: 'Delete renamed.ipynb' }).click();
+  await expect(question).toContainText('Delete the notebook “renamed.ipynb”?');
+  await expect(question.getByTestId('question-no')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(question).toHaveCount(0);
   await expect(listed).toBeVisible();
-  page.once('dialog', (dialog) => dialog.accept());
   await listed.getByRole('button', { name: 'Delete renamed.ipynb' }).click();
+  await question.getByTestId('question-yes').click();
   await expect(listed).toHaveCount(0);
   await expect(page.getByTestId('file-browser')).toContainText('No notebooks here yet.');
 });

@@ -16,6 +16,7 @@ use crate::keys::storage::load_keymap;
 use crate::keys::view::HelpOverlay;
 use crate::notebook::view::NotebookPane;
 use crate::palette::view::CommandPalette;
+use crate::question::QuestionDialog;
 use crate::routes::view::RoutesDialog;
 use crate::session::connection::Connection;
 use crate::session::file_sync::FileSync;
@@ -51,6 +52,7 @@ fn start_session() -> (Session, UnboundedReceiver<ClientMsg>) {
         retry_now: RwSignal::new(false),
         capture_paused: RwSignal::new(None),
         files: FileSync::start(notebook, notices),
+        question: RwSignal::new(None),
         overlay: RwSignal::new(Overlay::None),
         keymap: RwSignal::new(load_keymap(notices)),
         assist: RwSignal::new(Default::default()),
@@ -89,6 +91,7 @@ pub fn App() -> impl IntoView {
             <KernelPicker session=session />
             <RoutesDialog session=session />
             <RestartDialog session=session />
+            <QuestionDialog question=session.question />
             <RunningKernelsDialog session=session />
         </div>
     }

@@ -1,5 +1,6 @@
 //! The page's DOM, as the views reach it: an element by selector, focus once a view has
-//! rendered, the browser's confirm dialog, and text copied to the clipboard.
+//! rendered, and text copied to the clipboard. (Questions are asked in the page:
+//! `crate::question`.)
 
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -21,11 +22,6 @@ pub fn focus_after_render(selector: &'static str) {
             let _ = element.focus();
         }
     });
-}
-
-/// Asks the browser's confirm dialog (keyboard friendly: Enter / Esc).
-pub fn confirm(question: &str) -> bool {
-    window().confirm_with_message(question).unwrap_or(false)
 }
 
 /// Writes `text` to the clipboard and says how it went for a moment.

@@ -23,6 +23,7 @@ mod keys;
 mod notebook;
 mod outputs;
 mod palette;
+mod question;
 mod routes;
 mod session;
 mod status_bar;

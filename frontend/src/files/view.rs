@@ -7,18 +7,33 @@ use wirebook_notebook::har::HarSocket;
 use wirebook_shared::notebook_files::{page_url, CreateRequest, Entry, EntryKind, Listing};
 
 use crate::api;
-use crate::dom::confirm;
 use crate::files::browser::{breadcrumbs, format_age, format_size, parent, renamed_path};
 use crate::files::har_import;
+use crate::question::Question;
 use crate::session::Session;
 
-/// Whether leaving this page is all right: the scratch notebook with changes asks first (a
-/// notebook with a file asks through the browser's own unload prompt).
-pub fn may_leave(session: Session) -> bool {
+/// Whether the page is the scratch notebook with changes no file has.
+fn scratch_changes(session: Session) -> bool {
     let files = session.files;
-    let scratch_changes =
-        files.dirty.get_untracked() && files.file.with_untracked(|f| f.path().is_none());
-    !scratch_changes || confirm("The scratch notebook has changes that are not saved. Leave it?")
+    files.dirty.get_untracked() && files.file.with_untracked(|f| f.path().is_none())
+}
+
+/// Runs `go` (which leaves this page) at once, or once the user agrees to leave the scratch
+/// notebook's unsaved changes behind. A notebook with a file asks through the browser's own
+/// unload prompt instead.
+fn leave_then(session: Session, go: impl Fn() + Send + Sync + 'static) {
+    if !scratch_changes(session) {
+        go();
+        return;
+    }
+    session.question.set(Some(Question {
+        title: "Leave the scratch notebook?".into(),
+        text: "It has changes that are not saved in any file: leaving loses them. Cancel and \
+               save it first (Ctrl+S) to keep them."
+            .into(),
+        yes: "Leave it",
+        then: Callback::new(move |()| go()),
+    }));
 }
 
 #[component]
@@ -58,10 +73,7 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
         }
     });
 
-    let new_notebook = move |_| {
-        if busy.get_untracked() || !may_leave(session) {
-            return;
-        }
+    let create_new = move || {
         busy.set(true);
         action_error.set(None);
         let request = CreateRequest {
@@ -81,13 +93,15 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
             busy.set(false);
         });
     };
+    let new_notebook = move |_| {
+        if !busy.get_untracked() {
+            leave_then(session, create_new);
+        }
+    };
 
     // HAR import: a HAR with several WebSocket connections asks which one.
     let har_choices: RwSignal<Vec<HarSocket>> = RwSignal::new(Vec::new());
-    let create_from = move |socket: HarSocket| {
-        if busy.get_untracked() || !may_leave(session) {
-            return;
-        }
+    let create_from_now = move |socket: HarSocket| {
         har_choices.set(Vec::new());
         let (content, note) = har_import::notebook(&socket);
         if let Some(note) = note {
@@ -113,6 +127,12 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
             }
             busy.set(false);
         });
+    };
+    let create_from = move |socket: HarSocket| {
+        if busy.get_untracked() {
+            return;
+        }
+        leave_then(session, move || create_from_now(socket.clone()));
     };
     let on_har_file = move |ev: ev::Event| {
         let input = event_target::<web_sys::HtmlInputElement>(&ev);
@@ -174,17 +194,7 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
         });
     };
 
-    let delete = move |entry: Entry| {
-        let what = match entry.kind {
-            EntryKind::Notebook => "notebook",
-            EntryKind::Directory => "empty directory",
-        };
-        if !confirm(&format!(
-            "Delete the {what} \"{}\"? This cannot be undone.",
-            entry.path
-        )) {
-            return;
-        }
+    let delete_now = move |entry: Entry| {
         action_error.set(None);
         leptos::task::spawn_local(async move {
             match api::delete(&entry.path).await {
@@ -196,6 +206,18 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
                 ))),
             }
         });
+    };
+    let delete = move |entry: Entry| {
+        let what = match entry.kind {
+            EntryKind::Notebook => "notebook",
+            EntryKind::Directory => "empty directory",
+        };
+        session.question.set(Some(Question {
+            title: format!("Delete the {what} “{}”?", entry.path),
+            text: "This cannot be undone.".into(),
+            yes: "Delete",
+            then: Callback::new(move |()| delete_now(entry.clone())),
+        }));
     };
 
     let now_ms = move || js_sys::Date::now() as u64;
@@ -252,13 +274,21 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
                     match entry.kind {
                         EntryKind::Notebook => {
                             let href = page_url(&entry.path);
+                            let target = href.clone();
                             view! {
                                 <a
                                     class="file-name"
                                     href=href
-                                    on:click=move |ev| {
-                                        if !may_leave(session) {
-                                            ev.prevent_default();
+                                    on:click={
+                                        let href = target;
+                                        move |ev| {
+                                            if scratch_changes(session) {
+                                                ev.prevent_default();
+                                                let href = href.clone();
+                                                leave_then(session, move || {
+                                                    let _ = window().location().assign(&href);
+                                                });
+                                            }
                                         }
                                     }
                                 >

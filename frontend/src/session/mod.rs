@@ -33,6 +33,7 @@ use wirebook_shared::session::{
 
 use crate::editor::kernel_assist::KernelAssist;
 use crate::notebook::find::Find;
+use crate::question::Question;
 use crate::session::connection::Connection;
 use crate::session::file_sync::FileSync;
 use crate::session::notices::Notices;
@@ -73,6 +74,8 @@ pub struct Session {
     pub capture_paused: RwSignal<Option<bool>>,
     /// The notebook's file: loading, saving, unsaved changes.
     pub files: FileSync,
+    /// A yes-or-no question the page asks (leave the scratch notebook? delete a file?).
+    pub question: RwSignal<Option<Question>>,
     /// The dialog over the page, if any (help, command palette).
     pub overlay: RwSignal<Overlay>,
     /// The key bindings in effect: the keyboard presses by them (`crate::keys::listener`), the
