@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Fails when the modules of a crate import each other in a circle.
+"""Fails when the modules of a crate import each other in a circle, or its top-level modules
+(the crate's folders and the files beside them) do: then an import runs from a lower floor of
+the crate back up to a higher one.
 
 Each `.rs` file under a crate's `src/` is one module (`a/mod.rs` is module `a`, `lib.rs` and
 `main.rs` the crate root). An edge runs from a module to every module it names by path:
@@ -155,6 +157,23 @@ def check(src: Path) -> list:
         for a in component:
             for b in sorted(graph.get(a, ()) & members):
                 lines.append(f"    {name(a)} -> {name(b)}  ({why[(a, b)]})")
+        problems.append("\n".join(lines))
+    # The same one level up: each top-level module with everything below it. The crate root
+    # (lib.rs, main.rs) stands above them all and is left out.
+    tops, top_why = {}, {}
+    for (a, b), path in why.items():
+        if a and b and a[0] != b[0]:
+            tops.setdefault(a[:1], set()).add(b[:1])
+            top_why.setdefault((a[:1], b[:1]), f"{name(a)}: {path}")
+    for component in circles(tops):
+        members = set(component)
+        lines = [
+            f"{src}: top-level modules in a circle (an import runs back up): "
+            + ", ".join(name(m) for m in component)
+        ]
+        for a in component:
+            for b in sorted(tops.get(a, ()) & members):
+                lines.append(f"    {name(a)} -> {name(b)}  ({top_why[(a, b)]})")
         problems.append("\n".join(lines))
     return problems
 

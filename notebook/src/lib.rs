@@ -21,6 +21,10 @@
 //! [`Notebook::to_ipynb`]); what the editor does not interpret (metadata, attachments, outputs
 //! read from the file) rides along on the cells so that saving loses nothing.
 //!
+//! Beside the document: [`find`] (find and replace across the cells) and [`kernel_assist`]
+//! (completion and inspection from the kernel, with the UTF-16 ↔ code point offsets they need),
+//! the editing aids whose state the page keeps.
+//!
 //! A crate of its own (no IO, host and wasm32) rather than part of the frontend, so that a
 //! headless runner on the server can drive the same model.
 
@@ -33,8 +37,10 @@ pub mod clipboard;
 pub mod commands;
 pub mod editing;
 pub mod execution_timing;
+pub mod find;
 pub mod har;
 pub mod history;
+pub mod kernel_assist;
 pub mod mode;
 #[cfg(test)]
 mod notebook_tests;

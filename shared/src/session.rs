@@ -208,6 +208,14 @@ pub struct KernelInfo {
     pub language: Option<String>,
 }
 
+impl KernelChoice {
+    /// Whether the kernel is a WebSocket endpoint (the startup kernel or a URL), whose cells
+    /// are messages with a format rather than code.
+    pub fn takes_formats(&self) -> bool {
+        matches!(self, KernelChoice::Startup | KernelChoice::WebSocket { .. })
+    }
+}
+
 /// A kernel a session can use.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

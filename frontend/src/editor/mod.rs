@@ -24,20 +24,14 @@
 //! about first ([`key_routing`]): the notebook's keymap wins over CodeMirror's bindings, so
 //! Shift+Enter, Esc and rebinds behave as before.
 //!
-//! - [`bindings`]: the JavaScript API (`frontend/editor/src/cell_editor.js`) as Rust sees it
-//! - [`open_editors`]: the editors on the page by cell id
 //! - [`language`]: which grammar a cell gets (kernel language, WebSocket format, cell kind)
 //! - [`key_routing`]: who gets a key pressed in an editor
-//! - [`code_points`]: UTF-16 offsets (the browser's) ↔ code points (Jupyter's `cursor_pos`)
-//! - [`completion`]: a `complete_reply` as the popup's state, and the edit accepting makes
-//! - [`kernel_assist`]: the request in flight and the popup or tooltip its reply shows
 //! - [`view`]: the editor component, the popup and the tooltip
+//!
+//! Below it: `crate::codemirror` (the JavaScript API and the editors on the page by cell id),
+//! and the notebook crate's `kernel_assist` (the request in flight, the popup's state, UTF-16
+//! ↔ code points), pure models the session keeps.
 
-pub mod bindings;
-pub mod code_points;
-pub mod completion;
-pub mod kernel_assist;
 pub mod key_routing;
 pub mod language;
-pub mod open_editors;
 pub mod view;

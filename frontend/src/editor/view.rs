@@ -14,15 +14,15 @@ use wirebook_notebook::bindings::Lookup;
 use wirebook_notebook::{CellId, CellKind, Command, Mode};
 use wirebook_shared::session::KernelInfo;
 
-use crate::editor::bindings::{CellEditor, KeyVerdict};
-use crate::editor::kernel_assist::{Anchor, Ask, Outcome, Shown};
+use crate::codemirror::bindings::{CellEditor, KeyVerdict};
+use crate::codemirror::open_editors;
 use crate::editor::key_routing::{self, KeyAction, KeyContext};
 use crate::editor::language::Language;
-use crate::editor::open_editors;
 use crate::keys::keymap::Key;
 use crate::outputs::ansi;
 use crate::outputs::view::ansi_spans;
 use crate::session::Session;
+use wirebook_notebook::kernel_assist::{Anchor, Ask, Outcome, Shown};
 
 /// The editor and the closures it calls, kept together: the closures must live as long as it.
 struct Mounted {
@@ -415,7 +415,5 @@ fn placement(anchor: &Anchor) -> String {
 /// Whether `kernel` completes and inspects a cell of `kind`: a Jupyter kernel's code cells
 /// (not before the server has said which kernel it is).
 pub fn kernel_assists(kind: CellKind, kernel: Option<&KernelInfo>) -> bool {
-    kind == CellKind::Code
-        && kernel.is_some()
-        && !crate::notebook::cell_sending::takes_formats(kernel)
+    kind == CellKind::Code && kernel.is_some_and(|k| !k.choice.takes_formats())
 }

@@ -85,7 +85,7 @@ fn editor_selection(target: Option<web_sys::EventTarget>) -> Option<EditorSelect
     let element = target?.dyn_into::<web_sys::Element>().ok()?;
     let cell = element.closest("[data-cell-id]").ok()??;
     let cell_id = cell.get_attribute("data-cell-id")?;
-    let (start, end) = crate::editor::open_editors::with(&cell_id, |e| {
+    let (start, end) = crate::codemirror::open_editors::with(&cell_id, |e| {
         (e.selection_start() as usize, e.selection_end() as usize)
     })?;
     Some(EditorSelection {

@@ -1,10 +1,9 @@
 //! The keyboard: key presses to notebook commands ([`keymap`], [`listener`]), rebinding
-//! ([`rebind`]) kept across visits ([`storage`]), keys labelled as the user's keyboard labels
-//! them ([`platform`]), and the keyboard shortcuts overlay.
+//! ([`rebind`]) kept across visits ([`storage`]), and the keyboard shortcuts overlay. (Keys
+//! labelled as the user's keyboard labels them: `crate::platform`.)
 
 pub mod keymap;
 pub mod listener;
-pub mod platform;
 pub mod rebind;
 pub mod storage;
 pub mod view;

@@ -4,17 +4,12 @@
 //! get text.
 
 use wirebook_shared::cell_format::{encode, CellFormat, CellFormatError};
-use wirebook_shared::session::{KernelChoice, KernelInfo};
+use wirebook_shared::session::KernelInfo;
 
 /// Whether the session's kernel is a WebSocket endpoint (the startup kernel or a URL), whose
 /// cells are messages with a format. Unknown (before the server's hello) counts as not.
 pub fn takes_formats(kernel: Option<&KernelInfo>) -> bool {
-    kernel.is_some_and(|k| {
-        matches!(
-            k.choice,
-            KernelChoice::Startup | KernelChoice::WebSocket { .. }
-        )
-    })
+    kernel.is_some_and(|k| k.choice.takes_formats())
 }
 
 /// The format to send `code` with, or why it cannot be sent.
@@ -66,6 +61,7 @@ pub fn refusal(format: CellFormat, error: &CellFormatError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wirebook_shared::session::KernelChoice;
 
     fn info(choice: KernelChoice) -> KernelInfo {
         KernelInfo {

@@ -241,7 +241,7 @@ fn focus_now(selector: &str) -> bool {
 /// shown by the same update) in a microtask, then in the next frames.
 fn focus_editor(id: String) {
     fn now(id: &str) -> bool {
-        crate::editor::open_editors::with(id, |e| {
+        crate::codemirror::open_editors::with(id, |e| {
             e.focus();
             e.has_focus()
         })
@@ -268,7 +268,7 @@ fn focus_editor(id: String) {
 /// text otherwise. A cell rendered by the same update gets the text from the model itself.
 fn set_editor_text(cell_id: &str, source: &str) {
     let set = |cell_id: &str, source: &str| {
-        crate::editor::open_editors::with(cell_id, |e| e.set_text(source));
+        crate::codemirror::open_editors::with(cell_id, |e| e.set_text(source));
     };
     set(cell_id, source);
     let (cell_id, source) = (cell_id.to_string(), source.to_string());

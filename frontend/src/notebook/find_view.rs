@@ -7,9 +7,9 @@ use leptos::ev;
 use leptos::prelude::*;
 use wirebook_notebook::Command;
 
-use crate::editor::open_editors;
-use crate::notebook::find::{cells_with_hits, ranges_in, Hit};
+use crate::codemirror::open_editors;
 use crate::session::Session;
+use wirebook_notebook::find::{cells_with_hits, ranges_in, Hit};
 
 #[component]
 pub fn FindBar(session: Session) -> impl IntoView {

@@ -6,6 +6,5 @@
 pub mod cell_sending;
 pub mod clipboard;
 pub mod effects;
-pub mod find;
 pub mod find_view;
 pub mod view;

@@ -9,7 +9,6 @@ use wirebook_notebook::output_layout::{self, OutputLayout};
 use wirebook_notebook::{CellId, CellKind, Command, Mode, RunMode, RunState};
 use wirebook_shared::cell_format::CellFormat;
 
-use crate::editor::kernel_assist::Shown;
 use crate::editor::language::{self, KernelCells};
 use crate::editor::view::{kernel_assists, AssistPopup, CodeEditor};
 use crate::files::conflict::ConflictDialog;
@@ -24,6 +23,7 @@ use crate::palette::shortcuts;
 use crate::session::connection::Connection;
 use crate::session::file_sync::Loading;
 use crate::session::Session;
+use wirebook_notebook::kernel_assist::Shown;
 
 #[component]
 pub fn NotebookPane(session: Session) -> impl IntoView {

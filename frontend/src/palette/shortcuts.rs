@@ -5,8 +5,8 @@ use wirebook_notebook::bindings::{KeySequence, Keymap};
 use wirebook_notebook::commands::{CommandId, Scope};
 use wirebook_notebook::Command;
 
-use crate::keys::platform::{modifiers_for, Platform};
 use crate::palette::search::Searchable;
+use crate::platform::{modifiers_for, Platform};
 
 /// One command with its keys, for a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]

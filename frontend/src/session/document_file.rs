@@ -14,7 +14,7 @@ use wirebook_shared::ipynb::IpynbNotebook;
 use wirebook_shared::notebook_files::{CreateRequest, SaveRequest, Saved};
 
 use crate::api::ApiFailure;
-use crate::keys::platform::{modifiers_for, Platform};
+use crate::platform::{modifiers_for, Platform};
 
 /// How the last save went.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

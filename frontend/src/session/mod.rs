@@ -31,14 +31,14 @@ use wirebook_shared::session::{
     ClientMsg, KernelInfo, KernelOffer, KernelState, WebSocketSettings,
 };
 
-use crate::editor::kernel_assist::KernelAssist;
-use crate::notebook::find::Find;
 use crate::question::Question;
 use crate::session::connection::Connection;
 use crate::session::file_sync::FileSync;
 use crate::session::notices::Notices;
 use crate::session::pacer::Pacer;
 use crate::session::records::Records;
+use wirebook_notebook::find::Find;
+use wirebook_notebook::kernel_assist::KernelAssist;
 
 /// Everything the views read and the socket writes, as `Copy` handles.
 #[derive(Clone, Copy)]

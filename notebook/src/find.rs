@@ -3,7 +3,7 @@
 //! it or all of them make. Plain text, optionally ignoring case, as Jupyter's search does by
 //! default. Offsets are UTF-16 code units, the editor's unit.
 
-use wirebook_notebook::CellId;
+use crate::CellId;
 
 /// One match: `from..to` in the source of cell `cell_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]

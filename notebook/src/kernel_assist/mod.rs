@@ -9,13 +9,15 @@
 //! [`KernelAssist::reply`] takes only the reply to it. A reply to a request made for text that
 //! the user has changed since is dropped, as JupyterLab does.
 
+pub mod code_points;
+pub mod completion;
+
+use crate::CellId;
 use serde_json::{json, Value};
-use wirebook_notebook::CellId;
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::ClientMsg;
 
-use crate::editor::code_points;
-use crate::editor::completion::{reply_status, Completion, Replacement};
+use completion::{reply_status, Completion, Replacement};
 
 /// What the user asked the kernel for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

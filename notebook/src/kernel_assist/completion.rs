@@ -5,10 +5,10 @@
 //! The kernel counts `cursor_start..cursor_end` in code points of the code it was sent; the
 //! edit comes out in UTF-16 units of that code, the editor's unit (see [`super::code_points`]).
 
+use crate::CellId;
 use serde_json::Value;
-use wirebook_notebook::CellId;
 
-use crate::editor::code_points;
+use crate::kernel_assist::code_points;
 
 /// One match: the text that replaces the range, and its type (`function`, `module`…) if known.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::editor::bindings::CellEditor;
+use crate::codemirror::bindings::CellEditor;
 
 thread_local! {
     static OPEN: RefCell<HashMap<String, Rc<CellEditor>>> = RefCell::new(HashMap::new());
