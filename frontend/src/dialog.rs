@@ -1,6 +1,7 @@
 //! The page's modal dialogs (kernel picker, tap routes, command palette, keyboard shortcuts,
 //! the file conflict) share one frame: a backdrop that closes the dialog when clicked, the
-//! dialog itself with its ARIA role, which takes the keys pressed inside it, and the focus
+//! dialog itself with its ARIA role, which takes the keys pressed inside it (Esc closes it
+//! unless the dialog's own handler took Esc for something of its own), and the focus
 //! given back on close to where it was before the dialog opened (as the WAI-ARIA dialog
 //! pattern asks), unless closing put it somewhere itself.
 
@@ -11,7 +12,9 @@ use leptos::prelude::*;
 /// listener (`data-overlay`: dialogs handle their own keys), `class` and `testid` are the
 /// dialog's; `label` or `labelled_by` names it for assistive technology; `focusable` lets
 /// the dialog itself take the focus (a dialog without a field of its own); `alert` makes it an
-/// `alertdialog` (one that interrupts with a question).
+/// `alertdialog` (one that interrupts with a question). `on_key` sees the keys pressed in the
+/// dialog first; an Esc it leaves alone (does not `preventDefault`) closes the dialog through
+/// `on_close`, as a click on the backdrop does.
 #[component]
 pub fn Modal(
     #[prop(into)] open: Signal<bool>,
@@ -24,7 +27,7 @@ pub fn Modal(
     #[prop(optional)] focusable: bool,
     #[prop(optional)] alert: bool,
     #[prop(into)] on_close: Callback<()>,
-    #[prop(into)] on_key: Callback<ev::KeyboardEvent>,
+    #[prop(optional, into)] on_key: Option<Callback<ev::KeyboardEvent>>,
     children: ChildrenFn,
 ) -> impl IntoView {
     let backdrop = format!("overlay-backdrop {backdrop_class}")
@@ -56,7 +59,15 @@ pub fn Modal(
                     aria-labelledby=labelled_by
                     tabindex=focusable.then_some("-1")
                     on:click=|ev| ev.stop_propagation()
-                    on:keydown=move |ev| on_key.run(ev)
+                    on:keydown=move |ev: ev::KeyboardEvent| {
+                        if let Some(on_key) = on_key {
+                            on_key.run(ev.clone());
+                        }
+                        if ev.key() == "Escape" && !ev.default_prevented() {
+                            ev.prevent_default();
+                            on_close.run(());
+                        }
+                    }
                 >
                     {children()}
                 </div>

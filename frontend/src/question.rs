@@ -3,7 +3,6 @@
 //! answer, so Enter or Esc never does the irreversible thing by accident, and which gives the
 //! focus back when it closes.
 
-use leptos::ev;
 use leptos::prelude::*;
 
 use crate::dialog::Modal;
@@ -28,12 +27,6 @@ pub fn QuestionDialog(question: RwSignal<Option<Question>>) -> impl IntoView {
             asked.then.run(());
         }
     };
-    let on_key = move |ev: ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            no();
-        }
-    };
     Effect::new(move |_| {
         if open.get() {
             crate::dom::focus_after_render("[data-testid=question] [data-testid=question-no]");
@@ -49,7 +42,6 @@ pub fn QuestionDialog(question: RwSignal<Option<Question>>) -> impl IntoView {
             labelled_by="question-title"
             alert=true
             on_close=move |()| no()
-            on_key=on_key
         >
             <h2 id="question-title" class="dialog-title">{text(|q| q.title.clone())}</h2>
             <p>{text(|q| q.text.clone())}</p>

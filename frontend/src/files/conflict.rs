@@ -2,7 +2,6 @@
 //! save, or the disk watch): keep editing, reload theirs, or overwrite with mine. The decisions
 //! are `session::document_file`'s; this is their face.
 
-use leptos::ev;
 use leptos::prelude::*;
 
 use crate::dialog::Modal;
@@ -21,12 +20,6 @@ pub fn ConflictDialog(session: Session) -> impl IntoView {
     });
     // Closing gives the focus back to where it was (the cell being edited, most likely).
     let keep_editing = move || files.conflict_open.set(false);
-    let on_key = move |ev: ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            keep_editing();
-        }
-    };
     Effect::new(move |_| {
         if open.get() {
             crate::dom::focus_after_render("[data-testid=save-conflict] button");
@@ -41,7 +34,6 @@ pub fn ConflictDialog(session: Session) -> impl IntoView {
             labelled_by="conflict-title"
             alert=true
             on_close=move |()| keep_editing()
-            on_key=on_key
         >
             <h2 id="conflict-title">"The file changed on disk"</h2>
             <p>

@@ -3,7 +3,6 @@
 //! (Enter there restarts nothing); Esc or a click beside it cancels; either way the keyboard
 //! goes back to the notebook's active cell.
 
-use leptos::ev;
 use leptos::prelude::*;
 use wirebook_notebook::Command;
 
@@ -36,12 +35,6 @@ pub fn RestartDialog(session: Session) -> impl IntoView {
         session.overlay.set(Overlay::None);
         session.restart_kernel(then_run_all);
     };
-    let on_key = move |ev: ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            cancel();
-        }
-    };
     let run_all = move || asking.get() == Some(true);
     view! {
         <Modal
@@ -51,7 +44,6 @@ pub fn RestartDialog(session: Session) -> impl IntoView {
             testid="restart-dialog"
             labelled_by="restart-title"
             on_close=move |()| cancel()
-            on_key=on_key
         >
             <h2 id="restart-title" class="dialog-title">
                 {move || if run_all() { "Restart the kernel and run all cells?" } else { "Restart the kernel?" }}

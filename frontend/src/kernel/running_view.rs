@@ -4,7 +4,6 @@
 //! (pages come and go, idle times grow); the words are [`crate::kernel::running`]'s. Esc
 //! closes; Tab reaches every button.
 
-use leptos::ev;
 use leptos::prelude::*;
 use wirebook_notebook::Command;
 use wirebook_shared::kept_kernels::{RunningKernel, RunningKernels, KERNELS_API};
@@ -82,12 +81,6 @@ pub fn RunningKernelsDialog(session: Session) -> impl IntoView {
             }
         });
     };
-    let on_key = move |ev: ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            close();
-        }
-    };
 
     let row = move |kernel: RunningKernel, cull_after: u64| {
         let page = page_kernel_key(session);
@@ -137,7 +130,6 @@ pub fn RunningKernelsDialog(session: Session) -> impl IntoView {
             testid="running-kernels"
             label="Running kernels"
             on_close=move |()| close()
-            on_key=on_key
         >
             <div class="dialog-header">
                 <h2>"Running kernels"</h2>

@@ -4,7 +4,6 @@
 //! from another tab); the rules live in [`crate::routes::form`]. Esc closes.
 
 use gloo_net::http::Request;
-use leptos::ev;
 use leptos::prelude::*;
 use wirebook_notebook::Command;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
@@ -153,12 +152,6 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
             }
         });
     };
-    let on_key = move |ev: ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            close();
-        }
-    };
 
     let location = window().location();
     let protocol = location.protocol().unwrap_or_default();
@@ -251,7 +244,6 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
             testid="routes-dialog"
             label="Tap routes"
             on_close=move |()| close()
-            on_key=on_key
         >
                     <div class="dialog-header">
                         <h2>"Tap routes"</h2>
