@@ -3,32 +3,7 @@
 // sanitized HTML, answer input(), and watch the kernel go busy and idle.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
-import { test, expect } from './wirebook';
-
-// The fixture's servers offer the project venv's kernelspecs (--jupyter-path).
-
-const PYTHON = /Python 3/;
-
-/** Puts `code` into the cell at `index` and runs it with Shift+Enter. */
-async function run(page: Page, index: number, code: string) {
-  const editor = page.getByTestId('cell').nth(index).getByTestId('cell-editor');
-  await editor.click();
-  await editor.fill(code);
-  await page.keyboard.press('Shift+Enter');
-}
-
-async function pickPython(page: Page) {
-  await page.getByTestId('change-kernel').click();
-  const picker = page.getByTestId('kernel-picker');
-  await expect(picker).toBeVisible();
-  const python = picker.getByTestId('kernel-option').filter({ hasText: PYTHON });
-  await expect(python).toContainText('python');
-  await python.click();
-  await expect(picker).toBeHidden();
-  await expect(page.getByTestId('kernel-status')).toContainText(PYTHON);
-  await expect(page.getByTestId('kernel-activity')).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
-}
+import { test, expect, pickPython, PYTHON, run } from './wirebook';
 
 test('the kernel picker lists kernels, checks URLs and works from the keyboard', async ({ page, wirebook }) => {
   await page.goto(wirebook.url);

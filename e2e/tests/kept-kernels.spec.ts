@@ -3,28 +3,9 @@
 // when first saved, and the Running kernels dialog lists the kernels and shuts one down.
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect } from './wirebook';
+import { test, expect, pickPython, PYTHON, run } from './wirebook';
 
-const PYTHON = /Python 3/;
 const artifacts = path.resolve(__dirname, '..', '..', 'artifacts');
-
-/** Puts `code` into the cell at `index` and runs it with Shift+Enter. */
-async function run(page: Page, index: number, code: string) {
-  const editor = page.getByTestId('cell').nth(index).getByTestId('cell-editor');
-  await editor.click();
-  await editor.fill(code);
-  await page.keyboard.press('Shift+Enter');
-}
-
-async function pickPython(page: Page) {
-  await page.getByTestId('change-kernel').click();
-  const picker = page.getByTestId('kernel-picker');
-  await expect(picker).toBeVisible();
-  await picker.getByTestId('kernel-option').filter({ hasText: PYTHON }).click();
-  await expect(picker).toBeHidden();
-  await expect(page.getByTestId('kernel-status')).toContainText(PYTHON);
-  await expect(page.getByTestId('kernel-activity')).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
-}
 
 async function save(page: Page) {
   await page.keyboard.press('Escape');

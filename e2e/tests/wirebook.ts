@@ -4,7 +4,7 @@
 // builds both, debug); the URL (with the actual port) is read from the one line wirebook prints
 // on stdout. A test can stop and restart the server on the same port and token to exercise the
 // browser's reconnect.
-import { test as base, expect, type Locator } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -140,4 +140,28 @@ export async function editorText(editor: Locator): Promise<string> {
 export async function expectEditorText(editor: Locator, expected: string | RegExp): Promise<void> {
   const poll = expect.poll(() => editorText(editor));
   await (typeof expected === 'string' ? poll.toBe(expected) : poll.toMatch(expected));
+}
+
+/** The project venv's Python kernel, as the fixture's servers offer it (--jupyter-path). */
+export const PYTHON = /Python 3/;
+
+/** Puts `code` into the cell at `index` and runs it with Shift+Enter. */
+export async function run(page: Page, index: number, code: string): Promise<void> {
+  const editor = page.getByTestId('cell').nth(index).getByTestId('cell-editor');
+  await editor.click();
+  await editor.fill(code);
+  await page.keyboard.press('Shift+Enter');
+}
+
+/** Picks the Python kernel in the kernel picker and waits until it is idle. */
+export async function pickPython(page: Page): Promise<void> {
+  await page.getByTestId('change-kernel').click();
+  const picker = page.getByTestId('kernel-picker');
+  await expect(picker).toBeVisible();
+  const python = picker.getByTestId('kernel-option').filter({ hasText: PYTHON });
+  await expect(python).toContainText('python');
+  await python.click();
+  await expect(picker).toBeHidden();
+  await expect(page.getByTestId('kernel-status')).toContainText(PYTHON);
+  await expect(page.getByTestId('kernel-activity')).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
 }
