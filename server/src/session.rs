@@ -384,6 +384,8 @@ impl Session {
         }
     }
 
+    /// Lists the kernels for the picker, with the gateway in use; what could not be listed is
+    /// reported as an error.
     async fn list_kernels(&mut self) {
         let offers = self.ctx.kernels.offers().await;
         self.offers = offers.kernels.clone();
@@ -412,7 +414,6 @@ impl Session {
         }
     }
 
-    /// Switches kernels: the old link is dropped (its kernel shut down), the new one starts.
     /// Switches kernels: the host shuts the old one down, tells every session of it
     /// (`KernelSelected`) and starts the new one.
     async fn set_kernel(&mut self, choice: wirebook_shared::KernelChoice) {
