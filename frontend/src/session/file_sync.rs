@@ -230,7 +230,7 @@ impl FileSync {
             });
         });
         // The page's file is watched for as long as the page lives.
-        std::mem::forget(interval);
+        interval.forget();
     }
 
     async fn look_at_disk(self, path: String, watch: StoredValue<DiskWatch>) {
