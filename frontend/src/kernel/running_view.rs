@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use wirebook_notebook::Command;
 use wirebook_shared::kept_kernels::{RunningKernel, RunningKernels, KERNELS_API};
 
+use crate::page_base::at;
 use crate::api::{delete_at, get_json, ApiFailure, REFRESH_MS};
 use crate::dialog::Modal;
 use crate::kernel::running::{
@@ -18,12 +19,12 @@ use crate::session::{Overlay, Session};
 
 /// `GET /api/kernels`.
 async fn fetch_kernels() -> Result<RunningKernels, ApiFailure> {
-    get_json(KERNELS_API).await
+    get_json(&at(KERNELS_API)).await
 }
 
 /// `DELETE /api/kernels/ID`.
 async fn shut_down(id: u64) -> Result<(), ApiFailure> {
-    delete_at(&format!("{KERNELS_API}/{id}")).await
+    delete_at(&at(&format!("{KERNELS_API}/{id}"))).await
 }
 
 #[component]
