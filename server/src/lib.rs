@@ -9,7 +9,8 @@
 //! - [`session`]: one browser's `/session` socket; [`kernel`]: the links to kernels it drives.
 //! - [`upstream`]: dialling out (kernels, routes, gateways), with the URL checks.
 //! - [`proxy`]: the transparent proxy's routes (`/tap/NAME`); [`endpoints`]: `/echo`, `/demo/*`.
-//! - [`notebooks`]: the notebook files API; [`ui`]: the built UI.
+//! - [`notebooks`]: the notebook files API; [`ui`]: the built UI; [`index_page`]: its page as
+//!   served (under `--base-url`).
 //!
 //! [`config`] is what the server can be told, [`state`] what every handler shares, and
 //! [`serve`] composes them: the binary (`main.rs`) only parses arguments ([`cli`]), binds,
@@ -22,6 +23,7 @@ pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod endpoints;
+pub mod index_page;
 pub mod kernel;
 pub mod notebooks;
 pub mod proxy;

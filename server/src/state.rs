@@ -11,13 +11,13 @@ use crate::capture::export::Exporting;
 use crate::capture::ring::Capture;
 use crate::config::Config;
 use crate::config::KeptConfig;
+use crate::index_page;
 use crate::kernel::catalog::KernelCatalog;
 use crate::kernel::kept::host::Starter;
 use crate::kernel::kept::{KeptKernels, KeptSettings};
 use crate::proxy::route_table::RouteTable;
 use crate::proxy::Proxying;
 use crate::shutdown::Shutdown;
-use crate::ui::index_page;
 use crate::upstream::TlsSettings;
 
 /// The state every handler shares.

@@ -8,12 +8,12 @@ use leptos::prelude::*;
 use wirebook_notebook::Command;
 use wirebook_shared::kept_kernels::{RunningKernel, RunningKernels, KERNELS_API};
 
-use crate::page_base::at;
 use crate::api::{delete_at, get_json, ApiFailure, REFRESH_MS};
 use crate::dialog::Modal;
 use crate::kernel::running::{
     attached_text, cull_text, duration_text, is_this_page, key_label, state_text,
 };
+use crate::page_base::at;
 use crate::session::socket::page_kernel_key;
 use crate::session::{Overlay, Session};
 

@@ -68,7 +68,10 @@ pub fn client_url(
     } else {
         "ws"
     };
-    let base = format!("{scheme}://{host}{}", base.join(&format!("/tap/{}", route.name)));
+    let base = format!(
+        "{scheme}://{host}{}",
+        base.join(&format!("/tap/{}", route.name))
+    );
     match (route.public, token) {
         (true, _) => ClientUrl {
             url: base,

@@ -8,11 +8,11 @@ use leptos::prelude::*;
 use wirebook_notebook::Command;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest, ROUTES_API};
 
-use crate::page_base::at;
 use crate::api::{delete_at, get_json, json_call, ApiFailure, REFRESH_MS};
 use crate::checkbox::LabelledCheckbox;
 use crate::dialog::Modal;
 use crate::dom::copy;
+use crate::page_base::at;
 use crate::routes::form::{client_url, listed, request, FormProblems};
 use crate::session::{Overlay, Session};
 

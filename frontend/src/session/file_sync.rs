@@ -56,9 +56,7 @@ impl FileSync {
     /// notebook with the file browser open (`/`).
     pub fn start(notebook: RwSignal<Notebook>, notices: RwSignal<Notices>) -> Self {
         let pathname = window().location().pathname().unwrap_or_default();
-        let path = page_base::base()
-            .strip(&pathname)
-            .and_then(path_from_page);
+        let path = page_base::base().strip(&pathname).and_then(path_from_page);
         let file = notebook.with_untracked(|n| match &path {
             Some(path) => DocumentFile::missing(path.clone(), n),
             None => DocumentFile::scratch(n),

@@ -6,11 +6,10 @@
 //!
 //! Files are served by content negotiation: a `.br` or `.gz` sibling (written at build time by
 //! `scripts/precompress.sh`) when the browser accepts it, the file itself otherwise, always
-//! with `Vary: Accept-Encoding`. [`index_page`] is what `index.html` becomes on its way out
-//! (asset paths under `--base-url`); [`caching`] says how long each file may be kept.
+//! with `Vary: Accept-Encoding`. [`crate::index_page`] is what `index.html` becomes on its way
+//! out (asset paths under `--base-url`); [`caching`] says how long each file may be kept.
 
 pub mod caching;
-pub mod index_page;
 
 use std::path::Path;
 
@@ -23,6 +22,7 @@ use tower_http::services::ServeDir;
 use wirebook_shared::base_url::BaseUrl;
 
 use crate::auth::{check_token, forbidden, token_cookie, TokenSource};
+use crate::index_page;
 use crate::state::App;
 
 /// Serves a UI file if the request carries the token: `/` and `/index.html` are the page.
@@ -64,7 +64,7 @@ pub async fn serve(State(app): State<App>, request: Request) -> Response {
     response
 }
 
-/// The UI's page, `index.html` with its paths under the base URL (see [`index_page`]),
+/// The UI's page, `index.html` with its paths under the base URL (see [`crate::index_page`]),
 /// revalidated on every visit: the answer to `/`, `/index.html` and the page routes
 /// (`/notebooks/PATH`).
 pub async fn page(State(app): State<App>, request: Request) -> Response {
