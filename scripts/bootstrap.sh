@@ -116,6 +116,17 @@ ensure_editor_tools() {
     fi
 }
 
+# trunk's post_build hook (scripts/precompress.sh) writes a .br and a .gz beside every built
+# asset; gzip is part of Debian's base system, brotli is not.
+ensure_precompress_tools() {
+    step "brotli (from Debian) to precompress the built UI"
+    if command -v brotli >/dev/null 2>&1; then
+        skip "already installed"
+    else
+        apt_install brotli
+    fi
+}
+
 ensure_node() {
     step "Node.js and npm"
     if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
@@ -135,6 +146,14 @@ ensure_test_tools() {
         # `cargo test` without it.
         cargo install cargo-nextest --version "$NEXTEST_VERSION" --locked \
             || skip "could not install cargo-nextest; make test will use cargo test"
+    fi
+
+    # The base-url e2e spec puts wirebook behind a real reverse proxy.
+    step "nginx (nginx-light, from Debian) for the reverse-proxy e2e spec"
+    if [ -x /usr/sbin/nginx ]; then
+        skip "already installed"
+    else
+        apt_install nginx-light
     fi
 
     step "Chromium ($CHROMIUM, from Debian) for the e2e suite"
@@ -185,10 +204,12 @@ case "$PART" in
     run)
         ensure_rust_tools
         ensure_editor_tools
+        ensure_precompress_tools
         ;;
     test)
         ensure_rust_tools
         ensure_editor_tools
+        ensure_precompress_tools
         ensure_test_tools
         ;;
     *)

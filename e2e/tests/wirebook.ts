@@ -18,20 +18,30 @@ const dist = process.env.WIREBOOK_DIST ?? path.join(repo, 'target', 'e2e', 'dist
 // The project venv's kernelspecs (scripts/bootstrap.sh installs ipykernel there), offered by
 // every server the suite starts, so that tests can pick the Python kernel.
 const jupyterPath = path.join(repo, '.venv', 'share', 'jupyter');
-const RUNNING_LINE = /^wirebook is running at (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9A-Za-z]+))$/m;
+const RUNNING_LINE = /^wirebook is running at (http:\/\/127\.0\.0\.1:(\d+)(\/[^?\s]*)\?token=([0-9A-Za-z]+))$/m;
 
 export class WirebookServer {
   /** The URL wirebook printed, e.g. http://127.0.0.1:PORT/?token=TOKEN. */
   url = '';
   /** http://127.0.0.1:PORT, without the token. */
   origin = '';
+  /** The base URL the server was started with (`--base-url`, `/` by default). */
+  base = '/';
   readonly token = randomBytes(16).toString('hex');
   /** The server's --notebook-dir: a fresh temporary directory per server, kept across restarts. */
   readonly notebookDir = mkdtempSync(path.join(os.tmpdir(), 'wirebook-e2e-'));
   /** Everything the server wrote to stderr (its logs), for failure reports. */
   log = '';
-  private port = 0;
+  private _port = 0;
   private child: ChildProcess | null = null;
+
+  /** `extraArgs` go on wirebook's command line (e.g. `--base-url /wirebook/`). */
+  constructor(private readonly extraArgs: string[] = []) {}
+
+  /** The port the server listens on (0 before the first start). */
+  get port(): number {
+    return this._port;
+  }
 
   /** Starts wirebook (on port 0 the first time, on the same port after a stop). */
   async start(): Promise<void> {
@@ -40,11 +50,12 @@ export class WirebookServer {
       throw new Error(`${dist}/index.html is missing: run \`make e2e\`, which builds the UI`);
     }
     const args = [
-      '--bind', `127.0.0.1:${this.port}`,
+      '--bind', `127.0.0.1:${this._port}`,
       '--token', this.token,
       '--dist', dist,
       '--notebook-dir', this.notebookDir,
       '--jupyter-path', jupyterPath,
+      ...this.extraArgs,
     ];
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -71,15 +82,16 @@ export class WirebookServer {
     let m: RegExpExecArray;
     try {
       m = await started;
-      if (m[3] !== this.token) throw new Error(`wirebook printed token ${m[3]}, expected ${this.token}`);
+      if (m[4] !== this.token) throw new Error(`wirebook printed token ${m[4]}, expected ${this.token}`);
     } catch (err) {
       // The fixture's teardown only stops a server that started: do not leave this one behind.
       await this.stop(1_000);
       throw err;
     }
     this.url = m[1];
-    this.port = Number(m[2]);
-    this.origin = `http://127.0.0.1:${this.port}`;
+    this._port = Number(m[2]);
+    this.base = m[3];
+    this.origin = `http://127.0.0.1:${this._port}`;
   }
 
   /**

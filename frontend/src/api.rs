@@ -14,6 +14,8 @@ use wirebook_shared::notebook_files::{
     Saved, API_PREFIX,
 };
 
+use crate::page_base::at;
+
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiFailure {
@@ -144,7 +146,7 @@ pub(crate) async fn delete_at(url: &str) -> Result<(), ApiFailure> {
 
 /// `GET /api/notebooks?path=DIR`.
 pub async fn list(directory: &str) -> Result<Listing, ApiFailure> {
-    let mut builder = Request::get(API_PREFIX);
+    let mut builder = Request::get(&at(API_PREFIX));
     if !directory.is_empty() {
         builder = builder.query([("path", directory)]);
     }
@@ -154,17 +156,17 @@ pub async fn list(directory: &str) -> Result<Listing, ApiFailure> {
 
 /// `GET /api/notebooks/PATH` for a notebook.
 pub async fn open(path: &str) -> Result<NotebookFile, ApiFailure> {
-    get_json(&api_url(path)).await
+    get_json(&at(&api_url(path))).await
 }
 
 /// `PUT /api/notebooks/PATH`.
 pub async fn save(path: &str, request: &SaveRequest) -> Result<Saved, ApiFailure> {
-    json_call(Request::put(&api_url(path)), request).await
+    json_call(Request::put(&at(&api_url(path))), request).await
 }
 
 /// `POST /api/notebooks`: a new `Untitled*.ipynb`.
 pub async fn create(request: &CreateRequest) -> Result<Saved, ApiFailure> {
-    json_call(Request::post(API_PREFIX), request).await
+    json_call(Request::post(&at(API_PREFIX)), request).await
 }
 
 /// `PATCH /api/notebooks/PATH`: rename or move.
@@ -172,12 +174,12 @@ pub async fn rename(path: &str, new_path: &str) -> Result<Entry, ApiFailure> {
     let body = RenameRequest {
         path: new_path.to_string(),
     };
-    json_call(Request::patch(&api_url(path)), &body).await
+    json_call(Request::patch(&at(&api_url(path))), &body).await
 }
 
 /// `DELETE /api/notebooks/PATH`.
 pub async fn delete(path: &str) -> Result<(), ApiFailure> {
-    delete_at(&api_url(path)).await
+    delete_at(&at(&api_url(path))).await
 }
 
 #[cfg(test)]

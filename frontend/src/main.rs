@@ -6,7 +6,7 @@
 //! `routes`, and `status_bar`; `editor` is the code editor in every cell (CodeMirror) with the
 //! kernel's completion and inspection. The notebook model itself is `wirebook_notebook`.
 //! Below them: `session` (the page's state and its links to the server), `api` (the server's
-//! HTTP API) and `dom`; `app` composes the page.
+//! HTTP API), `page_base` (the base URL every server URL is under) and `dom`; `app` composes the page.
 
 mod api;
 mod app;
@@ -23,6 +23,7 @@ mod kernel;
 mod keys;
 mod notebook;
 mod outputs;
+mod page_base;
 mod palette;
 mod platform;
 mod question;

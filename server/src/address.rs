@@ -2,6 +2,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use wirebook_shared::base_url::BaseUrl;
+
 /// Where a listener bound to `addr` can be reached: an unspecified address (`0.0.0.0`, `::`)
 /// is reached on loopback.
 pub fn reachable(addr: SocketAddr) -> SocketAddr {
@@ -12,14 +14,14 @@ pub fn reachable(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-/// The URL a user opens: the UI with the token.
-pub fn ui_url(addr: SocketAddr, token: &str) -> String {
-    format!("http://{}/?token={token}", reachable(addr))
+/// The URL a user opens: the UI under the base URL, with the token.
+pub fn ui_url(addr: SocketAddr, base: &BaseUrl, token: &str) -> String {
+    format!("http://{}{base}?token={token}", reachable(addr))
 }
 
 /// The one line `wirebook` prints on stdout when it is ready.
-pub fn startup_line(addr: SocketAddr, token: &str) -> String {
-    format!("wirebook is running at {}", ui_url(addr, token))
+pub fn startup_line(addr: SocketAddr, base: &BaseUrl, token: &str) -> String {
+    format!("wirebook is running at {}", ui_url(addr, base, token))
 }
 
 #[cfg(test)]
@@ -30,11 +32,16 @@ mod tests {
     fn urls_use_a_reachable_address() {
         let any: SocketAddr = "0.0.0.0:8977".parse().unwrap();
         assert_eq!(
-            startup_line(any, "T"),
+            startup_line(any, &BaseUrl::root(), "T"),
             "wirebook is running at http://127.0.0.1:8977/?token=T"
         );
         let v6: SocketAddr = "[::]:1".parse().unwrap();
-        assert_eq!(ui_url(v6, "T"), "http://[::1]:1/?token=T");
+        assert_eq!(ui_url(v6, &BaseUrl::root(), "T"), "http://[::1]:1/?token=T");
+        let base = BaseUrl::parse("/wirebook/").unwrap();
+        assert_eq!(
+            ui_url(any, &base, "T"),
+            "http://127.0.0.1:8977/wirebook/?token=T"
+        );
         let local: SocketAddr = "127.0.0.2:5".parse().unwrap();
         assert_eq!(reachable(local), local);
     }

@@ -10,6 +10,7 @@
 use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use wirebook_shared::base_url::BaseUrl;
 
 /// The cookie that carries the token after the first visit.
 pub const COOKIE_NAME: &str = "wirebook_token";
@@ -60,9 +61,10 @@ pub fn check_token(
     header_ok.then_some(TokenSource::Header)
 }
 
-/// The `Set-Cookie` value that remembers the token for the UI and `/session`.
-pub fn token_cookie(token: &str) -> String {
-    format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path=/")
+/// The `Set-Cookie` value that remembers the token for the UI and `/session`: for the base
+/// URL's paths only, so another app behind the same proxy does not receive it.
+pub fn token_cookie(token: &str, base: &BaseUrl) -> String {
+    format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Strict; Path={base}")
 }
 
 /// Whether a request's `Origin` may open `/session`: no Origin (not a browser), the request's
@@ -186,8 +188,12 @@ pub(crate) mod tests {
     #[test]
     fn cookie_value() {
         assert_eq!(
-            token_cookie("abc"),
+            token_cookie("abc", &BaseUrl::root()),
             "wirebook_token=abc; HttpOnly; SameSite=Strict; Path=/"
+        );
+        assert_eq!(
+            token_cookie("abc", &BaseUrl::parse("/wirebook/").unwrap()),
+            "wirebook_token=abc; HttpOnly; SameSite=Strict; Path=/wirebook/"
         );
     }
 

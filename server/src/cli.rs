@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use wirebook_shared::base_url::BaseUrl;
 
 use crate::admission::Limits;
 use crate::capture::ring::DEFAULT_MEMORY_BUDGET;
@@ -38,6 +39,11 @@ pub struct Args {
     /// wirebook listens on loopback; other Host values are refused (DNS rebinding); repeatable.
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_hosts: Vec<String>,
+    /// The path prefix wirebook is served under, as Jupyter's base_url: every route, asset and
+    /// WebSocket is at PREFIX/… (behind jupyter-server-proxy, JupyterHub or a reverse proxy
+    /// at /PREFIX/). Starts and ends with '/'.
+    #[arg(long, default_value = "/", value_name = "PREFIX")]
+    pub base_url: String,
     /// Connections open at once, with the token or without.
     #[arg(long, default_value_t = Limits::DEFAULT.max_connections as u64, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -165,6 +171,8 @@ impl Args {
         config.dist = self.dist;
         config.admission.allow_origins = self.allow_origins;
         config.admission.allow_hosts = self.allow_hosts;
+        config.base_url =
+            BaseUrl::parse(&self.base_url).map_err(|error| format!("--base-url: {error}"))?;
         let limits = Limits {
             max_connections: usize::try_from(self.max_connections)
                 .map_err(|_| too_big("--max-connections"))?,
@@ -374,9 +382,12 @@ mod tests {
             "/tmp/nb",
             "--max-notebook-size",
             "7",
+            "--base-url",
+            "/user/a/wirebook/",
         ])
         .unwrap();
         let config = args.into_config().unwrap();
+        assert_eq!(config.base_url.as_str(), "/user/a/wirebook/");
         assert_eq!(config.token, "abc");
         assert_eq!(config.dist, PathBuf::from("/tmp/ui"));
         assert_eq!(config.admission.allow_origins, vec!["http://a", "http://b"]);
@@ -390,6 +401,26 @@ mod tests {
 
     #[test]
     fn rejects_bad_values() {
+        assert!(parse(&[])
+            .unwrap()
+            .into_config()
+            .unwrap()
+            .base_url
+            .is_root());
+        for (bad, why) in [
+            ("wirebook/", "must start with '/'"),
+            ("/wirebook", "must end with '/'"),
+            ("/a//b/", "empty segment"),
+        ] {
+            let err = parse(&["--base-url", bad])
+                .unwrap()
+                .into_config()
+                .unwrap_err();
+            assert!(
+                err.starts_with("--base-url: ") && err.contains(why),
+                "{err}"
+            );
+        }
         assert!(parse(&["--max-message-size", "0"]).is_err());
         assert!(parse(&["--capture-limit", "0"]).is_err());
         assert!(parse(&["--capture-limit", "many"]).is_err());

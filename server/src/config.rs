@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use wirebook_shared::base_url::BaseUrl;
 use wirebook_shared::KernelInfo;
 
 use crate::admission::Limits;
@@ -24,6 +25,8 @@ pub struct Config {
     pub token: String,
     /// The built UI.
     pub dist: PathBuf,
+    /// The path prefix every route is served under (`--base-url`; `/` by default).
+    pub base_url: BaseUrl,
     /// Who gets in besides the token's holders, and the connection caps.
     pub admission: AdmissionConfig,
     /// The limits of every WebSocket, both hops.
@@ -236,6 +239,7 @@ impl Config {
         Config {
             token: token.into(),
             dist: PathBuf::from(Self::DIST),
+            base_url: BaseUrl::root(),
             admission: AdmissionConfig::default(),
             websocket: WebSocketLimits::default(),
             capture: CaptureConfig::default(),

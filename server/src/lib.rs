@@ -9,7 +9,8 @@
 //! - [`session`]: one browser's `/session` socket; [`kernel`]: the links to kernels it drives.
 //! - [`upstream`]: dialling out (kernels, routes, gateways), with the URL checks.
 //! - [`proxy`]: the transparent proxy's routes (`/tap/NAME`); [`endpoints`]: `/echo`, `/demo/*`.
-//! - [`notebooks`]: the notebook files API; [`ui`]: the built UI.
+//! - [`notebooks`]: the notebook files API; [`ui`]: the built UI; [`index_page`]: its page as
+//!   served (under `--base-url`).
 //!
 //! [`config`] is what the server can be told, [`state`] what every handler shares, and
 //! [`serve`] composes them: the binary (`main.rs`) only parses arguments ([`cli`]), binds,
@@ -22,6 +23,7 @@ pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod endpoints;
+pub mod index_page;
 pub mod kernel;
 pub mod notebooks;
 pub mod proxy;
@@ -36,9 +38,19 @@ use std::future::Future;
 use std::io;
 use std::sync::Arc;
 
+use std::convert::Infallible;
+
+use axum::extract::Request;
+use axum::http::uri::PathAndQuery;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
+use tower_http::compression::predicate::SizeAbove;
+use tower_http::compression::CompressionLayer;
+use wirebook_shared::base_url::BaseUrl;
 
 use crate::capture::export;
 use crate::config::Config;
@@ -80,7 +92,16 @@ where
 }
 
 fn router(app: App) -> Router {
-    Router::new()
+    // The JSON API, compressed when large (exports run to megabytes); no WebSocket is here.
+    let api = Router::new()
+        .route("/api/capture.har", get(export::har::<App>))
+        .route("/api/capture.jsonl", get(export::jsonl::<App>))
+        .route("/api/capture/stats", get(export::stats::<App>))
+        .merge(notebooks::api_routes(&app.config, Arc::clone(&app.kept)))
+        .merge(proxy::api::routes::<App>())
+        .merge(kernel::kept::api::routes::<App>())
+        .layer(CompressionLayer::new().compress_when(SizeAbove::new(API_COMPRESS_ABOVE)));
+    let routes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/echo", get(echo::socket))
         .route("/session", get(session::socket))
@@ -88,16 +109,67 @@ fn router(app: App) -> Router {
         .route("/demo/push", get(demo::push))
         .route("/demo/close", get(demo::close))
         .route("/demo/fragmented", get(demo::fragmented))
-        .route("/api/capture.har", get(export::har::<App>))
-        .route("/api/capture.jsonl", get(export::jsonl::<App>))
-        .route("/api/capture/stats", get(export::stats::<App>))
-        .merge(notebooks::routes(&app.config, Arc::clone(&app.kept)))
-        .merge(proxy::api::routes::<App>())
-        .merge(kernel::kept::api::routes::<App>())
+        .merge(api)
+        .merge(notebooks::page_routes())
         .fallback(ui::serve)
+        .with_state(app.clone());
+    under_base_url(app.config.base_url.clone(), routes)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             admission::admit::<App>,
         ))
         .with_state(app)
+}
+
+/// API answers at least this large (or of unknown size, such as the exports) are compressed
+/// for a client that accepts gzip or brotli.
+pub const API_COMPRESS_ABOVE: u16 = 1024;
+
+/// `routes` served under `base`: a request's path loses the prefix before routing; the prefix
+/// without its last `/` is sent on to the prefix (as Jupyter does); anything else is not
+/// wirebook's (404).
+fn under_base_url<S>(base: BaseUrl, routes: Router) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    if base.is_root() {
+        return routes.with_state(());
+    }
+    let service = tower::service_fn(move |request: Request| {
+        let routes = routes.clone();
+        let base = base.clone();
+        async move {
+            let path = request.uri().path();
+            let Some(rest) = base.strip(path) else {
+                let query = request.uri().query().map(|q| format!("?{q}"));
+                let answer = if Some(path) == base.without_trailing_slash() {
+                    let to = format!("{base}{}", query.unwrap_or_default());
+                    Redirect::permanent(&to).into_response()
+                } else {
+                    (
+                        StatusCode::NOT_FOUND,
+                        format!("wirebook is served under {base} (--base-url)\n"),
+                    )
+                        .into_response()
+                };
+                return Ok::<_, Infallible>(answer);
+            };
+            let rewritten = match request.uri().query() {
+                Some(query) => format!("{rest}?{query}"),
+                None => rest.to_string(),
+            };
+            let (mut parts, body) = request.into_parts();
+            let mut uri = parts.uri.clone().into_parts();
+            match PathAndQuery::try_from(rewritten) {
+                Ok(path) => uri.path_and_query = Some(path),
+                Err(_) => return Ok(StatusCode::BAD_REQUEST.into_response()),
+            }
+            match Uri::from_parts(uri) {
+                Ok(uri) => parts.uri = uri,
+                Err(_) => return Ok(StatusCode::BAD_REQUEST.into_response()),
+            }
+            routes.oneshot(Request::from_parts(parts, body)).await
+        }
+    });
+    Router::new().fallback_service(service)
 }

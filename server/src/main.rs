@@ -45,9 +45,13 @@ async fn main() -> ExitCode {
         }
     };
     let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{}", startup_line(addr, &config.token))
-        .and_then(|()| stdout.flush())
-        .is_err()
+    if writeln!(
+        stdout,
+        "{}",
+        startup_line(addr, &config.base_url, &config.token)
+    )
+    .and_then(|()| stdout.flush())
+    .is_err()
     {
         eprintln!("wirebook: cannot write the URL to stdout");
     }

@@ -11,6 +11,7 @@ use crate::capture::export::Exporting;
 use crate::capture::ring::Capture;
 use crate::config::Config;
 use crate::config::KeptConfig;
+use crate::index_page;
 use crate::kernel::catalog::KernelCatalog;
 use crate::kernel::kept::host::Starter;
 use crate::kernel::kept::{KeptKernels, KeptSettings};
@@ -52,7 +53,7 @@ impl App {
             config.kernel_target(match &config.kernel.url {
                 None => KernelInfo {
                     name: "echo".into(),
-                    url: format!("ws://{}/echo", reachable(addr)),
+                    url: format!("ws://{}{}", reachable(addr), config.base_url.join("/echo")),
                     choice: KernelChoice::Startup,
                     language: None,
                 },
@@ -91,9 +92,11 @@ impl App {
             kept,
             policy: Arc::new(Policy {
                 loopback: addr.ip().is_loopback(),
+                // The hash of the inline script as the page is served, rewritten for the base URL.
                 csp: content_security_policy(
                     std::fs::read_to_string(config.dist.join("index.html"))
                         .ok()
+                        .map(|html| index_page::rewrite(&html, &config.base_url))
                         .as_deref(),
                 ),
             }),

@@ -4,6 +4,7 @@
 //! wire format and everything can be tested on the host.
 
 pub mod backoff;
+pub mod base_url;
 pub mod capture;
 pub mod cell_format;
 pub mod direction;

@@ -9,6 +9,7 @@ use wirebook_shared::notebook_files::{page_url, CreateRequest, Entry, EntryKind,
 use crate::api;
 use crate::files::browser::{breadcrumbs, format_age, format_size, parent, renamed_path};
 use crate::files::har_import;
+use crate::page_base::at;
 use crate::question::Question;
 use crate::session::Session;
 
@@ -83,7 +84,7 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::create(&request).await {
                 Ok(saved) => {
-                    let _ = window().location().assign(&page_url(&saved.path));
+                    let _ = window().location().assign(&at(&page_url(&saved.path)));
                 }
                 Err(failure) => action_error.set(Some(format!(
                     "cannot create a notebook: {}",
@@ -118,7 +119,7 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::create(&request).await {
                 Ok(saved) => {
-                    let _ = window().location().assign(&page_url(&saved.path));
+                    let _ = window().location().assign(&at(&page_url(&saved.path)));
                 }
                 Err(failure) => action_error.set(Some(format!(
                     "cannot create the imported notebook: {}",
@@ -273,7 +274,7 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
                 } else {
                     match entry.kind {
                         EntryKind::Notebook => {
-                            let href = page_url(&entry.path);
+                            let href = at(&page_url(&entry.path));
                             let target = href.clone();
                             view! {
                                 <a

@@ -353,7 +353,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             <a
                 class="button export"
                 data-testid=format!("export-{}", format.label().to_lowercase())
-                href=move || export_url(format, export_conn(), credentials.get(), &search)
+                href=move || crate::page_base::at(&export_url(format, export_conn(), credentials.get(), &search))
                 download=move || format.file_name(export_conn())
                 title=move || match export_conn() {
                     Some(conn) => format!("Download connection {conn}'s capture as {}", format.label()),

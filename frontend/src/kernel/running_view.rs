@@ -13,17 +13,18 @@ use crate::dialog::Modal;
 use crate::kernel::running::{
     attached_text, cull_text, duration_text, is_this_page, key_label, state_text,
 };
+use crate::page_base::at;
 use crate::session::socket::page_kernel_key;
 use crate::session::{Overlay, Session};
 
 /// `GET /api/kernels`.
 async fn fetch_kernels() -> Result<RunningKernels, ApiFailure> {
-    get_json(KERNELS_API).await
+    get_json(&at(KERNELS_API)).await
 }
 
 /// `DELETE /api/kernels/ID`.
 async fn shut_down(id: u64) -> Result<(), ApiFailure> {
-    delete_at(&format!("{KERNELS_API}/{id}")).await
+    delete_at(&at(&format!("{KERNELS_API}/{id}"))).await
 }
 
 #[component]

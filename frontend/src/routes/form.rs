@@ -3,6 +3,7 @@
 //!
 //! The server checks again (`PUT /api/routes/NAME`); its answer is shown as it comes.
 
+use wirebook_shared::base_url::BaseUrl;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest};
 
 /// A route name goes into `/tap/NAME` unescaped: letters, digits, `-`, `_` and `.` only.
@@ -58,6 +59,7 @@ pub fn request(
 pub fn client_url(
     page_protocol: &str,
     host: &str,
+    base: &BaseUrl,
     route: &RouteInfo,
     token: Option<&str>,
 ) -> ClientUrl {
@@ -66,7 +68,10 @@ pub fn client_url(
     } else {
         "ws"
     };
-    let base = format!("{scheme}://{host}/tap/{}", route.name);
+    let base = format!(
+        "{scheme}://{host}{}",
+        base.join(&format!("/tap/{}", route.name))
+    );
     match (route.public, token) {
         (true, _) => ClientUrl {
             url: base,
@@ -165,16 +170,17 @@ mod tests {
 
     #[test]
     fn client_urls_carry_the_token_unless_public() {
+        let root = BaseUrl::root();
         let protected = route("chat", false, false);
         assert_eq!(
-            client_url("http:", "127.0.0.1:8977", &protected, Some("T0K")),
+            client_url("http:", "127.0.0.1:8977", &root, &protected, Some("T0K")),
             ClientUrl {
                 url: "ws://127.0.0.1:8977/tap/chat?token=T0K".into(),
                 token_missing: false
             }
         );
         assert_eq!(
-            client_url("http:", "127.0.0.1:8977", &protected, None),
+            client_url("http:", "127.0.0.1:8977", &root, &protected, None),
             ClientUrl {
                 url: "ws://127.0.0.1:8977/tap/chat?token=".into(),
                 token_missing: true
@@ -182,8 +188,13 @@ mod tests {
         );
         let public = route("feed", true, false);
         assert_eq!(
-            client_url("https:", "wb.example:443", &public, Some("T0K")).url,
+            client_url("https:", "wb.example:443", &root, &public, Some("T0K")).url,
             "wss://wb.example:443/tap/feed"
+        );
+        let prefixed = BaseUrl::parse("/wirebook/").unwrap();
+        assert_eq!(
+            client_url("https:", "wb.example", &prefixed, &public, None).url,
+            "wss://wb.example/wirebook/tap/feed"
         );
     }
 

@@ -12,22 +12,23 @@ use crate::api::{delete_at, get_json, json_call, ApiFailure, REFRESH_MS};
 use crate::checkbox::LabelledCheckbox;
 use crate::dialog::Modal;
 use crate::dom::copy;
+use crate::page_base::at;
 use crate::routes::form::{client_url, listed, request, FormProblems};
 use crate::session::{Overlay, Session};
 
 /// `GET /api/routes`.
 async fn fetch_routes() -> Result<Vec<RouteInfo>, ApiFailure> {
-    get_json(ROUTES_API).await
+    get_json(&at(ROUTES_API)).await
 }
 
 /// `PUT /api/routes/NAME` (names are checked to need no escaping).
 async fn put_route(name: &str, body: &RouteRequest) -> Result<RouteInfo, ApiFailure> {
-    json_call(Request::put(&format!("{ROUTES_API}/{name}")), body).await
+    json_call(Request::put(&at(&format!("{ROUTES_API}/{name}"))), body).await
 }
 
 /// `DELETE /api/routes/NAME`.
 async fn delete_route(name: &str) -> Result<(), ApiFailure> {
-    delete_at(&format!("{ROUTES_API}/{name}")).await
+    delete_at(&at(&format!("{ROUTES_API}/{name}"))).await
 }
 
 /// Lists the routes again every [`REFRESH_MS`] while the dialog stays open, so that routes
@@ -156,9 +157,10 @@ pub fn RoutesDialog(session: Session) -> impl IntoView {
     let location = window().location();
     let protocol = location.protocol().unwrap_or_default();
     let host = location.host().unwrap_or_default();
+    let base = crate::page_base::base();
     let token = crate::api::page_token(&location.search().unwrap_or_default()).map(str::to_string);
     let row = move |route: RouteInfo| {
-        let client = client_url(&protocol, &host, &route, token.as_deref());
+        let client = client_url(&protocol, &host, &base, &route, token.as_deref());
         let to_copy = client.url.clone();
         let full_url = client.url.clone();
         let route_name = route.name.clone();

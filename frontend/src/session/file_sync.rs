@@ -15,6 +15,7 @@ use wirebook_notebook::Notebook;
 use wirebook_shared::notebook_files::{page_url, path_from_page};
 
 use crate::api::{self, ApiFailure};
+use crate::page_base;
 use crate::session::disk_watch::{directory_of, DiskWatch, Stamp, LOOK_EVERY};
 use crate::session::document_file::{DocumentFile, SaveJob};
 use crate::session::notices::Notices;
@@ -55,7 +56,7 @@ impl FileSync {
     /// notebook with the file browser open (`/`).
     pub fn start(notebook: RwSignal<Notebook>, notices: RwSignal<Notices>) -> Self {
         let pathname = window().location().pathname().unwrap_or_default();
-        let path = path_from_page(&pathname);
+        let path = page_base::base().strip(&pathname).and_then(path_from_page);
         let file = notebook.with_untracked(|n| match &path {
             Some(path) => DocumentFile::missing(path.clone(), n),
             None => DocumentFile::scratch(n),
@@ -161,7 +162,7 @@ impl FileSync {
                     if created {
                         // The scratch notebook is a file now: the URL says which, without a
                         // reload (the session and the inspector stay).
-                        let url = page_url(&saved.path);
+                        let url = page_base::at(&page_url(&saved.path));
                         if let Ok(history) = window().history() {
                             let _ = history.replace_state_with_url(
                                 &wasm_bindgen::JsValue::NULL,
@@ -201,7 +202,7 @@ impl FileSync {
                 let _ = history.replace_state_with_url(
                     &wasm_bindgen::JsValue::NULL,
                     "",
-                    Some(&page_url(to)),
+                    Some(&page_base::at(&page_url(to))),
                 );
             }
         }

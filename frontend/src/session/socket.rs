@@ -21,6 +21,7 @@ use gloo_net::websocket::{Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use wirebook_shared::backoff::{Backoff, Schedule};
+use wirebook_shared::base_url::BaseUrl;
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::kept_kernels::KernelKey;
 use wirebook_shared::session::{
@@ -35,12 +36,19 @@ use crate::session::Session;
 /// The `/session` URL for a page at `protocol//host` with query `search` (`?token=…` or
 /// empty): same host, `ws:` or `wss:` to match the page, the page's token if it has one
 /// (otherwise the cookie carries it), and the key of the kernel to use.
-pub fn session_url(protocol: &str, host: &str, search: &str, key: &KernelKey) -> String {
+pub fn session_url(
+    protocol: &str,
+    host: &str,
+    base: &BaseUrl,
+    search: &str,
+    key: &KernelKey,
+) -> String {
     let scheme = if protocol == "https:" { "wss" } else { "ws" };
     let key = key.to_query();
+    let path = base.join("/session");
     match page_token(search) {
-        Some(token) => format!("{scheme}://{host}/session?token={token}&{key}"),
-        None => format!("{scheme}://{host}/session?{key}"),
+        Some(token) => format!("{scheme}://{host}{path}?token={token}&{key}"),
+        None => format!("{scheme}://{host}{path}?{key}"),
     }
 }
 
@@ -64,6 +72,7 @@ fn page_session_url(session: Session) -> String {
     session_url(
         &location.protocol().unwrap_or_default(),
         &location.host().unwrap_or_default(),
+        &crate::page_base::base(),
         &location.search().unwrap_or_default(),
         &key,
     )
@@ -416,32 +425,38 @@ mod tests {
 
     #[test]
     fn session_url_follows_the_page() {
+        let root = BaseUrl::root();
+        let prefixed = BaseUrl::parse("/user/a/wirebook/").unwrap();
         let tab = KernelKey::Tab { id: "t1".into() };
         assert_eq!(
-            session_url("http:", "127.0.0.1:8977", "?token=abc", &tab),
+            session_url("http:", "127.0.0.1:8977", &root, "?token=abc", &tab),
             "ws://127.0.0.1:8977/session?token=abc&tab=t1"
         );
         assert_eq!(
-            session_url("https:", "example.com", "?x=1&token=t%2B1&y=2", &tab),
+            session_url("https:", "example.com", &root, "?x=1&token=t%2B1&y=2", &tab),
             "wss://example.com/session?token=t%2B1&tab=t1"
         );
         assert_eq!(
-            session_url("http:", "h:1", "", &tab),
+            session_url("https:", "hub.example", &prefixed, "?token=abc", &tab),
+            "wss://hub.example/user/a/wirebook/session?token=abc&tab=t1"
+        );
+        assert_eq!(
+            session_url("http:", "h:1", &root, "", &tab),
             "ws://h:1/session?tab=t1"
         );
         assert_eq!(
-            session_url("http:", "h:1", "?token=", &tab),
+            session_url("http:", "h:1", &root, "?token=", &tab),
             "ws://h:1/session?tab=t1"
         );
         assert_eq!(
-            session_url("http:", "h:1", "?notoken=x", &tab),
+            session_url("http:", "h:1", &root, "?notoken=x", &tab),
             "ws://h:1/session?tab=t1"
         );
         let notebook = KernelKey::Notebook {
             path: "dir/a&b.ipynb".into(),
         };
         assert_eq!(
-            session_url("http:", "h:1", "?token=t", &notebook),
+            session_url("http:", "h:1", &root, "?token=t", &notebook),
             "ws://h:1/session?token=t&notebook=dir/a%26b.ipynb"
         );
     }

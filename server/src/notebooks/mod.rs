@@ -14,12 +14,13 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Request, State};
 use axum::http::header::LOCATION;
-use axum::http::{HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
+use wirebook_shared::base_url::BaseUrl;
 use wirebook_shared::ipynb::IpynbNotebook;
 use wirebook_shared::notebook_files::{
     api_url, ApiError, Entry, Listing, NotebookFile, RenameRequest, Saved, API_PREFIX, PAGE_PREFIX,
@@ -41,27 +42,32 @@ struct Files {
     max_body: usize,
     /// A renamed notebook's kept kernel moves with it.
     kept: Arc<KeptKernels>,
+    /// `Location` headers are under it.
+    base_url: BaseUrl,
 }
 
-/// The API and page routes, for the server's router.
-pub fn routes(config: &Config, kept: Arc<KeptKernels>) -> Router<App> {
+/// The page route (`/notebooks/PATH`), for the server's router.
+pub fn page_routes() -> Router<App> {
+    Router::new().route(&format!("{PAGE_PREFIX}/{{*path}}"), get(page))
+}
+
+/// The API routes (`/api/notebooks`), for the server's router.
+pub fn api_routes(config: &Config, kept: Arc<KeptKernels>) -> Router<App> {
     let files = Arc::new(Files {
         dir: NotebookDir::new(&config.notebooks.dir),
         token: config.token.clone(),
         allow_origins: config.admission.allow_origins.clone(),
         max_body: config.notebooks.max_size,
         kept,
+        base_url: config.base_url.clone(),
     });
-    let api = Router::new()
+    Router::new()
         .route(API_PREFIX, get(list).post(create))
         .route(
             &format!("{API_PREFIX}/{{*path}}"),
             get(open).put(save).patch(rename).delete(delete),
         )
-        .with_state(files);
-    Router::new()
-        .route(&format!("{PAGE_PREFIX}/{{*path}}"), get(page))
-        .merge(api)
+        .with_state(files)
 }
 
 /// An error answer: `{"error": "..."}` with a status, and a file's current version on `409`.
@@ -301,9 +307,11 @@ async fn create(State(files): State<Arc<Files>>, request: Request) -> Result<Res
         None => IpynbNotebook::new(),
     };
     let bytes = notebook.to_json().into_bytes();
-    let (rel, stamp) = blocking(move || Ok(files.dir.create_untitled(&dir, &bytes)?)).await?;
+    let creating = Arc::clone(&files);
+    let (rel, stamp) = blocking(move || Ok(creating.dir.create_untitled(&dir, &bytes)?)).await?;
     let mut response = (StatusCode::CREATED, Json(saved(&rel, stamp))).into_response();
-    if let Ok(location) = HeaderValue::from_str(&api_url(&rel.to_string())) {
+    let location = files.base_url.join(&api_url(&rel.to_string()));
+    if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)
@@ -348,14 +356,5 @@ async fn delete(
 /// `GET /notebooks/PATH`: the UI's page (behind the token, like every UI file), which reads
 /// the notebook's path from its own URL.
 async fn page(State(app): State<App>, request: Request) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let index = match parts.uri.query() {
-        Some(query) => format!("/index.html?{query}"),
-        None => "/index.html".to_string(),
-    };
-    match index.parse::<Uri>() {
-        Ok(uri) => parts.uri = uri,
-        Err(_) => return Refusal::new(StatusCode::BAD_REQUEST, "bad query").into_response(),
-    }
-    ui::serve(State(app), Request::from_parts(parts, body)).await
+    ui::page(State(app), request).await
 }

@@ -2,6 +2,7 @@
 //! (tokio-tungstenite, plain HTTP, python's websocket-client) and the built binary.
 
 mod auth;
+mod base_url;
 mod binary;
 mod capture;
 mod demo;

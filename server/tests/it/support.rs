@@ -140,6 +140,11 @@ impl SessionClient {
     /// A session whose query adds `extra` (`&notebook=PATH`, `&tab=ID`: the kernel's key).
     pub async fn open_at(server: &TestServer, extra: &str) -> (Self, ServerMsg) {
         let socket = connect(server.request(&format!("/session?token={TOKEN}{extra}"), &[])).await;
+        Self::on(socket).await
+    }
+
+    /// A session on a socket already open (at another path: under a base URL).
+    pub async fn on(socket: Client) -> (Self, ServerMsg) {
         let mut client = SessionClient {
             socket,
             records: Vec::new(),
@@ -346,7 +351,10 @@ pub fn find_text<'a>(
 pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// The body as text (lossy).
     pub body: String,
+    /// The body as it came (dechunked), for compressed answers.
+    pub bytes: Vec<u8>,
 }
 
 impl HttpResponse {
@@ -398,7 +406,8 @@ pub async fn http_request(
         {
             body = dechunk(&body);
         }
-        let body = String::from_utf8_lossy(&body).into_owned();
+        let bytes = body;
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         let mut lines = head.lines();
         let status = lines
             .next()
@@ -413,6 +422,7 @@ pub async fn http_request(
             status,
             headers,
             body,
+            bytes,
         }
     })
     .await
