@@ -4,12 +4,12 @@
 #
 #   scripts/bootstrap.sh run    # to build and run: wasm32 target, trunk, wasm-bindgen-cli,
 #                               # Node.js, npm, esbuild and the cell editor's npm packages
-#   scripts/bootstrap.sh test   # the above, plus Chromium and chromedriver, the Python venv and
-#                               # the e2e npm deps
+#   scripts/bootstrap.sh test   # the above, plus brotli, Chromium and chromedriver, the Python
+#                               # venv and the e2e npm deps
 #
 # Nothing here downloads a prebuilt binary: the Rust tools are compiled from crates.io, Chromium,
-# chromedriver, Node.js and esbuild come from Debian, Python packages from PyPI, npm packages from the npm
-# registry (with Playwright's own browser download switched off).
+# chromedriver, Node.js, esbuild and brotli come from Debian, Python packages from
+# PyPI, npm packages from the npm registry (with Playwright's own browser download switched off).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -135,6 +135,13 @@ ensure_test_tools() {
         # `cargo test` without it.
         cargo install cargo-nextest --version "$NEXTEST_VERSION" --locked \
             || skip "could not install cargo-nextest; make test will use cargo test"
+    fi
+
+    step "brotli (from Debian) for scripts/bundle_size.sh"
+    if command -v brotli >/dev/null 2>&1; then
+        skip "already installed"
+    else
+        apt_install brotli
     fi
 
     step "Chromium ($CHROMIUM, from Debian) for the e2e suite"
