@@ -3,13 +3,14 @@
 # present at the right version, so a second run takes a second or two.
 #
 #   scripts/bootstrap.sh run    # to build and run: wasm32 target, trunk, wasm-bindgen-cli,
-#                               # Node.js, npm, esbuild and the cell editor's npm packages
-#   scripts/bootstrap.sh test   # the above, plus Chromium and chromedriver, the Python venv and
-#                               # the e2e npm deps
+#                               # Node.js, npm, esbuild, brotli and the cell editor's npm
+#                               # packages
+#   scripts/bootstrap.sh test   # the above, plus Chromium and chromedriver, nginx-light, the
+#                               # Python venv and the e2e npm deps
 #
 # Nothing here downloads a prebuilt binary: the Rust tools are compiled from crates.io, Chromium,
-# chromedriver, Node.js and esbuild come from Debian, Python packages from PyPI, npm packages from the npm
-# registry (with Playwright's own browser download switched off).
+# chromedriver, Node.js, esbuild and brotli come from Debian, Python packages from
+# PyPI, npm packages from the npm registry (with Playwright's own browser download switched off).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
