@@ -416,7 +416,13 @@ mod tests {
             capture.record(1, Hop::Kernel, closed(&format!("r{i} \"quoted\"")));
         }
         let batch = capture.since(0, 100);
-        let pieces = pieces(0, Batch { evicted: 4, ..batch.clone() });
+        let pieces = pieces(
+            0,
+            Batch {
+                evicted: 4,
+                ..batch.clone()
+            },
+        );
         assert_eq!(pieces.len(), 1);
         let expected = ServerMsg::Capture {
             records: batch.records,
@@ -425,7 +431,10 @@ mod tests {
             skipped: 0,
         };
         assert_eq!(pieces[0].text.as_str(), expected.to_json());
-        assert_eq!((pieces[0].after, pieces[0].through, pieces[0].records), (0, 3, 3));
+        assert_eq!(
+            (pieces[0].after, pieces[0].through, pieces[0].records),
+            (0, 3, 3)
+        );
         // An empty batch that only says what was evicted.
         let empty = pieces_of_nothing(7, 5);
         assert_eq!(
@@ -454,7 +463,13 @@ mod tests {
         for _ in 0..7 {
             capture.record(1, Hop::Kernel, closed(&big));
         }
-        let pieces = pieces(0, Batch { evicted: 2, ..capture.since(0, 100) });
+        let pieces = pieces(
+            0,
+            Batch {
+                evicted: 2,
+                ..capture.since(0, 100)
+            },
+        );
         assert!(pieces.len() >= 2, "{} pieces", pieces.len());
         assert_eq!(pieces.iter().map(|p| p.records).sum::<usize>(), 7);
         assert_eq!(pieces[0].after, 0);
@@ -472,6 +487,108 @@ mod tests {
         }
     }
 
+    fn fanout_of(capture: &Arc<Capture>) -> Arc<Fanout> {
+        Arc::new(Fanout::new(Arc::clone(capture), Shutdown::new()))
+    }
+
+    fn viewer_of(fanout: &Arc<Fanout>, capture: &Arc<Capture>) -> Viewer {
+        fanout.viewer(capture.subscribe_recent(0).0)
+    }
+
+    async fn next_within(viewer: &mut Viewer) -> Delivery {
+        tokio::time::timeout(Duration::from_secs(5), viewer.next())
+            .await
+            .expect("a delivery")
+    }
+
+    #[tokio::test]
+    async fn every_viewer_sends_the_same_published_bytes() {
+        let capture = Arc::new(Capture::new(1000, 16));
+        let fanout = fanout_of(&capture);
+        let mut first = viewer_of(&fanout, &capture);
+        let mut second = viewer_of(&fanout, &capture);
+        for i in 0..3 {
+            capture.record(1, Hop::Kernel, closed(&i.to_string()));
+        }
+        let (Delivery::Shared(a), Delivery::Shared(b)) = (
+            next_within(&mut first).await,
+            next_within(&mut second).await,
+        ) else {
+            panic!("both viewers get the shared batch");
+        };
+        assert!(Arc::ptr_eq(&a, &b), "one batch, serialised once");
+        assert_eq!((a.after, a.through, a.records), (0, 3, 3));
+        let ServerMsg::Capture { records, .. } = serde_json::from_str(a.text.as_str()).unwrap()
+        else {
+            panic!("a capture message");
+        };
+        assert_eq!(records.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        // Nothing new: both wait; each gets the next batch once.
+        capture.record(1, Hop::Kernel, closed("3"));
+        for viewer in [&mut first, &mut second] {
+            let Delivery::Shared(next) = next_within(viewer).await else {
+                panic!("the next shared batch");
+            };
+            assert_eq!((next.after, next.through), (3, 4));
+            let waited = tokio::time::timeout(TICK * 4, viewer.next()).await;
+            assert!(waited.is_err(), "nothing more to send");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_viewer_that_falls_behind_skips_to_the_newest_and_memory_stays_bounded() {
+        let capture = Arc::new(Capture::new(1_000_000, 16));
+        let fanout = fanout_of(&capture);
+        let mut reading = viewer_of(&fanout, &capture);
+        let mut stalled = viewer_of(&fanout, &capture);
+        let reason = "r".repeat(200);
+        // Far more than the window keeps (each record's JSON is longer than its reason), a
+        // tick's worth at a time.
+        let mut published = 0;
+        while published < 3 * WINDOW_BYTES {
+            for _ in 0..4000 {
+                capture.record(1, Hop::Kernel, closed(&reason));
+            }
+            tokio::time::sleep(TICK * 2).await;
+            let window = fanout.window();
+            assert!(window.bytes <= WINDOW_BYTES && window.batches.len() <= WINDOW_BATCHES);
+            published = window.batches.back().map_or(0, |b| b.through as usize) * reason.len();
+        }
+        let latest = capture.stats().latest_seq;
+        // The viewer that did not read gets what it missed, then the newest batch.
+        let Delivery::Skipped {
+            skipped,
+            evicted,
+            then,
+        } = next_within(&mut stalled).await
+        else {
+            panic!("a viewer this far behind skips");
+        };
+        assert_eq!(then.through, latest);
+        assert_eq!(evicted, 0, "the ring still has them");
+        assert_eq!(skipped, then.after);
+        // A viewer that reads at its own pace gets shared batches, in order, never repeated:
+        // while it keeps up, batches that follow on; past its burst, the newest.
+        let mut seen = 0;
+        let mut skips = 0;
+        while seen < latest {
+            match next_within(&mut reading).await {
+                Delivery::Shared(batch) => {
+                    assert_eq!(batch.after, seen);
+                    seen = batch.through;
+                }
+                Delivery::Skipped { skipped, then, .. } => {
+                    assert_eq!(seen + skipped, then.after);
+                    seen = then.through;
+                    skips += 1;
+                }
+                Delivery::Own(_) => panic!("no backlog here"),
+            }
+        }
+        assert!(skips >= 1);
+        assert_eq!(seen, latest);
+    }
+
     #[test]
     fn the_window_places_a_viewer_and_stays_bounded() {
         let mut window = Window::default();
@@ -480,7 +597,10 @@ mod tests {
         window.push(published(20, 25));
         assert!(matches!(window.place(10, usize::MAX), Place::Next(b) if b.through == 20));
         assert!(matches!(window.place(20, usize::MAX), Place::Next(b) if b.through == 25));
-        assert!(matches!(window.place(15, usize::MAX), Place::Within { through: 20 }));
+        assert!(matches!(
+            window.place(15, usize::MAX),
+            Place::Within { through: 20 }
+        ));
         assert!(matches!(window.place(25, usize::MAX), Place::Waiting));
         assert!(matches!(window.place(30, usize::MAX), Place::Waiting));
         assert!(matches!(window.place(3, usize::MAX), Place::Behind(b) if b.through == 25));
