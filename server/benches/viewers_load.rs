@@ -83,9 +83,7 @@ fn main() {
         binaries.push(("baseline".to_string(), PathBuf::from(baseline)));
     }
     let fds = raise_fd_limit();
-    println!(
-        "viewers_load: {cells} echo cells per session, patience {patience:?}, fd limit {fds}"
-    );
+    println!("viewers_load: {cells} echo cells per session, patience {patience:?}, fd limit {fds}");
     for (name, path) in &binaries {
         println!("  {name}: {}", path.display());
     }
@@ -310,11 +308,7 @@ impl Tally {
 
 impl Session {
     /// Connects and waits until the session's kernel is open.
-    async fn open(
-        addr: &str,
-        patience: Duration,
-        tally: Arc<Tally>,
-    ) -> Result<Session, String> {
+    async fn open(addr: &str, patience: Duration, tally: Arc<Tally>) -> Result<Session, String> {
         let url = format!("ws://{addr}/session?token={TOKEN}");
         let tcp = tokio::time::timeout(patience, TcpStream::connect(addr))
             .await
@@ -328,9 +322,9 @@ impl Session {
             patience,
             tokio_tungstenite::client_async_with_config(url, tcp, Some(config)),
         )
-                .await
-                .map_err(|_| "handshake timed out".to_string())?
-                .map_err(|e| format!("handshake: {e}"))?;
+        .await
+        .map_err(|_| "handshake timed out".to_string())?
+        .map_err(|e| format!("handshake: {e}"))?;
         let mut session = Session {
             socket,
             patience,
@@ -389,9 +383,7 @@ impl Session {
             .map_err(|e| format!("send failed: {e}"))?;
         loop {
             match self.next().await? {
-                ServerMsg::Output { cell_id: id, .. } if id == cell_id => {
-                    return Ok(sent.elapsed())
-                }
+                ServerMsg::Output { cell_id: id, .. } if id == cell_id => return Ok(sent.elapsed()),
                 ServerMsg::Error { message, .. } => return Err(format!("error: {message}")),
                 _ => {}
             }

@@ -530,12 +530,20 @@ where
     let result: Result<(), WsError> = async {
         send(&mut sink, &links, hello, None).await?;
         let now = *paused.borrow_and_update();
-        send(&mut sink, &links, ServerMsg::CapturePaused { paused: now }, None).await?;
+        send(
+            &mut sink,
+            &links,
+            ServerMsg::CapturePaused { paused: now },
+            None,
+        )
+        .await?;
         // The first batch says how many older records were left out of the backlog.
-        let first = feed.try_batch(CAPTURE_BATCH).unwrap_or(crate::capture::ring::Batch {
-            records: Vec::new(),
-            evicted: 0,
-        });
+        let first = feed
+            .try_batch(CAPTURE_BATCH)
+            .unwrap_or(crate::capture::ring::Batch {
+                records: Vec::new(),
+                evicted: 0,
+            });
         if !first.records.is_empty() || first.evicted > 0 || older > 0 {
             send_capture(&mut sink, &links, first, older).await?;
         }
