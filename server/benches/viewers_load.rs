@@ -2,8 +2,10 @@
 //! echo kernel while every one of them receives the whole capture (every session's records),
 //! with the capture on and off (`--no-capture`) in the same run.
 //!
-//! Each session opens, waits for its kernel, and once all N are open every session runs
-//! `VIEWERS_LOAD_CELLS` cells one after the other; a cell's round trip is the time from sending
+//! Each session opens and waits for its kernel; once all N are open and the capture they
+//! received has settled (each new session's backlog, the records made before it opened: a
+//! new session's own, not the live capture's), every session runs `VIEWERS_LOAD_CELLS` cells
+//! one after the other; a cell's round trip is the time from sending
 //! `execute` to its `output`. A session reads its socket the whole time, capture batches
 //! included (counted, not parsed, as a browser that keeps up would take them), until every
 //! session is done. A session fails when it cannot open, its kernel does not open, a cell's
@@ -106,14 +108,16 @@ fn main() {
             let figures = runtime.block_on(run(path, n, cells, capture, patience));
             println!(
                 "  {n:>5} sessions, capture {:3}, {name:>10}: round trip p50 {:>9.2} ms, p99 {:>9.2} ms; \
-                 {} of {n} sessions failed; open in {:.1} s; capture received {:.1} MB, {} records skipped; \
-                 wirebook RSS {} MiB",
+                 {} of {n} sessions failed; open in {:.1} s, backlogs {:.1} MB in {:.1} s; \
+                 while running: capture {:.1} MB received, {} records skipped; wirebook RSS {} MiB",
                 if capture { "on" } else { "off" },
                 figures.p50_ms,
                 figures.p99_ms,
                 figures.failed,
                 figures.open_secs,
-                figures.capture_bytes as f64 / 1e6,
+                figures.backlog_bytes as f64 / 1e6,
+                figures.settle_secs,
+                (figures.capture_bytes - figures.backlog_bytes) as f64 / 1e6,
                 figures.skipped,
                 figures.rss_kib / 1024,
             );
@@ -153,7 +157,11 @@ struct Figures {
     p99_ms: f64,
     failed: usize,
     open_secs: f64,
+    /// Capture received until every session had its backlog.
+    backlog_bytes: u64,
+    settle_secs: f64,
     capture_bytes: u64,
+    /// Records skipped while the cells ran.
     skipped: u64,
     rss_kib: u64,
 }
@@ -184,15 +192,18 @@ async fn run(
     let opening = Arc::new(Semaphore::new(OPENING_AT_ONCE));
     // Everyone waits here once open (or failed), then runs its cells at the same time.
     let all_open = Arc::new(Barrier::new(sessions + 1));
+    // Set once the backlogs are in: the cells start.
+    let start = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicBool::new(false));
     let finished = Arc::new(AtomicU64::new(0));
     let tally = Arc::new(Tally::default());
     let mut tasks = Vec::new();
     for index in 0..sessions {
         let addr = addr.clone();
-        let (opening, all_open, done, finished, tally) = (
+        let (opening, all_open, start, done, finished, tally) = (
             opening.clone(),
             all_open.clone(),
+            start.clone(),
             done.clone(),
             finished.clone(),
             tally.clone(),
@@ -203,6 +214,14 @@ async fn run(
                 Session::open(&addr, patience, tally).await
             };
             all_open.wait().await;
+            match &mut session {
+                Ok(session) => session.drain_until(&start).await,
+                Err(_) => {
+                    while !start.load(Ordering::Relaxed) {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                }
+            }
             let mut outcome = Outcome {
                 round_trips: Vec::new(),
                 failure: None,
@@ -233,6 +252,23 @@ async fn run(
     }
     all_open.wait().await;
     let open_secs = started.elapsed().as_secs_f64();
+    // A new session's backlog (what was recorded before it opened: sessions × sessions
+    // records here) is its own; the cells start once it has come, so that the round trips
+    // measure the live capture.
+    let settling = Instant::now();
+    let mut before = tally.bytes.load(Ordering::Relaxed);
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = tally.bytes.load(Ordering::Relaxed);
+        if now == before || settling.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        before = now;
+    }
+    let settle_secs = settling.elapsed().as_secs_f64();
+    let backlog_bytes = tally.bytes.load(Ordering::Relaxed);
+    let skipped_before = tally.skipped.load(Ordering::Relaxed);
+    start.store(true, Ordering::Relaxed);
     let mut rss = 0;
     while finished.load(Ordering::Relaxed) < sessions as u64 {
         rss = rss.max(rss_kib(pid));
@@ -266,8 +302,10 @@ async fn run(
         p99_ms: at(0.99),
         failed,
         open_secs,
+        backlog_bytes,
+        settle_secs,
         capture_bytes: tally.bytes.load(Ordering::Relaxed),
-        skipped: tally.skipped.load(Ordering::Relaxed),
+        skipped: tally.skipped.load(Ordering::Relaxed) - skipped_before,
         rss_kib: rss,
     }
 }

@@ -38,12 +38,14 @@ pub const TICK: Duration = Duration::from_millis(25);
 /// Records per published batch, and per batch a viewer reads from the ring itself.
 pub const BATCH_RECORDS: usize = 256;
 
-/// A batch is cut after the record that takes it past this many bytes of JSON: a session's
-/// own messages never wait long behind a capture batch on its socket.
-pub const BATCH_BYTES: usize = 64 * 1024;
+/// A batch is cut after the record that takes it past this many bytes of JSON (about 30
+/// frame records): a session's own messages never wait long behind a capture batch on its
+/// socket, and a viewer with a small share of [`TOTAL_RATE`] still gets batches often.
+pub const BATCH_BYTES: usize = 16 * 1024;
 
-/// What one viewer may send of the shared batches, in bytes a second: a batch a tick...
-pub const VIEWER_RATE: f64 = BATCH_BYTES as f64 / 0.025;
+/// What one viewer may send of the shared batches, in bytes a second (about 5000 frame
+/// records)...
+pub const VIEWER_RATE: f64 = 2.5 * 1024.0 * 1024.0;
 
 /// ...and what all viewers together may send: with many, each gets its share. The capture
 /// feed's cost is then bounded whatever the number of sessions (see docs/benchmarks.md).
