@@ -51,12 +51,16 @@ pub const VIEWER_RATE: f64 = 2.5 * 1024.0 * 1024.0;
 /// feed's cost is then bounded whatever the number of sessions (see docs/benchmarks.md).
 pub const TOTAL_RATE: f64 = 32.0 * 1024.0 * 1024.0;
 
-/// A viewer saves up its allowance for this long at most; one with more than that waiting
-/// after the batch it would send next has fallen behind and skips to the newest batch.
+/// A viewer saves up its allowance for this long at most: together, the viewers send at most
+/// this long's worth of [`TOTAL_RATE`] at once.
 pub const BURST: Duration = Duration::from_millis(50);
 
+/// A viewer with more waiting after the batch it would send next than it may send in this
+/// long has fallen behind: it skips to the newest batch.
+pub const BEHIND: Duration = Duration::from_secs(1);
+
 /// Batches the window keeps, at most...
-pub const WINDOW_BATCHES: usize = 64;
+pub const WINDOW_BATCHES: usize = 1024;
 
 /// ...and the bytes of their text, at most (the newest batch is always kept).
 pub const WINDOW_BYTES: usize = 4 * 1024 * 1024;
@@ -91,8 +95,8 @@ enum Place {
     /// Inside a batch (the viewer read the ring itself past the batch's start): the records
     /// up to `through` are the viewer's to read.
     Within { through: u64 },
-    /// Behind: older than the window, or with more than the burst waiting after the batch that
-    /// follows on. The newest batch.
+    /// Behind: older than the window, or with more than it may have waiting after the batch
+    /// that follows on. The newest batch.
     Behind(Arc<Published>),
 }
 
@@ -109,9 +113,9 @@ impl Window {
         }
     }
 
-    /// Where a viewer that has everything up to `seq` stands, if it may have at most `burst`
+    /// Where a viewer that has everything up to `seq` stands, if it may have at most `most`
     /// bytes waiting after the batch it sends next.
-    fn place(&self, seq: u64, burst: usize) -> Place {
+    fn place(&self, seq: u64, most: usize) -> Place {
         let (Some(oldest), Some(newest)) = (self.batches.front(), self.batches.back()) else {
             return Place::Waiting;
         };
@@ -126,7 +130,7 @@ impl Window {
         match self.batches.get(at) {
             Some(batch) if batch.after == seq => {
                 let waiting: usize = self.batches.range(at + 1..).map(|b| b.text.len()).sum();
-                if waiting > burst {
+                if waiting > most {
                     Place::Behind(Arc::clone(newest))
                 } else {
                     Place::Next(Arc::clone(batch))
@@ -320,8 +324,8 @@ impl Viewer {
         loop {
             self.published.borrow_and_update();
             let seq = self.feed.position();
-            let burst = self.fanout.viewer_rate() * BURST.as_secs_f64();
-            let place = self.fanout.window().place(seq, burst as usize);
+            let behind = self.fanout.viewer_rate() * BEHIND.as_secs_f64();
+            let place = self.fanout.window().place(seq, behind as usize);
             match place {
                 Place::Within { through } => {
                     let max = usize::try_from(through - seq)
@@ -570,7 +574,7 @@ mod tests {
         assert_eq!(evicted, 0, "the ring still has them");
         assert_eq!(skipped, then.after);
         // A viewer that reads at its own pace gets shared batches, in order, never repeated:
-        // while it keeps up, batches that follow on; past its burst, the newest.
+        // while it keeps up, batches that follow on; once too far behind, the newest.
         let mut seen = 0;
         let mut skips = 0;
         while seen < latest {
@@ -606,7 +610,7 @@ mod tests {
         assert!(matches!(window.place(25, usize::MAX), Place::Waiting));
         assert!(matches!(window.place(30, usize::MAX), Place::Waiting));
         assert!(matches!(window.place(3, usize::MAX), Place::Behind(b) if b.through == 25));
-        // With more than the burst waiting after the next batch, the viewer is behind.
+        // With more than it may have waiting after the next batch, the viewer is behind.
         let after = window.batches[1].text.len();
         assert!(matches!(window.place(10, after), Place::Next(_)));
         assert!(matches!(window.place(10, after - 1), Place::Behind(b) if b.through == 25));
