@@ -27,14 +27,14 @@ mod measure;
 use measure::{knob, rss_kib, start_wirebook};
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::process::Command;
-use tokio::sync::{Barrier, Semaphore};
+use tokio::sync::{watch, Barrier, Semaphore};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
@@ -192,15 +192,15 @@ async fn run(
     let opening = Arc::new(Semaphore::new(OPENING_AT_ONCE));
     // Everyone waits here once open (or failed), then runs its cells at the same time.
     let all_open = Arc::new(Barrier::new(sessions + 1));
-    // Set once the backlogs are in: the cells start.
-    let start = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicBool::new(false));
+    // Set once the backlogs are in: every session starts its cells at once.
+    let (start_tx, start) = watch::channel(false);
+    let (done_tx, done) = watch::channel(false);
     let finished = Arc::new(AtomicU64::new(0));
     let tally = Arc::new(Tally::default());
     let mut tasks = Vec::new();
     for index in 0..sessions {
         let addr = addr.clone();
-        let (opening, all_open, start, done, finished, tally) = (
+        let (opening, all_open, mut start, mut done, finished, tally) = (
             opening.clone(),
             all_open.clone(),
             start.clone(),
@@ -215,11 +215,9 @@ async fn run(
             };
             all_open.wait().await;
             match &mut session {
-                Ok(session) => session.drain_until(&start).await,
+                Ok(session) => session.drain_until(&mut start).await,
                 Err(_) => {
-                    while !start.load(Ordering::Relaxed) {
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                    }
+                    let _ = start.wait_for(|set| *set).await;
                 }
             }
             let mut outcome = Outcome {
@@ -245,7 +243,7 @@ async fn run(
             // Keep reading (as a browser does) until every session is done, so that none
             // becomes a viewer that stopped reading.
             if let (Ok(session), None) = (&mut session, &outcome.failure) {
-                session.drain_until(&done).await;
+                session.drain_until(&mut done).await;
             }
             outcome
         }));
@@ -258,7 +256,7 @@ async fn run(
     let settle_secs = settle(&tally).await;
     let backlog_bytes = tally.bytes.load(Ordering::Relaxed);
     let skipped_before = tally.skipped.load(Ordering::Relaxed);
-    start.store(true, Ordering::Relaxed);
+    let _ = start_tx.send(true);
     let mut rss = 0;
     while finished.load(Ordering::Relaxed) < sessions as u64 {
         rss = rss.max(rss_kib(pid));
@@ -267,7 +265,7 @@ async fn run(
     rss = rss.max(rss_kib(pid));
     // The capture of the last cells may still be on its way (a viewer's share is paced).
     settle(&tally).await;
-    done.store(true, Ordering::Relaxed);
+    let _ = done_tx.send(true);
     let mut round_trips = Vec::new();
     let mut failed = 0;
     let mut reasons = std::collections::BTreeMap::<String, usize>::new();
@@ -434,15 +432,18 @@ impl Session {
         }
     }
 
-    /// Reads and drops whatever comes until `done`.
-    async fn drain_until(&mut self, done: &AtomicBool) {
-        while !done.load(Ordering::Relaxed) {
-            match tokio::time::timeout(Duration::from_millis(50), self.socket.next()).await {
-                Ok(Some(Ok(Message::Text(text)))) => {
-                    self.tally.count(&text);
-                }
-                Ok(Some(Ok(_))) | Err(_) => {}
-                Ok(None | Some(Err(_))) => return,
+    /// Reads and drops whatever comes until `signal` is set.
+    async fn drain_until(&mut self, signal: &mut watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = signal.wait_for(|set| *set) => return,
+                next = self.socket.next() => match next {
+                    Some(Ok(Message::Text(text))) => {
+                        self.tally.count(&text);
+                    }
+                    Some(Ok(_)) => {}
+                    None | Some(Err(_)) => return,
+                },
             }
         }
     }

@@ -7,11 +7,14 @@
 //! session), so the capture's cost grows with the records plus the bytes each socket writes,
 //! not with sessions × records serialised.
 //!
-//! The publisher keeps only a short window of batches ([`WINDOW_BATCHES`], [`WINDOW_BYTES`]).
-//! A viewer whose browser reads slower than records come falls out of it and skips to the
-//! newest batch, told how many records it skipped (`skipped`; the ring may still have them):
-//! it holds no memory of its own and slows neither the publisher, nor the other viewers, nor
-//! any kernel.
+//! Each viewer sends at most its share of the bytes a second all viewers may send together
+//! ([`VIEWER_RATE`], [`TOTAL_RATE`]): the bytes written grow with the records, not with
+//! sessions × records, and a burst of records never floods every socket at once. The
+//! publisher keeps only a short window of batches ([`WINDOW_BATCHES`], [`WINDOW_BYTES`]). A
+//! viewer that falls out of it, or has more waiting than it may send in [`BEHIND`], skips to
+//! the newest batch and is told how many records it skipped (`skipped`; the ring may still
+//! have them): it holds no memory of its own and slows neither the publisher, nor the other
+//! viewers, nor any kernel.
 //!
 //! A new session's backlog is the session's own ([`Feed`]): its viewer reads the ring itself
 //! until it has the records it subscribed to, and then the few between them and the next
