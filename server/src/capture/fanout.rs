@@ -564,6 +564,14 @@ mod tests {
             published = window.batches.back().map_or(0, |b| b.through as usize) * reason.len();
         }
         let latest = capture.stats().latest_seq;
+        // However slow the machine, the publisher gets there.
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while fanout.window().batches.back().map(|b| b.through) != Some(latest) {
+                tokio::time::sleep(TICK).await;
+            }
+        })
+        .await
+        .expect("the publisher publishes everything");
         // The viewer that did not read gets what it missed, then the newest batch.
         let Delivery::Skipped {
             skipped,
