@@ -29,6 +29,7 @@ use wirebook_shared::kept_kernels::KernelKey;
 use wirebook_shared::{ClientMsg, Hop, KernelOffer, ServerMsg, PROTOCOL_VERSION};
 
 use crate::auth;
+use crate::capture::fanout::{Delivery, Fanout};
 use crate::capture::recorder::Recorder;
 use crate::capture::ring::{Capture, Feed};
 use crate::capture::tap::TapConnectInfo;
@@ -51,6 +52,8 @@ pub const CAPTURE_BATCH: usize = 256;
 #[derive(Debug, Clone)]
 pub struct SessionContext {
     pub capture: Arc<Capture>,
+    /// The live capture, serialised once for every session.
+    pub fanout: Arc<Fanout>,
     /// What the picker offers and what a choice means.
     pub kernels: Arc<KernelCatalog>,
     /// Every kernel host; the session attaches to the one of `key`.
@@ -111,6 +114,7 @@ pub async fn run<S>(
         out_queue,
         Arc::clone(&links),
         backlog,
+        Arc::clone(&ctx.fanout),
         ctx.capture.watch_paused(),
         hello,
     ));
@@ -516,6 +520,7 @@ async fn write<S>(
     mut queue: mpsc::Receiver<Outgoing>,
     links: Arc<Links>,
     (mut feed, older): (Feed, u64),
+    fanout: Arc<Fanout>,
     mut paused: watch::Receiver<bool>,
     hello: ServerMsg,
 ) -> Sink<S>
@@ -525,17 +530,27 @@ where
     let result: Result<(), WsError> = async {
         send(&mut sink, &links, hello, None).await?;
         let now = *paused.borrow_and_update();
-        send(&mut sink, &links, ServerMsg::CapturePaused { paused: now }, None).await?;
+        send(
+            &mut sink,
+            &links,
+            ServerMsg::CapturePaused { paused: now },
+            None,
+        )
+        .await?;
         // The first batch says how many older records were left out of the backlog.
-        let first = feed.try_batch(CAPTURE_BATCH).unwrap_or(crate::capture::ring::Batch {
-            records: Vec::new(),
-            evicted: 0,
-        });
+        let first = feed
+            .try_batch(CAPTURE_BATCH)
+            .unwrap_or(crate::capture::ring::Batch {
+                records: Vec::new(),
+                evicted: 0,
+            });
         if !first.records.is_empty() || first.evicted > 0 || older > 0 {
             send_capture(&mut sink, &links, first, older).await?;
         }
         // The rest of the backlog goes out a batch at a time between the session's own
         // messages, which come first: a kernel's state does not wait behind 32 MiB of records.
+        // Then the live capture, the batches every session sends.
+        let mut viewer = fanout.viewer(feed);
         loop {
             tokio::select! {
                 biased;
@@ -553,7 +568,7 @@ where
                     let now = *paused.borrow_and_update();
                     send(&mut sink, &links, ServerMsg::CapturePaused { paused: now }, None).await?;
                 }
-                batch = feed.next_batch(CAPTURE_BATCH) => send_capture(&mut sink, &links, batch, 0).await?,
+                delivery = viewer.next() => send_delivery(&mut sink, &links, delivery).await?,
             }
         }
     }
@@ -593,9 +608,44 @@ where
         records: batch.records,
         evicted: batch.evicted,
         older,
+        skipped: 0,
     };
     links.tag_next(Tag::Skip);
     sink.send(Message::text(msg.to_json())).await
+}
+
+/// Sends what the session's viewer of the live capture has next; a shared batch goes out as
+/// the very bytes every session sends.
+async fn send_delivery<S>(
+    sink: &mut Sink<S>,
+    links: &Links,
+    delivery: Delivery,
+) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let shared = match delivery {
+        Delivery::Own(batch) => return send_capture(sink, links, batch, 0).await,
+        Delivery::Shared(batch) => batch,
+        Delivery::Skipped {
+            skipped,
+            evicted,
+            then,
+        } => {
+            // What was left out, then the newest batch as every session has it.
+            let gap = ServerMsg::Capture {
+                records: Vec::new(),
+                evicted,
+                older: 0,
+                skipped,
+            };
+            links.tag_next(Tag::Skip);
+            sink.send(Message::text(gap.to_json())).await?;
+            then
+        }
+    };
+    links.tag_next(Tag::Skip);
+    sink.send(Message::Text(shared.text.clone())).await
 }
 /// `GET /session`: checks the token and the Origin, then upgrades and runs the session.
 pub async fn socket(
@@ -629,6 +679,7 @@ pub async fn socket(
     };
     let ctx = SessionContext {
         capture: Arc::clone(&app.capture),
+        fanout: Arc::clone(&app.fanout),
         kernels: Arc::clone(&app.kernels),
         kept: Arc::clone(&app.kept),
         key,

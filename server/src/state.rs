@@ -8,6 +8,7 @@ use wirebook_shared::{KernelChoice, KernelInfo};
 use crate::address::reachable;
 use crate::admission::{content_security_policy, Gate, Limits, Policy};
 use crate::capture::export::Exporting;
+use crate::capture::fanout::Fanout;
 use crate::capture::ring::Capture;
 use crate::config::Config;
 use crate::config::KeptConfig;
@@ -25,6 +26,8 @@ use crate::upstream::TlsSettings;
 pub struct App {
     pub(crate) config: Arc<Config>,
     pub(crate) capture: Arc<Capture>,
+    /// The live capture as every session sends it.
+    pub(crate) fanout: Arc<Fanout>,
     pub(crate) kernels: Arc<KernelCatalog>,
     /// Every kernel host: the kept kernels and the sessions' private ones.
     pub(crate) kept: Arc<KeptKernels>,
@@ -86,6 +89,7 @@ impl App {
             shutdown.clone(),
         );
         App {
+            fanout: Arc::new(Fanout::new(Arc::clone(&capture), shutdown.clone())),
             capture,
             routes: Arc::new(RouteTable::new(&config.routes)),
             kernels,

@@ -129,6 +129,10 @@ pub enum ServerMsg {
         evicted: u64,
         #[serde(default, skip_serializing_if = "is_zero")]
         older: u64,
+        /// Records newer than this session's previous batch that it was not sent because it
+        /// fell behind; the server may still have them (a `CapturePage` query fetches them).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        skipped: u64,
     },
     /// Whether the capture is paused: sent after `Hello` and to every session whenever it
     /// changes.
@@ -628,6 +632,7 @@ mod tests {
                 }],
                 evicted: 0,
                 older: 0,
+                skipped: 0,
             },
             r#"{"type":"capture","records":[{"seq":7,"conn":2,"hop":"kernel","time_us":1700000000000000,"body":{"event":"closed","code":1000,"reason":"bye"}}],"evicted":0}"#,
         );
@@ -636,8 +641,18 @@ mod tests {
                 records: vec![],
                 evicted: 2,
                 older: 40,
+                skipped: 0,
             },
             r#"{"type":"capture","records":[],"evicted":2,"older":40}"#,
+        );
+        round_trip(
+            ServerMsg::Capture {
+                records: vec![],
+                evicted: 0,
+                older: 0,
+                skipped: 12,
+            },
+            r#"{"type":"capture","records":[],"evicted":0,"skipped":12}"#,
         );
         round_trip(
             ServerMsg::CapturePaused { paused: false },

@@ -373,9 +373,12 @@ fn receive(session: Session, msg: ServerMsg) {
             records,
             evicted,
             older,
+            skipped,
         } => {
             session.records.update(|i| {
-                i.add(records, evicted);
+                // Until the inspector pages, records this page skipped are missing like
+                // evicted ones.
+                i.add(records, evicted.saturating_add(skipped));
                 i.left_on_server(older);
             });
         }

@@ -5,10 +5,13 @@
 //! - [`trace`]: a connection's bytes turned into handshake and frame records.
 //! - [`ring`]: the bounded ring of records ([`ring::Capture`]) that sessions subscribe to,
 //!   and [`recorder`]: the handle each connection writes through.
+//! - [`fanout`]: the live capture serialised once and sent by every session, which skips
+//!   ahead when it falls behind.
 //! - [`redaction`]: what never leaves wirebook in clear (the token, secret headers).
 //! - [`export`]: `GET /api/capture.har`, `.jsonl` and the stats, the downloads of the ring.
 
 pub mod export;
+pub mod fanout;
 pub mod recorder;
 pub mod redaction;
 pub mod ring;

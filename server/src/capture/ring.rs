@@ -791,6 +791,30 @@ impl Feed {
         Some(batch)
     }
 
+    /// The last `seq` this feed delivered (or skipped).
+    pub fn position(&self) -> u64 {
+        self.cursor
+    }
+
+    /// Moves on to after `seq` without reading what lies between (the records another reader
+    /// delivered in this feed's stead). Never moves back.
+    pub fn skip_to(&mut self, seq: u64) {
+        self.cursor = self.cursor.max(seq);
+    }
+
+    /// Waits until the capture has a record after this feed's position, without reading it.
+    /// Cancel-safe.
+    pub async fn wait_new(&mut self) {
+        loop {
+            if *self.latest.borrow_and_update() > self.cursor {
+                return;
+            }
+            if self.latest.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
     /// Waits until there is something new and returns it (at most `max` records per batch).
     /// Cancel-safe: the cursor only moves when a batch is returned.
     pub async fn next_batch(&mut self, max: usize) -> Batch {

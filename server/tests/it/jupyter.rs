@@ -828,6 +828,7 @@ async fn binary_with_a_kernel(dirs: &TempDir) -> (std::process::Child, u32, Sess
         records: Vec::new(),
         evicted: 0,
         older: 0,
+        skipped: 0,
         paused: None,
         patience: LONGEST,
     };

@@ -21,4 +21,5 @@ mod support;
 mod tap;
 mod tls;
 mod ui;
+mod viewers;
 mod ws_kernel;

@@ -124,6 +124,8 @@ pub struct SessionClient {
     pub evicted: u64,
     /// Records the server left out of the session's backlog (see `ServerMsg::Capture`).
     pub older: u64,
+    /// Records the server skipped because this session fell behind.
+    pub skipped: u64,
     /// The latest `CapturePaused` the server sent.
     pub paused: Option<bool>,
     /// How long the server may stay silent before a read fails the test: [`PATIENCE`], or
@@ -150,6 +152,7 @@ impl SessionClient {
             records: Vec::new(),
             evicted: 0,
             older: 0,
+            skipped: 0,
             paused: None,
             patience: PATIENCE,
         };
@@ -191,10 +194,12 @@ impl SessionClient {
                     records,
                     evicted,
                     older,
+                    skipped,
                 } => {
                     self.records.extend(records);
                     self.evicted += evicted;
                     self.older += older;
+                    self.skipped += skipped;
                 }
                 ServerMsg::CapturePaused { paused } => self.paused = Some(paused),
                 other => return other,
@@ -214,10 +219,12 @@ impl SessionClient {
                         records,
                         evicted,
                         older,
+                        skipped,
                     } => {
                         self.records.extend(records);
                         self.evicted += evicted;
                         self.older += older;
+                        self.skipped += skipped;
                     }
                     ServerMsg::CapturePaused { paused: now } => {
                         self.paused = Some(now);
@@ -251,10 +258,12 @@ impl SessionClient {
                         records,
                         evicted,
                         older,
+                        skipped,
                     } => {
                         self.records.extend(records);
                         self.evicted += evicted;
                         self.older += older;
+                        self.skipped += skipped;
                     }
                     ServerMsg::CapturePaused { paused } => self.paused = Some(paused),
                     _ => {}
