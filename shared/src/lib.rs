@@ -5,6 +5,7 @@
 
 pub mod backoff;
 pub mod capture;
+pub mod capture_filter;
 pub mod cell_format;
 pub mod direction;
 pub mod hex;

@@ -43,8 +43,7 @@ const GEOMETRY: ListGeometry = ListGeometry {
 pub fn InspectorPane(session: Session) -> impl IntoView {
     let inspector = session.records;
     let spec = RwSignal::new(FilterSpec::default());
-    // The compiled filter holds the browser's RegExp, which stays on this thread.
-    let compiled = StoredValue::new_local(Filter::default());
+    let compiled = StoredValue::new(Filter::default());
     let filter_rev = RwSignal::new(0u64);
     let filter_error = RwSignal::new(None::<String>);
     let follow = RwSignal::new(Follow::default());
@@ -59,7 +58,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
 
     let set_filter = move |change: &dyn Fn(&mut FilterSpec)| {
         spec.update(|s| change(s));
-        match spec.with_untracked(|s| s.compile(crate::inspector::pattern::compile)) {
+        match spec.with_untracked(|s| s.compile()) {
             Ok(filter) => {
                 compiled.set_value(filter);
                 filter_error.set(None);

@@ -4,6 +4,7 @@
 mod auth;
 mod binary;
 mod capture;
+mod capture_page;
 mod demo;
 mod echo;
 mod gateway;

@@ -186,6 +186,7 @@ impl SessionClient {
                     records,
                     evicted,
                     older,
+                    ..
                 } => {
                     self.records.extend(records);
                     self.evicted += evicted;
@@ -209,6 +210,7 @@ impl SessionClient {
                         records,
                         evicted,
                         older,
+                        ..
                     } => {
                         self.records.extend(records);
                         self.evicted += evicted;
@@ -246,6 +248,7 @@ impl SessionClient {
                         records,
                         evicted,
                         older,
+                        ..
                     } => {
                         self.records.extend(records);
                         self.evicted += evicted;
