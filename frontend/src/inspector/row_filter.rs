@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId};
-pub use wirebook_shared::capture_filter::{Filter, FilterSpec, Kinds, RowKind, Scope};
+pub use wirebook_shared::capture_filter::{Filter, FilterSpec, RowKind, Scope};
 
 use crate::session::records::Records;
 
@@ -39,9 +39,11 @@ pub fn scope_options(records: &Records) -> Vec<(String, String)> {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FilteredRows {
     seqs: VecDeque<u64>,
-    /// The model generation and filter revision these rows were computed for.
+    /// The model generation, filter revision and floor (the rows shown start at
+    /// `Pages::shown_from`) these rows were computed for.
     generation: u64,
     filter_rev: u64,
+    floor: u64,
     /// The last row looked at.
     scanned_through: Option<u64>,
     /// Whether anything was ever computed (a default value matches nothing yet).
@@ -56,18 +58,22 @@ impl FilteredRows {
     /// Brings the rows up to date with `inspector` and `filter` (whose revision is
     /// `filter_rev`: a new number means a new filter). Returns whether the rows changed.
     pub fn refresh(&mut self, inspector: &Records, filter: &Filter, filter_rev: u64) -> bool {
+        let floor = inspector.pages().shown_from();
         let start_over = !self.primed
             || self.generation != inspector.generation()
-            || self.filter_rev != filter_rev;
+            || self.filter_rev != filter_rev
+            || self.floor != floor;
         if start_over {
             let mut fresh = FilteredRows {
                 generation: inspector.generation(),
                 filter_rev,
+                floor,
                 scanned_through: inspector.rows().next_back().map(|r| r.seq),
                 primed: true,
                 ..FilteredRows::default()
             };
-            for record in inspector.rows().filter(|r| filter.matches(r)) {
+            let shown = inspector.rows_after(floor.checked_sub(1));
+            for record in shown.filter(|r| filter.matches(r)) {
                 fresh.push(record);
             }
             let changed = !self.primed || fresh.seqs != self.seqs || fresh.beats != self.beats;
@@ -147,6 +153,7 @@ mod tests {
     use super::*;
     use crate::session::test_records::{handshake_record, msg, text_frame, with_frame};
     use wirebook_shared::capture::{Direction, Hop, Opcode};
+    use wirebook_shared::capture_filter::Kinds;
     use wirebook_shared::jupyter::Channel;
 
     fn compile(spec: &FilterSpec) -> Filter {
@@ -513,6 +520,36 @@ mod tests {
                 "batch {batch}"
             );
         }
+    }
+
+    #[test]
+    fn rows_below_the_pages_floor_wait_until_paging_reaches_them() {
+        let mut i = Records::default();
+        i.hello("a");
+        // The newest page starts at 5; rows 1..=4 are on the server.
+        i.capture((5..=8).map(|s| msg(s, Hop::Browser, "x")).collect(), 0, 4, 0);
+        let filter = compile(&FilterSpec::default());
+        let mut rows = FilteredRows::default();
+        rows.refresh(&i, &filter, 1);
+        assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![5, 6, 7, 8]);
+        let (id, before) = i.pages_mut().request().unwrap();
+        assert_eq!(before, 5);
+        let received = i.received();
+        i.page(id, vec![msg(3, Hop::Browser, "x"), msg(4, Hop::Browser, "x")], 3, 2, None);
+        assert_eq!(i.received(), received, "older rows are not news");
+        assert!(rows.refresh(&i, &filter, 1));
+        assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7, 8]);
+        // A filter's page leaves rows it did not look at for that filter hidden.
+        i.pages_mut().set_filter(2, true);
+        let search = compile(&FilterSpec {
+            search: "x".into(),
+            ..FilterSpec::default()
+        });
+        rows.refresh(&i, &search, 2);
+        assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7, 8]);
+        // A page answer that is not awaited changes nothing.
+        i.page(99, vec![msg(1, Hop::Browser, "x")], 1, 0, None);
+        assert!(i.get(1).is_none());
     }
 
     #[test]

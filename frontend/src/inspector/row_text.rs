@@ -3,7 +3,7 @@
 //! plain words, payloads with their control characters made visible, and times.
 
 use wirebook_shared::capture::{CaptureBody, Direction, HandshakeRecord, Opcode};
-pub use wirebook_shared::capture_filter::{has_findings, heartbeat_line};
+pub use wirebook_shared::capture_filter::heartbeat_line;
 use wirebook_shared::jupyter::KernelMessageRecord;
 
 /// The first 8 characters of a msg_id: enough to tell messages apart in a row (ipykernel's
@@ -208,6 +208,7 @@ pub fn relative(time_us: u64, origin_us: u64) -> String {
 mod tests {
     use super::*;
     use wirebook_shared::capture::{CloseSummary, Hop};
+    use wirebook_shared::capture_filter::has_findings;
 
     use crate::session::records::direction;
     use crate::session::test_records::*;
