@@ -538,10 +538,14 @@ async fn capture_page(
         Ok(filter) => filter,
         Err(message) => return refused(message),
     };
-    let limit = usize::try_from(limit).unwrap_or(PAGE_LIMIT).clamp(1, PAGE_LIMIT);
+    let limit = usize::try_from(limit)
+        .unwrap_or(PAGE_LIMIT)
+        .clamp(1, PAGE_LIMIT);
     let capture = Arc::clone(capture);
     let page = tokio::task::spawn_blocking(move || {
-        capture.page(before_seq, limit, PAGE_SCAN, |record| filter.matches(record))
+        capture.page(before_seq, limit, PAGE_SCAN, |record| {
+            filter.matches(record)
+        })
     })
     .await;
     match page {

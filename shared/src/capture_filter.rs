@@ -425,7 +425,6 @@ pub fn searchable_text(body: &CaptureBody) -> Vec<String> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,7 +517,10 @@ mod tests {
             msg_type: ",".repeat(MAX_SEARCH_LEN + 1),
             ..FilterSpec::default()
         };
-        assert!(types.compile().unwrap_err().starts_with("the msg_type filter is"));
+        assert!(types
+            .compile()
+            .unwrap_err()
+            .starts_with("the msg_type filter is"));
     }
 
     #[test]

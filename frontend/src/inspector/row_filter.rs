@@ -527,7 +527,12 @@ mod tests {
         let mut i = Records::default();
         i.hello("a");
         // The newest page starts at 5; rows 1..=4 are on the server.
-        i.capture((5..=8).map(|s| msg(s, Hop::Browser, "x")).collect(), 0, 4, 0);
+        i.capture(
+            (5..=8).map(|s| msg(s, Hop::Browser, "x")).collect(),
+            0,
+            4,
+            0,
+        );
         let filter = compile(&FilterSpec::default());
         let mut rows = FilteredRows::default();
         rows.refresh(&i, &filter, 1);
@@ -535,7 +540,13 @@ mod tests {
         let (id, before) = i.pages_mut().request().unwrap();
         assert_eq!(before, 5);
         let received = i.received();
-        i.page(id, vec![msg(3, Hop::Browser, "x"), msg(4, Hop::Browser, "x")], 3, 2, None);
+        i.page(
+            id,
+            vec![msg(3, Hop::Browser, "x"), msg(4, Hop::Browser, "x")],
+            3,
+            2,
+            None,
+        );
         assert_eq!(i.received(), received, "older rows are not news");
         assert!(rows.refresh(&i, &filter, 1));
         assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7, 8]);

@@ -49,6 +49,9 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     let inspector = session.records;
     let spec = RwSignal::new(FilterSpec::default());
     let compiled = StoredValue::new(Filter::default());
+    // The spec `compiled` came from (the box may hold a pattern that does not compile): what
+    // page queries send.
+    let applied = StoredValue::new(FilterSpec::default());
     let filter_rev = RwSignal::new(0u64);
     let filter_error = RwSignal::new(None::<String>);
     let follow = RwSignal::new(Follow::default());
@@ -66,6 +69,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         match spec.with_untracked(|s| s.compile()) {
             Ok(filter) => {
                 compiled.set_value(filter);
+                applied.set_value(spec.get_untracked());
                 filter_error.set(None);
                 filter_rev.update(|r| *r += 1);
                 // Older pages are fetched again, with this filter, by the server.
@@ -107,7 +111,11 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         }
     });
     let window = Memo::new(move |_| {
-        GEOMETRY.window(total.get(), scroll_top.get() - head_px.get(), viewport.get())
+        GEOMETRY.window(
+            total.get(),
+            scroll_top.get() - head_px.get(),
+            viewport.get(),
+        )
     });
 
     let set_scroll = move |top: f64| {
@@ -204,7 +212,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             session.send(ClientMsg::CapturePage {
                 id,
                 before_seq: Some(before),
-                filter: spec.get_untracked(),
+                filter: applied.get_value(),
                 limit: PAGE_ROWS,
             });
         }
@@ -221,7 +229,8 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     // Rows that arrive above the ones in view keep those where they were on screen.
     Effect::new(move |shown_first: Option<Option<u64>>| {
         let first = filtered.with(|f| f.get(0));
-        if let (Some(Some(before)), false) = (shown_first, follow.with_untracked(|f| f.following())) {
+        if let (Some(Some(before)), false) = (shown_first, follow.with_untracked(|f| f.following()))
+        {
             let above = filtered.with_untracked(|f| f.index_of(before)).unwrap_or(0);
             if above > 0 && first != Some(before) {
                 set_scroll(scroll_top.get_untracked() + above as f64 * ROW_PX);

@@ -51,6 +51,15 @@ pub struct Pages {
 }
 
 impl Pages {
+    /// Nothing held, for a new server process; query ids go on, so that an answer to a query
+    /// sent before cannot pass for one sent now.
+    pub fn restarted(&self) -> Pages {
+        Pages {
+            next_id: self.next_id,
+            ..Pages::default()
+        }
+    }
+
     /// A session started (a new socket): its first capture batch is the newest page.
     pub fn hello(&mut self) {
         self.awaiting_first = true;
@@ -154,7 +163,9 @@ impl Pages {
             self.error = Some(error);
             return true;
         }
-        let from = self.shown_from.map_or(scanned_from, |s| s.min(scanned_from));
+        let from = self
+            .shown_from
+            .map_or(scanned_from, |s| s.min(scanned_from));
         self.shown_from = Some(from);
         self.older = older;
         if !self.filter_active {
@@ -233,7 +244,10 @@ mod tests {
         pages.hello();
         pages.batch(Some(745), None, 744, 0);
         let (id, _) = pages.request().unwrap();
-        assert!(pages.answer(id, 500, 499, None), "unfiltered: complete to 500");
+        assert!(
+            pages.answer(id, 500, 499, None),
+            "unfiltered: complete to 500"
+        );
         assert!(pages.set_filter(1, true));
         assert!(!pages.set_filter(1, true));
         assert_eq!((pages.shown_from(), pages.older()), (500, 499));
@@ -292,5 +306,11 @@ mod tests {
         live.cleared();
         assert_eq!(live.top_row(), TopRow::Hidden);
         assert_eq!(live.request(), None);
+        // Another server: nothing held, and ids go on.
+        let (id, _) = pages.request().unwrap();
+        let mut fresh = pages.restarted();
+        fresh.hello();
+        fresh.batch(Some(3), None, 2, 0);
+        assert_eq!(fresh.request().unwrap().0, id + 1);
     }
 }

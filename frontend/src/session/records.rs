@@ -98,6 +98,7 @@ impl Records {
             instance: Some(instance.to_string()),
             received: self.received,
             generation: self.generation + 1,
+            pages: self.pages.restarted(),
             ..Records::new(self.limit)
         };
         self.pages.hello();

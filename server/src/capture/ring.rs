@@ -1022,17 +1022,27 @@ mod tests {
         assert_eq!((rare.scanned_from, rare.older), (111, 60));
         let found = capture.page(Some(rare.scanned_from), 3, 100, |r| r.seq == 52);
         assert_eq!(seqs(&found.records), vec![52]);
-        assert_eq!((found.scanned_from, found.older), (51, 0), "the start of the capture");
+        assert_eq!(
+            (found.scanned_from, found.older),
+            (51, 0),
+            "the start of the capture"
+        );
         // Before the oldest (evicted) or at the start: nothing, and nothing older.
         let gone = capture.page(Some(20), 10, usize::MAX, |_| true);
         assert_eq!((gone.records.len(), gone.older), (0, 0));
         let start = capture.page(Some(0), 10, usize::MAX, |_| true);
-        assert_eq!((start.records.len(), start.scanned_from, start.older), (0, 0, 0));
+        assert_eq!(
+            (start.records.len(), start.scanned_from, start.older),
+            (0, 0, 0)
+        );
         // More than a chunk at a time.
         let all = capture.page(Some(u64::MAX), 5000, usize::MAX, |_| true);
         assert_eq!(seqs(&all.records), (51..=150).collect::<Vec<_>>());
         let empty = Arc::new(Capture::new(10, 16)).page(None, 10, 10, |_| true);
-        assert_eq!((empty.records.len(), empty.scanned_from, empty.older), (0, 1, 0));
+        assert_eq!(
+            (empty.records.len(), empty.scanned_from, empty.older),
+            (0, 1, 0)
+        );
     }
 
     #[test]

@@ -82,12 +82,23 @@ async fn a_session_opens_on_the_newest_page_and_pages_back_with_a_filter() {
     session.capture_until(|r| !r.is_empty()).await;
     let first = session.records.clone();
     assert!(first.len() <= FIRST_PAGE, "{}", first.len());
-    assert!(session.older >= 800 - FIRST_PAGE as u64, "{}", session.older);
+    assert!(
+        session.older >= 800 - FIRST_PAGE as u64,
+        "{}",
+        session.older
+    );
     let oldest_sent = first[0].seq;
     assert_eq!(session.older, oldest_sent - 1, "the ring starts at seq 1");
 
     // The page just older than the first: contiguous, oldest first.
-    let older = page(&mut session, 1, Some(oldest_sent), FilterSpec::default(), 100).await;
+    let older = page(
+        &mut session,
+        1,
+        Some(oldest_sent),
+        FilterSpec::default(),
+        100,
+    )
+    .await;
     assert_eq!(older.error, None);
     assert_eq!(
         seqs(&older.records),
@@ -160,7 +171,10 @@ async fn bad_page_queries_get_an_error_or_a_clamped_limit() {
     let error = session
         .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
         .await;
-    assert!(format!("{error:?}").contains("invalid session message"), "{error:?}");
+    assert!(
+        format!("{error:?}").contains("invalid session message"),
+        "{error:?}"
+    );
     let again = page(&mut session, 14, None, FilterSpec::default(), 2).await;
     assert_eq!(again.records.len(), 2);
 }
