@@ -6,8 +6,10 @@
 //
 // Each load is a fresh browser context (a cold cache). Times are read in the page from
 // performance.now() (0 = navigation start) on the first animation frame at which the cell's
-// editor is contenteditable, and at which a capture row shows the newest message sent (on the
-// empty capture: any capture row). Drives Debian's Chromium with the e2e suite's
+// editor is contenteditable, and at which the inspector shows the newest rows: a row drawn at
+// least as new as the capture's newest record when the navigation began
+// (`/api/capture/stats`), or, for a build whose list does not scroll to the newest rows by
+// itself, the list holding as many rows as the capture had records. Drives Debian's Chromium with the e2e suite's
 // playwright-core; this is a benchmark, never a test.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -72,11 +74,20 @@ async function fill(browser, origin, count) {
   await page.close();
 }
 
-/** One cold load: [ms to an editable cell, ms to the newest row]. */
-async function load(browser, url, newest) {
+/** The capture's stats: its newest seq and how many records it holds. */
+async function captureStats(url) {
+  const u = new URL(url);
+  const response = await fetch(`${u.origin}/api/capture/stats${u.search}`);
+  return response.json();
+}
+
+/** One cold load: [ms to an editable cell, ms to a row at least as new as the capture's newest
+ * record before the navigation]. */
+async function load(browser, url) {
+  const { latest_seq: newest, records } = await captureStats(url);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  await page.addInitScript((newest) => {
+  await page.addInitScript(({ newest, records }) => {
     const marks = (window.__openMarks = {});
     const check = () => {
       const now = performance.now();
@@ -84,20 +95,30 @@ async function load(browser, url, newest) {
         marks.editable = now;
       }
       if (marks.rows === undefined) {
+        // The newest row drawn, or every record held (an inspector that does not scroll to
+        // the newest rows by itself has them once its row count is the capture's).
         const rows = document.querySelectorAll('[data-testid=capture-row]');
-        const shown = newest ? [...rows].some((r) => r.textContent.includes(newest)) : rows.length > 0;
-        if (shown) marks.rows = now;
+        const list = document.querySelector('[data-testid=capture-list]');
+        const held = Number(list?.getAttribute('aria-rowcount') ?? 0);
+        if ([...rows].some((r) => Number(r.dataset.seq) >= newest) || (records > 0 && held >= records)) {
+          marks.rows = now;
+        }
       }
       if (marks.editable === undefined || marks.rows === undefined) requestAnimationFrame(check);
     };
     requestAnimationFrame(check);
-  }, newest);
+  }, { newest, records });
   await page.goto(url);
-  await page.waitForFunction(
-    () => window.__openMarks && window.__openMarks.editable !== undefined && window.__openMarks.rows !== undefined,
-    null,
-    { timeout: 120_000, polling: 50 },
-  );
+  try {
+    await page.waitForFunction(
+      () => window.__openMarks && window.__openMarks.editable !== undefined && window.__openMarks.rows !== undefined,
+      null,
+      { timeout: 300_000, polling: 100 },
+    );
+  } catch (error) {
+    const marks = await page.evaluate(() => window.__openMarks);
+    throw new Error(`${url}: ${error.message}; marks so far ${JSON.stringify(marks)}`);
+  }
   const marks = await page.evaluate(() => window.__openMarks);
   await context.close();
   return [marks.editable, marks.rows];
@@ -115,14 +136,13 @@ try {
     const servers = [];
     for (const build of builds) servers.push({ build, ...(await startServer(build)) });
     if (filled) for (const s of servers) await fill(browser, s.origin, messages);
-    const newest = filled ? `m${messages - 1}` : null;
     // One warm-up load each (the first Chromium process start, the server's file cache).
-    for (const s of servers) await load(browser, s.url, newest);
+    for (const s of servers) await load(browser, s.url);
     const times = Object.fromEntries(builds.map((b) => [b.name, { editable: [], rows: [] }]));
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();
       for (const s of order) {
-        const [editable, rows] = await load(browser, s.url, newest);
+        const [editable, rows] = await load(browser, s.url);
         times[s.build.name].editable.push(editable);
         times[s.build.name].rows.push(rows);
       }
