@@ -1,7 +1,8 @@
 //! The inspector pane: every frame, handshake and kernel message on every hop. The records
 //! themselves are the session's (`crate::session::records`); this is how they are shown.
 //!
-//! Pure models: the filter ([`row_filter`], with [`pattern`]), the kernel messages' threads
+//! Pure models: the filtered rows ([`row_filter`]; the filter itself is
+//! `wirebook_shared::capture_filter`), the paged capture ([`paging`]), the kernel messages' threads
 //! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
 //! reads ([`list_row`], [`row_text`]), whether it follows the newest ([`follow`]), the
 //! virtualized list's arithmetic ([`virtual_list`]), what the record pane says
@@ -21,7 +22,6 @@ pub mod kernel_tree;
 pub mod list;
 pub mod list_row;
 pub mod message_templates;
-pub mod pattern;
 pub mod record_facts;
 pub mod record_view;
 pub mod replay;

@@ -1,59 +1,19 @@
-//! What the user narrowed the inspector's rows down to, and the filtered list of rows kept up
-//! to date as records stream in.
+//! The filtered list of the inspector's rows, kept up to date as records stream in, and the
+//! scope menu's entries.
 //!
-//! [`FilterSpec`] is plain data (what the toolbar shows). [`Filter`] is a spec ready to match:
-//! its search is a case-insensitive substring or a pattern compiled by the caller (the page
-//! uses the browser's `RegExp`, so the wasm carries no regex engine; tests pass closures).
-//! [`FilteredRows`] holds the `seq`s that pass, and on each change of the model looks only at
-//! the rows that arrived since, unless the model or the filter changed under it.
-//!
-//! Kernel traffic: the channel and msg_type filters narrow to kernel messages (heartbeats have
-//! the `hb` channel), so a frame never passes a msg_type filter. Consecutive answered
-//! heartbeats of one kernel fold into one row (the newest, with a count), so a kernel beating
-//! every few seconds does not push the messages out of view; a missed beat always has its own
-//! row. The `status/hb` chip hides iopub `status` messages and heartbeats in one click.
+//! What a filter is and which records pass it is `wirebook_shared::capture_filter`, the code
+//! the server runs on a page query too. [`FilteredRows`] holds the `seq`s that pass, and on
+//! each change of the model looks only at the rows that arrived since, unless the model or the
+//! filter changed under it. Consecutive answered heartbeats of one kernel fold into one row
+//! (the newest, with a count), so a kernel beating every few seconds does not push the
+//! messages out of view; a missed beat always has its own row.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::rc::Rc;
 
-use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode};
-use wirebook_shared::jupyter::Channel;
+use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId};
+pub use wirebook_shared::capture_filter::{Filter, FilterSpec, RowKind, Scope};
 
-use crate::inspector::row_text::{has_findings, heartbeat_line};
 use crate::session::records::Records;
-
-/// Which rows of which connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Scope {
-    #[default]
-    All,
-    Hop(Hop),
-    Conn(ConnId),
-}
-
-impl Scope {
-    /// The scope's value in the scope menu: `all`, `hop:LABEL` or `conn:ID`.
-    pub fn value(self) -> String {
-        match self {
-            Scope::All => "all".to_string(),
-            Scope::Hop(hop) => format!("hop:{}", hop.label()),
-            Scope::Conn(conn) => format!("conn:{conn}"),
-        }
-    }
-
-    /// The scope a menu value names, one of `hops` for a hop; anything else is everything.
-    pub fn from_value(value: &str, hops: &[Hop]) -> Scope {
-        if let Some(label) = value.strip_prefix("hop:") {
-            hops.iter()
-                .find(|h| h.label() == label)
-                .map_or(Scope::All, |h| Scope::Hop(*h))
-        } else if let Some(conn) = value.strip_prefix("conn:") {
-            conn.parse().map_or(Scope::All, Scope::Conn)
-        } else {
-            Scope::All
-        }
-    }
-}
 
 /// The scope menu's entries after "All connections", as (value, label): each hop seen, then
 /// each connection with its hop and target.
@@ -75,316 +35,15 @@ pub fn scope_options(records: &Records) -> Vec<(String, String)> {
     hops.chain(conns).collect()
 }
 
-/// The kinds of row the opcode chips switch on and off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RowKind {
-    Text,
-    Binary,
-    Continuation,
-    Close,
-    /// Ping and pong go together: one click hides the keep-alive chatter.
-    PingPong,
-    /// Handshakes and connection open/closed rows.
-    Handshake,
-    /// Jupyter messages on shell, iopub, stdin and control (other than `status`).
-    Kernel,
-    /// iopub `status` messages (busy/idle) and heartbeats: the kernel's liveness chatter.
-    StatusBeat,
-}
-
-impl RowKind {
-    pub const ALL: [RowKind; 8] = [
-        RowKind::Text,
-        RowKind::Binary,
-        RowKind::Continuation,
-        RowKind::Close,
-        RowKind::PingPong,
-        RowKind::Handshake,
-        RowKind::Kernel,
-        RowKind::StatusBeat,
-    ];
-
-    fn bit(self) -> u8 {
-        1 << self as u8
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            RowKind::Text => "text",
-            RowKind::Binary => "binary",
-            RowKind::Continuation => "cont",
-            RowKind::Close => "close",
-            RowKind::PingPong => "ping/pong",
-            RowKind::Handshake => "handshake",
-            RowKind::Kernel => "kernel",
-            RowKind::StatusBeat => "status/hb",
-        }
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            RowKind::Text => "text frames",
-            RowKind::Binary => "binary frames",
-            RowKind::Continuation => "continuation frames",
-            RowKind::Close => "close frames",
-            RowKind::PingPong => "ping and pong frames",
-            RowKind::Handshake => "handshakes and connection opened/closed rows",
-            RowKind::Kernel => "Jupyter messages (other than status)",
-            RowKind::StatusBeat => "kernel status messages (busy/idle) and heartbeats",
-        }
-    }
-
-    /// The kind of a row; `None` for frames with reserved opcodes, which are always shown
-    /// (they are protocol errors, the rows a user is looking for).
-    pub fn of(body: &CaptureBody) -> Option<RowKind> {
-        match body {
-            CaptureBody::Frame(frame) => match frame.opcode {
-                Opcode::Text => Some(RowKind::Text),
-                Opcode::Binary => Some(RowKind::Binary),
-                Opcode::Continuation => Some(RowKind::Continuation),
-                Opcode::Close => Some(RowKind::Close),
-                Opcode::Ping | Opcode::Pong => Some(RowKind::PingPong),
-                Opcode::Reserved(_) => None,
-            },
-            CaptureBody::KernelMessage(m) if m.msg_type == "status" => Some(RowKind::StatusBeat),
-            CaptureBody::KernelMessage(_) => Some(RowKind::Kernel),
-            CaptureBody::Heartbeat { .. } => Some(RowKind::StatusBeat),
-            CaptureBody::Open { .. } | CaptureBody::Closed { .. } | CaptureBody::Handshake(_) => {
-                Some(RowKind::Handshake)
-            }
-        }
-    }
-}
-
-/// A set of [`RowKind`]s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Kinds(u8);
-
-impl Kinds {
-    pub fn contains(self, kind: RowKind) -> bool {
-        self.0 & kind.bit() != 0
-    }
-
-    pub fn toggled(self, kind: RowKind) -> Self {
-        Kinds(self.0 ^ kind.bit())
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-}
-
-/// The toolbar's state.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FilterSpec {
-    pub scope: Scope,
-    /// Frames in this direction only (rows without a direction still show).
-    pub direction: Option<Direction>,
-    /// Kinds of row hidden.
-    pub hidden: Kinds,
-    /// Text (or a pattern) that the payload must contain.
-    pub search: String,
-    /// `search` is a regular expression.
-    pub regex: bool,
-    pub findings_only: bool,
-    /// Kernel records on this channel only (frames and handshakes are hidden).
-    pub channel: Option<Channel>,
-    /// Kernel messages whose msg_type contains one of these words (separated by spaces or
-    /// commas, ignoring case), e.g. `execute, status`. Empty: any.
-    pub msg_type: String,
-}
-
-impl FilterSpec {
-    pub fn is_active(&self) -> bool {
-        self.scope != Scope::All
-            || self.channel.is_some()
-            || !self.msg_type.trim().is_empty()
-            || self.direction.is_some()
-            || !self.hidden.is_empty()
-            || !self.search.trim().is_empty()
-            || self.findings_only
-    }
-
-    /// The spec ready to match. `compile` turns a regular expression into a matcher, or says
-    /// what is wrong with it; the error is for the user and nothing else changes.
-    pub fn compile<C>(&self, compile: C) -> Result<Filter, String>
-    where
-        C: FnOnce(&str) -> Result<Matcher, String>,
-    {
-        let needle = self.search.trim();
-        let search = if needle.is_empty() {
-            Search::Everything
-        } else if self.regex {
-            Search::Pattern(compile(needle)?)
-        } else {
-            Search::Text(needle.to_lowercase())
-        };
-        Ok(Filter {
-            spec: FilterSpec {
-                search: String::new(),
-                ..self.clone()
-            },
-            search,
-        })
-    }
-}
-
-/// A compiled pattern: does a payload match.
-pub type Matcher = Rc<dyn Fn(&str) -> bool>;
-
-#[derive(Clone, Default)]
-enum Search {
-    #[default]
-    Everything,
-    /// Lowercased: the match ignores case.
-    Text(String),
-    Pattern(Matcher),
-}
-
-/// A [`FilterSpec`] ready to match rows.
-#[derive(Clone, Default)]
-pub struct Filter {
-    /// The spec without its search text (that lives in `search`).
-    spec: FilterSpec,
-    search: Search,
-}
-
-/// The words of a msg_type filter, lowercased.
-fn msg_type_terms(text: &str) -> Vec<String> {
-    text.split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// The channel of a kernel record (`None` for frames and connection rows).
-pub fn channel_of(body: &CaptureBody) -> Option<Channel> {
-    match body {
-        CaptureBody::KernelMessage(m) => Some(m.channel),
-        CaptureBody::Heartbeat { .. } => Some(Channel::Heartbeat),
-        _ => None,
-    }
-}
-
-impl Filter {
-    pub fn matches(&self, record: &CaptureRecord) -> bool {
-        let spec = &self.spec;
-        if let Some(want) = spec.channel {
-            if channel_of(&record.body) != Some(want) {
-                return false;
-            }
-        }
-        let terms = msg_type_terms(&spec.msg_type);
-        if !terms.is_empty() {
-            let Some(m) = crate::session::records::kernel_message(&record.body) else {
-                return false;
-            };
-            let msg_type = m.msg_type.to_lowercase();
-            if !terms.iter().any(|t| msg_type.contains(t.as_str())) {
-                return false;
-            }
-        }
-        let in_scope = match spec.scope {
-            Scope::All => true,
-            Scope::Hop(hop) => record.hop == hop,
-            Scope::Conn(conn) => record.conn == conn,
-        };
-        if !in_scope {
-            return false;
-        }
-        if let (Some(want), Some(got)) = (
-            spec.direction,
-            crate::session::records::direction(&record.body),
-        ) {
-            if want != got {
-                return false;
-            }
-        }
-        if RowKind::of(&record.body).is_some_and(|kind| spec.hidden.contains(kind)) {
-            return false;
-        }
-        if spec.findings_only && !has_findings(&record.body) {
-            return false;
-        }
-        match &self.search {
-            Search::Everything => true,
-            Search::Text(needle) => searchable_text(&record.body)
-                .iter()
-                .any(|text| text.to_lowercase().contains(needle.as_str())),
-            Search::Pattern(pattern) => searchable_text(&record.body)
-                .iter()
-                .any(|text| pattern(text)),
-        }
-    }
-}
-
-/// What a search looks through: the payload (the whole message's preview on the frame that
-/// completes it, the frame's own bytes as text otherwise), a close reason, the handshake's
-/// lines.
-pub fn searchable_text(body: &CaptureBody) -> Vec<String> {
-    match body {
-        CaptureBody::Frame(frame) => {
-            let mut texts = Vec::with_capacity(2);
-            match &frame.message {
-                Some(message) => {
-                    texts.push(message.preview.clone());
-                    if let Some(close) = &message.close {
-                        texts.push(close.reason.clone());
-                    }
-                }
-                None => {
-                    if let Ok(bytes) = wirebook_shared::hex::unhex(&frame.payload_hex) {
-                        texts.push(String::from_utf8_lossy(&bytes).into_owned());
-                    }
-                    texts.push(frame.payload_hex.clone());
-                }
-            }
-            texts
-        }
-        CaptureBody::Handshake(h) => {
-            let mut texts = vec![h.request.start_line.clone()];
-            texts.extend(h.request.headers.iter().map(|(k, v)| format!("{k}: {v}")));
-            if let Some(response) = &h.response {
-                texts.push(response.start_line.clone());
-                texts.extend(response.headers.iter().map(|(k, v)| format!("{k}: {v}")));
-            }
-            texts
-        }
-        CaptureBody::Open {
-            client,
-            server,
-            target,
-        } => vec![client.clone(), server.clone(), target.clone()],
-        CaptureBody::Closed { code, reason } => {
-            let mut texts = vec![reason.clone()];
-            texts.extend(code.map(|c| c.to_string()));
-            texts
-        }
-        CaptureBody::KernelMessage(m) => {
-            let mut texts = vec![
-                m.msg_type.clone(),
-                m.msg_id.clone(),
-                m.parts.header.clone(),
-                m.parts.parent_header.clone(),
-                m.parts.metadata.clone(),
-                m.parts.content.clone(),
-            ];
-            texts.extend(m.findings.iter().cloned());
-            texts
-        }
-        CaptureBody::Heartbeat { ok, rtt_us } => {
-            vec!["heartbeat".to_string(), heartbeat_line(*ok, *rtt_us)]
-        }
-    }
-}
-
 /// The `seq`s of the rows a filter lets through, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FilteredRows {
     seqs: VecDeque<u64>,
-    /// The model generation and filter revision these rows were computed for.
+    /// The model generation, filter revision and floor (the rows shown start at
+    /// `Pages::shown_from`) these rows were computed for.
     generation: u64,
     filter_rev: u64,
+    floor: u64,
     /// The last row looked at.
     scanned_through: Option<u64>,
     /// Whether anything was ever computed (a default value matches nothing yet).
@@ -399,18 +58,22 @@ impl FilteredRows {
     /// Brings the rows up to date with `inspector` and `filter` (whose revision is
     /// `filter_rev`: a new number means a new filter). Returns whether the rows changed.
     pub fn refresh(&mut self, inspector: &Records, filter: &Filter, filter_rev: u64) -> bool {
+        let floor = inspector.pages().shown_from();
         let start_over = !self.primed
             || self.generation != inspector.generation()
-            || self.filter_rev != filter_rev;
+            || self.filter_rev != filter_rev
+            || self.floor != floor;
         if start_over {
             let mut fresh = FilteredRows {
                 generation: inspector.generation(),
                 filter_rev,
+                floor,
                 scanned_through: inspector.rows().next_back().map(|r| r.seq),
                 primed: true,
                 ..FilteredRows::default()
             };
-            for record in inspector.rows().filter(|r| filter.matches(r)) {
+            let shown = inspector.rows_after(floor.checked_sub(1));
+            for record in shown.filter(|r| filter.matches(r)) {
                 fresh.push(record);
             }
             let changed = !self.primed || fresh.seqs != self.seqs || fresh.beats != self.beats;
@@ -489,20 +152,12 @@ impl FilteredRows {
 mod tests {
     use super::*;
     use crate::session::test_records::{handshake_record, msg, text_frame, with_frame};
+    use wirebook_shared::capture::{Direction, Hop, Opcode};
+    use wirebook_shared::capture_filter::Kinds;
+    use wirebook_shared::jupyter::Channel;
 
     fn compile(spec: &FilterSpec) -> Filter {
-        spec.compile(|pattern| {
-            // A stand-in for RegExp: `^x` anchors, anything else is a substring.
-            let pattern = pattern.to_string();
-            if pattern.contains('(') {
-                return Err(format!("unbalanced group in {pattern}"));
-            }
-            Ok(Rc::new(move |text: &str| match pattern.strip_prefix('^') {
-                Some(prefix) => text.starts_with(prefix),
-                None => text.contains(&pattern),
-            }) as Matcher)
-        })
-        .unwrap()
+        spec.compile().unwrap()
     }
 
     fn model() -> Records {
@@ -622,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn patterns_come_from_the_caller_and_bad_ones_are_errors() {
+    fn patterns_ignore_case_and_bad_ones_are_errors() {
         let i = model();
         let anchored = FilterSpec {
             search: "^Hello".into(),
@@ -635,17 +290,20 @@ mod tests {
             regex: true,
             ..FilterSpec::default()
         };
-        let err = broken
-            .compile(|p| Err(format!("bad pattern {p}")))
-            .err()
-            .unwrap();
-        assert_eq!(err, "bad pattern (");
-        // An empty pattern matches everything without compiling anything.
+        let err = broken.compile().err().unwrap();
+        assert!(err.starts_with("invalid regular expression"), "{err}");
+        let any_case = FilterSpec {
+            search: "^hello.*(KERNEL|there)$".into(),
+            regex: true,
+            ..FilterSpec::default()
+        };
+        assert_eq!(pick(&i, any_case), vec![2, 5]);
+        // An empty pattern matches everything.
         let empty = FilterSpec {
             regex: true,
             ..FilterSpec::default()
         };
-        assert!(empty.compile(|_| Err("not called".into())).is_ok());
+        assert_eq!(pick(&i, empty).len(), 8);
     }
 
     #[test]
@@ -862,6 +520,47 @@ mod tests {
                 "batch {batch}"
             );
         }
+    }
+
+    #[test]
+    fn rows_below_the_pages_floor_wait_until_paging_reaches_them() {
+        let mut i = Records::default();
+        i.hello("a");
+        // The newest page starts at 5; rows 1..=4 are on the server.
+        i.capture(
+            (5..=8).map(|s| msg(s, Hop::Browser, "x")).collect(),
+            0,
+            4,
+            0,
+        );
+        let filter = compile(&FilterSpec::default());
+        let mut rows = FilteredRows::default();
+        rows.refresh(&i, &filter, 1);
+        assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![5, 6, 7, 8]);
+        let (id, before) = i.pages_mut().request().unwrap();
+        assert_eq!(before, 5);
+        let received = i.received();
+        i.page(
+            id,
+            vec![msg(3, Hop::Browser, "x"), msg(4, Hop::Browser, "x")],
+            3,
+            2,
+            None,
+        );
+        assert_eq!(i.received(), received, "older rows are not news");
+        assert!(rows.refresh(&i, &filter, 1));
+        assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7, 8]);
+        // A filter's page leaves rows it did not look at for that filter hidden.
+        i.pages_mut().set_filter(2, true);
+        let search = compile(&FilterSpec {
+            search: "x".into(),
+            ..FilterSpec::default()
+        });
+        rows.refresh(&i, &search, 2);
+        assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7, 8]);
+        // A page answer that is not awaited changes nothing.
+        i.page(99, vec![msg(1, Hop::Browser, "x")], 1, 0, None);
+        assert!(i.get(1).is_none());
     }
 
     #[test]

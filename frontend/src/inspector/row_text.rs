@@ -3,6 +3,7 @@
 //! plain words, payloads with their control characters made visible, and times.
 
 use wirebook_shared::capture::{CaptureBody, Direction, HandshakeRecord, Opcode};
+pub use wirebook_shared::capture_filter::heartbeat_line;
 use wirebook_shared::jupyter::KernelMessageRecord;
 
 /// The first 8 characters of a msg_id: enough to tell messages apart in a row (ipykernel's
@@ -51,27 +52,6 @@ pub fn findings(body: &CaptureBody) -> Vec<&str> {
         CaptureBody::KernelMessage(m) => m.findings.iter().map(String::as_str).collect(),
         CaptureBody::Heartbeat { ok: false, .. } => vec![HEARTBEAT_MISSED],
         _ => Vec::new(),
-    }
-}
-
-pub fn has_findings(body: &CaptureBody) -> bool {
-    match body {
-        CaptureBody::Frame(f) => {
-            !f.findings.is_empty() || f.message.as_ref().is_some_and(|m| !m.findings.is_empty())
-        }
-        CaptureBody::Handshake(h) => !h.findings.is_empty(),
-        CaptureBody::KernelMessage(m) => !m.findings.is_empty(),
-        CaptureBody::Heartbeat { ok, .. } => !ok,
-        _ => false,
-    }
-}
-
-/// A heartbeat's one line: `ok · 0.42 ms` or the miss.
-pub fn heartbeat_line(ok: bool, rtt_us: Option<u64>) -> String {
-    match (ok, rtt_us) {
-        (true, Some(us)) => format!("♥ ok · {}.{:02} ms", us / 1000, us % 1000 / 10),
-        (true, None) => "♥ ok".to_string(),
-        (false, _) => "♥ missed: no answer".to_string(),
     }
 }
 
@@ -228,6 +208,7 @@ pub fn relative(time_us: u64, origin_us: u64) -> String {
 mod tests {
     use super::*;
     use wirebook_shared::capture::{CloseSummary, Hop};
+    use wirebook_shared::capture_filter::has_findings;
 
     use crate::session::records::direction;
     use crate::session::test_records::*;

@@ -29,11 +29,16 @@ use crate::inspector::record_view::FrameDetail;
 use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, Scope};
 use crate::inspector::row_view::CaptureRow;
 use crate::inspector::virtual_list::ListGeometry;
+use crate::session::capture_pages::TopRow;
 use crate::session::records;
 use crate::session::Session;
 
 /// Must match `.vrow { height }` in style.css.
 const ROW_PX: f64 = 20.0;
+/// Records per older page asked of the server.
+const PAGE_ROWS: u32 = 200;
+/// Scrolled this close to the top, the list fetches the next older page.
+const NEAR_TOP_PX: f64 = 4.0 * ROW_PX;
 const GEOMETRY: ListGeometry = ListGeometry {
     row_px: ROW_PX,
     overscan: 15,
@@ -43,8 +48,10 @@ const GEOMETRY: ListGeometry = ListGeometry {
 pub fn InspectorPane(session: Session) -> impl IntoView {
     let inspector = session.records;
     let spec = RwSignal::new(FilterSpec::default());
-    // The compiled filter holds the browser's RegExp, which stays on this thread.
-    let compiled = StoredValue::new_local(Filter::default());
+    let compiled = StoredValue::new(Filter::default());
+    // The spec `compiled` came from (the box may hold a pattern that does not compile): what
+    // page queries send.
+    let applied = StoredValue::new(FilterSpec::default());
     let filter_rev = RwSignal::new(0u64);
     let filter_error = RwSignal::new(None::<String>);
     let follow = RwSignal::new(Follow::default());
@@ -59,11 +66,18 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
 
     let set_filter = move |change: &dyn Fn(&mut FilterSpec)| {
         spec.update(|s| change(s));
-        match spec.with_untracked(|s| s.compile(crate::inspector::pattern::compile)) {
+        match spec.with_untracked(|s| s.compile()) {
             Ok(filter) => {
                 compiled.set_value(filter);
+                applied.set_value(spec.get_untracked());
                 filter_error.set(None);
                 filter_rev.update(|r| *r += 1);
+                // Older pages are fetched again, with this filter, by the server.
+                let rev = filter_rev.get_untracked();
+                let active = spec.with_untracked(|s| s.is_active());
+                inspector.update(|i| {
+                    i.pages_mut().set_filter(rev, active);
+                });
             }
             // The rows stay as the last valid filter left them; the box says what is wrong.
             Err(message) => filter_error.set(Some(message)),
@@ -86,7 +100,23 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     let shown_index_of = move |seq: u64| with_shown(tree, filtered, |shown| shown.index_of(seq));
     let total =
         Memo::new(move |_| tree.with(|t| filtered.with(|f| Shown::new(f, t.as_ref()).len())));
-    let window = Memo::new(move |_| GEOMETRY.window(total.get(), scroll_top.get(), viewport.get()));
+    // The row above the records (older records not loaded, loading, the start of the capture)
+    // is one row tall when shown; the records start below it.
+    let top_row = Memo::new(move |_| inspector.with(|i| i.pages().top_row()));
+    let head_px = Memo::new(move |_| {
+        if top_row.get() == TopRow::Hidden {
+            0.0
+        } else {
+            ROW_PX
+        }
+    });
+    let window = Memo::new(move |_| {
+        GEOMETRY.window(
+            total.get(),
+            scroll_top.get() - head_px.get(),
+            viewport.get(),
+        )
+    });
 
     let set_scroll = move |top: f64| {
         if let Some(el) = scroller.get_untracked() {
@@ -95,8 +125,22 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         }
     };
     let scroll_to_bottom = move || {
-        let bottom = (GEOMETRY.total_px(total.get_untracked()) - viewport.get_untracked()).max(0.0);
-        set_scroll(bottom);
+        let bottom = move || {
+            (GEOMETRY.total_px(total.get_untracked()) + head_px.get_untracked()
+                - viewport.get_untracked())
+            .max(0.0)
+        };
+        set_scroll(bottom());
+        // A list that grew by more than a screen at once (a filter cleared, a page of older
+        // rows) may not have its new spacer heights yet, and the browser clamps the scroll:
+        // once more after they are laid out.
+        if scroll_top.get_untracked() + 1.0 < bottom() {
+            request_animation_frame(move || {
+                if follow.with_untracked(|f| f.following()) {
+                    set_scroll(bottom());
+                }
+            });
+        }
     };
 
     // Keep the newest row in view unless the user scrolled up to read. The spacers already
@@ -121,10 +165,10 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     });
 
     let reveal = move |index: usize| {
-        if let Some(top) =
-            GEOMETRY.reveal(index, scroll_top.get_untracked(), viewport.get_untracked())
-        {
-            set_scroll(top);
+        let head = head_px.get_untracked();
+        let top = scroll_top.get_untracked() - head;
+        if let Some(top) = GEOMETRY.reveal(index, top, viewport.get_untracked()) {
+            set_scroll(top + head);
         }
     };
     // A new viewport height (the window, or the detail split opening or closing) keeps the
@@ -158,6 +202,43 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         Some(observer)
     });
 
+    // The next older page, filtered by the server with the list's filter.
+    let fetch_older = move || {
+        if !inspector.with_untracked(|i| i.pages().can_request()) {
+            return;
+        }
+        let request = inspector.try_update(|i| i.pages_mut().request()).flatten();
+        if let Some((id, before)) = request {
+            session.send(ClientMsg::CapturePage {
+                id,
+                before_seq: Some(before),
+                filter: applied.get_value(),
+                limit: PAGE_ROWS,
+            });
+        }
+    };
+    // A list that does not fill its viewport fetches older pages until it does (on opening,
+    // after a new filter), as scrolling to the top would.
+    Effect::new(move |_| {
+        let rows = total.get();
+        let can = inspector.with(|i| i.pages().can_request());
+        if can && GEOMETRY.total_px(rows) <= viewport.get() + NEAR_TOP_PX {
+            fetch_older();
+        }
+    });
+    // Rows that arrive above the ones in view keep those where they were on screen.
+    Effect::new(move |shown_first: Option<Option<u64>>| {
+        let first = filtered.with(|f| f.get(0));
+        if let (Some(Some(before)), false) = (shown_first, follow.with_untracked(|f| f.following()))
+        {
+            let above = filtered.with_untracked(|f| f.index_of(before)).unwrap_or(0);
+            if above > 0 && first != Some(before) {
+                set_scroll(scroll_top.get_untracked() + above as f64 * ROW_PX);
+            }
+        }
+        first
+    });
+
     let on_scroll = move |_| {
         if let Some(el) = scroller.get_untracked() {
             let (top, height, client) = (
@@ -166,6 +247,9 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 f64::from(el.client_height()),
             );
             scroll_top.set(top);
+            if top <= NEAR_TOP_PX {
+                fetch_older();
+            }
             let before = follow.get_untracked();
             let mut after = before;
             after.scrolled(top, height, client);
@@ -325,7 +409,8 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         )
     };
     let evicted = move || inspector.with(|i| i.evicted());
-    let older_on_server = move || inspector.with(|i| i.older_on_server());
+    let older_on_server = move || inspector.with(|i| i.pages().older());
+
     let trimmed = move || inspector.with(|i| i.trimmed());
     let limit = inspector.with_untracked(|i| i.limit());
 
@@ -395,9 +480,9 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                             <span
                                 class="evicted"
                                 data-testid="capture-older"
-                                title="The server has these records, older than the ones it sends a page that opens; the HAR and JSONL exports have them all"
+                                title="The server has these records, older than the rows loaded: scroll up to load them (the HAR and JSONL exports have them all)"
                             >
-                                {format!(" · {n} older in the export")}
+                                {format!(" · {n} older not loaded")}
                             </span>
                         })
                     }}
@@ -527,6 +612,29 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 aria-rowcount=move || total.get().to_string()
                 data-testid="capture-list"
             >
+                <Show when=move || top_row.get() != TopRow::Hidden>
+                    <button
+                        class="older-row"
+                        data-testid="capture-older-row"
+                        data-state=move || match top_row.get() {
+                            TopRow::Older(_) => "older",
+                            TopRow::Loading(_) => "loading",
+                            TopRow::Start => "start",
+                            TopRow::Failed(_) => "failed",
+                            TopRow::Hidden => "hidden",
+                        }
+                        title="Older records are fetched from the server as the list scrolls to the top"
+                        on:click=move |_| fetch_older()
+                    >
+                        {move || match top_row.get() {
+                            TopRow::Older(n) => format!("{n} older records not loaded"),
+                            TopRow::Loading(n) => format!("Loading older records… ({n} not loaded)"),
+                            TopRow::Start => "Start of capture".to_string(),
+                            TopRow::Failed(error) => format!("Older records could not be loaded: {error}"),
+                            TopRow::Hidden => String::new(),
+                        }}
+                    </button>
+                </Show>
                 <div class="spacer" style:height=move || format!("{}px", window.get().top_px)></div>
                 <For each=rows key=|r| (r.generation, r.seq, r.depth, r.folded) let:row>
                     <CaptureRow

@@ -3,7 +3,7 @@
 //! `/session` WebSocket that serves it, reopened with backoff when it drops.
 //!
 //! Below the features, what the page keeps: the capture records the server sent
-//! ([`records`]), the notebook's file kept in step with it ([`file_sync`], deciding with
+//! ([`records`], with the part of the capture they cover: [`capture_pages`]), the notebook's file kept in step with it ([`file_sync`], deciding with
 //! [`document_file`]), the socket's and the kernel's state as the status bar says it
 //! ([`connection`]), the notices that belong to no cell ([`notices`]) and Run All's paced
 //! sends ([`pacer`]). The features add what they do with a session as more methods of
@@ -11,6 +11,7 @@
 //! (`crate::kernel::notebook_kernel`), the key bindings changed (`crate::keys::storage`). The
 //! root component builds it.
 
+pub mod capture_pages;
 pub mod connection;
 pub mod disk_watch;
 pub mod document_file;

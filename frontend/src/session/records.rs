@@ -2,8 +2,8 @@
 //! connection, and what a record's body is whatever its kind (its frame, its kernel message,
 //! what it relays, its direction).
 //!
-//! Records arrive from the server in batches (the backlog right after connecting, then live
-//! batches). After a reconnect to the same server the backlog repeats records the page already
+//! Records arrive from the server in batches (the newest page right after connecting, then
+//! live batches, and older pages the inspector asks for: [`Pages`] says which part is held). After a reconnect to the same server the backlog repeats records the page already
 //! has, so rows are kept sorted and de-duplicated by `seq`; a different server `instance` means
 //! sequence numbers started over, so the rows are cleared. The page keeps at most `limit` rows
 //! (the oldest go first) so a long session cannot exhaust the tab, and says how many it let go.
@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId, Direction, FrameRecord, Hop};
 use wirebook_shared::jupyter::KernelMessageRecord;
+
+use crate::session::capture_pages::Pages;
 
 /// Rows the page keeps by default: twice the server's default capture ring, so a page that
 /// stays open keeps what scrolled out of the server's ring.
@@ -40,8 +42,8 @@ pub struct Records {
     evicted: u64,
     /// Rows this page dropped to stay within `limit`.
     trimmed: u64,
-    /// Records older than the backlog the server sent this page, which it still has.
-    older_on_server: u64,
+    /// Which part of the server's capture is held, for the inspector's filter.
+    pages: Pages,
     /// Records up to this `seq` were cleared by the user and stay hidden if replayed.
     cleared_through: Option<u64>,
     /// New rows ever added, so a view can tell how many arrived since it last looked.
@@ -73,7 +75,7 @@ impl Records {
             limit: limit.max(1),
             evicted: 0,
             trimmed: 0,
-            older_on_server: 0,
+            pages: Pages::default(),
             cleared_through: None,
             received: 0,
             generation: 0,
@@ -88,6 +90,7 @@ impl Records {
     /// process than before and the rows were cleared.
     pub fn hello(&mut self, instance: &str) -> bool {
         if self.instance.as_deref() == Some(instance) {
+            self.pages.hello();
             return false;
         }
         let had_instance = self.instance.is_some();
@@ -95,21 +98,54 @@ impl Records {
             instance: Some(instance.to_string()),
             received: self.received,
             generation: self.generation + 1,
+            pages: self.pages.restarted(),
             ..Records::new(self.limit)
         };
+        self.pages.hello();
         had_instance
     }
 
-    /// The server left out `older` records older than the backlog it sent (0: nothing new).
-    pub fn left_on_server(&mut self, older: u64) {
-        if older > 0 {
-            self.older_on_server = older;
+    /// A `ServerMsg::Capture` batch: its records, and what it says about the ones it does not
+    /// carry. Returns how many rows were new.
+    pub fn capture(
+        &mut self,
+        records: Vec<CaptureRecord>,
+        evicted: u64,
+        older: u64,
+        skipped: u64,
+    ) -> usize {
+        let first = records.first().map(|r| r.seq);
+        let held_newest = self.rows.back().map(|r| r.seq);
+        self.pages.batch(first, held_newest, older, skipped);
+        self.add(records, evicted)
+    }
+
+    /// A `ServerMsg::CapturePage` answer: its records are kept if it is the one awaited.
+    pub fn page(
+        &mut self,
+        id: u64,
+        records: Vec<CaptureRecord>,
+        scanned_from: u64,
+        older: u64,
+        error: Option<String>,
+    ) {
+        if self.pages.answer(id, scanned_from, older, error) {
+            // Older rows are not news: the "N new" count follows live rows only.
+            let received = self.received;
+            self.add(records, 0);
+            self.received = received;
+            // The floor moved: filtered views start over.
+            self.generation += 1;
         }
     }
 
-    /// Records the server still has that it did not send this page (older than its backlog).
-    pub fn older_on_server(&self) -> u64 {
-        self.older_on_server
+    /// Which part of the server's capture is held (see [`Pages`]).
+    pub fn pages(&self) -> &Pages {
+        &self.pages
+    }
+
+    pub fn pages_mut(&mut self) -> &mut Pages {
+        &mut self.pages
     }
 
     /// Adds a batch of records; returns how many rows were new.
@@ -218,6 +254,7 @@ impl Records {
         self.children.clear();
         self.trimmed = 0;
         self.generation += 1;
+        self.pages.cleared();
     }
 
     pub fn rows(&self) -> impl DoubleEndedIterator<Item = &CaptureRecord> + ExactSizeIterator + '_ {

@@ -245,6 +245,8 @@ async fn serve(
                         ClientMsg::SendKernelMessage { .. } => {}
                         // The server answers with the kernels listed again.
                         ClientMsg::SetGateway { .. } => {}
+                        // The server answers with the page (`Records::page`).
+                        ClientMsg::CapturePage { .. } => {}
                     },
                     Err(_) => {
                         unsent.push_back(request);
@@ -376,12 +378,18 @@ fn receive(session: Session, msg: ServerMsg) {
             skipped,
         } => {
             session.records.update(|i| {
-                // Until the inspector pages, records this page skipped are missing like
-                // evicted ones.
-                i.add(records, evicted.saturating_add(skipped));
-                i.left_on_server(older);
+                i.capture(records, evicted, older, skipped);
             });
         }
+        ServerMsg::CapturePage {
+            id,
+            records,
+            scanned_from,
+            older,
+            error,
+        } => session
+            .records
+            .update(|i| i.page(id, records, scanned_from, older, error)),
         ServerMsg::CapturePaused { paused } => session.capture_paused.set(Some(paused)),
         ServerMsg::Error {
             message,

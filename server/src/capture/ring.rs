@@ -716,10 +716,10 @@ impl Capture {
         self.read(0, usize::MAX, Sensitive::Included).records
     }
 
-    /// A feed that starts with the newest records in the ring that take at most `backlog`
-    /// bytes (as the memory budget counts them), and how many older ones the ring still has
-    /// that it will not get.
-    pub fn subscribe_recent(self: &Arc<Self>, backlog: usize) -> (Feed, u64) {
+    /// A feed that starts with the newest records in the ring, at most `records` of them
+    /// taking at most `backlog` bytes (as the memory budget counts them), and how many older
+    /// ones the ring still has that it will not get (a page query fetches them).
+    pub fn subscribe_recent(self: &Arc<Self>, backlog: usize, records: usize) -> (Feed, u64) {
         let latest = self.latest.subscribe();
         let ring = self.ring();
         let mut bytes = 0;
@@ -727,6 +727,7 @@ impl Capture {
             .records
             .iter()
             .rev()
+            .take(records)
             .take_while(|entry| {
                 bytes += entry.cost();
                 bytes <= backlog
@@ -742,6 +743,84 @@ impl Capture {
         };
         (feed, older)
     }
+}
+
+impl Capture {
+    /// A page of the ring for an inspector scrolling back (see `ClientMsg::CapturePage`): up
+    /// to `limit` records with `seq < before` (`None`: the newest) that `keep` lets through,
+    /// oldest first, looking at no more than `scan` records. Entries are copied out under the
+    /// lock a chunk at a time and turned into records and filtered outside it, as
+    /// [`Capture::read`] does, so recording never waits for a filter.
+    pub fn page(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+        scan: usize,
+        keep: impl Fn(&CaptureRecord) -> bool,
+    ) -> Page {
+        /// Entries copied per lock: a few hundred KiB, short enough that recording barely
+        /// notices.
+        const CHUNK: usize = 1024;
+        let mut found = Vec::new();
+        let mut scanned = 0;
+        let mut next = before.unwrap_or(u64::MAX);
+        loop {
+            let (chunk, oldest) = {
+                let ring = self.ring();
+                let oldest = ring.oldest_seq();
+                let end = next.min(ring.next_seq);
+                let start = end
+                    .saturating_sub(CHUNK.min(scan - scanned) as u64)
+                    .max(oldest);
+                let chunk: Vec<(u64, Entry)> = if start < end {
+                    ring.iter_from(start)
+                        .take_while(|(seq, _)| *seq < end)
+                        .map(|(seq, entry)| (seq, entry.clone()))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                (chunk, oldest)
+            };
+            if chunk.is_empty() {
+                // Nothing left below `next` (or it was evicted meanwhile).
+                next = next.min(oldest);
+                break;
+            }
+            for (seq, entry) in chunk.iter().rev() {
+                scanned += 1;
+                next = *seq;
+                let record = entry.to_record(*seq, Sensitive::Included, &self.secrets);
+                if keep(&record) {
+                    found.push(record);
+                    if found.len() >= limit {
+                        break;
+                    }
+                }
+            }
+            if found.len() >= limit || scanned >= scan {
+                break;
+            }
+        }
+        found.reverse();
+        let older = next.saturating_sub(self.ring().oldest_seq());
+        Page {
+            records: found,
+            scanned_from: next,
+            older,
+        }
+    }
+}
+
+/// A page of the ring (see [`Capture::page`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Oldest first.
+    pub records: Vec<CaptureRecord>,
+    /// Every record from here up to the query's `before` was looked at (or is gone).
+    pub scanned_from: u64,
+    /// Records still in the ring older than `scanned_from`.
+    pub older: u64,
 }
 
 /// What the ring holds (see [`Capture::stats`]); `/api/capture/stats` is its JSON.
@@ -922,18 +1001,85 @@ mod tests {
             capture.record(1, Hop::Kernel, closed(&"x".repeat(100)));
         }
         let one = capture.stats().memory_bytes / 50;
-        let (mut feed, older) = capture.subscribe_recent(one * 10);
+        let (mut feed, older) = capture.subscribe_recent(one * 10, usize::MAX);
         assert_eq!(older, 40);
         let batch = feed.try_batch(100).unwrap();
         assert_eq!(batch.evicted, 0);
         assert_eq!(batch.records.first().unwrap().seq, 41);
         assert_eq!(batch.records.len(), 10);
-        let (mut all, older) = capture.subscribe_recent(usize::MAX);
+        let (mut all, older) = capture.subscribe_recent(usize::MAX, usize::MAX);
         assert_eq!(older, 0);
         assert_eq!(all.try_batch(100).unwrap().records.len(), 50);
-        let (mut none, older) = Arc::new(Capture::new(10, 16)).subscribe_recent(0);
+        // A page of the newest records: the first thing a page that opens gets.
+        let (mut page, older) = capture.subscribe_recent(usize::MAX, 8);
+        assert_eq!(older, 42);
+        assert_eq!(page.try_batch(100).unwrap().records[0].seq, 43);
+        let (mut none, older) = Arc::new(Capture::new(10, 16)).subscribe_recent(0, usize::MAX);
         assert_eq!(older, 0);
         assert!(none.try_batch(10).is_none());
+    }
+
+    fn seqs(records: &[CaptureRecord]) -> Vec<u64> {
+        records.iter().map(|r| r.seq).collect()
+    }
+
+    #[test]
+    fn pages_go_back_from_before_oldest_first_and_say_where_they_stopped() {
+        let capture = Arc::new(Capture::new(100, 16));
+        for i in 0..150 {
+            capture.record(1, Hop::Kernel, closed(&format!("r{i}")));
+        }
+        // The ring keeps 51..=150.
+        let newest = capture.page(None, 10, usize::MAX, |_| true);
+        assert_eq!(seqs(&newest.records), (141..=150).collect::<Vec<_>>());
+        assert_eq!((newest.scanned_from, newest.older), (141, 90));
+        let next = capture.page(Some(newest.scanned_from), 10, usize::MAX, |_| true);
+        assert_eq!(seqs(&next.records), (131..=140).collect::<Vec<_>>());
+        // A filter: only seqs divisible by 7, and the scan runs on until the limit.
+        let sevens = capture.page(Some(141), 3, usize::MAX, |r| r.seq % 7 == 0);
+        assert_eq!(seqs(&sevens.records), vec![126, 133, 140]);
+        assert_eq!((sevens.scanned_from, sevens.older), (126, 75));
+        // The scan is bounded: 30 records looked at, none passed, and the reply says where
+        // to go on from.
+        let rare = capture.page(Some(141), 3, 30, |r| r.seq == 52);
+        assert!(rare.records.is_empty());
+        assert_eq!((rare.scanned_from, rare.older), (111, 60));
+        let found = capture.page(Some(rare.scanned_from), 3, 100, |r| r.seq == 52);
+        assert_eq!(seqs(&found.records), vec![52]);
+        assert_eq!(
+            (found.scanned_from, found.older),
+            (51, 0),
+            "the start of the capture"
+        );
+        // Before the oldest (evicted) or at the start: nothing, and nothing older.
+        let gone = capture.page(Some(20), 10, usize::MAX, |_| true);
+        assert_eq!((gone.records.len(), gone.older), (0, 0));
+        let start = capture.page(Some(0), 10, usize::MAX, |_| true);
+        assert_eq!(
+            (start.records.len(), start.scanned_from, start.older),
+            (0, 0, 0)
+        );
+        // More than a chunk at a time.
+        let all = capture.page(Some(u64::MAX), 5000, usize::MAX, |_| true);
+        assert_eq!(seqs(&all.records), (51..=150).collect::<Vec<_>>());
+        let empty = Arc::new(Capture::new(10, 16)).page(None, 10, 10, |_| true);
+        assert_eq!(
+            (empty.records.len(), empty.scanned_from, empty.older),
+            (0, 1, 0)
+        );
+    }
+
+    #[test]
+    fn a_page_scans_past_a_chunk_and_keeps_the_scan_bound() {
+        let capture = Arc::new(Capture::new(5000, 16));
+        for _ in 0..4000 {
+            capture.record(1, Hop::Kernel, closed("x"));
+        }
+        let far = capture.page(None, 10, 2500, |r| r.seq < 100);
+        assert!(far.records.is_empty());
+        assert_eq!((far.scanned_from, far.older), (1501, 1500));
+        let rest = capture.page(Some(far.scanned_from), 10, 2500, |r| r.seq < 100);
+        assert_eq!(seqs(&rest.records), (90..100).collect::<Vec<_>>());
     }
 
     #[test]
@@ -1011,7 +1157,7 @@ mod tests {
     #[tokio::test]
     async fn a_feed_gets_the_backlog_then_live_records_and_learns_what_it_missed() {
         let capture = Arc::new(Capture::new(2, 16));
-        let (mut feed, _) = capture.subscribe_recent(usize::MAX);
+        let (mut feed, _) = capture.subscribe_recent(usize::MAX, usize::MAX);
         capture.record(1, Hop::Browser, closed(""));
         let batch = feed.next_batch(10).await;
         assert_eq!(batch.records.len(), 1);

@@ -5,6 +5,7 @@ mod auth;
 mod base_url;
 mod binary;
 mod capture;
+mod capture_page;
 mod demo;
 mod echo;
 mod gateway;

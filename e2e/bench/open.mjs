@@ -1,0 +1,168 @@
+// Opening on a large capture (issue #16): navigation → first editable cell, and → the inspector
+// showing the newest rows, for two builds side by side (A/B rounds alternated), on an empty
+// capture and on one holding 100k records (50k messages to /echo and their echoes).
+//
+//   node e2e/bench/open.mjs --a BIN:DIST --b BIN:DIST [--rounds 5] [--messages 50000]
+//
+// Each load is a fresh browser context (a cold cache). Times are read in the page from
+// performance.now() (0 = navigation start) on the first animation frame at which the cell's
+// editor is contenteditable, and at which the inspector shows the newest rows: a row drawn at
+// least as new as the capture's newest record when the navigation began
+// (`/api/capture/stats`), or, for a build whose list does not scroll to the newest rows by
+// itself, the list holding as many rows as the capture had records. Drives Debian's Chromium with the e2e suite's
+// playwright-core; this is a benchmark, never a test.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => {
+    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
+    return pairs;
+  }, []),
+);
+const rounds = Number(args.rounds ?? 5);
+const messages = Number(args.messages ?? 50000);
+const builds = ['a', 'b'].map((name) => {
+  if (!args[name]) throw new Error(`--${name} BIN:DIST is required`);
+  const [bin, dist] = args[name].split(':');
+  return { name: name.toUpperCase(), bin, dist };
+});
+
+function startServer({ bin, dist }) {
+  const token = 'bench' + Math.random().toString(36).slice(2);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wirebook-bench-'));
+  const child = spawn(bin, ['--dist', dist, '--token', token, '--bind', '127.0.0.1:0', '--notebook-dir', dir], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /wirebook is running at (http:\/\/([^/]+)\/\?token=\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1], origin: `http://${m[2]}` });
+    });
+    child.once('exit', (code) => reject(new Error(`${bin} exited (${code})`)));
+  });
+}
+
+async function fill(browser, origin, count) {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/no-such-page`);
+  await page.evaluate(async ({ url, count }) => {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = reject;
+    });
+    let got = 0;
+    const done = new Promise((resolve) => {
+      ws.onmessage = () => {
+        got += 1;
+        if (got === count) resolve(null);
+      };
+    });
+    for (let i = 0; i < count; i++) ws.send(`m${i}`);
+    await done;
+    ws.close();
+  }, { url: `${origin.replace('http', 'ws')}/echo`, count });
+  await page.close();
+}
+
+/** The capture's stats: its newest seq and how many records it holds. */
+async function captureStats(url) {
+  const u = new URL(url);
+  const response = await fetch(`${u.origin}/api/capture/stats${u.search}`);
+  return response.json();
+}
+
+/** One cold load: [ms to an editable cell, ms to a row at least as new as the capture's newest
+ * record before the navigation]. */
+async function load(browser, url) {
+  const { latest_seq: newest, records } = await captureStats(url);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.addInitScript(({ newest, records }) => {
+    const marks = (window.__openMarks = {});
+    const check = () => {
+      const now = performance.now();
+      if (marks.editable === undefined && document.querySelector('[data-testid=cell-editor][contenteditable=true]')) {
+        marks.editable = now;
+      }
+      if (marks.rows === undefined) {
+        // The newest row drawn, or every record held (an inspector that does not scroll to
+        // the newest rows by itself has them once its row count is the capture's).
+        const rows = document.querySelectorAll('[data-testid=capture-row]');
+        const list = document.querySelector('[data-testid=capture-list]');
+        const held = Number(list?.getAttribute('aria-rowcount') ?? 0);
+        if ([...rows].some((r) => Number(r.dataset.seq) >= newest) || (records > 0 && held >= records)) {
+          marks.rows = now;
+        }
+      }
+      if (marks.editable === undefined || marks.rows === undefined) requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  }, { newest, records });
+  await page.goto(url);
+  try {
+    await page.waitForFunction(
+      () => window.__openMarks && window.__openMarks.editable !== undefined && window.__openMarks.rows !== undefined,
+      null,
+      { timeout: 300_000, polling: 100 },
+    );
+  } catch (error) {
+    const marks = await page.evaluate(() => window.__openMarks);
+    throw new Error(`${url}: ${error.message}; marks so far ${JSON.stringify(marks)}`);
+  }
+  const marks = await page.evaluate(() => window.__openMarks);
+  await context.close();
+  return [marks.editable, marks.rows];
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  for (const filled of [false, true]) {
+    const servers = [];
+    for (const build of builds) servers.push({ build, ...(await startServer(build)) });
+    if (filled) for (const s of servers) await fill(browser, s.origin, messages);
+    // One warm-up load each (the first Chromium process start, the server's file cache).
+    for (const s of servers) await load(browser, s.url);
+    const times = Object.fromEntries(builds.map((b) => [b.name, { editable: [], rows: [] }]));
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      for (const s of order) {
+        const [editable, rows] = await load(browser, s.url);
+        times[s.build.name].editable.push(editable);
+        times[s.build.name].rows.push(rows);
+      }
+    }
+    for (const s of servers) s.child.kill();
+    const label = filled ? `${2 * messages} records` : 'empty capture';
+    for (const b of builds) {
+      const t = times[b.name];
+      console.log(
+        `${label} ${b.name} (${b.bin}): editable median ${median(t.editable).toFixed(0)} ms ` +
+          `[${t.editable.map((x) => x.toFixed(0)).join(', ')}]; newest rows median ` +
+          `${median(t.rows).toFixed(0)} ms [${t.rows.map((x) => x.toFixed(0)).join(', ')}]`,
+      );
+    }
+    const [a, b] = builds.map((x) => times[x.name]);
+    console.log(
+      `${label} B/A: editable ${(median(b.editable) / median(a.editable)).toFixed(2)}x, ` +
+        `newest rows ${(median(b.rows) / median(a.rows)).toFixed(2)}x`,
+    );
+  }
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,73 @@
+// Opening on a large capture: the page gets the newest page of records, the inspector fetches
+// older pages as it scrolls to the top, and a filter's older pages are filtered by the server.
+import type { Browser } from '@playwright/test';
+import { test, expect } from './wirebook';
+
+/** Sends `count` messages m0, m1, … to /echo and waits for every echo, from a page of the
+ * server's origin that is not the app (so that it opens no session). */
+async function fill(browser: Browser, origin: string, count: number) {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/no-such-page`);
+  await page.evaluate(async ({ url, count }) => {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = reject;
+    });
+    let got = 0;
+    const done = new Promise((resolve) => {
+      ws.onmessage = () => {
+        got += 1;
+        if (got === count) resolve(null);
+      };
+    });
+    for (let i = 0; i < count; i++) ws.send(`m${i}`);
+    await done;
+    ws.close();
+  }, { url: `${origin.replace('http', 'ws')}/echo`, count });
+  await page.close();
+}
+
+test('the inspector opens on the newest rows and loads older ones as it scrolls up', async ({ page, browser, wirebook }) => {
+  await fill(browser, wirebook.origin, 600);
+  await page.goto(wirebook.url);
+  const list = page.getByTestId('capture-list');
+  await expect(page.getByTestId('capture-row').filter({ hasText: 'm599' }).first()).toBeVisible();
+  // One page (256 records) came at first; the rest are on the server.
+  const first = Number(await list.getAttribute('aria-rowcount'));
+  expect(first).toBeLessThanOrEqual(300);
+  await expect(page.getByTestId('capture-older')).toContainText('older not loaded');
+
+  // Scrolling to the top fetches the next older page; the rows in view stay where they were
+  // (the first one moves down by the rows that arrived above it).
+  await list.evaluate((el) => (el.scrollTop = 0));
+  await expect.poll(async () => Number(await list.getAttribute('aria-rowcount'))).toBeGreaterThan(first);
+  const added = Number(await list.getAttribute('aria-rowcount')) - first;
+  await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBeGreaterThanOrEqual(added * 20 - 40);
+
+  // Up and up until the start of the capture: every message is there.
+  await expect(async () => {
+    await list.evaluate((el) => (el.scrollTop = 0));
+    await expect(page.getByTestId('capture-older-row')).toHaveAttribute('data-state', 'start', { timeout: 500 });
+  }).toPass();
+  expect(Number(await list.getAttribute('aria-rowcount'))).toBeGreaterThanOrEqual(1200);
+  await list.evaluate((el) => (el.scrollTop = 0));
+  await expect(page.locator('[data-testid=capture-row] .c-data').filter({ hasText: /^m0$/ }).first()).toBeVisible();
+});
+
+test('a filter pages through the server: matches older than the first page arrive', async ({ page, browser, wirebook }) => {
+  await fill(browser, wirebook.origin, 600);
+  await page.goto(wirebook.url);
+  await expect(page.getByTestId('capture-row').filter({ hasText: 'm599' }).first()).toBeVisible();
+  // m40..m49 are far older than the first page: only the server can find them.
+  await page.getByTestId('filter-regex').click();
+  await page.getByTestId('filter-search').fill('^m4[0-9]$');
+  const list = page.getByTestId('capture-list');
+  // Each message and its echo: 20 rows, found by the server's filter.
+  await expect(list).toHaveAttribute('aria-rowcount', '20');
+  await expect(page.getByTestId('capture-older-row')).toHaveAttribute('data-state', 'start');
+  await expect(page.getByTestId('capture-row').filter({ hasText: 'm45' })).toHaveCount(2);
+  // Clearing the filter shows the newest rows again, without the pages of the filter.
+  await page.getByTestId('filter-search').fill('');
+  await expect(page.getByTestId('capture-row').filter({ hasText: 'm599' }).first()).toBeVisible();
+});
