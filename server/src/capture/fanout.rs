@@ -197,7 +197,7 @@ impl Fanout {
         self.started.get_or_init(|| {
             // The publisher starts at the newest record: what came before is each session's
             // backlog.
-            let (feed, _) = self.capture.subscribe_recent(0);
+            let (feed, _) = self.capture.subscribe_recent(0, 0);
             let shutdown = self.shutdown.clone();
             tokio::spawn(publish(Arc::downgrade(self), feed, shutdown));
         });
@@ -501,7 +501,7 @@ mod tests {
     }
 
     fn viewer_of(fanout: &Arc<Fanout>, capture: &Arc<Capture>) -> Viewer {
-        fanout.viewer(capture.subscribe_recent(0).0)
+        fanout.viewer(capture.subscribe_recent(0, 0).0)
     }
 
     async fn next_within(viewer: &mut Viewer) -> Delivery {
