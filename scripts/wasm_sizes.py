@@ -20,7 +20,9 @@ Sizes are of the module as rustc links it, before wasm-bindgen.
 import argparse
 import collections
 import re
+import shutil
 import signal
+import subprocess
 import sys
 
 
@@ -99,7 +101,23 @@ def functions(data):
         pos = end
     if not names:
         sys.exit("wasm_sizes: no name section (a stripped or wasm-opt'd module?)")
-    return [(names.get(imported + i, f"<function {imported + i}>"), n) for i, n in enumerate(bodies)]
+    named = [(names.get(imported + i, f"<function {imported + i}>"), n) for i, n in enumerate(bodies)]
+    return list(zip(demangled([name for name, _ in named]), (n for _, n in named)))
+
+
+def demangled(names):
+    """Rust's symbol names readable (`_ZN…` legacy and `_R…` v0 mangling): wasm-ld leaves
+    them mangled in the name section. Through binutils' c++filt, which knows both; without it
+    the names stay as they are, and the crate report groups them less well."""
+    if not shutil.which("c++filt"):
+        print("wasm_sizes: c++filt (binutils) not found, names left mangled", file=sys.stderr)
+        return names
+    out = subprocess.run(
+        ["c++filt"], input="\n".join(names), capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    # v0 names carry each crate's disambiguator (`core[c5930c85a12de822]`): dropped, so that
+    # a crate groups as one.
+    return [re.sub(r"\[[0-9a-f]+\]", "", name) for name in out[: len(names)]]
 
 
 CRATE = re.compile(r"^[<&\s]*(?:mut\s+)?(?:impl\s+)?(?:dyn\s+)?(?:[A-Za-z_]\w*\s+as\s+)?([A-Za-z_]\w*)")
