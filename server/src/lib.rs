@@ -4,8 +4,8 @@
 //! The wings, each a folder of one feature or one layer:
 //! - [`admission`]: who gets in (the accept loop, the checks every request passes); [`auth`]:
 //!   the token and Origin checks themselves.
-//! - [`capture`]: the byte tap under every socket, the records it makes, the ring, the exports
-//!   and the inspector's pages.
+//! - [`capture`]: the byte tap under every socket, the records it makes, the ring, the exports;
+//!   [`capture_page`]: the inspector's pages of it over HTTP.
 //! - [`websocket`]: accepting and closing the WebSockets the server serves.
 //! - [`session`]: one browser's `/session` socket; [`kernel`]: the links to kernels it drives.
 //! - [`upstream`]: dialling out (kernels, routes, gateways), with the URL checks.
@@ -21,6 +21,7 @@ pub mod address;
 pub mod admission;
 pub mod auth;
 pub mod capture;
+pub mod capture_page;
 pub mod cli;
 pub mod config;
 pub mod endpoints;
@@ -53,7 +54,7 @@ use tower_http::compression::predicate::SizeAbove;
 use tower_http::compression::CompressionLayer;
 use wirebook_shared::base_url::BaseUrl;
 
-use crate::capture::{export, page_api};
+use crate::capture::export;
 use crate::config::Config;
 use crate::endpoints::{demo, echo};
 use crate::state::App;
@@ -98,7 +99,7 @@ fn router(app: App) -> Router {
         .route("/api/capture.har", get(export::har::<App>))
         .route("/api/capture.jsonl", get(export::jsonl::<App>))
         .route("/api/capture/stats", get(export::stats::<App>))
-        .merge(page_api::routes::<App>())
+        .merge(capture_page::routes::<App>())
         .merge(notebooks::api_routes(&app.config, Arc::clone(&app.kept)))
         .merge(proxy::api::routes::<App>())
         .merge(kernel::kept::api::routes::<App>())

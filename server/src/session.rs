@@ -50,7 +50,7 @@ pub const CAPTURE_BATCH: usize = 256;
 
 /// The capture a new session gets unasked: the newest records, one batch. The page is
 /// editable at once on any capture; older pages come when the inspector scrolls up
-/// (`POST /api/capture/page`, `capture::page_api`).
+/// (`POST /api/capture/page`, `crate::capture_page`).
 pub const FIRST_PAGE: usize = CAPTURE_BATCH;
 
 /// What a session needs from the server.

@@ -8,12 +8,10 @@
 //! - [`fanout`]: the live capture serialised once and sent by every session, which skips
 //!   ahead when it falls behind.
 //! - [`redaction`]: what never leaves wirebook in clear (the token, secret headers).
-//! - [`export`]: `GET /api/capture.har`, `.jsonl` and the stats, the downloads of the ring;
-//!   [`page_api`]: `POST /api/capture/page`, the inspector's pages of it.
+//! - [`export`]: `GET /api/capture.har`, `.jsonl` and the stats, the downloads of the ring.
 
 pub mod export;
 pub mod fanout;
-pub mod page_api;
 pub mod recorder;
 pub mod redaction;
 pub mod ring;

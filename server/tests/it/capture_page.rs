@@ -3,7 +3,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_server::capture::page_api::PAGE_LIMIT;
+use wirebook_server::capture_page::PAGE_LIMIT;
 use wirebook_server::session::FIRST_PAGE;
 use wirebook_shared::capture_filter::{FilterSpec, Scope};
 use wirebook_shared::capture_page::{CapturePage, PageQuery, CAPTURE_PAGE_API};
