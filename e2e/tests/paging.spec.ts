@@ -53,6 +53,15 @@ test('the inspector opens on the newest rows and loads older ones as it scrolls 
   expect(Number(await list.getAttribute('aria-rowcount'))).toBeGreaterThanOrEqual(1200);
   await list.evaluate((el) => (el.scrollTop = 0));
   await expect(page.locator('[data-testid=capture-row] .c-data').filter({ hasText: /^m0$/ }).first()).toBeVisible();
+
+  // Pages come over HTTP, which is not captured: scrolling up added no rows of its own (on
+  // /session each query was a row, and a "1 new" badge).
+  await expect(page.locator('button.jump')).toBeVisible();
+  await expect(page.locator('button.jump')).not.toContainText('new');
+  await page.getByTestId('filter-search').fill('capture_page');
+  await expect(page.getByTestId('capture-older-row')).toHaveAttribute('data-state', 'start');
+  await expect(list).toHaveAttribute('aria-rowcount', '0');
+  await expect(page.locator('button.jump')).not.toContainText('new');
 });
 
 test('a filter pages through the server: matches older than the first page arrive', async ({ page, browser, wirebook }) => {

@@ -1,5 +1,6 @@
 //! The browser's client for the server's notebooks API (`/api/notebooks`, see
-//! `wirebook_shared::notebook_files` for the routes and bodies).
+//! `wirebook_shared::notebook_files` for the routes and bodies) and the inspector's pages of
+//! the capture (`/api/capture/page`, see `wirebook_shared::capture_page`).
 //!
 //! Every call answers `Result<T, ApiFailure>`; a failure carries the HTTP status (0 when the
 //! server could not be reached) and the server's own message, so the UI can say exactly what
@@ -9,6 +10,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wirebook_shared::capture_page::{CapturePage, PageQuery, CAPTURE_PAGE_API};
 use wirebook_shared::notebook_files::{
     api_url, ApiError, CreateRequest, Entry, Listing, NotebookFile, RenameRequest, SaveRequest,
     Saved, API_PREFIX,
@@ -180,6 +182,11 @@ pub async fn rename(path: &str, new_path: &str) -> Result<Entry, ApiFailure> {
 /// `DELETE /api/notebooks/PATH`.
 pub async fn delete(path: &str) -> Result<(), ApiFailure> {
     delete_at(&at(&api_url(path))).await
+}
+
+/// `POST /api/capture/page`: older records for the inspector.
+pub async fn capture_page(query: &PageQuery) -> Result<CapturePage, ApiFailure> {
+    json_call(Request::post(&at(CAPTURE_PAGE_API)), query).await
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! The wings, each a folder of one feature or one layer:
 //! - [`admission`]: who gets in (the accept loop, the checks every request passes); [`auth`]:
 //!   the token and Origin checks themselves.
-//! - [`capture`]: the byte tap under every socket, the records it makes, the ring, the exports.
+//! - [`capture`]: the byte tap under every socket, the records it makes, the ring, the exports;
+//!   [`capture_page`]: the inspector's pages of it over HTTP.
 //! - [`websocket`]: accepting and closing the WebSockets the server serves.
 //! - [`session`]: one browser's `/session` socket; [`kernel`]: the links to kernels it drives.
 //! - [`upstream`]: dialling out (kernels, routes, gateways), with the URL checks.
@@ -20,6 +21,7 @@ pub mod address;
 pub mod admission;
 pub mod auth;
 pub mod capture;
+pub mod capture_page;
 pub mod cli;
 pub mod config;
 pub mod endpoints;
@@ -97,6 +99,7 @@ fn router(app: App) -> Router {
         .route("/api/capture.har", get(export::har::<App>))
         .route("/api/capture.jsonl", get(export::jsonl::<App>))
         .route("/api/capture/stats", get(export::stats::<App>))
+        .merge(capture_page::routes::<App>())
         .merge(notebooks::api_routes(&app.config, Arc::clone(&app.kept)))
         .merge(proxy::api::routes::<App>())
         .merge(kernel::kept::api::routes::<App>())

@@ -24,7 +24,6 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
-use wirebook_shared::capture_filter::FilterSpec;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::kept_kernels::KernelKey;
 use wirebook_shared::{ClientMsg, Hop, KernelOffer, ServerMsg, PROTOCOL_VERSION};
@@ -51,16 +50,8 @@ pub const CAPTURE_BATCH: usize = 256;
 
 /// The capture a new session gets unasked: the newest records, one batch. The page is
 /// editable at once on any capture; older pages come when the inspector scrolls up
-/// (`ClientMsg::CapturePage`).
+/// (`POST /api/capture/page`, `crate::capture_page`).
 pub const FIRST_PAGE: usize = CAPTURE_BATCH;
-
-/// The most records one `CapturePage` answer carries (larger limits are clamped).
-pub const PAGE_LIMIT: usize = 1000;
-
-/// The most records one `CapturePage` query looks at: a filter that matches nothing in a
-/// million records costs the server a bounded slice of work per query, and the answer says
-/// where to go on.
-pub const PAGE_SCAN: usize = 50_000;
 
 /// What a session needs from the server.
 #[derive(Debug, Clone)]
@@ -315,10 +306,6 @@ impl Session {
                                 let caused_by = seq;
                                 self.command(LinkCommand::Send { channel, msg_type, content, caused_by }).await;
                             }
-                            Ok(ClientMsg::CapturePage { id, before_seq, filter, limit }) => {
-                                let page = capture_page(&self.ctx.capture, id, before_seq, &filter, limit).await;
-                                self.send(page, None).await;
-                            }
                             Err(message) => self.error(message, None).await,
                         },
                         Message::Binary(bytes) if self.closing.is_none() => {
@@ -522,51 +509,6 @@ fn fell_behind() -> CloseFrame {
     }
 }
 
-/// The answer to a page query: the filter compiled by the code the browser uses, the limit
-/// clamped to [`PAGE_LIMIT`], at most [`PAGE_SCAN`] records looked at, off the async threads.
-async fn capture_page(
-    capture: &Arc<Capture>,
-    id: u64,
-    before_seq: Option<u64>,
-    filter: &FilterSpec,
-    limit: u32,
-) -> ServerMsg {
-    let refused = |error: String| ServerMsg::CapturePage {
-        id,
-        records: Vec::new(),
-        scanned_from: before_seq.unwrap_or(0),
-        older: 0,
-        error: Some(error),
-    };
-    let filter = match filter.compile() {
-        Ok(filter) => filter,
-        Err(message) => return refused(message),
-    };
-    let limit = usize::try_from(limit)
-        .unwrap_or(PAGE_LIMIT)
-        .clamp(1, PAGE_LIMIT);
-    let capture = Arc::clone(capture);
-    let page = tokio::task::spawn_blocking(move || {
-        capture.page(before_seq, limit, PAGE_SCAN, |record| {
-            filter.matches(record)
-        })
-    })
-    .await;
-    match page {
-        Ok(page) => ServerMsg::CapturePage {
-            id,
-            records: page.records,
-            scanned_from: page.scanned_from,
-            older: page.older,
-            error: None,
-        },
-        Err(error) => {
-            tracing::error!(%error, "a capture page query failed");
-            refused("the server could not read its capture for this page".into())
-        }
-    }
-}
-
 /// What the session's kernel host sends; pending forever without a host.
 async fn relays(attachment: &mut Option<Attachment>) -> Option<crate::kernel::kept::replay::Relay> {
     match attachment {
@@ -653,12 +595,7 @@ async fn send<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    // A page of the capture is, like a capture batch, not recorded itself.
-    let tag = match msg {
-        ServerMsg::CapturePage { .. } => Tag::Skip,
-        _ => caused_by.map_or(Tag::Plain, Tag::CausedBy),
-    };
-    links.tag_next(tag);
+    links.tag_next(caused_by.map_or(Tag::Plain, Tag::CausedBy));
     sink.send(Message::text(msg.to_json())).await
 }
 

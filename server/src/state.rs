@@ -10,6 +10,7 @@ use crate::admission::{content_security_policy, Gate, Limits, Policy};
 use crate::capture::export::Exporting;
 use crate::capture::fanout::Fanout;
 use crate::capture::ring::Capture;
+use crate::capture_page::Paging;
 use crate::config::Config;
 use crate::config::KeptConfig;
 use crate::index_page;
@@ -140,6 +141,16 @@ impl Exporting for App {
 
     fn token(&self) -> &str {
         &self.config.token
+    }
+}
+
+impl Paging for App {
+    fn allow_origins(&self) -> &[String] {
+        &self.config.admission.allow_origins
+    }
+
+    fn instance(&self) -> &str {
+        &self.instance
     }
 }
 

@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod base_url;
 pub mod capture;
 pub mod capture_filter;
+pub mod capture_page;
 pub mod cell_format;
 pub mod direction;
 pub mod hex;

@@ -17,7 +17,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{CaptureRecord, ConnId};
-use crate::capture_filter::FilterSpec;
 use crate::cell_format::CellFormat;
 use crate::jupyter::Channel;
 
@@ -84,18 +83,6 @@ pub enum ClientMsg {
         msg_type: String,
         content: serde_json::Value,
     },
-    /// A page of the capture, for an inspector scrolling back: up to `limit` records with
-    /// `seq < before_seq` (the newest records without it) that pass `filter`, oldest first.
-    /// The server looks at a bounded number of records per query, so a rare match in a large
-    /// capture comes over several queries; it answers with [`ServerMsg::CapturePage`] `id`.
-    CapturePage {
-        id: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        before_seq: Option<u64>,
-        #[serde(default)]
-        filter: FilterSpec,
-        limit: u32,
-    },
 }
 
 impl ClientMsg {
@@ -143,22 +130,10 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "is_zero")]
         older: u64,
         /// Records newer than this session's previous batch that it was not sent because it
-        /// fell behind; the server may still have them (a `CapturePage` query fetches them).
+        /// fell behind; the server may still have them (`POST /api/capture/page` fetches them,
+        /// see [`crate::capture_page`]).
         #[serde(default, skip_serializing_if = "is_zero")]
         skipped: u64,
-    },
-    /// The answer to [`ClientMsg::CapturePage`] `id`: up to its `limit` records with
-    /// `scanned_from <= seq < before_seq` that pass its filter, oldest first. Every record in
-    /// that range was looked at (or is gone from the ring), so the next older page asks for
-    /// `before_seq = scanned_from`; `older` records older than that are still in the ring (0:
-    /// the start of the capture). A bad query gets `error` and no records.
-    CapturePage {
-        id: u64,
-        records: Vec<CaptureRecord>,
-        scanned_from: u64,
-        older: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        error: Option<String>,
     },
     /// Whether the capture is paused: sent after `Hello` and to every session whenever it
     /// changes.
@@ -681,16 +656,6 @@ mod tests {
             r#"{"type":"capture","records":[],"evicted":0,"skipped":9}"#,
         );
         round_trip(
-            ServerMsg::CapturePage {
-                id: 3,
-                records: vec![],
-                scanned_from: 120,
-                older: 119,
-                error: None,
-            },
-            r#"{"type":"capture_page","id":3,"records":[],"scanned_from":120,"older":119}"#,
-        );
-        round_trip(
             ServerMsg::CapturePaused { paused: false },
             r#"{"type":"capture_paused","paused":false}"#,
         );
@@ -708,33 +673,6 @@ mod tests {
             },
             r#"{"type":"error","message":"nope","cell_id":"c2"}"#,
         );
-    }
-
-    #[test]
-    fn a_page_query_names_where_a_filter_and_a_limit() {
-        let newest = ClientMsg::parse(r#"{"type":"capture_page","id":1,"limit":200}"#).unwrap();
-        assert_eq!(
-            newest,
-            ClientMsg::CapturePage {
-                id: 1,
-                before_seq: None,
-                filter: FilterSpec::default(),
-                limit: 200,
-            }
-        );
-        let older = ClientMsg::parse(
-            r#"{"type":"capture_page","id":2,"before_seq":900,"filter":{"search":"x"},"limit":50}"#,
-        )
-        .unwrap();
-        let ClientMsg::CapturePage {
-            before_seq, filter, ..
-        } = older
-        else {
-            panic!("{older:?}");
-        };
-        assert_eq!((before_seq, filter.search.as_str()), (Some(900), "x"));
-        let err = ClientMsg::parse(r#"{"type":"capture_page","id":1,"limit":-1}"#).unwrap_err();
-        assert!(err.starts_with("invalid session message"), "{err}");
     }
 
     #[test]

@@ -154,6 +154,7 @@ mod tests {
     use crate::session::test_records::{handshake_record, msg, text_frame, with_frame};
     use wirebook_shared::capture::{Direction, Hop, Opcode};
     use wirebook_shared::capture_filter::Kinds;
+    use wirebook_shared::capture_page::CapturePage;
     use wirebook_shared::jupyter::Channel;
 
     fn compile(spec: &FilterSpec) -> Filter {
@@ -542,10 +543,12 @@ mod tests {
         let received = i.received();
         i.page(
             id,
-            vec![msg(3, Hop::Browser, "x"), msg(4, Hop::Browser, "x")],
-            3,
-            2,
-            None,
+            Ok(CapturePage {
+                records: vec![msg(3, Hop::Browser, "x"), msg(4, Hop::Browser, "x")],
+                scanned_from: 3,
+                older: 2,
+                instance: "a".into(),
+            }),
         );
         assert_eq!(i.received(), received, "older rows are not news");
         assert!(rows.refresh(&i, &filter, 1));
@@ -559,7 +562,13 @@ mod tests {
         rows.refresh(&i, &search, 2);
         assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7, 8]);
         // A page answer that is not awaited changes nothing.
-        i.page(99, vec![msg(1, Hop::Browser, "x")], 1, 0, None);
+        let stray = CapturePage {
+            records: vec![msg(1, Hop::Browser, "x")],
+            scanned_from: 1,
+            older: 0,
+            instance: "a".into(),
+        };
+        i.page(99, Ok(stray));
         assert!(i.get(1).is_none());
     }
 

@@ -14,8 +14,10 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wirebook_shared::capture::CaptureRecord;
+use wirebook_shared::capture_page::PageQuery;
 use wirebook_shared::session::ClientMsg;
 
+use crate::api;
 use crate::inspector::capture_export::{export_url, Credentials, ExportFormat};
 use crate::inspector::composer_view::Composer;
 use crate::inspector::filter_bar::FilterBar;
@@ -209,11 +211,16 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         }
         let request = inspector.try_update(|i| i.pages_mut().request()).flatten();
         if let Some((id, before)) = request {
-            session.send(ClientMsg::CapturePage {
-                id,
+            // Over HTTP, not `/session`: the session socket is captured, and paging must not
+            // add rows to what it pages through.
+            let query = PageQuery {
                 before_seq: Some(before),
                 filter: applied.get_value(),
                 limit: PAGE_ROWS,
+            };
+            leptos::task::spawn_local(async move {
+                let answer = api::capture_page(&query).await.map_err(|f| f.describe());
+                inspector.try_update(|i| i.page(id, answer));
             });
         }
     };

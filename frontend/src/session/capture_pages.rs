@@ -3,8 +3,8 @@
 //!
 //! A session opens on the newest page of the capture (the server's first batch, with the count
 //! of `older` records it left out); live batches follow. Everything from that page on is held
-//! ("complete"). Older records come a page at a time with `ClientMsg::CapturePage`, filtered by
-//! the server with the inspector's filter: a page for one filter says nothing about the records
+//! ("complete"). Older records come a page at a time from `POST /api/capture/page` (HTTP, so the
+//! queries are not captured themselves), filtered by the server with the inspector's filter: a page for one filter says nothing about the records
 //! another filter would show, so a new filter starts again from the complete part.
 //! [`Pages::shown_from`] is the floor below which the list shows nothing (rows held from an
 //! older filter's pages wait there until paging reaches them again).
@@ -24,7 +24,8 @@ pub enum TopRow {
     Loading(u64),
     /// Everything the server has was looked at.
     Start,
-    /// The server refused the query (until the filter changes).
+    /// The server refused the query or could not be reached (until the filter changes or a
+    /// new session starts).
     Failed(String),
 }
 
@@ -60,10 +61,12 @@ impl Pages {
         }
     }
 
-    /// A session started (a new socket): its first capture batch is the newest page.
+    /// A session started (a new socket): its first capture batch is the newest page. A query
+    /// that failed (the server was unreachable, say) may be tried again.
     pub fn hello(&mut self) {
         self.awaiting_first = true;
         self.pending = None;
+        self.error = None;
     }
 
     /// A capture batch arrived: `first_seq` is its oldest record, `held_newest` the newest row

@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId, Direction, FrameRecord, Hop};
+use wirebook_shared::capture_page::CapturePage;
 use wirebook_shared::jupyter::KernelMessageRecord;
 
 use crate::session::capture_pages::Pages;
@@ -120,15 +121,17 @@ impl Records {
         self.add(records, evicted)
     }
 
-    /// A `ServerMsg::CapturePage` answer: its records are kept if it is the one awaited.
-    pub fn page(
-        &mut self,
-        id: u64,
-        records: Vec<CaptureRecord>,
-        scanned_from: u64,
-        older: u64,
-        error: Option<String>,
-    ) {
+    /// The answer to page query `id` (`POST /api/capture/page`), or why it failed: its records
+    /// are kept if it is the one awaited and comes from this server instance (sequence
+    /// numbers of another instance name other records; its own session's `hello` follows).
+    pub fn page(&mut self, id: u64, answer: Result<CapturePage, String>) {
+        let (records, scanned_from, older, error) = match answer {
+            Ok(page) if self.instance.as_deref() == Some(page.instance.as_str()) => {
+                (page.records, page.scanned_from, page.older, None)
+            }
+            Ok(_) => return,
+            Err(message) => (Vec::new(), 0, 0, Some(message)),
+        };
         if self.pages.answer(id, scanned_from, older, error) {
             // Older rows are not news: the "N new" count follows live rows only.
             let received = self.received;
@@ -395,6 +398,7 @@ pub fn direction(body: &CaptureBody) -> Option<Direction> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::capture_pages::TopRow;
     use crate::session::test_records::*;
 
     fn seqs(i: &Records) -> Vec<u64> {
@@ -458,6 +462,39 @@ mod tests {
         // Low sequence numbers of the new server are not mistaken for duplicates.
         i.add(vec![msg(1, Hop::Browser, "new")], 0);
         assert_eq!(seqs(&i), vec![1]);
+    }
+
+    #[test]
+    fn a_page_is_kept_only_from_this_server_and_is_not_news() {
+        let mut i = Records::default();
+        i.hello("a");
+        i.capture(vec![msg(50, Hop::Browser, "newest")], 0, 49, 0);
+        let received = i.received();
+        let (id, before) = i.pages_mut().request().unwrap();
+        assert_eq!(before, 50);
+        let page = |instance: &str| CapturePage {
+            records: vec![msg(48, Hop::Browser, "old"), msg(49, Hop::Browser, "old")],
+            scanned_from: 40,
+            older: 39,
+            instance: instance.into(),
+        };
+        // Another server process answered: its seqs name other records.
+        i.page(id, Ok(page("b")));
+        assert_eq!(seqs(&i), vec![50]);
+        assert_eq!(i.pages().top_row(), TopRow::Loading(49));
+        i.page(id, Ok(page("a")));
+        assert_eq!(seqs(&i), vec![48, 49, 50]);
+        assert_eq!(i.received(), received, "older rows are not new ones");
+        assert_eq!((i.pages().shown_from(), i.pages().older()), (40, 39));
+        // A failed query says why, and a new session may try again.
+        let (id, _) = i.pages_mut().request().unwrap();
+        i.page(id, Err("the server cannot be reached".into()));
+        assert_eq!(
+            i.pages().top_row(),
+            TopRow::Failed("the server cannot be reached".into())
+        );
+        assert!(!i.hello("a"));
+        assert!(i.pages().can_request());
     }
 
     #[test]

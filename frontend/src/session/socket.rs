@@ -245,8 +245,6 @@ async fn serve(
                         ClientMsg::SendKernelMessage { .. } => {}
                         // The server answers with the kernels listed again.
                         ClientMsg::SetGateway { .. } => {}
-                        // The server answers with the page (`Records::page`).
-                        ClientMsg::CapturePage { .. } => {}
                     },
                     Err(_) => {
                         unsent.push_back(request);
@@ -381,15 +379,6 @@ fn receive(session: Session, msg: ServerMsg) {
                 i.capture(records, evicted, older, skipped);
             });
         }
-        ServerMsg::CapturePage {
-            id,
-            records,
-            scanned_from,
-            older,
-            error,
-        } => session
-            .records
-            .update(|i| i.page(id, records, scanned_from, older, error)),
         ServerMsg::CapturePaused { paused } => session.capture_paused.set(Some(paused)),
         ServerMsg::Error {
             message,

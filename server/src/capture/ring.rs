@@ -746,7 +746,7 @@ impl Capture {
 }
 
 impl Capture {
-    /// A page of the ring for an inspector scrolling back (see `ClientMsg::CapturePage`): up
+    /// A page of the ring for an inspector scrolling back (see `crate::capture_page`): up
     /// to `limit` records with `seq < before` (`None`: the newest) that `keep` lets through,
     /// oldest first, looking at no more than `scan` records. Entries are copied out under the
     /// lock a chunk at a time and turned into records and filtered outside it, as

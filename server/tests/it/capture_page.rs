@@ -1,13 +1,17 @@
 //! Opening on a large capture: a new session gets the newest page of records, and
-//! `CapturePage` queries page back through the ring with the inspector's filter.
+//! `POST /api/capture/page` pages back through the ring with the inspector's filter.
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_server::session::{FIRST_PAGE, PAGE_LIMIT};
+use wirebook_server::capture_page::PAGE_LIMIT;
+use wirebook_server::session::FIRST_PAGE;
 use wirebook_shared::capture_filter::{FilterSpec, Scope};
-use wirebook_shared::{CaptureBody, CaptureRecord, ClientMsg, Hop, ServerMsg};
+use wirebook_shared::capture_page::{CapturePage, PageQuery, CAPTURE_PAGE_API};
+use wirebook_shared::{CaptureBody, CaptureRecord, Hop};
 
-use crate::support::{connect, within, SessionClient, TestServer};
+use crate::support::{
+    connect, http_request, within, HttpResponse, SessionClient, TestServer, TOKEN,
+};
 
 /// Sends `count` text messages `m0`, `m1`, … to `/echo` and reads each echo.
 async fn fill(server: &TestServer, count: usize) {
@@ -27,47 +31,37 @@ fn text(record: &CaptureRecord) -> Option<&str> {
     }
 }
 
-struct Answer {
-    records: Vec<CaptureRecord>,
-    scanned_from: u64,
-    older: u64,
-    error: Option<String>,
+/// `POST /api/capture/page` with `body` as it is, with the token or without.
+async fn post(server: &TestServer, body: &str, token: bool) -> HttpResponse {
+    let auth = format!("token {TOKEN}");
+    let mut headers = vec![("Content-Type", "application/json")];
+    if token {
+        headers.push(("Authorization", auth.as_str()));
+    }
+    http_request(server.addr, "POST", CAPTURE_PAGE_API, &headers, body).await
 }
 
 async fn page(
-    session: &mut SessionClient,
-    id: u64,
+    server: &TestServer,
     before_seq: Option<u64>,
     filter: FilterSpec,
     limit: u32,
-) -> Answer {
-    session
-        .send(&ClientMsg::CapturePage {
-            id,
-            before_seq,
-            filter,
-            limit,
-        })
-        .await;
-    let reply = session
-        .wait_for(|m| matches!(m, ServerMsg::CapturePage { id: got, .. } if *got == id))
-        .await;
-    let ServerMsg::CapturePage {
-        records,
-        scanned_from,
-        older,
-        error,
-        ..
-    } = reply
-    else {
-        unreachable!()
+) -> CapturePage {
+    let query = PageQuery {
+        before_seq,
+        filter,
+        limit,
     };
-    Answer {
-        records,
-        scanned_from,
-        older,
-        error,
-    }
+    let answer = post(server, &serde_json::to_string(&query).unwrap(), true).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    serde_json::from_str(&answer.body).unwrap()
+}
+
+/// The `{"error": …}` of a refused query, after checking its status.
+fn refusal(answer: &HttpResponse, status: u16) -> String {
+    assert_eq!(answer.status, status, "{}", answer.body);
+    let body: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    body["error"].as_str().unwrap().to_string()
 }
 
 fn seqs(records: &[CaptureRecord]) -> Vec<u64> {
@@ -78,7 +72,7 @@ fn seqs(records: &[CaptureRecord]) -> Vec<u64> {
 async fn a_session_opens_on_the_newest_page_and_pages_back_with_a_filter() {
     let server = TestServer::with_defaults().await;
     fill(&server, 400).await;
-    let (mut session, _hello) = SessionClient::open(&server).await;
+    let (mut session, hello) = SessionClient::open(&server).await;
     session.capture_until(|r| !r.is_empty()).await;
     let first = session.records.clone();
     assert!(first.len() <= FIRST_PAGE, "{}", first.len());
@@ -91,15 +85,8 @@ async fn a_session_opens_on_the_newest_page_and_pages_back_with_a_filter() {
     assert_eq!(session.older, oldest_sent - 1, "the ring starts at seq 1");
 
     // The page just older than the first: contiguous, oldest first.
-    let older = page(
-        &mut session,
-        1,
-        Some(oldest_sent),
-        FilterSpec::default(),
-        100,
-    )
-    .await;
-    assert_eq!(older.error, None);
+    let older = page(&server, Some(oldest_sent), FilterSpec::default(), 100).await;
+    assert_eq!(older.instance, hello_instance(&hello));
     assert_eq!(
         seqs(&older.records),
         (oldest_sent - 100..oldest_sent).collect::<Vec<_>>()
@@ -108,20 +95,19 @@ async fn a_session_opens_on_the_newest_page_and_pages_back_with_a_filter() {
     assert_eq!(older.older, oldest_sent - 101);
 
     // A server-side filter: messages on /echo's hop whose text contains `m7` (m7, m70..m79,
-    // m700..), both directions, newest first in pages of 5. (The query itself, on the browser
-    // hop, contains "M7" too.)
+    // m700..), both directions, newest first in pages of 5.
     let search = FilterSpec {
         scope: Scope::Hop(Hop::Endpoint),
         search: "M7".into(),
         ..FilterSpec::default()
     };
-    let newest = page(&mut session, 2, None, search.clone(), 5).await;
+    let newest = page(&server, None, search.clone(), 5).await;
     assert_eq!(newest.records.len(), 5);
     assert!(newest
         .records
         .iter()
         .all(|r| text(r).is_some_and(|t| t.contains("m7"))));
-    let next = page(&mut session, 3, Some(newest.scanned_from), search, 5).await;
+    let next = page(&server, Some(newest.scanned_from), search, 5).await;
     assert!(next.records.last().unwrap().seq < newest.records[0].seq);
 
     // A pattern, compiled by the same code as the browser's.
@@ -131,50 +117,66 @@ async fn a_session_opens_on_the_newest_page_and_pages_back_with_a_filter() {
         regex: true,
         ..FilterSpec::default()
     };
-    let all = page(&mut session, 4, None, pattern, 1000).await;
+    let all = page(&server, None, pattern, 1000).await;
     let texts: Vec<&str> = all.records.iter().filter_map(text).collect();
     assert_eq!(texts.len(), 20, "ten messages, each echoed: {texts:?}");
     assert!(texts.iter().all(|t| t.len() == 3 && t.starts_with("m1")));
     assert_eq!(all.older, 0, "the whole ring was scanned");
 }
 
+/// The server instance a session's `Hello` names.
+fn hello_instance(hello: &wirebook_shared::ServerMsg) -> String {
+    match hello {
+        wirebook_shared::ServerMsg::Hello { instance, .. } => instance.clone(),
+        other => panic!("not a hello: {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn bad_page_queries_get_an_error_or_a_clamped_limit() {
     let server = TestServer::with_defaults().await;
     fill(&server, 600).await;
-    let (mut session, _hello) = SessionClient::open(&server).await;
-    let broken = FilterSpec {
-        search: "(".into(),
-        regex: true,
-        ..FilterSpec::default()
-    };
-    let refused = page(&mut session, 9, Some(100), broken, 10).await;
-    assert!(refused.records.is_empty());
-    let error = refused.error.unwrap();
+    let broken = r#"{"before_seq":100,"filter":{"search":"(","regex":true},"limit":10}"#;
+    let error = refusal(&post(&server, broken, true).await, 400);
     assert!(error.starts_with("invalid regular expression"), "{error}");
-    let huge = page(&mut session, 10, None, FilterSpec::default(), u32::MAX).await;
+    let error = refusal(&post(&server, broken, false).await, 403);
+    assert!(error.contains("token"), "{error}");
+    let huge = page(&server, None, FilterSpec::default(), u32::MAX).await;
     assert_eq!(huge.records.len(), PAGE_LIMIT);
     assert!(huge.older > 0);
-    let zero = page(&mut session, 11, None, FilterSpec::default(), 0).await;
+    let zero = page(&server, None, FilterSpec::default(), 0).await;
     assert_eq!(zero.records.len(), 1, "a limit of 0 is clamped to 1");
     // Far past the newest and at the start of the capture.
-    let future = page(&mut session, 12, Some(u64::MAX), FilterSpec::default(), 3).await;
+    let future = page(&server, Some(u64::MAX), FilterSpec::default(), 3).await;
     assert_eq!(future.records.len(), 3);
-    let start = page(&mut session, 13, Some(1), FilterSpec::default(), 3).await;
+    let start = page(&server, Some(1), FilterSpec::default(), 3).await;
     assert_eq!((start.records.len(), start.older), (0, 0));
-    // Malformed JSON is an error message, and the session goes on.
-    session
-        .send_raw(Message::text(
-            r#"{"type":"capture_page","id":1,"limit":5,"filter":{"scope":"nowhere"}}"#,
-        ))
-        .await;
-    let error = session
-        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    assert!(
-        format!("{error:?}").contains("invalid session message"),
-        "{error:?}"
-    );
-    let again = page(&mut session, 14, None, FilterSpec::default(), 2).await;
-    assert_eq!(again.records.len(), 2);
+    // A body that is not a query says what one is.
+    let scope = r#"{"limit":5,"filter":{"scope":"nowhere"}}"#;
+    let error = refusal(&post(&server, scope, true).await, 400);
+    assert!(error.starts_with("a page query is"), "{error}");
+    assert!(error.contains("nowhere"), "{error}");
+    let error = refusal(&post(&server, "", true).await, 400);
+    assert!(error.starts_with("a page query is"), "{error}");
+    let plain = http_request(
+        server.addr,
+        "POST",
+        CAPTURE_PAGE_API,
+        &[("Authorization", &format!("token {TOKEN}"))],
+        r#"{"limit":5}"#,
+    )
+    .await;
+    assert_eq!(plain.status, 415, "{}", plain.body);
+}
+
+#[tokio::test]
+async fn a_page_query_adds_nothing_to_the_capture() {
+    let server = TestServer::with_defaults().await;
+    fill(&server, 20).await;
+    let newest = page(&server, None, FilterSpec::default(), 1).await.records[0].seq;
+    for before in [None, Some(newest), Some(5)] {
+        page(&server, before, FilterSpec::default(), 10).await;
+    }
+    let after = page(&server, None, FilterSpec::default(), 1).await;
+    assert_eq!(after.records[0].seq, newest, "{:?}", after.records);
 }
