@@ -6,6 +6,10 @@
 //! message, link the echo to its request, take the time and push a record into a full ring
 //! (the default 100 000 records, so every push evicts the oldest); once for one connection,
 //! and once for 100 connections fed in turn, whose state is out of the cache by their turn.
+//!
+//! Also what serving the inspector costs its session socket's tap: a 16 KiB batch of the
+//! capture feed (one text frame the session tags `Skip`, so nothing is recorded) fed through
+//! the session's trace.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -105,5 +109,34 @@ fn per_frame(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, per_frame);
+/// A 16 KiB text frame of JSON records, as the session sends the capture feed.
+fn feed_batch() -> Vec<u8> {
+    let record = r#"{"seq":123456,"conn":42,"hop":"endpoint","time_us":1764755000000000,"body":{"frame":{"direction":"to_server","payload_hex":"7477656e7479206279746573206f662074657874"}}},"#;
+    let mut json = String::from("[");
+    while json.len() + record.len() < 16 * 1024 {
+        json.push_str(record);
+    }
+    json.push_str("null]");
+    encode_frame(&FrameSpec::new(Opcode::Text), json.as_bytes())
+}
+
+fn inspector_feed(c: &mut Criterion) {
+    let batch = feed_batch();
+    let mut group = c.benchmark_group("capture/16 KiB feed batch, skipped");
+    group.throughput(Throughput::Bytes(batch.len() as u64));
+    group.bench_function("session trace", |b| {
+        let capture = Arc::new(Capture::new(RING, PREVIEW));
+        let (mut trace, links) = trace_on(&capture);
+        b.iter(|| {
+            links.tag_next(Tag::Skip);
+            // Written as a socket takes it: in pieces.
+            for piece in batch.chunks(4096) {
+                trace.feed(Direction::ToClient, black_box(piece));
+            }
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, per_frame, inspector_feed);
 criterion_main!(benches);

@@ -259,7 +259,7 @@ pub struct FrameEntry {
     header_bytes: [u8; MAX_HEADER_LEN],
     /// The payload bytes kept (`payload_kept` of them), then the message preview's bytes
     /// unless they are the same bytes (`preview_is_payload`).
-    bytes: Box<[u8]>,
+    bytes: KeptBytes,
     payload_kept: u32,
     preview_is_payload: bool,
     message: Option<MessageEntry>,
@@ -267,6 +267,47 @@ pub struct FrameEntry {
     caused_by: Option<NonZeroU64>,
     /// Findings and closes are rare: boxed, so a plain frame does not carry their room.
     odd: Option<Box<Oddities>>,
+}
+
+/// Bytes up to this many are kept inside the ring entry: as many as its two cache lines have
+/// room for (a test pins the entry's size). Small messages (a 20-byte echo) fit.
+const INLINE_BYTES: usize = 22;
+
+/// A frame's kept bytes: small ones inside the entry, so that recording frees the decoder's
+/// payload while it is still hot and evicting the entry frees no cold heap block (an
+/// allocation per frame that lived as long as the ring's turn).
+#[derive(Debug, Clone)]
+enum KeptBytes {
+    Inline { len: u8, bytes: [u8; INLINE_BYTES] },
+    Heap(Box<[u8]>),
+}
+
+impl KeptBytes {
+    fn new(bytes: Vec<u8>) -> Self {
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= INLINE_BYTES => {
+                let mut inline = [0; INLINE_BYTES];
+                inline[..bytes.len()].copy_from_slice(&bytes);
+                KeptBytes::Inline { len, bytes: inline }
+            }
+            _ => KeptBytes::Heap(bytes.into_boxed_slice()),
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            KeptBytes::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            KeptBytes::Heap(bytes) => bytes,
+        }
+    }
+
+    /// Heap bytes held (see [`Entry::cost`]).
+    fn heap_bytes(&self) -> usize {
+        match self {
+            KeptBytes::Inline { .. } => 0,
+            KeptBytes::Heap(bytes) => bytes.len(),
+        }
+    }
 }
 
 /// The message a frame completes, compact (see [`MessageSummary`] for the fields).
@@ -324,8 +365,8 @@ impl FrameEntry {
     ) -> Self {
         let mut header_bytes = [0; MAX_HEADER_LEN];
         header_bytes[..frame.header_bytes().len()].copy_from_slice(frame.header_bytes());
-        // The decoder allocated the payload at its kept size: it becomes the entry's bytes
-        // without another allocation or copy.
+        // The decoder allocated the payload at its kept size: a large one becomes the entry's
+        // bytes without another allocation or copy, a small one is copied into the entry.
         let mut payload = frame.payload;
         payload.truncate(preview);
         let payload_kept = u32::try_from(payload.len()).unwrap_or(u32::MAX);
@@ -353,7 +394,7 @@ impl FrameEntry {
             }
             entry
         });
-        let bytes = payload.into_boxed_slice();
+        let bytes = KeptBytes::new(payload);
         let plain = odd.findings.is_empty()
             && !odd.cut_short
             && odd.message_findings.is_empty()
@@ -373,7 +414,7 @@ impl FrameEntry {
 
     /// What the entry points to (see [`Entry::cost`]).
     fn heap_bytes(&self) -> usize {
-        self.bytes.len()
+        self.bytes.heap_bytes()
             + self.odd.as_deref().map_or(0, |odd| {
                 size_of::<Oddities>()
                     + (odd.findings.len() + odd.message_findings.len()) * size_of::<Finding>()
@@ -384,8 +425,9 @@ impl FrameEntry {
     /// The frame as the inspector and the exports show it.
     pub fn to_record(&self) -> FrameRecord {
         let header = &FrameHeader::read(&self.header_bytes);
-        let kept = (self.payload_kept as usize).min(self.bytes.len());
-        let payload = &self.bytes[..kept];
+        let bytes = self.bytes.as_slice();
+        let kept = (self.payload_kept as usize).min(bytes.len());
+        let payload = &bytes[..kept];
         let odd = self.odd.as_deref();
         let mut findings: Vec<String> = odd
             .map(|odd| odd.findings.iter().map(Finding::message).collect())
@@ -400,7 +442,7 @@ impl FrameEntry {
             let shown = if self.preview_is_payload {
                 payload
             } else {
-                &self.bytes[kept..]
+                &bytes[kept..]
             };
             MessageSummary {
                 opcode: message.opcode,

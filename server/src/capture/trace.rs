@@ -437,6 +437,9 @@ struct Side {
     open_findings: usize,
     /// The tag of the open data message.
     tag: Tag,
+    /// Tags of data messages this end sends, taken when their first frame's header was
+    /// decoded (to skip the payloads of `Skip` ones), for their frames once whole.
+    decided: VecDeque<Tag>,
 }
 
 impl Side {
@@ -452,6 +455,7 @@ impl Side {
             data_open: false,
             open_findings: 0,
             tag: Tag::Plain,
+            decided: VecDeque::new(),
         }
     }
 
@@ -463,15 +467,29 @@ impl Side {
             data_open,
             open_findings,
             tag,
+            decided,
         } = self;
+        let frames = if *direction == ctx.ours {
+            // The inspector's capture feed (`Skip`) is not recorded: its frames are decoded
+            // header only, not unmasked, copied or checked as UTF-8.
+            let links = &ctx.links;
+            frames.push_skipping(bytes, &mut |_| {
+                let next = links.next_tag();
+                decided.push_back(next);
+                next == Tag::Skip
+            })
+        } else {
+            frames.push(bytes)
+        };
         let mut state = MessageState {
             direction: *direction,
             messages,
             data_open,
             open_findings,
             tag,
+            decided,
         };
-        for frame in frames.push(bytes) {
+        for frame in frames {
             state.on_frame(frame, ctx);
         }
     }
@@ -491,6 +509,7 @@ impl Side {
                     data_open: &mut self.data_open,
                     open_findings: &mut self.open_findings,
                     tag: &mut self.tag,
+                    decided: &mut self.decided,
                 };
                 state.on_frame(*frame, ctx);
             }
@@ -513,6 +532,7 @@ struct MessageState<'a> {
     data_open: &'a mut bool,
     open_findings: &'a mut usize,
     tag: &'a mut Tag,
+    decided: &'a mut VecDeque<Tag>,
 }
 
 impl MessageState<'_> {
@@ -524,8 +544,9 @@ impl MessageState<'_> {
         if starts_data {
             *self.data_open = true;
             *self.open_findings = frame.findings.len();
+            // Taken from the links when the frame's header was decoded (`Side::push`).
             *self.tag = if self.direction == ctx.ours {
-                ctx.links.next_tag()
+                self.decided.pop_front().unwrap_or(Tag::Plain)
             } else {
                 Tag::Plain
             };
@@ -543,7 +564,9 @@ impl MessageState<'_> {
             *self.data_open = false;
         }
         let mut summary = None;
-        if starts_data
+        if tag == Tag::Skip && starts_data && frame.header.fin && !self.messages.is_assembling() {
+            // Not recorded, and its payload was not kept: nothing to summarise.
+        } else if starts_data
             && frame.header.fin
             && !frame.cut_short
             && !frame.header.rsv1
@@ -813,6 +836,78 @@ mod tests {
                 .any(|f| f.contains("ended inside this frame")),
             "{:?}",
             frames[2].findings
+        );
+    }
+
+    #[test]
+    fn payloads_on_both_sides_of_the_inline_size_come_back_whole() {
+        // The ring keeps up to 22 bytes inside the entry and more on the heap; a fragmented
+        // message's preview is kept after its last frame's payload.
+        let sizes = [0, 1, 20, 22, 24, 64, 200];
+        let mut frames: Vec<Vec<u8>> = sizes
+            .iter()
+            .map(|&n| client(Opcode::Text, true, "é".repeat(n / 2).as_bytes()))
+            .collect();
+        frames.push(client(Opcode::Text, false, &[b'a'; 20]));
+        frames.push(client(Opcode::Continuation, true, &[b'b'; 9]));
+        let records = traced(256, &frames);
+        for (record, n) in records.iter().zip(sizes) {
+            let text = "é".repeat(n / 2);
+            assert_eq!(
+                record.payload_hex,
+                wirebook_shared::hex::hex(text.as_bytes())
+            );
+            assert_eq!(record.message.as_ref().unwrap().preview, text, "{n} bytes");
+        }
+        let last = records.last().unwrap();
+        assert_eq!(last.payload_hex, "62".repeat(9));
+        let message = last.message.as_ref().unwrap();
+        assert_eq!(
+            message.preview,
+            format!("{}{}", "a".repeat(20), "b".repeat(9))
+        );
+    }
+
+    #[test]
+    fn skipped_messages_are_not_recorded_and_tags_stay_in_step() {
+        use super::Tag;
+        let capture = Arc::new(Capture::new(100, 16));
+        let recorder = Recorder::open(&capture, Hop::Endpoint, "c".into(), "s".into(), "/".into());
+        let links = Arc::new(Links::default());
+        let mut trace = Trace::new(recorder, Arc::clone(&links), Direction::ToClient);
+        let (request, response) = minimal_upgrade("dGhlIHNhbXBsZSBub25jZQ==");
+        trace.feed(Direction::ToServer, request.as_bytes());
+        trace.feed(Direction::ToClient, response.as_bytes());
+        let server =
+            |opcode, fin, payload: &[u8]| encode_frame(&FrameSpec::new(opcode).fin(fin), payload);
+        // The feed's message (in two frames, written in pieces), then a relayed one.
+        links.tag_next(Tag::Skip);
+        links.tag_next(Tag::CausedBy(7));
+        let mut bytes = server(Opcode::Text, false, &[0xff; 300]);
+        bytes.extend(server(Opcode::Continuation, true, &[0xfe; 30]));
+        bytes.extend(server(Opcode::Text, true, b"relayed"));
+        for piece in bytes.chunks(100) {
+            trace.feed(Direction::ToClient, piece);
+        }
+        trace.end();
+        drop(trace);
+        let records = capture.snapshot();
+        let frames: Vec<_> = records
+            .iter()
+            .filter_map(|record| match &record.body {
+                CaptureBody::Frame(frame) => Some(frame),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(frames.len(), 1, "{frames:?}");
+        assert_eq!(frames[0].caused_by, Some(7));
+        assert_eq!(frames[0].message.as_ref().unwrap().preview, "relayed");
+        let Some(CaptureBody::Closed { reason, .. }) = records.last().map(|r| &r.body) else {
+            panic!("no closed record: {records:?}");
+        };
+        assert!(
+            reason.contains("2 frames of the inspector's own capture feed"),
+            "{reason}"
         );
     }
 

@@ -85,6 +85,8 @@ struct OpenMessage {
     /// inflation, by the message assembler.
     utf8: Option<Utf8Validator>,
     utf8_reported: bool,
+    /// The caller wanted this message's payload skipped (see [`FrameDecoder::push_skipping`]).
+    skipped: bool,
 }
 
 /// The frame whose header is decoded and whose payload is arriving.
@@ -95,6 +97,8 @@ struct Current {
     seen: u64,
     /// Validate this frame's payload as part of the open text message.
     check_utf8: bool,
+    /// Payload bytes to keep: the decoder's limit, or none for a skipped message.
+    limit: usize,
 }
 
 /// Incremental decoder for one direction of a WebSocket connection.
@@ -176,12 +180,24 @@ impl FrameDecoder {
     /// Feeds bytes in and returns the frames they complete. Frames not taken from the iterator
     /// stay queued for [`FrameDecoder::next_frame`].
     pub fn push(&mut self, bytes: &[u8]) -> Frames<'_> {
+        self.push_skipping(bytes, &mut |_| false)
+    }
+
+    /// [`FrameDecoder::push`], asking `skip` about every text or binary frame that starts a
+    /// message, as soon as its header is whole: when it says yes, the frames of that message
+    /// come out with their headers only (no payload kept, nothing unmasked or validated), for
+    /// a caller that will not look at them.
+    pub fn push_skipping(
+        &mut self,
+        bytes: &[u8],
+        skip: &mut dyn FnMut(&FrameHeader) -> bool,
+    ) -> Frames<'_> {
         let mut input = bytes;
         while !input.is_empty() {
             let used = if self.current.is_some() {
                 self.take_payload(input)
             } else {
-                self.take_header(input)
+                self.take_header(input, skip)
             };
             input = &input[used..];
             self.offset += used as u64;
@@ -219,14 +235,14 @@ impl FrameDecoder {
     }
 
     /// Collects header bytes; once the header is whole, starts the frame. Returns bytes used.
-    fn take_header(&mut self, input: &[u8]) -> usize {
+    fn take_header(&mut self, input: &[u8], skip: &mut dyn FnMut(&FrameHeader) -> bool) -> usize {
         if self.head_len == 0 {
             self.head_start = self.offset;
             // Fast path: the whole header is in this input, no need to buffer it.
             if let Some(&second) = input.get(1) {
                 let total = header_len(second);
                 if let Some(header) = input.get(..total) {
-                    self.start_frame(header);
+                    self.start_frame(header, skip);
                     return total;
                 }
             }
@@ -249,20 +265,26 @@ impl FrameDecoder {
         if self.head_len == total {
             let head = self.head;
             self.head_len = 0;
-            self.start_frame(&head[..total]);
+            self.start_frame(&head[..total], skip);
         }
         used
     }
 
     /// Starts a frame from its complete header bytes.
-    fn start_frame(&mut self, bytes: &[u8]) {
+    fn start_frame(&mut self, bytes: &[u8], skip: &mut dyn FnMut(&FrameHeader) -> bool) {
         let mut head = [0u8; MAX_HEADER_LEN];
         head[..bytes.len()].copy_from_slice(bytes);
         let header = FrameHeader::read(&head);
         let payload_len = header.payload_len;
         let findings = self.header_findings(&header);
-        let check_utf8 = self.track_message_start(&header);
-        let keep = payload_len.min(self.payload_limit as u64) as usize;
+        let skipped = match header.opcode {
+            Opcode::Text | Opcode::Binary => skip(&header),
+            Opcode::Continuation => self.message.as_ref().is_some_and(|m| m.skipped),
+            _ => false,
+        };
+        let check_utf8 = self.track_message_start(&header, skipped) && !skipped;
+        let limit = if skipped { 0 } else { self.payload_limit };
+        let keep = payload_len.min(limit as u64) as usize;
         self.current = Some(Current {
             frame: Frame {
                 offset: self.head_start,
@@ -274,6 +296,7 @@ impl FrameDecoder {
             },
             seen: 0,
             check_utf8,
+            limit,
         });
     }
 
@@ -337,14 +360,15 @@ impl FrameDecoder {
 
     /// Opens a message for a text or binary frame (abandoning any open one). Returns whether
     /// this frame's payload is to be checked as UTF-8.
-    fn track_message_start(&mut self, h: &FrameHeader) -> bool {
+    fn track_message_start(&mut self, h: &FrameHeader, skipped: bool) -> bool {
         match h.opcode {
             Opcode::Text | Opcode::Binary => {
                 let compressed = self.deflate && h.rsv1;
                 let text = h.opcode == Opcode::Text && !compressed;
                 self.message = Some(OpenMessage {
-                    utf8: text.then(Utf8Validator::new),
+                    utf8: (text && !skipped).then(Utf8Validator::new),
                     utf8_reported: false,
+                    skipped,
                 });
                 text
             }
@@ -355,10 +379,10 @@ impl FrameDecoder {
 
     /// Takes payload bytes of the current frame. Returns bytes used.
     fn take_payload(&mut self, input: &[u8]) -> usize {
-        let limit = self.payload_limit;
         let Some(current) = self.current.as_mut() else {
             return 0;
         };
+        let limit = current.limit;
         let remaining = current.frame.header.payload_len - current.seen;
         let n = usize::try_from(remaining).map_or(input.len(), |r| r.min(input.len()));
         let chunk = &input[..n];
@@ -472,4 +496,59 @@ pub fn encode_frame(spec: &FrameSpec, payload: &[u8]) -> Vec<u8> {
         out.extend_from_slice(payload);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(opcode: Opcode, fin: bool, payload: &[u8]) -> Vec<u8> {
+        encode_frame(
+            &FrameSpec::new(opcode).fin(fin).masked([9, 8, 7, 6]),
+            payload,
+        )
+    }
+
+    #[test]
+    fn skipped_messages_come_out_header_only_and_the_rest_whole() {
+        let mut bytes = Vec::new();
+        // Skipped: a fragmented text message that is not even UTF-8, a ping inside it.
+        bytes.extend(client(Opcode::Text, false, &[0xff; 40]));
+        bytes.extend(client(Opcode::Ping, true, b"p"));
+        bytes.extend(client(Opcode::Continuation, true, &[0xfe; 10]));
+        // Kept: the next message.
+        bytes.extend(client(Opcode::Text, true, b"hello"));
+        let mut asked = Vec::new();
+        let mut decoder = FrameDecoder::new(Direction::ToServer);
+        let mut frames = Vec::new();
+        // Byte by byte: headers split across pushes are asked about once, when whole.
+        for byte in &bytes {
+            frames.extend(
+                decoder.push_skipping(std::slice::from_ref(byte), &mut |header| {
+                    asked.push(header.opcode);
+                    asked.len() == 1
+                }),
+            );
+        }
+        assert_eq!(asked, [Opcode::Text, Opcode::Text]);
+        let seen: Vec<_> = frames
+            .iter()
+            .map(|f| (f.header.opcode, f.header.payload_len, f.payload.clone()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (Opcode::Text, 40, vec![]),
+                (Opcode::Ping, 1, b"p".to_vec()),
+                (Opcode::Continuation, 10, vec![]),
+                (Opcode::Text, 5, b"hello".to_vec()),
+            ]
+        );
+        assert!(frames.iter().all(|f| f.findings.is_empty()), "{frames:?}");
+        assert_eq!(decoder.offset(), bytes.len() as u64);
+        // Without skipping, the same first message is invalid UTF-8.
+        let mut decoder = FrameDecoder::new(Direction::ToServer);
+        let frames: Vec<_> = decoder.push(&bytes).collect();
+        assert_eq!(frames[0].findings, [Finding::InvalidUtf8]);
+    }
 }
