@@ -5,6 +5,7 @@
 // its own `wirebook` server on a free loopback port (see tests/wirebook.ts).
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium';
 
 const artifacts = path.resolve(__dirname, '..', 'artifacts');
 
@@ -23,20 +24,6 @@ export default defineConfig({
     headless: true,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: process.env.WIREBOOK_CHROMIUM ?? '/usr/bin/chromium',
-      // Without the background-networking switches Chromium tries to reach Google's hosts at
-      // start, which this machine's closed network refuses; --no-sandbox because CI runs as root.
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS },
   },
 });

@@ -16,6 +16,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { fill } from '../echo_fill.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../chromium.js';
 
 const require = createRequire(new URL('../package.json', import.meta.url));
 const { chromium } = require('playwright-core');
@@ -49,29 +51,6 @@ function startServer({ bin, dist }) {
     });
     child.once('exit', (code) => reject(new Error(`${bin} exited (${code})`)));
   });
-}
-
-async function fill(browser, origin, count) {
-  const page = await browser.newPage();
-  await page.goto(`${origin}/no-such-page`);
-  await page.evaluate(async ({ url, count }) => {
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      ws.onopen = resolve;
-      ws.onerror = reject;
-    });
-    let got = 0;
-    const done = new Promise((resolve) => {
-      ws.onmessage = () => {
-        got += 1;
-        if (got === count) resolve(null);
-      };
-    });
-    for (let i = 0; i < count; i++) ws.send(`m${i}`);
-    await done;
-    ws.close();
-  }, { url: `${origin.replace('http', 'ws')}/echo`, count });
-  await page.close();
 }
 
 /** The capture's stats: its newest seq and how many records it holds. */
@@ -126,11 +105,7 @@ async function load(browser, url) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 try {
   for (const filled of [false, true]) {
     const servers = [];

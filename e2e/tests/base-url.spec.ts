@@ -3,6 +3,7 @@
 // JupyterHub or a team's proxy would be), so the server needs --allow-host for it.
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from '../chromium';
 import { Nginx } from './nginx';
 import { test, expect, run, WirebookServer } from './wirebook';
 
@@ -12,18 +13,8 @@ const HOST = 'wirebook.test';
 // Chromium resolves the proxy's name to loopback itself: nothing leaves the machine.
 test.use({
   launchOptions: {
-    executablePath: process.env.WIREBOOK_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
-    ],
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${HOST} 127.0.0.1`],
   },
 });
 

@@ -1,32 +1,7 @@
 // Opening on a large capture: the page gets the newest page of records, the inspector fetches
 // older pages as it scrolls to the top, and a filter's older pages are filtered by the server.
-import type { Browser } from '@playwright/test';
+import { fill } from '../echo_fill';
 import { test, expect } from './wirebook';
-
-/** Sends `count` messages m0, m1, … to /echo and waits for every echo, from a page of the
- * server's origin that is not the app (so that it opens no session). */
-async function fill(browser: Browser, origin: string, count: number) {
-  const page = await browser.newPage();
-  await page.goto(`${origin}/no-such-page`);
-  await page.evaluate(async ({ url, count }) => {
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      ws.onopen = resolve;
-      ws.onerror = reject;
-    });
-    let got = 0;
-    const done = new Promise((resolve) => {
-      ws.onmessage = () => {
-        got += 1;
-        if (got === count) resolve(null);
-      };
-    });
-    for (let i = 0; i < count; i++) ws.send(`m${i}`);
-    await done;
-    ws.close();
-  }, { url: `${origin.replace('http', 'ws')}/echo`, count });
-  await page.close();
-}
 
 test('the inspector opens on the newest rows and loads older ones as it scrolls up', async ({ page, browser, wirebook }) => {
   await fill(browser, wirebook.origin, 600);

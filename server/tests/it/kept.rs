@@ -36,19 +36,10 @@ async fn kernels_until(
     .await
 }
 
-/// A session on the kernel of `key`, its kernel open.
-async fn session(server: &TestServer, key: &str) -> SessionClient {
-    let (mut client, hello) = SessionClient::open_at(server, key).await;
-    assert!(matches!(hello, ServerMsg::Hello { .. }), "{hello:?}");
-    let state = client.kernel_settled().await;
-    assert!(matches!(state, KernelState::Open { .. }), "{state:?}");
-    client
-}
-
 #[tokio::test]
 async fn a_session_that_comes_back_gets_the_same_kernel() {
     let server = TestServer::with_defaults().await;
-    let mut first = session(&server, "&notebook=dir/a%20b.ipynb").await;
+    let mut first = SessionClient::open_settled(&server, "&notebook=dir/a%20b.ipynb").await;
     first.echo("c1", "hai", 1).await;
     drop(first);
     kernels_until(&server, |l| {
@@ -77,9 +68,9 @@ async fn a_session_that_comes_back_gets_the_same_kernel() {
 #[tokio::test]
 async fn two_sessions_on_one_notebook_share_its_kernel() {
     let server = TestServer::with_defaults().await;
-    let mut first = session(&server, "&notebook=a.ipynb").await;
-    let mut second = session(&server, "&notebook=a.ipynb").await;
-    let mut elsewhere = session(&server, "&tab=t-1").await;
+    let mut first = SessionClient::open_settled(&server, "&notebook=a.ipynb").await;
+    let mut second = SessionClient::open_settled(&server, "&notebook=a.ipynb").await;
+    let mut elsewhere = SessionClient::open_settled(&server, "&tab=t-1").await;
     first.echo("c1", "hai", 1).await;
     // The other tab sees the run and its output too.
     assert_eq!(
@@ -121,20 +112,20 @@ async fn an_idle_kept_kernel_is_culled() {
     let mut config = Config::new(TOKEN);
     config.kept.cull_idle_timeout = Duration::from_millis(300);
     let server = TestServer::start(config).await;
-    let first = session(&server, "&tab=t1").await;
+    let first = SessionClient::open_settled(&server, "&tab=t1").await;
     assert_eq!(kernels(&server).await.kernels.len(), 1);
     drop(first);
     let list = kernels_until(&server, |l| l.kernels.is_empty()).await;
     assert_eq!(list.cull_idle_timeout_seconds, 0);
     // The key starts afresh: a new kernel counts from 1.
-    let mut again = session(&server, "&tab=t1").await;
+    let mut again = SessionClient::open_settled(&server, "&tab=t1").await;
     again.echo("c1", "x", 1).await;
 }
 
 #[tokio::test]
 async fn the_list_shuts_a_kernel_down_and_its_sessions_see_it_closed() {
     let server = TestServer::with_defaults().await;
-    let mut client = session(&server, "&notebook=a.ipynb").await;
+    let mut client = SessionClient::open_settled(&server, "&notebook=a.ipynb").await;
     let id = kernels(&server).await.kernels[0].id;
     let origin = format!("http://{}", server.addr);
     let path = format!("/api/kernels/{id}?token={TOKEN}");
@@ -211,7 +202,7 @@ async fn a_renamed_notebook_takes_its_kernel_along() {
     let server = TestServer::start(config).await;
     let empty = r#"{"nbformat":4,"nbformat_minor":5,"metadata":{},"cells":[]}"#;
     std::fs::write(dir.0.join("a.ipynb"), empty).unwrap();
-    let mut first = session(&server, "&notebook=a.ipynb").await;
+    let mut first = SessionClient::open_settled(&server, "&notebook=a.ipynb").await;
     first.echo("c1", "hai", 1).await;
     let auth = format!("token {TOKEN}");
     let headers = [
@@ -230,7 +221,7 @@ async fn a_renamed_notebook_takes_its_kernel_along() {
     assert_eq!(response.status, 200, "{}", response.body);
     drop(first);
     // The page, reconnecting under the new path, finds the same kernel (its count goes on).
-    let mut back = session(&server, "&notebook=b.ipynb").await;
+    let mut back = SessionClient::open_settled(&server, "&notebook=b.ipynb").await;
     back.echo("c2", "x", 2).await;
     assert_eq!(kernels(&server).await.kernels.len(), 1);
 }

@@ -145,6 +145,15 @@ impl SessionClient {
         Self::on(socket).await
     }
 
+    /// A session at `extra` (as [`SessionClient::open_at`]) once its kernel is open.
+    pub async fn open_settled(server: &TestServer, extra: &str) -> Self {
+        let (mut client, hello) = Self::open_at(server, extra).await;
+        assert!(matches!(hello, ServerMsg::Hello { .. }), "{hello:?}");
+        let state = client.kernel_settled().await;
+        assert!(matches!(state, KernelState::Open { .. }), "{state:?}");
+        client
+    }
+
     /// A session on a socket already open (at another path: under a base URL).
     pub async fn on(socket: Client) -> (Self, ServerMsg) {
         let mut client = SessionClient {

@@ -4,7 +4,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_shared::{CaptureBody, CaptureRecord, KernelState, ServerMsg, WireData};
+use wirebook_shared::{CaptureBody, CaptureRecord, ServerMsg, WireData};
 
 use crate::support::{connect, within, SessionClient, TestServer};
 
@@ -21,15 +21,6 @@ fn shows(record: &CaptureRecord, text: &str) -> bool {
 
 fn seqs(records: &[CaptureRecord]) -> Vec<u64> {
     records.iter().map(|r| r.seq).collect()
-}
-
-/// A session on the echo kernel of `key` (`""`: a private one), its kernel open.
-async fn session(server: &TestServer, key: &str) -> SessionClient {
-    let (mut client, hello) = SessionClient::open_at(server, key).await;
-    assert!(matches!(hello, ServerMsg::Hello { .. }), "{hello:?}");
-    let state = client.kernel_settled().await;
-    assert!(matches!(state, KernelState::Open { .. }), "{state:?}");
-    client
 }
 
 /// `count` messages of `size` bytes through `/echo` as fast as it answers, then `last`: a
@@ -54,8 +45,8 @@ async fn flood(server: &TestServer, count: usize, size: usize, last: &str) {
 #[tokio::test]
 async fn two_sessions_see_the_same_live_records_once_each() {
     let server = TestServer::with_defaults().await;
-    let mut running = session(&server, "").await;
-    let mut watching = session(&server, "").await;
+    let mut running = SessionClient::open_settled(&server, "").await;
+    let mut watching = SessionClient::open_settled(&server, "").await;
     running.echo("c1", "first cell", 1).await;
     running.echo("c2", "second cell", 2).await;
     for client in [&mut running, &mut watching] {
@@ -103,7 +94,7 @@ async fn two_sessions_see_the_same_live_records_once_each() {
 #[tokio::test]
 async fn a_session_that_stops_reading_skips_to_the_newest_records() {
     let server = TestServer::with_defaults().await;
-    let mut stalled = session(&server, "").await;
+    let mut stalled = SessionClient::open_settled(&server, "").await;
     // The session reads nothing while 12 000 records (about 7 MB of capture, more than a
     // viewer may have waiting) are made.
     flood(&server, 6000, 200, "the very last message").await;
@@ -133,8 +124,8 @@ async fn a_session_that_stops_reading_skips_to_the_newest_records() {
 #[tokio::test]
 async fn a_stalled_session_holds_up_no_other_session_or_kernel() {
     let server = TestServer::with_defaults().await;
-    let mut stalled = session(&server, "").await;
-    let mut other = session(&server, "").await;
+    let mut stalled = SessionClient::open_settled(&server, "").await;
+    let mut other = SessionClient::open_settled(&server, "").await;
     // The stalled page runs cells whose outputs (6 MB) are more than its socket holds, and
     // reads nothing: its writer waits on the socket, its kernel on its writer.
     let big = "b".repeat(200_000);
