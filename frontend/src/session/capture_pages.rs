@@ -11,7 +11,8 @@
 //!
 //! A live batch that says it `skipped` records (the server let this session fall behind) moves
 //! the complete part up to that batch: the skipped records join the older ones not loaded, and
-//! paging up fetches them first, then the rows held before them.
+//! paging up fetches them first, then the rows held before them. The server says so in an empty
+//! batch of its own, then sends the newest batch: the gap ends at the next batch's first record.
 
 /// The state of the row at the top of the inspector's list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +48,8 @@ pub struct Pages {
     next_id: u64,
     /// A session (re)started: its first batch says where the newest page starts.
     awaiting_first: bool,
+    /// An empty batch said records were skipped: the next batch with records starts past them.
+    skip_pending: bool,
     error: Option<String>,
     cleared: bool,
 }
@@ -84,9 +87,12 @@ impl Pages {
                 // still to come live.
                 self.awaiting_first = false;
                 self.start_at(held_newest.map_or(1, |s| s + 1), older);
+            } else if skipped > 0 {
+                self.skip_pending = true;
             }
             return;
         };
+        let skipped = skipped > 0 || std::mem::take(&mut self.skip_pending);
         if self.awaiting_first {
             self.awaiting_first = false;
             let continuous = held_newest.is_some_and(|newest| first <= newest + 1)
@@ -94,7 +100,7 @@ impl Pages {
             if !continuous {
                 self.start_at(first, older);
             }
-        } else if skipped > 0 {
+        } else if skipped {
             // The skipped records and the rows held from before them are "older" now.
             let from = self.shown_from.unwrap_or(first);
             let more = self.older + first.saturating_sub(from);
@@ -109,6 +115,7 @@ impl Pages {
     }
 
     fn start_at(&mut self, first: u64, older: u64) {
+        self.skip_pending = false;
         self.complete_from = Some(first);
         self.older_than_complete = older;
         self.shown_from = Some(first);
@@ -287,6 +294,26 @@ mod tests {
         assert_eq!((pages.shown_from(), pages.older()), (900, 100 + 799));
         let (_, before) = pages.request().unwrap();
         assert_eq!(before, 900);
+    }
+
+    #[test]
+    fn a_skip_said_in_an_empty_batch_ends_at_the_next_batch() {
+        // As the server sends it: an empty batch with the count, then the newest batch.
+        let mut pages = Pages::default();
+        pages.hello();
+        pages.batch(Some(101), None, 100, 0);
+        pages.batch(Some(400), Some(399), 0, 0);
+        pages.batch(None, Some(599), 0, 300);
+        assert_eq!(
+            pages.shown_from(),
+            101,
+            "nothing moves before the next batch"
+        );
+        pages.batch(Some(900), Some(599), 0, 0);
+        assert_eq!((pages.shown_from(), pages.older()), (900, 100 + 799));
+        // The skip is spent: the next live batch follows on.
+        pages.batch(Some(950), Some(949), 0, 0);
+        assert_eq!(pages.shown_from(), 900);
     }
 
     #[test]
