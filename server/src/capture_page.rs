@@ -43,9 +43,7 @@ pub fn routes<S: Paging>() -> Router<S> {
 async fn page<S: Paging>(State(app): State<S>, request: Request) -> Response {
     match answer(&app, request).await {
         Ok(page) => Json(page).into_response(),
-        Err((status, message)) => {
-            (status, Json(serde_json::json!({ "error": message }))).into_response()
-        }
+        Err(refusal) => api_request::refused(refusal),
     }
 }
 

@@ -7,12 +7,19 @@ use axum::body::Bytes;
 use axum::extract::Request;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use futures_util::StreamExt;
 
 use crate::auth;
 
 /// Why a request was refused: the status and the words for `{"error": …}`.
 pub type Refused = (StatusCode, String);
+
+/// A refusal as the REST handlers answer it: its status and `{"error": "…"}`.
+pub fn refused((status, message): Refused) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
 
 /// The token (query, cookie or header, as the UI), and for changes the Origin; `what` names
 /// what would change, for the message ("notebooks", "routes").

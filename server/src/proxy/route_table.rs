@@ -7,9 +7,9 @@ use std::sync::RwLock;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest};
 
+use crate::admission::api_request;
 use crate::proxy::routes::{parse_route, Route};
 
 #[derive(Debug)]
@@ -35,11 +35,7 @@ impl Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(serde_json::json!({ "error": self.message })),
-        )
-            .into_response()
+        api_request::refused((self.status, self.message))
     }
 }
 

@@ -10,7 +10,7 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use wirebook_shared::kept_kernels::KERNELS_API;
 
-use crate::admission::api_request::{self, Refused};
+use crate::admission::api_request::{self, refused};
 use crate::kernel::kept::KeptKernels;
 
 /// What the handlers need of the server's state.
@@ -25,10 +25,6 @@ pub fn routes<S: KeepingKernels>() -> Router<S> {
     Router::new()
         .route(KERNELS_API, get(list::<S>))
         .route(&format!("{KERNELS_API}/{{id}}"), delete(shut_down::<S>))
-}
-
-fn refused((status, message): Refused) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
 async fn list<S: KeepingKernels>(State(app): State<S>, request: Request) -> Response {
