@@ -4,6 +4,7 @@
 //! story (sequence number, connection, wall-clock times, what it relays, its findings).
 
 use wirebook_shared::capture::{CaptureBody, CaptureRecord};
+use wirebook_shared::capture_filter::direction_of;
 
 use crate::inspector::kernel_tree::ThreadRow;
 use crate::inspector::row_text::{
@@ -57,7 +58,7 @@ impl ListRow {
         folded: u64,
     ) -> ListRow {
         let frame = records::frame(&record.body);
-        let direction = records::direction(&record.body);
+        let direction = direction_of(&record.body);
         let start = records
             .conn(record.conn)
             .map_or(record.time_us, |c| c.start_us);

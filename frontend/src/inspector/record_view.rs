@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord};
+use wirebook_shared::capture_filter::direction_of;
 
 use crate::checkbox::LabelledCheckbox;
 use crate::dom::{copy, CopyButton};
@@ -43,7 +44,7 @@ pub fn FrameDetail(
                         .into_iter()
                         .filter_map(|c| {
                             let r = i.get(c)?;
-                            let arrow = records::direction(&r.body).map_or("", |d| d.arrow());
+                            let arrow = direction_of(&r.body).map_or("", |d| d.arrow());
                             Some((c, format!("#{c} {} {} {arrow}", r.hop.label(), r.conn)))
                         })
                         .collect::<Vec<_>>()
@@ -66,7 +67,7 @@ pub fn FrameDetail(
                     }
                     (_, None) => event_name(&r.body).to_string(),
                 };
-                let direction = records::direction(&r.body)
+                let direction = direction_of(&r.body)
                     .map(|d| format!(" {} {}", d.arrow(), direction_name(d).replace('_', " ")))
                     .unwrap_or_default();
                 let short = format!(

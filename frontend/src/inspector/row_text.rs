@@ -210,8 +210,8 @@ mod tests {
     use wirebook_shared::capture::{CloseSummary, Hop};
     use wirebook_shared::capture_filter::has_findings;
 
-    use crate::session::records::direction;
     use crate::session::test_records::*;
+    use wirebook_shared::capture_filter::direction_of;
 
     #[test]
     fn row_text() {
@@ -308,7 +308,7 @@ mod tests {
     fn kernel_messages_read_as_rows() {
         let [request, busy, reply] = execute_thread();
         assert_eq!(event_name(&request.body), "kernel_message");
-        assert_eq!(direction(&request.body), Some(Direction::ToServer));
+        assert_eq!(direction_of(&request.body), Some(Direction::ToServer));
         assert_eq!(
             summary(&request.body),
             r#"execute_request · 01234567  {"code":"print('hi')↵"}"#

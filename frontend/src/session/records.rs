@@ -1,6 +1,6 @@
 //! The capture records the page keeps (the inspector shows them), what it knows about each
 //! connection, and what a record's body is whatever its kind (its frame, its kernel message,
-//! what it relays, its direction).
+//! what it relays).
 //!
 //! Records arrive from the server in batches (the newest page right after connecting, then
 //! live batches, and older pages the inspector asks for: [`Pages`] says which part is held). After a reconnect to the same server the backlog repeats records the page already
@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId, Direction, FrameRecord, Hop};
+use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId, FrameRecord, Hop};
 use wirebook_shared::capture_page::CapturePage;
 use wirebook_shared::jupyter::KernelMessageRecord;
 
@@ -383,14 +383,6 @@ pub fn caused_by(body: &CaptureBody) -> Option<u64> {
     match body {
         CaptureBody::Frame(f) => f.caused_by,
         CaptureBody::KernelMessage(m) => m.caused_by,
-        _ => None,
-    }
-}
-
-pub fn direction(body: &CaptureBody) -> Option<Direction> {
-    match body {
-        CaptureBody::Frame(f) => Some(f.direction),
-        CaptureBody::KernelMessage(m) => Some(m.direction),
         _ => None,
     }
 }
