@@ -1,7 +1,7 @@
 //! `/session`: one browser's WebSocket, speaking the session protocol of `wirebook_shared`.
 //!
 //! Two tasks per browser: the *writer* owns the socket's sending half and sends, in order,
-//! `Hello`, the capture backlog, then whatever the session queues plus live capture batches;
+//! `Hello`, the newest page of the capture, then whatever the session queues plus live capture batches;
 //! the *reader* (this module's [`run`]) reads the browser, hands kernel commands to the
 //! session's kernel host (`kernel::kept`: the kernel of the key the browser named, kept after
 //! the page goes, or a private one), relays what the host says, and decides when to close. The byte tap records everything on the socket on the browser hop
@@ -22,7 +22,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::kept_kernels::KernelKey;
@@ -552,9 +552,9 @@ where
         if !first.records.is_empty() || first.evicted > 0 || older > 0 {
             send_capture(&mut sink, &links, first, older).await?;
         }
-        // The rest of the backlog goes out a batch at a time between the session's own
-        // messages, which come first: a kernel's state does not wait behind 32 MiB of records.
-        // Then the live capture, the batches every session sends.
+        // Then the live capture (what is left of the backlog first, then the batches every
+        // session sends), after the session's own messages: a kernel's state never waits
+        // behind capture batches.
         let mut viewer = fanout.viewer(feed);
         loop {
             tokio::select! {
@@ -600,6 +600,19 @@ where
 }
 
 /// Capture batches are the one thing on the socket that is not recorded.
+async fn send_unrecorded<S>(
+    sink: &mut Sink<S>,
+    links: &Links,
+    text: Utf8Bytes,
+) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    links.tag_next(Tag::Skip);
+    sink.send(Message::Text(text)).await
+}
+
+/// A batch the session read from the ring itself.
 async fn send_capture<S>(
     sink: &mut Sink<S>,
     links: &Links,
@@ -615,8 +628,7 @@ where
         older,
         skipped: 0,
     };
-    links.tag_next(Tag::Skip);
-    sink.send(Message::text(msg.to_json())).await
+    send_unrecorded(sink, links, msg.to_json().into()).await
 }
 
 /// Sends what the session's viewer of the live capture has next; a shared batch goes out as
@@ -644,14 +656,13 @@ where
                 older: 0,
                 skipped,
             };
-            links.tag_next(Tag::Skip);
-            sink.send(Message::text(gap.to_json())).await?;
+            send_unrecorded(sink, links, gap.to_json().into()).await?;
             then
         }
     };
-    links.tag_next(Tag::Skip);
-    sink.send(Message::Text(shared.text.clone())).await
+    send_unrecorded(sink, links, shared.text.clone()).await
 }
+
 /// `GET /session`: checks the token and the Origin, then upgrades and runs the session.
 pub async fn socket(
     State(app): State<App>,
