@@ -46,11 +46,7 @@ pub async fn serve(State(app): State<App>, request: Request) -> Response {
         Ok(response) => response.map(Body::new),
         Err(error) => {
             tracing::error!(%error, %path, "cannot read a UI file");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot read the UI files\n",
-            )
-                .into_response();
+            return unreadable();
         }
     };
     if response.status() == StatusCode::NOT_FOUND && !dist.join("index.html").is_file() {
@@ -93,23 +89,24 @@ pub async fn page(State(app): State<App>, request: Request) -> Response {
         Ok(Err(error)) if error.kind() == std::io::ErrorKind::NotFound => not_built(&dist),
         Ok(Err(error)) => {
             tracing::error!(%error, "cannot read index.html");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot read the UI files\n",
-            )
-                .into_response()
+            unreadable()
         }
         Err(error) => {
             tracing::error!(%error, "reading index.html failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot read the UI files\n",
-            )
-                .into_response()
+            unreadable()
         }
     };
     remember_token(&app, source, &mut response);
     response
+}
+
+/// A UI file that is there but cannot be read (the cause is in the log).
+fn unreadable() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "cannot read the UI files\n",
+    )
+        .into_response()
 }
 
 /// The likely cause of a missing file when there is no `index.html`: a UI never built.
