@@ -26,7 +26,7 @@ E2E_DIST := target/e2e/dist
 # Arguments for `make run`, e.g. `make run ARGS='--bind 127.0.0.1:9000'`.
 ARGS ?=
 
-.PHONY: run bootstrap bootstrap-test ui server lint unit e2e test
+.PHONY: run bootstrap bootstrap-test bootstrap-bench ui server lint unit e2e test
 
 ## run: install the tools, build the UI and the server (release), start wirebook on 127.0.0.1:8977
 run: bootstrap ui server
@@ -34,6 +34,10 @@ run: bootstrap ui server
 
 bootstrap:
 	scripts/bootstrap.sh run
+
+## bootstrap-bench: what `make test` needs, plus the benches' yardsticks (websocat for tap_load)
+bootstrap-bench:
+	scripts/bootstrap.sh bench
 
 # `make test` bootstraps once and tells the sub-makes so (BOOTSTRAPPED=1).
 bootstrap-test:

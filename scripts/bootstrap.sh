@@ -7,6 +7,8 @@
 #                               # packages
 #   scripts/bootstrap.sh test   # the above, plus Chromium and chromedriver, nginx-light, the
 #                               # Python venv and the e2e npm deps
+#   scripts/bootstrap.sh bench  # the above, plus websocat 1.x, the tap proxy's yardstick in
+#                               # `cargo bench --bench tap_load` (docs/benchmarks.md)
 #
 # Nothing here downloads a prebuilt binary: the Rust tools are compiled from crates.io, Chromium,
 # chromedriver, Node.js, esbuild and brotli come from Debian, Python packages from
@@ -20,6 +22,8 @@ export PATH="$CARGO_BIN:$PATH"
 # trunk 0.22 needs a newer rustc than the machine's 1.95; 0.21.14 builds with it.
 TRUNK_VERSION="0.21.14"
 NEXTEST_VERSION="0.9.143"
+# The websocat the tap_load figures in docs/benchmarks.md were measured against.
+WEBSOCAT_VERSION="1.14.1"
 CHROMIUM="/usr/bin/chromium"
 CHROMEDRIVER="/usr/bin/chromedriver"
 VENV="$ROOT/.venv"
@@ -200,6 +204,17 @@ ensure_test_tools() {
     fi
 }
 
+# The benches' yardsticks: websocat for tap_load (the others use what `test` installs).
+ensure_bench_tools() {
+    step "websocat $WEBSOCAT_VERSION (tap_load's yardstick)"
+    if [ "$(websocat --version 2>/dev/null || true)" = "websocat $WEBSOCAT_VERSION" ]; then
+        skip "already installed"
+    else
+        skip "compiling from crates.io (about a minute on 2 cores)"
+        cargo install websocat --version "$WEBSOCAT_VERSION" --locked
+    fi
+}
+
 PART="${1:-run}"
 case "$PART" in
     run)
@@ -213,8 +228,15 @@ case "$PART" in
         ensure_precompress_tools
         ensure_test_tools
         ;;
+    bench)
+        ensure_rust_tools
+        ensure_editor_tools
+        ensure_precompress_tools
+        ensure_test_tools
+        ensure_bench_tools
+        ;;
     *)
-        die "usage: $0 [run|test]"
+        die "usage: $0 [run|test|bench]"
         ;;
 esac
 step "bootstrap ($PART) done"

@@ -17,7 +17,7 @@
 //! `wirebook` binary to run instead of this build's), `TAP_LOAD_ARGS` (more arguments for it),
 //! `TAP_LOAD_PIN=0` (do not give the proxies a CPU of their own, see [`pinning`]),
 //! `WEBSOCAT` (the websocat binary; default `websocat` on PATH, else `~/.cargo/bin/websocat`;
-//! install it with `cargo install 'websocat@^1' --locked`). Without websocat the (c) rows
+//! `make bootstrap-bench` compiles websocat 1.14.1 from crates.io). Without websocat the (c) rows
 //! are skipped and the run says so.
 
 mod measure;
@@ -156,7 +156,7 @@ async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize, pin: O
     let websocat = match find_websocat() {
         Some(binary) => Some(start_websocat(&binary, &upstream, pin.as_ref()).await),
         None => {
-            println!("tap_load: websocat not found (set WEBSOCAT or `cargo install 'websocat@^1' --locked`); (c) skipped");
+            println!("tap_load: websocat not found (set WEBSOCAT or `make bootstrap-bench`); (c) skipped");
             None
         }
     };
