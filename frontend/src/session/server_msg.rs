@@ -1,34 +1,32 @@
-//! Reads the server's session messages ([`ServerMsg`]) without serde's buffering of internally
-//! tagged enums.
-//!
-//! `ServerMsg`'s derived `Deserialize` cannot know where `"type"` is in the object, so it
-//! parses every message into serde's `Content` first and each variant again from that: a
-//! second copy of every message's code in the wasm, and every capture batch parsed twice.
-//! The server always writes `"type"` first (serde's derived `Serialize` does, and so does the
-//! capture feed's hand-written batch), so here the first key is read as the tag and the rest of
-//! the object goes straight to the variant's fields. [`ServerMsgFields`] is `ServerMsg` again
-//! as serde's `remote` derive sees it: the compiler checks its variants and fields against
-//! the shared type, and the tests check it reads what `ServerMsg` serialises.
+//! Reads the server's session messages ([`ServerMsg`]) tag-first ([`super::tag_first`]),
+//! without serde's buffering of internally tagged enums: the message itself (`"type"`), a
+//! kernel's state (`"state"`), an output's data and a kernel choice (`"kind"`), a capture
+//! record's body (`"event"`, also in the capture pages of [`CapturePageJson`]). The JSON is the
+//! protocol's; the `…Fields` types are the shared types again as serde's `remote` derive sees
+//! them, so the compiler checks their variants and fields and the tests check they read what
+//! the server writes.
 
-use std::fmt;
-
-use serde::de::value::{MapAccessDeserializer, StrDeserializer};
-use serde::de::{self, DeserializeSeed, EnumAccess, IgnoredAny, MapAccess, VariantAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use wirebook_shared::capture::{CaptureRecord, ConnId};
-use wirebook_shared::jupyter::Channel;
-use wirebook_shared::session::{KernelInfo, KernelMessage, KernelOffer, KernelState, WireData};
+use wirebook_shared::capture::{
+    CaptureBody, CaptureRecord, ConnId, FrameRecord, HandshakeRecord, Hop,
+};
+use wirebook_shared::capture_page::CapturePage;
+use wirebook_shared::jupyter::{Channel, KernelMessageRecord};
+use wirebook_shared::session::{
+    KernelChoice, KernelInfo, KernelMessage, KernelOffer, KernelState, WebSocketSettings, WireData,
+};
 use wirebook_shared::ServerMsg;
+
+use super::tag_first::TagFirst;
 
 /// One message from the server's text, `"type"` first.
 pub fn parse(text: &str) -> Result<ServerMsg, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let msg = ServerMsgFields::deserialize(TagFirst(&mut deserializer))?;
+    let msg = ServerMsgFields::deserialize(TagFirst::new(&mut deserializer, "type"))?;
     deserializer.end()?;
     Ok(msg)
 }
 
-/// [`ServerMsg`]'s variants and fields, as serde's `remote` derive mirrors them.
 #[derive(Deserialize)]
 #[serde(remote = "ServerMsg", rename_all = "snake_case")]
 enum ServerMsgFields {
@@ -37,9 +35,11 @@ enum ServerMsgFields {
         server_version: String,
         instance: String,
         session_conn: ConnId,
+        #[serde(with = "KernelInfoFields")]
         kernel: KernelInfo,
     },
     Kernel {
+        #[serde(deserialize_with = "kernel_state")]
         state: KernelState,
     },
     Executed {
@@ -48,9 +48,11 @@ enum ServerMsgFields {
     },
     Output {
         cell_id: String,
+        #[serde(deserialize_with = "wire_data")]
         data: WireData,
     },
     Capture {
+        #[serde(deserialize_with = "capture_records")]
         records: Vec<CaptureRecord>,
         evicted: u64,
         #[serde(default)]
@@ -62,11 +64,13 @@ enum ServerMsgFields {
         paused: bool,
     },
     Kernels {
+        #[serde(deserialize_with = "kernel_offers")]
         kernels: Vec<KernelOffer>,
         #[serde(default)]
         gateway: Option<String>,
     },
     KernelSelected {
+        #[serde(with = "KernelInfoFields")]
         kernel: KernelInfo,
     },
     KernelMessage(KernelMessage),
@@ -82,125 +86,162 @@ enum ServerMsgFields {
     },
 }
 
-/// A JSON object `{"type": TAG, ...fields}` presented to an externally tagged enum's visitor
-/// as the variant `TAG` with those fields.
-struct TagFirst<D>(D);
-
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for TagFirst<D> {
-    type Error = D::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_map(TaggedObject(visitor))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
-        identifier ignored_any
-    }
+#[derive(Deserialize)]
+#[serde(remote = "KernelState", rename_all = "snake_case")]
+enum KernelStateFields {
+    Connecting,
+    Open {
+        #[serde(default)]
+        protocol: Option<String>,
+        #[serde(default)]
+        extensions: Vec<String>,
+    },
+    Reconnecting {
+        attempt: u32,
+        delay_ms: u64,
+        reason: String,
+        #[serde(default)]
+        lost: String,
+    },
+    Closed {
+        code: Option<u16>,
+        reason: String,
+    },
+    Failed {
+        message: String,
+    },
 }
 
-struct TaggedObject<V>(V);
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for TaggedObject<V> {
-    type Value = V::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a session message: an object whose first field is \"type\"")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<V::Value, A::Error> {
-        match map.next_key::<TypeKey>()? {
-            Some(TypeKey) => {}
-            None => return Err(de::Error::missing_field("type")),
-        }
-        let tag: String = map.next_value()?;
-        self.0.visit_enum(Variant { tag, fields: map })
-    }
+fn kernel_state<'de, D: Deserializer<'de>>(deserializer: D) -> Result<KernelState, D::Error> {
+    KernelStateFields::deserialize(TagFirst::new(deserializer, "state"))
 }
 
-/// The key `"type"`; any other first key is an error that says so.
-struct TypeKey;
-
-impl<'de> Deserialize<'de> for TypeKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = TypeKey;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("\"type\" as the first field")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<TypeKey, E> {
-                if key == "type" {
-                    Ok(TypeKey)
-                } else {
-                    Err(E::custom(format_args!(
-                        "expected \"type\" as the first field, found `{key}`"
-                    )))
-                }
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
-    }
+#[derive(Deserialize)]
+#[serde(remote = "WireData", rename_all = "snake_case")]
+enum WireDataFields {
+    Text { text: String },
+    Binary { hex: String },
 }
 
-/// The tag read, the object's other fields still to read.
-struct Variant<A> {
-    tag: String,
-    fields: A,
+fn wire_data<'de, D: Deserializer<'de>>(deserializer: D) -> Result<WireData, D::Error> {
+    WireDataFields::deserialize(TagFirst::new(deserializer, "kind"))
 }
 
-impl<'de, A: MapAccess<'de>> EnumAccess<'de> for Variant<A> {
-    type Error = A::Error;
-    type Variant = Self;
-
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), A::Error> {
-        let variant = seed.deserialize(StrDeserializer::<A::Error>::new(&self.tag))?;
-        Ok((variant, self))
-    }
+#[derive(Deserialize)]
+#[serde(remote = "KernelChoice", rename_all = "snake_case")]
+enum KernelChoiceFields {
+    Startup,
+    WebSocket {
+        url: String,
+        #[serde(default)]
+        settings: WebSocketSettings,
+    },
+    Jupyter {
+        name: String,
+    },
+    Gateway {
+        name: String,
+    },
 }
 
-impl<'de, A: MapAccess<'de>> VariantAccess<'de> for Variant<A> {
-    type Error = A::Error;
+fn kernel_choice<'de, D: Deserializer<'de>>(deserializer: D) -> Result<KernelChoice, D::Error> {
+    KernelChoiceFields::deserialize(TagFirst::new(deserializer, "kind"))
+}
 
-    fn unit_variant(mut self) -> Result<(), A::Error> {
-        while self
-            .fields
-            .next_entry::<IgnoredAny, IgnoredAny>()?
-            .is_some()
-        {}
-        Ok(())
-    }
+#[derive(Deserialize)]
+#[serde(remote = "KernelInfo")]
+struct KernelInfoFields {
+    name: String,
+    url: String,
+    #[serde(default, deserialize_with = "kernel_choice")]
+    choice: KernelChoice,
+    #[serde(default)]
+    language: Option<String>,
+}
 
-    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
-        seed.deserialize(MapAccessDeserializer::new(self.fields))
-    }
+#[derive(Deserialize)]
+#[serde(remote = "KernelOffer")]
+struct KernelOfferFields {
+    #[serde(deserialize_with = "kernel_choice")]
+    choice: KernelChoice,
+    display_name: String,
+    #[serde(default)]
+    language: Option<String>,
+    source: String,
+}
 
-    fn tuple_variant<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        _visitor: V,
-    ) -> Result<V::Value, A::Error> {
-        Err(de::Error::custom(format_args!(
-            "session message `{}` cannot be a tuple",
-            self.tag
-        )))
-    }
+fn kernel_offers<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<KernelOffer>, D::Error> {
+    #[derive(Deserialize)]
+    struct Offer(#[serde(with = "KernelOfferFields")] KernelOffer);
+    let offers = Vec::<Offer>::deserialize(deserializer)?;
+    Ok(offers.into_iter().map(|Offer(offer)| offer).collect())
+}
 
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, A::Error> {
-        visitor.visit_map(self.fields)
-    }
+/// A capture page (`POST /api/capture/page`) as the server writes it, its records read
+/// tag-first.
+#[derive(Deserialize)]
+pub struct CapturePageJson(#[serde(with = "CapturePageFields")] pub CapturePage);
+
+#[derive(Deserialize)]
+#[serde(remote = "CapturePage")]
+struct CapturePageFields {
+    #[serde(deserialize_with = "capture_records")]
+    records: Vec<CaptureRecord>,
+    scanned_from: u64,
+    older: u64,
+    instance: String,
+}
+
+#[derive(Deserialize)]
+#[serde(remote = "CaptureRecord")]
+struct CaptureRecordFields {
+    seq: u64,
+    conn: ConnId,
+    hop: Hop,
+    time_us: u64,
+    #[serde(deserialize_with = "capture_body")]
+    body: CaptureBody,
+}
+
+fn capture_records<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<CaptureRecord>, D::Error> {
+    #[derive(Deserialize)]
+    struct Record(#[serde(with = "CaptureRecordFields")] CaptureRecord);
+    let records = Vec::<Record>::deserialize(deserializer)?;
+    Ok(records.into_iter().map(|Record(record)| record).collect())
+}
+
+#[derive(Deserialize)]
+#[serde(remote = "CaptureBody", rename_all = "snake_case")]
+enum CaptureBodyFields {
+    Open {
+        client: String,
+        server: String,
+        target: String,
+    },
+    Closed {
+        code: Option<u16>,
+        reason: String,
+    },
+    Handshake(Box<HandshakeRecord>),
+    Frame(Box<FrameRecord>),
+    KernelMessage(Box<KernelMessageRecord>),
+    Heartbeat {
+        ok: bool,
+        rtt_us: Option<u64>,
+    },
+}
+
+fn capture_body<'de, D: Deserializer<'de>>(deserializer: D) -> Result<CaptureBody, D::Error> {
+    CaptureBodyFields::deserialize(TagFirst::new(deserializer, "event"))
 }
 
 #[cfg(test)]
 mod tests {
     use serde_json::json;
     use wirebook_shared::capture::{CaptureBody, Hop};
-    use wirebook_shared::session::{KernelChoice, PROTOCOL_VERSION};
+    use wirebook_shared::session::PROTOCOL_VERSION;
 
     use super::*;
 
@@ -230,6 +271,56 @@ mod tests {
             },
             ServerMsg::Kernel {
                 state: KernelState::open(),
+            },
+            ServerMsg::Kernel {
+                state: KernelState::Open {
+                    protocol: Some("v2".into()),
+                    extensions: vec!["permessage-deflate".into()],
+                },
+            },
+            ServerMsg::Kernel {
+                state: KernelState::Connecting,
+            },
+            ServerMsg::Kernel {
+                state: KernelState::Closed {
+                    code: None,
+                    reason: "dropped".into(),
+                },
+            },
+            ServerMsg::Kernel {
+                state: KernelState::Failed {
+                    message: "refused".into(),
+                },
+            },
+            ServerMsg::Output {
+                cell_id: "c2".into(),
+                data: WireData::Text { text: "hai".into() },
+            },
+            ServerMsg::KernelSelected {
+                kernel: KernelInfo {
+                    name: "ws".into(),
+                    url: "wss://h/x".into(),
+                    choice: KernelChoice::WebSocket {
+                        url: "wss://h/x".into(),
+                        settings: WebSocketSettings {
+                            subprotocols: vec!["v2".into()],
+                            reconnect: true,
+                            ..WebSocketSettings::default()
+                        },
+                    },
+                    language: None,
+                },
+            },
+            ServerMsg::KernelSelected {
+                kernel: KernelInfo {
+                    name: "ws".into(),
+                    url: "ws://h/".into(),
+                    choice: KernelChoice::WebSocket {
+                        url: "ws://h/".into(),
+                        settings: WebSocketSettings::default(),
+                    },
+                    language: None,
+                },
             },
             ServerMsg::Executed {
                 cell_id: "c1".into(),
@@ -329,6 +420,72 @@ mod tests {
     }
 
     #[test]
+    fn reads_every_capture_body_and_the_capture_pages() {
+        use crate::session::test_records::{beat, handshake_record, kernel_record, text_frame};
+        use wirebook_shared::Direction;
+        let record = |seq, body| CaptureRecord {
+            seq,
+            conn: 4,
+            hop: Hop::Upstream,
+            time_us: 5,
+            body,
+        };
+        let records = vec![
+            record(
+                1,
+                CaptureBody::Open {
+                    client: "a".into(),
+                    server: "b".into(),
+                    target: "/tap/x".into(),
+                },
+            ),
+            handshake_record(2, 4, Hop::Tap),
+            text_frame(3, Hop::Tap, Direction::ToServer, "hi"),
+            kernel_record(
+                4,
+                Channel::Shell,
+                Direction::ToClient,
+                "execute_reply",
+                "m2",
+                Some("m1"),
+                r#"{"status":"ok"}"#,
+            ),
+            beat(5, 4, true),
+            beat(6, 4, false),
+            record(
+                7,
+                CaptureBody::Closed {
+                    code: None,
+                    reason: "dropped".into(),
+                },
+            ),
+        ];
+        let msg = ServerMsg::Capture {
+            records: records.clone(),
+            evicted: 0,
+            older: 0,
+            skipped: 0,
+        };
+        assert_eq!(parse(&msg.to_json()).unwrap(), msg);
+        let page = CapturePage {
+            records,
+            scanned_from: 3,
+            older: 9,
+            instance: "i".into(),
+        };
+        let json = serde_json::to_string(&page).unwrap();
+        let CapturePageJson(read) = serde_json::from_str(&json).unwrap();
+        assert_eq!(read, page);
+        let late = serde_json::from_str::<CapturePageJson>(
+            r#"{"records":[{"seq":1,"conn":1,"hop":"tap","time_us":0,"body":{"ok":true,"rtt_us":null,"event":"heartbeat"}}],"scanned_from":0,"older":0,"instance":"i"}"#,
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(late.contains("\"event\" as the first field"), "{late}");
+    }
+
+    #[test]
     fn reads_the_capture_feeds_batches() {
         // As the server's capture feed writes a batch by hand (server/src/capture/fanout.rs).
         let text = r#"{"type":"capture","records":[],"evicted":5}"#;
@@ -358,6 +515,33 @@ mod tests {
         assert!(error(r#"{"type":"executed","cell_id":"c"}"#).contains("missing field"));
         assert!(error(r#"{"type":"capture_paused","paused":true} x"#).contains("trailing"));
         assert!(error(r#"{"type":3}"#).contains("invalid type"));
+    }
+
+    #[test]
+    fn nested_tags_come_first_too() {
+        let late = parse(r#"{"type":"kernel","state":{"reason":"x","state":"failed"}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(late.contains("\"state\" as the first field"), "{late}");
+        let unknown = parse(r#"{"type":"output","cell_id":"c","data":{"kind":"morse"}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(unknown.contains("unknown variant `morse`"), "{unknown}");
+        // A Hello from before kernel choices still reads.
+        let old = parse(
+            r#"{"type":"hello","protocol":1,"server_version":"0","instance":"a","session_conn":1,"kernel":{"name":"echo","url":"ws://x"}}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(old, ServerMsg::Hello { kernel, .. } if kernel.choice == KernelChoice::Startup)
+        );
+        // A unit variant ignores what else its object holds, as serde's tagged enums do.
+        assert_eq!(
+            parse(r#"{"type":"kernel","state":{"state":"connecting","since":3}}"#).unwrap(),
+            ServerMsg::Kernel {
+                state: KernelState::Connecting
+            }
+        );
     }
 
     #[test]
