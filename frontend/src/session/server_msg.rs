@@ -1,7 +1,8 @@
 //! Reads the server's session messages ([`ServerMsg`]) tag-first ([`super::tag_first`]),
 //! without serde's buffering of internally tagged enums: the message itself (`"type"`), a
 //! kernel's state (`"state"`), an output's data and a kernel choice (`"kind"`), a capture
-//! record's body (`"event"`, also in the capture pages of [`CapturePageJson`]). The JSON is the
+//! record's body (`"event"`, also in the capture pages of [`CapturePageJson`]); and the running
+//! kernels' keys and states ([`RunningKernelsJson`]). The JSON is the
 //! protocol's; the `…Fields` types are the shared types again as serde's `remote` derive sees
 //! them, so the compiler checks their variants and fields and the tests check they read what
 //! the server writes.
@@ -12,6 +13,7 @@ use wirebook_shared::capture::{
 };
 use wirebook_shared::capture_page::CapturePage;
 use wirebook_shared::jupyter::{Channel, KernelMessageRecord};
+use wirebook_shared::kept_kernels::{KernelKey, RunningKernel, RunningKernels};
 use wirebook_shared::session::{
     KernelChoice, KernelInfo, KernelMessage, KernelOffer, KernelState, WebSocketSettings, WireData,
 };
@@ -235,6 +237,65 @@ enum CaptureBodyFields {
 
 fn capture_body<'de, D: Deserializer<'de>>(deserializer: D) -> Result<CaptureBody, D::Error> {
     CaptureBodyFields::deserialize(TagFirst::new(deserializer, "event"))
+}
+
+/// `GET /api/kernels` as the server writes it, its keys and states read tag-first.
+#[derive(Deserialize)]
+pub struct RunningKernelsJson(#[serde(with = "RunningKernelsFields")] pub RunningKernels);
+
+#[derive(Deserialize)]
+#[serde(remote = "RunningKernels")]
+struct RunningKernelsFields {
+    #[serde(deserialize_with = "running_kernels")]
+    kernels: Vec<RunningKernel>,
+    cull_idle_timeout_seconds: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(remote = "RunningKernel")]
+struct RunningKernelFields {
+    id: u64,
+    #[serde(default, deserialize_with = "kernel_key")]
+    key: Option<KernelKey>,
+    kernel: String,
+    #[serde(default, deserialize_with = "some_kernel_state")]
+    state: Option<KernelState>,
+    attached: u32,
+    idle_seconds: u64,
+}
+
+fn running_kernels<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<RunningKernel>, D::Error> {
+    #[derive(Deserialize)]
+    struct Kernel(#[serde(with = "RunningKernelFields")] RunningKernel);
+    let kernels = Vec::<Kernel>::deserialize(deserializer)?;
+    Ok(kernels.into_iter().map(|Kernel(kernel)| kernel).collect())
+}
+
+#[derive(Deserialize)]
+#[serde(remote = "KernelKey", rename_all = "snake_case")]
+enum KernelKeyFields {
+    Notebook { path: String },
+    Tab { id: String },
+}
+
+fn kernel_key<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<KernelKey>, D::Error> {
+    #[derive(Deserialize)]
+    struct Key(#[serde(deserialize_with = "tagged_kernel_key")] KernelKey);
+    Ok(Option::<Key>::deserialize(deserializer)?.map(|Key(key)| key))
+}
+
+fn tagged_kernel_key<'de, D: Deserializer<'de>>(deserializer: D) -> Result<KernelKey, D::Error> {
+    KernelKeyFields::deserialize(TagFirst::new(deserializer, "kind"))
+}
+
+fn some_kernel_state<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<KernelState>, D::Error> {
+    #[derive(Deserialize)]
+    struct State(#[serde(deserialize_with = "kernel_state")] KernelState);
+    Ok(Option::<State>::deserialize(deserializer)?.map(|State(state)| state))
 }
 
 #[cfg(test)]
@@ -483,6 +544,54 @@ mod tests {
         .map(|e| e.to_string())
         .unwrap_or_default();
         assert!(late.contains("\"event\" as the first field"), "{late}");
+    }
+
+    #[test]
+    fn reads_the_running_kernels() {
+        let listed = RunningKernels {
+            kernels: vec![
+                RunningKernel {
+                    id: 1,
+                    key: Some(KernelKey::Notebook {
+                        path: "a.ipynb".into(),
+                    }),
+                    kernel: "Python 3".into(),
+                    state: Some(KernelState::open()),
+                    attached: 2,
+                    idle_seconds: 0,
+                },
+                RunningKernel {
+                    id: 2,
+                    key: Some(KernelKey::Tab { id: "t1".into() }),
+                    kernel: "echo".into(),
+                    state: Some(KernelState::Failed {
+                        message: "gone".into(),
+                    }),
+                    attached: 0,
+                    idle_seconds: 30,
+                },
+                RunningKernel {
+                    id: 3,
+                    key: None,
+                    kernel: "echo".into(),
+                    state: None,
+                    attached: 1,
+                    idle_seconds: 5,
+                },
+            ],
+            cull_idle_timeout_seconds: 3600,
+        };
+        let json = serde_json::to_string(&listed).unwrap();
+        let RunningKernelsJson(read) = serde_json::from_str(&json).unwrap();
+        assert_eq!(read, listed);
+        let RunningKernelsJson(nulls) = serde_json::from_str(
+            r#"{"kernels":[{"id":4,"key":null,"kernel":"k","state":null,"attached":0,"idle_seconds":1}],"cull_idle_timeout_seconds":0}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (nulls.kernels[0].key.clone(), nulls.kernels[0].state.clone()),
+            (None, None)
+        );
     }
 
     #[test]
