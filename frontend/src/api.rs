@@ -10,7 +10,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use wirebook_shared::capture_page::{CapturePage, PageQuery, CAPTURE_PAGE_API};
+use wirebook_shared::capture_page::{PageQuery, CAPTURE_PAGE_API};
 use wirebook_shared::notebook_files::{
     api_url, ApiError, CreateRequest, Entry, Listing, NotebookFile, RenameRequest, SaveRequest,
     Saved, API_PREFIX,
@@ -185,7 +185,10 @@ pub async fn delete(path: &str) -> Result<(), ApiFailure> {
 }
 
 /// `POST /api/capture/page`: older records for the inspector.
-pub async fn capture_page(query: &PageQuery) -> Result<CapturePage, ApiFailure> {
+/// `POST /api/capture/page`, its answer read as `T`: the inspector reads the page's records
+/// tag-first (`session::server_msg::CapturePageJson`), which this module cannot name (the
+/// session imports it).
+pub async fn capture_page<T: DeserializeOwned>(query: &PageQuery) -> Result<T, ApiFailure> {
     json_call(Request::post(&at(CAPTURE_PAGE_API)), query).await
 }
 

@@ -20,6 +20,7 @@
 use std::fmt;
 
 use serde_json::{Map, Value};
+use wirebook_shared::sorting::sort_by;
 
 use crate::commands::{CommandId, Scope};
 use crate::mode::Mode;
@@ -742,7 +743,7 @@ impl Keymap {
 
 fn sorted_keys(keymap: &Keymap, id: CommandId) -> Vec<String> {
     let mut keys: Vec<String> = keymap.keys_for(id).iter().map(|k| k.to_string()).collect();
-    keys.sort();
+    sort_by(&mut keys, Ord::cmp);
     keys
 }
 

@@ -17,6 +17,7 @@ pub mod kept_kernels;
 pub mod notebook_files;
 pub mod route_api;
 pub mod session;
+pub mod sorting;
 pub mod wire;
 
 pub use capture::{

@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 
+use wirebook_shared::sorting::sort_by_key;
+
 /// One kernel message as the threading needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -38,7 +40,7 @@ pub struct KernelTree {
 impl KernelTree {
     /// Threads `messages` (any order; duplicates of a `seq` count once).
     pub fn build(mut messages: Vec<Message>) -> KernelTree {
-        messages.sort_by_key(|m| m.seq);
+        sort_by_key(&mut messages, |m| m.seq);
         messages.dedup_by_key(|m| m.seq);
         let n = messages.len();
         // The first message with an id owns it: a reused id does not steal children.

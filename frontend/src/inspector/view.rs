@@ -33,6 +33,7 @@ use crate::inspector::row_view::CaptureRow;
 use crate::inspector::virtual_list::ListGeometry;
 use crate::session::capture_pages::TopRow;
 use crate::session::records;
+use crate::session::server_msg::CapturePageJson;
 use crate::session::Session;
 
 /// Must match `.vrow { height }` in style.css.
@@ -219,7 +220,10 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 limit: PAGE_ROWS,
             };
             leptos::task::spawn_local(async move {
-                let answer = api::capture_page(&query).await.map_err(|f| f.describe());
+                let answer = api::capture_page(&query)
+                    .await
+                    .map(|CapturePageJson(page)| page)
+                    .map_err(|f| f.describe());
                 inspector.try_update(|i| i.page(id, answer));
             });
         }

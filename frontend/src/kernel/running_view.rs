@@ -14,12 +14,15 @@ use crate::kernel::running::{
     attached_text, cull_text, duration_text, is_this_page, key_label, state_text,
 };
 use crate::page_base::at;
+use crate::session::server_msg::RunningKernelsJson;
 use crate::session::socket::page_kernel_key;
 use crate::session::{Overlay, Session};
 
 /// `GET /api/kernels`.
 async fn fetch_kernels() -> Result<RunningKernels, ApiFailure> {
-    get_json(&at(KERNELS_API)).await
+    get_json(&at(KERNELS_API))
+        .await
+        .map(|RunningKernelsJson(kernels)| kernels)
 }
 
 /// `DELETE /api/kernels/ID`.

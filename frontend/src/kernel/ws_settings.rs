@@ -247,7 +247,10 @@ pub fn missing_secrets(settings: &WebSocketSettings) -> Vec<String> {
 pub fn kernel_for_file(url: &str, settings: &WebSocketSettings) -> WirebookKernel {
     let mut kernel = WirebookKernel::websocket(url);
     if let Some(value) = to_file(settings) {
-        kernel.extra = JsonMap::from_iter([("settings".to_string(), value)]);
+        // Inserted: a map collected from an array compiles a sort of its own into the wasm.
+        let mut extra = JsonMap::new();
+        extra.insert("settings".to_string(), value);
+        kernel.extra = extra;
     }
     kernel
 }

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use wirebook_notebook::bindings::{KeySequence, Keymap};
 use wirebook_notebook::chords::CHORD_TIMEOUT_MS;
 use wirebook_notebook::commands::{CommandId, Scope};
+use wirebook_shared::sorting::sort_by;
 
 use crate::dialog::Modal;
 use crate::dom::focus_after_render;
@@ -45,7 +46,7 @@ fn focus_dialog() {
 fn customised(keymap: &Keymap, defaults: &Keymap, id: CommandId) -> bool {
     let sorted = |k: &Keymap| {
         let mut keys: Vec<String> = k.keys_for(id).iter().map(|k| k.to_string()).collect();
-        keys.sort();
+        sort_by(&mut keys, Ord::cmp);
         keys
     };
     sorted(keymap) != sorted(defaults)

@@ -5,6 +5,8 @@
 //! start with the query come first, then names containing it as a word start, then the rest,
 //! each in their listed order.
 
+use wirebook_shared::sorting::sort_by;
+
 /// Something the palette lists.
 pub trait Searchable {
     fn name(&self) -> &str;
@@ -37,7 +39,7 @@ pub fn search<T: Searchable>(items: &[T], query: &str) -> Vec<usize> {
             Some((rank, index))
         })
         .collect();
-    ranked.sort();
+    sort_by(&mut ranked, Ord::cmp);
     ranked.into_iter().map(|(_, index)| index).collect()
 }
 

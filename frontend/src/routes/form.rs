@@ -5,6 +5,7 @@
 
 use wirebook_shared::base_url::BaseUrl;
 use wirebook_shared::route_api::{RouteInfo, RouteRequest};
+use wirebook_shared::sorting::sort_by;
 
 /// A route name goes into `/tap/NAME` unescaped: letters, digits, `-`, `_` and `.` only.
 pub fn check_name(name: &str) -> Result<(), String> {
@@ -100,7 +101,7 @@ pub struct ClientUrl {
 /// The routes in the order the dialog lists them: command-line ones first (they were there
 /// at startup), then by name.
 pub fn listed(mut routes: Vec<RouteInfo>) -> Vec<RouteInfo> {
-    routes.sort_by(|a, b| {
+    sort_by(&mut routes, |a, b| {
         b.from_command_line
             .cmp(&a.from_command_line)
             .then_with(|| a.name.cmp(&b.name))

@@ -6,7 +6,8 @@
 //! ([`records`], with the part of the capture they cover: [`capture_pages`]), the notebook's file kept in step with it ([`file_sync`], deciding with
 //! [`document_file`]), the socket's and the kernel's state as the status bar says it
 //! ([`connection`]), the notices that belong to no cell ([`notices`]) and Run All's paced
-//! sends ([`pacer`]). The features add what they do with a session as more methods of
+//! sends ([`pacer`]); [`server_msg`] reads the server's messages ([`tag_first`]: without serde's
+//! buffering). The features add what they do with a session as more methods of
 //! [`Session`]: a notebook command carried out (`crate::notebook::effects`), a kernel chosen
 //! (`crate::kernel::notebook_kernel`), the key bindings changed (`crate::keys::storage`). The
 //! root component builds it.
@@ -19,7 +20,9 @@ pub mod file_sync;
 pub mod notices;
 pub mod pacer;
 pub mod records;
+pub mod server_msg;
 pub mod socket;
+pub mod tag_first;
 #[cfg(test)]
 pub mod test_records;
 

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId, FrameRecord, Hop};
 use wirebook_shared::capture_page::CapturePage;
 use wirebook_shared::jupyter::KernelMessageRecord;
+use wirebook_shared::sorting::sort_by;
 
 use crate::session::capture_pages::Pages;
 
@@ -354,7 +355,7 @@ impl Records {
         if let Some(relays) = self.relayed_by.get(&seq) {
             out.extend(relays.iter().copied());
         }
-        out.sort_unstable();
+        sort_by(&mut out, Ord::cmp);
         out.dedup();
         out
     }

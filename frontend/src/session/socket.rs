@@ -31,6 +31,7 @@ use wirebook_shared::session::{
 use crate::api::page_token;
 use crate::session::connection::{close_reason, Connection};
 use crate::session::file_sync::Loading;
+use crate::session::server_msg;
 use crate::session::Session;
 
 /// The `/session` URL for a page at `protocol//host` with query `search` (`?token=…` or
@@ -195,7 +196,7 @@ async fn serve(
             Either::Left(read.next().await)
         };
         match next {
-            Either::Left(Some(Ok(Message::Text(text)))) => match serde_json::from_str(&text) {
+            Either::Left(Some(Ok(Message::Text(text)))) => match server_msg::parse(&text) {
                 Ok(msg) => {
                     if matches!(msg, ServerMsg::Hello { .. }) {
                         sending = true;

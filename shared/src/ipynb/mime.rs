@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::lines::{lines_value, multiline};
-use super::{error, field, type_name, Attachments, IpynbError, MimeBundle, MimeData};
+use super::{error, field, type_name, Attachments, IpynbError, JsonMap, MimeBundle, MimeData};
 
 /// Mime types whose data is any JSON value rather than text (nbformat's `_is_json_mime`).
 pub fn is_json_mime(mime: &str) -> bool {
@@ -36,20 +36,20 @@ pub(super) fn parse_bundle(value: Value, at: &str) -> Result<MimeBundle, IpynbEr
     Ok(bundle)
 }
 
+// The maps here are filled by `insert` rather than collected: each `collect` into a map
+// compiles a sort of its own into the wasm.
+
 pub(super) fn bundle_value(bundle: &MimeBundle) -> Value {
-    Value::Object(
-        bundle
-            .iter()
-            .map(|(mime, data)| {
-                let value = match data {
-                    MimeData::Json(value) => value.clone(),
-                    MimeData::Text(text) if is_split_mime(mime) => lines_value(text),
-                    MimeData::Text(text) => Value::String(text.clone()),
-                };
-                (mime.clone(), value)
-            })
-            .collect(),
-    )
+    let mut map = JsonMap::new();
+    for (mime, data) in bundle {
+        let value = match data {
+            MimeData::Json(value) => value.clone(),
+            MimeData::Text(text) if is_split_mime(mime) => lines_value(text),
+            MimeData::Text(text) => Value::String(text.clone()),
+        };
+        map.insert(mime.clone(), value);
+    }
+    Value::Object(map)
 }
 
 pub(super) fn parse_attachments(value: Value, at: &str) -> Result<Attachments, IpynbError> {
@@ -59,19 +59,18 @@ pub(super) fn parse_attachments(value: Value, at: &str) -> Result<Attachments, I
             format!("must be an object, not {}", type_name(&value)),
         ));
     };
-    map.into_iter()
-        .map(|(name, bundle)| {
-            let bundle = parse_bundle(bundle, &field(at, &name))?;
-            Ok((name, bundle))
-        })
-        .collect()
+    let mut attachments = Attachments::new();
+    for (name, bundle) in map {
+        let bundle = parse_bundle(bundle, &field(at, &name))?;
+        attachments.insert(name, bundle);
+    }
+    Ok(attachments)
 }
 
 pub(super) fn attachments_value(attachments: &Attachments) -> Value {
-    Value::Object(
-        attachments
-            .iter()
-            .map(|(name, bundle)| (name.clone(), bundle_value(bundle)))
-            .collect(),
-    )
+    let mut map = JsonMap::new();
+    for (name, bundle) in attachments {
+        map.insert(name.clone(), bundle_value(bundle));
+    }
+    Value::Object(map)
 }

@@ -4,11 +4,13 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::sorting::sort_by;
+
 use super::lines::lines_value;
 use super::mime::{attachments_value, bundle_value};
 use super::{
-    IpynbCell, IpynbCellKind, IpynbNotebook, IpynbOutput, IpynbOutputKind, NotebookMetadata,
-    WIREBOOK_KEY,
+    IpynbCell, IpynbCellKind, IpynbNotebook, IpynbOutput, IpynbOutputKind, JsonMap,
+    NotebookMetadata, WIREBOOK_KEY,
 };
 
 impl IpynbNotebook {
@@ -46,8 +48,13 @@ pub(super) fn sorted(value: Value) -> Value {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+            sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
+            // Inserted one by one: collecting into a map compiles another sort into the wasm.
+            let mut out = JsonMap::new();
+            for (key, value) in entries {
+                out.insert(key, sorted(value));
+            }
+            Value::Object(out)
         }
         Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
         other => other,
