@@ -4,6 +4,9 @@
 //
 //   node e2e/bench/open.mjs --a BIN:DIST --b BIN:DIST [--rounds 5] [--messages 50000]
 //
+// `--messages 0` times the empty capture only. The page's own `performance.mark`s named
+// `wirebook:…` (the startup's steps, where a build sets them) are printed as medians too.
+//
 // Each load is a fresh browser context (a cold cache). Times are read in the page from
 // performance.now() (0 = navigation start) on the first animation frame at which the cell's
 // editor is contenteditable, and at which the inspector shows the newest rows: a row drawn at
@@ -99,27 +102,35 @@ async function load(browser, url) {
     throw new Error(`${url}: ${error.message}; marks so far ${JSON.stringify(marks)}`);
   }
   const marks = await page.evaluate(() => window.__openMarks);
+  const steps = await page.evaluate(() =>
+    performance
+      .getEntriesByType('mark')
+      .filter((m) => m.name.startsWith('wirebook:'))
+      .map((m) => [m.name, m.startTime]),
+  );
   await context.close();
-  return [marks.editable, marks.rows];
+  return [marks.editable, marks.rows, steps];
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 try {
-  for (const filled of [false, true]) {
+  for (const filled of messages > 0 ? [false, true] : [false]) {
     const servers = [];
     for (const build of builds) servers.push({ build, ...(await startServer(build)) });
     if (filled) for (const s of servers) await fill(browser, s.origin, messages);
     // One warm-up load each (the first Chromium process start, the server's file cache).
     for (const s of servers) await load(browser, s.url);
-    const times = Object.fromEntries(builds.map((b) => [b.name, { editable: [], rows: [] }]));
+    const times = Object.fromEntries(builds.map((b) => [b.name, { editable: [], rows: [], steps: {} }]));
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();
       for (const s of order) {
-        const [editable, rows] = await load(browser, s.url);
-        times[s.build.name].editable.push(editable);
-        times[s.build.name].rows.push(rows);
+        const [editable, rows, steps] = await load(browser, s.url);
+        const t = times[s.build.name];
+        t.editable.push(editable);
+        t.rows.push(rows);
+        for (const [name, at] of steps) (t.steps[name] ??= []).push(at);
       }
     }
     for (const s of servers) s.child.kill();
@@ -131,6 +142,10 @@ try {
           `[${t.editable.map((x) => x.toFixed(0)).join(', ')}]; newest rows median ` +
           `${median(t.rows).toFixed(0)} ms [${t.rows.map((x) => x.toFixed(0)).join(', ')}]`,
       );
+      const steps = Object.entries(t.steps).sort((x, y) => median(x[1]) - median(y[1]));
+      if (steps.length > 0) {
+        console.log(`  ${b.name} steps (medians): ${steps.map(([n, xs]) => `${n} ${median(xs).toFixed(0)}`).join(', ')} ms`);
+      }
     }
     const [a, b] = builds.map((x) => times[x.name]);
     console.log(

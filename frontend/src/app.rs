@@ -1,13 +1,14 @@
 //! The root component: starts the session and its connection, installs the page-wide key and
-//! clipboard listeners, and composes the panes and dialogs. The state lives in
-//! [`Session`]; each feature's folder holds its models and views.
+//! clipboard listeners, and composes the panes and dialogs: the notebook pane at once, the
+//! inspector and the dialogs once the first cell has been painted (`startup`). The state lives
+//! in [`Session`]; each feature's folder holds its models and views.
 
 use futures_channel::mpsc::{self, UnboundedReceiver};
 use leptos::prelude::*;
 use wirebook_notebook::{Command, Notebook};
 use wirebook_shared::session::{ClientMsg, KernelState};
 
-use crate::inspector::view::InspectorPane;
+use crate::inspector::view::{InspectorPane, InspectorPaneStarting};
 use crate::kernel::notebook_kernel::{follow_notebook_kernelspec, follow_scratch_save};
 use crate::kernel::restart_view::RestartDialog;
 use crate::kernel::running_view::RunningKernelsDialog;
@@ -25,7 +26,7 @@ use crate::session::pacer::Pacer;
 use crate::session::records::Records;
 use crate::session::{socket, Overlay, Session};
 use crate::status_bar::{NoticeBanner, StatusBar};
-use crate::{keys, notebook};
+use crate::{keys, notebook, startup};
 
 /// The page's state as it starts: an empty notebook (the file the URL names loads into it),
 /// no records, the saved key bindings; and the other end of the request queue, for the
@@ -78,21 +79,34 @@ pub fn App() -> impl IntoView {
         session.dispatch(Command::EnterEditMode);
     }
 
+    // The first cell is what the page opens for: the inspector and the dialogs (closed) are
+    // built after the frame that paints it. Everything they show lives in `session`, so
+    // nothing that arrives before is lost; a dialog asked for by then opens when it is built.
+    let rest = RwSignal::new(false);
+    startup::after_first_paint(move || {
+        startup::mark("rest");
+        rest.set(true);
+    });
+
     view! {
         <div class="app">
             <StatusBar session=session />
             <NoticeBanner session=session />
             <main class="panes">
                 <NotebookPane session=session />
-                <InspectorPane session=session />
+                <Show when=move || rest.get() fallback=InspectorPaneStarting>
+                    <InspectorPane session=session />
+                </Show>
             </main>
-            <HelpOverlay session=session />
-            <CommandPalette session=session />
-            <KernelPicker session=session />
-            <RoutesDialog session=session />
-            <RestartDialog session=session />
-            <QuestionDialog question=session.question />
-            <RunningKernelsDialog session=session />
+            <Show when=move || rest.get()>
+                <HelpOverlay session=session />
+                <CommandPalette session=session />
+                <KernelPicker session=session />
+                <RoutesDialog session=session />
+                <RestartDialog session=session />
+                <QuestionDialog question=session.question />
+                <RunningKernelsDialog session=session />
+            </Show>
         </div>
     }
 }

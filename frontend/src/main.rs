@@ -6,7 +6,8 @@
 //! `routes`, and `status_bar`; `editor` is the code editor in every cell (CodeMirror) with the
 //! kernel's completion and inspection. The notebook model itself is `wirebook_notebook`.
 //! Below them: `session` (the page's state and its links to the server), `api` (the server's
-//! HTTP API), `page_base` (the base URL every server URL is under) and `dom`; `app` composes the page.
+//! HTTP API), `page_base` (the base URL every server URL is under) and `dom`; `app` composes the page
+//! and `startup` orders its start (the first cell first).
 
 mod api;
 mod app;
@@ -29,9 +30,12 @@ mod platform;
 mod question;
 mod routes;
 mod session;
+mod startup;
 mod status_bar;
 
 fn main() {
+    startup::mark("main");
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
+    startup::mark("mounted");
 }

@@ -175,7 +175,11 @@ export class CellEditor {
         }),
       ],
     });
-    this.view = new EditorView({ state, parent });
+    // Built outside the page, then put in: built inside it, the view reads the selection and
+    // its styles while it is being made, which lays the whole page out twice before its first
+    // paint (issue #16's cold load); put in afterwards, the page is laid out once, in the frame.
+    this.view = new EditorView({ state });
+    parent.appendChild(this.view.dom);
   }
 
   text() {

@@ -27,6 +27,8 @@ use wirebook_notebook::kernel_assist::{Anchor, Ask, Outcome, Shown};
 /// The editor and the closures it calls, kept together: the closures must live as long as it.
 struct Mounted {
     editor: Rc<CellEditor>,
+    /// The language it highlights (setting the one it has would parse the text again).
+    language: Language,
     _on_change: Closure<dyn FnMut(String)>,
     _on_key: Closure<dyn FnMut(web_sys::KeyboardEvent) -> u32>,
     _on_focus: Closure<dyn FnMut()>,
@@ -83,19 +85,22 @@ pub fn CodeEditor(
                     session.dispatch(Command::EditorBlurred(id.clone()))
                 })
             };
+            let shown = language.get_untracked();
             let editor = Rc::new(CellEditor::new(
                 &parent,
                 &source,
-                language.get_untracked().name(),
+                shown.name(),
                 true,
                 &on_change,
                 &on_key,
                 &on_focus,
                 &on_blur,
             ));
+            crate::startup::editor_created();
             open_editors::add(&id, editor.clone());
             *mounted.borrow_mut() = Some(Mounted {
                 editor,
+                language: shown,
                 _on_change: on_change,
                 _on_key: on_key,
                 _on_focus: on_focus,
@@ -106,9 +111,12 @@ pub fn CodeEditor(
     {
         let mounted = mounted.clone();
         Effect::new(move |_| {
-            let name = language.get().name();
-            if let Some(m) = mounted.borrow().as_ref() {
-                m.editor.set_language(name);
+            let language = language.get();
+            if let Some(m) = mounted.borrow_mut().as_mut() {
+                if m.language != language {
+                    m.editor.set_language(language.name());
+                    m.language = language;
+                }
             }
         });
     }

@@ -47,6 +47,19 @@ const GEOMETRY: ListGeometry = ListGeometry {
     overscan: 15,
 };
 
+/// The inspector's frame while the page starts (`crate::startup`): its place and title, so
+/// that nothing moves when [`InspectorPane`] takes its place a frame later.
+#[component]
+pub fn InspectorPaneStarting() -> impl IntoView {
+    view! {
+        <section class="pane inspector" data-pane="inspector" aria-label="Inspector" aria-busy="true">
+            <div class="pane-header">
+                <h2>"Inspector"</h2>
+            </div>
+        </section>
+    }
+}
+
 #[component]
 pub fn InspectorPane(session: Session) -> impl IntoView {
     let inspector = session.records;
