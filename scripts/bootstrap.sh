@@ -66,6 +66,19 @@ locked_wasm_bindgen_version() {
     ' "$ROOT/Cargo.lock"
 }
 
+# Compiles NAME VERSION from crates.io (--locked) unless `NAME --version` already says so;
+# TOOK says how long that takes.
+ensure_crate_tool() {
+    local name="$1" version="$2" took="$3"
+    step "$name $version"
+    if [ "$("$name" --version 2>/dev/null || true)" = "$name $version" ]; then
+        skip "already installed"
+    else
+        skip "compiling from crates.io ($took)"
+        cargo install "$name" --version "$version" --locked
+    fi
+}
+
 ensure_rust_tools() {
     command -v cargo >/dev/null 2>&1 || die "cargo not found (install Rust with rustup first)"
 
@@ -76,13 +89,7 @@ ensure_rust_tools() {
         rustup target add wasm32-unknown-unknown
     fi
 
-    step "trunk $TRUNK_VERSION"
-    if [ "$(trunk --version 2>/dev/null || true)" = "trunk $TRUNK_VERSION" ]; then
-        skip "already installed"
-    else
-        skip "compiling from crates.io (12 to 20 minutes on 2 cores)"
-        cargo install trunk --version "$TRUNK_VERSION" --locked
-    fi
+    ensure_crate_tool trunk "$TRUNK_VERSION" "12 to 20 minutes on 2 cores"
 
     local wbg
     wbg="$(locked_wasm_bindgen_version)"
@@ -206,13 +213,7 @@ ensure_test_tools() {
 
 # The benches' yardsticks: websocat for tap_load (the others use what `test` installs).
 ensure_bench_tools() {
-    step "websocat $WEBSOCAT_VERSION (tap_load's yardstick)"
-    if [ "$(websocat --version 2>/dev/null || true)" = "websocat $WEBSOCAT_VERSION" ]; then
-        skip "already installed"
-    else
-        skip "compiling from crates.io (about a minute on 2 cores)"
-        cargo install websocat --version "$WEBSOCAT_VERSION" --locked
-    fi
+    ensure_crate_tool websocat "$WEBSOCAT_VERSION" "about a minute on 2 cores"
 }
 
 PART="${1:-run}"
