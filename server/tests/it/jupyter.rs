@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 use wirebook_server::config::Config;
+use wirebook_server::kernel::jupyter::link::RELAUNCHED;
 use wirebook_shared::jupyter::SignatureCheck;
 use wirebook_shared::{
     CaptureBody, Channel, ClientMsg, Direction, Hop, KernelChoice, KernelMessage, KernelState,
@@ -212,11 +213,19 @@ impl Notebook {
     }
 }
 
-/// The pids the kernel conns' `Open` records name, oldest first.
+/// The pids the kernel conns' `Open` records name, oldest first; not those of launches that
+/// lost a port to another program and were launched again (parallel tests take ports too).
 fn kernel_pids(records: &[wirebook_shared::CaptureRecord]) -> Vec<u32> {
+    let relaunched: Vec<_> = records
+        .iter()
+        .filter(|r| {
+            matches!(&r.body, CaptureBody::Closed { reason, .. } if reason.ends_with(RELAUNCHED))
+        })
+        .map(|r| r.conn)
+        .collect();
     records
         .iter()
-        .filter(|r| r.hop == Hop::Kernel)
+        .filter(|r| r.hop == Hop::Kernel && !relaunched.contains(&r.conn))
         .filter_map(|r| match &r.body {
             CaptureBody::Open { server, .. } => server
                 .rsplit_once("(pid ")
@@ -839,16 +848,24 @@ async fn binary_with_a_kernel(dirs: &TempDir) -> (std::process::Child, u32, Sess
             },
         })
         .await;
+    // The wbpy kernel's states follow `KernelSelected` (the startup kernel's may come first).
     client
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Open { .. }
-                }
-            )
-        })
+        .wait_for(|m| matches!(m, ServerMsg::KernelSelected { .. }))
         .await;
+    loop {
+        match client
+            .wait_for(|m| matches!(m, ServerMsg::Kernel { .. }))
+            .await
+        {
+            ServerMsg::Kernel {
+                state: KernelState::Open { .. },
+            } => break,
+            ServerMsg::Kernel {
+                state: state @ (KernelState::Failed { .. } | KernelState::Closed { .. }),
+            } => panic!("the kernel did not open: {state:?}"),
+            _ => {}
+        }
+    }
     client
         .capture_until(|records| !kernel_pids(records).is_empty())
         .await;
@@ -944,6 +961,66 @@ async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
     );
     let pid = nb.kernel_pids(1).await[0];
     gone(pid).await;
+}
+
+#[tokio::test]
+async fn a_kernel_whose_port_was_taken_is_launched_again_on_new_ports() {
+    let dirs = TempDir::new("jupyter-port-taken");
+    let marker = dirs.0.join("first-launch-done");
+    // The first launch fails as ipykernel does when another program took one of the ports
+    // before it bound them (ZeroMQ's bind error); the next one is a real kernel.
+    let script = format!(
+        "if [ ! -e '{m}' ]; then : > '{m}'; echo \"zmq.error.ZMQError: Address already in use (addr='tcp://127.0.0.1:1')\" >&2; exit 1; fi; exec \"$0\" -m ipykernel_launcher -f \"$1\"",
+        m = marker.display()
+    );
+    write_spec(
+        &dirs.0.join("specs"),
+        "taken",
+        json!(["sh", "-c", script, python(), "{connection_file}"]),
+        json!({}),
+    );
+    let mut nb = Notebook::start(dirs, "taken", Vec::new()).await;
+    nb.wait_open().await;
+    assert!(marker.exists(), "the first launch did not run");
+    // The inspector says why there are two kernel connections.
+    nb.client
+        .capture_until(|records| {
+            records.iter().any(|r| {
+                r.hop == Hop::Kernel
+                    && matches!(&r.body, CaptureBody::Closed { reason, .. } if reason.ends_with(RELAUNCHED))
+            })
+        })
+        .await;
+    assert_eq!(nb.kernel_pids(1).await.len(), 1);
+    let run = nb.run("c", "print(6 * 7)").await;
+    assert_eq!(run.stream("stdout").trim(), "42");
+}
+
+#[tokio::test]
+async fn a_kernel_that_fails_otherwise_is_not_launched_again() {
+    let dirs = TempDir::new("jupyter-fails");
+    let launches = dirs.0.join("launches");
+    let script = format!(
+        "echo launched >> '{l}'; echo 'ModuleNotFoundError: No module named nope' >&2; exit 1",
+        l = launches.display()
+    );
+    write_spec(
+        &dirs.0.join("specs"),
+        "broken",
+        json!(["sh", "-c", script, "sh", "{connection_file}"]),
+        json!({}),
+    );
+    let mut nb = Notebook::start(dirs, "broken", Vec::new()).await;
+    let message = loop {
+        match nb.state().await {
+            KernelState::Failed { message } => break message,
+            KernelState::Open { .. } => panic!("the broken kernel opened"),
+            _ => {}
+        }
+    };
+    assert!(message.contains("No module named nope"), "{message}");
+    let launched = std::fs::read_to_string(&launches).unwrap();
+    assert_eq!(launched.lines().count(), 1, "{launched}");
 }
 
 #[tokio::test]

@@ -170,6 +170,21 @@ pub fn argv(spec: &FoundSpec, connection_file: &Path) -> Result<Vec<String>, Str
 }
 
 /// Writes the connection file and starts the kernel process.
+/// Whether a launch failed because another program took one of the ports
+/// [`Connection::new`] picked (they were free when it looked) before the kernel bound it:
+/// the kernel exited saying it could not bind (ZeroMQ reports the system's `EADDRINUSE` text
+/// in every language's binding), or wirebook's socket reached the other program's socket of
+/// another kind at that port (the `zeromq` crate's handshake error).
+pub fn lost_a_port(message: &str) -> bool {
+    [
+        "Address already in use",
+        "EADDRINUSE",
+        "Provided sockets combination is not compatible",
+    ]
+    .iter()
+    .any(|sign| message.contains(sign))
+}
+
 pub fn launch(spec: &FoundSpec, runtime_dir: &Path) -> Result<Launched, String> {
     let connection =
         Connection::new().map_err(|e| format!("cannot find free ports on 127.0.0.1: {e}"))?;
@@ -336,6 +351,19 @@ mod tests {
         assert!(argv(&spec, Path::new("/c.json"))
             .unwrap_err()
             .contains("empty argv"));
+    }
+
+    #[test]
+    fn a_taken_port_is_told_from_other_failures() {
+        assert!(lost_a_port(
+            "the kernel wbpy exited with status 1 before answering kernel_info: zmq.error.ZMQError: Address already in use (addr='tcp://127.0.0.1:32977')"
+        ));
+        assert!(lost_a_port(
+            "connecting to tcp://127.0.0.1:34375 failed: Provided sockets combination is not compatible"
+        ));
+        assert!(!lost_a_port(
+            "the kernel wbpy exited with status 1 before answering kernel_info: ModuleNotFoundError: No module named 'ipykernel'"
+        ));
     }
 
     #[test]

@@ -39,6 +39,11 @@ const PROBE_INTERVAL: Duration = Duration::from_millis(500);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// How long one send to the kernel may take.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// Launches of one kernel while its ports are taken from under it (see [`launch::lost_a_port`]).
+const LAUNCHES: u32 = 3;
+/// What the capture says of a launch that lost a port (its connection's `Closed` reason).
+pub const RELAUNCHED: &str =
+    "another program took one of its ports before it bound them: launched again on new ports";
 
 /// A raw message from one of the kernel's sockets.
 type Incoming = (Channel, ZmqMessage);
@@ -124,36 +129,59 @@ async fn start(
         .runtime_dir
         .clone()
         .unwrap_or_else(launch::default_runtime_dir);
-    let mut launched = launch::launch(&spec, &runtime_dir)?;
-    let pid = launched.pid.map_or("?".to_string(), |pid| pid.to_string());
-    let recorder = Recorder::open(
-        capture,
-        Hop::Kernel,
-        "wirebook".into(),
-        format!("{} (pid {pid})", spec.spec.display_name),
-        launched.connection.describe(),
-    );
-    let session = JupyterClient::random_session();
-    let connection = launched.connection.clone();
-    // One deadline for the ports and the kernel_info handshake together.
+    // One deadline for every launch, the ports and the kernel_info handshake together.
     let deadline = Instant::now() + config.startup_timeout;
-    let connecting = tokio::time::timeout_at(
-        deadline,
-        connect(&connection, &session, config.startup_timeout),
-    );
-    let sockets = tokio::select! {
-        sockets = connecting => sockets.unwrap_or_else(|_| Err(format!(
-            "the kernel did not open its ports within {:?} (--kernel-startup-timeout)",
-            config.startup_timeout
-        ))),
-        status = launched.child.wait() => {
-            let status = status.map_err(|e| e.to_string())?;
-            let message = before_handshake(&spec, &launched, status).await;
-            recorder.finish(exit_reason(status));
-            return Err(message);
+    let mut launches = 1;
+    let (mut launched, recorder, session, sockets) = loop {
+        let mut launched = launch::launch(&spec, &runtime_dir)?;
+        let pid = launched.pid.map_or("?".to_string(), |pid| pid.to_string());
+        let recorder = Recorder::open(
+            capture,
+            Hop::Kernel,
+            "wirebook".into(),
+            format!("{} (pid {pid})", spec.spec.display_name),
+            launched.connection.describe(),
+        );
+        let session = JupyterClient::random_session();
+        let connecting = tokio::time::timeout_at(
+            deadline,
+            connect(&launched.connection, &session, config.startup_timeout),
+        );
+        let sockets = tokio::select! {
+            sockets = connecting => sockets.unwrap_or_else(|_| Err(format!(
+                "the kernel did not open its ports within {:?} (--kernel-startup-timeout)",
+                config.startup_timeout
+            ))),
+            status = launched.child.wait() => {
+                let status = status.map_err(|e| e.to_string())?;
+                let message = before_handshake(&spec, &launched, status).await;
+                // The free ports were picked by binding and releasing them, and another
+                // program can take one before the kernel binds it: then the kernel is launched
+                // again on new ones, as Jupyter's restarter does before a kernel is alive.
+                if launches < LAUNCHES && launch::lost_a_port(&message) && Instant::now() < deadline {
+                    recorder.finish(format!("{}; {RELAUNCHED}", exit_reason(status)));
+                    launches += 1;
+                    tracing::info!(kernel = %spec.name, launches, "{RELAUNCHED}");
+                    continue;
+                }
+                recorder.finish(exit_reason(status));
+                return Err(message);
+            }
+            () = shutdown.triggered() => Err("the server is shutting down".into()),
+        };
+        if let Err(message) = &sockets {
+            if launches < LAUNCHES && launch::lost_a_port(message) && Instant::now() < deadline {
+                let _ = launched.child.start_kill();
+                let _ = launched.child.wait().await;
+                recorder.finish(format!("the kernel was killed: {message}; {RELAUNCHED}"));
+                launches += 1;
+                tracing::info!(kernel = %spec.name, launches, "{RELAUNCHED}");
+                continue;
+            }
         }
-        () = shutdown.triggered() => Err("the server is shutting down".into()),
+        break (launched, recorder, session, sockets);
     };
+    let connection = launched.connection.clone();
     let sockets = match sockets {
         Ok(sockets) => sockets,
         Err(message) => {
