@@ -132,7 +132,7 @@ async fn start(
     // One deadline for every launch, the ports and the kernel_info handshake together.
     let deadline = Instant::now() + config.startup_timeout;
     let mut launches = 1;
-    let (mut launched, recorder, session, sockets) = loop {
+    let (launched, recorder, session, sockets) = loop {
         let mut launched = launch::launch(&spec, &runtime_dir)?;
         let pid = launched.pid.map_or("?".to_string(), |pid| pid.to_string());
         let recorder = Recorder::open(
@@ -147,56 +147,53 @@ async fn start(
             deadline,
             connect(&launched.connection, &session, config.startup_timeout),
         );
-        let sockets = tokio::select! {
-            sockets = connecting => sockets.unwrap_or_else(|_| Err(format!(
-                "the kernel did not open its ports within {:?} (--kernel-startup-timeout)",
-                config.startup_timeout
-            ))),
-            status = launched.child.wait() => {
-                let status = status.map_err(|e| e.to_string())?;
-                let message = before_handshake(&spec, &launched, status).await;
-                // The free ports were picked by binding and releasing them, and another
-                // program can take one before the kernel binds it: then the kernel is launched
-                // again on new ones, as Jupyter's restarter does before a kernel is alive.
-                if launches < LAUNCHES && launch::lost_a_port(&message) && Instant::now() < deadline {
-                    recorder.finish(format!("{}; {RELAUNCHED}", exit_reason(status)));
-                    launches += 1;
-                    tracing::info!(kernel = %spec.name, launches, "{RELAUNCHED}");
-                    continue;
-                }
-                recorder.finish(exit_reason(status));
-                return Err(message);
-            }
-            () = shutdown.triggered() => Err("the server is shutting down".into()),
+        let attempt = tokio::select! {
+            sockets = connecting => match sockets {
+                Ok(Ok(sockets)) => Attempt::Connected(sockets),
+                Ok(Err(problem)) => Attempt::Refused(problem),
+                Err(_) => Attempt::Refused(format!(
+                    "the kernel did not open its ports within {:?} (--kernel-startup-timeout)",
+                    config.startup_timeout
+                )),
+            },
+            status = launched.child.wait() => Attempt::Exited(status.map_err(|e| e.to_string())?),
+            () = shutdown.triggered() => Attempt::Refused("the server is shutting down".into()),
         };
-        if let Err(message) = &sockets {
-            if launches < LAUNCHES && launch::lost_a_port(message) && Instant::now() < deadline {
+        // What the user is told, what the capture says of the launch, and whether another
+        // program took one of its ports.
+        let (message, reason, lost) = match attempt {
+            Attempt::Connected(sockets) => break (launched, recorder, session, sockets),
+            Attempt::Exited(status) => {
+                let message = before_handshake(&spec, &launched, status).await;
+                let lost = launch::lost_a_port(&message);
+                (message, exit_reason(status), lost)
+            }
+            Attempt::Refused(problem) => {
                 let _ = launched.child.start_kill();
                 let _ = launched.child.wait().await;
-                recorder.finish(format!("the kernel was killed: {message}; {RELAUNCHED}"));
-                launches += 1;
-                tracing::info!(kernel = %spec.name, launches, "{RELAUNCHED}");
-                continue;
+                let mut message = format!("cannot connect to the kernel {name}: {problem}");
+                let output = launched.output.text();
+                if !output.is_empty() {
+                    message.push_str(". Its last output: ");
+                    message.push_str(&output);
+                }
+                let lost = launch::lost_a_port(&problem);
+                (message, format!("the kernel was killed: {problem}"), lost)
             }
+        };
+        // The free ports were picked by binding and releasing them, and another program can
+        // take one before the kernel binds it: then the kernel is launched again on new ones,
+        // as Jupyter's restarter does before a kernel is alive.
+        if lost && launches < LAUNCHES && Instant::now() < deadline {
+            recorder.finish(format!("{reason}; {RELAUNCHED}"));
+            launches += 1;
+            tracing::info!(kernel = %spec.name, launches, "{RELAUNCHED}");
+            continue;
         }
-        break (launched, recorder, session, sockets);
+        recorder.finish(reason);
+        return Err(message);
     };
     let connection = launched.connection.clone();
-    let sockets = match sockets {
-        Ok(sockets) => sockets,
-        Err(message) => {
-            let _ = launched.child.start_kill();
-            let _ = launched.child.wait().await;
-            recorder.finish(format!("the kernel was killed: {message}"));
-            let mut message = format!("cannot connect to the kernel {name}: {message}");
-            let output = launched.output.text();
-            if !output.is_empty() {
-                message.push_str(". Its last output: ");
-                message.push_str(&output);
-            }
-            return Err(message);
-        }
-    };
     let (incoming_tx, incoming) = mpsc::channel(256);
     let mut tasks = vec![
         read(sockets.shell_recv, Channel::Shell, incoming_tx.clone()),
@@ -228,6 +225,15 @@ async fn start(
         exited: None,
         deadline,
     })
+}
+
+/// How one launch's wait for its sockets ended.
+enum Attempt {
+    Connected(Sockets),
+    /// The sockets could not be connected (or the wait was cut short): why.
+    Refused(String),
+    /// The kernel exited first.
+    Exited(std::process::ExitStatus),
 }
 
 struct Sockets {
