@@ -3,7 +3,7 @@
 //! makes (the API, `/session`, the exports, `/notebooks/PATH`, `/tap/NAME`) goes through
 //! [`at`]. A page without the tag (trunk's dev server) is at `/`.
 
-use wirebook_shared::base_url::BaseUrl;
+use wirebook_shared::base_url::{BaseUrl, META_NAME};
 
 use crate::dom::element;
 
@@ -12,7 +12,7 @@ thread_local! {
 }
 
 fn read() -> BaseUrl {
-    element::<web_sys::Element>("meta[name='wirebook-base-url']")
+    element::<web_sys::Element>(&format!("meta[name='{META_NAME}']"))
         .and_then(|meta| meta.get_attribute("content"))
         .and_then(|content| BaseUrl::parse(&content).ok())
         .unwrap_or_default()

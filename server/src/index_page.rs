@@ -3,10 +3,7 @@
 //! URL; and the page learns that base URL from a `<meta name="wirebook-base-url">` the server
 //! adds. The Content-Security-Policy hashes the inline script as rewritten here.
 
-use wirebook_shared::base_url::BaseUrl;
-
-/// The name of the `<meta>` that tells the page its base URL.
-pub const BASE_URL_META: &str = "wirebook-base-url";
+use wirebook_shared::base_url::{BaseUrl, META_NAME};
 
 /// `html` with its absolute asset paths under `base` and the base URL's `<meta>` at the start
 /// of `<head>`. Rewritten are `href="/…"` and `src="/…"` attributes and string literals that
@@ -17,7 +14,7 @@ pub fn rewrite(html: &str, base: &BaseUrl) -> String {
     } else {
         prefix_paths(html, base)
     };
-    let meta = format!(r#"<meta name="{BASE_URL_META}" content="{base}" />"#);
+    let meta = format!(r#"<meta name="{META_NAME}" content="{base}" />"#);
     match head_end(&prefixed) {
         Some(at) => format!("{}\n    {meta}{}", &prefixed[..at], &prefixed[at..]),
         None => format!("{meta}\n{prefixed}"),

@@ -9,6 +9,9 @@
 
 use std::fmt;
 
+/// The name of the `<meta>` in which the server tells the page its base URL.
+pub const META_NAME: &str = "wirebook-base-url";
+
 /// A checked path prefix, `/` or `/a/b/`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BaseUrl(String);
