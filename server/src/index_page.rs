@@ -2,8 +2,48 @@
 //! `'/wirebook-frontend-….js'` in its inline module script), which must point under the base
 //! URL; and the page learns that base URL from a `<meta name="wirebook-base-url">` the server
 //! adds. The Content-Security-Policy hashes the inline script as rewritten here.
+//!
+//! The page is read and rewritten once, when the server starts ([`IndexPage::load`]): the CSP
+//! is made from it then, and a page read again later could only disagree with it (a rebuilt
+//! UI names other hashed files in its inline script). Rebuilding the UI means restarting.
 
+use std::path::Path;
+
+use axum::body::Bytes;
 use wirebook_shared::base_url::{BaseUrl, META_NAME};
+
+/// The UI's page as the server loaded it at start.
+#[derive(Debug, Clone)]
+pub enum IndexPage {
+    /// Rewritten for the base URL.
+    Built(Bytes),
+    /// `dist` has no `index.html`: the UI was not built.
+    NotBuilt,
+    /// It is there but could not be read (the cause is in the log).
+    Unreadable,
+}
+
+impl IndexPage {
+    /// Reads `dist/index.html` and rewrites it for `base`.
+    pub fn load(dist: &Path, base: &BaseUrl) -> IndexPage {
+        match std::fs::read_to_string(dist.join("index.html")) {
+            Ok(html) => IndexPage::Built(Bytes::from(rewrite(&html, base))),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => IndexPage::NotBuilt,
+            Err(error) => {
+                tracing::error!(%error, dist = %dist.display(), "cannot read index.html");
+                IndexPage::Unreadable
+            }
+        }
+    }
+
+    /// The page's text, when there is one.
+    pub fn html(&self) -> Option<&str> {
+        match self {
+            IndexPage::Built(html) => std::str::from_utf8(html).ok(),
+            IndexPage::NotBuilt | IndexPage::Unreadable => None,
+        }
+    }
+}
 
 /// `html` with its absolute asset paths under `base` and the base URL's `<meta>` at the start
 /// of `<head>`. Rewritten are `href="/…"` and `src="/…"` attributes and string literals that

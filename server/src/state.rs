@@ -13,7 +13,7 @@ use crate::capture::ring::Capture;
 use crate::capture_page::Paging;
 use crate::config::Config;
 use crate::config::KeptConfig;
-use crate::index_page;
+use crate::index_page::IndexPage;
 use crate::kernel::catalog::KernelCatalog;
 use crate::kernel::kept::host::Starter;
 use crate::kernel::kept::{KeptKernels, KeptSettings};
@@ -38,6 +38,8 @@ pub struct App {
     pub(crate) shutdown: Shutdown,
     /// What every request is checked against (see `admission`).
     pub(crate) policy: Arc<Policy>,
+    /// The UI's page, read once (see `index_page`).
+    pub(crate) index: Arc<IndexPage>,
 }
 
 impl App {
@@ -89,6 +91,7 @@ impl App {
             starter,
             shutdown.clone(),
         );
+        let index = IndexPage::load(&config.dist, &config.base_url);
         App {
             fanout: Arc::new(Fanout::new(Arc::clone(&capture), shutdown.clone())),
             capture,
@@ -97,14 +100,10 @@ impl App {
             kept,
             policy: Arc::new(Policy {
                 loopback: addr.ip().is_loopback(),
-                // The hash of the inline script as the page is served, rewritten for the base URL.
-                csp: content_security_policy(
-                    std::fs::read_to_string(config.dist.join("index.html"))
-                        .ok()
-                        .map(|html| index_page::rewrite(&html, &config.base_url))
-                        .as_deref(),
-                ),
+                // The hash of the inline script as the page is served.
+                csp: content_security_policy(index.html()),
             }),
+            index: Arc::new(index),
             config: Arc::new(config),
             instance: format!("{:016x}", rand::random::<u64>()),
             shutdown,

@@ -6,8 +6,9 @@
 //!
 //! Files are served by content negotiation: a `.br` or `.gz` sibling (written at build time by
 //! `scripts/precompress.sh`) when the browser accepts it, the file itself otherwise, always
-//! with `Vary: Accept-Encoding`. [`crate::index_page`] is what `index.html` becomes on its way
-//! out (asset paths under `--base-url`); [`caching`] says how long each file may be kept.
+//! with `Vary: Accept-Encoding`. The page itself is `index.html` as [`crate::index_page`]
+//! loaded it when the server started (asset paths under `--base-url`); [`caching`] says how
+//! long each file may be kept.
 
 pub mod caching;
 
@@ -22,7 +23,7 @@ use tower_http::services::ServeDir;
 use wirebook_shared::base_url::BaseUrl;
 
 use crate::auth::{check_token, forbidden, token_cookie, TokenSource};
-use crate::index_page;
+use crate::index_page::IndexPage;
 use crate::state::App;
 
 /// Serves a UI file if the request carries the token: `/` and `/index.html` are the page.
@@ -49,7 +50,7 @@ pub async fn serve(State(app): State<App>, request: Request) -> Response {
             return unreadable();
         }
     };
-    if response.status() == StatusCode::NOT_FOUND && !dist.join("index.html").is_file() {
+    if response.status() == StatusCode::NOT_FOUND && matches!(*app.index, IndexPage::NotBuilt) {
         response = not_built(dist);
     } else if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
         let headers = response.headers_mut();
@@ -71,13 +72,9 @@ pub async fn page(State(app): State<App>, request: Request) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
-    let dist = app.config.dist.clone();
-    let index = dist.join("index.html");
-    let read = tokio::task::spawn_blocking(move || std::fs::read_to_string(index)).await;
-    let mut response = match read {
-        Ok(Ok(html)) => {
-            let body = index_page::rewrite(&html, &app.config.base_url);
-            let mut response = body.into_response();
+    let mut response = match app.index.as_ref() {
+        IndexPage::Built(html) => {
+            let mut response = Body::from(html.clone()).into_response();
             let headers = response.headers_mut();
             headers.insert(
                 CONTENT_TYPE,
@@ -86,15 +83,8 @@ pub async fn page(State(app): State<App>, request: Request) -> Response {
             headers.insert(CACHE_CONTROL, HeaderValue::from_static(caching::REVALIDATE));
             response
         }
-        Ok(Err(error)) if error.kind() == std::io::ErrorKind::NotFound => not_built(&dist),
-        Ok(Err(error)) => {
-            tracing::error!(%error, "cannot read index.html");
-            unreadable()
-        }
-        Err(error) => {
-            tracing::error!(%error, "reading index.html failed");
-            unreadable()
-        }
+        IndexPage::NotBuilt => not_built(&app.config.dist),
+        IndexPage::Unreadable => unreadable(),
     };
     remember_token(&app, source, &mut response);
     response
