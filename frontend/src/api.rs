@@ -184,10 +184,9 @@ pub async fn delete(path: &str) -> Result<(), ApiFailure> {
     delete_at(&at(&api_url(path))).await
 }
 
-/// `POST /api/capture/page`: older records for the inspector.
-/// `POST /api/capture/page`, its answer read as `T`: the inspector reads the page's records
-/// tag-first (`session::server_msg::CapturePageJson`), which this module cannot name (the
-/// session imports it).
+/// `POST /api/capture/page`: older records for the inspector, the answer read as `T` (the
+/// inspector reads the page's records tag-first, `session::server_msg::CapturePageJson`,
+/// which this module cannot name: the session imports it).
 pub async fn capture_page<T: DeserializeOwned>(query: &PageQuery) -> Result<T, ApiFailure> {
     json_call(Request::post(&at(CAPTURE_PAGE_API)), query).await
 }

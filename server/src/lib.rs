@@ -36,11 +36,10 @@ pub mod ui;
 pub mod upstream;
 pub mod websocket;
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
-
-use std::convert::Infallible;
 
 use axum::extract::Request;
 use axum::http::uri::PathAndQuery;
