@@ -2,10 +2,9 @@
 // `wirebook --base-url /wirebook/`, reached by a host name that is not loopback (as a
 // JupyterHub or a team's proxy would be), so the server needs --allow-host for it.
 import path from 'node:path';
-import type { Page } from '@playwright/test';
 import { CHROMIUM, CHROMIUM_ARGS } from '../chromium';
 import { Nginx } from './nginx';
-import { test, expect, run, WirebookServer } from './wirebook';
+import { test, expect, expectConnected, run, WirebookServer } from './wirebook';
 
 const artifacts = path.resolve(__dirname, '..', '..', 'artifacts');
 const HOST = 'wirebook.test';
@@ -17,11 +16,6 @@ test.use({
     args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${HOST} 127.0.0.1`],
   },
 });
-
-async function expectConnected(page: Page) {
-  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'open');
-  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
-}
 
 test('behind nginx at /wirebook/: the page loads compressed, a cell runs, the inspector shows it', async ({ page, context }) => {
   const wirebook = new WirebookServer(['--base-url', '/wirebook/', '--allow-host', HOST]);

@@ -2,7 +2,7 @@
 // showing both hops, plus the access rules and reconnection the contract promises.
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect, expectEditorText } from './wirebook';
+import { test, expect, expectConnected, expectEditorText } from './wirebook';
 
 const artifacts = path.resolve(__dirname, '..', '..', 'artifacts');
 
@@ -13,11 +13,6 @@ function messageRows(page: Page, hop: 'browser' | 'kernel', direction: 'to_serve
       `[data-testid=capture-row][data-hop=${hop}][data-direction=${direction}][data-event=frame]`,
     )
     .filter({ hasText: text });
-}
-
-async function expectConnected(page: Page) {
-  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'open');
-  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
 }
 
 test('echo demo: a cell runs on the echo kernel and the inspector shows both hops', async ({ page, wirebook }) => {

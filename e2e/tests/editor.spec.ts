@@ -4,24 +4,12 @@
 // Esc closing both while staying in edit mode, the requests in the inspector, and the arrows
 // moving between cells at the first and last lines.
 import path from 'node:path';
-import type { Page } from '@playwright/test';
-import { test, expect, editorText, expectEditorText } from './wirebook';
+import { test, expect, editorText, expectEditorText, kernelMessageRows, pickPython } from './wirebook';
 
 const repo = path.resolve(__dirname, '..', '..');
 const artifacts = path.join(repo, 'artifacts');
 
 test.setTimeout(60_000);
-
-async function pickPython(page: Page) {
-  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
-  await page.getByTestId('change-kernel').click();
-  await page.getByTestId('kernel-option').filter({ hasText: /Python 3/ }).first().click();
-  await expect(page.getByTestId('kernel-language')).toHaveText('python', { timeout: 20_000 });
-  await expect(page.getByTestId('kernel-activity')).toHaveAttribute('data-state', 'idle', { timeout: 30_000 });
-}
-
-const row = (page: Page, msgType: string) =>
-  page.locator(`[data-testid=capture-row][data-event=kernel_message][data-msg-type=${msgType}]`);
 
 test('Python in the editor: colours, indentation, Tab completion, Shift+Tab inspection', async ({ page, wirebook }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -88,8 +76,8 @@ test('Python in the editor: colours, indentation, Tab completion, Shift+Tab insp
   await expectEditorText(editor, 'def f(x):\n    return "text"  # why\nimport os');
   await expect(page.getByTestId('mode')).toHaveText('Edit');
   // The request and its reply went over the wire: the inspector shows them.
-  await expect(row(page, 'complete_request').first()).toBeVisible();
-  await expect(row(page, 'complete_reply').first()).toBeVisible();
+  await expect(kernelMessageRows(page, 'complete_request').first()).toBeVisible();
+  await expect(kernelMessageRows(page, 'complete_reply').first()).toBeVisible();
 
   // Shift+Tab after `print(` shows its signature and docstring; Esc closes it.
   await page.keyboard.press('Enter');
@@ -105,8 +93,8 @@ test('Python in the editor: colours, indentation, Tab completion, Shift+Tab insp
   await page.keyboard.press('Escape');
   await expect(tooltip).toBeHidden();
   await expect(page.getByTestId('mode')).toHaveText('Edit');
-  await expect(row(page, 'inspect_request').first()).toBeVisible();
-  await expect(row(page, 'inspect_reply').first()).toBeVisible();
+  await expect(kernelMessageRows(page, 'inspect_request').first()).toBeVisible();
+  await expect(kernelMessageRows(page, 'inspect_reply').first()).toBeVisible();
   // A second Esc is the notebook's: command mode.
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('mode')).toHaveText('Command');

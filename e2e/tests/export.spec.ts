@@ -3,14 +3,13 @@
 // per line with client frames masked.
 import { readFileSync } from 'node:fs';
 import type { Download, Page } from '@playwright/test';
-import { test, expect } from './wirebook';
+import { test, expect, expectConnected } from './wirebook';
 
 const TEXT = 'export-me-42';
 
 async function runEchoDemo(page: Page, url: string) {
   await page.goto(url);
-  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'open');
-  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+  await expectConnected(page);
   const cell = page.getByTestId('cell').first();
   const editor = cell.getByTestId('cell-editor');
   await editor.click();

@@ -3,24 +3,12 @@
 // msg_id, and the composer sending kernel_info_request and showing the reply under it.
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect } from './wirebook';
+import { test, expect, kernelMessageRows, pickPython } from './wirebook';
 
 const repo = path.resolve(__dirname, '..', '..');
 const artifacts = path.join(repo, 'artifacts');
-// The project venv's kernelspecs (scripts/bootstrap.sh installs ipykernel there); the server
-// the fixture starts inherits this environment and searches JUPYTER_PATH like Jupyter does.
-process.env.JUPYTER_PATH = path.join(repo, '.venv', 'share', 'jupyter');
 
 test.setTimeout(60_000);
-
-async function pickPython(page: Page) {
-  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
-  await page.getByTestId('change-kernel').click();
-  const option = page.getByTestId('kernel-option').filter({ hasText: /Python 3/ }).first();
-  await option.click();
-  await expect(page.getByTestId('change-kernel')).toContainText('Python 3', { timeout: 20_000 });
-  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open', { timeout: 30_000 });
-}
 
 async function runCell(page: Page, code: string, output: string) {
   const cell = page.getByTestId('cell').last();
@@ -31,9 +19,6 @@ async function runCell(page: Page, code: string, output: string) {
   await expect(cell.getByTestId('output-item').first()).toContainText(output, { timeout: 20_000 });
 }
 
-const row = (page: Page, msgType: string) =>
-  page.locator(`[data-testid=capture-row][data-event=kernel_message][data-msg-type=${msgType}]`);
-
 test('a cell\'s kernel messages, their wire parts, the tree, and the composer', async ({ page, wirebook }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(wirebook.url);
@@ -42,20 +27,20 @@ test('a cell\'s kernel messages, their wire parts, the tree, and the composer', 
 
   // Only the kernel's messages about the cell: the msg_type filter takes several words.
   await page.getByTestId('filter-msg-type').fill('execute_request, status, stream, execute_reply');
-  await expect(row(page, 'execute_request').last()).toBeVisible();
-  await expect(row(page, 'stream').last()).toContainText('hi from the kernel');
-  await expect(row(page, 'execute_reply').last()).toBeVisible();
-  await expect(row(page, 'status').last()).toBeVisible();
-  await expect(row(page, 'execute_request').last()).toHaveAttribute('data-direction', 'to_server');
-  await expect(row(page, 'stream').last()).toHaveAttribute('data-direction', 'to_client');
+  await expect(kernelMessageRows(page, 'execute_request').last()).toBeVisible();
+  await expect(kernelMessageRows(page, 'stream').last()).toContainText('hi from the kernel');
+  await expect(kernelMessageRows(page, 'execute_reply').last()).toBeVisible();
+  await expect(kernelMessageRows(page, 'status').last()).toBeVisible();
+  await expect(kernelMessageRows(page, 'execute_request').last()).toHaveAttribute('data-direction', 'to_server');
+  await expect(kernelMessageRows(page, 'stream').last()).toHaveAttribute('data-direction', 'to_client');
 
   // One click hides status and heartbeats.
   await page.locator('[data-testid=filter-kind][data-kind="status/hb"]').click();
-  await expect(row(page, 'status')).toHaveCount(0);
-  await expect(row(page, 'stream').last()).toBeVisible();
+  await expect(kernelMessageRows(page, 'status')).toHaveCount(0);
+  await expect(kernelMessageRows(page, 'stream').last()).toBeVisible();
 
   // The request's detail: the ZeroMQ parts in order, signed with the connection's key.
-  await row(page, 'execute_request').last().click();
+  await kernelMessageRows(page, 'execute_request').last().click();
   const detail = page.getByTestId('frame-detail');
   await expect(detail.getByTestId('signature-badge')).toHaveText('verified');
   const parts = detail.getByTestId('wire-part');
@@ -66,7 +51,7 @@ test('a cell\'s kernel messages, their wire parts, the tree, and the composer', 
   expect(names.filter((n) => order.includes(n!))).toEqual(order);
 
   // The reply links to its request.
-  await row(page, 'execute_reply').last().click();
+  await kernelMessageRows(page, 'execute_reply').last().click();
   await expect(detail.getByTestId('kernel-msg-type')).toHaveText('execute_reply');
   await detail.getByTestId('kernel-parent-link').click();
   await expect(detail.getByTestId('kernel-msg-type')).toHaveText('execute_request');
@@ -75,10 +60,10 @@ test('a cell\'s kernel messages, their wire parts, the tree, and the composer', 
   // The tree: the reply and the stream hang under the request.
   await page.getByTestId('view-tree').click();
   await expect(page.getByTestId('view-tree')).toHaveAttribute('aria-pressed', 'true');
-  const request = row(page, 'execute_request').last();
+  const request = kernelMessageRows(page, 'execute_request').last();
   await expect(request).toHaveAttribute('data-depth', '0');
-  await expect(row(page, 'execute_reply').last()).toHaveAttribute('data-depth', '1');
-  await expect(row(page, 'stream').last()).toHaveAttribute('data-depth', '1');
+  await expect(kernelMessageRows(page, 'execute_reply').last()).toHaveAttribute('data-depth', '1');
+  await expect(kernelMessageRows(page, 'stream').last()).toHaveAttribute('data-depth', '1');
   const requestSeq = Number(await request.getAttribute('data-seq'));
   const seqs = await page
     .locator('[data-testid=capture-row]')

@@ -2,12 +2,7 @@
 // saving to a .ipynb and finding it all again after a reload; the file browser; the help
 // overlay and the command palette. (A file changed on disk: files.spec.ts.)
 import type { Page } from '@playwright/test';
-import { test, expect, expectEditorText, editorTexts } from './wirebook';
-
-async function expectConnected(page: Page) {
-  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'open');
-  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
-}
+import { test, expect, expectConnected, expectEditorText, editorTexts } from './wirebook';
 
 /** Waits until the editors' texts, top to bottom, are `expected`. */
 async function expectSources(page: Page, expected: string[]) {

@@ -154,6 +154,17 @@ export async function expectEditorText(editor: Locator, expected: string | RegEx
   await (typeof expected === 'string' ? poll.toBe(expected) : poll.toMatch(expected));
 }
 
+/** Waits until the page's session and its kernel are both open. */
+export async function expectConnected(page: Page): Promise<void> {
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'open');
+  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+}
+
+/** The inspector's rows for the kernel messages of one `msg_type`. */
+export function kernelMessageRows(page: Page, msgType: string): Locator {
+  return page.locator(`[data-testid=capture-row][data-event=kernel_message][data-msg-type=${msgType}]`);
+}
+
 /** The project venv's Python kernel, as the fixture's servers offer it (--jupyter-path). */
 export const PYTHON = /Python 3/;
 

@@ -1,6 +1,7 @@
 //! The top bar (session and kernel status) and the banner for errors that belong to no cell.
 
 use leptos::prelude::*;
+use wirebook_notebook::Command;
 
 use crate::session::connection::{
     activity, kernel_data_state, kernel_label, kernel_problem, Connection,
@@ -44,6 +45,20 @@ pub fn StatusBar(session: Session) -> impl IntoView {
                 .with(|execution| activity(state, execution.as_deref(), session.restarting.get()))
         })
     });
+    // A command of the notebook's (the palette's and the keys' too) as a link in the bar.
+    let command_link =
+        move |testid: &'static str, title: &'static str, command: Command, label: &'static str| {
+            view! {
+                <button
+                    class="link-button"
+                    data-testid=testid
+                    title=title
+                    on:click=move |_| session.dispatch(command.clone())
+                >
+                    {label}
+                </button>
+            }
+        };
     view! {
         <header class="topbar">
             <h1 class="brand">"wirebook"</h1>
@@ -98,22 +113,8 @@ pub fn StatusBar(session: Session) -> impl IntoView {
                 <span class="activity-symbol" aria-hidden="true">{move || shown_activity.get().symbol}</span>
                 <span class="activity-word">{move || shown_activity.get().word}</span>
             </div>
-            <button
-                class="link-button"
-                data-testid="status-change-kernel"
-                title="Choose another kernel"
-                on:click=move |_| session.dispatch(wirebook_notebook::Command::ChangeKernel)
-            >
-                "Change…"
-            </button>
-            <button
-                class="link-button"
-                data-testid="status-running-kernels"
-                title="The kernels the server keeps, each notebook's; shut any down"
-                on:click=move |_| session.dispatch(wirebook_notebook::Command::ShowRunningKernels)
-            >
-                "Kernels…"
-            </button>
+            {command_link("status-change-kernel", "Choose another kernel", Command::ChangeKernel, "Change…")}
+            {command_link("status-running-kernels", "The kernels the server keeps, each notebook's; shut any down", Command::ShowRunningKernels, "Kernels…")}
             <span class="kernel-url">{kernel_url}</span>
             {move || session.kernel_info.with(|k| {
                 k.as_ref().is_some_and(|k| crate::kernel::ws_settings::insecure(&k.choice)).then(|| view! {
@@ -122,14 +123,7 @@ pub fn StatusBar(session: Session) -> impl IntoView {
                     </span>
                 })
             })}
-            <button
-                class="link-button"
-                data-testid="status-tap-routes"
-                title="The tap proxy's routes: relay outside clients through /tap/NAME"
-                on:click=move |_| session.dispatch(wirebook_notebook::Command::ShowTapRoutes)
-            >
-                "Tap routes…"
-            </button>
+            {command_link("status-tap-routes", "The tap proxy's routes: relay outside clients through /tap/NAME", Command::ShowTapRoutes, "Tap routes…")}
             <span class="version">
                 {move || session.server_version.get().map(|v| format!("server {v}"))}
             </span>
@@ -162,7 +156,7 @@ pub fn NoticeBanner(session: Session) -> impl IntoView {
                     </button>
                     <button
                         class="link-button"
-                        on:click=move |_| session.dispatch(wirebook_notebook::Command::ChangeKernel)
+                        on:click=move |_| session.dispatch(Command::ChangeKernel)
                     >
                         "Choose another kernel…"
                     </button>

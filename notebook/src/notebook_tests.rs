@@ -6,7 +6,7 @@ use wirebook_shared::session::WireData;
 
 use super::*;
 
-fn text(s: &str) -> WireData {
+pub(crate) fn text(s: &str) -> WireData {
     WireData::Text { text: s.into() }
 }
 
@@ -19,8 +19,21 @@ fn typed(nb: &mut Notebook, source: &str) -> CellId {
     id
 }
 
-fn ids(nb: &Notebook) -> Vec<&str> {
+pub(crate) fn ids(nb: &Notebook) -> Vec<&str> {
     nb.cells().iter().map(|c| c.id.as_str()).collect()
+}
+
+/// A notebook loaded from a document of empty markdown cells with these ids.
+pub(crate) fn loaded_markdown(ids: &[&str]) -> Notebook {
+    let mut document = IpynbNotebook::new();
+    for id in ids {
+        document.cells.push(IpynbCell::new(
+            *id,
+            IpynbCellKind::Markdown { attachments: None },
+            "",
+        ));
+    }
+    Notebook::from_ipynb(document)
 }
 
 #[test]
@@ -390,15 +403,7 @@ fn running_a_loaded_cell_replaces_its_saved_outputs() {
 
 #[test]
 fn new_cells_never_take_a_loaded_id() {
-    let mut document = IpynbNotebook::new();
-    for id in ["cell-1", "cell-2"] {
-        document.cells.push(IpynbCell::new(
-            id,
-            IpynbCellKind::Markdown { attachments: None },
-            "",
-        ));
-    }
-    let mut nb = Notebook::from_ipynb(document);
+    let mut nb = loaded_markdown(&["cell-1", "cell-2"]);
     nb.apply(Command::InsertBelow);
     nb.apply(Command::Copy);
     nb.apply(Command::PasteBelow);

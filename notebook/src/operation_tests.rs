@@ -2,15 +2,11 @@
 //! merge, split, move, headings, undo and redo, clipboard and kernel effects.
 
 use super::clipboard::cells_from_clipboard;
+use super::notebook_tests::{ids, loaded_markdown, text};
 use super::*;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::ipynb::MimeData;
 use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind};
-use wirebook_shared::session::WireData;
-
-fn text(s: &str) -> WireData {
-    WireData::Text { text: s.into() }
-}
 
 /// A notebook of code cells with these sources, first selected, in command mode.
 fn notebook(sources: &[&str]) -> Notebook {
@@ -30,10 +26,6 @@ fn notebook(sources: &[&str]) -> Notebook {
 
 fn sources(nb: &Notebook) -> Vec<&str> {
     nb.cells().iter().map(|c| c.source.as_str()).collect()
-}
-
-fn ids(nb: &Notebook) -> Vec<&str> {
-    nb.cells().iter().map(|c| c.id.as_str()).collect()
 }
 
 fn select(nb: &mut Notebook, first: usize, last: usize) {
@@ -534,15 +526,7 @@ fn kernel_save_and_overlay_commands_are_effects() {
 
 #[test]
 fn loaded_ids_are_never_given_to_new_cells_even_after_a_delete() {
-    let mut document = IpynbNotebook::new();
-    for id in ["cell-1", "cell-2"] {
-        document.cells.push(IpynbCell::new(
-            id,
-            IpynbCellKind::Markdown { attachments: None },
-            "",
-        ));
-    }
-    let mut nb = Notebook::from_ipynb(document);
+    let mut nb = loaded_markdown(&["cell-1", "cell-2"]);
     nb.apply(Command::SelectAll);
     nb.apply(Command::Delete);
     nb.apply(Command::InsertBelow);

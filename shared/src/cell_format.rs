@@ -70,8 +70,8 @@ pub enum CellMessage {
     Close(Option<(u16, String)>),
 }
 
-/// Why a cell's source does not fit its format; `line` and `column` (1-based) point into the
-/// source when the problem has a place.
+/// Why a cell's source (or the inspector composer's content) does not fit its format; `line`
+/// and `column` (1-based) point into the source when the problem has a place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellFormatError {
     pub message: String,
@@ -80,11 +80,25 @@ pub struct CellFormatError {
 }
 
 impl CellFormatError {
-    fn new(message: impl Into<String>) -> Self {
+    pub fn new(message: impl Into<String>) -> Self {
         CellFormatError {
             message: message.into(),
             line: None,
             column: None,
+        }
+    }
+
+    /// serde_json's error at its place; the message without the "at line …" it ends with,
+    /// since `line` and `column` say that.
+    pub fn json(error: &serde_json::Error) -> Self {
+        let mut message = error.to_string();
+        if let Some(at) = message.rfind(" at line ") {
+            message.truncate(at);
+        }
+        CellFormatError {
+            message,
+            line: Some(error.line()),
+            column: Some(error.column()),
         }
     }
 }
@@ -108,12 +122,13 @@ pub fn encode(format: CellFormat, source: &str) -> Result<CellMessage, CellForma
     match format {
         CellFormat::Text => Ok(CellMessage::Text(source.to_string())),
         CellFormat::Json { compact } => {
-            let value: serde_json::Value =
-                serde_json::from_str(source).map_err(|e| CellFormatError {
-                    message: format!("not JSON: {}", json_problem(&e)),
-                    line: Some(e.line()),
-                    column: Some(e.column()),
-                })?;
+            let value: serde_json::Value = serde_json::from_str(source).map_err(|e| {
+                let error = CellFormatError::json(&e);
+                CellFormatError {
+                    message: format!("not JSON: {}", error.message),
+                    ..error
+                }
+            })?;
             Ok(CellMessage::Text(if compact {
                 value.to_string()
             } else {
@@ -144,14 +159,6 @@ pub fn encode(format: CellFormat, source: &str) -> Result<CellMessage, CellForma
 }
 
 /// serde_json's message without its own " at line L column C" (we report the place apart).
-fn json_problem(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
-}
-
 /// `CODE reason…` → a close payload a client may send.
 fn close(source: &str) -> Result<CellMessage, CellFormatError> {
     let source = source.trim();

@@ -5,6 +5,7 @@
 
 use crate::inspector::message_templates::MessageTemplate;
 use serde_json::Value;
+use wirebook_shared::cell_format::CellFormatError;
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::session::{ClientMsg, KernelChoice, KernelInfo};
 
@@ -29,27 +30,6 @@ impl Default for Draft {
     }
 }
 
-/// Why the content cannot be sent, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContentError {
-    pub message: String,
-    /// 1-based; `None` when the problem is not at one place (e.g. not an object).
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-}
-
-impl ContentError {
-    /// `line 3, column 7: expected `,` or `}``.
-    pub fn describe(&self) -> String {
-        match (self.line, self.column) {
-            (Some(line), Some(column)) => {
-                format!("line {line}, column {column}: {}", self.message)
-            }
-            _ => self.message.clone(),
-        }
-    }
-}
-
 impl Draft {
     /// The template's channel, msg_type and content (pretty JSON, two-space indent).
     pub fn from_template(template: MessageTemplate) -> Draft {
@@ -60,29 +40,16 @@ impl Draft {
         }
     }
 
-    /// Parses the content: a JSON object, as every Jupyter message's content is.
-    pub fn parsed_content(&self) -> Result<Value, ContentError> {
-        let value: Value = serde_json::from_str(&self.content).map_err(|e| {
-            // serde_json says "... at line 3 column 7"; the position is shown on its own.
-            let message = e.to_string();
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.clone(), |(m, _)| m.to_string());
-            ContentError {
-                message,
-                line: Some(e.line()),
-                column: Some(e.column()),
-            }
-        })?;
+    /// Parses the content: a JSON object, as every Jupyter message's content is; an error
+    /// shows as `line 3, column 7: expected `,` or `}``.
+    pub fn parsed_content(&self) -> Result<Value, CellFormatError> {
+        let value: Value =
+            serde_json::from_str(&self.content).map_err(|e| CellFormatError::json(&e))?;
         if !value.is_object() {
-            return Err(ContentError {
-                message: format!(
-                    "content must be a JSON object ({{...}}), not {}",
-                    kind(&value)
-                ),
-                line: None,
-                column: None,
-            });
+            return Err(CellFormatError::new(format!(
+                "content must be a JSON object ({{...}}), not {}",
+                kind(&value)
+            )));
         }
         Ok(value)
     }
@@ -102,7 +69,7 @@ impl Draft {
                 self.channel.name()
             ));
         }
-        let content = self.parsed_content().map_err(|e| e.describe())?;
+        let content = self.parsed_content().map_err(|e| e.to_string())?;
         Ok(ClientMsg::SendKernelMessage {
             channel: self.channel,
             msg_type: msg_type.to_string(),
@@ -181,7 +148,7 @@ mod tests {
         let err = draft.parsed_content().unwrap_err();
         assert_eq!((err.line, err.column), (Some(3), Some(3)));
         assert_eq!(err.message, "expected `,` or `}`");
-        assert_eq!(err.describe(), "line 3, column 3: expected `,` or `}`");
+        assert_eq!(err.to_string(), "line 3, column 3: expected `,` or `}`");
         assert!(draft
             .to_message()
             .unwrap_err()
@@ -194,7 +161,7 @@ mod tests {
         };
         let err = array.parsed_content().unwrap_err();
         assert_eq!(err.line, None);
-        assert!(err.describe().contains("not an array"));
+        assert!(err.to_string().contains("not an array"));
     }
 
     #[test]

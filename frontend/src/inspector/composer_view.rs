@@ -159,7 +159,7 @@ pub fn Composer(session: Session, on_select: Callback<u64>) -> impl IntoView {
             ></textarea>
             <div class="composer-line">
                 {move || content_error.get().map(|e| view! {
-                    <span class="composer-error" data-testid="composer-error" role="alert">{e.describe()}</span>
+                    <span class="composer-error" data-testid="composer-error" role="alert">{e.to_string()}</span>
                 })}
                 <span class="spacer-flex"></span>
                 <span class="composer-status" role="status" data-testid="composer-status">{move || status.get()}</span>

@@ -291,6 +291,8 @@ fn bits_of(bytes: &[u8]) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::test_records::{frame_of, text_frame, with_frame};
+    use wirebook_shared::capture::{Direction, Hop};
     use wirebook_shared::wire::{encode_frame, FrameSpec, LengthForm};
 
     /// Encodes a frame with the shared encoder and splits it as the tap records it.
@@ -425,31 +427,24 @@ mod tests {
 
     #[test]
     fn frame_bytes_come_from_the_record() {
-        let record = FrameRecord {
-            direction: wirebook_shared::capture::Direction::ToServer,
-            offset: 0,
-            fin: true,
-            rsv1: false,
-            rsv2: false,
-            rsv3: false,
-            opcode: Opcode::Text,
-            mask_key: Some([1, 2, 3, 4]),
-            len: 10,
-            length_form: "7-bit".into(),
-            header_hex: "818a01020304".into(),
-            payload_hex: "6869".into(),
-            truncated: true,
-            findings: Vec::new(),
-            message: None,
-            caused_by: None,
-        };
-        let bytes = FrameBytes::of(&record).unwrap();
+        // A masked 10-byte frame of which the capture kept "hi".
+        let recorded = with_frame(
+            text_frame(1, Hop::Browser, Direction::ToServer, "hi"),
+            |f| {
+                f.mask_key = Some([1, 2, 3, 4]);
+                f.len = 10;
+                f.header_hex = "818a01020304".into();
+                f.truncated = true;
+            },
+        );
+        let record = frame_of(&recorded);
+        let bytes = FrameBytes::of(record).unwrap();
         assert_eq!(bytes.payload, b"hi");
         assert_eq!(bytes.payload_as(true), vec![b'h' ^ 1, b'i' ^ 2]);
         assert_eq!(bytes.len, 10);
         let broken = FrameRecord {
             payload_hex: "6".into(),
-            ..record
+            ..record.clone()
         };
         assert!(FrameBytes::of(&broken)
             .unwrap_err()

@@ -325,15 +325,8 @@ pub fn byte_count(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::test_records::{handshake_record, msg, with_frame};
+    use crate::session::test_records::{frame_of, handshake_record, msg, with_frame};
     use wirebook_shared::capture::{CloseSummary, Hop};
-
-    fn frame_of(record: &wirebook_shared::capture::CaptureRecord) -> &FrameRecord {
-        match &record.body {
-            CaptureBody::Frame(f) => f,
-            _ => unreachable!(),
-        }
-    }
 
     #[test]
     fn content_is_the_message_on_its_last_frame_and_the_payload_before() {

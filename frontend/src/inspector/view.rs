@@ -432,11 +432,39 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             spec.with(|s| s.is_active()),
         )
     };
-    let evicted = move || inspector.with(|i| i.evicted());
-    let older_on_server = move || inspector.with(|i| i.pages().older());
-
-    let trimmed = move || inspector.with(|i| i.trimmed());
+    // Records the list lacks, beside the count: each kind shown only when there are some.
+    let missing = |n: u64, testid: &'static str, title: String, what: &'static str| {
+        (n > 0).then(|| view! {
+            <span class="evicted" data-testid=testid title=title>{format!(" · {n} {what}")}</span>
+        })
+    };
+    let evicted = move || {
+        missing(
+            inspector.with(|i| i.evicted()),
+            "capture-evicted",
+            "Records the server's bounded capture dropped before this page saw them".into(),
+            "evicted by the server",
+        )
+    };
+    let older_on_server = move || {
+        missing(
+            inspector.with(|i| i.pages().older()),
+            "capture-older",
+            "The server has these records, older than the rows loaded: scroll up to load them \
+             (the HAR and JSONL exports have them all)"
+                .into(),
+            "older not loaded",
+        )
+    };
     let limit = inspector.with_untracked(|i| i.limit());
+    let trimmed = move || {
+        missing(
+            inspector.with(|i| i.trimmed()),
+            "capture-trimmed",
+            format!("This page keeps the newest {limit} rows and let the oldest go"),
+            "oldest dropped",
+        )
+    };
 
     let paused = session.capture_paused;
     let pause_pending = RwSignal::new(false);
@@ -486,42 +514,9 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 <h2>"Inspector"</h2>
                 <span class="counts">
                     <span data-testid="capture-count">{count}</span>
-                    {move || {
-                        let n = evicted();
-                        (n > 0).then(|| view! {
-                            <span
-                                class="evicted"
-                                data-testid="capture-evicted"
-                                title="Records the server's bounded capture dropped before this page saw them"
-                            >
-                                {format!(" · {n} evicted by the server")}
-                            </span>
-                        })
-                    }}
-                    {move || {
-                        let n = older_on_server();
-                        (n > 0).then(|| view! {
-                            <span
-                                class="evicted"
-                                data-testid="capture-older"
-                                title="The server has these records, older than the rows loaded: scroll up to load them (the HAR and JSONL exports have them all)"
-                            >
-                                {format!(" · {n} older not loaded")}
-                            </span>
-                        })
-                    }}
-                    {move || {
-                        let n = trimmed();
-                        (n > 0).then(|| view! {
-                            <span
-                                class="evicted"
-                                data-testid="capture-trimmed"
-                                title=format!("This page keeps the newest {limit} rows and let the oldest go")
-                            >
-                                {format!(" · {n} oldest dropped")}
-                            </span>
-                        })
-                    }}
+                    {evicted}
+                    {older_on_server}
+                    {trimmed}
                 </span>
                 <div class="toolbar" role="toolbar" aria-label="Capture">
                     <button

@@ -196,13 +196,18 @@ fn indexed(n: u8) -> Color {
 }
 
 impl Style {
-    /// CSS classes for the named colours and text attributes (`ansi-fg-1 ansi-bold`).
-    pub fn classes(&self) -> String {
-        let (fg, bg) = if self.inverse {
+    /// The foreground and background as drawn: swapped when inverse (SGR 7).
+    fn drawn_colors(&self) -> (Option<Color>, Option<Color>) {
+        if self.inverse {
             (self.bg, self.fg)
         } else {
             (self.fg, self.bg)
-        };
+        }
+    }
+
+    /// CSS classes for the named colours and text attributes (`ansi-fg-1 ansi-bold`).
+    pub fn classes(&self) -> String {
+        let (fg, bg) = self.drawn_colors();
         let mut classes = Vec::new();
         if let Some(Color::Named(n)) = fg {
             classes.push(format!("ansi-fg-{n}"));
@@ -231,11 +236,7 @@ impl Style {
 
     /// Inline CSS for RGB colours, which have no class.
     pub fn css(&self) -> String {
-        let (fg, bg) = if self.inverse {
-            (self.bg, self.fg)
-        } else {
-            (self.fg, self.bg)
-        };
+        let (fg, bg) = self.drawn_colors();
         let mut css = String::new();
         if let Some(Color::Rgb(r, g, b)) = fg {
             css.push_str(&format!("color:rgb({r},{g},{b});"));

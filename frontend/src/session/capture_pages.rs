@@ -224,6 +224,14 @@ impl Pages {
 mod tests {
     use super::*;
 
+    /// A session whose first batch starts at `first_seq` with `older` records before it.
+    fn opened(first_seq: u64, older: u64) -> Pages {
+        let mut pages = Pages::default();
+        pages.hello();
+        pages.batch(Some(first_seq), None, older, 0);
+        pages
+    }
+
     #[test]
     fn a_session_opens_on_the_newest_page_and_pages_back() {
         let mut pages = Pages::default();
@@ -250,9 +258,7 @@ mod tests {
 
     #[test]
     fn a_new_filter_starts_again_from_the_complete_part() {
-        let mut pages = Pages::default();
-        pages.hello();
-        pages.batch(Some(745), None, 744, 0);
+        let mut pages = opened(745, 744);
         let (id, _) = pages.request().unwrap();
         assert!(
             pages.answer(id, 500, 499, None),
@@ -285,9 +291,7 @@ mod tests {
 
     #[test]
     fn skipped_records_join_the_older_ones() {
-        let mut pages = Pages::default();
-        pages.hello();
-        pages.batch(Some(101), None, 100, 0);
+        let mut pages = opened(101, 100);
         pages.batch(Some(400), Some(399), 0, 0);
         // 600..=899 were skipped: the held 101..=599 are older, not loaded, again.
         pages.batch(Some(900), Some(599), 0, 300);
@@ -299,9 +303,7 @@ mod tests {
     #[test]
     fn a_skip_said_in_an_empty_batch_ends_at_the_next_batch() {
         // As the server sends it: an empty batch with the count, then the newest batch.
-        let mut pages = Pages::default();
-        pages.hello();
-        pages.batch(Some(101), None, 100, 0);
+        let mut pages = opened(101, 100);
         pages.batch(Some(400), Some(399), 0, 0);
         pages.batch(None, Some(599), 0, 300);
         assert_eq!(
@@ -318,9 +320,7 @@ mod tests {
 
     #[test]
     fn a_reconnect_keeps_what_is_continuous_and_an_empty_capture_starts_live() {
-        let mut pages = Pages::default();
-        pages.hello();
-        pages.batch(Some(1), None, 0, 0);
+        let mut pages = opened(1, 0);
         assert_eq!(pages.top_row(), TopRow::Start);
         pages.hello();
         pages.batch(Some(40), Some(60), 39, 0);
@@ -329,9 +329,7 @@ mod tests {
         pages.batch(Some(500), Some(60), 499, 0);
         assert_eq!((pages.shown_from(), pages.older()), (500, 499), "a gap");
         // An empty ring: the first live batch starts the complete part.
-        let mut live = Pages::default();
-        live.hello();
-        live.batch(Some(7), None, 0, 0);
+        let mut live = opened(7, 0);
         assert_eq!((live.shown_from(), live.older()), (7, 0));
         live.cleared();
         assert_eq!(live.top_row(), TopRow::Hidden);

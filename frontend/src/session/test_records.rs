@@ -116,6 +116,14 @@ pub fn with_frame(
     record
 }
 
+/// The frame a record made by [`text_frame`] (or [`with_frame`]) carries.
+pub fn frame_of(record: &CaptureRecord) -> &FrameRecord {
+    match &record.body {
+        CaptureBody::Frame(frame) => frame,
+        _ => unreachable!("record #{} is not a frame", record.seq),
+    }
+}
+
 pub fn handshake_record(seq: u64, conn: ConnId, hop: Hop) -> CaptureRecord {
     CaptureRecord {
         seq,

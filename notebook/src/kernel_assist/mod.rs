@@ -250,6 +250,14 @@ mod tests {
         bottom: 36.0,
     };
 
+    /// An assist that asked about cell c1's `code` at `cursor` and whose request went out as m1.
+    fn requested(ask: Ask, code: &str, cursor: usize) -> KernelAssist {
+        let mut a = KernelAssist::default();
+        a.ask(ask, "c1".into(), code, cursor, AT);
+        assert!(a.sent(ask.request_type(), "m1"));
+        a
+    }
+
     fn same(code: &'static str) -> impl FnOnce(&str) -> Option<String> {
         move |_| Some(code.to_string())
     }
@@ -305,9 +313,7 @@ mod tests {
 
     #[test]
     fn one_match_is_inserted_without_a_popup() {
-        let mut a = KernelAssist::default();
-        a.ask(Ask::Complete, "c1".into(), "pri", 3, AT);
-        a.sent("complete_request", "m1");
+        let mut a = requested(Ask::Complete, "pri", 3);
         let content =
             json!({"status": "ok", "matches": ["print"], "cursor_start": 0, "cursor_end": 3});
         assert_eq!(
@@ -326,9 +332,7 @@ mod tests {
 
     #[test]
     fn a_reply_for_text_changed_since_is_dropped() {
-        let mut a = KernelAssist::default();
-        a.ask(Ask::Complete, "c1".into(), "import o", 8, AT);
-        a.sent("complete_request", "m1");
+        let mut a = requested(Ask::Complete, "import o", 8);
         let content = json!({"status": "ok", "matches": ["os", "operator"], "cursor_start": 7, "cursor_end": 8});
         assert_eq!(
             a.reply(Some("m1"), "complete_reply", &content, same("import os")),
@@ -339,9 +343,7 @@ mod tests {
 
     #[test]
     fn a_newer_request_replaces_the_one_in_flight() {
-        let mut a = KernelAssist::default();
-        a.ask(Ask::Complete, "c1".into(), "pri", 3, AT);
-        a.sent("complete_request", "m1");
+        let mut a = requested(Ask::Complete, "pri", 3);
         a.ask(Ask::Inspect, "c1".into(), "print(", 6, AT);
         let old = json!({"status": "ok", "matches": ["print"], "cursor_start": 0, "cursor_end": 3});
         assert_eq!(
@@ -368,9 +370,7 @@ mod tests {
 
     #[test]
     fn inspection_that_finds_nothing_shows_nothing() {
-        let mut a = KernelAssist::default();
-        a.ask(Ask::Inspect, "c1".into(), "zzz", 3, AT);
-        a.sent("inspect_request", "m1");
+        let mut a = requested(Ask::Inspect, "zzz", 3);
         let content = json!({"status": "ok", "found": false, "data": {}, "metadata": {}});
         assert_eq!(
             a.reply(Some("m1"), "inspect_reply", &content, same("zzz")),
