@@ -15,8 +15,8 @@ two steps on cargo's output:
    so they still change whenever the content does.
 3. The chunks and the loader get names with their own content hash (`NAME-HASH.wasm`, which
    the server caches as immutable: server/src/ui/caching.rs), custom sections are dropped
-   from release chunks, and the `integrity` hashes that trunk wrote into index.html for the
-   replaced files are written anew.
+   from release chunks, the `integrity` hashes that trunk wrote into index.html for the
+   replaced files are written anew, and the loader is preloaded beside the main module.
 
 A wasm without split points is left as trunk built it. Usage: run by trunk (it sets
 TRUNK_STAGING_DIR, TRUNK_PROFILE, TRUNK_HTML_FILE), or
@@ -163,7 +163,15 @@ def main():
         old = (staging / file).read_bytes()
         (staging / file).write_bytes(data)
         html = html.replace(sri(old), sri(data))
-    index.write_text(html)
+    # The main module imports the loader: fetched beside it rather than after it.
+    public_url = os.environ.get("TRUNK_PUBLIC_URL", "/")
+    preload = (
+        f'<link rel="modulepreload" href="{public_url}{loader_name}" crossorigin="anonymous" '
+        f'integrity="{sri(loader_bytes)}">'
+    )
+    if "</head>" not in html:
+        fail("index.html has no </head>")
+    index.write_text(html.replace("</head>", preload + "</head>", 1))
 
 
 if __name__ == "__main__":
