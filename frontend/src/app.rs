@@ -77,6 +77,10 @@ pub fn App() -> impl IntoView {
     // opened from a file starts in command mode on its first cell, as in Jupyter.
     if session.files.file.with_untracked(|f| f.path().is_none()) {
         session.dispatch(Command::EnterEditMode);
+    } else {
+        // A notebook read from a file likely holds markdown: its renderers are fetched
+        // beside the file rather than after the first paint.
+        crate::outputs::rich_text::preload();
     }
 
     // The first cell is what the page opens for: the inspector and the dialogs (closed) are
