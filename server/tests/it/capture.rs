@@ -57,17 +57,7 @@ async fn run_one_cell(server: &TestServer, code: &str) -> (SessionClient, u64) {
 async fn handshakes_and_frames_on_every_hop_with_masks_and_relay_links() {
     let server = TestServer::with_defaults().await;
     let (mut client, session_conn) = run_one_cell(&server, "hai").await;
-    client
-        .capture_until(|records| {
-            find_text(
-                records,
-                Hop::Browser,
-                Direction::ToClient,
-                r#""type":"output""#,
-            )
-            .is_some()
-        })
-        .await;
+    client.capture_until_output().await;
     let records = &client.records;
 
     // The browser's handshake, as sent, with the token redacted.
@@ -291,17 +281,7 @@ async fn pausing_stops_recording_for_everyone_until_resumed() {
 async fn exports_har_and_jsonl() {
     let server = TestServer::with_defaults().await;
     let (mut client, session_conn) = run_one_cell(&server, "hai").await;
-    client
-        .capture_until(|records| {
-            find_text(
-                records,
-                Hop::Browser,
-                Direction::ToClient,
-                r#""type":"output""#,
-            )
-            .is_some()
-        })
-        .await;
+    client.capture_until_output().await;
 
     // Token required.
     assert_eq!(

@@ -7,22 +7,12 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::config::Config;
 use wirebook_shared::{
-    CaptureBody, CaptureRecord, Direction, Hop, KernelState, Opcode, ServerMsg, WireData,
-    PROTOCOL_VERSION,
+    CaptureBody, Direction, Hop, KernelState, Opcode, ServerMsg, WireData, PROTOCOL_VERSION,
 };
 
 use crate::support::{
     find_text, is_kernel_open, messages, next_message, SessionClient, TestServer, TOKEN,
 };
-
-fn find<'a>(
-    records: &'a [CaptureRecord],
-    hop: Hop,
-    direction: Direction,
-    text: &str,
-) -> Option<(&'a CaptureRecord, Option<u64>)> {
-    find_text(records, hop, direction, text)
-}
 
 #[tokio::test]
 async fn hello_kernel_execute_output_and_capture_of_both_hops() {
@@ -61,19 +51,9 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     client.echo("c1", "hai", 1).await;
 
     // The capture shows all four legs, linked.
-    client
-        .capture_until(|records| {
-            find(
-                records,
-                Hop::Browser,
-                Direction::ToClient,
-                r#""type":"output""#,
-            )
-            .is_some()
-        })
-        .await;
+    client.capture_until_output().await;
     let records = &client.records;
-    let (execute, _) = find(
+    let (execute, _) = find_text(
         records,
         Hop::Browser,
         Direction::ToServer,
@@ -81,14 +61,14 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     )
     .expect("the browser's execute");
     assert_eq!(execute.conn, session_conn);
-    let (upstream, caused_by) =
-        find(records, Hop::Kernel, Direction::ToServer, "hai").expect("the code sent upstream");
+    let (upstream, caused_by) = find_text(records, Hop::Kernel, Direction::ToServer, "hai")
+        .expect("the code sent upstream");
     assert_eq!(caused_by, Some(execute.seq));
     assert_ne!(upstream.conn, session_conn);
     let (reply, _) =
-        find(records, Hop::Kernel, Direction::ToClient, "hai").expect("the kernel's reply");
+        find_text(records, Hop::Kernel, Direction::ToClient, "hai").expect("the kernel's reply");
     assert_eq!(reply.conn, upstream.conn);
-    let (output, caused_by) = find(
+    let (output, caused_by) = find_text(
         records,
         Hop::Browser,
         Direction::ToClient,
@@ -106,7 +86,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
             "no open record for {hop:?}"
         );
     }
-    assert!(find(
+    assert!(find_text(
         records,
         Hop::Browser,
         Direction::ToClient,
@@ -114,7 +94,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     )
     .is_some());
     // The inspector's own feed is not recorded.
-    assert!(find(
+    assert!(find_text(
         records,
         Hop::Browser,
         Direction::ToClient,
@@ -139,7 +119,7 @@ async fn a_second_session_gets_the_backlog() {
     let (mut second, _) = SessionClient::open(&server).await;
     second
         .capture_until(|records| {
-            find(records, Hop::Kernel, Direction::ToClient, "earlier").is_some()
+            find_text(records, Hop::Kernel, Direction::ToClient, "earlier").is_some()
         })
         .await;
     assert_eq!(second.evicted, 0);

@@ -107,7 +107,6 @@ pub async fn next_message(client: &mut Client) -> Message {
         .expect("the connection failed")
 }
 
-/// A browser-like client of `/session` that collects capture records on the side.
 /// Whether a message says the kernel is open.
 pub fn is_kernel_open(msg: &ServerMsg) -> bool {
     matches!(
@@ -118,6 +117,7 @@ pub fn is_kernel_open(msg: &ServerMsg) -> bool {
     )
 }
 
+/// A browser-like client of `/session` that collects capture records on the side.
 pub struct SessionClient {
     pub socket: Client,
     pub records: Vec<CaptureRecord>,
@@ -145,12 +145,16 @@ impl SessionClient {
         Self::on(socket).await
     }
 
-    /// A session at `extra` (as [`SessionClient::open_at`]) once its kernel is open.
+    /// A session at `extra` (as [`SessionClient::open_at`]) once its kernel is open: the
+    /// `Hello`, `Kernels`, `Connecting`, `Open` preamble every session test starts with, checked.
     pub async fn open_settled(server: &TestServer, extra: &str) -> Self {
         let (mut client, hello) = Self::open_at(server, extra).await;
         assert!(matches!(hello, ServerMsg::Hello { .. }), "{hello:?}");
         let state = client.kernel_settled().await;
-        assert!(matches!(state, KernelState::Open { .. }), "{state:?}");
+        assert!(
+            matches!(state, KernelState::Open { .. }),
+            "the startup kernel did not open: {state:?}"
+        );
         client
     }
 
@@ -169,17 +173,9 @@ impl SessionClient {
         (client, hello)
     }
 
-    /// A session whose startup kernel is open: the `Hello`, `Kernels`, `Connecting`, `Open`
-    /// preamble every session test starts with, checked.
+    /// A session whose startup kernel is open (see [`SessionClient::open_settled`]).
     pub async fn ready(server: &TestServer) -> Self {
-        let (mut client, hello) = Self::open(server).await;
-        assert!(matches!(hello, ServerMsg::Hello { .. }), "{hello:?}");
-        let state = client.kernel_settled().await;
-        assert!(
-            matches!(state, KernelState::Open { .. }),
-            "the startup kernel did not open: {state:?}"
-        );
-        client
+        Self::open_settled(server, "").await
     }
 
     async fn next_raw(&mut self) -> ServerMsg {
@@ -195,54 +191,45 @@ impl SessionClient {
         }
     }
 
+    /// Keeps what a capture batch or a pause state says; any other message is handed back.
+    fn collect(&mut self, msg: ServerMsg) -> Option<ServerMsg> {
+        match msg {
+            ServerMsg::Capture {
+                records,
+                evicted,
+                older,
+                skipped,
+            } => {
+                self.records.extend(records);
+                self.evicted += evicted;
+                self.older += older;
+                self.skipped += skipped;
+                None
+            }
+            ServerMsg::CapturePaused { paused } => {
+                self.paused = Some(paused);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
     /// The next message that is not a capture batch or a pause state (those are collected).
     pub async fn next(&mut self) -> ServerMsg {
         loop {
-            match self.next_raw().await {
-                ServerMsg::Capture {
-                    records,
-                    evicted,
-                    older,
-                    skipped,
-                } => {
-                    self.records.extend(records);
-                    self.evicted += evicted;
-                    self.older += older;
-                    self.skipped += skipped;
-                }
-                ServerMsg::CapturePaused { paused } => self.paused = Some(paused),
-                other => return other,
+            let msg = self.next_raw().await;
+            if let Some(other) = self.collect(msg) {
+                return other;
             }
         }
     }
 
     /// Reads until the server says the capture is (not) paused.
     pub async fn wait_paused(&mut self, paused: bool) {
-        if self.paused == Some(paused) {
-            return;
-        }
         within(async {
-            loop {
-                match self.next_raw().await {
-                    ServerMsg::Capture {
-                        records,
-                        evicted,
-                        older,
-                        skipped,
-                    } => {
-                        self.records.extend(records);
-                        self.evicted += evicted;
-                        self.older += older;
-                        self.skipped += skipped;
-                    }
-                    ServerMsg::CapturePaused { paused: now } => {
-                        self.paused = Some(now);
-                        if now == paused {
-                            return;
-                        }
-                    }
-                    _ => {}
-                }
+            while self.paused != Some(paused) {
+                let msg = self.next_raw().await;
+                self.collect(msg);
             }
         })
         .await;
@@ -262,22 +249,23 @@ impl SessionClient {
     pub async fn capture_until(&mut self, done: impl Fn(&[CaptureRecord]) -> bool) {
         within(async {
             while !done(&self.records) {
-                match self.next_raw().await {
-                    ServerMsg::Capture {
-                        records,
-                        evicted,
-                        older,
-                        skipped,
-                    } => {
-                        self.records.extend(records);
-                        self.evicted += evicted;
-                        self.older += older;
-                        self.skipped += skipped;
-                    }
-                    ServerMsg::CapturePaused { paused } => self.paused = Some(paused),
-                    _ => {}
-                }
+                let msg = self.next_raw().await;
+                self.collect(msg);
             }
+        })
+        .await;
+    }
+
+    /// Reads capture batches until the browser's `output` message is on record.
+    pub async fn capture_until_output(&mut self) {
+        self.capture_until(|records| {
+            find_text(
+                records,
+                Hop::Browser,
+                Direction::ToClient,
+                r#""type":"output""#,
+            )
+            .is_some()
         })
         .await;
     }
