@@ -9,7 +9,8 @@ use wirebook_server::config::Config;
 use wirebook_shared::{CaptureBody, CaptureRecord, ClientMsg, Direction, Hop, ServerMsg};
 
 use crate::support::{
-    find_text, http_get, is_kernel_open, messages, within, SessionClient, TestServer, TOKEN,
+    echo_legs, feed_recorded, find_text, http_get, is_kernel_open, messages, within, SessionClient,
+    TestServer, TOKEN,
 };
 
 /// Everything in the capture, through the JSONL export.
@@ -46,10 +47,7 @@ async fn run_one_cell(server: &TestServer, code: &str) -> (SessionClient, u64) {
         panic!("expected Hello");
     };
     client.wait_for(is_kernel_open).await;
-    client.execute("c1", code).await;
-    client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
+    client.run_to_output("c1", code).await;
     (client, session_conn)
 }
 
@@ -102,39 +100,15 @@ async fn handshakes_and_frames_on_every_hop_with_masks_and_relay_links() {
     }
 
     // execute (browser) → code (kernel) → reply (kernel) → output (browser).
-    let (execute, _) = find_text(
-        records,
-        Hop::Browser,
-        Direction::ToServer,
-        r#""type":"execute""#,
-    )
-    .unwrap();
-    let (upstream, caused_by) =
-        find_text(records, Hop::Kernel, Direction::ToServer, "hai").unwrap();
-    assert_eq!(caused_by, Some(execute.seq));
-    let (reply, _) = find_text(records, Hop::Kernel, Direction::ToClient, "hai").unwrap();
-    let (_, caused_by) = find_text(
-        records,
-        Hop::Browser,
-        Direction::ToClient,
-        r#""type":"output""#,
-    )
-    .unwrap();
-    assert_eq!(caused_by, Some(reply.seq));
-    assert_ne!(upstream.conn, execute.conn);
+    let legs = echo_legs(records, "hai");
+    assert_ne!(legs.upstream.conn, legs.execute.conn);
     // The echo endpoint's side of the kernel connection is its own hop.
     let (echoed, _) = find_text(records, Hop::Endpoint, Direction::ToServer, "hai").unwrap();
     let (_, caused_by) = find_text(records, Hop::Endpoint, Direction::ToClient, "hai").unwrap();
     // The echo points at the message it echoes.
     assert_eq!(caused_by, Some(echoed.seq));
     // The inspector's own feed is not recorded.
-    assert!(find_text(
-        records,
-        Hop::Browser,
-        Direction::ToClient,
-        r#""type":"capture""#
-    )
-    .is_none());
+    assert!(!feed_recorded(records));
 }
 
 /// Opens a raw WebSocket to `/echo` and returns the socket after the 101.
@@ -252,10 +226,7 @@ async fn pausing_stops_recording_for_everyone_until_resumed() {
         .await;
     client.wait_paused(true).await;
     other.wait_paused(true).await;
-    client.execute("c1", "quiet").await;
-    client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
+    client.run_to_output("c1", "quiet").await;
     client
         .send(&ClientMsg::SetCapturePaused { paused: false })
         .await;

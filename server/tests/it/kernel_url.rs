@@ -14,7 +14,7 @@ use wirebook_server::config::Config;
 use wirebook_server::kernel::websocket::Keepalive;
 use wirebook_shared::{
     CaptureBody, ClientMsg, Direction, Hop, KernelChoice, KernelState, Opcode, ServerMsg,
-    WebSocketSettings, WireData,
+    WebSocketSettings,
 };
 
 use crate::support::{messages, within, SessionClient, TestServer, TOKEN};
@@ -76,17 +76,7 @@ async fn the_kernel_gets_the_headers_and_subprotocols_and_its_choice_is_captured
     let (x_test, offered) = within(seen).await.unwrap();
     assert_eq!(x_test.as_deref(), Some("yes"));
     assert_eq!(offered.as_deref(), Some("v1, v2"));
-    client.execute("c1", "hai").await;
-    let output = client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
-    assert_eq!(
-        output,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text { text: "hai".into() }
-        }
-    );
+    client.assert_echoed("c1", "hai").await;
     client
         .capture_until(|records| {
             records.iter().any(|r| {

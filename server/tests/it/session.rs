@@ -11,7 +11,8 @@ use wirebook_shared::{
 };
 
 use crate::support::{
-    find_text, is_kernel_open, messages, next_message, SessionClient, TestServer, TOKEN,
+    echo_legs, feed_recorded, find_text, is_kernel_open, messages, next_message, EchoLegs,
+    SessionClient, TestServer, TOKEN,
 };
 
 #[tokio::test]
@@ -53,29 +54,15 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     // The capture shows all four legs, linked.
     client.capture_until_output().await;
     let records = &client.records;
-    let (execute, _) = find_text(
-        records,
-        Hop::Browser,
-        Direction::ToServer,
-        r#""type":"execute""#,
-    )
-    .expect("the browser's execute");
+    let EchoLegs {
+        execute,
+        upstream,
+        reply,
+        output,
+    } = echo_legs(records, "hai");
     assert_eq!(execute.conn, session_conn);
-    let (upstream, caused_by) = find_text(records, Hop::Kernel, Direction::ToServer, "hai")
-        .expect("the code sent upstream");
-    assert_eq!(caused_by, Some(execute.seq));
     assert_ne!(upstream.conn, session_conn);
-    let (reply, _) =
-        find_text(records, Hop::Kernel, Direction::ToClient, "hai").expect("the kernel's reply");
     assert_eq!(reply.conn, upstream.conn);
-    let (output, caused_by) = find_text(
-        records,
-        Hop::Browser,
-        Direction::ToClient,
-        r#""type":"output""#,
-    )
-    .unwrap();
-    assert_eq!(caused_by, Some(reply.seq));
     assert!(execute.seq < upstream.seq && upstream.seq < reply.seq && reply.seq < output.seq);
     // Both connections were opened, and Hello itself is on record.
     for (hop, conn) in [(Hop::Browser, session_conn), (Hop::Kernel, upstream.conn)] {
@@ -94,13 +81,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     )
     .is_some());
     // The inspector's own feed is not recorded.
-    assert!(find_text(
-        records,
-        Hop::Browser,
-        Direction::ToClient,
-        r#""type":"capture""#
-    )
-    .is_none());
+    assert!(!feed_recorded(records));
     // Seqs only grow.
     assert!(records.windows(2).all(|w| w[0].seq < w[1].seq));
 
@@ -111,10 +92,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
 async fn a_second_session_gets_the_backlog() {
     let server = TestServer::with_defaults().await;
     let mut first = SessionClient::ready(&server).await;
-    first.execute("c1", "earlier").await;
-    first
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
+    first.run_to_output("c1", "earlier").await;
 
     let (mut second, _) = SessionClient::open(&server).await;
     second

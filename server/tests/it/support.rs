@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wirebook_server::config::Config;
+use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::{
     CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, Hop, KernelState,
     MessageSummary, Opcode, ServerMsg, WireData,
@@ -317,12 +318,41 @@ impl SessionClient {
     }
 
     pub async fn execute(&mut self, cell_id: &str, code: &str) {
+        self.execute_as(cell_id, code, CellFormat::default()).await;
+    }
+
+    /// Runs `code` in `cell_id`, sent as `format` says (JSON, hex, a ping, a close…).
+    pub async fn execute_as(&mut self, cell_id: &str, code: &str, format: CellFormat) {
         self.send(&ClientMsg::Execute {
             cell_id: cell_id.into(),
             code: code.into(),
-            format: Default::default(),
+            format,
         })
         .await;
+    }
+
+    /// Reads until the next cell output, and returns it.
+    pub async fn output(&mut self) -> ServerMsg {
+        self.wait_for(|m| matches!(m, ServerMsg::Output { .. }))
+            .await
+    }
+
+    /// Runs `code` in `cell_id` and reads until its output, and returns it.
+    pub async fn run_to_output(&mut self, cell_id: &str, code: &str) -> ServerMsg {
+        self.execute(cell_id, code).await;
+        self.output().await
+    }
+
+    /// Runs `code` in `cell_id` on an echoing kernel and checks that the next output, whatever
+    /// came before it, is the code as text.
+    pub async fn assert_echoed(&mut self, cell_id: &str, code: &str) {
+        assert_eq!(
+            self.run_to_output(cell_id, code).await,
+            ServerMsg::Output {
+                cell_id: cell_id.into(),
+                data: WireData::Text { text: code.into() }
+            }
+        );
     }
 }
 
@@ -351,6 +381,47 @@ pub fn find_text<'a>(
             && message.preview.contains(text))
         .then_some((record, frame.caused_by))
     })
+}
+
+/// The four records of one echoed cell: the browser's `execute`, the code sent to the kernel,
+/// the kernel's reply and the browser's `output`.
+pub struct EchoLegs<'a> {
+    pub execute: &'a CaptureRecord,
+    pub upstream: &'a CaptureRecord,
+    pub reply: &'a CaptureRecord,
+    pub output: &'a CaptureRecord,
+}
+
+/// Finds the four legs of the cell that ran `code`, checking that the code sent upstream
+/// points at the `execute` and the `output` at the kernel's reply.
+pub fn echo_legs<'a>(records: &'a [CaptureRecord], code: &str) -> EchoLegs<'a> {
+    let leg = |hop, direction, text: &str| {
+        find_text(records, hop, direction, text)
+            .unwrap_or_else(|| panic!("no {hop:?} {direction:?} message with {text}"))
+    };
+    let (execute, _) = leg(Hop::Browser, Direction::ToServer, r#""type":"execute""#);
+    let (upstream, caused_by) = leg(Hop::Kernel, Direction::ToServer, code);
+    assert_eq!(caused_by, Some(execute.seq));
+    let (reply, _) = leg(Hop::Kernel, Direction::ToClient, code);
+    let (output, caused_by) = leg(Hop::Browser, Direction::ToClient, r#""type":"output""#);
+    assert_eq!(caused_by, Some(reply.seq));
+    EchoLegs {
+        execute,
+        upstream,
+        reply,
+        output,
+    }
+}
+
+/// Whether the inspector's own feed (`capture` batches) got into the capture: it must not.
+pub fn feed_recorded(records: &[CaptureRecord]) -> bool {
+    find_text(
+        records,
+        Hop::Browser,
+        Direction::ToClient,
+        r#""type":"capture""#,
+    )
+    .is_some()
 }
 
 /// A plain HTTP/1.1 response.

@@ -3,7 +3,7 @@
 
 use wirebook_server::config::Config;
 use wirebook_server::upstream::TlsSettings;
-use wirebook_shared::{CaptureBody, Hop, KernelState, ServerMsg, WireData};
+use wirebook_shared::{CaptureBody, Hop, KernelState};
 
 use crate::proxy::python_server;
 use crate::support::{SessionClient, TempDir, TestServer, TOKEN};
@@ -45,19 +45,7 @@ async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSig
 async fn echo_through(config: Config) -> String {
     let server = TestServer::start(config).await;
     let mut client = SessionClient::ready(&server).await;
-    client.execute("c1", "over tls").await;
-    let output = client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
-    assert_eq!(
-        output,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text {
-                text: "over tls".into()
-            }
-        }
-    );
+    client.assert_echoed("c1", "over tls").await;
     // The tap sits above TLS: the handshake and frames are plain in the capture.
     let kernel_open = |records: &[wirebook_shared::CaptureRecord]| {
         records.iter().find_map(|r| match &r.body {

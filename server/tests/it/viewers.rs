@@ -151,9 +151,7 @@ async fn a_stalled_session_holds_up_no_other_session_or_kernel() {
     // Reading again, the stalled page gets all of its own outputs (the echo kernel gives
     // each to the cell that ran last), and of the capture it missed meanwhile, the newest.
     for _ in 0..30 {
-        let output = stalled
-            .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-            .await;
+        let output = stalled.output().await;
         assert!(
             matches!(output, ServerMsg::Output { data: WireData::Text { text }, .. } if text == big)
         );

@@ -19,30 +19,18 @@ use wirebook_shared::{
 
 use crate::support::{within, SessionClient, TestServer, TOKEN};
 
-async fn run(client: &mut SessionClient, cell: &str, code: &str, format: CellFormat) {
-    client
-        .send(&ClientMsg::Execute {
-            cell_id: cell.into(),
-            code: code.into(),
-            format,
-        })
-        .await;
-}
-
 #[tokio::test]
 async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
     let server = TestServer::with_defaults().await;
     let mut client = SessionClient::ready(&server).await;
-    run(
-        &mut client,
-        "j",
-        "{ \"a\" : [1, 2] }",
-        CellFormat::Json { compact: true },
-    )
-    .await;
-    let echoed = client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
+    client
+        .execute_as(
+            "j",
+            "{ \"a\" : [1, 2] }",
+            CellFormat::Json { compact: true },
+        )
         .await;
+    let echoed = client.output().await;
     assert_eq!(
         echoed,
         ServerMsg::Output {
@@ -52,10 +40,8 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
             }
         }
     );
-    run(&mut client, "b", "de ad be ef", CellFormat::Hex).await;
-    let echoed = client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
+    client.execute_as("b", "de ad be ef", CellFormat::Hex).await;
+    let echoed = client.output().await;
     assert_eq!(
         echoed,
         ServerMsg::Output {
@@ -64,13 +50,13 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
         }
     );
     // Invalid JSON is refused with its place, and nothing goes to the kernel.
-    run(
-        &mut client,
-        "bad",
-        "{\n  \"a\": [1,, 2]\n}",
-        CellFormat::Json { compact: false },
-    )
-    .await;
+    client
+        .execute_as(
+            "bad",
+            "{\n  \"a\": [1,, 2]\n}",
+            CellFormat::Json { compact: false },
+        )
+        .await;
     let refused = client
         .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
         .await;
@@ -79,7 +65,9 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
     };
     assert_eq!(cell_id.as_deref(), Some("bad"));
     assert!(message.contains("line 2, column 11"), "{message}");
-    run(&mut client, "p", "are you there", CellFormat::Ping).await;
+    client
+        .execute_as("p", "are you there", CellFormat::Ping)
+        .await;
     // Control payloads are previewed as hex.
     let payload = wirebook_shared::hex::hex(b"are you there");
     client
@@ -91,7 +79,9 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
             })
         })
         .await;
-    run(&mut client, "c", "4000 done here", CellFormat::Close).await;
+    client
+        .execute_as("c", "4000 done here", CellFormat::Close)
+        .await;
     let closed = client
         .wait_kernel(|s| matches!(s, KernelState::Closed { .. }))
         .await;
@@ -186,10 +176,7 @@ async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_report
     assert_eq!(header("authorization"), Some("Bearer hush-hush"));
     assert_eq!(header("origin"), Some("https://app.example.test"));
     assert_eq!(header("sec-websocket-protocol"), Some("v1, v2"));
-    client.execute("c1", "hello feed").await;
-    client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
+    client.run_to_output("c1", "hello feed").await;
     let everything = serde_json::to_string(&client.records).unwrap();
     assert!(
         !everything.contains("hush-hush"),
