@@ -361,7 +361,7 @@ async fn exports_include_kernel_messages() {
     let dirs = TempDir::new("export-kernel");
     let spec = dirs.0.join("specs/kernels/wbexport");
     std::fs::create_dir_all(&spec).unwrap();
-    let python = crate::python::python();
+    let python = crate::peers::python();
     assert!(
         python.exists(),
         "{} is missing: run `make test`",

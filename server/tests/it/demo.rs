@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_shared::{Direction, Hop, Opcode};
 
-use crate::proxy::python_client;
+use crate::peers::python_client;
 use crate::support::{connect, messages, next_message, refused_status, SessionClient, TestServer};
 
 #[tokio::test]

@@ -19,7 +19,7 @@ use wirebook_shared::{
     CaptureBody, CaptureRecord, Channel, Direction, Hop, KernelMessage, KernelState,
 };
 
-use crate::python::python;
+use crate::peers::python;
 
 const V1: &str = "v1.kernel.websocket.jupyter.org";
 use crate::support::TempDir;

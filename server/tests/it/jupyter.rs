@@ -11,7 +11,7 @@ use wirebook_shared::{
     ServerMsg,
 };
 
-use crate::python::python;
+use crate::peers::python;
 use crate::support::{within, SessionClient, TempDir, TestServer, TOKEN};
 
 /// The longest a kernel may take to start or a cell to finish (heartbeat records keep the
@@ -67,6 +67,12 @@ fn write_spec(root: &std::path::Path, name: &str, argv: Value, extra: Value) {
         spec.extend(extra.clone());
     }
     std::fs::write(dir.join("kernel.json"), spec.to_string()).unwrap();
+}
+
+/// A spec that runs `script` with `sh -c`, `$0` being `dollar0` and `$1` the connection file.
+fn shell_spec(root: &std::path::Path, name: &str, script: &str, dollar0: &std::path::Path) {
+    let argv = json!(["sh", "-c", script, dollar0, "{connection_file}"]);
+    write_spec(root, name, argv, json!({}));
 }
 
 /// An ipykernel spec for the test python.
@@ -136,6 +142,18 @@ impl Notebook {
     }
 
     /// The next state of the kernel.
+    /// Reads kernel states until the kernel fails, and returns why; a kernel that opens or
+    /// closes instead fails the test.
+    async fn failure(&mut self) -> String {
+        loop {
+            match self.state().await {
+                KernelState::Failed { message } => return message,
+                KernelState::Connecting | KernelState::Reconnecting { .. } => {}
+                other => panic!("expected Failed, got {other:?}"),
+            }
+        }
+    }
+
     async fn state(&mut self) -> KernelState {
         let next = self
             .client
@@ -481,13 +499,7 @@ async fn restart_starts_a_fresh_kernel_and_the_old_process_ends() {
 async fn a_kernel_that_dies_is_reported_and_the_next_cell_starts_a_new_one() {
     let mut nb = Notebook::ipykernel("jupyter-died").await;
     nb.client.execute("a", "import os; os._exit(1)").await;
-    let failed = loop {
-        match nb.state().await {
-            KernelState::Failed { message } => break message,
-            KernelState::Closed { reason, .. } => panic!("expected Failed, got Closed: {reason}"),
-            _ => {}
-        }
-    };
+    let failed = nb.failure().await;
     assert!(
         failed.contains("the kernel died (exit status 1)"),
         "{failed}"
@@ -530,13 +542,7 @@ async fn a_kernel_whose_argv_fails_gives_a_clear_error() {
     std::fs::create_dir_all(specs.join("kernels/broken")).unwrap();
     std::fs::write(specs.join("kernels/broken/kernel.json"), "{not json").unwrap();
     let mut nb = Notebook::start(dirs, "exits", Vec::new()).await;
-    let message = loop {
-        match nb.state().await {
-            KernelState::Failed { message } => break message,
-            KernelState::Connecting => {}
-            other => panic!("expected Failed, got {other:?}"),
-        }
-    };
+    let message = nb.failure().await;
     assert!(
         message.contains("the kernel exits exited with status 3 before answering kernel_info")
             && message.contains("no such module: pretend"),
@@ -948,13 +954,7 @@ async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
     nb.client
         .wait_for(|m| matches!(m, ServerMsg::KernelSelected { .. }))
         .await;
-    let message = loop {
-        match nb.state().await {
-            KernelState::Failed { message } => break message,
-            KernelState::Open { .. } => panic!("the slow kernel opened"),
-            _ => {}
-        }
-    };
+    let message = nb.failure().await;
     assert!(
         message.contains("did not open its ports within 1.5s") && message.contains("warming up"),
         "{message}"
@@ -973,12 +973,7 @@ async fn a_kernel_whose_port_was_taken_is_launched_again_on_new_ports() {
         "if [ ! -e '{m}' ]; then : > '{m}'; echo \"zmq.error.ZMQError: Address already in use (addr='tcp://127.0.0.1:1')\" >&2; exit 1; fi; exec \"$0\" -m ipykernel_launcher -f \"$1\"",
         m = marker.display()
     );
-    write_spec(
-        &dirs.0.join("specs"),
-        "taken",
-        json!(["sh", "-c", script, python(), "{connection_file}"]),
-        json!({}),
-    );
+    shell_spec(&dirs.0.join("specs"), "taken", &script, &python());
     let mut nb = Notebook::start(dirs, "taken", Vec::new()).await;
     nb.wait_open().await;
     assert!(marker.exists(), "the first launch did not run");
@@ -1004,20 +999,14 @@ async fn a_kernel_that_fails_otherwise_is_not_launched_again() {
         "echo launched >> '{l}'; echo 'ModuleNotFoundError: No module named nope' >&2; exit 1",
         l = launches.display()
     );
-    write_spec(
+    shell_spec(
         &dirs.0.join("specs"),
         "broken",
-        json!(["sh", "-c", script, "sh", "{connection_file}"]),
-        json!({}),
+        &script,
+        std::path::Path::new("sh"),
     );
     let mut nb = Notebook::start(dirs, "broken", Vec::new()).await;
-    let message = loop {
-        match nb.state().await {
-            KernelState::Failed { message } => break message,
-            KernelState::Open { .. } => panic!("the broken kernel opened"),
-            _ => {}
-        }
-    };
+    let message = nb.failure().await;
     assert!(message.contains("No module named nope"), "{message}");
     let launched = std::fs::read_to_string(&launches).unwrap();
     assert_eq!(launched.lines().count(), 1, "{launched}");

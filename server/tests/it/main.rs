@@ -14,6 +14,7 @@ mod jupyter;
 mod kept;
 mod kernel_url;
 mod notebooks;
+mod peers;
 mod proxy;
 mod python;
 mod session;

@@ -11,13 +11,14 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use wirebook_server::config::Config;
 use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind, IpynbNotebook};
 use wirebook_shared::notebook_files::{Listing, NotebookFile, Saved};
 
-use crate::support::{within, TempDir, TestServer, TOKEN};
+use crate::peers::run_peer;
+use crate::support::{
+    http_request, status_of, try_http_request, HttpResponse, TempDir, TestServer, TOKEN,
+};
 
 const INDEX: &str = "<!doctype html><title>wirebook notebook page</title>";
 const OUTPUTS_FIXTURE: &str = include_str!("../../../shared/fixtures/ipynb/outputs_v4_5.ipynb");
@@ -51,122 +52,19 @@ impl Setup {
     }
 
     /// A request with the token in the Authorization header (and a JSON body, if any).
-    async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+    async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> HttpResponse {
         let auth = format!("token {TOKEN}");
         let mut headers = vec![("Authorization", auth.as_str())];
         let body = body.map(|b| b.to_string());
         if body.is_some() {
             headers.push(("Content-Type", "application/json"));
         }
-        http(self.server.addr, method, path, &headers, body.as_deref()).await
+        let body = body.unwrap_or_default();
+        http_request(self.server.addr, method, path, &headers, &body).await
     }
 
     fn path(&self, name: &str) -> PathBuf {
         self.dir.0.join(name)
-    }
-}
-
-/// A response, with its body parsed as JSON when it is JSON.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
-    }
-
-    fn parse<T: serde::de::DeserializeOwned>(&self) -> T {
-        serde_json::from_value(self.json()).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-
-    fn error(&self) -> String {
-        self.json()["error"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no error message: {}", self.body))
-            .to_string()
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One HTTP/1.1 request over a fresh connection, read to the end.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&str>,
-) -> Reply {
-    within(async {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        let mut request =
-            format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        let body = body.unwrap_or_default();
-        request.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-        stream.write_all(request.as_bytes()).await.unwrap();
-        stream.write_all(body.as_bytes()).await.unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await.unwrap();
-        let raw = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|line| line.split(' ').nth(1))
-            .and_then(|code| code.parse().ok())
-            .expect("a status line");
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|line| line.split_once(':'))
-            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-            .collect();
-        let chunked = headers.iter().any(|(n, v)| {
-            n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
-        });
-        let body = if chunked {
-            dechunk(body)
-        } else {
-            body.to_string()
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    })
-    .await
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.push_str(&after[..size]);
-        rest = &after[size + 2..];
-    }
-    out
-}
-
-/// `WIREBOOK_PYTHON`, else the workspace's `.venv` that `make test` creates.
-fn python() -> PathBuf {
-    match std::env::var_os("WIREBOOK_PYTHON") {
-        Some(path) => PathBuf::from(path),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"),
     }
 }
 
@@ -187,28 +85,9 @@ fn notebooks_in(dir: &Path) -> Vec<PathBuf> {
 
 /// Runs Jupyter's validator (`tests/peers/validate_ipynb.py`) on files; panics naming the
 /// invalid ones.
-fn assert_jupyter_valid(files: &[PathBuf]) {
+async fn assert_jupyter_valid(files: &[PathBuf]) {
     assert!(!files.is_empty(), "no files to validate");
-    let python = python();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/validate_ipynb.py");
-    let output = Command::new(&python)
-        .arg(&script)
-        .args(files)
-        .output()
-        .unwrap_or_else(|error| {
-            panic!(
-                "cannot run python at {} ({error}): run `make test` (it creates .venv with \
-                 nbformat), or set WIREBOOK_PYTHON to a python that has nbformat",
-                python.display()
-            )
-        });
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "nbformat rejects files wirebook wrote ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_peer("validate_ipynb.py", files).await;
     assert_eq!(stdout.lines().count(), files.len(), "{stdout}");
 }
 
@@ -308,7 +187,7 @@ async fn create_open_save_rename_delete() {
         OUTPUTS_FIXTURE
     );
 
-    assert_jupyter_valid(&notebooks_in(&setup.dir.0));
+    assert_jupyter_valid(&notebooks_in(&setup.dir.0)).await;
 
     let renamed = setup
         .call(
@@ -451,7 +330,7 @@ async fn a_save_over_a_changed_file_is_a_conflict() {
     assert!(deleted.error().contains("deleted"), "{}", deleted.body);
     assert!(!setup.path("new.ipynb").exists());
 
-    assert_jupyter_valid(&notebooks_in(&setup.dir.0));
+    assert_jupyter_valid(&notebooks_in(&setup.dir.0)).await;
 }
 
 #[tokio::test]
@@ -597,7 +476,7 @@ async fn invalid_notebooks_are_refused_and_nothing_is_written() {
     assert_eq!(create.status, 400, "{}", create.body);
 
     let auth = format!("token {TOKEN}");
-    let not_json = http(
+    let not_json = http_request(
         setup.server.addr,
         "PUT",
         "/api/notebooks/n.ipynb",
@@ -605,16 +484,16 @@ async fn invalid_notebooks_are_refused_and_nothing_is_written() {
             ("Authorization", &auth),
             ("Content-Type", "application/json"),
         ],
-        Some("{\"content\": "),
+        "{\"content\": ",
     )
     .await;
     assert_eq!(not_json.status, 400, "{}", not_json.body);
-    let form = http(
+    let form = http_request(
         setup.server.addr,
         "PUT",
         "/api/notebooks/n.ipynb",
         &[("Authorization", &auth), ("Content-Type", "text/plain")],
-        Some(&save_body(&good, Some(&saved.last_modified)).to_string()),
+        &save_body(&good, Some(&saved.last_modified)).to_string(),
     )
     .await;
     assert_eq!(form.status, 415, "{}", form.body);
@@ -660,55 +539,55 @@ async fn the_token_and_the_origin_are_required() {
         ("DELETE", "/api/notebooks/n.ipynb"),
         ("GET", "/api/notebooks/n.ipynb?token=wrong"),
     ] {
-        let reply = http(addr, method, path, &[], None).await;
+        let reply = http_request(addr, method, path, &[], "").await;
         assert_eq!(reply.status, 403, "{method} {path}");
         assert!(reply.error().contains("token"), "{}", reply.body);
     }
     let cookie = format!("wirebook_token={TOKEN}");
-    let by_cookie = http(addr, "GET", "/api/notebooks", &[("Cookie", &cookie)], None).await;
+    let by_cookie = http_request(addr, "GET", "/api/notebooks", &[("Cookie", &cookie)], "").await;
     assert_eq!(by_cookie.status, 200);
-    let by_query = http(
+    let by_query = http_request(
         addr,
         "GET",
         &format!("/api/notebooks/n.ipynb?token={TOKEN}"),
         &[],
-        None,
+        "",
     )
     .await;
     assert_eq!(by_query.status, 200);
 
     // A page on another origin cannot change notebooks with the user's cookie.
-    let foreign = http(
+    let foreign = http_request(
         addr,
         "DELETE",
         "/api/notebooks/n.ipynb",
         &[("Cookie", &cookie), ("Origin", "http://evil.example")],
-        None,
+        "",
     )
     .await;
     assert_eq!(foreign.status, 403);
     assert!(foreign.error().contains("origin"), "{}", foreign.body);
     assert!(setup.path("n.ipynb").exists());
     let own_origin = format!("http://{addr}");
-    let same = http(
+    let same = http_request(
         addr,
         "DELETE",
         "/api/notebooks/n.ipynb",
         &[("Cookie", &cookie), ("Origin", &own_origin)],
-        None,
+        "",
     )
     .await;
     assert_eq!(same.status, 204, "{}", same.body);
 
     // The notebook page is the UI, behind the same token.
-    let page = http(addr, "GET", "/notebooks/sub/n.ipynb", &[], None).await;
+    let page = http_request(addr, "GET", "/notebooks/sub/n.ipynb", &[], "").await;
     assert_eq!(page.status, 403);
-    let page = http(
+    let page = http_request(
         addr,
         "GET",
         &format!("/notebooks/sub/n.ipynb?token={TOKEN}"),
         &[],
-        None,
+        "",
     )
     .await;
     assert_eq!(page.status, 200);
@@ -779,12 +658,12 @@ async fn saves_cut_off_by_sigkill_leave_only_whole_notebooks() {
                 // Once the server is gone, requests fail: that ends this client.
                 let sent = tokio::time::timeout(
                     Duration::from_secs(10),
-                    try_http(addr, "PUT", &path, &headers, body),
+                    try_http_request(addr, "PUT", &path, &headers, body),
                 )
                 .await;
-                match sent {
-                    Ok(Some(200)) => saved += 1,
-                    Ok(Some(status)) => panic!("save answered {status}"),
+                match sent.ok().and_then(Result::ok).as_deref().map(status_of) {
+                    Some(Some(200)) => saved += 1,
+                    Some(Some(status)) => panic!("save answered {status}"),
                     _ => return saved,
                 }
             }
@@ -829,29 +708,7 @@ async fn saves_cut_off_by_sigkill_leave_only_whole_notebooks() {
         );
         assert_eq!(text, notebook.to_json(), "{} is whole", file.display());
     }
-    assert_jupyter_valid(&files);
-}
-
-/// A request that may fail because the server is gone: the status, or `None`.
-async fn try_http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Option<u16> {
-    let mut stream = TcpStream::connect(addr).await.ok()?;
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(request.as_bytes()).await.ok()?;
-    stream.write_all(body.as_bytes()).await.ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.ok()?;
-    let raw = String::from_utf8_lossy(&raw);
-    raw.lines().next()?.split(' ').nth(1)?.parse().ok()
+    assert_jupyter_valid(&files).await;
 }
 
 #[tokio::test]

@@ -2,39 +2,22 @@
 //! `websockets` server (two implementations independent of ours), plus token checks and
 //! upstream failures with tokio-tungstenite and raw TCP.
 
-use std::path::PathBuf;
-use std::process::Stdio;
-
 use futures_util::SinkExt;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::config::Config;
 use wirebook_server::proxy::routes::parse_route;
 use wirebook_shared::{CaptureBody, Direction, Hop, Opcode};
 
-use crate::python::python;
+use crate::peers::{peer_json, python_client, python_server};
 use crate::support::{
     connect, find_text, http_get, messages, next_message, refused_status, within, SessionClient,
     TestServer, TOKEN,
 };
-
-fn peer(script: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/peers")
-        .join(script)
-}
-
-fn no_python(error: impl std::fmt::Display) -> String {
-    format!(
-        "cannot run python at {} ({error}): run `make test` (it creates .venv with \
-         websocket-client and websockets), or set WIREBOOK_PYTHON",
-        python().display()
-    )
-}
 
 /// `upstream_server.py` and the port it listens on. Killed when dropped.
 async fn python_upstream() -> (Child, u16) {
@@ -43,51 +26,6 @@ async fn python_upstream() -> (Child, u16) {
 
 async fn python_upstream_with(args: &[&str]) -> (Child, u16) {
     python_server("upstream_server.py", args).await
-}
-
-/// Starts a python peer server that prints `PORT <n>` once it listens; killed when dropped.
-pub async fn python_server(script: &str, args: &[&str]) -> (Child, u16) {
-    let mut child = Command::new(python())
-        .arg(peer(script))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}", no_python(e)));
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    within(BufReader::new(stdout).read_line(&mut line))
-        .await
-        .unwrap();
-    let port = line
-        .trim()
-        .strip_prefix("PORT ")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("{script} did not print its port: {line:?}"));
-    (child, port)
-}
-
-/// Runs `tap_client.py URL MODE` and parses the JSON it prints.
-pub async fn python_client(url: &str, mode: &str) -> serde_json::Value {
-    let output = within(
-        Command::new(python())
-            .arg(peer("tap_client.py"))
-            .arg(url)
-            .arg(mode)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}", no_python(e)));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "tap_client.py {mode} failed ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_str(stdout.trim()).expect("JSON from tap_client.py")
 }
 
 fn with_route(spec: &str) -> Config {
@@ -299,23 +237,7 @@ async fn compressed_frames_pass_through_and_are_shown_inflated() {
     let (_upstream, port) = python_upstream_with(&["--deflate"]).await;
     let server = TestServer::start(with_route(&format!("z=ws://127.0.0.1:{port}/,public"))).await;
     let (mut session, _hello) = SessionClient::open(&server).await;
-    let output = within(
-        Command::new(python())
-            .arg(peer("deflate_client.py"))
-            .arg(server.ws("/tap/z"))
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}", no_python(e)));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "deflate_client.py failed ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let got: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let got = peer_json("deflate_client.py", [server.ws("/tap/z")]).await;
     let hello = "hello ".repeat(20);
     assert_eq!(got["echo"], json!(hello));
     let extensions = got["extensions"].as_str().unwrap_or_default();

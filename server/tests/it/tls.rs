@@ -5,7 +5,7 @@ use wirebook_server::config::Config;
 use wirebook_server::upstream::TlsSettings;
 use wirebook_shared::{CaptureBody, Hop, KernelState};
 
-use crate::proxy::python_server;
+use crate::peers::python_server;
 use crate::support::{SessionClient, TempDir, TestServer, TOKEN};
 
 /// A certificate for `localhost` and where its PEM files are.

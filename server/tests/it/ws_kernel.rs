@@ -267,7 +267,7 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
 
 #[tokio::test]
 async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
-    let (_upstream, port) = crate::proxy::python_server("upstream_server.py", &[]).await;
+    let (_upstream, port) = crate::peers::python_server("upstream_server.py", &[]).await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://127.0.0.1:{port}/ws"));
     // upstream_server.py speaks one of its subprotocols only.
@@ -289,7 +289,7 @@ async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
 
 #[tokio::test]
 async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_successor() {
-    let (mut first, port) = crate::proxy::python_server("upstream_server.py", &[]).await;
+    let (mut first, port) = crate::peers::python_server("upstream_server.py", &[]).await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://127.0.0.1:{port}/ws"));
     // upstream_server.py speaks one of its subprotocols only.
@@ -323,7 +323,7 @@ async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_succes
     assert_eq!(lost, reason);
     let port_arg = port.to_string();
     let (_second, again) =
-        crate::proxy::python_server("upstream_server.py", &["--port", &port_arg]).await;
+        crate::peers::python_server("upstream_server.py", &["--port", &port_arg]).await;
     assert_eq!(again, port);
     // Attempts keep failing (refused) until the successor listens, then one opens.
     client
