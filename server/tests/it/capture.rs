@@ -136,6 +136,13 @@ async fn read_close(tcp: &mut TcpStream) -> u16 {
     u16::from_be_bytes([payload[0], payload[1]])
 }
 
+/// Whether the echo endpoint's side of a connection has closed.
+fn endpoint_closed(records: &[CaptureRecord]) -> bool {
+    records
+        .iter()
+        .any(|r| r.hop == Hop::Endpoint && matches!(r.body, CaptureBody::Closed { .. }))
+}
+
 fn closed_of(records: &[CaptureRecord], conn: u64) -> Option<(Option<u16>, &str)> {
     records.iter().find_map(|r| match &r.body {
         CaptureBody::Closed { code, reason } if r.conn == conn => Some((*code, reason.as_str())),
@@ -150,12 +157,7 @@ async fn an_unmasked_client_frame_is_flagged_and_fails_the_connection_with_1002(
     tcp.write_all(&[0x81, 0x02, b'h', b'i']).await.unwrap();
     assert_eq!(read_close(&mut tcp).await, 1002);
     drop(tcp);
-    let records = capture_until(server.addr, |records| {
-        records
-            .iter()
-            .any(|r| r.hop == Hop::Endpoint && matches!(r.body, CaptureBody::Closed { .. }))
-    })
-    .await;
+    let records = capture_until(server.addr, endpoint_closed).await;
     let (record, frame, _) = messages(&records)
         .find(|(r, f, _)| r.hop == Hop::Endpoint && f.direction == Direction::ToServer)
         .expect("the unmasked frame");
@@ -182,12 +184,7 @@ async fn a_frame_over_the_limit_is_recorded_with_its_true_length_and_closes_with
     tcp.write_all(&frame).await.unwrap();
     assert_eq!(read_close(&mut tcp).await, 1009);
     drop(tcp);
-    let records = capture_until(server.addr, |records| {
-        records
-            .iter()
-            .any(|r| r.hop == Hop::Endpoint && matches!(r.body, CaptureBody::Closed { .. }))
-    })
-    .await;
+    let records = capture_until(server.addr, endpoint_closed).await;
     let frame = records
         .iter()
         .find_map(|r| match &r.body {
@@ -383,10 +380,8 @@ async fn exports_include_kernel_messages() {
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "wbexport".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "wbexport".into(),
         })
         .await;
     client.wait_for(is_kernel_open).await;

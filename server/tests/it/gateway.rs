@@ -22,7 +22,7 @@ use wirebook_shared::{
 use crate::peers::python;
 
 const V1: &str = "v1.kernel.websocket.jupyter.org";
-use crate::support::TempDir;
+use crate::support::{closed_port, TempDir};
 
 /// How long one kernel event may take (a kernel starting on a busy 2-core machine is slow).
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -693,11 +693,7 @@ async fn a_wrong_token_is_a_clear_error() {
 
 #[tokio::test]
 async fn an_unreachable_or_https_gateway_is_a_clear_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port().await;
     let config = GatewayConfig {
         url: format!("http://127.0.0.1:{port}"),
         token: None,
@@ -873,7 +869,7 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
 /// the browser leaving deletes the kernel.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
-    use wirebook_shared::{ClientMsg, KernelChoice, ServerMsg};
+    use wirebook_shared::{KernelChoice, ServerMsg};
 
     use crate::support::{SessionClient, TestServer, TOKEN};
 
@@ -893,11 +889,7 @@ async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
         unreachable!()
     };
     assert!(kernels.iter().any(|k| k.choice == choice), "{kernels:?}");
-    client
-        .send(&ClientMsg::SetKernel {
-            kernel: choice.clone(),
-        })
-        .await;
+    client.choose(choice.clone()).await;
     let wait_open = |m: &ServerMsg| {
         matches!(
             m,

@@ -648,17 +648,15 @@ async fn an_escaped_token_does_not_get_in_past_its_redaction() {
 
 #[tokio::test]
 async fn a_kernel_url_typed_with_the_token_does_not_carry_it_into_any_record() {
-    use wirebook_shared::{ClientMsg, KernelChoice, WebSocketSettings};
+    use wirebook_shared::{KernelChoice, WebSocketSettings};
     let server = TestServer::with_defaults().await;
     let (mut session, _hello) = SessionClient::open(&server).await;
     // wirebook's own echo, named with the token: the browser's message carries it, the
     // kernel connection's Open record and handshake too.
     session
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::WebSocket {
-                url: format!("ws://{}/echo?token={TOKEN}", server.addr),
-                settings: WebSocketSettings::default(),
-            },
+        .choose(KernelChoice::WebSocket {
+            url: format!("ws://{}/echo?token={TOKEN}", server.addr),
+            settings: WebSocketSettings::default(),
         })
         .await;
     session

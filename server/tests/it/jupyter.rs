@@ -118,9 +118,7 @@ impl Notebook {
         let (mut client, _hello) = SessionClient::open_at(&server, key).await;
         client.patience = LONGEST;
         client
-            .send(&ClientMsg::SetKernel {
-                kernel: KernelChoice::Jupyter { name: name.into() },
-            })
+            .choose(KernelChoice::Jupyter { name: name.into() })
             .await;
         client
             .wait_for(|m| matches!(m, ServerMsg::KernelSelected { .. }))
@@ -549,10 +547,8 @@ async fn a_kernel_whose_argv_fails_gives_a_clear_error() {
         "{message}"
     );
     nb.client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "missing".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "missing".into(),
         })
         .await;
     let message = loop {
@@ -565,10 +561,8 @@ async fn a_kernel_whose_argv_fails_gives_a_clear_error() {
         "{message}"
     );
     nb.client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "broken".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "broken".into(),
         })
         .await;
     // A kernel.json that does not parse is reported when kernels are listed, not offered,
@@ -781,10 +775,8 @@ async fn kernels_end_with_their_session_and_with_the_server() {
     let (mut client, _) = SessionClient::open(&server).await;
     client.patience = LONGEST;
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "wbpy".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "wbpy".into(),
         })
         .await;
     let mut nb = Notebook {
@@ -848,10 +840,8 @@ async fn binary_with_a_kernel(dirs: &TempDir) -> (std::process::Child, u32, Sess
         patience: LONGEST,
     };
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "wbpy".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "wbpy".into(),
         })
         .await;
     // The wbpy kernel's states follow `KernelSelected` (the startup kernel's may come first).
@@ -943,10 +933,8 @@ async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
         dirs,
     };
     nb.client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "slow".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "slow".into(),
         })
         .await;
     // The startup kernel's own states may come first (its host reports while the session

@@ -4,20 +4,20 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use wirebook_server::config::Config;
 use wirebook_server::kernel::websocket::Keepalive;
 use wirebook_shared::{
-    CaptureBody, ClientMsg, Direction, Hop, KernelChoice, KernelState, Opcode, ServerMsg,
-    WebSocketSettings,
+    CaptureBody, Direction, Hop, KernelChoice, KernelState, Opcode, ServerMsg, WebSocketSettings,
 };
 
-use crate::support::{messages, within, SessionClient, TestServer, TOKEN};
+use crate::support::{
+    closed_port, header_echo_kernel, messages, within, SessionClient, TestServer, TOKEN,
+};
 
 async fn failure(config: Config) -> String {
     let server = TestServer::start(config).await;
@@ -33,36 +33,7 @@ async fn failure(config: Config) -> String {
 
 #[tokio::test]
 async fn the_kernel_gets_the_headers_and_subprotocols_and_its_choice_is_captured() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (saw, seen) = oneshot::channel::<(Option<String>, Option<String>)>();
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        // The callback's signature is tungstenite's (its error is a whole HTTP response).
-        #[allow(clippy::result_large_err)]
-        let callback = move |request: &Request, mut response: Response| {
-            let header = |name| {
-                request
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let _ = saw.send((header("x-test"), header("sec-websocket-protocol")));
-            response
-                .headers_mut()
-                .insert("sec-websocket-protocol", HeaderValue::from_static("v2"));
-            Ok(response)
-        };
-        let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
-            .await
-            .unwrap();
-        while let Some(Ok(message)) = ws.next().await {
-            if message.is_text() {
-                ws.send(message).await.unwrap();
-            }
-        }
-    });
+    let (addr, seen) = header_echo_kernel().await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://{addr}/k"));
     config.kernel.headers = vec![("X-Test".into(), "yes".into())];
@@ -73,9 +44,9 @@ async fn the_kernel_gets_the_headers_and_subprotocols_and_its_choice_is_captured
         panic!("expected hello, got {hello:?}")
     };
     assert_eq!(kernel.url, format!("ws://{addr}/k"));
-    let (x_test, offered) = within(seen).await.unwrap();
-    assert_eq!(x_test.as_deref(), Some("yes"));
-    assert_eq!(offered.as_deref(), Some("v1, v2"));
+    let seen = within(seen).await.unwrap();
+    assert_eq!(seen.get("x-test"), Some("yes"));
+    assert_eq!(seen.get("sec-websocket-protocol"), Some("v1, v2"));
     client.assert_echoed("c1", "hai").await;
     client
         .capture_until(|records| {
@@ -115,12 +86,7 @@ async fn a_kernel_that_refuses_the_handshake_shows_its_status_and_body() {
 
 #[tokio::test]
 async fn a_refused_connection_says_so() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port().await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://127.0.0.1:{port}/"));
     let message = failure(config).await;
@@ -301,11 +267,9 @@ async fn reporting_kernel() -> (u16, mpsc::UnboundedReceiver<String>) {
 
 async fn pick(client: &mut SessionClient, url: &str) {
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::WebSocket {
-                url: url.into(),
-                settings: WebSocketSettings::default(),
-            },
+        .choose(KernelChoice::WebSocket {
+            url: url.into(),
+            settings: WebSocketSettings::default(),
         })
         .await;
 }

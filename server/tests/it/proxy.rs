@@ -15,8 +15,8 @@ use wirebook_shared::{CaptureBody, Direction, Hop, Opcode};
 
 use crate::peers::{peer_json, python_client, python_server};
 use crate::support::{
-    connect, find_text, http_get, messages, next_message, refused_status, within, SessionClient,
-    TestServer, TOKEN,
+    closed_port, connect, find_text, http_get, messages, next_message, refused_status, within,
+    SessionClient, TestServer, TOKEN,
 };
 
 /// `upstream_server.py` and the port it listens on. Killed when dropped.
@@ -176,9 +176,7 @@ async fn a_route_needs_the_token_unless_public() {
 
 #[tokio::test]
 async fn an_unreachable_upstream_is_a_502_with_the_reason() {
-    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
+    let port = closed_port().await;
     let server =
         TestServer::start(with_route(&format!("gone=ws://127.0.0.1:{port}/,public"))).await;
     let response = http_get(

@@ -11,8 +11,8 @@ use wirebook_shared::{
 };
 
 use crate::support::{
-    echo_legs, feed_recorded, find_text, is_kernel_open, messages, next_message, EchoLegs,
-    SessionClient, TestServer, TOKEN,
+    closed_port, echo_legs, feed_recorded, find_text, is_kernel_open, messages, next_message,
+    EchoLegs, SessionClient, TestServer, TOKEN,
 };
 
 #[tokio::test]
@@ -245,12 +245,7 @@ async fn restart_kernel_reconnects_and_counts_from_one() {
 #[tokio::test]
 async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
     // Bind and drop a listener: nothing listens on that port afterwards.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port().await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://127.0.0.1:{port}/"));
     let server = TestServer::start(config).await;

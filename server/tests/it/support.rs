@@ -12,13 +12,16 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::handshake::server::{
+    Request as ServerRequest, Response as ServerResponse,
+};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wirebook_server::config::Config;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::{
-    CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, Hop, KernelState,
+    CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, Hop, KernelChoice, KernelState,
     MessageSummary, Opcode, ServerMsg, WireData,
 };
 
@@ -116,6 +119,63 @@ pub fn is_kernel_open(msg: &ServerMsg) -> bool {
             state: KernelState::Open { .. }
         }
     )
+}
+
+/// A port nothing listens on: a listener's, bound and dropped.
+pub async fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The request headers a test kernel was dialled with.
+pub struct SeenHeaders(Vec<(String, String)>);
+
+impl SeenHeaders {
+    /// The first value of header `name`, any case.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A WebSocket kernel for one connection on a port of its own: it answers with the
+/// subprotocol `v2`, echoes text, and hands over the headers it was dialled with.
+pub async fn header_echo_kernel() -> (SocketAddr, oneshot::Receiver<SeenHeaders>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (saw, seen) = oneshot::channel();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        // The callback's signature is tungstenite's (its error is a whole HTTP response).
+        #[allow(clippy::result_large_err)]
+        let callback = move |request: &ServerRequest, mut response: ServerResponse| {
+            let headers = request
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect();
+            let _ = saw.send(SeenHeaders(headers));
+            response
+                .headers_mut()
+                .insert("sec-websocket-protocol", HeaderValue::from_static("v2"));
+            Ok(response)
+        };
+        let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
+            .await
+            .unwrap();
+        while let Some(Ok(message)) = ws.next().await {
+            if message.is_text() {
+                ws.send(message).await.unwrap();
+            }
+        }
+    });
+    (addr, seen)
 }
 
 /// A browser-like client of `/session` that collects capture records on the side.
@@ -271,6 +331,11 @@ impl SessionClient {
         .await;
     }
 
+    /// Picks `kernel`, as the kernel picker does.
+    pub async fn choose(&mut self, kernel: KernelChoice) {
+        self.send(&ClientMsg::SetKernel { kernel }).await;
+    }
+
     pub async fn send(&mut self, msg: &ClientMsg) {
         let json = serde_json::to_string(msg).unwrap();
         self.send_raw(Message::text(json)).await;
@@ -289,6 +354,17 @@ impl SessionClient {
             unreachable!()
         };
         state
+    }
+
+    /// Reads until the kernel is closed, and returns the close's code and reason.
+    pub async fn kernel_closed(&mut self) -> (Option<u16>, String) {
+        match self
+            .wait_kernel(|s| matches!(s, KernelState::Closed { .. }))
+            .await
+        {
+            KernelState::Closed { code, reason } => (code, reason),
+            _ => unreachable!(),
+        }
     }
 
     /// Reads until the kernel is open or has failed, and returns that state.

@@ -7,17 +7,15 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::config::Config;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::{
-    CaptureBody, ClientMsg, HeaderSetting, Hop, KernelChoice, KernelState, ServerMsg,
-    WebSocketSettings, WireData,
+    CaptureBody, HeaderSetting, Hop, KernelChoice, KernelState, ServerMsg, WebSocketSettings,
+    WireData,
 };
 
-use crate::support::{within, SessionClient, TestServer, TOKEN};
+use crate::support::{header_echo_kernel, within, SessionClient, TestServer, TOKEN};
 
 #[tokio::test]
 async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
@@ -82,47 +80,15 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
     client
         .execute_as("c", "4000 done here", CellFormat::Close)
         .await;
-    let closed = client
-        .wait_kernel(|s| matches!(s, KernelState::Closed { .. }))
-        .await;
     assert_eq!(
-        closed,
-        KernelState::Closed {
-            code: Some(4000),
-            reason: "done here".into()
-        }
+        client.kernel_closed().await,
+        (Some(4000), "done here".into())
     );
 }
 
 #[tokio::test]
 async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_reported() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (saw, mut seen) = mpsc::unbounded_channel::<Vec<(String, String)>>();
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        #[allow(clippy::result_large_err)]
-        let callback = move |request: &Request, mut response: Response| {
-            let headers = request
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect();
-            let _ = saw.send(headers);
-            response
-                .headers_mut()
-                .insert("sec-websocket-protocol", HeaderValue::from_static("v2"));
-            Ok(response)
-        };
-        let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
-            .await
-            .unwrap();
-        while let Some(Ok(message)) = ws.next().await {
-            if message.is_text() {
-                ws.send(message).await.unwrap();
-            }
-        }
-    });
+    let (addr, seen) = header_echo_kernel().await;
     let server = TestServer::with_defaults().await;
     let mut client = SessionClient::ready(&server).await;
     let settings = WebSocketSettings {
@@ -143,11 +109,9 @@ async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_report
         ..WebSocketSettings::default()
     };
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::WebSocket {
-                url: format!("ws://{addr}/feed"),
-                settings,
-            },
+        .choose(KernelChoice::WebSocket {
+            url: format!("ws://{addr}/feed"),
+            settings,
         })
         .await;
     let selected = client
@@ -165,17 +129,11 @@ async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_report
             extensions: Vec::new()
         }
     );
-    let headers = within(seen.recv()).await.unwrap();
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
-    assert_eq!(header("x-plain"), Some("visible"));
-    assert_eq!(header("authorization"), Some("Bearer hush-hush"));
-    assert_eq!(header("origin"), Some("https://app.example.test"));
-    assert_eq!(header("sec-websocket-protocol"), Some("v1, v2"));
+    let seen = within(seen).await.unwrap();
+    assert_eq!(seen.get("x-plain"), Some("visible"));
+    assert_eq!(seen.get("authorization"), Some("Bearer hush-hush"));
+    assert_eq!(seen.get("origin"), Some("https://app.example.test"));
+    assert_eq!(seen.get("sec-websocket-protocol"), Some("v1, v2"));
     client.run_to_output("c1", "hello feed").await;
     let everything = serde_json::to_string(&client.records).unwrap();
     assert!(
@@ -189,13 +147,11 @@ async fn a_bad_ca_in_the_settings_is_refused_with_the_reason() {
     let server = TestServer::with_defaults().await;
     let mut client = SessionClient::ready(&server).await;
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::WebSocket {
-                url: "wss://127.0.0.1:1/".into(),
-                settings: WebSocketSettings {
-                    ca_pem: Some("not a certificate".into()),
-                    ..WebSocketSettings::default()
-                },
+        .choose(KernelChoice::WebSocket {
+            url: "wss://127.0.0.1:1/".into(),
+            settings: WebSocketSettings {
+                ca_pem: Some("not a certificate".into()),
+                ..WebSocketSettings::default()
             },
         })
         .await;
@@ -275,15 +231,9 @@ async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
     let server = TestServer::start(config).await;
     let mut client = SessionClient::ready(&server).await;
     client.execute("c1", "fail-me").await;
-    let closed = client
-        .wait_kernel(|s| matches!(s, KernelState::Closed { .. }))
-        .await;
     assert_eq!(
-        closed,
-        KernelState::Closed {
-            code: Some(1011),
-            reason: "internal error".into()
-        }
+        client.kernel_closed().await,
+        (Some(1011), "internal error".into())
     );
 }
 
