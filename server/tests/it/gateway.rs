@@ -284,6 +284,11 @@ impl Kernel {
                 state: KernelState::Connecting
             }
         );
+        self.until_open().await;
+    }
+
+    /// The events until the kernel is open (again), that one included.
+    async fn until_open(&mut self) -> Vec<KernelEvent> {
         self.until(|e| {
             matches!(
                 e,
@@ -293,7 +298,7 @@ impl Kernel {
                 }
             )
         })
-        .await;
+        .await
     }
 
     fn execute(&self, cell_id: &str, code: &str, caused_by: Option<u64>) {
@@ -799,17 +804,7 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
     assert_eq!(cell.execution_count(), Some(1));
 
     proxy.cut();
-    let events = kernel
-        .until(|e| {
-            matches!(
-                e,
-                KernelEvent::State {
-                    state: KernelState::Open { .. },
-                    ..
-                }
-            )
-        })
-        .await;
+    let events = kernel.until_open().await;
     assert!(
         events.iter().any(|e| matches!(
             e,
@@ -836,17 +831,7 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
 
     // A message over the size limit cannot be read: the link says so and reconnects.
     kernel.execute("r3", "print('x' * 100_000)", None);
-    let events = kernel
-        .until(|e| {
-            matches!(
-                e,
-                KernelEvent::State {
-                    state: KernelState::Open { .. },
-                    ..
-                }
-            )
-        })
-        .await;
+    let events = kernel.until_open().await;
     assert!(
         events.iter().any(|e| matches!(e,
             KernelEvent::Refused { message, .. } if message.contains("over the size limit"))),

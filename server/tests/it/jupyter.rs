@@ -688,6 +688,12 @@ async fn shell_reply(nb: &mut Notebook, msg_type: &str, content: Value) -> Value
     content
 }
 
+/// The kernel's answer to Shift+Tab at `cursor_pos` in `code`.
+async fn inspect(nb: &mut Notebook, code: &str, cursor_pos: usize) -> Value {
+    let request = json!({"code": code, "cursor_pos": cursor_pos, "detail_level": 0});
+    shell_reply(nb, "inspect_request", request).await
+}
+
 /// What the editor's Tab and Shift+Tab rely on from a real ipykernel: cursor positions in
 /// code points (an astral character before the cursor is one, not two as in the browser's
 /// UTF-16), the matches' types in `_jupyter_types_experimental`, and an inspection's
@@ -732,12 +738,7 @@ async fn the_editor_completes_and_inspects_on_a_real_kernel() {
         "{content}"
     );
 
-    let content = shell_reply(
-        &mut nb,
-        "inspect_request",
-        json!({"code": "print(", "cursor_pos": 6, "detail_level": 0}),
-    )
-    .await;
+    let content = inspect(&mut nb, "print(", 6).await;
     assert_eq!(content["status"], "ok", "{content}");
     assert_eq!(content["found"], true, "{content}");
     let text = content["data"]["text/plain"].as_str().expect("text/plain");
@@ -749,12 +750,7 @@ async fn the_editor_completes_and_inspects_on_a_real_kernel() {
     );
 
     // Nothing found: `found` is false and there is nothing to show.
-    let content = shell_reply(
-        &mut nb,
-        "inspect_request",
-        json!({"code": "no_such_name_here", "cursor_pos": 5, "detail_level": 0}),
-    )
-    .await;
+    let content = inspect(&mut nb, "no_such_name_here", 5).await;
     assert_eq!(content["found"], false, "{content}");
 }
 

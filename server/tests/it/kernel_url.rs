@@ -22,12 +22,7 @@ use crate::support::{
 async fn failure(config: Config) -> String {
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
-    let failed = client
-        .wait_kernel(|s| matches!(s, KernelState::Failed { .. }))
-        .await;
-    let KernelState::Failed { message } = failed else {
-        unreachable!()
-    };
+    let message = client.kernel_failed().await;
     message
 }
 

@@ -250,12 +250,7 @@ async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
     config.kernel.url = Some(format!("ws://127.0.0.1:{port}/"));
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
-    let failed = client
-        .wait_kernel(|s| matches!(s, KernelState::Failed { .. }))
-        .await;
-    let KernelState::Failed { message } = failed else {
-        unreachable!()
-    };
+    let message = client.kernel_failed().await;
     assert!(message.contains("cannot connect"), "{message}");
 
     client.execute("c1", "lost?").await;

@@ -367,6 +367,17 @@ impl SessionClient {
         }
     }
 
+    /// Reads until the kernel has failed, and returns why.
+    pub async fn kernel_failed(&mut self) -> String {
+        match self
+            .wait_kernel(|s| matches!(s, KernelState::Failed { .. }))
+            .await
+        {
+            KernelState::Failed { message } => message,
+            _ => unreachable!(),
+        }
+    }
+
     /// Reads until the kernel is open or has failed, and returns that state.
     pub async fn kernel_settled(&mut self) -> KernelState {
         self.wait_kernel(|s| matches!(s, KernelState::Open { .. } | KernelState::Failed { .. }))

@@ -27,7 +27,9 @@ impl SelfSigned {
     }
 }
 
-async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSigned) {
+/// A config whose kernel is `tls_echo_server.py` behind a new self-signed certificate; the
+/// server is killed when the child is dropped.
+async fn wss_config() -> (Config, tokio::process::Child, SelfSigned) {
     let cert = SelfSigned::new();
     let (child, port) = python_server(
         "tls_echo_server.py",
@@ -36,7 +38,6 @@ async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSig
     .await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("wss://localhost:{port}/"));
-    config.tls = tls;
     (config, child, cert)
 }
 
@@ -66,7 +67,7 @@ async fn echo_through(config: Config) -> String {
 
 #[tokio::test]
 async fn a_self_signed_kernel_is_refused_without_its_ca_and_says_what_to_do() {
-    let (config, _child, _cert) = wss_config(TlsSettings::default()).await;
+    let (config, _child, _cert) = wss_config().await;
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     let KernelState::Failed { message } = client.kernel_settled().await else {
@@ -78,14 +79,7 @@ async fn a_self_signed_kernel_is_refused_without_its_ca_and_says_what_to_do() {
 
 #[tokio::test]
 async fn a_self_signed_kernel_works_with_its_ca() {
-    let cert = SelfSigned::new();
-    let (child, port) = python_server(
-        "tls_echo_server.py",
-        &[&cert.path("cert.pem"), &cert.path("key.pem")],
-    )
-    .await;
-    let mut config = Config::new(TOKEN);
-    config.kernel.url = Some(format!("wss://localhost:{port}/"));
+    let (mut config, _child, cert) = wss_config().await;
     // The CA file is read the way --tls-ca reads it.
     config.tls = TlsSettings {
         extra_roots: TlsSettings::read_ca_file(std::path::Path::new(&cert.path("cert.pem")))
@@ -94,16 +88,15 @@ async fn a_self_signed_kernel_works_with_its_ca() {
     };
     let open = echo_through(config).await;
     assert!(open.ends_with("(TLS)"), "{open}");
-    drop(child);
 }
 
 #[tokio::test]
 async fn skipping_verification_works_and_is_flagged() {
-    let (config, _child, _cert) = wss_config(TlsSettings {
+    let (mut config, _child, _cert) = wss_config().await;
+    config.tls = TlsSettings {
         extra_roots: Vec::new(),
         skip_verification: true,
-    })
-    .await;
+    };
     let open = echo_through(config).await;
     assert!(open.contains("NOT verified"), "{open}");
 }
