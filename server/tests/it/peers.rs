@@ -25,6 +25,17 @@ pub fn peer(script: &str) -> PathBuf {
         .join(script)
 }
 
+/// The python to run `script` with, from the source tree: it writes no `__pycache__` there
+/// (the peers share `peer_contract.py`).
+fn peer_command(script: &str) -> Command {
+    let mut command = Command::new(python());
+    command
+        .arg(peer(script))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .kill_on_drop(true);
+    command
+}
+
 fn no_python(error: impl std::fmt::Display) -> String {
     format!(
         "cannot run python at {} ({error}): run `make test` (it creates .venv with \
@@ -36,15 +47,9 @@ fn no_python(error: impl std::fmt::Display) -> String {
 /// Runs the peer `script` with `args` to its end and returns what it printed; a peer that
 /// fails fails the test, with its output.
 pub async fn run_peer(script: &str, args: impl IntoIterator<Item = impl AsRef<OsStr>>) -> String {
-    let output = within(
-        Command::new(python())
-            .arg(peer(script))
-            .args(args)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}", no_python(e)));
+    let output = within(peer_command(script).args(args).output())
+        .await
+        .unwrap_or_else(|e| panic!("{}", no_python(e)));
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
@@ -71,12 +76,10 @@ pub async fn python_client(url: &str, mode: &str) -> serde_json::Value {
 
 /// Starts a python peer server that prints `PORT <n>` once it listens; killed when dropped.
 pub async fn python_server(script: &str, args: &[&str]) -> (Child, u16) {
-    let mut child = Command::new(python())
-        .arg(peer(script))
+    let mut child = peer_command(script)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| panic!("{}", no_python(e)));
     let stdout = child.stdout.take().unwrap();
