@@ -875,28 +875,10 @@ async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
     };
     assert!(kernels.iter().any(|k| k.choice == choice), "{kernels:?}");
     client.choose(choice.clone()).await;
-    let wait_open = |m: &ServerMsg| {
-        matches!(
-            m,
-            ServerMsg::Kernel {
-                state: KernelState::Open { .. }
-            } | ServerMsg::Kernel {
-                state: KernelState::Failed { .. }
-            }
-        )
-    };
-    let opened = tokio::time::timeout(PATIENCE, client.wait_for(wait_open))
+    let state = tokio::time::timeout(PATIENCE, client.kernel_settled())
         .await
         .unwrap();
-    assert!(
-        matches!(
-            opened,
-            ServerMsg::Kernel {
-                state: KernelState::Open { .. }
-            }
-        ),
-        "{opened:?}"
-    );
+    assert!(matches!(state, KernelState::Open { .. }), "{state:?}");
     client.execute("b1", "40 + 2").await;
     let executed = tokio::time::timeout(
         PATIENCE,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use wirebook_server::config::Config;
 use wirebook_shared::kept_kernels::{KernelKey, RunningKernels};
-use wirebook_shared::{KernelState, ServerMsg, WireData};
+use wirebook_shared::{KernelState, ServerMsg};
 
 use crate::support::{
     http_get, http_request, is_kernel_open, refused_status, within, SessionClient, TempDir,
@@ -73,20 +73,7 @@ async fn two_sessions_on_one_notebook_share_its_kernel() {
     let mut elsewhere = SessionClient::open_settled(&server, "&tab=t-1").await;
     first.echo("c1", "hai", 1).await;
     // The other tab sees the run and its output too.
-    assert_eq!(
-        second.next().await,
-        ServerMsg::Executed {
-            cell_id: "c1".into(),
-            execution_count: 1
-        }
-    );
-    assert_eq!(
-        second.next().await,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text { text: "hai".into() }
-        }
-    );
+    second.expect_echo("c1", "hai", 1).await;
     // Another key has its own kernel, with its own count.
     elsewhere.echo("c9", "mine", 1).await;
     let list = kernels(&server).await;

@@ -7,12 +7,12 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::config::Config;
 use wirebook_shared::{
-    CaptureBody, Direction, Hop, KernelState, Opcode, ServerMsg, WireData, PROTOCOL_VERSION,
+    CaptureBody, Direction, Hop, KernelState, Opcode, ServerMsg, PROTOCOL_VERSION,
 };
 
 use crate::support::{
-    closed_port, echo_legs, feed_recorded, find_text, is_kernel_open, messages, next_message,
-    EchoLegs, SessionClient, TestServer, TOKEN,
+    closed_port, echo_legs, feed_recorded, find_text, messages, next_message, EchoLegs,
+    SessionClient, TestServer, TOKEN,
 };
 
 #[tokio::test]
@@ -41,13 +41,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     };
     assert_eq!(kernels[0].choice, wirebook_shared::KernelChoice::Startup);
     assert_eq!(kernels[0].display_name, "echo");
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Kernel {
-            state: KernelState::Connecting
-        }
-    );
-    assert!(is_kernel_open(&client.next().await));
+    client.expect_kernel_opening().await;
 
     client.echo("c1", "hai", 1).await;
 
@@ -196,27 +190,8 @@ async fn a_closed_kernel_is_reported_and_reconnected_by_the_next_execute() {
     );
 
     client.execute("c2", "two").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Kernel {
-            state: KernelState::Connecting
-        }
-    );
-    assert!(is_kernel_open(&client.next().await));
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c2".into(),
-            execution_count: 2
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c2".into(),
-            data: WireData::Text { text: "two".into() }
-        }
-    );
+    client.expect_kernel_opening().await;
+    client.expect_echo("c2", "two", 2).await;
 }
 
 #[tokio::test]
@@ -232,13 +207,7 @@ async fn restart_kernel_reconnects_and_counts_from_one() {
         .send(&wirebook_shared::ClientMsg::RestartKernel)
         .await;
     // The old connection's end is not reported: the browser sees the new one come up.
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Kernel {
-            state: KernelState::Connecting
-        }
-    );
-    assert!(is_kernel_open(&client.next().await));
+    client.expect_kernel_opening().await;
     client.echo("c2", "after", 1).await;
 }
 

@@ -384,10 +384,16 @@ impl SessionClient {
             .await
     }
 
-    /// Runs `code` in `cell_id` on the echo kernel and checks what comes back, in order:
-    /// `Executed` with the session's count, then the echo as the cell's output.
+    /// Runs `code` in `cell_id` on the echo kernel and checks what comes back (see
+    /// [`SessionClient::expect_echo`]).
     pub async fn echo(&mut self, cell_id: &str, code: &str, execution_count: u32) {
         self.execute(cell_id, code).await;
+        self.expect_echo(cell_id, code, execution_count).await;
+    }
+
+    /// Checks the next two messages: `Executed` with the session's count, then `code` echoed
+    /// as the cell's output (what the echo kernel answers a run, in every session attached).
+    pub async fn expect_echo(&mut self, cell_id: &str, code: &str, execution_count: u32) {
         assert_eq!(
             self.next().await,
             ServerMsg::Executed {
@@ -402,6 +408,18 @@ impl SessionClient {
                 data: WireData::Text { text: code.into() }
             }
         );
+    }
+
+    /// Checks the next two messages: the kernel `Connecting`, then `Open`.
+    pub async fn expect_kernel_opening(&mut self) {
+        assert_eq!(
+            self.next().await,
+            ServerMsg::Kernel {
+                state: KernelState::Connecting
+            }
+        );
+        let open = self.next().await;
+        assert!(is_kernel_open(&open), "{open:?}");
     }
 
     pub async fn execute(&mut self, cell_id: &str, code: &str) {
