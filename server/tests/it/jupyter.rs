@@ -373,14 +373,8 @@ async fn input_is_answered_from_the_browser() {
             value: "early".into(),
         })
         .await;
-    let refused = nb
-        .client
-        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    assert!(
-        format!("{refused:?}").contains("not waiting for input"),
-        "{refused:?}"
-    );
+    let (refused, _) = nb.client.error().await;
+    assert!(refused.contains("not waiting for input"), "{refused}");
 
     nb.client
         .execute("c", "name = input('name? '); print('hello', name)")
@@ -569,16 +563,11 @@ async fn a_kernel_whose_argv_fails_gives_a_clear_error() {
     // and choosing it is refused.
     let mut errors = Vec::new();
     loop {
-        if let ServerMsg::Error { message, .. } = nb
-            .client
-            .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-            .await
-        {
-            let done = message.contains("no kernelspec named \"broken\"");
-            errors.push(message);
-            if done {
-                break;
-            }
+        let (message, _) = nb.client.error().await;
+        let done = message.contains("no kernelspec named \"broken\"");
+        errors.push(message);
+        if done {
+            break;
         }
     }
     assert!(
@@ -638,11 +627,8 @@ async fn the_composer_sends_any_message_and_heartbeats_are_recorded() {
             content: json!({}),
         })
         .await;
-    let refused = nb
-        .client
-        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    assert!(format!("{refused:?}").contains("cannot send on iopub"));
+    let (refused, _) = nb.client.error().await;
+    assert!(refused.contains("cannot send on iopub"), "{refused}");
     nb.client
         .capture_until(|records| {
             records.iter().any(|r| {

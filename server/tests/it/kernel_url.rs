@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
@@ -16,7 +15,8 @@ use wirebook_shared::{
 };
 
 use crate::support::{
-    closed_port, header_echo_kernel, messages, within, SessionClient, TestServer, TOKEN,
+    closed_port, header_echo_kernel, messages, refusing_peer, within, SessionClient, TestServer,
+    TOKEN,
 };
 
 async fn failure(config: Config) -> String {
@@ -55,23 +55,7 @@ async fn the_kernel_gets_the_headers_and_subprotocols_and_its_choice_is_captured
 
 #[tokio::test]
 async fn a_kernel_that_refuses_the_handshake_shows_its_status_and_body() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let mut head = vec![0u8; 4096];
-            let _ = socket.read(&mut head).await;
-            let body = "no such notebook";
-            let answer = format!(
-                "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = socket.write_all(answer.as_bytes()).await;
-        }
-    });
+    let addr = refusing_peer("404 Not Found", "no such notebook").await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://{addr}/"));
     let message = failure(config).await;

@@ -4,8 +4,6 @@
 
 use futures_util::SinkExt;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio::process::Child;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -15,8 +13,8 @@ use wirebook_shared::{CaptureBody, Direction, Hop, Opcode};
 
 use crate::peers::{peer_json, python_client, python_server};
 use crate::support::{
-    closed_port, connect, find_text, http_get, messages, next_message, refused_status, within,
-    SessionClient, TestServer, TOKEN,
+    closed_port, connect, find_text, http_get, messages, next_message, refused_status,
+    refusing_peer, within, SessionClient, TestServer, TOKEN,
 };
 
 /// `upstream_server.py` and the port it listens on. Killed when dropped.
@@ -202,19 +200,7 @@ async fn an_unreachable_upstream_is_a_502_with_the_reason() {
 
 #[tokio::test]
 async fn an_upstream_refusal_reaches_the_client_with_its_status_and_body() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut head = vec![0u8; 4096];
-        let _ = socket.read(&mut head).await;
-        let body = "log in first";
-        let answer = format!(
-            "HTTP/1.1 401 Unauthorized\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        socket.write_all(answer.as_bytes()).await.unwrap();
-    });
+    let addr = refusing_peer("401 Unauthorized", "log in first").await;
     let server = TestServer::start(with_route(&format!("auth=ws://{addr}/,public"))).await;
     match within(tokio_tungstenite::connect_async(server.ws("/tap/auth"))).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {

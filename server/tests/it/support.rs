@@ -131,6 +131,25 @@ pub async fn closed_port() -> u16 {
         .port()
 }
 
+/// A peer that answers every request with `status` (`404 Not Found`) and `body` instead of
+/// upgrading: how a kernel or an upstream refuses a WebSocket.
+pub async fn refusing_peer(status: &'static str, body: &'static str) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut head = vec![0u8; 4096];
+            let _ = socket.read(&mut head).await;
+            let answer = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    addr
+}
+
 /// The request headers a test kernel was dialled with.
 pub struct SeenHeaders(Vec<(String, String)>);
 
@@ -354,6 +373,18 @@ impl SessionClient {
             unreachable!()
         };
         state
+    }
+
+    /// Reads until the server reports an error, and returns its message and the cell it is
+    /// about, if any.
+    pub async fn error(&mut self) -> (String, Option<String>) {
+        match self
+            .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
+            .await
+        {
+            ServerMsg::Error { message, cell_id } => (message, cell_id),
+            _ => unreachable!(),
+        }
     }
 
     /// Reads until the kernel is closed, and returns the close's code and reason.

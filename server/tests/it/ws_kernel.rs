@@ -55,12 +55,7 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
             CellFormat::Json { compact: false },
         )
         .await;
-    let refused = client
-        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    let ServerMsg::Error { message, cell_id } = refused else {
-        unreachable!()
-    };
+    let (message, cell_id) = client.error().await;
     assert_eq!(cell_id.as_deref(), Some("bad"));
     assert!(message.contains("line 2, column 11"), "{message}");
     client
@@ -155,12 +150,7 @@ async fn a_bad_ca_in_the_settings_is_refused_with_the_reason() {
             },
         })
         .await;
-    let refused = client
-        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    let ServerMsg::Error { message, .. } = refused else {
-        unreachable!()
-    };
+    let (message, _) = client.error().await;
     assert!(message.contains("no PEM certificate"), "{message}");
 }
 
