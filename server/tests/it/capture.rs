@@ -9,8 +9,8 @@ use wirebook_server::config::Config;
 use wirebook_shared::{CaptureBody, CaptureRecord, ClientMsg, Direction, Hop, ServerMsg};
 
 use crate::support::{
-    echo_legs, feed_recorded, find_text, http_get, is_kernel_open, messages, within, SessionClient,
-    TestServer, TOKEN,
+    echo_legs, feed_recorded, find_text, handshake_on, http_get, is_kernel_open, messages, within,
+    SessionClient, TestServer, TOKEN,
 };
 
 /// Everything in the capture, through the JSONL export.
@@ -77,13 +77,7 @@ async fn handshakes_and_frames_on_every_hop_with_masks_and_relay_links() {
     );
     assert_eq!(handshake.accept_ok, Some(true));
     // The kernel hop's handshake is the request wirebook sent.
-    let kernel = records
-        .iter()
-        .find_map(|r| match &r.body {
-            CaptureBody::Handshake(h) if r.hop == Hop::Kernel => Some(h),
-            _ => None,
-        })
-        .expect("the kernel's handshake");
+    let kernel = handshake_on(records, Hop::Kernel).expect("the kernel's handshake");
     assert_eq!(kernel.request.start_line, "GET /echo HTTP/1.1");
     assert_eq!(kernel.accept_ok, Some(true));
 

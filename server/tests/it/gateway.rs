@@ -22,7 +22,7 @@ use wirebook_shared::{
 use crate::peers::python;
 
 const V1: &str = "v1.kernel.websocket.jupyter.org";
-use crate::support::{closed_port, TempDir};
+use crate::support::{closed_port, handshake_on, head_header, TempDir};
 
 /// How long one kernel event may take (a kernel starting on a busy 2-core machine is slow).
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -531,23 +531,12 @@ async fn a_python_kernel_runs_through_jupyter_server_over_v1_frames() {
     // The capture: the handshake chose v1 (token redacted), frames on the kernel hop, and the
     // decoded messages with their offsets.
     let records = kernel.capture.snapshot();
-    let handshake = records
-        .iter()
-        .find_map(|r| match &r.body {
-            CaptureBody::Handshake(h) if r.hop == Hop::Kernel => Some(h),
-            _ => None,
-        })
-        .expect("the channels handshake");
+    let handshake = handshake_on(&records, Hop::Kernel).expect("the channels handshake");
     assert_eq!(
         handshake.protocol.as_deref(),
         Some("v1.kernel.websocket.jupyter.org")
     );
-    let authorization = handshake
-        .request
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
-        .map(|(_, v)| v.as_str());
+    let authorization = head_header(&handshake.request, "authorization");
     assert_eq!(authorization, Some("token <redacted>"));
     let all = format!("{records:?}");
     assert!(!all.contains(&server.token), "the token is in the capture");

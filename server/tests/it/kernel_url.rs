@@ -15,8 +15,8 @@ use wirebook_shared::{
 };
 
 use crate::support::{
-    closed_port, header_echo_kernel, messages, refusing_peer, within, SessionClient, TestServer,
-    TOKEN,
+    closed_port, handshake_on, head_header, header_echo_kernel, messages, refusing_peer, within,
+    SessionClient, TestServer, TOKEN,
 };
 
 async fn failure(config: Config) -> String {
@@ -157,26 +157,10 @@ async fn a_secret_header_reaches_the_kernel_but_not_the_capture() {
         Some("sid=s3cr3t-value")
     );
     client
-        .capture_until(|records| {
-            records
-                .iter()
-                .any(|r| r.hop == Hop::Kernel && matches!(r.body, CaptureBody::Handshake(_)))
-        })
+        .capture_until(|records| handshake_on(records, Hop::Kernel).is_some())
         .await;
-    let handshake = client
-        .records
-        .iter()
-        .find_map(|r| match &r.body {
-            CaptureBody::Handshake(h) if r.hop == Hop::Kernel => Some(h.clone()),
-            _ => None,
-        })
-        .unwrap();
-    let cookie = handshake
-        .request
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("cookie"))
-        .map(|(_, value)| value.as_str());
+    let handshake = handshake_on(&client.records, Hop::Kernel).unwrap();
+    let cookie = head_header(&handshake.request, "cookie");
     assert_eq!(cookie, Some("<redacted>"));
     let everything = serde_json::to_string(&client.records).unwrap();
     assert!(!everything.contains("s3cr3t"), "{everything}");

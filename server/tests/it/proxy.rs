@@ -13,8 +13,8 @@ use wirebook_shared::{CaptureBody, Direction, Hop, Opcode};
 
 use crate::peers::{peer_json, python_client, python_server};
 use crate::support::{
-    closed_port, connect, find_text, http_get, messages, next_message, refused_status,
-    refusing_peer, within, SessionClient, TestServer, TOKEN,
+    closed_port, connect, find_text, handshake_on, http_get, messages, next_message,
+    refused_status, refusing_peer, within, SessionClient, TestServer, TOKEN,
 };
 
 /// `upstream_server.py` and the port it listens on. Killed when dropped.
@@ -101,13 +101,7 @@ async fn python_client_and_server_talk_through_the_tap_unchanged() {
             ],
             "control frames on {hop:?}"
         );
-        let handshake = records
-            .iter()
-            .find_map(|r| match &r.body {
-                CaptureBody::Handshake(h) if r.hop == hop => Some(h),
-                _ => None,
-            })
-            .unwrap();
+        let handshake = handshake_on(records, hop).unwrap();
         assert_eq!(handshake.protocol.as_deref(), Some("superchat"), "{hop:?}");
         let request = format!("{:?}", handshake.request);
         assert!(

@@ -21,8 +21,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wirebook_server::config::Config;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::{
-    CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, Hop, KernelChoice, KernelState,
-    MessageSummary, Opcode, ServerMsg, WireData,
+    CaptureBody, CaptureRecord, ClientMsg, Direction, FrameRecord, HandshakeRecord, Hop,
+    HttpHeadRecord, KernelChoice, KernelState, MessageSummary, Opcode, ServerMsg, WireData,
 };
 
 pub const TOKEN: &str = "test-token-0123";
@@ -517,6 +517,22 @@ pub fn find_text<'a>(
             && message.preview.contains(text))
         .then_some((record, frame.caused_by))
     })
+}
+
+/// The first handshake recorded on `hop`.
+pub fn handshake_on(records: &[CaptureRecord], hop: Hop) -> Option<&HandshakeRecord> {
+    records.iter().find_map(|r| match &r.body {
+        CaptureBody::Handshake(h) if r.hop == hop => Some(&**h),
+        _ => None,
+    })
+}
+
+/// The first value of header `name`, any case, in a recorded request or response head.
+pub fn head_header<'a>(head: &'a HttpHeadRecord, name: &str) -> Option<&'a str> {
+    head.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// The four records of one echoed cell: the browser's `execute`, the code sent to the kernel,

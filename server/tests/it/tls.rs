@@ -6,7 +6,7 @@ use wirebook_server::upstream::TlsSettings;
 use wirebook_shared::{CaptureBody, Hop, KernelState};
 
 use crate::peers::python_server;
-use crate::support::{SessionClient, TempDir, TestServer, TOKEN};
+use crate::support::{handshake_on, SessionClient, TempDir, TestServer, TOKEN};
 
 /// A certificate for `localhost` and where its PEM files are.
 struct SelfSigned {
@@ -56,10 +56,7 @@ async fn echo_through(config: Config) -> String {
     };
     client
         .capture_until(|records| {
-            kernel_open(records).is_some()
-                && records
-                    .iter()
-                    .any(|r| r.hop == Hop::Kernel && matches!(r.body, CaptureBody::Handshake(_)))
+            kernel_open(records).is_some() && handshake_on(records, Hop::Kernel).is_some()
         })
         .await;
     kernel_open(&client.records).unwrap()
