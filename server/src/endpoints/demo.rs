@@ -68,14 +68,26 @@ fn number(name: &str, value: &str, range: std::ops::RangeInclusive<u64>) -> Resu
         })
 }
 
+/// The whole number `name=` says in `query` (the last one), which must lie in `range`;
+/// `default` when the query does not name it.
+fn number_param(
+    query: Option<&str>,
+    name: &str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, String> {
+    let mut found = default;
+    for (key, value) in params(query) {
+        if key == name {
+            found = number(name, &value, range.clone())?;
+        }
+    }
+    Ok(found)
+}
+
 impl Push {
     pub fn from_query(query: Option<&str>) -> Result<Self, String> {
-        let mut interval_ms = 1000;
-        for (name, value) in params(query) {
-            if name == "interval_ms" {
-                interval_ms = number("interval_ms", &value, 10..=60_000)?;
-            }
-        }
+        let interval_ms = number_param(query, "interval_ms", 1000, 10..=60_000)?;
         Ok(Push {
             interval: Duration::from_millis(interval_ms),
         })
@@ -125,12 +137,7 @@ impl Close {
 
 impl Fragmented {
     pub fn from_query(query: Option<&str>) -> Result<Self, String> {
-        let mut size = 4;
-        for (name, value) in params(query) {
-            if name == "size" {
-                size = number("size", &value, 1..=65_536)?;
-            }
-        }
+        let size = number_param(query, "size", 4, 1..=65_536)?;
         Ok(Fragmented {
             size: usize::try_from(size).unwrap_or(65_536),
         })
