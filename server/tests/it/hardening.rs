@@ -13,8 +13,7 @@ use wirebook_server::proxy::routes::parse_route;
 use wirebook_shared::{CaptureBody, CaptureRecord};
 
 use crate::support::{
-    connect, http_get, is_kernel_open, refused_status, within, SessionClient, TestServer, PATIENCE,
-    TOKEN,
+    connect, http_get, refused_status, within, SessionClient, TestServer, PATIENCE, TOKEN,
 };
 
 /// Every way a request carries the token: the query, the cookie, the Authorization header.
@@ -511,8 +510,7 @@ async fn a_flood_of_anonymous_connections_does_not_lock_out_the_token() {
     let authorization = format!("Authorization: token {TOKEN}\r\n");
     assert_eq!(healthz(server.addr, &authorization).await, 200);
     // A browser session still opens, and its echo kernel (wirebook's own dial) connects.
-    let (mut session, _hello) = SessionClient::open(&server).await;
-    session.wait_for(is_kernel_open).await;
+    let _session = SessionClient::ready(&server).await;
     // A connection on probation that says nothing is closed after a few seconds.
     let mut silent = TcpStream::connect(server.addr).await.unwrap();
     assert!(closed_within(&mut silent, Duration::from_secs(8)).await);

@@ -6,9 +6,7 @@ use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{
-    connect, is_kernel_open, next_message, within, Client, SessionClient, TestServer,
-};
+use crate::support::{connect, next_message, within, Client, SessionClient, TestServer};
 
 /// Reads until the server's close frame; returns its code. Then reads on, which sends our
 /// answer, until the server hangs up.
@@ -27,8 +25,7 @@ async fn close_code(client: &mut Client) -> CloseCode {
 #[tokio::test]
 async fn sockets_get_1001_and_serve_returns() {
     let mut server = TestServer::with_defaults().await;
-    let (mut session, _) = SessionClient::open(&server).await;
-    session.wait_for(is_kernel_open).await;
+    let mut session = SessionClient::ready(&server).await;
     let mut echo = connect(server.request("/echo", &[])).await;
 
     server.stop();
