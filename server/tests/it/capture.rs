@@ -8,10 +8,10 @@ use tokio::net::TcpStream;
 use wirebook_server::config::Config;
 use wirebook_shared::{CaptureBody, CaptureRecord, ClientMsg, Direction, Hop, ServerMsg};
 
-use crate::support::{
-    echo_legs, feed_recorded, find_text, handshake_on, http_get, is_kernel_open, messages, within,
-    SessionClient, TestServer, TOKEN,
-};
+use crate::capture_records::{echo_legs, feed_recorded, find_text, handshake_on, messages};
+use crate::http::http_get;
+use crate::session_client::{is_kernel_open, SessionClient};
+use crate::support::{within, TestServer, TOKEN};
 
 /// Everything in the capture, through the JSONL export.
 async fn jsonl(addr: SocketAddr) -> Vec<CaptureRecord> {

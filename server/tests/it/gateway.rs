@@ -19,10 +19,12 @@ use wirebook_shared::{
     CaptureBody, CaptureRecord, Channel, Direction, Hop, KernelMessage, KernelState,
 };
 
+use crate::capture_records::{handshake_on, head_header};
 use crate::peers::python;
+use crate::stand_in_peers::closed_port;
+use crate::support::TempDir;
 
 const V1: &str = "v1.kernel.websocket.jupyter.org";
-use crate::support::{closed_port, handshake_on, head_header, TempDir};
 
 /// How long one kernel event may take (a kernel starting on a busy 2-core machine is slow).
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -845,7 +847,8 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
 async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
     use wirebook_shared::{KernelChoice, ServerMsg};
 
-    use crate::support::{SessionClient, TestServer, TOKEN};
+    use crate::session_client::SessionClient;
+    use crate::support::{TestServer, TOKEN};
 
     let jupyter = JupyterServer::start(&[]).await;
     let mut config = wirebook_server::config::Config::new(TOKEN);
@@ -946,7 +949,8 @@ async fn a_kernel_deleted_on_the_gateway_fails_the_link() {
 async fn a_session_sets_the_gateway_and_the_token_stays_masked() {
     use wirebook_shared::{CaptureBody, ClientMsg, KernelChoice, ServerMsg};
 
-    use crate::support::{SessionClient, TestServer, TOKEN};
+    use crate::session_client::SessionClient;
+    use crate::support::{TestServer, TOKEN};
 
     let jupyter = JupyterServer::start(&[]).await;
     let server = TestServer::start(wirebook_server::config::Config::new(TOKEN)).await;

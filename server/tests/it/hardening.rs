@@ -12,9 +12,9 @@ use wirebook_server::config::Config;
 use wirebook_server::proxy::routes::parse_route;
 use wirebook_shared::{CaptureBody, CaptureRecord};
 
-use crate::support::{
-    connect, http_get, refused_status, within, SessionClient, TestServer, PATIENCE, TOKEN,
-};
+use crate::http::http_get;
+use crate::session_client::SessionClient;
+use crate::support::{connect, refused_status, within, TestServer, PATIENCE, TOKEN};
 
 /// Every way a request carries the token: the query, the cookie, the Authorization header.
 fn with_the_token_three_ways(

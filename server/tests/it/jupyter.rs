@@ -12,7 +12,8 @@ use wirebook_shared::{
 };
 
 use crate::peers::python;
-use crate::support::{within, SessionClient, TempDir, TestServer, TOKEN};
+use crate::session_client::SessionClient;
+use crate::support::{within, TempDir, TestServer, TOKEN};
 
 /// The longest a kernel may take to start or a cell to finish (heartbeat records keep the
 /// session talking, so the per-message patience alone never runs out).

@@ -8,10 +8,9 @@ use wirebook_server::config::Config;
 use wirebook_shared::kept_kernels::{KernelKey, RunningKernels};
 use wirebook_shared::{KernelState, ServerMsg};
 
-use crate::support::{
-    http_get, http_request, is_kernel_open, refused_status, within, SessionClient, TempDir,
-    TestServer, TOKEN,
-};
+use crate::http::{http_get, http_request};
+use crate::session_client::{is_kernel_open, SessionClient};
+use crate::support::{refused_status, within, TempDir, TestServer, TOKEN};
 
 async fn kernels(server: &TestServer) -> RunningKernels {
     let response = http_get(server.addr, &format!("/api/kernels?token={TOKEN}"), &[]).await;

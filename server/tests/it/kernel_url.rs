@@ -14,10 +14,10 @@ use wirebook_shared::{
     CaptureBody, Direction, Hop, KernelChoice, KernelState, Opcode, ServerMsg, WebSocketSettings,
 };
 
-use crate::support::{
-    closed_port, handshake_on, head_header, header_echo_kernel, messages, refusing_peer, within,
-    SessionClient, TestServer, TOKEN,
-};
+use crate::capture_records::{handshake_on, head_header, messages};
+use crate::session_client::SessionClient;
+use crate::stand_in_peers::{closed_port, header_echo_kernel, refusing_peer};
+use crate::support::{within, TestServer, TOKEN};
 
 async fn failure(config: Config) -> String {
     let server = TestServer::start(config).await;
@@ -164,7 +164,7 @@ async fn a_secret_header_reaches_the_kernel_but_not_the_capture() {
     assert_eq!(cookie, Some("<redacted>"));
     let everything = serde_json::to_string(&client.records).unwrap();
     assert!(!everything.contains("s3cr3t"), "{everything}");
-    let jsonl = crate::support::http_get(
+    let jsonl = crate::http::http_get(
         server.addr,
         "/api/capture.jsonl",
         &[("Authorization", &format!("token {TOKEN}"))],

@@ -15,10 +15,9 @@ use wirebook_server::config::Config;
 use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind, IpynbNotebook};
 use wirebook_shared::notebook_files::{Listing, NotebookFile, Saved};
 
+use crate::http::{http_request, status_of, try_http_request, HttpResponse};
 use crate::peers::run_peer;
-use crate::support::{
-    http_request, status_of, try_http_request, HttpResponse, TempDir, TestServer, TOKEN,
-};
+use crate::support::{TempDir, TestServer, TOKEN};
 
 const INDEX: &str = "<!doctype html><title>wirebook notebook page</title>";
 const OUTPUTS_FIXTURE: &str = include_str!("../../../shared/fixtures/ipynb/outputs_v4_5.ipynb");

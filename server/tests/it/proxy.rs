@@ -11,11 +11,12 @@ use wirebook_server::config::Config;
 use wirebook_server::proxy::routes::parse_route;
 use wirebook_shared::{CaptureBody, Direction, Hop, Opcode};
 
+use crate::capture_records::{find_text, handshake_on, messages};
+use crate::http::http_get;
 use crate::peers::{peer_json, python_client, python_server};
-use crate::support::{
-    closed_port, connect, find_text, handshake_on, http_get, messages, next_message,
-    refused_status, refusing_peer, within, SessionClient, TestServer, TOKEN,
-};
+use crate::session_client::SessionClient;
+use crate::stand_in_peers::{closed_port, refusing_peer};
+use crate::support::{connect, next_message, refused_status, within, TestServer, TOKEN};
 
 /// `upstream_server.py` and the port it listens on. Killed when dropped.
 async fn python_upstream() -> (Child, u16) {
@@ -245,10 +246,9 @@ async fn routes_added_from_the_ui_relay_and_removed_ones_are_gone() {
     ];
     let body = format!(r#"{{"url": "ws://127.0.0.1:{port}/ws"}}"#);
     let refused =
-        crate::support::http_request(server.addr, "PUT", "/api/routes/py", &json[1..], &body).await;
+        crate::http::http_request(server.addr, "PUT", "/api/routes/py", &json[1..], &body).await;
     assert_eq!(refused.status, 403, "no token, no route");
-    let made =
-        crate::support::http_request(server.addr, "PUT", "/api/routes/py", &json, &body).await;
+    let made = crate::http::http_request(server.addr, "PUT", "/api/routes/py", &json, &body).await;
     assert_eq!(made.status, 201, "{}", made.body);
     let listed = http_get(server.addr, "/api/routes", &json[..1]).await;
     let routes: serde_json::Value = serde_json::from_str(&listed.body).unwrap();
@@ -260,7 +260,7 @@ async fn routes_added_from_the_ui_relay_and_removed_ones_are_gone() {
     )
     .await;
     assert!(got.is_object(), "{got}");
-    let bad = crate::support::http_request(
+    let bad = crate::http::http_request(
         server.addr,
         "PUT",
         "/api/routes/x",
@@ -275,7 +275,7 @@ async fn routes_added_from_the_ui_relay_and_removed_ones_are_gone() {
         bad.body
     );
     let gone =
-        crate::support::http_request(server.addr, "DELETE", "/api/routes/py", &json[..1], "").await;
+        crate::http::http_request(server.addr, "DELETE", "/api/routes/py", &json[..1], "").await;
     assert_eq!(gone.status, 204);
     let missing = http_get(server.addr, "/tap/py", &json[..1]).await;
     assert_eq!(missing.status, 404);
@@ -297,7 +297,7 @@ async fn a_fragmented_message_is_linked_to_its_source_frame_by_frame() {
         server.addr
     );
     let made =
-        crate::support::http_request(server.addr, "PUT", "/api/routes/frag", &json, &body).await;
+        crate::http::http_request(server.addr, "PUT", "/api/routes/frag", &json, &body).await;
     assert_eq!(made.status, 201, "{}", made.body);
     let url = format!("{}?token={TOKEN}", server.ws("/tap/frag"));
     let mut client = connect(url.as_str().into_client_request().unwrap()).await;

@@ -10,10 +10,10 @@ use wirebook_shared::{
     CaptureBody, Direction, Hop, KernelState, Opcode, ServerMsg, PROTOCOL_VERSION,
 };
 
-use crate::support::{
-    closed_port, echo_legs, feed_recorded, find_text, messages, next_message, EchoLegs,
-    SessionClient, TestServer, TOKEN,
-};
+use crate::capture_records::{echo_legs, feed_recorded, find_text, messages, EchoLegs};
+use crate::session_client::SessionClient;
+use crate::stand_in_peers::closed_port;
+use crate::support::{next_message, TestServer, TOKEN};
 
 #[tokio::test]
 async fn hello_kernel_execute_output_and_capture_of_both_hops() {

@@ -6,7 +6,8 @@ use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{connect, next_message, within, Client, SessionClient, TestServer};
+use crate::session_client::SessionClient;
+use crate::support::{connect, next_message, within, Client, TestServer};
 
 /// Reads until the server's close frame; returns its code. Then reads on, which sends our
 /// answer, until the server hangs up.

@@ -5,8 +5,10 @@ use wirebook_server::config::Config;
 use wirebook_server::upstream::TlsSettings;
 use wirebook_shared::{CaptureBody, Hop, KernelState};
 
+use crate::capture_records::handshake_on;
 use crate::peers::python_server;
-use crate::support::{handshake_on, SessionClient, TempDir, TestServer, TOKEN};
+use crate::session_client::SessionClient;
+use crate::support::{TempDir, TestServer, TOKEN};
 
 /// A certificate for `localhost` and where its PEM files are.
 struct SelfSigned {

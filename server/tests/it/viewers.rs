@@ -6,7 +6,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_shared::{CaptureBody, CaptureRecord, ServerMsg, WireData};
 
-use crate::support::{connect, within, SessionClient, TestServer};
+use crate::session_client::SessionClient;
+use crate::support::{connect, within, TestServer};
 
 /// Whether a frame record's message preview contains `text`.
 fn shows(record: &CaptureRecord, text: &str) -> bool {

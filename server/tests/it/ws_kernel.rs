@@ -15,7 +15,9 @@ use wirebook_shared::{
     WireData,
 };
 
-use crate::support::{header_echo_kernel, within, SessionClient, TestServer, TOKEN};
+use crate::session_client::SessionClient;
+use crate::stand_in_peers::header_echo_kernel;
+use crate::support::{within, TestServer, TOKEN};
 
 #[tokio::test]
 async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
