@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wirebook_server::config::Config;
-use wirebook_shared::{CaptureBody, CaptureRecord, ClientMsg, Direction, Hop, ServerMsg};
+use wirebook_shared::{CaptureBody, CaptureRecord, Direction, Hop, ServerMsg};
 
 use crate::capture_records::{echo_legs, feed_recorded, find_text, handshake_on, messages};
 use crate::http::http_get;
@@ -212,16 +212,10 @@ async fn pausing_stops_recording_for_everyone_until_resumed() {
     client.wait_for(is_kernel_open).await;
     client.wait_paused(false).await;
 
-    client
-        .send(&ClientMsg::SetCapturePaused { paused: true })
-        .await;
-    client.wait_paused(true).await;
+    client.set_capture_paused(true).await;
     other.wait_paused(true).await;
     client.run_to_output("c1", "quiet").await;
-    client
-        .send(&ClientMsg::SetCapturePaused { paused: false })
-        .await;
-    client.wait_paused(false).await;
+    client.set_capture_paused(false).await;
     other.wait_paused(false).await;
     client.execute("c2", "loud").await;
     client

@@ -131,6 +131,12 @@ impl SessionClient {
         }
     }
 
+    /// Pauses or resumes the capture, and reads until the server says it did.
+    pub async fn set_capture_paused(&mut self, paused: bool) {
+        self.send(&ClientMsg::SetCapturePaused { paused }).await;
+        self.wait_paused(paused).await;
+    }
+
     /// Reads until the server says the capture is (not) paused.
     pub async fn wait_paused(&mut self, paused: bool) {
         within(async {
