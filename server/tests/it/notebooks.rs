@@ -62,6 +62,19 @@ impl Setup {
         http_request(self.server.addr, method, path, &headers, &body).await
     }
 
+    /// `PUT /api/notebooks/PATH`: saves `content` over the version `last_modified` (`None`:
+    /// only if there is no file yet).
+    async fn save(
+        &self,
+        path: &str,
+        content: &IpynbNotebook,
+        last_modified: Option<&str>,
+    ) -> HttpResponse {
+        let body = save_body(content, last_modified);
+        self.call("PUT", &format!("/api/notebooks/{path}"), Some(&body))
+            .await
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.0.join(name)
     }
@@ -153,11 +166,7 @@ async fn create_open_save_rename_delete() {
 
     let edited = notebook_with_cell("print('saved')");
     let saved = setup
-        .call(
-            "PUT",
-            "/api/notebooks/Untitled.ipynb",
-            Some(&save_body(&edited, Some(&opened.last_modified))),
-        )
+        .save("Untitled.ipynb", &edited, Some(&opened.last_modified))
         .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
     let saved: Saved = saved.parse();
@@ -173,13 +182,7 @@ async fn create_open_save_rename_delete() {
 
     // A real Jupyter notebook goes through a save unchanged.
     let jupyter = IpynbNotebook::parse(OUTPUTS_FIXTURE).unwrap();
-    let put = setup
-        .call(
-            "PUT",
-            "/api/notebooks/sub/jupyter.ipynb",
-            Some(&save_body(&jupyter, None)),
-        )
-        .await;
+    let put = setup.save("sub/jupyter.ipynb", &jupyter, None).await;
     assert_eq!(put.status, 200, "{}", put.body);
     assert_eq!(
         std::fs::read_to_string(setup.path("sub/jupyter.ipynb")).unwrap(),
@@ -246,21 +249,11 @@ async fn a_save_over_a_changed_file_is_a_conflict() {
     // Tab A saves first; tab B, loaded at the same version, is refused.
     let a = notebook_with_cell("'tab a'");
     let saved_a: Saved = setup
-        .call(
-            "PUT",
-            "/api/notebooks/n.ipynb",
-            Some(&save_body(&a, Some(&loaded.last_modified))),
-        )
+        .save("n.ipynb", &a, Some(&loaded.last_modified))
         .await
         .parse();
     let b = notebook_with_cell("'tab b'");
-    let refused = setup
-        .call(
-            "PUT",
-            "/api/notebooks/n.ipynb",
-            Some(&save_body(&b, Some(&loaded.last_modified))),
-        )
-        .await;
+    let refused = setup.save("n.ipynb", &b, Some(&loaded.last_modified)).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(
         refused.error().contains("changed on disk"),
@@ -279,11 +272,7 @@ async fn a_save_over_a_changed_file_is_a_conflict() {
     // A change made by another program is a conflict too.
     std::fs::write(setup.path("n.ipynb"), LEGACY_FIXTURE).unwrap();
     let refused = setup
-        .call(
-            "PUT",
-            "/api/notebooks/n.ipynb",
-            Some(&save_body(&a, Some(&saved_a.last_modified))),
-        )
+        .save("n.ipynb", &a, Some(&saved_a.last_modified))
         .await;
     assert_eq!(refused.status, 409);
 
@@ -298,31 +287,16 @@ async fn a_save_over_a_changed_file_is_a_conflict() {
     assert_eq!(forced.status, 200, "{}", forced.body);
 
     // Without a version a save creates, and only once; a deleted file is a conflict.
-    let created = setup
-        .call(
-            "PUT",
-            "/api/notebooks/new.ipynb",
-            Some(&save_body(&a, None)),
-        )
-        .await;
+    let created = setup.save("new.ipynb", &a, None).await;
     assert_eq!(created.status, 200, "{}", created.body);
-    let twice = setup
-        .call(
-            "PUT",
-            "/api/notebooks/new.ipynb",
-            Some(&save_body(&a, None)),
-        )
-        .await;
+    let twice = setup.save("new.ipynb", &a, None).await;
     assert_eq!(twice.status, 409);
     std::fs::remove_file(setup.path("new.ipynb")).unwrap();
     let deleted = setup
-        .call(
-            "PUT",
-            "/api/notebooks/new.ipynb",
-            Some(&save_body(
-                &a,
-                Some(&created.parse::<Saved>().last_modified),
-            )),
+        .save(
+            "new.ipynb",
+            &a,
+            Some(&created.parse::<Saved>().last_modified),
         )
         .await;
     assert_eq!(deleted.status, 409);
@@ -421,14 +395,7 @@ async fn paths_that_leave_the_directory_are_refused() {
 async fn invalid_notebooks_are_refused_and_nothing_is_written() {
     let setup = Setup::with("invalid", |config| config.notebooks.max_size = 64 * 1024).await;
     let good = notebook_with_cell("kept");
-    let saved: Saved = setup
-        .call(
-            "PUT",
-            "/api/notebooks/n.ipynb",
-            Some(&save_body(&good, None)),
-        )
-        .await
-        .parse();
+    let saved: Saved = setup.save("n.ipynb", &good, None).await.parse();
     let before = std::fs::read(setup.path("n.ipynb")).unwrap();
 
     let mut missing = serde_json::to_value(&good).unwrap();
@@ -498,17 +465,11 @@ async fn invalid_notebooks_are_refused_and_nothing_is_written() {
     assert_eq!(form.status, 415, "{}", form.body);
     let big = notebook_with_cell(&"x".repeat(70 * 1024));
     let too_big = setup
-        .call(
-            "PUT",
-            "/api/notebooks/n.ipynb",
-            Some(&save_body(&big, Some(&saved.last_modified))),
-        )
+        .save("n.ipynb", &big, Some(&saved.last_modified))
         .await;
     assert_eq!(too_big.status, 413, "{}", too_big.body);
     assert!(too_big.error().contains("--max-notebook-size"));
-    let not_a_notebook = setup
-        .call("PUT", "/api/notebooks/n.txt", Some(&save_body(&good, None)))
-        .await;
+    let not_a_notebook = setup.save("n.txt", &good, None).await;
     assert_eq!(not_a_notebook.status, 400);
 
     assert_eq!(std::fs::read(setup.path("n.ipynb")).unwrap(), before);
