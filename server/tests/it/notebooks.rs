@@ -75,6 +75,13 @@ impl Setup {
             .await
     }
 
+    /// `PATCH /api/notebooks/FROM`: renames or moves it to `to`.
+    async fn rename(&self, from: &str, to: &str) -> HttpResponse {
+        let body = json!({ "path": to });
+        self.call("PATCH", &format!("/api/notebooks/{from}"), Some(&body))
+            .await
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.0.join(name)
     }
@@ -191,13 +198,7 @@ async fn create_open_save_rename_delete() {
 
     assert_jupyter_valid(&notebooks_in(&setup.dir.0)).await;
 
-    let renamed = setup
-        .call(
-            "PATCH",
-            "/api/notebooks/Untitled.ipynb",
-            Some(&json!({"path": "sub/renamed.ipynb"})),
-        )
-        .await;
+    let renamed = setup.rename("Untitled.ipynb", "sub/renamed.ipynb").await;
     assert_eq!(renamed.status, 200, "{}", renamed.body);
     assert_eq!(renamed.json()["path"], json!("sub/renamed.ipynb"));
     let gone = setup
@@ -213,13 +214,7 @@ async fn create_open_save_rename_delete() {
         moved.last_modified, saved.last_modified,
         "content unchanged"
     );
-    let taken = setup
-        .call(
-            "PATCH",
-            "/api/notebooks/Untitled1.ipynb",
-            Some(&json!({"path": "sub/renamed.ipynb"})),
-        )
-        .await;
+    let taken = setup.rename("Untitled1.ipynb", "sub/renamed.ipynb").await;
     assert_eq!(taken.status, 409, "{}", taken.body);
 
     let deleted = setup
@@ -338,13 +333,7 @@ async fn paths_that_leave_the_directory_are_refused() {
             }
         }
     }
-    let escape = setup
-        .call(
-            "PATCH",
-            "/api/notebooks/sub",
-            Some(&json!({"path": "../escaped"})),
-        )
-        .await;
+    let escape = setup.rename("sub", "../escaped").await;
     assert_eq!(escape.status, 400, "{}", escape.body);
     let escape = setup
         .call("POST", "/api/notebooks", Some(&json!({"directory": "../"})))
