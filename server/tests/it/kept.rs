@@ -8,7 +8,7 @@ use wirebook_server::config::Config;
 use wirebook_shared::kept_kernels::{KernelKey, RunningKernels};
 use wirebook_shared::{KernelState, ServerMsg};
 
-use crate::http::{http_get, http_request};
+use crate::http::{http_get, http_request, HttpResponse};
 use crate::session_client::{is_kernel_open, SessionClient};
 use crate::support::{refused_status, within, TempDir, TestServer, TOKEN};
 
@@ -16,6 +16,11 @@ async fn kernels(server: &TestServer) -> RunningKernels {
     let response = http_get(server.addr, &format!("/api/kernels?token={TOKEN}"), &[]).await;
     assert_eq!(response.status, 200, "{}", response.body);
     serde_json::from_str(&response.body).unwrap()
+}
+
+/// `DELETE` a kernel from the list (`path` with its query), with `headers`.
+async fn shut_down(server: &TestServer, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    http_request(server.addr, "DELETE", path, headers, "").await
 }
 
 /// Reads until the kernel list satisfies `done`.
@@ -116,19 +121,12 @@ async fn the_list_shuts_a_kernel_down_and_its_sessions_see_it_closed() {
     let origin = format!("http://{}", server.addr);
     let path = format!("/api/kernels/{id}?token={TOKEN}");
     // A change needs the token and the server's own origin.
-    let response = http_request(
-        server.addr,
-        "DELETE",
-        &format!("/api/kernels/{id}"),
-        &[],
-        "",
-    )
-    .await;
+    let response = shut_down(&server, &format!("/api/kernels/{id}"), &[]).await;
     assert_eq!(response.status, 403);
     let foreign = [("Origin", "http://evil.example")];
-    let response = http_request(server.addr, "DELETE", &path, &foreign, "").await;
+    let response = shut_down(&server, &path, &foreign).await;
     assert_eq!(response.status, 403);
-    let response = http_request(server.addr, "DELETE", &path, &[("Origin", &origin)], "").await;
+    let response = shut_down(&server, &path, &[("Origin", &origin)]).await;
     assert_eq!(response.status, 204, "{}", response.body);
     let (_, reason) = client.kernel_closed().await;
     assert!(reason.contains("running kernels"), "{reason}");
@@ -138,28 +136,14 @@ async fn the_list_shuts_a_kernel_down_and_its_sessions_see_it_closed() {
         .wait_kernel(|s| matches!(s, KernelState::Open { .. }))
         .await;
     // Unknown and malformed ids.
-    let response = http_request(
-        server.addr,
-        "DELETE",
-        &format!("/api/kernels/999?token={TOKEN}"),
-        &[],
-        "",
-    )
-    .await;
+    let response = shut_down(&server, &format!("/api/kernels/999?token={TOKEN}"), &[]).await;
     assert_eq!(response.status, 404);
     assert!(
         response.body.contains("no running kernel has id 999"),
         "{}",
         response.body
     );
-    let response = http_request(
-        server.addr,
-        "DELETE",
-        &format!("/api/kernels/x?token={TOKEN}"),
-        &[],
-        "",
-    )
-    .await;
+    let response = shut_down(&server, &format!("/api/kernels/x?token={TOKEN}"), &[]).await;
     assert_eq!(response.status, 400);
     // The list needs the token.
     assert_eq!(http_get(server.addr, "/api/kernels", &[]).await.status, 403);
