@@ -15,7 +15,7 @@ use wirebook_server::config::Config;
 use wirebook_shared::ipynb::{IpynbCell, IpynbCellKind, IpynbNotebook};
 use wirebook_shared::notebook_files::{Listing, NotebookFile, Saved};
 
-use crate::http::{http_request, status_of, try_http_request, HttpResponse};
+use crate::http::{http_get, http_request, status_of, try_http_request, HttpResponse};
 use crate::peers::run_peer;
 use crate::support::{TempDir, TestServer, TOKEN};
 
@@ -493,16 +493,9 @@ async fn the_token_and_the_origin_are_required() {
         assert!(reply.error().contains("token"), "{}", reply.body);
     }
     let cookie = format!("wirebook_token={TOKEN}");
-    let by_cookie = http_request(addr, "GET", "/api/notebooks", &[("Cookie", &cookie)], "").await;
+    let by_cookie = http_get(addr, "/api/notebooks", &[("Cookie", &cookie)]).await;
     assert_eq!(by_cookie.status, 200);
-    let by_query = http_request(
-        addr,
-        "GET",
-        &format!("/api/notebooks/n.ipynb?token={TOKEN}"),
-        &[],
-        "",
-    )
-    .await;
+    let by_query = http_get(addr, &format!("/api/notebooks/n.ipynb?token={TOKEN}"), &[]).await;
     assert_eq!(by_query.status, 200);
 
     // A page on another origin cannot change notebooks with the user's cookie.
@@ -529,16 +522,9 @@ async fn the_token_and_the_origin_are_required() {
     assert_eq!(same.status, 204, "{}", same.body);
 
     // The notebook page is the UI, behind the same token.
-    let page = http_request(addr, "GET", "/notebooks/sub/n.ipynb", &[], "").await;
+    let page = http_get(addr, "/notebooks/sub/n.ipynb", &[]).await;
     assert_eq!(page.status, 403);
-    let page = http_request(
-        addr,
-        "GET",
-        &format!("/notebooks/sub/n.ipynb?token={TOKEN}"),
-        &[],
-        "",
-    )
-    .await;
+    let page = http_get(addr, &format!("/notebooks/sub/n.ipynb?token={TOKEN}"), &[]).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains(INDEX), "{}", page.body);
     assert!(page
