@@ -469,7 +469,6 @@ mod tests {
         joined
     }
 
-    /// Lets the hosts handle what was sent to them (the clock is paused; nothing sleeps).
     /// A session on `a.ipynb` that runs `code` (`later N`: the fake kernel answers N s
     /// later) and leaves once the run is taken, before its output comes.
     async fn run_and_leave(kept: &KeptKernels, code: &str) {
@@ -481,6 +480,7 @@ mod tests {
         ));
     }
 
+    /// Lets the hosts handle what was sent to them (the clock is paused; nothing sleeps).
     async fn settle() {
         for _ in 0..20 {
             tokio::task::yield_now().await;
