@@ -58,6 +58,21 @@ apt_install() {
 # sha256 of a file, used as the stamp that says "installed from exactly this file".
 file_hash() { sha256sum "$1" | cut -d' ' -f1; }
 
+# `npm ci` in DIR, unless its node_modules were installed from exactly its package-lock.json;
+# any VAR=VALUE arguments after DIR go into npm's environment.
+npm_ci_once() {
+    local dir="$1"
+    shift
+    local lock="$dir/package-lock.json"
+    local npm_stamp="$dir/node_modules/.package-lock.sha256"
+    if [ -f "$npm_stamp" ] && [ "$(cat "$npm_stamp")" = "$(file_hash "$lock")" ]; then
+        skip "already up to date"
+    else
+        (cd "$dir" && env "$@" npm ci --no-audit --no-fund)
+        file_hash "$lock" >"$npm_stamp"
+    fi
+}
+
 # The wasm-bindgen version Cargo.lock resolved: wasm-bindgen-cli must be exactly that version, or
 # the generated JS glue does not match the wasm.
 locked_wasm_bindgen_version() {
@@ -130,14 +145,7 @@ ensure_editor_tools() {
     fi
 
     step "cell editor npm packages (npm ci in frontend/editor)"
-    local lock="$ROOT/frontend/editor/package-lock.json"
-    local npm_stamp="$ROOT/frontend/editor/node_modules/.package-lock.sha256"
-    if [ -f "$npm_stamp" ] && [ "$(cat "$npm_stamp")" = "$(file_hash "$lock")" ]; then
-        skip "already up to date"
-    else
-        (cd "$ROOT/frontend/editor" && npm ci --no-audit --no-fund)
-        file_hash "$lock" >"$npm_stamp"
-    fi
+    npm_ci_once "$ROOT/frontend/editor"
 }
 
 # trunk's post_build hook (scripts/precompress.sh) writes a .br and a .gz beside every built
@@ -212,15 +220,8 @@ ensure_test_tools() {
     fi
 
     step "e2e npm packages (npm ci)"
-    local lock="$ROOT/e2e/package-lock.json"
-    local npm_stamp="$ROOT/e2e/node_modules/.package-lock.sha256"
-    if [ -f "$npm_stamp" ] && [ "$(cat "$npm_stamp")" = "$(file_hash "$lock")" ]; then
-        skip "already up to date"
-    else
-        # Playwright must never fetch its own browsers: the suite drives Debian's Chromium.
-        (cd "$ROOT/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
-        file_hash "$lock" >"$npm_stamp"
-    fi
+    # Playwright must never fetch its own browsers: the suite drives Debian's Chromium.
+    npm_ci_once "$ROOT/e2e" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 }
 
 # The benches' yardsticks: websocat for tap_load (the others use what `test` installs).

@@ -4,12 +4,14 @@
 //! - [`tap`]: the byte tap, an `AsyncRead + AsyncWrite` wrapper under every socket's codec.
 //! - [`trace`]: a connection's bytes turned into handshake and frame records.
 //! - [`ring`]: the bounded ring of records ([`ring::Capture`]) that sessions subscribe to,
-//!   and [`recorder`]: the handle each connection writes through.
+//!   kept compact as [`entry`] says, and [`recorder`]: the handle each connection writes
+//!   through.
 //! - [`fanout`]: the live capture serialised once and sent by every session, which skips
 //!   ahead when it falls behind.
 //! - [`redaction`]: what never leaves wirebook in clear (the token, secret headers).
 //! - [`export`]: `GET /api/capture.har`, `.jsonl` and the stats, the downloads of the ring.
 
+pub mod entry;
 pub mod export;
 pub mod fanout;
 pub mod recorder;

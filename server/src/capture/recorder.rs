@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use wirebook_shared::{CaptureBody, ConnId, HandshakeRecord, Hop};
 
+use crate::capture::entry::FrameEntry;
 use crate::capture::redaction::Secrets;
-use crate::capture::ring::{Capture, FrameEntry};
+use crate::capture::ring::Capture;
 
 /// One connection's handle on the capture. Clones share the connection; the `Closed` record is
 /// written when the last clone is dropped.

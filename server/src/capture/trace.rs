@@ -19,9 +19,9 @@ use wirebook_shared::wire::{
 };
 use wirebook_shared::{CloseSummary, Direction, HandshakeRecord, HttpHeadRecord, Opcode};
 
+use crate::capture::entry::{FrameEntry, MessageEntry, MessageExtras, PreviewBytes};
 use crate::capture::recorder::Recorder;
 use crate::capture::redaction::Secrets;
-use crate::capture::ring::{FrameEntry, MessageEntry, MessageExtras, PreviewBytes};
 
 /// Bytes of one direction kept while the handshake is not complete (a peer that sends frames
 /// before the handshake ends is out of order, but is still shown up to this much).
@@ -724,8 +724,9 @@ fn text_cut(payload: &[u8], whole: usize, preview: usize) -> (bool, usize, bool)
 #[cfg(test)]
 mod tests {
     use super::{summarize, summarize_single, Links, Trace};
+    use crate::capture::entry::FrameEntry;
     use crate::capture::recorder::Recorder;
-    use crate::capture::ring::{Capture, FrameEntry};
+    use crate::capture::ring::Capture;
     use std::sync::Arc;
     use wirebook_shared::wire::{
         encode_frame, minimal_upgrade, FrameDecoder, FrameSpec, MessageAssembler,

@@ -68,14 +68,26 @@ fn number(name: &str, value: &str, range: std::ops::RangeInclusive<u64>) -> Resu
         })
 }
 
+/// The whole number `name=` says in `query` (the last one), which must lie in `range`;
+/// `default` when the query does not name it.
+fn number_param(
+    query: Option<&str>,
+    name: &str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, String> {
+    let mut found = default;
+    for (key, value) in params(query) {
+        if key == name {
+            found = number(name, &value, range.clone())?;
+        }
+    }
+    Ok(found)
+}
+
 impl Push {
     pub fn from_query(query: Option<&str>) -> Result<Self, String> {
-        let mut interval_ms = 1000;
-        for (name, value) in params(query) {
-            if name == "interval_ms" {
-                interval_ms = number("interval_ms", &value, 10..=60_000)?;
-            }
-        }
+        let interval_ms = number_param(query, "interval_ms", 1000, 10..=60_000)?;
         Ok(Push {
             interval: Duration::from_millis(interval_ms),
         })
@@ -125,12 +137,7 @@ impl Close {
 
 impl Fragmented {
     pub fn from_query(query: Option<&str>) -> Result<Self, String> {
-        let mut size = 4;
-        for (name, value) in params(query) {
-            if name == "size" {
-                size = number("size", &value, 1..=65_536)?;
-            }
-        }
+        let size = number_param(query, "size", 4, 1..=65_536)?;
         Ok(Fragmented {
             size: usize::try_from(size).unwrap_or(65_536),
         })
@@ -157,8 +164,27 @@ pub fn fragments(opcode: Data, payload: &[u8], size: usize) -> Vec<Frame> {
         .collect()
 }
 
-fn bad_request(why: String) -> Response {
-    (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response()
+/// Serves a demo: its settings read from the query by `parse` (a 400 saying why when they do
+/// not parse), then the socket, run by `run`.
+fn serve_demo<Q, F, Fut>(
+    app: &App,
+    connection: &TapConnectInfo,
+    request: Request,
+    parse: fn(Option<&str>) -> Result<Q, String>,
+    run: F,
+) -> Response
+where
+    Q: Send + 'static,
+    F: FnOnce(Accepted, Q, Shutdown) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = String> + Send + 'static,
+{
+    let settings = match parse(request.uri().query()) {
+        Ok(settings) => settings,
+        Err(why) => return (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response(),
+    };
+    super::accept(app, connection, request, move |accepted, shutdown| {
+        run(accepted, settings, shutdown)
+    })
 }
 
 /// `GET /demo/push`.
@@ -167,13 +193,7 @@ pub async fn push(
     ConnectInfo(connection): ConnectInfo<TapConnectInfo>,
     request: Request,
 ) -> Response {
-    let push = match Push::from_query(request.uri().query()) {
-        Ok(push) => push,
-        Err(why) => return bad_request(why),
-    };
-    super::accept(&app, &connection, request, move |accepted, shutdown| {
-        run_push(accepted, push, shutdown)
-    })
+    serve_demo(&app, &connection, request, Push::from_query, run_push)
 }
 
 /// `GET /demo/close`.
@@ -182,13 +202,13 @@ pub async fn close(
     ConnectInfo(connection): ConnectInfo<TapConnectInfo>,
     request: Request,
 ) -> Response {
-    let close = match Close::from_query(request.uri().query()) {
-        Ok(close) => close,
-        Err(why) => return bad_request(why),
-    };
-    super::accept(&app, &connection, request, move |accepted, _shutdown| {
-        run_close(accepted, close)
-    })
+    serve_demo(
+        &app,
+        &connection,
+        request,
+        Close::from_query,
+        |accepted, close, _| run_close(accepted, close),
+    )
 }
 
 /// `GET /demo/fragmented`.
@@ -197,13 +217,13 @@ pub async fn fragmented(
     ConnectInfo(connection): ConnectInfo<TapConnectInfo>,
     request: Request,
 ) -> Response {
-    let fragmented = match Fragmented::from_query(request.uri().query()) {
-        Ok(fragmented) => fragmented,
-        Err(why) => return bad_request(why),
-    };
-    super::accept(&app, &connection, request, move |accepted, shutdown| {
-        run_fragmented(accepted, fragmented, shutdown)
-    })
+    serve_demo(
+        &app,
+        &connection,
+        request,
+        Fragmented::from_query,
+        run_fragmented,
+    )
 }
 
 /// What a demo loop does with a message it read.

@@ -145,6 +145,19 @@ async fn json_body<T: for<'de> Deserialize<'de>>(
         .map_err(|error| Refusal::new(StatusCode::BAD_REQUEST, format!("{what}: {error}")))
 }
 
+/// A JSON body that must be there (see [`json_body`]); without one, a 400 that shows its
+/// `shape`.
+async fn required_json_body<T: for<'de> Deserialize<'de>>(
+    files: &Files,
+    request: Request,
+    what: &str,
+    shape: &str,
+) -> Result<T, Refusal> {
+    json_body(files, request, what)
+        .await?
+        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, format!("the body must be {shape}")))
+}
+
 /// Runs blocking file work off the async threads.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
@@ -264,14 +277,8 @@ async fn save(
 ) -> Result<Json<Saved>, Refusal> {
     gate(&files, &request)?;
     let rel = RelPath::parse(&path)?;
-    let body: SaveBody = json_body(&files, request, "not a save request")
-        .await?
-        .ok_or_else(|| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "the body must be {\"content\": NOTEBOOK, \"last_modified\": VERSION}",
-            )
-        })?;
+    let shape = r#"{"content": NOTEBOOK, "last_modified": VERSION}"#;
+    let body: SaveBody = required_json_body(&files, request, "not a save request", shape).await?;
     let notebook = checked_notebook(body.content)?;
     let expect = match (body.force, body.last_modified) {
         (true, _) => Expect::Anything,
@@ -325,14 +332,9 @@ async fn rename(
 ) -> Result<Json<Entry>, Refusal> {
     gate(&files, &request)?;
     let from = RelPath::parse(&path)?;
-    let body: RenameRequest = json_body(&files, request, "not a rename request")
-        .await?
-        .ok_or_else(|| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "the body must be {\"path\": NEW_PATH}",
-            )
-        })?;
+    let shape = r#"{"path": NEW_PATH}"#;
+    let body: RenameRequest =
+        required_json_body(&files, request, "not a rename request", shape).await?;
     let to = RelPath::parse(&body.path)?;
     let moved = (from.to_string(), to.to_string());
     let renaming = Arc::clone(&files);

@@ -2,7 +2,8 @@
 
 use wirebook_server::config::Config;
 
-use crate::support::{connect, http_get, refused_status, TestServer, TOKEN};
+use crate::http::http_get;
+use crate::support::{connect, refused_status, TestServer, TOKEN};
 
 #[tokio::test]
 async fn refuses_missing_or_wrong_tokens_and_foreign_origins() {

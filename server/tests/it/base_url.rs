@@ -6,9 +6,9 @@ use wirebook_server::config::Config;
 use wirebook_shared::base_url::BaseUrl;
 use wirebook_shared::{KernelState, ServerMsg};
 
-use crate::support::{
-    connect, http_get, http_request, refused_status, SessionClient, TempDir, TestServer, TOKEN,
-};
+use crate::http::{http_get, http_request};
+use crate::session_client::SessionClient;
+use crate::support::{connect, refused_status, TempDir, TestServer, TOKEN};
 
 const INDEX: &str = r#"<!doctype html>
 <html><head><meta charset="utf-8" />

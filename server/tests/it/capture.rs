@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wirebook_server::config::Config;
-use wirebook_shared::{CaptureBody, CaptureRecord, ClientMsg, Direction, Hop, ServerMsg};
+use wirebook_shared::{CaptureBody, CaptureRecord, Direction, Hop, ServerMsg};
 
-use crate::support::{
-    find_text, http_get, is_kernel_open, messages, within, SessionClient, TestServer, TOKEN,
-};
+use crate::capture_records::{echo_legs, feed_recorded, find_text, handshake_on, messages};
+use crate::http::http_get;
+use crate::session_client::{is_kernel_open, SessionClient};
+use crate::support::{within, TestServer, TOKEN};
 
 /// Everything in the capture, through the JSONL export.
 async fn jsonl(addr: SocketAddr) -> Vec<CaptureRecord> {
@@ -46,10 +47,7 @@ async fn run_one_cell(server: &TestServer, code: &str) -> (SessionClient, u64) {
         panic!("expected Hello");
     };
     client.wait_for(is_kernel_open).await;
-    client.execute("c1", code).await;
-    client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
+    client.run_to_output("c1", code).await;
     (client, session_conn)
 }
 
@@ -57,17 +55,7 @@ async fn run_one_cell(server: &TestServer, code: &str) -> (SessionClient, u64) {
 async fn handshakes_and_frames_on_every_hop_with_masks_and_relay_links() {
     let server = TestServer::with_defaults().await;
     let (mut client, session_conn) = run_one_cell(&server, "hai").await;
-    client
-        .capture_until(|records| {
-            find_text(
-                records,
-                Hop::Browser,
-                Direction::ToClient,
-                r#""type":"output""#,
-            )
-            .is_some()
-        })
-        .await;
+    client.capture_until_output().await;
     let records = &client.records;
 
     // The browser's handshake, as sent, with the token redacted.
@@ -89,13 +77,7 @@ async fn handshakes_and_frames_on_every_hop_with_masks_and_relay_links() {
     );
     assert_eq!(handshake.accept_ok, Some(true));
     // The kernel hop's handshake is the request wirebook sent.
-    let kernel = records
-        .iter()
-        .find_map(|r| match &r.body {
-            CaptureBody::Handshake(h) if r.hop == Hop::Kernel => Some(h),
-            _ => None,
-        })
-        .expect("the kernel's handshake");
+    let kernel = handshake_on(records, Hop::Kernel).expect("the kernel's handshake");
     assert_eq!(kernel.request.start_line, "GET /echo HTTP/1.1");
     assert_eq!(kernel.accept_ok, Some(true));
 
@@ -112,39 +94,15 @@ async fn handshakes_and_frames_on_every_hop_with_masks_and_relay_links() {
     }
 
     // execute (browser) → code (kernel) → reply (kernel) → output (browser).
-    let (execute, _) = find_text(
-        records,
-        Hop::Browser,
-        Direction::ToServer,
-        r#""type":"execute""#,
-    )
-    .unwrap();
-    let (upstream, caused_by) =
-        find_text(records, Hop::Kernel, Direction::ToServer, "hai").unwrap();
-    assert_eq!(caused_by, Some(execute.seq));
-    let (reply, _) = find_text(records, Hop::Kernel, Direction::ToClient, "hai").unwrap();
-    let (_, caused_by) = find_text(
-        records,
-        Hop::Browser,
-        Direction::ToClient,
-        r#""type":"output""#,
-    )
-    .unwrap();
-    assert_eq!(caused_by, Some(reply.seq));
-    assert_ne!(upstream.conn, execute.conn);
+    let legs = echo_legs(records, "hai");
+    assert_ne!(legs.upstream.conn, legs.execute.conn);
     // The echo endpoint's side of the kernel connection is its own hop.
     let (echoed, _) = find_text(records, Hop::Endpoint, Direction::ToServer, "hai").unwrap();
     let (_, caused_by) = find_text(records, Hop::Endpoint, Direction::ToClient, "hai").unwrap();
     // The echo points at the message it echoes.
     assert_eq!(caused_by, Some(echoed.seq));
     // The inspector's own feed is not recorded.
-    assert!(find_text(
-        records,
-        Hop::Browser,
-        Direction::ToClient,
-        r#""type":"capture""#
-    )
-    .is_none());
+    assert!(!feed_recorded(records));
 }
 
 /// Opens a raw WebSocket to `/echo` and returns the socket after the 101.
@@ -172,6 +130,13 @@ async fn read_close(tcp: &mut TcpStream) -> u16 {
     u16::from_be_bytes([payload[0], payload[1]])
 }
 
+/// Whether the echo endpoint's side of a connection has closed.
+fn endpoint_closed(records: &[CaptureRecord]) -> bool {
+    records
+        .iter()
+        .any(|r| r.hop == Hop::Endpoint && matches!(r.body, CaptureBody::Closed { .. }))
+}
+
 fn closed_of(records: &[CaptureRecord], conn: u64) -> Option<(Option<u16>, &str)> {
     records.iter().find_map(|r| match &r.body {
         CaptureBody::Closed { code, reason } if r.conn == conn => Some((*code, reason.as_str())),
@@ -186,12 +151,7 @@ async fn an_unmasked_client_frame_is_flagged_and_fails_the_connection_with_1002(
     tcp.write_all(&[0x81, 0x02, b'h', b'i']).await.unwrap();
     assert_eq!(read_close(&mut tcp).await, 1002);
     drop(tcp);
-    let records = capture_until(server.addr, |records| {
-        records
-            .iter()
-            .any(|r| r.hop == Hop::Endpoint && matches!(r.body, CaptureBody::Closed { .. }))
-    })
-    .await;
+    let records = capture_until(server.addr, endpoint_closed).await;
     let (record, frame, _) = messages(&records)
         .find(|(r, f, _)| r.hop == Hop::Endpoint && f.direction == Direction::ToServer)
         .expect("the unmasked frame");
@@ -218,12 +178,7 @@ async fn a_frame_over_the_limit_is_recorded_with_its_true_length_and_closes_with
     tcp.write_all(&frame).await.unwrap();
     assert_eq!(read_close(&mut tcp).await, 1009);
     drop(tcp);
-    let records = capture_until(server.addr, |records| {
-        records
-            .iter()
-            .any(|r| r.hop == Hop::Endpoint && matches!(r.body, CaptureBody::Closed { .. }))
-    })
-    .await;
+    let records = capture_until(server.addr, endpoint_closed).await;
     let frame = records
         .iter()
         .find_map(|r| match &r.body {
@@ -257,19 +212,10 @@ async fn pausing_stops_recording_for_everyone_until_resumed() {
     client.wait_for(is_kernel_open).await;
     client.wait_paused(false).await;
 
-    client
-        .send(&ClientMsg::SetCapturePaused { paused: true })
-        .await;
-    client.wait_paused(true).await;
+    client.set_capture_paused(true).await;
     other.wait_paused(true).await;
-    client.execute("c1", "quiet").await;
-    client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
-    client
-        .send(&ClientMsg::SetCapturePaused { paused: false })
-        .await;
-    client.wait_paused(false).await;
+    client.run_to_output("c1", "quiet").await;
+    client.set_capture_paused(false).await;
     other.wait_paused(false).await;
     client.execute("c2", "loud").await;
     client
@@ -291,17 +237,7 @@ async fn pausing_stops_recording_for_everyone_until_resumed() {
 async fn exports_har_and_jsonl() {
     let server = TestServer::with_defaults().await;
     let (mut client, session_conn) = run_one_cell(&server, "hai").await;
-    client
-        .capture_until(|records| {
-            find_text(
-                records,
-                Hop::Browser,
-                Direction::ToClient,
-                r#""type":"output""#,
-            )
-            .is_some()
-        })
-        .await;
+    client.capture_until_output().await;
 
     // Token required.
     assert_eq!(
@@ -410,7 +346,7 @@ async fn exports_include_kernel_messages() {
     let dirs = TempDir::new("export-kernel");
     let spec = dirs.0.join("specs/kernels/wbexport");
     std::fs::create_dir_all(&spec).unwrap();
-    let python = crate::python::python();
+    let python = crate::peers::python();
     assert!(
         python.exists(),
         "{} is missing: run `make test`",
@@ -432,10 +368,8 @@ async fn exports_include_kernel_messages() {
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "wbexport".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "wbexport".into(),
         })
         .await;
     client.wait_for(is_kernel_open).await;

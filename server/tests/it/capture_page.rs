@@ -9,9 +9,9 @@ use wirebook_shared::capture_filter::{FilterSpec, Scope};
 use wirebook_shared::capture_page::{CapturePage, PageQuery, CAPTURE_PAGE_API};
 use wirebook_shared::{CaptureBody, CaptureRecord, Hop};
 
-use crate::support::{
-    connect, http_request, within, HttpResponse, SessionClient, TestServer, TOKEN,
-};
+use crate::http::{http_request, HttpResponse};
+use crate::session_client::SessionClient;
+use crate::support::{connect, within, TestServer, TOKEN};
 
 /// Sends `count` text messages `m0`, `m1`, … to `/echo` and reads each echo.
 async fn fill(server: &TestServer, count: usize) {

@@ -5,8 +5,10 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_shared::{Direction, Hop, Opcode};
 
-use crate::proxy::python_client;
-use crate::support::{connect, messages, next_message, refused_status, SessionClient, TestServer};
+use crate::capture_records::messages;
+use crate::peers::python_client;
+use crate::session_client::SessionClient;
+use crate::support::{connect, next_message, refused_status, TestServer};
 
 #[tokio::test]
 async fn push_sends_messages_by_itself() {

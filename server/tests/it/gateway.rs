@@ -19,10 +19,12 @@ use wirebook_shared::{
     CaptureBody, CaptureRecord, Channel, Direction, Hop, KernelMessage, KernelState,
 };
 
-use crate::python::python;
+use crate::capture_records::{handshake_on, head_header};
+use crate::peers::python;
+use crate::stand_in_peers::closed_port;
+use crate::support::TempDir;
 
 const V1: &str = "v1.kernel.websocket.jupyter.org";
-use crate::support::TempDir;
 
 /// How long one kernel event may take (a kernel starting on a busy 2-core machine is slow).
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -284,6 +286,11 @@ impl Kernel {
                 state: KernelState::Connecting
             }
         );
+        self.until_open().await;
+    }
+
+    /// The events until the kernel is open (again), that one included.
+    async fn until_open(&mut self) -> Vec<KernelEvent> {
         self.until(|e| {
             matches!(
                 e,
@@ -293,7 +300,7 @@ impl Kernel {
                 }
             )
         })
-        .await;
+        .await
     }
 
     fn execute(&self, cell_id: &str, code: &str, caused_by: Option<u64>) {
@@ -526,23 +533,12 @@ async fn a_python_kernel_runs_through_jupyter_server_over_v1_frames() {
     // The capture: the handshake chose v1 (token redacted), frames on the kernel hop, and the
     // decoded messages with their offsets.
     let records = kernel.capture.snapshot();
-    let handshake = records
-        .iter()
-        .find_map(|r| match &r.body {
-            CaptureBody::Handshake(h) if r.hop == Hop::Kernel => Some(h),
-            _ => None,
-        })
-        .expect("the channels handshake");
+    let handshake = handshake_on(&records, Hop::Kernel).expect("the channels handshake");
     assert_eq!(
         handshake.protocol.as_deref(),
         Some("v1.kernel.websocket.jupyter.org")
     );
-    let authorization = handshake
-        .request
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
-        .map(|(_, v)| v.as_str());
+    let authorization = head_header(&handshake.request, "authorization");
     assert_eq!(authorization, Some("token <redacted>"));
     let all = format!("{records:?}");
     assert!(!all.contains(&server.token), "the token is in the capture");
@@ -693,11 +689,7 @@ async fn a_wrong_token_is_a_clear_error() {
 
 #[tokio::test]
 async fn an_unreachable_or_https_gateway_is_a_clear_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port().await;
     let config = GatewayConfig {
         url: format!("http://127.0.0.1:{port}"),
         token: None,
@@ -803,17 +795,7 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
     assert_eq!(cell.execution_count(), Some(1));
 
     proxy.cut();
-    let events = kernel
-        .until(|e| {
-            matches!(
-                e,
-                KernelEvent::State {
-                    state: KernelState::Open { .. },
-                    ..
-                }
-            )
-        })
-        .await;
+    let events = kernel.until_open().await;
     assert!(
         events.iter().any(|e| matches!(
             e,
@@ -840,17 +822,7 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
 
     // A message over the size limit cannot be read: the link says so and reconnects.
     kernel.execute("r3", "print('x' * 100_000)", None);
-    let events = kernel
-        .until(|e| {
-            matches!(
-                e,
-                KernelEvent::State {
-                    state: KernelState::Open { .. },
-                    ..
-                }
-            )
-        })
-        .await;
+    let events = kernel.until_open().await;
     assert!(
         events.iter().any(|e| matches!(e,
             KernelEvent::Refused { message, .. } if message.contains("over the size limit"))),
@@ -873,9 +845,10 @@ async fn a_dropped_websocket_reconnects_to_the_same_kernel() {
 /// the browser leaving deletes the kernel.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
-    use wirebook_shared::{ClientMsg, KernelChoice, ServerMsg};
+    use wirebook_shared::{KernelChoice, ServerMsg};
 
-    use crate::support::{SessionClient, TestServer, TOKEN};
+    use crate::session_client::SessionClient;
+    use crate::support::{TestServer, TOKEN};
 
     let jupyter = JupyterServer::start(&[]).await;
     let mut config = wirebook_server::config::Config::new(TOKEN);
@@ -893,33 +866,11 @@ async fn a_browser_session_runs_a_cell_on_a_gateway_kernel() {
         unreachable!()
     };
     assert!(kernels.iter().any(|k| k.choice == choice), "{kernels:?}");
-    client
-        .send(&ClientMsg::SetKernel {
-            kernel: choice.clone(),
-        })
-        .await;
-    let wait_open = |m: &ServerMsg| {
-        matches!(
-            m,
-            ServerMsg::Kernel {
-                state: KernelState::Open { .. }
-            } | ServerMsg::Kernel {
-                state: KernelState::Failed { .. }
-            }
-        )
-    };
-    let opened = tokio::time::timeout(PATIENCE, client.wait_for(wait_open))
+    client.choose(choice.clone()).await;
+    let state = tokio::time::timeout(PATIENCE, client.kernel_settled())
         .await
         .unwrap();
-    assert!(
-        matches!(
-            opened,
-            ServerMsg::Kernel {
-                state: KernelState::Open { .. }
-            }
-        ),
-        "{opened:?}"
-    );
+    assert!(matches!(state, KernelState::Open { .. }), "{state:?}");
     client.execute("b1", "40 + 2").await;
     let executed = tokio::time::timeout(
         PATIENCE,
@@ -998,7 +949,8 @@ async fn a_kernel_deleted_on_the_gateway_fails_the_link() {
 async fn a_session_sets_the_gateway_and_the_token_stays_masked() {
     use wirebook_shared::{CaptureBody, ClientMsg, KernelChoice, ServerMsg};
 
-    use crate::support::{SessionClient, TestServer, TOKEN};
+    use crate::session_client::SessionClient;
+    use crate::support::{TestServer, TOKEN};
 
     let jupyter = JupyterServer::start(&[]).await;
     let server = TestServer::start(wirebook_server::config::Config::new(TOKEN)).await;
@@ -1033,12 +985,7 @@ async fn a_session_sets_the_gateway_and_the_token_stays_masked() {
             token: None,
         })
         .await;
-    let error = client
-        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    let ServerMsg::Error { message, .. } = error else {
-        unreachable!()
-    };
+    let (message, _) = client.error().await;
     assert!(message.starts_with("cannot use that gateway"), "{message}");
 
     // The browser's set_gateway records leave the capture with the token masked.

@@ -10,11 +10,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wirebook_server::config::Config;
 use wirebook_server::proxy::routes::parse_route;
-use wirebook_shared::{CaptureBody, CaptureRecord, ServerMsg};
+use wirebook_shared::{CaptureBody, CaptureRecord};
 
-use crate::support::{
-    connect, http_get, refused_status, within, SessionClient, TestServer, PATIENCE, TOKEN,
-};
+use crate::http::http_get;
+use crate::session_client::SessionClient;
+use crate::support::{connect, refused_status, within, TestServer, PATIENCE, TOKEN};
 
 /// Every way a request carries the token: the query, the cookie, the Authorization header.
 fn with_the_token_three_ways(
@@ -510,17 +510,7 @@ async fn a_flood_of_anonymous_connections_does_not_lock_out_the_token() {
     let authorization = format!("Authorization: token {TOKEN}\r\n");
     assert_eq!(healthz(server.addr, &authorization).await, 200);
     // A browser session still opens, and its echo kernel (wirebook's own dial) connects.
-    let (mut session, _hello) = SessionClient::open(&server).await;
-    session
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: wirebook_shared::KernelState::Open { .. }
-                }
-            )
-        })
-        .await;
+    let _session = SessionClient::ready(&server).await;
     // A connection on probation that says nothing is closed after a few seconds.
     let mut silent = TcpStream::connect(server.addr).await.unwrap();
     assert!(closed_within(&mut silent, Duration::from_secs(8)).await);
@@ -648,17 +638,15 @@ async fn an_escaped_token_does_not_get_in_past_its_redaction() {
 
 #[tokio::test]
 async fn a_kernel_url_typed_with_the_token_does_not_carry_it_into_any_record() {
-    use wirebook_shared::{ClientMsg, KernelChoice, WebSocketSettings};
+    use wirebook_shared::{KernelChoice, WebSocketSettings};
     let server = TestServer::with_defaults().await;
     let (mut session, _hello) = SessionClient::open(&server).await;
     // wirebook's own echo, named with the token: the browser's message carries it, the
     // kernel connection's Open record and handshake too.
     session
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::WebSocket {
-                url: format!("ws://{}/echo?token={TOKEN}", server.addr),
-                settings: WebSocketSettings::default(),
-            },
+        .choose(KernelChoice::WebSocket {
+            url: format!("ws://{}/echo?token={TOKEN}", server.addr),
+            settings: WebSocketSettings::default(),
         })
         .await;
     session

@@ -11,8 +11,9 @@ use wirebook_shared::{
     ServerMsg,
 };
 
-use crate::python::python;
-use crate::support::{within, SessionClient, TempDir, TestServer, TOKEN};
+use crate::peers::python;
+use crate::session_client::SessionClient;
+use crate::support::{within, TempDir, TestServer, TOKEN};
 
 /// The longest a kernel may take to start or a cell to finish (heartbeat records keep the
 /// session talking, so the per-message patience alone never runs out).
@@ -69,6 +70,12 @@ fn write_spec(root: &std::path::Path, name: &str, argv: Value, extra: Value) {
     std::fs::write(dir.join("kernel.json"), spec.to_string()).unwrap();
 }
 
+/// A spec that runs `script` with `sh -c`, `$0` being `dollar0` and `$1` the connection file.
+fn shell_spec(root: &std::path::Path, name: &str, script: &str, dollar0: &std::path::Path) {
+    let argv = json!(["sh", "-c", script, dollar0, "{connection_file}"]);
+    write_spec(root, name, argv, json!({}));
+}
+
 /// An ipykernel spec for the test python.
 fn ipykernel_spec(root: &std::path::Path, name: &str, extra: Value) {
     let python = python();
@@ -112,9 +119,7 @@ impl Notebook {
         let (mut client, _hello) = SessionClient::open_at(&server, key).await;
         client.patience = LONGEST;
         client
-            .send(&ClientMsg::SetKernel {
-                kernel: KernelChoice::Jupyter { name: name.into() },
-            })
+            .choose(KernelChoice::Jupyter { name: name.into() })
             .await;
         client
             .wait_for(|m| matches!(m, ServerMsg::KernelSelected { .. }))
@@ -136,6 +141,18 @@ impl Notebook {
     }
 
     /// The next state of the kernel.
+    /// Reads kernel states until the kernel fails, and returns why; a kernel that opens or
+    /// closes instead fails the test.
+    async fn failure(&mut self) -> String {
+        loop {
+            match self.state().await {
+                KernelState::Failed { message } => return message,
+                KernelState::Connecting | KernelState::Reconnecting { .. } => {}
+                other => panic!("expected Failed, got {other:?}"),
+            }
+        }
+    }
+
     async fn state(&mut self) -> KernelState {
         let next = self
             .client
@@ -357,14 +374,8 @@ async fn input_is_answered_from_the_browser() {
             value: "early".into(),
         })
         .await;
-    let refused = nb
-        .client
-        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    assert!(
-        format!("{refused:?}").contains("not waiting for input"),
-        "{refused:?}"
-    );
+    let (refused, _) = nb.client.error().await;
+    assert!(refused.contains("not waiting for input"), "{refused}");
 
     nb.client
         .execute("c", "name = input('name? '); print('hello', name)")
@@ -481,13 +492,7 @@ async fn restart_starts_a_fresh_kernel_and_the_old_process_ends() {
 async fn a_kernel_that_dies_is_reported_and_the_next_cell_starts_a_new_one() {
     let mut nb = Notebook::ipykernel("jupyter-died").await;
     nb.client.execute("a", "import os; os._exit(1)").await;
-    let failed = loop {
-        match nb.state().await {
-            KernelState::Failed { message } => break message,
-            KernelState::Closed { reason, .. } => panic!("expected Failed, got Closed: {reason}"),
-            _ => {}
-        }
-    };
+    let failed = nb.failure().await;
     assert!(
         failed.contains("the kernel died (exit status 1)"),
         "{failed}"
@@ -530,23 +535,15 @@ async fn a_kernel_whose_argv_fails_gives_a_clear_error() {
     std::fs::create_dir_all(specs.join("kernels/broken")).unwrap();
     std::fs::write(specs.join("kernels/broken/kernel.json"), "{not json").unwrap();
     let mut nb = Notebook::start(dirs, "exits", Vec::new()).await;
-    let message = loop {
-        match nb.state().await {
-            KernelState::Failed { message } => break message,
-            KernelState::Connecting => {}
-            other => panic!("expected Failed, got {other:?}"),
-        }
-    };
+    let message = nb.failure().await;
     assert!(
         message.contains("the kernel exits exited with status 3 before answering kernel_info")
             && message.contains("no such module: pretend"),
         "{message}"
     );
     nb.client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "missing".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "missing".into(),
         })
         .await;
     let message = loop {
@@ -559,26 +556,19 @@ async fn a_kernel_whose_argv_fails_gives_a_clear_error() {
         "{message}"
     );
     nb.client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "broken".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "broken".into(),
         })
         .await;
     // A kernel.json that does not parse is reported when kernels are listed, not offered,
     // and choosing it is refused.
     let mut errors = Vec::new();
     loop {
-        if let ServerMsg::Error { message, .. } = nb
-            .client
-            .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-            .await
-        {
-            let done = message.contains("no kernelspec named \"broken\"");
-            errors.push(message);
-            if done {
-                break;
-            }
+        let (message, _) = nb.client.error().await;
+        let done = message.contains("no kernelspec named \"broken\"");
+        errors.push(message);
+        if done {
+            break;
         }
     }
     assert!(
@@ -638,11 +628,8 @@ async fn the_composer_sends_any_message_and_heartbeats_are_recorded() {
             content: json!({}),
         })
         .await;
-    let refused = nb
-        .client
-        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    assert!(format!("{refused:?}").contains("cannot send on iopub"));
+    let (refused, _) = nb.client.error().await;
+    assert!(refused.contains("cannot send on iopub"), "{refused}");
     nb.client
         .capture_until(|records| {
             records.iter().any(|r| {
@@ -686,6 +673,12 @@ async fn shell_reply(nb: &mut Notebook, msg_type: &str, content: Value) -> Value
         unreachable!()
     };
     content
+}
+
+/// The kernel's answer to Shift+Tab at `cursor_pos` in `code`.
+async fn inspect(nb: &mut Notebook, code: &str, cursor_pos: usize) -> Value {
+    let request = json!({"code": code, "cursor_pos": cursor_pos, "detail_level": 0});
+    shell_reply(nb, "inspect_request", request).await
 }
 
 /// What the editor's Tab and Shift+Tab rely on from a real ipykernel: cursor positions in
@@ -732,12 +725,7 @@ async fn the_editor_completes_and_inspects_on_a_real_kernel() {
         "{content}"
     );
 
-    let content = shell_reply(
-        &mut nb,
-        "inspect_request",
-        json!({"code": "print(", "cursor_pos": 6, "detail_level": 0}),
-    )
-    .await;
+    let content = inspect(&mut nb, "print(", 6).await;
     assert_eq!(content["status"], "ok", "{content}");
     assert_eq!(content["found"], true, "{content}");
     let text = content["data"]["text/plain"].as_str().expect("text/plain");
@@ -749,12 +737,7 @@ async fn the_editor_completes_and_inspects_on_a_real_kernel() {
     );
 
     // Nothing found: `found` is false and there is nothing to show.
-    let content = shell_reply(
-        &mut nb,
-        "inspect_request",
-        json!({"code": "no_such_name_here", "cursor_pos": 5, "detail_level": 0}),
-    )
-    .await;
+    let content = inspect(&mut nb, "no_such_name_here", 5).await;
     assert_eq!(content["found"], false, "{content}");
 }
 
@@ -775,10 +758,8 @@ async fn kernels_end_with_their_session_and_with_the_server() {
     let (mut client, _) = SessionClient::open(&server).await;
     client.patience = LONGEST;
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "wbpy".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "wbpy".into(),
         })
         .await;
     let mut nb = Notebook {
@@ -842,10 +823,8 @@ async fn binary_with_a_kernel(dirs: &TempDir) -> (std::process::Child, u32, Sess
         patience: LONGEST,
     };
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "wbpy".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "wbpy".into(),
         })
         .await;
     // The wbpy kernel's states follow `KernelSelected` (the startup kernel's may come first).
@@ -937,10 +916,8 @@ async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
         dirs,
     };
     nb.client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::Jupyter {
-                name: "slow".into(),
-            },
+        .choose(KernelChoice::Jupyter {
+            name: "slow".into(),
         })
         .await;
     // The startup kernel's own states may come first (its host reports while the session
@@ -948,13 +925,7 @@ async fn a_kernel_that_never_opens_its_ports_times_out_and_is_killed() {
     nb.client
         .wait_for(|m| matches!(m, ServerMsg::KernelSelected { .. }))
         .await;
-    let message = loop {
-        match nb.state().await {
-            KernelState::Failed { message } => break message,
-            KernelState::Open { .. } => panic!("the slow kernel opened"),
-            _ => {}
-        }
-    };
+    let message = nb.failure().await;
     assert!(
         message.contains("did not open its ports within 1.5s") && message.contains("warming up"),
         "{message}"
@@ -973,12 +944,7 @@ async fn a_kernel_whose_port_was_taken_is_launched_again_on_new_ports() {
         "if [ ! -e '{m}' ]; then : > '{m}'; echo \"zmq.error.ZMQError: Address already in use (addr='tcp://127.0.0.1:1')\" >&2; exit 1; fi; exec \"$0\" -m ipykernel_launcher -f \"$1\"",
         m = marker.display()
     );
-    write_spec(
-        &dirs.0.join("specs"),
-        "taken",
-        json!(["sh", "-c", script, python(), "{connection_file}"]),
-        json!({}),
-    );
+    shell_spec(&dirs.0.join("specs"), "taken", &script, &python());
     let mut nb = Notebook::start(dirs, "taken", Vec::new()).await;
     nb.wait_open().await;
     assert!(marker.exists(), "the first launch did not run");
@@ -1004,20 +970,14 @@ async fn a_kernel_that_fails_otherwise_is_not_launched_again() {
         "echo launched >> '{l}'; echo 'ModuleNotFoundError: No module named nope' >&2; exit 1",
         l = launches.display()
     );
-    write_spec(
+    shell_spec(
         &dirs.0.join("specs"),
         "broken",
-        json!(["sh", "-c", script, "sh", "{connection_file}"]),
-        json!({}),
+        &script,
+        std::path::Path::new("sh"),
     );
     let mut nb = Notebook::start(dirs, "broken", Vec::new()).await;
-    let message = loop {
-        match nb.state().await {
-            KernelState::Failed { message } => break message,
-            KernelState::Open { .. } => panic!("the broken kernel opened"),
-            _ => {}
-        }
-    };
+    let message = nb.failure().await;
     assert!(message.contains("No module named nope"), "{message}");
     let launched = std::fs::read_to_string(&launches).unwrap();
     assert_eq!(launched.lines().count(), 1, "{launched}");

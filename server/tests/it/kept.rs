@@ -6,17 +6,21 @@ use std::time::Duration;
 
 use wirebook_server::config::Config;
 use wirebook_shared::kept_kernels::{KernelKey, RunningKernels};
-use wirebook_shared::{KernelState, ServerMsg, WireData};
+use wirebook_shared::{KernelState, ServerMsg};
 
-use crate::support::{
-    http_get, http_request, is_kernel_open, refused_status, within, SessionClient, TempDir,
-    TestServer, TOKEN,
-};
+use crate::http::{http_get, http_request, HttpResponse};
+use crate::session_client::{is_kernel_open, SessionClient};
+use crate::support::{refused_status, within, TempDir, TestServer, TOKEN};
 
 async fn kernels(server: &TestServer) -> RunningKernels {
     let response = http_get(server.addr, &format!("/api/kernels?token={TOKEN}"), &[]).await;
     assert_eq!(response.status, 200, "{}", response.body);
     serde_json::from_str(&response.body).unwrap()
+}
+
+/// `DELETE` a kernel from the list (`path` with its query), with `headers`.
+async fn shut_down(server: &TestServer, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    http_request(server.addr, "DELETE", path, headers, "").await
 }
 
 /// Reads until the kernel list satisfies `done`.
@@ -73,20 +77,7 @@ async fn two_sessions_on_one_notebook_share_its_kernel() {
     let mut elsewhere = SessionClient::open_settled(&server, "&tab=t-1").await;
     first.echo("c1", "hai", 1).await;
     // The other tab sees the run and its output too.
-    assert_eq!(
-        second.next().await,
-        ServerMsg::Executed {
-            cell_id: "c1".into(),
-            execution_count: 1
-        }
-    );
-    assert_eq!(
-        second.next().await,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text { text: "hai".into() }
-        }
-    );
+    second.expect_echo("c1", "hai", 1).await;
     // Another key has its own kernel, with its own count.
     elsewhere.echo("c9", "mine", 1).await;
     let list = kernels(&server).await;
@@ -130,55 +121,29 @@ async fn the_list_shuts_a_kernel_down_and_its_sessions_see_it_closed() {
     let origin = format!("http://{}", server.addr);
     let path = format!("/api/kernels/{id}?token={TOKEN}");
     // A change needs the token and the server's own origin.
-    let response = http_request(
-        server.addr,
-        "DELETE",
-        &format!("/api/kernels/{id}"),
-        &[],
-        "",
-    )
-    .await;
+    let response = shut_down(&server, &format!("/api/kernels/{id}"), &[]).await;
     assert_eq!(response.status, 403);
     let foreign = [("Origin", "http://evil.example")];
-    let response = http_request(server.addr, "DELETE", &path, &foreign, "").await;
+    let response = shut_down(&server, &path, &foreign).await;
     assert_eq!(response.status, 403);
-    let response = http_request(server.addr, "DELETE", &path, &[("Origin", &origin)], "").await;
+    let response = shut_down(&server, &path, &[("Origin", &origin)]).await;
     assert_eq!(response.status, 204, "{}", response.body);
-    let state = client
-        .wait_kernel(|s| matches!(s, KernelState::Closed { .. }))
-        .await;
-    assert!(
-        matches!(&state, KernelState::Closed { reason, .. } if reason.contains("running kernels")),
-        "{state:?}"
-    );
+    let (_, reason) = client.kernel_closed().await;
+    assert!(reason.contains("running kernels"), "{reason}");
     // The session stays; running a cell starts the kernel again.
     client.execute("c1", "back").await;
     client
         .wait_kernel(|s| matches!(s, KernelState::Open { .. }))
         .await;
     // Unknown and malformed ids.
-    let response = http_request(
-        server.addr,
-        "DELETE",
-        &format!("/api/kernels/999?token={TOKEN}"),
-        &[],
-        "",
-    )
-    .await;
+    let response = shut_down(&server, &format!("/api/kernels/999?token={TOKEN}"), &[]).await;
     assert_eq!(response.status, 404);
     assert!(
         response.body.contains("no running kernel has id 999"),
         "{}",
         response.body
     );
-    let response = http_request(
-        server.addr,
-        "DELETE",
-        &format!("/api/kernels/x?token={TOKEN}"),
-        &[],
-        "",
-    )
-    .await;
+    let response = shut_down(&server, &format!("/api/kernels/x?token={TOKEN}"), &[]).await;
     assert_eq!(response.status, 400);
     // The list needs the token.
     assert_eq!(http_get(server.addr, "/api/kernels", &[]).await.status, 403);

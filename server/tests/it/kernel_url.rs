@@ -4,65 +4,31 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use futures_util::StreamExt;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use wirebook_server::config::Config;
 use wirebook_server::kernel::websocket::Keepalive;
 use wirebook_shared::{
-    CaptureBody, ClientMsg, Direction, Hop, KernelChoice, KernelState, Opcode, ServerMsg,
-    WebSocketSettings, WireData,
+    CaptureBody, Direction, Hop, KernelChoice, KernelState, Opcode, ServerMsg, WebSocketSettings,
 };
 
-use crate::support::{messages, within, SessionClient, TestServer, TOKEN};
+use crate::capture_records::{handshake_on, head_header, messages};
+use crate::session_client::SessionClient;
+use crate::stand_in_peers::{closed_port, header_echo_kernel, refusing_peer};
+use crate::support::{within, TestServer, TOKEN};
 
 async fn failure(config: Config) -> String {
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
-    let failed = client
-        .wait_kernel(|s| matches!(s, KernelState::Failed { .. }))
-        .await;
-    let KernelState::Failed { message } = failed else {
-        unreachable!()
-    };
+    let message = client.kernel_failed().await;
     message
 }
 
 #[tokio::test]
 async fn the_kernel_gets_the_headers_and_subprotocols_and_its_choice_is_captured() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (saw, seen) = oneshot::channel::<(Option<String>, Option<String>)>();
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        // The callback's signature is tungstenite's (its error is a whole HTTP response).
-        #[allow(clippy::result_large_err)]
-        let callback = move |request: &Request, mut response: Response| {
-            let header = |name| {
-                request
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let _ = saw.send((header("x-test"), header("sec-websocket-protocol")));
-            response
-                .headers_mut()
-                .insert("sec-websocket-protocol", HeaderValue::from_static("v2"));
-            Ok(response)
-        };
-        let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
-            .await
-            .unwrap();
-        while let Some(Ok(message)) = ws.next().await {
-            if message.is_text() {
-                ws.send(message).await.unwrap();
-            }
-        }
-    });
+    let (addr, seen) = header_echo_kernel().await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://{addr}/k"));
     config.kernel.headers = vec![("X-Test".into(), "yes".into())];
@@ -73,20 +39,10 @@ async fn the_kernel_gets_the_headers_and_subprotocols_and_its_choice_is_captured
         panic!("expected hello, got {hello:?}")
     };
     assert_eq!(kernel.url, format!("ws://{addr}/k"));
-    let (x_test, offered) = within(seen).await.unwrap();
-    assert_eq!(x_test.as_deref(), Some("yes"));
-    assert_eq!(offered.as_deref(), Some("v1, v2"));
-    client.execute("c1", "hai").await;
-    let output = client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
-    assert_eq!(
-        output,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text { text: "hai".into() }
-        }
-    );
+    let seen = within(seen).await.unwrap();
+    assert_eq!(seen.get("x-test"), Some("yes"));
+    assert_eq!(seen.get("sec-websocket-protocol"), Some("v1, v2"));
+    client.assert_echoed("c1", "hai").await;
     client
         .capture_until(|records| {
             records.iter().any(|r| {
@@ -99,23 +55,7 @@ async fn the_kernel_gets_the_headers_and_subprotocols_and_its_choice_is_captured
 
 #[tokio::test]
 async fn a_kernel_that_refuses_the_handshake_shows_its_status_and_body() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let mut head = vec![0u8; 4096];
-            let _ = socket.read(&mut head).await;
-            let body = "no such notebook";
-            let answer = format!(
-                "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = socket.write_all(answer.as_bytes()).await;
-        }
-    });
+    let addr = refusing_peer("404 Not Found", "no such notebook").await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://{addr}/"));
     let message = failure(config).await;
@@ -125,12 +65,7 @@ async fn a_kernel_that_refuses_the_handshake_shows_its_status_and_body() {
 
 #[tokio::test]
 async fn a_refused_connection_says_so() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port().await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://127.0.0.1:{port}/"));
     let message = failure(config).await;
@@ -222,30 +157,14 @@ async fn a_secret_header_reaches_the_kernel_but_not_the_capture() {
         Some("sid=s3cr3t-value")
     );
     client
-        .capture_until(|records| {
-            records
-                .iter()
-                .any(|r| r.hop == Hop::Kernel && matches!(r.body, CaptureBody::Handshake(_)))
-        })
+        .capture_until(|records| handshake_on(records, Hop::Kernel).is_some())
         .await;
-    let handshake = client
-        .records
-        .iter()
-        .find_map(|r| match &r.body {
-            CaptureBody::Handshake(h) if r.hop == Hop::Kernel => Some(h.clone()),
-            _ => None,
-        })
-        .unwrap();
-    let cookie = handshake
-        .request
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("cookie"))
-        .map(|(_, value)| value.as_str());
+    let handshake = handshake_on(&client.records, Hop::Kernel).unwrap();
+    let cookie = head_header(&handshake.request, "cookie");
     assert_eq!(cookie, Some("<redacted>"));
     let everything = serde_json::to_string(&client.records).unwrap();
     assert!(!everything.contains("s3cr3t"), "{everything}");
-    let jsonl = crate::support::http_get(
+    let jsonl = crate::http::http_get(
         server.addr,
         "/api/capture.jsonl",
         &[("Authorization", &format!("token {TOKEN}"))],
@@ -311,11 +230,9 @@ async fn reporting_kernel() -> (u16, mpsc::UnboundedReceiver<String>) {
 
 async fn pick(client: &mut SessionClient, url: &str) {
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::WebSocket {
-                url: url.into(),
-                settings: WebSocketSettings::default(),
-            },
+        .choose(KernelChoice::WebSocket {
+            url: url.into(),
+            settings: WebSocketSettings::default(),
         })
         .await;
 }

@@ -2,39 +2,21 @@
 //! `websockets` server (two implementations independent of ours), plus token checks and
 //! upstream failures with tokio-tungstenite and raw TCP.
 
-use std::path::PathBuf;
-use std::process::Stdio;
-
 use futures_util::SinkExt;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::config::Config;
 use wirebook_server::proxy::routes::parse_route;
 use wirebook_shared::{CaptureBody, Direction, Hop, Opcode};
 
-use crate::python::python;
-use crate::support::{
-    connect, find_text, http_get, messages, next_message, refused_status, within, SessionClient,
-    TestServer, TOKEN,
-};
-
-fn peer(script: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/peers")
-        .join(script)
-}
-
-fn no_python(error: impl std::fmt::Display) -> String {
-    format!(
-        "cannot run python at {} ({error}): run `make test` (it creates .venv with \
-         websocket-client and websockets), or set WIREBOOK_PYTHON",
-        python().display()
-    )
-}
+use crate::capture_records::{find_text, handshake_on, messages};
+use crate::http::http_get;
+use crate::peers::{peer_json, python_client, python_server};
+use crate::session_client::SessionClient;
+use crate::stand_in_peers::{closed_port, refusing_peer};
+use crate::support::{connect, next_message, refused_status, within, TestServer, TOKEN};
 
 /// `upstream_server.py` and the port it listens on. Killed when dropped.
 async fn python_upstream() -> (Child, u16) {
@@ -43,51 +25,6 @@ async fn python_upstream() -> (Child, u16) {
 
 async fn python_upstream_with(args: &[&str]) -> (Child, u16) {
     python_server("upstream_server.py", args).await
-}
-
-/// Starts a python peer server that prints `PORT <n>` once it listens; killed when dropped.
-pub async fn python_server(script: &str, args: &[&str]) -> (Child, u16) {
-    let mut child = Command::new(python())
-        .arg(peer(script))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}", no_python(e)));
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    within(BufReader::new(stdout).read_line(&mut line))
-        .await
-        .unwrap();
-    let port = line
-        .trim()
-        .strip_prefix("PORT ")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("{script} did not print its port: {line:?}"));
-    (child, port)
-}
-
-/// Runs `tap_client.py URL MODE` and parses the JSON it prints.
-pub async fn python_client(url: &str, mode: &str) -> serde_json::Value {
-    let output = within(
-        Command::new(python())
-            .arg(peer("tap_client.py"))
-            .arg(url)
-            .arg(mode)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}", no_python(e)));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "tap_client.py {mode} failed ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_str(stdout.trim()).expect("JSON from tap_client.py")
 }
 
 fn with_route(spec: &str) -> Config {
@@ -165,13 +102,7 @@ async fn python_client_and_server_talk_through_the_tap_unchanged() {
             ],
             "control frames on {hop:?}"
         );
-        let handshake = records
-            .iter()
-            .find_map(|r| match &r.body {
-                CaptureBody::Handshake(h) if r.hop == hop => Some(h),
-                _ => None,
-            })
-            .unwrap();
+        let handshake = handshake_on(records, hop).unwrap();
         assert_eq!(handshake.protocol.as_deref(), Some("superchat"), "{hop:?}");
         let request = format!("{:?}", handshake.request);
         assert!(
@@ -238,9 +169,7 @@ async fn a_route_needs_the_token_unless_public() {
 
 #[tokio::test]
 async fn an_unreachable_upstream_is_a_502_with_the_reason() {
-    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
+    let port = closed_port().await;
     let server =
         TestServer::start(with_route(&format!("gone=ws://127.0.0.1:{port}/,public"))).await;
     let response = http_get(
@@ -266,19 +195,7 @@ async fn an_unreachable_upstream_is_a_502_with_the_reason() {
 
 #[tokio::test]
 async fn an_upstream_refusal_reaches_the_client_with_its_status_and_body() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut head = vec![0u8; 4096];
-        let _ = socket.read(&mut head).await;
-        let body = "log in first";
-        let answer = format!(
-            "HTTP/1.1 401 Unauthorized\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        socket.write_all(answer.as_bytes()).await.unwrap();
-    });
+    let addr = refusing_peer("401 Unauthorized", "log in first").await;
     let server = TestServer::start(with_route(&format!("auth=ws://{addr}/,public"))).await;
     match within(tokio_tungstenite::connect_async(server.ws("/tap/auth"))).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
@@ -299,23 +216,7 @@ async fn compressed_frames_pass_through_and_are_shown_inflated() {
     let (_upstream, port) = python_upstream_with(&["--deflate"]).await;
     let server = TestServer::start(with_route(&format!("z=ws://127.0.0.1:{port}/,public"))).await;
     let (mut session, _hello) = SessionClient::open(&server).await;
-    let output = within(
-        Command::new(python())
-            .arg(peer("deflate_client.py"))
-            .arg(server.ws("/tap/z"))
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}", no_python(e)));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "deflate_client.py failed ({}):\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let got: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let got = peer_json("deflate_client.py", [server.ws("/tap/z")]).await;
     let hello = "hello ".repeat(20);
     assert_eq!(got["echo"], json!(hello));
     let extensions = got["extensions"].as_str().unwrap_or_default();
@@ -345,10 +246,9 @@ async fn routes_added_from_the_ui_relay_and_removed_ones_are_gone() {
     ];
     let body = format!(r#"{{"url": "ws://127.0.0.1:{port}/ws"}}"#);
     let refused =
-        crate::support::http_request(server.addr, "PUT", "/api/routes/py", &json[1..], &body).await;
+        crate::http::http_request(server.addr, "PUT", "/api/routes/py", &json[1..], &body).await;
     assert_eq!(refused.status, 403, "no token, no route");
-    let made =
-        crate::support::http_request(server.addr, "PUT", "/api/routes/py", &json, &body).await;
+    let made = crate::http::http_request(server.addr, "PUT", "/api/routes/py", &json, &body).await;
     assert_eq!(made.status, 201, "{}", made.body);
     let listed = http_get(server.addr, "/api/routes", &json[..1]).await;
     let routes: serde_json::Value = serde_json::from_str(&listed.body).unwrap();
@@ -360,7 +260,7 @@ async fn routes_added_from_the_ui_relay_and_removed_ones_are_gone() {
     )
     .await;
     assert!(got.is_object(), "{got}");
-    let bad = crate::support::http_request(
+    let bad = crate::http::http_request(
         server.addr,
         "PUT",
         "/api/routes/x",
@@ -375,7 +275,7 @@ async fn routes_added_from_the_ui_relay_and_removed_ones_are_gone() {
         bad.body
     );
     let gone =
-        crate::support::http_request(server.addr, "DELETE", "/api/routes/py", &json[..1], "").await;
+        crate::http::http_request(server.addr, "DELETE", "/api/routes/py", &json[..1], "").await;
     assert_eq!(gone.status, 204);
     let missing = http_get(server.addr, "/tap/py", &json[..1]).await;
     assert_eq!(missing.status, 404);
@@ -397,7 +297,7 @@ async fn a_fragmented_message_is_linked_to_its_source_frame_by_frame() {
         server.addr
     );
     let made =
-        crate::support::http_request(server.addr, "PUT", "/api/routes/frag", &json, &body).await;
+        crate::http::http_request(server.addr, "PUT", "/api/routes/frag", &json, &body).await;
     assert_eq!(made.status, 201, "{}", made.body);
     let url = format!("{}?token={TOKEN}", server.ws("/tap/frag"));
     let mut client = connect(url.as_str().into_client_request().unwrap()).await;

@@ -7,22 +7,13 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::config::Config;
 use wirebook_shared::{
-    CaptureBody, CaptureRecord, Direction, Hop, KernelState, Opcode, ServerMsg, WireData,
-    PROTOCOL_VERSION,
+    CaptureBody, Direction, Hop, KernelState, Opcode, ServerMsg, PROTOCOL_VERSION,
 };
 
-use crate::support::{
-    find_text, is_kernel_open, messages, next_message, SessionClient, TestServer, TOKEN,
-};
-
-fn find<'a>(
-    records: &'a [CaptureRecord],
-    hop: Hop,
-    direction: Direction,
-    text: &str,
-) -> Option<(&'a CaptureRecord, Option<u64>)> {
-    find_text(records, hop, direction, text)
-}
+use crate::capture_records::{echo_legs, feed_recorded, find_text, messages, EchoLegs};
+use crate::session_client::SessionClient;
+use crate::stand_in_peers::closed_port;
+use crate::support::{next_message, TestServer, TOKEN};
 
 #[tokio::test]
 async fn hello_kernel_execute_output_and_capture_of_both_hops() {
@@ -50,52 +41,22 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     };
     assert_eq!(kernels[0].choice, wirebook_shared::KernelChoice::Startup);
     assert_eq!(kernels[0].display_name, "echo");
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Kernel {
-            state: KernelState::Connecting
-        }
-    );
-    assert!(is_kernel_open(&client.next().await));
+    client.expect_kernel_opening().await;
 
     client.echo("c1", "hai", 1).await;
 
     // The capture shows all four legs, linked.
-    client
-        .capture_until(|records| {
-            find(
-                records,
-                Hop::Browser,
-                Direction::ToClient,
-                r#""type":"output""#,
-            )
-            .is_some()
-        })
-        .await;
+    client.capture_until_output().await;
     let records = &client.records;
-    let (execute, _) = find(
-        records,
-        Hop::Browser,
-        Direction::ToServer,
-        r#""type":"execute""#,
-    )
-    .expect("the browser's execute");
+    let EchoLegs {
+        execute,
+        upstream,
+        reply,
+        output,
+    } = echo_legs(records, "hai");
     assert_eq!(execute.conn, session_conn);
-    let (upstream, caused_by) =
-        find(records, Hop::Kernel, Direction::ToServer, "hai").expect("the code sent upstream");
-    assert_eq!(caused_by, Some(execute.seq));
     assert_ne!(upstream.conn, session_conn);
-    let (reply, _) =
-        find(records, Hop::Kernel, Direction::ToClient, "hai").expect("the kernel's reply");
     assert_eq!(reply.conn, upstream.conn);
-    let (output, caused_by) = find(
-        records,
-        Hop::Browser,
-        Direction::ToClient,
-        r#""type":"output""#,
-    )
-    .unwrap();
-    assert_eq!(caused_by, Some(reply.seq));
     assert!(execute.seq < upstream.seq && upstream.seq < reply.seq && reply.seq < output.seq);
     // Both connections were opened, and Hello itself is on record.
     for (hop, conn) in [(Hop::Browser, session_conn), (Hop::Kernel, upstream.conn)] {
@@ -106,7 +67,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
             "no open record for {hop:?}"
         );
     }
-    assert!(find(
+    assert!(find_text(
         records,
         Hop::Browser,
         Direction::ToClient,
@@ -114,13 +75,7 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
     )
     .is_some());
     // The inspector's own feed is not recorded.
-    assert!(find(
-        records,
-        Hop::Browser,
-        Direction::ToClient,
-        r#""type":"capture""#
-    )
-    .is_none());
+    assert!(!feed_recorded(records));
     // Seqs only grow.
     assert!(records.windows(2).all(|w| w[0].seq < w[1].seq));
 
@@ -131,15 +86,12 @@ async fn hello_kernel_execute_output_and_capture_of_both_hops() {
 async fn a_second_session_gets_the_backlog() {
     let server = TestServer::with_defaults().await;
     let mut first = SessionClient::ready(&server).await;
-    first.execute("c1", "earlier").await;
-    first
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
+    first.run_to_output("c1", "earlier").await;
 
     let (mut second, _) = SessionClient::open(&server).await;
     second
         .capture_until(|records| {
-            find(records, Hop::Kernel, Direction::ToClient, "earlier").is_some()
+            find_text(records, Hop::Kernel, Direction::ToClient, "earlier").is_some()
         })
         .await;
     assert_eq!(second.evicted, 0);
@@ -238,27 +190,8 @@ async fn a_closed_kernel_is_reported_and_reconnected_by_the_next_execute() {
     );
 
     client.execute("c2", "two").await;
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Kernel {
-            state: KernelState::Connecting
-        }
-    );
-    assert!(is_kernel_open(&client.next().await));
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Executed {
-            cell_id: "c2".into(),
-            execution_count: 2
-        }
-    );
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Output {
-            cell_id: "c2".into(),
-            data: WireData::Text { text: "two".into() }
-        }
-    );
+    client.expect_kernel_opening().await;
+    client.expect_echo("c2", "two", 2).await;
 }
 
 #[tokio::test]
@@ -274,35 +207,19 @@ async fn restart_kernel_reconnects_and_counts_from_one() {
         .send(&wirebook_shared::ClientMsg::RestartKernel)
         .await;
     // The old connection's end is not reported: the browser sees the new one come up.
-    assert_eq!(
-        client.next().await,
-        ServerMsg::Kernel {
-            state: KernelState::Connecting
-        }
-    );
-    assert!(is_kernel_open(&client.next().await));
+    client.expect_kernel_opening().await;
     client.echo("c2", "after", 1).await;
 }
 
 #[tokio::test]
 async fn an_unreachable_kernel_fails_and_the_cell_gets_an_error() {
     // Bind and drop a listener: nothing listens on that port afterwards.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port().await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://127.0.0.1:{port}/"));
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
-    let failed = client
-        .wait_kernel(|s| matches!(s, KernelState::Failed { .. }))
-        .await;
-    let KernelState::Failed { message } = failed else {
-        unreachable!()
-    };
+    let message = client.kernel_failed().await;
     assert!(message.contains("cannot connect"), "{message}");
 
     client.execute("c1", "lost?").await;

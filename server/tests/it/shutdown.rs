@@ -5,9 +5,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
-use wirebook_shared::{KernelState, ServerMsg};
 
-use crate::support::{connect, next_message, within, Client, SessionClient, TestServer};
+use crate::session_client::SessionClient;
+use crate::support::{connect, next_message, within, Client, TestServer};
 
 /// Reads until the server's close frame; returns its code. Then reads on, which sends our
 /// answer, until the server hangs up.
@@ -26,17 +26,7 @@ async fn close_code(client: &mut Client) -> CloseCode {
 #[tokio::test]
 async fn sockets_get_1001_and_serve_returns() {
     let mut server = TestServer::with_defaults().await;
-    let (mut session, _) = SessionClient::open(&server).await;
-    session
-        .wait_for(|m| {
-            matches!(
-                m,
-                ServerMsg::Kernel {
-                    state: KernelState::Open { .. }
-                }
-            )
-        })
-        .await;
+    let mut session = SessionClient::ready(&server).await;
     let mut echo = connect(server.request("/echo", &[])).await;
 
     server.stop();

@@ -3,10 +3,12 @@
 
 use wirebook_server::config::Config;
 use wirebook_server::upstream::TlsSettings;
-use wirebook_shared::{CaptureBody, Hop, KernelState, ServerMsg, WireData};
+use wirebook_shared::{CaptureBody, Hop, KernelState};
 
-use crate::proxy::python_server;
-use crate::support::{SessionClient, TempDir, TestServer, TOKEN};
+use crate::capture_records::handshake_on;
+use crate::peers::python_server;
+use crate::session_client::SessionClient;
+use crate::support::{TempDir, TestServer, TOKEN};
 
 /// A certificate for `localhost` and where its PEM files are.
 struct SelfSigned {
@@ -27,7 +29,9 @@ impl SelfSigned {
     }
 }
 
-async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSigned) {
+/// A config whose kernel is `tls_echo_server.py` behind a new self-signed certificate; the
+/// server is killed when the child is dropped.
+async fn wss_config() -> (Config, tokio::process::Child, SelfSigned) {
     let cert = SelfSigned::new();
     let (child, port) = python_server(
         "tls_echo_server.py",
@@ -36,7 +40,6 @@ async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSig
     .await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("wss://localhost:{port}/"));
-    config.tls = tls;
     (config, child, cert)
 }
 
@@ -45,19 +48,7 @@ async fn wss_config(tls: TlsSettings) -> (Config, tokio::process::Child, SelfSig
 async fn echo_through(config: Config) -> String {
     let server = TestServer::start(config).await;
     let mut client = SessionClient::ready(&server).await;
-    client.execute("c1", "over tls").await;
-    let output = client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
-    assert_eq!(
-        output,
-        ServerMsg::Output {
-            cell_id: "c1".into(),
-            data: WireData::Text {
-                text: "over tls".into()
-            }
-        }
-    );
+    client.assert_echoed("c1", "over tls").await;
     // The tap sits above TLS: the handshake and frames are plain in the capture.
     let kernel_open = |records: &[wirebook_shared::CaptureRecord]| {
         records.iter().find_map(|r| match &r.body {
@@ -67,10 +58,7 @@ async fn echo_through(config: Config) -> String {
     };
     client
         .capture_until(|records| {
-            kernel_open(records).is_some()
-                && records
-                    .iter()
-                    .any(|r| r.hop == Hop::Kernel && matches!(r.body, CaptureBody::Handshake(_)))
+            kernel_open(records).is_some() && handshake_on(records, Hop::Kernel).is_some()
         })
         .await;
     kernel_open(&client.records).unwrap()
@@ -78,7 +66,7 @@ async fn echo_through(config: Config) -> String {
 
 #[tokio::test]
 async fn a_self_signed_kernel_is_refused_without_its_ca_and_says_what_to_do() {
-    let (config, _child, _cert) = wss_config(TlsSettings::default()).await;
+    let (config, _child, _cert) = wss_config().await;
     let server = TestServer::start(config).await;
     let (mut client, _) = SessionClient::open(&server).await;
     let KernelState::Failed { message } = client.kernel_settled().await else {
@@ -90,14 +78,7 @@ async fn a_self_signed_kernel_is_refused_without_its_ca_and_says_what_to_do() {
 
 #[tokio::test]
 async fn a_self_signed_kernel_works_with_its_ca() {
-    let cert = SelfSigned::new();
-    let (child, port) = python_server(
-        "tls_echo_server.py",
-        &[&cert.path("cert.pem"), &cert.path("key.pem")],
-    )
-    .await;
-    let mut config = Config::new(TOKEN);
-    config.kernel.url = Some(format!("wss://localhost:{port}/"));
+    let (mut config, _child, cert) = wss_config().await;
     // The CA file is read the way --tls-ca reads it.
     config.tls = TlsSettings {
         extra_roots: TlsSettings::read_ca_file(std::path::Path::new(&cert.path("cert.pem")))
@@ -106,16 +87,15 @@ async fn a_self_signed_kernel_works_with_its_ca() {
     };
     let open = echo_through(config).await;
     assert!(open.ends_with("(TLS)"), "{open}");
-    drop(child);
 }
 
 #[tokio::test]
 async fn skipping_verification_works_and_is_flagged() {
-    let (config, _child, _cert) = wss_config(TlsSettings {
+    let (mut config, _child, _cert) = wss_config().await;
+    config.tls = TlsSettings {
         extra_roots: Vec::new(),
         skip_verification: true,
-    })
-    .await;
+    };
     let open = echo_through(config).await;
     assert!(open.contains("NOT verified"), "{open}");
 }

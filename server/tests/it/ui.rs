@@ -6,7 +6,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::config::Config;
 
-use crate::support::{http_get, within, HttpResponse, TempDir, TestServer, TOKEN};
+use crate::http::{http_get, HttpResponse};
+use crate::support::{within, TempDir, TestServer, TOKEN};
 
 const INDEX: &str = "<!doctype html><title>wirebook test ui</title>";
 

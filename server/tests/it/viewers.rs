@@ -6,7 +6,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_shared::{CaptureBody, CaptureRecord, ServerMsg, WireData};
 
-use crate::support::{connect, within, SessionClient, TestServer};
+use crate::session_client::SessionClient;
+use crate::support::{connect, within, TestServer};
 
 /// Whether a frame record's message preview contains `text`.
 fn shows(record: &CaptureRecord, text: &str) -> bool {
@@ -151,9 +152,7 @@ async fn a_stalled_session_holds_up_no_other_session_or_kernel() {
     // Reading again, the stalled page gets all of its own outputs (the echo kernel gives
     // each to the cell that ran last), and of the capture it missed meanwhile, the newest.
     for _ in 0..30 {
-        let output = stalled
-            .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-            .await;
+        let output = stalled.output().await;
         assert!(
             matches!(output, ServerMsg::Output { data: WireData::Text { text }, .. } if text == big)
         );

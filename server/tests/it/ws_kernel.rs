@@ -7,42 +7,30 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::config::Config;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::{
-    CaptureBody, ClientMsg, HeaderSetting, Hop, KernelChoice, KernelState, ServerMsg,
-    WebSocketSettings, WireData,
+    CaptureBody, HeaderSetting, Hop, KernelChoice, KernelState, ServerMsg, WebSocketSettings,
+    WireData,
 };
 
-use crate::support::{within, SessionClient, TestServer, TOKEN};
-
-async fn run(client: &mut SessionClient, cell: &str, code: &str, format: CellFormat) {
-    client
-        .send(&ClientMsg::Execute {
-            cell_id: cell.into(),
-            code: code.into(),
-            format,
-        })
-        .await;
-}
+use crate::session_client::SessionClient;
+use crate::stand_in_peers::header_echo_kernel;
+use crate::support::{within, TestServer, TOKEN};
 
 #[tokio::test]
 async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
     let server = TestServer::with_defaults().await;
     let mut client = SessionClient::ready(&server).await;
-    run(
-        &mut client,
-        "j",
-        "{ \"a\" : [1, 2] }",
-        CellFormat::Json { compact: true },
-    )
-    .await;
-    let echoed = client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
+    client
+        .execute_as(
+            "j",
+            "{ \"a\" : [1, 2] }",
+            CellFormat::Json { compact: true },
+        )
         .await;
+    let echoed = client.output().await;
     assert_eq!(
         echoed,
         ServerMsg::Output {
@@ -52,10 +40,8 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
             }
         }
     );
-    run(&mut client, "b", "de ad be ef", CellFormat::Hex).await;
-    let echoed = client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
+    client.execute_as("b", "de ad be ef", CellFormat::Hex).await;
+    let echoed = client.output().await;
     assert_eq!(
         echoed,
         ServerMsg::Output {
@@ -64,22 +50,19 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
         }
     );
     // Invalid JSON is refused with its place, and nothing goes to the kernel.
-    run(
-        &mut client,
-        "bad",
-        "{\n  \"a\": [1,, 2]\n}",
-        CellFormat::Json { compact: false },
-    )
-    .await;
-    let refused = client
-        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
+    client
+        .execute_as(
+            "bad",
+            "{\n  \"a\": [1,, 2]\n}",
+            CellFormat::Json { compact: false },
+        )
         .await;
-    let ServerMsg::Error { message, cell_id } = refused else {
-        unreachable!()
-    };
+    let (message, cell_id) = client.error().await;
     assert_eq!(cell_id.as_deref(), Some("bad"));
     assert!(message.contains("line 2, column 11"), "{message}");
-    run(&mut client, "p", "are you there", CellFormat::Ping).await;
+    client
+        .execute_as("p", "are you there", CellFormat::Ping)
+        .await;
     // Control payloads are previewed as hex.
     let payload = wirebook_shared::hex::hex(b"are you there");
     client
@@ -91,48 +74,18 @@ async fn cells_send_json_binary_ping_and_close_and_bad_json_is_not_sent() {
             })
         })
         .await;
-    run(&mut client, "c", "4000 done here", CellFormat::Close).await;
-    let closed = client
-        .wait_kernel(|s| matches!(s, KernelState::Closed { .. }))
+    client
+        .execute_as("c", "4000 done here", CellFormat::Close)
         .await;
     assert_eq!(
-        closed,
-        KernelState::Closed {
-            code: Some(4000),
-            reason: "done here".into()
-        }
+        client.kernel_closed().await,
+        (Some(4000), "done here".into())
     );
 }
 
 #[tokio::test]
 async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_reported() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (saw, mut seen) = mpsc::unbounded_channel::<Vec<(String, String)>>();
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        #[allow(clippy::result_large_err)]
-        let callback = move |request: &Request, mut response: Response| {
-            let headers = request
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect();
-            let _ = saw.send(headers);
-            response
-                .headers_mut()
-                .insert("sec-websocket-protocol", HeaderValue::from_static("v2"));
-            Ok(response)
-        };
-        let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
-            .await
-            .unwrap();
-        while let Some(Ok(message)) = ws.next().await {
-            if message.is_text() {
-                ws.send(message).await.unwrap();
-            }
-        }
-    });
+    let (addr, seen) = header_echo_kernel().await;
     let server = TestServer::with_defaults().await;
     let mut client = SessionClient::ready(&server).await;
     let settings = WebSocketSettings {
@@ -153,11 +106,9 @@ async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_report
         ..WebSocketSettings::default()
     };
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::WebSocket {
-                url: format!("ws://{addr}/feed"),
-                settings,
-            },
+        .choose(KernelChoice::WebSocket {
+            url: format!("ws://{addr}/feed"),
+            settings,
         })
         .await;
     let selected = client
@@ -175,21 +126,12 @@ async fn a_picked_url_gets_its_headers_and_subprotocols_and_the_choice_is_report
             extensions: Vec::new()
         }
     );
-    let headers = within(seen.recv()).await.unwrap();
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
-    assert_eq!(header("x-plain"), Some("visible"));
-    assert_eq!(header("authorization"), Some("Bearer hush-hush"));
-    assert_eq!(header("origin"), Some("https://app.example.test"));
-    assert_eq!(header("sec-websocket-protocol"), Some("v1, v2"));
-    client.execute("c1", "hello feed").await;
-    client
-        .wait_for(|m| matches!(m, ServerMsg::Output { .. }))
-        .await;
+    let seen = within(seen).await.unwrap();
+    assert_eq!(seen.get("x-plain"), Some("visible"));
+    assert_eq!(seen.get("authorization"), Some("Bearer hush-hush"));
+    assert_eq!(seen.get("origin"), Some("https://app.example.test"));
+    assert_eq!(seen.get("sec-websocket-protocol"), Some("v1, v2"));
+    client.run_to_output("c1", "hello feed").await;
     let everything = serde_json::to_string(&client.records).unwrap();
     assert!(
         !everything.contains("hush-hush"),
@@ -202,22 +144,15 @@ async fn a_bad_ca_in_the_settings_is_refused_with_the_reason() {
     let server = TestServer::with_defaults().await;
     let mut client = SessionClient::ready(&server).await;
     client
-        .send(&ClientMsg::SetKernel {
-            kernel: KernelChoice::WebSocket {
-                url: "wss://127.0.0.1:1/".into(),
-                settings: WebSocketSettings {
-                    ca_pem: Some("not a certificate".into()),
-                    ..WebSocketSettings::default()
-                },
+        .choose(KernelChoice::WebSocket {
+            url: "wss://127.0.0.1:1/".into(),
+            settings: WebSocketSettings {
+                ca_pem: Some("not a certificate".into()),
+                ..WebSocketSettings::default()
             },
         })
         .await;
-    let refused = client
-        .wait_for(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    let ServerMsg::Error { message, .. } = refused else {
-        unreachable!()
-    };
+    let (message, _) = client.error().await;
     assert!(message.contains("no PEM certificate"), "{message}");
 }
 
@@ -280,7 +215,7 @@ async fn a_lost_kernel_is_reconnected_with_backoff_and_nothing_is_resent() {
 
 #[tokio::test]
 async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
-    let (_upstream, port) = crate::proxy::python_server("upstream_server.py", &[]).await;
+    let (_upstream, port) = crate::peers::python_server("upstream_server.py", &[]).await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://127.0.0.1:{port}/ws"));
     // upstream_server.py speaks one of its subprotocols only.
@@ -288,21 +223,15 @@ async fn a_python_kernel_that_closes_with_1011_is_shown_closed_with_its_code() {
     let server = TestServer::start(config).await;
     let mut client = SessionClient::ready(&server).await;
     client.execute("c1", "fail-me").await;
-    let closed = client
-        .wait_kernel(|s| matches!(s, KernelState::Closed { .. }))
-        .await;
     assert_eq!(
-        closed,
-        KernelState::Closed {
-            code: Some(1011),
-            reason: "internal error".into()
-        }
+        client.kernel_closed().await,
+        (Some(1011), "internal error".into())
     );
 }
 
 #[tokio::test]
 async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_successor() {
-    let (mut first, port) = crate::proxy::python_server("upstream_server.py", &[]).await;
+    let (mut first, port) = crate::peers::python_server("upstream_server.py", &[]).await;
     let mut config = Config::new(TOKEN);
     config.kernel.url = Some(format!("ws://127.0.0.1:{port}/ws"));
     // upstream_server.py speaks one of its subprotocols only.
@@ -336,7 +265,7 @@ async fn a_killed_kernel_process_is_a_drop_and_the_link_reconnects_to_its_succes
     assert_eq!(lost, reason);
     let port_arg = port.to_string();
     let (_second, again) =
-        crate::proxy::python_server("upstream_server.py", &["--port", &port_arg]).await;
+        crate::peers::python_server("upstream_server.py", &["--port", &port_arg]).await;
     assert_eq!(again, port);
     // Attempts keep failing (refused) until the successor listens, then one opens.
     client

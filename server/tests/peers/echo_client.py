@@ -13,32 +13,15 @@ import sys
 
 import websocket  # websocket-client
 
+from peer_contract import basic_exchange, close_of
+
 
 def main() -> None:
     url = sys.argv[1]
     ws = websocket.create_connection(url, timeout=10)
-    out = {}
-
-    ws.send("hai")
-    opcode, data = ws.recv_data(control_frame=True)
-    out["text"] = {"opcode": opcode, "data": data.decode("utf-8")}
-
-    ws.send_binary(b"\x00\xff\x10")
-    opcode, data = ws.recv_data(control_frame=True)
-    out["binary"] = {"opcode": opcode, "hex": data.hex()}
-
-    ws.ping(b"are you there")
-    opcode, data = ws.recv_data(control_frame=True)
-    out["pong"] = {"opcode": opcode, "data": data.decode("utf-8")}
-
+    out = basic_exchange(ws)
     ws.send_close(4001, b"bye")
-    # recv_frame, not recv_data: the latter would answer the close with another close.
-    frame = ws.recv_frame()
-    out["close"] = {
-        "opcode": frame.opcode,
-        "code": int.from_bytes(frame.data[:2], "big"),
-        "reason": frame.data[2:].decode("utf-8"),
-    }
+    out["close"] = close_of(ws.recv_frame())
     ws.shutdown()
     print(json.dumps(out, sort_keys=True))
 

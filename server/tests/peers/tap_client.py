@@ -16,13 +16,7 @@ import sys
 
 import websocket  # websocket-client
 
-
-def close_of(frame):
-    return {
-        "opcode": frame.opcode,
-        "code": int.from_bytes(frame.data[:2], "big"),
-        "reason": frame.data[2:].decode("utf-8"),
-    }
+from peer_contract import basic_exchange, close_of
 
 
 def relay(url):
@@ -38,17 +32,7 @@ def relay(url):
     opcode, data = ws.recv_data(control_frame=True)
     out["upstream_saw"] = json.loads(data.decode("utf-8"))
 
-    ws.send("hai")
-    opcode, data = ws.recv_data(control_frame=True)
-    out["text"] = {"opcode": opcode, "data": data.decode("utf-8")}
-
-    ws.send_binary(b"\x00\xff\x10")
-    opcode, data = ws.recv_data(control_frame=True)
-    out["binary"] = {"opcode": opcode, "hex": data.hex()}
-
-    ws.ping(b"are you there")
-    opcode, data = ws.recv_data(control_frame=True)
-    out["pong"] = {"opcode": opcode, "data": data.decode("utf-8")}
+    out.update(basic_exchange(ws))
 
     ws.send("ping-me")
     # recv_frame: the ping itself, unanswered by us (upstream does not wait for the pong).
@@ -56,7 +40,6 @@ def relay(url):
     out["ping"] = {"opcode": frame.opcode, "data": frame.data.decode("utf-8")}
 
     ws.send_close(4001, b"bye")
-    # recv_frame, not recv_data: the latter would answer the close with another close.
     out["close"] = close_of(ws.recv_frame())
     ws.shutdown()
     return out

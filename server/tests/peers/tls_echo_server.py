@@ -11,6 +11,8 @@ import sys
 
 from websockets.asyncio.server import serve
 
+from peer_contract import announce_and_serve
+
 
 async def echo(ws):
     async for message in ws:
@@ -21,10 +23,7 @@ async def main() -> None:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(sys.argv[1], sys.argv[2])
     async with serve(echo, "127.0.0.1", 0, ssl=context) as server:
-        port = server.sockets[0].getsockname()[1]
-        print(f"PORT {port}", flush=True)
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, sys.stdin.read)
+        await announce_and_serve(server)
 
 
 if __name__ == "__main__":

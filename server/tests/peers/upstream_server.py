@@ -18,6 +18,8 @@ import sys
 
 from websockets.asyncio.server import serve
 
+from peer_contract import announce_and_serve
+
 
 async def handler(ws):
     headers = ws.request.headers
@@ -53,10 +55,7 @@ async def main() -> None:
         subprotocols=["superchat", "chat"],
         compression="deflate" if "--deflate" in sys.argv else None,
     ) as server:
-        port = server.sockets[0].getsockname()[1]
-        print(f"PORT {port}", flush=True)
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, sys.stdin.read)
+        await announce_and_serve(server)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::lines::{lines_value, multiline};
-use super::{error, field, type_name, Attachments, IpynbError, JsonMap, MimeBundle, MimeData};
+use super::{field, object_at, Attachments, IpynbError, JsonMap, MimeBundle, MimeData};
 
 /// Mime types whose data is any JSON value rather than text (nbformat's `_is_json_mime`).
 pub fn is_json_mime(mime: &str) -> bool {
@@ -18,12 +18,7 @@ pub(super) fn is_split_mime(mime: &str) -> bool {
 }
 
 pub(super) fn parse_bundle(value: Value, at: &str) -> Result<MimeBundle, IpynbError> {
-    let Value::Object(map) = value else {
-        return Err(error(
-            at,
-            format!("must be an object, not {}", type_name(&value)),
-        ));
-    };
+    let map = object_at(value, at)?;
     let mut bundle = MimeBundle::new();
     for (mime, data) in map {
         let data = if is_json_mime(&mime) {
@@ -53,12 +48,7 @@ pub(super) fn bundle_value(bundle: &MimeBundle) -> Value {
 }
 
 pub(super) fn parse_attachments(value: Value, at: &str) -> Result<Attachments, IpynbError> {
-    let Value::Object(map) = value else {
-        return Err(error(
-            at,
-            format!("must be an object, not {}", type_name(&value)),
-        ));
-    };
+    let map = object_at(value, at)?;
     let mut attachments = Attachments::new();
     for (name, bundle) in map {
         let bundle = parse_bundle(bundle, &field(at, &name))?;

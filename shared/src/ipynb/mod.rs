@@ -262,6 +262,17 @@ fn field(parent: &str, key: &str) -> String {
     }
 }
 
+/// `value` as a JSON object, or the error that says what it is instead.
+fn object_at(value: Value, at: &str) -> Result<JsonMap, IpynbError> {
+    match value {
+        Value::Object(map) => Ok(map),
+        other => Err(error(
+            at,
+            format!("must be an object, not {}", type_name(&other)),
+        )),
+    }
+}
+
 fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",

@@ -9,9 +9,9 @@ use super::cell_id::{is_valid_cell_id, new_cell_id};
 use super::lines::multiline;
 use super::mime::{parse_attachments, parse_bundle};
 use super::{
-    error, field, type_name, IpynbCell, IpynbCellKind, IpynbError, IpynbNotebook, IpynbOutput,
-    IpynbOutputKind, JsonMap, KernelSpec, NotebookMetadata, WirebookKernel, WirebookMetadata,
-    NBFORMAT, NBFORMAT_MINOR, WIREBOOK_KEY,
+    error, field, object_at, type_name, IpynbCell, IpynbCellKind, IpynbError, IpynbNotebook,
+    IpynbOutput, IpynbOutputKind, JsonMap, KernelSpec, NotebookMetadata, WirebookKernel,
+    WirebookMetadata, NBFORMAT, NBFORMAT_MINOR, WIREBOOK_KEY,
 };
 
 /// An object being taken apart: each read removes its key, and what is left over is `extra`.
@@ -55,13 +55,8 @@ impl Fields {
     }
 
     fn object(&mut self, key: &str) -> Result<JsonMap, IpynbError> {
-        match self.required(key)? {
-            Value::Object(map) => Ok(map),
-            other => Err(error(
-                &self.at(key),
-                format!("must be an object, not {}", type_name(&other)),
-            )),
-        }
+        let at = self.at(key);
+        object_at(self.required(key)?, &at)
     }
 
     fn multiline(&mut self, key: &str) -> Result<String, IpynbError> {

@@ -469,6 +469,17 @@ mod tests {
         joined
     }
 
+    /// A session on `a.ipynb` that runs `code` (`later N`: the fake kernel answers N s
+    /// later) and leaves once the run is taken, before its output comes.
+    async fn run_and_leave(kept: &KeptKernels, code: &str) {
+        let mut first = open(kept, notebook("a.ipynb")).await;
+        run(&mut first.attachment, "c1", code).await;
+        assert!(matches!(
+            next(&mut first.attachment).await,
+            ServerMsg::Executed { .. }
+        ));
+    }
+
     /// Lets the hosts handle what was sent to them (the clock is paused; nothing sleeps).
     async fn settle() {
         for _ in 0..20 {
@@ -519,13 +530,7 @@ mod tests {
     async fn a_returning_session_gets_the_same_kernel_and_what_it_said_meanwhile() {
         let live = Live::default();
         let kept = registry(&live, 1 << 20);
-        let mut first = open(&kept, notebook("a.ipynb")).await;
-        run(&mut first.attachment, "c1", "later 5").await;
-        assert!(matches!(
-            next(&mut first.attachment).await,
-            ServerMsg::Executed { .. }
-        ));
-        drop(first);
+        run_and_leave(&kept, "later 5").await;
         tokio::time::sleep(Duration::from_secs(10)).await;
         assert_eq!(kept.list().kernels[0].attached, 0);
         assert_eq!(live.count(), 1);
@@ -631,13 +636,7 @@ mod tests {
     async fn activity_while_detached_postpones_the_cull() {
         let live = Live::default();
         let kept = registry(&live, 1 << 20);
-        let mut first = open(&kept, notebook("a.ipynb")).await;
-        run(&mut first.attachment, "c1", "later 50").await;
-        assert!(matches!(
-            next(&mut first.attachment).await,
-            ServerMsg::Executed { .. }
-        ));
-        drop(first);
+        run_and_leave(&kept, "later 50").await;
         // The output at 50 s counts as activity: at 100 s the kernel is still there.
         tokio::time::sleep(Duration::from_secs(100)).await;
         settle().await;
