@@ -3,8 +3,8 @@
 # present at the right version, so a second run takes a second or two.
 #
 #   scripts/bootstrap.sh run    # to build and run: wasm32 target, trunk, wasm-bindgen-cli,
-#                               # Node.js, npm, esbuild, brotli and the cell editor's npm
-#                               # packages
+#                               # wasm-split-cli, Node.js, npm, esbuild, brotli and the cell
+#                               # editor's npm packages
 #   scripts/bootstrap.sh test   # the above, plus Chromium and chromedriver, nginx-light, the
 #                               # Python venv and the e2e npm deps
 #   scripts/bootstrap.sh bench  # the above, plus websocat 1.x, the tap proxy's yardstick in
@@ -24,6 +24,8 @@ TRUNK_VERSION="0.21.14"
 NEXTEST_VERSION="0.9.143"
 # The websocat the tap_load figures in docs/benchmarks.md were measured against.
 WEBSOCAT_VERSION="1.14.1"
+# The wasm splitter cargo-leptos uses (scripts/split_wasm.py, trunk's post_build hook).
+WASM_SPLIT_VERSION="0.2.4"
 CHROMIUM="/usr/bin/chromium"
 CHROMEDRIVER="/usr/bin/chromedriver"
 VENV="$ROOT/.venv"
@@ -116,6 +118,16 @@ ensure_rust_tools() {
         # Not --locked: the CLI's own lockfile of that release may pin crates that need a newer
         # rustc than the machine's.
         cargo install wasm-bindgen-cli --version "$wbg"
+    fi
+
+    # It has no --version: cargo's own list of installed packages says which one is there.
+    step "wasm-split-cli $WASM_SPLIT_VERSION (wasm_split_cli_support)"
+    if cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+        skip "already installed"
+    else
+        skip "compiling from crates.io (about 2 minutes on 2 cores)"
+        cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --locked \
+            --features build-binary
     fi
 }
 

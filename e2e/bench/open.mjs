@@ -3,8 +3,11 @@
 // capture and on one holding 100k records (50k messages to /echo and their echoes).
 //
 //   node e2e/bench/open.mjs --a BIN:DIST --b BIN:DIST [--rounds 5] [--messages 50000]
+//                           [--network KBITS:MS]
 //
-// `--messages 0` times the empty capture only. The page's own `performance.mark`s named
+// `--messages 0` times the empty capture only. `--network 10000:20` loads each page through
+// Chromium's network throttling (DevTools' own: 10 Mbit/s down and up, 20 ms added to each
+// request), as a browser away from the server would; loopback otherwise. The page's own `performance.mark`s named
 // `wirebook:…` (the startup's steps, where a build sets them) are printed as medians too.
 //
 // Each load is a fresh browser context (a cold cache). Times are read in the page from
@@ -32,6 +35,10 @@ const args = Object.fromEntries(
   }, []),
 );
 const rounds = Number(args.rounds ?? 5);
+const network = args.network?.split(':').map(Number);
+if (network && (network.length !== 2 || network.some((n) => !(n >= 0)))) {
+  throw new Error('--network takes KBITS:MS, e.g. 10000:20');
+}
 const messages = Number(args.messages ?? 50000);
 const builds = ['a', 'b'].map((name) => {
   if (!args[name]) throw new Error(`--${name} BIN:DIST is required`);
@@ -69,6 +76,18 @@ async function load(browser, url) {
   const { latest_seq: newest, records } = await captureStats(url);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
+  if (network) {
+    const [kbits, latency] = network;
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    const bytesPerSecond = (kbits * 1000) / 8;
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency,
+      downloadThroughput: bytesPerSecond,
+      uploadThroughput: bytesPerSecond,
+    });
+  }
   await page.addInitScript(({ newest, records }) => {
     const marks = (window.__openMarks = {});
     const check = () => {

@@ -27,14 +27,19 @@ test('behind nginx at /wirebook/: the page loads compressed, a cell runs, the in
     const origin = `http://${HOST}:${proxy.port}`;
 
     const wasm = page.waitForResponse((response) => response.url().endsWith('_bg.wasm'));
+    // The inspector is a chunk of its own (scripts/split_wasm.py), fetched after the first paint
+    // from beside the loader, so under the prefix as well.
+    const chunk = page.waitForResponse((response) => /\/inspector-view-[0-9a-f]+\.wasm$/.test(response.url()));
     await page.goto(`${origin}/wirebook/?token=${wirebook.token}`);
-    const wasmResponse = await wasm;
-    expect(new URL(wasmResponse.url()).pathname).toMatch(/^\/wirebook\/wirebook-frontend-[0-9a-f]+_bg\.wasm$/);
-    const headers = await wasmResponse.allHeaders();
-    // Chromium offers brotli only to secure origins (https, localhost): here gzip.
-    const accepted = (await wasmResponse.request().allHeaders())['accept-encoding'] ?? '';
-    expect(headers['content-encoding']).toBe(accepted.includes('br') ? 'br' : 'gzip');
-    expect(headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    for (const response of [await wasm, await chunk]) {
+      expect(new URL(response.url()).pathname).toMatch(/^\/wirebook\/(wirebook-frontend-[0-9a-f]+_bg|inspector-view-[0-9a-f]+)\.wasm$/);
+      expect(response.status()).toBe(200);
+      const headers = await response.allHeaders();
+      // Chromium offers brotli only to secure origins (https, localhost): here gzip.
+      const accepted = (await response.request().allHeaders())['accept-encoding'] ?? '';
+      expect(headers['content-encoding']).toBe(accepted.includes('br') ? 'br' : 'gzip');
+      expect(headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    }
     await expectConnected(page);
 
     await run(page, 0, 'hai');

@@ -77,15 +77,21 @@ pub fn App() -> impl IntoView {
     // opened from a file starts in command mode on its first cell, as in Jupyter.
     if session.files.file.with_untracked(|f| f.path().is_none()) {
         session.dispatch(Command::EnterEditMode);
+    } else {
+        // A notebook read from a file likely holds markdown: its renderers are fetched
+        // beside the file rather than after the first paint.
+        crate::outputs::rich_text::preload();
     }
 
     // The first cell is what the page opens for: the inspector and the dialogs (closed) are
-    // built after the frame that paints it. Everything they show lives in `session`, so
-    // nothing that arrives before is lost; a dialog asked for by then opens when it is built.
+    // loaded and built after the frame that paints it. Everything they show lives in
+    // `session`, so nothing that arrives before is lost; a dialog asked for by then opens when
+    // it is built.
     let rest = RwSignal::new(false);
     startup::after_first_paint(move || {
         startup::mark("rest");
         rest.set(true);
+        crate::outputs::rich_text::preload();
     });
 
     view! {
@@ -95,18 +101,37 @@ pub fn App() -> impl IntoView {
             <main class="panes">
                 <NotebookPane session=session />
                 <Show when=move || rest.get() fallback=InspectorPaneStarting>
-                    <InspectorPane session=session />
+                    <Suspense fallback=InspectorPaneStarting>
+                        {move || Suspend::new(inspector_view(session))}
+                    </Suspense>
                 </Show>
             </main>
             <Show when=move || rest.get()>
-                <HelpOverlay session=session />
-                <CommandPalette session=session />
-                <KernelPicker session=session />
-                <RoutesDialog session=session />
-                <RestartDialog session=session />
-                <QuestionDialog question=session.question />
-                <RunningKernelsDialog session=session />
+                <Suspense>{move || Suspend::new(dialogs_view(session))}</Suspense>
             </Show>
         </div>
     }
+}
+
+// The inspector and the dialogs are not needed for the first paint, and they are half of the
+// UI's code: each is its own wasm chunk (`#[lazy]`, cut out by scripts/split_wasm.py), fetched
+// when `rest` asks for it.
+
+#[lazy]
+fn inspector_view(session: Session) -> AnyView {
+    view! { <InspectorPane session=session /> }.into_any()
+}
+
+#[lazy]
+fn dialogs_view(session: Session) -> AnyView {
+    view! {
+        <HelpOverlay session=session />
+        <CommandPalette session=session />
+        <KernelPicker session=session />
+        <RoutesDialog session=session />
+        <RestartDialog session=session />
+        <QuestionDialog question=session.question />
+        <RunningKernelsDialog session=session />
+    }
+    .into_any()
 }

@@ -14,8 +14,8 @@ use crate::editor::view::{kernel_assists, AssistPopup, CodeEditor};
 use crate::files::conflict::ConflictDialog;
 use crate::files::view::FileBrowser;
 use crate::notebook::find_view::FindBar;
-use crate::outputs::markdown;
 use crate::outputs::remote_content::{AllowedOutputs, Remote};
+use crate::outputs::rich_text;
 use crate::outputs::view::{
     byte_count, cell_output, input_prompt, remote_blocked_line, saved_output,
 };
@@ -305,20 +305,19 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
     // The remote images the user chose to load in this cell (its outputs', or, for markdown,
     // its own), kept while the cell is on the page.
     let remote_allowed = RwSignal::new(AllowedOutputs::default());
-    // The rendered markdown; its `blocked` images are those still left out.
+    // The rendered markdown, once the renderer has come (`rich_text`); its `blocked` images
+    // are those still left out.
     let markdown_html = Memo::new(move |_| {
         cell.with(|c| {
-            c.as_ref()
-                .filter(|c| c.kind == CellKind::Markdown)
-                .map(|c| {
-                    let attachments = c.file.attachments.as_ref();
-                    let blocked = markdown::render(&c.source, attachments, Remote::Blocked);
-                    if remote_allowed.with(|a| a.allows(&blocked.blocked)) {
-                        markdown::render(&c.source, attachments, Remote::Allowed)
-                    } else {
-                        blocked
-                    }
-                })
+            let c = c.as_ref().filter(|c| c.kind == CellKind::Markdown)?;
+            let render = rich_text::current()?.markdown;
+            let attachments = c.file.attachments.as_ref();
+            let blocked = render(&c.source, attachments, Remote::Blocked);
+            Some(if remote_allowed.with(|a| a.allows(&blocked.blocked)) {
+                render(&c.source, attachments, Remote::Allowed)
+            } else {
+                blocked
+            })
         })
     });
     let markdown_blocked = move || {

@@ -8,5 +8,6 @@ pub mod html_sanitizer;
 pub mod markdown;
 pub mod remote_content;
 pub mod rich_output;
+pub mod rich_text;
 pub mod url_scheme;
 pub mod view;

@@ -17,9 +17,9 @@ use wirebook_shared::ipynb::{IpynbOutput, IpynbOutputKind, MimeBundle, MimeData}
 use wirebook_shared::session::WireData;
 
 use crate::outputs::ansi::{collapse_carriage_returns, spans, Span};
-use crate::outputs::html_sanitizer;
 use crate::outputs::markdown;
 use crate::outputs::remote_content::{Remote, SafeHtml};
+use crate::outputs::rich_text::RichText;
 
 /// How to show one saved output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +47,9 @@ pub enum Shown {
     Markdown(SafeHtml),
     /// Sanitized HTML from `text/html`.
     Html(SafeHtml),
+    /// HTML, markdown or LaTeX, shown once the renderers' chunk has come
+    /// ([`crate::outputs::rich_text`]).
+    Rendering,
     /// A JSON representation (`application/json`, `application/*+json`), pretty-printed; the
     /// view shows objects and arrays as a tree.
     Json {
@@ -73,8 +76,9 @@ pub fn execution_count(output: &IpynbOutput) -> Option<u32> {
     }
 }
 
-/// How to show `output`, loading remote images only when `remote` allows them.
-pub fn show(output: &IpynbOutput, remote: Remote) -> Shown {
+/// How to show `output`, loading remote images only when `remote` allows them, with `rich`'s
+/// renderers if they have come.
+pub fn show(output: &IpynbOutput, remote: Remote, rich: Option<RichText>) -> Shown {
     if let Some(wire) = output.wire_data() {
         return Shown::Wire(wire);
     }
@@ -84,7 +88,7 @@ pub fn show(output: &IpynbOutput, remote: Remote) -> Shown {
             text: spans(&collapse_carriage_returns(text)),
         },
         IpynbOutputKind::DisplayData { data, .. } | IpynbOutputKind::ExecuteResult { data, .. } => {
-            show_bundle(data, remote)
+            show_bundle(data, remote, rich)
         }
         IpynbOutputKind::Error {
             ename,
@@ -104,17 +108,21 @@ pub fn show(output: &IpynbOutput, remote: Remote) -> Shown {
 /// Image types shown as `<img>`, in JupyterLab's order of preference.
 const IMAGES: [&str; 4] = ["image/svg+xml", "image/png", "image/jpeg", "image/gif"];
 
-fn show_bundle(data: &MimeBundle, remote: Remote) -> Shown {
+fn show_bundle(data: &MimeBundle, remote: Remote, rich: Option<RichText>) -> Shown {
     if let Some(html) = data.get("text/html").and_then(MimeData::as_text) {
-        return Shown::Html(html_sanitizer::sanitize(html, remote));
+        return rich.map_or(Shown::Rendering, |r| Shown::Html((r.html)(html, remote)));
     }
     if let Some(md) = data.get("text/markdown").and_then(MimeData::as_text) {
-        return Shown::Markdown(markdown::render(md, None, remote));
+        return rich.map_or(Shown::Rendering, |r| {
+            Shown::Markdown((r.markdown)(md, None, remote))
+        });
     }
     // `$\displaystyle x^{2}$` (SymPy) and the like: maths in markdown's delimiters, which
     // JupyterLab typesets where it finds them, as the markdown renderer does.
     if let Some(latex) = data.get("text/latex").and_then(MimeData::as_text) {
-        return Shown::Markdown(markdown::render(latex, None, remote));
+        return rich.map_or(Shown::Rendering, |r| {
+            Shown::Markdown((r.markdown)(latex, None, remote))
+        });
     }
     for mime in IMAGES {
         if let Some(src) = data
@@ -191,7 +199,25 @@ mod tests {
     use wirebook_shared::ipynb::JsonMap;
 
     fn show_blocked(output: &IpynbOutput) -> Shown {
-        show(output, Remote::Blocked)
+        show(output, Remote::Blocked, Some(RichText::here()))
+    }
+
+    #[test]
+    fn html_markdown_and_latex_wait_for_their_renderers() {
+        for mime in ["text/html", "text/markdown", "text/latex"] {
+            let out = bundle(&[(mime, t("<b>x</b>")), ("text/plain", t("x"))]);
+            assert_eq!(
+                show(&out, Remote::Blocked, None),
+                Shown::Rendering,
+                "{mime}"
+            );
+        }
+        // What needs no renderer is shown at once.
+        let plain = bundle(&[("text/plain", t("x"))]);
+        assert!(matches!(
+            show(&plain, Remote::Blocked, None),
+            Shown::Text { .. }
+        ));
     }
 
     fn bundle(items: &[(&str, MimeData)]) -> IpynbOutput {
@@ -401,13 +427,15 @@ mod tests {
             ]),
             bundle(&[("text/markdown", t("![p](https://tracker.example/p.png)"))]),
         ] {
-            let (Shown::Html(blocked) | Shown::Markdown(blocked)) = show(&out, Remote::Blocked)
+            let (Shown::Html(blocked) | Shown::Markdown(blocked)) =
+                show(&out, Remote::Blocked, Some(RichText::here()))
             else {
                 panic!()
             };
             assert_eq!(blocked.blocked.hosts(), ["tracker.example"]);
             assert!(!blocked.html.contains("<img"), "{}", blocked.html);
-            let (Shown::Html(allowed) | Shown::Markdown(allowed)) = show(&out, Remote::Allowed)
+            let (Shown::Html(allowed) | Shown::Markdown(allowed)) =
+                show(&out, Remote::Allowed, Some(RichText::here()))
             else {
                 panic!()
             };

@@ -16,6 +16,7 @@ use crate::json_tree::view::JsonTree;
 use crate::outputs::ansi::Span;
 use crate::outputs::remote_content::{AllowedOutputs, BlockedImages, Remote};
 use crate::outputs::rich_output::{execution_count, show, Shown};
+use crate::outputs::rich_text;
 use crate::session::Session;
 
 /// One message the kernel sent: a JSON object or array as a tree, other text as it arrived,
@@ -177,27 +178,37 @@ pub fn ansi_spans(spans: Vec<Span>) -> impl IntoView {
 }
 
 /// An output read from the notebook file (or a Jupyter kernel's, shown the same way): without
-/// its remote images, under [`remote_blocked_line`], until the user loads them.
+/// its remote images, under [`remote_blocked_line`], until the user loads them; HTML and
+/// markdown once their renderers have come ([`rich_text`]).
 pub fn saved_output(output: &IpynbOutput, allowed: RwSignal<AllowedOutputs>) -> AnyView {
     let count = execution_count(output);
-    let shown = show(output, Remote::Blocked);
-    let blocked = match &shown {
-        Shown::Html(html) | Shown::Markdown(html) => html.blocked.clone(),
-        _ => BlockedImages::default(),
-    };
-    if blocked.is_empty() {
+    let shown = show(output, Remote::Blocked, rich_text::now());
+    if shown != Shown::Rendering && blocked_images(&shown).is_empty() {
         return shown_output(shown, count, None);
     }
     let output = output.clone();
     (move || {
-        if allowed.with(|a| a.allows(&blocked)) {
-            shown_output(show(&output, Remote::Allowed), count, None)
+        let rich = rich_text::current();
+        let shown = show(&output, Remote::Blocked, rich);
+        let blocked = blocked_images(&shown);
+        if blocked.is_empty() {
+            shown_output(shown, count, None)
+        } else if allowed.with(|a| a.allows(&blocked)) {
+            shown_output(show(&output, Remote::Allowed, rich), count, None)
         } else {
-            let line = remote_blocked_line(blocked.clone(), allowed).into_any();
-            shown_output(show(&output, Remote::Blocked), count, Some(line))
+            let line = remote_blocked_line(blocked, allowed).into_any();
+            shown_output(shown, count, Some(line))
         }
     })
     .into_any()
+}
+
+/// The remote images `shown` leaves out.
+fn blocked_images(shown: &Shown) -> BlockedImages {
+    match shown {
+        Shown::Html(html) | Shown::Markdown(html) => html.blocked.clone(),
+        _ => BlockedImages::default(),
+    }
 }
 
 /// An output as [`show`] decided, with its `Out[n]` count and, over HTML or markdown, `notice`.
@@ -236,6 +247,12 @@ fn shown_output(shown: Shown, count: Option<u32>, notice: Option<AnyView>) -> An
                 {prompt}
                 {notice}
                 <div class="markdown-body" inner_html=html.html></div>
+            </div>
+        }
+        .into_any(),
+        Shown::Rendering => view! {
+            <div class="output-item rich rendering" data-testid="output-item" data-kind="rendering" aria-busy="true">
+                {prompt}
             </div>
         }
         .into_any(),

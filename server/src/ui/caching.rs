@@ -5,7 +5,8 @@
 //! `{stem}-{hash}_bg.wasm`), `hash` being the content's 64-bit seahash in lowercase hex without
 //! leading zeros. Only files at the top of `dist` are named so: wasm-bindgen's snippets live in
 //! `snippets/{crate}-{hash}/…`, whose hash names the crate, not the content, so they are
-//! revalidated like `index.html`.
+//! revalidated like `index.html`. `scripts/split_wasm.py` names the wasm chunks it cuts out and
+//! their loader the same way, with a hash of their own content.
 
 use axum::http::HeaderValue;
 
@@ -56,6 +57,10 @@ mod tests {
             // A hash with leading zeros is written shorter.
             "/style-fba9a54d39fac96.css",
             "/style-0.css",
+            // scripts/split_wasm.py's chunks and loader, named the same way.
+            "/inspector-view-60b524f260e9ef8d.wasm",
+            "/chunk-3ea7b6c4b66e55bc.wasm",
+            "/wasm-split-e428eb3fa181e9f0.js",
         ] {
             assert!(is_hashed(hashed), "{hashed}");
             assert_eq!(cache_control(hashed), IMMUTABLE);
