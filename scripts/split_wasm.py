@@ -34,6 +34,8 @@ import subprocess
 import sys
 import tempfile
 
+from wasm_sizes import leb128
+
 CRATE = "wirebook-frontend"
 # cargo's wasm imports the chunk loaders from this module until wasm-split-cli links them.
 PLACEHOLDER = b"__wasm_split_placeholder__"
@@ -51,17 +53,6 @@ def content_hash(data):
 
 def sri(data):
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
-
-
-def leb128(data, pos):
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, pos
 
 
 def without_custom_sections(wasm):
