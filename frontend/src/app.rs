@@ -5,9 +5,11 @@
 
 use futures_channel::mpsc::{self, UnboundedReceiver};
 use leptos::prelude::*;
+use leptos::wasm_split::wasm_split;
 use wirebook_notebook::{Command, Notebook};
 use wirebook_shared::session::{ClientMsg, KernelState};
 
+use crate::chunk::{chunk_view, ChunkMissing};
 use crate::inspector::view::{InspectorPane, InspectorPaneStarting};
 use crate::kernel::notebook_kernel::{follow_notebook_kernelspec, follow_scratch_save};
 use crate::kernel::restart_view::RestartDialog;
@@ -101,30 +103,32 @@ pub fn App() -> impl IntoView {
             <main class="panes">
                 <NotebookPane session=session />
                 <Show when=move || rest.get() fallback=InspectorPaneStarting>
-                    <Suspense fallback=InspectorPaneStarting>
-                        {move || Suspend::new(inspector_view(session))}
-                    </Suspense>
+                    {chunk_view(
+                        "The inspector",
+                        || InspectorPaneStarting().into_any(),
+                        move || inspector_view(session),
+                    )}
                 </Show>
             </main>
             <Show when=move || rest.get()>
-                <Suspense>{move || Suspend::new(dialogs_view(session))}</Suspense>
+                {chunk_view("The dialogs", || ().into_any(), move || dialogs_view(session))}
             </Show>
         </div>
     }
 }
 
 // The inspector and the dialogs are not needed for the first paint, and they are half of the
-// UI's code: each is its own wasm chunk (`#[lazy]`, cut out by scripts/split_wasm.py), fetched
-// when `rest` asks for it.
+// UI's code: each is its own wasm chunk (cut out by scripts/split_wasm.py), fetched when
+// `rest` asks for it; one that does not come says so (`chunk`).
 
-#[lazy]
-fn inspector_view(session: Session) -> AnyView {
-    view! { <InspectorPane session=session /> }.into_any()
+#[wasm_split(inspector_view, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn inspector_view(session: Session) -> Result<AnyView, ChunkMissing> {
+    Ok(view! { <InspectorPane session=session /> }.into_any())
 }
 
-#[lazy]
-fn dialogs_view(session: Session) -> AnyView {
-    view! {
+#[wasm_split(dialogs_view, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn dialogs_view(session: Session) -> Result<AnyView, ChunkMissing> {
+    Ok(view! {
         <HelpOverlay session=session />
         <CommandPalette session=session />
         <KernelPicker session=session />
@@ -133,5 +137,5 @@ fn dialogs_view(session: Session) -> AnyView {
         <QuestionDialog question=session.question />
         <RunningKernelsDialog session=session />
     }
-    .into_any()
+    .into_any())
 }

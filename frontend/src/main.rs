@@ -12,6 +12,7 @@
 mod api;
 mod app;
 mod checkbox;
+mod chunk;
 mod clock;
 mod codemirror;
 mod dialog;

@@ -17,7 +17,7 @@ use crate::notebook::find_view::FindBar;
 use crate::outputs::remote_content::{AllowedOutputs, Remote};
 use crate::outputs::rich_text;
 use crate::outputs::view::{
-    byte_count, cell_output, input_prompt, remote_blocked_line, saved_output,
+    byte_count, cell_output, input_prompt, remote_blocked_line, renderers_missing, saved_output,
 };
 use crate::palette::shortcuts;
 use crate::session::connection::Connection;
@@ -574,6 +574,7 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                 <CodeEditor session=session id=edit_id.get_value() language=language kernel_assists=assists />
                 <Show when=move || rendered.get()>
                     {markdown_blocked}
+                    {renderers_missing()}
                     <div
                         class="markdown-body"
                         data-testid="markdown-rendered"

@@ -11,6 +11,7 @@ use wirebook_notebook::{CellId, CellOutput, InputPrompt};
 use wirebook_shared::ipynb::IpynbOutput;
 use wirebook_shared::session::WireData;
 
+use crate::chunk::missing_line;
 use crate::json_tree::tree::parse_document;
 use crate::json_tree::view::JsonTree;
 use crate::outputs::ansi::Span;
@@ -211,6 +212,11 @@ fn blocked_images(shown: &Shown) -> BlockedImages {
     }
 }
 
+/// The line under an output or a markdown cell whose renderers' chunk did not come.
+pub fn renderers_missing() -> impl IntoView {
+    move || rich_text::missing().then(|| missing_line("Markdown, maths and HTML", rich_text::retry))
+}
+
 /// An output as [`show`] decided, with its `Out[n]` count and, over HTML or markdown, `notice`.
 fn shown_output(shown: Shown, count: Option<u32>, notice: Option<AnyView>) -> AnyView {
     let prompt = count.map(|n| view! { <span class="out-prompt">{format!("Out[{n}]:")}</span> });
@@ -253,6 +259,7 @@ fn shown_output(shown: Shown, count: Option<u32>, notice: Option<AnyView>) -> An
         Shown::Rendering => view! {
             <div class="output-item rich rendering" data-testid="output-item" data-kind="rendering" aria-busy="true">
                 {prompt}
+                {renderers_missing()}
             </div>
         }
         .into_any(),
