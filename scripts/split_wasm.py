@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""trunk's post_build hook (Trunk.toml), run before precompress.sh: splits the UI's wasm into
-the part the first paint needs and the parts loaded later, at the functions marked `#[lazy]`
-(leptos's code splitting: frontend/src/app.rs, frontend/src/outputs/rich_text.rs).
+"""Run by trunk's post_build hook (scripts/post_build.sh), first: splits the UI's wasm into the
+part the first paint needs and the chunks loaded later, at the functions marked
+`#[wasm_split]` (leptos's code splitting, re-exported as `leptos::wasm_split`:
+frontend/src/app.rs, frontend/src/outputs/rich_text.rs; a chunk that does not come is
+frontend/src/chunk.rs's business).
 
 trunk 0.21 builds one wasm and has no step for splitting, so this hook redoes trunk's last
 two steps on cargo's output:
