@@ -127,7 +127,7 @@ def main():
             data = chunk.read_bytes()
             if release:
                 data = without_custom_sections(data)
-            # `split_inspector_view_1107…` → `inspector-view-HASH`: the server caches it forever.
+            # `split_rich_text` → `rich-text-HASH`: the server caches it forever.
             stem = chunk.stem.removeprefix("split_").rstrip("0123456789_").replace("_", "-")
             hashed = f"{stem}-{content_hash(data)}.wasm"
             if f'"./{chunk.name}"' not in loader and f"'./{chunk.name}'" not in loader:

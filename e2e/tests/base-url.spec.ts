@@ -29,10 +29,10 @@ test('behind nginx at /wirebook/: the page loads compressed, a cell runs, the in
     const wasm = page.waitForResponse((response) => response.url().endsWith('_bg.wasm'));
     // The inspector is a chunk of its own (scripts/split_wasm.py), fetched after the first paint
     // from beside the loader, so under the prefix as well.
-    const chunk = page.waitForResponse((response) => /\/inspector-view-[0-9a-f]+\.wasm$/.test(response.url()));
+    const chunk = page.waitForResponse((response) => /\/inspector-and-dialogs-[0-9a-f]+\.wasm$/.test(response.url()));
     await page.goto(`${origin}/wirebook/?token=${wirebook.token}`);
     for (const response of [await wasm, await chunk]) {
-      expect(new URL(response.url()).pathname).toMatch(/^\/wirebook\/(wirebook-frontend-[0-9a-f]+_bg|inspector-view-[0-9a-f]+)\.wasm$/);
+      expect(new URL(response.url()).pathname).toMatch(/^\/wirebook\/(wirebook-frontend-[0-9a-f]+_bg|inspector-and-dialogs-[0-9a-f]+)\.wasm$/);
       expect(response.status()).toBe(200);
       const headers = await response.allHeaders();
       // Chromium offers brotli only to secure origins (https, localhost): here gzip.

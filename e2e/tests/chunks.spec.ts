@@ -3,14 +3,16 @@
 // says so, and "Try again" fetches it.
 import { test, expect, expectConnected, run } from './wirebook';
 
-test('an inspector chunk that does not come says so, and Try again brings it', async ({ page, wirebook }) => {
+test('an inspector chunk that does not come says so once, and Try again brings it and the dialogs', async ({ page, wirebook }) => {
   let refuse = true;
-  await page.route(/\/inspector-view-[0-9a-f]+\.wasm$/, (route) => (refuse ? route.abort() : route.continue()));
+  await page.route(/\/inspector-and-dialogs-[0-9a-f]+\.wasm$/, (route) => (refuse ? route.abort() : route.continue()));
   await page.goto(wirebook.url);
   await expectConnected(page);
 
+  // One line for the chunk, though both the inspector and the dialogs are in it.
   const missing = page.getByTestId('chunk-missing');
   await expect(missing).toHaveText(/The inspector could not be loaded from the server\./);
+  await expect(missing).toHaveCount(1);
   await expect(page.getByTestId('capture-row')).toHaveCount(0);
   // The notebook does not depend on it.
   await run(page, 0, 'hai');
@@ -20,6 +22,10 @@ test('an inspector chunk that does not come says so, and Try again brings it', a
   await missing.getByTestId('chunk-retry').click();
   await expect(missing).toHaveCount(0);
   await expect(page.locator('[data-testid=capture-row][data-event=frame]').filter({ hasText: 'hai' }).first()).toBeVisible();
+  // The dialogs come in the same chunk, and with it.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+k');
+  await expect(page.getByTestId('command-palette')).toBeVisible();
 });
 
 test('markdown whose renderers do not come says so, and Try again renders it', async ({ page, wirebook }) => {

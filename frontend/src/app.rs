@@ -9,7 +9,7 @@ use leptos::wasm_split::wasm_split;
 use wirebook_notebook::{Command, Notebook};
 use wirebook_shared::session::{ClientMsg, KernelState};
 
-use crate::chunk::{chunk_view, ChunkMissing};
+use crate::chunk::{chunk_view, Attempts, ChunkMissing};
 use crate::inspector::view::{InspectorPane, InspectorPaneStarting};
 use crate::kernel::notebook_kernel::{follow_notebook_kernelspec, follow_scratch_save};
 use crate::kernel::restart_view::RestartDialog;
@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
     // `session`, so nothing that arrives before is lost; a dialog asked for by then opens when
     // it is built.
     let rest = RwSignal::new(false);
+    let attempts = Attempts::new();
     startup::after_first_paint(move || {
         startup::mark("rest");
         rest.set(true);
@@ -104,29 +105,31 @@ pub fn App() -> impl IntoView {
                 <NotebookPane session=session />
                 <Show when=move || rest.get() fallback=InspectorPaneStarting>
                     {chunk_view(
-                        "The inspector",
+                        Some("The inspector"),
+                        attempts,
                         || InspectorPaneStarting().into_any(),
                         move || inspector_view(session),
                     )}
                 </Show>
             </main>
             <Show when=move || rest.get()>
-                {chunk_view("The dialogs", || ().into_any(), move || dialogs_view(session))}
+                {chunk_view(None, attempts, || ().into_any(), move || dialogs_view(session))}
             </Show>
         </div>
     }
 }
 
 // The inspector and the dialogs are not needed for the first paint, and they are half of the
-// UI's code: each is its own wasm chunk (cut out by scripts/split_wasm.py), fetched when
-// `rest` asks for it; one that does not come says so (`chunk`).
+// UI's code: one wasm chunk (cut out by scripts/split_wasm.py; one rather than two, since both
+// are asked for at once and share code), fetched when `rest` asks for it; if it does not
+// come, the inspector's place says so and its "Try again" retries both (`chunk`).
 
-#[wasm_split(inspector_view, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(inspector_and_dialogs, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn inspector_view(session: Session) -> Result<AnyView, ChunkMissing> {
     Ok(view! { <InspectorPane session=session /> }.into_any())
 }
 
-#[wasm_split(dialogs_view, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(inspector_and_dialogs, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn dialogs_view(session: Session) -> Result<AnyView, ChunkMissing> {
     Ok(view! {
         <HelpOverlay session=session />

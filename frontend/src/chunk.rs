@@ -20,10 +20,28 @@ impl From<SplitLoaderError> for ChunkMissing {
     }
 }
 
+/// Whose failure to come a [`chunk_view`] shows: views loaded from one chunk share one
+/// `attempt` counter, and one of them says what did not come, so that the page shows one line
+/// and one "Try again", which retries them all.
+#[derive(Clone, Copy)]
+pub struct Attempts {
+    attempt: RwSignal<u32>,
+}
+
+impl Attempts {
+    pub fn new() -> Self {
+        Self {
+            attempt: RwSignal::new(0),
+        }
+    }
+}
+
 /// The view that `load` fetches from its chunk; `fallback` while it comes; if it does not,
-/// [`missing_line`] with a retry.
+/// [`missing_line`] naming `what`, or nothing when `what` is `None` (another view of the same
+/// `attempts` says it).
 pub fn chunk_view<Load, Fut, Fallback>(
-    what: &'static str,
+    what: Option<&'static str>,
+    attempts: Attempts,
     fallback: Fallback,
     load: Load,
 ) -> impl IntoView
@@ -32,7 +50,7 @@ where
     Fut: Future<Output = Result<AnyView, ChunkMissing>> + 'static,
     Fallback: Fn() -> AnyView + Clone + Send + Sync + 'static,
 {
-    let attempt = RwSignal::new(0u32);
+    let attempt = attempts.attempt;
     view! {
         <Suspense fallback=fallback>
             {move || {
@@ -40,11 +58,12 @@ where
                 let load = load.clone();
                 // The page has one thread: the loader's future need not be Send.
                 Suspend::new(SendWrapper::new(async move {
-                    match load().await {
-                        Ok(view) => view,
-                        Err(ChunkMissing) => {
+                    match (load().await, what) {
+                        (Ok(view), _) => view,
+                        (Err(ChunkMissing), Some(what)) => {
                             missing_line(what, move || attempt.update(|n| *n += 1)).into_any()
                         }
+                        (Err(ChunkMissing), None) => ().into_any(),
                     }
                 }))
             }}

@@ -58,7 +58,7 @@ mod tests {
             "/style-fba9a54d39fac96.css",
             "/style-0.css",
             // scripts/split_wasm.py's chunks and loader, named the same way.
-            "/inspector-view-60b524f260e9ef8d.wasm",
+            "/inspector-and-dialogs-60b524f260e9ef8d.wasm",
             "/chunk-3ea7b6c4b66e55bc.wasm",
             "/wasm-split-e428eb3fa181e9f0.js",
         ] {
