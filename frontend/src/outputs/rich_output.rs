@@ -112,16 +112,12 @@ fn show_bundle(data: &MimeBundle, remote: Remote, rich: Option<RichText>) -> Sho
     if let Some(html) = data.get("text/html").and_then(MimeData::as_text) {
         return rich.map_or(Shown::Rendering, |r| Shown::Html((r.html)(html, remote)));
     }
-    if let Some(md) = data.get("text/markdown").and_then(MimeData::as_text) {
+    // `text/latex` (`$\displaystyle x^{2}$` from SymPy and the like) is maths in markdown's
+    // delimiters, which JupyterLab typesets where it finds them, as the markdown renderer does.
+    let markdown = data.get("text/markdown").and_then(MimeData::as_text);
+    if let Some(md) = markdown.or_else(|| data.get("text/latex").and_then(MimeData::as_text)) {
         return rich.map_or(Shown::Rendering, |r| {
             Shown::Markdown((r.markdown)(md, None, remote))
-        });
-    }
-    // `$\displaystyle x^{2}$` (SymPy) and the like: maths in markdown's delimiters, which
-    // JupyterLab typesets where it finds them, as the markdown renderer does.
-    if let Some(latex) = data.get("text/latex").and_then(MimeData::as_text) {
-        return rich.map_or(Shown::Rendering, |r| {
-            Shown::Markdown((r.markdown)(latex, None, remote))
         });
     }
     for mime in IMAGES {
