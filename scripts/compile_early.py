@@ -7,8 +7,9 @@ imports are evaluated before its first line: the cell editor's bundle (CodeMirro
 of evaluation on the main thread here) ran first, and only then did `init` start compiling the
 wasm, which had arrived long before. The rewritten script starts the compile first and then
 imports the glue with `import()`; wasm-bindgen's `init` takes the compiled module's promise.
-If the server sends the wasm under another content type, `compileStreaming` refuses it and the
-bytes are compiled from a buffer instead, as wasm-bindgen's own loader does.
+If the server sends the wasm under another content type, `compileStreaming` refuses it without
+reading the body and the bytes are compiled from a buffer instead, as wasm-bindgen's own loader
+does (a wasm that fails to compile is an error either way).
 
 The string literals stay `'/…'` paths, which the server puts under its base URL (server/src/
 index_page.rs), and the server hashes the inline script for its CSP when it reads index.html.
@@ -26,9 +27,14 @@ TRUNK_START = re.compile(
     r"const wasm = await init\(\{ module_or_path: '(?P<wasm>/[^']+_bg\.wasm)' \}\);\n"
 )
 
-START = """const compiled = fetch('{wasm}').then((response) =>
-  WebAssembly.compileStreaming(response.clone()).catch(() =>
-    response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes))));
+START = """const compiled = fetch('{wasm}').then(async (response) => {{
+  try {{
+    return await WebAssembly.compileStreaming(response);
+  }} catch (error) {{
+    if (response.headers.get('Content-Type') === 'application/wasm') throw error;
+    return WebAssembly.compile(await response.arrayBuffer());
+  }}
+}});
 const bindings = await import('{js}');
 const wasm = await bindings.default({{ module_or_path: compiled }});
 """
