@@ -29,9 +29,8 @@ while IFS= read -r -d '' file; do
     br=$(brotli -q 11 -c "$file" | wc -c)
     case "$rel" in
         */cell_editor.js) group=editor ;;
-        *_bg.wasm) group=app ;;
+        *_bg.wasm | *.js | *.css) group=app ;;
         *.wasm) group=later ;;
-        *.wasm | *.js | *.css) group=app ;;
         *) group=page ;;
     esac
     raw_total[$group]=$((raw_total[$group] + raw))

@@ -1,9 +1,10 @@
 #!/bin/sh
-# Run by trunk's post_build hook (scripts/post_build.sh, after the wasm is split): writes a brotli (-q 11) and a gzip (-9) copy beside
-# every built wasm, js and css file in trunk's staging directory, so the server can send them
-# to browsers that accept them (server/src/ui) without compressing on every request.
-# index.html is left alone: the server rewrites it per request. Needs Debian's brotli
-# (scripts/bootstrap.sh installs it) and gzip.
+# Run by trunk's post_build hook (scripts/post_build.sh), after the wasm is split: writes a
+# brotli (-q 11) and a gzip (-9) copy beside every built wasm, js and css file in trunk's staging
+# directory, so the server can send them to browsers that accept them (server/src/ui) without
+# compressing on every request. index.html is left alone: the server rewrites it once, when it
+# starts (server/src/index_page.rs). Needs Debian's brotli (scripts/bootstrap.sh installs it)
+# and gzip.
 set -eu
 
 DIR="${TRUNK_STAGING_DIR:-${1:-}}"
