@@ -330,6 +330,10 @@ async fn the_venvs_python3_spec_prints_computes_and_writes_stderr_all_signed() {
         assert!(m.findings.is_empty(), "{m:?}");
         assert_eq!(m.parts.signature.len(), 64);
     }
+    // What wirebook sent holds to the messaging spec as well (each message is checked).
+    for m in kernel.iter().filter(|m| m.direction == Direction::ToServer) {
+        assert!(m.findings.is_empty(), "{m:?}");
+    }
     assert!(from_kernel
         .iter()
         .any(|m| m.channel == Channel::Iopub && m.msg_type == "stream"));
@@ -643,6 +647,46 @@ async fn the_composer_sends_any_message_and_heartbeats_are_recorded() {
             })
         })
         .await;
+}
+
+#[tokio::test]
+async fn a_message_against_the_spec_is_recorded_with_what_is_wrong() {
+    let mut nb = Notebook::ipykernel("jupyter-spec-check").await;
+    // `output` must be a boolean; ipykernel takes the string as true and answers anyway.
+    nb.client
+        .send(&ClientMsg::SendKernelMessage {
+            channel: Channel::Shell,
+            msg_type: "history_request".into(),
+            content: json!({"output": "yes", "raw": true, "hist_access_type": "tail", "n": 1}),
+        })
+        .await;
+    nb.client
+        .capture_until(|records| {
+            records.iter().any(|r| {
+                matches!(&r.body, CaptureBody::KernelMessage(m) if m.msg_type == "history_reply")
+            })
+        })
+        .await;
+    let records = &nb.client.records;
+    let message = |msg_type: &str| {
+        records
+            .iter()
+            .find_map(|r| match &r.body {
+                CaptureBody::KernelMessage(m) if m.msg_type == msg_type => Some(m.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no {msg_type} in {records:?}"))
+    };
+    assert_eq!(
+        message("history_request").findings,
+        ["history_request's output should be true or false, not \"yes\""]
+    );
+    // The kernel's answer holds: a reply to the request, with its history.
+    assert!(
+        message("history_reply").findings.is_empty(),
+        "{:?}",
+        message("history_reply")
+    );
 }
 
 /// Sends a shell request as the browser's editor does and returns its reply's content.

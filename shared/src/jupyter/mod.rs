@@ -8,6 +8,7 @@
 //! the server checks signatures (it holds the key) and says what it found in
 //! [`SignatureCheck`].
 
+pub mod spec;
 pub mod websocket;
 pub mod zmq;
 

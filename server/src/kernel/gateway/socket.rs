@@ -12,6 +12,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
+use wirebook_shared::jupyter::spec::SpecCheck;
 use wirebook_shared::jupyter::websocket::{
     decode_json_binary, decode_json_text, decode_v1, encode_json, encode_v1, DecodedMessage,
     MessageFields, OutgoingMessage, V1_SUBPROTOCOL,
@@ -40,6 +41,8 @@ pub struct Channels {
     /// What the server chose: the v1 binary frames or the JSON protocol.
     pub format: WireFormat,
     preview: usize,
+    /// This kernel's messages, both ways, against the messaging spec.
+    spec_check: SpecCheck,
 }
 
 /// One message from the kernel, decoded and recorded.
@@ -158,6 +161,7 @@ async fn connect(
                 links,
                 format,
                 preview: capture.preview_bytes(),
+                spec_check: SpecCheck::default(),
             })
         }
         Err(WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(
@@ -180,6 +184,31 @@ async fn connect(
 }
 
 impl Channels {
+    /// Adds what the messaging spec says of a message to its findings (one whose parts did
+    /// not parse, or whose channel is not Jupyter's, has its findings already).
+    fn check_spec(
+        &mut self,
+        decoded: &mut DecodedMessage,
+        fields: &MessageFields,
+        direction: Direction,
+    ) {
+        let Some(channel) = decoded.channel else {
+            return;
+        };
+        let parsed = [&fields.header, &fields.parent_header, &fields.content]
+            .iter()
+            .all(|part| part.is_object());
+        if parsed {
+            decoded.findings.extend(self.spec_check.observe(
+                channel,
+                direction,
+                &fields.header,
+                &fields.parent_header,
+                &fields.content,
+            ));
+        }
+    }
+
     /// Records `outgoing` as a kernel message (relaying the browser's record `caused_by`) and
     /// sends it in the negotiated format. Returns the record's seq.
     pub async fn send(
@@ -205,6 +234,7 @@ impl Channels {
             _ => unreachable!("built above"),
         };
         let fields = decoded.fields();
+        self.check_spec(&mut decoded, &fields, Direction::ToServer);
         let record = decoded.record(&fields, Direction::ToServer, caused_by, self.preview);
         let seq = self
             .recorder
@@ -255,6 +285,7 @@ impl Channels {
             _ => return Read::Nothing,
         };
         let fields = decoded.fields();
+        self.check_spec(&mut decoded, &fields, Direction::ToClient);
         let record = decoded.record(&fields, Direction::ToClient, None, self.preview);
         let seq = self
             .recorder

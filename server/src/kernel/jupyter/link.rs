@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use wirebook_shared::jupyter::spec::SpecCheck;
 use wirebook_shared::{CaptureBody, Channel, Hop, KernelState};
 use zeromq::util::PeerIdentity;
 use zeromq::{
@@ -214,6 +215,7 @@ async fn start(
             signer: Signer::new(&connection.key),
             recorder: recorder.clone(),
             preview: capture.preview_bytes(),
+            spec_check: SpecCheck::default(),
             by_message: spec.interrupt_by_message(),
             pid: launched.pid,
         },
@@ -527,6 +529,8 @@ struct ZmqWire {
     signer: Signer,
     recorder: Recorder,
     preview: usize,
+    /// This kernel's messages, both ways, against the messaging spec.
+    spec_check: SpecCheck,
     /// The kernelspec's `interrupt_mode` is `message`.
     by_message: bool,
     /// The process group SIGINT goes to otherwise.
@@ -538,7 +542,14 @@ impl ZmqWire {
     async fn send(&mut self, outgoing: &Outgoing, caused_by: Option<u64>) -> Result<(), String> {
         let channel = outgoing.channel;
         let frames = wire::frames(outgoing, &self.signer);
-        let record = wire::sent(channel, &frames, &self.signer, self.preview, caused_by);
+        let record = wire::sent(
+            channel,
+            &frames,
+            &self.signer,
+            self.preview,
+            caused_by,
+            &mut self.spec_check,
+        );
         self.recorder
             .record(CaptureBody::KernelMessage(Box::new(record)));
         let mut parts = frames.into_iter();
@@ -587,7 +598,13 @@ impl ZmqWire {
     ) -> Option<String> {
         let parts = message.into_vec();
         let frames: Vec<&[u8]> = parts.iter().map(|part| &part[..]).collect();
-        let received = wire::received(channel, &frames, &self.signer, self.preview);
+        let received = wire::received(
+            channel,
+            &frames,
+            &self.signer,
+            self.preview,
+            &mut self.spec_check,
+        );
         let parent = received.record.parent_msg_id.clone();
         let seq = self
             .recorder

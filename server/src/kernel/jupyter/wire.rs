@@ -7,6 +7,7 @@
 use ring::hmac;
 use serde_json::Value;
 use wirebook_shared::capture::Direction;
+use wirebook_shared::jupyter::spec::SpecCheck;
 use wirebook_shared::jupyter::zmq::{self, SplitMessage};
 use wirebook_shared::jupyter::{Channel, KernelMessageRecord, SignatureCheck};
 
@@ -95,12 +96,20 @@ pub struct Received {
 const BAD_SIGNATURE: &str = "the signature does not match the connection key";
 const INCOMPLETE: &str = "not a complete Jupyter message";
 
-/// Splits and checks one message the kernel sent on `channel`.
-pub fn received(channel: Channel, frames: &[&[u8]], signer: &Signer, preview: usize) -> Received {
+/// Splits and checks one message the kernel sent on `channel` (against the messaging spec
+/// too, with the connection's `spec`).
+pub fn received(
+    channel: Channel,
+    frames: &[&[u8]],
+    signer: &Signer,
+    preview: usize,
+    spec: &mut SpecCheck,
+) -> Received {
     let mut split = zmq::split(frames, preview);
     let check = signer.check(frames, &split.parts.signature);
     split.parts.signature_check = check;
     let mut findings = split.findings.clone();
+    findings.extend(spec_findings(spec, channel, Direction::ToClient, &split));
     let refused = if check == SignatureCheck::Bad {
         Some(BAD_SIGNATURE)
     } else if !split.is_complete() {
@@ -128,12 +137,34 @@ pub fn sent(
     signer: &Signer,
     preview: usize,
     caused_by: Option<u64>,
+    spec: &mut SpecCheck,
 ) -> KernelMessageRecord {
     let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
     let mut split = zmq::split(&refs, preview);
     split.parts.signature_check = signer.check(&refs, &split.parts.signature);
-    let findings = split.findings.clone();
+    let mut findings = split.findings.clone();
+    findings.extend(spec_findings(spec, channel, Direction::ToServer, &split));
     record(channel, Direction::ToServer, &split, findings, caused_by)
+}
+
+/// What the messaging spec says of a message whose parts parsed (one that did not has its
+/// findings already).
+fn spec_findings(
+    spec: &mut SpecCheck,
+    channel: Channel,
+    direction: Direction,
+    split: &SplitMessage,
+) -> Vec<String> {
+    if !split.is_complete() {
+        return Vec::new();
+    }
+    spec.observe(
+        channel,
+        direction,
+        &split.header,
+        &split.parent_header,
+        &split.content,
+    )
 }
 
 fn record(
@@ -178,14 +209,28 @@ mod tests {
         let signer = Signer::new("secret");
         let frames = frames(&outgoing(), &signer);
         let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
-        let got = received(Channel::Shell, &refs, &signer, 1024);
+        let got = received(
+            Channel::Shell,
+            &refs,
+            &signer,
+            1024,
+            &mut SpecCheck::default(),
+        );
         assert_eq!(got.record.parts.signature_check, SignatureCheck::Verified);
         assert_eq!(got.refused, None);
         assert!(got.record.findings.is_empty(), "{:?}", got.record.findings);
         assert_eq!(got.record.msg_type, "kernel_info_request");
         assert_eq!(got.record.direction, Direction::ToClient);
         assert_eq!(
-            sent(Channel::Shell, &frames, &signer, 1024, Some(9)).caused_by,
+            sent(
+                Channel::Shell,
+                &frames,
+                &signer,
+                1024,
+                Some(9),
+                &mut SpecCheck::default()
+            )
+            .caused_by,
             Some(9)
         );
     }
@@ -196,7 +241,13 @@ mod tests {
         let mut frames = frames(&outgoing(), &signer);
         frames[5] = br#"{"tampered":true}"#.to_vec();
         let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
-        let got = received(Channel::Shell, &refs, &signer, 1024);
+        let got = received(
+            Channel::Shell,
+            &refs,
+            &signer,
+            1024,
+            &mut SpecCheck::default(),
+        );
         assert_eq!(got.record.parts.signature_check, SignatureCheck::Bad);
         assert_eq!(got.refused, Some(BAD_SIGNATURE));
         assert!(got.record.findings[0].contains("does not match the connection key"));
@@ -215,7 +266,13 @@ mod tests {
         let frames = frames(&outgoing(), &signer);
         assert!(frames[1].is_empty());
         let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
-        let got = received(Channel::Iopub, &refs, &signer, 1024);
+        let got = received(
+            Channel::Iopub,
+            &refs,
+            &signer,
+            1024,
+            &mut SpecCheck::default(),
+        );
         assert_eq!(got.record.parts.signature_check, SignatureCheck::Unsigned);
         assert_eq!(got.refused, None);
     }
@@ -224,7 +281,13 @@ mod tests {
     fn garbage_is_recorded_but_not_trusted() {
         let signer = Signer::new("k");
         let frames: Vec<&[u8]> = vec![b"\xff\xfe"];
-        let got = received(Channel::Iopub, &frames, &signer, 16);
+        let got = received(
+            Channel::Iopub,
+            &frames,
+            &signer,
+            16,
+            &mut SpecCheck::default(),
+        );
         assert_eq!(got.record.parts.signature_check, SignatureCheck::Bad);
         assert!(got.refused.is_some());
         assert_eq!(got.record.size, 2);
