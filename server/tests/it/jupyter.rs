@@ -501,7 +501,7 @@ async fn a_kernel_that_dies_is_reported_and_the_next_cell_starts_a_new_one() {
         failed.contains("the kernel died (exit status 1)"),
         "{failed}"
     );
-    // The kernel conn's Closed record says how it ended.
+    // The kernel conn's Closed record says how it ended, and what it left unanswered.
     nb.client
         .capture_until(|records| {
             records.iter().any(|r| {
@@ -511,6 +511,24 @@ async fn a_kernel_that_dies_is_reported_and_the_next_cell_starts_a_new_one() {
             })
         })
         .await;
+    let reason = nb
+        .client
+        .records
+        .iter()
+        .find_map(|r| match &r.body {
+            CaptureBody::Closed { reason, .. }
+                if r.hop == Hop::Kernel && reason.contains("exited with status 1") =>
+            {
+                Some(reason.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        reason.contains("; left unanswered: execute_request ")
+            && reason.ends_with("never got its reply and its idle status"),
+        "{reason}"
+    );
     let run = nb.run("b", "print('again')").await;
     assert_eq!(run.stream("stdout"), "again\n");
 }

@@ -365,6 +365,22 @@ fn exit_reason(status: std::process::ExitStatus) -> String {
     format!("the kernel process exited with {}", describe_status(status))
 }
 
+/// A dead kernel's `Closed` reason, with the requests it left unanswered (the first few).
+fn died_with(reason: String, unanswered: &[String]) -> String {
+    const SHOWN: usize = 3;
+    if unanswered.is_empty() {
+        return reason;
+    }
+    let mut said = format!(
+        "{reason}; left unanswered: {}",
+        unanswered[..unanswered.len().min(SHOWN)].join("; ")
+    );
+    if unanswered.len() > SHOWN {
+        said.push_str(&format!(" and {} more", unanswered.len() - SHOWN));
+    }
+    said
+}
+
 /// How the running phase ended.
 enum Ending {
     /// The process exited by itself.
@@ -393,7 +409,10 @@ impl Kernel {
         match ending {
             Ending::Died(status) => {
                 self.exited = Some(status);
-                self.recorder.finish(exit_reason(status));
+                self.recorder.finish(died_with(
+                    exit_reason(status),
+                    &self.wire.spec_check.unanswered(),
+                ));
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 let mut message = format!(
                     "the kernel died (exit {}); run a cell or restart to start a new one",
