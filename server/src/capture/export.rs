@@ -1,7 +1,8 @@
 //! Downloads of the capture: `GET /api/capture.har` (HAR 1.2 with the fields Chrome DevTools
-//! writes and reads for WebSockets) and `GET /api/capture.jsonl` (every record as one JSON
-//! object per line, for jq). Both need the token, like the UI, and take `?conn=ID` to export a
-//! single connection.
+//! writes and reads for WebSockets), `GET /api/capture.jsonl` (every record as one JSON
+//! object per line, for jq) and `GET /api/capture.pcapng` (the WebSocket connections as TCP
+//! streams for Wireshark, written by [`crate::capture::pcapng`]). All need the token, like the
+//! UI, and take `?conn=ID` to export a single connection.
 //!
 //! HAR has one entry per WebSocket connection whose handshake was captured: the request and
 //! response are the upgrade, and `_webSocketMessages` holds its whole data messages (`send`
@@ -34,6 +35,7 @@ use wirebook_shared::{
 };
 
 use crate::auth;
+use crate::capture::pcapng::{self, PcapngWriter};
 use crate::capture::redaction::Sensitive;
 use crate::capture::ring::{Capture, ConnectionIndex};
 
@@ -74,6 +76,16 @@ pub async fn jsonl<S: Exporting>(State(app): State<S>, request: Request) -> Resp
     };
     let chunks = JsonlChunks::new(Arc::clone(app.capture()), conn, sensitive);
     download(chunks, "application/x-ndjson", &file_name(conn, "jsonl"))
+}
+
+/// `GET /api/capture.pcapng`
+pub async fn pcapng<S: Exporting>(State(app): State<S>, request: Request) -> Response {
+    let (conn, sensitive) = match authorized(&app, &request) {
+        Ok(asked) => asked,
+        Err(refused) => return refused.into_response(),
+    };
+    let chunks = pcapng_chunks(Arc::clone(app.capture()), conn, sensitive);
+    download(chunks, "application/x-pcapng", &file_name(conn, "pcapng"))
 }
 
 /// Why an export was refused.
@@ -138,12 +150,13 @@ fn file_name(conn: Option<ConnId>, extension: &str) -> String {
 /// A streamed download of `chunks`: each is made when the client is ready for it.
 fn download<I>(chunks: I, content_type: &str, name: &str) -> Response
 where
-    I: Iterator<Item = String> + Send + 'static,
+    I: Iterator + Send + 'static,
+    I::Item: AsRef<[u8]> + Into<Bytes>,
 {
     let stream = futures_util::stream::iter(
         chunks
-            .filter(|chunk| !chunk.is_empty())
-            .map(|chunk| Ok::<_, Infallible>(Bytes::from(chunk))),
+            .filter(|chunk| !chunk.as_ref().is_empty())
+            .map(|chunk| Ok::<_, Infallible>(chunk.into())),
     );
     (
         [
@@ -158,30 +171,30 @@ where
         .into_response()
 }
 
-/// The JSONL export, a chunk of records at a time: one JSON object per record and line, the
-/// records there were when the export began (newer ones are left out).
-pub struct JsonlChunks {
+/// The records an export reads, a batch of [`CHUNK_RECORDS`] at a time: the records there were
+/// when the export began (newer ones are left out), all of them or one connection's.
+pub struct RecordBatches {
     capture: Arc<Capture>,
     sensitive: Sensitive,
-    records: JsonlRecords,
+    records: Selection,
 }
 
-/// Which records a JSONL export reads.
-enum JsonlRecords {
+/// Which records an export reads.
+enum Selection {
     /// All of them, in batches from the ring, up to `end`.
     All { cursor: u64, end: u64 },
     /// One connection's, by their seqs (read from the ring once, when the export began).
     Of(std::vec::IntoIter<u64>),
 }
 
-impl JsonlChunks {
+impl RecordBatches {
     pub fn new(capture: Arc<Capture>, conn: Option<ConnId>, sensitive: Sensitive) -> Self {
         let records = match conn {
-            None => JsonlRecords::All {
+            None => Selection::All {
                 cursor: 0,
                 end: capture.stats().latest_seq,
             },
-            Some(conn) => JsonlRecords::Of(
+            Some(conn) => Selection::Of(
                 capture
                     .connections(Some(conn))
                     .into_iter()
@@ -190,7 +203,7 @@ impl JsonlChunks {
                     .into_iter(),
             ),
         };
-        JsonlChunks {
+        RecordBatches {
             capture,
             sensitive,
             records,
@@ -198,12 +211,12 @@ impl JsonlChunks {
     }
 }
 
-impl Iterator for JsonlChunks {
-    type Item = String;
+impl Iterator for RecordBatches {
+    type Item = Vec<CaptureRecord>;
 
-    fn next(&mut self) -> Option<String> {
-        let records = match &mut self.records {
-            JsonlRecords::All { cursor, end } => {
+    fn next(&mut self) -> Option<Vec<CaptureRecord>> {
+        match &mut self.records {
+            Selection::All { cursor, end } => {
                 if *cursor >= *end {
                     return None;
                 }
@@ -211,16 +224,33 @@ impl Iterator for JsonlChunks {
                 *cursor = batch.records.last()?.seq;
                 let end = *end;
                 batch.records.retain(|r| r.seq <= end);
-                batch.records
+                Some(batch.records)
             }
-            JsonlRecords::Of(seqs) => {
+            Selection::Of(seqs) => {
                 let chunk: Vec<u64> = seqs.by_ref().take(CHUNK_RECORDS).collect();
                 if chunk.is_empty() {
                     return None;
                 }
-                self.capture.records(&chunk, self.sensitive)
+                Some(self.capture.records(&chunk, self.sensitive))
             }
-        };
+        }
+    }
+}
+
+/// The JSONL export, a chunk of records at a time: one JSON object per record and line.
+pub struct JsonlChunks(RecordBatches);
+
+impl JsonlChunks {
+    pub fn new(capture: Arc<Capture>, conn: Option<ConnId>, sensitive: Sensitive) -> Self {
+        JsonlChunks(RecordBatches::new(capture, conn, sensitive))
+    }
+}
+
+impl Iterator for JsonlChunks {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let records = self.0.next()?;
         let mut out = String::new();
         for record in &records {
             // Plain data: serialising cannot fail.
@@ -231,6 +261,19 @@ impl Iterator for JsonlChunks {
         }
         Some(out)
     }
+}
+
+/// The pcapng export: the file's header, then the packets of a chunk of records at a time
+/// (see [`crate::capture::pcapng`]).
+pub fn pcapng_chunks(
+    capture: Arc<Capture>,
+    conn: Option<ConnId>,
+    sensitive: Sensitive,
+) -> impl Iterator<Item = Vec<u8>> + Send + 'static {
+    let mut writer = PcapngWriter::new();
+    std::iter::once(pcapng::file_header()).chain(
+        RecordBatches::new(capture, conn, sensitive).map(move |records| writer.write(&records)),
+    )
 }
 
 /// The HAR export of the captured WebSocket connections (or of one), a piece at a time: the
