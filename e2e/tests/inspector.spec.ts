@@ -110,12 +110,13 @@ test('filters narrow the rows, a bad regex says so, exports link with the token'
 
   await expect(page.getByTestId('export-har')).toHaveAttribute('href', `/api/capture.har?token=${wirebook.token}`);
   await expect(page.getByTestId('export-jsonl')).toHaveAttribute('href', `/api/capture.jsonl?token=${wirebook.token}`);
+  await expect(page.getByTestId('export-pcapng')).toHaveAttribute('href', `/api/capture.pcapng?token=${wirebook.token}`);
 
   // Credentials are removed from exports unless asked for; the exported handshakes never
   // hold the token either way.
   await page.getByTestId('export-credentials').check();
   await expect(page.getByTestId('export-har')).toHaveAttribute('href', `/api/capture.har?sensitive=1&token=${wirebook.token}`);
-  for (const testid of ['export-har', 'export-jsonl']) {
+  for (const testid of ['export-har', 'export-jsonl', 'export-pcapng']) {
     const href = await page.getByTestId(testid).getAttribute('href');
     const body = await (await page.request.get(new URL(href!, page.url()).toString())).text();
     expect(body).toContain('/session?token=<redacted>');

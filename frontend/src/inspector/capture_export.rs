@@ -1,5 +1,6 @@
 //! Links to the server's capture exports: the whole capture (or one connection) as HAR, for
-//! browser devtools and HAR viewers, or as JSON lines, one capture record per line.
+//! browser devtools and HAR viewers, as JSON lines, one capture record per line, or as pcapng,
+//! each WebSocket connection a TCP stream for Wireshark and tshark.
 
 use wirebook_shared::capture::ConnId;
 
@@ -9,6 +10,7 @@ use crate::api::page_token;
 pub enum ExportFormat {
     Har,
     Jsonl,
+    Pcapng,
 }
 
 impl ExportFormat {
@@ -16,6 +18,18 @@ impl ExportFormat {
         match self {
             ExportFormat::Har => "HAR",
             ExportFormat::Jsonl => "JSONL",
+            ExportFormat::Pcapng => "pcapng",
+        }
+    }
+
+    /// What the file is for, said in the link's tooltip.
+    pub fn purpose(self) -> &'static str {
+        match self {
+            ExportFormat::Har => "for DevTools and HAR viewers",
+            ExportFormat::Jsonl => "one record per line, every field",
+            ExportFormat::Pcapng => {
+                "for Wireshark: each WebSocket connection a TCP stream; kernels over ZeroMQ are left out"
+            }
         }
     }
 
@@ -23,6 +37,7 @@ impl ExportFormat {
         match self {
             ExportFormat::Har => "/api/capture.har",
             ExportFormat::Jsonl => "/api/capture.jsonl",
+            ExportFormat::Pcapng => "/api/capture.pcapng",
         }
     }
 
@@ -31,6 +46,7 @@ impl ExportFormat {
         let ext = match self {
             ExportFormat::Har => "har",
             ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Pcapng => "pcapng",
         };
         match conn {
             Some(conn) => format!("wirebook-conn{conn}.{ext}"),
@@ -106,5 +122,14 @@ mod tests {
             ExportFormat::Jsonl.file_name(None),
             "wirebook-capture.jsonl"
         );
+        assert_eq!(
+            export_url(ExportFormat::Pcapng, Some(4), Credentials::Kept, "?token=t"),
+            "/api/capture.pcapng?conn=4&sensitive=1&token=t"
+        );
+        assert_eq!(
+            ExportFormat::Pcapng.file_name(Some(4)),
+            "wirebook-conn4.pcapng"
+        );
+        assert_eq!(ExportFormat::Pcapng.label(), "pcapng");
     }
 }

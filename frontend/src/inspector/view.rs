@@ -451,7 +451,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             inspector.with(|i| i.pages().older()),
             "capture-older",
             "The server has these records, older than the rows loaded: scroll up to load them \
-             (the HAR and JSONL exports have them all)"
+             (the HAR, JSONL and pcapng exports have them all)"
                 .into(),
             "older not loaded",
         )
@@ -493,8 +493,8 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 href=move || crate::page_base::at(&export_url(format, export_conn(), credentials.get(), &search))
                 download=move || format.file_name(export_conn())
                 title=move || match export_conn() {
-                    Some(conn) => format!("Download connection {conn}'s capture as {}", format.label()),
-                    None => format!("Download the whole capture as {}", format.label()),
+                    Some(conn) => format!("Download connection {conn}'s capture as {} ({})", format.label(), format.purpose()),
+                    None => format!("Download the whole capture as {} ({})", format.label(), format.purpose()),
                 }
             >
                 {format.label()}
@@ -581,6 +581,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     </button>
                     {export_link(ExportFormat::Har)}
                     {export_link(ExportFormat::Jsonl)}
+                    {export_link(ExportFormat::Pcapng)}
                     <label
                         class="export-credentials"
                         title="Keep the values of Authorization, Cookie and Set-Cookie headers in the exports (removed by default, as in Chrome's sanitized HAR export). wirebook's own token is never exported."

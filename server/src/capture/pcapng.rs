@@ -552,6 +552,15 @@ fn write_frame(
         frame.opcode.name(),
         record.seq
     );
+    let (next, _) = stream.numbers(direction);
+    if start != next {
+        // The frames between are not in the capture: `/session`'s own capture feed is never
+        // recorded, and the ring evicts its oldest records.
+        comment.push_str(&format!(
+            "; the {} bytes before it in this direction are not in the capture",
+            start.wrapping_sub(next)
+        ));
+    }
     if (bytes.len() as u64) < real {
         comment.push_str(&format!(
             "; the capture kept {} of its {} payload bytes",
@@ -949,6 +958,11 @@ mod tests {
         );
         // Sequence numbers advance by the real length.
         let close = &packets[7];
+        assert!(
+            !close.comment.contains("not in the capture"),
+            "{}",
+            close.comment
+        );
         assert_eq!(close.seq(), second.seq().wrapping_add(cut.len() as u32));
         // The server closes first; each FIN takes one sequence number.
         let client_end = close.seq().wrapping_add(close.len());
@@ -963,6 +977,45 @@ mod tests {
             server_fin.comment.contains("closed"),
             "{}",
             server_fin.comment
+        );
+    }
+
+    #[test]
+    fn a_frame_not_in_the_capture_leaves_a_gap_of_its_length() {
+        let key = [1, 2, 3, 4];
+        let frames: Vec<Vec<u8>> = ["one", "two!", "three"]
+            .iter()
+            .map(|t| encode_frame(&FrameSpec::new(Opcode::Text).masked(key), t.as_bytes()))
+            .collect();
+        let capture = echo_capture(128, "127.0.0.1:1000", &frames);
+        let whole = packets(&export(&capture));
+        let mut records = capture.snapshot();
+        // The middle frame, as if evicted.
+        let two = records
+            .iter()
+            .position(|r| matches!(&r.body, CaptureBody::Frame(f) if f.payload_hex == "74776f21"))
+            .unwrap();
+        records.remove(two);
+        let mut file = file_header();
+        file.extend(PcapngWriter::new().write(&records));
+        let gapped = packets(&file);
+        assert_eq!(gapped.len(), whole.len() - 1);
+        let three = whole
+            .iter()
+            .position(|p| p.comment.contains("text frame") && p.payload().len() == 11)
+            .unwrap();
+        assert_eq!(
+            gapped[three - 1].seq(),
+            whole[three].seq(),
+            "the third frame stays where it was"
+        );
+        assert!(
+            gapped[three - 1].comment.ends_with(&format!(
+                "the {} bytes before it in this direction are not in the capture",
+                frames[1].len()
+            )),
+            "{}",
+            gapped[three - 1].comment
         );
     }
 
