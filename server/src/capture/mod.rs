@@ -14,6 +14,7 @@
 
 pub mod entry;
 pub mod export;
+pub mod export_rows;
 pub mod fanout;
 pub mod pcapng;
 pub mod recorder;

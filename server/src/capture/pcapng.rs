@@ -247,13 +247,18 @@ fn sum_words(mut sum: u32, bytes: &[u8]) -> u32 {
     sum
 }
 
-/// What an `Open` record said, kept until the connection's first handshake or frame.
+/// What an `Open` record said, kept until the connection's first handshake or frame in the
+/// export; and its handshake, when the export leaves it out but may want it as the context of
+/// a later frame.
+#[derive(Default)]
 struct Opened {
     client: Option<SocketAddrV4>,
     server: Option<SocketAddrV4>,
-    time_us: u64,
+    /// `None` when the `Open` record is not in the capture any more.
+    time_us: Option<u64>,
     /// The record's own words, for the SYN's comment.
-    said: String,
+    said: Option<String>,
+    handshake: Option<CaptureRecord>,
 }
 
 /// One connection's synthesised TCP stream.
@@ -348,16 +353,23 @@ impl PcapngWriter {
         PcapngWriter::default()
     }
 
-    /// The packets of `records` (the blocks after [`file_header`]).
-    pub fn write(&mut self, records: &[CaptureRecord]) -> Vec<u8> {
+    /// The packets of the `records` an export `keeps` (the blocks after [`file_header`]).
+    /// Pass them all, kept or not: a kept frame's connection is written from its opening,
+    /// with its upgrade, and closed when it closed, so that Wireshark can dissect it; the
+    /// frames left out are gaps in the sequence numbers.
+    pub fn write(
+        &mut self,
+        records: &[CaptureRecord],
+        keeps: impl Fn(&CaptureRecord) -> bool,
+    ) -> Vec<u8> {
         let mut out = Vec::new();
         for record in records {
-            self.record(record, &mut out);
+            self.record(record, keeps(record), &mut out);
         }
         out
     }
 
-    fn record(&mut self, record: &CaptureRecord, out: &mut Vec<u8>) {
+    fn record(&mut self, record: &CaptureRecord, kept: bool, out: &mut Vec<u8>) {
         match &record.body {
             CaptureBody::Open {
                 client,
@@ -369,20 +381,34 @@ impl PcapngWriter {
                     Opened {
                         client: ipv4_endpoint(client),
                         server: ipv4_endpoint(server),
-                        time_us: record.time_us,
-                        said: format!("client {client}, server {server}, target {target}"),
+                        time_us: Some(record.time_us),
+                        said: Some(format!("client {client}, server {server}, target {target}")),
+                        handshake: None,
                     },
                 );
             }
             CaptureBody::Handshake(handshake) => {
-                let stream = self.stream(record, out);
-                if !stream.handshake {
-                    upgrade(stream, out, record, handshake);
+                if kept || self.streams.contains_key(&record.conn) {
+                    let stream = self.stream(record, out);
+                    if !stream.handshake {
+                        upgrade(stream, out, record, handshake);
+                    }
+                } else {
+                    let opened = self.opened.entry(record.conn).or_default();
+                    opened.handshake.get_or_insert_with(|| record.clone());
                 }
             }
-            CaptureBody::Frame(frame) => {
+            CaptureBody::Frame(frame) if kept => {
                 let stream = self.stream(record, out);
                 write_frame(stream, out, record, frame);
+            }
+            CaptureBody::Frame(frame) => {
+                // Left out: the stream moves past it all the same, so the FINs and the ACKs
+                // after it have the whole stream's numbers.
+                if let Some(stream) = self.streams.get_mut(&record.conn) {
+                    let (start, real) = frame_span(stream, frame);
+                    stream.advance(frame.direction, start.wrapping_add(real as u32));
+                }
             }
             CaptureBody::Closed { reason, .. } => {
                 self.opened.remove(&record.conn);
@@ -400,12 +426,16 @@ impl PcapngWriter {
         let conn = record.conn;
         if !self.streams.contains_key(&conn) {
             let opened = self.opened.remove(&conn);
-            let stream = self.begin(conn, record.hop, opened.as_ref());
-            let time_us = opened.as_ref().map_or(record.time_us, |o| o.time_us);
-            let said = opened.map_or_else(
-                || "its Open record was no longer in the capture".to_string(),
-                |o| o.said,
-            );
+            let mut stream = self.begin(conn, record.hop, opened.as_ref());
+            let Opened {
+                time_us,
+                said,
+                handshake,
+                ..
+            } = opened.unwrap_or_default();
+            let time_us = time_us.unwrap_or(record.time_us);
+            let said =
+                said.unwrap_or_else(|| "its Open record is no longer in the capture".to_string());
             let name = &stream.name;
             let (client_isn, server_isn) = (
                 stream.client_base.wrapping_sub(1),
@@ -425,6 +455,11 @@ impl PcapngWriter {
             stream
                 .segment(Direction::ToServer, stream.client_base, ACK)
                 .write(out, time_us, &format!("{name}, client → server"));
+            if let Some(record) = handshake {
+                if let CaptureBody::Handshake(handshake) = &record.body {
+                    upgrade(&mut stream, out, &record, handshake);
+                }
+            }
             self.streams.insert(conn, stream);
         }
         // Inserted just above when it was missing.
@@ -535,13 +570,8 @@ fn write_frame(
 ) {
     let bytes = frame_bytes(frame);
     let header = (frame.header_hex.len() / 2) as u64;
-    let real = header.saturating_add(frame.len);
     let direction = frame.direction;
-    let base = match direction {
-        Direction::ToServer => stream.client_base,
-        Direction::ToClient => stream.server_base,
-    };
-    let start = base.wrapping_add(frame.offset as u32);
+    let (start, real) = frame_span(stream, frame);
     let (from, to) = match direction {
         Direction::ToServer => ("client", "server"),
         Direction::ToClient => ("server", "client"),
@@ -554,10 +584,10 @@ fn write_frame(
     );
     let (next, _) = stream.numbers(direction);
     if start != next {
-        // The frames between are not in the capture: `/session`'s own capture feed is never
-        // recorded, and the ring evicts its oldest records.
+        // The frames between are not in this file: left out of the export, or not in the
+        // capture (`/session`'s own capture feed is never recorded; the ring evicts).
         comment.push_str(&format!(
-            "; the {} bytes before it in this direction are not in the capture",
+            "; the {} bytes before it in this direction are not in this file",
             start.wrapping_sub(next)
         ));
     }
@@ -590,6 +620,20 @@ fn write_frame(
             .write(out, record.time_us, &comment);
     }
     stream.advance(direction, start.wrapping_add(real as u32));
+}
+
+/// Where a frame starts in its direction's sequence numbers (its offset after the upgrade),
+/// and its real length on the wire.
+fn frame_span(stream: &Stream, frame: &FrameRecord) -> (u32, u64) {
+    let base = match frame.direction {
+        Direction::ToServer => stream.client_base,
+        Direction::ToClient => stream.server_base,
+    };
+    let header = (frame.header_hex.len() / 2) as u64;
+    (
+        base.wrapping_add(frame.offset as u32),
+        header.saturating_add(frame.len),
+    )
 }
 
 /// Appends the closing: the server's FIN first (RFC 6455 §7.1.1), the client's, the last ACK.
@@ -881,7 +925,7 @@ mod tests {
 
     fn export(capture: &Capture) -> Vec<u8> {
         let mut file = file_header();
-        file.extend(PcapngWriter::new().write(&capture.snapshot()));
+        file.extend(PcapngWriter::new().write(&capture.snapshot(), |_| true));
         file
     }
 
@@ -959,7 +1003,7 @@ mod tests {
         // Sequence numbers advance by the real length.
         let close = &packets[7];
         assert!(
-            !close.comment.contains("not in the capture"),
+            !close.comment.contains("not in this file"),
             "{}",
             close.comment
         );
@@ -997,7 +1041,7 @@ mod tests {
             .unwrap();
         records.remove(two);
         let mut file = file_header();
-        file.extend(PcapngWriter::new().write(&records));
+        file.extend(PcapngWriter::new().write(&records, |_| true));
         let gapped = packets(&file);
         assert_eq!(gapped.len(), whole.len() - 1);
         let three = whole
@@ -1011,12 +1055,64 @@ mod tests {
         );
         assert!(
             gapped[three - 1].comment.ends_with(&format!(
-                "the {} bytes before it in this direction are not in the capture",
+                "the {} bytes before it in this direction are not in this file",
                 frames[1].len()
             )),
             "{}",
             gapped[three - 1].comment
         );
+    }
+
+    #[test]
+    fn a_frame_kept_alone_comes_with_its_connection_around_it() {
+        let key = [1, 2, 3, 4];
+        let frames: Vec<Vec<u8>> = ["one", "two!", "three"]
+            .iter()
+            .map(|t| encode_frame(&FrameSpec::new(Opcode::Text).masked(key), t.as_bytes()))
+            .collect();
+        let capture = echo_capture(128, "127.0.0.1:1000", &frames);
+        let records = capture.snapshot();
+        let whole = packets(&export(&capture));
+        let two = records
+            .iter()
+            .find(|r| matches!(&r.body, CaptureBody::Frame(f) if f.payload_hex == "74776f21"))
+            .unwrap()
+            .seq;
+        let mut file = file_header();
+        file.extend(PcapngWriter::new().write(&records, |r| r.seq == two));
+        let kept = packets(&file);
+        let flags: Vec<u8> = kept.iter().map(Packet::flags).collect();
+        let data = PSH | ACK;
+        assert_eq!(
+            flags,
+            [
+                SYN,
+                SYN | ACK,
+                ACK,
+                data,
+                data,
+                data,
+                FIN | ACK,
+                FIN | ACK,
+                ACK
+            ]
+        );
+        assert!(kept[3].payload().starts_with(b"GET / HTTP/1.1"));
+        assert_eq!(kept[5].payload(), &frames[1][..]);
+        assert_eq!(kept[5].seq(), whole[6].seq());
+        assert!(
+            kept[5].comment.ends_with(&format!(
+                "the {} bytes before it in this direction are not in this file",
+                frames[0].len()
+            )),
+            "{}",
+            kept[5].comment
+        );
+        // The FINs come after the frames left out: their sequence numbers are the whole
+        // stream's.
+        assert_eq!(kept[7].seq(), whole[whole.len() - 2].seq());
+        // A connection with no record kept is not in the file.
+        assert!(PcapngWriter::new().write(&records, |_| false).is_empty());
     }
 
     #[test]
@@ -1092,6 +1188,6 @@ mod tests {
         drop(recorder);
         let records = capture.snapshot();
         assert!(records.len() >= 3, "open, heartbeat, closed: {records:?}");
-        assert!(PcapngWriter::new().write(&records).is_empty());
+        assert!(PcapngWriter::new().write(&records, |_| true).is_empty());
     }
 }

@@ -283,3 +283,103 @@ async fn tshark_reads_the_frames_the_jsonl_export_has() {
 fn dissected_count(file: &[u8]) -> usize {
     dissected(file).len()
 }
+
+/// The JSONL export's records.
+fn parse_jsonl(body: &[u8]) -> Vec<CaptureRecord> {
+    String::from_utf8_lossy(body)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The WebSocket frames tshark dissects: opcode and what [`tshark_payload`] reads.
+fn websocket_frames(file: &[u8]) -> Vec<(String, String)> {
+    dissected(file)
+        .iter()
+        .filter(|p| p.get("websocket").is_some())
+        .map(|p| {
+            (
+                field(&p["websocket"], "websocket.opcode").to_string(),
+                tshark_payload(p),
+            )
+        })
+        .collect()
+}
+
+/// Some rows asked for (`?seqs=`, `?filter=`): JSONL has those records; the pcapng has their
+/// frames with their connection around them (Wireshark still dissects them); HAR has their
+/// messages.
+#[tokio::test]
+async fn exports_of_the_selected_or_filtered_rows() {
+    let server = TestServer::with_defaults().await;
+    echo_exchange(server.addr, "short").await;
+    let records = jsonl_when_closed(server.addr).await;
+
+    let filter: String = form_urlencoded::byte_serialize(br#"{"search":"HELLO"}"#).collect();
+    let filtered =
+        parse_jsonl(&download(server.addr, &format!("/api/capture.jsonl?filter={filter}&")).await);
+    assert_eq!(filtered.len(), 2, "sent and echoed: {filtered:?}");
+    let pcapng = download(
+        server.addr,
+        &format!("/api/capture.pcapng?filter={filter}&"),
+    )
+    .await;
+    let hello = ("1".to_string(), "hello, wire".to_string());
+    assert_eq!(websocket_frames(&pcapng), [hello.clone(), hello]);
+    let packets = dissected(&pcapng);
+    assert_eq!(
+        packets.iter().filter(|p| p.get("http").is_some()).count(),
+        2
+    );
+    assert_eq!(
+        packets
+            .iter()
+            .filter(|p| field(&p["tcp"]["tcp.flags_tree"], "tcp.flags.fin") == "1")
+            .count(),
+        2
+    );
+
+    // The binary message and its echo, by seq.
+    let binary: Vec<u64> = records
+        .iter()
+        .filter(|r| matches!(&r.body, CaptureBody::Frame(f) if f.opcode == Opcode::Binary))
+        .map(|r| r.seq)
+        .collect();
+    assert_eq!(binary.len(), 2);
+    let seqs = format!("{},{}", binary[0], binary[1]);
+    let selected =
+        parse_jsonl(&download(server.addr, &format!("/api/capture.jsonl?seqs={seqs}&")).await);
+    assert_eq!(selected.iter().map(|r| r.seq).collect::<Vec<_>>(), binary);
+    let pcapng = download(server.addr, &format!("/api/capture.pcapng?seqs={seqs}&")).await;
+    let bytes = ("2".to_string(), "000102feff".to_string());
+    assert_eq!(websocket_frames(&pcapng), [bytes.clone(), bytes]);
+    let har: Value = serde_json::from_slice(
+        &download(server.addr, &format!("/api/capture.har?seqs={seqs}&")).await,
+    )
+    .unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    let messages = entries[0]["_webSocketMessages"].as_array().unwrap();
+    let types: Vec<&str> = messages
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["send", "receive"]);
+    assert!(messages.iter().all(|m| m["opcode"] == 2));
+
+    for (query, says) in [
+        ("seqs=x", "neither"),
+        ("seqs=1&filter=%7B%7D", "not both"),
+        ("filter=%7B", "as JSON"),
+        ("seqs=9-3", "ends before it starts"),
+    ] {
+        let refused = http_get(
+            server.addr,
+            &format!("/api/capture.pcapng?{query}&token={TOKEN}"),
+            &[],
+        )
+        .await;
+        assert_eq!(refused.status, 400, "{query}");
+        assert!(refused.body.contains(says), "{query}: {}", refused.body);
+    }
+}
