@@ -112,6 +112,20 @@ test('filters narrow the rows, a bad regex says so, exports link with the token'
   await expect(page.getByTestId('export-jsonl')).toHaveAttribute('href', `/api/capture.jsonl?token=${wirebook.token}`);
   await expect(page.getByTestId('export-pcapng')).toHaveAttribute('href', `/api/capture.pcapng?token=${wirebook.token}`);
 
+  // "rows shown": the exports carry the filter, and the server applies it.
+  await page.getByTestId('export-rows').selectOption('shown');
+  const shownHref = await page.getByTestId('export-jsonl').getAttribute('href');
+  expect(shownHref).toContain('filter=');
+  const shown = (await (await page.request.get(new URL(shownHref!, page.url()).toString())).text())
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  expect(shown.filter((r) => r.body.event === 'frame').length).toBeGreaterThan(0);
+  for (const record of shown) {
+    if (record.body.event === 'frame') expect(record.body.direction).toBe('to_client');
+  }
+  await page.getByTestId('export-rows').selectOption('all');
+
   // Credentials are removed from exports unless asked for; the exported handshakes never
   // hold the token either way.
   await page.getByTestId('export-credentials').check();
