@@ -607,8 +607,9 @@ fn write_frame(
     for i in 0..segments.min(MAX_SEGMENTS_PER_FRAME) {
         let from = i * MAX_SEGMENT;
         let len = (real - from).min(MAX_SEGMENT);
-        let kept = (bytes.len() as u64).clamp(from, from + len);
-        let data = &bytes[from as usize..kept as usize];
+        // What was captured of this segment: maybe nothing, past a preview's end.
+        let captured = bytes.len() as u64;
+        let data = &bytes[from.min(captured) as usize..(from + len).min(captured) as usize];
         let comment = if segments == 1 {
             comment.clone()
         } else {
@@ -1121,8 +1122,8 @@ mod tests {
         let big = vec![b'x'; 100_000];
         let frame = encode_frame(&FrameSpec::new(Opcode::Binary).masked(key), &big);
         let capture = echo_capture(200_000, "wirebook", std::slice::from_ref(&frame));
-        let packets = packets(&export(&capture));
-        let segments: Vec<&Packet> = packets
+        let written = packets(&export(&capture));
+        let segments: Vec<&Packet> = written
             .iter()
             .filter(|p| p.comment.contains("segment"))
             .collect();
@@ -1135,7 +1136,50 @@ mod tests {
         let whole = [segments[0].payload(), segments[1].payload()].concat();
         assert_eq!(whole, frame);
         // No address in the Open record: synthesised ones.
-        assert_eq!(&packets[0].data[12..16], &[10, 1, 0, 1]);
+        assert_eq!(&written[0].data[12..16], &[10, 1, 0, 1]);
+
+        // Kept only to a preview: the second segment has no byte captured, its real length.
+        let capture = echo_capture(128, "wirebook", std::slice::from_ref(&frame));
+        let previewed = packets(&export(&capture));
+        let segments: Vec<&Packet> = previewed
+            .iter()
+            .filter(|p| p.comment.contains("segment"))
+            .collect();
+        assert_eq!(segments.len(), 2);
+        assert_eq!(segments[0].payload(), &frame[..14 + 128]);
+        assert!(segments[1].payload().is_empty());
+        assert_eq!(
+            segments[1].original,
+            (HEADERS + frame.len()) as u32 - MAX_SEGMENT as u32
+        );
+        assert!(segments[0]
+            .comment
+            .contains("kept 128 of its 100000 payload bytes"));
+
+        // A header that announces more than it could ever carry: a bounded number of segments.
+        let mut huge = frame.clone();
+        huge[2..10].copy_from_slice(&(1u64 << 40).to_be_bytes());
+        let mut record = capture
+            .snapshot()
+            .into_iter()
+            .find(|r| matches!(r.body, CaptureBody::Frame(_)))
+            .unwrap();
+        if let CaptureBody::Frame(f) = &mut record.body {
+            f.len = 1 << 40;
+            f.header_hex = wirebook_shared::hex::hex(&huge[..14]);
+        }
+        let mut records = capture.snapshot();
+        let at = records.iter().position(|r| r.seq == record.seq).unwrap();
+        records[at] = record;
+        let bounded = packets(&PcapngWriter::new().write(&records, |_| true));
+        let written = bounded
+            .iter()
+            .filter(|p| p.comment.contains("segment"))
+            .count();
+        assert_eq!(written as u64, MAX_SEGMENTS_PER_FRAME);
+        assert!(bounded
+            .iter()
+            .any(|p| p.comment.contains("the rest is a gap")));
     }
 
     #[test]
