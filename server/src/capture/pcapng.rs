@@ -1211,6 +1211,110 @@ mod tests {
         assert!(packets.iter().all(|p| p.flags() & FIN == 0));
     }
 
+    /// Records no trace would make (any lengths, offsets, bad hex, records out of order):
+    /// the writer never panics, and every block it writes is well formed.
+    #[test]
+    fn any_records_make_well_formed_blocks() {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let hexes = [
+            "",
+            "8",
+            "zz",
+            "81",
+            "8183",
+            "827e0100",
+            "82ff00000000000000ff01020304",
+        ];
+        for _ in 0..200 {
+            let mut records = Vec::new();
+            for seq in 0..40 {
+                let conn = next() % 4;
+                let body = match next() % 5 {
+                    0 => CaptureBody::Open {
+                        client: ["127.0.0.1:1", "wirebook (10.0.0.1:80)", "x", "[::1]:5"]
+                            [(next() % 4) as usize]
+                            .into(),
+                        server: ["wirebook", "127.0.0.1:8977", "1.2.3.4:0"][(next() % 3) as usize]
+                            .into(),
+                        target: "/".into(),
+                    },
+                    1 => {
+                        let (request, response) = (
+                            HttpHeadRecord {
+                                start_line: "GET / HTTP/1.1".into(),
+                                headers: vec![("Upgrade".into(), "websocket".into())],
+                            },
+                            HttpHeadRecord {
+                                start_line: "HTTP/1.1 101 Switching Protocols".into(),
+                                headers: vec![],
+                            },
+                        );
+                        CaptureBody::Handshake(Box::new(HandshakeRecord {
+                            request,
+                            response: (next() % 2 == 0).then_some(response),
+                            accept_ok: None,
+                            protocol: None,
+                            extensions: vec![],
+                            findings: vec![],
+                        }))
+                    }
+                    2 | 3 => {
+                        let payload: Vec<u8> = (0..next() % 300).map(|_| next() as u8).collect();
+                        CaptureBody::Frame(Box::new(FrameRecord {
+                            direction: if next() % 2 == 0 {
+                                Direction::ToServer
+                            } else {
+                                Direction::ToClient
+                            },
+                            offset: next(),
+                            fin: true,
+                            rsv1: false,
+                            rsv2: false,
+                            rsv3: false,
+                            opcode: Opcode::from_u8((next() % 16) as u8),
+                            mask_key: (next() % 2 == 0).then_some([1, 2, 3, 4]),
+                            len: [next(), next() % 200_000, payload.len() as u64, 0]
+                                [(next() % 4) as usize],
+                            length_form: "7-bit".into(),
+                            header_hex: hexes[(next() % hexes.len() as u64) as usize].into(),
+                            payload_hex: wirebook_shared::hex::hex(&payload),
+                            truncated: false,
+                            findings: vec![],
+                            message: None,
+                            caused_by: None,
+                        }))
+                    }
+                    _ => CaptureBody::Closed {
+                        code: None,
+                        reason: "gone".into(),
+                    },
+                };
+                records.push(CaptureRecord {
+                    seq,
+                    conn,
+                    hop: Hop::Tap,
+                    time_us: next() % (1 << 53),
+                    body,
+                });
+            }
+            let keep = next();
+            let out = PcapngWriter::new().write(&records, |r| (keep >> (r.seq % 64)) & 1 == 1);
+            for (kind, body) in blocks(&out) {
+                assert_eq!(kind, ENHANCED_PACKET);
+                let captured = u32_at(body, 12) as usize;
+                assert!(captured as u32 <= u32_at(body, 16), "captured ≤ original");
+                assert!(captured <= HEADERS + MAX_SEGMENT as usize);
+                options(body, 20 + captured.next_multiple_of(4));
+            }
+        }
+    }
+
     #[test]
     fn kernels_over_zeromq_and_heartbeats_are_left_out() {
         let capture = Arc::new(Capture::new(1000, 64));
