@@ -9,15 +9,20 @@
 //!   each, at the time of the `Handshake` record;
 //! - one segment per frame: its header bytes and its payload masked again with its key, as on
 //!   the wire; the sequence number is the frame's `offset` in its direction, so it advances by
-//!   each frame's real length and an evicted frame shows as a gap. Where the ring kept only a
-//!   preview, the packet's captured length is below its original length (the IP and TCP
-//!   lengths are the real ones), as in a capture with a snap length. A frame longer than one
-//!   IPv4 packet goes in several segments;
+//!   each frame's real length and an evicted frame shows as a gap (its successor's comment
+//!   says how many bytes are missing). Where the ring kept only a preview, the packet's
+//!   captured length is below its original length (the IP and TCP lengths are the real ones),
+//!   as in a capture with a snap length. A frame longer than one IPv4 packet goes in several
+//!   segments (at most [`MAX_SEGMENTS_PER_FRAME`]; past them, a gap);
 //! - at `Closed`, FIN/ACK from the server first (RFC 6455 §7.1.1: the server closes the TCP
 //!   connection), the client's FIN/ACK, and the last ACK.
 //!
 //! Every packet's comment (`opt_comment`) names the connection, its hop and the direction, and
 //! the record it comes from, so a packet can be found in the JSONL export and the inspector.
+//!
+//! An export of some rows (`?seqs=`, `?filter=`) writes a connection only when one of its
+//! records is kept, and then with its opening, upgrade and closing, so its frames are still
+//! dissected; the frames left out are gaps.
 //!
 //! Addresses: the `Open` record's client and server where they hold an IPv4 `IP:port` (e.g.
 //! `127.0.0.1:50123` or `wirebook (127.0.0.1:50123)`), else synthesised ones, stable per
