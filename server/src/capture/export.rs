@@ -197,7 +197,7 @@ where
         .into_response()
 }
 
-/// The records an export reads, a batch of [`CHUNK_RECORDS`] at a time: the records there were
+/// The records an export reads, a batch of `CHUNK_RECORDS` at a time: the records there were
 /// when the export began (newer ones are left out), all of them or one connection's.
 pub struct RecordBatches {
     capture: Arc<Capture>,

@@ -13,7 +13,7 @@
 //!   says how many bytes are missing). Where the ring kept only a preview, the packet's
 //!   captured length is below its original length (the IP and TCP lengths are the real ones),
 //!   as in a capture with a snap length. A frame longer than one IPv4 packet goes in several
-//!   segments (at most [`MAX_SEGMENTS_PER_FRAME`]; past them, a gap);
+//!   segments (at most `MAX_SEGMENTS_PER_FRAME`; past them, a gap);
 //! - at `Closed`, FIN/ACK from the server first (RFC 6455 §7.1.1: the server closes the TCP
 //!   connection), the client's FIN/ACK, and the last ACK.
 //!
