@@ -124,6 +124,13 @@ test('filters narrow the rows, a bad regex says so, exports link with the token'
   for (const record of shown) {
     if (record.body.event === 'frame') expect(record.body.direction).toBe('to_client');
   }
+  // "rows picked": the selected row's seq.
+  await page.locator('[data-testid=capture-row]').first().click();
+  await page.getByTestId('export-rows').selectOption('picked');
+  await expect(page.getByTestId('export-pcapng')).toHaveAttribute(
+    'href',
+    new RegExp(`^/api/capture\\.pcapng\\?seqs=\\d+&token=${wirebook.token}$`),
+  );
   await page.getByTestId('export-rows').selectOption('all');
 
   // Credentials are removed from exports unless asked for; the exported handshakes never

@@ -488,6 +488,13 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     let credentials = RwSignal::new(Credentials::Removed);
     let row_choice = RwSignal::new(RowChoice::All);
     let picked_count = move || selection.with(|s| s.for_cells().len());
+    // Nothing picked any more (a clear, a new server): the exports go back to every row
+    // rather than link to an export of nothing.
+    Effect::new(move |_| {
+        if picked_count() == 0 && row_choice.get_untracked() == RowChoice::Picked {
+            row_choice.set(RowChoice::All);
+        }
+    });
     let export_href = move |format: ExportFormat, search: &str| {
         let url = match row_choice.get() {
             RowChoice::All => export_url(
