@@ -5,13 +5,13 @@
 #   scripts/bootstrap.sh run    # to build and run: wasm32 target, trunk, wasm-bindgen-cli,
 #                               # wasm-split-cli, Node.js, npm, esbuild, brotli and the cell
 #                               # editor's npm packages
-#   scripts/bootstrap.sh test   # the above, plus Chromium and chromedriver, nginx-light, the
-#                               # Python venv and the e2e npm deps
+#   scripts/bootstrap.sh test   # the above, plus Chromium and chromedriver, nginx-light, tshark,
+#                               # the Python venv and the e2e npm deps
 #   scripts/bootstrap.sh bench  # the above, plus websocat 1.x, the tap proxy's yardstick in
 #                               # `cargo bench --bench tap_load` (docs/benchmarks.md)
 #
 # Nothing here downloads a prebuilt binary: the Rust tools are compiled from crates.io, Chromium,
-# chromedriver, Node.js, esbuild and brotli come from Debian, Python packages from
+# chromedriver, tshark, Node.js, esbuild and brotli come from Debian, Python packages from
 # PyPI, npm packages from the npm registry (with Playwright's own browser download switched off).
 set -euo pipefail
 
@@ -193,6 +193,17 @@ ensure_test_tools() {
         skip "already installed"
     else
         apt_install chromium
+    fi
+
+    # The pcapng export's test reads the file back with it. Its package asks whether
+    # non-root users may capture: answered "no" beforehand (wirebook never captures packets).
+    step "tshark (from Debian) for the pcapng export's test"
+    if command -v tshark >/dev/null 2>&1; then
+        skip "already installed"
+    else
+        echo "wireshark-common wireshark-common/install-setuid boolean false" \
+            | as_root debconf-set-selections
+        apt_install tshark
     fi
 
     # wasm-bindgen-test-runner (from wasm-bindgen-cli above) drives Chromium through it.

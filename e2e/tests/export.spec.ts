@@ -1,6 +1,7 @@
-// The inspector's exports, downloaded the way a user does (the HAR and JSONL buttons) after the
-// echo demo, then read back: the HAR lists the messages of both hops, the JSONL is one record
-// per line with client frames masked.
+// The inspector's exports, downloaded the way a user does (the HAR, JSONL and pcapng buttons)
+// after the echo demo, then read back: the HAR lists the messages of both hops, the JSONL is one
+// record per line with client frames masked, the pcapng is a capture file with the cell's text
+// in it (server/tests/it/pcapng.rs reads one with tshark).
 import { readFileSync } from 'node:fs';
 import type { Download, Page } from '@playwright/test';
 import { test, expect, expectConnected } from './wirebook';
@@ -25,13 +26,18 @@ async function runEchoDemo(page: Page, url: string) {
   ).toBeVisible();
 }
 
-async function download(page: Page, testId: string): Promise<{ name: string; text: string }> {
+async function downloadBytes(page: Page, testId: string): Promise<{ name: string; bytes: Buffer }> {
   const [file]: [Download, void] = await Promise.all([
     page.waitForEvent('download'),
     page.getByTestId(testId).click(),
   ]);
   const saved = await file.path();
-  return { name: file.suggestedFilename(), text: readFileSync(saved, 'utf8') };
+  return { name: file.suggestedFilename(), bytes: readFileSync(saved) };
+}
+
+async function download(page: Page, testId: string): Promise<{ name: string; text: string }> {
+  const { name, bytes } = await downloadBytes(page, testId);
+  return { name, text: bytes.toString('utf8') };
 }
 
 type HarMessage = { type: 'send' | 'receive'; time: number; opcode: number; data: string };
@@ -116,4 +122,19 @@ test('the JSONL button downloads one record per line, client frames masked', asy
     const next = records.find((r) => r.conn === open.conn && r.seq > open.seq);
     if (next) expect(['handshake', 'closed']).toContain(next.body.event);
   }
+});
+
+test('the pcapng button downloads a capture file with the cell\'s frames', async ({ page, wirebook }) => {
+  await runEchoDemo(page, wirebook.url);
+  const { name, bytes } = await downloadBytes(page, 'export-pcapng');
+  expect(name).toBe('wirebook-capture.pcapng');
+  // A section header block, little-endian (its byte-order magic), then the interface.
+  expect(bytes.readUInt32LE(0)).toBe(0x0a0d0d0a);
+  expect(bytes.readUInt32LE(8)).toBe(0x1a2b3c4d);
+  expect(bytes.readUInt32LE(bytes.readUInt32LE(4))).toBe(1);
+  // The upgrades and the echo's unmasked text are in it; the token is not.
+  const text = bytes.toString('latin1');
+  expect(text).toContain('GET /echo HTTP/1.1');
+  expect(text).toContain(TEXT);
+  expect(text).not.toContain(wirebook.token);
 });

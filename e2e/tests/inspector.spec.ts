@@ -110,12 +110,34 @@ test('filters narrow the rows, a bad regex says so, exports link with the token'
 
   await expect(page.getByTestId('export-har')).toHaveAttribute('href', `/api/capture.har?token=${wirebook.token}`);
   await expect(page.getByTestId('export-jsonl')).toHaveAttribute('href', `/api/capture.jsonl?token=${wirebook.token}`);
+  await expect(page.getByTestId('export-pcapng')).toHaveAttribute('href', `/api/capture.pcapng?token=${wirebook.token}`);
+
+  // "rows shown": the exports carry the filter, and the server applies it.
+  await page.getByTestId('export-rows').selectOption('shown');
+  const shownHref = await page.getByTestId('export-jsonl').getAttribute('href');
+  expect(shownHref).toContain('filter=');
+  const shown = (await (await page.request.get(new URL(shownHref!, page.url()).toString())).text())
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  expect(shown.filter((r) => r.body.event === 'frame').length).toBeGreaterThan(0);
+  for (const record of shown) {
+    if (record.body.event === 'frame') expect(record.body.direction).toBe('to_client');
+  }
+  // "rows picked": the selected row's seq.
+  await page.locator('[data-testid=capture-row]').first().click();
+  await page.getByTestId('export-rows').selectOption('picked');
+  await expect(page.getByTestId('export-pcapng')).toHaveAttribute(
+    'href',
+    new RegExp(`^/api/capture\\.pcapng\\?seqs=\\d+&token=${wirebook.token}$`),
+  );
+  await page.getByTestId('export-rows').selectOption('all');
 
   // Credentials are removed from exports unless asked for; the exported handshakes never
   // hold the token either way.
   await page.getByTestId('export-credentials').check();
   await expect(page.getByTestId('export-har')).toHaveAttribute('href', `/api/capture.har?sensitive=1&token=${wirebook.token}`);
-  for (const testid of ['export-har', 'export-jsonl']) {
+  for (const testid of ['export-har', 'export-jsonl', 'export-pcapng']) {
     const href = await page.getByTestId(testid).getAttribute('href');
     const body = await (await page.request.get(new URL(href!, page.url()).toString())).text();
     expect(body).toContain('/session?token=<redacted>');

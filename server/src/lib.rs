@@ -97,6 +97,7 @@ fn router(app: App) -> Router {
     let api = Router::new()
         .route("/api/capture.har", get(export::har::<App>))
         .route("/api/capture.jsonl", get(export::jsonl::<App>))
+        .route("/api/capture.pcapng", get(export::pcapng::<App>))
         .route("/api/capture/stats", get(export::stats::<App>))
         .merge(capture_page::routes::<App>())
         .merge(notebooks::api_routes(&app.config, Arc::clone(&app.kept)))

@@ -18,7 +18,9 @@ use wirebook_shared::capture_page::PageQuery;
 use wirebook_shared::session::ClientMsg;
 
 use crate::api;
-use crate::inspector::capture_export::{export_url, Credentials, ExportFormat};
+use crate::inspector::capture_export::{
+    export_url, Credentials, ExportFormat, ExportRows, RowChoice,
+};
 use crate::inspector::composer_view::Composer;
 use crate::inspector::filter_bar::FilterBar;
 use crate::inspector::follow::Follow;
@@ -451,7 +453,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             inspector.with(|i| i.pages().older()),
             "capture-older",
             "The server has these records, older than the rows loaded: scroll up to load them \
-             (the HAR and JSONL exports have them all)"
+             (the HAR, JSONL and pcapng exports have them all)"
                 .into(),
             "older not loaded",
         )
@@ -484,17 +486,46 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         _ => None,
     };
     let credentials = RwSignal::new(Credentials::Removed);
+    let row_choice = RwSignal::new(RowChoice::All);
+    let picked_count = move || selection.with(|s| s.for_cells().len());
+    // Nothing picked any more (a clear, a new server): the exports go back to every row
+    // rather than link to an export of nothing.
+    Effect::new(move |_| {
+        if picked_count() == 0 && row_choice.get_untracked() == RowChoice::Picked {
+            row_choice.set(RowChoice::All);
+        }
+    });
+    let export_href = move |format: ExportFormat, search: &str| {
+        let url = match row_choice.get() {
+            RowChoice::All => export_url(
+                format,
+                ExportRows::All(export_conn()),
+                credentials.get(),
+                search,
+            ),
+            RowChoice::Shown => spec.with(|spec| {
+                export_url(format, ExportRows::Shown(spec), credentials.get(), search)
+            }),
+            RowChoice::Picked => {
+                let seqs = selection.with(|s| s.for_cells());
+                export_url(format, ExportRows::Picked(&seqs), credentials.get(), search)
+            }
+        };
+        crate::page_base::at(&url)
+    };
     let export_link = move |format: ExportFormat| {
         let search = search.clone();
         view! {
             <a
                 class="button export"
                 data-testid=format!("export-{}", format.label().to_lowercase())
-                href=move || crate::page_base::at(&export_url(format, export_conn(), credentials.get(), &search))
+                href=move || export_href(format, &search)
                 download=move || format.file_name(export_conn())
-                title=move || match export_conn() {
-                    Some(conn) => format!("Download connection {conn}'s capture as {}", format.label()),
-                    None => format!("Download the whole capture as {}", format.label()),
+                title=move || match (row_choice.get(), export_conn()) {
+                    (RowChoice::Shown, _) => format!("Download the rows shown as {} ({})", format.label(), format.purpose()),
+                    (RowChoice::Picked, _) => format!("Download the rows picked as {} ({})", format.label(), format.purpose()),
+                    (RowChoice::All, Some(conn)) => format!("Download connection {conn}'s capture as {} ({})", format.label(), format.purpose()),
+                    (RowChoice::All, None) => format!("Download the whole capture as {} ({})", format.label(), format.purpose()),
                 }
             >
                 {format.label()}
@@ -581,6 +612,28 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     </button>
                     {export_link(ExportFormat::Har)}
                     {export_link(ExportFormat::Jsonl)}
+                    {export_link(ExportFormat::Pcapng)}
+                    <select
+                        class="export-rows"
+                        data-testid="export-rows"
+                        title="Which rows the exports hold: all of them (one connection's when the filter shows one), the rows the filter shows, or the rows picked (Ctrl+click, Shift+click)"
+                        on:change=move |ev| row_choice.set(RowChoice::from_value(&event_target_value(&ev)))
+                    >
+                        {RowChoice::ALL
+                            .into_iter()
+                            .map(|choice| {
+                                view! {
+                                    <option
+                                        value=choice.value()
+                                        selected=move || row_choice.get() == choice
+                                        disabled=move || choice == RowChoice::Picked && picked_count() == 0
+                                    >
+                                        {move || choice.label(picked_count())}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
                     <label
                         class="export-credentials"
                         title="Keep the values of Authorization, Cookie and Set-Cookie headers in the exports (removed by default, as in Chrome's sanitized HAR export). wirebook's own token is never exported."

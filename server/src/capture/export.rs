@@ -1,7 +1,12 @@
 //! Downloads of the capture: `GET /api/capture.har` (HAR 1.2 with the fields Chrome DevTools
-//! writes and reads for WebSockets) and `GET /api/capture.jsonl` (every record as one JSON
-//! object per line, for jq). Both need the token, like the UI, and take `?conn=ID` to export a
-//! single connection.
+//! writes and reads for WebSockets), `GET /api/capture.jsonl` (every record as one JSON
+//! object per line, for jq) and `GET /api/capture.pcapng` (the WebSocket connections as TCP
+//! streams for Wireshark, written by [`crate::capture::pcapng`]). All need the token, like the
+//! UI, and take `?conn=ID` to export a single connection, and `?seqs=` (the rows selected) or
+//! `?filter=` (the rows the inspector's filter shows) to export only those (see
+//! [`crate::capture::export_rows`]). A pcapng of some rows keeps their connections' opening,
+//! upgrade and closing around them, so Wireshark still dissects the frames; HAR lists the
+//! connections with a row kept and those rows' messages.
 //!
 //! HAR has one entry per WebSocket connection whose handshake was captured: the request and
 //! response are the upgrade, and `_webSocketMessages` holds its whole data messages (`send`
@@ -18,6 +23,7 @@
 //! messages beside the frames in `_jupyterMessages`. Heartbeats are left to JSONL.
 
 use chrono::{DateTime, SecondsFormat};
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -34,6 +40,8 @@ use wirebook_shared::{
 };
 
 use crate::auth;
+use crate::capture::export_rows::ExportRows;
+use crate::capture::pcapng::{self, PcapngWriter};
 use crate::capture::redaction::Sensitive;
 use crate::capture::ring::{Capture, ConnectionIndex};
 
@@ -58,22 +66,44 @@ pub async fn stats<S: Exporting>(State(app): State<S>, request: Request) -> Resp
 
 /// `GET /api/capture.har`
 pub async fn har<S: Exporting>(State(app): State<S>, request: Request) -> Response {
-    let (conn, sensitive) = match authorized(&app, &request) {
+    let asked = match authorized(&app, &request) {
         Ok(asked) => asked,
         Err(refused) => return refused.into_response(),
     };
-    let chunks = HarChunks::new(Arc::clone(app.capture()), conn, sensitive);
-    download(chunks, "application/json", &file_name(conn, "har"))
+    let name = file_name(asked.conn, "har");
+    let chunks = HarChunks::new(Arc::clone(app.capture()), asked);
+    download(chunks, "application/json", &name)
 }
 
 /// `GET /api/capture.jsonl`
 pub async fn jsonl<S: Exporting>(State(app): State<S>, request: Request) -> Response {
-    let (conn, sensitive) = match authorized(&app, &request) {
+    let asked = match authorized(&app, &request) {
         Ok(asked) => asked,
         Err(refused) => return refused.into_response(),
     };
-    let chunks = JsonlChunks::new(Arc::clone(app.capture()), conn, sensitive);
-    download(chunks, "application/x-ndjson", &file_name(conn, "jsonl"))
+    let name = file_name(asked.conn, "jsonl");
+    let chunks = JsonlChunks::new(Arc::clone(app.capture()), asked);
+    download(chunks, "application/x-ndjson", &name)
+}
+
+/// `GET /api/capture.pcapng`
+pub async fn pcapng<S: Exporting>(State(app): State<S>, request: Request) -> Response {
+    let asked = match authorized(&app, &request) {
+        Ok(asked) => asked,
+        Err(refused) => return refused.into_response(),
+    };
+    let name = file_name(asked.conn, "pcapng");
+    let chunks = pcapng_chunks(Arc::clone(app.capture()), asked);
+    download(chunks, "application/x-pcapng", &name)
+}
+
+/// What an export was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Asked {
+    /// One connection's records only.
+    pub conn: Option<ConnId>,
+    pub sensitive: Sensitive,
+    pub rows: ExportRows,
 }
 
 /// Why an export was refused.
@@ -81,6 +111,7 @@ enum Refused {
     Token,
     Conn(String),
     Sensitive(String),
+    Rows(String),
 }
 
 impl IntoResponse for Refused {
@@ -97,16 +128,17 @@ impl IntoResponse for Refused {
                 format!("sensitive must be 1 (keep credentials) or 0, not {value:?}\n"),
             )
                 .into_response(),
+            Refused::Rows(message) => {
+                (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response()
+            }
         }
     }
 }
 
-/// Checks the token and reads `?conn=` and `?sensitive=` (1: keep the credential headers'
-/// values; by default they are removed, see `crate::capture::redaction`).
-fn authorized(
-    app: &impl Exporting,
-    request: &Request,
-) -> Result<(Option<ConnId>, Sensitive), Refused> {
+/// Checks the token and reads `?conn=`, `?sensitive=` (1: keep the credential headers'
+/// values; by default they are removed, see `crate::capture::redaction`), and `?seqs=` or
+/// `?filter=`.
+fn authorized(app: &impl Exporting, request: &Request) -> Result<Asked, Refused> {
     let query = request.uri().query();
     if auth::check_token(app.token(), query, request.headers()).is_none() {
         return Err(Refused::Token);
@@ -125,7 +157,13 @@ fn authorized(
         Some("1") => Sensitive::Included,
         Some(other) => return Err(Refused::Sensitive(other.to_string())),
     };
-    Ok((conn, sensitive))
+    let rows = ExportRows::asked(param("seqs").as_deref(), param("filter").as_deref())
+        .map_err(Refused::Rows)?;
+    Ok(Asked {
+        conn,
+        sensitive,
+        rows,
+    })
 }
 
 fn file_name(conn: Option<ConnId>, extension: &str) -> String {
@@ -138,12 +176,13 @@ fn file_name(conn: Option<ConnId>, extension: &str) -> String {
 /// A streamed download of `chunks`: each is made when the client is ready for it.
 fn download<I>(chunks: I, content_type: &str, name: &str) -> Response
 where
-    I: Iterator<Item = String> + Send + 'static,
+    I: Iterator + Send + 'static,
+    I::Item: AsRef<[u8]> + Into<Bytes>,
 {
     let stream = futures_util::stream::iter(
         chunks
-            .filter(|chunk| !chunk.is_empty())
-            .map(|chunk| Ok::<_, Infallible>(Bytes::from(chunk))),
+            .filter(|chunk| !chunk.as_ref().is_empty())
+            .map(|chunk| Ok::<_, Infallible>(chunk.into())),
     );
     (
         [
@@ -158,30 +197,30 @@ where
         .into_response()
 }
 
-/// The JSONL export, a chunk of records at a time: one JSON object per record and line, the
-/// records there were when the export began (newer ones are left out).
-pub struct JsonlChunks {
+/// The records an export reads, a batch of `CHUNK_RECORDS` at a time: the records there were
+/// when the export began (newer ones are left out), all of them or one connection's.
+pub struct RecordBatches {
     capture: Arc<Capture>,
     sensitive: Sensitive,
-    records: JsonlRecords,
+    records: Selection,
 }
 
-/// Which records a JSONL export reads.
-enum JsonlRecords {
+/// Which records an export reads.
+enum Selection {
     /// All of them, in batches from the ring, up to `end`.
     All { cursor: u64, end: u64 },
     /// One connection's, by their seqs (read from the ring once, when the export began).
     Of(std::vec::IntoIter<u64>),
 }
 
-impl JsonlChunks {
+impl RecordBatches {
     pub fn new(capture: Arc<Capture>, conn: Option<ConnId>, sensitive: Sensitive) -> Self {
         let records = match conn {
-            None => JsonlRecords::All {
+            None => Selection::All {
                 cursor: 0,
                 end: capture.stats().latest_seq,
             },
-            Some(conn) => JsonlRecords::Of(
+            Some(conn) => Selection::Of(
                 capture
                     .connections(Some(conn))
                     .into_iter()
@@ -190,10 +229,51 @@ impl JsonlChunks {
                     .into_iter(),
             ),
         };
-        JsonlChunks {
+        RecordBatches {
             capture,
             sensitive,
             records,
+        }
+    }
+}
+
+impl Iterator for RecordBatches {
+    type Item = Vec<CaptureRecord>;
+
+    fn next(&mut self) -> Option<Vec<CaptureRecord>> {
+        match &mut self.records {
+            Selection::All { cursor, end } => {
+                if *cursor >= *end {
+                    return None;
+                }
+                let mut batch = self.capture.read(*cursor, CHUNK_RECORDS, self.sensitive);
+                *cursor = batch.records.last()?.seq;
+                let end = *end;
+                batch.records.retain(|r| r.seq <= end);
+                Some(batch.records)
+            }
+            Selection::Of(seqs) => {
+                let chunk: Vec<u64> = seqs.by_ref().take(CHUNK_RECORDS).collect();
+                if chunk.is_empty() {
+                    return None;
+                }
+                Some(self.capture.records(&chunk, self.sensitive))
+            }
+        }
+    }
+}
+
+/// The JSONL export, a chunk of records at a time: one JSON object per record and line.
+pub struct JsonlChunks {
+    records: RecordBatches,
+    rows: ExportRows,
+}
+
+impl JsonlChunks {
+    pub fn new(capture: Arc<Capture>, asked: Asked) -> Self {
+        JsonlChunks {
+            records: RecordBatches::new(capture, asked.conn, asked.sensitive),
+            rows: asked.rows,
         }
     }
 }
@@ -202,27 +282,9 @@ impl Iterator for JsonlChunks {
     type Item = String;
 
     fn next(&mut self) -> Option<String> {
-        let records = match &mut self.records {
-            JsonlRecords::All { cursor, end } => {
-                if *cursor >= *end {
-                    return None;
-                }
-                let mut batch = self.capture.read(*cursor, CHUNK_RECORDS, self.sensitive);
-                *cursor = batch.records.last()?.seq;
-                let end = *end;
-                batch.records.retain(|r| r.seq <= end);
-                batch.records
-            }
-            JsonlRecords::Of(seqs) => {
-                let chunk: Vec<u64> = seqs.by_ref().take(CHUNK_RECORDS).collect();
-                if chunk.is_empty() {
-                    return None;
-                }
-                self.capture.records(&chunk, self.sensitive)
-            }
-        };
+        let records = self.records.next()?;
         let mut out = String::new();
-        for record in &records {
+        for record in records.iter().filter(|r| self.rows.keeps(r)) {
             // Plain data: serialising cannot fail.
             if let Ok(line) = serde_json::to_string(record) {
                 out.push_str(&line);
@@ -233,12 +295,27 @@ impl Iterator for JsonlChunks {
     }
 }
 
+/// The pcapng export: the file's header, then the packets of a chunk of records at a time
+/// (see [`crate::capture::pcapng`]).
+pub fn pcapng_chunks(
+    capture: Arc<Capture>,
+    asked: Asked,
+) -> impl Iterator<Item = Vec<u8>> + Send + 'static {
+    let mut writer = PcapngWriter::new();
+    let rows = asked.rows;
+    std::iter::once(pcapng::file_header()).chain(
+        RecordBatches::new(capture, asked.conn, asked.sensitive)
+            .map(move |records| writer.write(&records, |record| rows.keeps(record))),
+    )
+}
+
 /// The HAR export of the captured WebSocket connections (or of one), a piece at a time: the
 /// ring is indexed by connection once, then each connection's records are read a chunk at a
 /// time, so the export holds one chunk of records, never the capture.
 pub struct HarChunks {
     capture: Arc<Capture>,
     sensitive: Sensitive,
+    rows: ExportRows,
     /// Connections with a handshake (HAR entries), then kernels reached over ZeroMQ.
     entries: std::vec::IntoIter<ConnectionIndex>,
     kernels: std::vec::IntoIter<ConnectionIndex>,
@@ -269,15 +346,30 @@ enum MessageKind {
 }
 
 impl HarChunks {
-    pub fn new(capture: Arc<Capture>, conn: Option<ConnId>, sensitive: Sensitive) -> Self {
+    pub fn new(capture: Arc<Capture>, asked: Asked) -> Self {
+        let Asked {
+            conn,
+            sensitive,
+            rows,
+        } = asked;
+        // Some rows asked for: the connections with one (read once, a chunk at a time).
+        let kept: Option<HashSet<ConnId>> = (!rows.is_all()).then(|| {
+            RecordBatches::new(Arc::clone(&capture), conn, sensitive)
+                .flatten()
+                .filter(|record| rows.keeps(record))
+                .map(|record| record.conn)
+                .collect()
+        });
         let (entries, kernels): (Vec<_>, Vec<_>) = capture
             .connections(conn)
             .into_iter()
             .filter(|c| c.handshake.is_some() || c.kernel_messages)
+            .filter(|c| kept.as_ref().is_none_or(|kept| kept.contains(&c.conn)))
             .partition(|c| c.handshake.is_some());
         HarChunks {
             capture,
             sensitive,
+            rows,
             entries: entries.into_iter(),
             kernels: kernels.into_iter(),
             phase: HarPhase::Start,
@@ -423,10 +515,11 @@ impl Iterator for HarChunks {
                     return Some("]}".to_string());
                 }
                 let mut out = String::new();
-                for record in self.capture.records(&chunk, self.sensitive) {
+                let records = self.capture.records(&chunk, self.sensitive);
+                for record in records.iter().filter(|r| self.rows.keeps(r)) {
                     let value = match kind {
-                        MessageKind::WebSocket => message(&record),
-                        MessageKind::Jupyter => kernel_message(&record),
+                        MessageKind::WebSocket => message(record),
+                        MessageKind::Jupyter => kernel_message(record),
                     };
                     if let Some(value) = value {
                         out.push_str(Self::comma(listed));
@@ -730,7 +823,14 @@ mod tests {
     }
 
     fn har_document(capture: &Arc<Capture>, conn: Option<ConnId>) -> Value {
-        let text: String = HarChunks::new(Arc::clone(capture), conn, Sensitive::Hidden).collect();
+        let text: String = HarChunks::new(
+            Arc::clone(capture),
+            Asked {
+                conn,
+                ..Asked::default()
+            },
+        )
+        .collect();
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
     }
 
@@ -791,8 +891,7 @@ mod tests {
         trace.end();
         drop(trace);
         drop(recorder);
-        let chunks: Vec<String> =
-            HarChunks::new(Arc::clone(&capture), None, Sensitive::Hidden).collect();
+        let chunks: Vec<String> = HarChunks::new(Arc::clone(&capture), Asked::default()).collect();
         assert!(chunks.len() > 3, "written in pieces: {}", chunks.len());
         let har: Value = serde_json::from_str(&chunks.concat()).unwrap();
         let entry = &har["log"]["entries"][0];
@@ -810,8 +909,14 @@ mod tests {
     fn jsonl_has_every_kernel_record_with_every_field() {
         let records = kernel_records();
         let capture = captured(&records);
-        let text: String =
-            JsonlChunks::new(Arc::clone(&capture), Some(4), Sensitive::Hidden).collect();
+        let text: String = JsonlChunks::new(
+            Arc::clone(&capture),
+            Asked {
+                conn: Some(4),
+                ..Asked::default()
+            },
+        )
+        .collect();
         let back: Vec<CaptureRecord> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -821,11 +926,17 @@ mod tests {
         };
         assert_eq!(bodies(&back), bodies(&records));
         assert_eq!(back.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
-        let none: String =
-            JsonlChunks::new(Arc::clone(&capture), Some(5), Sensitive::Hidden).collect();
+        let none: String = JsonlChunks::new(
+            Arc::clone(&capture),
+            Asked {
+                conn: Some(5),
+                ..Asked::default()
+            },
+        )
+        .collect();
         assert!(none.is_empty());
         // What is recorded after the export began is not in it.
-        let mut chunks = JsonlChunks::new(Arc::clone(&capture), None, Sensitive::Hidden);
+        let mut chunks = JsonlChunks::new(Arc::clone(&capture), Asked::default());
         capture.record(4, wirebook_shared::Hop::Kernel, records[2].body.clone());
         assert_eq!(chunks.by_ref().collect::<String>().lines().count(), 4);
     }

@@ -9,11 +9,14 @@
 //! - [`fanout`]: the live capture serialised once and sent by every session, which skips
 //!   ahead when it falls behind.
 //! - [`redaction`]: what never leaves wirebook in clear (the token, secret headers).
-//! - [`export`]: `GET /api/capture.har`, `.jsonl` and the stats, the downloads of the ring.
+//! - [`export`]: `GET /api/capture.har`, `.jsonl`, `.pcapng` and the stats, the downloads of
+//!   the ring; [`pcapng`]: the pcapng file's blocks and the TCP streams it synthesises.
 
 pub mod entry;
 pub mod export;
+pub mod export_rows;
 pub mod fanout;
+pub mod pcapng;
 pub mod recorder;
 pub mod redaction;
 pub mod ring;

@@ -314,7 +314,11 @@ async fn a_new_session_gets_a_bounded_backlog_and_hears_of_the_rest() {
 async fn exports_are_streamed_in_chunks() {
     let server = TestServer::with_defaults().await;
     echo_with_a_big_head(server.addr, 10).await;
-    for path in ["/api/capture.jsonl", "/api/capture.har"] {
+    for path in [
+        "/api/capture.jsonl",
+        "/api/capture.har",
+        "/api/capture.pcapng",
+    ] {
         let response = http_get(server.addr, &format!("{path}?token={TOKEN}"), &[]).await;
         assert_eq!(response.status, 200);
         assert_eq!(

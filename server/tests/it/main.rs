@@ -16,6 +16,7 @@ mod jupyter;
 mod kept;
 mod kernel_url;
 mod notebooks;
+mod pcapng;
 mod peers;
 mod proxy;
 mod python;
