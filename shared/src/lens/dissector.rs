@@ -151,3 +151,145 @@ impl Dissector {
         self.connections.entry(conn).or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{FrameRecord, Hop, MessageSummary};
+    use crate::direction::Direction;
+    use crate::jupyter::websocket::decode_json_text;
+
+    fn record(seq: u64, conn: ConnId, body: CaptureBody) -> CaptureRecord {
+        CaptureRecord {
+            seq,
+            conn,
+            hop: Hop::Kernel,
+            time_us: seq * 10,
+            body,
+        }
+    }
+
+    fn text_frame(direction: Direction, text: &str, truncated: bool) -> CaptureBody {
+        CaptureBody::Frame(Box::new(FrameRecord {
+            direction,
+            offset: 0,
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode: Opcode::Text,
+            mask_key: None,
+            len: text.len() as u64,
+            length_form: "7-bit".into(),
+            header_hex: String::new(),
+            payload_hex: String::new(),
+            truncated,
+            findings: Vec::new(),
+            message: Some(MessageSummary {
+                opcode: Opcode::Text,
+                frames: 1,
+                compressed: false,
+                wire_len: text.len() as u64 + u64::from(truncated),
+                len: text.len() as u64 + u64::from(truncated),
+                preview: text.to_string(),
+                truncated,
+                close: None,
+                findings: Vec::new(),
+            }),
+            caused_by: None,
+        }))
+    }
+
+    fn kernel(direction: Direction, json: &str) -> CaptureBody {
+        let mut message = decode_json_text(json);
+        let fields = message.fields();
+        CaptureBody::KernelMessage(Box::new(message.record(&fields, direction, None, 4096)))
+    }
+
+    #[test]
+    fn content_names_the_lens_when_the_handshake_does_not() {
+        let mut d = Dissector::new();
+        let open = CaptureBody::Open {
+            client: "c".into(),
+            server: "s".into(),
+            target: "/rpc".into(),
+        };
+        assert!(d.feed(&record(1, 3, open)).is_none());
+        // Plain text says nothing; the lens stays open until a message names it.
+        assert!(d
+            .feed(&record(
+                2,
+                3,
+                text_frame(Direction::ToServer, "hello", false)
+            ))
+            .is_none());
+        let call = r#"{"jsonrpc":"2.0","method":"add","params":[1,2],"id":7}"#;
+        let request = d
+            .feed(&record(3, 3, text_frame(Direction::ToServer, call, false)))
+            .unwrap();
+        assert_eq!(request.summary(), "JSON-RPC call add id 7");
+        assert_eq!(d.lens_of(3), Some(Lens::JsonRpc));
+        assert_eq!(d.unanswered(3).len(), 1);
+        let cut = r#"{"jsonrpc":"2.0","result":3,"id":7"#;
+        let response = d
+            .feed(&record(9, 3, text_frame(Direction::ToClient, cut, true)))
+            .unwrap();
+        assert!(response.decoded.findings.iter().any(|f| f.contains("kept")));
+        // A cut message that still names its id is not paired: its JSON did not parse.
+        assert_eq!(response.latency_us(), None);
+        let whole = r#"{"jsonrpc":"2.0","result":3,"id":7}"#;
+        let response = d
+            .feed(&record(
+                10,
+                3,
+                text_frame(Direction::ToClient, whole, false),
+            ))
+            .unwrap();
+        assert_eq!(response.latency_us(), Some(70));
+        assert!(d.unanswered(3).is_empty());
+    }
+
+    #[test]
+    fn kernel_messages_pair_by_parent_msg_id() {
+        let mut d = Dissector::new();
+        let request = r#"{"header":{"msg_id":"r1","msg_type":"execute_request"},"parent_header":{},"metadata":{},"content":{"code":"x = 1"},"channel":"shell"}"#;
+        let busy = r#"{"header":{"msg_id":"b1","msg_type":"status"},"parent_header":{"msg_id":"r1"},"metadata":{},"content":{"execution_state":"busy"},"channel":"iopub"}"#;
+        let reply = r#"{"header":{"msg_id":"p1","msg_type":"execute_reply"},"parent_header":{"msg_id":"r1"},"metadata":{},"content":{"status":"ok"},"channel":"shell"}"#;
+        let first = d
+            .feed(&record(1, 4, kernel(Direction::ToServer, request)))
+            .unwrap();
+        assert_eq!(first.summary(), "Jupyter shell execute_request x = 1");
+        let busy = d
+            .feed(&record(2, 4, kernel(Direction::ToClient, busy)))
+            .unwrap();
+        assert!(matches!(
+            busy.pairings[..],
+            [Pairing::Answers {
+                request_seq: 1,
+                last: false,
+                latency_us: 10,
+                ..
+            }]
+        ));
+        let reply = d
+            .feed(&record(5, 4, kernel(Direction::ToClient, reply)))
+            .unwrap();
+        assert_eq!(reply.latency_us(), Some(40));
+        assert!(d.unanswered(4).is_empty());
+    }
+
+    #[test]
+    fn connections_are_bounded() {
+        let mut d = Dissector::new();
+        for conn in 0..(MAX_CONNECTIONS as u64 + 5) {
+            let open = CaptureBody::Open {
+                client: String::new(),
+                server: String::new(),
+                target: "/socket.io/".into(),
+            };
+            d.feed(&record(conn, conn, open));
+        }
+        assert_eq!(d.connections.len(), MAX_CONNECTIONS);
+        assert!(!d.connections.contains_key(&0));
+    }
+}
