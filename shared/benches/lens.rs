@@ -31,7 +31,9 @@ fn records() -> Vec<CaptureRecord> {
     let mut conn = 0;
     while out.len() < RECORDS {
         let fixture = FIXTURES[conn as usize % FIXTURES.len()];
-        let mut lines = fixture.lines().map(|l| serde_json::from_str::<Value>(l).unwrap());
+        let mut lines = fixture
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap());
         let head = lines.next().unwrap();
         let mut push = |body| {
             seq += 1;
@@ -127,7 +129,9 @@ fn dissect(c: &mut Criterion) {
         b.iter(|| {
             previews
                 .iter()
-                .filter(|p| serde_json::from_str::<Value>(p).is_ok_and(|v| black_box(v).is_object()))
+                .filter(|p| {
+                    serde_json::from_str::<Value>(p).is_ok_and(|v| black_box(v).is_object())
+                })
                 .count()
         })
     });

@@ -187,9 +187,6 @@ fn socket_packet(d: &mut Decoded, state: &mut LensState, slot: usize, text: &str
     } else {
         parse_json(rest, "the packet's data", &mut d.findings)
     };
-    if let Some(data) = &data {
-        tree.insert("data".into(), data.clone());
-    }
 
     let ns_suffix = if namespace == "/" {
         String::new()
@@ -256,6 +253,9 @@ fn socket_packet(d: &mut Decoded, state: &mut LensState, slot: usize, text: &str
         _ => format!("disconnect {}", name(namespace)),
     };
     d.summarise(summary);
+    if let Some(data) = data {
+        tree.insert("data".into(), data);
+    }
     d.tree = Value::Object(tree);
 }
 
