@@ -8,7 +8,7 @@ use wirebook_shared::capture::{
 };
 use wirebook_shared::lens::dissector::{Dissection, Dissector};
 use wirebook_shared::lens::pairing::Pairing;
-use wirebook_shared::lens::{FieldValue, Lens};
+use wirebook_shared::lens::{FieldValue, Lens, FIELDS};
 use wirebook_shared::{Direction, Opcode};
 
 const CONN: u64 = 7;
@@ -99,6 +99,13 @@ fn dissect(jsonl: &str, lens: Lens) -> (Dissector, Vec<Dissection>) {
         if let Some(d) = dissector.feed(&record) {
             assert_eq!(d.decoded.lens, lens);
             assert!(d.decoded.findings.is_empty(), "#{}: {:?}", d.seq, d.decoded);
+            for field in &d.decoded.fields {
+                assert!(
+                    FIELDS.iter().any(|(n, _)| *n == field.name),
+                    "{}",
+                    field.name
+                );
+            }
             assert!(
                 !d.pairings
                     .iter()

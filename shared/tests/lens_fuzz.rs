@@ -1,6 +1,7 @@
 //! Fuzzing, as property tests, of the protocol lenses: every lens fed arbitrary bytes and text,
 //! and mutations of valid samples of its protocol (bytes flipped, inserted, deleted or the
-//! message cut), never panics, keeps its summary within `MAX_SUMMARY` characters, and a
+//! message cut), never panics, keeps its summary within `MAX_SUMMARY` characters, names only the fields
+//! `FIELDS` lists, and a
 //! connection's pairer fed the results stays within `MAX_OPEN`.
 //!
 //! `WIREBOOK_FUZZ_CASES` sets the cases per target (256 by default, as in fuzz_parsers.rs).
@@ -10,7 +11,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use wirebook_shared::hex::unhex;
 use wirebook_shared::lens::pairing::{Pairer, MAX_OPEN};
-use wirebook_shared::lens::{decode, Lens, LensState, Payload, MAX_SUMMARY};
+use wirebook_shared::lens::{decode, Lens, LensState, Payload, FIELDS, MAX_SUMMARY};
 use wirebook_shared::Direction;
 
 /// Valid messages of each protocol, to mutate.
@@ -89,6 +90,13 @@ fn check(lens: Lens, state: &mut LensState, pairer: &mut Pairer, seq: u64, bytes
             let d = decode(lens, state, direction, payload);
             assert_eq!(d.lens, lens);
             assert!(d.summary.chars().count() <= MAX_SUMMARY, "{}", d.summary);
+            for field in &d.fields {
+                assert!(
+                    FIELDS.iter().any(|(n, _)| *n == field.name),
+                    "{}",
+                    field.name
+                );
+            }
             pairer.feed(seq * 4 + i as u64, seq, direction, &d.keys);
             assert!(pairer.open().len() <= MAX_OPEN);
         }

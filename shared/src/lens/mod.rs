@@ -44,6 +44,68 @@ pub const MAX_SUMMARY: usize = 160;
 /// The longest name or id taken into a summary, in characters.
 const MAX_NAME: usize = 48;
 
+/// Every field name a lens gives, and what it holds: for the filter's field-name completion.
+pub const FIELDS: &[(&str, &str)] = &[
+    (
+        "engineio.type",
+        "Engine.IO packet type: open, close, ping, pong, message, binary, …",
+    ),
+    (
+        "socketio.type",
+        "Socket.IO packet type: CONNECT, EVENT, ACK, BINARY_EVENT, …",
+    ),
+    ("socketio.namespace", "Socket.IO namespace, e.g. /"),
+    ("socketio.event", "Socket.IO event name"),
+    ("socketio.ack", "Socket.IO ack id"),
+    (
+        "graphql.type",
+        "GraphQL over WebSocket message type: subscribe, next, start, data, …",
+    ),
+    ("graphql.id", "GraphQL operation id"),
+    (
+        "graphql.operation",
+        "GraphQL operation name (or the query's start)",
+    ),
+    ("jsonrpc.kind", "request, notification, result or error"),
+    ("jsonrpc.method", "JSON-RPC method"),
+    ("jsonrpc.id", "JSON-RPC id as JSON (7, \"7\")"),
+    ("jsonrpc.error_code", "JSON-RPC error code"),
+    (
+        "stomp.command",
+        "STOMP command: SEND, MESSAGE, RECEIPT, …, or heart-beat",
+    ),
+    ("stomp.destination", "STOMP destination header"),
+    ("stomp.receipt", "STOMP receipt or receipt-id header"),
+    ("stomp.subscription", "STOMP subscription header"),
+    ("stomp.id", "STOMP id header"),
+    (
+        "signalr.type",
+        "SignalR message type: Invocation, Completion, …, or handshake",
+    ),
+    ("signalr.target", "SignalR hub method"),
+    ("signalr.invocation_id", "SignalR invocationId"),
+    ("wamp.type", "WAMP message: HELLO, CALL, RESULT, …"),
+    ("wamp.request", "WAMP request id"),
+    ("wamp.uri", "WAMP topic or procedure URI"),
+    ("wamp.error", "WAMP error URI"),
+    ("mqtt.type", "MQTT packet type: CONNECT, PUBLISH, PUBACK, …"),
+    ("mqtt.topic", "MQTT topic name or topic filter"),
+    ("mqtt.qos", "MQTT QoS of a PUBLISH"),
+    ("mqtt.packet_id", "MQTT packet identifier"),
+    ("mqtt.client_id", "MQTT client identifier of a CONNECT"),
+    (
+        "mqtt.reason",
+        "MQTT failure return or reason code (≥ 0x80, or a refused CONNACK)",
+    ),
+    (
+        "jupyter.channel",
+        "Jupyter channel: shell, iopub, stdin, control",
+    ),
+    ("jupyter.msg_type", "Jupyter msg_type"),
+    ("jupyter.msg_id", "Jupyter header msg_id"),
+    ("jupyter.parent", "Jupyter parent_header msg_id"),
+];
+
 /// A protocol wirebook can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -345,6 +407,14 @@ pub(crate) fn need_text<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_names_are_listed_once() {
+        let mut names: Vec<&str> = FIELDS.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FIELDS.len());
+    }
 
     #[test]
     fn clipping_keeps_characters_whole() {
