@@ -1,8 +1,8 @@
 //! Fuzzing, as property tests, of the protocol lenses: every lens fed arbitrary bytes and text,
 //! and mutations of valid samples of its protocol (bytes flipped, inserted, deleted or the
-//! message cut), never panics, keeps its summary within `MAX_SUMMARY` characters, names only the fields
-//! `FIELDS` lists, and a
-//! connection's pairer fed the results stays within `MAX_OPEN`.
+//! message cut), never panics, keeps its summary within `MAX_SUMMARY` characters, names only
+//! the fields `FIELDS` lists, and a connection's pairer fed the results stays within
+//! `MAX_OPEN`.
 //!
 //! `WIREBOOK_FUZZ_CASES` sets the cases per target (256 by default, as in fuzz_parsers.rs).
 
