@@ -314,3 +314,38 @@ fn mqtt_5_from_paho() {
         ]
     );
 }
+
+#[test]
+fn jsonrpc_from_jsonrpcserver_and_jsonrpcclient() {
+    // No subprotocol: the first call's content names the lens.
+    let (dissector, d) = dissect(include_str!("fixtures/lens/jsonrpc.jsonl"), Lens::JsonRpc);
+    assert_eq!(
+        summaries(&d),
+        [
+            "call add id 1",
+            "result id 1: 3",
+            "notify log",
+            r#"call divide id "two""#,
+            r#"error 1 division by zero id "two""#,
+            "call nope id 3",
+            "error -32601 Method not found id 3",
+            "batch of 3: call add id 4, notify log, call divide id 5",
+            "batch of 2: result id 4: 5, result id 5: 2.0",
+        ]
+    );
+    assert_eq!(
+        answers(&d),
+        [
+            (2, 1, true),
+            (5, 4, true),
+            (7, 6, true),
+            (9, 8, true),
+            (9, 8, true)
+        ]
+    );
+    assert_eq!(
+        d[6].decoded.field("jsonrpc.error_code"),
+        Some(&FieldValue::Number(-32601))
+    );
+    assert!(dissector.unanswered(CONN).is_empty());
+}
