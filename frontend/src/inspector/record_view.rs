@@ -12,7 +12,7 @@ use crate::checkbox::LabelledCheckbox;
 use crate::dom::{copy, CopyButton};
 use crate::inspector::frame_layout::{header_layout, hex_dump, ByteClass, FrameBytes};
 use crate::inspector::kernel_message_view::kernel_message_view;
-use crate::inspector::protocol_lens::{latency_text, protocol_detail, Partner, ProtocolDetail};
+use crate::inspector::protocol_lens::{latency_text, Partner, ProtocolDetail, ProtocolTracker};
 use crate::inspector::record_facts::{
     byte_count, close_explained, content, handshake_facts, handshake_transcript, CloseExplained,
     Content, CopyAs,
@@ -142,10 +142,23 @@ fn record_view(
         .map(str::to_string)
         .collect();
     let close = close_explained(&record.body);
-    // Read once when the record is shown: dissecting the connection again on every new
-    // batch would cost a parse per message per tick.
-    let protocol = session.records.with_untracked(|i| {
-        protocol_detail(i.rows().filter(|r| r.conn == record.conn), record.seq)
+    // Dissected once when the record is shown, then fed only the records that come after,
+    // so a response arriving while the pane is open shows up.
+    let tracker = StoredValue::new(ProtocolTracker::new(record.seq, record.conn));
+    let protocol = RwSignal::new(None::<ProtocolDetail>);
+    let records_signal = session.records;
+    Effect::new(move |_| {
+        records_signal.with(|i| {
+            let changed = tracker
+                .try_update_value(|t| {
+                    let after = t.last_fed();
+                    t.feed(i.rows_after(after))
+                })
+                .unwrap_or(false);
+            if changed {
+                protocol.set(tracker.with_value(|t| t.detail().cloned()));
+            }
+        });
     });
     let main = match &record.body {
         CaptureBody::Frame(frame) => frame_view(frame, masked, copy_status).into_any(),
@@ -190,7 +203,7 @@ fn record_view(
             </ul>
         })}
         {close.map(close_view)}
-        {protocol.map(|p| protocol_view(p, on_select))}
+        {move || protocol.get().map(|p| protocol_view(p, on_select))}
         {main}
     }
     .into_any()
