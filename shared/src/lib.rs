@@ -14,6 +14,7 @@ pub mod hex;
 pub mod ipynb;
 pub mod jupyter;
 pub mod kept_kernels;
+pub mod lens;
 pub mod notebook_files;
 pub mod route_api;
 pub mod session;

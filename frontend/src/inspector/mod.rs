@@ -6,8 +6,8 @@
 //! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
 //! reads ([`list_row`], [`row_text`]), whether it follows the newest ([`follow`]), the
 //! virtualized list's arithmetic ([`virtual_list`]), what the record pane says
-//! ([`record_facts`], [`frame_layout`]), picked frames as cells ([`replay`]), the export links
-//! ([`capture_export`]) and the message composer's draft ([`composer`]). Views: the pane
+//! ([`record_facts`], [`frame_layout`]; [`protocol_lens`]: the message through its protocol's
+//! lens, paired), picked frames as cells ([`replay`]), the export links ([`capture_export`]) and the message composer's draft ([`composer`]). Views: the pane
 //! ([`view`]) with its filter bar ([`filter_bar`]) and rows ([`row_view`]), the selected record ([`record_view`]) and a kernel message in it
 //! ([`kernel_message_view`]), and the composer ([`composer_view`]).
 
@@ -22,6 +22,7 @@ pub mod kernel_tree;
 pub mod list;
 pub mod list_row;
 pub mod message_templates;
+pub mod protocol_lens;
 pub mod record_facts;
 pub mod record_view;
 pub mod replay;

@@ -1,7 +1,8 @@
 //! The detail of the selected inspector row, in the inspector's bottom split: a frame's
 //! header bit by bit, a hex dump with the header parts marked, the payload as text or a JSON
 //! tree, close codes explained, findings in plain words, and copy buttons; a handshake's
-//! request and response headers.
+//! request and response headers; the message through its protocol's lens, with the request
+//! it answers or the responses that answer it.
 
 use leptos::prelude::*;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord};
@@ -11,6 +12,7 @@ use crate::checkbox::LabelledCheckbox;
 use crate::dom::{copy, CopyButton};
 use crate::inspector::frame_layout::{header_layout, hex_dump, ByteClass, FrameBytes};
 use crate::inspector::kernel_message_view::kernel_message_view;
+use crate::inspector::protocol_lens::{latency_text, Partner, ProtocolDetail, ProtocolTracker};
 use crate::inspector::record_facts::{
     byte_count, close_explained, content, handshake_facts, handshake_transcript, CloseExplained,
     Content, CopyAs,
@@ -140,6 +142,24 @@ fn record_view(
         .map(str::to_string)
         .collect();
     let close = close_explained(&record.body);
+    // Dissected once when the record is shown, then fed only the records that come after,
+    // so a response arriving while the pane is open shows up.
+    let tracker = StoredValue::new(ProtocolTracker::new(record.seq, record.conn));
+    let protocol = RwSignal::new(None::<ProtocolDetail>);
+    let records_signal = session.records;
+    Effect::new(move |_| {
+        records_signal.with(|i| {
+            let changed = tracker
+                .try_update_value(|t| {
+                    let after = t.last_fed();
+                    t.feed(i.rows_after(after))
+                })
+                .unwrap_or(false);
+            if changed {
+                protocol.set(tracker.with_value(|t| t.detail().cloned()));
+            }
+        });
+    });
     let main = match &record.body {
         CaptureBody::Frame(frame) => frame_view(frame, masked, copy_status).into_any(),
         CaptureBody::Handshake(h) => handshake_view(h, copy_status).into_any(),
@@ -183,9 +203,65 @@ fn record_view(
             </ul>
         })}
         {close.map(close_view)}
+        {move || protocol.get().map(|p| protocol_view(p, on_select))}
         {main}
     }
     .into_any()
+}
+
+fn protocol_view(p: ProtocolDetail, on_select: Callback<u64>) -> impl IntoView {
+    let links = move |partners: Vec<Partner>, what: &'static str| {
+        partners
+            .into_iter()
+            .map(|partner| {
+                let text = format!(
+                    "#{} {what} {}{}",
+                    partner.seq,
+                    latency_text(partner.latency_us),
+                    if partner.last { "" } else { " (more to come)" }
+                );
+                view! {
+                    <button class="link" on:click=move |_| on_select.run(partner.seq)>{text}</button>
+                    " "
+                }
+            })
+            .collect_view()
+    };
+    let has_answers = !p.answers.is_empty();
+    let has_answered_by = !p.answered_by.is_empty();
+    let tree = parse_document(&p.tree);
+    view! {
+        <div class="section-head">
+            <h3>"Protocol"</h3>
+            <span class="content-label" data-testid="protocol-name">{p.protocol}</span>
+        </div>
+        <dl class="facts" data-testid="protocol-facts">
+            <dt>"message"</dt>
+            <dd data-testid="protocol-summary">{p.summary}</dd>
+            {has_answers.then(|| view! {
+                <dt>"answers"</dt>
+                <dd data-testid="protocol-answers">{links(p.answers, "request, after")}</dd>
+            })}
+            {has_answered_by.then(|| view! {
+                <dt>"answered by"</dt>
+                <dd data-testid="protocol-answered-by">{links(p.answered_by, "after")}</dd>
+            })}
+            {p.unanswered.then(|| view! {
+                <dt>"answered by"</dt>
+                <dd data-testid="protocol-unanswered">"nothing yet (no response in the capture)"</dd>
+            })}
+            {(!p.fields.is_empty()).then(|| view! {
+                <dt>"fields"</dt>
+                <dd class="mono">{p.fields.join(" · ")}</dd>
+            })}
+        </dl>
+        {(!p.findings.is_empty()).then(|| view! {
+            <ul class="findings" data-testid="protocol-findings">
+                {p.findings.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}
+            </ul>
+        })}
+        {tree.map(|doc| view! { <JsonTree doc=doc /> })}
+    }
 }
 
 fn close_view(close: CloseExplained) -> impl IntoView {

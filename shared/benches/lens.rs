@@ -1,0 +1,142 @@
+//! The lenses' cost per message: a Dissector fed the recorded fixtures' messages (Socket.IO,
+//! both GraphQL protocols, MQTT 3.1.1 and 5), repeated to 10 000 records over 100
+//! connections, against `serde_json::from_str::<Value>` of the same payloads in the same run,
+//! so the ratio (docs/benchmarks.md) is comparable across machines. It says what a "Protocol"
+//! column or a lens field in the filter costs over 100 000 records (ten times this).
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use serde_json::Value;
+use wirebook_shared::capture::{
+    CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord, HttpHeadRecord, MessageSummary,
+};
+use wirebook_shared::lens::dissector::Dissector;
+use wirebook_shared::{Direction, Hop, Opcode};
+
+const FIXTURES: [&str; 5] = [
+    include_str!("../tests/fixtures/lens/socketio.jsonl"),
+    include_str!("../tests/fixtures/lens/graphql_transport_ws.jsonl"),
+    include_str!("../tests/fixtures/lens/graphql_ws.jsonl"),
+    include_str!("../tests/fixtures/lens/mqtt311.jsonl"),
+    include_str!("../tests/fixtures/lens/mqtt5.jsonl"),
+];
+const RECORDS: usize = 10_000;
+const CONNECTIONS: u64 = 100;
+
+/// The fixtures as capture records, each connection a fixture, round-robin until RECORDS.
+fn records() -> Vec<CaptureRecord> {
+    let mut out = Vec::new();
+    let mut seq = 0;
+    let mut conn = 0;
+    while out.len() < RECORDS {
+        let fixture = FIXTURES[conn as usize % FIXTURES.len()];
+        let mut lines = fixture
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap());
+        let head = lines.next().unwrap();
+        let mut push = |body| {
+            seq += 1;
+            out.push(CaptureRecord {
+                seq,
+                conn: conn % CONNECTIONS,
+                hop: Hop::Upstream,
+                time_us: seq * 100,
+                body,
+            });
+        };
+        push(CaptureBody::Handshake(Box::new(HandshakeRecord {
+            request: HttpHeadRecord {
+                start_line: format!("GET {} HTTP/1.1", head["path"].as_str().unwrap()),
+                headers: Vec::new(),
+            },
+            response: None,
+            accept_ok: None,
+            protocol: head["protocol"].as_str().map(String::from),
+            extensions: Vec::new(),
+            findings: Vec::new(),
+        })));
+        for line in lines {
+            let direction = if line["dir"] == "to_server" {
+                Direction::ToServer
+            } else {
+                Direction::ToClient
+            };
+            let (opcode, preview) = match line.get("text") {
+                Some(t) => (Opcode::Text, t.as_str().unwrap().to_string()),
+                None => (Opcode::Binary, line["hex"].as_str().unwrap().to_string()),
+            };
+            let len = preview.len() as u64;
+            push(CaptureBody::Frame(Box::new(FrameRecord {
+                direction,
+                offset: 0,
+                fin: true,
+                rsv1: false,
+                rsv2: false,
+                rsv3: false,
+                opcode,
+                mask_key: None,
+                len,
+                length_form: "7-bit".into(),
+                header_hex: String::new(),
+                payload_hex: String::new(),
+                truncated: false,
+                findings: Vec::new(),
+                message: Some(MessageSummary {
+                    opcode,
+                    frames: 1,
+                    compressed: false,
+                    wire_len: len,
+                    len,
+                    preview,
+                    truncated: false,
+                    close: None,
+                    findings: Vec::new(),
+                }),
+                caused_by: None,
+            })));
+        }
+        conn += 1;
+    }
+    out.truncate(RECORDS);
+    out
+}
+
+fn dissect(c: &mut Criterion) {
+    let records = records();
+    let previews: Vec<&str> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            CaptureBody::Frame(f) => f.message.as_ref().map(|m| m.preview.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut group = c.benchmark_group("lens");
+    group.throughput(Throughput::Elements(records.len() as u64));
+    group.bench_function("dissect_10k_records", |b| {
+        b.iter(|| {
+            let mut dissector = Dissector::new();
+            let mut summaries = 0;
+            for record in &records {
+                if let Some(d) = dissector.feed(record) {
+                    summaries += black_box(d.decoded.summary).len();
+                }
+            }
+            summaries
+        })
+    });
+    group.bench_function("serde_json_parse_same_payloads", |b| {
+        b.iter(|| {
+            previews
+                .iter()
+                .filter(|p| {
+                    serde_json::from_str::<Value>(p).is_ok_and(|v| black_box(v).is_object())
+                })
+                .count()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, dissect);
+criterion_main!(benches);
