@@ -22,7 +22,7 @@ use crate::capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode}
 pub use crate::display_filter::{
     channel_of, direction_of, has_findings, heartbeat_line, MAX_PATTERN_SIZE,
 };
-use crate::display_filter::{contains_ignoring_case, each_text, pattern, DisplayFilter};
+use crate::display_filter::{contains_ignoring_case, each_text, pattern, DisplayFilter, Pattern};
 use crate::jupyter::Channel;
 
 /// The longest search text, msg_type list or expression a spec may carry, in bytes.
@@ -265,7 +265,7 @@ enum Search {
     Everything,
     /// Lowercased: the match ignores case.
     Text(String),
-    Pattern(regex_lite::Regex),
+    Pattern(Pattern),
 }
 
 #[derive(Debug, Clone, Default)]

@@ -73,7 +73,7 @@ enum Check {
     Compare(Op, Operand),
     /// Lowercased.
     Contains(String),
-    Matches(Regex),
+    Matches(Pattern),
 }
 
 #[derive(Debug, Clone)]
@@ -224,13 +224,109 @@ fn test(
     Ok(Test { subject, check })
 }
 
-/// A regular expression from a filter: case-insensitive, its size bounded.
-pub fn pattern(text: &str) -> Result<Regex, String> {
-    regex_lite::RegexBuilder::new(text)
+/// A regular expression from a filter: case-insensitive, its size bounded, with a literal
+/// every match contains (when the pattern shows one) looked for first. regex-lite has no
+/// literal optimisations and reads about 70 MB/s, so `err(or)?` over 100k payloads took
+/// 185 ms; with the literal checked first, only texts that have it run the pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    regex: Regex,
+    /// Lowercased ASCII that every match contains.
+    pub(super) required: Option<String>,
+}
+
+impl Pattern {
+    pub fn is_match(&self, text: &str) -> bool {
+        self.required
+            .as_deref()
+            .is_none_or(|literal| contains_ignoring_case(text, literal))
+            && self.regex.is_match(text)
+    }
+}
+
+/// A pattern from a filter, or what is wrong with it in words.
+pub fn pattern(text: &str) -> Result<Pattern, String> {
+    let regex = regex_lite::RegexBuilder::new(text)
         .case_insensitive(true)
         .size_limit(MAX_PATTERN_SIZE)
         .build()
-        .map_err(|e| format!("invalid regular expression: {e}"))
+        .map_err(|e| format!("invalid regular expression: {e}"))?;
+    Ok(Pattern {
+        regex,
+        required: required_literal(text),
+    })
+}
+
+/// The longest run of plain characters outside groups and classes that every match of a
+/// pattern contains, lowercased: none when the pattern has an alternation outside a group
+/// (`a|b` needs neither) or flags (`(?x)` makes spaces mean nothing); a character a `?`, `*`
+/// or `{` applies to is left out (`erro?r` requires `err`).
+fn required_literal(pattern: &str) -> Option<String> {
+    if pattern.contains("(?") {
+        return None;
+    }
+    let mut best = String::new();
+    let mut run = String::new();
+    let mut depth = 0usize;
+    let mut chars = pattern.chars().peekable();
+    let end_run = |run: &mut String, best: &mut String| {
+        if run.len() > best.len() {
+            *best = run.clone();
+        }
+        run.clear();
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '(' => {
+                depth += 1;
+                end_run(&mut run, &mut best);
+            }
+            ')' => {
+                depth = depth.saturating_sub(1);
+                end_run(&mut run, &mut best);
+            }
+            '|' if depth == 0 => return None,
+            '[' => {
+                // A class is one character of several: skip it (`]` first is literal).
+                end_run(&mut run, &mut best);
+                let mut first = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        ']' if !first => break,
+                        _ => {}
+                    }
+                    first = c == '^' && first;
+                }
+            }
+            '\\' => {
+                chars.next();
+                end_run(&mut run, &mut best);
+            }
+            '?' | '*' => {
+                run.pop();
+                end_run(&mut run, &mut best);
+            }
+            '{' => {
+                run.pop();
+                end_run(&mut run, &mut best);
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                }
+            }
+            _ if depth == 0 && (c.is_ascii_alphanumeric() || " _-:,'\"/=@#%&!<>;".contains(c)) => {
+                run.push(c.to_ascii_lowercase());
+            }
+            // `+`, `.`, `^`, `$`, anything in a group or not ASCII.
+            _ => end_run(&mut run, &mut best),
+        }
+    }
+    end_run(&mut run, &mut best);
+    (!best.is_empty()).then_some(best)
 }
 
 fn kind_name(kind: Kind) -> &'static str {

@@ -14,7 +14,8 @@ mod syntax;
 mod tests;
 
 pub use compiled::{
-    contains_ignoring_case, pattern, DisplayFilter, FilterError, MAX_PATTERNS, MAX_PATTERN_SIZE,
+    contains_ignoring_case, pattern, DisplayFilter, FilterError, Pattern, MAX_PATTERNS,
+    MAX_PATTERN_SIZE,
 };
 pub use fields::{
     channel_of, complete, direction_name, direction_of, each_text, has_findings, heartbeat_line,

@@ -452,6 +452,52 @@ fn completion_offers_fields_and_names_with_descriptions() {
 }
 
 #[test]
+fn a_pattern_looks_for_its_leading_literal_first_without_changing_what_matches() {
+    for (regex, text, expected) in [
+        ("err(or)?", "an ERR here", true),
+        ("erro?r", "an err here", false),
+        ("erro?r", "an errr here", true),
+        ("erro*", "ERR", true),
+        ("ab{0}c", "ac", true),
+        ("^Hello", "hello there", true),
+        ("^Hello", "say hello", false),
+        ("a|b", "b", true),
+        ("x+y", "xxy", true),
+        ("\\d+ms", "12ms", true),
+        ("ab{0,3}c", "AC", true),
+        ("[0-9]+ ticks", "12 TICKS", true),
+        ("[]x]y", "]y", true),
+        ("(foo|bar)baz", "barbaz", true),
+        ("(?x) a b", "ab", true),
+        ("n.t", "nut", true),
+        ("é+x", "éx", true),
+    ] {
+        assert_eq!(
+            pattern(regex).unwrap().is_match(text),
+            expected,
+            "{regex} on {text}"
+        );
+    }
+    // What is looked for first.
+    for (regex, literal) in [
+        ("err(or)?", Some("err")),
+        ("erro?r", Some("err")),
+        ("ab{0,3}cd", Some("cd")),
+        ("[0-9]+ Ticks", Some(" ticks")),
+        ("(foo|bar)bazz", Some("bazz")),
+        ("a|b", None),
+        ("(?i)abc", None),
+        ("\\d+", None),
+    ] {
+        assert_eq!(
+            pattern(regex).unwrap().required.as_deref(),
+            literal,
+            "{regex}"
+        );
+    }
+}
+
+#[test]
 fn contains_ignores_case_without_lowercasing_ascii() {
     assert!(contains_ignoring_case("Hello World", "o w"));
     assert!(contains_ignoring_case("x", ""));
@@ -675,6 +721,23 @@ proptest! {
         for record in &records {
             let json = serde_json::to_value(record).unwrap();
             prop_assert_eq!(filter.matches(record), reference(&tree, &json, &atoms), "{} on {:?}", text, record);
+        }
+    }
+
+    #[test]
+    fn looking_for_the_literal_first_never_changes_a_match(
+        pieces in proptest::collection::vec(
+            prop_oneof![
+                Just("a"), Just("b"), Just("ab"), Just("(a|b)"), Just("[ab]"), Just("?"),
+                Just("*"), Just("+"), Just("{0,2}"), Just("."), Just(" "), Just("|"), Just("B"),
+            ],
+            1..8,
+        ),
+        text in "[abAB ]{0,12}",
+    ) {
+        let source = pieces.concat();
+        if let Ok(plain) = regex_lite::RegexBuilder::new(&source).case_insensitive(true).build() {
+            prop_assert_eq!(pattern(&source).unwrap().is_match(&text), plain.is_match(&text), "{}", source);
         }
     }
 
