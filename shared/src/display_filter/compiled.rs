@@ -7,12 +7,12 @@
 //! true of frames only); `text` has many values and a comparison holds when it holds for one.
 
 use regex_lite::Regex;
-use serde_json::Value as Json;
 
 use super::fields::{
     self, closest, each_text, json_source, lookup, opcode_number, Field, Kind, Value, FIELDS,
     JSON_PREFIX, OPCODES,
 };
+use super::json_path::{self, Found};
 use super::syntax::{self, column_of, Comparison, Expr, Literal, Op, SyntaxError};
 use crate::capture::CaptureRecord;
 
@@ -107,8 +107,7 @@ impl DisplayFilter {
     }
 
     pub fn matches(&self, record: &CaptureRecord) -> bool {
-        let mut json = None;
-        self.root.eval(record, &mut json)
+        self.root.eval(record)
     }
 }
 
@@ -424,18 +423,18 @@ fn unknown_name<'n>(
 }
 
 impl Node {
-    fn eval(&self, record: &CaptureRecord, json: &mut Option<Option<Json>>) -> bool {
+    fn eval(&self, record: &CaptureRecord) -> bool {
         match self {
-            Node::All(terms) => terms.iter().all(|t| t.eval(record, json)),
-            Node::Any(terms) => terms.iter().any(|t| t.eval(record, json)),
-            Node::Not(inner) => !inner.eval(record, json),
-            Node::Test(test) => test.eval(record, json),
+            Node::All(terms) => terms.iter().all(|t| t.eval(record)),
+            Node::Any(terms) => terms.iter().any(|t| t.eval(record)),
+            Node::Not(inner) => !inner.eval(record),
+            Node::Test(test) => test.eval(record),
         }
     }
 }
 
 impl Test {
-    fn eval(&self, record: &CaptureRecord, json: &mut Option<Option<Json>>) -> bool {
+    fn eval(&self, record: &CaptureRecord) -> bool {
         match &self.subject {
             Subject::Field(Field::Text) => match &self.check {
                 Check::Present => each_text(&record.body, &mut |t| !t.is_empty()),
@@ -446,44 +445,25 @@ impl Test {
                 None => false,
             },
             Subject::Json(path) => {
-                let document = json.get_or_insert_with(|| {
-                    json_source(&record.body).and_then(|text| serde_json::from_str(text).ok())
-                });
-                let Some(found) = document.as_ref().and_then(|d| walk(d, path)) else {
-                    return false;
-                };
+                let found = json_source(&record.body).and_then(|text| json_path::find(text, path));
                 match found {
-                    Json::Null => false,
-                    Json::Bool(b) => self.check.holds(Value::Bool(*b)),
-                    Json::String(s) => self.check.holds(Value::Text(s)),
-                    Json::Number(n) => match &self.check {
+                    None | Some(Found::Null) => false,
+                    Some(Found::Bool(b)) => self.check.holds(Value::Bool(b)),
+                    Some(Found::Text(s)) => self.check.holds(Value::Text(&s)),
+                    Some(Found::Number(int, float)) => match &self.check {
                         Check::Present => true,
                         Check::Compare(op, Operand::Number(want)) => {
-                            let got = Number {
-                                int: n.as_u64(),
-                                float: n.as_f64().unwrap_or(f64::NAN),
-                            };
-                            compare_numbers(got, *want).is_some_and(|o| op_holds(*op, o))
+                            compare_numbers(Number { int, float }, *want)
+                                .is_some_and(|o| op_holds(*op, o))
                         }
                         _ => false,
                     },
                     // Objects and arrays are present; their insides are reached by path.
-                    Json::Array(_) | Json::Object(_) => matches!(self.check, Check::Present),
+                    Some(Found::Container) => matches!(self.check, Check::Present),
                 }
             }
         }
     }
-}
-
-fn walk<'j>(mut value: &'j Json, path: &[String]) -> Option<&'j Json> {
-    for step in path {
-        value = match value {
-            Json::Object(map) => map.get(step)?,
-            Json::Array(items) => items.get(step.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(value)
 }
 
 fn op_holds(op: Op, ordering: std::cmp::Ordering) -> bool {

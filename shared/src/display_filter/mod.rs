@@ -4,10 +4,12 @@
 //! that the server (page queries) and the browser (live rows) run one implementation.
 //!
 //! `syntax`: the grammar and its errors; `fields`: the fields, how each is read from a record,
-//! and completion for the filter box; `compiled`: resolution, the limits, and matching.
+//! and completion for the filter box; `json_path`: one value out of a JSON text without
+//! building it; `compiled`: resolution, the limits, and matching.
 
 mod compiled;
 mod fields;
+mod json_path;
 mod syntax;
 
 #[cfg(test)]
