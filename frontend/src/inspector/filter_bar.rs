@@ -207,29 +207,6 @@ pub fn FilterBar(
     view! {
         <div class="filter-bar" role="toolbar" aria-label="Inspector filters">
             <div class="filter-line">
-                <select
-                    aria-label="Connection or hop"
-                    title="Show one hop, one connection, or everything"
-                    data-testid="filter-scope"
-                    prop:value=scope_value
-                    on:change=on_scope
-                >
-                    <option value="all">"All connections"</option>
-                    <For each=scope_options key=|(value, label)| (value.clone(), label.clone()) let:option>
-                        <option value=option.0.clone()>{option.1.clone()}</option>
-                    </For>
-                </select>
-                <select
-                    aria-label="Direction"
-                    title="Frames in one direction only"
-                    data-testid="filter-direction"
-                    prop:value=move || spec.with(|s| s.direction.map(direction_name).unwrap_or(""))
-                    on:change=on_direction
-                >
-                    <option value="">"⇄ both"</option>
-                    <option value="to_server">"→ to server"</option>
-                    <option value="to_client">"← to client"</option>
-                </select>
                 <div class="search" class:invalid=move || error.with(|e| e.is_some())>
                     <input
                         type="search"
@@ -287,22 +264,36 @@ pub fn FilterBar(
                     </button>
                     {suggestion_list}
                 </div>
-                <LabelledCheckbox
-                    testid="filter-findings"
-                    class="check"
-                    title="Only rows with protocol violations or oddities"
-                    checked=Signal::derive(move || spec.with(|s| s.findings_only))
-                    on_toggle=move |on| set_filter(&|s| s.findings_only = on)
-                >
-                    "⚠ only"
-                </LabelledCheckbox>
             </div>
             <div id="filter-error" class="filter-error-line">
                 {move || error.get().map(|message| view! {
                     <span class="filter-error" data-testid="filter-error" role="alert">{message}</span>
                 })}
             </div>
-            <div class="filter-line chips">
+            <div class="filter-line selects">
+                <select
+                    aria-label="Connection or hop"
+                    title="Show one hop, one connection, or everything"
+                    data-testid="filter-scope"
+                    prop:value=scope_value
+                    on:change=on_scope
+                >
+                    <option value="all">"All connections"</option>
+                    <For each=scope_options key=|(value, label)| (value.clone(), label.clone()) let:option>
+                        <option value=option.0.clone()>{option.1.clone()}</option>
+                    </For>
+                </select>
+                <select
+                    aria-label="Direction"
+                    title="Frames in one direction only"
+                    data-testid="filter-direction"
+                    prop:value=move || spec.with(|s| s.direction.map(direction_name).unwrap_or(""))
+                    on:change=on_direction
+                >
+                    <option value="">"⇄ both"</option>
+                    <option value="to_server">"→ to server"</option>
+                    <option value="to_client">"← to client"</option>
+                </select>
                 <select
                     aria-label="Kernel channel"
                     title="Kernel records on one channel only"
@@ -326,6 +317,17 @@ pub fn FilterBar(
                     prop:value=move || spec.with(|s| s.msg_type.clone())
                     on:input=on_msg_type
                 />
+                <LabelledCheckbox
+                    testid="filter-findings"
+                    class="check"
+                    title="Only rows with protocol violations or oddities"
+                    checked=Signal::derive(move || spec.with(|s| s.findings_only))
+                    on_toggle=move |on| set_filter(&|s| s.findings_only = on)
+                >
+                    "⚠ only"
+                </LabelledCheckbox>
+            </div>
+            <div class="filter-line chips">
                 {RowKind::ALL.into_iter().map(kind_chip).collect_view()}
             </div>
         </div>

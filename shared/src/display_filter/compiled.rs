@@ -258,8 +258,8 @@ pub fn pattern(text: &str) -> Result<Pattern, String> {
 
 /// The longest run of plain characters outside groups and classes that every match of a
 /// pattern contains, lowercased: none when the pattern has an alternation outside a group
-/// (`a|b` needs neither) or flags (`(?x)` makes spaces mean nothing); a character a `?`, `*`
-/// or `{` applies to is left out (`erro?r` requires `err`).
+/// (`a|b` needs neither) or flags (`(?x)` makes spaces mean nothing); a character a
+/// quantifier applies to is left out (`erro?r` requires `err`).
 fn required_literal(pattern: &str) -> Option<String> {
     if pattern.contains("(?") {
         return None;
@@ -304,7 +304,8 @@ fn required_literal(pattern: &str) -> Option<String> {
                 chars.next();
                 end_run(&mut run, &mut best);
             }
-            '?' | '*' => {
+            // `+` too: a quantifier after it (`b+{0,2}`) can make its character optional.
+            '?' | '*' | '+' => {
                 run.pop();
                 end_run(&mut run, &mut best);
             }
@@ -320,7 +321,7 @@ fn required_literal(pattern: &str) -> Option<String> {
             _ if depth == 0 && (c.is_ascii_alphanumeric() || " _-:,'\"/=@#%&!<>;".contains(c)) => {
                 run.push(c.to_ascii_lowercase());
             }
-            // `+`, `.`, `^`, `$`, anything in a group or not ASCII.
+            // `.`, `^`, `$`, anything in a group or not ASCII.
             _ => end_run(&mut run, &mut best),
         }
     }

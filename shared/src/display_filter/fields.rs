@@ -507,6 +507,13 @@ pub fn complete(expr: &str, cursor: usize) -> Completion {
     if word.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
         return Completion::default();
     }
+    if word.is_empty()
+        && !field_position(&expr[..start])
+        && value_position(&expr[..start]).is_none()
+    {
+        // After a field or a value the next thing is an operator, not a name.
+        return Completion::default();
+    }
     let suggestions = match value_position(&expr[..start]) {
         Some(field) => match lookup(field) {
             Some((_, Kind::Symbol(names))) => suggest(word, names.iter().map(|n| (*n, ""))),
@@ -542,6 +549,18 @@ fn suggest(
         return Vec::new();
     }
     found
+}
+
+/// Whether a field name may start after `before`: at the start, or after `&&`, `||`, `!`, `(`,
+/// `and`, `or`, `not`.
+fn field_position(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    trimmed.is_empty()
+        || trimmed.ends_with(['&', '|', '!', '('])
+        || [" and", " or", " not", "(and", "(or", "(not"]
+            .iter()
+            .any(|w| trimmed.ends_with(w))
+        || trimmed == "not"
 }
 
 /// The field before a comparison operator that ends `before` (`hop == ` → `hop`).

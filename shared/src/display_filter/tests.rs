@@ -446,6 +446,14 @@ fn completion_offers_fields_and_names_with_descriptions() {
     assert!(complete("msg_type == exe", 15).suggestions.is_empty());
     assert!(complete("finding", 7).suggestions.is_empty());
     assert!(complete("json.ty", 7).suggestions.is_empty());
+    // After a field or a value comes an operator: no names; after one, every field.
+    assert!(complete("hop ", 4).suggestions.is_empty());
+    assert!(complete("text ~ \"x\"", 10).suggestions.is_empty());
+    assert!(complete("len > 3 ", 8).suggestions.is_empty());
+    assert_eq!(complete("fin && ", 7).suggestions.len(), FIELDS.len() + 1);
+    assert_eq!(complete("fin or ", 7).suggestions.len(), FIELDS.len() + 1);
+    assert_eq!(complete("not ", 4).suggestions.len(), FIELDS.len() + 1);
+    assert_eq!(complete("!(", 2).suggestions.len(), FIELDS.len() + 1);
     // A cursor past the end or inside a character is clamped.
     assert_eq!(complete("é", 1).start, 0);
     assert_eq!(names(complete("seq", 99)), Vec::<&str>::new());
