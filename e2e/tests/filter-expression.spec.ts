@@ -15,6 +15,8 @@ test('an expression narrows the rows, an error points to its column, fields comp
   // /echo's answers m10..m19: ten rows.
   await box.fill('hop == endpoint && dir == to_client && text ~ "^m1[0-9]$"');
   await expect(list).toHaveAttribute('aria-rowcount', '10');
+  // After a value comes an operator: no field names are offered.
+  await expect(page.getByTestId('filter-suggestion')).toHaveCount(0);
   for (const row of await page.getByTestId('capture-row').all()) {
     await expect(row).toHaveAttribute('data-direction', 'to_client');
   }
