@@ -89,7 +89,10 @@ test('filters narrow the rows, a bad regex says so, exports link with the token'
 
   await page.getByTestId('filter-search').fill('NEEDLE');
   await expect(rows.first()).toBeVisible();
-  for (const text of await rows.allTextContents()) expect(text.toLowerCase()).toContain('needle');
+  // The box filters 150 ms after the last key.
+  await expect(async () => {
+    for (const text of await rows.allTextContents()) expect(text.toLowerCase()).toContain('needle');
+  }).toPass();
 
   await page.getByTestId('filter-regex').click();
   await page.getByTestId('filter-search').fill('needle-(');

@@ -2,8 +2,11 @@
 //! with the inspector's own filter (see `wirebook_shared::capture_page` for the bodies). It is
 //! HTTP, which is not captured, so paging through the capture does not add to it.
 //!
-//! The filter is compiled by the code the browser uses, the limit clamped to [`PAGE_LIMIT`],
-//! and at most [`PAGE_SCAN`] records are looked at per query, off the async threads.
+//! The filter (the chips, a search, and a display-filter expression such as
+//! `hop == kernel && json.type == "subscribe"`) is compiled by the code the browser uses, the
+//! limit clamped to [`PAGE_LIMIT`], and at most [`PAGE_SCAN`] records are looked at per query,
+//! off the async threads. An expression that does not compile is a `400` whose message starts
+//! with its column, as the filter box shows it.
 
 use std::sync::Arc;
 
@@ -25,8 +28,9 @@ pub const PAGE_LIMIT: usize = 1000;
 /// go on.
 pub const PAGE_SCAN: usize = 50_000;
 
-/// Largest query body: a filter is a few short strings.
-const MAX_BODY: usize = 16 * 1024;
+/// Largest query body: a filter is a few strings of at most `MAX_SEARCH_LEN` bytes each (the
+/// search, the msg_types, the expression), with room for their JSON escapes.
+const MAX_BODY: usize = 32 * 1024;
 
 /// What a page query reads of the server's state besides the capture and the token.
 pub trait Paging: Exporting {

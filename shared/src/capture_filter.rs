@@ -2,11 +2,14 @@
 //! compiled matcher ([`Filter`]), so that the server filters a page of its capture ring with
 //! the same code the browser filters live rows with.
 //!
-//! A search is a case-insensitive substring, or a regular expression compiled by `regex-lite`
-//! (small, and its matching time is linear in the text whatever the pattern, so a pattern from
-//! a peer cannot stall the server; it ignores case for ASCII letters only). Specs from a peer
-//! are bounded ([`MAX_SEARCH_LEN`], [`MAX_PATTERN_SIZE`]); [`FilterSpec::compile`] says what is
-//! wrong in words for the filter box.
+//! The filter box holds a display-filter expression (`expr`, see [`crate::display_filter`]).
+//! Text that does not parse and has no operator in it (`error`, `hello world`) is a search, as
+//! the box was before it took expressions: a case-insensitive substring of what a search looks
+//! through. With the regex toggle the box holds `search` instead, a regular expression compiled
+//! by `regex-lite` (small, and its matching time is linear in the text whatever the pattern, so
+//! a pattern from a peer cannot stall the server; it ignores case for ASCII letters only).
+//! Specs from a peer are bounded ([`MAX_SEARCH_LEN`], [`MAX_PATTERN_SIZE`], and the
+//! expression's own limits); [`FilterSpec::compile`] says what is wrong in words for the box.
 //!
 //! Kernel traffic: the channel and msg_type filters narrow to kernel messages (heartbeats have
 //! the `hb` channel), so a frame never passes a msg_type filter. The `status/hb` chip hides
@@ -16,13 +19,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode};
+pub use crate::display_filter::{
+    channel_of, direction_of, has_findings, heartbeat_line, MAX_PATTERN_SIZE,
+};
+use crate::display_filter::{contains_ignoring_case, each_text, pattern, DisplayFilter, Pattern};
 use crate::jupyter::Channel;
 
-/// The longest search text or msg_type list a spec may carry, in bytes.
-pub const MAX_SEARCH_LEN: usize = 4096;
-
-/// The most memory a compiled pattern may take (regex-lite's size limit), in bytes.
-pub const MAX_PATTERN_SIZE: usize = 1 << 20;
+/// The longest search text, msg_type list or expression a spec may carry, in bytes.
+pub const MAX_SEARCH_LEN: usize = crate::display_filter::MAX_EXPR_LEN;
 
 /// Which rows of which connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -185,6 +189,9 @@ pub struct FilterSpec {
     /// commas, ignoring case), e.g. `execute, status`. Empty: any.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub msg_type: String,
+    /// A display-filter expression (or plain words to search for), AND'ed with the rest.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub expr: String,
 }
 
 impl FilterSpec {
@@ -196,6 +203,7 @@ impl FilterSpec {
             || !self.hidden.is_empty()
             || !self.search.trim().is_empty()
             || self.findings_only
+            || !self.expr.trim().is_empty()
     }
 
     /// The spec ready to match, or what is wrong with it (a pattern that does not compile, a
@@ -213,27 +221,40 @@ impl FilterSpec {
                 self.msg_type.len()
             ));
         }
+        if self.expr.len() > MAX_SEARCH_LEN {
+            return Err(format!(
+                "the expression is {} bytes long; at most {MAX_SEARCH_LEN} are allowed",
+                self.expr.len()
+            ));
+        }
         let needle = self.search.trim();
         let search = if needle.is_empty() {
             Search::Everything
         } else if self.regex {
-            let pattern = regex_lite::RegexBuilder::new(needle)
-                .case_insensitive(true)
-                .size_limit(MAX_PATTERN_SIZE)
-                .build()
-                .map_err(|e| format!("invalid regular expression: {e}"))?;
-            Search::Pattern(pattern)
+            Search::Pattern(pattern(needle)?)
         } else {
             Search::Text(needle.to_lowercase())
+        };
+        let expr = self.expr.trim();
+        let expression = if expr.is_empty() {
+            Expression::None
+        } else {
+            match DisplayFilter::parse(expr) {
+                Ok(filter) => Expression::Filter(filter),
+                Err(_) if plain_words(expr) => Expression::Words(expr.to_lowercase()),
+                Err(error) => return Err(error.to_string()),
+            }
         };
         Ok(Filter {
             msg_types: msg_type_terms(&self.msg_type),
             spec: FilterSpec {
                 search: String::new(),
                 msg_type: String::new(),
+                expr: String::new(),
                 ..self.clone()
             },
             search,
+            expression,
         })
     }
 }
@@ -244,17 +265,34 @@ enum Search {
     Everything,
     /// Lowercased: the match ignores case.
     Text(String),
-    Pattern(regex_lite::Regex),
+    Pattern(Pattern),
+}
+
+#[derive(Debug, Clone, Default)]
+enum Expression {
+    #[default]
+    None,
+    Filter(DisplayFilter),
+    /// Plain words that are not an expression, lowercased: a search.
+    Words(String),
+}
+
+/// Whether text that is not an expression reads as words to search for: nothing in it is an
+/// operator (so a half-typed `len >` is an error, not a search for "len >").
+fn plain_words(text: &str) -> bool {
+    !text.contains(['=', '!', '<', '>', '~', '(', ')', '&', '|', '"'])
 }
 
 /// A [`FilterSpec`] ready to match records.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// The spec without its search text and msg_types (those live compiled beside it).
+    /// The spec without its search text, msg_types and expression (those live compiled beside
+    /// it).
     spec: FilterSpec,
     /// The words of the msg_type filter, lowercased.
     msg_types: Vec<String>,
     search: Search,
+    expression: Expression,
 }
 
 fn no_kinds(kinds: &Kinds) -> bool {
@@ -269,51 +307,11 @@ fn msg_type_terms(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The channel of a kernel record (`None` for frames and connection rows).
-pub fn channel_of(body: &CaptureBody) -> Option<Channel> {
-    match body {
-        CaptureBody::KernelMessage(m) => Some(m.channel),
-        CaptureBody::Heartbeat { .. } => Some(Channel::Heartbeat),
-        _ => None,
-    }
-}
-
-/// A frame's or kernel message's direction (`None` for connection rows and heartbeats).
-pub fn direction_of(body: &CaptureBody) -> Option<Direction> {
-    match body {
-        CaptureBody::Frame(f) => Some(f.direction),
-        CaptureBody::KernelMessage(m) => Some(m.direction),
-        _ => None,
-    }
-}
-
-/// Whether a record has violations or oddities (a missed heartbeat is one).
-pub fn has_findings(body: &CaptureBody) -> bool {
-    match body {
-        CaptureBody::Frame(f) => {
-            !f.findings.is_empty() || f.message.as_ref().is_some_and(|m| !m.findings.is_empty())
-        }
-        CaptureBody::Handshake(h) => !h.findings.is_empty(),
-        CaptureBody::KernelMessage(m) => !m.findings.is_empty(),
-        CaptureBody::Heartbeat { ok, .. } => !ok,
-        _ => false,
-    }
-}
-
-/// A heartbeat's one line: `ok · 0.42 ms` or the miss (the inspector's row, and what a search
-/// looks through).
-pub fn heartbeat_line(ok: bool, rtt_us: Option<u64>) -> String {
-    match (ok, rtt_us) {
-        (true, Some(us)) => format!("♥ ok · {}.{:02} ms", us / 1000, us % 1000 / 10),
-        (true, None) => "♥ ok".to_string(),
-        (false, _) => "♥ missed: no answer".to_string(),
-    }
-}
-
 impl Filter {
     /// Whether every record passes.
     pub fn is_everything(&self) -> bool {
         matches!(self.search, Search::Everything)
+            && matches!(self.expression, Expression::None)
             && self.msg_types.is_empty()
             && !self.spec.is_active()
     }
@@ -353,75 +351,21 @@ impl Filter {
         if spec.findings_only && !has_findings(&record.body) {
             return false;
         }
-        match &self.search {
+        let found = match &self.search {
             Search::Everything => true,
-            Search::Text(needle) => searchable_text(&record.body)
-                .iter()
-                .any(|text| text.to_lowercase().contains(needle.as_str())),
-            Search::Pattern(pattern) => searchable_text(&record.body)
-                .iter()
-                .any(|text| pattern.is_match(text)),
-        }
-    }
-}
-
-/// What a search looks through: the payload (the whole message's preview on the frame that
-/// completes it, the frame's own bytes as text otherwise), a close reason, the handshake's
-/// lines.
-pub fn searchable_text(body: &CaptureBody) -> Vec<String> {
-    match body {
-        CaptureBody::Frame(frame) => {
-            let mut texts = Vec::with_capacity(2);
-            match &frame.message {
-                Some(message) => {
-                    texts.push(message.preview.clone());
-                    if let Some(close) = &message.close {
-                        texts.push(close.reason.clone());
-                    }
-                }
-                None => {
-                    if let Ok(bytes) = crate::hex::unhex(&frame.payload_hex) {
-                        texts.push(String::from_utf8_lossy(&bytes).into_owned());
-                    }
-                    texts.push(frame.payload_hex.clone());
-                }
+            Search::Text(needle) => each_text(&record.body, &mut |text| {
+                contains_ignoring_case(text, needle)
+            }),
+            Search::Pattern(pattern) => each_text(&record.body, &mut |text| pattern.is_match(text)),
+        };
+        found
+            && match &self.expression {
+                Expression::None => true,
+                Expression::Filter(filter) => filter.matches(record),
+                Expression::Words(needle) => each_text(&record.body, &mut |text| {
+                    contains_ignoring_case(text, needle)
+                }),
             }
-            texts
-        }
-        CaptureBody::Handshake(h) => {
-            let mut texts = vec![h.request.start_line.clone()];
-            texts.extend(h.request.headers.iter().map(|(k, v)| format!("{k}: {v}")));
-            if let Some(response) = &h.response {
-                texts.push(response.start_line.clone());
-                texts.extend(response.headers.iter().map(|(k, v)| format!("{k}: {v}")));
-            }
-            texts
-        }
-        CaptureBody::Open {
-            client,
-            server,
-            target,
-        } => vec![client.clone(), server.clone(), target.clone()],
-        CaptureBody::Closed { code, reason } => {
-            let mut texts = vec![reason.clone()];
-            texts.extend(code.map(|c| c.to_string()));
-            texts
-        }
-        CaptureBody::KernelMessage(m) => {
-            let mut texts = vec![
-                m.msg_type.clone(),
-                m.msg_id.clone(),
-                m.parts.header.clone(),
-                m.parts.parent_header.clone(),
-                m.parts.metadata.clone(),
-                m.parts.content.clone(),
-            ];
-            texts.extend(m.findings.iter().cloned());
-            texts
-        }
-        CaptureBody::Heartbeat { ok, rtt_us } => {
-            vec!["heartbeat".to_string(), heartbeat_line(*ok, *rtt_us)]
-        }
     }
 }
 
@@ -549,5 +493,48 @@ mod tests {
         assert_eq!(heartbeat_line(true, Some(1_250)), "♥ ok · 1.25 ms");
         assert_eq!(channel_of(&beat(5, true).body), Some(Channel::Heartbeat));
         assert_eq!(direction_of(&beat(5, true).body), None);
+    }
+
+    #[test]
+    fn an_expression_narrows_and_plain_words_still_search() {
+        let spec = |expr: &str| FilterSpec {
+            expr: expr.into(),
+            ..FilterSpec::default()
+        };
+        let hb = spec("channel == hb && !finding").compile().unwrap();
+        assert!(hb.matches(&beat(1, true)));
+        assert!(!hb.matches(&beat(2, false)));
+        assert!(!hb.matches(&closed(3, "x")));
+        assert!(spec("finding").is_active());
+        assert!(!spec("  ").is_active());
+        assert!(spec(" ").compile().unwrap().is_everything());
+        // Words that are not an expression search, ignoring case, as the box did before.
+        let words = spec("Normal closure").compile().unwrap();
+        assert!(words.matches(&closed(4, "a NORMAL CLOSURE")));
+        assert!(!words.matches(&closed(5, "abnormal")));
+        assert!(spec("gone").compile().unwrap().matches(&closed(6, "gone")));
+        // Text with an operator in it is an expression, and its error says where.
+        assert_eq!(
+            spec("conn == 4 &&").compile().unwrap_err(),
+            "column 13: the expression ends where a test was expected"
+        );
+        assert!(spec("hop == kernal")
+            .compile()
+            .unwrap_err()
+            .contains("did you mean 'kernel'?"));
+        // The expression is AND'ed with the chips and the search.
+        let both = FilterSpec {
+            scope: Scope::Hop(Hop::Kernel),
+            ..spec("close.code == 1000")
+        };
+        assert!(!both.compile().unwrap().matches(&closed(7, "x")));
+        let json = serde_json::to_string(&spec("len > 3")).unwrap();
+        assert_eq!(json, r#"{"scope":"all","expr":"len > 3"}"#);
+        assert_eq!(
+            serde_json::from_str::<FilterSpec>(&json).unwrap(),
+            spec("len > 3")
+        );
+        let long = spec(&"x".repeat(MAX_SEARCH_LEN + 1)).compile().unwrap_err();
+        assert!(long.contains("at most 4096"), "{long}");
     }
 }

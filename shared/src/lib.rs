@@ -10,6 +10,7 @@ pub mod capture_filter;
 pub mod capture_page;
 pub mod cell_format;
 pub mod direction;
+pub mod display_filter;
 pub mod hex;
 pub mod ipynb;
 pub mod jupyter;

@@ -1,15 +1,33 @@
-//! The inspector's filter bar: the connection or hop, the direction, a payload search (text
-//! or regex, with the pattern's error), the kernel channel and msg_types, findings only, and
-//! a chip per kind of row. What it sets is a [`FilterSpec`].
+//! The inspector's filter bar: the connection or hop, the direction, the filter box (a
+//! display-filter expression or plain words, or with `.*` a regular expression; applied
+//! 150 ms after the last keystroke, its error with the column under it, field names completed
+//! in a list under it), the kernel channel and msg_types, findings only, and a chip per kind
+//! of row. What it sets is a [`FilterSpec`]; the chips and menus are AND'ed with the box.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use wirebook_shared::capture::Direction;
 use wirebook_shared::jupyter::Channel;
 
 use crate::checkbox::LabelledCheckbox;
+use crate::inspector::filter_suggestions::{byte_offset, utf16_offset, KeyOutcome, Suggestions};
 use crate::inspector::row_filter::{scope_options, FilterSpec, RowKind, Scope};
 use crate::inspector::row_text::direction_name;
 use crate::session::Session;
+
+/// How long the box waits after a keystroke before filtering (a regex over 100k rows is not
+/// free, and each keystroke's filter would be thrown away by the next).
+const DEBOUNCE: Duration = Duration::from_millis(150);
+
+/// The box's text in a spec: the pattern with `.*` on, the expression otherwise.
+fn box_text(spec: &FilterSpec) -> &str {
+    if spec.regex {
+        &spec.search
+    } else {
+        &spec.expr
+    }
+}
 
 #[component]
 pub fn FilterBar(
@@ -34,9 +52,133 @@ pub fn FilterBar(
         };
         set_filter(&|s| s.direction = direction);
     };
+    // What the box shows, ahead of the spec while a keystroke waits out the debounce.
+    let draft = RwSignal::new(spec.with_untracked(|s| box_text(s).to_string()));
+    // Keystrokes scheduled and applied: the spec is copied into the box only when none waits.
+    let typed = StoredValue::new((0u64, 0u64));
+    Effect::new(move |_| {
+        let text = spec.with(|s| box_text(s).to_string());
+        let (scheduled, applied) = typed.get_value();
+        if scheduled == applied && draft.get_untracked() != text {
+            draft.set(text);
+        }
+    });
+    let suggestions = RwSignal::new(Suggestions::default());
+    let input = NodeRef::<leptos::html::Input>::new();
+    let apply_later = move |text: String| {
+        typed.update_value(|(scheduled, _)| *scheduled += 1);
+        let mine = typed.get_value().0;
+        set_timeout(
+            move || {
+                if typed.try_get_value().map(|t| t.0) != Some(mine) {
+                    return;
+                }
+                typed.update_value(|(_, applied)| *applied = mine);
+                set_filter(&|s| {
+                    if s.regex {
+                        s.search = text.clone();
+                    } else {
+                        s.expr = text.clone();
+                    }
+                });
+            },
+            DEBOUNCE,
+        );
+    };
+    // The completion list for the box's text and cursor (none for a regex).
+    let refresh_suggestions = move || {
+        let Some(element) = input.get_untracked() else {
+            return;
+        };
+        let text = element.value();
+        if spec.with_untracked(|s| s.regex) {
+            suggestions.update(Suggestions::close);
+            return;
+        }
+        let cursor = element
+            .selection_start()
+            .ok()
+            .flatten()
+            .map_or(text.len(), |at| byte_offset(&text, at));
+        suggestions.update(|s| s.update(&text, cursor));
+    };
     let on_search = move |ev| {
         let text = event_target_value(&ev);
-        set_filter(&|s| s.search = text.clone());
+        draft.set(text.clone());
+        refresh_suggestions();
+        apply_later(text);
+    };
+    let put_text = move |text: String, cursor: usize| {
+        draft.set(text.clone());
+        if let Some(element) = input.get_untracked() {
+            element.set_value(&text);
+            let at = utf16_offset(&text, cursor);
+            let _ = element.set_selection_range(at, at);
+            let _ = element.focus();
+        }
+        apply_later(text);
+    };
+    let on_search_key = move |ev: web_sys::KeyboardEvent| {
+        let text = draft.get_untracked();
+        let outcome = suggestions
+            .try_update(|s| s.key(&ev.key(), &text))
+            .unwrap_or(KeyOutcome::Ignored);
+        match outcome {
+            KeyOutcome::Ignored => {}
+            KeyOutcome::Handled => {
+                ev.prevent_default();
+                ev.stop_propagation();
+            }
+            KeyOutcome::Picked { text, cursor } => {
+                ev.prevent_default();
+                ev.stop_propagation();
+                put_text(text, cursor);
+            }
+        }
+    };
+    let pick = move |index: usize| {
+        let text = draft.get_untracked();
+        if let Some(KeyOutcome::Picked { text, cursor }) =
+            suggestions.try_update(|s| s.pick(index, &text))
+        {
+            put_text(text, cursor);
+        }
+    };
+    let suggestion_list = move || {
+        suggestions.with(|s| {
+            s.is_open().then(|| {
+                let active = s.active();
+                let items = s
+                    .items()
+                    .iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        view! {
+                            <li
+                                role="option"
+                                id=format!("filter-suggestion-{index}")
+                                class:active=index == active
+                                aria-selected=(index == active).to_string()
+                                data-testid="filter-suggestion"
+                                // Before the box's blur closes the list.
+                                on:mousedown=move |ev| {
+                                    ev.prevent_default();
+                                    pick(index);
+                                }
+                            >
+                                <code>{item.text}</code>
+                                <span class="what">{item.description}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <ul class="filter-suggestions" id="filter-suggestions" role="listbox" aria-label="Fields">
+                        {items}
+                    </ul>
+                }
+            })
+        })
     };
     let on_channel = move |ev| {
         let channel = Channel::from_name(&event_target_value(&ev));
@@ -65,6 +207,70 @@ pub fn FilterBar(
     view! {
         <div class="filter-bar" role="toolbar" aria-label="Inspector filters">
             <div class="filter-line">
+                <div class="search" class:invalid=move || error.with(|e| e.is_some())>
+                    <input
+                        type="search"
+                        class="filter"
+                        node_ref=input
+                        placeholder=move || if spec.with(|s| s.regex) {
+                            "Regex (ignores case)"
+                        } else {
+                            "Filter: hop == kernel && len > 100, or words to find"
+                        }
+                        aria-label="Filter expression or search"
+                        title="A filter expression (hop == kernel && opcode == close, text ~ \"err\", json.type == \"subscribe\", finding, …) or words to find in payloads"
+                        aria-invalid=move || error.with(|e| e.is_some()).to_string()
+                        aria-describedby="filter-error"
+                        role="combobox"
+                        aria-autocomplete="list"
+                        aria-controls="filter-suggestions"
+                        aria-expanded=move || suggestions.with(|s| s.is_open()).to_string()
+                        aria-activedescendant=move || suggestions.with(|s| {
+                            s.is_open().then(|| format!("filter-suggestion-{}", s.active()))
+                        })
+                        autocomplete="off"
+                        spellcheck="false"
+                        data-testid="filter-search"
+                        prop:value=move || draft.get()
+                        on:input=on_search
+                        on:keydown=on_search_key
+                        on:click=move |_| refresh_suggestions()
+                        on:focus=move |_| refresh_suggestions()
+                        on:blur=move |_| suggestions.update(Suggestions::close)
+                    />
+                    <button
+                        class="regex-toggle"
+                        data-testid="filter-regex"
+                        aria-pressed=move || spec.with(|s| s.regex).to_string()
+                        title="Use a regular expression"
+                        on:click=move |_| {
+                            suggestions.update(Suggestions::close);
+                            // A keystroke still waiting is applied now, to the box's new mode.
+                            typed.update_value(|(scheduled, applied)| *applied = *scheduled);
+                            let text = draft.get_untracked();
+                            set_filter(&|s| {
+                                s.regex = !s.regex;
+                                if s.regex {
+                                    s.expr.clear();
+                                    s.search = text.clone();
+                                } else {
+                                    s.search.clear();
+                                    s.expr = text.clone();
+                                }
+                            })
+                        }
+                    >
+                        ".*"
+                    </button>
+                    {suggestion_list}
+                </div>
+            </div>
+            <div id="filter-error" class="filter-error-line">
+                {move || error.get().map(|message| view! {
+                    <span class="filter-error" data-testid="filter-error" role="alert">{message}</span>
+                })}
+            </div>
+            <div class="filter-line selects">
                 <select
                     aria-label="Connection or hop"
                     title="Show one hop, one connection, or everything"
@@ -88,39 +294,6 @@ pub fn FilterBar(
                     <option value="to_server">"→ to server"</option>
                     <option value="to_client">"← to client"</option>
                 </select>
-                <div class="search" class:invalid=move || error.with(|e| e.is_some())>
-                    <input
-                        type="search"
-                        class="filter"
-                        placeholder=move || if spec.with(|s| s.regex) { "Regex (ignores case)" } else { "Search payloads" }
-                        aria-label="Search payloads"
-                        aria-invalid=move || error.with(|e| e.is_some()).to_string()
-                        spellcheck="false"
-                        data-testid="filter-search"
-                        prop:value=move || spec.with(|s| s.search.clone())
-                        on:input=on_search
-                    />
-                    <button
-                        class="regex-toggle"
-                        data-testid="filter-regex"
-                        aria-pressed=move || spec.with(|s| s.regex).to_string()
-                        title="Use a regular expression"
-                        on:click=move |_| set_filter(&|s| s.regex = !s.regex)
-                    >
-                        ".*"
-                    </button>
-                </div>
-                <LabelledCheckbox
-                    testid="filter-findings"
-                    class="check"
-                    title="Only rows with protocol violations or oddities"
-                    checked=Signal::derive(move || spec.with(|s| s.findings_only))
-                    on_toggle=move |on| set_filter(&|s| s.findings_only = on)
-                >
-                    "⚠ only"
-                </LabelledCheckbox>
-            </div>
-            <div class="filter-line chips">
                 <select
                     aria-label="Kernel channel"
                     title="Kernel records on one channel only"
@@ -144,10 +317,18 @@ pub fn FilterBar(
                     prop:value=move || spec.with(|s| s.msg_type.clone())
                     on:input=on_msg_type
                 />
+                <LabelledCheckbox
+                    testid="filter-findings"
+                    class="check"
+                    title="Only rows with protocol violations or oddities"
+                    checked=Signal::derive(move || spec.with(|s| s.findings_only))
+                    on_toggle=move |on| set_filter(&|s| s.findings_only = on)
+                >
+                    "⚠ only"
+                </LabelledCheckbox>
+            </div>
+            <div class="filter-line chips">
                 {RowKind::ALL.into_iter().map(kind_chip).collect_view()}
-                {move || error.get().map(|message| view! {
-                    <span class="filter-error" data-testid="filter-error" role="alert">{message}</span>
-                })}
             </div>
         </div>
     }

@@ -180,3 +180,58 @@ async fn a_page_query_adds_nothing_to_the_capture() {
     let after = page(&server, None, FilterSpec::default(), 1).await;
     assert_eq!(after.records[0].seq, newest, "{:?}", after.records);
 }
+
+#[tokio::test]
+async fn a_page_query_filters_with_an_expression_and_says_where_one_is_wrong() {
+    let server = TestServer::with_defaults().await;
+    fill(&server, 120).await;
+    // The echoes of m7 and m70..m79 from /echo: the server's side, to the client.
+    let echoes = FilterSpec {
+        expr: r#"hop == endpoint && dir == to_client && text ~ "^m7[0-9]?$""#.into(),
+        ..FilterSpec::default()
+    };
+    let all = page(&server, None, echoes, 1000).await;
+    let texts: Vec<&str> = all.records.iter().filter_map(text).collect();
+    let mut expected = vec!["m7".to_string()];
+    expected.extend((70..80).map(|i| format!("m{i}")));
+    assert_eq!(texts, expected);
+    // AND'ed with the chips: a scope on another hop leaves nothing.
+    let none = FilterSpec {
+        scope: Scope::Hop(Hop::Browser),
+        expr: "hop == endpoint".into(),
+        ..FilterSpec::default()
+    };
+    assert!(page(&server, None, none, 1000).await.records.is_empty());
+    // Numbers, bits and negation: the client's masked frames on /echo of 3 bytes.
+    let short = FilterSpec {
+        expr: "hop == endpoint && masked && len == 3 && !(opcode != text)".into(),
+        ..FilterSpec::default()
+    };
+    let masked = page(&server, None, short, 1000).await;
+    assert_eq!(masked.records.len(), 90, "m10..m99 sent by the client");
+    // Plain words search as before.
+    let words = FilterSpec {
+        expr: "M11".into(),
+        ..FilterSpec::default()
+    };
+    let found = page(&server, None, words, 1000).await;
+    assert!(found
+        .records
+        .iter()
+        .filter_map(text)
+        .all(|t| t.starts_with("m11")));
+    assert!(!found.records.is_empty());
+    // An expression that does not compile: its column and what is wrong.
+    let broken = r#"{"filter":{"expr":"len >"},"limit":10}"#;
+    let error = refusal(&post(&server, broken, true).await, 400);
+    assert_eq!(error, "column 6: expected a value after '>'");
+    let typo = r#"{"filter":{"expr":"hop == endpoint && opcod == close"},"limit":10}"#;
+    let error = refusal(&post(&server, typo, true).await, 400);
+    assert_eq!(
+        error,
+        "column 20: unknown field 'opcod'; did you mean 'opcode'?"
+    );
+    let long = serde_json::json!({"filter": {"expr": "x".repeat(5000)}, "limit": 1}).to_string();
+    let error = refusal(&post(&server, &long, true).await, 400);
+    assert!(error.contains("at most 4096"), "{error}");
+}

@@ -1,0 +1,26 @@
+//! The inspector's display filter, Wireshark-style: an expression over a capture record's
+//! fields (`hop == kernel && opcode == close`, `len > 1024`, `text ~ "error"`,
+//! `json.type == "subscribe"`, `finding`), parsed once and compiled ([`DisplayFilter`]), so
+//! that the server (page queries) and the browser (live rows) run one implementation.
+//!
+//! `syntax`: the grammar and its errors; `fields`: the fields, how each is read from a record,
+//! and completion for the filter box; `json_path`: one value out of a JSON text without
+//! building it; `compiled`: resolution, the limits, and matching.
+
+mod compiled;
+mod fields;
+mod json_path;
+mod syntax;
+
+#[cfg(test)]
+mod tests;
+
+pub use compiled::{
+    contains_ignoring_case, pattern, DisplayFilter, FilterError, Pattern, MAX_PATTERNS,
+    MAX_PATTERN_SIZE,
+};
+pub use fields::{
+    channel_of, complete, direction_name, direction_of, each_text, has_findings, heartbeat_line,
+    Completion, Suggestion, FIELDS,
+};
+pub use syntax::{MAX_DEPTH, MAX_EXPR_LEN};
