@@ -8,7 +8,7 @@ use wirebook_shared::capture_filter::direction_of;
 
 use crate::inspector::kernel_tree::ThreadRow;
 use crate::inspector::row_text::{
-    clock, direction_name, event_name, findings, heartbeat_line, relative, short_id, summary,
+    clock, direction_name, event_name, findings, heartbeat_line, short_id, summary,
     visible_controls,
 };
 use crate::session::records::{self, Records};
@@ -31,6 +31,7 @@ pub struct ListRow {
     pub len: String,
     pub preview: String,
     pub findings: bool,
+    /// The Time column's text, as [`crate::inspector::time_column`] says in the mode chosen.
     pub time: String,
     pub title: String,
     /// Kernel messages: msg_type and the short ids, shown before the preview.
@@ -56,6 +57,7 @@ impl ListRow {
         utc_offset: i32,
         placed: ThreadRow,
         folded: u64,
+        time: String,
     ) -> ListRow {
         let frame = records::frame(&record.body);
         let direction = direction_of(&record.body);
@@ -149,7 +151,7 @@ impl ListRow {
             len,
             preview,
             findings: !findings.is_empty(),
-            time: relative(record.time_us, start),
+            time,
             title,
             kernel,
             depth: placed.depth,
@@ -173,7 +175,14 @@ mod tests {
     };
 
     fn row(records: &Records, seq: u64, placed: ThreadRow, folded: u64) -> ListRow {
-        ListRow::new(records.get(seq).unwrap(), records, 0, placed, folded)
+        ListRow::new(
+            records.get(seq).unwrap(),
+            records,
+            0,
+            placed,
+            folded,
+            format!("t{seq}"),
+        )
     }
 
     #[test]
@@ -195,17 +204,13 @@ mod tests {
         assert_eq!(first.kind, Opcode::Text.name());
         assert_eq!((first.fin, first.masked), (Some(true), Some(false)));
         assert_eq!((first.len.as_str(), first.preview.as_str()), ("2", "hi"));
-        assert_eq!(first.time, "+0.000");
+        assert_eq!(first.time, "t10", "the time column's text, as given");
         assert_eq!(
             first.title,
             "#10 · browser connection 1 · 22:13:20.000 (connection opened 22:13:20.000)"
         );
         assert!(!first.findings && first.kernel.is_none());
         let second = row(&records, 12, LISTED, 1);
-        assert_eq!(
-            second.time, "+0.000",
-            "relative to its own connection's start"
-        );
         assert!(second.findings);
         assert!(
             second.title.ends_with("\nrelays #10\n⚠ odd"),

@@ -30,6 +30,7 @@ use crate::inspector::list_row::ListRow;
 use crate::inspector::record_view::FrameDetail;
 use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, Scope};
 use crate::inspector::row_view::CaptureRow;
+use crate::inspector::time_column::{TimeColumn, TimeMode, STORAGE_KEY as TIME_MODE_KEY};
 use crate::inspector::virtual_list::ListGeometry;
 use crate::session::capture_pages::TopRow;
 use crate::session::records;
@@ -79,6 +80,11 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     let scroller = NodeRef::<html::Div>::new();
     // JavaScript gives minutes *west* of UTC.
     let utc_offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let time_mode = RwSignal::new(TimeMode::from_key(
+        crate::dom::stored_setting(TIME_MODE_KEY).as_deref(),
+    ));
+    let time_column =
+        Memo::new(move |_| inspector.with(|i| TimeColumn::new(time_mode.get(), utc_offset, i)));
 
     let set_filter = move |change: &dyn Fn(&mut FilterSpec)| {
         spec.update(|s| change(s));
@@ -335,13 +341,21 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
 
     let rows = move || {
         let w = window.get();
-        let placed =
-            tree.with(|t| filtered.with(|f| Shown::new(f, t.as_ref()).placed(w.start..w.end)));
+        let column = time_column.get();
+        // Each row with the row shown above it (the first one's is above the window).
+        let placed = tree.with(|t| {
+            filtered.with(|f| {
+                let shown = Shown::new(f, t.as_ref());
+                let placed = shown.placed(w.start..w.end);
+                let before = (w.start..).map(|i| i.checked_sub(1).and_then(|j| shown.get(j)));
+                placed.into_iter().zip(before).collect::<Vec<_>>()
+            })
+        });
         inspector.with(|records| {
             filtered.with(|f| {
                 placed
                     .into_iter()
-                    .filter_map(|p| {
+                    .filter_map(|(p, before)| {
                         let record = records.get(p.seq)?;
                         Some(ListRow::new(
                             record,
@@ -349,6 +363,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                             utc_offset,
                             p,
                             f.folded(p.seq),
+                            column.cell(records, record, before),
                         ))
                     })
                     .collect::<Vec<_>>()
@@ -609,8 +624,26 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 <Composer session=session on_select=on_composer_select />
             </Show>
             <div class="list-area">
-            <div class="capture-head" aria-hidden="true">
-                <span class="c-time">"Time"</span>
+            <div class="capture-head">
+                <span class="c-time">
+                    <select
+                        class="time-mode"
+                        data-testid="time-mode"
+                        aria-label="What the Time column shows"
+                        title=move || time_column.with(|c| c.title())
+                        on:change=move |ev| {
+                            let mode = TimeMode::from_key(Some(&event_target_value(&ev)));
+                            time_mode.set(mode);
+                            crate::dom::store_setting(TIME_MODE_KEY, mode.key());
+                        }
+                    >
+                        {TimeMode::ALL.map(|mode| view! {
+                            <option value=mode.key() selected=move || time_mode.get() == mode>
+                                {mode.label()}
+                            </option>
+                        })}
+                    </select>
+                </span>
                 <span class="c-conn">"Conn"</span>
                 <span class="c-dir" title="→ toward the server · ← toward the client"></span>
                 <span class="c-op" title="The WebSocket opcode, or a kernel message's channel (shell, iopub, stdin, control, hb)">"Opcode"</span>
@@ -630,6 +663,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 aria-label="Captured frames: ↑/↓ select, Enter opens the detail, Esc closes it, Space or Shift+↑/↓ pick rows for To cells"
                 aria-rowcount=move || total.get().to_string()
                 data-testid="capture-list"
+                data-time-mode=move || time_mode.get().key()
             >
                 <Show when=move || top_row.get() != TopRow::Hidden>
                     <button
@@ -655,7 +689,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     </button>
                 </Show>
                 <div class="spacer" style:height=move || format!("{}px", window.get().top_px)></div>
-                <For each=rows key=|r| (r.generation, r.seq, r.depth, r.folded) let:row>
+                <For each=rows key=|r| (r.generation, r.seq, r.depth, r.folded, r.time.clone()) let:row>
                     <CaptureRow
                         row=row
                         selected=selected
