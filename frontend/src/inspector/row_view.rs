@@ -20,6 +20,7 @@ pub fn CaptureRow(
     let msg_type = row.kernel.as_ref().map(|k| k.msg_type.clone());
     let is_selected = move || selected.get() == Some(seq);
     let is_counterpart = move || counterparts.with(|c| c.contains(&seq));
+    let has_bits = row.fin.is_some();
     let bit = |b: Option<bool>| match b {
         Some(true) => "1",
         Some(false) => "0",
@@ -61,9 +62,13 @@ pub fn CaptureRow(
                 {format!(" {}", row.conn)}
             </span>
             <span class="c-dir" role="gridcell" aria-label=row.direction.unwrap_or(row.event)>{row.arrow}</span>
-            <span class=format!("c-op op-{}", row.kind) role="gridcell">{row.kind}</span>
-            <span class="c-fin" class:zero=row.fin == Some(false) role="gridcell">{bit(row.fin)}</span>
-            <span class="c-mask" class:zero=row.masked == Some(false) role="gridcell">{bit(row.masked)}</span>
+            // Rows without a frame (kernel messages, heartbeats, opens, handshakes) have no
+            // FIN and MASK bits: their kind takes those columns too.
+            <span class=format!("c-op op-{}", row.kind) class:no-bits=!has_bits role="gridcell">{row.kind}</span>
+            {has_bits.then(|| view! {
+                <span class="c-fin" class:zero=row.fin == Some(false) role="gridcell">{bit(row.fin)}</span>
+                <span class="c-mask" class:zero=row.masked == Some(false) role="gridcell">{bit(row.masked)}</span>
+            })}
             <span class="c-len" role="gridcell">{row.len}</span>
             <span class="c-warn" role="gridcell">{row.findings.then_some("⚠")}</span>
             <span
@@ -74,8 +79,10 @@ pub fn CaptureRow(
                 {(row.depth > 0).then_some(view! { <span class="thread-mark">"└ "</span> })}
                 {row.kernel.map(|k| view! {
                     <span class="k-type" data-testid="kernel-msg-type">{k.msg_type}</span>
-                    " "
-                    <span class="k-ids" class:orphan=k.orphan title=k.orphan.then_some("its parent is not among the rows shown")>{k.ids}</span>
+                    {k.parent.map(|parent| view! {
+                        " "
+                        <span class="k-parent" class:orphan=k.orphan title=if k.orphan { "its parent (this msg_id) is not among the rows shown" } else { "the parent msg_id: the message this one answers" }>{parent}</span>
+                    })}
                     " "
                 })}
                 {row.preview}

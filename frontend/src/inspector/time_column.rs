@@ -14,10 +14,6 @@ use crate::session::records::Records;
 /// The `localStorage` key of the chosen mode.
 pub const STORAGE_KEY: &str = "wirebook.inspector.time";
 
-/// The longest text a cell can hold in any mode (`HH:MM:SS.mmm`; relative times switch to days
-/// before they grow past it): the column is sized for it.
-pub const WIDEST_CELL: &str = "00:00:00.000";
-
 /// Relative times at or beyond this many seconds read in days, hours and minutes.
 const SECONDS_SHOWN_UP_TO: u64 = 100_000;
 
@@ -99,14 +95,6 @@ impl TimeMode {
             TimeMode::SincePreviousShown => "Δ prev row",
             TimeMode::SincePreviousInConn => "Δ in conn",
         }
-    }
-
-    /// Whether a row's cell depends on another row (which then has to be looked up).
-    pub fn needs_previous(self) -> bool {
-        matches!(
-            self,
-            TimeMode::SincePreviousShown | TimeMode::SincePreviousInConn
-        )
     }
 
     /// The header's tooltip: what the column shows, and from where it counts.
@@ -205,7 +193,7 @@ impl TimeColumn {
 }
 
 /// Time since `origin_us`: `+S.mmm` up to 100 000 s (27 h), then `+Dd HHh MMm` without spaces,
-/// so that every value fits [`WIDEST_CELL`]. Clocks can step back, hence a sign.
+/// so that every value fits the column (sized in style.css for the clock's `00:00:00.000`). Clocks can step back, hence a sign.
 pub fn elapsed(time_us: u64, origin_us: u64) -> String {
     let (sign, delta) = if time_us >= origin_us {
         ('+', time_us - origin_us)
@@ -230,6 +218,8 @@ mod tests {
     use crate::session::test_records::msg;
 
     const T: u64 = 1_700_000_000_123_456; // 2023-11-14T22:13:20.123456Z
+    /// The longest cell in any mode: `.inspector { --capture-cols }` sizes the column for it.
+    const WIDEST_CELL: &str = "00:00:00.000";
 
     #[test]
     fn the_clock_is_the_default_and_local() {
@@ -266,13 +256,11 @@ mod tests {
     #[test]
     fn deltas_count_from_the_previous_row_or_show_a_dash() {
         for mode in [TimeMode::SincePreviousShown, TimeMode::SincePreviousInConn] {
-            assert!(mode.needs_previous());
             assert_eq!(mode.cell(T, 0, Origin::Unknown, Some(T - 2_500)), "+0.002");
             assert_eq!(mode.cell(T, 0, Origin::Unknown, None), "—");
             // A clock that stepped back shows as such.
             assert_eq!(mode.cell(T, 0, Origin::Unknown, Some(T + 3_000)), "-0.003");
         }
-        assert!(!TimeMode::Clock.needs_previous() && !TimeMode::SinceStart.needs_previous());
         assert_ne!(
             TimeMode::SincePreviousShown.title(Origin::Unknown, 0),
             TimeMode::SincePreviousInConn.title(Origin::Unknown, 0)
