@@ -1,5 +1,7 @@
-// The inspector's Time column (wall clock by default; since the capture's start; the delta to
-// the previous row of the view or of the connection), kept across reloads and never cut off.
+// The inspector's layout: the Time column (wall clock by default; since the capture's start;
+// the delta to the previous row of the view or of the connection), kept across reloads and
+// never cut off; the splitters between notebook | inspector and list | detail, dragged, moved
+// by keys, hidden and brought back, and kept across reloads.
 import type { Locator, Page } from '@playwright/test';
 import { test, expect } from './wirebook';
 
@@ -95,4 +97,123 @@ test('the Time column is the wall clock, switchable to since start and deltas, k
   await expect(page.getByTestId('capture-list')).toHaveAttribute('data-time-mode', 'delta-conn');
   await expect(page.getByTestId('time-mode')).toHaveValue('delta-conn');
   await expect(rows.first().locator('.c-time')).toHaveText('—');
+});
+
+/** A pane's size, or -1 while it is not there (yet). */
+async function width(locator: Locator): Promise<number> {
+  return (await locator.boundingBox())?.width ?? -1;
+}
+
+async function height(locator: Locator): Promise<number> {
+  return (await locator.boundingBox())?.height ?? -1;
+}
+
+test('notebook | inspector: dragged, moved by keys, hidden and shown, kept on reload', async ({ page, wirebook }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(wirebook.url);
+  await runCell(page, 'one');
+  const cells = await page.getByTestId('cell').count();
+  const notebook = page.locator('[data-pane=notebook]');
+  const inspector = page.locator('section[data-pane=inspector]');
+  const splitter = page.getByTestId('panes-splitter');
+  await expect(splitter).toHaveAttribute('role', 'separator');
+  await expect(splitter).toHaveAttribute('aria-valuenow', '55');
+  expect(Math.round(await width(notebook))).toBe(704);
+
+  // Dragged 200 px to the left.
+  const bar = (await splitter.boundingBox())!;
+  await page.mouse.move(bar.x + bar.width / 2, bar.y + bar.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(bar.x + bar.width / 2 - 100, bar.y + 200, { steps: 4 });
+  await page.mouse.move(bar.x + bar.width / 2 - 200, bar.y + 300, { steps: 4 });
+  await page.mouse.up();
+  await expect.poll(() => width(notebook)).toBeLessThan(520);
+  expect(Math.abs((await width(notebook)) - 504)).toBeLessThanOrEqual(4);
+  await expect(splitter).toHaveAttribute('aria-valuenow', '39');
+
+  // The keyboard: a step, then the ends, each kept within the panes' minimums.
+  await splitter.focus();
+  const before = await width(notebook);
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(() => width(notebook)).toBeCloseTo(before + 24, 0);
+  await page.keyboard.press('Home');
+  await expect.poll(() => width(notebook)).toBeCloseTo(380, 0);
+  await page.keyboard.press('End');
+  await expect.poll(() => width(inspector)).toBeCloseTo(520, 0);
+  // At its narrowest the inspector still shows every column header and whole times.
+  const head = page.locator('.capture-head');
+  for (const column of ['c-time', 'c-conn', 'c-op', 'c-len', 'c-data']) {
+    const box = (await head.locator(`.${column}`).boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(1280);
+    expect(box.width).toBeGreaterThan(10);
+  }
+  const cut = await page.locator('[data-testid=capture-row] .c-time').evaluateAll(
+    (els) => els.filter((c) => c.scrollWidth > c.clientWidth).length,
+  );
+  expect(cut).toBe(0);
+  // The notebook's keys did not see the splitter's (End would select the last cell, Enter
+  // edit it): the cells are as they were, and no editor took the focus.
+  await expect(page.getByTestId('cell')).toHaveCount(cells);
+  await expect(page.getByTestId('panes-splitter')).toBeFocused();
+
+  await page.reload();
+  await expect.poll(() => width(page.locator('section[data-pane=inspector]'))).toBeCloseTo(520, 0);
+
+  // Hidden by a double click; the tab at the right brings it back.
+  await page.getByTestId('panes-splitter').dblclick();
+  await expect(page.locator('section[data-pane=inspector]')).toBeHidden();
+  expect(await width(notebook)).toBeGreaterThan(1200);
+  await page.getByTestId('inspector-show').click();
+  await expect(page.locator('section[data-pane=inspector]')).toBeVisible();
+  // Hidden by its header's button, and still hidden after a reload; Enter on the tab shows it.
+  await page.getByTestId('inspector-hide').click();
+  await expect(page.locator('section[data-pane=inspector]')).toBeHidden();
+  await page.reload();
+  await expect(page.getByTestId('inspector-show')).toBeVisible();
+  await expect(page.locator('section[data-pane=inspector]')).toBeHidden();
+  await page.getByTestId('inspector-show').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('section[data-pane=inspector]')).toBeVisible();
+  await expect.poll(() => width(page.locator('section[data-pane=inspector]'))).toBeCloseTo(520, 0);
+});
+
+test('list | detail: dragged and moved by keys, kept on reload; Enter closes the detail', async ({ page, wirebook }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(wirebook.url);
+  await runCell(page, 'one');
+  const list = page.locator('.list-area');
+  await page.getByTestId('capture-row').first().click();
+  await expect(page.getByTestId('frame-detail')).toBeVisible();
+  const splitter = page.getByTestId('detail-splitter');
+  await expect(splitter).toHaveAttribute('aria-orientation', 'horizontal');
+  const start = await height(list);
+
+  const bar = (await splitter.boundingBox())!;
+  await page.mouse.move(bar.x + 100, bar.y + bar.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(bar.x + 100, bar.y + 150, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(() => height(list)).toBeGreaterThan(start + 140);
+
+  await splitter.focus();
+  const dragged = await height(list);
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await expect.poll(() => height(list)).toBeCloseTo(dragged - 40, 0);
+  await page.keyboard.press('Home');
+  await expect.poll(() => height(list)).toBeCloseTo(100, 0);
+  await page.keyboard.press('ArrowDown');
+  await expect.poll(() => height(list)).toBeCloseTo(120, 0);
+
+  // Kept for the next visit.
+  await page.reload();
+  await page.getByTestId('capture-row').first().click();
+  await expect(page.getByTestId('frame-detail')).toBeVisible();
+  await expect.poll(() => height(page.locator('.list-area'))).toBeCloseTo(120, 0);
+
+  // Enter on the divider closes the detail; the list takes the room again.
+  await page.getByTestId('detail-splitter').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('frame-detail')).toHaveCount(0);
+  await expect.poll(() => height(page.locator('.list-area'))).toBeGreaterThan(300);
 });

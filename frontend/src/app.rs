@@ -27,6 +27,8 @@ use crate::session::notices::Notices;
 use crate::session::pacer::Pacer;
 use crate::session::records::Records;
 use crate::session::{socket, Overlay, Session};
+use crate::splitter::view::{persisted_split, HidePane, Splitter};
+use crate::splitter::SplitLimits;
 use crate::status_bar::{NoticeBanner, StatusBar};
 use crate::{keys, notebook, startup};
 
@@ -97,12 +99,52 @@ pub fn App() -> impl IntoView {
         crate::outputs::rich_text::preload();
     });
 
+    // Notebook | inspector: resizable, and the inspector can be hidden (it keeps its state and
+    // the capture goes on) and brought back by the tab that takes its place.
+    let panes = persisted_split(PANES_KEY, PANES);
+    let hidden = move || panes.with(|p| p.collapsed);
+    let show_inspector = move |_| panes.update(|p| p.collapsed = false);
+    provide_context(HidePane(Callback::new(move |()| {
+        panes.update(|p| p.collapsed = true)
+    })));
+
     view! {
         <div class="app">
             <StatusBar session=session />
             <NoticeBanner session=session />
-            <main class="panes">
+            <main
+                class="panes"
+                class:inspector-hidden=hidden
+                style:grid-template-columns=move || panes.with(|p| {
+                    if p.collapsed {
+                        "minmax(0, 1fr) auto".to_string()
+                    } else {
+                        format!("{} 6px minmax(0, 1fr)", p.css_size(PANES))
+                    }
+                })
+            >
                 <NotebookPane session=session />
+                <Show
+                    when=hidden
+                    fallback=move || view! {
+                        <Splitter
+                            split=panes
+                            limits=PANES
+                            horizontal=true
+                            label="Resize the notebook and the inspector"
+                            testid="panes-splitter"
+                        />
+                    }
+                >
+                    <button
+                        class="pane-restore"
+                        data-testid="inspector-show"
+                        title="Show the inspector again (it went on recording while hidden)"
+                        on:click=show_inspector
+                    >
+                        "Inspector"
+                    </button>
+                </Show>
                 <Show when=move || rest.get() fallback=InspectorPaneStarting>
                     {chunk_view(
                         Some("The inspector"),
@@ -118,6 +160,17 @@ pub fn App() -> impl IntoView {
         </div>
     }
 }
+
+/// The notebook | inspector split: the notebook's toolbar and the inspector's fixed columns
+/// (and some Data) fit their minimums.
+const PANES: SplitLimits = SplitLimits {
+    default_percent: 55.0,
+    min_first_px: 380.0,
+    min_second_px: 520.0,
+    step_px: 24.0,
+    divider_px: 6.0,
+};
+const PANES_KEY: &str = "wirebook.split.panes";
 
 // The inspector and the dialogs are not needed for the first paint, and they are half of the
 // UI's code: one wasm chunk (cut out by scripts/split_wasm.py; one rather than two, since both

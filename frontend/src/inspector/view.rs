@@ -36,6 +36,8 @@ use crate::session::capture_pages::TopRow;
 use crate::session::records;
 use crate::session::server_msg::CapturePageJson;
 use crate::session::Session;
+use crate::splitter::view::{persisted_split, HidePane, Splitter};
+use crate::splitter::SplitLimits;
 
 /// Must match `.vrow { height }` in style.css.
 const ROW_PX: f64 = 20.0;
@@ -47,6 +49,17 @@ const GEOMETRY: ListGeometry = ListGeometry {
     row_px: ROW_PX,
     overscan: 15,
 };
+
+/// The list | detail split: the list keeps its header and a few rows, the detail its bar and
+/// a few lines.
+const DETAIL: SplitLimits = SplitLimits {
+    default_percent: 36.0,
+    min_first_px: 100.0,
+    min_second_px: 140.0,
+    step_px: 20.0,
+    divider_px: 6.0,
+};
+const DETAIL_KEY: &str = "wirebook.split.detail";
 
 /// The inspector's frame while the page starts (`crate::startup`): its place and title, so
 /// that nothing moves when [`InspectorPane`] takes its place a frame later.
@@ -493,6 +506,21 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         session.send(ClientMsg::SetCapturePaused { paused: want });
     };
 
+    let detail_split = persisted_split(DETAIL_KEY, DETAIL);
+    let detail_shown = move || selection.with(|s| s.detail_shown());
+    let hide_pane = use_context::<HidePane>().map(|HidePane(hide)| {
+        view! {
+            <button
+                class="pane-hide"
+                data-testid="inspector-hide"
+                title="Hide the inspector (the capture goes on; the Inspector tab at the right brings it back)"
+                on:click=move |_| hide.run(())
+            >
+                "Hide"
+            </button>
+        }
+    });
+
     let search = window_search();
     let export_conn = move || match spec.with(|s| s.scope) {
         Scope::Conn(conn) => Some(conn),
@@ -527,6 +555,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         >
             <div class="pane-header">
                 <h2>"Inspector"</h2>
+                {hide_pane}
                 <span class="counts">
                     <span data-testid="capture-count">{count}</span>
                     {evicted}
@@ -623,7 +652,11 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             <Show when=move || composing.get()>
                 <Composer session=session on_select=on_composer_select />
             </Show>
-            <div class="list-area">
+            <div class="split-body">
+            <div
+                class="list-area"
+                style:flex-basis=move || detail_shown().then(|| detail_split.with(|d| d.css_size(DETAIL)))
+            >
             <div class="capture-head">
                 <span class="c-time">
                     <select
@@ -714,7 +747,15 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 </button>
             </Show>
             </div>
-            <Show when=move || selection.with(|s| s.detail_shown())>
+            <Show when=detail_shown>
+                <Splitter
+                    split=detail_split
+                    limits=DETAIL
+                    horizontal=false
+                    label="Resize the list and the detail"
+                    testid="detail-splitter"
+                    on_toggle=on_detail_close
+                />
                 <FrameDetail
                     session=session
                     seq=Signal::derive(move || selected.get())
@@ -722,6 +763,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     on_select=on_detail_select
                 />
             </Show>
+            </div>
         </section>
     }
 }
