@@ -331,12 +331,24 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             return;
         }
         let (key, shift) = (ev.key(), ev.shift_key());
-        let page_rows = GEOMETRY.page_rows(viewport.get_untracked());
-        match change_selection(&|s, shown| s.key(&key, shift, shown, page_rows)) {
+        let height = viewport.get_untracked();
+        let page_rows = GEOMETRY.page_rows(height);
+        // The rows in view, below the row above the records when it shows.
+        let top = scroll_top.get_untracked() - head_px.get_untracked();
+        let visible = GEOMETRY.visible(total.get_untracked(), top, height + top.min(0.0));
+        let change =
+            |s: &mut Selection, shown: Shown| s.key(&key, shift, shown, page_rows, visible.clone());
+        match change_selection(&change) {
             KeyOutcome::Ignored => {}
             KeyOutcome::Handled => ev.prevent_default(),
             KeyOutcome::Reveal(index) => {
                 ev.prevent_default();
+                // The newest row chosen follows the newest again; any other stays put.
+                if index + 1 == total.get_untracked() {
+                    follow.update(|f| f.jump());
+                } else {
+                    follow.update(|f| f.hold());
+                }
                 reveal(index);
             }
         }
@@ -390,6 +402,10 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             .unwrap_or_default()
     });
     let on_row_click = Callback::new(move |(seq, range, toggle): (u64, bool, bool)| {
+        // The clicked row stays where it is while new rows arrive.
+        if follow.with_untracked(|f| f.following()) {
+            follow.update(|f| f.hold());
+        }
         change_selection(&|s, shown| {
             s.click(seq, range, toggle, shown);
             KeyOutcome::Handled
