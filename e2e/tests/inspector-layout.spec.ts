@@ -1,8 +1,10 @@
 // The inspector's layout: the Time column (wall clock by default; since the capture's start;
 // the delta to the previous row of the view or of the connection), kept across reloads and
 // never cut off; the splitters between notebook | inspector and list | detail, dragged, moved
-// by keys, hidden and brought back, and kept across reloads.
+// by keys, hidden and brought back, and kept across reloads; a chosen row that stays put while
+// rows arrive, and Page Up/Down that page the view after a wheel scroll.
 import type { Locator, Page } from '@playwright/test';
+import { fill } from '../echo_fill';
 import { test, expect } from './wirebook';
 
 async function runCell(page: Page, code: string) {
@@ -216,4 +218,50 @@ test('list | detail: dragged and moved by keys, kept on reload; Enter closes the
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('frame-detail')).toHaveCount(0);
   await expect.poll(() => height(page.locator('.list-area'))).toBeGreaterThan(300);
+});
+
+test('a chosen row stays put as rows arrive; Page Up pages from the view, not from the row', async ({ page, browser, wirebook }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await fill(browser, wirebook.origin, 150);
+  await page.goto(wirebook.url);
+  const list = page.getByTestId('capture-list');
+  const rows = page.getByTestId('capture-row');
+  await expect(rows.filter({ hasText: 'm149' }).first()).toBeVisible();
+
+  // Clicked while following: the row stays where it is on screen as new rows arrive.
+  const chosen = rows.filter({ hasText: 'm140' }).first();
+  await chosen.click();
+  const seq = await chosen.getAttribute('data-seq');
+  const row = page.locator(`[data-testid=capture-row][data-seq="${seq}"]`);
+  const y = (await row.boundingBox())!.y;
+  const count = Number(await list.getAttribute('aria-rowcount'));
+  await fill(browser, wirebook.origin, 30);
+  await expect.poll(async () => Number(await list.getAttribute('aria-rowcount'))).toBeGreaterThanOrEqual(count + 60);
+  await expect(page.locator('button.jump')).toContainText('new');
+  expect((await row.boundingBox())!.y).toBeCloseTo(y, 0);
+
+  // The wheel scrolls far from the selected row; Page Up pages up from what is in view.
+  await list.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+  const before = await list.evaluate((el) => el.scrollTop);
+  const viewport = await list.evaluate((el) => el.clientHeight);
+  await list.focus();
+  await page.keyboard.press('PageUp');
+  const selected = page.locator('[data-testid=capture-row][aria-selected=true]');
+  await expect(selected).toHaveCount(1);
+  expect(await selected.getAttribute('data-seq')).not.toBe(seq);
+  const after = await list.evaluate((el) => el.scrollTop);
+  // About a viewport up (less a row of context), not back down to the row chosen before.
+  expect(before - after).toBeGreaterThan(viewport - 60);
+  expect(before - after).toBeLessThan(viewport + 20);
+  const box = (await selected.boundingBox())!;
+  const view = (await list.boundingBox())!;
+  expect(box.y).toBeGreaterThanOrEqual(view.y - 1);
+  expect(box.y + box.height).toBeLessThanOrEqual(view.y + view.height + 1);
+  // Page Down from there: to the view's last row, then a page further, near where the wheel
+  // left the list.
+  await page.keyboard.press('PageDown');
+  expect(await list.evaluate((el) => el.scrollTop)).toBeCloseTo(after, 0);
+  await page.keyboard.press('PageDown');
+  await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBeGreaterThan(after + viewport - 60);
+  expect(await list.evaluate((el) => el.scrollTop)).toBeLessThan(before + viewport);
 });
