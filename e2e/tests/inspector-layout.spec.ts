@@ -5,7 +5,7 @@
 // rows arrive, and Page Up/Down that page the view after a wheel scroll.
 import type { Locator, Page } from '@playwright/test';
 import { fill } from '../echo_fill';
-import { test, expect } from './wirebook';
+import { test, expect, kernelMessageRows, pickPython, run } from './wirebook';
 
 async function runCell(page: Page, code: string) {
   await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
@@ -119,8 +119,8 @@ test('notebook | inspector: dragged, moved by keys, hidden and shown, kept on re
   const inspector = page.locator('section[data-pane=inspector]');
   const splitter = page.getByTestId('panes-splitter');
   await expect(splitter).toHaveAttribute('role', 'separator');
-  await expect(splitter).toHaveAttribute('aria-valuenow', '55');
-  expect(Math.round(await width(notebook))).toBe(704);
+  await expect(splitter).toHaveAttribute('aria-valuenow', '50');
+  expect(Math.round(await width(notebook))).toBe(640);
 
   // Dragged 200 px to the left.
   const bar = (await splitter.boundingBox())!;
@@ -129,9 +129,9 @@ test('notebook | inspector: dragged, moved by keys, hidden and shown, kept on re
   await page.mouse.move(bar.x + bar.width / 2 - 100, bar.y + 200, { steps: 4 });
   await page.mouse.move(bar.x + bar.width / 2 - 200, bar.y + 300, { steps: 4 });
   await page.mouse.up();
-  await expect.poll(() => width(notebook)).toBeLessThan(520);
-  expect(Math.abs((await width(notebook)) - 504)).toBeLessThanOrEqual(4);
-  await expect(splitter).toHaveAttribute('aria-valuenow', '39');
+  await expect.poll(() => width(notebook)).toBeLessThan(460);
+  expect(Math.abs((await width(notebook)) - 440)).toBeLessThanOrEqual(4);
+  await expect(splitter).toHaveAttribute('aria-valuenow', '34');
 
   // The keyboard: a step, then the ends, each kept within the panes' minimums.
   await splitter.focus();
@@ -264,4 +264,40 @@ test('a chosen row stays put as rows arrive; Page Up pages from the view, not fr
   await page.keyboard.press('PageDown');
   await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBeGreaterThan(after + viewport - 60);
   expect(await list.evaluate((el) => el.scrollTop)).toBeLessThan(before + viewport);
+});
+
+test('kernel rows show msg_type and the short parent, no empty bit cells; rows are not pink', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await pickPython(page);
+  await run(page, 0, '6*7');
+  await expect(page.getByTestId('cell').first().getByTestId('output-item')).toContainText('42');
+  const request = kernelMessageRows(page, 'execute_request').last();
+  const reply = kernelMessageRows(page, 'execute_reply').last();
+  await expect(reply.locator('.c-op')).toHaveText('execute_reply');
+  await expect(reply.locator('.c-op')).toHaveAttribute('title', 'execute_reply on the shell channel');
+  // The reply names its parent by the request's msg_id, first 8 characters.
+  const msgId = /\nmsg_id (\S+)/.exec((await request.getAttribute('title'))!)![1];
+  await expect(reply.locator('.k-parent')).toHaveText(`↳ ${msgId.slice(0, 8)}`);
+  await expect(request.locator('.k-parent')).toHaveCount(0);
+  await expect(reply.locator('.c-fin, .c-mask')).toHaveCount(0);
+  // Frames keep theirs.
+  const frame = page.locator('[data-testid=capture-row][data-event=frame]').first();
+  await expect(frame.locator('.c-fin')).toHaveText(/^[01]$/);
+
+  // Received rows: a neutral tint (no channel far above the others), the arrow says the rest.
+  const tint = await page
+    .locator('[data-testid=capture-row][data-direction=to_client]:not(.selected)')
+    .first()
+    .evaluate((el) => getComputedStyle(el).backgroundColor);
+  const [r, g, b] = tint.match(/\d+/g)!.map(Number);
+  expect(Math.max(r, g, b) - Math.min(r, g, b)).toBeLessThan(12);
+
+  // A chip pressed and not pressed look apart: filled, then an outline.
+  const chip = page.getByTestId('filter-kind').first();
+  const pressed = await chip.evaluate((el) => getComputedStyle(el).backgroundColor);
+  await chip.click();
+  await expect(chip).toHaveAttribute('aria-pressed', 'false');
+  const released = await chip.evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(released).not.toBe(pressed);
+  await expect(chip).toHaveCSS('text-decoration-line', 'line-through');
 });

@@ -164,7 +164,8 @@ pub fn App() -> impl IntoView {
 /// The notebook | inspector split: the notebook's toolbar and the inspector's fixed columns
 /// (and some Data) fit their minimums.
 const PANES: SplitLimits = SplitLimits {
-    default_percent: 55.0,
+    // Half each: at 1280 px the inspector's Data column gets room beside its fixed columns.
+    default_percent: 50.0,
     min_first_px: 380.0,
     min_second_px: 520.0,
     step_px: 24.0,

@@ -695,7 +695,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 </span>
                 <span class="c-conn">"Conn"</span>
                 <span class="c-dir" title="→ toward the server · ← toward the client"></span>
-                <span class="c-op" title="The WebSocket opcode, or a kernel message's channel (shell, iopub, stdin, control, hb)">"Opcode"</span>
+                <span class="c-op" title="The WebSocket opcode; for a kernel message, its msg_type in its channel's colour (shell black, iopub purple, control orange; the row's tooltip names the channel)">"Opcode · type"</span>
                 <span class="c-fin" title="FIN: the frame ends its message">"FIN"</span>
                 <span class="c-mask" title="MASK: the payload is masked (client to server)">"M"</span>
                 <span class="c-len">"Length"</span>
