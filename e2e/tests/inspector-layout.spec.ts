@@ -164,7 +164,14 @@ test('notebook | inspector: dragged, moved by keys, hidden and shown, kept on re
   // Hidden by a double click; the tab at the right brings it back.
   await page.getByTestId('panes-splitter').dblclick();
   await expect(page.locator('section[data-pane=inspector]')).toBeHidden();
+  await expect(page.getByTestId('inspector-show')).toBeFocused();
   expect(await width(notebook)).toBeGreaterThan(1200);
+  await page.getByTestId('inspector-show').click();
+  await expect(page.locator('section[data-pane=inspector]')).toBeVisible();
+  await expect(page.getByTestId('panes-splitter')).toBeFocused();
+  // Enter on the divider hides it too.
+  await page.keyboard.press('Enter');
+  await expect(page.locator('section[data-pane=inspector]')).toBeHidden();
   await page.getByTestId('inspector-show').click();
   await expect(page.locator('section[data-pane=inspector]')).toBeVisible();
   // Hidden by its header's button, and still hidden after a reload; Enter on the tab shows it.

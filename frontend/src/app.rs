@@ -101,12 +101,18 @@ pub fn App() -> impl IntoView {
 
     // Notebook | inspector: resizable, and the inspector can be hidden (it keeps its state and
     // the capture goes on) and brought back by the tab that takes its place.
+    // The focus follows to the control that takes the place of the one it was on.
     let panes = persisted_split(PANES_KEY, PANES);
     let hidden = move || panes.with(|p| p.collapsed);
-    let show_inspector = move |_| panes.update(|p| p.collapsed = false);
-    provide_context(HidePane(Callback::new(move |()| {
-        panes.update(|p| p.collapsed = true)
-    })));
+    let show_inspector = move |_| {
+        panes.update(|p| p.collapsed = false);
+        crate::dom::focus_after_render("[data-testid=panes-splitter]");
+    };
+    let hide_inspector = Callback::new(move |()| {
+        panes.update(|p| p.collapsed = true);
+        crate::dom::focus_after_render("[data-testid=inspector-show]");
+    });
+    provide_context(HidePane(hide_inspector));
 
     view! {
         <div class="app">
@@ -133,6 +139,7 @@ pub fn App() -> impl IntoView {
                             horizontal=true
                             label="Resize the notebook and the inspector"
                             testid="panes-splitter"
+                            on_toggle=hide_inspector
                         />
                     }
                 >
