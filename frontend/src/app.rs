@@ -10,7 +10,7 @@ use wirebook_notebook::{Command, Notebook};
 use wirebook_shared::session::{ClientMsg, KernelState};
 
 use crate::chunk::{chunk_view, Attempts, ChunkMissing};
-use crate::inspector::view::{InspectorPane, InspectorPaneStarting};
+use crate::inspector::view::{InspectorDivider, InspectorPane, InspectorPaneStarting};
 use crate::kernel::notebook_kernel::{follow_notebook_kernelspec, follow_scratch_save};
 use crate::kernel::restart_view::RestartDialog;
 use crate::kernel::running_view::RunningKernelsDialog;
@@ -27,7 +27,7 @@ use crate::session::notices::Notices;
 use crate::session::pacer::Pacer;
 use crate::session::records::Records;
 use crate::session::{socket, Overlay, Session};
-use crate::splitter::view::{persisted_split, HidePane, Splitter};
+use crate::splitter::view::{persisted_split, PaneLayout};
 use crate::splitter::SplitLimits;
 use crate::status_bar::{NoticeBanner, StatusBar};
 use crate::{keys, notebook, startup};
@@ -100,19 +100,23 @@ pub fn App() -> impl IntoView {
     });
 
     // Notebook | inspector: resizable, and the inspector can be hidden (it keeps its state and
-    // the capture goes on) and brought back by the tab that takes its place.
-    // The focus follows to the control that takes the place of the one it was on.
+    // the capture goes on) and brought back by the tab that takes its place. The page lays the
+    // panes out; the inspector's chunk draws the divider and the tab (`PaneLayout`). The focus
+    // follows to the control that takes the place of the one it was on.
     let panes = persisted_split(PANES_KEY, PANES);
     let hidden = move || panes.with(|p| p.collapsed);
-    let show_inspector = move |_| {
-        panes.update(|p| p.collapsed = false);
-        crate::dom::focus_after_render("[data-testid=panes-splitter]");
-    };
-    let hide_inspector = Callback::new(move |()| {
-        panes.update(|p| p.collapsed = true);
-        crate::dom::focus_after_render("[data-testid=inspector-show]");
+    provide_context(PaneLayout {
+        split: panes,
+        limits: PANES,
+        hide: Callback::new(move |()| {
+            panes.update(|p| p.collapsed = true);
+            crate::dom::focus_after_render("[data-testid=inspector-show]");
+        }),
+        show: Callback::new(move |()| {
+            panes.update(|p| p.collapsed = false);
+            crate::dom::focus_after_render("[data-testid=panes-splitter]");
+        }),
     });
-    provide_context(HidePane(hide_inspector));
 
     view! {
         <div class="app">
@@ -130,28 +134,6 @@ pub fn App() -> impl IntoView {
                 })
             >
                 <NotebookPane session=session />
-                <Show
-                    when=hidden
-                    fallback=move || view! {
-                        <Splitter
-                            split=panes
-                            limits=PANES
-                            horizontal=true
-                            label="Resize the notebook and the inspector"
-                            testid="panes-splitter"
-                            on_toggle=hide_inspector
-                        />
-                    }
-                >
-                    <button
-                        class="pane-restore"
-                        data-testid="inspector-show"
-                        title="Show the inspector again (it went on recording while hidden)"
-                        on:click=show_inspector
-                    >
-                        "Inspector"
-                    </button>
-                </Show>
                 <Show when=move || rest.get() fallback=InspectorPaneStarting>
                     {chunk_view(
                         Some("The inspector"),
@@ -187,7 +169,11 @@ const PANES_KEY: &str = "wirebook.split.panes";
 
 #[wasm_split(inspector_and_dialogs, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn inspector_view(session: Session) -> Result<AnyView, ChunkMissing> {
-    Ok(view! { <InspectorPane session=session /> }.into_any())
+    Ok(view! {
+        <InspectorDivider />
+        <InspectorPane session=session />
+    }
+    .into_any())
 }
 
 #[wasm_split(inspector_and_dialogs, wasm_split_path = ::leptos::wasm_split, fallible)]

@@ -36,7 +36,7 @@ use crate::session::capture_pages::TopRow;
 use crate::session::records;
 use crate::session::server_msg::CapturePageJson;
 use crate::session::Session;
-use crate::splitter::view::{persisted_split, HidePane, Splitter};
+use crate::splitter::view::{persisted_split, PaneLayout, Splitter};
 use crate::splitter::SplitLimits;
 
 /// Must match `.vrow { height }` in style.css.
@@ -65,13 +65,50 @@ const DETAIL_KEY: &str = "wirebook.split.detail";
 /// that nothing moves when [`InspectorPane`] takes its place a frame later.
 #[component]
 pub fn InspectorPaneStarting() -> impl IntoView {
+    // The divider's place, until the chunk brings the divider.
     view! {
+        <div class="splitter horizontal" aria-hidden="true"></div>
         <section class="pane inspector" data-pane="inspector" aria-label="Inspector" aria-busy="true">
             <div class="pane-header">
                 <h2>"Inspector"</h2>
             </div>
         </section>
     }
+}
+
+/// The divider between the notebook and the inspector, or, with the inspector hidden, the tab
+/// that brings it back (the page lays them out: `crate::app`).
+#[component]
+pub fn InspectorDivider() -> impl IntoView {
+    let Some(layout) = use_context::<PaneLayout>() else {
+        return ().into_any();
+    };
+    let show = layout.show;
+    view! {
+        <Show
+            when=move || layout.split.with(|s| s.collapsed)
+            fallback=move || view! {
+                <Splitter
+                    split=layout.split
+                    limits=layout.limits
+                    horizontal=true
+                    label="Resize the notebook and the inspector"
+                    testid="panes-splitter"
+                    on_toggle=layout.hide
+                />
+            }
+        >
+            <button
+                class="pane-restore"
+                data-testid="inspector-show"
+                title="Show the inspector again (it went on recording while hidden)"
+                on:click=move |_| show.run(())
+            >
+                "Inspector"
+            </button>
+        </Show>
+    }
+    .into_any()
 }
 
 #[component]
@@ -524,7 +561,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
 
     let detail_split = persisted_split(DETAIL_KEY, DETAIL);
     let detail_shown = move || selection.with(|s| s.detail_shown());
-    let hide_pane = use_context::<HidePane>().map(|HidePane(hide)| {
+    let hide_pane = use_context::<PaneLayout>().map(|PaneLayout { hide, .. }| {
         view! {
             <button
                 class="pane-hide"

@@ -9,10 +9,16 @@ use leptos::prelude::*;
 
 use crate::splitter::{Split, SplitKey, SplitLimits};
 
-/// Hides a pane from inside it (the inspector's header button): the page that lays the panes
-/// out provides it as a context, since the pane does not know its place.
+/// A split that the page lays out and a lazily loaded pane draws the divider of (the inspector
+/// is a wasm chunk: its divider, in the chunk too, costs the first paint nothing). The page
+/// provides it as a context; `hide` hides the second pane and `show` brings it back.
 #[derive(Clone, Copy)]
-pub struct HidePane(pub Callback<()>);
+pub struct PaneLayout {
+    pub split: RwSignal<Split>,
+    pub limits: SplitLimits,
+    pub hide: Callback<()>,
+    pub show: Callback<()>,
+}
 
 /// A split as an earlier visit left it, kept in `localStorage` under `storage_key` whenever it
 /// changes (by the divider or by anything else, such as a hide button), for as long as the
