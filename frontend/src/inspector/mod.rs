@@ -4,8 +4,9 @@
 //! Pure models: the filtered rows ([`row_filter`]; the filter itself is
 //! `wirebook_shared::capture_filter`), the paged capture ([`paging`]), the kernel messages' threads
 //! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
-//! reads ([`list_row`], [`row_text`]) and its Time column ([`time_column`]), whether it follows the newest ([`follow`]), the
-//! virtualized list's arithmetic ([`virtual_list`]), what the record pane says
+//! reads ([`list_row`], [`row_text`]) and its Time column ([`time_column`]), whether it
+//! follows the newest ([`follow`]), the virtualized list's arithmetic ([`virtual_list`]),
+//! what the record pane says
 //! ([`record_facts`], [`frame_layout`]), picked frames as cells ([`replay`]), the export links
 //! ([`capture_export`]) and the message composer's draft ([`composer`]). Views: the pane
 //! ([`view`]) with its filter bar ([`filter_bar`]) and rows ([`row_view`]), the selected record ([`record_view`]) and a kernel message in it
