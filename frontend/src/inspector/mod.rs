@@ -5,8 +5,8 @@
 //! `wirebook_shared::capture_filter`) and the filter box's completion
 //! ([`filter_suggestions`]), the paged capture ([`paging`]), the kernel messages' threads
 //! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
-//! reads ([`list_row`], [`row_text`]) and its Time column ([`time_column`]), whether it
-//! follows the newest ([`follow`]), the virtualized list's arithmetic ([`virtual_list`]), what
+//! reads ([`list_row`], [`row_text`]), its Time column ([`time_column`]) and its Protocol and
+//! Latency columns ([`protocol_column`]), whether it follows the newest ([`follow`]), the virtualized list's arithmetic ([`virtual_list`]), what
 //! the record pane says ([`record_facts`], [`frame_layout`]; [`protocol_lens`]: the message
 //! through its protocol's lens, paired), picked frames as cells ([`replay`]), the export links
 //! ([`capture_export`]) and the message composer's draft ([`composer`]). Views: the pane
@@ -25,6 +25,7 @@ pub mod kernel_tree;
 pub mod list;
 pub mod list_row;
 pub mod message_templates;
+pub mod protocol_column;
 pub mod protocol_lens;
 pub mod record_facts;
 pub mod record_view;
