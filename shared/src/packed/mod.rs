@@ -311,6 +311,14 @@ mod tests {
         // A trailing byte spoils both.
         assert!(looks_like(&[0x01, 0x02]).is_empty());
         assert!(looks_like(&[]).is_empty());
+        // The e2e test's payload (packed.spec.ts): {"compact":true,"schema":0,"tags":[1,-1]}.
+        let e2e = crate::hex::unhex(
+            "83 a7 63 6f 6d 70 61 63 74 c3 a6 73 63 68 65 6d 61 00 a4 74 61 67 73 92 01 ff",
+        )
+        .unwrap();
+        assert_eq!(looks_like(&e2e), vec![Format::MessagePack]);
+        let cbor_error = Format::Cbor.decode(&e2e).unwrap_err().to_string();
+        assert!(cbor_error.starts_with("at byte "), "{cbor_error}");
     }
 
     #[test]
