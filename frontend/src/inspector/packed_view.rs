@@ -18,6 +18,7 @@ pub fn PackedViews(bytes: Vec<u8>, truncated: bool) -> impl IntoView {
         looks_like(&bytes)
     };
     let hint = match decodes.as_slice() {
+        [] if truncated => "only the start was kept, too little to decode".to_string(),
         [] => "decodes as neither".to_string(),
         formats => format!(
             "decodes as {}",
