@@ -25,6 +25,7 @@ pub mod kernel_tree;
 pub mod list;
 pub mod list_row;
 pub mod message_templates;
+pub mod packed_view;
 pub mod protocol_lens;
 pub mod record_facts;
 pub mod record_view;
