@@ -18,6 +18,8 @@ pub mod filter_bar;
 pub mod filter_suggestions;
 pub mod follow;
 pub mod frame_layout;
+pub mod hop_timeline;
+
 pub mod kernel_message_view;
 pub mod kernel_tree;
 pub mod list;
