@@ -61,8 +61,11 @@ enum Place {
     OuterAnswer,
 }
 
-/// The hops a relay connects: (outer, inner) with their people's names.
-fn hop_pair(hop: Hop) -> Option<((Hop, &'static str), (Hop, &'static str))> {
+/// A hop and what people call the peer at its far end.
+type NamedHop = (Hop, &'static str);
+
+/// The hops a relay connects: (outer, inner).
+fn hop_pair(hop: Hop) -> Option<(NamedHop, NamedHop)> {
     match hop {
         Hop::Browser | Hop::Kernel => Some(((Hop::Browser, "browser"), (Hop::Kernel, "kernel"))),
         Hop::Tap | Hop::Upstream => Some(((Hop::Tap, "client"), (Hop::Upstream, "upstream"))),
