@@ -12,7 +12,24 @@ use crate::session::Session;
 /// The section for record `seq`; nothing when the record is not a relayed message.
 pub fn hop_timeline_view(session: Session, seq: u64, on_select: Callback<u64>) -> impl IntoView {
     let records = session.records;
-    let timeline = Memo::new(move |_| records.with(|r| hop_timeline(r, seq)));
+    // A complete timeline cannot change until the rows are rebuilt (a new generation) or its
+    // oldest record is trimmed, so batches that only append are not walked again.
+    let walked = Memo::new(move |previous: Option<&(u64, Option<HopTimeline>)>| {
+        records.with(|r| {
+            let generation = r.generation();
+            match previous {
+                Some((g, Some(t)))
+                    if *g == generation
+                        && t.missing.is_empty()
+                        && t.steps.first().is_some_and(|s| r.get(s.seq).is_some()) =>
+                {
+                    (generation, Some(t.clone()))
+                }
+                _ => (generation, hop_timeline(r, seq)),
+            }
+        })
+    });
+    let timeline = Memo::new(move |_| walked.with(|(_, t)| t.clone()));
     let utc_offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
     move || timeline.get().map(|t| section(t, utc_offset, on_select))
 }
