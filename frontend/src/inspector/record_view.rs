@@ -2,7 +2,8 @@
 //! header bit by bit, a hex dump with the header parts marked, the payload as text or a JSON
 //! tree (a binary one as MessagePack or CBOR, `packed_view`), close codes explained, findings
 //! in plain words, and copy buttons; a handshake's request and response headers; the message
-//! through its protocol's lens, with the request it answers or the responses that answer it.
+//! through its protocol's lens, with the request it answers or the responses that answer it; a
+//! relayed message's latency per hop.
 
 use leptos::prelude::*;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord};
@@ -11,6 +12,7 @@ use wirebook_shared::capture_filter::direction_of;
 use crate::checkbox::LabelledCheckbox;
 use crate::dom::{copy, CopyButton};
 use crate::inspector::frame_layout::{header_layout, hex_dump, ByteClass, FrameBytes};
+use crate::inspector::hop_timeline_view::hop_timeline_view;
 use crate::inspector::kernel_message_view::kernel_message_view;
 use crate::inspector::packed_view::PackedViews;
 use crate::inspector::protocol_lens::{latency_text, Partner, ProtocolDetail, ProtocolTracker};
@@ -204,6 +206,7 @@ fn record_view(
             </ul>
         })}
         {close.map(close_view)}
+        {hop_timeline_view(session, record.seq, on_select)}
         {move || protocol.get().map(|p| protocol_view(p, on_select))}
         {main}
     }
