@@ -17,6 +17,7 @@ pub mod jupyter;
 pub mod kept_kernels;
 pub mod lens;
 pub mod notebook_files;
+pub mod packed;
 pub mod route_api;
 pub mod session;
 pub mod sorting;

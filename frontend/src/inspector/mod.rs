@@ -6,11 +6,14 @@
 //! ([`filter_suggestions`]), the paged capture ([`paging`]), the kernel messages' threads
 //! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
 //! reads ([`list_row`], [`row_text`]), its Time column ([`time_column`]) and its Protocol and
-//! Latency columns ([`protocol_column`]), whether it follows the newest ([`follow`]), the virtualized list's arithmetic ([`virtual_list`]), what
+//! Latency columns ([`protocol_column`]), whether it follows the newest ([`follow`]), the
+//! virtualized list's arithmetic ([`virtual_list`]), what
 //! the record pane says ([`record_facts`], [`frame_layout`]; [`protocol_lens`]: the message
-//! through its protocol's lens, paired), picked frames as cells ([`replay`]), the export links
-//! ([`capture_export`]) and the message composer's draft ([`composer`]). Views: the pane
-//! ([`view`]) with its filter bar ([`filter_bar`]) and rows ([`row_view`]), the selected record ([`record_view`]) and a kernel message in it
+//! through its protocol's lens, paired; [`hop_timeline`]: a relayed message's latency per hop),
+//! picked frames as cells ([`replay`]), the export links ([`capture_export`]) and the message
+//! composer's draft ([`composer`]). Views: the pane ([`view`]) with its filter bar
+//! ([`filter_bar`]) and rows ([`row_view`]), the selected record ([`record_view`]) with its hops
+//! ([`hop_timeline_view`]) and a kernel message in it
 //! ([`kernel_message_view`]), and the composer ([`composer_view`]).
 
 pub mod capture_export;
@@ -20,11 +23,15 @@ pub mod filter_bar;
 pub mod filter_suggestions;
 pub mod follow;
 pub mod frame_layout;
+pub mod hop_timeline;
+pub mod hop_timeline_view;
+
 pub mod kernel_message_view;
 pub mod kernel_tree;
 pub mod list;
 pub mod list_row;
 pub mod message_templates;
+pub mod packed_view;
 pub mod protocol_column;
 pub mod protocol_lens;
 pub mod record_facts;

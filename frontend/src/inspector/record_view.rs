@@ -1,8 +1,9 @@
 //! The detail of the selected inspector row, in the inspector's bottom split: a frame's
 //! header bit by bit, a hex dump with the header parts marked, the payload as text or a JSON
-//! tree, close codes explained, findings in plain words, and copy buttons; a handshake's
-//! request and response headers; the message through its protocol's lens, with the request
-//! it answers or the responses that answer it.
+//! tree (a binary one as MessagePack or CBOR, `packed_view`), close codes explained, findings
+//! in plain words, and copy buttons; a handshake's request and response headers; the message
+//! through its protocol's lens, with the request it answers or the responses that answer it; a
+//! relayed message's latency per hop.
 
 use leptos::prelude::*;
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord};
@@ -11,7 +12,9 @@ use wirebook_shared::capture_filter::direction_of;
 use crate::checkbox::LabelledCheckbox;
 use crate::dom::{copy, CopyButton};
 use crate::inspector::frame_layout::{header_layout, hex_dump, ByteClass, FrameBytes};
+use crate::inspector::hop_timeline_view::hop_timeline_view;
 use crate::inspector::kernel_message_view::kernel_message_view;
+use crate::inspector::packed_view::PackedViews;
 use crate::inspector::protocol_lens::{latency_text, Partner, ProtocolDetail, ProtocolTracker};
 use crate::inspector::record_facts::{
     byte_count, close_explained, content, handshake_facts, handshake_transcript, CloseExplained,
@@ -203,6 +206,7 @@ fn record_view(
             </ul>
         })}
         {close.map(close_view)}
+        {hop_timeline_view(session, record.seq, on_select)}
         {move || protocol.get().map(|p| protocol_view(p, on_select))}
         {main}
     }
@@ -484,6 +488,8 @@ fn content_view(
         spaced_hex(&wirebook_shared::hex::hex(&content.bytes))
     };
     let bytes = StoredValue::new(content.bytes.clone());
+    // Binary payloads may be MessagePack or CBOR: offered under the bytes (packed_view).
+    let packed = (!content.text).then(|| (content.bytes.clone(), content.truncated()));
     let copy_buttons = CopyAs::ALL
         .into_iter()
         .map(|format| {
@@ -543,6 +549,7 @@ fn content_view(
             }
             .into_any(),
         }}
+        {packed.map(|(bytes, truncated)| view! { <PackedViews bytes truncated /> })}
     }
 }
 
