@@ -12,9 +12,9 @@
 //! expression's own limits); [`FilterSpec::compile`] says what is wrong in words for the box.
 //!
 //! Kernel traffic: the channel and msg_type filters narrow to kernel messages (heartbeats have
-//! the `hb` channel), so a frame never passes a msg_type filter. The `status/hb` chip hides
-//! iopub `status` messages and heartbeats in one click. How rows look (heartbeat folding, the
-//! columns) is the frontend's.
+//! the `hb` channel), so a frame never passes a msg_type filter. Each kind of row has the
+//! clause that hides it ([`RowKind::hide_clause`]), which its chip writes in the expression.
+//! How rows look (heartbeat folding, the columns) is the frontend's.
 
 use serde::{Deserialize, Serialize};
 
@@ -179,7 +179,9 @@ impl Kinds {
     }
 }
 
-/// The toolbar's state.
+/// A filter as a page query carries it. The browser sends only the box (`expr`, or `search`
+/// with `regex`): its chips and menus write clauses in the expression. The other fields are
+/// the toolbar's older state, still accepted from older pages.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FilterSpec {

@@ -60,7 +60,11 @@ pub fn FilterBar(
     // A shortcut's edit: the box's text (a keystroke still waiting included) rewritten, and
     // applied at once. With the regex toggle on, the pattern becomes a `text ~` test first.
     let edit_expr = move |edit: &dyn Fn(&str) -> String| {
-        typed.update_value(|(scheduled, applied)| *applied = *scheduled);
+        // A keystroke's timer still waiting finds itself overtaken and does nothing.
+        typed.update_value(|(scheduled, applied)| {
+            *scheduled += 1;
+            *applied = *scheduled;
+        });
         suggestions.update(Suggestions::close);
         let regex = spec.with_untracked(|s| s.regex);
         let text = edit(&base_expression(&draft.get_untracked(), regex));
