@@ -10,7 +10,7 @@ use wirebook_notebook::{Command, Notebook};
 use wirebook_shared::session::{ClientMsg, KernelState};
 
 use crate::chunk::{chunk_view, Attempts, ChunkMissing};
-use crate::inspector::view::{InspectorPane, InspectorPaneStarting};
+use crate::inspector::view::{InspectorDivider, InspectorPane, InspectorPaneStarting};
 use crate::kernel::notebook_kernel::{follow_notebook_kernelspec, follow_scratch_save};
 use crate::kernel::restart_view::RestartDialog;
 use crate::kernel::running_view::RunningKernelsDialog;
@@ -27,6 +27,8 @@ use crate::session::notices::Notices;
 use crate::session::pacer::Pacer;
 use crate::session::records::Records;
 use crate::session::{socket, Overlay, Session};
+use crate::splitter::view::{persisted_split, PaneLayout};
+use crate::splitter::SplitLimits;
 use crate::status_bar::{NoticeBanner, StatusBar};
 use crate::{keys, notebook, startup};
 
@@ -97,11 +99,40 @@ pub fn App() -> impl IntoView {
         crate::outputs::rich_text::preload();
     });
 
+    // Notebook | inspector: resizable, and the inspector can be hidden (it keeps its state and
+    // the capture goes on) and brought back by the tab that takes its place. The page lays the
+    // panes out; the inspector's chunk draws the divider and the tab (`PaneLayout`). The focus
+    // follows to the control that takes the place of the one it was on.
+    let panes = persisted_split(PANES_KEY, PANES);
+    let hidden = move || panes.with(|p| p.collapsed);
+    provide_context(PaneLayout {
+        split: panes,
+        limits: PANES,
+        hide: Callback::new(move |()| {
+            panes.update(|p| p.collapsed = true);
+            crate::dom::focus_after_render("[data-testid=inspector-show]");
+        }),
+        show: Callback::new(move |()| {
+            panes.update(|p| p.collapsed = false);
+            crate::dom::focus_after_render("[data-testid=panes-splitter]");
+        }),
+    });
+
     view! {
         <div class="app">
             <StatusBar session=session />
             <NoticeBanner session=session />
-            <main class="panes">
+            <main
+                class="panes"
+                class:inspector-hidden=hidden
+                style:grid-template-columns=move || panes.with(|p| {
+                    if p.collapsed {
+                        "minmax(0, 1fr) auto".to_string()
+                    } else {
+                        format!("{} 6px minmax(0, 1fr)", p.css_size(PANES))
+                    }
+                })
+            >
                 <NotebookPane session=session />
                 <Show when=move || rest.get() fallback=InspectorPaneStarting>
                     {chunk_view(
@@ -119,6 +150,18 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The notebook | inspector split: the notebook's toolbar and the inspector's fixed columns
+/// (and some Data) fit their minimums.
+const PANES: SplitLimits = SplitLimits {
+    // Half each: at 1280 px the inspector's Data column gets room beside its fixed columns.
+    default_percent: 50.0,
+    min_first_px: 380.0,
+    min_second_px: 520.0,
+    step_px: 24.0,
+    divider_px: 6.0,
+};
+const PANES_KEY: &str = "wirebook.split.panes";
+
 // The inspector and the dialogs are not needed for the first paint, and they are half of the
 // UI's code: one wasm chunk (cut out by scripts/split_wasm.py; one rather than two, since both
 // are asked for at once and share code), fetched when `rest` asks for it; if it does not
@@ -126,7 +169,11 @@ pub fn App() -> impl IntoView {
 
 #[wasm_split(inspector_and_dialogs, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn inspector_view(session: Session) -> Result<AnyView, ChunkMissing> {
-    Ok(view! { <InspectorPane session=session /> }.into_any())
+    Ok(view! {
+        <InspectorDivider />
+        <InspectorPane session=session />
+    }
+    .into_any())
 }
 
 #[wasm_split(inspector_and_dialogs, wasm_split_path = ::leptos::wasm_split, fallible)]

@@ -1,5 +1,5 @@
 //! The page's DOM, as the views reach it: an element by selector, focus once a view has
-//! rendered, and text copied to the clipboard. (Questions are asked in the page:
+//! rendered, text copied to the clipboard, and small view settings kept in `localStorage`. (Questions are asked in the page:
 //! `crate::question`.)
 
 use leptos::prelude::*;
@@ -22,6 +22,25 @@ pub fn focus_after_render(selector: &'static str) {
             let _ = element.focus();
         }
     });
+}
+
+/// A view setting an earlier visit kept in `localStorage` (none when storage is disabled).
+pub fn stored_setting(key: &str) -> Option<String> {
+    window()
+        .local_storage()
+        .ok()
+        .flatten()?
+        .get_item(key)
+        .ok()
+        .flatten()
+}
+
+/// Keeps a view setting for the next visit. A browser that refuses (storage disabled or
+/// full) still shows it in this page, which is all a view setting needs: no notice.
+pub fn store_setting(key: &str, value: &str) {
+    if let Ok(Some(storage)) = window().local_storage() {
+        let _ = storage.set_item(key, value);
+    }
 }
 
 /// Writes `text` to the clipboard and says how it went for a moment.

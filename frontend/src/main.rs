@@ -31,6 +31,7 @@ mod platform;
 mod question;
 mod routes;
 mod session;
+mod splitter;
 mod startup;
 mod status_bar;
 

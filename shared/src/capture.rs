@@ -79,6 +79,21 @@ pub enum CaptureBody {
     Heartbeat { ok: bool, rtt_us: Option<u64> },
 }
 
+impl CaptureBody {
+    /// The record's kind as its serde tag names it: `open`, `closed`, `handshake`, `frame`,
+    /// `kernel_message` or `heartbeat` (the inspector's `data-event`, the filter's `event`).
+    pub fn event_name(&self) -> &'static str {
+        match self {
+            CaptureBody::Open { .. } => "open",
+            CaptureBody::Closed { .. } => "closed",
+            CaptureBody::Handshake(_) => "handshake",
+            CaptureBody::Frame(_) => "frame",
+            CaptureBody::KernelMessage(_) => "kernel_message",
+            CaptureBody::Heartbeat { .. } => "heartbeat",
+        }
+    }
+}
+
 /// An HTTP/1.1 head (request or response) with header order and case as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpHeadRecord {

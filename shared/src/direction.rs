@@ -13,6 +13,14 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// Its name as the records and the filter language spell it (`to_server`, `to_client`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::ToServer => "to_server",
+            Direction::ToClient => "to_client",
+        }
+    }
+
     /// The arrow the inspector shows: left is the browser, right is the kernel.
     pub fn arrow(self) -> &'static str {
         match self {

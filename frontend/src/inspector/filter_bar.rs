@@ -238,7 +238,6 @@ pub fn FilterBar(
         view! {
             <button
                 class="chip"
-                class:off=hidden
                 data-testid="filter-kind"
                 data-kind=kind.label()
                 aria-pressed=move || hidden().to_string()

@@ -60,6 +60,12 @@ impl Follow {
         self.following
     }
 
+    /// The user chose a row: new rows no longer scroll the list, so the row stays where it is
+    /// on screen ("Jump to latest", or scrolling back to the bottom, follows again).
+    pub fn hold(&mut self) {
+        self.following = false;
+    }
+
     /// "Jump to latest".
     pub fn jump(&mut self) {
         self.following = true;
@@ -104,5 +110,23 @@ mod tests {
         f.scrolled(800.0, 1200.0, 400.0);
         assert_eq!(f.unseen(), 0);
         assert!(f.following());
+    }
+
+    #[test]
+    fn a_chosen_row_holds_the_list_still() {
+        let mut f = Follow::default();
+        f.scrolled(800.0, 1200.0, 400.0);
+        f.hold();
+        assert!(!f.following());
+        assert!(
+            !f.rows_added(4),
+            "new rows do not scroll the chosen row away"
+        );
+        assert_eq!(f.unseen(), 4);
+        // The list grew under a view that did not move: still held.
+        f.scrolled(800.0, 1280.0, 400.0);
+        assert!(!f.following());
+        f.jump();
+        assert!(f.following() && f.unseen() == 0);
     }
 }

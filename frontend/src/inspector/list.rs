@@ -173,8 +173,16 @@ impl Selection {
 
     /// A key pressed in the list (without Ctrl, Alt or Meta): arrows, Page Up/Down, Home and
     /// End move the selection (with Shift picking the rows passed), Space picks or unpicks the
-    /// selected row, Enter opens its detail. `page_rows` rows make a page.
-    pub fn key(&mut self, key: &str, shift: bool, shown: Shown, page_rows: usize) -> KeyOutcome {
+    /// selected row, Enter opens its detail. `page_rows` rows make a page; `visible` are the
+    /// rows in view, where a page starts when the selected row is not among them.
+    pub fn key(
+        &mut self,
+        key: &str,
+        shift: bool,
+        shown: Shown,
+        page_rows: usize,
+        visible: std::ops::Range<usize>,
+    ) -> KeyOutcome {
         if key == " " {
             let Some(seq) = self.selected else {
                 return KeyOutcome::Ignored;
@@ -187,7 +195,7 @@ impl Selection {
                 self.picked.extend(self.selected);
             }
             let current = self.selected.and_then(|s| shown.index_of(s));
-            let next = step.apply(current, shown.len(), page_rows);
+            let next = step.apply(current, shown.len(), page_rows, visible);
             let Some((index, seq)) = next.and_then(|i| Some((i, shown.get(i)?))) else {
                 return KeyOutcome::Handled;
             };
@@ -369,27 +377,36 @@ mod tests {
         let shown = Shown::new(&rows, None);
         let mut s = Selection::default();
         // Nothing selected: Space and Enter are not the list's; ↓ starts at the top.
-        assert_eq!(s.key(" ", false, shown, 5), KeyOutcome::Ignored);
-        assert_eq!(s.key("Enter", false, shown, 5), KeyOutcome::Ignored);
-        assert_eq!(s.key("ArrowDown", false, shown, 5), KeyOutcome::Reveal(0));
+        assert_eq!(s.key(" ", false, shown, 5, 0..10), KeyOutcome::Ignored);
+        assert_eq!(s.key("Enter", false, shown, 5, 0..10), KeyOutcome::Ignored);
+        assert_eq!(
+            s.key("ArrowDown", false, shown, 5, 0..10),
+            KeyOutcome::Reveal(0)
+        );
         assert_eq!(s.selected(), Some(10));
         assert_eq!(s.for_cells(), vec![10], "the selected row alone, unpicked");
         // Shift+↓ picks the row left and the row reached.
-        assert_eq!(s.key("ArrowDown", true, shown, 5), KeyOutcome::Reveal(1));
+        assert_eq!(
+            s.key("ArrowDown", true, shown, 5, 0..10),
+            KeyOutcome::Reveal(1)
+        );
         assert_eq!(s.for_cells(), vec![10, 11]);
         // Space unpicks and picks the selected row.
-        assert_eq!(s.key(" ", false, shown, 5), KeyOutcome::Handled);
+        assert_eq!(s.key(" ", false, shown, 5, 0..10), KeyOutcome::Handled);
         assert_eq!(s.for_cells(), vec![10]);
-        assert_eq!(s.key("PageDown", false, shown, 5), KeyOutcome::Reveal(6));
-        assert_eq!(s.key("End", false, shown, 5), KeyOutcome::Reveal(9));
+        assert_eq!(
+            s.key("PageDown", false, shown, 5, 0..10),
+            KeyOutcome::Reveal(6)
+        );
+        assert_eq!(s.key("End", false, shown, 5, 0..10), KeyOutcome::Reveal(9));
         assert_eq!(s.selected(), Some(19));
-        assert_eq!(s.key("Enter", false, shown, 5), KeyOutcome::Handled);
+        assert_eq!(s.key("Enter", false, shown, 5, 0..10), KeyOutcome::Handled);
         assert!(s.detail_shown());
-        assert_eq!(s.key("x", false, shown, 5), KeyOutcome::Ignored);
+        assert_eq!(s.key("x", false, shown, 5, 0..10), KeyOutcome::Ignored);
         // In an empty list the arrows are still the list's, and move nothing.
         let none = FilteredRows::default();
         assert_eq!(
-            s.key("ArrowUp", false, Shown::new(&none, None), 5),
+            s.key("ArrowUp", false, Shown::new(&none, None), 5, 0..10),
             KeyOutcome::Handled
         );
         assert_eq!(s.selected(), Some(19));

@@ -1,14 +1,15 @@
 //! What one row of the inspector's list shows, computed once when the row enters the
 //! window: its cells (time, connection, direction, opcode or channel, FIN, MASK, length,
-//! findings, preview), a kernel message's msg_type and ids, and the tooltip with the whole
-//! story (sequence number, connection, wall-clock times, what it relays, its findings).
+//! findings, preview), a kernel message's msg_type and short parent id, and the tooltip with
+//! the whole story (sequence number, connection, wall-clock times, what it relays, its
+//! findings, a kernel message's full ids).
 
 use wirebook_shared::capture::{CaptureBody, CaptureRecord};
 use wirebook_shared::capture_filter::direction_of;
 
 use crate::inspector::kernel_tree::ThreadRow;
 use crate::inspector::row_text::{
-    clock, direction_name, event_name, findings, heartbeat_line, relative, short_id, summary,
+    clock, direction_name, event_name, findings, heartbeat_line, short_id, summary,
     visible_controls,
 };
 use crate::session::records::{self, Records};
@@ -31,9 +32,10 @@ pub struct ListRow {
     pub len: String,
     pub preview: String,
     pub findings: bool,
+    /// The Time column's text, as [`crate::inspector::time_column`] says in the mode chosen.
     pub time: String,
     pub title: String,
-    /// Kernel messages: msg_type and the short ids, shown before the preview.
+    /// Kernel messages: msg_type and the short parent id, shown before the preview.
     pub kernel: Option<KernelCells>,
     /// The tree view's indent (0 in the list).
     pub depth: u32,
@@ -44,7 +46,10 @@ pub struct ListRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct KernelCells {
     pub msg_type: String,
-    pub ids: String,
+    /// The parent's msg_id, short ([`short_id`]): what this message answers. Its own msg_id
+    /// is left to the tooltip: a kernel's ids start with its session id, the same on every
+    /// message it sends, which would fill the narrow column with one repeated hash.
+    pub parent: Option<String>,
     /// In the tree: the parent is not among the rows shown.
     pub orphan: bool,
 }
@@ -56,6 +61,7 @@ impl ListRow {
         utc_offset: i32,
         placed: ThreadRow,
         folded: u64,
+        time: String,
     ) -> ListRow {
         let frame = records::frame(&record.body);
         let direction = direction_of(&record.body);
@@ -86,10 +92,6 @@ impl ListRow {
             CaptureBody::KernelMessage(m) => {
                 kind = m.channel.name();
                 len = m.size.to_string();
-                let mut ids = short_id(&m.msg_id).to_string();
-                if let Some(parent) = &m.parent_msg_id {
-                    ids.push_str(&format!(" ↳ {}", short_id(parent)));
-                }
                 title.push_str(&format!(
                     "\n{} {} on {}\nmsg_id {}\nparent {}",
                     m.msg_type,
@@ -114,7 +116,10 @@ impl ListRow {
                     } else {
                         m.msg_type.clone()
                     },
-                    ids,
+                    parent: m
+                        .parent_msg_id
+                        .as_deref()
+                        .map(|p| format!("↳ {}", short_id(p))),
                     orphan: placed.orphan,
                 });
             }
@@ -149,7 +154,7 @@ impl ListRow {
             len,
             preview,
             findings: !findings.is_empty(),
-            time: relative(record.time_us, start),
+            time,
             title,
             kernel,
             depth: placed.depth,
@@ -173,7 +178,14 @@ mod tests {
     };
 
     fn row(records: &Records, seq: u64, placed: ThreadRow, folded: u64) -> ListRow {
-        ListRow::new(records.get(seq).unwrap(), records, 0, placed, folded)
+        ListRow::new(
+            records.get(seq).unwrap(),
+            records,
+            0,
+            placed,
+            folded,
+            format!("t{seq}"),
+        )
     }
 
     #[test]
@@ -195,17 +207,13 @@ mod tests {
         assert_eq!(first.kind, Opcode::Text.name());
         assert_eq!((first.fin, first.masked), (Some(true), Some(false)));
         assert_eq!((first.len.as_str(), first.preview.as_str()), ("2", "hi"));
-        assert_eq!(first.time, "+0.000");
+        assert_eq!(first.time, "t10", "the time column's text, as given");
         assert_eq!(
             first.title,
             "#10 · browser connection 1 · 22:13:20.000 (connection opened 22:13:20.000)"
         );
         assert!(!first.findings && first.kernel.is_none());
         let second = row(&records, 12, LISTED, 1);
-        assert_eq!(
-            second.time, "+0.000",
-            "relative to its own connection's start"
-        );
         assert!(second.findings);
         assert!(
             second.title.ends_with("\nrelays #10\n⚠ odd"),
@@ -241,7 +249,7 @@ mod tests {
             kernel.kernel,
             Some(KernelCells {
                 msg_type: "stream".into(),
-                ids: "01234567 ↳ abcdefgh".into(),
+                parent: Some("↳ abcdefgh".into()),
                 orphan: true,
             })
         );
@@ -268,7 +276,10 @@ mod tests {
         );
         let bare = row(&records, 4, LISTED, 1);
         assert_eq!(bare.preview, "");
-        assert_eq!(bare.kernel.unwrap().msg_type, "(no msg_type)");
+        let cells = bare.kernel.unwrap();
+        assert_eq!(cells.msg_type, "(no msg_type)");
+        assert_eq!(cells.parent, None, "a request answers nothing");
+        assert!(bare.fin.is_none() && bare.masked.is_none(), "no frame bits");
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //! themselves are the session's (`crate::session::records`); this is how they are shown.
 //!
 //! Pure models: the filtered rows ([`row_filter`]; the filter itself is
-//! `wirebook_shared::capture_filter`) the filter box's completion ([`filter_suggestions`]) and what its shortcuts write in it ([`filter_chips`]), the paged capture ([`paging`]), the kernel messages' threads
+//! `wirebook_shared::capture_filter`), the filter box's completion ([`filter_suggestions`])
+//! and what its shortcuts write in it ([`filter_chips`]), the paged capture ([`paging`]), the
+//! kernel messages' threads
 //! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
-//! reads ([`list_row`], [`row_text`]), whether it follows the newest ([`follow`]), the
-//! virtualized list's arithmetic ([`virtual_list`]), what the record pane says
-//! ([`record_facts`], [`frame_layout`]; [`protocol_lens`]: the message through its protocol's
-//! lens, paired), picked frames as cells ([`replay`]), the export links ([`capture_export`]) and the message composer's draft ([`composer`]). Views: the pane
+//! reads ([`list_row`], [`row_text`]) and its Time column ([`time_column`]), whether it
+//! follows the newest ([`follow`]), the virtualized list's arithmetic ([`virtual_list`]), what
+//! the record pane says ([`record_facts`], [`frame_layout`]; [`protocol_lens`]: the message
+//! through its protocol's lens, paired), picked frames as cells ([`replay`]), the export links
+//! ([`capture_export`]) and the message composer's draft ([`composer`]). Views: the pane
 //! ([`view`]) with its filter bar ([`filter_bar`]) and rows ([`row_view`]), the selected record ([`record_view`]) and a kernel message in it
 //! ([`kernel_message_view`]), and the composer ([`composer_view`]).
 
@@ -31,5 +34,6 @@ pub mod replay;
 pub mod row_filter;
 pub mod row_text;
 pub mod row_view;
+pub mod time_column;
 pub mod view;
 pub mod virtual_list;

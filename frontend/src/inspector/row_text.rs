@@ -20,23 +20,13 @@ pub const HEARTBEAT_MISSED: &str = "the kernel did not answer this heartbeat in 
 
 /// `data-direction` of a row.
 pub fn direction_name(direction: Direction) -> &'static str {
-    match direction {
-        Direction::ToServer => "to_server",
-        Direction::ToClient => "to_client",
-    }
+    direction.name()
 }
 
 /// `data-event` of a row: `handshake`, `frame`, `open`, `closed`, `kernel_message` or
 /// `heartbeat`.
 pub fn event_name(body: &CaptureBody) -> &'static str {
-    match body {
-        CaptureBody::Open { .. } => "open",
-        CaptureBody::Closed { .. } => "closed",
-        CaptureBody::Handshake(_) => "handshake",
-        CaptureBody::Frame(_) => "frame",
-        CaptureBody::KernelMessage(_) => "kernel_message",
-        CaptureBody::Heartbeat { .. } => "heartbeat",
-    }
+    body.event_name()
 }
 
 /// Violations and oddities on a record, in plain words: the frame's, then its message's.

@@ -20,6 +20,9 @@ pub fn CaptureRow(
     let msg_type = row.kernel.as_ref().map(|k| k.msg_type.clone());
     let is_selected = move || selected.get() == Some(seq);
     let is_counterpart = move || counterparts.with(|c| c.contains(&seq));
+    let has_bits = row.fin.is_some();
+    // The tree's indent: a few steps, so that deep threads still show their msg_type.
+    let indent = (row.depth > 0).then(|| format!("{}px", 4 + 10 * row.depth.min(6)));
     let bit = |b: Option<bool>| match b {
         Some(true) => "1",
         Some(false) => "0",
@@ -61,23 +64,47 @@ pub fn CaptureRow(
                 {format!(" {}", row.conn)}
             </span>
             <span class="c-dir" role="gridcell" aria-label=row.direction.unwrap_or(row.event)>{row.arrow}</span>
-            <span class=format!("c-op op-{}", row.kind) role="gridcell">{row.kind}</span>
-            <span class="c-fin" class:zero=row.fin == Some(false) role="gridcell">{bit(row.fin)}</span>
-            <span class="c-mask" class:zero=row.masked == Some(false) role="gridcell">{bit(row.masked)}</span>
+            // Rows without a frame (kernel messages, heartbeats, opens, handshakes) have no
+            // FIN and MASK bits: their kind takes those columns too. A kernel message's kind is
+            // its msg_type, in its channel's colour (the tree indents it there), so that the
+            // narrow Data column keeps the parent id and the content.
+            <span
+                class=format!("c-op op-{}", row.kind)
+                class:no-bits=!has_bits
+                role="gridcell"
+                title=row.kernel.as_ref().map(|k| format!("{} on the {} channel", k.msg_type, row.kind))
+                style:padding-left=indent
+            >
+                {match &row.kernel {
+                    Some(k) => view! {
+                        {(row.depth > 0).then_some(view! { <span class="thread-mark">"└ "</span> })}
+                        <span class="k-type" data-testid="kernel-msg-type">{k.msg_type.clone()}</span>
+                    }
+                    .into_any(),
+                    None => row.kind.into_any(),
+                }}
+            </span>
+            {has_bits.then(|| view! {
+                <span class="c-fin" class:zero=row.fin == Some(false) role="gridcell">{bit(row.fin)}</span>
+                <span class="c-mask" class:zero=row.masked == Some(false) role="gridcell">{bit(row.masked)}</span>
+            })}
             <span class="c-len" role="gridcell">{row.len}</span>
             <span class="c-warn" role="gridcell">{row.findings.then_some("⚠")}</span>
-            <span
-                class="c-data"
-                role="gridcell"
-                style:padding-left=(row.depth > 0).then(|| format!("{}px", 4 + 16 * row.depth.min(12)))
-            >
-                {(row.depth > 0).then_some(view! { <span class="thread-mark">"└ "</span> })}
-                {row.kernel.map(|k| view! {
-                    <span class="k-type" data-testid="kernel-msg-type">{k.msg_type}</span>
+            <span class="c-data" role="gridcell">
+                {row.kernel.and_then(|k| k.parent.map(|parent| view! {
+                    <span
+                        class="k-parent"
+                        class:orphan=k.orphan
+                        title=if k.orphan {
+                            "The parent msg_id (the message this one answers), not among the rows shown"
+                        } else {
+                            "The parent msg_id: the message this one answers"
+                        }
+                    >
+                        {parent}
+                    </span>
                     " "
-                    <span class="k-ids" class:orphan=k.orphan title=k.orphan.then_some("its parent is not among the rows shown")>{k.ids}</span>
-                    " "
-                })}
+                }))}
                 {row.preview}
             </span>
         </div>

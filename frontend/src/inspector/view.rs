@@ -33,11 +33,14 @@ use crate::inspector::list_row::ListRow;
 use crate::inspector::record_view::FrameDetail;
 use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, Scope};
 use crate::inspector::row_view::CaptureRow;
+use crate::inspector::time_column::{TimeColumn, TimeMode, STORAGE_KEY as TIME_MODE_KEY};
 use crate::inspector::virtual_list::ListGeometry;
 use crate::session::capture_pages::TopRow;
 use crate::session::records;
 use crate::session::server_msg::CapturePageJson;
 use crate::session::Session;
+use crate::splitter::view::{persisted_split, PaneLayout, Splitter};
+use crate::splitter::SplitLimits;
 
 /// Must match `.vrow { height }` in style.css.
 const ROW_PX: f64 = 20.0;
@@ -50,17 +53,65 @@ const GEOMETRY: ListGeometry = ListGeometry {
     overscan: 15,
 };
 
+/// The list | detail split: the list keeps its header and a few rows, the detail its bar and
+/// a few lines.
+const DETAIL: SplitLimits = SplitLimits {
+    default_percent: 36.0,
+    min_first_px: 100.0,
+    min_second_px: 140.0,
+    step_px: 20.0,
+    divider_px: 6.0,
+};
+const DETAIL_KEY: &str = "wirebook.split.detail";
+
 /// The inspector's frame while the page starts (`crate::startup`): its place and title, so
 /// that nothing moves when [`InspectorPane`] takes its place a frame later.
 #[component]
 pub fn InspectorPaneStarting() -> impl IntoView {
+    // The divider's place, until the chunk brings the divider.
     view! {
+        <div class="splitter horizontal" aria-hidden="true"></div>
         <section class="pane inspector" data-pane="inspector" aria-label="Inspector" aria-busy="true">
             <div class="pane-header">
                 <h2>"Inspector"</h2>
             </div>
         </section>
     }
+}
+
+/// The divider between the notebook and the inspector, or, with the inspector hidden, the tab
+/// that brings it back (the page lays them out: `crate::app`).
+#[component]
+pub fn InspectorDivider() -> impl IntoView {
+    let Some(layout) = use_context::<PaneLayout>() else {
+        return ().into_any();
+    };
+    let show = layout.show;
+    view! {
+        <Show
+            when=move || layout.split.with(|s| s.collapsed)
+            fallback=move || view! {
+                <Splitter
+                    split=layout.split
+                    limits=layout.limits
+                    horizontal=true
+                    label="Resize the notebook and the inspector"
+                    testid="panes-splitter"
+                    on_toggle=layout.hide
+                />
+            }
+        >
+            <button
+                class="pane-restore"
+                data-testid="inspector-show"
+                title="Show the inspector again (it went on recording while hidden)"
+                on:click=move |_| show.run(())
+            >
+                "Inspector"
+            </button>
+        </Show>
+    }
+    .into_any()
 }
 
 #[component]
@@ -82,6 +133,11 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     let scroller = NodeRef::<html::Div>::new();
     // JavaScript gives minutes *west* of UTC.
     let utc_offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let time_mode = RwSignal::new(TimeMode::from_key(
+        crate::dom::stored_setting(TIME_MODE_KEY).as_deref(),
+    ));
+    let time_column =
+        Memo::new(move |_| inspector.with(|i| TimeColumn::new(time_mode.get(), utc_offset, i)));
 
     let set_filter = move |change: &dyn Fn(&mut FilterSpec)| {
         spec.update(|s| change(s));
@@ -315,12 +371,24 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             return;
         }
         let (key, shift) = (ev.key(), ev.shift_key());
-        let page_rows = GEOMETRY.page_rows(viewport.get_untracked());
-        match change_selection(&|s, shown| s.key(&key, shift, shown, page_rows)) {
+        let height = viewport.get_untracked();
+        let page_rows = GEOMETRY.page_rows(height);
+        // The rows in view, below the row above the records when it shows.
+        let top = scroll_top.get_untracked() - head_px.get_untracked();
+        let visible = GEOMETRY.visible(total.get_untracked(), top, height + top.min(0.0));
+        let change =
+            |s: &mut Selection, shown: Shown| s.key(&key, shift, shown, page_rows, visible.clone());
+        match change_selection(&change) {
             KeyOutcome::Ignored => {}
             KeyOutcome::Handled => ev.prevent_default(),
             KeyOutcome::Reveal(index) => {
                 ev.prevent_default();
+                // The newest row chosen follows the newest again; any other stays put.
+                if index + 1 == total.get_untracked() {
+                    follow.update(|f| f.jump());
+                } else {
+                    follow.update(|f| f.hold());
+                }
                 reveal(index);
             }
         }
@@ -338,13 +406,21 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
 
     let rows = move || {
         let w = window.get();
-        let placed =
-            tree.with(|t| filtered.with(|f| Shown::new(f, t.as_ref()).placed(w.start..w.end)));
+        let column = time_column.get();
+        // Each row with the row shown above it (the first one's is above the window).
+        let placed = tree.with(|t| {
+            filtered.with(|f| {
+                let shown = Shown::new(f, t.as_ref());
+                let placed = shown.placed(w.start..w.end);
+                let before = (w.start..).map(|i| i.checked_sub(1).and_then(|j| shown.get(j)));
+                placed.into_iter().zip(before).collect::<Vec<_>>()
+            })
+        });
         inspector.with(|records| {
             filtered.with(|f| {
                 placed
                     .into_iter()
-                    .filter_map(|p| {
+                    .filter_map(|(p, before)| {
                         let record = records.get(p.seq)?;
                         Some(ListRow::new(
                             record,
@@ -352,6 +428,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                             utc_offset,
                             p,
                             f.folded(p.seq),
+                            column.cell(records, record, before),
                         ))
                     })
                     .collect::<Vec<_>>()
@@ -365,6 +442,10 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             .unwrap_or_default()
     });
     let on_row_click = Callback::new(move |(seq, range, toggle): (u64, bool, bool)| {
+        // The clicked row stays where it is while new rows arrive.
+        if follow.with_untracked(|f| f.following()) {
+            follow.update(|f| f.hold());
+        }
         change_selection(&|s, shown| {
             s.click(seq, range, toggle, shown);
             KeyOutcome::Handled
@@ -481,6 +562,21 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         session.send(ClientMsg::SetCapturePaused { paused: want });
     };
 
+    let detail_split = persisted_split(DETAIL_KEY, DETAIL);
+    let detail_shown = move || selection.with(|s| s.detail_shown());
+    let hide_pane = use_context::<PaneLayout>().map(|PaneLayout { hide, .. }| {
+        view! {
+            <button
+                class="pane-hide"
+                data-testid="inspector-hide"
+                title="Hide the inspector (the capture goes on; the Inspector tab at the right brings it back)"
+                on:click=move |_| hide.run(())
+            >
+                "Hide"
+            </button>
+        }
+    });
+
     let search = window_search();
     // The connection the filter names at its top level (`conn == 3`): its exports.
     let export_conn = move || match spec.with(|s| scope_of(&s.expr, &[])) {
@@ -545,6 +641,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         >
             <div class="pane-header">
                 <h2>"Inspector"</h2>
+                {hide_pane}
                 <span class="counts">
                     <span data-testid="capture-count">{count}</span>
                     {evicted}
@@ -663,12 +760,34 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             <Show when=move || composing.get()>
                 <Composer session=session on_select=on_composer_select />
             </Show>
-            <div class="list-area">
-            <div class="capture-head" aria-hidden="true">
-                <span class="c-time">"Time"</span>
+            <div class="split-body">
+            <div
+                class="list-area"
+                style:flex-basis=move || detail_shown().then(|| detail_split.with(|d| d.css_size(DETAIL)))
+            >
+            <div class="capture-head">
+                <span class="c-time">
+                    <select
+                        class="time-mode"
+                        data-testid="time-mode"
+                        aria-label="What the Time column shows"
+                        title=move || time_column.with(|c| c.title())
+                        on:change=move |ev| {
+                            let mode = TimeMode::from_key(Some(&event_target_value(&ev)));
+                            time_mode.set(mode);
+                            crate::dom::store_setting(TIME_MODE_KEY, mode.key());
+                        }
+                    >
+                        {TimeMode::ALL.map(|mode| view! {
+                            <option value=mode.key() selected=move || time_mode.get() == mode>
+                                {mode.label()}
+                            </option>
+                        })}
+                    </select>
+                </span>
                 <span class="c-conn">"Conn"</span>
                 <span class="c-dir" title="→ toward the server · ← toward the client"></span>
-                <span class="c-op" title="The WebSocket opcode, or a kernel message's channel (shell, iopub, stdin, control, hb)">"Opcode"</span>
+                <span class="c-op" title="The WebSocket opcode; for a kernel message, its msg_type in its channel's colour (shell black, iopub purple, control orange; the row's tooltip names the channel)">"Opcode · type"</span>
                 <span class="c-fin" title="FIN: the frame ends its message">"FIN"</span>
                 <span class="c-mask" title="MASK: the payload is masked (client to server)">"M"</span>
                 <span class="c-len">"Length"</span>
@@ -685,6 +804,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 aria-label="Captured frames: ↑/↓ select, Enter opens the detail, Esc closes it, Space or Shift+↑/↓ pick rows for To cells"
                 aria-rowcount=move || total.get().to_string()
                 data-testid="capture-list"
+                data-time-mode=move || time_mode.get().key()
             >
                 <Show when=move || top_row.get() != TopRow::Hidden>
                     <button
@@ -710,7 +830,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     </button>
                 </Show>
                 <div class="spacer" style:height=move || format!("{}px", window.get().top_px)></div>
-                <For each=rows key=|r| (r.generation, r.seq, r.depth, r.folded) let:row>
+                <For each=rows key=|r| (r.generation, r.seq, r.depth, r.folded, r.time.clone()) let:row>
                     <CaptureRow
                         row=row
                         selected=selected
@@ -735,7 +855,15 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 </button>
             </Show>
             </div>
-            <Show when=move || selection.with(|s| s.detail_shown())>
+            <Show when=detail_shown>
+                <Splitter
+                    split=detail_split
+                    limits=DETAIL
+                    horizontal=false
+                    label="Resize the list and the detail"
+                    testid="detail-splitter"
+                    on_toggle=on_detail_close
+                />
                 <FrameDetail
                     session=session
                     seq=Signal::derive(move || selected.get())
@@ -743,6 +871,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     on_select=on_detail_select
                 />
             </Show>
+            </div>
         </section>
     }
 }

@@ -1,9 +1,12 @@
 //! The arithmetic of a virtualized list with fixed-height rows: which rows to put in the DOM
 //! for a scroll position, how tall the spacers around them are, where to scroll to reveal a
-//! row, and where the keyboard moves the selection.
+//! row, which rows are in full view, and where the keyboard moves the selection (Page Up/Down
+//! page the view: from the selected row when it is in view, else from the view's edge).
 //!
 //! With 100 000 rows only the visible ones plus some overscan exist as elements; the scroll
 //! container's height comes from the spacers, so the scrollbar still means the whole list.
+
+use std::ops::Range;
 
 /// The rows to render and the empty space above and below them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,6 +63,15 @@ impl ListGeometry {
         }
     }
 
+    /// The rows wholly in view at `scroll_top` (none when the viewport is under a row tall).
+    pub fn visible(&self, total: usize, scroll_top: f64, viewport_px: f64) -> Range<usize> {
+        let row = self.row_px.max(1.0);
+        let top = scroll_top.max(0.0);
+        let start = ((top / row).ceil() as usize).min(total);
+        let end = (((top + viewport_px.max(0.0)) / row).floor() as usize).min(total);
+        start..end.max(start)
+    }
+
     /// Rows a Page Up/Down moves by: a viewport less one row of context.
     pub fn page_rows(&self, viewport_px: f64) -> usize {
         ((viewport_px / self.row_px.max(1.0)).floor() as usize)
@@ -93,13 +105,29 @@ impl Move {
         })
     }
 
-    /// Where the selection goes from `current` in a list of `len` rows; `page` rows per page.
-    /// With nothing selected, moving down starts at the top and moving up at the bottom.
-    pub fn apply(self, current: Option<usize>, len: usize, page: usize) -> Option<usize> {
+    /// Where the selection goes from `current` in a list of `len` rows; `page` rows per page,
+    /// `visible` the rows in view. With nothing selected, moving down starts at the top and
+    /// moving up at the bottom. A page moves the view: from the selected row if it is in view,
+    /// else (the list was scrolled away from it) from the edge of the view it moves past.
+    pub fn apply(
+        self,
+        current: Option<usize>,
+        len: usize,
+        page: usize,
+        visible: Range<usize>,
+    ) -> Option<usize> {
         if len == 0 {
             return None;
         }
         let last = len - 1;
+        let in_view = |i: &usize| visible.is_empty() || visible.contains(i);
+        let current = match self {
+            Move::PageDown if !visible.is_empty() => {
+                current.filter(in_view).or(Some(visible.end - 1))
+            }
+            Move::PageUp if !visible.is_empty() => current.filter(in_view).or(Some(visible.start)),
+            _ => current,
+        };
         let next = match (self, current) {
             (Move::First, _) => 0,
             (Move::Last, _) => last,
@@ -174,17 +202,53 @@ mod tests {
         assert_eq!(Move::from_key("ArrowDown"), Some(Move::Down));
         assert_eq!(Move::from_key("End"), Some(Move::Last));
         assert_eq!(Move::from_key("j"), None);
-        assert_eq!(Move::Down.apply(None, 10, 5), Some(0));
-        assert_eq!(Move::Up.apply(None, 10, 5), Some(9));
-        assert_eq!(Move::Down.apply(Some(3), 10, 5), Some(4));
-        assert_eq!(Move::Down.apply(Some(9), 10, 5), Some(9));
-        assert_eq!(Move::Up.apply(Some(0), 10, 5), Some(0));
-        assert_eq!(Move::PageDown.apply(Some(7), 10, 5), Some(9));
-        assert_eq!(Move::PageUp.apply(Some(3), 10, 5), Some(0));
-        assert_eq!(Move::First.apply(Some(3), 10, 5), Some(0));
-        assert_eq!(Move::Last.apply(None, 10, 5), Some(9));
+        let all = 0..10;
+        assert_eq!(Move::Down.apply(None, 10, 5, all.clone()), Some(0));
+        assert_eq!(Move::Up.apply(None, 10, 5, all.clone()), Some(9));
+        assert_eq!(Move::Down.apply(Some(3), 10, 5, all.clone()), Some(4));
+        assert_eq!(Move::Down.apply(Some(9), 10, 5, all.clone()), Some(9));
+        assert_eq!(Move::Up.apply(Some(0), 10, 5, all.clone()), Some(0));
+        assert_eq!(Move::PageDown.apply(Some(7), 10, 5, all.clone()), Some(9));
+        assert_eq!(Move::PageUp.apply(Some(3), 10, 5, all.clone()), Some(0));
+        assert_eq!(Move::First.apply(Some(3), 10, 5, all.clone()), Some(0));
+        assert_eq!(Move::Last.apply(None, 10, 5, all.clone()), Some(9));
         // A selection past the end (the list shrank) comes back inside.
-        assert_eq!(Move::Down.apply(Some(50), 10, 5), Some(9));
-        assert_eq!(Move::Down.apply(Some(0), 0, 5), None);
+        assert_eq!(Move::Down.apply(Some(50), 10, 5, all.clone()), Some(9));
+        assert_eq!(Move::Down.apply(Some(0), 0, 5, 0..0), None);
+    }
+
+    #[test]
+    fn pages_move_the_view_not_back_to_a_row_scrolled_away_from() {
+        // 1000 rows, rows 500..520 in view, the selected row 100 far above (the wheel
+        // scrolled away from it): a page goes on from the view, not from row 100.
+        let view = GEOMETRY.visible(1000, 10_000.0, 400.0);
+        assert_eq!(view, 500..520);
+        assert_eq!(
+            Move::PageUp.apply(Some(100), 1000, 19, view.clone()),
+            Some(481)
+        );
+        assert_eq!(
+            Move::PageDown.apply(Some(100), 1000, 19, view.clone()),
+            Some(538)
+        );
+        assert_eq!(
+            Move::PageDown.apply(None, 1000, 19, view.clone()),
+            Some(538)
+        );
+        // A selected row in view pages from itself.
+        assert_eq!(
+            Move::PageDown.apply(Some(505), 1000, 19, view.clone()),
+            Some(524)
+        );
+        assert_eq!(
+            Move::PageUp.apply(Some(505), 1000, 19, view.clone()),
+            Some(486)
+        );
+        // Arrows still go from the selected row.
+        assert_eq!(Move::Down.apply(Some(100), 1000, 19, view), Some(101));
+        // A half-shown row is not in view; a viewport under a row tall shows none.
+        assert_eq!(GEOMETRY.visible(1000, 10_010.0, 400.0), 501..520);
+        assert_eq!(GEOMETRY.visible(1000, 0.0, 10.0), 0..0);
+        assert_eq!(GEOMETRY.visible(5, 0.0, 400.0), 0..5);
     }
 }

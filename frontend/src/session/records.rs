@@ -25,6 +25,9 @@ use crate::session::capture_pages::Pages;
 /// stays open keeps what scrolled out of the server's ring.
 pub const DEFAULT_ROW_LIMIT: usize = 200_000;
 
+/// The server numbers its records from 1 (`capture/ring`): record 1 starts the capture.
+pub const FIRST_SEQ: u64 = 1;
+
 /// What the page knows about one captured connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnInfo {
@@ -61,6 +64,12 @@ pub struct Records {
     by_msg_id: HashMap<String, u64>,
     /// Kernel messages by `parent_header.msg_id`, oldest first.
     children: HashMap<String, Vec<u64>>,
+    /// Each connection's rows by `seq`, oldest first: the inspector's "Δ since the previous
+    /// row of the connection" looks back in it instead of scanning every row.
+    conn_rows: HashMap<ConnId, VecDeque<u64>>,
+    /// Time of the server's first record (`seq` 1) once any batch or page carried it: the
+    /// start of the capture, kept across clears and trims.
+    capture_start_us: Option<u64>,
 }
 
 impl Default for Records {
@@ -85,6 +94,8 @@ impl Records {
             relayed_by: HashMap::new(),
             by_msg_id: HashMap::new(),
             children: HashMap::new(),
+            conn_rows: HashMap::new(),
+            capture_start_us: None,
         }
     }
 
@@ -177,6 +188,12 @@ impl Records {
                 _ => self.rows.len(),
             };
             self.note_conn(&record);
+            if record.seq == FIRST_SEQ {
+                self.capture_start_us = Some(record.time_us);
+            }
+            let in_conn = self.conn_rows.entry(record.conn).or_default();
+            let slot = in_conn.partition_point(|&s| s < record.seq);
+            in_conn.insert(slot, record.seq);
             if let Some(cause) = caused_by(&record.body) {
                 self.relayed_by.entry(cause).or_default().push(record.seq);
             }
@@ -223,6 +240,17 @@ impl Records {
 
     fn forget_relations(&mut self, old: &CaptureRecord) {
         self.relayed_by.remove(&old.seq);
+        if let Some(in_conn) = self.conn_rows.get_mut(&old.conn) {
+            // The oldest row overall is the oldest of its connection.
+            if in_conn.front() == Some(&old.seq) {
+                in_conn.pop_front();
+            } else {
+                in_conn.retain(|&s| s != old.seq);
+            }
+            if in_conn.is_empty() {
+                self.conn_rows.remove(&old.conn);
+            }
+        }
         if let Some(m) = kernel_message(&old.body) {
             if self.by_msg_id.get(&m.msg_id) == Some(&old.seq) {
                 self.by_msg_id.remove(&m.msg_id);
@@ -256,6 +284,7 @@ impl Records {
         self.relayed_by.clear();
         self.by_msg_id.clear();
         self.children.clear();
+        self.conn_rows.clear();
         self.trimmed = 0;
         self.generation += 1;
         self.pages.cleared();
@@ -331,6 +360,20 @@ impl Records {
             }
         }
         hops
+    }
+
+    /// The row of `seq`'s connection before it, among the rows held.
+    pub fn previous_in_conn(&self, seq: u64) -> Option<&CaptureRecord> {
+        let conn = self.get(seq)?.conn;
+        let in_conn = self.conn_rows.get(&conn)?;
+        let at = in_conn.partition_point(|&s| s < seq);
+        self.get(*in_conn.get(at.checked_sub(1)?)?)
+    }
+
+    /// When the server's capture started (its first record's time), if a batch or page ever
+    /// carried that record.
+    pub fn capture_start_us(&self) -> Option<u64> {
+        self.capture_start_us
     }
 
     /// The kernel message with this `msg_id`, if the page has it.
@@ -586,5 +629,48 @@ mod tests {
         assert_eq!(i.kernel_children("0123456789abcdef"), &[2, 3]);
         i.clear();
         assert!(i.kernel_children("0123456789abcdef").is_empty());
+    }
+
+    #[test]
+    fn each_row_knows_the_previous_row_of_its_connection() {
+        let on = |seq, conn| CaptureRecord {
+            conn,
+            ..msg(seq, Hop::Browser, "x")
+        };
+        let mut i = Records::new(4);
+        // Out of order, interleaved: 2 and 5 on connection 7, the rest on 1.
+        i.add(vec![on(3, 1), on(5, 7), on(2, 7), on(4, 1)], 0);
+        let previous = |i: &Records, seq| i.previous_in_conn(seq).map(|r| r.seq);
+        assert_eq!(previous(&i, 2), None);
+        assert_eq!(previous(&i, 5), Some(2));
+        assert_eq!(previous(&i, 4), Some(3));
+        assert_eq!(previous(&i, 99), None);
+        // Row 2 is trimmed: 5 has no earlier row held.
+        i.add(vec![on(6, 1)], 0);
+        assert_eq!(previous(&i, 5), None);
+        assert_eq!(previous(&i, 6), Some(4));
+        i.clear();
+        i.add(vec![on(8, 1), on(9, 1)], 0);
+        assert_eq!(previous(&i, 9), Some(8));
+        assert_eq!(previous(&i, 8), None, "cleared rows are not looked back at");
+    }
+
+    #[test]
+    fn the_capture_start_is_known_once_record_one_came() {
+        let mut i = Records::new(2);
+        i.add(vec![msg(5, Hop::Browser, "x")], 0);
+        assert_eq!(i.capture_start_us(), None);
+        i.add(vec![msg(1, Hop::Browser, "x")], 0);
+        assert_eq!(i.capture_start_us(), Some(1_700_000_000_000_001));
+        // Trimmed and cleared, the start is still the start; a new server forgets it.
+        i.add(
+            vec![msg(6, Hop::Browser, "x"), msg(7, Hop::Browser, "x")],
+            0,
+        );
+        i.clear();
+        assert_eq!(i.capture_start_us(), Some(1_700_000_000_000_001));
+        i.hello("a");
+        i.hello("b");
+        assert_eq!(i.capture_start_us(), None);
     }
 }

@@ -286,14 +286,7 @@ pub fn value(field: Field, record: &CaptureRecord) -> Option<Value<'_>> {
         Field::Conn => Value::Number(record.conn),
         Field::Time => Value::Number(record.time_us),
         Field::Hop => Value::Symbol(record.hop.label()),
-        Field::Event => Value::Symbol(match body {
-            CaptureBody::Open { .. } => "open",
-            CaptureBody::Closed { .. } => "closed",
-            CaptureBody::Handshake(_) => "handshake",
-            CaptureBody::Frame(_) => "frame",
-            CaptureBody::KernelMessage(_) => "kernel_message",
-            CaptureBody::Heartbeat { .. } => "heartbeat",
-        }),
+        Field::Event => Value::Symbol(body.event_name()),
         Field::Dir => Value::Symbol(direction_name(direction_of(body)?)),
         Field::Opcode => Value::Number(u64::from(frame?.opcode.as_u8())),
         Field::Fin => Value::Bool(frame?.fin),
@@ -346,10 +339,7 @@ pub fn value(field: Field, record: &CaptureRecord) -> Option<Value<'_>> {
 
 /// `to_server` or `to_client`, as the filter and the page query name them.
 pub fn direction_name(direction: Direction) -> &'static str {
-    match direction {
-        Direction::ToServer => "to_server",
-        Direction::ToClient => "to_client",
-    }
+    direction.name()
 }
 
 /// The number of an opcode name (`close` → 8).
