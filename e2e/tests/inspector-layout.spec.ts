@@ -299,12 +299,14 @@ test('kernel rows show msg_type and the short parent, no empty bit cells; rows a
   const [r, g, b] = tint.match(/\d+/g)!.map(Number);
   expect(Math.max(r, g, b) - Math.min(r, g, b)).toBeLessThan(12);
 
-  // A chip pressed and not pressed look apart: filled, then an outline.
+  // A chip pressed and not pressed look apart: an outline, then filled and struck through
+  // (pressed, its clause in the box hides its rows).
   const chip = page.getByTestId('filter-kind').first();
-  const pressed = await chip.evaluate((el) => getComputedStyle(el).backgroundColor);
-  await chip.click();
   await expect(chip).toHaveAttribute('aria-pressed', 'false');
   const released = await chip.evaluate((el) => getComputedStyle(el).backgroundColor);
-  expect(released).not.toBe(pressed);
+  await chip.click();
+  await expect(chip).toHaveAttribute('aria-pressed', 'true');
+  const pressed = await chip.evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(pressed).not.toBe(released);
   await expect(chip).toHaveCSS('text-decoration-line', 'line-through');
 });

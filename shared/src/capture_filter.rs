@@ -12,9 +12,9 @@
 //! expression's own limits); [`FilterSpec::compile`] says what is wrong in words for the box.
 //!
 //! Kernel traffic: the channel and msg_type filters narrow to kernel messages (heartbeats have
-//! the `hb` channel), so a frame never passes a msg_type filter. The `status/hb` chip hides
-//! iopub `status` messages and heartbeats in one click. How rows look (heartbeat folding, the
-//! columns) is the frontend's.
+//! the `hb` channel), so a frame never passes a msg_type filter. Each kind of row has the
+//! clause that hides it ([`RowKind::hide_clause`]), which its chip writes in the expression.
+//! How rows look (heartbeat folding, the columns) is the frontend's.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,9 @@ use crate::capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode}
 pub use crate::display_filter::{
     channel_of, direction_of, has_findings, heartbeat_line, MAX_PATTERN_SIZE,
 };
-use crate::display_filter::{contains_ignoring_case, each_text, pattern, DisplayFilter, Pattern};
+use crate::display_filter::{
+    contains_ignoring_case, each_text, pattern, plain_words, DisplayFilter, Pattern,
+};
 use crate::jupyter::Channel;
 
 /// The longest search text, msg_type list or expression a spec may carry, in bytes.
@@ -121,6 +123,20 @@ impl RowKind {
         }
     }
 
+    /// The clause that hides this kind of row, which its chip writes in the filter box.
+    pub fn hide_clause(self) -> &'static str {
+        match self {
+            RowKind::Text => "!(opcode == text)",
+            RowKind::Binary => "!(opcode == binary)",
+            RowKind::Continuation => "!(opcode == continuation)",
+            RowKind::Close => "!(opcode == close)",
+            RowKind::PingPong => "!(opcode == ping || opcode == pong)",
+            RowKind::Handshake => "!(event == open || event == closed || event == handshake)",
+            RowKind::Kernel => "!(event == kernel_message && msg_type != status)",
+            RowKind::StatusBeat => "!(msg_type == status || event == heartbeat)",
+        }
+    }
+
     /// The kind of a row; `None` for frames with reserved opcodes, which are always shown
     /// (they are protocol errors, the rows a user is looking for).
     pub fn of(body: &CaptureBody) -> Option<RowKind> {
@@ -163,7 +179,9 @@ impl Kinds {
     }
 }
 
-/// The toolbar's state.
+/// A filter as a page query carries it. The browser sends only the box (`expr`, or `search`
+/// with `regex`): its chips and menus write clauses in the expression. The other fields are
+/// the toolbar's older state, still accepted from older pages.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FilterSpec {
@@ -275,12 +293,6 @@ enum Expression {
     Filter(DisplayFilter),
     /// Plain words that are not an expression, lowercased: a search.
     Words(String),
-}
-
-/// Whether text that is not an expression reads as words to search for: nothing in it is an
-/// operator (so a half-typed `len >` is an error, not a search for "len >").
-fn plain_words(text: &str) -> bool {
-    !text.contains(['=', '!', '<', '>', '~', '(', ')', '&', '|', '"'])
 }
 
 /// A [`FilterSpec`] ready to match records.
@@ -536,5 +548,40 @@ mod tests {
         );
         let long = spec(&"x".repeat(MAX_SEARCH_LEN + 1)).compile().unwrap_err();
         assert!(long.contains("at most 4096"), "{long}");
+    }
+
+    #[test]
+    fn each_kind_chip_hides_its_rows_with_an_expression() {
+        use crate::display_filter::tests::{frame, sample};
+        let mut records = sample();
+        for (seq, opcode) in [
+            (20, Opcode::Ping),
+            (21, Opcode::Pong),
+            (22, Opcode::Continuation),
+            (23, Opcode::Text),
+            (24, Opcode::Reserved(3)),
+        ] {
+            records.push(frame(seq, Hop::Browser, Direction::ToServer, opcode, "p"));
+        }
+        for kind in RowKind::ALL {
+            let clause = DisplayFilter::parse(kind.hide_clause()).unwrap();
+            let hidden = FilterSpec {
+                hidden: Kinds::default().toggled(kind),
+                ..FilterSpec::default()
+            }
+            .compile()
+            .unwrap();
+            let mut hid = 0;
+            for record in &records {
+                assert_eq!(
+                    clause.matches(record),
+                    hidden.matches(record),
+                    "{kind:?} on record {}",
+                    record.seq
+                );
+                hid += usize::from(!clause.matches(record));
+            }
+            assert!(hid > 0, "{kind:?} hides something in the sample");
+        }
     }
 }

@@ -2,18 +2,24 @@
 //! display-filter expression or plain words, or with `.*` a regular expression; applied
 //! 150 ms after the last keystroke, its error with the column under it, field names completed
 //! in a list under it), the kernel channel and msg_types, findings only, and a chip per kind
-//! of row. What it sets is a [`FilterSpec`]; the chips and menus are AND'ed with the box.
+//! of row. The menus and chips are shortcuts that write their clause in the box
+//! ([`filter_chips`](crate::inspector::filter_chips)) and read their state back from it, so
+//! the box always says the whole filter; what the bar sets is the [`FilterSpec`]'s
+//! expression (or pattern).
 
 use std::time::Duration;
 
 use leptos::prelude::*;
-use wirebook_shared::capture::Direction;
+use wirebook_shared::display_filter::{has_clause, toggle_clause};
 use wirebook_shared::jupyter::Channel;
 
 use crate::checkbox::LabelledCheckbox;
+use crate::inspector::filter_chips::{
+    base_expression, menu_value, msg_type_words, msg_types_of, scope_of, with_menu_value,
+    with_msg_types, with_scope,
+};
 use crate::inspector::filter_suggestions::{byte_offset, utf16_offset, KeyOutcome, Suggestions};
 use crate::inspector::row_filter::{scope_options, FilterSpec, RowKind, Scope};
-use crate::inspector::row_text::direction_name;
 use crate::session::Session;
 
 /// How long the box waits after a keystroke before filtering (a regex over 100k rows is not
@@ -38,20 +44,6 @@ pub fn FilterBar(
 ) -> impl IntoView {
     let inspector = session.records;
     let scope_options = move || inspector.with(scope_options);
-    let scope_value = move || spec.with(|s| s.scope.value());
-    let on_scope = move |ev| {
-        let value = event_target_value(&ev);
-        let scope = inspector.with_untracked(|i| Scope::from_value(&value, &i.hops()));
-        set_filter(&|s| s.scope = scope);
-    };
-    let on_direction = move |ev| {
-        let direction = match event_target_value(&ev).as_str() {
-            "to_server" => Some(Direction::ToServer),
-            "to_client" => Some(Direction::ToClient),
-            _ => None,
-        };
-        set_filter(&|s| s.direction = direction);
-    };
     // What the box shows, ahead of the spec while a keystroke waits out the debounce.
     let draft = RwSignal::new(spec.with_untracked(|s| box_text(s).to_string()));
     // Keystrokes scheduled and applied: the spec is copied into the box only when none waits.
@@ -65,6 +57,45 @@ pub fn FilterBar(
     });
     let suggestions = RwSignal::new(Suggestions::default());
     let input = NodeRef::<leptos::html::Input>::new();
+    // A shortcut's edit: the box's text (a keystroke still waiting included) rewritten, and
+    // applied at once. With the regex toggle on, the pattern becomes a `text ~` test first.
+    let edit_expr = move |edit: &dyn Fn(&str) -> String| {
+        // A keystroke's timer still waiting finds itself overtaken and does nothing.
+        typed.update_value(|(scheduled, applied)| {
+            *scheduled += 1;
+            *applied = *scheduled;
+        });
+        suggestions.update(Suggestions::close);
+        let regex = spec.with_untracked(|s| s.regex);
+        let text = edit(&base_expression(&draft.get_untracked(), regex));
+        draft.set(text.clone());
+        set_filter(&|s| {
+            s.regex = false;
+            s.search.clear();
+            s.expr = text.clone();
+        });
+    };
+    // The expression the shortcuts read their state from: the box's, as typed.
+    let shown_expr = move || {
+        if spec.with(|s| s.regex) {
+            String::new()
+        } else {
+            draft.get()
+        }
+    };
+    let scope_value = move || {
+        let expr = shown_expr();
+        inspector.with(|i| scope_of(&expr, &i.hops()).value())
+    };
+    let on_scope = move |ev| {
+        let value = event_target_value(&ev);
+        let scope = inspector.with_untracked(|i| Scope::from_value(&value, &i.hops()));
+        edit_expr(&|expr| with_scope(expr, scope));
+    };
+    let on_direction = move |ev| {
+        let value = event_target_value(&ev);
+        edit_expr(&|expr| with_menu_value(expr, "dir", &value));
+    };
     let apply_later = move |text: String| {
         typed.update_value(|(scheduled, _)| *scheduled += 1);
         let mine = typed.get_value().0;
@@ -181,24 +212,41 @@ pub fn FilterBar(
         })
     };
     let on_channel = move |ev| {
-        let channel = Channel::from_name(&event_target_value(&ev));
-        set_filter(&|s| s.channel = channel);
+        let value = event_target_value(&ev);
+        let value = Channel::from_name(&value).map_or("", |c| c.name());
+        edit_expr(&|expr| with_menu_value(expr, "channel", value));
     };
+    // The msg_type words as typed: the box's clause is copied in only when it says other
+    // words, so that a comma being typed stays.
+    let msg_types = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        let from_expr = msg_types_of(&shown_expr());
+        let typed = msg_types.get_untracked();
+        if msg_type_words(&typed) != from_expr {
+            msg_types.set(from_expr.join(", "));
+        }
+    });
     let on_msg_type = move |ev| {
         let text = event_target_value(&ev);
-        set_filter(&|s| s.msg_type = text.clone());
+        msg_types.set(text.clone());
+        edit_expr(&|expr| with_msg_types(expr, &text));
     };
+    let findings = Signal::derive(move || has_clause(&shown_expr(), "finding"));
     let kind_chip = move |kind: RowKind| {
-        let shown = move || !spec.with(|s| s.hidden.contains(kind));
+        let clause = kind.hide_clause();
+        let hidden = move || has_clause(&shown_expr(), clause);
         view! {
             <button
                 class="chip"
-                class:off=move || !shown()
                 data-testid="filter-kind"
                 data-kind=kind.label()
-                aria-pressed=move || shown().to_string()
-                title=move || format!("{} {}", if shown() { "Hide" } else { "Show" }, kind.describe())
-                on:click=move |_| set_filter(&|s| s.hidden = s.hidden.toggled(kind))
+                aria-pressed=move || hidden().to_string()
+                title=move || if hidden() {
+                    format!("Show {} again: takes {clause} out of the filter", kind.describe())
+                } else {
+                    format!("Hide {}: adds {clause} to the filter", kind.describe())
+                }
+                on:click=move |_| edit_expr(&|expr| toggle_clause(expr, clause))
             >
                 {kind.label()}
             </button>
@@ -273,7 +321,7 @@ pub fn FilterBar(
             <div class="filter-line selects">
                 <select
                     aria-label="Connection or hop"
-                    title="Show one hop, one connection, or everything"
+                    title="One hop or one connection: writes hop == … or conn == … in the filter"
                     data-testid="filter-scope"
                     prop:value=scope_value
                     on:change=on_scope
@@ -285,9 +333,9 @@ pub fn FilterBar(
                 </select>
                 <select
                     aria-label="Direction"
-                    title="Frames in one direction only"
+                    title="One direction: writes dir == … in the filter"
                     data-testid="filter-direction"
-                    prop:value=move || spec.with(|s| s.direction.map(direction_name).unwrap_or(""))
+                    prop:value=move || menu_value(&shown_expr(), "dir")
                     on:change=on_direction
                 >
                     <option value="">"⇄ both"</option>
@@ -296,9 +344,9 @@ pub fn FilterBar(
                 </select>
                 <select
                     aria-label="Kernel channel"
-                    title="Kernel records on one channel only"
+                    title="Kernel records on one channel: writes channel == … in the filter"
                     data-testid="filter-channel"
-                    prop:value=move || spec.with(|s| s.channel.map_or("", |c| c.name()))
+                    prop:value=move || menu_value(&shown_expr(), "channel")
                     on:change=on_channel
                 >
                     <option value="">"any channel"</option>
@@ -311,18 +359,18 @@ pub fn FilterBar(
                     class="filter msg-type"
                     placeholder="msg_type"
                     aria-label="Kernel message types"
-                    title="Kernel messages whose msg_type contains one of these words (comma or space separated), e.g. execute, stream"
+                    title="Kernel messages whose msg_type contains one of these words (comma or space separated), e.g. execute, stream: writes msg_type contains … (or ~ …) in the filter"
                     spellcheck="false"
                     data-testid="filter-msg-type"
-                    prop:value=move || spec.with(|s| s.msg_type.clone())
+                    prop:value=move || msg_types.get()
                     on:input=on_msg_type
                 />
                 <LabelledCheckbox
                     testid="filter-findings"
                     class="check"
-                    title="Only rows with protocol violations or oddities"
-                    checked=Signal::derive(move || spec.with(|s| s.findings_only))
-                    on_toggle=move |on| set_filter(&|s| s.findings_only = on)
+                    title="Only rows with protocol violations or oddities: writes finding in the filter"
+                    checked=findings
+                    on_toggle=move |_| edit_expr(&|expr| toggle_clause(expr, "finding"))
                 >
                     "⚠ only"
                 </LabelledCheckbox>

@@ -2,8 +2,9 @@
 //! themselves are the session's (`crate::session::records`); this is how they are shown.
 //!
 //! Pure models: the filtered rows ([`row_filter`]; the filter itself is
-//! `wirebook_shared::capture_filter`) and the filter box's completion
-//! ([`filter_suggestions`]), the paged capture ([`paging`]), the kernel messages' threads
+//! `wirebook_shared::capture_filter`), the filter box's completion ([`filter_suggestions`])
+//! and what its shortcuts write in it ([`filter_chips`]), the paged capture ([`paging`]), the
+//! kernel messages' threads
 //! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
 //! reads ([`list_row`], [`row_text`]), its Time column ([`time_column`]) and its Protocol and
 //! Latency columns ([`protocol_column`]), whether it follows the newest ([`follow`]), the
@@ -20,6 +21,7 @@ pub mod capture_export;
 pub mod composer;
 pub mod composer_view;
 pub mod filter_bar;
+pub mod filter_chips;
 pub mod filter_suggestions;
 pub mod follow;
 pub mod frame_layout;

@@ -23,6 +23,7 @@ use crate::inspector::capture_export::{
 };
 use crate::inspector::composer_view::Composer;
 use crate::inspector::filter_bar::FilterBar;
+use crate::inspector::filter_chips::scope_of;
 use crate::inspector::follow::Follow;
 use crate::inspector::kernel_tree::KernelTree;
 use crate::inspector::list::{
@@ -589,7 +590,8 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     });
 
     let search = window_search();
-    let export_conn = move || match spec.with(|s| s.scope) {
+    // The connection the filter names at its top level (`conn == 3`): its exports.
+    let export_conn = move || match spec.with(|s| scope_of(&s.expr, &[])) {
         Scope::Conn(conn) => Some(conn),
         _ => None,
     };

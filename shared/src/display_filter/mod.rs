@@ -5,16 +5,19 @@
 //!
 //! `syntax`: the grammar and its errors; `fields`: the fields, how each is read from a record,
 //! and completion for the filter box; `json_path`: one value out of a JSON text without
-//! building it; `compiled`: resolution, the limits, and matching.
+//! building it; `compiled`: resolution, the limits, and matching; `clauses`: the filter bar's
+//! chips and menus as edits of the expression's top-level `&&` clauses.
 
+mod clauses;
 mod compiled;
 mod fields;
 mod json_path;
 mod syntax;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
+pub use clauses::{field_value, has_clause, plain_words, quoted, set_field_clause, toggle_clause};
 pub use compiled::{
     contains_ignoring_case, pattern, DisplayFilter, FilterError, Pattern, MAX_PATTERNS,
     MAX_PATTERN_SIZE,
@@ -23,4 +26,4 @@ pub use fields::{
     channel_of, complete, direction_name, direction_of, each_text, has_findings, heartbeat_line,
     Completion, Suggestion, FIELDS,
 };
-pub use syntax::{MAX_DEPTH, MAX_EXPR_LEN};
+pub use syntax::{Op, MAX_DEPTH, MAX_EXPR_LEN};

@@ -102,7 +102,7 @@ pub struct Comparison {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Token {
+pub(super) enum Token {
     Word(String),
     Str(String),
     Number(String),
@@ -134,6 +134,16 @@ pub fn is_word_char(c: char) -> bool {
 }
 
 fn tokens(text: &str) -> Result<Vec<(Token, usize)>, SyntaxError> {
+    Ok(spanned_tokens(text)?
+        .into_iter()
+        .map(|(token, span)| (token, span.start))
+        .collect())
+}
+
+/// The tokens of `text` with the bytes each covers (the chips find clauses by them).
+pub(super) fn spanned_tokens(
+    text: &str,
+) -> Result<Vec<(Token, std::ops::Range<usize>)>, SyntaxError> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -193,7 +203,7 @@ fn tokens(text: &str) -> Result<Vec<(Token, usize)>, SyntaxError> {
                 return error(at, format!("'{ch}' is not part of a filter expression"));
             }
         };
-        out.push((token, at));
+        out.push((token, at..at + len));
         i += len;
     }
     Ok(out)

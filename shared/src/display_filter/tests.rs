@@ -8,7 +8,13 @@ use crate::capture::{
 use crate::hex::hex;
 use crate::jupyter::{Channel, KernelMessageRecord, SignatureCheck, WireFormat, WireParts};
 
-fn frame(seq: u64, hop: Hop, direction: Direction, opcode: Opcode, text: &str) -> CaptureRecord {
+pub(crate) fn frame(
+    seq: u64,
+    hop: Hop,
+    direction: Direction,
+    opcode: Opcode,
+    text: &str,
+) -> CaptureRecord {
     let close = (opcode == Opcode::Close).then(|| CloseSummary {
         code: Some(1001),
         reason: text.to_string(),
@@ -101,7 +107,7 @@ fn beat(seq: u64, ok: bool) -> CaptureRecord {
     }
 }
 
-fn sample() -> Vec<CaptureRecord> {
+pub(crate) fn sample() -> Vec<CaptureRecord> {
     let mut unmasked = text(5, "x");
     if let CaptureBody::Frame(f) = &mut unmasked.body {
         f.findings.push("client frame is not masked".into());
