@@ -28,3 +28,32 @@ test('the record pane reads JSON-RPC and pairs a result with its call', async ({
   await expect(page.getByTestId('protocol-summary')).toHaveText('result id 7: 3');
   await expect(page.getByTestId('protocol-answers')).toContainText('request, after');
 });
+
+test('the list shows each message through its lens, with a latency for the answer', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await expectConnected(page);
+  await run(page, 0, '{"jsonrpc":"2.0","method":"add","params":[1,2],"id":7}');
+  await expect(page.getByTestId('cell')).toHaveCount(2);
+
+  const kernelRows = page.locator(
+    '[data-testid=capture-row][data-hop=kernel][data-event=frame]',
+  );
+  const call = kernelRows.filter({ hasText: '"method":"add"' }).first();
+  await expect(call.getByTestId('protocol-cell')).toHaveText('JSON-RPC call add id 7');
+  // The echo's copy of the call comes back as a call too: both wait for an answer.
+  await expect(call.getByTestId('latency-cell')).toHaveText('…');
+
+  // A result with the same id, sent after the call, answers it: the call stops waiting and
+  // the result says how long after it came.
+  await run(page, 1, '{"jsonrpc":"2.0","result":3,"id":7}');
+  const result = kernelRows
+    .filter({ has: page.locator('[data-testid=protocol-cell]', { hasText: 'JSON-RPC result id 7: 3' }) })
+    .first();
+  await expect(result.getByTestId('latency-cell')).toHaveText(/^[\d.]+ (µs|ms|s)$/);
+  await expect(call.getByTestId('latency-cell')).toHaveText('');
+  await expect(result).toHaveAttribute('title', /JSON-RPC result id 7: 3, [\d.]+ (µs|ms|s) after its request/);
+
+  // A connection without a lens (the browser hop's session protocol) leaves the column blank.
+  const browserRow = page.locator('[data-testid=capture-row][data-hop=browser][data-event=frame]').first();
+  await expect(browserRow.getByTestId('protocol-cell')).toHaveText('');
+});

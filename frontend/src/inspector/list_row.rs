@@ -1,6 +1,6 @@
 //! What one row of the inspector's list shows, computed once when the row enters the
 //! window: its cells (time, connection, direction, opcode or channel, FIN, MASK, length,
-//! findings, preview), a kernel message's msg_type and short parent id, and the tooltip with
+//! findings, preview, protocol, latency), a kernel message's msg_type and short parent id, and the tooltip with
 //! the whole story (sequence number, connection, wall-clock times, what it relays, its
 //! findings, a kernel message's full ids).
 
@@ -8,6 +8,7 @@ use wirebook_shared::capture::{CaptureBody, CaptureRecord};
 use wirebook_shared::capture_filter::direction_of;
 
 use crate::inspector::kernel_tree::ThreadRow;
+use crate::inspector::protocol_column::ProtocolCell;
 use crate::inspector::row_text::{
     clock, direction_name, event_name, findings, heartbeat_line, short_id, summary,
     visible_controls,
@@ -41,6 +42,9 @@ pub struct ListRow {
     pub depth: u32,
     /// Answered heartbeats this row stands for (part of the key: the count changes the text).
     pub folded: u64,
+    /// The Protocol and Latency columns ([`ListRow::with_protocol`]); blank without a lens.
+    pub protocol: String,
+    pub latency: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -159,7 +163,27 @@ impl ListRow {
             kernel,
             depth: placed.depth,
             folded,
+            protocol: String::new(),
+            latency: String::new(),
         }
+    }
+
+    /// The row with its Protocol and Latency cells; the tooltip says both whole.
+    pub fn with_protocol(mut self, cell: Option<&ProtocolCell>) -> ListRow {
+        if let Some(cell) = cell {
+            self.protocol = cell.summary.clone();
+            self.latency = cell.latency();
+            self.title.push_str(&format!("\n{}", cell.summary));
+            match (cell.latency_us, cell.waiting) {
+                (Some(_), _) => {
+                    self.title
+                        .push_str(&format!(", {} after its request", self.latency));
+                }
+                (None, true) => self.title.push_str(", not answered yet"),
+                (None, false) => {}
+            }
+        }
+        self
     }
 }
 
@@ -186,6 +210,35 @@ mod tests {
             folded,
             format!("t{seq}"),
         )
+    }
+
+    #[test]
+    fn the_protocol_cells_show_in_the_row_and_whole_in_its_title() {
+        let mut records = Records::default();
+        records.add(vec![msg(10, Hop::Browser, "hi")], 0);
+        let plain = row(&records, 10, LISTED, 1).with_protocol(None);
+        assert_eq!((plain.protocol.as_str(), plain.latency.as_str()), ("", ""));
+        let waiting = ProtocolCell {
+            summary: "JSON-RPC call add id 7".into(),
+            latency_us: None,
+            waiting: true,
+        };
+        let call = row(&records, 10, LISTED, 1).with_protocol(Some(&waiting));
+        assert_eq!(call.protocol, "JSON-RPC call add id 7");
+        assert_eq!(call.latency, "…");
+        assert!(call
+            .title
+            .ends_with("\nJSON-RPC call add id 7, not answered yet"));
+        let answer = ProtocolCell {
+            summary: "JSON-RPC result id 7: 3".into(),
+            latency_us: Some(1_500),
+            waiting: false,
+        };
+        let result = row(&records, 10, LISTED, 1).with_protocol(Some(&answer));
+        assert_eq!(result.latency, "1.5 ms");
+        assert!(result
+            .title
+            .ends_with("\nJSON-RPC result id 7: 3, 1.5 ms after its request"));
     }
 
     #[test]

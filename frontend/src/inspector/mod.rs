@@ -6,8 +6,9 @@
 //! and what its shortcuts write in it ([`filter_chips`]), the paged capture ([`paging`]), the
 //! kernel messages' threads
 //! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
-//! reads ([`list_row`], [`row_text`]) and its Time column ([`time_column`]), whether it
-//! follows the newest ([`follow`]), the virtualized list's arithmetic ([`virtual_list`]), what
+//! reads ([`list_row`], [`row_text`]), its Time column ([`time_column`]) and its Protocol and
+//! Latency columns ([`protocol_column`]), whether it follows the newest ([`follow`]), the
+//! virtualized list's arithmetic ([`virtual_list`]), what
 //! the record pane says ([`record_facts`], [`frame_layout`]; [`protocol_lens`]: the message
 //! through its protocol's lens, paired; [`hop_timeline`]: a relayed message's latency per hop),
 //! picked frames as cells ([`replay`]), the export links ([`capture_export`]) and the message
@@ -33,6 +34,7 @@ pub mod list;
 pub mod list_row;
 pub mod message_templates;
 pub mod packed_view;
+pub mod protocol_column;
 pub mod protocol_lens;
 pub mod record_facts;
 pub mod record_view;

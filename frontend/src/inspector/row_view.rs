@@ -90,6 +90,8 @@ pub fn CaptureRow(
             })}
             <span class="c-len" role="gridcell">{row.len}</span>
             <span class="c-warn" role="gridcell">{row.findings.then_some("⚠")}</span>
+            <span class="c-proto" role="gridcell" data-testid="protocol-cell">{row.protocol}</span>
+            <span class="c-lat" role="gridcell" data-testid="latency-cell">{row.latency}</span>
             <span class="c-data" role="gridcell">
                 {row.kernel.and_then(|k| k.parent.map(|parent| view! {
                     <span

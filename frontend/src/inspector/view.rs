@@ -30,6 +30,7 @@ use crate::inspector::list::{
     count_label, empty_list_text, kernel_threads, KeyOutcome, ListMode, Selection, Shown,
 };
 use crate::inspector::list_row::ListRow;
+use crate::inspector::protocol_column::ProtocolColumn;
 use crate::inspector::record_view::FrameDetail;
 use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, Scope};
 use crate::inspector::row_view::CaptureRow;
@@ -164,6 +165,12 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         let rev = filter_rev.get();
         let changed = inspector.with(|i| compiled.with_value(|f| rows.refresh(i, f, rev)));
         (rows, changed)
+    });
+    // Each record read through its connection's lens once, as it arrives.
+    let protocol_column = Memo::new_owning(move |previous: Option<ProtocolColumn>| {
+        let mut column = previous.unwrap_or_default();
+        let changed = inspector.with(|i| column.refresh(i));
+        (column, changed)
     });
     let mode = RwSignal::new(ListMode::List);
     // The tree is rebuilt from the filtered rows whenever they change while it is shown.
@@ -417,21 +424,26 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             })
         });
         inspector.with(|records| {
-            filtered.with(|f| {
-                placed
-                    .into_iter()
-                    .filter_map(|(p, before)| {
-                        let record = records.get(p.seq)?;
-                        Some(ListRow::new(
-                            record,
-                            records,
-                            utc_offset,
-                            p,
-                            f.folded(p.seq),
-                            column.cell(records, record, before),
-                        ))
-                    })
-                    .collect::<Vec<_>>()
+            protocol_column.with(|protocol| {
+                filtered.with(|f| {
+                    placed
+                        .into_iter()
+                        .filter_map(|(p, before)| {
+                            let record = records.get(p.seq)?;
+                            Some(
+                                ListRow::new(
+                                    record,
+                                    records,
+                                    utc_offset,
+                                    p,
+                                    f.folded(p.seq),
+                                    column.cell(records, record, before),
+                                )
+                                .with_protocol(protocol.cell(p.seq)),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
             })
         })
     };
@@ -792,6 +804,8 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 <span class="c-mask" title="MASK: the payload is masked (client to server)">"M"</span>
                 <span class="c-len">"Length"</span>
                 <span class="c-warn" title="Findings: protocol violations and oddities">"⚠"</span>
+                <span class="c-proto" title="The message read through its connection's protocol lens (Socket.IO, GraphQL, JSON-RPC, STOMP, SignalR, WAMP, MQTT, Jupyter)">"Protocol"</span>
+                <span class="c-lat" title="For a response: the time since the request it answers; … for a request not answered yet">"Latency"</span>
                 <span class="c-data">"Data"</span>
             </div>
             <div
@@ -830,7 +844,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     </button>
                 </Show>
                 <div class="spacer" style:height=move || format!("{}px", window.get().top_px)></div>
-                <For each=rows key=|r| (r.generation, r.seq, r.depth, r.folded, r.time.clone()) let:row>
+                <For each=rows key=|r| (r.generation, r.seq, r.depth, r.folded, r.time.clone(), r.protocol.clone(), r.latency.clone()) let:row>
                     <CaptureRow
                         row=row
                         selected=selected

@@ -362,6 +362,16 @@ impl Records {
         hops
     }
 
+    /// The server process the rows came from (a new one reuses `seq`s).
+    pub fn instance(&self) -> Option<&str> {
+        self.instance.as_deref()
+    }
+
+    /// The `seq`s of a connection's rows held, oldest first.
+    pub fn conn_seqs(&self, conn: ConnId) -> impl Iterator<Item = u64> + '_ {
+        self.conn_rows.get(&conn).into_iter().flatten().copied()
+    }
+
     /// The row of `seq`'s connection before it, among the rows held.
     pub fn previous_in_conn(&self, seq: u64) -> Option<&CaptureRecord> {
         let conn = self.get(seq)?.conn;
