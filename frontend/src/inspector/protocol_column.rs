@@ -64,6 +64,12 @@ pub struct ProtocolColumn {
 }
 
 impl ProtocolColumn {
+    /// Whether any record held was read through a protocol's lens: without one, the list
+    /// leaves the Protocol and Latency columns' room to the Data column.
+    pub fn any(&self) -> bool {
+        !self.cells.is_empty()
+    }
+
     pub fn cell(&self, seq: u64) -> Option<&ProtocolCell> {
         self.cells.get(&seq)
     }
@@ -276,6 +282,11 @@ mod tests {
         assert_eq!(column.cell(7).unwrap().latency(), "…");
         assert_eq!(column.cell(12).unwrap().latency(), "…");
         assert!(column.cell(3).is_none());
+        assert!(column.any());
+        // Only plain connections held: the list leaves the two columns out.
+        let plain: Vec<CaptureRecord> = capture().into_iter().filter(|r| r.seq == 3).collect();
+        assert!(!records_of(&[plain], 100).1.any());
+        assert!(!ProtocolColumn::default().any());
     }
 
     #[test]

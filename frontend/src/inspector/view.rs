@@ -775,6 +775,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             <div class="split-body">
             <div
                 class="list-area"
+                class:no-protocol=move || protocol_column.with(|column| !column.any())
                 style:flex-basis=move || detail_shown().then(|| detail_split.with(|d| d.css_size(DETAIL)))
             >
             <div class="capture-head">
