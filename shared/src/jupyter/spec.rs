@@ -498,6 +498,10 @@ struct Pending {
     replied: bool,
     /// A finding already said this request went unanswered past a later one.
     overtaken: bool,
+    /// Iopub had delivered a message before this request went: its `busy` cannot have been
+    /// published before the subscription took (ZeroMQ's slow joiner), so a missing one is
+    /// the kernel's doing.
+    iopub_live: bool,
 }
 
 /// One kernel connection's requests checked against what follows them: every request gets
@@ -507,6 +511,8 @@ struct Pending {
 #[derive(Debug, Default)]
 pub struct SpecCheck {
     pending: VecDeque<Pending>,
+    /// A message has come on iopub: the subscription is in effect.
+    iopub_live: bool,
 }
 
 impl SpecCheck {
@@ -544,10 +550,14 @@ impl SpecCheck {
                         idle: false,
                         replied: false,
                         overtaken: false,
+                        iopub_live: self.iopub_live,
                     });
                 }
             }
             Direction::ToClient => {
+                if channel == Channel::Iopub {
+                    self.iopub_live = true;
+                }
                 if let Some(parent) = parent {
                     if msg_type == "status" && channel == Channel::Iopub {
                         let state = text(content, "execution_state").unwrap_or_default();
@@ -600,7 +610,7 @@ impl SpecCheck {
                 findings.push(format!("a second idle for {} {parent}", pending.msg_type))
             }
             "idle" => {
-                if !pending.busy {
+                if !pending.busy && pending.iopub_live {
                     findings.push(format!(
                         "idle for {} {parent} without a busy before it",
                         pending.msg_type
@@ -893,8 +903,58 @@ mod tests {
     }
 
     #[test]
+    fn an_idle_without_its_busy_is_said_only_once_iopub_was_live() {
+        let mut check = SpecCheck::default();
+        let idle = |check: &mut SpecCheck, id: &str| {
+            feed(
+                check,
+                Channel::Iopub,
+                Direction::ToClient,
+                "status",
+                "k",
+                Some(("kernel_info_request", id)),
+                json!({"execution_state": "idle"}),
+            )
+        };
+        // Sent before anything came on iopub: its busy may have gone before the subscription.
+        feed(
+            &mut check,
+            Channel::Shell,
+            Direction::ToServer,
+            "kernel_info_request",
+            "early",
+            None,
+            json!({}),
+        );
+        assert!(idle(&mut check, "early").is_empty());
+        feed(
+            &mut check,
+            Channel::Shell,
+            Direction::ToServer,
+            "kernel_info_request",
+            "late",
+            None,
+            json!({}),
+        );
+        assert_eq!(
+            idle(&mut check, "late"),
+            ["idle for kernel_info_request late without a busy before it"]
+        );
+    }
+
+    #[test]
     fn idle_without_busy_and_doubled_replies_are_findings() {
         let mut check = SpecCheck::default();
+        // Iopub is live (the kernel's starting status came through).
+        feed(
+            &mut check,
+            Channel::Iopub,
+            Direction::ToClient,
+            "status",
+            "s",
+            None,
+            json!({"execution_state": "starting"}),
+        );
         let sent = feed(
             &mut check,
             Channel::Control,
