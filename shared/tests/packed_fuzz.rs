@@ -5,6 +5,9 @@
 //!
 //! `WIREBOOK_FUZZ_CASES` sets the cases per target (256 by default, as in fuzz_parsers.rs).
 
+mod fuzz_support;
+
+use fuzz_support::{apply_bytes, byte_edit, cases, ByteEdit};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -27,43 +30,9 @@ const SAMPLES: &[&str] = &[
     "83f97e00fa7f800000d818456449455446",
 ];
 
-fn cases() -> u32 {
-    std::env::var("WIREBOOK_FUZZ_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(256)
-}
-
-#[derive(Debug, Clone)]
-enum Mutation {
-    Flip(usize, u8),
-    Insert(usize, u8),
-    Delete(usize),
-    Cut(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        any::<usize>().prop_map(Mutation::Delete),
-        any::<usize>().prop_map(Mutation::Cut),
-    ]
-}
-
-fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
-    for m in mutations {
-        let len = bytes.len();
-        match *m {
-            Mutation::Flip(i, b) if len > 0 => bytes[i % len] ^= b,
-            Mutation::Insert(i, b) => bytes.insert(i % (len + 1), b),
-            Mutation::Delete(i) if len > 0 => {
-                bytes.remove(i % len);
-            }
-            Mutation::Cut(i) => bytes.truncate(i % (len + 1)),
-            _ => {}
-        }
-    }
+/// `sample` with `edits` applied (fuzz_support's byte edits, as fuzz_parsers.rs uses).
+fn mutate(mut bytes: Vec<u8>, edits: &[ByteEdit]) -> Vec<u8> {
+    apply_bytes(&mut bytes, edits);
     bytes
 }
 
@@ -101,7 +70,7 @@ proptest! {
     #[test]
     fn mutated_documents_never_panic(
         sample in select(SAMPLES),
-        mutations in vec(mutation(), 1..6),
+        mutations in vec(byte_edit(), 1..6),
     ) {
         let bytes = mutate(unhex(sample).unwrap(), &mutations);
         check(&bytes)?;
