@@ -8,11 +8,13 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::Value;
-use wirebook_shared::capture::{
-    CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord, HttpHeadRecord, MessageSummary,
-};
+use wirebook_shared::capture::{CaptureBody, CaptureRecord};
 use wirebook_shared::lens::dissector::Dissector;
-use wirebook_shared::{Direction, Hop, Opcode};
+
+#[path = "../tests/lens_support/mod.rs"]
+mod lens_support;
+
+use lens_support::fixture_records;
 
 const FIXTURES: [&str; 5] = [
     include_str!("../tests/fixtures/lens/socketio.jsonl"),
@@ -26,76 +28,12 @@ const CONNECTIONS: u64 = 100;
 
 /// The fixtures as capture records, each connection a fixture, round-robin until RECORDS.
 fn records() -> Vec<CaptureRecord> {
-    let mut out = Vec::new();
-    let mut seq = 0;
+    let mut out: Vec<CaptureRecord> = Vec::new();
     let mut conn = 0;
     while out.len() < RECORDS {
         let fixture = FIXTURES[conn as usize % FIXTURES.len()];
-        let mut lines = fixture
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap());
-        let head = lines.next().unwrap();
-        let mut push = |body| {
-            seq += 1;
-            out.push(CaptureRecord {
-                seq,
-                conn: conn % CONNECTIONS,
-                hop: Hop::Upstream,
-                time_us: seq * 100,
-                body,
-            });
-        };
-        push(CaptureBody::Handshake(Box::new(HandshakeRecord {
-            request: HttpHeadRecord {
-                start_line: format!("GET {} HTTP/1.1", head["path"].as_str().unwrap()),
-                headers: Vec::new(),
-            },
-            response: None,
-            accept_ok: None,
-            protocol: head["protocol"].as_str().map(String::from),
-            extensions: Vec::new(),
-            findings: Vec::new(),
-        })));
-        for line in lines {
-            let direction = if line["dir"] == "to_server" {
-                Direction::ToServer
-            } else {
-                Direction::ToClient
-            };
-            let (opcode, preview) = match line.get("text") {
-                Some(t) => (Opcode::Text, t.as_str().unwrap().to_string()),
-                None => (Opcode::Binary, line["hex"].as_str().unwrap().to_string()),
-            };
-            let len = preview.len() as u64;
-            push(CaptureBody::Frame(Box::new(FrameRecord {
-                direction,
-                offset: 0,
-                fin: true,
-                rsv1: false,
-                rsv2: false,
-                rsv3: false,
-                opcode,
-                mask_key: None,
-                len,
-                length_form: "7-bit".into(),
-                header_hex: String::new(),
-                payload_hex: String::new(),
-                truncated: false,
-                findings: Vec::new(),
-                message: Some(MessageSummary {
-                    opcode,
-                    frames: 1,
-                    compressed: false,
-                    wire_len: len,
-                    len,
-                    preview,
-                    truncated: false,
-                    close: None,
-                    findings: Vec::new(),
-                }),
-                caused_by: None,
-            })));
-        }
+        let first_seq = out.len() as u64 + 1;
+        out.extend(fixture_records(fixture, conn % CONNECTIONS, first_seq));
         conn += 1;
     }
     out.truncate(RECORDS);

@@ -2,93 +2,19 @@
 //! message is decoded without findings, summaries read as the protocol means them, and every
 //! request is paired with its response.
 
-use serde_json::Value;
-use wirebook_shared::capture::{
-    CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord, HttpHeadRecord, MessageSummary,
-};
+mod lens_support;
+
+use lens_support::fixture_records;
+use wirebook_shared::capture::CaptureRecord;
 use wirebook_shared::lens::dissector::{Dissection, Dissector};
 use wirebook_shared::lens::pairing::Pairing;
 use wirebook_shared::lens::{FieldValue, Lens, FIELDS};
-use wirebook_shared::{Direction, Opcode};
 
 const CONN: u64 = 7;
 
-/// The fixture as capture records: a handshake, then one frame per message, 1 ms apart.
+/// The fixture as capture records on connection `CONN`, numbered from 0.
 fn records(jsonl: &str) -> Vec<CaptureRecord> {
-    let mut lines = jsonl
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap());
-    let head = lines.next().unwrap();
-    let record = |seq: u64, body| CaptureRecord {
-        seq,
-        conn: CONN,
-        hop: wirebook_shared::Hop::Upstream,
-        time_us: 1_000_000 + seq * 1_000,
-        body,
-    };
-    let mut out = vec![record(
-        0,
-        CaptureBody::Handshake(Box::new(HandshakeRecord {
-            request: HttpHeadRecord {
-                start_line: format!("GET {} HTTP/1.1", head["path"].as_str().unwrap()),
-                headers: Vec::new(),
-            },
-            response: None,
-            accept_ok: None,
-            protocol: head["protocol"].as_str().map(String::from),
-            extensions: Vec::new(),
-            findings: Vec::new(),
-        })),
-    )];
-    for (i, line) in lines.enumerate() {
-        let direction = match line["dir"].as_str().unwrap() {
-            "to_server" => Direction::ToServer,
-            _ => Direction::ToClient,
-        };
-        let (opcode, preview, len) = match (line.get("text"), line.get("hex")) {
-            (Some(t), _) => {
-                let t = t.as_str().unwrap().to_string();
-                (Opcode::Text, t.clone(), t.len())
-            }
-            (_, Some(h)) => {
-                let h = h.as_str().unwrap().to_string();
-                (Opcode::Binary, h.clone(), h.len() / 2)
-            }
-            _ => panic!("a line with neither text nor hex"),
-        };
-        out.push(record(
-            i as u64 + 1,
-            CaptureBody::Frame(Box::new(FrameRecord {
-                direction,
-                offset: 0,
-                fin: true,
-                rsv1: false,
-                rsv2: false,
-                rsv3: false,
-                opcode,
-                mask_key: None,
-                len: len as u64,
-                length_form: "7-bit".into(),
-                header_hex: String::new(),
-                payload_hex: String::new(),
-                truncated: false,
-                findings: Vec::new(),
-                message: Some(MessageSummary {
-                    opcode,
-                    frames: 1,
-                    compressed: false,
-                    wire_len: len as u64,
-                    len: len as u64,
-                    preview,
-                    truncated: false,
-                    close: None,
-                    findings: Vec::new(),
-                }),
-                caused_by: None,
-            })),
-        ));
-    }
-    out
+    fixture_records(jsonl, CONN, 0)
 }
 
 /// Every record dissected, checked to have no findings.
