@@ -57,3 +57,36 @@ test('the list shows each message through its lens, with a latency for the answe
   const browserRow = page.locator('[data-testid=capture-row][data-hop=browser][data-event=frame]').first();
   await expect(browserRow.getByTestId('protocol-cell')).toHaveText('');
 });
+
+test('the filter box narrows the rows by a lens field and by latency', async ({ page, wirebook }) => {
+  await page.goto(wirebook.url);
+  await expectConnected(page);
+  await run(page, 0, '{"jsonrpc":"2.0","method":"add","params":[1,2],"id":7}');
+  await expect(page.getByTestId('cell')).toHaveCount(2);
+  await run(page, 1, '{"jsonrpc":"2.0","method":"log","params":["hi"]}');
+  await run(page, 2, '{"jsonrpc":"2.0","result":3,"id":7}');
+
+  const list = page.getByTestId('capture-list');
+  const box = page.getByTestId('filter-search');
+  // The protocol's fields complete once its name is typed.
+  await box.pressSequentially('hop == kernel && jsonrpc.me');
+  await expect(page.getByTestId('filter-suggestion')).toHaveText([/jsonrpc\.method/]);
+  await page.keyboard.press('Tab');
+  await box.pressSequentially(' == add');
+  // The call, and the echo's copy of it.
+  await expect(list).toHaveAttribute('aria-rowcount', '2');
+  for (const row of await page.getByTestId('capture-row').all()) {
+    await expect(row.getByTestId('protocol-cell')).toHaveText('JSON-RPC call add id 7');
+  }
+  await expect(page.getByTestId('filter-error')).toHaveCount(0);
+
+  // Answers have a latency: the result and its echo, each answering the call before it.
+  await box.fill('latency && hop == kernel');
+  await expect(list).toHaveAttribute('aria-rowcount', '2');
+  for (const row of await page.getByTestId('capture-row').all()) {
+    await expect(row.getByTestId('latency-cell')).toHaveText(/^[\d.]+ (µs|ms|s)$/);
+  }
+  await box.fill('jsonrpc && !jsonrpc.id && dir == to_server && hop == kernel');
+  await expect(list).toHaveAttribute('aria-rowcount', '1');
+  await expect(page.getByTestId('protocol-cell')).toHaveText('JSON-RPC notify log');
+});

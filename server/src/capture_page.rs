@@ -72,7 +72,13 @@ async fn answer(app: &impl Paging, request: Request) -> Result<CapturePage, Refu
     let capture = Arc::clone(app.capture());
     let before = query.before_seq;
     let page = tokio::task::spawn_blocking(move || {
-        capture.page(before, limit, PAGE_SCAN, |record| filter.matches(record))
+        capture.page(before, limit, PAGE_SCAN, |record| {
+            if filter.reads_lenses() {
+                capture.lens_facts(record.seq, |facts| filter.matches_with(record, facts))
+            } else {
+                filter.matches(record)
+            }
+        })
     })
     .await
     .map_err(|error| {

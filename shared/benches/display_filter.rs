@@ -15,6 +15,7 @@ use wirebook_shared::capture::{
 use wirebook_shared::capture_filter::FilterSpec;
 use wirebook_shared::display_filter::{each_text, DisplayFilter};
 use wirebook_shared::jupyter::{Channel, SignatureCheck, WireFormat, WireParts};
+use wirebook_shared::lens::dissector::{Dissector, LensFacts};
 use wirebook_shared::{Direction, KernelMessageRecord, Opcode};
 
 const RECORDS: u64 = 100_000;
@@ -169,6 +170,27 @@ fn filter_100k(c: &mut Criterion) {
             );
         }
         group.bench_function(expr, |b| b.iter(|| count(&records, |r| filter.matches(r))));
+    }
+    // A lens's field, read from each record's facts as the inspector keeps them.
+    let mut dissector = Dissector::new();
+    let facts: Vec<Option<LensFacts>> = records
+        .iter()
+        .map(|r| dissector.feed(r).map(|d| d.facts()))
+        .collect();
+    for expr in [
+        "graphql.type == \"subscribe\"",
+        "graphql.id == 510 || graphql.id == 9010",
+    ] {
+        let filter = DisplayFilter::parse(expr).unwrap();
+        let passing = || {
+            records
+                .iter()
+                .zip(&facts)
+                .filter(|(r, f)| filter.matches_with(black_box(r), f.as_ref()))
+                .count()
+        };
+        assert!(passing() > 0, "{expr}");
+        group.bench_function(expr, |b| b.iter(passing));
     }
     group.finish();
 }

@@ -151,6 +151,50 @@ pub struct FrameRecord {
     pub caused_by: Option<u64>,
 }
 
+impl FrameRecord {
+    /// A text message in one unmasked frame (as a server sends it), kept whole: the record a
+    /// capture makes of it.
+    pub fn text_message(direction: Direction, text: &str) -> FrameRecord {
+        let len = text.len() as u64;
+        let form = crate::wire::LengthForm::minimal_for(len);
+        let header = crate::wire::FrameHeader {
+            payload_len: len,
+            length_form: form,
+            ..crate::wire::FrameHeader::new(Opcode::Text)
+        };
+        let mut header_bytes = Vec::new();
+        header.write(&mut header_bytes);
+        FrameRecord {
+            direction,
+            offset: 0,
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode: Opcode::Text,
+            mask_key: None,
+            len,
+            length_form: form.name().into(),
+            header_hex: crate::hex::hex(&header_bytes),
+            payload_hex: crate::hex::hex(text.as_bytes()),
+            truncated: false,
+            findings: Vec::new(),
+            message: Some(MessageSummary {
+                opcode: Opcode::Text,
+                frames: 1,
+                compressed: false,
+                wire_len: len,
+                len,
+                preview: text.to_string(),
+                truncated: false,
+                close: None,
+                findings: Vec::new(),
+            }),
+            caused_by: None,
+        }
+    }
+}
+
 /// A whole message, summarised on the frame that completes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageSummary {
@@ -213,6 +257,24 @@ mod tests {
             assert_eq!(serde_json::to_string(&hop).unwrap(), json);
             assert_eq!(serde_json::from_str::<Hop>(json).unwrap(), hop);
             assert_eq!(format!(r#""{}""#, hop.label()), json);
+        }
+    }
+
+    #[test]
+    fn a_text_message_record_has_the_header_an_encoder_writes() {
+        for len in [5, 200, 70_000] {
+            let text = "x".repeat(len);
+            let record = FrameRecord::text_message(Direction::ToClient, &text);
+            let wire = crate::wire::encode_frame(
+                &crate::wire::FrameSpec::new(Opcode::Text),
+                text.as_bytes(),
+            );
+            assert_eq!(
+                record.header_hex,
+                crate::hex::hex(&wire[..wire.len() - len])
+            );
+            assert_eq!(record.payload_hex.len(), 2 * len);
+            assert_eq!(record.message.unwrap().preview, text);
         }
     }
 

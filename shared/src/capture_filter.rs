@@ -26,6 +26,7 @@ use crate::display_filter::{
     contains_ignoring_case, each_text, pattern, plain_words, DisplayFilter, Pattern,
 };
 use crate::jupyter::Channel;
+use crate::lens::dissector::LensFacts;
 
 /// The longest search text, msg_type list or expression a spec may carry, in bytes.
 pub const MAX_SEARCH_LEN: usize = crate::display_filter::MAX_EXPR_LEN;
@@ -328,7 +329,19 @@ impl Filter {
             && !self.spec.is_active()
     }
 
+    /// Whether the expression names a lens's field: matching then needs each record's
+    /// [`LensFacts`] ([`Filter::matches_with`]).
+    pub fn reads_lenses(&self) -> bool {
+        matches!(&self.expression, Expression::Filter(f) if f.reads_lenses())
+    }
+
+    /// Whether `record` passes, as one no lens read.
     pub fn matches(&self, record: &CaptureRecord) -> bool {
+        self.matches_with(record, None)
+    }
+
+    /// Whether `record` passes, `lens` being what its connection's lens read of it.
+    pub fn matches_with(&self, record: &CaptureRecord, lens: Option<&LensFacts>) -> bool {
         let spec = &self.spec;
         if let Some(want) = spec.channel {
             if channel_of(&record.body) != Some(want) {
@@ -373,7 +386,7 @@ impl Filter {
         found
             && match &self.expression {
                 Expression::None => true,
-                Expression::Filter(filter) => filter.matches(record),
+                Expression::Filter(filter) => filter.matches_with(record, lens),
                 Expression::Words(needle) => each_text(&record.body, &mut |text| {
                     contains_ignoring_case(text, needle)
                 }),

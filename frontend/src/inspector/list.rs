@@ -261,6 +261,7 @@ mod tests {
     use wirebook_shared::capture::Hop;
 
     use super::*;
+    use crate::inspector::protocol_column::ProtocolColumn;
     use crate::inspector::row_filter::Filter;
     use crate::session::test_records::{execute_thread, msg};
 
@@ -269,7 +270,7 @@ mod tests {
         let mut records = Records::default();
         records.add((10..20).map(|seq| msg(seq, Hop::Browser, "x")).collect(), 0);
         let mut rows = FilteredRows::default();
-        rows.refresh(&records, &Filter::default(), 0);
+        rows.refresh(&records, &Filter::default(), 0, &ProtocolColumn::default());
         rows
     }
 
@@ -331,7 +332,7 @@ mod tests {
         );
         records.add(vec![reply], 0);
         let mut rows = FilteredRows::default();
-        rows.refresh(&records, &Filter::default(), 0);
+        rows.refresh(&records, &Filter::default(), 0, &ProtocolColumn::default());
         let tree = kernel_threads(&records, &rows);
         let thread = |seq, depth| ThreadRow {
             seq,

@@ -174,7 +174,7 @@ impl ListRow {
             self.protocol = cell.summary.clone();
             self.latency = cell.latency();
             self.title.push_str(&format!("\n{}", cell.summary));
-            match (cell.latency_us, cell.waiting) {
+            match (cell.latency_us(), cell.waiting) {
                 (Some(_), _) => {
                     self.title
                         .push_str(&format!(", {} after its request", self.latency));
@@ -191,6 +191,8 @@ impl ListRow {
 mod tests {
     use wirebook_shared::capture::{Direction, Hop, Opcode};
     use wirebook_shared::jupyter::Channel;
+    use wirebook_shared::lens::dissector::LensFacts;
+    use wirebook_shared::lens::Lens;
 
     use super::*;
     use crate::session::test_records::*;
@@ -218,9 +220,14 @@ mod tests {
         records.add(vec![msg(10, Hop::Browser, "hi")], 0);
         let plain = row(&records, 10, LISTED, 1).with_protocol(None);
         assert_eq!((plain.protocol.as_str(), plain.latency.as_str()), ("", ""));
+        let facts = |latency_us| LensFacts {
+            lens: Lens::JsonRpc,
+            fields: Vec::new(),
+            latency_us,
+        };
         let waiting = ProtocolCell {
             summary: "JSON-RPC call add id 7".into(),
-            latency_us: None,
+            facts: facts(None),
             waiting: true,
         };
         let call = row(&records, 10, LISTED, 1).with_protocol(Some(&waiting));
@@ -231,7 +238,7 @@ mod tests {
             .ends_with("\nJSON-RPC call add id 7, not answered yet"));
         let answer = ProtocolCell {
             summary: "JSON-RPC result id 7: 3".into(),
-            latency_us: Some(1_500),
+            facts: facts(Some(1_500)),
             waiting: false,
         };
         let result = row(&records, 10, LISTED, 1).with_protocol(Some(&answer));

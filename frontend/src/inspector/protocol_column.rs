@@ -14,29 +14,34 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use wirebook_shared::capture::{CaptureRecord, ConnId};
-use wirebook_shared::lens::dissector::{Dissector, MAX_CONNECTIONS};
+use wirebook_shared::lens::dissector::{Dissector, LensFacts, MAX_CONNECTIONS};
 use wirebook_shared::lens::pairing::Pairing;
 use wirebook_shared::lens::Role;
 
 use crate::inspector::protocol_lens::latency_text;
 use crate::session::records::Records;
 
-/// What the two columns show for one record a lens read.
+/// What the two columns show for one record a lens read, and what the filter reads of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtocolCell {
     /// `Dissection::summary`, e.g. `JSON-RPC call add id 7`.
     pub summary: String,
-    /// For a response: µs since the first request it answers.
-    pub latency_us: Option<u64>,
+    /// The lens, its fields (`jsonrpc.method`) and, for a response, the µs since the first
+    /// request it answers.
+    pub facts: LensFacts,
     /// For a request: nothing has closed it yet (no last response, not abandoned).
     pub waiting: bool,
 }
 
 impl ProtocolCell {
+    pub fn latency_us(&self) -> Option<u64> {
+        self.facts.latency_us
+    }
+
     /// The Latency column: the time since the request for a response, `…` for a request
     /// still waiting, blank otherwise.
     pub fn latency(&self) -> String {
-        match self.latency_us {
+        match self.latency_us() {
             Some(us) => latency_text(us),
             None if self.waiting => "…".into(),
             None => String::new(),
@@ -72,6 +77,11 @@ impl ProtocolColumn {
 
     pub fn cell(&self, seq: u64) -> Option<&ProtocolCell> {
         self.cells.get(&seq)
+    }
+
+    /// What the lens read of record `seq`, for a filter that names a lens's field.
+    pub fn facts(&self, seq: u64) -> Option<&LensFacts> {
+        self.cells.get(&seq).map(|cell| &cell.facts)
     }
 
     /// Reads the records that arrived since the last call. Returns whether any cell changed.
@@ -152,16 +162,11 @@ impl ProtocolColumn {
         let Some(dissection) = state.dissector.feed(record) else {
             return false;
         };
-        let mut latency_us = None;
         for pairing in &dissection.pairings {
             match pairing {
                 Pairing::Answers {
-                    request_seq,
-                    latency_us: us,
-                    last,
-                    ..
+                    request_seq, last, ..
                 } => {
-                    latency_us = latency_us.or(Some(*us));
                     if *last {
                         self.close(*request_seq);
                     }
@@ -179,7 +184,7 @@ impl ProtocolColumn {
             record.seq,
             ProtocolCell {
                 summary: dissection.summary(),
-                latency_us,
+                facts: dissection.facts(),
                 waiting,
             },
         );
@@ -333,6 +338,43 @@ mod tests {
         // All at once, the request was let go before it was read: no latency, as it says.
         let (_, column) = records_of(&[capture()], 4);
         assert_eq!(column.cell(6).unwrap().latency(), "");
+    }
+
+    #[test]
+    fn the_row_filter_reads_lens_fields_from_the_cells() {
+        use crate::inspector::row_filter::{FilterSpec, FilteredRows};
+        let filter = FilterSpec {
+            expr: "jsonrpc.id == 7 || (latency > 1 && conn == 2) || jsonrpc.id == 9".into(),
+            ..FilterSpec::default()
+        }
+        .compile()
+        .unwrap();
+        // As the view does: the cells, then the rows, after every batch.
+        let shown = |batches: &[Vec<CaptureRecord>]| {
+            let mut records = Records::new(100);
+            records.hello("a");
+            let (mut column, mut rows) = (ProtocolColumn::default(), FilteredRows::default());
+            for batch in batches {
+                records.add(batch.clone(), 0);
+                column.refresh(&records);
+                rows.refresh(&records, &filter, 1, &column);
+            }
+            rows.range(0..usize::MAX).collect::<Vec<u64>>()
+        };
+        let all = capture();
+        assert_eq!(shown(std::slice::from_ref(&all)), [1, 4, 6, 12]);
+        let live: Vec<Vec<CaptureRecord>> = all.iter().map(|r| vec![r.clone()]).collect();
+        assert_eq!(shown(&live), [1, 4, 6, 12]);
+        for cut in 1..all.len() {
+            let (older, newer) = all.split_at(cut);
+            let paged = shown(&[newer.to_vec(), older.to_vec()]);
+            assert_eq!(paged, [1, 4, 6, 12], "older page below {cut}");
+        }
+        // No cells, no lens fields.
+        let (records, _) = records_of(&[all], 100);
+        let mut rows = FilteredRows::default();
+        rows.refresh(&records, &filter, 1, &ProtocolColumn::default());
+        assert_eq!(rows.len(), 0);
     }
 
     #[test]

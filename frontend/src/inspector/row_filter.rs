@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, VecDeque};
 use wirebook_shared::capture::{CaptureBody, CaptureRecord, ConnId};
 pub use wirebook_shared::capture_filter::{Filter, FilterSpec, RowKind, Scope};
 
+use crate::inspector::protocol_column::ProtocolColumn;
 use crate::session::records::Records;
 
 /// The scope menu's entries after "All connections", as (value, label): each hop seen, then
@@ -56,8 +57,24 @@ pub struct FilteredRows {
 
 impl FilteredRows {
     /// Brings the rows up to date with `inspector` and `filter` (whose revision is
-    /// `filter_rev`: a new number means a new filter). Returns whether the rows changed.
-    pub fn refresh(&mut self, inspector: &Records, filter: &Filter, filter_rev: u64) -> bool {
+    /// `filter_rev`: a new number means a new filter). A filter that names a lens's field
+    /// reads each record's facts from `lenses`, refreshed first from the same records (it
+    /// reads a connection again only when rows are slotted in, which starts these rows over
+    /// too). Returns whether the rows changed.
+    pub fn refresh(
+        &mut self,
+        inspector: &Records,
+        filter: &Filter,
+        filter_rev: u64,
+        lenses: &ProtocolColumn,
+    ) -> bool {
+        let passes = |record: &CaptureRecord| {
+            if filter.reads_lenses() {
+                filter.matches_with(record, lenses.facts(record.seq))
+            } else {
+                filter.matches(record)
+            }
+        };
         let floor = inspector.pages().shown_from();
         let start_over = !self.primed
             || self.generation != inspector.generation()
@@ -73,7 +90,7 @@ impl FilteredRows {
                 ..FilteredRows::default()
             };
             let shown = inspector.rows_after(floor.checked_sub(1));
-            for record in shown.filter(|r| filter.matches(r)) {
+            for record in shown.filter(|r| passes(r)) {
                 fresh.push(record);
             }
             let changed = !self.primed || fresh.seqs != self.seqs || fresh.beats != self.beats;
@@ -96,7 +113,7 @@ impl FilteredRows {
         }
         for record in inspector.rows_after(self.scanned_through) {
             self.scanned_through = Some(record.seq);
-            if filter.matches(record) {
+            if passes(record) {
                 self.push(record);
                 changed = true;
             }
@@ -193,7 +210,7 @@ mod tests {
 
     fn pick(i: &Records, spec: FilterSpec) -> Vec<u64> {
         let mut rows = FilteredRows::default();
-        rows.refresh(i, &compile(&spec), 1);
+        rows.refresh(i, &compile(&spec), 1, &ProtocolColumn::default());
         rows.range(0..usize::MAX).collect()
     }
 
@@ -316,7 +333,7 @@ mod tests {
         });
         let mut rows = FilteredRows::default();
         assert!(
-            rows.refresh(&i, &filter, 1),
+            rows.refresh(&i, &filter, 1, &ProtocolColumn::default()),
             "the first refresh counts as a change"
         );
         assert!(rows.is_empty());
@@ -324,29 +341,32 @@ mod tests {
             vec![msg(1, Hop::Browser, "keep"), msg(2, Hop::Browser, "drop")],
             0,
         );
-        assert!(rows.refresh(&i, &filter, 1));
+        assert!(rows.refresh(&i, &filter, 1, &ProtocolColumn::default()));
         assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![1]);
         i.add(vec![msg(3, Hop::Browser, "drop")], 0);
-        assert!(!rows.refresh(&i, &filter, 1), "nothing new passed");
+        assert!(
+            !rows.refresh(&i, &filter, 1, &ProtocolColumn::default()),
+            "nothing new passed"
+        );
         // 4 and 5 arrive; the model keeps 4 rows, so 1 goes.
         i.add(
             vec![msg(4, Hop::Browser, "keep"), msg(5, Hop::Browser, "keep")],
             0,
         );
-        assert!(rows.refresh(&i, &filter, 1));
+        assert!(rows.refresh(&i, &filter, 1, &ProtocolColumn::default()));
         assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![4, 5]);
         assert_eq!(rows.index_of(5), Some(1));
         assert_eq!(rows.get(0), Some(4));
         assert_eq!(rows.len(), 2);
         // A new filter revision recomputes.
         let everything = compile(&FilterSpec::default());
-        assert!(rows.refresh(&i, &everything, 2));
+        assert!(rows.refresh(&i, &everything, 2, &ProtocolColumn::default()));
         assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![2, 3, 4, 5]);
         assert_eq!(rows.range(1..3).collect::<Vec<_>>(), vec![3, 4]);
         assert_eq!(rows.range(7..9).count(), 0);
         // A clear bumps the model's generation.
         i.clear();
-        assert!(rows.refresh(&i, &everything, 2));
+        assert!(rows.refresh(&i, &everything, 2, &ProtocolColumn::default()));
         assert!(rows.is_empty());
     }
 
@@ -473,9 +493,9 @@ mod tests {
         ];
         for batch in batches {
             i.add(batch, 0);
-            live.refresh(&i, &filter, 1);
+            live.refresh(&i, &filter, 1, &ProtocolColumn::default());
             let mut fresh = FilteredRows::default();
-            fresh.refresh(&i, &filter, 1);
+            fresh.refresh(&i, &filter, 1, &ProtocolColumn::default());
             assert_eq!(live, fresh);
         }
         assert_eq!(
@@ -512,9 +532,9 @@ mod tests {
                 })
                 .collect();
             i.add(records, 0);
-            live.refresh(&i, &filter, 1);
+            live.refresh(&i, &filter, 1, &ProtocolColumn::default());
             let mut fresh = FilteredRows::default();
-            fresh.refresh(&i, &filter, 1);
+            fresh.refresh(&i, &filter, 1, &ProtocolColumn::default());
             assert_eq!(
                 live.range(0..usize::MAX).collect::<Vec<_>>(),
                 fresh.range(0..usize::MAX).collect::<Vec<_>>(),
@@ -536,7 +556,7 @@ mod tests {
         );
         let filter = compile(&FilterSpec::default());
         let mut rows = FilteredRows::default();
-        rows.refresh(&i, &filter, 1);
+        rows.refresh(&i, &filter, 1, &ProtocolColumn::default());
         assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![5, 6, 7, 8]);
         let (id, before) = i.pages_mut().request().unwrap();
         assert_eq!(before, 5);
@@ -551,7 +571,7 @@ mod tests {
             }),
         );
         assert_eq!(i.received(), received, "older rows are not news");
-        assert!(rows.refresh(&i, &filter, 1));
+        assert!(rows.refresh(&i, &filter, 1, &ProtocolColumn::default()));
         assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7, 8]);
         // A filter's page leaves rows it did not look at for that filter hidden.
         i.pages_mut().set_filter(2, true);
@@ -559,7 +579,7 @@ mod tests {
             search: "x".into(),
             ..FilterSpec::default()
         });
-        rows.refresh(&i, &search, 2);
+        rows.refresh(&i, &search, 2, &ProtocolColumn::default());
         assert_eq!(rows.range(0..9).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7, 8]);
         // A page answer that is not awaited changes nothing.
         let stray = CapturePage {

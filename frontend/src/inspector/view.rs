@@ -160,17 +160,26 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         }
     };
 
-    let filtered = Memo::new_owning(move |previous: Option<FilteredRows>| {
-        let mut rows = previous.unwrap_or_default();
-        let rev = filter_rev.get();
-        let changed = inspector.with(|i| compiled.with_value(|f| rows.refresh(i, f, rev)));
-        (rows, changed)
-    });
     // Each record read through its connection's lens once, as it arrives.
     let protocol_column = Memo::new_owning(move |previous: Option<ProtocolColumn>| {
         let mut column = previous.unwrap_or_default();
         let changed = inspector.with(|i| column.refresh(i));
         (column, changed)
+    });
+    let filtered = Memo::new_owning(move |previous: Option<FilteredRows>| {
+        let mut rows = previous.unwrap_or_default();
+        let rev = filter_rev.get();
+        let changed = inspector.with(|i| {
+            compiled.with_value(|f| {
+                if f.reads_lenses() {
+                    // Read after the lenses have read the same records.
+                    protocol_column.with(|lenses| rows.refresh(i, f, rev, lenses))
+                } else {
+                    rows.refresh(i, f, rev, &ProtocolColumn::default())
+                }
+            })
+        });
+        (rows, changed)
     });
     let mode = RwSignal::new(ListMode::List);
     // The tree is rebuilt from the filtered rows whenever they change while it is shown.

@@ -284,7 +284,8 @@ impl Iterator for JsonlChunks {
     fn next(&mut self) -> Option<String> {
         let records = self.records.next()?;
         let mut out = String::new();
-        for record in records.iter().filter(|r| self.rows.keeps(r)) {
+        let capture = &self.records.capture;
+        for record in records.iter().filter(|r| self.rows.keeps(capture, r)) {
             // Plain data: serialising cannot fail.
             if let Ok(line) = serde_json::to_string(record) {
                 out.push_str(&line);
@@ -303,9 +304,9 @@ pub fn pcapng_chunks(
 ) -> impl Iterator<Item = Vec<u8>> + Send + 'static {
     let mut writer = PcapngWriter::new();
     let rows = asked.rows;
+    let batches = RecordBatches::new(Arc::clone(&capture), asked.conn, asked.sensitive);
     std::iter::once(pcapng::file_header()).chain(
-        RecordBatches::new(capture, asked.conn, asked.sensitive)
-            .map(move |records| writer.write(&records, |record| rows.keeps(record))),
+        batches.map(move |records| writer.write(&records, |record| rows.keeps(&capture, record))),
     )
 }
 
@@ -356,7 +357,7 @@ impl HarChunks {
         let kept: Option<HashSet<ConnId>> = (!rows.is_all()).then(|| {
             RecordBatches::new(Arc::clone(&capture), conn, sensitive)
                 .flatten()
-                .filter(|record| rows.keeps(record))
+                .filter(|record| rows.keeps(&capture, record))
                 .map(|record| record.conn)
                 .collect()
         });
@@ -516,7 +517,8 @@ impl Iterator for HarChunks {
                 }
                 let mut out = String::new();
                 let records = self.capture.records(&chunk, self.sensitive);
-                for record in records.iter().filter(|r| self.rows.keeps(r)) {
+                let capture = &self.capture;
+                for record in records.iter().filter(|r| self.rows.keeps(capture, r)) {
                     let value = match kind {
                         MessageKind::WebSocket => message(record),
                         MessageKind::Jupyter => kernel_message(record),

@@ -9,6 +9,8 @@
 use wirebook_shared::capture_filter::{Filter, FilterSpec};
 use wirebook_shared::CaptureRecord;
 
+use crate::capture::ring::Capture;
+
 /// The most seqs and ranges a `seqs=` list may hold.
 pub const MAX_SEQ_RANGES: usize = 10_000;
 
@@ -46,13 +48,18 @@ impl ExportRows {
         }
     }
 
-    pub fn keeps(&self, record: &CaptureRecord) -> bool {
+    /// Whether the export holds `record`, one of `capture`'s (whose lens index a filter that
+    /// names a lens's field reads).
+    pub fn keeps(&self, capture: &Capture, record: &CaptureRecord) -> bool {
         match self {
             ExportRows::All => true,
             ExportRows::Seqs(ranges) => {
                 // The last range starting at or before the seq.
                 let after = ranges.partition_point(|(start, _)| *start <= record.seq);
                 after > 0 && record.seq <= ranges[after - 1].1
+            }
+            ExportRows::Filter(filter) if filter.reads_lenses() => {
+                capture.lens_facts(record.seq, |facts| filter.matches_with(record, facts))
             }
             ExportRows::Filter(filter) => filter.matches(record),
         }
@@ -136,14 +143,17 @@ mod tests {
 
     #[test]
     fn rows_keep_the_seqs_listed_or_what_the_filter_shows() {
+        let capture = Capture::new(10, 64);
         let rows = ExportRows::asked(Some("2,5-6"), None).unwrap();
-        let kept: Vec<u64> = (0..9).filter(|&seq| rows.keeps(&record(seq, ""))).collect();
+        let kept: Vec<u64> = (0..9)
+            .filter(|&seq| rows.keeps(&capture, &record(seq, "")))
+            .collect();
         assert_eq!(kept, [2, 5, 6]);
         assert!(!rows.is_all());
 
         let rows = ExportRows::asked(None, Some(r#"{"search":"gone"}"#)).unwrap();
-        assert!(rows.keeps(&record(1, "peer gone")));
-        assert!(!rows.keeps(&record(1, "normal")));
+        assert!(rows.keeps(&capture, &record(1, "peer gone")));
+        assert!(!rows.keeps(&capture, &record(1, "normal")));
         assert!(ExportRows::asked(None, Some("{}")).unwrap().is_all());
         assert!(ExportRows::asked(None, None).unwrap().is_all());
 

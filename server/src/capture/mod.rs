@@ -5,7 +5,8 @@
 //! - [`trace`]: a connection's bytes turned into handshake and frame records.
 //! - [`ring`]: the bounded ring of records ([`ring::Capture`]) that sessions subscribe to,
 //!   kept compact as [`entry`] says, and [`recorder`]: the handle each connection writes
-//!   through.
+//!   through; [`lens_index`]: what the protocol lenses read of each record, built when a
+//!   filter first names a lens's field.
 //! - [`fanout`]: the live capture serialised once and sent by every session, which skips
 //!   ahead when it falls behind.
 //! - [`redaction`]: what never leaves wirebook in clear (the token, secret headers).
@@ -16,6 +17,7 @@ pub mod entry;
 pub mod export;
 pub mod export_rows;
 pub mod fanout;
+pub mod lens_index;
 pub mod pcapng;
 pub mod recorder;
 pub mod redaction;

@@ -23,9 +23,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
+use wirebook_shared::lens::dissector::LensFacts;
 use wirebook_shared::{CaptureBody, CaptureRecord, ConnId, HandshakeRecord, Hop};
 
 use crate::capture::entry::{Entry, FrameEntry, Stored};
+use crate::capture::lens_index::{self, LensIndex};
 use crate::capture::redaction::{Secrets, Sensitive};
 
 /// The process-wide capture ring.
@@ -45,6 +47,8 @@ pub struct Capture {
     skipped_while_paused: AtomicU64,
     /// Redacted from every handshake recorded (wirebook's own token).
     secrets: Secrets,
+    /// What the lenses read of each record, for filters that name a lens's fields.
+    pub(super) lenses: LensIndex,
 }
 
 /// The memory budget of a capture when none is given (`--capture-memory`).
@@ -145,6 +149,7 @@ impl Capture {
             paused_now: AtomicBool::new(false),
             skipped_while_paused: AtomicU64::new(0),
             secrets: Secrets::new(),
+            lenses: LensIndex::default(),
         }
     }
 
@@ -214,6 +219,12 @@ impl Capture {
     /// Tells the receiver whenever the capture is paused or resumed.
     pub fn watch_paused(&self) -> watch::Receiver<bool> {
         self.paused.subscribe()
+    }
+
+    /// Calls `read` with what the lenses read of record `seq` (see
+    /// [`crate::capture::lens_index`]).
+    pub fn lens_facts<R>(&self, seq: u64, read: impl FnOnce(Option<&LensFacts>) -> R) -> R {
+        self.lenses.with_facts(self, seq, read)
     }
 
     /// A fresh connection id.
@@ -484,6 +495,18 @@ impl Capture {
             scanned_from: next,
             older,
         }
+    }
+}
+
+impl lens_index::Source for Capture {
+    fn records_after(&self, after: u64, max: usize) -> (Vec<CaptureRecord>, u64) {
+        let batch = self.read(after, max, Sensitive::Included);
+        (batch.records, batch.evicted)
+    }
+
+    fn held(&self) -> (u64, u64) {
+        let ring = self.ring();
+        (ring.oldest_seq(), ring.next_seq - 1)
     }
 }
 

@@ -235,3 +235,51 @@ async fn a_page_query_filters_with_an_expression_and_says_where_one_is_wrong() {
     let error = refusal(&post(&server, &long, true).await, 400);
     assert!(error.contains("at most 4096"), "{error}");
 }
+
+#[tokio::test]
+async fn pages_and_exports_filter_by_a_lens_field() {
+    let server = TestServer::with_defaults().await;
+    // JSON-RPC calls to /echo: the capture reads them through the JSON-RPC lens.
+    let mut client = connect(server.request("/echo", &[])).await;
+    for id in 0..60 {
+        let call = format!(r#"{{"jsonrpc":"2.0","method":"m{}","id":{id}}}"#, id % 6);
+        client.send(Message::text(call)).await.unwrap();
+        within(client.next()).await.unwrap().unwrap();
+    }
+    client.close(None).await.unwrap();
+    let calls = FilterSpec {
+        expr: r#"jsonrpc.method == "m3" && dir == to_server && jsonrpc.id > 40"#.into(),
+        ..FilterSpec::default()
+    };
+    let found = page(&server, None, calls.clone(), 1000).await;
+    let texts: Vec<&str> = found.records.iter().filter_map(text).collect();
+    assert_eq!(
+        texts,
+        [
+            r#"{"jsonrpc":"2.0","method":"m3","id":45}"#,
+            r#"{"jsonrpc":"2.0","method":"m3","id":51}"#,
+            r#"{"jsonrpc":"2.0","method":"m3","id":57}"#,
+        ]
+    );
+    // Paging back from the second: the first alone.
+    let back = page(&server, Some(found.records[1].seq), calls.clone(), 1).await;
+    assert_eq!(seqs(&back.records), [found.records[0].seq]);
+    // The same filter for an export.
+    let filter = serde_json::to_string(&calls).unwrap();
+    let filter: String = form_urlencoded::byte_serialize(filter.as_bytes()).collect();
+    let url = format!("/api/capture.jsonl?token={TOKEN}&filter={filter}");
+    let export = crate::http::http_get(server.addr, &url, &[]).await;
+    assert_eq!(export.status, 200, "{}", export.body);
+    let exported: Vec<u64> = export
+        .body
+        .lines()
+        .map(|l| serde_json::from_str::<CaptureRecord>(l).unwrap().seq)
+        .collect();
+    assert_eq!(exported, seqs(&found.records));
+    // Every message is JSON-RPC; no other connection is.
+    let jsonrpc = FilterSpec {
+        expr: "jsonrpc".into(),
+        ..FilterSpec::default()
+    };
+    assert_eq!(page(&server, None, jsonrpc, 1000).await.records.len(), 120);
+}

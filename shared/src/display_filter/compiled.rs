@@ -5,16 +5,24 @@
 //!
 //! Semantics: a comparison with a field the record does not have is false (`opcode != text` is
 //! true of frames only); `text` has many values and a comparison holds when it holds for one.
+//!
+//! A lens's names (`socketio`, `socketio.event`, `latency`) are read from the record's
+//! [`LensFacts`], which the caller keeps per record (a lens reads a connection in order, so a
+//! record alone cannot say them): [`DisplayFilter::reads_lenses`] says whether it must. A lens
+//! field may have several values (a batch, several MQTT packets in one message): `==` and the
+//! others hold when one value does, `!=` when none equals, as in Wireshark.
 
 use regex_lite::Regex;
 
 use super::fields::{
-    self, closest, each_text, json_source, lookup, opcode_number, Field, Kind, Value, FIELDS,
-    JSON_PREFIX, OPCODES,
+    self, closest, each_text, every_name, json_source, lookup, lookup_lens, opcode_number, Field,
+    Kind, LensName, Value, JSON_PREFIX, OPCODES,
 };
 use super::json_path::{self, Found};
 use super::syntax::{self, column_of, Comparison, Expr, Literal, Op, SyntaxError};
 use crate::capture::CaptureRecord;
+use crate::lens::dissector::LensFacts;
+use crate::lens::FieldValue;
 
 /// The most memory a compiled pattern may take (regex-lite's size limit), in bytes.
 pub const MAX_PATTERN_SIZE: usize = 1 << 20;
@@ -43,6 +51,7 @@ impl std::error::Error for FilterError {}
 #[derive(Debug, Clone)]
 pub struct DisplayFilter {
     root: Node,
+    reads_lenses: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +73,7 @@ enum Subject {
     Field(Field),
     /// Object keys, or array indexes where the step is a number.
     Json(Vec<String>),
+    Lens(LensName),
 }
 
 #[derive(Debug, Clone)]
@@ -103,11 +113,26 @@ impl DisplayFilter {
         let expr = syntax::parse(text).map_err(at)?;
         let mut patterns = 0;
         let root = compile(&expr, &mut patterns).map_err(at)?;
-        Ok(DisplayFilter { root })
+        Ok(DisplayFilter {
+            reads_lenses: root.reads_lenses(),
+            root,
+        })
     }
 
+    /// Whether the expression names a lens's field, so that matching needs the record's
+    /// [`LensFacts`] ([`DisplayFilter::matches_with`]).
+    pub fn reads_lenses(&self) -> bool {
+        self.reads_lenses
+    }
+
+    /// Whether `record` passes, as one no lens read (lens tests are false).
     pub fn matches(&self, record: &CaptureRecord) -> bool {
-        self.root.eval(record)
+        self.root.eval(record, None)
+    }
+
+    /// Whether `record` passes, `lens` being what its connection's lens read of it.
+    pub fn matches_with(&self, record: &CaptureRecord, lens: Option<&LensFacts>) -> bool {
+        self.root.eval(record, lens)
     }
 }
 
@@ -158,11 +183,13 @@ fn test(
         (Subject::Json(steps), None)
     } else if let Some((field, kind)) = lookup(name) {
         (Subject::Field(field), Some(kind))
+    } else if let Some((lens, kind)) = lookup_lens(name) {
+        (Subject::Lens(lens), Some(kind))
     } else {
         let hint = if name == "json" {
             "; a JSON path is json.key, e.g. json.type".to_string()
         } else {
-            closest(name, FIELDS.iter().map(|(n, ..)| *n))
+            closest(name, every_name().map(|(n, _)| n))
                 .map(|n| format!("; did you mean '{n}'?"))
                 .unwrap_or_default()
         };
@@ -336,6 +363,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Text => "text",
         Kind::Symbol(_) => "a name",
         Kind::Opcode => "an opcode",
+        Kind::Lens => "text or a number",
     }
 }
 
@@ -398,6 +426,14 @@ fn operand(
             }
         }
         Some(Kind::Text) => Operand::Text(text.to_string()),
+        // A lens's value is text or a number, whichever the protocol has.
+        Some(Kind::Lens) => match value {
+            Literal::Number(_) => match number(text) {
+                Some(n) => Operand::Number(n),
+                None => return fail(at, format!("'{text}' is not a number")),
+            },
+            _ => Operand::Text(text.to_string()),
+        },
         // A JSON value is compared by what the literal looks like.
         None => match (value, text) {
             (Literal::Number(_), _) => match number(text) {
@@ -424,19 +460,28 @@ fn unknown_name<'n>(
 }
 
 impl Node {
-    fn eval(&self, record: &CaptureRecord) -> bool {
+    fn eval(&self, record: &CaptureRecord, lens: Option<&LensFacts>) -> bool {
         match self {
-            Node::All(terms) => terms.iter().all(|t| t.eval(record)),
-            Node::Any(terms) => terms.iter().any(|t| t.eval(record)),
-            Node::Not(inner) => !inner.eval(record),
-            Node::Test(test) => test.eval(record),
+            Node::All(terms) => terms.iter().all(|t| t.eval(record, lens)),
+            Node::Any(terms) => terms.iter().any(|t| t.eval(record, lens)),
+            Node::Not(inner) => !inner.eval(record, lens),
+            Node::Test(test) => test.eval(record, lens),
+        }
+    }
+
+    fn reads_lenses(&self) -> bool {
+        match self {
+            Node::All(terms) | Node::Any(terms) => terms.iter().any(Node::reads_lenses),
+            Node::Not(inner) => inner.reads_lenses(),
+            Node::Test(test) => matches!(test.subject, Subject::Lens(_)),
         }
     }
 }
 
 impl Test {
-    fn eval(&self, record: &CaptureRecord) -> bool {
+    fn eval(&self, record: &CaptureRecord, lens: Option<&LensFacts>) -> bool {
         match &self.subject {
+            Subject::Lens(name) => lens.is_some_and(|facts| self.eval_lens(*name, facts)),
             Subject::Field(Field::Text) => match &self.check {
                 Check::Present => each_text(&record.body, &mut |t| !t.is_empty()),
                 check => each_text(&record.body, &mut |t| check.holds(Value::Text(t))),
@@ -464,6 +509,61 @@ impl Test {
                 }
             }
         }
+    }
+}
+
+impl Test {
+    fn eval_lens(&self, name: LensName, facts: &LensFacts) -> bool {
+        let name = match name {
+            LensName::Protocol(protocol) => {
+                return self.check.holds(Value::Bool(facts.lens.is_named(protocol)))
+            }
+            LensName::Latency => {
+                return facts
+                    .latency_us
+                    .is_some_and(|us| self.check.holds(Value::Number(us)))
+            }
+            LensName::Field(name) => name,
+        };
+        let mut values = facts
+            .fields
+            .iter()
+            .filter(|f| f.name == name)
+            .map(|f| &f.value)
+            .peekable();
+        if values.peek().is_none() {
+            return false;
+        }
+        match &self.check {
+            Check::Compare(Op::Ne, want) => !values.any(|v| lens_compare(Op::Eq, want, v)),
+            Check::Compare(op, want) => values.any(|v| lens_compare(*op, want, v)),
+            check => values.any(|v| match v {
+                FieldValue::Text(text) => check.holds(Value::Text(text)),
+                FieldValue::Number(n) => check.holds(Value::Text(&n.to_string())),
+            }),
+        }
+    }
+}
+
+/// A lens value against a literal: numbers as numbers (a text value that reads as one too, so
+/// `jsonrpc.id == 7` finds the id `7` but not `"7"`), text as text.
+fn lens_compare(op: Op, want: &Operand, value: &FieldValue) -> bool {
+    match (want, value) {
+        (Operand::Number(want), FieldValue::Number(got)) => {
+            let got = Number {
+                int: u64::try_from(*got).ok(),
+                float: *got as f64,
+            };
+            compare_numbers(got, *want).is_some_and(|o| op_holds(op, o))
+        }
+        (Operand::Number(want), FieldValue::Text(text)) => number(text)
+            .and_then(|got| compare_numbers(got, *want))
+            .is_some_and(|o| op_holds(op, o)),
+        (Operand::Text(want), FieldValue::Text(got)) => op_holds(op, got.as_str().cmp(want)),
+        (Operand::Text(want), FieldValue::Number(got)) => {
+            matches!(op, Op::Eq | Op::Ne) && op_holds(op, got.to_string().as_str().cmp(want))
+        }
+        _ => false,
     }
 }
 

@@ -5,6 +5,7 @@
 
 use crate::capture::{CaptureBody, CaptureRecord, Direction, Opcode};
 use crate::jupyter::Channel;
+use crate::lens;
 
 use super::syntax::is_word_char;
 
@@ -21,6 +22,8 @@ pub enum Kind {
     Symbol(&'static [&'static str]),
     /// A frame's opcode: a name or its number.
     Opcode,
+    /// A lens's field: text or a number, as the protocol has it.
+    Lens,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +207,43 @@ pub const FIELDS: &[(&str, Field, Kind, &str)] = &[
         "a heartbeat's round trip, microseconds",
     ),
 ];
+
+/// What a lens tells of a record, by name: the protocol (`mqtt`), the latency, or a field the
+/// lens names (`mqtt.topic`). A record no lens read has none of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LensName {
+    Protocol(&'static str),
+    Latency,
+    Field(&'static str),
+}
+
+const LATENCY_DESCRIPTION: &str =
+    "a response's time since the request it answers (lenses pair them), microseconds";
+
+/// A lens's name and its kind.
+pub fn lookup_lens(name: &str) -> Option<(LensName, Kind)> {
+    if name == "latency" {
+        return Some((LensName::Latency, Kind::Number));
+    }
+    if let Some((protocol, _)) = lens::PROTOCOL_FIELDS.iter().find(|(n, _)| *n == name) {
+        return Some((LensName::Protocol(protocol), Kind::Bool));
+    }
+    lens::FIELDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(field, _)| (LensName::Field(field), Kind::Lens))
+}
+
+/// Every name the filter takes with its description, record fields first (the completion's
+/// order, and where a typo's nearest name is looked for).
+pub fn every_name() -> impl Iterator<Item = (&'static str, &'static str)> + Clone {
+    FIELDS
+        .iter()
+        .map(|(name, _, _, description)| (*name, *description))
+        .chain(lens::PROTOCOL_FIELDS.iter().copied())
+        .chain([("latency", LATENCY_DESCRIPTION)])
+        .chain(lens::FIELDS.iter().copied())
+}
 
 const JSON_DESCRIPTION: &str =
     "a dotted path into a JSON text payload or a kernel message's content";
@@ -512,13 +552,15 @@ pub fn complete(expr: &str, cursor: usize) -> Completion {
             _ => Vec::new(),
         },
         None if word.starts_with(JSON_PREFIX) => Vec::new(),
-        None => suggest(
+        // A lens's own fields come once its protocol's name is typed (`mqtt` → `mqtt.topic`):
+        // with the record's fields they would make a list of seventy.
+        None if word.is_empty() => suggest(
             word,
-            FIELDS
-                .iter()
-                .map(|(name, _, _, description)| (*name, *description))
+            every_name()
+                .filter(|(name, _)| !lens::FIELDS.iter().any(|(n, _)| n == name))
                 .chain([("json.", JSON_DESCRIPTION)]),
         ),
+        None => suggest(word, every_name().chain([("json.", JSON_DESCRIPTION)])),
     };
     Completion {
         start,

@@ -3,6 +3,11 @@
 //! `json.type == "subscribe"`, `finding`), parsed once and compiled ([`DisplayFilter`]), so
 //! that the server (page queries) and the browser (live rows) run one implementation.
 //!
+//! Besides the record's own fields, the names the protocol lenses give (`socketio.event`,
+//! `mqtt.topic`, the protocols alone as `mqtt`, and `latency`) are read from the facts the
+//! caller keeps per record (`crate::lens::dissector::LensFacts`): a lens reads a connection in
+//! order, which a record alone cannot.
+//!
 //! `syntax`: the grammar and its errors; `fields`: the fields, how each is read from a record,
 //! and completion for the filter box; `json_path`: one value out of a JSON text without
 //! building it; `compiled`: resolution, the limits, and matching; `clauses`: the filter bar's

@@ -365,6 +365,20 @@ fn field_errors_say_what_and_where_with_a_suggestion() {
         ("len is a number; 'big' is not one".into(), 6, 7)
     );
     assert_eq!(error("fin == maybe").0, "fin is true or false; not 'maybe'");
+    // A lens's names: typos, kinds.
+    assert_eq!(
+        error("socketio.evnt == x").0,
+        "unknown field 'socketio.evnt'; did you mean 'socketio.event'?"
+    );
+    assert_eq!(
+        error("mqtt ~ \"x\"").0,
+        "'~' compares text; mqtt is true or false"
+    );
+    assert_eq!(
+        error("latency > soon").0,
+        "latency is a number; 'soon' is not one"
+    );
+    assert_eq!(error("mqtt.qos > 1x").0, "'1x' is not a number");
     assert_eq!(
         error("len ~ \"1\""),
         ("'~' compares text; len is a number".into(), 4, 5)
@@ -432,8 +446,27 @@ fn completion_offers_fields_and_names_with_descriptions() {
     let c = complete("fin && (clo", 11);
     assert_eq!(names(c), vec!["close.code", "close.reason"]);
     // An empty word offers every field, and json.
+    // With the protocols' names and latency; a protocol's fields come when it is typed.
+    let every = FIELDS.len() + crate::lens::PROTOCOL_FIELDS.len() + 2;
     let c = complete("", 0);
-    assert_eq!(c.suggestions.len(), FIELDS.len() + 1);
+    assert_eq!(c.suggestions.len(), every);
+    assert_eq!(
+        names(complete("mqtt.t", 6)),
+        vec!["mqtt.type", "mqtt.topic"]
+    );
+    assert_eq!(
+        names(complete("fin && sock", 11)),
+        vec![
+            "socketio",
+            "socketio.type",
+            "socketio.namespace",
+            "socketio.event",
+            "socketio.ack"
+        ]
+    );
+    assert!(complete("lat", 3).suggestions[0]
+        .description
+        .contains("microseconds"));
     assert!(names(complete("js", 2)).contains(&"json."));
     // Values of a symbol field after a comparison.
     assert_eq!(names(complete("hop == k", 8)), vec!["kernel"]);
@@ -456,10 +489,10 @@ fn completion_offers_fields_and_names_with_descriptions() {
     assert!(complete("hop ", 4).suggestions.is_empty());
     assert!(complete("text ~ \"x\"", 10).suggestions.is_empty());
     assert!(complete("len > 3 ", 8).suggestions.is_empty());
-    assert_eq!(complete("fin && ", 7).suggestions.len(), FIELDS.len() + 1);
-    assert_eq!(complete("fin or ", 7).suggestions.len(), FIELDS.len() + 1);
-    assert_eq!(complete("not ", 4).suggestions.len(), FIELDS.len() + 1);
-    assert_eq!(complete("!(", 2).suggestions.len(), FIELDS.len() + 1);
+    assert_eq!(complete("fin && ", 7).suggestions.len(), every);
+    assert_eq!(complete("fin or ", 7).suggestions.len(), every);
+    assert_eq!(complete("not ", 4).suggestions.len(), every);
+    assert_eq!(complete("!(", 2).suggestions.len(), every);
     // A cursor past the end or inside a character is clamped.
     assert_eq!(complete("é", 1).start, 0);
     assert_eq!(names(complete("seq", 99)), Vec::<&str>::new());

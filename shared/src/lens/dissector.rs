@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::pairing::{OpenRequest, Pairer, Pairing};
-use super::{decode, detect, jupyter, Decoded, Lens, LensState, Payload};
+use super::{decode, detect, jupyter, Decoded, Field, Lens, LensState, Payload};
 use crate::capture::{CaptureBody, CaptureRecord, ConnId, Opcode};
 use crate::hex::unhex;
 use crate::jupyter::websocket::V1_SUBPROTOCOL;
@@ -39,6 +39,27 @@ impl Dissection {
             _ => None,
         })
     }
+}
+
+impl Dissection {
+    /// What the display filter reads of it, without the tree: kept per record by whoever
+    /// filters rows by lens fields (a tree costs far more than its fields).
+    pub fn facts(&self) -> LensFacts {
+        LensFacts {
+            lens: self.decoded.lens,
+            fields: self.decoded.fields.clone(),
+            latency_us: self.latency_us(),
+        }
+    }
+}
+
+/// A record's lens, its named fields and its latency: what `socketio.event == "chat"`,
+/// `mqtt`, or `latency > 100000` read (see `crate::display_filter`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LensFacts {
+    pub lens: Lens,
+    pub fields: Vec<Field>,
+    pub latency_us: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -157,6 +157,43 @@ impl Lens {
     }
 }
 
+/// The protocols' names in the display filter, each alone a test (`mqtt`, as Wireshark's
+/// protocol names are), with what it matches.
+pub const PROTOCOL_FIELDS: &[(&str, &str)] = &[
+    ("socketio", "read as Socket.IO (Engine.IO v4)"),
+    ("engineio", "read as Engine.IO (Socket.IO's transport)"),
+    (
+        "graphql",
+        "read as GraphQL over WebSocket (either subprotocol)",
+    ),
+    ("jsonrpc", "read as JSON-RPC 2.0"),
+    ("stomp", "read as STOMP"),
+    ("signalr", "read as SignalR's JSON hub protocol"),
+    ("wamp", "read as WAMP (JSON)"),
+    ("mqtt", "read as MQTT"),
+    ("jupyter", "read as Jupyter messages"),
+];
+
+impl Lens {
+    /// Whether the filter's protocol name `name` (one of [`PROTOCOL_FIELDS`]) means this lens.
+    pub fn is_named(self, name: &str) -> bool {
+        matches!(
+            (self, name),
+            (Lens::SocketIo, "socketio" | "engineio")
+                | (
+                    Lens::GraphqlTransportWs | Lens::SubscriptionsTransportWs,
+                    "graphql"
+                )
+                | (Lens::JsonRpc, "jsonrpc")
+                | (Lens::Stomp, "stomp")
+                | (Lens::SignalR, "signalr")
+                | (Lens::Wamp, "wamp")
+                | (Lens::Mqtt, "mqtt")
+                | (Lens::Jupyter, "jupyter")
+        )
+    }
+}
+
 /// A message's payload as the lens reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Payload<'a> {
