@@ -1,7 +1,8 @@
 // The inspector's layout: the Time column (wall clock by default; since the capture's start;
 // the delta to the previous row of the view or of the connection), kept across reloads and
 // never cut off; the splitters between notebook | inspector and list | detail, dragged, moved
-// by keys, hidden and brought back, and kept across reloads; a chosen row that stays put while
+// by keys, hidden and brought back, and kept across reloads; columns resized by their header's
+// edge; a chosen row that stays put while
 // rows arrive, and Page Up/Down that page the view after a wheel scroll.
 import type { Locator, Page } from '@playwright/test';
 import { fill } from '../echo_fill';
@@ -225,6 +226,43 @@ test('list | detail: dragged and moved by keys, kept on reload; Enter closes the
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('frame-detail')).toHaveCount(0);
   await expect.poll(() => height(page.locator('.list-area'))).toBeGreaterThan(300);
+});
+
+test('a column is resized by its header edge, dragged or by keys, kept on reload', async ({ page, wirebook }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.goto(wirebook.url);
+  await runCell(page, 'one');
+  const head = page.locator('.capture-head .c-conn');
+  const cell = page.getByTestId('capture-row').first().locator('.c-conn');
+  const start = await width(head);
+  expect(start).toBeCloseTo(104, 0);
+
+  const edge = page.locator('[data-testid=column-edge][data-column=conn]');
+  const box = (await edge.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(() => width(head)).toBeCloseTo(164, 0);
+  // The rows' cells follow the header's.
+  await expect.poll(() => width(cell)).toBeCloseTo(164, 0);
+  await expect(edge).toHaveAttribute('aria-valuenow', '164');
+
+  // Keys: → widens by 8, Shift+← narrows by 32, Home is the narrowest.
+  await edge.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(() => width(head)).toBeCloseTo(172, 0);
+  await page.keyboard.press('Shift+ArrowLeft');
+  await expect.poll(() => width(head)).toBeCloseTo(140, 0);
+
+  // Kept for the next visit; a double click gives the default back.
+  await page.reload();
+  await expect.poll(() => width(page.locator('.capture-head .c-conn'))).toBeCloseTo(140, 0);
+  await page.locator('[data-testid=column-edge][data-column=conn]').dblclick();
+  await expect.poll(() => width(page.locator('.capture-head .c-conn'))).toBeCloseTo(104, 0);
+  await page.locator('[data-testid=column-edge][data-column=time]').focus();
+  await page.keyboard.press('Home');
+  await expect.poll(() => width(page.locator('.capture-head .c-time'))).toBeCloseTo(56, 0);
 });
 
 test('a chosen row stays put as rows arrive; Page Up pages from the view, not from the row', async ({ page, browser, wirebook }) => {

@@ -7,17 +7,19 @@
 //! kernel messages' threads
 //! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
 //! reads ([`list_row`], [`row_text`]), its Time column ([`time_column`]) and its Protocol and
-//! Latency columns ([`protocol_column`]), whether it follows the newest ([`follow`]), the
+//! Latency columns ([`protocol_column`]), the columns' widths ([`column_widths`]), whether it follows the newest ([`follow`]), the
 //! virtualized list's arithmetic ([`virtual_list`]), what
 //! the record pane says ([`record_facts`], [`frame_layout`]; [`protocol_lens`]: the message
 //! through its protocol's lens, paired; [`hop_timeline`]: a relayed message's latency per hop),
 //! picked frames as cells ([`replay`]), the export links ([`capture_export`]) and the message
 //! composer's draft ([`composer`]). Views: the pane ([`view`]) with its filter bar
-//! ([`filter_bar`]) and rows ([`row_view`]), the selected record ([`record_view`]) with its hops
+//! ([`filter_bar`]), rows ([`row_view`]) and column edges ([`column_edge`]), the selected record ([`record_view`]) with its hops
 //! ([`hop_timeline_view`]) and a kernel message in it
 //! ([`kernel_message_view`]), and the composer ([`composer_view`]).
 
 pub mod capture_export;
+pub mod column_edge;
+pub mod column_widths;
 pub mod composer;
 pub mod composer_view;
 pub mod filter_bar;

@@ -218,7 +218,7 @@ mod tests {
     use crate::session::test_records::msg;
 
     const T: u64 = 1_700_000_000_123_456; // 2023-11-14T22:13:20.123456Z
-    /// The longest cell in any mode: `.inspector { --capture-cols }` sizes the column for it.
+    /// The longest cell in any mode: `.list-area { --capture-cols }` sizes the column for it.
     const WIDEST_CELL: &str = "00:00:00.000";
 
     #[test]

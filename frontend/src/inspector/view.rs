@@ -21,6 +21,8 @@ use crate::api;
 use crate::inspector::capture_export::{
     export_url, Credentials, ExportFormat, ExportRows, RowChoice,
 };
+use crate::inspector::column_edge::{persisted_widths, ColumnEdge};
+use crate::inspector::column_widths::Column;
 use crate::inspector::composer_view::Composer;
 use crate::inspector::filter_bar::FilterBar;
 use crate::inspector::filter_chips::scope_of;
@@ -181,6 +183,8 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         });
         (rows, changed)
     });
+    let list_area = NodeRef::<leptos::html::Div>::new();
+    let column_widths = persisted_widths(list_area);
     let mode = RwSignal::new(ListMode::List);
     // The tree is rebuilt from the filtered rows whenever they change while it is shown.
     let tree = Memo::new(move |_| {
@@ -784,6 +788,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             <div class="split-body">
             <div
                 class="list-area"
+                node_ref=list_area
                 class:no-protocol=move || protocol_column.with(|column| !column.any())
                 style:flex-basis=move || detail_shown().then(|| detail_split.with(|d| d.css_size(DETAIL)))
             >
@@ -806,16 +811,17 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                             </option>
                         })}
                     </select>
+                    <ColumnEdge column=Column::Time widths=column_widths />
                 </span>
-                <span class="c-conn">"Conn"</span>
+                <span class="c-conn">"Conn"<ColumnEdge column=Column::Conn widths=column_widths /></span>
                 <span class="c-dir" title="→ toward the server · ← toward the client"></span>
-                <span class="c-op" title="The WebSocket opcode; for a kernel message, its msg_type in its channel's colour (shell black, iopub purple, control orange; the row's tooltip names the channel)">"Opcode · type"</span>
+                <span class="c-op" title="The WebSocket opcode; for a kernel message, its msg_type in its channel's colour (shell black, iopub purple, control orange; the row's tooltip names the channel)">"Opcode · type"<ColumnEdge column=Column::Opcode widths=column_widths /></span>
                 <span class="c-fin" title="FIN: the frame ends its message">"FIN"</span>
                 <span class="c-mask" title="MASK: the payload is masked (client to server)">"M"</span>
-                <span class="c-len">"Length"</span>
+                <span class="c-len">"Length"<ColumnEdge column=Column::Length widths=column_widths /></span>
                 <span class="c-warn" title="Findings: protocol violations and oddities">"⚠"</span>
-                <span class="c-proto" title="The message read through its connection's protocol lens (Socket.IO, GraphQL, JSON-RPC, STOMP, SignalR, WAMP, MQTT, Jupyter)">"Protocol"</span>
-                <span class="c-lat" title="For a response: the time since the request it answers; … for a request not answered yet">"Latency"</span>
+                <span class="c-proto" title="The message read through its connection's protocol lens (Socket.IO, GraphQL, JSON-RPC, STOMP, SignalR, WAMP, MQTT, Jupyter)">"Protocol"<ColumnEdge column=Column::Protocol widths=column_widths /></span>
+                <span class="c-lat" title="For a response: the time since the request it answers; … for a request not answered yet">"Latency"<ColumnEdge column=Column::Latency widths=column_widths /></span>
                 <span class="c-data">"Data"</span>
             </div>
             <div
