@@ -5,9 +5,9 @@
 //! The filter box holds a display-filter expression (`expr`, see [`crate::display_filter`]).
 //! Text that does not parse and has no operator in it (`error`, `hello world`) is a search, as
 //! the box was before it took expressions: a case-insensitive substring of what a search looks
-//! through. With the regex toggle the box holds `search` instead, a regular expression compiled
-//! by `regex-lite` (small, and its matching time is linear in the text whatever the pattern, so
-//! a pattern from a peer cannot stall the server; it ignores case for ASCII letters only).
+//! through. With the regex toggle the box holds `search` instead, a regular expression
+//! ([`crate::display_filter::Pattern`]: linear in the text whatever the pattern, so a pattern
+//! from a peer cannot stall the server; it ignores case for ASCII letters only).
 //! Specs from a peer are bounded ([`MAX_SEARCH_LEN`], [`MAX_PATTERN_SIZE`], and the
 //! expression's own limits); [`FilterSpec::compile`] says what is wrong in words for the box.
 //!

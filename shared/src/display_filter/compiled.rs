@@ -12,7 +12,12 @@
 //! field may have several values (a batch, several MQTT packets in one message): `==` and the
 //! others hold when one value does, `!=` when none equals, as in Wireshark.
 
-use regex_lite::Regex;
+use std::sync::{Arc, Mutex};
+
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson;
+use regex_automata::util::syntax as regex_syntax;
+use regex_automata::Input;
 
 use super::fields::{
     self, closest, each_text, every_name, json_source, lookup, lookup_lens, opcode_number, Field,
@@ -24,7 +29,7 @@ use crate::capture::CaptureRecord;
 use crate::lens::dissector::LensFacts;
 use crate::lens::FieldValue;
 
-/// The most memory a compiled pattern may take (regex-lite's size limit), in bytes.
+/// The most memory a compiled pattern's program (its NFA) may take, in bytes.
 pub const MAX_PATTERN_SIZE: usize = 1 << 20;
 
 /// The most patterns (`~`) one expression may hold: each may take [`MAX_PATTERN_SIZE`].
@@ -250,110 +255,138 @@ fn test(
     Ok(Test { subject, check })
 }
 
-/// A regular expression from a filter: case-insensitive, its size bounded, with a literal
-/// every match contains (when the pattern shows one) looked for first. regex-lite has no
-/// literal optimisations and reads about 70 MB/s, so `err(or)?` over 100k payloads took
-/// 185 ms; with the literal checked first, only texts that have it run the pattern.
-#[derive(Debug, Clone)]
+/// A regular expression from a filter, searched by regex-automata's lazy DFA (the `regex`
+/// crate's fastest engine, without its meta layer): linear in the text whatever the pattern,
+/// so a pattern from a peer cannot stall the server, and fast (`[0-9]+ ticks` over 100k
+/// payloads: regex-lite, which this replaced, took 170–250 ms; see docs/benchmarks.md).
+///
+/// Meaning, the same in the browser and on the server: case-insensitive for ASCII letters;
+/// `\w`, `\d`, `\s` and `\b` are ASCII (no Unicode tables, which would double the engine's
+/// size in the wasm); a non-ASCII character outside a class matches itself; `.` and `[^…]`
+/// match one byte. Bounded: the compiled program to [`MAX_PATTERN_SIZE`] and the lazy DFA's
+/// cache to [`CACHE_BYTES`] (a full cache is cleared and refilled, never grown).
+#[derive(Debug)]
 pub struct Pattern {
-    regex: Regex,
-    /// Lowercased ASCII that every match contains.
-    pub(super) required: Option<String>,
+    dfa: Arc<DFA>,
+    /// The DFA's states built so far; one search at a time (the lock is never contended:
+    /// a filter runs on one thread).
+    cache: Mutex<Cache>,
+}
+
+/// The most memory one pattern's lazy DFA keeps, in bytes.
+pub const CACHE_BYTES: usize = 1 << 20;
+
+impl Clone for Pattern {
+    fn clone(&self) -> Self {
+        Pattern {
+            dfa: Arc::clone(&self.dfa),
+            cache: Mutex::new(self.dfa.create_cache()),
+        }
+    }
 }
 
 impl Pattern {
     pub fn is_match(&self, text: &str) -> bool {
-        self.required
-            .as_deref()
-            .is_none_or(|literal| contains_ignoring_case(text, literal))
-            && self.regex.is_match(text)
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Without Unicode word boundaries the lazy DFA never quits: an error cannot happen.
+        matches!(
+            self.dfa
+                .try_search_fwd(&mut cache, &Input::new(text).earliest(true)),
+            Ok(Some(_))
+        )
     }
 }
 
 /// A pattern from a filter, or what is wrong with it in words.
 pub fn pattern(text: &str) -> Result<Pattern, String> {
-    let regex = regex_lite::RegexBuilder::new(text)
-        .case_insensitive(true)
-        .size_limit(MAX_PATTERN_SIZE)
-        .build()
-        .map_err(|e| format!("invalid regular expression: {e}"))?;
+    let source = non_ascii_as_literals(text)?;
+    let dfa = DFA::builder()
+        .syntax(
+            regex_syntax::Config::new()
+                .case_insensitive(true)
+                .unicode(false)
+                .utf8(false),
+        )
+        .thompson(thompson::Config::new().nfa_size_limit(Some(MAX_PATTERN_SIZE)))
+        .configure(DFA::config().cache_capacity(CACHE_BYTES))
+        .build(&source)
+        .map_err(|e| format!("invalid regular expression: {}", error_text(&e)))?;
     Ok(Pattern {
-        regex,
-        required: required_literal(text),
+        cache: Mutex::new(dfa.create_cache()),
+        dfa: Arc::new(dfa),
     })
 }
 
-/// The longest run of plain characters outside groups and classes that every match of a
-/// pattern contains, lowercased: none when the pattern has an alternation outside a group
-/// (`a|b` needs neither) or flags (`(?x)` makes spaces mean nothing); a character a
-/// quantifier applies to is left out (`erro?r` requires `err`).
-fn required_literal(pattern: &str) -> Option<String> {
-    if pattern.contains("(?") {
-        return None;
-    }
-    let mut best = String::new();
-    let mut run = String::new();
-    let mut depth = 0usize;
-    let mut chars = pattern.chars().peekable();
-    let end_run = |run: &mut String, best: &mut String| {
-        if run.len() > best.len() {
-            *best = run.clone();
+/// The build error in one line: a syntax error's last line says what is wrong (the lines
+/// before it quote the pattern with a caret, which the filter box's column does instead).
+fn error_text(error: &regex_automata::hybrid::BuildError) -> String {
+    let text = error.to_string();
+    match std::error::Error::source(error) {
+        Some(source) => {
+            let source = source.to_string();
+            source.lines().last().map_or(source.clone(), |l| {
+                l.trim_start_matches("error: ").to_string()
+            })
         }
-        run.clear();
-    };
+        None => text,
+    }
+}
+
+/// The pattern with each non-ASCII character outside a class written as a Unicode literal
+/// (`é` → `(?u-i:é)`), which the non-Unicode syntax otherwise refuses; one in a class is an
+/// error that says so (a class of bytes would not mean what it says).
+fn non_ascii_as_literals(pattern: &str) -> Result<String, String> {
+    if pattern.is_ascii() {
+        return Ok(pattern.to_string());
+    }
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut in_class = 0usize;
+    let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '(' => {
-                depth += 1;
-                end_run(&mut run, &mut best);
-            }
-            ')' => {
-                depth = depth.saturating_sub(1);
-                end_run(&mut run, &mut best);
-            }
-            '|' if depth == 0 => return None,
-            '[' => {
-                // A class is one character of several: skip it (`]` first is literal).
-                end_run(&mut run, &mut best);
-                let mut first = true;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        ']' if !first => break,
-                        _ => {}
-                    }
-                    first = c == '^' && first;
-                }
-            }
             '\\' => {
-                chars.next();
-                end_run(&mut run, &mut best);
-            }
-            // `+` too: a quantifier after it (`b+{0,2}`) can make its character optional.
-            '?' | '*' | '+' => {
-                run.pop();
-                end_run(&mut run, &mut best);
-            }
-            '{' => {
-                run.pop();
-                end_run(&mut run, &mut best);
-                for c in chars.by_ref() {
-                    if c == '}' {
-                        break;
+                out.push(c);
+                if let Some(next) = chars.next() {
+                    if !next.is_ascii() && in_class == 0 {
+                        // `\é` is `é`.
+                        out.pop();
+                        out.push_str(&format!("(?u-i:{next})"));
+                    } else {
+                        out.push(next);
                     }
                 }
             }
-            _ if depth == 0 && (c.is_ascii_alphanumeric() || " _-:,'\"/=@#%&!<>;".contains(c)) => {
-                run.push(c.to_ascii_lowercase());
+            '[' => {
+                in_class += 1;
+                out.push(c);
+                // `]` first in a class (after `^`) is a literal.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(']');
+                    chars.next();
+                }
             }
-            // `.`, `^`, `$`, anything in a group or not ASCII.
-            _ => end_run(&mut run, &mut best),
+            ']' if in_class > 0 => {
+                in_class -= 1;
+                out.push(c);
+            }
+            _ if c.is_ascii() => out.push(c),
+            _ if in_class > 0 => {
+                return Err(format!(
+                    "invalid regular expression: '{c}' in a [class]: only ASCII characters \
+                     may be in one (write it outside, e.g. (é|è))"
+                ))
+            }
+            _ => out.push_str(&format!("(?u-i:{c})")),
         }
     }
-    end_run(&mut run, &mut best);
-    (!best.is_empty()).then_some(best)
+    Ok(out)
 }
 
 fn kind_name(kind: Kind) -> &'static str {

@@ -499,7 +499,7 @@ fn completion_offers_fields_and_names_with_descriptions() {
 }
 
 #[test]
-fn a_pattern_looks_for_its_leading_literal_first_without_changing_what_matches() {
+fn patterns_mean_what_the_filter_box_says() {
     for (regex, text, expected) in [
         ("err(or)?", "an ERR here", true),
         ("erro?r", "an err here", false),
@@ -513,11 +513,23 @@ fn a_pattern_looks_for_its_leading_literal_first_without_changing_what_matches()
         ("\\d+ms", "12ms", true),
         ("ab{0,3}c", "AC", true),
         ("[0-9]+ ticks", "12 TICKS", true),
+        ("[0-9]+ ticks", "every ticks", false),
         ("[]x]y", "]y", true),
+        ("[^]x]y", "ay", true),
         ("(foo|bar)baz", "barbaz", true),
         ("(?x) a b", "ab", true),
         ("n.t", "nut", true),
-        ("é+x", "éx", true),
+        // Non-ASCII characters match themselves, case and all; ASCII ignores case.
+        ("é+x", "ééX", true),
+        ("café", "CAFé", true),
+        ("café", "cafÉ", false),
+        ("\\é", "é", true),
+        // ASCII classes and word boundaries, as the filter box's help says.
+        ("\\bid\\b", "an id here", true),
+        ("\\bid\\b", "idle", false),
+        ("^\\w+$", "héllo", false),
+        ("^\\w+$", "hello_1", true),
+        ("\\s", "a\tb", true),
     ] {
         assert_eq!(
             pattern(regex).unwrap().is_match(text),
@@ -525,23 +537,15 @@ fn a_pattern_looks_for_its_leading_literal_first_without_changing_what_matches()
             "{regex} on {text}"
         );
     }
-    // What is looked for first.
-    for (regex, literal) in [
-        ("err(or)?", Some("err")),
-        ("erro?r", Some("err")),
-        ("ab{0,3}cd", Some("cd")),
-        ("[0-9]+ Ticks", Some(" ticks")),
-        ("(foo|bar)bazz", Some("bazz")),
-        ("a|b", None),
-        ("(?i)abc", None),
-        ("\\d+", None),
-    ] {
-        assert_eq!(
-            pattern(regex).unwrap().required.as_deref(),
-            literal,
-            "{regex}"
-        );
-    }
+    let error = pattern("[é]").unwrap_err();
+    assert!(error.contains("in a [class]"), "{error}");
+    let error = pattern("(").unwrap_err();
+    assert!(!error.contains('\n'), "one line: {error}");
+    assert!(error.starts_with("invalid regular expression: "), "{error}");
+    // A clone searches with a cache of its own.
+    let p = pattern("b+").unwrap();
+    let q = p.clone();
+    assert!(p.is_match("abb") && q.is_match("bb") && !q.is_match("a"));
 }
 
 #[test]
@@ -772,7 +776,7 @@ proptest! {
     }
 
     #[test]
-    fn looking_for_the_literal_first_never_changes_a_match(
+    fn patterns_match_as_regex_lite_does_on_ascii(
         pieces in proptest::collection::vec(
             prop_oneof![
                 Just("a"), Just("b"), Just("ab"), Just("(a|b)"), Just("[ab]"), Just("?"),
