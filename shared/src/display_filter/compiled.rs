@@ -270,7 +270,8 @@ pub struct Pattern {
     dfa: Arc<DFA>,
     /// The DFA's states built so far; one search at a time (the lock is never contended:
     /// a filter runs on one thread).
-    cache: Mutex<Cache>,
+    /// Boxed: a cache is a few hundred bytes, and patterns sit in the filter's tree.
+    cache: Box<Mutex<Cache>>,
 }
 
 /// The most memory one pattern's lazy DFA keeps, in bytes.
@@ -280,7 +281,7 @@ impl Clone for Pattern {
     fn clone(&self) -> Self {
         Pattern {
             dfa: Arc::clone(&self.dfa),
-            cache: Mutex::new(self.dfa.create_cache()),
+            cache: Box::new(Mutex::new(self.dfa.create_cache())),
         }
     }
 }
@@ -315,7 +316,7 @@ pub fn pattern(text: &str) -> Result<Pattern, String> {
         .build(&source)
         .map_err(|e| format!("invalid regular expression: {}", error_text(&e)))?;
     Ok(Pattern {
-        cache: Mutex::new(dfa.create_cache()),
+        cache: Box::new(Mutex::new(dfa.create_cache())),
         dfa: Arc::new(dfa),
     })
 }
