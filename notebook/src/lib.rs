@@ -28,6 +28,7 @@
 //! A crate of its own (no IO, host and wasm32) rather than part of the frontend, so that a
 //! headless runner on the server can drive the same model.
 
+pub mod ansi;
 pub mod bindings;
 pub mod cell;
 pub mod cell_edits;

@@ -19,9 +19,9 @@ use crate::codemirror::open_editors;
 use crate::editor::key_routing::{self, KeyAction, KeyContext};
 use crate::editor::language::Language;
 use crate::keys::keymap::Key;
-use crate::outputs::ansi;
 use crate::outputs::view::ansi_spans;
 use crate::session::Session;
+use wirebook_notebook::ansi;
 use wirebook_notebook::kernel_assist::{Anchor, Ask, Outcome, Shown};
 
 /// The editor and the closures it calls, kept together: the closures must live as long as it.

@@ -16,10 +16,10 @@
 use wirebook_shared::ipynb::{IpynbOutput, IpynbOutputKind, MimeBundle, MimeData};
 use wirebook_shared::session::WireData;
 
-use crate::outputs::ansi::{collapse_carriage_returns, spans, Span};
 use crate::outputs::markdown;
 use crate::outputs::remote_content::{Remote, SafeHtml};
 use crate::outputs::rich_text::RichText;
+use wirebook_notebook::ansi::{collapse_carriage_returns, spans, Span};
 
 /// How to show one saved output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +191,7 @@ mod tests {
         let long = "00".repeat(17);
         assert_eq!(hex_rows(&long), format!("{}\n00", ["00"; 16].join(" ")));
     }
-    use crate::outputs::ansi::Color;
+    use wirebook_notebook::ansi::Color;
     use wirebook_shared::ipynb::JsonMap;
 
     fn show_blocked(output: &IpynbOutput) -> Shown {

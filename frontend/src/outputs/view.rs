@@ -14,11 +14,11 @@ use wirebook_shared::session::WireData;
 use crate::chunk::missing_line;
 use crate::json_tree::tree::parse_document;
 use crate::json_tree::view::JsonTree;
-use crate::outputs::ansi::Span;
 use crate::outputs::remote_content::{AllowedOutputs, BlockedImages, Remote};
 use crate::outputs::rich_output::{execution_count, show, Shown};
 use crate::outputs::rich_text;
 use crate::session::Session;
+use wirebook_notebook::ansi::Span;
 
 /// One message the kernel sent: a JSON object or array as a tree, other text as it arrived,
 /// binary as hex (16 bytes a line).

@@ -7,7 +7,8 @@
 //! ever interpreted as markup: the view puts span text into text nodes.
 //!
 //! [`collapse_carriage_returns`] does what a terminal does with `\r` (progress bars rewrite
-//! their line), as Jupyter does before showing stream output.
+//! their line), as Jupyter does before showing stream output; [`plain`] is the text alone
+//! (what `wirebook run` prints of a traceback).
 
 /// A colour as the escape named it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,11 @@ pub struct Span {
 }
 
 const ESC: char = '\u{1b}';
+
+/// `text` without its escapes.
+pub fn plain(text: &str) -> String {
+    spans(text).into_iter().map(|span| span.text).collect()
+}
 
 /// `text` split into styled spans, escapes removed. Adjacent text with the same style is one
 /// span; empty spans are left out.
@@ -288,6 +294,13 @@ mod tests {
     fn plain_text_is_one_span() {
         assert_eq!(spans("a < b & c"), vec![plain("a < b & c")]);
         assert_eq!(spans(""), vec![]);
+    }
+
+    #[test]
+    fn the_text_alone_has_no_escapes() {
+        let traceback =
+            "\u{1b}[0;31mNameError\u{1b}[0m: name \u{1b}]8;;http://x\u{7}'x'\u{1b}]8;;\u{7}";
+        assert_eq!(super::plain(traceback), "NameError: name 'x'");
     }
 
     #[test]
