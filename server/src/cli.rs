@@ -91,19 +91,32 @@ pub struct Args {
     /// Like --route, but open without the token: anyone who can reach wirebook can reach URL.
     #[arg(long = "public-route", value_name = "NAME=URL")]
     pub public_routes: Vec<String>,
-    /// The kernel sessions connect to: any ws:// URL instead of the built-in /echo.
-    #[arg(long, value_name = "URL")]
+    /// The kernel sessions connect to: any ws:// URL instead of the built-in /echo (with
+    /// `run`: the notebook's kernel, instead of the one its metadata names).
+    #[arg(long, value_name = "URL", global = true)]
     pub kernel: Option<String>,
     /// An extra request header for the kernel's handshake, e.g. "Authorization: Bearer x";
     /// repeatable.
-    #[arg(long = "kernel-header", value_name = "NAME: VALUE")]
+    #[arg(
+        long = "kernel-header",
+        visible_alias = "header",
+        value_name = "NAME: VALUE",
+        global = true
+    )]
     pub kernel_headers: Vec<String>,
     /// Like --kernel-header, but its value never appears in the capture, exports or logs
     /// (for tokens and cookies); repeatable.
-    #[arg(long = "kernel-secret-header", value_name = "NAME: VALUE")]
+    #[arg(
+        long = "kernel-secret-header",
+        visible_alias = "secret-header",
+        value_name = "NAME: VALUE",
+        env = "WIREBOOK_SECRET_HEADER",
+        hide_env_values = true,
+        global = true
+    )]
     pub kernel_secret_headers: Vec<String>,
     /// A subprotocol to offer the kernel, in order of preference; repeatable.
-    #[arg(long = "kernel-subprotocol", value_name = "NAME")]
+    #[arg(long = "kernel-subprotocol", value_name = "NAME", global = true)]
     pub kernel_subprotocols: Vec<String>,
     /// How long connecting to the kernel (TCP and handshake) may take, in milliseconds.
     #[arg(long, default_value_t = CONNECT_TIMEOUT.as_millis() as u64, value_name = "MS",
@@ -128,7 +141,7 @@ pub struct Args {
     pub cull_idle_timeout: u64,
     /// A directory searched for kernelspecs (`kernels/<name>/kernel.json`) before Jupyter's own
     /// path; repeatable.
-    #[arg(long = "jupyter-path", value_name = "DIR")]
+    #[arg(long = "jupyter-path", value_name = "DIR", global = true)]
     pub jupyter_paths: Vec<PathBuf>,
     /// How long a local Jupyter kernel may take to answer kernel_info after launch, in seconds.
     #[arg(long, default_value_t = JupyterConfig::STARTUP_TIMEOUT.as_secs(), value_name = "SECONDS",
@@ -136,11 +149,11 @@ pub struct Args {
     pub kernel_startup_timeout: u64,
     /// A PEM file of CA certificates trusted for wss:// kernels and routes besides the system's
     /// (e.g. a self-signed server's certificate); repeatable.
-    #[arg(long = "tls-ca", value_name = "FILE")]
+    #[arg(long = "tls-ca", value_name = "FILE", global = true)]
     pub tls_ca: Vec<PathBuf>,
     /// Do not verify the certificates of wss:// kernels and routes (flagged on every such
     /// connection in the inspector). The traffic is encrypted, but to whom is not checked.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub tls_insecure: bool,
     /// A Jupyter Server (or Kernel/Enterprise Gateway) whose kernels sessions may use, e.g.
     /// http://127.0.0.1:8888 (http:// only for now).
@@ -154,6 +167,64 @@ pub struct Args {
         value_name = "TOKEN"
     )]
     pub gateway_token: Option<String>,
+    /// Without a subcommand, wirebook serves.
+    #[command(subcommand)]
+    pub command: Option<Subcommand>,
+}
+
+/// What wirebook does instead of serving.
+#[derive(Debug, clap::Subcommand)]
+pub enum Subcommand {
+    /// Run every code cell of a notebook, in order, against its kernel without a browser
+    /// (the kernel options above apply), checking each cell's expectations; exit status 0
+    /// when every cell ran and every expectation held, 1 otherwise.
+    Run(RunArgs),
+}
+
+/// `wirebook run NOTEBOOK.ipynb`'s own options.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The notebook to run.
+    #[arg(value_name = "NOTEBOOK.ipynb")]
+    pub notebook: PathBuf,
+    /// Write the notebook with this run's outputs here (default: print only).
+    #[arg(long, value_name = "OUT.ipynb")]
+    pub output: Option<PathBuf>,
+    /// How long one cell may take, in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+    /// Write the run's capture here: .har, .jsonl or .pcapng, by the extension.
+    #[arg(long, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
+    /// Fill {{NAME}} in the cells with VALUE before sending them, as papermill's parameters;
+    /// repeatable.
+    #[arg(short = 'p', long = "parameter", num_args = 2, value_names = ["NAME", "VALUE"],
+          action = clap::ArgAction::Append)]
+    pub parameters: Vec<String>,
+    /// Write a JUnit XML report here, a test case per code cell.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// A WebSocket cell without expectations is over this long after its last reply, in
+    /// milliseconds.
+    #[arg(long, default_value_t = 250, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub quiet: u64,
+}
+
+impl RunArgs {
+    /// The run's options, or why these arguments cannot make them.
+    pub fn options(&self) -> Result<crate::run::RunOptions, String> {
+        Ok(crate::run::RunOptions {
+            notebook: self.notebook.clone(),
+            output: self.output.clone(),
+            timeout: Duration::from_secs(self.timeout),
+            capture: self.capture.clone(),
+            parameters: crate::run::parameters::Parameters::from_pairs(&self.parameters)?,
+            junit: self.junit.clone(),
+            quiet: Duration::from_millis(self.quiet),
+        })
+    }
 }
 
 impl Args {

@@ -29,6 +29,7 @@ pub mod index_page;
 pub mod kernel;
 pub mod notebooks;
 pub mod proxy;
+pub mod run;
 pub mod session;
 pub mod shutdown;
 pub mod state;

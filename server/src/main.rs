@@ -1,4 +1,5 @@
-//! `wirebook`: parse the command line, bind, print the URL, serve until Ctrl+C or SIGTERM.
+//! `wirebook`: parse the command line, bind, print the URL, serve until Ctrl+C or SIGTERM;
+//! or, as `wirebook run NOTEBOOK`, run a notebook headless (`wirebook_server::run`).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -7,21 +8,26 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use wirebook_server::address::startup_line;
-use wirebook_server::cli::Args;
+use wirebook_server::cli::{Args, RunArgs, Subcommand};
 use wirebook_server::{serve, shutdown};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Logs go to stderr: stdout carries only the URL line, which scripts read.
+    let mut args = Args::parse();
+    let command = args.command.take();
+    // Logs go to stderr: stdout carries only the URL line, which scripts read (or a run's
+    // report, which warnings would only interrupt).
+    let default_logs = match command {
+        None => "wirebook_server=info,wirebook=info",
+        Some(Subcommand::Run(_)) => "wirebook_server=error,wirebook=error",
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("wirebook_server=info,wirebook=info")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_logs)),
         )
         .init();
-    let args = Args::parse();
     let bind = args.bind.clone();
     let config = match args.into_config() {
         Ok(config) => config,
@@ -30,6 +36,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Subcommand::Run(run)) = command {
+        return run_notebook(&config, &run).await;
+    }
     let listener = match TcpListener::bind(&bind).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -61,6 +70,27 @@ async fn main() -> ExitCode {
         Err(error) => {
             eprintln!("wirebook: server failed: {error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `wirebook run`: 0 when every cell ran and every expectation held, 1 when one did not, 2
+/// when the run could not start.
+async fn run_notebook(config: &wirebook_server::config::Config, run: &RunArgs) -> ExitCode {
+    let options = match run.options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("wirebook run: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdout = std::io::stdout();
+    match wirebook_server::run::run(config, &options, &mut stdout).await {
+        Ok(report) if report.all_passed() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("wirebook run: {message}");
+            ExitCode::from(2)
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod capture_page;
 pub mod cell_format;
 pub mod direction;
 pub mod display_filter;
+pub mod expect;
 pub mod hex;
 pub mod ipynb;
 pub mod jupyter;

@@ -77,7 +77,7 @@ fn shell_spec(root: &std::path::Path, name: &str, script: &str, dollar0: &std::p
 }
 
 /// An ipykernel spec for the test python.
-fn ipykernel_spec(root: &std::path::Path, name: &str, extra: Value) {
+pub(crate) fn ipykernel_spec(root: &std::path::Path, name: &str, extra: Value) {
     let python = python();
     assert!(
         python.exists(),

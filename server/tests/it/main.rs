@@ -20,6 +20,7 @@ mod pcapng;
 mod peers;
 mod proxy;
 mod python;
+mod run;
 mod session;
 mod session_client;
 mod shutdown;

@@ -324,16 +324,13 @@ pub fn pattern(text: &str) -> Result<Pattern, String> {
 /// The build error in one line: a syntax error's last line says what is wrong (the lines
 /// before it quote the pattern with a caret, which the filter box's column does instead).
 fn error_text(error: &regex_automata::hybrid::BuildError) -> String {
-    let text = error.to_string();
-    match std::error::Error::source(error) {
-        Some(source) => {
-            let source = source.to_string();
-            source.lines().last().map_or(source.clone(), |l| {
-                l.trim_start_matches("error: ").to_string()
-            })
-        }
-        None => text,
+    let mut deepest: &dyn std::error::Error = error;
+    while let Some(source) = deepest.source() {
+        deepest = source;
     }
+    let text = deepest.to_string();
+    let last = text.lines().last().unwrap_or("");
+    last.trim_start_matches("error: ").to_string()
 }
 
 /// The pattern with each non-ASCII character outside a class written as a Unicode literal

@@ -1,0 +1,278 @@
+//! `wirebook run NOTEBOOK`: the built binary runs a notebook's cells against a WebSocket kernel
+//! (this server's `/echo`) and against ipykernel, checks their expectations, and says so in its
+//! lines, its exit status, the notebook it writes (valid for Jupyter's nbformat), its JUnit
+//! report and its capture.
+
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::{json, Value};
+use wirebook_shared::CaptureRecord;
+
+use crate::jupyter::ipykernel_spec;
+use crate::peers::run_peer;
+use crate::support::{within, TempDir, TestServer};
+
+fn notebook(dir: &Path, name: &str, metadata: Value, cells: &[(&str, Value, &str)]) -> String {
+    let cells: Vec<Value> = cells
+        .iter()
+        .map(|(id, wirebook, source)| {
+            json!({"cell_type": "code", "id": id, "metadata": {"wirebook": wirebook},
+                   "source": source, "outputs": [], "execution_count": null})
+        })
+        .collect();
+    let document = json!({"nbformat": 4, "nbformat_minor": 5, "metadata": metadata,
+                          "cells": cells});
+    let path = dir.join(name);
+    std::fs::write(&path, document.to_string()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+async fn wirebook_run(args: &[&str], dir: &Path) -> (Output, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_wirebook"));
+    command
+        .arg("run")
+        .args(args)
+        .env("JUPYTER_RUNTIME_DIR", dir.join("runtime"))
+        .kill_on_drop(true);
+    let output = within(command.output()).await.expect("wirebook run starts");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output, stdout)
+}
+
+#[tokio::test]
+async fn a_websocket_notebook_runs_its_cells_and_checks_their_expectations() {
+    let server = TestServer::with_defaults().await;
+    let dir = TempDir::new("run-ws");
+    let url = format!("ws://{}/echo", server.addr);
+    let path = notebook(
+        &dir.0,
+        "api.ipynb",
+        json!({"wirebook": {"kernel": {"kind": "websocket", "url": url}}}),
+        &[
+            (
+                "hello",
+                json!({"expect": [{"text": "^hello {{user}}$"}, {"count": 1}]}),
+                "hello {{user}}",
+            ),
+            (
+                "sub",
+                json!({"format": "json", "expect": {"json": {"type": "subscribe"}}}),
+                r#"{"type": "subscribe", "id": 1}"#,
+            ),
+            ("plain", json!({}), "no expectation"),
+            ("wrong", json!({"expect": [{"text": "pong"}]}), "ping"),
+        ],
+    );
+    let out = dir.0.join("out.ipynb");
+    let junit = dir.0.join("junit.xml");
+    let capture = dir.0.join("run.jsonl");
+    let (output, stdout) = wirebook_run(
+        &[
+            &path,
+            "-p",
+            "user",
+            "ada",
+            "--timeout",
+            "2",
+            "--output",
+            out.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+            "--capture",
+            capture.to_str().unwrap(),
+        ],
+        &dir.0,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("running "), "{stdout}");
+    assert!(
+        lines[1].starts_with("cell 1 (hello) ... ok (1 reply, 2 expectations held"),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].starts_with("cell 2 (sub) ... ok (1 reply, 1 expectation held"),
+        "{stdout}"
+    );
+    assert!(
+        lines[3].starts_with("cell 3 (plain) ... ok (1 reply"),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[4],
+        "cell 4 (wrong) ... FAILED: expected text ~ \"pong\" within 2 s"
+    );
+    assert_eq!(
+        lines[5],
+        "    expected text ~ \"pong\", saw 1 reply, \"ping\""
+    );
+    assert_eq!(*lines.last().unwrap(), "3 passed, 1 failed");
+
+    // The notebook written has the replies as outputs and is valid for Jupyter.
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(
+        written["cells"][0]["source"],
+        json!(["hello {{user}}"]),
+        "parameters are not saved"
+    );
+    assert_eq!(
+        written["cells"][0]["outputs"][0]["data"]["text/plain"],
+        json!(["hello ada"])
+    );
+    assert_eq!(written["cells"][3]["execution_count"], 4);
+    run_peer("validate_ipynb.py", [&out]).await;
+
+    let report = std::fs::read_to_string(&junit).unwrap();
+    assert!(report.contains(r#"tests="4" failures="1""#), "{report}");
+    assert!(report.contains(r#"<failure message="expected text ~ &quot;pong&quot; within 2 s">"#));
+
+    // The capture has the kernel connection's frames: four sent, four echoed, and the close.
+    let records: Vec<CaptureRecord> = std::fs::read_to_string(&capture)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let texts: Vec<&str> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            wirebook_shared::CaptureBody::Frame(f) => {
+                f.message.as_ref().map(|m| m.preview.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts.starts_with(&[
+            "hello ada",
+            "hello ada",
+            r#"{"type": "subscribe", "id": 1}"#
+        ]),
+        "{texts:?}"
+    );
+
+    // All expectations held, no parameter missing: exit status 0. A missing one fails its cell.
+    let passing = notebook(
+        &dir.0,
+        "ok.ipynb",
+        json!({}),
+        &[("a", json!({"expect": {"count": 1}}), "x")],
+    );
+    let (output, stdout) = wirebook_run(&[&passing, "--kernel", &url], &dir.0).await;
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.ends_with("1 passed, 0 failed\n"), "{stdout}");
+    let (output, stdout) = wirebook_run(&[&path, "--timeout", "1"], &dir.0).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout.contains(
+            "cell 1 (hello) ... FAILED: {{user}} has no value: give one with -p user VALUE"
+        ),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_that_cannot_start_says_why_with_status_2() {
+    let dir = TempDir::new("run-bad");
+    let (output, _) = wirebook_run(&["/nonexistent/x.ipynb"], &dir.0).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read /nonexistent/x.ipynb"));
+    let echo = notebook(
+        &dir.0,
+        "echo.ipynb",
+        json!({"wirebook": {"kernel": {"kind": "echo"}}}),
+        &[("a", json!({}), "x")],
+    );
+    let (output, _) = wirebook_run(&[&echo], &dir.0).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--kernel ws://HOST:PORT/echo"));
+    let bad = notebook(
+        &dir.0,
+        "bad.ipynb",
+        json!({}),
+        &[("a", json!({"expect": [{"txt": "x"}]}), "x")],
+    );
+    let (output, stdout) = wirebook_run(&[&bad, "--kernel", "ws://127.0.0.1:9/"], &dir.0).await;
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("cell 1 (a) ... FAILED: wirebook.expect[0]: unknown expectation \"txt\""),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn an_ipykernel_notebook_runs_with_status_and_text_expectations() {
+    let dir = TempDir::new("run-py");
+    ipykernel_spec(&dir.0.join("specs"), "wbpy", json!({}));
+    let path = notebook(
+        &dir.0,
+        "py.ipynb",
+        json!({"kernelspec": {"name": "wbpy", "display_name": "Python"}}),
+        &[
+            (
+                "sum",
+                json!({"expect": [{"text": "^3$"}, {"status": "ok"}]}),
+                "1 + 2",
+            ),
+            (
+                "print",
+                json!({"expect": {"text": "hi there"}}),
+                "print('hi {{who}}')",
+            ),
+            ("raise", json!({"expect": {"status": "error"}}), "1/0"),
+        ],
+    );
+    let specs = dir.0.join("specs");
+    let out = dir.0.join("out.ipynb");
+    let (output, stdout) = wirebook_run(
+        &[
+            &path,
+            "--jupyter-path",
+            specs.to_str().unwrap(),
+            "-p",
+            "who",
+            "there",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &dir.0,
+    )
+    .await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.ends_with("3 passed, 0 failed\n"), "{stdout}");
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(
+        written["cells"][2]["outputs"][0]["ename"],
+        "ZeroDivisionError"
+    );
+    run_peer("validate_ipynb.py", [&out]).await;
+
+    // An error nobody expected fails the cell, with the traceback's text.
+    let failing = notebook(
+        &dir.0,
+        "fail.ipynb",
+        json!({"kernelspec": {"name": "wbpy", "display_name": "Python"}}),
+        &[("oops", json!({}), "undefined_name")],
+    );
+    let (output, stdout) = wirebook_run(
+        &[&failing, "--jupyter-path", specs.to_str().unwrap()],
+        &dir.0,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("cell 1 (oops) ... FAILED: the cell raised an error"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("NameError: name 'undefined_name' is not defined"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\u{1b}'), "escapes stripped: {stdout}");
+}
