@@ -191,6 +191,8 @@ commands! {
         "WebSocket kernels: send the selected cells as pings carrying their text.";
     FormatClose, "format-close", Command, "Format: close",
         "WebSocket kernels: send the selected cells as close frames (CODE reason).";
+    FormatFrame, "format-frame", Command, "Format: raw frames",
+        "WebSocket kernels: send the selected cells as frames written bit by bit (JSON), as written.";
     PrettyPrintJson, "pretty-print-json", Command, "Pretty-print JSON",
         "Indent the JSON of the selected JSON cells.";
     ToggleOutputs, "toggle-outputs", Command, "Hide or show outputs",
@@ -209,6 +211,7 @@ pub const UNBOUND_BY_DEFAULT: &[CommandId] = &[
     CommandId::FormatBase64,
     CommandId::FormatPing,
     CommandId::FormatClose,
+    CommandId::FormatFrame,
     CommandId::PrettyPrintJson,
     CommandId::ShowTapRoutes,
     CommandId::ShowRunningKernels,
@@ -281,6 +284,7 @@ impl CommandId {
             CommandId::FormatBase64 => Command::SetFormat(CellFormat::Base64),
             CommandId::FormatPing => Command::SetFormat(CellFormat::Ping),
             CommandId::FormatClose => Command::SetFormat(CellFormat::Close),
+            CommandId::FormatFrame => Command::SetFormat(CellFormat::Frame),
             CommandId::PrettyPrintJson => Command::PrettyPrintJson,
             CommandId::ToggleOutputs => Command::ToggleOutputs,
             CommandId::ToggleOutputScrolling => Command::ToggleOutputScrolling,

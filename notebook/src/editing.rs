@@ -76,6 +76,9 @@ pub enum Command {
     Redo,
     /// The editor's text changed.
     SetSource { cell_id: CellId, source: String },
+    /// Replace a cell's text from outside its editor (a raw-frame template): an undoable
+    /// step, and the editor is told ([`Effect::SourceReplaced`]).
+    ReplaceSource { cell_id: CellId, source: String },
     /// Run the selected cells.
     Run(RunMode),
     /// Run a given cell in place (its run button).
@@ -510,6 +513,16 @@ impl Notebook {
                     cell.source = source;
                 }
                 Vec::new()
+            }
+            Command::ReplaceSource { cell_id, source } => {
+                match self.cells.iter().position(|c| c.id == cell_id) {
+                    Some(index) if self.cells[index].source != source => {
+                        let mut changed = self.cells[index].clone();
+                        changed.source = source;
+                        self.change(index, 1, vec![changed], self.selection)
+                    }
+                    _ => Vec::new(),
+                }
             }
             Command::Run(run_mode) => {
                 let (first, last) = self.selection.bounds();

@@ -597,3 +597,28 @@ fn pretty_printing_touches_json_cells_only_and_is_undoable() {
     nb.apply(Command::Undo);
     assert_eq!(sources(&nb)[0], "{\"a\":[1]}");
 }
+
+#[test]
+fn a_source_replaced_from_outside_the_editor_is_undoable_and_told() {
+    let mut nb = notebook(&["old", "other"]);
+    let effects = nb.apply(Command::ReplaceSource {
+        cell_id: "c0".into(),
+        source: r#"{"opcode": 3}"#.into(),
+    });
+    assert_eq!(sources(&nb), vec![r#"{"opcode": 3}"#, "other"]);
+    assert!(effects.contains(&Effect::SourceReplaced("c0".into())));
+    // The same text again, or a cell that is gone: nothing happens.
+    let same = nb.apply(Command::ReplaceSource {
+        cell_id: "c0".into(),
+        source: r#"{"opcode": 3}"#.into(),
+    });
+    assert!(same.is_empty());
+    assert!(nb
+        .apply(Command::ReplaceSource {
+            cell_id: "gone".into(),
+            source: "x".into(),
+        })
+        .is_empty());
+    nb.apply(Command::Undo);
+    assert_eq!(sources(&nb)[0], "old");
+}

@@ -1,6 +1,7 @@
 //! How a cell's source becomes one WebSocket message for a WebSocket kernel: as text, as JSON
 //! (validated, sent compact or as typed), as binary written in hex or base64, or as a control
-//! frame (a ping with its payload, a close with code and reason).
+//! frame (a ping with its payload, a close with code and reason), or as raw frames written bit
+//! by bit (`crate::raw_frame`), sent as written.
 //!
 //! The browser encodes to show an error under the cell before anything is sent; the server
 //! encodes again from the same source and format (it trusts nothing the browser checked), so
@@ -30,6 +31,9 @@ pub enum CellFormat {
     Ping,
     /// A close frame: `CODE reason…`, or empty for a close without a code.
     Close,
+    /// Frames written bit by bit, as JSON (see [`crate::raw_frame`]): sent onto the socket as
+    /// written, broken ones included.
+    Frame,
 }
 
 impl CellFormat {
@@ -37,7 +41,7 @@ impl CellFormat {
         *self == CellFormat::Text
     }
 
-    pub const ALL: [CellFormat; 7] = [
+    pub const ALL: [CellFormat; 8] = [
         CellFormat::Text,
         CellFormat::Json { compact: false },
         CellFormat::Json { compact: true },
@@ -45,6 +49,7 @@ impl CellFormat {
         CellFormat::Base64,
         CellFormat::Ping,
         CellFormat::Close,
+        CellFormat::Frame,
     ];
 
     pub fn label(self) -> &'static str {
@@ -56,6 +61,7 @@ impl CellFormat {
             CellFormat::Base64 => "binary (base64)",
             CellFormat::Ping => "ping",
             CellFormat::Close => "close",
+            CellFormat::Frame => "raw frames",
         }
     }
 }
@@ -68,6 +74,8 @@ pub enum CellMessage {
     Ping(Vec<u8>),
     /// `None`: a close frame without a payload.
     Close(Option<(u16, String)>),
+    /// Frames to write onto the socket as they are.
+    Frames(Vec<crate::raw_frame::RawFrame>),
 }
 
 /// Why a cell's source (or the inspector composer's content) does not fit its format; `line`
@@ -155,6 +163,13 @@ pub fn encode(format: CellFormat, source: &str) -> Result<CellMessage, CellForma
             Ok(CellMessage::Ping(source.as_bytes().to_vec()))
         }
         CellFormat::Close => close(source),
+        CellFormat::Frame => crate::raw_frame::parse(source)
+            .map(CellMessage::Frames)
+            .map_err(|e| CellFormatError {
+                message: e.message,
+                line: e.line,
+                column: e.column,
+            }),
     }
 }
 
@@ -216,6 +231,7 @@ pub fn detect(message: &CellMessage) -> (CellFormat, String) {
             CellFormat::Close,
             format!("{code} {reason}").trim_end().to_string(),
         ),
+        CellMessage::Frames(frames) => (CellFormat::Frame, crate::raw_frame::to_source(frames)),
     }
 }
 

@@ -19,6 +19,7 @@ pub mod kept_kernels;
 pub mod lens;
 pub mod notebook_files;
 pub mod packed;
+pub mod raw_frame;
 pub mod route_api;
 pub mod session;
 pub mod sorting;

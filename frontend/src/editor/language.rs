@@ -53,7 +53,7 @@ pub fn for_cell(kind: CellKind, format: CellFormat, kernel: KernelCells<'_>) -> 
         (CellKind::Markdown, _) => Language::Markdown,
         (CellKind::Raw, _) => Language::Text,
         (CellKind::Code, KernelCells::Messages) => match format {
-            CellFormat::Json { .. } => Language::Json,
+            CellFormat::Json { .. } | CellFormat::Frame => Language::Json,
             _ => Language::Text,
         },
         (CellKind::Code, KernelCells::Code(language)) => {

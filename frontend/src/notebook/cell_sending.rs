@@ -35,6 +35,7 @@ pub fn format_key(format: CellFormat) -> &'static str {
         CellFormat::Base64 => "base64",
         CellFormat::Ping => "ping",
         CellFormat::Close => "close",
+        CellFormat::Frame => "frame",
     }
 }
 

@@ -491,6 +491,26 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
         session.dispatch(Command::Select(edit_id.get_value()));
         session.dispatch(Command::PrettyPrintJson);
     };
+    // A raw-frame template replaces the cell's source (Autobahn's classic broken frames).
+    let on_template = move |ev: ev::Event| {
+        let chosen = event_target_value(&ev);
+        let template = wirebook_shared::raw_frame::TEMPLATES
+            .iter()
+            .find(|t| t.name == chosen);
+        if let Some(template) = template {
+            session.dispatch(Command::Select(edit_id.get_value()));
+            session.dispatch(Command::ReplaceSource {
+                cell_id: edit_id.get_value(),
+                source: template.source.to_string(),
+            });
+        }
+        if let Some(select) = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlSelectElement>(t).ok())
+        {
+            select.set_value("");
+        }
+    };
     let edit_markdown = move |_| {
         session.dispatch(Command::Select(edit_id.get_value()));
         session.dispatch(Command::EnterEditMode);
@@ -568,6 +588,27 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                             >
                                 "{ } pretty-print"
                             </button>
+                        </Show>
+                        <Show when=move || format.get() == CellFormat::Frame>
+                            <select
+                                class="frame-template"
+                                data-testid="frame-template"
+                                title="Replace this cell with a classic broken frame (RFC 6455, Autobahn's groups); the close a server must answer with is in its name"
+                                aria-label="Frame template"
+                                on:change=on_template
+                            >
+                                <option value="" selected=true>"Templates…"</option>
+                                {wirebook_shared::raw_frame::TEMPLATES
+                                    .iter()
+                                    .map(|t| {
+                                        let label = match t.expected_close {
+                                            0 => t.name.to_string(),
+                                            code => format!("{} → {code}", t.name),
+                                        };
+                                        view! { <option value=t.name>{label}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
                         </Show>
                     </div>
                 </Show>

@@ -24,6 +24,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use wirebook_shared::backoff::Backoff;
 use wirebook_shared::cell_format::{self, CellMessage};
+use wirebook_shared::raw_frame;
 use wirebook_shared::{Hop, KernelInfo, KernelState, WireData};
 
 use crate::capture::recorder::Recorder;
@@ -442,6 +443,19 @@ async fn relay(
                     }
                 };
                 let message = match cell_format::encode(execute.format, &execute.code) {
+                    Ok(CellMessage::Frames(frames)) => {
+                        // Under the codec, as written: the tap records what the bytes are.
+                        let bytes = raw_frame::bytes(&frames, &mut rand::random::<[u8; 4]>);
+                        if let Err(end) = send_raw(&mut socket, &bytes).await {
+                            let _ = events.send(KernelEvent::RunFailed {
+                                cell_id: execute.cell_id,
+                                message: "the kernel connection failed while sending the frames".into(),
+                            }).await;
+                            return end;
+                        }
+                        let _ = events.send(KernelEvent::Sent { cell_id: execute.cell_id }).await;
+                        continue;
+                    }
                     Ok(CellMessage::Text(text)) => Message::text(text),
                     Ok(CellMessage::Binary(bytes)) => Message::binary(bytes),
                     Ok(CellMessage::Ping(payload)) => Message::Ping(payload.into()),
@@ -569,6 +583,19 @@ async fn send(
             message: error.to_string(),
         }),
     }
+}
+
+/// Writes `bytes` onto the socket under the codec, after what the codec has buffered: a
+/// `frame` cell's frames, which the codec would refuse to write (or would write correctly).
+async fn send_raw(socket: &mut Socket, bytes: &[u8]) -> Result<(), KernelState> {
+    use tokio::io::AsyncWriteExt;
+    let failed = |error: String| KernelState::Failed { message: error };
+    socket.flush().await.map_err(|e| failed(e.to_string()))?;
+    let io = socket.get_mut();
+    io.write_all(bytes)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    io.flush().await.map_err(|e| failed(e.to_string()))
 }
 
 fn ended(close: Option<Option<CloseFrame>>, otherwise: &str) -> KernelState {

@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use wirebook_notebook::{Command, Effect, Notebook};
 use wirebook_shared::expect::{self, Checked, RunStatus};
 use wirebook_shared::ipynb::{IpynbNotebook, WirebookKernel};
-use wirebook_shared::{KernelChoice, KernelInfo};
+use wirebook_shared::{KernelChoice, KernelInfo, KernelState};
 
 use crate::capture::export::{pcapng_chunks, Asked, HarChunks, JsonlChunks};
 use crate::capture::ring::Capture;
@@ -329,6 +329,23 @@ async fn run_cell(
     if let Some(Ended::KernelGone(why)) = run.ended() {
         *gone = Some(why.clone());
     }
+    if run.failure.is_some() && gone.is_none() {
+        // A cell the link could not send: its next report, if it comes at once, says why.
+        let soon = Instant::now() + Duration::from_millis(500);
+        while let Ok(Some(event)) = tokio::time::timeout_at(soon, received.recv()).await {
+            if let KernelEvent::State {
+                state: KernelState::Failed { message },
+                ..
+            } = &event
+            {
+                *gone = Some(format!("the kernel failed: {message}"));
+                run.failure = run.failure.take().map(|f| format!("{f}: {message}"));
+            }
+            if event.is_terminal() {
+                break;
+            }
+        }
+    }
     verdict(&run, &expectations, kind, options.timeout)
 }
 
@@ -389,7 +406,12 @@ fn verdict(
                 1 => ", 1 expectation held".into(),
                 n => format!(", {n} expectations held"),
             };
-            Ok(format!("{replies}{held}"))
+            let closed = run
+                .outcome
+                .close
+                .map(|code| format!(", closed {code}"))
+                .unwrap_or_default();
+            Ok(format!("{replies}{closed}{held}"))
         }
     }
 }

@@ -276,3 +276,65 @@ async fn an_ipykernel_notebook_runs_with_status_and_text_expectations() {
     );
     assert!(!stdout.contains('\u{1b}'), "escapes stripped: {stdout}");
 }
+
+/// Runs each raw-frame template as a notebook of one `frame` cell against `url`, in process;
+/// the cell expects the close RFC 6455 asks for (a valid template, its message echoed).
+async fn templates_against(url: &str, subprotocols: &[&str], dir: &Path) {
+    use wirebook_server::config::Config;
+    use wirebook_server::run::{run, RunOptions};
+    use wirebook_shared::raw_frame::TEMPLATES;
+    let mut config = Config::new(crate::support::TOKEN);
+    config.kernel.url = Some(url.to_string());
+    config.kernel.subprotocols = subprotocols.iter().map(|s| s.to_string()).collect();
+    let mut failures = Vec::new();
+    for (i, template) in TEMPLATES.iter().enumerate() {
+        let expect = match template.expected_close {
+            0 => json!([{"text": "^fragmented$"}]),
+            code => json!([{"close": code}]),
+        };
+        let path = notebook(
+            dir,
+            &format!("t{i}.ipynb"),
+            json!({}),
+            &[(
+                "f",
+                json!({"format": {"kind": "frame"}, "expect": expect}),
+                template.source,
+            )],
+        );
+        let options = RunOptions {
+            notebook: path.into(),
+            output: None,
+            timeout: std::time::Duration::from_secs(5),
+            capture: None,
+            parameters: Default::default(),
+            junit: None,
+            quiet: std::time::Duration::from_millis(100),
+        };
+        let mut out = Vec::new();
+        let report = within(run(&config, &options, &mut out)).await.unwrap();
+        if !report.all_passed() {
+            failures.push(format!(
+                "{}:\n{}",
+                template.name,
+                String::from_utf8_lossy(&out)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn each_broken_frame_gets_the_close_rfc_6455_asks_for_from_echo() {
+    let server = TestServer::with_defaults().await;
+    let dir = TempDir::new("run-frames");
+    templates_against(&format!("ws://{}/echo", server.addr), &[], &dir.0).await;
+}
+
+#[tokio::test]
+async fn each_broken_frame_gets_the_close_rfc_6455_asks_for_from_python_websockets() {
+    let (_peer, port) = crate::peers::python_server("upstream_server.py", &[]).await;
+    let dir = TempDir::new("run-frames-py");
+    // It answers only a client that offers one of its subprotocols.
+    templates_against(&format!("ws://127.0.0.1:{port}/"), &["chat"], &dir.0).await;
+}
