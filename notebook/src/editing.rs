@@ -79,6 +79,11 @@ pub enum Command {
     /// Replace a cell's text from outside its editor (a raw-frame template): an undoable
     /// step, and the editor is told ([`Effect::SourceReplaced`]).
     ReplaceSource { cell_id: CellId, source: String },
+    /// Set a cell's expectations (`metadata.wirebook.expect`): an undoable step.
+    SetExpectations {
+        cell_id: CellId,
+        expectations: Vec<wirebook_shared::expect::Expectation>,
+    },
     /// Run the selected cells.
     Run(RunMode),
     /// Run a given cell in place (its run button).
@@ -514,6 +519,24 @@ impl Notebook {
                 }
                 Vec::new()
             }
+            Command::SetExpectations {
+                cell_id,
+                expectations,
+            } => match self.cells.iter().position(|c| c.id == cell_id) {
+                Some(index) => {
+                    let mut changed = self.cells[index].clone();
+                    changed.file.metadata = crate::cell_expectations::with_expectations(
+                        &changed.file.metadata,
+                        &expectations,
+                    );
+                    if changed == self.cells[index] {
+                        Vec::new()
+                    } else {
+                        self.change(index, 1, vec![changed], self.selection)
+                    }
+                }
+                None => Vec::new(),
+            },
             Command::ReplaceSource { cell_id, source } => {
                 match self.cells.iter().position(|c| c.id == cell_id) {
                     Some(index) if self.cells[index].source != source => {

@@ -32,6 +32,7 @@ pub mod ansi;
 pub mod bindings;
 pub mod cell;
 pub mod cell_edits;
+pub mod cell_expectations;
 pub mod cell_formats;
 pub mod chords;
 pub mod clipboard;

@@ -622,3 +622,46 @@ fn a_source_replaced_from_outside_the_editor_is_undoable_and_told() {
     nb.apply(Command::Undo);
     assert_eq!(sources(&nb)[0], "old");
 }
+
+#[test]
+fn expectations_are_set_undoably_and_checked_against_the_last_run() {
+    use wirebook_shared::expect::Expectation;
+    use wirebook_shared::session::WireData;
+    let mut nb = notebook(&["ping"]);
+    let expectations = vec![Expectation::Text("^pong$".into()), Expectation::Count(1)];
+    nb.apply(Command::SetExpectations {
+        cell_id: "c0".into(),
+        expectations: expectations.clone(),
+    });
+    let cell = &nb.cells()[0];
+    assert_eq!(cell.expectations().unwrap(), expectations);
+    assert_eq!(cell.checked_expectations(false, None), None, "not run yet");
+    nb.executed("c0", 1);
+    nb.output(
+        "c0",
+        WireData::Text {
+            text: "pong".into(),
+        },
+    );
+    let checked = nb.cells()[0].checked_expectations(false, None).unwrap();
+    assert!(checked.iter().all(|c| c.held), "{checked:?}");
+    nb.output(
+        "c0",
+        WireData::Text {
+            text: "again".into(),
+        },
+    );
+    let checked = nb.cells()[0].checked_expectations(false, None).unwrap();
+    assert!(
+        checked.iter().all(|c| c.held),
+        "a text matches, and count is at least"
+    );
+    // None removes the key; undo brings them back.
+    nb.apply(Command::SetExpectations {
+        cell_id: "c0".into(),
+        expectations: Vec::new(),
+    });
+    assert!(nb.cells()[0].file.metadata.get("wirebook").is_none());
+    nb.apply(Command::Undo);
+    assert_eq!(nb.cells()[0].expectations().unwrap(), expectations);
+}

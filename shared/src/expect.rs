@@ -16,12 +16,13 @@
 use serde_json::Value;
 
 use crate::display_filter::pattern;
+use crate::ipynb::{IpynbOutput, IpynbOutputKind};
 
 /// The metadata key (under `wirebook`) that holds a cell's expectations.
 pub const EXPECT_KEY: &str = "expect";
 
 /// One thing a cell's run must show.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expectation {
     Text(String),
     Json(Value),
@@ -64,6 +65,7 @@ impl Expectation {
         match self {
             Expectation::Text(regex) => format!("text ~ {regex:?}"),
             Expectation::Json(subset) => format!("json contains {subset}"),
+            Expectation::Count(1) => "1 reply".to_string(),
             Expectation::Count(n) => format!("{n} replies"),
             Expectation::Close(code) => format!("close {code}"),
             Expectation::Status(status) => format!("status {}", status.name()),
@@ -90,6 +92,25 @@ pub fn read(wirebook: Option<&Value>) -> Result<Vec<Expectation>, String> {
 }
 
 const KINDS: &str = "text, json, count, close or status";
+
+/// The kinds, in the order a form offers them.
+pub const FORM_KINDS: [&str; 5] = ["text", "json", "count", "close", "status"];
+
+/// An expectation from a form: its kind and the value as typed (`json`'s is JSON; the others'
+/// are the plain text or number), or what is wrong with it.
+pub fn from_form(kind: &str, value: &str) -> Result<Expectation, String> {
+    let value = value.trim();
+    let json = match kind {
+        "json" => serde_json::from_str(value).map_err(|e| format!("json: not JSON: {e}"))?,
+        "count" | "close" => serde_json::Value::from(
+            value
+                .parse::<u64>()
+                .map_err(|_| format!("{kind} is a whole number"))?,
+        ),
+        _ => serde_json::Value::from(value),
+    };
+    one(&serde_json::json!({ kind: json }))
+}
 
 fn one(item: &Value) -> Result<Expectation, String> {
     let Some(object) = item.as_object().filter(|o| o.len() == 1) else {
@@ -136,6 +157,42 @@ pub struct RunOutcome {
     pub close: Option<u16>,
     /// A Jupyter cell's `execute_reply` status.
     pub status: Option<RunStatus>,
+}
+
+/// What a cell's outputs show, as the expectations read them: the browser checks a cell run in
+/// the page (or saved by `wirebook run --output`) from its outputs. A Jupyter cell's status is
+/// `error` when it has an error output, else `ok`; `close` is the kernel connection's, when it
+/// closed after the cell.
+pub fn outcome_of(outputs: &[IpynbOutput], jupyter: bool, close: Option<u16>) -> RunOutcome {
+    let mut outcome = RunOutcome {
+        close,
+        ..RunOutcome::default()
+    };
+    let mut error = false;
+    for output in outputs {
+        let text = match &output.kind {
+            IpynbOutputKind::Stream { text, .. } => Some(text.clone()),
+            IpynbOutputKind::DisplayData { data, .. }
+            | IpynbOutputKind::ExecuteResult { data, .. } => data
+                .get("text/plain")
+                .and_then(|d| d.as_text())
+                .map(str::to_string),
+            IpynbOutputKind::Error { ename, evalue, .. } => {
+                error = true;
+                Some(format!("{ename}: {evalue}"))
+            }
+        };
+        outcome.replies += 1;
+        outcome.texts.extend(text);
+    }
+    if jupyter {
+        outcome.status = Some(if error {
+            RunStatus::Error
+        } else {
+            RunStatus::Ok
+        });
+    }
+    outcome
 }
 
 /// One expectation checked.
@@ -279,6 +336,76 @@ mod tests {
             let error = super::read(Some(&bad)).unwrap_err();
             assert!(error.starts_with(says) || error.contains(says), "{error}");
         }
+    }
+
+    #[test]
+    fn a_form_makes_each_kind() {
+        assert_eq!(
+            from_form("text", " ^pong$ "),
+            Ok(Expectation::Text("^pong$".into()))
+        );
+        assert_eq!(
+            from_form("json", r#"{"a": 1}"#),
+            Ok(Expectation::Json(json!({"a": 1})))
+        );
+        assert_eq!(from_form("count", "2"), Ok(Expectation::Count(2)));
+        assert_eq!(from_form("close", "1002"), Ok(Expectation::Close(1002)));
+        assert_eq!(
+            from_form("status", "error"),
+            Ok(Expectation::Status(RunStatus::Error))
+        );
+        assert!(from_form("count", "two")
+            .unwrap_err()
+            .contains("whole number"));
+        assert!(from_form("json", "{")
+            .unwrap_err()
+            .starts_with("json: not JSON"));
+        assert!(from_form("text", "(")
+            .unwrap_err()
+            .contains("invalid regular expression"));
+        assert!(from_form("nope", "x")
+            .unwrap_err()
+            .contains("unknown expectation"));
+    }
+
+    #[test]
+    fn outputs_read_as_an_outcome() {
+        use crate::ipynb::{MimeBundle, MimeData};
+        use crate::session::WireData;
+        let mut data = MimeBundle::new();
+        data.insert("text/plain".into(), MimeData::Text("3".into()));
+        let outputs = vec![
+            IpynbOutput::new(IpynbOutputKind::Stream {
+                name: "stdout".into(),
+                text: "hi\n".into(),
+            }),
+            IpynbOutput::new(IpynbOutputKind::ExecuteResult {
+                execution_count: Some(1),
+                data,
+                metadata: Default::default(),
+            }),
+        ];
+        let ok = outcome_of(&outputs, true, None);
+        assert_eq!(ok.texts, ["hi\n", "3"]);
+        assert_eq!((ok.replies, ok.status), (2, Some(RunStatus::Ok)));
+        let mut failed = outputs.clone();
+        failed.push(IpynbOutput::new(IpynbOutputKind::Error {
+            ename: "NameError".into(),
+            evalue: "x".into(),
+            traceback: vec![],
+        }));
+        assert_eq!(
+            outcome_of(&failed, true, None).status,
+            Some(RunStatus::Error)
+        );
+        let message = IpynbOutput::from_wire(&WireData::Text {
+            text: "pong".into(),
+        });
+        let ws = outcome_of(&[message], false, Some(1000));
+        assert_eq!(
+            (ws.texts, ws.status, ws.close),
+            (vec!["pong".to_string()], None, Some(1000))
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The notebook pane. The notebook itself (cells, commands, effects) is the pure model in
 //! `wirebook_notebook`; here are what a cell run sends ([`cell_sending`]), find and
-//! replace across the cells ([`find`], [`find_view`]) and the pane's view; each cell's code
-//! editor is `crate::editor`.
+//! replace across the cells ([`find`], [`find_view`]), a cell's expectations
+//! ([`expectations_view`]) and the pane's view; each cell's code editor is `crate::editor`.
 
 pub mod cell_sending;
 pub mod clipboard;
 pub mod effects;
+pub mod expectations_view;
 pub mod find_view;
 pub mod view;

@@ -13,6 +13,7 @@ use crate::editor::language::{self, KernelCells};
 use crate::editor::view::{kernel_assists, AssistPopup, CodeEditor};
 use crate::files::conflict::ConflictDialog;
 use crate::files::view::FileBrowser;
+use crate::notebook::expectations_view::ExpectationsLine;
 use crate::notebook::find_view::FindBar;
 use crate::outputs::remote_content::{AllowedOutputs, Remote};
 use crate::outputs::rich_text;
@@ -613,6 +614,9 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                     </div>
                 </Show>
                 <CodeEditor session=session id=edit_id.get_value() language=language kernel_assists=assists />
+                <Show when=move || kind.get() == CellKind::Code>
+                    <ExpectationsLine session=session id=edit_id.get_value() />
+                </Show>
                 <Show when=move || rendered.get()>
                     {markdown_blocked}
                     {renderers_missing()}
