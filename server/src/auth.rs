@@ -122,6 +122,11 @@ pub fn forbidden() -> Response {
     (StatusCode::FORBIDDEN, Html(FORBIDDEN_PAGE)).into_response()
 }
 
+/// 128 random bits as 32 lowercase hex digits.
+pub fn random_token() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

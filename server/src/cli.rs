@@ -235,7 +235,7 @@ impl Args {
                 check_token_format(&token)?;
                 token
             }
-            None => random_token(),
+            None => crate::auth::random_token(),
         };
         let too_big = |what: &str| format!("{what} is too large for this platform");
         let mut config = Config::new(token);
@@ -378,11 +378,6 @@ pub fn check_token_format(token: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// 128 random bits as 32 lowercase hex digits.
-pub fn random_token() -> String {
-    format!("{:032x}", rand::random::<u128>())
 }
 
 #[cfg(test)]
@@ -654,6 +649,7 @@ mod tests {
 
     #[test]
     fn random_tokens_are_32_hex_digits() {
+        use crate::auth::random_token;
         let token = random_token();
         assert_eq!(token.len(), 32);
         assert!(token.chars().all(|c| c.is_ascii_hexdigit()));

@@ -4,8 +4,9 @@
 //! summary `N passed, N failed`; `--output` writes the notebook with its outputs,
 //! `--capture` the run's capture (`.har`, `.jsonl`, `.pcapng`), `--junit` a JUnit report.
 //!
-//! The kernel: `--kernel URL`, else the notebook's `metadata.wirebook.kernel` URL, else its
-//! `metadata.kernelspec` (a local Jupyter kernel). A kernel link is started as a session
+//! The kernel: `--kernel URL`, else the notebook's `metadata.wirebook.kernel` (a URL, or the
+//! echo endpoint, which the run serves itself on loopback), else its `metadata.kernelspec` (a
+//! local Jupyter kernel). A kernel link is started as a session
 //! starts one ([`crate::kernel`]), and the notebook is the browser's own model
 //! (`wirebook_notebook`), fed the kernel's events as the browser feeds it the session's.
 //! [`cell_run`] says when a cell's run is over; [`parameters`] fills `-p NAME VALUE`.
@@ -67,6 +68,8 @@ impl Report {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kernel {
     WebSocket(String),
+    /// wirebook's own `/echo`, served for the run.
+    Echo,
     Jupyter(String),
 }
 
@@ -85,13 +88,7 @@ fn kernel_of(config: &Config, document: &IpynbNotebook) -> Result<Kernel, String
                 return Ok(Kernel::WebSocket(url.clone()));
             }
         }
-        Some(kernel) if kernel.kind == WirebookKernel::ECHO => {
-            return Err(
-                "the notebook talks to wirebook's echo endpoint, which a running \
-                        wirebook serves: give its URL with --kernel ws://HOST:PORT/echo"
-                    .into(),
-            )
-        }
+        Some(kernel) if kernel.kind == WirebookKernel::ECHO => return Ok(Kernel::Echo),
         _ => {}
     }
     match &document.metadata.kernelspec {
@@ -121,7 +118,18 @@ pub async fn run(
     ));
     let shutdown = Shutdown::new();
     let (events, mut received) = mpsc::channel(256);
+    // The echo endpoint, served by a wirebook of the run's own on a loopback port.
+    let mut echo = None;
+    let kernel = match kernel {
+        Kernel::Echo => {
+            let (url, stop) = serve_echo().await?;
+            echo = Some(stop);
+            Kernel::WebSocket(url)
+        }
+        other => other,
+    };
     let (link, kind) = match &kernel {
+        Kernel::Echo => unreachable!("served above"),
         Kernel::WebSocket(url) => {
             let info = KernelInfo {
                 name: "websocket".into(),
@@ -148,6 +156,7 @@ pub async fn run(
     };
     let described = match &kernel {
         Kernel::WebSocket(url) => format!("WebSocket kernel {url}"),
+        Kernel::Echo => unreachable!("served above"),
         Kernel::Jupyter(name) => format!("Jupyter kernel {name:?}"),
     };
     let _ = writeln!(out, "running {} on the {described}", path.display());
@@ -217,6 +226,10 @@ pub async fn run(
     drop(link);
     shutdown.trigger();
     shutdown.wait(Duration::from_secs(5)).await;
+    if let Some((stop, served)) = echo {
+        let _ = stop.send(());
+        let _ = served.await;
+    }
 
     if let Some(output) = &options.output {
         write_file(output, notebook.to_ipynb().to_json().as_bytes())?;
@@ -232,6 +245,29 @@ pub async fn run(
         write_file(file, junit::report(&suite, &report.cases).as_bytes())?;
     }
     Ok(report)
+}
+
+type EchoServer = (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+);
+
+/// A wirebook serving `/echo` on a loopback port for the run (capture off: the run's own
+/// capture has the kernel hop), its URL, and how to stop it.
+async fn serve_echo() -> Result<(String, EchoServer), String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot serve the echo endpoint on loopback: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot serve the echo endpoint on loopback: {e}"))?;
+    let mut config = Config::new(crate::auth::random_token());
+    config.capture.enabled = false;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(crate::serve(listener, config, async move {
+        let _ = stopped.await;
+    }));
+    Ok((format!("ws://{addr}/echo"), (stop, served)))
 }
 
 struct RunCell<'a> {

@@ -173,20 +173,33 @@ async fn a_websocket_notebook_runs_its_cells_and_checks_their_expectations() {
 }
 
 #[tokio::test]
+async fn an_echo_notebook_runs_against_an_echo_the_run_serves() {
+    let dir = TempDir::new("run-echo");
+    let echo = notebook(
+        &dir.0,
+        "echo.ipynb",
+        json!({"wirebook": {"kernel": {"kind": "echo"}}}),
+        &[("a", json!({"expect": {"text": "^hai$"}}), "hai")],
+    );
+    let (output, stdout) = wirebook_run(&[&echo], &dir.0).await;
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("on the WebSocket kernel ws://127.0.0.1:"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("1 passed, 0 failed\n"), "{stdout}");
+}
+
+#[tokio::test]
 async fn a_run_that_cannot_start_says_why_with_status_2() {
     let dir = TempDir::new("run-bad");
     let (output, _) = wirebook_run(&["/nonexistent/x.ipynb"], &dir.0).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read /nonexistent/x.ipynb"));
-    let echo = notebook(
-        &dir.0,
-        "echo.ipynb",
-        json!({"wirebook": {"kernel": {"kind": "echo"}}}),
-        &[("a", json!({}), "x")],
-    );
-    let (output, _) = wirebook_run(&[&echo], &dir.0).await;
+    let nothing = notebook(&dir.0, "none.ipynb", json!({}), &[("a", json!({}), "x")]);
+    let (output, _) = wirebook_run(&[&nothing], &dir.0).await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--kernel ws://HOST:PORT/echo"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the notebook names no kernel"));
     let bad = notebook(
         &dir.0,
         "bad.ipynb",
