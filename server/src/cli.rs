@@ -205,6 +205,14 @@ pub struct RunArgs {
     /// Write a JUnit XML report here, a test case per code cell.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Compare each cell's replies with the outputs the notebook saved (a recorded session:
+    /// HAR import, To cells, or an earlier --output): a cell whose replies differ fails.
+    #[arg(long)]
+    pub compare: bool,
+    /// A field --compare ignores: a key at any depth (ts) or a path (data.ts); repeatable,
+    /// besides the notebook's metadata.wirebook.ignore.
+    #[arg(long, value_name = "FIELD")]
+    pub ignore: Vec<String>,
     /// A WebSocket cell without expectations is over this long after its last reply, in
     /// milliseconds.
     #[arg(long, default_value_t = 250, value_name = "MS",
@@ -223,6 +231,8 @@ impl RunArgs {
             parameters: crate::run::parameters::Parameters::from_pairs(&self.parameters)?,
             junit: self.junit.clone(),
             quiet: Duration::from_millis(self.quiet),
+            compare: self.compare,
+            ignore: self.ignore.clone(),
         })
     }
 }

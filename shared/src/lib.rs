@@ -20,6 +20,7 @@ pub mod lens;
 pub mod notebook_files;
 pub mod packed;
 pub mod raw_frame;
+pub mod reply_diff;
 pub mod route_api;
 pub mod session;
 pub mod sorting;

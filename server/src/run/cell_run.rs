@@ -11,8 +11,9 @@
 use std::time::Duration;
 
 use tokio::time::Instant;
-use wirebook_shared::expect::{all_hold, Expectation, RunOutcome, RunStatus};
-use wirebook_shared::{Channel, KernelState, WireData};
+use wirebook_shared::expect::{all_hold, outcome_of, Expectation, RunOutcome, RunStatus};
+use wirebook_shared::ipynb::IpynbOutput;
+use wirebook_shared::{Channel, KernelState};
 
 use crate::kernel::KernelEvent;
 
@@ -77,10 +78,12 @@ impl CellRun {
         match event {
             KernelEvent::Received { data, .. } => {
                 self.outcome.replies += 1;
-                self.outcome.texts.push(match data {
-                    WireData::Text { text } => text.clone(),
-                    WireData::Binary { hex } => hex.clone(),
-                });
+                // As the notebook saves it (a binary message as its preview), so that a run
+                // compares with a saved one.
+                let saved = IpynbOutput::from_wire(data);
+                self.outcome
+                    .texts
+                    .extend(outcome_of(&[saved], false, None).texts);
                 self.last_reply = Some(now);
             }
             KernelEvent::Message { message, .. }
@@ -197,7 +200,7 @@ impl CellRun {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use wirebook_shared::KernelMessage;
+    use wirebook_shared::{KernelMessage, WireData};
 
     use super::*;
 

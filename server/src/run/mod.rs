@@ -48,6 +48,10 @@ pub struct RunOptions {
     pub junit: Option<PathBuf>,
     /// A WebSocket cell without expectations is over this long after its last reply.
     pub quiet: Duration,
+    /// Compare each cell's replies with the outputs the notebook saved (`--compare`).
+    pub compare: bool,
+    /// Fields the comparison ignores (`--ignore`, and the notebook's `wirebook.ignore`).
+    pub ignore: Vec<String>,
 }
 
 /// How the run went.
@@ -111,6 +115,16 @@ pub async fn run(
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let document = IpynbNotebook::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let kernel = kernel_of(config, &document)?;
+    let mut ignore = options.ignore.clone();
+    if let Some(fields) = document
+        .metadata
+        .wirebook
+        .as_ref()
+        .and_then(|w| w.extra.get("ignore"))
+        .and_then(|v| v.as_array())
+    {
+        ignore.extend(fields.iter().filter_map(|f| f.as_str()).map(str::to_string));
+    }
     let mut notebook = Notebook::from_ipynb(document);
     let capture = Arc::new(Capture::new(
         config.capture.limit,
@@ -164,6 +178,17 @@ pub async fn run(
     let mut report = Report::default();
     let mut gone: Option<String> = None;
     let mut executions = 0u32;
+    // What each cell saved, before a run clears it: the replies to compare with.
+    let saved: std::collections::HashMap<String, Vec<String>> = notebook
+        .cells()
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                expect::outcome_of(&c.saved_outputs, false, None).texts,
+            )
+        })
+        .collect();
     let runs: Vec<(String, String, wirebook_shared::cell_format::CellFormat)> = notebook
         .apply(Command::RunAll)
         .into_iter()
@@ -200,6 +225,16 @@ pub async fn run(
         )
         .await;
         let seconds = started.elapsed().as_secs_f64();
+        let verdict = match (verdict, options.compare) {
+            (Ok(summary), true) => compared(
+                summary,
+                saved.get(&cell_id).map_or(&[][..], Vec::as_slice),
+                &notebook,
+                &cell_id,
+                &ignore,
+            ),
+            (verdict, _) => verdict,
+        };
         let line = match &verdict {
             Ok(summary) => {
                 report.passed += 1;
@@ -383,6 +418,42 @@ async fn run_cell(
         }
     }
     verdict(&run, &expectations, kind, options.timeout)
+}
+
+/// A passed cell compared with what the notebook saved: it fails when its replies differ (the
+/// differences in the details); without saved replies there is nothing to compare.
+fn compared(
+    summary: String,
+    saved: &[String],
+    notebook: &Notebook,
+    cell_id: &str,
+    ignore: &[String],
+) -> Result<String, (String, String)> {
+    if saved.is_empty() {
+        return Ok(format!("{summary}, no saved replies to compare"));
+    }
+    let outputs: Vec<_> = notebook
+        .cell(cell_id)
+        .map(|c| c.outputs.iter().map(|o| o.to_ipynb()).collect())
+        .unwrap_or_default();
+    let now = expect::outcome_of(&outputs, false, None).texts;
+    let (differences, total) = wirebook_shared::reply_diff::diff(saved, &now, ignore);
+    if total == 0 {
+        return Ok(format!("{summary}, as saved"));
+    }
+    let mut details: Vec<String> = differences.iter().map(|d| d.to_string()).collect();
+    if total > differences.len() {
+        details.push(format!("… and {} more", total - differences.len()));
+    }
+    let noun = if total == 1 {
+        "difference"
+    } else {
+        "differences"
+    };
+    Err((
+        format!("the replies differ from the saved ones ({total} {noun})"),
+        details.join("\n"),
+    ))
 }
 
 /// Whether the run passed, from how it ended and its expectations.

@@ -323,6 +323,8 @@ async fn templates_against(url: &str, subprotocols: &[&str], dir: &Path) {
             parameters: Default::default(),
             junit: None,
             quiet: std::time::Duration::from_millis(100),
+            compare: false,
+            ignore: Vec::new(),
         };
         let mut out = Vec::new();
         let report = within(run(&config, &options, &mut out)).await.unwrap();
@@ -350,4 +352,54 @@ async fn each_broken_frame_gets_the_close_rfc_6455_asks_for_from_python_websocke
     let dir = TempDir::new("run-frames-py");
     // It answers only a client that offers one of its subprotocols.
     templates_against(&format!("ws://127.0.0.1:{port}/"), &["chat"], &dir.0).await;
+}
+
+#[tokio::test]
+async fn compare_fails_a_cell_whose_replies_differ_from_the_saved_ones() {
+    let server = TestServer::with_defaults().await;
+    let dir = TempDir::new("run-compare");
+    let url = format!("ws://{}/echo", server.addr);
+    // Yesterday's session, as an earlier --output saved it: the echo then said price 3.
+    let saved = |text: &str| {
+        json!([{"output_type": "display_data", "data": {"text/plain": text},
+                "metadata": {"wirebook": {"message": "text"}}}])
+    };
+    let document = json!({
+        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"wirebook": {"kernel": {"kind": "websocket", "url": url}, "ignore": ["ts"]}},
+        "cells": [
+            {"cell_type": "code", "id": "same", "metadata": {}, "execution_count": 1,
+             "source": "hello", "outputs": saved("hello")},
+            {"cell_type": "code", "id": "quote", "metadata": {}, "execution_count": 2,
+             "source": r#"{"type":"quote","price":4,"ts":200}"#,
+             "outputs": saved(r#"{"type":"quote","price":3,"ts":100}"#)},
+            {"cell_type": "code", "id": "fresh", "metadata": {}, "execution_count": null,
+             "source": "new", "outputs": []},
+        ]
+    });
+    let path = dir.0.join("session.ipynb");
+    std::fs::write(&path, document.to_string()).unwrap();
+    let (output, stdout) = wirebook_run(&[path.to_str().unwrap(), "--compare"], &dir.0).await;
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("cell 1 (same) ... ok (1 reply, as saved"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "cell 2 (quote) ... FAILED: the replies differ from the saved ones (1 difference)\n    reply 1 $.price: 3 → 4\n"
+        ),
+        "the ts differs too, but the notebook ignores it: {stdout}"
+    );
+    assert!(
+        stdout.contains("cell 3 (fresh) ... ok (1 reply, no saved replies to compare"),
+        "{stdout}"
+    );
+    // Ignoring the price as well, today answers as yesterday did.
+    let (output, stdout) = wirebook_run(
+        &[path.to_str().unwrap(), "--compare", "--ignore", "$.price"],
+        &dir.0,
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
 }
