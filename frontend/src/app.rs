@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
         startup::mark("rest");
         rest.set(true);
         crate::outputs::rich_text::preload();
+        crate::notebook::expectation_kit::load();
     });
 
     // Notebook | inspector: resizable, and the inspector can be hidden (it keeps its state and

@@ -1,24 +1,34 @@
 //! A code cell's expectations as a line of chips under it: each says what the cell's run must
 //! show (`wirebook_shared::expect`), ✓ or ✗ after a run as `wirebook run` would judge it, with
 //! × to remove it; "+ expect" opens a small form (kind, value) that adds one. What is checked
-//! and how the metadata changes are the notebook model's (`cell_expectations`).
+//! and how the metadata changes are the notebook model's (`cell_expectations`); the checks
+//! come with the inspector's chunk ([`expectation_kit`]): the line shows once they have.
+//!
+//! [`expectation_kit`]: crate::notebook::expectation_kit
 
 use leptos::ev;
 use leptos::prelude::*;
 use wirebook_notebook::{CellId, Command};
-use wirebook_shared::expect::{from_form, Checked, Expectation, FORM_KINDS};
+use wirebook_shared::expect::{Checked, Expectation, FORM_KINDS};
 use wirebook_shared::KernelState;
 
+use crate::notebook::expectation_kit::{self, ExpectationKit};
 use crate::session::Session;
 
+/// The line, once the checks have come (nothing before: the first paint has none).
 #[component]
 pub fn ExpectationsLine(session: Session, id: CellId) -> impl IntoView {
+    move || expectation_kit::current().map(|kit| view! { <Line session=session id=id.clone() kit=kit /> })
+}
+
+#[component]
+fn Line(session: Session, id: CellId, kit: ExpectationKit) -> impl IntoView {
     let notebook = session.notebook;
     let id = StoredValue::new(id);
     let expectations = Memo::new(move |_| {
         notebook.with(|n| {
             n.cell(&id.get_value())
-                .map(|c| c.expectations())
+                .map(kit.read)
                 .unwrap_or(Ok(Vec::new()))
         })
     });
@@ -30,7 +40,7 @@ pub fn ExpectationsLine(session: Session, id: CellId) -> impl IntoView {
         });
         notebook.with(|n| {
             n.cell(&id.get_value())
-                .and_then(|c| c.checked_expectations(jupyter, close))
+                .and_then(|c| (kit.checked)(c, jupyter, close))
         })
     });
     let adding = RwSignal::new(false);
@@ -44,7 +54,7 @@ pub fn ExpectationsLine(session: Session, id: CellId) -> impl IntoView {
             expectations: list,
         });
     };
-    let add = move || match from_form(&kind.get_untracked(), &value.get_untracked()) {
+    let add = move || match (kit.from_form)(&kind.get_untracked(), &value.get_untracked()) {
         Ok(expectation) => {
             let mut list = expectations.get_untracked().unwrap_or_default();
             list.push(expectation);

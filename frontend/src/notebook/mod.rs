@@ -6,6 +6,7 @@
 pub mod cell_sending;
 pub mod clipboard;
 pub mod effects;
+pub mod expectation_kit;
 pub mod expectations_view;
 pub mod find_view;
 pub mod view;
