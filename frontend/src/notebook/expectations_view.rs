@@ -18,7 +18,10 @@ use crate::session::Session;
 /// The line, once the checks have come (nothing before: the first paint has none).
 #[component]
 pub fn ExpectationsLine(session: Session, id: CellId) -> impl IntoView {
-    move || expectation_kit::current().map(|kit| view! { <Line session=session id=id.clone() kit=kit /> })
+    move || {
+        expectation_kit::current()
+            .map(|kit| view! { <Line session=session id=id.clone() kit=kit /> })
+    }
 }
 
 #[component]
