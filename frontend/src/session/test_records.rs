@@ -4,7 +4,7 @@
 
 use wirebook_shared::capture::{
     CaptureBody, CaptureRecord, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
-    HttpHeadRecord, MessageSummary, Opcode,
+    HttpHeadRecord,
 };
 use wirebook_shared::jupyter::KernelMessageRecord;
 
@@ -15,34 +15,7 @@ pub fn text_frame(seq: u64, hop: Hop, direction: Direction, text: &str) -> Captu
         conn: 1,
         hop,
         time_us: 1_700_000_000_000_000 + seq,
-        body: CaptureBody::Frame(Box::new(FrameRecord {
-            direction,
-            offset: 0,
-            fin: true,
-            rsv1: false,
-            rsv2: false,
-            rsv3: false,
-            opcode: Opcode::Text,
-            mask_key: None,
-            len: text.len() as u64,
-            length_form: "7-bit".into(),
-            header_hex: wirebook_shared::hex::hex(&[0x81, text.len() as u8]),
-            payload_hex: wirebook_shared::hex::hex(text.as_bytes()),
-            truncated: false,
-            findings: Vec::new(),
-            message: Some(MessageSummary {
-                opcode: Opcode::Text,
-                frames: 1,
-                compressed: false,
-                wire_len: text.len() as u64,
-                len: text.len() as u64,
-                preview: text.into(),
-                truncated: false,
-                close: None,
-                findings: Vec::new(),
-            }),
-            caused_by: None,
-        })),
+        body: CaptureBody::Frame(Box::new(FrameRecord::text_message(direction, text))),
     }
 }
 

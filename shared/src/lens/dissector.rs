@@ -176,7 +176,7 @@ impl Dissector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{FrameRecord, Hop, MessageSummary};
+    use crate::capture::{FrameRecord, Hop};
     use crate::direction::Direction;
     use crate::jupyter::websocket::decode_json_text;
 
@@ -191,34 +191,15 @@ mod tests {
     }
 
     fn text_frame(direction: Direction, text: &str, truncated: bool) -> CaptureBody {
-        CaptureBody::Frame(Box::new(FrameRecord {
-            direction,
-            offset: 0,
-            fin: true,
-            rsv1: false,
-            rsv2: false,
-            rsv3: false,
-            opcode: Opcode::Text,
-            mask_key: None,
-            len: text.len() as u64,
-            length_form: "7-bit".into(),
-            header_hex: String::new(),
-            payload_hex: String::new(),
-            truncated,
-            findings: Vec::new(),
-            message: Some(MessageSummary {
-                opcode: Opcode::Text,
-                frames: 1,
-                compressed: false,
-                wire_len: text.len() as u64 + u64::from(truncated),
-                len: text.len() as u64 + u64::from(truncated),
-                preview: text.to_string(),
-                truncated,
-                close: None,
-                findings: Vec::new(),
-            }),
-            caused_by: None,
-        }))
+        // `truncated`: the capture kept `text` of a message one byte longer.
+        let mut frame = FrameRecord::text_message(direction, text);
+        frame.truncated = truncated;
+        if let Some(message) = frame.message.as_mut() {
+            message.truncated = truncated;
+            message.len += u64::from(truncated);
+            message.wire_len += u64::from(truncated);
+        }
+        CaptureBody::Frame(Box::new(frame))
     }
 
     fn kernel(direction: Direction, json: &str) -> CaptureBody {
