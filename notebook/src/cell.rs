@@ -76,6 +76,10 @@ pub struct Cell {
     /// When the browser wrote the last run's request (RFC 3339): a WebSocket kernel's runs
     /// are timed from it (see [`crate::execution_timing`]). Not saved.
     pub sent_at: Option<String>,
+    /// The outputs the cell came with (a session recorded by To cells, a HAR import, a saved
+    /// notebook), kept while runs in this page replace them: what a run is compared with
+    /// (`crate::replay_compare`). Not saved.
+    pub recorded: Vec<IpynbOutput>,
     pub file: CellFileData,
 }
 
@@ -100,6 +104,7 @@ impl Cell {
             state: RunState::Idle,
             error: None,
             sent_at: None,
+            recorded: Vec::new(),
             file: CellFileData::default(),
         }
     }
@@ -134,6 +139,7 @@ pub(crate) fn cell_from_ipynb(cell: IpynbCell) -> Cell {
     Cell {
         kind,
         source: cell.source,
+        recorded: saved_outputs.clone(),
         saved_outputs,
         execution_count,
         file: CellFileData {

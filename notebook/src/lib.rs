@@ -52,6 +52,7 @@ pub mod output_area;
 #[cfg(test)]
 mod output_area_tests;
 pub mod output_layout;
+pub mod replay_compare;
 pub mod run_events;
 
 use std::collections::HashSet;

@@ -13,6 +13,7 @@ use crate::editor::language::{self, KernelCells};
 use crate::editor::view::{kernel_assists, AssistPopup, CodeEditor};
 use crate::files::conflict::ConflictDialog;
 use crate::files::view::FileBrowser;
+use crate::notebook::comparison_view::ComparisonBox;
 use crate::notebook::expectations_view::ExpectationsLine;
 use crate::notebook::find_view::FindBar;
 use crate::outputs::remote_content::{AllowedOutputs, Remote};
@@ -675,6 +676,7 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
                     }
                     {outputs_after_input}
                 </div>
+                <ComparisonBox session=session id=edit_id.get_value() />
                 {timing_line}
             </div>
         </div>
