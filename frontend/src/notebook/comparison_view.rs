@@ -7,16 +7,20 @@ use leptos::ev;
 use leptos::prelude::*;
 use wirebook_notebook::CellId;
 
+use crate::notebook::expectation_kit;
 use crate::session::Session;
 
 #[component]
 pub fn ComparisonBox(session: Session, id: CellId) -> impl IntoView {
     let notebook = session.notebook;
     let id = StoredValue::new(id);
+    // The diff comes with the inspector's chunk, after the first paint (`expectation_kit`).
     let comparison = Memo::new(move |_| {
+        let kit = expectation_kit::current()?;
         notebook.with(|n| {
             let ignore = n.compare_ignore();
-            n.cell(&id.get_value()).and_then(|c| c.compared(&ignore))
+            n.cell(&id.get_value())
+                .and_then(|c| (kit.compared)(c, &ignore))
         })
     });
     let ignore_text = Memo::new(move |_| notebook.with(|n| n.compare_ignore().join(", ")));

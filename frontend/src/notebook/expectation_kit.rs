@@ -2,12 +2,15 @@
 //! `{"text": REGEX}`), which is 88 KB of brotli'd wasm: they come with the inspector's chunk,
 //! fetched after the first paint, as plain functions ([`ExpectationKit`], as
 //! `crate::outputs::rich_text` brings its renderers), rather than in the first paint's module.
-//! The line under a cell ([`crate::notebook::expectations_view`]) shows once they have come.
+//! The line under a cell ([`crate::notebook::expectations_view`]) shows once they have come,
+//! and so does a recorded cell's comparison (`crate::notebook::comparison_view`), whose diff
+//! comes the same way.
 //! Nothing outside [`ExpectationKit::here`] may call them, or the engine comes back into the
 //! first paint.
 
 use leptos::prelude::*;
 use leptos::wasm_split::wasm_split;
+use wirebook_notebook::replay_compare::Comparison;
 use wirebook_notebook::Cell;
 use wirebook_shared::expect::{from_form, Checked, Expectation};
 
@@ -22,6 +25,8 @@ pub struct ExpectationKit {
     pub checked: fn(&Cell, bool, Option<u16>) -> Option<Vec<Checked>>,
     /// `wirebook_shared::expect::from_form`.
     pub from_form: fn(&str, &str) -> Result<Expectation, String>,
+    /// `Cell::compared`.
+    pub compared: fn(&Cell, &[String]) -> Option<Comparison>,
 }
 
 impl ExpectationKit {
@@ -31,6 +36,7 @@ impl ExpectationKit {
             read: Cell::expectations,
             checked: Cell::checked_expectations,
             from_form,
+            compared: Cell::compared,
         }
     }
 }
