@@ -178,17 +178,6 @@ pub async fn run(
     let mut report = Report::default();
     let mut gone: Option<String> = None;
     let mut executions = 0u32;
-    // What each cell saved, before a run clears it: the replies to compare with.
-    let saved: std::collections::HashMap<String, Vec<String>> = notebook
-        .cells()
-        .iter()
-        .map(|c| {
-            (
-                c.id.clone(),
-                expect::outcome_of(&c.saved_outputs, false, None).texts,
-            )
-        })
-        .collect();
     let runs: Vec<(String, String, wirebook_shared::cell_format::CellFormat)> = notebook
         .apply(Command::RunAll)
         .into_iter()
@@ -226,13 +215,7 @@ pub async fn run(
         .await;
         let seconds = started.elapsed().as_secs_f64();
         let verdict = match (verdict, options.compare) {
-            (Ok(summary), true) => compared(
-                summary,
-                saved.get(&cell_id).map_or(&[][..], Vec::as_slice),
-                &notebook,
-                &cell_id,
-                &ignore,
-            ),
+            (Ok(summary), true) => compared(summary, &notebook, &cell_id, &ignore),
             (verdict, _) => verdict,
         };
         let line = match &verdict {
@@ -420,24 +403,19 @@ async fn run_cell(
     verdict(&run, &expectations, kind, options.timeout)
 }
 
-/// A passed cell compared with what the notebook saved: it fails when its replies differ (the
-/// differences in the details); without saved replies there is nothing to compare.
+/// A passed cell compared with what the notebook saved, as the page compares it
+/// (`Cell::compared`, against the outputs it was loaded with): it fails when its replies differ
+/// (the differences in the details); without saved replies there is nothing to compare.
 fn compared(
     summary: String,
-    saved: &[String],
     notebook: &Notebook,
     cell_id: &str,
     ignore: &[String],
 ) -> Result<String, (String, String)> {
-    if saved.is_empty() {
+    let Some(comparison) = notebook.cell(cell_id).and_then(|c| c.compared(ignore)) else {
         return Ok(format!("{summary}, no saved replies to compare"));
-    }
-    let outputs: Vec<_> = notebook
-        .cell(cell_id)
-        .map(|c| c.outputs.iter().map(|o| o.to_ipynb()).collect())
-        .unwrap_or_default();
-    let now = expect::outcome_of(&outputs, false, None).texts;
-    let (differences, total) = wirebook_shared::reply_diff::diff(saved, &now, ignore);
+    };
+    let (differences, total) = (comparison.differences, comparison.total);
     if total == 0 {
         return Ok(format!("{summary}, as saved"));
     }
