@@ -103,6 +103,7 @@ fn router(app: App) -> Router {
         .merge(capture_page::routes::<App>())
         .merge(notebooks::api_routes(&app.config, Arc::clone(&app.kept)))
         .merge(proxy::api::routes::<App>())
+        .merge(proxy::intercept::api::routes::<App>())
         .merge(kernel::kept::api::routes::<App>())
         .layer(CompressionLayer::new().compress_when(SizeAbove::new(API_COMPRESS_ABOVE)));
     let routes = Router::new()

@@ -17,6 +17,7 @@ use crate::index_page::IndexPage;
 use crate::kernel::catalog::KernelCatalog;
 use crate::kernel::kept::host::Starter;
 use crate::kernel::kept::{KeptKernels, KeptSettings};
+use crate::proxy::intercept::Intercept;
 use crate::proxy::route_table::RouteTable;
 use crate::proxy::Proxying;
 use crate::shutdown::Shutdown;
@@ -34,6 +35,8 @@ pub struct App {
     pub(crate) kept: Arc<KeptKernels>,
     /// The tap proxy's routes: the command line's and the UI's.
     pub(crate) routes: Arc<RouteTable>,
+    /// The tap's breakpoints and held messages.
+    pub(crate) intercept: Arc<Intercept>,
     pub(crate) instance: String,
     pub(crate) shutdown: Shutdown,
     /// What every request is checked against (see `admission`).
@@ -96,6 +99,7 @@ impl App {
             fanout: Arc::new(Fanout::new(Arc::clone(&capture), shutdown.clone())),
             capture,
             routes: Arc::new(RouteTable::new(&config.routes)),
+            intercept: Arc::default(),
             kernels,
             kept,
             policy: Arc::new(Policy {
@@ -176,6 +180,10 @@ impl Proxying for App {
 
     fn tls(&self) -> &TlsSettings {
         &self.config.tls
+    }
+
+    fn intercept(&self) -> &Arc<Intercept> {
+        &self.intercept
     }
 }
 

@@ -76,6 +76,7 @@ fn frame(seq: u64) -> CaptureRecord {
                 findings: Vec::new(),
             }),
             caused_by: None,
+            mark: None,
         })),
     }
 }

@@ -77,11 +77,15 @@ pub enum CaptureBody {
     /// One heartbeat round trip to a Jupyter kernel: `ok` with its time, or the beat that went
     /// unanswered. The inspector shows these as a compact liveness line.
     Heartbeat { ok: bool, rtt_us: Option<u64> },
+    /// What a breakpoint on the tap did with a message: held it, then sent it on, edited,
+    /// dropped or released it (recorded on the hop the message arrived on).
+    Intercept(Box<crate::intercept_api::InterceptRecord>),
 }
 
 impl CaptureBody {
     /// The record's kind as its serde tag names it: `open`, `closed`, `handshake`, `frame`,
-    /// `kernel_message` or `heartbeat` (the inspector's `data-event`, the filter's `event`).
+    /// `kernel_message`, `heartbeat` or `intercept` (the inspector's `data-event`, the
+    /// filter's `event`).
     pub fn event_name(&self) -> &'static str {
         match self {
             CaptureBody::Open { .. } => "open",
@@ -90,6 +94,7 @@ impl CaptureBody {
             CaptureBody::Frame(_) => "frame",
             CaptureBody::KernelMessage(_) => "kernel_message",
             CaptureBody::Heartbeat { .. } => "heartbeat",
+            CaptureBody::Intercept(_) => "intercept",
         }
     }
 }
@@ -149,21 +154,36 @@ pub struct FrameRecord {
     /// The record on the other hop that this frame's message relays, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caused_by: Option<u64>,
+    /// Sent by wirebook's tap in place of a held message (`forwarded`, `edited`, `released`)
+    /// or `injected` by the user: no peer sent these bytes as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<crate::intercept_api::InterceptAction>,
 }
 
 impl FrameRecord {
     /// A text message in one unmasked frame (as a server sends it), kept whole: the record a
     /// capture makes of it.
     pub fn text_message(direction: Direction, text: &str) -> FrameRecord {
-        let len = text.len() as u64;
+        FrameRecord::message(direction, Opcode::Text, text.as_bytes())
+    }
+
+    /// A text or binary message in one unmasked frame, kept whole; a text payload that is not
+    /// UTF-8 is previewed with replacement characters.
+    pub fn message(direction: Direction, opcode: Opcode, payload: &[u8]) -> FrameRecord {
+        let len = payload.len() as u64;
         let form = crate::wire::LengthForm::minimal_for(len);
         let header = crate::wire::FrameHeader {
             payload_len: len,
             length_form: form,
-            ..crate::wire::FrameHeader::new(Opcode::Text)
+            ..crate::wire::FrameHeader::new(opcode)
         };
         let mut header_bytes = Vec::new();
         header.write(&mut header_bytes);
+        let preview = if opcode == Opcode::Text {
+            String::from_utf8_lossy(payload).into_owned()
+        } else {
+            crate::hex::hex(payload)
+        };
         FrameRecord {
             direction,
             offset: 0,
@@ -171,26 +191,27 @@ impl FrameRecord {
             rsv1: false,
             rsv2: false,
             rsv3: false,
-            opcode: Opcode::Text,
+            opcode,
             mask_key: None,
             len,
             length_form: form.name().into(),
             header_hex: crate::hex::hex(&header_bytes),
-            payload_hex: crate::hex::hex(text.as_bytes()),
+            payload_hex: crate::hex::hex(payload),
             truncated: false,
             findings: Vec::new(),
             message: Some(MessageSummary {
-                opcode: Opcode::Text,
+                opcode,
                 frames: 1,
                 compressed: false,
                 wire_len: len,
                 len,
-                preview: text.to_string(),
+                preview,
                 truncated: false,
                 close: None,
                 findings: Vec::new(),
             }),
             caused_by: None,
+            mark: None,
         }
     }
 }

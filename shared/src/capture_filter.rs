@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::capture::{CaptureBody, CaptureRecord, ConnId, Direction, Hop, Opcode};
 pub use crate::display_filter::{
-    channel_of, direction_of, has_findings, heartbeat_line, MAX_PATTERN_SIZE,
+    channel_of, direction_of, has_findings, heartbeat_line, intercept_line, MAX_PATTERN_SIZE,
 };
 use crate::display_filter::{
     contains_ignoring_case, each_text, pattern, plain_words, DisplayFilter, Pattern,
@@ -153,6 +153,8 @@ impl RowKind {
             CaptureBody::KernelMessage(m) if m.msg_type == "status" => Some(RowKind::StatusBeat),
             CaptureBody::KernelMessage(_) => Some(RowKind::Kernel),
             CaptureBody::Heartbeat { .. } => Some(RowKind::StatusBeat),
+            // What the user's breakpoints did: always shown, like reserved opcodes.
+            CaptureBody::Intercept(_) => None,
             CaptureBody::Open { .. } | CaptureBody::Closed { .. } | CaptureBody::Handshake(_) => {
                 Some(RowKind::Handshake)
             }

@@ -13,6 +13,7 @@ pub mod direction;
 pub mod display_filter;
 pub mod expect;
 pub mod hex;
+pub mod intercept_api;
 pub mod ipynb;
 pub mod jupyter;
 pub mod kept_kernels;

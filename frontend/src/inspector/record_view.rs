@@ -198,6 +198,27 @@ fn record_view(
             </dl>
         }
         .into_any(),
+        CaptureBody::Intercept(intercept) => {
+            let of = intercept.of;
+            view! {
+                <dl class="facts">
+                    <dt>"intercept"</dt>
+                    <dd data-testid="intercept-action">{intercept.action.name()}</dd>
+                    <dt>"way"</dt><dd>{intercept.way.label()}</dd>
+                    <dt>"message"</dt>
+                    <dd>{match of {
+                        Some(seq) => view! {
+                            <button class="link" on:click=move |_| on_select.run(seq)>
+                                {format!("#{seq} as it arrived")}
+                            </button>
+                        }.into_any(),
+                        None => "not recorded (the capture was paused)".into_any(),
+                    }}</dd>
+                    <dt>"detail"</dt><dd>{intercept.detail.clone()}</dd>
+                </dl>
+            }
+            .into_any()
+        }
     };
     view! {
         {(!findings.is_empty()).then(|| view! {

@@ -3,7 +3,7 @@
 //! plain words, payloads with their control characters made visible, and times.
 
 use wirebook_shared::capture::{CaptureBody, Direction, HandshakeRecord, Opcode};
-pub use wirebook_shared::capture_filter::heartbeat_line;
+pub use wirebook_shared::capture_filter::{heartbeat_line, intercept_line};
 use wirebook_shared::jupyter::KernelMessageRecord;
 
 /// The first 8 characters of a msg_id: enough to tell messages apart in a row (ipykernel's
@@ -105,6 +105,7 @@ pub fn summary(body: &CaptureBody) -> String {
         CaptureBody::Handshake(h) => handshake_line(h),
         CaptureBody::KernelMessage(m) => kernel_line(m),
         CaptureBody::Heartbeat { ok, rtt_us } => heartbeat_line(*ok, *rtt_us),
+        CaptureBody::Intercept(record) => intercept_line(record),
         CaptureBody::Frame(frame) => match &frame.message {
             Some(message) => {
                 let mut text = match &message.close {

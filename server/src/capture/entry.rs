@@ -12,6 +12,7 @@
 use std::num::NonZeroU64;
 
 use wirebook_shared::hex::hex;
+use wirebook_shared::intercept_api::InterceptAction;
 use wirebook_shared::jupyter::BufferRecord;
 use wirebook_shared::wire::header::MAX_HEADER_LEN;
 use wirebook_shared::wire::{Finding, Frame, FrameHeader};
@@ -103,6 +104,9 @@ fn body_heap_bytes(body: &CaptureBody) -> usize {
         } => client.capacity() + server.capacity() + target.capacity(),
         CaptureBody::Closed { reason, .. } => reason.capacity(),
         CaptureBody::Heartbeat { .. } => 0,
+        CaptureBody::Intercept(record) => {
+            size_of::<wirebook_shared::intercept_api::InterceptRecord>() + record.detail.capacity()
+        }
         CaptureBody::Handshake(h) => {
             size_of::<HandshakeRecord>()
                 + head(&h.request)
@@ -230,6 +234,8 @@ struct Oddities {
     cut_short: bool,
     message_findings: Vec<Finding>,
     close: Option<CloseSummary>,
+    /// Sent by the tap in place of a held message, or injected.
+    mark: Option<InterceptAction>,
 }
 
 /// The bytes a message's preview shows, for [`FrameEntry::new`].
@@ -261,6 +267,7 @@ impl FrameEntry {
         preview: usize,
         message: Option<(MessageEntry, PreviewBytes, MessageExtras)>,
         caused_by: Option<u64>,
+        mark: Option<InterceptAction>,
     ) -> Self {
         let mut header_bytes = [0; MAX_HEADER_LEN];
         header_bytes[..frame.header_bytes().len()].copy_from_slice(frame.header_bytes());
@@ -272,6 +279,7 @@ impl FrameEntry {
         let mut odd = Oddities {
             findings: frame.findings,
             cut_short: frame.cut_short,
+            mark,
             ..Oddities::default()
         };
         let mut preview_is_payload = false;
@@ -297,7 +305,8 @@ impl FrameEntry {
         let plain = odd.findings.is_empty()
             && !odd.cut_short
             && odd.message_findings.is_empty()
-            && odd.close.is_none();
+            && odd.close.is_none()
+            && odd.mark.is_none();
         FrameEntry {
             direction,
             offset: frame.offset,
@@ -379,6 +388,7 @@ impl FrameEntry {
             findings,
             message,
             caused_by: self.caused_by.map(NonZeroU64::get),
+            mark: odd.and_then(|odd| odd.mark),
         }
     }
 }

@@ -21,6 +21,11 @@
 //! where, and its messages in `_webSocketMessages`' shape plus the Jupyter fields), and a
 //! kernel reached over a gateway's WebSocket keeps its ordinary entry, with its decoded
 //! messages beside the frames in `_jupyterMessages`. Heartbeats are left to JSONL.
+//!
+//! Intercept on the tap: a message the tap sent in place of a held one, or injected, has
+//! `_mark` (`forwarded`, `edited`, `released`, `injected`) in HAR and `mark` in JSONL; the
+//! `intercept` records (held, dropped, discarded…, pointing at the message as it arrived) are
+//! in JSONL, like heartbeats.
 
 use chrono::{DateTime, SecondsFormat};
 use std::collections::HashSet;
@@ -716,6 +721,9 @@ fn message(record: &CaptureRecord) -> Option<Value> {
     if summary.truncated {
         value["_truncated"] = json!(true);
         value["_length"] = json!(summary.len);
+    }
+    if let Some(mark) = frame.mark {
+        value["_mark"] = json!(mark.name());
     }
     Some(value)
 }

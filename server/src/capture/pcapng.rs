@@ -422,6 +422,8 @@ impl PcapngWriter {
                 }
             }
             CaptureBody::KernelMessage(_) | CaptureBody::Heartbeat { .. } => {}
+            // Said in the comments of the frames sent in the message's place (their mark).
+            CaptureBody::Intercept(_) => {}
         }
     }
 
@@ -587,6 +589,9 @@ fn write_frame(
         frame.opcode.name(),
         record.seq
     );
+    if let Some(mark) = frame.mark {
+        comment.push_str(&format!("; {} by the user at wirebook's tap", mark.name()));
+    }
     let (next, _) = stream.numbers(direction);
     if start != next {
         // The frames between are not in this file: left out of the export, or not in the
@@ -1293,6 +1298,7 @@ mod tests {
                             findings: vec![],
                             message: None,
                             caused_by: None,
+                            mark: None,
                         }))
                     }
                     _ => CaptureBody::Closed {

@@ -474,6 +474,7 @@ mod tests {
                 findings: vec![],
             }),
             caused_by: None,
+            mark: None,
         };
         secrets.mask_frame(&mut frame);
         let preview = &frame.message.as_ref().unwrap().preview;

@@ -20,6 +20,8 @@ use wirebook_shared::wire::{
 use wirebook_shared::{CloseSummary, Direction, HandshakeRecord, HttpHeadRecord, Opcode};
 
 use crate::capture::entry::{FrameEntry, MessageEntry, MessageExtras, PreviewBytes};
+use wirebook_shared::intercept_api::InterceptAction;
+
 use crate::capture::recorder::Recorder;
 use crate::capture::redaction::Secrets;
 
@@ -36,6 +38,12 @@ pub enum Tag {
     Skip,
     /// Record it as relaying this record of the other hop.
     CausedBy(u64),
+    /// Record it as sent by the tap's intercept in place of a held message (`caused_by`, the
+    /// record it was held as) or injected.
+    Marked {
+        caused_by: Option<u64>,
+        mark: InterceptAction,
+    },
 }
 
 /// What a connection's task and its trace share.
@@ -66,6 +74,12 @@ impl TagQueue {
 
     fn pop(&self) -> Tag {
         lock(&self.0).pop_front().unwrap_or(Tag::Plain)
+    }
+
+    /// Pushes `tag` even when it is `Plain` on an empty queue: the relay's queue keeps one tag
+    /// per message, so that the intercept can find a held message's tag at the front.
+    fn push_in_place(&self, tag: Tag) {
+        lock(&self.0).push_back(tag);
     }
 }
 
@@ -127,6 +141,43 @@ impl Links {
 
     fn next_tag(&self) -> Tag {
         self.outgoing.pop()
+    }
+
+    /// For the relay's intercept, on the side that sends held messages on: the record of the
+    /// next message to send (the held one: everything before it was sent), and what the tap
+    /// did with it. `None` drops the tag with the message.
+    pub fn mark_next(&self, mark: Option<InterceptAction>) -> Option<u64> {
+        let mut tags = lock(&self.outgoing.0);
+        let caused_by = match tags.front() {
+            Some(Tag::CausedBy(seq)) => Some(*seq),
+            _ => None,
+        };
+        match mark {
+            Some(mark) => match tags.front_mut() {
+                Some(front) => *front = Tag::Marked { caused_by, mark },
+                None => tags.push_back(Tag::Marked { caused_by, mark }),
+            },
+            None => {
+                tags.pop_front();
+            }
+        }
+        caused_by
+    }
+
+    /// The record of the next message to send (see [`Links::mark_next`]), left as it is.
+    pub fn next_cause(&self) -> Option<u64> {
+        match lock(&self.outgoing.0).front() {
+            Some(Tag::CausedBy(seq)) => Some(*seq),
+            _ => None,
+        }
+    }
+
+    /// For the relay's intercept: the next message this side sends is one the user injected.
+    pub fn inject_next(&self) {
+        lock(&self.outgoing.0).push_front(Tag::Marked {
+            caused_by: None,
+            mark: InterceptAction::Injected,
+        });
     }
 }
 
@@ -593,11 +644,13 @@ impl MessageState<'_> {
             ctx.skipped += 1;
             None
         } else {
-            let caused_by = match tag {
-                Tag::CausedBy(seq) => Some(seq),
-                Tag::Plain | Tag::Skip => None,
+            let (caused_by, mark) = match tag {
+                Tag::CausedBy(seq) => (Some(seq), None),
+                Tag::Marked { caused_by, mark } => (caused_by, Some(mark)),
+                Tag::Plain | Tag::Skip => (None, None),
             };
-            let entry = FrameEntry::new(frame, self.direction, ctx.preview, summary, caused_by);
+            let entry =
+                FrameEntry::new(frame, self.direction, ctx.preview, summary, caused_by, mark);
             let seq = ctx.recorder.record_frame(entry);
             if seq.is_none() {
                 ctx.paused += 1;
@@ -607,7 +660,7 @@ impl MessageState<'_> {
         if self.direction == other(ctx.ours) {
             if starts_data {
                 if let Some(relayed) = ctx.links.relayed_to.get() {
-                    relayed.push(seq.map_or(Tag::Plain, Tag::CausedBy));
+                    relayed.push_in_place(seq.map_or(Tag::Plain, Tag::CausedBy));
                 }
             }
             if ends_message && !standalone {
@@ -935,8 +988,15 @@ mod tests {
             let message = assembler.push(&frame).next().unwrap();
             let repeated = frame.findings.len();
             let record = |summary| {
-                FrameEntry::new(frame.clone(), Direction::ToServer, preview, summary, None)
-                    .to_record()
+                FrameEntry::new(
+                    frame.clone(),
+                    Direction::ToServer,
+                    preview,
+                    summary,
+                    None,
+                    None,
+                )
+                .to_record()
             };
             assert_eq!(
                 record(Some(summarize_single(&frame, preview))),

@@ -16,6 +16,7 @@
 //! while the server runs), [`api`] (`/api/routes`), [`relay`] (frames as bytes, both ways).
 
 pub mod api;
+pub mod intercept;
 pub mod relay;
 pub mod route_table;
 pub mod routes;
@@ -37,6 +38,7 @@ use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
 use crate::capture::tap::{Tap, TapConnectInfo};
 use crate::capture::trace::Links;
+use crate::proxy::intercept::Intercept;
 use crate::proxy::route_table::RouteTable;
 use crate::proxy::routes::Route;
 use crate::shutdown::Shutdown;
@@ -58,6 +60,8 @@ pub trait Proxying: Clone + Send + Sync + 'static {
     fn allow_origins(&self) -> &[String];
     /// How `wss://` upstreams are verified.
     fn tls(&self) -> &TlsSettings;
+    /// Breakpoints and held messages.
+    fn intercept(&self) -> &Arc<Intercept>;
 }
 
 /// Handles `GET /tap/NAME`.
@@ -103,10 +107,17 @@ pub async fn socket<S: Proxying>(
         return not_upgrade.into_response();
     }
     let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>());
+    // Under a breakpoint, permessage-deflate is not offered upstream: with context takeover
+    // every compressed message depends on the ones before, so dropping or editing one would
+    // corrupt the rest (and an edit would have to be compressed again).
+    let mut headers = request.headers().clone();
+    if app.intercept().armed_on(&route.name) {
+        headers.remove(SEC_WEBSOCKET_EXTENSIONS);
+    }
     let head = crate::proxy::routes::upstream_request(
         &route.url,
         request.uri().query(),
-        request.headers(),
+        &headers,
         app.token(),
         &key,
     );
@@ -136,22 +147,32 @@ pub async fn socket<S: Proxying>(
     };
     let shutdown = app.shutdown().child();
     let answer = upstream.answer.clone();
+    let compressed = answer.contains_key(SEC_WEBSOCKET_EXTENSIONS);
+    let intercept = Arc::clone(app.intercept());
     upgrade::accept_raw(
         request,
         answer,
         app.shutdown(),
         capturing,
         move |accepted| async move {
+            let (_registered, [up_hook, down_hook]) = intercept.open_relay(
+                accepted.recorder.conn(),
+                &route.name,
+                compressed,
+                [accepted.recorder.clone(), upstream.recorder.clone()],
+            );
             let end = relay::run(
                 Peer {
                     io: accepted.io,
                     early: Vec::new(),
                     links: &accepted.links,
+                    hook: Some(up_hook),
                 },
                 Peer {
                     io: upstream.io,
                     early: upstream.early,
                     links: &upstream.links,
+                    hook: Some(down_hook),
                 },
                 &shutdown,
             )

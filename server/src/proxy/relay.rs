@@ -25,6 +25,8 @@ use wirebook_shared::wire::{encode_frame, FrameHeader, FrameSpec};
 use wirebook_shared::Opcode;
 
 use crate::capture::trace::Links;
+use crate::proxy::intercept::gate::{MessageGate, Piece, WholeMessage};
+use crate::proxy::intercept::{DirectionHook, Hold, Settled};
 use crate::shutdown::{Shutdown, StopSignal};
 use crate::websocket::close::CLOSE_GRACE;
 
@@ -44,7 +46,7 @@ pub struct FrameEnd {
 }
 
 /// Follows frame boundaries in a stream of WebSocket bytes: reads headers, counts payloads.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FrameCursor {
     header: [u8; MAX_HEADER_LEN],
     have: usize,
@@ -52,12 +54,19 @@ pub struct FrameCursor {
     payload_left: u64,
     in_payload: bool,
     current: Option<(Opcode, bool)>,
+    /// A fragmented data message is under way (its last frame has not come).
+    open_message: bool,
 }
 
 impl FrameCursor {
     /// Whether the bytes fed so far end exactly at a frame boundary.
     pub fn at_boundary(&self) -> bool {
         self.have == 0 && !self.in_payload
+    }
+
+    /// Whether the bytes fed so far end between messages: a new data message may follow.
+    pub fn at_message_boundary(&self) -> bool {
+        self.at_boundary() && !self.open_message
     }
 
     /// Feeds the next bytes; `ends` (cleared first, so a caller can reuse it) gets the frames
@@ -96,6 +105,9 @@ impl FrameCursor {
         let Some((opcode, fin)) = self.current.take() else {
             return;
         };
+        if !opcode.is_control() {
+            self.open_message = !fin;
+        }
         ends.push(FrameEnd { at, opcode, fin });
     }
 }
@@ -164,6 +176,9 @@ pub struct Peer<'a, IO> {
     pub io: IO,
     pub early: Vec<u8>,
     pub links: &'a Links,
+    /// The intercept of the direction that reads from this peer (none in the relay's tests
+    /// that do not intercept).
+    pub hook: Option<DirectionHook>,
 }
 
 /// Relays between `client` and `upstream` until both have hung up, the server shut down and
@@ -183,8 +198,12 @@ where
         Source {
             io: client_read,
             early: client.early,
+            hook: client.hook,
         },
-        upstream_write,
+        Sink {
+            io: upstream_write,
+            links: upstream.links,
+        },
         Way::Upstream,
         &closing,
         &stop,
@@ -193,8 +212,12 @@ where
         Source {
             io: upstream_read,
             early: upstream.early,
+            hook: upstream.hook,
         },
-        client_write,
+        Sink {
+            io: client_write,
+            links: client.links,
+        },
         Way::Downstream,
         &closing,
         &stop,
@@ -269,12 +292,53 @@ enum Event {
 struct Source<R> {
     io: R,
     early: Vec<u8>,
+    hook: Option<DirectionHook>,
 }
 
-/// Moves one direction's bytes.
+/// Where a direction's bytes go: the receiving peer, and its tap's links (whose tags the
+/// intercept marks).
+struct Sink<'a, W> {
+    io: W,
+    links: &'a Links,
+}
+
+/// What a direction has sent: where its frames end, and whether a close went by.
+struct Sent<'a> {
+    cursor: FrameCursor,
+    ends: Vec<FrameEnd>,
+    way: Way,
+    closing: &'a Closing,
+}
+
+impl Sent<'_> {
+    /// Writes `bytes` on, following their frames.
+    async fn send<W: AsyncWrite + Unpin>(
+        &mut self,
+        to: &mut W,
+        bytes: &[u8],
+    ) -> Result<(), DirectionEnd> {
+        self.cursor.feed(bytes, &mut self.ends);
+        if self.ends.iter().any(|end| end.opcode == Opcode::Close) {
+            self.closing.saw(self.way);
+        }
+        write_all(to, bytes).await
+    }
+}
+
+async fn write_all<W: AsyncWrite + Unpin>(to: &mut W, bytes: &[u8]) -> Result<(), DirectionEnd> {
+    to.write_all(bytes)
+        .await
+        .map_err(|error| DirectionEnd::Failed(format!("writing failed: {error}")))?;
+    to.flush()
+        .await
+        .map_err(|error| DirectionEnd::Failed(format!("writing failed: {error}")))
+}
+
+/// Moves one direction's bytes: as they come while no breakpoint is armed on it, else
+/// through the intercept's gate, holding the messages a breakpoint matches.
 async fn forward<R, W>(
     mut from: Source<R>,
-    mut to: W,
+    mut to: Sink<'_, W>,
     way: Way,
     closing: &Closing,
     stop: &StopSignal,
@@ -283,41 +347,95 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mut cursor = FrameCursor::default();
-    let mut ends = Vec::new();
+    let mut sent = Sent {
+        cursor: FrameCursor::default(),
+        ends: Vec::new(),
+        way,
+        closing,
+    };
+    let mut gate = MessageGate::default();
+    let mut pieces = Vec::new();
     let mut buf = vec![0u8; CHUNK];
     let mut pending = std::mem::take(&mut from.early);
     loop {
         let chunk: &[u8] = if pending.is_empty() {
+            let injectable = sent.cursor.at_message_boundary() && gate.between_messages();
             let n = tokio::select! {
                 biased;
                 read = from.io.read(&mut buf) => match read {
                     Ok(n) => n,
                     Err(error) => {
-                        let _ = to.shutdown().await;
+                        source_left(&from.hook);
+                        let _ = to.io.shutdown().await;
                         return DirectionEnd::Failed(format!("reading failed: {error}"));
                     }
                 },
-                () = stop.wait(), if cursor.at_boundary() => {
-                    return shut_down(&mut from.io, &mut to, way, closing).await;
+                () = stop.wait(), if sent.cursor.at_boundary() => {
+                    return shut_down(&mut from.io, &mut to.io, way, closing).await;
+                }
+                frame = next_injection(&mut from.hook), if injectable => {
+                    to.links.inject_next();
+                    if let Err(end) = sent.send(&mut to.io, &frame).await {
+                        return end;
+                    }
+                    continue;
                 }
             };
             if n == 0 {
-                let _ = to.shutdown().await;
+                source_left(&from.hook);
+                let _ = to.io.shutdown().await;
                 return DirectionEnd::HungUp;
             }
             &buf[..n]
         } else {
             &pending
         };
-        cursor.feed(chunk, &mut ends);
+        let armed = from.hook.as_mut().is_some_and(DirectionHook::armed);
+        if armed || !gate.is_empty() {
+            // The gate starts at a frame boundary: the rest of a frame begun unarmed goes on.
+            let mut gated = chunk;
+            if gate.is_empty() && !sent.cursor.at_boundary() {
+                let mut probe = sent.cursor.clone();
+                probe.feed(chunk, &mut sent.ends);
+                let split = sent.ends.first().map_or(chunk.len(), |end| end.at);
+                if let Err(end) = sent.send(&mut to.io, &chunk[..split]).await {
+                    return end;
+                }
+                gated = &chunk[split..];
+            }
+            gate.feed(gated, &mut pieces);
+            if !armed {
+                gate.flush(&mut pieces);
+            }
+            for piece in pieces.drain(..) {
+                let result = match (piece, from.hook.as_mut()) {
+                    (Piece::Message(message), Some(hook)) if armed => {
+                        match hook.hold(&message, to.links.next_cause()) {
+                            Some(hold) => held(hook, hold, message, &mut to, &mut sent, stop).await,
+                            None => sent.send(&mut to.io, &message.wire).await,
+                        }
+                    }
+                    (Piece::Message(message), _) => sent.send(&mut to.io, &message.wire).await,
+                    (Piece::Pass(bytes), _) => sent.send(&mut to.io, &bytes).await,
+                };
+                if let Err(end) = result {
+                    return end;
+                }
+            }
+            pending.clear();
+            if stop.is_set() && sent.cursor.at_boundary() {
+                return shut_down(&mut from.io, &mut to.io, way, closing).await;
+            }
+            continue;
+        }
+        sent.cursor.feed(chunk, &mut sent.ends);
         // At shutdown, stop at the first frame boundary in this chunk.
         let cut = if stop.is_set() {
-            ends.first().map(|end| end.at)
+            sent.ends.first().map(|end| end.at)
         } else {
             None
         };
-        for end in &ends {
+        for end in &sent.ends {
             if cut.is_some_and(|cut| end.at > cut) {
                 break;
             }
@@ -326,16 +444,67 @@ where
             }
         }
         let send = &chunk[..cut.unwrap_or(chunk.len())];
-        if let Err(error) = to.write_all(send).await {
-            return DirectionEnd::Failed(format!("writing failed: {error}"));
-        }
-        if let Err(error) = to.flush().await {
-            return DirectionEnd::Failed(format!("writing failed: {error}"));
+        if let Err(end) = write_all(&mut to.io, send).await {
+            return end;
         }
         pending.clear();
         if cut.is_some() {
-            return shut_down(&mut from.io, &mut to, way, closing).await;
+            return shut_down(&mut from.io, &mut to.io, way, closing).await;
         }
+    }
+}
+
+/// Waits for the user's decision on a held message (taking injections meanwhile: they go
+/// before it), its release time, its receiver leaving, or the server's shutdown (which
+/// releases it); then sends what was decided.
+async fn held<W: AsyncWrite + Unpin>(
+    hook: &mut DirectionHook,
+    mut hold: Hold,
+    message: WholeMessage,
+    to: &mut Sink<'_, W>,
+    sent: &mut Sent<'_>,
+    stop: &StopSignal,
+) -> Result<(), DirectionEnd> {
+    let left = hook.destination_left();
+    tokio::pin!(left);
+    let (decision, gone) = loop {
+        tokio::select! {
+            decision = &mut hold.decision => break (decision.ok(), false),
+            () = tokio::time::sleep_until(hold.release_at) => break (None, false),
+            () = &mut left => break (None, true),
+            () = stop.wait() => break (None, false),
+            Some(frame) = hook.injections.recv() => {
+                to.links.inject_next();
+                sent.send(&mut to.io, &frame).await?;
+            }
+        }
+    };
+    match hook.settle(hold, message, decision, gone) {
+        Settled::Send(bytes, mark) => {
+            to.links.mark_next(Some(mark));
+            sent.send(&mut to.io, &bytes).await
+        }
+        Settled::Nothing(_) => {
+            to.links.mark_next(None);
+            Ok(())
+        }
+    }
+}
+
+/// The next message the user injected into this direction (never, without a hook).
+async fn next_injection(hook: &mut Option<DirectionHook>) -> Vec<u8> {
+    match hook {
+        Some(hook) => match hook.injections.recv().await {
+            Some(frame) => frame,
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+fn source_left(hook: &Option<DirectionHook>) {
+    if let Some(hook) = hook {
+        hook.source_left();
     }
 }
 
@@ -394,6 +563,7 @@ mod tests {
             io,
             early: Vec::new(),
             links,
+            hook: None,
         }
     }
 
@@ -459,6 +629,7 @@ mod tests {
                 io: upstream,
                 early: early.clone(),
                 links: &upstream_links,
+                hook: None,
             },
             &shutdown,
         );

@@ -12,6 +12,7 @@ mod echo;
 mod gateway;
 mod hardening;
 mod http;
+mod intercept;
 mod jupyter;
 mod kept;
 mod kernel_url;

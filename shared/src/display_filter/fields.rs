@@ -493,7 +493,19 @@ pub fn each_text(body: &CaptureBody, test: &mut dyn FnMut(&str) -> bool) -> bool
         CaptureBody::Heartbeat { ok, rtt_us } => {
             test("heartbeat") || test(&heartbeat_line(*ok, *rtt_us))
         }
+        CaptureBody::Intercept(record) => test(&intercept_line(record)),
     }
+}
+
+/// An intercept record's one line: `held #12 (client → upstream): text contains "buy"`.
+pub fn intercept_line(record: &crate::intercept_api::InterceptRecord) -> String {
+    let of = record.of.map(|seq| format!(" #{seq}")).unwrap_or_default();
+    let mut line = format!("{}{of} ({})", record.action.name(), record.way.label());
+    if !record.detail.is_empty() {
+        line.push_str(": ");
+        line.push_str(&record.detail);
+    }
+    line
 }
 
 /// One completion: the text to put in place of the word at the cursor and what it means.

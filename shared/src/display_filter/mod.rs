@@ -29,6 +29,6 @@ pub use compiled::{
 };
 pub use fields::{
     channel_of, complete, direction_name, direction_of, each_text, has_findings, heartbeat_line,
-    Completion, Suggestion, FIELDS,
+    intercept_line, Completion, Suggestion, FIELDS,
 };
 pub use syntax::{Op, MAX_DEPTH, MAX_EXPR_LEN};

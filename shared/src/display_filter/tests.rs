@@ -53,6 +53,7 @@ pub(crate) fn frame(
                 findings: Vec::new(),
             }),
             caused_by: None,
+            mark: None,
         })),
     }
 }

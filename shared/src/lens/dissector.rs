@@ -153,7 +153,9 @@ impl Dissector {
                 connection.lens = Some(Lens::Jupyter);
                 (jupyter::decode_record(message), message.direction)
             }
-            CaptureBody::Closed { .. } | CaptureBody::Heartbeat { .. } => return None,
+            CaptureBody::Closed { .. }
+            | CaptureBody::Heartbeat { .. }
+            | CaptureBody::Intercept(_) => return None,
         };
         let pairings = connection
             .pairer

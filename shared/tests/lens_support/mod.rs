@@ -81,6 +81,7 @@ pub fn fixture_records(jsonl: &str, conn: u64, first_seq: u64) -> Vec<CaptureRec
                     findings: Vec::new(),
                 }),
                 caused_by: None,
+                mark: None,
             })),
         ));
     }
