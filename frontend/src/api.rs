@@ -126,6 +126,27 @@ pub(crate) async fn json_call<B: Serialize, T: DeserializeOwned>(
     parse_answer(status, &body)
 }
 
+/// A JSON request whose answer has no body (`204`): any 2xx is done.
+pub(crate) async fn json_send<B: Serialize>(
+    builder: RequestBuilder,
+    body: &B,
+) -> Result<(), ApiFailure> {
+    let json = serde_json::to_string(body).map_err(|e| ApiFailure {
+        status: 0,
+        message: format!("the request could not be written: {e}"),
+        last_modified: None,
+    })?;
+    let request = with_token(builder)
+        .header("Content-Type", "application/json")
+        .body(json);
+    let (status, body) = answer(request).await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(ApiFailure::from_answer(status, &body))
+    }
+}
+
 /// How often an open dialog that lists what the server has (routes, kernels) lists it again:
 /// another tab or a script may change it meanwhile.
 pub const REFRESH_MS: u32 = 2_000;

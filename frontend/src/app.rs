@@ -11,6 +11,7 @@ use wirebook_shared::session::{ClientMsg, KernelState};
 
 use crate::chunk::{chunk_view, Attempts, ChunkMissing};
 use crate::inspector::view::{InspectorDivider, InspectorPane, InspectorPaneStarting};
+use crate::intercept::view::InterceptDialog;
 use crate::kernel::notebook_kernel::{follow_notebook_kernelspec, follow_scratch_save};
 use crate::kernel::restart_view::RestartDialog;
 use crate::kernel::running_view::RunningKernelsDialog;
@@ -184,6 +185,7 @@ fn dialogs_view(session: Session) -> Result<AnyView, ChunkMissing> {
         <CommandPalette session=session />
         <KernelPicker session=session />
         <RoutesDialog session=session />
+        <InterceptDialog session=session />
         <RestartDialog session=session />
         <QuestionDialog question=session.question />
         <RunningKernelsDialog session=session />

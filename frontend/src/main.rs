@@ -20,6 +20,7 @@ mod dom;
 mod editor;
 mod files;
 mod inspector;
+mod intercept;
 mod json_tree;
 mod kernel;
 mod keys;

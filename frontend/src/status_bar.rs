@@ -124,6 +124,7 @@ pub fn StatusBar(session: Session) -> impl IntoView {
                 })
             })}
             {command_link("status-tap-routes", "The tap proxy's routes: relay outside clients through /tap/NAME", Command::ShowTapRoutes, "Tap routes…")}
+            {command_link("status-intercept", "Hold, edit, drop and inject messages on the tap's routes", Command::ShowIntercept, "Intercept…")}
             <span class="version">
                 {move || session.server_version.get().map(|v| format!("server {v}"))}
             </span>

@@ -167,6 +167,8 @@ commands! {
         "Pick the kernel the cells run on: a Jupyter kernel, the startup kernel or a WebSocket URL.";
     ShowTapRoutes, "tap-routes", Command, "Tap routes…",
         "List, add and delete the tap proxy's routes (/tap/NAME) and copy the URL clients connect to.";
+    ShowIntercept, "tap-intercept", Command, "Intercept on the tap…",
+        "Hold messages on a tap route to forward, edit or drop them; inject a message into a live connection.";
     ShowRunningKernels, "running-kernels", Command, "Running kernels…",
         "List the kernels the server keeps (each notebook's, kept after its page closes) and shut any down.";
     Save, "save", Both, "Save",
@@ -214,6 +216,7 @@ pub const UNBOUND_BY_DEFAULT: &[CommandId] = &[
     CommandId::FormatFrame,
     CommandId::PrettyPrintJson,
     CommandId::ShowTapRoutes,
+    CommandId::ShowIntercept,
     CommandId::ShowRunningKernels,
 ];
 
@@ -272,6 +275,7 @@ impl CommandId {
             CommandId::Restart => Command::Restart,
             CommandId::ChangeKernel => Command::ChangeKernel,
             CommandId::ShowTapRoutes => Command::ShowTapRoutes,
+            CommandId::ShowIntercept => Command::ShowIntercept,
             CommandId::ShowRunningKernels => Command::ShowRunningKernels,
             CommandId::Save => Command::Save,
             CommandId::ShowHelp => Command::ShowHelp,

@@ -121,6 +121,8 @@ pub enum Command {
     ChangeKernel,
     /// Open the tap proxy's routes.
     ShowTapRoutes,
+    /// Open the tap's intercept: breakpoints, held messages, injection.
+    ShowIntercept,
     /// Open the list of running kernels.
     ShowRunningKernels,
     /// Save the notebook (`s`, Ctrl+S).
@@ -179,6 +181,8 @@ pub enum Effect {
     ShowKernelPicker,
     /// Open the tap routes dialog.
     ShowTapRoutes,
+    /// Open the intercept dialog.
+    ShowIntercept,
     /// Open the running kernels dialog.
     ShowRunningKernels,
 }
@@ -593,6 +597,7 @@ impl Notebook {
             Command::ShowPalette => vec![Effect::ShowPalette],
             Command::ChangeKernel => vec![Effect::ShowKernelPicker],
             Command::ShowTapRoutes => vec![Effect::ShowTapRoutes],
+            Command::ShowIntercept => vec![Effect::ShowIntercept],
             Command::ToggleOutputs => {
                 self.each_selected(output_layout::toggle_hidden);
                 Vec::new()

@@ -517,6 +517,7 @@ fn kernel_save_and_overlay_commands_are_effects() {
         (Command::ShowPalette, Effect::ShowPalette),
         (Command::ChangeKernel, Effect::ShowKernelPicker),
         (Command::ShowTapRoutes, Effect::ShowTapRoutes),
+        (Command::ShowIntercept, Effect::ShowIntercept),
         (Command::ShowRunningKernels, Effect::ShowRunningKernels),
     ] {
         assert_eq!(nb.apply(command), vec![effect]);

@@ -89,6 +89,15 @@ impl ListRow {
             title.push_str(&format!("\n⚠ {finding}"));
         }
         let mut preview = preview;
+        // Sent by the tap's intercept, not by a peer: said first, where the eye starts.
+        if let Some(mark) = frame.and_then(|f| f.mark) {
+            preview = format!("[{}] {preview}", mark.name());
+            title.push_str(&format!(
+                "
+{} at wirebook's tap: no peer sent these bytes as they are",
+                mark.name()
+            ));
+        }
         let mut kind = frame.map_or(event_name(&record.body), |f| f.opcode.name());
         let mut len = frame.map(|f| f.len.to_string()).unwrap_or_default();
         let mut kernel = None;

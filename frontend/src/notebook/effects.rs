@@ -190,6 +190,7 @@ impl Session {
             }
             Effect::ShowKernelPicker => self.overlay.set(Overlay::KernelPicker),
             Effect::ShowTapRoutes => self.overlay.set(Overlay::Routes),
+            Effect::ShowIntercept => self.overlay.set(Overlay::Intercept),
             Effect::ShowRunningKernels => self.overlay.set(Overlay::RunningKernels),
         }
     }

@@ -105,6 +105,7 @@ pub enum Overlay {
     Palette,
     KernelPicker,
     Routes,
+    Intercept,
     /// Asking whether to restart the kernel (and then run all cells).
     ConfirmRestart {
         then_run_all: bool,

@@ -12,6 +12,7 @@ use wirebook_shared::capture::{
     CaptureBody, CaptureRecord, ConnId, FrameRecord, HandshakeRecord, Hop,
 };
 use wirebook_shared::capture_page::CapturePage;
+use wirebook_shared::intercept_api::InterceptRecord;
 use wirebook_shared::jupyter::{Channel, KernelMessageRecord};
 use wirebook_shared::kept_kernels::{KernelKey, RunningKernel, RunningKernels};
 use wirebook_shared::session::{
@@ -233,6 +234,7 @@ enum CaptureBodyFields {
         ok: bool,
         rtt_us: Option<u64>,
     },
+    Intercept(Box<InterceptRecord>),
 }
 
 fn capture_body<'de, D: Deserializer<'de>>(deserializer: D) -> Result<CaptureBody, D::Error> {
@@ -519,6 +521,15 @@ mod tests {
                     code: None,
                     reason: "dropped".into(),
                 },
+            ),
+            record(
+                8,
+                CaptureBody::Intercept(Box::new(InterceptRecord {
+                    action: wirebook_shared::intercept_api::InterceptAction::Edited,
+                    of: Some(3),
+                    way: wirebook_shared::intercept_api::Way::ToUpstream,
+                    detail: "held 2 s".into(),
+                })),
             ),
         ];
         let msg = ServerMsg::Capture {

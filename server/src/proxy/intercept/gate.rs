@@ -158,8 +158,11 @@ mod tests {
         encode_frame(&spec, payload)
     }
 
+    /// A whole message out of the gate: opcode, payload, and how many bytes had passed before it.
+    type Seen = (Opcode, Vec<u8>, usize);
+
     /// Feeds `stream` in chunks of `size`; returns the passed bytes and messages in order.
-    fn run(stream: &[u8], size: usize) -> (Vec<u8>, Vec<(Opcode, Vec<u8>, usize)>) {
+    fn run(stream: &[u8], size: usize) -> (Vec<u8>, Vec<Seen>) {
         let mut gate = MessageGate::default();
         let mut out = Vec::new();
         let (mut passed, mut messages) = (Vec::new(), Vec::new());
