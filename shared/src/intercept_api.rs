@@ -14,8 +14,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::capture::ConnId;
-
 pub const INTERCEPT_API: &str = "/api/intercept";
 
 /// The most a held message may be: a longer one is relayed as it streams, never held.
@@ -64,7 +62,7 @@ pub struct HeldMessage {
     pub id: u64,
     pub route: String,
     /// The tap-hop connection of the relay (its `conn` in the capture).
-    pub conn: ConnId,
+    pub conn: u64,
     pub way: Way,
     /// The capture record of the message's first frame as it arrived, when it was recorded.
     pub record: Option<u64>,
@@ -80,7 +78,8 @@ pub struct HeldMessage {
 /// A live relay through the tap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveRelay {
-    pub conn: ConnId,
+    /// Its tap-hop connection (`conn` in the capture).
+    pub conn: u64,
     pub route: String,
     /// Opened while no breakpoint was armed and negotiated permessage-deflate: its messages
     /// depend on each other's compression state, so none of them is held (a drop or an edit
@@ -122,7 +121,8 @@ pub enum Payload {
 /// it (`to_upstream`: as the client, masked; `to_client`: as the server).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Injection {
-    pub conn: ConnId,
+    /// The relay's tap-hop connection (`conn` in the capture).
+    pub conn: u64,
     pub way: Way,
     pub payload: Payload,
 }
