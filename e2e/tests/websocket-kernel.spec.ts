@@ -271,6 +271,31 @@ test('Run All waits its delay between messages; a lost upstream is reconnected b
   }
 });
 
+test('Run All waiting for replies sends each request after its answer, as wirebook run does', async ({ page, wirebook }) => {
+  const upstream = await startUpstream();
+  try {
+    await page.goto(wirebook.url);
+    const status = page.getByTestId('kernel-status');
+    await expect(status).toHaveAttribute('data-state', 'open');
+    await pickWebSocket(page, upstream.url, 'chat');
+    await expect(status).toHaveAttribute('data-state', 'open');
+    // The peer says "accepted" at once and answers each request 700 ms later: sent at once,
+    // or a quiet time apart, the answers would land under the wrong cells.
+    const cells = page.getByTestId('cell');
+    for (let i = 0; i < 3; i++) await fillCell(page, i, 'json', `{"id": ${i + 1}, "delay_ms": 700}`);
+    await page.getByTestId('run-all-waits').check();
+    await page.getByRole('button', { name: /^Run all cells/ }).click();
+    for (let i = 0; i < 3; i++) {
+      const outputs = cells.nth(i).getByTestId('output-item');
+      await expect(outputs).toHaveCount(2);
+      await expect(outputs.nth(0)).toContainText('accepted');
+      await expect(outputs.nth(1)).toContainText(`"id": ${i + 1}`);
+    }
+  } finally {
+    stopUpstream(upstream.child);
+  }
+});
+
 test('■ stops a paced Run All: the cells not sent yet say so and never go out', async ({ page, wirebook }) => {
   await page.goto(wirebook.url);
   const status = page.getByTestId('kernel-status');

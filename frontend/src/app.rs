@@ -51,6 +51,7 @@ fn start_session() -> (Session, UnboundedReceiver<ClientMsg>) {
         execution_state: RwSignal::new(None),
         restarting: RwSignal::new(false),
         run_all_delay_ms: RwSignal::new(0),
+        run_all_waits: RwSignal::new(false),
         kernel_prefill: RwSignal::new(None),
         kernel_missing: RwSignal::new(None),
         server_version: RwSignal::new(None),

@@ -5,6 +5,7 @@
 use serde_json::Value;
 use wirebook_shared::expect::{self, outcome_of, Checked, Expectation, EXPECT_KEY};
 use wirebook_shared::ipynb::JsonMap;
+use wirebook_shared::reply_wait::Awaited;
 
 use crate::cell::Cell;
 
@@ -27,6 +28,30 @@ impl Cell {
         };
         let ran = self.execution_count.is_some() || !outputs.is_empty();
         ran.then(|| expect::check(&expectations, &outcome_of(&outputs, jupyter, close)))
+    }
+}
+
+impl Cell {
+    /// What a run of this cell on a WebSocket kernel waits for before the next cell goes
+    /// (`wirebook_shared::reply_wait`): the page's Run All paces by it as `wirebook run` does.
+    pub fn awaited(&self) -> Awaited {
+        let has_expectations = self.expectations().is_ok_and(|e| !e.is_empty());
+        let sent = self
+            .format()
+            .sends_source_as_text()
+            .then_some(self.source.as_str());
+        Awaited::for_cell(
+            has_expectations,
+            sent,
+            self.file.metadata.get("wirebook"),
+            self.recorded.len(),
+        )
+    }
+
+    /// Whether every expectation holds on the run so far (a WebSocket kernel's; none: false).
+    pub fn expectations_hold(&self) -> bool {
+        self.checked_expectations(false, None)
+            .is_some_and(|checked| checked.iter().all(|c| c.held))
     }
 }
 

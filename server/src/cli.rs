@@ -191,7 +191,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "OUT.ipynb")]
     pub output: Option<PathBuf>,
     /// How long one cell may take, in seconds.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS",
+    #[arg(long, default_value_t = wirebook_shared::reply_wait::DEFAULT_TIMEOUT_S, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
     /// Write the run's capture here: .har, .jsonl or .pcapng, by the extension.
@@ -213,9 +213,9 @@ pub struct RunArgs {
     /// besides the notebook's metadata.wirebook.ignore.
     #[arg(long, value_name = "FIELD")]
     pub ignore: Vec<String>,
-    /// A WebSocket cell without expectations is over this long after its last reply, in
-    /// milliseconds.
-    #[arg(long, default_value_t = 250, value_name = "MS",
+    /// A WebSocket cell with no rule of its own (expectations, a JSON id, recorded replies)
+    /// is over this long after its last reply, in milliseconds.
+    #[arg(long, default_value_t = wirebook_shared::reply_wait::DEFAULT_QUIET_MS, value_name = "MS",
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub quiet: u64,
 }

@@ -41,6 +41,11 @@ impl CellFormat {
         *self == CellFormat::Text
     }
 
+    /// Whether the cell's source goes out as the text of a text message (text and JSON).
+    pub fn sends_source_as_text(&self) -> bool {
+        matches!(self, CellFormat::Text | CellFormat::Json { .. })
+    }
+
     pub const ALL: [CellFormat; 8] = [
         CellFormat::Text,
         CellFormat::Json { compact: false },

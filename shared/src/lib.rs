@@ -22,6 +22,7 @@ pub mod notebook_files;
 pub mod packed;
 pub mod raw_frame;
 pub mod reply_diff;
+pub mod reply_wait;
 pub mod route_api;
 pub mod session;
 pub mod sorting;

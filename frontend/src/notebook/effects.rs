@@ -1,6 +1,7 @@
 //! What a notebook command does beyond the notebook model: [`Session::dispatch`] applies it
 //! and carries out the [`Effect`]s it returns. A cell's code is checked for its kernel and
-//! queued for the server (Run All paced when a delay is set), the focus moves, editors show
+//! queued for the server (Run All paced when a delay is set or it waits for replies), the
+//! focus moves, editors show
 //! text the model wrote, copied cells reach the system clipboard, dialogs open.
 
 use leptos::prelude::*;
@@ -8,19 +9,21 @@ use wirebook_notebook::{Command, Effect};
 use wirebook_shared::session::ClientMsg;
 
 use crate::notebook::clipboard::write_clipboard;
-use crate::session::pacer::Pacer;
+use crate::session::pacer::{Pacer, Step};
 use crate::session::{Overlay, Session};
 
 impl Session {
     /// Applies a user command to the notebook and carries out what it asks for.
     pub fn dispatch(self, command: Command) {
         // Run All towards a WebSocket kernel may pace its messages.
-        let delay = match command {
-            Command::RunAll if untrack(|| self.sends_formats()) => {
-                self.run_all_delay_ms.get_untracked()
-            }
-            _ => 0,
+        let (delay, waits) = match command {
+            Command::RunAll if untrack(|| self.sends_formats()) => (
+                self.run_all_delay_ms.get_untracked(),
+                self.run_all_waits.get_untracked(),
+            ),
+            _ => (0, false),
         };
+        let paces = delay > 0 || waits;
         let run_all = matches!(command, Command::RunAll);
         let effects = self
             .notebook
@@ -28,13 +31,13 @@ impl Session {
             .unwrap_or_default();
         let (now, paced): (Vec<_>, Vec<_>) = effects
             .into_iter()
-            .partition(|effect| delay == 0 || !matches!(effect, Effect::Execute { .. }));
+            .partition(|effect| !paces || !matches!(effect, Effect::Execute { .. }));
         if run_all {
             // Run All queued every cell again: a paced run still going gives way to this one
             // (which may have nothing to pace).
             let run = self
                 .paced
-                .try_update_value(|p| p.start(paced, delay))
+                .try_update_value(|p| p.start(paced, delay, waits))
                 .unwrap_or_default();
             self.send_paced(run);
         }
@@ -59,8 +62,9 @@ impl Session {
     }
 
     /// Sends the next message of paced run `run`; the server's word that it went out
-    /// ([`Session::cell_sent`]) starts the delay to the one after it. A message refused here
-    /// (its format) does not reach the server: the next one goes after the delay.
+    /// ([`Session::cell_sent`]) starts the delay to the one after it, or the wait for its
+    /// answer. A message refused here (its format) does not reach the server: the next one
+    /// goes after the delay.
     fn send_paced(self, run: u64) {
         let Some(effect) = self.paced.try_update_value(|p| p.next(run)).flatten() else {
             return;
@@ -77,7 +81,11 @@ impl Session {
             let delay_ms = self.paced.with_value(Pacer::delay_ms);
             self.send_paced_after(run, delay_ms);
         } else {
-            self.paced.update_value(|p| p.sent(&cell_id));
+            let awaited = self
+                .notebook
+                .with_untracked(|n| n.cell(&cell_id).map(|c| c.awaited()))
+                .unwrap_or(wirebook_shared::reply_wait::Awaited::Quiet);
+            self.paced.update_value(|p| p.sent(&cell_id, awaited));
         }
     }
 
@@ -88,15 +96,71 @@ impl Session {
         );
     }
 
-    /// The server sent the cell's message to the kernel, or could not: a paced run waiting for
-    /// it goes on after its delay.
-    pub fn cell_sent(self, cell_id: &str) {
-        let due = self
+    /// The server sent the cell's message to the kernel, or could not (`failed`): a paced run
+    /// waiting for it goes on after its delay, or waits for its answer.
+    pub fn cell_sent(self, cell_id: &str, failed: bool) {
+        let step = self
             .paced
-            .try_update_value(|p| p.went_out(cell_id))
+            .try_update_value(|p| p.went_out(cell_id, failed))
             .flatten();
-        if let Some((run, delay_ms)) = due {
-            self.send_paced_after(run, delay_ms);
+        self.follow(step, cell_id);
+    }
+
+    /// A reply to `cell_id` came (its text, `None` when binary), already in the notebook: a
+    /// paced run waiting for that cell's answer may go on.
+    pub fn cell_replied(self, cell_id: &str, text: Option<&str>) {
+        let waits = self.paced.with_value(|p| p.waits_for(cell_id));
+        if !waits {
+            return;
+        }
+        let hold = self
+            .notebook
+            .with_untracked(|n| n.cell(cell_id).is_some_and(|c| c.expectations_hold()));
+        let step = self
+            .paced
+            .try_update_value(|p| p.reply(cell_id, text, hold))
+            .flatten();
+        self.follow(step, cell_id);
+    }
+
+    /// The kernel connection closed or failed: a paced run waiting for an answer goes on.
+    pub fn kernel_gone_for_paced_run(self) {
+        let step = self.paced.try_update_value(Pacer::kernel_gone).flatten();
+        self.follow(step, "");
+    }
+
+    /// Carries out a paced run's next step (about `cell_id`'s message).
+    fn follow(self, step: Option<Step>, cell_id: &str) {
+        use wirebook_shared::reply_wait::{DEFAULT_QUIET_MS, DEFAULT_TIMEOUT_S};
+        match step {
+            None => {}
+            Some(Step::SendAfter { run, delay_ms }) => self.send_paced_after(run, delay_ms),
+            Some(Step::AwaitAnswer { run }) => {
+                let cell_id = cell_id.to_string();
+                set_timeout(
+                    move || {
+                        let step = self
+                            .paced
+                            .try_update_value(|p| p.timed_out(run, &cell_id))
+                            .flatten();
+                        self.follow(step, &cell_id);
+                    },
+                    std::time::Duration::from_secs(DEFAULT_TIMEOUT_S),
+                );
+            }
+            Some(Step::Quiet { run, replies }) => {
+                let cell_id = cell_id.to_string();
+                set_timeout(
+                    move || {
+                        let step = self
+                            .paced
+                            .try_update_value(|p| p.quiet_over(run, replies))
+                            .flatten();
+                        self.follow(step, &cell_id);
+                    },
+                    std::time::Duration::from_millis(DEFAULT_QUIET_MS),
+                );
+            }
         }
     }
 

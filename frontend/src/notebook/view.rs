@@ -233,6 +233,18 @@ fn Toolbar(session: Session) -> impl IntoView {
                     />
                     "ms"
                 </label>
+                <label
+                    class="run-all-waits"
+                    title="Run All sends each message once the one before had its answer: the reply with its JSON id, its expectations, as many replies as it recorded, or a reply and 250 ms of quiet (30 s at most), as wirebook run does"
+                >
+                    <input
+                        type="checkbox"
+                        data-testid="run-all-waits"
+                        prop:checked=move || session.run_all_waits.get()
+                        on:change=move |ev| session.run_all_waits.set(event_target_checked(&ev))
+                    />
+                    "wait for replies"
+                </label>
             </Show>
             {tool(session, "■", "Interrupt the kernel", Command::Interrupt)}
             {tool(session, "↻", "Restart the kernel", Command::Restart)}

@@ -64,6 +64,8 @@ pub struct Session {
     pub restarting: RwSignal<bool>,
     /// Run All's pause between the messages it sends to a WebSocket kernel.
     pub run_all_delay_ms: RwSignal<u32>,
+    /// Run All (WebSocket kernel) sends each message after the one before had its answer.
+    pub run_all_waits: RwSignal<bool>,
     /// A WebSocket kernel the picker opens prefilled with (a notebook whose secret headers
     /// need their values typed again), and why.
     pub kernel_prefill: RwSignal<Option<(String, WebSocketSettings, Option<String>)>>,

@@ -25,7 +25,7 @@ use wirebook_shared::base_url::BaseUrl;
 use wirebook_shared::jupyter::Channel;
 use wirebook_shared::kept_kernels::KernelKey;
 use wirebook_shared::session::{
-    ClientMsg, KernelMessage, KernelState, ServerMsg, PROTOCOL_VERSION,
+    ClientMsg, KernelMessage, KernelState, ServerMsg, WireData, PROTOCOL_VERSION,
 };
 
 use crate::api::page_token;
@@ -296,6 +296,7 @@ fn receive(session: Session, msg: ServerMsg) {
                         crate::session::connection::kernel_problem(&state).unwrap_or_default();
                     let why = crate::session::connection::first_clause(&why);
                     session.notebook.update(|n| n.kernel_stopped(&why));
+                    session.kernel_gone_for_paced_run();
                     if matches!(state, KernelState::Failed { .. }) {
                         session.restarting.set(false);
                     }
@@ -361,14 +362,23 @@ fn receive(session: Session, msg: ServerMsg) {
             session
                 .notebook
                 .maybe_update(|n| n.executed(&cell_id, execution_count));
-            session.cell_sent(&cell_id);
+            session.cell_sent(&cell_id, false);
         }
         ServerMsg::Output { cell_id, data } => {
             let now = crate::clock::now_rfc3339();
+            // A paced Run All waiting for this cell's answer reads the reply's text.
+            let awaited = session.paced.with_value(|p| p.waits_for(&cell_id));
+            let text = match &data {
+                WireData::Text { text } if awaited => Some(text.clone()),
+                _ => None,
+            };
             session.notebook.maybe_update(|n| {
                 let timed = n.timing_reply(&cell_id, &now);
                 n.output(&cell_id, data) || timed
-            })
+            });
+            if awaited {
+                session.cell_replied(&cell_id, text.as_deref());
+            }
         }
         ServerMsg::Capture {
             records,
@@ -389,7 +399,7 @@ fn receive(session: Session, msg: ServerMsg) {
                 .notebook
                 .try_update(|n| n.error(&cell_id, message.clone()))
                 .unwrap_or(false);
-            session.cell_sent(&cell_id);
+            session.cell_sent(&cell_id, true);
             if !on_cell {
                 session.notices.update(|n| n.push(message));
             }

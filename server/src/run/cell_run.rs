@@ -4,8 +4,9 @@
 //! When a cell is over:
 //! - a Jupyter kernel's cell: once its `execute_reply` came and iopub said `idle` for it (the
 //!   outputs of a request all come between its `busy` and its `idle`);
-//! - a WebSocket kernel's cell with expectations: as soon as they all hold;
-//! - one without: once a reply came and no other followed for the quiet time;
+//! - a WebSocket kernel's cell: once it has its answer as [`wirebook_shared::reply_wait`] says
+//!   (its expectations hold, the reply with its JSON id came, as many replies as it recorded,
+//!   or a reply and then the quiet time), the rule the page's Run All paces by;
 //! - any cell: when the kernel connection closes or fails, or the timeout passes.
 
 use std::time::Duration;
@@ -13,6 +14,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use wirebook_shared::expect::{all_hold, outcome_of, Expectation, RunOutcome, RunStatus};
 use wirebook_shared::ipynb::IpynbOutput;
+use wirebook_shared::reply_wait::{Awaited, ReplyWait};
 use wirebook_shared::{Channel, KernelState};
 
 use crate::kernel::KernelEvent;
@@ -44,6 +46,8 @@ pub struct CellRun {
     pub outcome: RunOutcome,
     replied: bool,
     idle: bool,
+    /// What a WebSocket kernel's cell waits for, fed its replies.
+    pub wait: ReplyWait,
     /// The last reply (a WebSocket kernel's), for the quiet time.
     last_reply: Option<Instant>,
     /// Why the run failed, as the kernel said (a refused or unsent cell).
@@ -52,7 +56,13 @@ pub struct CellRun {
 }
 
 impl CellRun {
-    pub fn new(cell_id: &str, kind: KernelKind, expectations: Vec<Expectation>) -> Self {
+    /// A cell's run; `awaited` is what it waits for on a WebSocket kernel (see the module doc).
+    pub fn new(
+        cell_id: &str,
+        kind: KernelKind,
+        expectations: Vec<Expectation>,
+        awaited: Awaited,
+    ) -> Self {
         CellRun {
             cell_id: cell_id.to_string(),
             kind,
@@ -60,6 +70,7 @@ impl CellRun {
             outcome: RunOutcome::default(),
             replied: false,
             idle: false,
+            wait: ReplyWait::new(awaited),
             last_reply: None,
             failure: None,
             ended: None,
@@ -85,6 +96,12 @@ impl CellRun {
                     .texts
                     .extend(outcome_of(&[saved], false, None).texts);
                 self.last_reply = Some(now);
+                let text = match data {
+                    wirebook_shared::WireData::Text { text } => Some(text.as_str()),
+                    _ => None,
+                };
+                let hold = all_hold(&self.expectations, &self.outcome);
+                self.wait.reply(text, hold);
             }
             KernelEvent::Message { message, .. }
                 if message.cell_id.as_deref() == Some(&self.cell_id) =>
@@ -156,8 +173,11 @@ impl CellRun {
         }
         let over = match self.kind {
             KernelKind::Jupyter => self.replied && self.idle,
+            // Expectations can also come to hold without a reply (a close).
             KernelKind::WebSocket => {
-                !self.expectations.is_empty() && all_hold(&self.expectations, &self.outcome)
+                self.wait.answered()
+                    || (!self.expectations.is_empty()
+                        && all_hold(&self.expectations, &self.outcome))
             }
         };
         if over && self.ended.is_none() {
@@ -173,12 +193,16 @@ impl CellRun {
     }
 
     /// When to look again without an event: the quiet time after the last reply of a
-    /// WebSocket cell without expectations, else the deadline.
+    /// WebSocket cell that waits for one, else the deadline.
     pub fn wake_at(&self, deadline: Instant, quiet: Duration) -> Instant {
-        match (self.kind, self.expectations.is_empty(), self.last_reply) {
-            (KernelKind::WebSocket, true, Some(last)) => (last + quiet).min(deadline),
+        match (self.quiet_counts(), self.last_reply) {
+            (true, Some(last)) => (last + quiet).min(deadline),
             _ => deadline,
         }
+    }
+
+    fn quiet_counts(&self) -> bool {
+        self.kind == KernelKind::WebSocket && self.wait.quiet_counts()
     }
 
     /// No event came until `now`: the quiet time or the deadline passed.
@@ -186,10 +210,11 @@ impl CellRun {
         if self.ended.is_some() {
             return;
         }
-        let quiet_over = self.kind == KernelKind::WebSocket
-            && self.expectations.is_empty()
-            && self.last_reply.is_some_and(|last| now >= last + quiet);
-        if quiet_over {
+        let quiet_over =
+            self.quiet_counts() && self.last_reply.is_some_and(|last| now >= last + quiet);
+        let count_over =
+            self.kind == KernelKind::WebSocket && self.wait.timeout_answers() && now >= deadline;
+        if quiet_over || count_over {
             self.ended = Some(Ended::Done);
         } else if now >= deadline {
             self.ended = Some(Ended::TimedOut);
@@ -236,14 +261,19 @@ mod tests {
         let t0 = Instant::now();
         let quiet = Duration::from_millis(200);
         let deadline = t0 + Duration::from_secs(5);
-        let mut run = CellRun::new("a", KernelKind::WebSocket, vec![Expectation::Count(2)]);
+        let mut run = CellRun::new(
+            "a",
+            KernelKind::WebSocket,
+            vec![Expectation::Count(2)],
+            Awaited::Expectations,
+        );
         run.feed(&text("one"), t0);
         assert_eq!(run.ended(), None);
         assert_eq!(run.wake_at(deadline, quiet), deadline);
         run.feed(&text("two"), t0);
         assert_eq!(run.ended(), Some(&Ended::Done));
 
-        let mut plain = CellRun::new("b", KernelKind::WebSocket, Vec::new());
+        let mut plain = CellRun::new("b", KernelKind::WebSocket, Vec::new(), Awaited::Quiet);
         plain.tick(t0 + Duration::from_secs(1), deadline, quiet);
         assert_eq!(plain.ended(), None, "no reply yet: wait for the deadline");
         plain.feed(&text("hi"), t0 + Duration::from_secs(1));
@@ -257,15 +287,60 @@ mod tests {
         assert_eq!(plain.ended(), Some(&Ended::Done));
         assert_eq!(plain.outcome.texts, ["hi"]);
 
-        let mut silent = CellRun::new("c", KernelKind::WebSocket, vec![Expectation::Count(1)]);
+        let mut silent = CellRun::new(
+            "c",
+            KernelKind::WebSocket,
+            vec![Expectation::Count(1)],
+            Awaited::Expectations,
+        );
         silent.tick(deadline, deadline, quiet);
         assert_eq!(silent.ended(), Some(&Ended::TimedOut));
     }
 
     #[test]
+    fn a_websocket_cell_waits_for_its_id_or_its_recorded_count() {
+        let t0 = Instant::now();
+        let quiet = Duration::from_millis(200);
+        let deadline = t0 + Duration::from_secs(5);
+        let awaited = Awaited::for_cell(false, Some(r#"{"id": 4, "op": "get"}"#), None, 1);
+        let mut run = CellRun::new("a", KernelKind::WebSocket, Vec::new(), awaited);
+        run.feed(&text(r#"{"event": "tick"}"#), t0);
+        // No quiet time: a notification is not the answer however long the reply takes.
+        assert_eq!(run.wake_at(deadline, quiet), deadline);
+        run.tick(t0 + Duration::from_secs(1), deadline, quiet);
+        assert_eq!(run.ended(), None);
+        run.feed(
+            &text(r#"{"id": 4, "result": 1}"#),
+            t0 + Duration::from_secs(2),
+        );
+        assert_eq!(run.ended(), Some(&Ended::Done));
+
+        let mut lost = CellRun::new(
+            "b",
+            KernelKind::WebSocket,
+            Vec::new(),
+            Awaited::for_cell(false, Some(r#"{"id": 5}"#), None, 0),
+        );
+        lost.tick(deadline, deadline, quiet);
+        assert_eq!(lost.ended(), Some(&Ended::TimedOut));
+
+        // A recorded count: done at the count, or at the deadline with fewer.
+        let mut replay = CellRun::new("c", KernelKind::WebSocket, Vec::new(), Awaited::Count(2));
+        replay.feed(&text("one"), t0);
+        replay.tick(t0 + Duration::from_secs(1), deadline, quiet);
+        assert_eq!(replay.ended(), None);
+        replay.feed(&text("two"), t0 + Duration::from_secs(2));
+        assert_eq!(replay.ended(), Some(&Ended::Done));
+        let mut short = CellRun::new("d", KernelKind::WebSocket, Vec::new(), Awaited::Count(2));
+        short.feed(&text("one"), t0);
+        short.tick(deadline, deadline, quiet);
+        assert_eq!(short.ended(), Some(&Ended::Done));
+    }
+
+    #[test]
     fn a_jupyter_cell_ends_on_its_reply_and_idle_with_its_text_outputs() {
         let t0 = Instant::now();
-        let mut run = CellRun::new("a", KernelKind::Jupyter, Vec::new());
+        let mut run = CellRun::new("a", KernelKind::Jupyter, Vec::new(), Awaited::Quiet);
         run.feed(
             &iopub("a", "status", json!({"execution_state": "busy"})),
             t0,
@@ -293,7 +368,12 @@ mod tests {
     #[test]
     fn the_kernel_going_ends_the_run_with_its_close_code() {
         let t0 = Instant::now();
-        let mut run = CellRun::new("a", KernelKind::WebSocket, vec![Expectation::Close(1008)]);
+        let mut run = CellRun::new(
+            "a",
+            KernelKind::WebSocket,
+            vec![Expectation::Close(1008)],
+            Awaited::Expectations,
+        );
         let closed = KernelEvent::State {
             link: 1,
             state: KernelState::Closed {

@@ -25,6 +25,7 @@ use tokio::time::Instant;
 use wirebook_notebook::{Command, Effect, Notebook};
 use wirebook_shared::expect::{self, Checked, RunStatus};
 use wirebook_shared::ipynb::{IpynbNotebook, WirebookKernel};
+use wirebook_shared::reply_wait::Awaited;
 use wirebook_shared::{KernelChoice, KernelInfo, KernelState};
 
 use crate::capture::export::{pcapng_chunks, Asked, HarChunks, JsonlChunks};
@@ -340,6 +341,13 @@ async fn run_cell(
             return fail(error);
         }
     };
+    let recorded = notebook.cell(cell_id).map_or(0, |c| c.recorded.len());
+    let awaited = Awaited::for_cell(
+        !expectations.is_empty(),
+        format.sends_source_as_text().then_some(code.as_str()),
+        metadata.as_ref(),
+        recorded,
+    );
     if let Some(why) = gone.as_ref() {
         notebook.error(cell_id, format!("not run: {why}"));
         return fail(format!("not run: {why}"));
@@ -357,7 +365,7 @@ async fn run_cell(
         *gone = Some(why.clone());
         return fail(why);
     }
-    let mut run = CellRun::new(cell_id, kind, expectations.clone());
+    let mut run = CellRun::new(cell_id, kind, expectations.clone(), awaited);
     let deadline = Instant::now() + options.timeout;
     while run.ended().is_none() {
         let wake = run.wake_at(deadline, options.quiet);
@@ -476,6 +484,18 @@ fn verdict(
             format!("no execute_reply within {} s", timeout.as_secs()),
             String::new(),
         )),
+        (Some(Ended::TimedOut), KernelKind::WebSocket)
+            if matches!(run.wait.awaited(), Awaited::Id { .. }) =>
+        {
+            Err((
+                format!(
+                    "no reply with {} within {} s",
+                    run.wait.awaited().id_words(),
+                    timeout.as_secs()
+                ),
+                String::new(),
+            ))
+        }
         _ if kind == KernelKind::Jupyter
             && run.outcome.status == Some(RunStatus::Error)
             && !expected_error =>
@@ -496,6 +516,12 @@ fn verdict(
                 .close
                 .map(|code| format!(", closed {code}"))
                 .unwrap_or_default();
+            let replies = match run.wait.awaited() {
+                Awaited::Count(n) if run.wait.replies() < *n => {
+                    format!("{replies} of {n} recorded")
+                }
+                _ => replies,
+            };
             Ok(format!("{replies}{closed}{held}"))
         }
     }

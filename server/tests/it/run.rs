@@ -403,3 +403,98 @@ async fn compare_fails_a_cell_whose_replies_differ_from_the_saved_ones() {
     .await;
     assert_eq!(output.status.code(), Some(0), "{stdout}");
 }
+
+#[tokio::test]
+async fn a_request_waits_for_the_reply_with_its_id_and_a_replay_for_its_recorded_count() {
+    // The peer says "accepted" at once and answers a request `delay_ms` later: a quiet time
+    // (250 ms) would end the cell early and its answer would land in the next cell.
+    let (_peer, port) = crate::peers::python_server("upstream_server.py", &[]).await;
+    let dir = TempDir::new("run-reply-wait");
+    let url = format!("ws://127.0.0.1:{port}/");
+    let output = |text: &str| {
+        json!({"output_type": "display_data", "data": {"text/plain": text},
+               "metadata": {"wirebook": {"message": "text"}}})
+    };
+    let code = |id: &str, metadata: Value, source: &str, outputs: Value| {
+        json!({"cell_type": "code", "id": id, "metadata": metadata, "execution_count": null,
+               "source": source, "outputs": outputs})
+    };
+    let document = json!({
+        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"wirebook": {"kernel": {"kind": "websocket", "url": url}}},
+        "cells": [
+            // Recorded with two replies (the peer's greeting and the echo): waits for both.
+            code("hello", json!({}), "hi", json!([output("{}"), output("hi")])),
+            code("one", json!({}), r#"{"id": 1, "delay_ms": 600}"#, json!([])),
+            code("two", json!({"wirebook": {"reply_id": "ref"}}),
+                 r#"{"id": 2, "ref": "r2", "delay_ms": 600}"#, json!([])),
+            // An array is no id: the recording's count rules.
+            code("replayed", json!({}), r#"{"id": [3], "delay_ms": 300}"#,
+                 json!([output("accepted"), output("done")])),
+            code("lost", json!({}), r#"{"id": 9, "delay_ms": 4000}"#, json!([])),
+        ]
+    });
+    let path = dir.0.join("late.ipynb");
+    std::fs::write(&path, document.to_string()).unwrap();
+    let out = dir.0.join("out.ipynb");
+    let (status, stdout) = wirebook_run(
+        &[
+            path.to_str().unwrap(),
+            "--kernel",
+            &url,
+            "--kernel-subprotocol",
+            "chat",
+            "--timeout",
+            "2",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        &dir.0,
+    )
+    .await;
+    assert_eq!(status.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("4 passed, 1 failed"), "{stdout}");
+    assert!(
+        stdout.contains("cell 5 (lost) ... FAILED: no reply with id 9 within 2 s"),
+        "{stdout}"
+    );
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let replies = |index: usize| -> Vec<Value> {
+        written["cells"][index]["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| match &o["data"]["text/plain"] {
+                // nbformat keeps multiline text as a list of lines.
+                Value::Array(lines) => lines.iter().filter_map(Value::as_str).collect(),
+                text => text.as_str().unwrap_or_default().to_string(),
+            })
+            .map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t)))
+            .collect()
+    };
+    assert_eq!(replies(0).len(), 2, "{written}");
+    assert_eq!(replies(0)[1], "hi");
+    let accepted = json!({"event": "accepted"});
+    assert_eq!(
+        replies(1),
+        [
+            accepted.clone(),
+            json!({"id": 1, "ref": null, "result": "done"})
+        ]
+    );
+    assert_eq!(
+        replies(2),
+        [
+            accepted.clone(),
+            json!({"id": 2, "ref": "r2", "result": "done"})
+        ]
+    );
+    assert_eq!(
+        replies(3),
+        [
+            accepted.clone(),
+            json!({"id": [3], "ref": null, "result": "done"})
+        ]
+    );
+    assert_eq!(replies(4), [accepted], "{stdout}");
+}

@@ -7,6 +7,8 @@ handshake (path, chosen subprotocol, a few request headers), then:
   "ping-me"  -> sends a ping with payload "from-upstream"
   "close-me" -> closes with 4002 "server bye"
   "fail-me"  -> closes with 1011 "internal error" (an unexpected condition)
+  {"id": I, "delay_ms": D, ...} -> a request answered late: {"event": "accepted"} at once,
+               then {"id": I, "ref": R, "result": "done"} D ms later (R: the request's "ref") (other messages go on meanwhile)
   otherwise  -> echoes the message (text as text, binary as binary)
 Pings are answered by `websockets` itself; a client's close is answered with the same code.
 With --deflate it accepts permessage-deflate when the client offers it (otherwise it never does).
@@ -19,6 +21,24 @@ import sys
 from websockets.asyncio.server import serve
 
 from peer_contract import announce_and_serve
+
+
+def late_request(message):
+    """The request's id and delay when `message` asks to be answered late, else None."""
+    if not isinstance(message, str) or not message.startswith("{"):
+        return None
+    try:
+        request = json.loads(message)
+    except ValueError:
+        return None
+    if isinstance(request, dict) and "delay_ms" in request and "id" in request:
+        return request["id"], request.get("ref"), request["delay_ms"]
+    return None
+
+
+async def answer_late(ws, request_id, ref, delay_ms):
+    await asyncio.sleep(delay_ms / 1000)
+    await ws.send(json.dumps({"id": request_id, "ref": ref, "result": "done"}))
 
 
 async def handler(ws):
@@ -36,8 +56,15 @@ async def handler(ws):
             sort_keys=True,
         )
     )
+    late = set()
     async for message in ws:
-        if message == "ping-me":
+        request = late_request(message)
+        if request is not None:
+            await ws.send(json.dumps({"event": "accepted"}))
+            task = asyncio.create_task(answer_late(ws, *request))
+            late.add(task)
+            task.add_done_callback(late.discard)
+        elif message == "ping-me":
             await ws.ping(b"from-upstream")
         elif message == "close-me":
             await ws.close(4002, "server bye")
