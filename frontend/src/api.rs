@@ -114,6 +114,15 @@ pub(crate) async fn json_call<B: Serialize, T: DeserializeOwned>(
     builder: RequestBuilder,
     body: &B,
 ) -> Result<T, ApiFailure> {
+    let (status, body) = json_answer(builder, body).await?;
+    parse_answer(status, &body)
+}
+
+/// Sends `body` as JSON with the page's token: the answer's status and body.
+async fn json_answer<B: Serialize>(
+    builder: RequestBuilder,
+    body: &B,
+) -> Result<(u16, String), ApiFailure> {
     let json = serde_json::to_string(body).map_err(|e| ApiFailure {
         status: 0,
         message: format!("the request could not be written: {e}"),
@@ -122,8 +131,7 @@ pub(crate) async fn json_call<B: Serialize, T: DeserializeOwned>(
     let request = with_token(builder)
         .header("Content-Type", "application/json")
         .body(json);
-    let (status, body) = answer(request).await?;
-    parse_answer(status, &body)
+    answer(request).await
 }
 
 /// A JSON request whose answer has no body (`204`): any 2xx is done.
@@ -131,15 +139,7 @@ pub(crate) async fn json_send<B: Serialize>(
     builder: RequestBuilder,
     body: &B,
 ) -> Result<(), ApiFailure> {
-    let json = serde_json::to_string(body).map_err(|e| ApiFailure {
-        status: 0,
-        message: format!("the request could not be written: {e}"),
-        last_modified: None,
-    })?;
-    let request = with_token(builder)
-        .header("Content-Type", "application/json")
-        .body(json);
-    let (status, body) = answer(request).await?;
+    let (status, body) = json_answer(builder, body).await?;
     if (200..300).contains(&status) {
         Ok(())
     } else {

@@ -34,8 +34,9 @@ impl Cell {
 impl Cell {
     /// What a run of this cell on a WebSocket kernel waits for before the next cell goes
     /// (`wirebook_shared::reply_wait`): the page's Run All paces by it as `wirebook run` does.
+    /// Reads whether there are expectations without checking them: no regex engine here.
     pub fn awaited(&self) -> Awaited {
-        let has_expectations = self.expectations().is_ok_and(|e| !e.is_empty());
+        let has_expectations = expect::any(self.file.metadata.get("wirebook"));
         let sent = self
             .format()
             .sends_source_as_text()
@@ -46,12 +47,6 @@ impl Cell {
             self.file.metadata.get("wirebook"),
             self.recorded.len(),
         )
-    }
-
-    /// Whether every expectation holds on the run so far (a WebSocket kernel's; none: false).
-    pub fn expectations_hold(&self) -> bool {
-        self.checked_expectations(false, None)
-            .is_some_and(|checked| checked.iter().all(|c| c.held))
     }
 }
 

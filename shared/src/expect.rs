@@ -91,6 +91,16 @@ pub fn read(wirebook: Option<&Value>) -> Result<Vec<Expectation>, String> {
         .collect()
 }
 
+/// Whether a cell's `wirebook` metadata lists any expectation, read without checking them (so
+/// without the regex engine, which the page loads after its first paint).
+pub fn any(wirebook: Option<&Value>) -> bool {
+    match wirebook.and_then(|w| w.get(EXPECT_KEY)) {
+        Some(Value::Array(items)) => !items.is_empty(),
+        Some(Value::Object(_)) => true,
+        _ => false,
+    }
+}
+
 const KINDS: &str = "text, json, count, close or status";
 
 /// The kinds, in the order a form offers them.

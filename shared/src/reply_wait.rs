@@ -220,6 +220,16 @@ mod tests {
     }
 
     #[test]
+    fn expectations_are_seen_without_reading_them() {
+        use crate::expect::any;
+        assert!(any(Some(&json!({"expect": [{"text": "("}]}))));
+        assert!(any(Some(&json!({"expect": {"count": 1}}))));
+        assert!(!any(Some(&json!({"expect": []}))));
+        assert!(!any(Some(&json!({"format": "json"}))));
+        assert!(!any(None));
+    }
+
+    #[test]
     fn an_id_is_answered_by_its_own_reply_only() {
         let mut wait = ReplyWait::new(Awaited::for_cell(
             false,

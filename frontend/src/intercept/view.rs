@@ -200,9 +200,6 @@ pub fn InterceptDialog(session: Session) -> impl IntoView {
     };
 
     let draft_row = move |index: usize| {
-        let field = move |f: fn(&BreakpointDraft) -> bool| {
-            move || drafts.with(|d| d.get(index).is_some_and(f))
-        };
         let set = move |change: Box<dyn Fn(&mut BreakpointDraft)>| {
             drafts.update(|d| {
                 if let Some(draft) = d.get_mut(index) {
@@ -211,6 +208,30 @@ pub fn InterceptDialog(session: Session) -> impl IntoView {
             })
         };
         let row = index + 1;
+        // A checkbox for one direction of the breakpoint.
+        let way_box = move |way: Way, testid: &'static str| {
+            let on = move |d: &BreakpointDraft| match way {
+                Way::ToUpstream => d.to_upstream,
+                Way::ToClient => d.to_client,
+            };
+            view! {
+                <label>
+                    <input
+                        type="checkbox"
+                        data-testid=testid
+                        prop:checked=move || drafts.with(|d| d.get(index).is_some_and(on))
+                        on:change=move |ev| {
+                            let checked = event_target_checked(&ev);
+                            set(Box::new(move |d| match way {
+                                Way::ToUpstream => d.to_upstream = checked,
+                                Way::ToClient => d.to_client = checked,
+                            }));
+                        }
+                    />
+                    {way.label()}
+                </label>
+            }
+        };
         view! {
             <li class="breakpoint" data-testid="breakpoint">
                 <label class="breakpoint-route">
@@ -230,30 +251,8 @@ pub fn InterceptDialog(session: Session) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <label>
-                    <input
-                        type="checkbox"
-                        data-testid="breakpoint-to-upstream"
-                        prop:checked=field(|d| d.to_upstream)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            set(Box::new(move |d| d.to_upstream = on));
-                        }
-                    />
-                    "client → upstream"
-                </label>
-                <label>
-                    <input
-                        type="checkbox"
-                        data-testid="breakpoint-to-client"
-                        prop:checked=field(|d| d.to_client)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            set(Box::new(move |d| d.to_client = on));
-                        }
-                    />
-                    "upstream → client"
-                </label>
+                {way_box(Way::ToUpstream, "breakpoint-to-upstream")}
+                {way_box(Way::ToClient, "breakpoint-to-client")}
                 <input
                     type="text"
                     class="breakpoint-filter"

@@ -113,9 +113,15 @@ impl Session {
         if !waits {
             return;
         }
-        let hold = self
-            .notebook
-            .with_untracked(|n| n.cell(cell_id).is_some_and(|c| c.expectations_hold()));
+        // Checked by the expectation kit (the regex engine comes with the inspector's chunk):
+        // before it has come, expectations do not hold and the answer's timeout goes on.
+        let hold = crate::notebook::expectation_kit::current_untracked().is_some_and(|kit| {
+            self.notebook.with_untracked(|n| {
+                n.cell(cell_id)
+                    .and_then(|c| (kit.checked)(c, false, None))
+                    .is_some_and(|checked| checked.iter().all(|c| c.held))
+            })
+        });
         let step = self
             .paced
             .try_update_value(|p| p.reply(cell_id, text, hold))

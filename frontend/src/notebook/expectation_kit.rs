@@ -61,6 +61,11 @@ pub fn current() -> Option<ExpectationKit> {
     KIT.with(|kit| kit.get())
 }
 
+/// The checks once their chunk has come, read outside any view (not tracked).
+pub fn current_untracked() -> Option<ExpectationKit> {
+    KIT.with(|kit| kit.get_untracked())
+}
+
 /// Asks for the chunk (the app does, after the first paint, with the inspector's).
 pub fn load() {
     leptos::task::spawn_local(async {
