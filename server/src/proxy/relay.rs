@@ -473,7 +473,7 @@ async fn held<W: AsyncWrite + Unpin>(
             () = tokio::time::sleep_until(hold.release_at) => break (None, false),
             () = &mut left => break (None, true),
             () = stop.wait() => break (None, false),
-            Some(frame) = hook.injections.recv() => {
+            frame = hook.injections.next() => {
                 to.links.inject_next();
                 sent.send(&mut to.io, &frame).await?;
             }
@@ -494,10 +494,7 @@ async fn held<W: AsyncWrite + Unpin>(
 /// The next message the user injected into this direction (never, without a hook).
 async fn next_injection(hook: &mut Option<DirectionHook>) -> Vec<u8> {
     match hook {
-        Some(hook) => match hook.injections.recv().await {
-            Some(frame) => frame,
-            None => std::future::pending().await,
-        },
+        Some(hook) => hook.injections.next().await,
         None => std::future::pending().await,
     }
 }

@@ -8,17 +8,21 @@
 //! then forwarded, edited, dropped, released or discarded), and a `mark` on the frames the tap
 //! sent in its place or injected. The message as it arrived is the capture's own record.
 //!
-//! The wing: [`gate`] (bytes to whole messages), [`api`] (`/api/intercept`).
+//! The wing: [`gate`] (bytes to whole messages), [`inbox`] (injected messages waiting),
+//! [`api`] (`/api/intercept`).
 
 pub mod api;
 pub mod gate;
+pub mod inbox;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{oneshot, Notify};
+
+use inbox::{Inbox, Injections, NotQueued};
 use wirebook_shared::capture::{ConnId, Direction, FrameRecord};
 use wirebook_shared::display_filter::DisplayFilter;
 use wirebook_shared::intercept_api::{
@@ -78,7 +82,7 @@ struct RelayEntry {
     route: String,
     compressed: bool,
     /// Per [`Way`]: `ToUpstream` first.
-    inject: [mpsc::Sender<Vec<u8>>; 2],
+    inject: [Arc<Inbox>; 2],
 }
 
 impl Default for Intercept {
@@ -226,17 +230,15 @@ impl Intercept {
             let relay = state.relays.get(&conn).ok_or_else(|| {
                 Refusal::Gone(format!("no live connection {conn} through the tap"))
             })?;
-            relay.inject[way_index(way)].clone()
+            Arc::clone(&relay.inject[way_index(way)])
         };
         let opcode = if text { Opcode::Text } else { Opcode::Binary };
         let frame = frame_for(opcode, way, &bytes);
-        sender.try_send(frame).map_err(|error| match error {
-            mpsc::error::TrySendError::Full(_) => Refusal::Invalid(format!(
+        sender.push(frame).map_err(|refused| match refused {
+            NotQueued::Full => Refusal::Invalid(format!(
                 "{INJECT_QUEUE} injected messages are waiting on connection {conn} already"
             )),
-            mpsc::error::TrySendError::Closed(_) => {
-                Refusal::Gone(format!("connection {conn} ended"))
-            }
+            NotQueued::Closed => Refusal::Gone(format!("connection {conn} ended")),
         })
     }
 
@@ -250,8 +252,8 @@ impl Intercept {
         compressed: bool,
         recorders: [Recorder; 2],
     ) -> (RelayGuard, [DirectionHook; 2]) {
-        let (up_tx, up_rx) = mpsc::channel(INJECT_QUEUE);
-        let (down_tx, down_rx) = mpsc::channel(INJECT_QUEUE);
+        let (up_tx, up_rx) = Inbox::new(INJECT_QUEUE);
+        let (down_tx, down_rx) = Inbox::new(INJECT_QUEUE);
         self.lock().relays.insert(
             conn,
             RelayEntry {
@@ -332,7 +334,7 @@ pub struct DirectionHook {
     compressed: bool,
     /// The hop this direction's messages arrive on.
     recorder: Recorder,
-    pub injections: mpsc::Receiver<Vec<u8>>,
+    pub injections: Injections,
     /// The breakpoints' generation last looked at, and whether one is armed on this direction.
     seen: u64,
     armed: bool,
