@@ -223,7 +223,11 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
 
     let now_ms = move || js_sys::Date::now() as u64;
     let entry_view = move |entry: Entry| {
-        let is_open = open_path.get_untracked().as_deref() == Some(entry.path.as_str());
+        // Tracked: a row outlives refreshes (see the list's key), the open notebook may change.
+        let is_open = {
+            let path = entry.path.clone();
+            move || open_path.with(|open| open.as_deref() == Some(path.as_str()))
+        };
         let editing = {
             let path = entry.path.clone();
             move || renaming.get().as_deref() == Some(path.as_str())
@@ -325,7 +329,7 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
         view! {
             <li
                 class="file-entry"
-                class:current=is_open
+                class:current=is_open.clone()
                 data-testid="file-entry"
                 data-path=entry.path.clone()
                 data-kind=match entry.kind {
@@ -349,13 +353,17 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
                     </button>
                     <button
                         class="icon-button danger"
-                        title=if is_open {
-                            "This notebook is open here: open another one to delete it".to_string()
-                        } else {
-                            format!("Delete {}", entry.name)
+                        title={
+                            let is_open = is_open.clone();
+                            let name = entry.name.clone();
+                            move || if is_open() {
+                                "This notebook is open here: open another one to delete it".to_string()
+                            } else {
+                                format!("Delete {name}")
+                            }
                         }
                         aria-label=format!("Delete {}", entry.name)
-                        disabled=is_open
+                        disabled=is_open.clone()
                         on:click=on_delete
                     >
                         "✕"
@@ -473,13 +481,18 @@ pub fn FileBrowser(session: Session) -> impl IntoView {
                         <li class="file-empty">"No notebooks here yet."</li>
                     }
                     .into_any(),
-                    Some(Ok(listing)) => listing
-                        .entries
-                        .into_iter()
-                        .map(entry_view)
-                        .collect_view()
-                        .into_any(),
+                    Some(Ok(_)) => ().into_any(),
                 }}
+                // Keyed by the entry as listed: a refresh that finds an entry unchanged keeps
+                // its row, so a rename being typed in survives it.
+                <For
+                    each=move || listing.with(|l| match l {
+                        Some(Ok(listing)) => listing.entries.clone(),
+                        _ => Vec::new(),
+                    })
+                    key=|entry| (entry.path.clone(), entry.name.clone(), entry.size, entry.mtime_ms)
+                    children=entry_view
+                />
             </ul>
         </aside>
     }
