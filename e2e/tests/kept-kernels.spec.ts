@@ -47,6 +47,8 @@ test('the Running kernels dialog lists the kernels and shuts one down', async ({
   // From the palette, by keyboard.
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+k');
+  // Its input takes the focus once it is drawn; keys typed before would go to the notebook.
+  await expect(page.getByTestId('command-palette').locator('input')).toBeFocused();
   await page.keyboard.type('running kernels');
   await page.keyboard.press('Enter');
   const dialog = page.getByTestId('running-kernels');

@@ -154,6 +154,8 @@ test('long outputs scroll; O hides them and Shift+O toggles the scrolling', asyn
 
   // Both are in the palette.
   await page.keyboard.press('Control+k');
+  // Its input takes the focus once it is drawn; keys typed before would go to the notebook.
+  await expect(page.getByTestId('command-palette').locator('input')).toBeFocused();
   await page.keyboard.type('outputs');
   await expect(page.getByTestId('command-palette')).toContainText('Hide or show outputs');
   await expect(page.getByTestId('command-palette')).toContainText('Scroll outputs');
