@@ -11,7 +11,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::task::AtomicWaker;
@@ -117,18 +117,39 @@ impl StopSignal {
 
     /// Resolves once shutdown was triggered.
     pub fn wait(&self) -> impl Future<Output = ()> + '_ {
-        std::future::poll_fn(move |cx| {
-            if self.is_set() {
-                return Poll::Ready(());
-            }
-            self.inner.waker.register(cx.waker());
-            // Set between the check and the registration: the watcher's wake may have missed us.
-            if self.is_set() {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
+        std::future::poll_fn(move |cx| self.poll_wait(cx))
+    }
+
+    /// [`StopSignal::wait`] as a poll: ready once shutdown was triggered, else the task's waker
+    /// is kept for the watcher (and for [`TaskWake`]s).
+    pub fn poll_wait(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.is_set() {
+            return Poll::Ready(());
+        }
+        self.inner.waker.register(cx.waker());
+        // Set between the check and the registration: the watcher's wake may have missed us.
+        if self.is_set() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// A handle that wakes the task waiting on this signal without stopping it: for whoever
+    /// hands that task work it looks at when it wakes (the intercept's injections), so that the
+    /// task keeps one waker registration per wait.
+    pub fn task_wake(&self) -> TaskWake {
+        TaskWake(Arc::clone(&self.inner))
+    }
+}
+
+/// Wakes the task that waits on a [`StopSignal`] (see [`StopSignal::task_wake`]).
+#[derive(Debug, Clone)]
+pub struct TaskWake(Arc<StopInner>);
+
+impl TaskWake {
+    pub fn wake(&self) {
+        self.0.waker.wake();
     }
 }
 

@@ -190,7 +190,16 @@ where
 {
     client.links.relay_to(upstream.links);
     upstream.links.relay_to(client.links);
+    // A stop signal keeps one waker: each direction, polled with a waker of its own (below),
+    // has its own, through which an injection into it wakes it (see `attention`).
     let stop = shutdown.stop_signal();
+    let (stop_up, stop_down) = (shutdown.stop_signal(), shutdown.stop_signal());
+    if let Some(hook) = &client.hook {
+        hook.injections.wake_through(stop_up.task_wake());
+    }
+    if let Some(hook) = &upstream.hook {
+        hook.injections.wake_through(stop_down.task_wake());
+    }
     let (client_read, client_write) = tokio::io::split(client.io);
     let (upstream_read, upstream_write) = tokio::io::split(upstream.io);
     let closing = Closing::default();
@@ -206,7 +215,7 @@ where
         },
         Way::Upstream,
         &closing,
-        &stop,
+        &stop_up,
     );
     let down = forward(
         Source {
@@ -220,7 +229,7 @@ where
         },
         Way::Downstream,
         &closing,
-        &stop,
+        &stop_down,
     );
     // Each of these has a waker of its own, so a message wakes and polls only the direction
     // it came on: a `join!` inside a `select!` would poll every branch (and take the idle
@@ -353,13 +362,12 @@ where
         way,
         closing,
     };
-    let mut gate = MessageGate::default();
-    let mut pieces = Vec::new();
+    let mut gated = Gated::default();
     let mut buf = vec![0u8; CHUNK];
     let mut pending = std::mem::take(&mut from.early);
     loop {
         let chunk: &[u8] = if pending.is_empty() {
-            let injectable = sent.cursor.at_message_boundary() && gate.between_messages();
+            let injectable = sent.cursor.at_message_boundary() && gated.gate.between_messages();
             let n = tokio::select! {
                 biased;
                 read = from.io.read(&mut buf) => match read {
@@ -370,15 +378,21 @@ where
                         return DirectionEnd::Failed(format!("reading failed: {error}"));
                     }
                 },
-                () = stop.wait(), if sent.cursor.at_boundary() => {
-                    return shut_down(&mut from.io, &mut to.io, way, closing).await;
-                }
-                frame = next_injection(&mut from.hook), if injectable => {
-                    to.links.inject_next();
-                    if let Err(end) = sent.send(&mut to.io, &frame).await {
-                        return end;
+                attention = attention(stop, from.hook.as_ref().filter(|_| injectable)),
+                    if sent.cursor.at_boundary() =>
+                {
+                    match attention {
+                        Attention::Stop => {
+                            return shut_down(&mut from.io, &mut to.io, way, closing).await;
+                        }
+                        Attention::Inject(frame) => {
+                            to.links.inject_next();
+                            if let Err(end) = sent.send(&mut to.io, &frame).await {
+                                return end;
+                            }
+                            continue;
+                        }
                     }
-                    continue;
                 }
             };
             if n == 0 {
@@ -391,36 +405,19 @@ where
             &pending
         };
         let armed = from.hook.as_mut().is_some_and(DirectionHook::armed);
-        if armed || !gate.is_empty() {
-            // The gate starts at a frame boundary: the rest of a frame begun unarmed goes on.
-            let mut gated = chunk;
-            if gate.is_empty() && !sent.cursor.at_boundary() {
-                let mut probe = sent.cursor.clone();
-                probe.feed(chunk, &mut sent.ends);
-                let split = sent.ends.first().map_or(chunk.len(), |end| end.at);
-                if let Err(end) = sent.send(&mut to.io, &chunk[..split]).await {
-                    return end;
-                }
-                gated = &chunk[split..];
-            }
-            gate.feed(gated, &mut pieces);
-            if !armed {
-                gate.flush(&mut pieces);
-            }
-            for piece in pieces.drain(..) {
-                let result = match (piece, from.hook.as_mut()) {
-                    (Piece::Message(message), Some(hook)) if armed => {
-                        match hook.hold(&message, to.links.next_cause()) {
-                            Some(hold) => held(hook, hold, message, &mut to, &mut sent, stop).await,
-                            None => sent.send(&mut to.io, &message.wire).await,
-                        }
-                    }
-                    (Piece::Message(message), _) => sent.send(&mut to.io, &message.wire).await,
-                    (Piece::Pass(bytes), _) => sent.send(&mut to.io, &bytes).await,
-                };
-                if let Err(end) = result {
-                    return end;
-                }
+        if armed || !gated.gate.is_empty() {
+            // Boxed: the unarmed path's future stays as small as it was before the intercept.
+            let through = Box::pin(through_gate(
+                chunk,
+                armed,
+                &mut gated,
+                from.hook.as_mut(),
+                &mut to,
+                &mut sent,
+                stop,
+            ));
+            if let Err(end) = through.await {
+                return end;
             }
             pending.clear();
             if stop.is_set() && sent.cursor.at_boundary() {
@@ -444,14 +441,65 @@ where
             }
         }
         let send = &chunk[..cut.unwrap_or(chunk.len())];
-        if let Err(end) = write_all(&mut to.io, send).await {
-            return end;
+        // Written out rather than through `write_all`: this is the path of every relayed read.
+        if let Err(error) = to.io.write_all(send).await {
+            return DirectionEnd::Failed(format!("writing failed: {error}"));
+        }
+        if let Err(error) = to.io.flush().await {
+            return DirectionEnd::Failed(format!("writing failed: {error}"));
         }
         pending.clear();
         if cut.is_some() {
             return shut_down(&mut from.io, &mut to.io, way, closing).await;
         }
     }
+}
+
+/// A direction's messages while a breakpoint is armed on it (or the gate still holds part of
+/// one): through the gate, holding those a breakpoint matches.
+#[derive(Default)]
+struct Gated {
+    gate: MessageGate,
+    pieces: Vec<Piece>,
+}
+
+/// Sends `chunk` on through the gate (see [`Gated`]).
+async fn through_gate<W: AsyncWrite + Unpin>(
+    chunk: &[u8],
+    armed: bool,
+    gated: &mut Gated,
+    mut hook: Option<&mut DirectionHook>,
+    to: &mut Sink<'_, W>,
+    sent: &mut Sent<'_>,
+    stop: &StopSignal,
+) -> Result<(), DirectionEnd> {
+    let Gated { gate, pieces } = gated;
+    // The gate starts at a frame boundary: the rest of a frame begun unarmed goes on.
+    let mut rest = chunk;
+    if gate.is_empty() && !sent.cursor.at_boundary() {
+        let mut probe = sent.cursor.clone();
+        probe.feed(chunk, &mut sent.ends);
+        let split = sent.ends.first().map_or(chunk.len(), |end| end.at);
+        sent.send(&mut to.io, &chunk[..split]).await?;
+        rest = &chunk[split..];
+    }
+    gate.feed(rest, pieces);
+    if !armed {
+        gate.flush(pieces);
+    }
+    for piece in pieces.drain(..) {
+        match (piece, hook.as_deref_mut()) {
+            (Piece::Message(message), Some(hook)) if armed => {
+                match hook.hold(&message, to.links.next_cause()) {
+                    Some(hold) => held(hook, hold, message, to, sent, stop).await?,
+                    None => sent.send(&mut to.io, &message.wire).await?,
+                }
+            }
+            (Piece::Message(message), _) => sent.send(&mut to.io, &message.wire).await?,
+            (Piece::Pass(bytes), _) => sent.send(&mut to.io, &bytes).await?,
+        }
+    }
+    Ok(())
 }
 
 /// Waits for the user's decision on a held message (taking injections meanwhile: they go
@@ -491,12 +539,28 @@ async fn held<W: AsyncWrite + Unpin>(
     }
 }
 
-/// The next message the user injected into this direction (never, without a hook).
-async fn next_injection(hook: &mut Option<DirectionHook>) -> Vec<u8> {
-    match hook {
-        Some(hook) => hook.injections.next().await,
-        None => std::future::pending().await,
-    }
+/// What interrupts a direction's wait for bytes.
+enum Attention {
+    Stop,
+    Inject(Vec<u8>),
+}
+
+/// The shutdown, or a message the user injected (looked for only with `hook`: between
+/// messages). One wait for both: an injection wakes the task through the stop signal's waker
+/// (`Injections::wake_through`), so a wait registers one waker, as before injections existed.
+fn attention<'a>(
+    stop: &'a StopSignal,
+    hook: Option<&'a DirectionHook>,
+) -> impl std::future::Future<Output = Attention> + 'a {
+    std::future::poll_fn(move |cx| {
+        if stop.poll_wait(cx).is_ready() {
+            return std::task::Poll::Ready(Attention::Stop);
+        }
+        match hook.and_then(|hook| hook.injections.try_take()) {
+            Some(frame) => std::task::Poll::Ready(Attention::Inject(frame)),
+            None => std::task::Poll::Pending,
+        }
+    })
 }
 
 fn source_left(hook: &Option<DirectionHook>) {

@@ -1,16 +1,20 @@
 //! The messages the user injects into one direction of a relay, waiting to be sent. The relay
 //! looks at its inbox every time its socket has nothing to read, injected or not, so looking
-//! must cost next to nothing: an atomic flag and a waker, like `shutdown::StopSignal`, rather
-//! than a channel. A tokio `mpsc` receiver here cost 4 % of the tap's instructions per
-//! relayed message with nothing ever injected (callgrind; docs/benchmarks.md).
+//! must cost next to nothing: an atomic flag, rather than a channel (a tokio `mpsc` receiver
+//! here cost 4 % of the tap's instructions per relayed message with nothing ever injected;
+//! callgrind, docs/benchmarks.md). Between messages the relay does not even register a waker
+//! for it: a push also wakes the relay's task through its stop signal's waker
+//! ([`Injections::wake_through`]), which the relay registers on every wait anyway.
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::Poll;
 
 use futures_util::task::AtomicWaker;
+
+use crate::shutdown::TaskWake;
 
 /// Shared by the intercept's API, which fills it, and the relay, which empties it.
 #[derive(Debug)]
@@ -21,6 +25,8 @@ pub struct Inbox {
     /// The relay direction has ended: nothing will be sent.
     closed: AtomicBool,
     waker: AtomicWaker,
+    /// The relay task's stop-signal waker (see the module doc).
+    task: OnceLock<TaskWake>,
     capacity: usize,
 }
 
@@ -41,6 +47,7 @@ impl Inbox {
             pending: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             waker: AtomicWaker::new(),
+            task: OnceLock::new(),
             capacity,
         });
         (Arc::clone(&inbox), Injections(inbox))
@@ -60,6 +67,9 @@ impl Inbox {
             self.pending.store(true, Ordering::Release);
         }
         self.waker.wake();
+        if let Some(task) = self.task.get() {
+            task.wake();
+        }
         Ok(())
     }
 
@@ -68,10 +78,16 @@ impl Inbox {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    #[inline]
     fn pop(&self) -> Option<Vec<u8>> {
         if !self.pending.load(Ordering::Acquire) {
             return None;
         }
+        self.take()
+    }
+
+    #[cold]
+    fn take(&self) -> Option<Vec<u8>> {
         let mut queue = self.lock();
         let frame = queue.pop_front();
         self.pending.store(!queue.is_empty(), Ordering::Release);
@@ -84,6 +100,18 @@ impl Inbox {
 pub struct Injections(Arc<Inbox>);
 
 impl Injections {
+    /// Also wake the relay's task through `task` when a message is queued: a relay that looks
+    /// with [`Injections::try_take`] while it waits on its stop signal is woken for it.
+    pub fn wake_through(&self, task: TaskWake) {
+        let _ = self.0.task.set(task);
+    }
+
+    /// The next injected frame, if one is waiting (one atomic load when none is).
+    #[inline]
+    pub fn try_take(&self) -> Option<Vec<u8>> {
+        self.0.pop()
+    }
+
     /// The next injected frame, when one comes.
     pub fn next(&self) -> impl Future<Output = Vec<u8>> + '_ {
         std::future::poll_fn(move |cx| {

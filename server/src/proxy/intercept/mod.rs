@@ -363,16 +363,24 @@ pub enum Settled {
 impl DirectionHook {
     /// Whether a breakpoint is armed on this direction (one atomic load unless the breakpoints
     /// changed). A compressed connection is never held.
+    #[inline]
     pub fn armed(&mut self) -> bool {
         let generation = self.intercept.generation.load(Ordering::Acquire);
         if generation != self.seen {
-            self.seen = generation;
-            self.armed = !self.compressed
+            self.look_again(generation);
+        }
+        self.armed
+    }
+
+    /// The breakpoints changed: whether one is armed on this direction now.
+    #[cold]
+    fn look_again(&mut self, generation: u64) {
+        self.seen = generation;
+        self.armed =
+            !self.compressed
                 && self.intercept.lock().breakpoints.iter().any(|a| {
                     a.breakpoint.route == self.route && a.breakpoint.ways.contains(&self.way)
                 });
-        }
-        self.armed
     }
 
     /// Tells the other direction that the peer this direction reads from left.
