@@ -406,8 +406,7 @@ where
         };
         let armed = from.hook.as_mut().is_some_and(DirectionHook::armed);
         if armed || !gated.gate.is_empty() {
-            // Boxed: the unarmed path's future stays as small as it was before the intercept.
-            let through = Box::pin(through_gate(
+            let through = through_gate(
                 chunk,
                 armed,
                 &mut gated,
@@ -415,7 +414,7 @@ where
                 &mut to,
                 &mut sent,
                 stop,
-            ));
+            );
             if let Err(end) = through.await {
                 return end;
             }
@@ -520,11 +519,13 @@ async fn held<W: AsyncWrite + Unpin>(
             decision = &mut hold.decision => break (decision.ok(), false),
             () = tokio::time::sleep_until(hold.release_at) => break (None, false),
             () = &mut left => break (None, true),
-            () = stop.wait() => break (None, false),
-            frame = hook.injections.next() => {
-                to.links.inject_next();
-                sent.send(&mut to.io, &frame).await?;
-            }
+            attention = attention(stop, Some(&*hook)) => match attention {
+                Attention::Stop => break (None, false),
+                Attention::Inject(frame) => {
+                    to.links.inject_next();
+                    sent.send(&mut to.io, &frame).await?;
+                }
+            },
         }
     };
     match hook.settle(hold, message, decision, gone) {

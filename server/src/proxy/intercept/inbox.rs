@@ -2,17 +2,13 @@
 //! looks at its inbox every time its socket has nothing to read, injected or not, so looking
 //! must cost next to nothing: an atomic flag, rather than a channel (a tokio `mpsc` receiver
 //! here cost 4 % of the tap's instructions per relayed message with nothing ever injected;
-//! callgrind, docs/benchmarks.md). Between messages the relay does not even register a waker
-//! for it: a push also wakes the relay's task through its stop signal's waker
-//! ([`Injections::wake_through`]), which the relay registers on every wait anyway.
+//! callgrind, docs/benchmarks.md). Nor does it register a waker of its own: a push wakes the
+//! relay direction through its stop signal's waker ([`Injections::wake_through`]), which the
+//! relay registers on every wait anyway, and the relay looks with [`Injections::try_take`].
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::task::Poll;
-
-use futures_util::task::AtomicWaker;
 
 use crate::shutdown::TaskWake;
 
@@ -24,8 +20,7 @@ pub struct Inbox {
     pending: AtomicBool,
     /// The relay direction has ended: nothing will be sent.
     closed: AtomicBool,
-    waker: AtomicWaker,
-    /// The relay task's stop-signal waker (see the module doc).
+    /// The relay direction's stop-signal waker (see the module doc).
     task: OnceLock<TaskWake>,
     capacity: usize,
 }
@@ -46,7 +41,6 @@ impl Inbox {
             queue: Mutex::new(VecDeque::new()),
             pending: AtomicBool::new(false),
             closed: AtomicBool::new(false),
-            waker: AtomicWaker::new(),
             task: OnceLock::new(),
             capacity,
         });
@@ -66,7 +60,6 @@ impl Inbox {
             queue.push_back(frame);
             self.pending.store(true, Ordering::Release);
         }
-        self.waker.wake();
         if let Some(task) = self.task.get() {
             task.wake();
         }
@@ -100,8 +93,8 @@ impl Inbox {
 pub struct Injections(Arc<Inbox>);
 
 impl Injections {
-    /// Also wake the relay's task through `task` when a message is queued: a relay that looks
-    /// with [`Injections::try_take`] while it waits on its stop signal is woken for it.
+    /// Wake the relay direction through `task` when a message is queued: it looks with
+    /// [`Injections::try_take`] whenever it waits on the stop signal `task` came from.
     pub fn wake_through(&self, task: TaskWake) {
         let _ = self.0.task.set(task);
     }
@@ -110,21 +103,6 @@ impl Injections {
     #[inline]
     pub fn try_take(&self) -> Option<Vec<u8>> {
         self.0.pop()
-    }
-
-    /// The next injected frame, when one comes.
-    pub fn next(&self) -> impl Future<Output = Vec<u8>> + '_ {
-        std::future::poll_fn(move |cx| {
-            if let Some(frame) = self.0.pop() {
-                return Poll::Ready(frame);
-            }
-            self.0.waker.register(cx.waker());
-            // Queued between the look and the registration: its wake may have missed us.
-            match self.0.pop() {
-                Some(frame) => Poll::Ready(frame),
-                None => Poll::Pending,
-            }
-        })
     }
 }
 
@@ -136,25 +114,44 @@ impl Drop for Injections {
 
 #[cfg(test)]
 mod tests {
+    use std::task::Poll;
+    use std::time::Duration;
+
     use super::*;
 
     #[tokio::test]
     async fn frames_come_in_order_wake_the_relay_and_stop_at_capacity_or_its_end() {
+        let shutdown = crate::shutdown::Shutdown::new();
+        let stop = shutdown.stop_signal();
         let (inbox, injections) = Inbox::new(2);
+        injections.wake_through(stop.task_wake());
+        // As the relay waits: on its stop signal, looking at the inbox.
         let waiting = tokio::spawn(async move {
-            let first = injections.next().await;
-            let second = injections.next().await;
-            (first, second, injections)
+            let mut frames = Vec::new();
+            while frames.len() < 2 {
+                let frame = std::future::poll_fn(|cx| {
+                    let _ = stop.poll_wait(cx);
+                    injections.try_take().map_or(Poll::Pending, Poll::Ready)
+                })
+                .await;
+                frames.push(frame);
+            }
+            (frames, injections)
         });
         tokio::task::yield_now().await;
         inbox.push(b"a".to_vec()).unwrap();
+        tokio::task::yield_now().await;
         inbox.push(b"b".to_vec()).unwrap();
-        let (first, second, injections) = waiting.await.unwrap();
-        assert_eq!((first, second), (b"a".to_vec(), b"b".to_vec()));
+        // Not woken, the task would wait forever: the timeout fails the test instead.
+        let (frames, injections) = tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("each push wakes the waiting relay")
+            .unwrap();
+        assert_eq!(frames, [b"a".to_vec(), b"b".to_vec()]);
         inbox.push(b"c".to_vec()).unwrap();
         inbox.push(b"d".to_vec()).unwrap();
         assert_eq!(inbox.push(b"e".to_vec()), Err(NotQueued::Full));
-        assert_eq!(injections.next().await, b"c");
+        assert_eq!(injections.try_take(), Some(b"c".to_vec()));
         drop(injections);
         assert_eq!(inbox.push(b"f".to_vec()), Err(NotQueued::Closed));
     }
