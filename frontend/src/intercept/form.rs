@@ -6,6 +6,8 @@ use wirebook_shared::intercept_api::{
     Breakpoint, Breakpoints, Decision, HeldMessage, Injection, InterceptState, Payload, Way,
 };
 
+use crate::inspector::row_text::spaced_hex;
+
 /// One breakpoint as its row in the dialog holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BreakpointDraft {
@@ -93,17 +95,8 @@ pub fn editable(held: &HeldMessage) -> String {
     if held.is_text {
         held.text.clone()
     } else {
-        spaced(&held.hex)
+        spaced_hex(&held.hex)
     }
-}
-
-fn spaced(hex: &str) -> String {
-    let pairs: Vec<&str> = hex
-        .as_bytes()
-        .chunks(2)
-        .map(|p| std::str::from_utf8(p).unwrap_or(""))
-        .collect();
-    pairs.join(" ")
 }
 
 /// "Send edited": the editor's content in the message's own type.
