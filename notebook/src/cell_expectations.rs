@@ -29,24 +29,18 @@ impl Cell {
         let ran = self.execution_count.is_some() || !outputs.is_empty();
         ran.then(|| expect::check(&expectations, &outcome_of(&outputs, jupyter, close)))
     }
-}
 
-impl Cell {
     /// What a run of this cell on a WebSocket kernel waits for before the next cell goes
     /// (`wirebook_shared::reply_wait`): the page's Run All paces by it as `wirebook run` does.
     /// Reads whether there are expectations without checking them: no regex engine here.
     pub fn awaited(&self) -> Awaited {
-        let has_expectations = expect::any(self.file.metadata.get("wirebook"));
+        let wirebook = self.file.metadata.get("wirebook");
+        let has_expectations = expect::any(wirebook);
         let sent = self
             .format()
             .sends_source_as_text()
             .then_some(self.source.as_str());
-        Awaited::for_cell(
-            has_expectations,
-            sent,
-            self.file.metadata.get("wirebook"),
-            self.recorded.len(),
-        )
+        Awaited::for_cell(has_expectations, sent, wirebook, self.recorded.len())
     }
 }
 

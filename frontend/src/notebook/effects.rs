@@ -1,8 +1,8 @@
 //! What a notebook command does beyond the notebook model: [`Session::dispatch`] applies it
 //! and carries out the [`Effect`]s it returns. A cell's code is checked for its kernel and
 //! queued for the server (Run All paced when a delay is set or it waits for replies), the
-//! focus moves, editors show
-//! text the model wrote, copied cells reach the system clipboard, dialogs open.
+//! focus moves, editors show text the model wrote, copied cells reach the system clipboard,
+//! dialogs open.
 
 use leptos::prelude::*;
 use wirebook_notebook::{Command, Effect};
@@ -137,37 +137,39 @@ impl Session {
 
     /// Carries out a paced run's next step (about `cell_id`'s message).
     fn follow(self, step: Option<Step>, cell_id: &str) {
+        use std::time::Duration;
         use wirebook_shared::reply_wait::{DEFAULT_QUIET_MS, DEFAULT_TIMEOUT_S};
         match step {
             None => {}
             Some(Step::SendAfter { run, delay_ms }) => self.send_paced_after(run, delay_ms),
-            Some(Step::AwaitAnswer { run }) => {
-                let cell_id = cell_id.to_string();
-                set_timeout(
-                    move || {
-                        let step = self
-                            .paced
-                            .try_update_value(|p| p.timed_out(run, &cell_id))
-                            .flatten();
-                        self.follow(step, &cell_id);
-                    },
-                    std::time::Duration::from_secs(DEFAULT_TIMEOUT_S),
-                );
-            }
-            Some(Step::Quiet { run, replies }) => {
-                let cell_id = cell_id.to_string();
-                set_timeout(
-                    move || {
-                        let step = self
-                            .paced
-                            .try_update_value(|p| p.quiet_over(run, replies))
-                            .flatten();
-                        self.follow(step, &cell_id);
-                    },
-                    std::time::Duration::from_millis(DEFAULT_QUIET_MS),
-                );
-            }
+            Some(Step::AwaitAnswer { run }) => self.follow_after(
+                Duration::from_secs(DEFAULT_TIMEOUT_S),
+                cell_id,
+                move |p, cell_id| p.timed_out(run, cell_id),
+            ),
+            Some(Step::Quiet { run, replies }) => self.follow_after(
+                Duration::from_millis(DEFAULT_QUIET_MS),
+                cell_id,
+                move |p, _| p.quiet_over(run, replies),
+            ),
         }
+    }
+
+    /// After `delay`, asks the pacer for the step `next` gives and follows it.
+    fn follow_after(
+        self,
+        delay: std::time::Duration,
+        cell_id: &str,
+        next: impl Fn(&mut Pacer<Effect>, &str) -> Option<Step> + 'static,
+    ) {
+        let cell_id = cell_id.to_string();
+        set_timeout(
+            move || {
+                let step = self.paced.try_update_value(|p| next(p, &cell_id)).flatten();
+                self.follow(step, &cell_id);
+            },
+            delay,
+        );
     }
 
     pub(crate) fn carry_out(self, effect: Effect) {

@@ -86,6 +86,8 @@ impl CellRun {
         if self.ended.is_some() {
             return;
         }
+        // A reply's text (`None` when binary), for the wait below.
+        let mut reply = None;
         match event {
             KernelEvent::Received { data, .. } => {
                 self.outcome.replies += 1;
@@ -96,12 +98,10 @@ impl CellRun {
                     .texts
                     .extend(outcome_of(&[saved], false, None).texts);
                 self.last_reply = Some(now);
-                let text = match data {
+                reply = Some(match data {
                     wirebook_shared::WireData::Text { text } => Some(text.as_str()),
                     _ => None,
-                };
-                let hold = all_hold(&self.expectations, &self.outcome);
-                self.wait.reply(text, hold);
+                });
             }
             KernelEvent::Message { message, .. }
                 if message.cell_id.as_deref() == Some(&self.cell_id) =>
@@ -173,11 +173,14 @@ impl CellRun {
         }
         let over = match self.kind {
             KernelKind::Jupyter => self.replied && self.idle,
-            // Expectations can also come to hold without a reply (a close).
             KernelKind::WebSocket => {
-                self.wait.answered()
-                    || (!self.expectations.is_empty()
-                        && all_hold(&self.expectations, &self.outcome))
+                // Checked once per event: they can also come to hold without a reply (a close).
+                let hold =
+                    !self.expectations.is_empty() && all_hold(&self.expectations, &self.outcome);
+                if let Some(text) = reply {
+                    self.wait.reply(text, hold);
+                }
+                self.wait.answered() || hold
             }
         };
         if over && self.ended.is_none() {
