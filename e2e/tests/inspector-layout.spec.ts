@@ -286,7 +286,15 @@ test('a chosen row stays put as rows arrive; Page Up pages from the view, not fr
   expect((await row.boundingBox())!.y).toBeCloseTo(y, 0);
 
   // The wheel scrolls far from the selected row; Page Up pages up from what is in view.
-  await list.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+  // Waits for the scroll event (the list reads its view from it) and a frame, as a wheel gives
+  // them before any key: a key pressed earlier would page from the row chosen before.
+  await list.evaluate(
+    (el) =>
+      new Promise<void>((resolve) => {
+        el.addEventListener('scroll', () => requestAnimationFrame(() => resolve()), { once: true });
+        el.scrollTop = el.scrollHeight / 2;
+      }),
+  );
   const before = await list.evaluate((el) => el.scrollTop);
   const viewport = await list.evaluate((el) => el.clientHeight);
   await list.focus();
