@@ -13,12 +13,14 @@
 //! through its protocol's lens, paired; [`hop_timeline`]: a relayed message's latency per hop),
 //! picked frames as cells ([`replay`]), the export links ([`capture_export`]) and the message
 //! composer's draft ([`composer`]). Views: the pane ([`view`]) with its filter bar
-//! ([`filter_bar`]), rows ([`row_view`]) and column edges ([`column_edge`]), the selected record ([`record_view`]) with its hops
+//! ([`filter_bar`]), rows ([`row_view`]), column header ([`column_head`]) and edges ([`column_edge`]), export controls ([`capture_export_view`]), the selected record ([`record_view`]) with its hops
 //! ([`hop_timeline_view`]) and a kernel message in it
 //! ([`kernel_message_view`]), and the composer ([`composer_view`]).
 
 pub mod capture_export;
+pub mod capture_export_view;
 pub mod column_edge;
+pub mod column_head;
 pub mod column_widths;
 pub mod composer;
 pub mod composer_view;

@@ -18,14 +18,11 @@ use wirebook_shared::capture_page::PageQuery;
 use wirebook_shared::session::ClientMsg;
 
 use crate::api;
-use crate::inspector::capture_export::{
-    export_url, Credentials, ExportFormat, ExportRows, RowChoice,
-};
-use crate::inspector::column_edge::{persisted_widths, ColumnEdge};
-use crate::inspector::column_widths::Column;
+use crate::inspector::capture_export_view::ExportControls;
+use crate::inspector::column_edge::persisted_widths;
+use crate::inspector::column_head::ColumnHead;
 use crate::inspector::composer_view::Composer;
 use crate::inspector::filter_bar::FilterBar;
-use crate::inspector::filter_chips::scope_of;
 use crate::inspector::follow::Follow;
 use crate::inspector::kernel_tree::KernelTree;
 use crate::inspector::list::{
@@ -34,7 +31,7 @@ use crate::inspector::list::{
 use crate::inspector::list_row::ListRow;
 use crate::inspector::protocol_column::ProtocolColumn;
 use crate::inspector::record_view::FrameDetail;
-use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows, Scope};
+use crate::inspector::row_filter::{Filter, FilterSpec, FilteredRows};
 use crate::inspector::row_view::CaptureRow;
 use crate::inspector::time_column::{TimeColumn, TimeMode, STORAGE_KEY as TIME_MODE_KEY};
 use crate::inspector::virtual_list::ListGeometry;
@@ -602,60 +599,6 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         }
     });
 
-    let search = window_search();
-    // The connection the filter names at its top level (`conn == 3`): its exports.
-    let export_conn = move || match spec.with(|s| scope_of(&s.expr, &[])) {
-        Scope::Conn(conn) => Some(conn),
-        _ => None,
-    };
-    let credentials = RwSignal::new(Credentials::Removed);
-    let row_choice = RwSignal::new(RowChoice::All);
-    let picked_count = move || selection.with(|s| s.for_cells().len());
-    // Nothing picked any more (a clear, a new server): the exports go back to every row
-    // rather than link to an export of nothing.
-    Effect::new(move |_| {
-        if picked_count() == 0 && row_choice.get_untracked() == RowChoice::Picked {
-            row_choice.set(RowChoice::All);
-        }
-    });
-    let export_href = move |format: ExportFormat, search: &str| {
-        let url = match row_choice.get() {
-            RowChoice::All => export_url(
-                format,
-                ExportRows::All(export_conn()),
-                credentials.get(),
-                search,
-            ),
-            RowChoice::Shown => spec.with(|spec| {
-                export_url(format, ExportRows::Shown(spec), credentials.get(), search)
-            }),
-            RowChoice::Picked => {
-                let seqs = selection.with(|s| s.for_cells());
-                export_url(format, ExportRows::Picked(&seqs), credentials.get(), search)
-            }
-        };
-        crate::page_base::at(&url)
-    };
-    let export_link = move |format: ExportFormat| {
-        let search = search.clone();
-        view! {
-            <a
-                class="button export"
-                data-testid=format!("export-{}", format.label().to_lowercase())
-                href=move || export_href(format, &search)
-                download=move || format.file_name(export_conn())
-                title=move || match (row_choice.get(), export_conn()) {
-                    (RowChoice::Shown, _) => format!("Download the rows shown as {} ({})", format.label(), format.purpose()),
-                    (RowChoice::Picked, _) => format!("Download the rows picked as {} ({})", format.label(), format.purpose()),
-                    (RowChoice::All, Some(conn)) => format!("Download connection {conn}'s capture as {} ({})", format.label(), format.purpose()),
-                    (RowChoice::All, None) => format!("Download the whole capture as {} ({})", format.label(), format.purpose()),
-                }
-            >
-                {format.label()}
-            </a>
-        }
-    };
-
     view! {
         <section
             class="pane inspector"
@@ -734,46 +677,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                     >
                         {move || selection.with(|s| s.to_cells_label())}
                     </button>
-                    {export_link(ExportFormat::Har)}
-                    {export_link(ExportFormat::Jsonl)}
-                    {export_link(ExportFormat::Pcapng)}
-                    <select
-                        class="export-rows"
-                        data-testid="export-rows"
-                        title="Which rows the exports hold: all of them (one connection's when the filter shows one), the rows the filter shows, or the rows picked (Ctrl+click, Shift+click)"
-                        on:change=move |ev| row_choice.set(RowChoice::from_value(&event_target_value(&ev)))
-                    >
-                        {RowChoice::ALL
-                            .into_iter()
-                            .map(|choice| {
-                                view! {
-                                    <option
-                                        value=choice.value()
-                                        selected=move || row_choice.get() == choice
-                                        disabled=move || choice == RowChoice::Picked && picked_count() == 0
-                                    >
-                                        {move || choice.label(picked_count())}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                    <label
-                        class="export-credentials"
-                        title="Keep the values of Authorization, Cookie and Set-Cookie headers in the exports (removed by default, as in Chrome's sanitized HAR export). wirebook's own token is never exported."
-                    >
-                        <input
-                            type="checkbox"
-                            data-testid="export-credentials"
-                            prop:checked=move || credentials.get() == Credentials::Kept
-                            on:change=move |ev| credentials.set(if event_target_checked(&ev) {
-                                Credentials::Kept
-                            } else {
-                                Credentials::Removed
-                            })
-                        />
-                        "with credentials"
-                    </label>
+                    <ExportControls spec=spec selection=selection />
                 </div>
             </div>
             <Show when=move || paused.get() == Some(true)>
@@ -792,38 +696,7 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 class:no-protocol=move || protocol_column.with(|column| !column.any())
                 style:flex-basis=move || detail_shown().then(|| detail_split.with(|d| d.css_size(DETAIL)))
             >
-            <div class="capture-head">
-                <span class="c-time">
-                    <select
-                        class="time-mode"
-                        data-testid="time-mode"
-                        aria-label="What the Time column shows"
-                        title=move || time_column.with(|c| c.title())
-                        on:change=move |ev| {
-                            let mode = TimeMode::from_key(Some(&event_target_value(&ev)));
-                            time_mode.set(mode);
-                            crate::dom::store_setting(TIME_MODE_KEY, mode.key());
-                        }
-                    >
-                        {TimeMode::ALL.map(|mode| view! {
-                            <option value=mode.key() selected=move || time_mode.get() == mode>
-                                {mode.label()}
-                            </option>
-                        })}
-                    </select>
-                    <ColumnEdge column=Column::Time widths=column_widths />
-                </span>
-                <span class="c-conn">"Conn"<ColumnEdge column=Column::Conn widths=column_widths /></span>
-                <span class="c-dir" title="→ toward the server · ← toward the client"></span>
-                <span class="c-op" title="The WebSocket opcode; for a kernel message, its msg_type in its channel's colour (shell black, iopub purple, control orange; the row's tooltip names the channel)">"Opcode · type"<ColumnEdge column=Column::Opcode widths=column_widths /></span>
-                <span class="c-fin" title="FIN: the frame ends its message">"FIN"</span>
-                <span class="c-mask" title="MASK: the payload is masked (client to server)">"M"</span>
-                <span class="c-len">"Length"<ColumnEdge column=Column::Length widths=column_widths /></span>
-                <span class="c-warn" title="Findings: protocol violations and oddities">"⚠"</span>
-                <span class="c-proto" title="The message read through its connection's protocol lens (Socket.IO, GraphQL, JSON-RPC, STOMP, SignalR, WAMP, MQTT, Jupyter)">"Protocol"<ColumnEdge column=Column::Protocol widths=column_widths /></span>
-                <span class="c-lat" title="For a response: the time since the request it answers; … for a request not answered yet">"Latency"<ColumnEdge column=Column::Latency widths=column_widths /></span>
-                <span class="c-data">"Data"</span>
-            </div>
+            <ColumnHead time_mode=time_mode time_column=time_column widths=column_widths />
             <div
                 class="capture-scroll"
                 node_ref=scroller
@@ -914,9 +787,4 @@ fn with_shown<R>(
     shown: impl FnOnce(Shown) -> R,
 ) -> R {
     tree.with_untracked(|t| filtered.with_untracked(|f| shown(Shown::new(f, t.as_ref()))))
-}
-
-/// The page's query string, for the export links' token.
-fn window_search() -> String {
-    window().location().search().unwrap_or_default()
 }
