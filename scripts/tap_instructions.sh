@@ -4,6 +4,7 @@
 # the intercept built in"). Needs valgrind and the project venv (websocket-client).
 #
 #   scripts/tap_instructions.sh BIN [MESSAGES]     # e.g. target/release/wirebook 3000
+#   TAP_INSTRUCTIONS_ARGS=--no-capture scripts/tap_instructions.sh BIN   # the proxy's own args
 #
 # A `BIN --no-capture` on a free port serves /echo as the upstream; BIN runs under callgrind
 # with a route to it; 200 messages warm it up, the counters are zeroed, MESSAGES messages of
@@ -23,7 +24,7 @@ PX_PORT=$(port)
 "$BIN" --bind "127.0.0.1:$UP_PORT" --token T --no-capture >"$OUT/upstream.log" 2>&1 &
 UP=$!
 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.%p" "$BIN" \
-    --bind "127.0.0.1:$PX_PORT" --token T --route "bench=ws://127.0.0.1:$UP_PORT/echo" \
+    --bind "127.0.0.1:$PX_PORT" --token T --route "bench=ws://127.0.0.1:$UP_PORT/echo" ${TAP_INSTRUCTIONS_ARGS:-} \
     >"$OUT/proxy.log" 2>&1 &
 PX=$!
 trap 'kill $PX $UP 2>/dev/null || true' EXIT

@@ -9,9 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use wirebook_shared::capture::{
-    CaptureBody, CaptureRecord, CloseSummary, FrameRecord, Hop, MessageSummary,
-};
+use wirebook_shared::capture::{CaptureBody, CaptureRecord, CloseSummary, FrameRecord, Hop};
 use wirebook_shared::capture_filter::FilterSpec;
 use wirebook_shared::display_filter::{each_text, DisplayFilter};
 use wirebook_shared::jupyter::{Channel, SignatureCheck, WireFormat, WireParts};
@@ -31,6 +29,25 @@ fn frame(seq: u64) -> CaptureRecord {
         r#"{{"id":"{seq}","type":"{kind}","payload":{{"query":"subscription {{ ticks(every: 5) {{ at price }} }}"}}}}"#
     );
     let len = preview.len() as u64 * if seq % 97 == 0 { 20 } else { 1 };
+    let direction = if seq % 2 == 0 {
+        Direction::ToServer
+    } else {
+        Direction::ToClient
+    };
+    let mut frame = FrameRecord::message(direction, opcode, preview.as_bytes());
+    // Every 97th message is longer than its preview; payloads are not kept.
+    (frame.offset, frame.len, frame.payload_hex) = (seq * 130, len, String::new());
+    frame.mask_key = (seq % 2 == 0).then_some([1, 2, 3, 4]);
+    frame.header_hex = "8178".into();
+    if let Some(message) = &mut frame.message {
+        (message.wire_len, message.len, message.preview) = (len, len, preview);
+        message.close = (opcode == Opcode::Close).then(|| CloseSummary {
+            code: Some(1000),
+            reason: "bye".into(),
+            name: "Normal Closure".into(),
+            meaning: String::new(),
+        });
+    }
     CaptureRecord {
         seq,
         conn: seq % 7,
@@ -40,44 +57,7 @@ fn frame(seq: u64) -> CaptureRecord {
             Hop::Browser
         },
         time_us: 1_700_000_000_000_000 + seq * 1000,
-        body: CaptureBody::Frame(Box::new(FrameRecord {
-            direction: if seq % 2 == 0 {
-                Direction::ToServer
-            } else {
-                Direction::ToClient
-            },
-            offset: seq * 130,
-            fin: true,
-            rsv1: false,
-            rsv2: false,
-            rsv3: false,
-            opcode,
-            mask_key: (seq % 2 == 0).then_some([1, 2, 3, 4]),
-            len,
-            length_form: "7-bit".into(),
-            header_hex: "8178".into(),
-            payload_hex: String::new(),
-            truncated: false,
-            findings: Vec::new(),
-            message: Some(MessageSummary {
-                opcode,
-                frames: 1,
-                compressed: false,
-                wire_len: len,
-                len,
-                close: (opcode == Opcode::Close).then(|| CloseSummary {
-                    code: Some(1000),
-                    reason: "bye".into(),
-                    name: "Normal Closure".into(),
-                    meaning: String::new(),
-                }),
-                preview,
-                truncated: false,
-                findings: Vec::new(),
-            }),
-            caused_by: None,
-            mark: None,
-        })),
+        body: CaptureBody::Frame(Box::new(frame)),
     }
 }
 

@@ -3,9 +3,8 @@ use proptest::prelude::*;
 use super::*;
 use crate::capture::{
     CaptureBody, CaptureRecord, CloseSummary, Direction, FrameRecord, HandshakeRecord, Hop,
-    HttpHeadRecord, MessageSummary, Opcode,
+    HttpHeadRecord, Opcode,
 };
-use crate::hex::hex;
 use crate::jupyter::{Channel, KernelMessageRecord, SignatureCheck, WireFormat, WireParts};
 
 pub(crate) fn frame(
@@ -21,40 +20,20 @@ pub(crate) fn frame(
         name: "Going Away".into(),
         meaning: "".into(),
     });
+    let mut frame = FrameRecord::message(direction, opcode, text.as_bytes());
+    frame.mask_key = (direction == Direction::ToServer).then_some([1, 2, 3, 4]);
+    frame.header_hex = "8100".into();
+    if let Some(message) = &mut frame.message {
+        // A close's preview is its reason, as text.
+        message.preview = text.to_string();
+        message.close = close;
+    }
     CaptureRecord {
         seq,
         conn: seq % 3 + 1,
         hop,
         time_us: 1_000 + seq,
-        body: CaptureBody::Frame(Box::new(FrameRecord {
-            direction,
-            offset: 0,
-            fin: true,
-            rsv1: false,
-            rsv2: false,
-            rsv3: false,
-            opcode,
-            mask_key: (direction == Direction::ToServer).then_some([1, 2, 3, 4]),
-            len: text.len() as u64,
-            length_form: "7-bit".into(),
-            header_hex: "8100".into(),
-            payload_hex: hex(text.as_bytes()),
-            truncated: false,
-            findings: Vec::new(),
-            message: Some(MessageSummary {
-                opcode,
-                frames: 1,
-                compressed: false,
-                wire_len: text.len() as u64,
-                len: text.len() as u64,
-                preview: text.to_string(),
-                truncated: false,
-                close,
-                findings: Vec::new(),
-            }),
-            caused_by: None,
-            mark: None,
-        })),
+        body: CaptureBody::Frame(Box::new(frame)),
     }
 }
 

@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 use wirebook_shared::capture::{
-    CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord, HttpHeadRecord, MessageSummary,
+    CaptureBody, CaptureRecord, FrameRecord, HandshakeRecord, HttpHeadRecord,
 };
+use wirebook_shared::hex::unhex;
 use wirebook_shared::{Direction, Opcode};
 
 /// A fixture as capture records on connection `conn`: a handshake numbered `first_seq`, then
@@ -41,48 +42,15 @@ pub fn fixture_records(jsonl: &str, conn: u64, first_seq: u64) -> Vec<CaptureRec
             "to_server" => Direction::ToServer,
             _ => Direction::ToClient,
         };
-        let (opcode, preview, len) = match (line.get("text"), line.get("hex")) {
-            (Some(t), _) => {
-                let t = t.as_str().unwrap().to_string();
-                (Opcode::Text, t.clone(), t.len())
-            }
-            (_, Some(h)) => {
-                let h = h.as_str().unwrap().to_string();
-                (Opcode::Binary, h.clone(), h.len() / 2)
-            }
+        // Binary messages are recorded as hex; the record previews them as hex again.
+        let (opcode, payload) = match (line.get("text"), line.get("hex")) {
+            (Some(t), _) => (Opcode::Text, t.as_str().unwrap().as_bytes().to_vec()),
+            (_, Some(h)) => (Opcode::Binary, unhex(h.as_str().unwrap()).unwrap()),
             _ => panic!("a line with neither text nor hex"),
         };
         out.push(record(
             first_seq + i as u64 + 1,
-            CaptureBody::Frame(Box::new(FrameRecord {
-                direction,
-                offset: 0,
-                fin: true,
-                rsv1: false,
-                rsv2: false,
-                rsv3: false,
-                opcode,
-                mask_key: None,
-                len: len as u64,
-                length_form: "7-bit".into(),
-                header_hex: String::new(),
-                payload_hex: String::new(),
-                truncated: false,
-                findings: Vec::new(),
-                message: Some(MessageSummary {
-                    opcode,
-                    frames: 1,
-                    compressed: false,
-                    wire_len: len as u64,
-                    len: len as u64,
-                    preview,
-                    truncated: false,
-                    close: None,
-                    findings: Vec::new(),
-                }),
-                caused_by: None,
-                mark: None,
-            })),
+            CaptureBody::Frame(Box::new(FrameRecord::message(direction, opcode, &payload))),
         ));
     }
     out
