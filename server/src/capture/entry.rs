@@ -15,7 +15,8 @@ use wirebook_shared::hex::hex;
 use wirebook_shared::intercept_api::InterceptAction;
 use wirebook_shared::jupyter::BufferRecord;
 use wirebook_shared::wire::header::MAX_HEADER_LEN;
-use wirebook_shared::wire::{Finding, Frame, FrameHeader};
+use wirebook_shared::wire::mask::apply_mask;
+use wirebook_shared::wire::{Finding, Frame, FrameHeader, PlainFrame};
 use wirebook_shared::{
     CaptureBody, CaptureRecord, CloseSummary, ConnId, Direction, FrameRecord, HandshakeRecord, Hop,
     HttpHeadRecord, KernelMessageRecord, MessageSummary, Opcode,
@@ -197,6 +198,27 @@ impl KeptBytes {
         }
     }
 
+    /// `masked` unmasked with `key` (if any), held as [`KeptBytes::new`] would hold it.
+    #[inline]
+    fn unmasked(masked: &[u8], key: Option<[u8; 4]>) -> Self {
+        let mut kept = match u8::try_from(masked.len()) {
+            Ok(len) if masked.len() <= INLINE_BYTES => {
+                let mut inline = [0; INLINE_BYTES];
+                inline[..masked.len()].copy_from_slice(masked);
+                KeptBytes::Inline { len, bytes: inline }
+            }
+            _ => KeptBytes::Heap(masked.into()),
+        };
+        if let Some(key) = key {
+            let bytes = match &mut kept {
+                KeptBytes::Inline { len, bytes } => &mut bytes[..usize::from(*len)],
+                KeptBytes::Heap(bytes) => &mut bytes[..],
+            };
+            apply_mask(bytes, key, 0);
+        }
+        kept
+    }
+
     fn as_slice(&self) -> &[u8] {
         match self {
             KeptBytes::Inline { len, bytes } => &bytes[..usize::from(*len)],
@@ -318,6 +340,55 @@ impl FrameEntry {
             caused_by: caused_by.and_then(NonZeroU64::new),
             odd: (!plain).then(|| Box::new(odd)),
         }
+    }
+
+    /// A message that is one plain frame ([`PlainFrame`], no longer than the preview: kept
+    /// whole, its preview its payload), unmasked straight into the entry: what
+    /// [`FrameEntry::new`] makes of the same frame decoded, without the decoder's payload.
+    /// `None` for a text payload that is not UTF-8 (the decoder reports it).
+    #[inline]
+    pub fn plain_message(frame: &PlainFrame<'_>, direction: Direction) -> Option<Self> {
+        let bytes = KeptBytes::unmasked(frame.masked_payload, frame.header.mask_key);
+        let text = frame.header.opcode == Opcode::Text;
+        // ASCII, the common case, is checked a word at a time; `from_utf8` costs more per call
+        // than a small payload's bytes.
+        let payload = bytes.as_slice();
+        if text && !payload.is_ascii() && std::str::from_utf8(payload).is_err() {
+            return None;
+        }
+        let mut header_bytes = [0; MAX_HEADER_LEN];
+        header_bytes[..frame.header_bytes.len()].copy_from_slice(frame.header_bytes);
+        let len = frame.header.payload_len;
+        Some(FrameEntry {
+            direction,
+            offset: frame.offset,
+            header_bytes,
+            payload_kept: u32::try_from(len).unwrap_or(u32::MAX),
+            bytes,
+            preview_is_payload: true,
+            message: Some(MessageEntry {
+                opcode: frame.header.opcode,
+                frames: 1,
+                compressed: false,
+                wire_len: len,
+                len,
+                text,
+                truncated: false,
+            }),
+            caused_by: None,
+            odd: None,
+        })
+    }
+
+    /// A [`FrameEntry::plain_message`] with what its tag says: the record it relays and what
+    /// the intercept did with it.
+    #[inline]
+    pub fn tagged(mut self, caused_by: Option<u64>, mark: Option<InterceptAction>) -> Self {
+        self.caused_by = caused_by.and_then(NonZeroU64::new);
+        if let Some(mark) = mark {
+            self.odd.get_or_insert_with(Box::default).mark = Some(mark);
+        }
+        self
     }
 
     /// What the entry points to (see [`Entry::cost`]).

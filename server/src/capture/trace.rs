@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use wirebook_shared::wire::handshake::HttpHead;
 use wirebook_shared::wire::{
     check_upgrade, describe_close_code, ClosePayload, Finding, Frame, FrameDecoder, HeadReader,
-    Headers, Message, MessageAssembler, Parsed, Request, Response, StreamEnd,
+    Headers, Message, MessageAssembler, Parsed, PlainFrame, Request, Response, StreamEnd,
 };
 use wirebook_shared::{CloseSummary, Direction, HandshakeRecord, HttpHeadRecord, Opcode};
 
@@ -201,6 +201,9 @@ struct Ctx {
     secrets: Secrets,
     skipped: u64,
     paused: u64,
+    /// Tests turn the plain-frame path off, to hold it to the decoder's.
+    #[cfg(test)]
+    plain_frames: bool,
 }
 
 #[derive(Debug)]
@@ -258,6 +261,8 @@ impl Trace {
                 secrets: Secrets::new(),
                 skipped: 0,
                 paused: 0,
+                #[cfg(test)]
+                plain_frames: true,
             },
             handshake: Handshake::Pending(Box::default()),
         }
@@ -511,6 +516,22 @@ impl Side {
     }
 
     fn push(&mut self, bytes: &[u8], ctx: &mut Ctx) {
+        // Whole plain frames are read in place; from the first frame that is not, the bytes
+        // go through the decoder.
+        let mut bytes = bytes;
+        while ctx.reads_plain_frames() {
+            let Some(frame) = self.frames.plain_frame(bytes) else {
+                break;
+            };
+            if !self.record_plain(&frame, ctx) {
+                break;
+            }
+            self.frames.take_plain(&frame);
+            bytes = &bytes[frame.wire_len()..];
+        }
+        if bytes.is_empty() {
+            return;
+        }
         let Side {
             frames,
             messages,
@@ -543,6 +564,31 @@ impl Side {
         for frame in frames {
             state.on_frame(frame, ctx);
         }
+    }
+
+    /// Records a message that is one plain frame ([`FrameDecoder::plain_frame`]) as
+    /// [`MessageState::on_frame`] would, when it fits the preview and nothing is being
+    /// assembled; `false` leaves it to the decoder (a text payload that is not UTF-8, too).
+    #[inline]
+    fn record_plain(&mut self, frame: &PlainFrame<'_>, ctx: &mut Ctx) -> bool {
+        if frame.header.payload_len > ctx.preview as u64
+            || self.data_open
+            || self.messages.is_assembling()
+        {
+            return false;
+        }
+        let Some(entry) = FrameEntry::plain_message(frame, self.direction) else {
+            return false;
+        };
+        // The decoder asks for this tag when the header is whole; nothing else is between.
+        self.tag = if self.direction == ctx.ours {
+            ctx.links.next_tag()
+        } else {
+            Tag::Plain
+        };
+        let seq = ctx.record(self.tag, |caused_by, mark| entry.tagged(caused_by, mark));
+        ctx.after_data(self.direction, true, true, seq);
+        true
     }
 
     fn end(&mut self, ctx: &mut Ctx) {
@@ -640,32 +686,67 @@ impl MessageState<'_> {
                 ctx.recorder.saw_close_code(code.code);
             }
         }
-        let seq = if tag == Tag::Skip {
-            ctx.skipped += 1;
-            None
-        } else {
-            let (caused_by, mark) = match tag {
-                Tag::CausedBy(seq) => (Some(seq), None),
-                Tag::Marked { caused_by, mark } => (caused_by, Some(mark)),
-                Tag::Plain | Tag::Skip => (None, None),
-            };
-            let entry =
-                FrameEntry::new(frame, self.direction, ctx.preview, summary, caused_by, mark);
-            let seq = ctx.recorder.record_frame(entry);
-            if seq.is_none() {
-                ctx.paused += 1;
+        let (direction, preview) = (self.direction, ctx.preview);
+        let seq = ctx.record(tag, |caused_by, mark| {
+            FrameEntry::new(frame, direction, preview, summary, caused_by, mark)
+        });
+        ctx.after_data(direction, starts_data, ends_message && !standalone, seq);
+    }
+}
+
+impl Ctx {
+    #[inline]
+    fn reads_plain_frames(&self) -> bool {
+        #[cfg(test)]
+        return self.plain_frames;
+        #[cfg(not(test))]
+        true
+    }
+
+    /// Records a frame as its message's tag says (`Skip`: not at all; `entry` is then never
+    /// made). Returns its record.
+    #[inline]
+    fn record(
+        &mut self,
+        tag: Tag,
+        entry: impl FnOnce(Option<u64>, Option<InterceptAction>) -> FrameEntry,
+    ) -> Option<u64> {
+        let (caused_by, mark) = match tag {
+            Tag::Skip => {
+                self.skipped += 1;
+                return None;
             }
-            seq
+            Tag::CausedBy(seq) => (Some(seq), None),
+            Tag::Marked { caused_by, mark } => (caused_by, Some(mark)),
+            Tag::Plain => (None, None),
         };
-        if self.direction == other(ctx.ours) {
-            if starts_data {
-                if let Some(relayed) = ctx.links.relayed_to.get() {
-                    relayed.push_in_place(seq.map_or(Tag::Plain, Tag::CausedBy));
-                }
+        let seq = self.recorder.record_frame(entry(caused_by, mark));
+        if seq.is_none() {
+            self.paused += 1;
+        }
+        seq
+    }
+
+    /// For a frame received (not one this end wrote): the record of a data message's first
+    /// frame tags its relayed copy, and the record of its last frame is what the task learns.
+    #[inline]
+    fn after_data(
+        &self,
+        direction: Direction,
+        starts_data: bool,
+        ends_data: bool,
+        seq: Option<u64>,
+    ) {
+        if direction != other(self.ours) {
+            return;
+        }
+        if starts_data {
+            if let Some(relayed) = self.links.relayed_to.get() {
+                relayed.push_in_place(seq.map_or(Tag::Plain, Tag::CausedBy));
             }
-            if ends_message && !standalone {
-                ctx.links.received.push(seq);
-            }
+        }
+        if ends_data {
+            self.links.received.push(seq);
         }
     }
 }
@@ -1003,6 +1084,193 @@ mod tests {
                 record(Some(summarize(message, repeated, preview))),
                 "{preview} {opcode:?} {payload:?}"
             );
+        }
+    }
+
+    mod plain_frames {
+        //! The plain-frame path ([`FrameDecoder::plain_frame`]) held to the decoder's: the same
+        //! bytes, in the same reads, make the same records, tags and received seqs.
+        use super::super::{Links, Tag, Trace};
+        use crate::capture::recorder::Recorder;
+        use crate::capture::ring::Capture;
+        use proptest::prelude::*;
+        use std::sync::Arc;
+        use wirebook_shared::intercept_api::InterceptAction;
+        use wirebook_shared::wire::{encode_frame, minimal_upgrade, FrameHeader, LengthForm};
+        use wirebook_shared::{CaptureRecord, Direction, Hop, Opcode};
+
+        #[derive(Debug, Clone)]
+        struct Sent {
+            to_client: bool,
+            header: FrameHeader,
+            payload: Vec<u8>,
+            /// Where the read that carries this frame ends: after it, inside it, or later.
+            cut: Cut,
+            tag: Tag,
+        }
+
+        #[derive(Debug, Clone, Copy)]
+        enum Cut {
+            After,
+            Inside(usize),
+            Later,
+        }
+
+        fn sent() -> impl Strategy<Value = Sent> {
+            let opcode = prop_oneof![
+                6 => Just(Opcode::Text),
+                3 => Just(Opcode::Binary),
+                2 => Just(Opcode::Continuation),
+                1 => Just(Opcode::Close),
+                1 => Just(Opcode::Ping),
+                1 => Just(Opcode::Reserved(3)),
+            ];
+            let payload = prop_oneof![
+                ".{0,40}".prop_map(String::into_bytes),
+                prop::collection::vec(any::<u8>(), 0..200),
+            ];
+            let cut = prop_oneof![
+                Just(Cut::After),
+                Just(Cut::Later),
+                (0usize..300).prop_map(Cut::Inside)
+            ];
+            let tag = prop_oneof![
+                Just(Tag::Plain),
+                Just(Tag::Skip),
+                (1u64..50).prop_map(Tag::CausedBy),
+                Just(Tag::Marked {
+                    caused_by: Some(3),
+                    mark: InterceptAction::Edited
+                }),
+            ];
+            (
+                any::<bool>(),
+                opcode,
+                prop::bool::weighted(0.8),
+                prop::bool::weighted(0.9),
+                prop::bool::weighted(0.1),
+                prop::bool::weighted(0.05),
+                payload,
+                cut,
+                tag,
+            )
+                .prop_map(
+                    |(to_client, opcode, fin, mask_right, rsv1, long, payload, cut, tag)| Sent {
+                        to_client,
+                        header: FrameHeader {
+                            fin,
+                            rsv1,
+                            mask_key: (to_client != mask_right).then_some([7, 0, 9, 200]),
+                            length_form: if long {
+                                LengthForm::Medium
+                            } else {
+                                LengthForm::Short
+                            },
+                            ..FrameHeader::new(opcode)
+                        },
+                        payload,
+                        cut,
+                        tag,
+                    },
+                )
+        }
+
+        /// The reads each direction's frames arrive in, interleaved as `order` says.
+        fn reads(frames: &[Sent], order: &[bool]) -> Vec<(Direction, Vec<u8>)> {
+            let mut chunks: [Vec<Vec<u8>>; 2] = Default::default();
+            let mut open: [Vec<u8>; 2] = Default::default();
+            for frame in frames {
+                let side = usize::from(frame.to_client);
+                let bytes = encode_frame(&frame.header, &frame.payload);
+                match frame.cut {
+                    Cut::After => {
+                        open[side].extend_from_slice(&bytes);
+                        chunks[side].push(std::mem::take(&mut open[side]));
+                    }
+                    Cut::Inside(at) => {
+                        let at = at % (bytes.len() + 1);
+                        open[side].extend_from_slice(&bytes[..at]);
+                        chunks[side].push(std::mem::take(&mut open[side]));
+                        open[side].extend_from_slice(&bytes[at..]);
+                    }
+                    Cut::Later => open[side].extend_from_slice(&bytes),
+                }
+            }
+            for side in 0..2 {
+                chunks[side].push(std::mem::take(&mut open[side]));
+            }
+            let [mut to_server, mut to_client] = chunks.map(|c| c.into_iter());
+            let mut out = Vec::new();
+            for &client_first in order
+                .iter()
+                .chain(std::iter::repeat_n(&true, 2 * frames.len() + 4))
+            {
+                let next = if client_first {
+                    to_client.next().map(|c| (Direction::ToClient, c))
+                } else {
+                    to_server.next().map(|c| (Direction::ToServer, c))
+                };
+                out.extend(next);
+            }
+            out.extend(to_server.map(|c| (Direction::ToServer, c)));
+            out
+        }
+
+        /// What a trace (`plain`: with the plain-frame path) records of these reads, the
+        /// relayed tags it queues and the received seqs it gives.
+        fn traced(
+            plain: bool,
+            preview: usize,
+            frames: &[Sent],
+            reads: &[(Direction, Vec<u8>)],
+        ) -> (Vec<CaptureRecord>, Vec<Tag>, Vec<Option<u64>>) {
+            let capture = Arc::new(Capture::new(10_000, preview));
+            let recorder =
+                Recorder::open(&capture, Hop::Endpoint, "c".into(), "s".into(), "/".into());
+            let links = Arc::new(Links::default());
+            let relayed = Links::default();
+            links.relay_to(&relayed);
+            links.track_received();
+            for frame in frames {
+                if frame.to_client && matches!(frame.header.opcode, Opcode::Text | Opcode::Binary) {
+                    links.tag_next(frame.tag);
+                }
+            }
+            let mut trace = Trace::new(recorder, Arc::clone(&links), Direction::ToClient);
+            trace.ctx.plain_frames = plain;
+            let (request, response) = minimal_upgrade("dGhlIHNhbXBsZSBub25jZQ==");
+            trace.feed(Direction::ToServer, request.as_bytes());
+            trace.feed(Direction::ToClient, response.as_bytes());
+            for (direction, bytes) in reads {
+                trace.feed(*direction, bytes);
+            }
+            trace.end();
+            drop(trace);
+            let records = capture
+                .snapshot()
+                .into_iter()
+                .map(|record| CaptureRecord {
+                    time_us: 0,
+                    ..record
+                })
+                .collect();
+            let tags = (0..frames.len()).map(|_| relayed.next_tag()).collect();
+            let seqs = (0..frames.len()).map(|_| links.received_seq()).collect();
+            (records, tags, seqs)
+        }
+
+        proptest! {
+            #[test]
+            fn the_plain_frame_path_records_what_the_decoder_would(
+                frames in prop::collection::vec(sent(), 1..40),
+                order in prop::collection::vec(any::<bool>(), 0..80),
+                preview in prop_oneof![Just(8usize), Just(22), Just(125), Just(4096)],
+            ) {
+                let reads = reads(&frames, &order);
+                let plain = traced(true, preview, &frames, &reads);
+                let decoded = traced(false, preview, &frames, &reads);
+                prop_assert_eq!(plain, decoded);
+            }
         }
     }
 }

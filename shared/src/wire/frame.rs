@@ -67,6 +67,25 @@ impl Frame {
     }
 }
 
+/// A whole plain frame read in place ([`FrameDecoder::plain_frame`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PlainFrame<'a> {
+    /// Stream offset of the frame's first header byte.
+    pub offset: u64,
+    pub header: FrameHeader,
+    /// The header exactly as it was on the wire.
+    pub header_bytes: &'a [u8],
+    /// The payload as it was on the wire: masked when the header has a key.
+    pub masked_payload: &'a [u8],
+}
+
+impl PlainFrame<'_> {
+    /// Header and payload: the bytes the frame took.
+    pub fn wire_len(&self) -> usize {
+        self.header_bytes.len() + self.masked_payload.len()
+    }
+}
+
 /// How a stream ended, from [`FrameDecoder::finish`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamEnd {
@@ -210,6 +229,54 @@ impl FrameDecoder {
             }
         }
         Frames { decoder: self }
+    }
+
+    /// The frame at the start of `input` when it is whole and plain, with nothing of the
+    /// decoder's state needed to read it: the decoder is between frames and messages, and the
+    /// frame is a final, uncompressed text or binary frame with no findings in its header and
+    /// all of its payload in `input`. `None` otherwise (take the bytes through
+    /// [`FrameDecoder::push`]). Nothing is consumed until [`FrameDecoder::take_plain`].
+    ///
+    /// This is the capture's fast path: most messages are one small frame in one read, and
+    /// reading them in place saves the decoder's copy, queue and allocation (see
+    /// docs/benchmarks.md). Whether the payload of a text frame is UTF-8 is the caller's to
+    /// check; one that is not goes through `push`, which reports it.
+    #[inline]
+    pub fn plain_frame<'a>(&self, input: &'a [u8]) -> Option<PlainFrame<'a>> {
+        if self.head_len != 0
+            || self.current.is_some()
+            || self.message.is_some()
+            || !self.ready.is_empty()
+        {
+            return None;
+        }
+        let total = header_len(*input.get(1)?);
+        let mut head = [0u8; MAX_HEADER_LEN];
+        head[..total].copy_from_slice(input.get(..total)?);
+        let header = FrameHeader::read(&head);
+        let plain = header.fin
+            && matches!(header.opcode, Opcode::Text | Opcode::Binary)
+            && !(header.rsv1 || header.rsv2 || header.rsv3)
+            && header.is_masked() == (self.sender == Direction::ToServer)
+            && header.length_form == LengthForm::minimal_for(header.payload_len)
+            && header.payload_len <= self.payload_limit as u64;
+        if !plain {
+            return None;
+        }
+        let end = total.checked_add(usize::try_from(header.payload_len).ok()?)?;
+        let masked_payload = input.get(total..end)?;
+        Some(PlainFrame {
+            offset: self.offset,
+            header,
+            header_bytes: &input[..total],
+            masked_payload,
+        })
+    }
+
+    /// Consumes the frame [`FrameDecoder::plain_frame`] gave, read by the caller.
+    #[inline]
+    pub fn take_plain(&mut self, frame: &PlainFrame<'_>) {
+        self.offset += frame.wire_len() as u64;
     }
 
     /// The next decoded frame, if any.
@@ -501,6 +568,32 @@ pub fn encode_frame(spec: &FrameSpec, payload: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_frames_are_read_in_place_only_when_whole_and_plain() {
+        let masked = |opcode, fin, payload: &[u8]| {
+            encode_frame(&FrameSpec::new(opcode).fin(fin).masked([9, 8, 7, 6]), payload)
+        };
+        let mut decoder = FrameDecoder::new(Direction::ToServer);
+        let hello = masked(Opcode::Text, true, b"hello");
+        let frame = decoder.plain_frame(&hello).unwrap();
+        assert_eq!(frame.offset, 0);
+        assert_eq!(frame.header_bytes, &hello[..6]);
+        assert_eq!(frame.wire_len(), hello.len());
+        decoder.take_plain(&frame);
+        // Cut short, fragmented, a control frame, unmasked from a client: the decoder's.
+        assert!(decoder.plain_frame(&hello[..hello.len() - 1]).is_none());
+        let first = masked(Opcode::Text, false, b"he");
+        assert!(decoder.plain_frame(&first).is_none());
+        assert!(decoder.plain_frame(&masked(Opcode::Ping, true, b"")).is_none());
+        let unmasked = encode_frame(&FrameSpec::new(Opcode::Binary), b"x");
+        assert!(decoder.plain_frame(&unmasked).is_none());
+        // The decoder goes on from where the plain frame ended; mid-message it reads nothing
+        // in place.
+        let frames: Vec<Frame> = decoder.push(&first).collect();
+        assert_eq!(frames[0].offset, hello.len() as u64);
+        assert!(decoder.plain_frame(&hello).is_none());
+    }
 
     fn client(opcode: Opcode, fin: bool, payload: &[u8]) -> Vec<u8> {
         encode_frame(

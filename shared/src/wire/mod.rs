@@ -46,7 +46,7 @@ pub use close::{
 pub use deflate::{DeflateParams, Inflater};
 pub use extension::{parse_extensions, Extension, ExtensionParam};
 pub use finding::Finding;
-pub use frame::{encode_frame, Frame, FrameDecoder, FrameSpec, Frames, StreamEnd};
+pub use frame::{encode_frame, Frame, FrameDecoder, FrameSpec, Frames, PlainFrame, StreamEnd};
 pub use handshake::{
     accept_key, check_upgrade, minimal_upgrade, parse_request, parse_response, HeadReader, Headers,
     HttpError, Parsed, Request, Response, Upgrade,
