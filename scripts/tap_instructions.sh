@@ -5,6 +5,7 @@
 #
 #   scripts/tap_instructions.sh BIN [MESSAGES]     # e.g. target/release/wirebook 3000
 #   TAP_INSTRUCTIONS_ARGS=--no-capture scripts/tap_instructions.sh BIN   # the proxy's own args
+#   TAP_INSTRUCTIONS_PATH=/echo scripts/tap_instructions.sh BIN   # BIN's own /echo, no proxy
 #
 # A `BIN --no-capture` on a free port serves /echo as the upstream; BIN runs under callgrind
 # with a route to it; 200 messages warm it up, the counters are zeroed, MESSAGES messages of
@@ -33,8 +34,9 @@ for _ in $(seq 1 100); do
     sleep 0.3
 done
 
+PATH_UNDER_TEST=${TAP_INSTRUCTIONS_PATH:-/tap/bench}
 send() {
-    "$PY" - "ws://127.0.0.1:$PX_PORT/tap/bench?token=T" "$1" <<'PYTHON'
+    "$PY" - "ws://127.0.0.1:$PX_PORT$PATH_UNDER_TEST?token=T" "$1" <<'PYTHON'
 import socket, sys, websocket
 ws = websocket.create_connection(sys.argv[1], suppress_origin=True)
 ws.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
