@@ -145,9 +145,14 @@ impl<IO> Tap<IO> {
         &self.io
     }
 
-    /// Takes a switch the handler asked for.
+    /// Takes a switch the handler asked for. Only a dormant tap switches: once tracing, or
+    /// off, the tap does not look (the flag lives in another allocation, a cache miss per
+    /// read and write on a busy server).
+    #[inline]
     fn check_switch(&mut self) {
-        if !self.shared.switch_pending.load(Ordering::Acquire) {
+        if !matches!(self.mode, Mode::Dormant(_))
+            || !self.shared.switch_pending.load(Ordering::Acquire)
+        {
             return;
         }
         self.shared.switch_pending.store(false, Ordering::Relaxed);
@@ -159,8 +164,7 @@ impl<IO> Tap<IO> {
             .take();
         let Some(switch) = switch else { return };
         let Mode::Dormant(tracker) = std::mem::replace(&mut self.mode, Mode::Off) else {
-            // Capture is off (or the tap already switched): the recorder only opens and closes.
-            return;
+            return; // Dormant, as checked above.
         };
         let mut trace = Trace::new(
             switch.recorder,
