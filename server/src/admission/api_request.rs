@@ -37,7 +37,9 @@ pub fn gate(
         ));
     }
     if method != Method::GET && !auth::origin_allowed(headers, allow_origins) {
-        tracing::warn!(origin = ?headers.get("origin"), %method, %uri, "refused a change from a foreign origin");
+        // The path only: the query carries the token.
+        let path = uri.path();
+        tracing::warn!(origin = ?headers.get("origin"), %method, %path, "refused a change from a foreign origin");
         return Err((
             StatusCode::FORBIDDEN,
             format!("this page's origin may not change {what} (see --allow-origin)"),

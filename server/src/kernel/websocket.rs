@@ -224,7 +224,7 @@ async fn connect_and_relay(
             }
         }
         Err(message) => {
-            tracing::warn!(url = %target.info.url, %message, "cannot connect to the kernel");
+            tracing::warn!(url = %crate::upstream::url::for_logs(&target.info.url), %message, "cannot connect to the kernel");
             Ended::Lost {
                 state: KernelState::Failed {
                     message: format!("cannot connect to {}: {message}", target.info.url),

@@ -51,7 +51,7 @@ async fn change<S: Proxying>(
         )
     })?;
     let (info, created) = app.routes().put(&name, &wanted)?;
-    tracing::info!(route = %info.name, url = %info.url, public = info.public, "route set from the UI");
+    tracing::info!(route = %info.name, url = %crate::upstream::url::for_logs(&info.url), public = info.public, "route set from the UI");
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -136,7 +136,7 @@ pub async fn socket<S: Proxying>(
     let upstream = match upstream {
         Ok(upstream) => upstream,
         Err(refusal) => {
-            tracing::warn!(route = %route.name, url = %route.url.text, ?refusal, "upstream refused the relay");
+            tracing::warn!(route = %route.name, url = %crate::upstream::url::for_logs(&route.url.text), ?refusal, "upstream refused the relay");
             return refusal.into_response(&route);
         }
     };

@@ -18,6 +18,16 @@ use url::{Host, ParseError, Url};
 
 use crate::upstream::{Endpoint, TlsSettings};
 
+/// `text` as a log line may show it: without its query, which may carry a token (wirebook's
+/// own, when a kernel URL points back at wirebook, or the upstream's). Logs are not redacted
+/// the way capture records are (`crate::capture::redaction`), so the query stays out of them.
+pub fn for_logs(text: &str) -> String {
+    match text.split_once('?') {
+        Some((before, _)) => format!("{before}?…"),
+        None => text.to_string(),
+    }
+}
+
 /// A URL taken apart for dialling and for the request sent once connected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpstreamUrl {
@@ -297,6 +307,16 @@ fn request_target(typed: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_logged_url_leaves_its_query_out() {
+        assert_eq!(
+            super::for_logs("ws://127.0.0.1:8888/echo?token=T&x=1"),
+            "ws://127.0.0.1:8888/echo?…"
+        );
+        assert_eq!(super::for_logs("wss://h/p"), "wss://h/p");
+    }
+
     use super::*;
 
     fn refused(text: &str, kind: Kind) -> String {
