@@ -4,7 +4,7 @@
 //! The wings, each a folder of one feature or one layer:
 //! - [`admission`]: who gets in (the accept loop, the checks every request passes); [`auth`]:
 //!   the token and Origin checks themselves.
-//! - [`capture`]: the byte tap under every socket, the records it makes, the ring, the exports;
+//! - [`capture`]: the byte tap under every WebSocket, the records it makes, the ring, the exports;
 //!   [`capture_page`]: the inspector's pages of it over HTTP.
 //! - [`websocket`]: accepting and closing the WebSockets the server serves.
 //! - [`session`]: one browser's `/session` socket; [`kernel`]: the links to kernels it drives.

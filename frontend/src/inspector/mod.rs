@@ -3,7 +3,7 @@
 //!
 //! Pure models: the filtered rows ([`row_filter`]; the filter itself is
 //! `wirebook_shared::capture_filter`), the filter box's completion ([`filter_suggestions`])
-//! and what its shortcuts write in it ([`filter_chips`]), the paged capture ([`paging`]), the
+//! and what its shortcuts write in it ([`filter_chips`]), the paged capture (`crate::session::capture_pages`), the
 //! kernel messages' threads
 //! ([`kernel_tree`]), what the list shows and which rows are chosen ([`list`]), how one row
 //! reads ([`list_row`], [`row_text`]), its Time column ([`time_column`]) and its Protocol and

@@ -1,7 +1,7 @@
 //! What the browser checks of a WebSocket URL the user types (a kernel's, a route's upstream)
 //! before it sends it: enough to say what is wrong while typing. The server parses every URL
 //! again with the `url` crate before anything is looked up or dialled
-//! (`server/src/upstream_url.rs`) and has the last word.
+//! (`server/src/upstream/url.rs`) and has the last word.
 //!
 //! The URL is parsed by the browser's own WHATWG parser (`web_sys::Url`, the `URL` of
 //! JavaScript), the standard the server's `url` crate follows too; that crate itself would

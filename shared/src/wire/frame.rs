@@ -572,7 +572,10 @@ mod tests {
     #[test]
     fn plain_frames_are_read_in_place_only_when_whole_and_plain() {
         let masked = |opcode, fin, payload: &[u8]| {
-            encode_frame(&FrameSpec::new(opcode).fin(fin).masked([9, 8, 7, 6]), payload)
+            encode_frame(
+                &FrameSpec::new(opcode).fin(fin).masked([9, 8, 7, 6]),
+                payload,
+            )
         };
         let mut decoder = FrameDecoder::new(Direction::ToServer);
         let hello = masked(Opcode::Text, true, b"hello");
@@ -585,7 +588,9 @@ mod tests {
         assert!(decoder.plain_frame(&hello[..hello.len() - 1]).is_none());
         let first = masked(Opcode::Text, false, b"he");
         assert!(decoder.plain_frame(&first).is_none());
-        assert!(decoder.plain_frame(&masked(Opcode::Ping, true, b"")).is_none());
+        assert!(decoder
+            .plain_frame(&masked(Opcode::Ping, true, b""))
+            .is_none());
         let unmasked = encode_frame(&FrameSpec::new(Opcode::Binary), b"x");
         assert!(decoder.plain_frame(&unmasked).is_none());
         // The decoder goes on from where the plain frame ended; mid-message it reads nothing
