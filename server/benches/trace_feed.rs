@@ -15,9 +15,10 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use wirebook_server::capture::links::{Links, Tag};
 use wirebook_server::capture::recorder::Recorder;
 use wirebook_server::capture::ring::Capture;
-use wirebook_server::capture::trace::{Links, Tag, Trace};
+use wirebook_server::capture::trace::Trace;
 use wirebook_shared::wire::{encode_frame, minimal_upgrade, FrameDecoder, FrameSpec};
 use wirebook_shared::{Direction, Hop, Opcode};
 

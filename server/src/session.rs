@@ -30,10 +30,10 @@ use wirebook_shared::{ClientMsg, Hop, KernelOffer, ServerMsg, PROTOCOL_VERSION};
 
 use crate::auth;
 use crate::capture::fanout::{Delivery, Fanout};
+use crate::capture::links::{Links, Tag};
 use crate::capture::recorder::Recorder;
 use crate::capture::ring::{Capture, Feed};
 use crate::capture::tap::TapConnectInfo;
-use crate::capture::trace::{Links, Tag};
 use crate::kernel::catalog::KernelCatalog;
 use crate::kernel::kept::host::Attachment;
 use crate::kernel::kept::{Joined, KeptKernels};

@@ -884,7 +884,7 @@ mod tests {
             wirebook_shared::wire::minimal_upgrade("dGhlIHNhbXBsZSBub25jZQ==");
         let mut trace = crate::capture::trace::Trace::new(
             recorder.clone(),
-            Arc::new(crate::capture::trace::Links::default()),
+            Arc::new(crate::capture::links::Links::default()),
             Direction::ToClient,
         );
         trace.feed(Direction::ToServer, request.as_bytes());

@@ -2,7 +2,8 @@
 //!
 //! The layers, bottom up:
 //! - [`tap`]: the byte tap, an `AsyncRead + AsyncWrite` wrapper under every socket's codec.
-//! - [`trace`]: a connection's bytes turned into handshake and frame records.
+//! - [`trace`]: a connection's bytes turned into handshake and frame records; [`links`]: what
+//!   the connection's task and its trace share (tags of messages sent, records received).
 //! - [`ring`]: the bounded ring of records ([`ring::Capture`]) that sessions subscribe to,
 //!   kept compact as [`entry`] says, and [`recorder`]: the handle each connection writes
 //!   through; [`lens_index`]: what the protocol lenses read of each record, built when a
@@ -18,6 +19,7 @@ pub mod export;
 pub mod export_rows;
 pub mod fanout;
 pub mod lens_index;
+pub mod links;
 pub mod pcapng;
 pub mod recorder;
 pub mod redaction;

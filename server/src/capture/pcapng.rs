@@ -713,9 +713,10 @@ mod tests {
     use wirebook_shared::wire::{encode_frame, minimal_upgrade, FrameSpec};
     use wirebook_shared::Opcode;
 
+    use crate::capture::links::Links;
     use crate::capture::recorder::Recorder;
     use crate::capture::ring::Capture;
-    use crate::capture::trace::{Links, Trace};
+    use crate::capture::trace::Trace;
 
     fn u32_at(bytes: &[u8], at: usize) -> u32 {
         u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap())

@@ -25,9 +25,10 @@ use tokio::net::TcpStream;
 use wirebook_shared::wire::{parse_request, HeadReader, Parsed, Request};
 use wirebook_shared::{Direction, Hop};
 
+use crate::capture::links::Links;
 use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
-use crate::capture::trace::{Links, Trace};
+use crate::capture::trace::Trace;
 
 /// Bytes after an upgrade request kept while the handler decides (a client must wait for the
 /// `101` before sending frames, so normally there are none).

@@ -23,8 +23,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::capture::links::{Links, Tag};
 use crate::capture::tap::TapConnectInfo;
-use crate::capture::trace::{Links, Tag};
 use crate::shutdown::Shutdown;
 use crate::state::App;
 use crate::websocket::close::{protocol_failure, shutting_down, too_big, CLOSE_GRACE};

@@ -19,8 +19,8 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::capture::links::{Links, Tag};
 use crate::capture::tap::TapConnectInfo;
-use crate::capture::trace::{Links, Tag};
 use crate::shutdown::Shutdown;
 use crate::state::App;
 use crate::websocket::close::{

@@ -27,10 +27,10 @@ use wirebook_shared::cell_format::{self, CellMessage};
 use wirebook_shared::raw_frame;
 use wirebook_shared::{Hop, KernelInfo, KernelState, WireData};
 
+use crate::capture::links::{Links, Tag};
 use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
 use crate::capture::tap::Tap;
-use crate::capture::trace::{Links, Tag};
 use crate::kernel::{fail_queued, KernelEvent, KernelLink, LinkCommand, StateReport, RECONNECT};
 use crate::shutdown::Shutdown;
 use crate::upstream::url::UpstreamUrl;

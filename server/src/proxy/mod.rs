@@ -34,10 +34,10 @@ use wirebook_shared::Hop;
 
 use self::relay::{DirectionEnd, Peer, RelayEnd};
 use crate::auth::{self, TokenSource};
+use crate::capture::links::Links;
 use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
 use crate::capture::tap::{Tap, TapConnectInfo};
-use crate::capture::trace::Links;
 use crate::proxy::intercept::Intercept;
 use crate::proxy::route_table::RouteTable;
 use crate::proxy::routes::Route;

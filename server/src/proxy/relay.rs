@@ -24,7 +24,7 @@ use wirebook_shared::wire::header::MAX_HEADER_LEN;
 use wirebook_shared::wire::{encode_frame, FrameHeader, FrameSpec};
 use wirebook_shared::Opcode;
 
-use crate::capture::trace::Links;
+use crate::capture::links::Links;
 use crate::proxy::intercept::gate::{MessageGate, Piece, WholeMessage};
 use crate::proxy::intercept::{DirectionHook, Hold, Settled};
 use crate::shutdown::{Shutdown, StopSignal};

@@ -27,10 +27,10 @@ use tokio_tungstenite::WebSocketStream;
 use wirebook_shared::Hop;
 
 use crate::admission;
+use crate::capture::links::Links;
 use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
 use crate::capture::tap::{rebuild_head, TapConnectInfo};
-use crate::capture::trace::Links;
 use crate::shutdown::Shutdown;
 
 /// A server-side WebSocket on an upgraded HTTP connection.

@@ -20,10 +20,10 @@ use wirebook_shared::jupyter::websocket::{
 use wirebook_shared::jupyter::WireFormat;
 use wirebook_shared::{CaptureBody, Direction, Hop};
 
+use crate::capture::links::{Links, Tag};
 use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
 use crate::capture::tap::Tap;
-use crate::capture::trace::{Links, Tag};
 use crate::kernel::jupyter::client::Outgoing;
 use crate::kernel::websocket::handshake_failure;
 use crate::upstream::url::UpstreamUrl;
