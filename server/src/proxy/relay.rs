@@ -203,7 +203,9 @@ where
     let (client_read, client_write) = tokio::io::split(client.io);
     let (upstream_read, upstream_write) = tokio::io::split(upstream.io);
     let closing = Closing::default();
-    let up = forward(
+    // Boxed: `waiting` below keeps every future it holds in a slot as large as its largest
+    // kind, and a direction's future is kilobytes; the two timers would each take as much.
+    let up = Box::pin(forward(
         Source {
             io: client_read,
             early: client.early,
@@ -216,8 +218,8 @@ where
         Way::Upstream,
         &closing,
         &stop_up,
-    );
-    let down = forward(
+    ));
+    let down = Box::pin(forward(
         Source {
             io: upstream_read,
             early: upstream.early,
@@ -230,7 +232,7 @@ where
         Way::Downstream,
         &closing,
         &stop_down,
-    );
+    ));
     // Each of these has a waker of its own, so a message wakes and polls only the direction
     // it came on: a `join!` inside a `select!` would poll every branch (and take the idle
     // direction's locks) on every wake-up.
