@@ -188,27 +188,13 @@ enum KeptBytes {
 
 impl KeptBytes {
     fn new(bytes: Vec<u8>) -> Self {
-        match u8::try_from(bytes.len()) {
-            Ok(len) if bytes.len() <= INLINE_BYTES => {
-                let mut inline = [0; INLINE_BYTES];
-                inline[..bytes.len()].copy_from_slice(&bytes);
-                KeptBytes::Inline { len, bytes: inline }
-            }
-            _ => KeptBytes::Heap(bytes.into_boxed_slice()),
-        }
+        Self::inline(&bytes).unwrap_or_else(|| KeptBytes::Heap(bytes.into_boxed_slice()))
     }
 
     /// `masked` unmasked with `key` (if any), held as [`KeptBytes::new`] would hold it.
     #[inline]
     fn unmasked(masked: &[u8], key: Option<[u8; 4]>) -> Self {
-        let mut kept = match u8::try_from(masked.len()) {
-            Ok(len) if masked.len() <= INLINE_BYTES => {
-                let mut inline = [0; INLINE_BYTES];
-                inline[..masked.len()].copy_from_slice(masked);
-                KeptBytes::Inline { len, bytes: inline }
-            }
-            _ => KeptBytes::Heap(masked.into()),
-        };
+        let mut kept = Self::inline(masked).unwrap_or_else(|| KeptBytes::Heap(masked.into()));
         if let Some(key) = key {
             let bytes = match &mut kept {
                 KeptBytes::Inline { len, bytes } => &mut bytes[..usize::from(*len)],
@@ -217,6 +203,17 @@ impl KeptBytes {
             apply_mask(bytes, key, 0);
         }
         kept
+    }
+
+    /// `bytes` copied into the entry, when they fit.
+    #[inline]
+    fn inline(bytes: &[u8]) -> Option<Self> {
+        let len = u8::try_from(bytes.len()).ok()?;
+        (bytes.len() <= INLINE_BYTES).then(|| {
+            let mut inline = [0; INLINE_BYTES];
+            inline[..bytes.len()].copy_from_slice(bytes);
+            KeptBytes::Inline { len, bytes: inline }
+        })
     }
 
     fn as_slice(&self) -> &[u8] {
