@@ -11,8 +11,30 @@ use wirebook_server::address::startup_line;
 use wirebook_server::cli::{Args, RunArgs, Subcommand};
 use wirebook_server::{serve, shutdown};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // On one CPU (a small container, or a process pinned with `taskset`) a work-stealing
+    // scheduler has nobody to steal from, and its bookkeeping costs every task it runs: there
+    // the current-thread scheduler does the same work for less (docs/benchmarks.md).
+    let one_cpu = std::thread::available_parallelism().is_ok_and(|n| n.get() == 1);
+    let runtime = if one_cpu {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    };
+    match runtime {
+        Ok(runtime) => runtime.block_on(async_main()),
+        Err(error) => {
+            eprintln!("wirebook: cannot start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn async_main() -> ExitCode {
     let mut args = Args::parse();
     let command = args.command.take();
     // Logs go to stderr: stdout carries only the URL line, which scripts read (or a run's

@@ -190,6 +190,35 @@ fn refusals_are_logged_with_the_default_filter() {
     assert!(terminate(&mut child).success());
 }
 
+/// Threads the process has now, from /proc.
+fn threads(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a Threads line")
+}
+
+#[test]
+fn on_one_cpu_it_runs_on_one_thread_and_still_echoes() {
+    // `taskset` limits bash, and so the binary it execs, to one CPU: main.rs then picks the
+    // current-thread scheduler.
+    let (mut child, port, _log) =
+        start_logging("taskset -cp 0 $$ >/dev/null", &["--token", "cpu-token"]);
+    assert_eq!(threads(child.id()), 1, "one thread runs everything");
+    let served = healthz(port, "Authorization: token cpu-token\r\n").unwrap_or_default();
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+    let url = format!("ws://127.0.0.1:{port}/echo?token=cpu-token");
+    let (mut socket, _) = tokio_tungstenite::tungstenite::connect(url).expect("/echo upgrades");
+    for text in ["one", "cpu"] {
+        socket.send(text.into()).unwrap();
+        assert_eq!(socket.read().unwrap().into_text().unwrap(), text);
+    }
+    drop(socket);
+    assert!(terminate(&mut child).success());
+}
+
 #[test]
 fn out_of_file_descriptors_it_says_so_waits_and_recovers() {
     let (mut child, port, log) = start_logging("ulimit -n 48", &["--token", "fd-token"]);
