@@ -77,6 +77,7 @@ struct Evicted {
 }
 
 impl Ring {
+    #[inline]
     fn push(&mut self, entry: Entry) -> Evicted {
         let mut evicted = Evicted::default();
         if self.limit == 0 {
