@@ -105,6 +105,17 @@ impl Ring {
             self.records.reserve_exact(target - self.records.len());
         }
         self.records.push_back(entry);
+        // The next push moves the oldest entry out and writes into its slot: in a full ring of
+        // 100 000 entries both of its cache lines are cold, and the push would wait for them
+        // under the lock. Prefetched now, microseconds ahead, they are in the cache by then
+        // (docs/benchmarks.md).
+        #[cfg(target_arch = "x86_64")]
+        if self.records.len() == self.limit {
+            if let Some(next) = self.records.front() {
+                safe_arch::prefetch_et0(next);
+                safe_arch::prefetch_et0(next.second_line());
+            }
+        }
         evicted
     }
 
