@@ -119,6 +119,18 @@ impl Links {
         let _ = self.relayed_to.set(Arc::clone(&to.outgoing));
     }
 
+    /// For the trace: prefetches the queues it takes tags from and gives records to (see
+    /// [`crate::capture::prefetch`]).
+    #[inline]
+    pub(super) fn prefetch(&self) {
+        use crate::capture::prefetch::for_read;
+        for_read(&*self.outgoing);
+        for_read(&self.received);
+        if let Some(relayed) = self.relayed_to.get() {
+            for_read(&**relayed);
+        }
+    }
+
     /// For the trace: the tag of the next data message this side sends.
     pub(super) fn next_tag(&self) -> Tag {
         self.outgoing.pop()

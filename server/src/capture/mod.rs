@@ -21,6 +21,7 @@ pub mod fanout;
 pub mod lens_index;
 pub mod links;
 pub mod pcapng;
+pub(crate) mod prefetch;
 pub mod recorder;
 pub mod redaction;
 pub mod ring;

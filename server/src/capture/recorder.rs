@@ -113,6 +113,12 @@ impl Recorder {
         )
     }
 
+    /// Prefetches what recording a frame reads of this connection (see [`crate::capture::prefetch`]).
+    #[inline]
+    pub(crate) fn prefetch(&self) {
+        crate::capture::prefetch::for_read(&*self.inner);
+    }
+
     fn recorded(&self, seq: Option<u64>) -> Option<u64> {
         // Loaded first: a store on every record would bounce the cache line between threads.
         if seq.is_some() && !self.inner.opened.load(Ordering::Relaxed) {

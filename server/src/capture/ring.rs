@@ -28,6 +28,7 @@ use wirebook_shared::{CaptureBody, CaptureRecord, ConnId, HandshakeRecord, Hop};
 
 use crate::capture::entry::{Entry, FrameEntry, Stored};
 use crate::capture::lens_index::{self, LensIndex};
+use crate::capture::prefetch;
 use crate::capture::redaction::{Secrets, Sensitive};
 
 /// The process-wide capture ring.
@@ -109,11 +110,10 @@ impl Ring {
         // 100 000 entries both of its cache lines are cold, and the push would wait for them
         // under the lock. Prefetched now, microseconds ahead, they are in the cache by then
         // (docs/benchmarks.md).
-        #[cfg(target_arch = "x86_64")]
         if self.records.len() == self.limit {
             if let Some(next) = self.records.front() {
-                safe_arch::prefetch_et0(next);
-                safe_arch::prefetch_et0(next.second_line());
+                prefetch::for_write(next);
+                prefetch::for_write(next.second_line());
             }
         }
         evicted

@@ -199,6 +199,14 @@ impl<IO> Tap<IO> {
         }
     }
 
+    /// Before the system call that moves bytes `direction`: the trace's state for them.
+    #[inline]
+    fn prefetch(&self, direction: Direction) {
+        if let Mode::Tracing(trace) = &self.mode {
+            trace.prefetch(direction);
+        }
+    }
+
     fn writes(&self) -> Direction {
         match self.reads {
             Direction::ToServer => Direction::ToClient,
@@ -223,6 +231,7 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Tap<IO> {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         this.check_switch();
+        this.prefetch(this.reads);
         let before = buf.filled().len();
         let poll = Pin::new(&mut this.io).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = poll {
@@ -241,6 +250,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Tap<IO> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         this.check_switch();
+        this.prefetch(this.writes());
         let poll = Pin::new(&mut this.io).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = poll {
             let writes = this.writes();

@@ -18,6 +18,7 @@ use wirebook_shared::{CloseSummary, Direction, HandshakeRecord, HttpHeadRecord, 
 
 use crate::capture::entry::{FrameEntry, MessageEntry, MessageExtras, PreviewBytes};
 use crate::capture::links::{Links, Tag};
+use crate::capture::prefetch;
 use wirebook_shared::intercept_api::InterceptAction;
 
 use crate::capture::recorder::Recorder;
@@ -127,6 +128,23 @@ impl Trace {
     pub fn handshake_finding(&mut self, finding: impl Into<String>) {
         if let Handshake::Pending(heads) = &mut self.handshake {
             heads.findings.push(finding.into());
+        }
+    }
+
+    /// Prefetches what recording the next bytes that go `direction` reads: called before the
+    /// socket read or write that moves them, whose system call covers the wait for a state
+    /// that many connections taking turns have pushed out of the cache (docs/benchmarks.md).
+    #[inline]
+    pub fn prefetch(&self, direction: Direction) {
+        if let Handshake::Done(sides) = &self.handshake {
+            let side = &sides[index(direction)];
+            let cpu = &mut prefetch::Cpu;
+            prefetch::for_read(side);
+            prefetch::for_read(&side.tag);
+            side.frames.prefetch_plain_state(cpu);
+            side.messages.prefetch_state(cpu);
+            self.ctx.recorder.prefetch();
+            self.ctx.links.prefetch();
         }
     }
 

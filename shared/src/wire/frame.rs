@@ -276,6 +276,17 @@ impl FrameDecoder {
         })
     }
 
+    /// Prefetches what [`FrameDecoder::plain_frame`] and [`FrameDecoder::take_plain`] read.
+    #[inline]
+    pub fn prefetch_plain_state(&self, prefetch: &mut impl super::Prefetch) {
+        prefetch.line_of(&self.head_len);
+        prefetch.line_of(&self.current);
+        prefetch.line_of(&self.message);
+        prefetch.line_of(&self.ready);
+        prefetch.line_of(&self.offset);
+        prefetch.line_of(&self.payload_limit);
+    }
+
     /// Consumes the frame [`FrameDecoder::plain_frame`] gave, read by the caller.
     #[inline]
     pub fn take_plain(&mut self, frame: &PlainFrame<'_>) {

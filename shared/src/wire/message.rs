@@ -149,6 +149,12 @@ impl MessageAssembler {
         self.open.is_some()
     }
 
+    /// Prefetches what [`MessageAssembler::is_assembling`] reads.
+    #[inline]
+    pub fn prefetch_state(&self, prefetch: &mut impl super::Prefetch) {
+        prefetch.line_of(&self.open);
+    }
+
     /// The next completed message, if any.
     pub fn next_message(&mut self) -> Option<Message> {
         self.ready.pop_front()

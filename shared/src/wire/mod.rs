@@ -9,6 +9,7 @@
 //! - [`extension`]: the Sec-WebSocket-Extensions list the handshake negotiates.
 //! - [`header`]: a frame header's fields and length forms.
 //! - [`finding`]: the violations all of the above report.
+//! - [`Prefetch`]: how a decoder names the state its fast path reads first.
 //!
 //! Decoding one direction after the handshake:
 //!
@@ -55,3 +56,12 @@ pub use header::{FrameHeader, LengthForm, MAX_HEADER_LEN};
 pub use message::{Message, MessageAssembler, Messages};
 pub use opcode::Opcode;
 pub use utf8::Utf8Validator;
+
+/// Asks the CPU for the cache line that holds a value, ahead of the code that reads it. The
+/// wire layer has no IO and no CPU-specific code, so the caller brings the instruction: a
+/// byte tap prefetches a connection's decoder state before the socket read that feeds it,
+/// since with many connections taking turns that state has left the cache (the server's
+/// `capture::prefetch`).
+pub trait Prefetch {
+    fn line_of<T>(&mut self, value: &T);
+}
