@@ -113,7 +113,8 @@ impl Recorder {
         )
     }
 
-    /// Prefetches what recording a frame reads of this connection (see [`crate::capture::prefetch`]).
+    /// Prefetches what recording a frame reads of this connection (see
+    /// [`crate::capture::prefetch`]).
     #[inline]
     pub(crate) fn prefetch(&self) {
         crate::capture::prefetch::for_read(&*self.inner);

@@ -199,9 +199,12 @@ impl<IO> Tap<IO> {
         }
     }
 
-    /// Before the system call that moves bytes `direction`: the trace's state for them.
+    /// Before every read or write of the IO underneath, which moves bytes `direction`: a
+    /// pending switch is taken, and a tracing tap prefetches the trace's state for those bytes
+    /// while the system call runs.
     #[inline]
-    fn prefetch(&self, direction: Direction) {
+    fn before_io(&mut self, direction: Direction) {
+        self.check_switch();
         if let Mode::Tracing(trace) = &self.mode {
             trace.prefetch(direction);
         }
@@ -230,8 +233,7 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Tap<IO> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.check_switch();
-        this.prefetch(this.reads);
+        this.before_io(this.reads);
         let before = buf.filled().len();
         let poll = Pin::new(&mut this.io).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = poll {
@@ -249,11 +251,10 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Tap<IO> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        this.check_switch();
-        this.prefetch(this.writes());
+        let writes = this.writes();
+        this.before_io(writes);
         let poll = Pin::new(&mut this.io).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = poll {
-            let writes = this.writes();
             this.saw(writes, &buf[..n.min(buf.len())]);
         }
         poll
@@ -265,10 +266,10 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Tap<IO> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        this.check_switch();
+        let writes = this.writes();
+        this.before_io(writes);
         let poll = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
         if let Poll::Ready(Ok(n)) = poll {
-            let writes = this.writes();
             let mut left = n;
             for buf in bufs {
                 if left == 0 {
