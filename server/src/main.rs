@@ -16,16 +16,12 @@ fn main() -> ExitCode {
     // scheduler has nobody to steal from, and its bookkeeping costs every task it runs: there
     // the current-thread scheduler does the same work for less (docs/benchmarks.md).
     let one_cpu = std::thread::available_parallelism().is_ok_and(|n| n.get() == 1);
-    let runtime = if one_cpu {
+    let mut runtime = if one_cpu {
         tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
     } else {
         tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
     };
-    match runtime {
+    match runtime.enable_all().build() {
         Ok(runtime) => runtime.block_on(async_main()),
         Err(error) => {
             eprintln!("wirebook: cannot start the async runtime: {error}");
