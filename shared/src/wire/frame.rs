@@ -285,6 +285,7 @@ impl FrameDecoder {
         prefetch.line_of(&self.ready);
         prefetch.line_of(&self.offset);
         prefetch.line_of(&self.payload_limit);
+        prefetch.line_of(&self.sender);
     }
 
     /// Consumes the frame [`FrameDecoder::plain_frame`] gave, read by the caller.
