@@ -20,12 +20,12 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 use wirebook_shared::lens::dissector::LensFacts;
 use wirebook_shared::{CaptureBody, CaptureRecord, ConnId, HandshakeRecord, Hop};
 
+use crate::capture::clock;
 use crate::capture::entry::{Entry, FrameEntry, Stored};
 use crate::capture::lens_index::{self, LensIndex};
 use crate::capture::prefetch;
@@ -301,7 +301,7 @@ impl Capture {
             self.skipped_while_paused.fetch_add(1, Ordering::Relaxed);
             return None;
         }
-        let time_us = now_us();
+        let time_us = clock::now_us();
         let (seq, evicted) = {
             let mut ring = self.ring();
             let seq = ring.next_seq;
@@ -624,15 +624,6 @@ impl Feed {
             }
         }
     }
-}
-
-fn now_us() -> u64 {
-    // Seconds and microseconds apart: `as_micros` divides a u128, a cost paid per record.
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
-        d.as_secs()
-            .saturating_mul(1_000_000)
-            .saturating_add(u64::from(d.subsec_micros()))
-    })
 }
 
 #[cfg(test)]
