@@ -85,6 +85,25 @@ impl Ring {
             return evicted;
         }
         let cost = entry.cost();
+        // A ring full to its limit (its buffer too): the new entry takes the oldest's slot in
+        // place and the ring turns by one, which moves no entry, when the budget needs no
+        // more evicted than that one. The rest of the time, pops and a push.
+        if self.records.len() == self.limit && self.records.len() == self.records.capacity() {
+            if let Some(oldest) = self.records.front_mut() {
+                let freed = oldest.cost();
+                if self.bytes - freed + cost <= self.budget {
+                    self.bytes = self.bytes - freed + cost;
+                    let old = std::mem::replace(oldest, entry);
+                    // Full, so the slot just written becomes the back.
+                    self.records.rotate_left(1);
+                    self.prefetch_next_slot();
+                    return Evicted {
+                        oldest: Some(old),
+                        more: Vec::new(),
+                    };
+                }
+            }
+        }
         while !self.records.is_empty()
             && (self.records.len() >= self.limit || self.bytes + cost > self.budget)
         {
@@ -106,17 +125,22 @@ impl Ring {
             self.records.reserve_exact(target - self.records.len());
         }
         self.records.push_back(entry);
-        // The next push moves the oldest entry out and writes into its slot: in a full ring of
-        // 100 000 entries both of its cache lines are cold, and the push would wait for them
-        // under the lock. Prefetched now, microseconds ahead, they are in the cache by then
-        // (docs/benchmarks.md).
+        self.prefetch_next_slot();
+        evicted
+    }
+
+    /// The next push moves the oldest entry out and writes into its slot: in a full ring of
+    /// 100 000 entries both of its cache lines are cold, and the push would wait for them
+    /// under the lock. Prefetched now, microseconds ahead, they are in the cache by then
+    /// (docs/benchmarks.md).
+    #[inline]
+    fn prefetch_next_slot(&self) {
         if self.records.len() == self.limit {
             if let Some(next) = self.records.front() {
                 prefetch::for_write(next);
                 prefetch::for_write(next.second_line());
             }
         }
-        evicted
     }
 
     /// The `seq` of the oldest entry (the ring's seqs are contiguous, so an entry's `seq` is
@@ -681,6 +705,32 @@ mod tests {
             let ring = capture.ring();
             assert_eq!(ring.records.len(), limit);
             assert_eq!(ring.records.capacity(), limit);
+        }
+    }
+
+    #[test]
+    fn a_full_ring_turning_in_place_keeps_the_newest_in_order_and_counts_their_bytes() {
+        // Small and large records mixed: a full ring takes some in the oldest's slot and
+        // evicts several for others (the budget), and both ways must leave the same ring.
+        let capture = Capture::new(8, 16).memory_budget(8 * size_of::<Entry>() + 3_000);
+        let reason = |i: usize| if i % 7 == 3 { "x".repeat(1_000) } else { i.to_string() };
+        for i in 0..200 {
+            capture.record(1, Hop::Kernel, closed(&reason(i)));
+            let ring = capture.ring();
+            assert!(ring.records.len() <= 8 && ring.bytes <= ring.budget);
+            assert_eq!(ring.bytes, ring.records.iter().map(Entry::cost).sum::<usize>());
+            let held: Vec<String> = ring
+                .iter_from(0)
+                .map(|(_, entry)| match &entry.body {
+                    Stored::Other(body) => match &**body {
+                        CaptureBody::Closed { reason, .. } => reason.clone(),
+                        other => panic!("{other:?}"),
+                    },
+                    Stored::Frame(_) => panic!("a frame"),
+                })
+                .collect();
+            let newest: Vec<String> = (i + 1 - held.len()..=i).map(reason).collect();
+            assert_eq!(held, newest, "after record {i}");
         }
     }
 
