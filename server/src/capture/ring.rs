@@ -713,12 +713,21 @@ mod tests {
         // Small and large records mixed: a full ring takes some in the oldest's slot and
         // evicts several for others (the budget), and both ways must leave the same ring.
         let capture = Capture::new(8, 16).memory_budget(8 * size_of::<Entry>() + 3_000);
-        let reason = |i: usize| if i % 7 == 3 { "x".repeat(1_000) } else { i.to_string() };
+        let reason = |i: usize| {
+            if i % 7 == 3 {
+                "x".repeat(1_000)
+            } else {
+                i.to_string()
+            }
+        };
         for i in 0..200 {
             capture.record(1, Hop::Kernel, closed(&reason(i)));
             let ring = capture.ring();
             assert!(ring.records.len() <= 8 && ring.bytes <= ring.budget);
-            assert_eq!(ring.bytes, ring.records.iter().map(Entry::cost).sum::<usize>());
+            assert_eq!(
+                ring.bytes,
+                ring.records.iter().map(Entry::cost).sum::<usize>()
+            );
             let held: Vec<String> = ring
                 .iter_from(0)
                 .map(|(_, entry)| match &entry.body {
