@@ -5,7 +5,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::capture_page::PAGE_LIMIT;
 use wirebook_server::session::FIRST_PAGE;
-use wirebook_shared::capture_filter::{FilterSpec, Scope};
+use wirebook_shared::capture_filter::{FilterSpec, Kinds, RowKind, Scope};
 use wirebook_shared::capture_page::{CapturePage, PageQuery, CAPTURE_PAGE_API};
 use wirebook_shared::{CaptureBody, CaptureRecord, Hop};
 
@@ -95,10 +95,13 @@ async fn a_session_opens_on_the_newest_page_and_pages_back_with_a_filter() {
     assert_eq!(older.older, oldest_sent - 101);
 
     // A server-side filter: messages on /echo's hop whose text contains `m7` (m7, m70..m79,
-    // m700..), both directions, newest first in pages of 5.
+    // m700..), both directions, newest first in pages of 5. Handshakes are hidden: a search
+    // looks through their headers too, and the session's kernel link to /echo opens with a
+    // random `Sec-WebSocket-Key` that can hold `m7`.
     let search = FilterSpec {
         scope: Scope::Hop(Hop::Endpoint),
         search: "M7".into(),
+        hidden: Kinds::default().toggled(RowKind::Handshake),
         ..FilterSpec::default()
     };
     let newest = page(&server, None, search.clone(), 5).await;
