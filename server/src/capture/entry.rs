@@ -75,6 +75,7 @@ impl Entry {
 
     /// The memory this entry holds: its slot and what it points to, strings by their capacity
     /// (the allocator's rounding is not counted).
+    #[inline]
     pub(crate) fn cost(&self) -> usize {
         size_of::<Entry>()
             + match &self.body {
