@@ -5,9 +5,9 @@
 //! - [`trace`]: a connection's bytes turned into handshake and frame records; [`links`]: what
 //!   the connection's task and its trace share (tags of messages sent, records received).
 //! - [`ring`]: the bounded ring of records ([`ring::Capture`]) that sessions subscribe to,
-//!   kept compact as [`entry`] says, its records timed by [`clock`], and [`recorder`]: the handle each connection writes
-//!   through; [`lens_index`]: what the protocol lenses read of each record, built when a
-//!   filter first names a lens's field.
+//!   kept compact as [`entry`] says, its records timed by [`clock`], and [`recorder`]: the
+//!   handle each connection writes through; [`lens_index`]: what the protocol lenses read of
+//!   each record, built when a filter first names a lens's field.
 //! - [`fanout`]: the live capture serialised once and sent by every session, which skips
 //!   ahead when it falls behind.
 //! - [`redaction`]: what never leaves wirebook in clear (the token, secret headers).
