@@ -7,15 +7,24 @@
 //! time for p50/p99. Paths alternate within a round so drift hits all alike. Then 1000 idle
 //! connections are held open through `/tap/bench` and the wirebook process's RSS is read.
 //!
-//! The clients and the echo server read with wirebook's 16 KiB buffer: with tungstenite's
-//! default 128 KiB, zeroing that buffer before every read took a third of the machine and
-//! throttled every path alike. Nagle is off on every client socket (`disable_nagle`).
+//! The clients and the echo server are the load generator, and on two cores it must cost less
+//! than the proxy under test, or msgs/s measures the generator: with tungstenite on both ends it
+//! kept its CPU busy while wirebook's CPU idled a tenth of the time (docs/benchmarks.md, session
+//! 17). So, after tungstenite's handshake, both ends speak the one frame shape the bench sends
+//! on the bare socket ([`Generator::Frames`]): a client writes a prepared masked text frame and
+//! reads exactly the unmasked frame the echo must send back, and compares the bytes; the echo
+//! reads whole frames through a buffer, unmasks, and writes each back. A proxy that fragments,
+//! pings or changes a message fails the comparison loudly rather than being timed.
+//! `TAP_LOAD_GENERATOR=tungstenite` runs the clients and the echo on tungstenite instead (its
+//! 16 KiB read buffer is zeroed before every read), for comparison with earlier figures. Nagle
+//! is off on every socket.
 //!
 //! `cargo bench -p wirebook-server --bench tap_load` — knobs via the environment:
 //! `TAP_LOAD_SECS` per run (3), `TAP_LOAD_ROUNDS` (3), `TAP_LOAD_IDLE` (1000),
 //! `TAP_LOAD_SHAPES` (`1x20,100x20,10x16384`: connections x bytes), `TAP_LOAD_WIREBOOK` (another
 //! `wirebook` binary to run instead of this build's), `TAP_LOAD_ARGS` (more arguments for it),
 //! `TAP_LOAD_PIN=0` (do not give the proxies a CPU of their own, see [`pinning`]),
+//! `TAP_LOAD_GENERATOR` (`frames`, the default, or `tungstenite`),
 //! `WEBSOCAT` (the websocat binary; default `websocat` on PATH, else `~/.cargo/bin/websocat`;
 //! `make bootstrap-bench` compiles websocat 1.14.1 from crates.io). Without websocat the (c) rows
 //! are skipped and the run says so.
@@ -31,6 +40,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -100,7 +110,33 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(bench(quick, rounds, duration, idle, pin));
+    runtime.block_on(bench(
+        quick,
+        rounds,
+        duration,
+        idle,
+        pin,
+        Generator::from_env(),
+    ));
+}
+
+/// How the load generator's clients and echo speak WebSocket once the handshake is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Generator {
+    /// The bench's one frame shape, prepared, on the bare socket (the default).
+    Frames,
+    /// tokio-tungstenite, as up to session 17.
+    Tungstenite,
+}
+
+impl Generator {
+    fn from_env() -> Generator {
+        match std::env::var("TAP_LOAD_GENERATOR").as_deref() {
+            Err(_) | Ok("frames") => Generator::Frames,
+            Ok("tungstenite") => Generator::Tungstenite,
+            Ok(other) => panic!("TAP_LOAD_GENERATOR is `frames` or `tungstenite`, not `{other}`"),
+        }
+    }
 }
 
 /// Which CPUs the proxies and the load generator get when they are kept apart.
@@ -149,8 +185,16 @@ fn proxy_command(binary: &std::ffi::OsStr, pin: Option<&Pinning>) -> Command {
     }
 }
 
-async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize, pin: Option<Pinning>) {
-    let echo = start_echo();
+async fn bench(
+    quick: bool,
+    rounds: u64,
+    duration: Duration,
+    idle: usize,
+    pin: Option<Pinning>,
+    generator: Generator,
+) {
+    println!("tap_load: the load generator speaks {generator:?} (TAP_LOAD_GENERATOR)");
+    let echo = start_echo(generator);
     let upstream = format!("ws://{echo}/");
     let (mut wirebook, wirebook_addr) = start_wirebook(&upstream, pin.as_ref()).await;
     let websocat = match find_websocat() {
@@ -197,7 +241,7 @@ async fn bench(quick: bool, rounds: u64, duration: Duration, idle: usize, pin: O
                     Path::Wirebook => wirebook_pid,
                     Path::Websocat => websocat_pid,
                 };
-                let figures = load(&url, conns, bytes, duration, proxy).await;
+                let figures = load(&url, conns, bytes, duration, proxy, generator).await;
                 println!(
                     "  round {round}: {:32} {:>8.0} msgs/s  p50 {:>7.1} µs  p99 {:>7.1} µs{}",
                     path.label(),
@@ -285,7 +329,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 /// The upstream: a plain echo on its own thread and runtime, shared by all paths.
-fn start_echo() -> std::net::SocketAddr {
+fn start_echo(generator: Generator) -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
@@ -300,7 +344,10 @@ fn start_echo() -> std::net::SocketAddr {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
-                tokio::spawn(echo_peer(tcp));
+                match generator {
+                    Generator::Frames => tokio::spawn(frame_echo_peer(tcp)),
+                    Generator::Tungstenite => tokio::spawn(echo_peer(tcp)),
+                };
             }
         });
     });
@@ -383,6 +430,7 @@ async fn load(
     bytes: usize,
     duration: Duration,
     proxy: Option<u32>,
+    generator: Generator,
 ) -> Figures {
     let counting = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicBool::new(false));
@@ -391,32 +439,20 @@ async fn load(
     let mut clients = Vec::new();
     for _ in 0..conns {
         let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
-        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
             .await
             .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
-        let (counting, done, samples, payload) = (
-            counting.clone(),
-            done.clone(),
-            samples.clone(),
-            payload.clone(),
-        );
-        clients.push(tokio::spawn(async move {
-            let mut mine = Vec::new();
-            while !done.load(Ordering::Relaxed) {
-                let sent = Instant::now();
-                ws.send(Message::text(payload.as_str())).await.unwrap();
-                match ws.next().await {
-                    Some(Ok(Message::Text(_))) => {}
-                    other => panic!("expected the echo, got {other:?}"),
-                }
-                if counting.load(Ordering::Relaxed) {
-                    mine.push(sent.elapsed().as_micros() as u32);
-                }
+        let lap = Lap {
+            counting: counting.clone(),
+            done: done.clone(),
+            samples: samples.clone(),
+        };
+        clients.push(match generator {
+            Generator::Frames => {
+                tokio::spawn(frame_client(ws, payload.clone(), url.to_string(), lap))
             }
-            samples.lock().unwrap().extend(mine);
-            let _ = ws.close(None).await;
-            while let Some(Ok(_)) = ws.next().await {}
-        }));
+            Generator::Tungstenite => tokio::spawn(tungstenite_client(ws, payload.clone(), lap)),
+        });
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     counting.store(true, Ordering::Relaxed);
@@ -450,6 +486,190 @@ async fn load(
         p99_us: at(0.99),
         proxy_cpu_us,
     }
+}
+
+/// What a client shares with the run: whether round trips count yet, whether to stop, and where
+/// its round-trip times go when it stops.
+struct Lap {
+    counting: Arc<AtomicBool>,
+    done: Arc<AtomicBool>,
+    samples: Arc<Mutex<Vec<u32>>>,
+}
+
+impl Lap {
+    fn going(&self) -> bool {
+        !self.done.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the time of a round trip begun at `sent`, if the run is counting.
+    fn timed(&self, mine: &mut Vec<u32>, sent: Instant) {
+        if self.counting.load(Ordering::Relaxed) {
+            mine.push(sent.elapsed().as_micros() as u32);
+        }
+    }
+
+    fn finish(self, mine: Vec<u32>) {
+        self.samples.lock().unwrap().extend(mine);
+    }
+}
+
+type ClientStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+/// A tungstenite client: sends `payload` as a text message and reads its echo, in a loop.
+async fn tungstenite_client(mut ws: ClientStream, payload: String, lap: Lap) {
+    let mut mine = Vec::new();
+    while lap.going() {
+        let sent = Instant::now();
+        ws.send(Message::text(payload.as_str())).await.unwrap();
+        match ws.next().await {
+            Some(Ok(Message::Text(_))) => {}
+            other => panic!("expected the echo, got {other:?}"),
+        }
+        lap.timed(&mut mine, sent);
+    }
+    lap.finish(mine);
+    let _ = ws.close(None).await;
+    while let Some(Ok(_)) = ws.next().await {}
+}
+
+/// The mask of every frame a [`frame_client`] sends (RFC 6455's own example key): a proxy
+/// unmasks whatever the key, and one key lets the frame be prepared once.
+const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+
+/// A text frame holding `payload`, masked with [`MASK`] when `masked` (as a client sends it),
+/// else bare (as the echo sends it back).
+fn text_frame(payload: &[u8], masked: bool) -> Vec<u8> {
+    let mut frame = vec![0x81];
+    let mask_bit = if masked { 0x80 } else { 0 };
+    match payload.len() {
+        n if n < 126 => frame.push(mask_bit | n as u8),
+        n if n <= usize::from(u16::MAX) => {
+            frame.push(mask_bit | 126);
+            frame.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            frame.push(mask_bit | 127);
+            frame.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    if masked {
+        frame.extend_from_slice(&MASK);
+        frame.extend(payload.iter().zip(MASK.iter().cycle()).map(|(b, m)| b ^ m));
+    } else {
+        frame.extend_from_slice(payload);
+    }
+    frame
+}
+
+/// A client on the bare socket after tungstenite's handshake: writes the prepared frame, reads
+/// exactly the frame the echo must answer with and checks it byte for byte, in a loop; then
+/// closes and reads until the peer hangs up.
+async fn frame_client(ws: ClientStream, payload: String, url: String, lap: Lap) {
+    let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = ws.into_inner() else {
+        panic!("{url}: the bench's URLs are ws://");
+    };
+    let sent = text_frame(payload.as_bytes(), true);
+    let expected = text_frame(payload.as_bytes(), false);
+    let mut socket = BufReader::with_capacity(READ_BUFFER, tcp);
+    let mut echo = vec![0u8; expected.len()];
+    let mut mine = Vec::new();
+    while lap.going() {
+        let started = Instant::now();
+        socket.get_mut().write_all(&sent).await.unwrap();
+        if let Err(e) = socket.read_exact(&mut echo).await {
+            panic!("{url}: reading the echo: {e}");
+        }
+        assert!(
+            echo == expected,
+            "{url}: the echo is not the frame sent back bare: it starts {:02x?}",
+            &echo[..echo.len().min(16)]
+        );
+        lap.timed(&mut mine, started);
+    }
+    lap.finish(mine);
+    let mut close = vec![0x88, 0x80];
+    close.extend_from_slice(&MASK);
+    let _ = socket.get_mut().write_all(&close).await;
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(2), socket.read_to_end(&mut rest)).await;
+}
+
+/// The echo on the bare socket after tungstenite's handshake: reads each frame whole through a
+/// buffer, unmasks it and writes it back bare (a close answered and the loop ended, a ping
+/// answered with a pong); nothing else is looked at, since only the bench's clients and the
+/// proxies in front of them connect.
+async fn frame_echo_peer(tcp: TcpStream) {
+    let _ = tcp.set_nodelay(true);
+    let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
+        return;
+    };
+    let mut socket = BufReader::with_capacity(READ_BUFFER, ws.into_inner());
+    let mut payload = Vec::new();
+    let mut reply = Vec::new();
+    loop {
+        let Ok(first) = read_client_frame(&mut socket, &mut payload).await else {
+            return;
+        };
+        let opcode = first & 0x0f;
+        reply.clear();
+        reply.push(if opcode == 0x9 { 0x8a } else { first });
+        match payload.len() {
+            n if n < 126 => reply.push(n as u8),
+            n if n <= usize::from(u16::MAX) => {
+                reply.push(126);
+                reply.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                reply.push(127);
+                reply.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        reply.extend_from_slice(&payload);
+        if opcode != 0xa && socket.get_mut().write_all(&reply).await.is_err() {
+            return;
+        }
+        if opcode == 0x8 {
+            return;
+        }
+    }
+}
+
+/// Reads one frame as a client sends it: returns its first byte (FIN and opcode) and leaves
+/// its payload, unmasked, in `payload`.
+async fn read_client_frame(
+    socket: &mut BufReader<TcpStream>,
+    payload: &mut Vec<u8>,
+) -> std::io::Result<u8> {
+    let mut head = [0u8; 2];
+    socket.read_exact(&mut head).await?;
+    let len = match head[1] & 0x7f {
+        126 => {
+            let mut len = [0u8; 2];
+            socket.read_exact(&mut len).await?;
+            usize::from(u16::from_be_bytes(len))
+        }
+        127 => {
+            let mut len = [0u8; 8];
+            socket.read_exact(&mut len).await?;
+            usize::try_from(u64::from_be_bytes(len)).unwrap_or(usize::MAX)
+        }
+        n => usize::from(n),
+    };
+    // The bench sends at most a few KiB: a larger length is a broken stream.
+    if len > 1 << 24 {
+        return Err(std::io::Error::other(format!("a frame of {len} bytes")));
+    }
+    let mut mask = [0u8; 4];
+    if head[1] & 0x80 != 0 {
+        socket.read_exact(&mut mask).await?;
+    }
+    payload.resize(len, 0);
+    socket.read_exact(payload).await?;
+    for (byte, m) in payload.iter_mut().zip(mask.iter().cycle()) {
+        *byte ^= m;
+    }
+    Ok(head[0])
 }
 
 /// Holds `count` idle connections through `/tap/bench` and reports wirebook's RSS.
