@@ -129,7 +129,15 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
     // Rows and the counterparts follow the selected row alone, not every pick.
     let selected = Memo::new(move |_| selection.with(|s| s.selected()));
     let scroll_top = RwSignal::new(0.0f64);
-    let viewport = RwSignal::new(400.0f64);
+    // Until the list is measured: the window's height, which the list's cannot exceed, so the
+    // first build draws every row that will show (the measure drops the extra ones).
+    let viewport = RwSignal::new(
+        window()
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(400.0),
+    );
     let scroller = NodeRef::<html::Div>::new();
     // JavaScript gives minutes *west* of UTC.
     let utc_offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
@@ -210,6 +218,14 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         )
     });
 
+    // The list opens following the newest rows: its window starts at the bottom, so the first
+    // build draws the rows that will show instead of the oldest ones and then those.
+    scroll_top.set(
+        (GEOMETRY.total_px(total.get_untracked()) + head_px.get_untracked()
+            - viewport.get_untracked())
+        .max(0.0),
+    );
+
     let set_scroll = move |top: f64| {
         if let Some(el) = scroller.get_untracked() {
             el.set_scroll_top(top.round() as i32);
@@ -222,14 +238,21 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
                 - viewport.get_untracked())
             .max(0.0)
         };
-        set_scroll(bottom());
+        let wanted = bottom();
+        set_scroll(wanted);
         // A list that grew by more than a screen at once (a filter cleared, a page of older
-        // rows) may not have its new spacer heights yet, and the browser clamps the scroll:
-        // once more after they are laid out.
-        if scroll_top.get_untracked() + 1.0 < bottom() {
+        // rows), or one just built and not laid out yet, may not have its new spacer heights,
+        // and the browser clamps the scroll: the rows drawn stay the newest (not the ones at
+        // the clamped place, drawn for one frame), and the scroll is set once more after the
+        // layout.
+        if scroll_top.get_untracked() + 1.0 < wanted {
+            scroll_top.set(wanted);
             request_animation_frame(move || {
                 if follow.with_untracked(|f| f.following()) {
                     set_scroll(bottom());
+                } else if let Some(el) = scroller.get_untracked() {
+                    // Scrolled away meanwhile: the rows follow the list's own place.
+                    scroll_top.set(f64::from(el.scroll_top()));
                 }
             });
         }
@@ -281,7 +304,12 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
             return Some(observer);
         }
         let el = scroller.get()?;
-        viewport.set(f64::from(el.client_height()));
+        // Not laid out yet (the list was just built), it measures 0: the estimate stands until
+        // the observer's first measure.
+        let height = el.client_height();
+        if height > 0 {
+            viewport.set(f64::from(height));
+        }
         let callback = Closure::<dyn Fn()>::new(move || {
             if let Some(el) = scroller.get_untracked() {
                 resized(f64::from(el.client_height()));
