@@ -39,6 +39,34 @@ test('the inspector opens on the newest rows and loads older ones as it scrolls 
   await expect(page.locator('button.jump')).not.toContainText('new');
 });
 
+test('the inspector draws the newest rows first, not the oldest of its first page', async ({ page, browser, wirebook }) => {
+  await fill(browser, wirebook.origin, 600);
+  // The message of every row the page draws, from its first frame on.
+  await page.addInitScript(() => {
+    const drawn: string[] = [];
+    (window as unknown as { drawnRows: string[] }).drawnRows = drawn;
+    new MutationObserver((changes) => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) {
+          if (!(node instanceof Element)) continue;
+          const rows = node.matches('[data-testid=capture-row]')
+            ? [node]
+            : [...node.querySelectorAll('[data-testid=capture-row]')];
+          for (const row of rows) drawn.push(row.querySelector('.c-data')?.textContent ?? '');
+        }
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await page.goto(wirebook.url);
+  await expect(page.getByTestId('capture-row').filter({ hasText: 'm599' }).first()).toBeVisible();
+  const drawn = await page.evaluate(() => (window as unknown as { drawnRows: string[] }).drawnRows);
+  const messages = drawn.flatMap((text) => /^m(\d+)$/.exec(text)?.slice(1) ?? []).map(Number);
+  // The first page holds m472 to m599 and their echoes; a screen shows some 30 rows. Drawing the
+  // page's top first (m472…) and the newest a frame or two later was a bug.
+  expect(messages.length).toBeGreaterThan(0);
+  expect(Math.min(...messages)).toBeGreaterThan(540);
+});
+
 test('a filter pages through the server: matches older than the first page arrive', async ({ page, browser, wirebook }) => {
   await fill(browser, wirebook.origin, 600);
   await page.goto(wirebook.url);
