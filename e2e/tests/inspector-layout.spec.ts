@@ -122,6 +122,13 @@ test('notebook | inspector: dragged, moved by keys, hidden and shown, kept on re
   await expect(splitter).toHaveAttribute('role', 'separator');
   await expect(splitter).toHaveAttribute('aria-valuenow', '50');
   expect(Math.round(await width(notebook))).toBe(640);
+  // The bounds it announces follow the window: the panes' minimums are a smaller share of a
+  // wider one (380 of 1280 px is 30 %, of 1920 px 20 %).
+  await expect(splitter).toHaveAttribute('aria-valuemin', '30');
+  await page.setViewportSize({ width: 1920, height: 800 });
+  await expect(splitter).toHaveAttribute('aria-valuemin', '20');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect(splitter).toHaveAttribute('aria-valuemin', '30');
 
   // Dragged 200 px to the left.
   const bar = (await splitter.boundingBox())!;

@@ -6,6 +6,8 @@
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
 use crate::splitter::{Split, SplitKey, SplitLimits};
 
@@ -49,7 +51,7 @@ pub fn Splitter(
     let bar = NodeRef::<html::Div>::new();
     // While dragging: where in the bar the pointer took it, so the bar does not jump to it.
     let grip = StoredValue::new(None::<f64>);
-    // The container's size along the split, as last measured: for `aria-valuenow`.
+    // The container's size along the split, as last measured: for the aria values.
     let total_px = RwSignal::new(0.0f64);
 
     // The container's start and size along the split.
@@ -64,9 +66,28 @@ pub fn Splitter(
         total_px.set(span.1);
         Some(span)
     };
+    // Measured by a ResizeObserver once the container is laid out, and whenever its size
+    // changes (the window, the other split): the aria values stay true, and the splitter's
+    // build does not force a layout of the page to measure it (16 ms of the inspector's).
+    let observer = StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn Fn()>)>);
     Effect::new(move |_| {
-        if bar.get().is_some() {
+        let Some(container) = bar.get().and_then(|bar| bar.parent_element()) else {
+            return;
+        };
+        if observer.with_value(Option::is_some) {
+            return;
+        }
+        let callback = Closure::<dyn Fn()>::new(move || {
             measure();
+        });
+        if let Ok(resize) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+            resize.observe(&container);
+            observer.set_value(Some((resize, callback)));
+        }
+    });
+    on_cleanup(move || {
+        if let Some((resize, _callback)) = observer.try_update_value(Option::take).flatten() {
+            resize.disconnect();
         }
     });
     let toggle = move || match on_toggle {
