@@ -46,6 +46,10 @@ use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use wirebook_server::config::READ_BUFFER;
+use wirebook_shared::wire::mask::apply_mask;
+use wirebook_shared::wire::{
+    encode_frame, header_len, FrameHeader, FrameSpec, LengthForm, Opcode, MAX_HEADER_LEN,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Path {
@@ -537,31 +541,6 @@ async fn tungstenite_client(mut ws: ClientStream, payload: String, lap: Lap) {
 /// unmasks whatever the key, and one key lets the frame be prepared once.
 const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
-/// A text frame holding `payload`, masked with [`MASK`] when `masked` (as a client sends it),
-/// else bare (as the echo sends it back).
-fn text_frame(payload: &[u8], masked: bool) -> Vec<u8> {
-    let mut frame = vec![0x81];
-    let mask_bit = if masked { 0x80 } else { 0 };
-    match payload.len() {
-        n if n < 126 => frame.push(mask_bit | n as u8),
-        n if n <= usize::from(u16::MAX) => {
-            frame.push(mask_bit | 126);
-            frame.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            frame.push(mask_bit | 127);
-            frame.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    if masked {
-        frame.extend_from_slice(&MASK);
-        frame.extend(payload.iter().zip(MASK.iter().cycle()).map(|(b, m)| b ^ m));
-    } else {
-        frame.extend_from_slice(payload);
-    }
-    frame
-}
-
 /// A client on the bare socket after tungstenite's handshake: writes the prepared frame, reads
 /// exactly the frame the echo must answer with and checks it byte for byte, in a loop; then
 /// closes and reads until the peer hangs up.
@@ -569,8 +548,9 @@ async fn frame_client(ws: ClientStream, payload: String, url: String, lap: Lap) 
     let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = ws.into_inner() else {
         panic!("{url}: the bench's URLs are ws://");
     };
-    let sent = text_frame(payload.as_bytes(), true);
-    let expected = text_frame(payload.as_bytes(), false);
+    let text = FrameSpec::new(Opcode::Text);
+    let sent = encode_frame(&text.masked(MASK), payload.as_bytes());
+    let expected = encode_frame(&text, payload.as_bytes());
     let mut socket = BufReader::with_capacity(READ_BUFFER, tcp);
     let mut echo = vec![0u8; expected.len()];
     let mut mine = Vec::new();
@@ -588,8 +568,7 @@ async fn frame_client(ws: ClientStream, payload: String, url: String, lap: Lap) 
         lap.timed(&mut mine, started);
     }
     lap.finish(mine);
-    let mut close = vec![0x88, 0x80];
-    close.extend_from_slice(&MASK);
+    let close = encode_frame(&FrameSpec::new(Opcode::Close).masked(MASK), &[]);
     let _ = socket.get_mut().write_all(&close).await;
     let mut rest = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(2), socket.read_to_end(&mut rest)).await;
@@ -608,68 +587,57 @@ async fn frame_echo_peer(tcp: TcpStream) {
     let mut payload = Vec::new();
     let mut reply = Vec::new();
     loop {
-        let Ok(first) = read_client_frame(&mut socket, &mut payload).await else {
+        let Ok(header) = read_client_frame(&mut socket, &mut payload).await else {
             return;
         };
-        let opcode = first & 0x0f;
+        let opcode = header.opcode;
+        // The same frame back, bare, in the shortest length form (a ping's as a pong).
+        let back = FrameHeader {
+            opcode: if opcode == Opcode::Ping {
+                Opcode::Pong
+            } else {
+                opcode
+            },
+            mask_key: None,
+            length_form: LengthForm::minimal_for(header.payload_len),
+            ..header
+        };
         reply.clear();
-        reply.push(if opcode == 0x9 { 0x8a } else { first });
-        match payload.len() {
-            n if n < 126 => reply.push(n as u8),
-            n if n <= usize::from(u16::MAX) => {
-                reply.push(126);
-                reply.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            n => {
-                reply.push(127);
-                reply.extend_from_slice(&(n as u64).to_be_bytes());
-            }
-        }
+        back.write(&mut reply);
         reply.extend_from_slice(&payload);
-        if opcode != 0xa && socket.get_mut().write_all(&reply).await.is_err() {
+        if opcode != Opcode::Pong && socket.get_mut().write_all(&reply).await.is_err() {
             return;
         }
-        if opcode == 0x8 {
+        if opcode == Opcode::Close {
             return;
         }
     }
 }
 
-/// Reads one frame as a client sends it: returns its first byte (FIN and opcode) and leaves
-/// its payload, unmasked, in `payload`.
+/// Reads one frame as a client sends it: returns its header and leaves its payload, unmasked,
+/// in `payload`.
 async fn read_client_frame(
     socket: &mut BufReader<TcpStream>,
     payload: &mut Vec<u8>,
-) -> std::io::Result<u8> {
-    let mut head = [0u8; 2];
-    socket.read_exact(&mut head).await?;
-    let len = match head[1] & 0x7f {
-        126 => {
-            let mut len = [0u8; 2];
-            socket.read_exact(&mut len).await?;
-            usize::from(u16::from_be_bytes(len))
-        }
-        127 => {
-            let mut len = [0u8; 8];
-            socket.read_exact(&mut len).await?;
-            usize::try_from(u64::from_be_bytes(len)).unwrap_or(usize::MAX)
-        }
-        n => usize::from(n),
-    };
+) -> std::io::Result<FrameHeader> {
+    let mut head = [0u8; MAX_HEADER_LEN];
+    socket.read_exact(&mut head[..2]).await?;
+    let len = header_len(head[1]);
+    socket.read_exact(&mut head[2..len]).await?;
+    let header = FrameHeader::read(&head);
     // The bench sends at most a few KiB: a larger length is a broken stream.
-    if len > 1 << 24 {
-        return Err(std::io::Error::other(format!("a frame of {len} bytes")));
+    if header.payload_len > 1 << 24 {
+        return Err(std::io::Error::other(format!(
+            "a frame of {} bytes",
+            header.payload_len
+        )));
     }
-    let mut mask = [0u8; 4];
-    if head[1] & 0x80 != 0 {
-        socket.read_exact(&mut mask).await?;
-    }
-    payload.resize(len, 0);
+    payload.resize(header.payload_len as usize, 0);
     socket.read_exact(payload).await?;
-    for (byte, m) in payload.iter_mut().zip(mask.iter().cycle()) {
-        *byte ^= m;
+    if let Some(key) = header.mask_key {
+        apply_mask(payload, key, 0);
     }
-    Ok(head[0])
+    Ok(header)
 }
 
 /// Holds `count` idle connections through `/tap/bench` and reports wirebook's RSS.

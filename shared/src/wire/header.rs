@@ -184,7 +184,8 @@ fn length_form(second: u8) -> LengthForm {
     }
 }
 
-/// Header length announced by the second header byte.
-pub(super) fn header_len(second: u8) -> usize {
+/// Header length announced by the second header byte: how many bytes to read for
+/// [`FrameHeader::read`] once the first two are in.
+pub fn header_len(second: u8) -> usize {
     2 + length_form(second).extra_len() + if second & 0x80 != 0 { 4 } else { 0 }
 }

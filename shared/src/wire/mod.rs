@@ -52,7 +52,7 @@ pub use handshake::{
     accept_key, check_upgrade, minimal_upgrade, parse_request, parse_response, HeadReader, Headers,
     HttpError, Parsed, Request, Response, Upgrade,
 };
-pub use header::{FrameHeader, LengthForm, MAX_HEADER_LEN};
+pub use header::{header_len, FrameHeader, LengthForm, MAX_HEADER_LEN};
 pub use message::{Message, MessageAssembler, Messages};
 pub use opcode::Opcode;
 pub use utf8::Utf8Validator;
