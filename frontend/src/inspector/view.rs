@@ -218,13 +218,15 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         )
     });
 
-    // The list opens following the newest rows: its window starts at the bottom, so the first
-    // build draws the rows that will show instead of the oldest ones and then those.
-    scroll_top.set(
+    // The scroll that shows the newest rows.
+    let bottom = move || {
         (GEOMETRY.total_px(total.get_untracked()) + head_px.get_untracked()
             - viewport.get_untracked())
-        .max(0.0),
-    );
+        .max(0.0)
+    };
+    // The list opens following the newest rows: its window starts at the bottom, so the first
+    // build draws the rows that will show instead of the oldest ones and then those.
+    scroll_top.set(bottom());
 
     let set_scroll = move |top: f64| {
         if let Some(el) = scroller.get_untracked() {
@@ -233,11 +235,6 @@ pub fn InspectorPane(session: Session) -> impl IntoView {
         }
     };
     let scroll_to_bottom = move || {
-        let bottom = move || {
-            (GEOMETRY.total_px(total.get_untracked()) + head_px.get_untracked()
-                - viewport.get_untracked())
-            .max(0.0)
-        };
         let wanted = bottom();
         set_scroll(wanted);
         // A list that grew by more than a screen at once (a filter cleared, a page of older
