@@ -41,24 +41,25 @@ import {
   searchPanelOpen as searchPanelIsOpen,
 } from '@codemirror/search';
 import { classHighlighter } from '@lezer/highlight';
-import { python } from '@codemirror/lang-python';
-import { json } from '@codemirror/lang-json';
-import { markdownLanguage } from '@codemirror/lang-markdown';
+// src/languages.js, made by frontend/build.rs into a module that builds the grammars on its
+// first call.
+import { languages } from 'wirebook-languages';
 
 // Marks the transactions that carry text the notebook wrote (undo, merge, a kernel's reply):
 // the notebook already has it, so no change event goes back.
 const fromNotebook = Annotation.define();
 
+// The grammars are built when a cell first needs one: a text cell never builds them.
 // Markdown without its embedded HTML language: `markdown()` would bring lang-html, -css and
 // -javascript, three times the bundle, for the rare HTML block in a notebook.
 function languageSupport(name) {
   switch (name) {
     case 'python':
-      return python();
+      return languages().python();
     case 'json':
-      return json();
+      return languages().json();
     case 'markdown':
-      return new LanguageSupport(markdownLanguage);
+      return new LanguageSupport(languages().markdownLanguage);
     default:
       return [];
   }

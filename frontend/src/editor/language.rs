@@ -1,7 +1,9 @@
 //! Which language a cell's editor highlights: the kernel's for code cells of a Jupyter kernel
 //! (its `language_info` name, as the kernelspec gives it), JSON for a WebSocket kernel's cells
 //! sent as JSON, plain text for its other formats, markdown for markdown cells and plain text
-//! for raw ones.
+//! for raw ones. Code cells are plain text until the page knows its kernel: the editor builds
+//! its grammars when a cell first needs one, and the page's first cell should not wait for a
+//! guess.
 
 use wirebook_notebook::CellKind;
 use wirebook_shared::cell_format::CellFormat;
@@ -41,6 +43,8 @@ impl Language {
 /// What the kernel says about the cells it takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KernelCells<'a> {
+    /// No kernel yet: the page before the server's `hello`.
+    Unknown,
     /// A WebSocket kernel: each cell is one message in its own format.
     Messages,
     /// A Jupyter kernel running code in this language, when it says (`None` before it does).
@@ -51,7 +55,7 @@ pub enum KernelCells<'a> {
 pub fn for_cell(kind: CellKind, format: CellFormat, kernel: KernelCells<'_>) -> Language {
     match (kind, kernel) {
         (CellKind::Markdown, _) => Language::Markdown,
-        (CellKind::Raw, _) => Language::Text,
+        (CellKind::Raw, _) | (CellKind::Code, KernelCells::Unknown) => Language::Text,
         (CellKind::Code, KernelCells::Messages) => match format {
             CellFormat::Json { .. } | CellFormat::Frame => Language::Json,
             _ => Language::Text,
@@ -68,7 +72,11 @@ mod tests {
 
     #[test]
     fn markdown_and_raw_cells_whatever_the_kernel() {
-        for kernel in [KernelCells::Messages, KernelCells::Code(Some("python"))] {
+        for kernel in [
+            KernelCells::Unknown,
+            KernelCells::Messages,
+            KernelCells::Code(Some("python")),
+        ] {
             assert_eq!(
                 for_cell(CellKind::Markdown, CellFormat::Text, kernel),
                 Language::Markdown
@@ -105,5 +113,15 @@ mod tests {
         // Before the kernel says: Jupyter's default kernel is Python's.
         assert_eq!(code(None), Language::Python);
         assert_eq!(Language::of_kernel("json").name(), "json");
+    }
+
+    #[test]
+    fn plain_text_before_the_kernel_is_known() {
+        for format in CellFormat::ALL {
+            assert_eq!(
+                for_cell(CellKind::Code, format, KernelCells::Unknown),
+                Language::Text
+            );
+        }
     }
 }

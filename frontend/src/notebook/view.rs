@@ -479,10 +479,10 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
     let language = Memo::new(move |_| {
         let (kind, format) = (kind.get(), format.get());
         session.kernel_info.with(|k| {
-            let cells = if crate::notebook::cell_sending::takes_formats(k.as_ref()) {
-                KernelCells::Messages
-            } else {
-                KernelCells::Code(k.as_ref().and_then(|k| k.language.as_deref()))
+            let cells = match k {
+                None => KernelCells::Unknown,
+                Some(k) if k.choice.takes_formats() => KernelCells::Messages,
+                Some(k) => KernelCells::Code(k.language.as_deref()),
             };
             language::for_cell(kind, format, cells)
         })
