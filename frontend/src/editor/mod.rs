@@ -10,10 +10,11 @@
 //! so highlighting is right for Python strings, f-strings and nested brackets rather than a
 //! regex's guess. The cost is bundle size and a JavaScript build step: the bundle
 //! (`frontend/editor`, npm packages pinned by its `package-lock.json`, bundled by Debian's
-//! `esbuild` from `frontend/build.rs`) is 442,847 bytes minified, **126,643 bytes brotli**
-//! (`brotli -q 11`; budget 150 KB; 148,589 bytes `gzip -9`), measured on 2026-12-03. It holds
+//! `esbuild` from `frontend/build.rs`) is 455,426 bytes minified, **131,230 bytes brotli**
+//! (`brotli -q 11`; budget 150 KB; 152,963 bytes `gzip -9`), measured on 2026-12-05. It holds
 //! `@codemirror/view` (40 % of it), state, language, commands, search, autocomplete (only its
-//! bracket closing is used), and the Python, JSON and markdown grammars. The alternative, a
+//! bracket closing is used), and the Python, JSON and markdown grammars, built when a cell
+//! first needs one rather than as the page loads (`frontend/build.rs`). The alternative, a
 //! Rust highlighter in the wasm over the textarea, would have cost wasm size of its own for
 //! grammars (tree-sitter needs C; syntect's regex sets are larger) and left everything else
 //! above to write and keep. Markdown is taken without its embedded-HTML language,
