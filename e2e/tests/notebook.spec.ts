@@ -210,6 +210,7 @@ test('rebinding a command in the shortcuts dialog lasts across a reload', async 
   // Q is free: it replaces B at once.
   await row.locator('[data-testid=binding][data-keys="B"]').focus();
   await page.keyboard.press('Enter');
+  await expect(panel).toHaveAttribute('data-state', 'recording');
   await page.keyboard.press('q');
   await expect(row.getByTestId('binding')).toHaveAttribute('data-keys', 'Q');
   await expect(row.getByTestId('reset-binding')).toBeVisible();

@@ -24,6 +24,21 @@ pub fn focus_after_render(selector: &'static str) {
     });
 }
 
+/// Gives the element matching `selector` the focus once the view has rendered, unless the
+/// focus is inside it by then: a control the user (or a key) moved to in the meantime keeps
+/// it. For a dialog taking the focus back after a part of it closed.
+pub fn focus_within_after_render(selector: &'static str) {
+    request_animation_frame(move || {
+        let Some(element) = element::<web_sys::HtmlElement>(selector) else {
+            return;
+        };
+        let active = document().active_element();
+        if !active.is_some_and(|a| element.contains(Some(&a))) {
+            let _ = element.focus();
+        }
+    });
+}
+
 /// A view setting an earlier visit kept in `localStorage` (none when storage is disabled).
 pub fn stored_setting(key: &str) -> Option<String> {
     window()

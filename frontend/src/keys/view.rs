@@ -15,7 +15,7 @@ use wirebook_notebook::commands::{CommandId, Scope};
 use wirebook_shared::sorting::sort_by;
 
 use crate::dialog::Modal;
-use crate::dom::focus_after_render;
+use crate::dom::{focus_after_render, focus_within_after_render};
 use crate::keys::keymap::Key;
 use crate::keys::rebind::{self, Capture, Proposal};
 use crate::palette::shortcuts::{self, Shortcut};
@@ -38,8 +38,10 @@ fn keys_view(keys: &[String]) -> impl IntoView {
     keys.iter().map(|k| combo_view(k)).collect_view().into_any()
 }
 
+/// The dialog takes the focus when it opens and when a part of it closes (the control that
+/// had it may be gone), unless a control of the dialog has it by then.
 fn focus_dialog() {
-    focus_after_render("[data-testid=help-overlay]");
+    focus_within_after_render("[data-testid=help-overlay]");
 }
 
 /// The keys of `id` differ from Jupyter's.
