@@ -10,6 +10,8 @@
 // request), as a browser away from the server would; loopback otherwise. The page's own `performance.mark`s named
 // `wirebook:…` (the startup's steps, where a build sets them) are printed as medians too.
 //
+// B/A is given twice: the ratio of the medians, and by round (see `pairedRatio`).
+//
 // Each load is a fresh browser context (a cold cache). Times are read in the page from
 // performance.now() (0 = navigation start) on the first animation frame at which the cell's
 // editor is contenteditable, and at which the inspector shows the newest rows: a row drawn at
@@ -133,6 +135,28 @@ async function load(browser, url) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// A round loads A and B back to back (in alternating order), so each round's B/A compares
+// the two builds under the same spell of a noisy machine: the median of those ratios, and in
+// how many rounds B came sooner, with the two-sided sign test's p (how often builds that do
+// not differ would split the rounds at least that unevenly). A/A runs of 15 rounds on this
+// VM have given medians of 0.94-1.07x: a difference of a few percent needs a small p across
+// repeated runs before it is believed.
+function pairedRatio(as, bs) {
+  const ratios = as.map((a, i) => bs[i] / a);
+  const sooner = ratios.filter((r) => r < 1).length;
+  const later = ratios.filter((r) => r > 1).length;
+  const n = sooner + later;
+  // P(X <= k) for X ~ Binomial(n, 1/2), both tails.
+  let tail = 0;
+  let choose = 1;
+  for (let i = 0; i <= Math.min(sooner, later); i++) {
+    tail += choose;
+    choose = (choose * (n - i)) / (i + 1);
+  }
+  const p = Math.min(1, (2 * tail) / 2 ** n);
+  return `${median(ratios).toFixed(2)}x, B sooner in ${sooner} of ${ratios.length} (p ${p.toFixed(3)})`;
+}
+
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 try {
   for (const filled of messages > 0 ? [false, true] : [false]) {
@@ -170,6 +194,10 @@ try {
     console.log(
       `${label} B/A: editable ${(median(b.editable) / median(a.editable)).toFixed(2)}x, ` +
         `newest rows ${(median(b.rows) / median(a.rows)).toFixed(2)}x`,
+    );
+    console.log(
+      `${label} B/A by round: editable ${pairedRatio(a.editable, b.editable)}, ` +
+        `newest rows ${pairedRatio(a.rows, b.rows)}`,
     );
   }
 } finally {
