@@ -1,7 +1,8 @@
 // The notebook's file as Jupyter users expect it: a change on disk is noticed at once (a
 // notebook without unsaved changes reloads, one with them asks), a mistyped address creates
-// nothing until saved, and a notebook whose kernel is offered nowhere says "Kernel not found"
-// and runs nothing until a kernel is picked.
+// nothing until saved, a notebook whose kernel is offered nowhere says "Kernel not found"
+// and runs nothing until a kernel is picked, and its code is highlighted in the language the
+// file names before any kernel answers.
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, expect } from './wirebook';
@@ -115,4 +116,21 @@ test('leaving the scratch notebook with changes asks in the page', async ({ page
   await page.getByTestId('new-notebook').click();
   await question.getByTestId('question-yes').click();
   await expect(page).toHaveURL(/\/notebooks\/Untitled\.ipynb$/);
+});
+
+test('the code of a notebook is highlighted in the language its file names before the kernel answers', async ({ page, wirebook }) => {
+  const notebook = {
+    ...empty,
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python' },
+    },
+    cells: [{ cell_type: 'code', id: 'c', metadata: {}, source: 'import os', outputs: [], execution_count: null }],
+  };
+  writeFileSync(path.join(wirebook.notebookDir, 'early.ipynb'), JSON.stringify(notebook));
+  // The session socket is held unanswered: the page never hears which kernel it has.
+  await page.routeWebSocket(/\/session/, () => {});
+  await page.goto(`${wirebook.origin}/notebooks/early.ipynb?token=${wirebook.token}`);
+  await expect(page.getByTestId('cell-editor').locator('.tok-keyword')).toHaveText('import');
+  await expect(page.getByTestId('kernel-status')).toContainText('connecting');
 });

@@ -1,12 +1,14 @@
 //! Which language a cell's editor highlights: the kernel's for code cells of a Jupyter kernel
 //! (its `language_info` name, as the kernelspec gives it), JSON for a WebSocket kernel's cells
 //! sent as JSON, plain text for its other formats, markdown for markdown cells and plain text
-//! for raw ones. Code cells are plain text until the page knows its kernel: the editor builds
-//! its grammars when a cell first needs one, and the page's first cell should not wait for a
-//! guess.
+//! for raw ones. Until the server says which kernel the page has, the notebook's metadata says
+//! which it was written for ([`from_metadata`]); a new notebook's code cells are plain text
+//! then, since the editor builds its grammars when a cell first needs one and the page's first
+//! cell should not wait for a guess.
 
 use wirebook_notebook::CellKind;
 use wirebook_shared::cell_format::CellFormat;
+use wirebook_shared::ipynb::NotebookMetadata;
 
 /// A language the editor bundle knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,33 @@ pub enum KernelCells<'a> {
     Messages,
     /// A Jupyter kernel running code in this language, when it says (`None` before it does).
     Code(Option<&'a str>),
+}
+
+/// The kernel a notebook's metadata names, for the moments before the server says: its
+/// WebSocket kernel (`metadata.wirebook.kernel`), or its Jupyter kernel and that kernel's
+/// language (`language_info.name`, else `kernelspec.language`); [`KernelCells::Unknown`] for
+/// a notebook that names none, such as a new one.
+pub fn from_metadata(metadata: &NotebookMetadata) -> KernelCells<'_> {
+    if metadata
+        .wirebook
+        .as_ref()
+        .is_some_and(|w| w.kernel.is_some())
+    {
+        return KernelCells::Messages;
+    }
+    let language_info = metadata
+        .extra
+        .get("language_info")
+        .and_then(|l| l.get("name"));
+    let kernelspec = metadata.kernelspec.as_ref();
+    let language = language_info
+        .or_else(|| kernelspec?.extra.get("language"))
+        .and_then(|l| l.as_str());
+    match (language, kernelspec) {
+        (Some(language), _) => KernelCells::Code(Some(language)),
+        (None, Some(_)) => KernelCells::Code(None),
+        (None, None) => KernelCells::Unknown,
+    }
 }
 
 /// The language of a cell of `kind` (sent in `format` to a WebSocket kernel).
@@ -113,6 +142,39 @@ mod tests {
         // Before the kernel says: Jupyter's default kernel is Python's.
         assert_eq!(code(None), Language::Python);
         assert_eq!(Language::of_kernel("json").name(), "json");
+    }
+
+    #[test]
+    fn a_notebooks_metadata_names_its_kernel_before_the_server_does() {
+        let parse = |metadata: serde_json::Value| -> NotebookMetadata {
+            let file = serde_json::json!({
+                "cells": [], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5
+            });
+            wirebook_shared::ipynb::IpynbNotebook::parse(&file.to_string())
+                .expect("a notebook")
+                .metadata
+        };
+        let python = parse(serde_json::json!({
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python", "version": "3.12"}
+        }));
+        assert_eq!(from_metadata(&python), KernelCells::Code(Some("python")));
+        let spec_only = parse(serde_json::json!({
+            "kernelspec": {"name": "julia", "display_name": "Julia", "language": "julia"}
+        }));
+        assert_eq!(from_metadata(&spec_only), KernelCells::Code(Some("julia")));
+        let unnamed = parse(serde_json::json!({
+            "kernelspec": {"name": "python3", "display_name": "Python 3"}
+        }));
+        assert_eq!(from_metadata(&unnamed), KernelCells::Code(None));
+        let websocket = parse(serde_json::json!({
+            "wirebook": {"kernel": {"kind": "websocket", "url": "ws://127.0.0.1:9/echo"}}
+        }));
+        assert_eq!(from_metadata(&websocket), KernelCells::Messages);
+        assert_eq!(
+            from_metadata(&parse(serde_json::json!({}))),
+            KernelCells::Unknown
+        );
     }
 
     #[test]

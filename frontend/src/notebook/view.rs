@@ -478,13 +478,15 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
         Memo::new(move |_| cell.with(|c| c.as_ref().map(|c| c.format()).unwrap_or_default()));
     let language = Memo::new(move |_| {
         let (kind, format) = (kind.get(), format.get());
-        session.kernel_info.with(|k| {
-            let cells = match k {
-                None => KernelCells::Unknown,
-                Some(k) if k.choice.takes_formats() => KernelCells::Messages,
-                Some(k) => KernelCells::Code(k.language.as_deref()),
-            };
-            language::for_cell(kind, format, cells)
+        session.kernel_info.with(|k| match k {
+            Some(k) if k.choice.takes_formats() => {
+                language::for_cell(kind, format, KernelCells::Messages)
+            }
+            Some(k) => language::for_cell(kind, format, KernelCells::Code(k.language.as_deref())),
+            // Read (and followed) only until the server names the kernel.
+            None => session
+                .notebook
+                .with(|n| language::for_cell(kind, format, language::from_metadata(n.metadata()))),
         })
     });
     let assists = Signal::derive(move || {
