@@ -134,3 +134,19 @@ test('the code of a notebook is highlighted in the language its file names befor
   await expect(page.getByTestId('cell-editor').locator('.tok-keyword')).toHaveText('import');
   await expect(page.getByTestId('kernel-status')).toContainText('connecting');
 });
+
+test('a notebook whose kernel is not offered keeps the language its file names', async ({ page, wirebook }) => {
+  const notebook = {
+    ...empty,
+    metadata: { kernelspec: { name: 'python-elsewhere', display_name: 'Python elsewhere', language: 'python' } },
+    cells: [{ cell_type: 'code', id: 'c', metadata: {}, source: 'import os', outputs: [], execution_count: null }],
+  };
+  writeFileSync(path.join(wirebook.notebookDir, 'elsewhere.ipynb'), JSON.stringify(notebook));
+  await page.goto(`${wirebook.origin}/notebooks/elsewhere.ipynb?token=${wirebook.token}`);
+  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'failed');
+  await expect(page.getByTestId('cell-editor').locator('.tok-keyword')).toHaveText('import');
+  // A kernel picked: its language from then on (the echo kernel takes text messages).
+  await page.getByTestId('kernel-picker').getByTestId('kernel-option').filter({ hasText: 'echo' }).first().click();
+  await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'open');
+  await expect(page.getByTestId('cell-editor').locator('.tok-keyword')).toHaveCount(0);
+});

@@ -1,10 +1,10 @@
 //! Which language a cell's editor highlights: the kernel's for code cells of a Jupyter kernel
 //! (its `language_info` name, as the kernelspec gives it), JSON for a WebSocket kernel's cells
 //! sent as JSON, plain text for its other formats, markdown for markdown cells and plain text
-//! for raw ones. Until the server says which kernel the page has, the notebook's metadata says
-//! which it was written for ([`from_metadata`]); a new notebook's code cells are plain text
-//! then, since the editor builds its grammars when a cell first needs one and the page's first
-//! cell should not wait for a guess.
+//! for raw ones. Until the server says which kernel the page has, or while the notebook's own
+//! is not offered, the notebook's metadata says which it was written for ([`from_metadata`]);
+//! a new notebook's code cells are plain text then, since the editor builds its grammars when
+//! a cell first needs one and the page's first cell should not wait for a guess.
 
 use wirebook_notebook::CellKind;
 use wirebook_shared::cell_format::CellFormat;

@@ -478,13 +478,17 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
         Memo::new(move |_| cell.with(|c| c.as_ref().map(|c| c.format()).unwrap_or_default()));
     let language = Memo::new(move |_| {
         let (kind, format) = (kind.get(), format.get());
+        // The notebook's own kernel, while it is not offered: nothing runs until one is picked.
+        let missing = session.kernel_missing.with(Option::is_some);
         session.kernel_info.with(|k| match k {
-            Some(k) if k.choice.takes_formats() => {
+            Some(k) if !missing && k.choice.takes_formats() => {
                 language::for_cell(kind, format, KernelCells::Messages)
             }
-            Some(k) => language::for_cell(kind, format, KernelCells::Code(k.language.as_deref())),
-            // Read (and followed) only until the server names the kernel.
-            None => session
+            Some(k) if !missing => {
+                language::for_cell(kind, format, KernelCells::Code(k.language.as_deref()))
+            }
+            // Read (and followed) only until the server names a kernel the notebook can use.
+            _ => session
                 .notebook
                 .with(|n| language::for_cell(kind, format, language::from_metadata(n.metadata()))),
         })
