@@ -13,6 +13,13 @@ function markdown(id: string, text: string) {
   return { cell_type: 'markdown', id, metadata: {}, source: text };
 }
 
+// A notebook of one code cell holding `source`, written for a kernel with this `metadata`,
+// saved as `name` in the server's notebook directory.
+function writeCodeNotebook(dir: string, name: string, metadata: object, source: string) {
+  const cell = { cell_type: 'code', id: 'c', metadata: {}, source, outputs: [], execution_count: null };
+  writeFileSync(path.join(dir, name), JSON.stringify({ ...empty, metadata, cells: [cell] }));
+}
+
 test('a change on disk reloads a notebook without unsaved changes', async ({ page, wirebook }) => {
   const api = `${wirebook.origin}/api/notebooks/calm.ipynb?token=${wirebook.token}`;
   const mine = { ...empty, cells: [markdown('a', 'first text')] };
@@ -68,12 +75,8 @@ test('a mistyped notebook address says so and creates nothing until saved', asyn
 });
 
 test('a notebook whose kernel is offered nowhere says so and runs nothing until one is picked', async ({ page, wirebook }) => {
-  const notebook = {
-    ...empty,
-    metadata: { kernelspec: { name: 'julia-1.10', display_name: 'Julia 1.10', language: 'julia' } },
-    cells: [{ cell_type: 'code', id: 'c', metadata: {}, source: 'hello', outputs: [], execution_count: null }],
-  };
-  writeFileSync(path.join(wirebook.notebookDir, 'julia.ipynb'), JSON.stringify(notebook));
+  const kernelspec = { name: 'julia-1.10', display_name: 'Julia 1.10', language: 'julia' };
+  writeCodeNotebook(wirebook.notebookDir, 'julia.ipynb', { kernelspec }, 'hello');
   await page.goto(`${wirebook.origin}/notebooks/julia.ipynb?token=${wirebook.token}`);
   const picker = page.getByTestId('kernel-picker');
   await expect(picker).toBeVisible();
@@ -119,15 +122,9 @@ test('leaving the scratch notebook with changes asks in the page', async ({ page
 });
 
 test('the code of a notebook is highlighted in the language its file names before the kernel answers', async ({ page, wirebook }) => {
-  const notebook = {
-    ...empty,
-    metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-      language_info: { name: 'python' },
-    },
-    cells: [{ cell_type: 'code', id: 'c', metadata: {}, source: 'import os', outputs: [], execution_count: null }],
-  };
-  writeFileSync(path.join(wirebook.notebookDir, 'early.ipynb'), JSON.stringify(notebook));
+  const kernelspec = { name: 'python3', display_name: 'Python 3', language: 'python' };
+  const metadata = { kernelspec, language_info: { name: 'python' } };
+  writeCodeNotebook(wirebook.notebookDir, 'early.ipynb', metadata, 'import os');
   // The session socket is held unanswered: the page never hears which kernel it has.
   await page.routeWebSocket(/\/session/, () => {});
   await page.goto(`${wirebook.origin}/notebooks/early.ipynb?token=${wirebook.token}`);
@@ -136,12 +133,8 @@ test('the code of a notebook is highlighted in the language its file names befor
 });
 
 test('a notebook whose kernel is not offered keeps the language its file names', async ({ page, wirebook }) => {
-  const notebook = {
-    ...empty,
-    metadata: { kernelspec: { name: 'python-elsewhere', display_name: 'Python elsewhere', language: 'python' } },
-    cells: [{ cell_type: 'code', id: 'c', metadata: {}, source: 'import os', outputs: [], execution_count: null }],
-  };
-  writeFileSync(path.join(wirebook.notebookDir, 'elsewhere.ipynb'), JSON.stringify(notebook));
+  const kernelspec = { name: 'python-elsewhere', display_name: 'Python elsewhere', language: 'python' };
+  writeCodeNotebook(wirebook.notebookDir, 'elsewhere.ipynb', { kernelspec }, 'import os');
   await page.goto(`${wirebook.origin}/notebooks/elsewhere.ipynb?token=${wirebook.token}`);
   await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'failed');
   await expect(page.getByTestId('cell-editor').locator('.tok-keyword')).toHaveText('import');
