@@ -40,7 +40,8 @@ fn main() {
     place(editor, "languages.js", languages.as_bytes());
     // `cell_editor.js` imports the grammars' module by this name.
     let alias = "--alias:wirebook-languages=./dist/languages.js";
-    let bundle = run_esbuild(&esbuild, editor, &["src/cell_editor.js", alias], &bundled);
+    let args = ["src/cell_editor.js", alias, "--format=esm", "--minify"];
+    let bundle = run_esbuild(&esbuild, editor, &args, &bundled);
     place(editor, "cell_editor.js", &bundle);
 }
 
@@ -138,19 +139,15 @@ fn languages_module(esbuild: &str, editor: &Path, out_dir: &Path) -> String {
     module
 }
 
-/// esbuild's bundle of `args` (an entry point and options besides the defaults here), read
-/// back from `outfile`.
+/// esbuild's bundle of `args` (an entry point, its format and options), read back from
+/// `outfile`.
 fn run_esbuild(esbuild: &str, editor: &Path, args: &[&str], outfile: &Path) -> Vec<u8> {
-    // One file, modern syntax (wasm already needs a browser newer than ES2020); an ES module
-    // and minified unless `args` say otherwise.
+    // One file, modern syntax (wasm already needs a browser newer than ES2020).
     let mut command = Command::new(esbuild);
     command
         .current_dir(editor)
         .args(["--bundle", "--target=es2020"]);
     command.args(["--legal-comments=none", "--log-level=warning"]);
-    if !args.iter().any(|a| a.starts_with("--format=")) {
-        command.args(["--format=esm", "--minify"]);
-    }
     command
         .args(args)
         .arg(format!("--outfile={}", outfile.display()));

@@ -9,6 +9,7 @@
 use wirebook_notebook::CellKind;
 use wirebook_shared::cell_format::CellFormat;
 use wirebook_shared::ipynb::NotebookMetadata;
+use wirebook_shared::session::KernelInfo;
 
 /// A language the editor bundle knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,18 @@ pub enum KernelCells<'a> {
     Messages,
     /// A Jupyter kernel running code in this language, when it says (`None` before it does).
     Code(Option<&'a str>),
+}
+
+impl<'a> KernelCells<'a> {
+    /// What the kernel the server named takes: messages in a format for a WebSocket kernel,
+    /// code in its language for a Jupyter one.
+    pub fn of(kernel: &'a KernelInfo) -> KernelCells<'a> {
+        if kernel.choice.takes_formats() {
+            KernelCells::Messages
+        } else {
+            KernelCells::Code(kernel.language.as_deref())
+        }
+    }
 }
 
 /// The kernel a notebook's metadata names, for the moments before the server says: its

@@ -480,18 +480,15 @@ fn CellView(session: Session, id: CellId) -> impl IntoView {
         let (kind, format) = (kind.get(), format.get());
         // The notebook's own kernel, while it is not offered: nothing runs until one is picked.
         let missing = session.kernel_missing.with(Option::is_some);
-        session.kernel_info.with(|k| match k {
-            Some(k) if !missing && k.choice.takes_formats() => {
-                language::for_cell(kind, format, KernelCells::Messages)
-            }
-            Some(k) if !missing => {
-                language::for_cell(kind, format, KernelCells::Code(k.language.as_deref()))
-            }
-            // Read (and followed) only until the server names a kernel the notebook can use.
-            _ => session
-                .notebook
-                .with(|n| language::for_cell(kind, format, language::from_metadata(n.metadata()))),
-        })
+        session
+            .kernel_info
+            .with(|k| match k.as_ref().filter(|_| !missing) {
+                Some(k) => language::for_cell(kind, format, KernelCells::of(k)),
+                // Read (and followed) only until the server names a kernel the notebook can use.
+                None => session.notebook.with(|n| {
+                    language::for_cell(kind, format, language::from_metadata(n.metadata()))
+                }),
+            })
     });
     let assists = Signal::derive(move || {
         session
