@@ -110,7 +110,7 @@ impl WebSocketLimits {
         WebSocketConfig::default()
             // tungstenite zeroes this much buffer before every read attempt (its default is
             // 128 KiB): with many small messages that memset was most of the server's CPU time
-            // (docs/benchmarks.md). Bigger messages still arrive, a read at a time.
+            // (docs/benchmarks.md). Bigger messages are read ahead beneath it.
             .read_buffer_size(READ_BUFFER)
             .max_message_size(Some(self.max_message_size))
             // The frame limit makes an oversize frame fail at its header, before it is read.
@@ -289,5 +289,6 @@ pub const BACKLOG_BYTES: usize = 32 * 1024 * 1024;
 /// it, `--max-message-size`): 512 anonymous connections hold at most 128 MiB of messages.
 pub const ANONYMOUS_MESSAGE_SIZE: usize = 256 * 1024;
 
-/// Bytes read from a WebSocket at a time.
-pub const READ_BUFFER: usize = 16 * 1024;
+/// What the WebSocket codec reads at a time, and zeroes before each read: small, since most
+/// messages are (larger ones are read ahead beneath the codec: `websocket::read_ahead`).
+pub const READ_BUFFER: usize = 4 * 1024;

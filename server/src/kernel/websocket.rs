@@ -38,6 +38,7 @@ use crate::upstream::{connect as connect_upstream, TlsSettings, UpstreamIo};
 use crate::websocket::close::{
     drain, protocol_failure, shutting_down, sleep_until, too_big, CLOSE_GRACE,
 };
+use crate::websocket::read_ahead::ReadAhead;
 
 /// Where sessions connect and how.
 #[derive(Debug, Clone)]
@@ -81,7 +82,7 @@ pub fn start(
     })
 }
 
-type Socket = WebSocketStream<Tap<UpstreamIo>>;
+type Socket = WebSocketStream<ReadAhead<Tap<UpstreamIo>>>;
 
 async fn run(
     id: u64,
@@ -295,7 +296,13 @@ async fn connect(
     });
     let links = tap.handle().links();
     links.track_received();
-    match tokio_tungstenite::client_async_with_config(request, tap, Some(target.config)).await {
+    match tokio_tungstenite::client_async_with_config(
+        request,
+        ReadAhead::new(tap),
+        Some(target.config),
+    )
+    .await
+    {
         Ok((socket, response)) => {
             let header = |name: &str| {
                 response

@@ -32,9 +32,10 @@ use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
 use crate::capture::tap::{rebuild_head, TapConnectInfo};
 use crate::shutdown::Shutdown;
+use crate::websocket::read_ahead::ReadAhead;
 
 /// A server-side WebSocket on an upgraded HTTP connection.
-pub type ServerSocket = WebSocketStream<TokioIo<Upgraded>>;
+pub type ServerSocket = WebSocketStream<ReadAhead<TokioIo<Upgraded>>>;
 
 /// Why a request is not a WebSocket upgrade we accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +134,12 @@ where
         shutdown,
         capturing,
         move |raw| async move {
-            let socket = WebSocketStream::from_raw_socket(raw.io, Role::Server, Some(config)).await;
+            let socket = WebSocketStream::from_raw_socket(
+                ReadAhead::new(raw.io),
+                Role::Server,
+                Some(config),
+            )
+            .await;
             on_socket(Accepted {
                 socket,
                 recorder: raw.recorder,

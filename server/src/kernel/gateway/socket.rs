@@ -29,13 +29,14 @@ use crate::kernel::websocket::handshake_failure;
 use crate::upstream::url::UpstreamUrl;
 use crate::upstream::{connect as connect_upstream, UpstreamIo};
 use crate::websocket::close::{drain, CLOSE_GRACE};
+use crate::websocket::read_ahead::ReadAhead;
 
 use super::rest::Endpoint;
 
 /// One open channels socket and what records on it.
 #[derive(Debug)]
 pub struct Channels {
-    socket: WebSocketStream<Tap<UpstreamIo>>,
+    socket: WebSocketStream<ReadAhead<Tap<UpstreamIo>>>,
     pub recorder: Recorder,
     links: Arc<Links>,
     /// What the server chose: the v1 binary frames or the JSON protocol.
@@ -144,7 +145,9 @@ async fn connect(
             })?;
     let tap = tap.redacting(target.token.map(Arc::from));
     let links = tap.handle().links();
-    match tokio_tungstenite::client_async_with_config(request, tap, Some(config)).await {
+    match tokio_tungstenite::client_async_with_config(request, ReadAhead::new(tap), Some(config))
+        .await
+    {
         Ok((socket, response)) => {
             let chosen = response
                 .headers()
