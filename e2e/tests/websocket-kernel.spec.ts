@@ -238,18 +238,21 @@ test('Run All waits its delay between messages; a lost upstream is reconnected b
     // The capture's times of the three messages on the kernel hop show the pacing: the browser
     // sends the next one 400 ms after the server said the previous one went to the kernel, so
     // every gap on the wire is at least the delay (without it they are milliseconds apart).
-    const sentOnKernelHop = async (text: string) => {
+    // One read of the capture's JSONL export: the frames of a text sent on the kernel hop.
+    const kernelSends = async () => {
       const exported = await page.request.get(`${wirebook.origin}/api/capture.jsonl?token=${wirebook.token}`);
       const records = (await exported.text()).trim().split('\n').map((line) => JSON.parse(line));
-      return records.filter(
-        (r) => r.hop === 'kernel' && r.body.event === 'frame' && r.body.direction === 'to_server' && r.body.message?.preview === text,
-      );
+      return (text: string) =>
+        records.filter(
+          (r) => r.hop === 'kernel' && r.body.event === 'frame' && r.body.direction === 'to_server' && r.body.message?.preview === text,
+        );
     };
-    const times = await Promise.all([0, 1, 2].map(async (i) => {
-      const sent = await sentOnKernelHop(`paced-${i}`);
+    const sentAt = await kernelSends();
+    const times = [0, 1, 2].map((i) => {
+      const sent = sentAt(`paced-${i}`);
       expect(sent, `paced-${i} sent once`).toHaveLength(1);
       return sent[0].time_us as number;
-    }));
+    });
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(400_000);
     expect(times[2] - times[1]).toBeGreaterThanOrEqual(400_000);
 
@@ -272,7 +275,8 @@ test('Run All waits its delay between messages; a lost upstream is reconnected b
     await expect(after.getByTestId('output-item')).toHaveText(['after-the-reconnect']);
     // Nothing sent before the loss went out again (asked of the capture: the list draws only
     // the rows near the newest, and the reconnecting added many).
-    for (let i = 0; i < 3; i++) expect(await sentOnKernelHop(`paced-${i}`), `paced-${i} not resent`).toHaveLength(1);
+    const sentByNow = await kernelSends();
+    for (let i = 0; i < 3; i++) expect(sentByNow(`paced-${i}`), `paced-${i} not resent`).toHaveLength(1);
   } finally {
     stopUpstream(upstream.child);
   }
