@@ -98,7 +98,6 @@ pub fn App() -> impl IntoView {
     startup::after_first_paint(move || {
         startup::mark("rest");
         rest.set(true);
-        crate::outputs::rich_text::preload();
         crate::notebook::expectation_kit::load();
     });
 
@@ -142,7 +141,15 @@ pub fn App() -> impl IntoView {
                         Some("The inspector"),
                         attempts,
                         || InspectorPaneStarting().into_any(),
-                        move || inspector_view(session),
+                        move || async move {
+                            let inspector = inspector_view(session).await;
+                            // The markdown renderers' chunk comes after the inspector has
+                            // been drawn, not beside its chunk: both are compiled and
+                            // handed over on the page's one thread, and a notebook that
+                            // shows markdown asks for them itself (`rich_text::current`).
+                            startup::after_first_paint(crate::outputs::rich_text::preload);
+                            inspector
+                        },
                     )}
                 </Show>
             </main>
