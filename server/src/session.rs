@@ -48,10 +48,13 @@ use crate::websocket::upgrade::{self, Capturing};
 /// Capture records per `ServerMsg::Capture` message: a large backlog goes out in pieces.
 pub const CAPTURE_BATCH: usize = 256;
 
-/// The capture a new session gets unasked: the newest records, one batch. The page is
-/// editable at once on any capture; older pages come when the inspector scrolls up
-/// (`POST /api/capture/page`, `crate::capture_page`).
-pub const FIRST_PAGE: usize = CAPTURE_BATCH;
+/// The capture a new session gets unasked: the newest records, some two screens of the
+/// inspector's list at 1920×1080. The page is editable at once on any capture; older pages come
+/// when the inspector scrolls up, or while its list does not fill its height
+/// (`POST /api/capture/page`, `crate::capture_page`). Every record of this page is decoded
+/// and fed to the inspector's columns before its newest rows show: 256 of them (a batch) took
+/// those rows 6–12 % longer on a 100k capture than 96 (e2e/bench/open.mjs).
+pub const FIRST_PAGE: usize = 96;
 
 /// What a session needs from the server.
 #[derive(Debug, Clone)]
