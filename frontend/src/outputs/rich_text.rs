@@ -1,8 +1,9 @@
 //! Markdown, maths and kernel HTML as safe HTML ([`crate::outputs::markdown`],
 //! [`crate::outputs::html_sanitizer`]) come in a wasm chunk of their own: with pulldown-cmark
 //! and pulldown-latex they are 105 KB of the UI's brotli'd code, which an empty notebook, or
-//! one of code cells, never needs. The chunk is fetched after the first paint ([`preload`]), or
-//! as soon as something asks for it ([`current`]); views show [`Shown::Rendering`] meanwhile
+//! one of code cells, never needs. The chunk is fetched once the inspector has been drawn
+//! ([`preload`], from `crate::app`; at once for a notebook opened from a file), or as soon as
+//! something asks for it ([`current`]); views show [`Shown::Rendering`] meanwhile
 //! and are drawn again when it has come, since [`current`] is read through a signal. If it
 //! does not come, [`missing`] says so and [`retry`] asks again (`crate::chunk`).
 //!
