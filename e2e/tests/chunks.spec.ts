@@ -47,3 +47,33 @@ test('markdown whose renderers do not come says so, and Try again renders it', a
   await expect(cell.getByTestId('markdown-rendered').locator('h1')).toHaveText('Notes');
   await expect(cell.getByTestId('chunk-missing')).toHaveCount(0);
 });
+
+test('an empty notebook asks for the markdown renderers only once the inspector is drawn', async ({ page, wirebook }) => {
+  // Each fetch of a chunk, with whether the inspector was in the page when it was made.
+  await page.addInitScript(() => {
+    const asked: { url: string; inspector: boolean }[] = [];
+    (window as unknown as { chunksAsked: typeof asked }).chunksAsked = asked;
+    const fetch = window.fetch.bind(window);
+    window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.endsWith('.wasm')) asked.push({ url, inspector: !!document.querySelector('[data-testid=capture-list]') });
+      return fetch(input, init);
+    };
+  });
+  await page.goto(wirebook.url);
+  await expectConnected(page);
+  const asked = () => page.evaluate(() => (window as unknown as { chunksAsked: { url: string; inspector: boolean }[] }).chunksAsked);
+  await expect.poll(async () => (await asked()).some((a) => /\/rich-text-[0-9a-f]+\.wasm$/.test(a.url))).toBe(true);
+  const richText = (await asked()).find((a) => /\/rich-text-[0-9a-f]+\.wasm$/.test(a.url))!;
+  const inspector = (await asked()).find((a) => /\/inspector-and-dialogs-[0-9a-f]+\.wasm$/.test(a.url))!;
+  // The inspector's chunk is asked for before it is in the page; the renderers' only after
+  // it has been drawn: both are compiled on the page's one thread, and the inspector first.
+  expect(inspector.inspector).toBe(false);
+  expect(richText.inspector).toBe(true);
+  // Markdown still renders.
+  const cell = page.getByTestId('cell').first();
+  await page.getByTestId('cell-editor').first().fill('# Notes');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('m');
+  await expect(cell.getByTestId('markdown-rendered').locator('h1')).toHaveText('Notes');
+});
