@@ -9,7 +9,7 @@ use wirebook_shared::capture_filter::{FilterSpec, Kinds, RowKind, Scope};
 use wirebook_shared::capture_page::{CapturePage, PageQuery, CAPTURE_PAGE_API};
 use wirebook_shared::{CaptureBody, CaptureRecord, Hop};
 
-use crate::http::{http_get, http_request, HttpResponse};
+use crate::http::{capture_stats, http_request, HttpResponse};
 use crate::session_client::SessionClient;
 use crate::support::{connect, within, TestServer, TOKEN};
 
@@ -72,14 +72,9 @@ fn seqs(records: &[CaptureRecord]) -> Vec<u64> {
 async fn a_session_opens_on_the_newest_page_and_pages_back_with_a_filter() {
     let server = TestServer::with_defaults().await;
     fill(&server, 400).await;
-    let stats = http_get(
-        server.addr,
-        &format!("/api/capture/stats?token={TOKEN}"),
-        &[],
-    )
-    .await;
-    let stats: serde_json::Value = serde_json::from_str(&stats.body).unwrap();
-    let before_open = stats["latest_seq"].as_u64().unwrap();
+    let before_open = capture_stats(server.addr).await["latest_seq"]
+        .as_u64()
+        .unwrap();
     let (mut session, hello) = SessionClient::open(&server).await;
     session.capture_until(|r| !r.is_empty()).await;
     let first = session.records.clone();

@@ -12,7 +12,7 @@ use wirebook_server::config::Config;
 use wirebook_server::proxy::routes::parse_route;
 use wirebook_shared::{CaptureBody, CaptureRecord};
 
-use crate::http::http_get;
+use crate::http::{capture_stats, http_get};
 use crate::session_client::SessionClient;
 use crate::support::{connect, refused_status, within, TestServer, PATIENCE, TOKEN};
 
@@ -234,12 +234,6 @@ async fn echo_with_a_big_head(addr: SocketAddr, query: usize) {
     assert_eq!(&answer, b"HTTP/1.1 101");
 }
 
-async fn stats(addr: SocketAddr) -> serde_json::Value {
-    let response = http_get(addr, &format!("/api/capture/stats?token={TOKEN}"), &[]).await;
-    assert_eq!(response.status, 200);
-    serde_json::from_str(&response.body).unwrap()
-}
-
 #[tokio::test]
 async fn many_big_anonymous_handshakes_stay_within_the_capture_budget() {
     let mut config = Config::new(TOKEN);
@@ -250,7 +244,7 @@ async fn many_big_anonymous_handshakes_stay_within_the_capture_budget() {
     }
     let stats = within(async {
         loop {
-            let stats = stats(server.addr).await;
+            let stats = capture_stats(server.addr).await;
             // Each connection makes three records: open, handshake, closed.
             if stats["latest_seq"].as_u64().unwrap() >= 1200 {
                 return stats;
@@ -296,7 +290,11 @@ async fn a_new_session_gets_a_bounded_backlog_and_hears_of_the_rest() {
         echo_with_a_big_head(server.addr, 10_000).await;
     }
     within(async {
-        while stats(server.addr).await["latest_seq"].as_u64().unwrap() < 120 {
+        while capture_stats(server.addr).await["latest_seq"]
+            .as_u64()
+            .unwrap()
+            < 120
+        {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })

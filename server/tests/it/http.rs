@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::within;
+use crate::support::{within, TOKEN};
 
 /// A plain HTTP/1.1 response.
 #[derive(Debug)]
@@ -50,6 +50,13 @@ impl HttpResponse {
 /// `GET path` with extra header lines, over a fresh connection.
 pub async fn http_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
     http_request(addr, "GET", path, headers, "").await
+}
+
+/// `GET /api/capture/stats` with the token: the capture's counts and newest seq.
+pub async fn capture_stats(addr: SocketAddr) -> serde_json::Value {
+    let response = http_get(addr, &format!("/api/capture/stats?token={TOKEN}"), &[]).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    serde_json::from_str(&response.body).unwrap()
 }
 
 /// Any request with extra header lines and a body, over a fresh connection, read to the end.
