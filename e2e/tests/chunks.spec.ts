@@ -3,9 +3,12 @@
 // says so, and "Try again" fetches it.
 import { test, expect, expectConnected, run } from './wirebook';
 
+const INSPECTOR_CHUNK = /\/inspector-and-dialogs-[0-9a-f]+\.wasm$/;
+const RICH_TEXT_CHUNK = /\/rich-text-[0-9a-f]+\.wasm$/;
+
 test('an inspector chunk that does not come says so once, and Try again brings it and the dialogs', async ({ page, wirebook }) => {
   let refuse = true;
-  await page.route(/\/inspector-and-dialogs-[0-9a-f]+\.wasm$/, (route) => (refuse ? route.abort() : route.continue()));
+  await page.route(INSPECTOR_CHUNK, (route) => (refuse ? route.abort() : route.continue()));
   await page.goto(wirebook.url);
   await expectConnected(page);
 
@@ -30,7 +33,7 @@ test('an inspector chunk that does not come says so once, and Try again brings i
 
 test('markdown whose renderers do not come says so, and Try again renders it', async ({ page, wirebook }) => {
   let refuse = true;
-  await page.route(/\/rich-text-[0-9a-f]+\.wasm$/, (route) => (refuse ? route.abort() : route.continue()));
+  await page.route(RICH_TEXT_CHUNK, (route) => (refuse ? route.abort() : route.continue()));
   await page.goto(wirebook.url);
   await expectConnected(page);
 
@@ -63,9 +66,10 @@ test('an empty notebook asks for the markdown renderers only once the inspector 
   await page.goto(wirebook.url);
   await expectConnected(page);
   const asked = () => page.evaluate(() => (window as unknown as { chunksAsked: { url: string; inspector: boolean }[] }).chunksAsked);
-  await expect.poll(async () => (await asked()).some((a) => /\/rich-text-[0-9a-f]+\.wasm$/.test(a.url))).toBe(true);
-  const richText = (await asked()).find((a) => /\/rich-text-[0-9a-f]+\.wasm$/.test(a.url))!;
-  const inspector = (await asked()).find((a) => /\/inspector-and-dialogs-[0-9a-f]+\.wasm$/.test(a.url))!;
+  await expect.poll(async () => (await asked()).some((a) => RICH_TEXT_CHUNK.test(a.url))).toBe(true);
+  const all = await asked();
+  const richText = all.find((a) => RICH_TEXT_CHUNK.test(a.url))!;
+  const inspector = all.find((a) => INSPECTOR_CHUNK.test(a.url))!;
   // The inspector's chunk is asked for before it is in the page; the renderers' only after
   // it has been drawn: both are compiled on the page's one thread, and the inspector first.
   expect(inspector.inspector).toBe(false);
