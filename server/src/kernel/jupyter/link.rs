@@ -152,10 +152,7 @@ async fn start(
             sockets = connecting => match sockets {
                 Ok(Ok(sockets)) => Attempt::Connected(sockets),
                 Ok(Err(problem)) => Attempt::Refused(problem),
-                Err(_) => Attempt::Refused(format!(
-                    "the kernel did not open its ports within {:?} (--kernel-startup-timeout)",
-                    config.startup_timeout
-                )),
+                Err(_) => Attempt::Refused(ports_not_open(config.startup_timeout)),
             },
             status = launched.child.wait() => Attempt::Exited(status.map_err(|e| e.to_string())?),
             () = shutdown.triggered() => Attempt::Refused("the server is shutting down".into()),
@@ -270,7 +267,7 @@ async fn connect(
             socket
                 .connect(&endpoint)
                 .await
-                .map_err(|e| format!("connecting to {endpoint} failed: {e}"))?;
+                .map_err(|e| connect_failed(&endpoint, e, timeout))?;
             Ok::<_, String>(socket.split())
         }
     };
@@ -290,7 +287,7 @@ async fn connect(
             iopub
                 .connect(&iopub_endpoint)
                 .await
-                .map_err(|e| format!("connecting to {iopub_endpoint} failed: {e}"))
+                .map_err(|e| connect_failed(&iopub_endpoint, e, timeout))
         },
     )?;
     Ok(Sockets {
@@ -302,6 +299,21 @@ async fn connect(
         stdin_recv,
         iopub,
     })
+}
+
+/// What the user is told when the kernel's ports did not open in time.
+fn ports_not_open(timeout: Duration) -> String {
+    format!("the kernel did not open its ports within {timeout:?} (--kernel-startup-timeout)")
+}
+
+/// A socket's connect that failed. zeromq's own connect timeout is the startup timeout, begun
+/// a moment after the launch's deadline: under load both can fire in one turn, and either
+/// way the user is told the same thing.
+fn connect_failed(endpoint: &str, error: zeromq::ZmqError, timeout: Duration) -> String {
+    match error {
+        zeromq::ZmqError::ConnectTimeout(_) => ports_not_open(timeout),
+        error => format!("connecting to {endpoint} failed: {error}"),
+    }
 }
 
 /// Forwards a socket's messages until it fails or the link is gone.
