@@ -85,17 +85,34 @@ impl FrameCursor {
                 }
                 continue;
             }
-            self.header[self.have] = bytes[i];
-            self.have += 1;
-            i += 1;
-            if let Some(header) = FrameHeader::parse(&self.header[..self.have]) {
-                self.current = Some((header.opcode, header.fin));
-                self.have = 0;
-                self.payload_left = header.payload_len;
-                self.in_payload = true;
-                if header.payload_len == 0 {
-                    self.finish_frame(i, ends);
+            // A header whole in these bytes (the usual case) is read where it is; one cut by
+            // the end of a read is gathered a byte at a time until it is whole.
+            let whole = if self.have == 0 {
+                FrameHeader::parse(&bytes[i..])
+            } else {
+                None
+            };
+            let header = match whole {
+                Some(header) => {
+                    i += header.encoded_len();
+                    header
                 }
+                None => {
+                    self.header[self.have] = bytes[i];
+                    self.have += 1;
+                    i += 1;
+                    let Some(header) = FrameHeader::parse(&self.header[..self.have]) else {
+                        continue;
+                    };
+                    self.have = 0;
+                    header
+                }
+            };
+            self.current = Some((header.opcode, header.fin));
+            self.payload_left = header.payload_len;
+            self.in_payload = true;
+            if header.payload_len == 0 {
+                self.finish_frame(i, ends);
             }
         }
     }
