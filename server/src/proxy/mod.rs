@@ -164,7 +164,7 @@ pub async fn socket<S: Proxying>(
             let end = relay::run(
                 Peer {
                     io: accepted.io,
-                    early: Vec::new(),
+                    early: accepted.early,
                     links: &accepted.links,
                     hook: Some(up_hook),
                 },

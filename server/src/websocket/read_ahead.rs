@@ -46,6 +46,18 @@ impl<IO> ReadAhead<IO> {
         }
     }
 
+    /// A socket from which `early` bytes were already read: they are handed out first.
+    pub fn with_early(io: IO, early: Vec<u8>) -> Self {
+        let end = early.len();
+        ReadAhead {
+            io,
+            ahead: early,
+            start: 0,
+            end,
+            large: false,
+        }
+    }
+
     /// Hands out what was read ahead; whether there was any.
     fn hand_out(&mut self, buf: &mut ReadBuf<'_>) -> bool {
         if self.start == self.end {
@@ -76,8 +88,8 @@ impl<IO: AsyncRead + Unpin> AsyncRead for ReadAhead<IO> {
             this.large = read > 0 && read == asked;
             return Poll::Ready(Ok(()));
         }
-        if this.ahead.is_empty() {
-            this.ahead = vec![0; AHEAD];
+        if this.ahead.len() < AHEAD {
+            this.ahead.resize(AHEAD, 0);
         }
         let mut ahead = ReadBuf::new(&mut this.ahead);
         ready!(Pin::new(&mut this.io).poll_read(cx, &mut ahead))?;
@@ -190,6 +202,32 @@ mod tests {
         let n = reader.read(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"again");
         assert_eq!(reader.io.asks[asks_before..], [4096]);
+    }
+
+    #[tokio::test]
+    async fn early_bytes_come_first_and_large_reads_follow() {
+        let (mut peer, socket) = tokio::io::duplex(1 << 20);
+        let mut reader = ReadAhead::with_early(
+            Counted {
+                io: socket,
+                asks: Vec::new(),
+            },
+            b"early".to_vec(),
+        );
+        let message: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
+        peer.write_all(&message).await.unwrap();
+        let mut buf = [0u8; 4096];
+        let n = reader.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"early");
+        assert!(reader.io.asks.is_empty());
+        let mut got = Vec::new();
+        while got.len() < message.len() {
+            let n = reader.read(&mut buf).await.unwrap();
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, message);
+        // The early bytes' buffer grew to a whole read ahead once the reads came back full.
+        assert!(reader.io.asks[1..].iter().all(|&ask| ask == AHEAD));
     }
 
     #[tokio::test]

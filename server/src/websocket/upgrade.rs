@@ -2,8 +2,10 @@
 //! run the socket in a tracked task.
 //!
 //! This does by hand what axum's `WebSocketUpgrade` would do, so that the server owns the raw
-//! upgraded IO: `hyper::upgrade::on` → [`TokioIo`] → tungstenite's codec via
-//! [`WebSocketStream::from_raw_socket`]. The byte tap sits below hyper (see `crate::capture::tap`):
+//! upgraded IO: `hyper::upgrade::on`, then the accepted socket itself taken back out of hyper
+//! ([`Upgraded::downcast`]), then tungstenite's codec via [`WebSocketStream::from_raw_socket`].
+//! Reading and writing the socket directly spares every frame hyper's boxed IO and two
+//! adapters between tokio's and hyper's IO traits, on the relay's path and the sessions'. The byte tap sits below hyper (see `crate::capture::tap`):
 //! [`accept`] opens the connection's capture and switches its tap to WebSocket mode before the
 //! `101` is written. `/echo` and `/session` go through [`accept`]; the transparent proxy (`/tap/NAME`) through
 //! [`accept_raw`], which hands over the upgraded bytes without a codec.
@@ -20,6 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
@@ -30,12 +33,12 @@ use crate::admission;
 use crate::capture::links::Links;
 use crate::capture::recorder::Recorder;
 use crate::capture::ring::Capture;
-use crate::capture::tap::{rebuild_head, TapConnectInfo};
+use crate::capture::tap::{rebuild_head, Tap, TapConnectInfo};
 use crate::shutdown::Shutdown;
 use crate::websocket::read_ahead::ReadAhead;
 
 /// A server-side WebSocket on an upgraded HTTP connection.
-pub type ServerSocket = WebSocketStream<ReadAhead<TokioIo<Upgraded>>>;
+pub type ServerSocket = WebSocketStream<ReadAhead<Tap<TcpStream>>>;
 
 /// Why a request is not a WebSocket upgrade we accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,7 +138,7 @@ where
         capturing,
         move |raw| async move {
             let socket = WebSocketStream::from_raw_socket(
-                ReadAhead::new(raw.io),
+                ReadAhead::with_early(raw.io, raw.early),
                 Role::Server,
                 Some(config),
             )
@@ -150,11 +153,22 @@ where
     )
 }
 
-/// An accepted upgrade before any WebSocket codec: the raw upgraded IO (below it, the tap).
+/// An accepted upgrade before any WebSocket codec: the accepted socket with its tap.
 pub struct AcceptedRaw {
-    pub io: TokioIo<Upgraded>,
+    pub io: Tap<TcpStream>,
+    /// Bytes the client sent after its upgrade request that hyper had read already (a client
+    /// must wait for the `101`, so normally none): they come before anything read from `io`.
+    pub early: Vec<u8>,
     pub recorder: Recorder,
     pub links: Arc<Links>,
+}
+
+/// The accepted socket under an upgraded connection, and what hyper had read past the upgrade
+/// request. Every connection is served on a [`Tap`] by `crate::admission`, so this finds one;
+/// `None` would mean a connection served some other way.
+fn socket_of(upgraded: Upgraded) -> Option<(Tap<TcpStream>, Vec<u8>)> {
+    let parts = upgraded.downcast::<TokioIo<Tap<TcpStream>>>().ok()?;
+    Some((parts.io.into_inner(), parts.read_buf.to_vec()))
 }
 
 /// Like [`accept`], but hands over the raw upgraded IO, and adds `headers` to the `101` (the
@@ -192,14 +206,21 @@ where
     shutdown.spawn(async move {
         let _pass = pass;
         match on_upgrade.await {
-            Ok(upgraded) => {
-                on_upgraded(AcceptedRaw {
-                    io: TokioIo::new(upgraded),
-                    recorder,
-                    links,
-                })
-                .await;
-            }
+            Ok(upgraded) => match socket_of(upgraded) {
+                Some((io, early)) => {
+                    on_upgraded(AcceptedRaw {
+                        io,
+                        early,
+                        recorder,
+                        links,
+                    })
+                    .await;
+                }
+                None => {
+                    tracing::error!(%path, "an upgraded connection was not an accepted socket");
+                    recorder.finish("the upgraded connection was not an accepted socket");
+                }
+            },
             Err(error) => {
                 tracing::warn!(%error, %path, "WebSocket upgrade failed");
                 recorder.finish(format!("the upgrade failed: {error}"));

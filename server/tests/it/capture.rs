@@ -419,3 +419,85 @@ async fn exports_include_kernel_messages() {
         .iter()
         .any(|m| m["msg_type"] == "stream" && m["content"]["text"] == "exported\n"));
 }
+
+/// Sends an upgrade request for `path` with a masked text frame of `text` behind it in the same
+/// write (the frame lands in the server's HTTP read buffer with the request), and returns the
+/// socket after the `101`.
+async fn upgrade_with_a_frame_behind(addr: SocketAddr, path: &str, text: &[u8]) -> TcpStream {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let mut bytes = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    .into_bytes();
+    let key = [7u8, 1, 2, 3];
+    bytes.extend([0x81, 0x80 | u8::try_from(text.len()).unwrap()]);
+    bytes.extend(key);
+    bytes.extend(text.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    tcp.write_all(&bytes).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(within(tcp.read_u8()).await.unwrap());
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    tcp
+}
+
+/// Reads one unmasked text frame and returns its payload.
+async fn read_text(tcp: &mut TcpStream) -> Vec<u8> {
+    let mut header = [0u8; 2];
+    within(tcp.read_exact(&mut header)).await.unwrap();
+    assert_eq!(header[0], 0x81, "expected a final text frame");
+    let mut payload = vec![0u8; usize::from(header[1] & 0x7f)];
+    within(tcp.read_exact(&mut payload)).await.unwrap();
+    payload
+}
+
+#[tokio::test]
+async fn a_frame_sent_behind_the_upgrade_request_is_echoed_and_recorded_once() {
+    let server = TestServer::with_defaults().await;
+    let mut tcp = upgrade_with_a_frame_behind(server.addr, "/echo", b"right behind").await;
+    assert_eq!(read_text(&mut tcp).await, b"right behind");
+    let echoed = |records: &[CaptureRecord]| {
+        find_text(records, Hop::Endpoint, Direction::ToClient, "right behind").is_some()
+    };
+    let records = capture_until(server.addr, echoed).await;
+    let received = messages(&records)
+        .filter(|(r, f, _)| r.hop == Hop::Endpoint && f.direction == Direction::ToServer)
+        .count();
+    assert_eq!(received, 1);
+}
+
+#[tokio::test]
+async fn a_frame_sent_behind_the_upgrade_request_is_relayed_by_the_tap() {
+    let server = TestServer::with_defaults().await;
+    let auth = format!("token {TOKEN}");
+    let json = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let body = format!(
+        r#"{{"url": "ws://{}/demo/fragmented?size=100"}}"#,
+        server.addr
+    );
+    let made =
+        crate::http::http_request(server.addr, "PUT", "/api/routes/again", &json, &body).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let path = format!("/tap/again?token={TOKEN}");
+    let mut tcp = upgrade_with_a_frame_behind(server.addr, &path, b"right behind").await;
+    assert_eq!(read_text(&mut tcp).await, b"right behind");
+    let relayed = |records: &[CaptureRecord]| {
+        find_text(records, Hop::Tap, Direction::ToClient, "right behind").is_some()
+    };
+    let records = capture_until(server.addr, relayed).await;
+    // The client's frame on the tap's hop, and its relayed copy upstream: once each.
+    for hop in [Hop::Tap, Hop::Upstream] {
+        let sent = messages(&records)
+            .filter(|(r, f, _)| r.hop == hop && f.direction == Direction::ToServer)
+            .count();
+        assert_eq!(sent, 1, "{hop:?}");
+    }
+}
