@@ -653,14 +653,24 @@ mod tests {
 
     #[test]
     fn the_cursor_finds_frame_ends_at_any_chunking() {
-        let mut stream = Vec::new();
-        stream.extend(frame(Opcode::Text, true, true, b"hai"));
-        stream.extend(frame(Opcode::Binary, false, true, &[0; 300]));
-        stream.extend(frame(Opcode::Ping, true, true, b""));
-        stream.extend(frame(Opcode::Continuation, false, true, &[1; 70_000]));
-        stream.extend(frame(Opcode::Continuation, true, false, b"end"));
-        stream.extend(frame(Opcode::Continuation, true, false, b"stray"));
-        stream.extend(frame(Opcode::Close, true, false, &[3, 232]));
+        let frames = [
+            frame(Opcode::Text, true, true, b"hai"),
+            frame(Opcode::Binary, false, true, &[0; 300]),
+            frame(Opcode::Ping, true, true, b""),
+            frame(Opcode::Continuation, false, true, &[1; 70_000]),
+            frame(Opcode::Continuation, true, false, b"end"),
+            frame(Opcode::Continuation, true, false, b"stray"),
+            frame(Opcode::Close, true, false, &[3, 232]),
+        ];
+        let stream = frames.concat();
+        // Where each frame ends in the stream.
+        let ends: Vec<usize> = frames
+            .iter()
+            .scan(0, |at, frame| {
+                *at += frame.len();
+                Some(*at)
+            })
+            .collect();
         let expected = [
             (Opcode::Text, true),
             (Opcode::Binary, false),
@@ -685,7 +695,8 @@ mod tests {
             assert!(cursor.at_boundary());
             let steps: Vec<_> = found.iter().map(|(o, m, _)| (*o, *m)).collect();
             assert_eq!(steps, expected, "chunks of {chunk}");
-            assert_eq!(found.last().unwrap().2, stream.len());
+            let at: Vec<_> = found.iter().map(|(_, _, at)| *at).collect();
+            assert_eq!(at, ends, "chunks of {chunk}");
         }
         let mut cursor = FrameCursor::default();
         cursor.feed(

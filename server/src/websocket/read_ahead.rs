@@ -27,7 +27,7 @@ pub const AHEAD: usize = 64 * 1024;
 pub struct ReadAhead<IO> {
     io: IO,
     /// Read from the socket, not yet handed out: `ahead[start..end]`. Empty until the first
-    /// large read.
+    /// large read, unless made with early bytes.
     ahead: Vec<u8>,
     start: usize,
     end: usize,
@@ -88,7 +88,9 @@ impl<IO: AsyncRead + Unpin> AsyncRead for ReadAhead<IO> {
             this.large = read > 0 && read == asked;
             return Poll::Ready(Ok(()));
         }
-        if this.ahead.len() < AHEAD {
+        // Everything ahead was handed out: early bytes (up to hyper's read buffer) leave a
+        // buffer of another size.
+        if this.ahead.len() != AHEAD {
             this.ahead.resize(AHEAD, 0);
         }
         let mut ahead = ReadBuf::new(&mut this.ahead);

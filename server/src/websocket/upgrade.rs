@@ -5,9 +5,11 @@
 //! upgraded IO: `hyper::upgrade::on`, then the accepted socket itself taken back out of hyper
 //! ([`Upgraded::downcast`]), then tungstenite's codec via [`WebSocketStream::from_raw_socket`].
 //! Reading and writing the socket directly spares every frame hyper's boxed IO and two
-//! adapters between tokio's and hyper's IO traits, on the relay's path and the sessions'. The byte tap sits below hyper (see `crate::capture::tap`):
-//! [`accept`] opens the connection's capture and switches its tap to WebSocket mode before the
-//! `101` is written. `/echo` and `/session` go through [`accept`]; the transparent proxy (`/tap/NAME`) through
+//! adapters between tokio's and hyper's IO traits, on the relay's path and the sessions'.
+//!
+//! The byte tap sits below hyper (see `crate::capture::tap`): [`accept`] opens the
+//! connection's capture and switches its tap to WebSocket mode before the `101` is written.
+//! `/echo` and `/session` go through [`accept`]; the transparent proxy (`/tap/NAME`) through
 //! [`accept_raw`], which hands over the upgraded bytes without a codec.
 
 use std::future::Future;

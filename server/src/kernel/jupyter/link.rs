@@ -306,9 +306,9 @@ fn ports_not_open(timeout: Duration) -> String {
     format!("the kernel did not open its ports within {timeout:?} (--kernel-startup-timeout)")
 }
 
-/// A socket's connect that failed. zeromq's own connect timeout is the startup timeout, begun
-/// a moment after the launch's deadline: under load both can fire in one turn, and either
-/// way the user is told the same thing.
+/// A socket's connect that failed. zeromq's own connect timeout is as long as the startup
+/// timeout, started a moment after the launch's deadline was set: under load both can fire in
+/// one turn, and either way the user is told the same thing.
 fn connect_failed(endpoint: &str, error: zeromq::ZmqError, timeout: Duration) -> String {
     match error {
         zeromq::ZmqError::ConnectTimeout(_) => ports_not_open(timeout),
