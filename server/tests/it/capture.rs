@@ -467,28 +467,19 @@ async fn a_frame_sent_behind_the_upgrade_request_is_echoed_and_recorded_once() {
     let records = capture_until(server.addr, echoed).await;
     // Received once and echoed once: the bytes hyper had read went through the codec once.
     for direction in [Direction::ToServer, Direction::ToClient] {
-        let seen = messages(&records)
-            .filter(|(r, f, _)| r.hop == Hop::Endpoint && f.direction == direction)
-            .count();
-        assert_eq!(seen, 1, "{direction:?}");
+        assert_eq!(
+            count(&records, Hop::Endpoint, direction),
+            1,
+            "{direction:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_frame_sent_behind_the_upgrade_request_is_relayed_by_the_tap() {
     let server = TestServer::with_defaults().await;
-    let auth = format!("token {TOKEN}");
-    let json = [
-        ("Authorization", auth.as_str()),
-        ("Content-Type", "application/json"),
-    ];
-    let body = format!(
-        r#"{{"url": "ws://{}/demo/fragmented?size=100"}}"#,
-        server.addr
-    );
-    let made =
-        crate::http::http_request(server.addr, "PUT", "/api/routes/again", &json, &body).await;
-    assert_eq!(made.status, 201, "{}", made.body);
+    let upstream = format!("ws://{}/demo/fragmented?size=100", server.addr);
+    crate::http::put_route(server.addr, "again", &upstream).await;
     let path = format!("/tap/again?token={TOKEN}");
     let mut tcp = upgrade_with_a_frame_behind(server.addr, &path, b"right behind").await;
     assert_eq!(read_text(&mut tcp).await, b"right behind");
@@ -498,9 +489,13 @@ async fn a_frame_sent_behind_the_upgrade_request_is_relayed_by_the_tap() {
     let records = capture_until(server.addr, relayed).await;
     // The client's frame on the tap's hop, and its relayed copy upstream: once each.
     for hop in [Hop::Tap, Hop::Upstream] {
-        let sent = messages(&records)
-            .filter(|(r, f, _)| r.hop == hop && f.direction == Direction::ToServer)
-            .count();
-        assert_eq!(sent, 1, "{hop:?}");
+        assert_eq!(count(&records, hop, Direction::ToServer), 1, "{hop:?}");
     }
+}
+
+/// How many frames went `direction` on `hop`.
+fn count(records: &[CaptureRecord], hop: Hop, direction: Direction) -> usize {
+    messages(records)
+        .filter(|(r, f, _)| r.hop == hop && f.direction == direction)
+        .count()
 }

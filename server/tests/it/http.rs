@@ -59,6 +59,19 @@ pub async fn capture_stats(addr: SocketAddr) -> serde_json::Value {
     serde_json::from_str(&response.body).unwrap()
 }
 
+/// Adds route `name` to `url` through the API, as the UI does.
+pub async fn put_route(addr: SocketAddr, name: &str, url: &str) {
+    let auth = format!("token {TOKEN}");
+    let json = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let body = serde_json::json!({ "url": url }).to_string();
+    let path = format!("/api/routes/{name}");
+    let made = http_request(addr, "PUT", &path, &json, &body).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+}
+
 /// Any request with extra header lines and a body, over a fresh connection, read to the end.
 pub async fn http_request(
     addr: SocketAddr,

@@ -287,18 +287,8 @@ async fn a_fragmented_message_is_linked_to_its_source_frame_by_frame() {
     // copy points at the first frame of the original.
     let server = TestServer::start(Config::new(TOKEN)).await;
     let (mut session, _hello) = SessionClient::open(&server).await;
-    let auth = format!("token {TOKEN}");
-    let json = [
-        ("Authorization", auth.as_str()),
-        ("Content-Type", "application/json"),
-    ];
-    let body = format!(
-        r#"{{"url": "ws://{}/demo/fragmented?size=4"}}"#,
-        server.addr
-    );
-    let made =
-        crate::http::http_request(server.addr, "PUT", "/api/routes/frag", &json, &body).await;
-    assert_eq!(made.status, 201, "{}", made.body);
+    let upstream = format!("ws://{}/demo/fragmented?size=4", server.addr);
+    crate::http::put_route(server.addr, "frag", &upstream).await;
     let url = format!("{}?token={TOKEN}", server.ws("/tap/frag"));
     let mut client = connect(url.as_str().into_client_request().unwrap()).await;
     client.send(Message::text("abcdefghij")).await.unwrap();
