@@ -37,13 +37,7 @@ pub struct ReadAhead<IO> {
 
 impl<IO> ReadAhead<IO> {
     pub fn new(io: IO) -> Self {
-        ReadAhead {
-            io,
-            ahead: Vec::new(),
-            start: 0,
-            end: 0,
-            large: false,
-        }
+        Self::with_early(io, Vec::new())
     }
 
     /// A socket from which `early` bytes were already read: they are handed out first.

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wirebook_server::config::Config;
-use wirebook_shared::{CaptureBody, CaptureRecord, Direction, Hop, ServerMsg};
+use wirebook_shared::wire::{encode_frame, FrameSpec};
+use wirebook_shared::{CaptureBody, CaptureRecord, Direction, Hop, Opcode, ServerMsg};
 
 use crate::capture_records::{echo_legs, feed_recorded, find_text, handshake_on, messages};
 use crate::http::http_get;
@@ -107,27 +108,57 @@ async fn handshakes_and_frames_on_every_hop_with_masks_and_relay_links() {
 
 /// Opens a raw WebSocket to `/echo` and returns the socket after the 101.
 async fn raw_echo(addr: SocketAddr) -> TcpStream {
+    raw_upgrade(addr, "/echo", &[]).await
+}
+
+/// Sends an upgrade request for `path` with `behind` in the same write (bytes there land in
+/// the server's HTTP read buffer with the request), and returns the socket after the `101`.
+async fn raw_upgrade(addr: SocketAddr, path: &str, behind: &[u8]) -> TcpStream {
     let mut tcp = TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "GET /echo HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    );
-    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut bytes = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    .into_bytes();
+    bytes.extend_from_slice(behind);
+    tcp.write_all(&bytes).await.unwrap();
     let mut head = Vec::new();
     while !head.ends_with(b"\r\n\r\n") {
         head.push(within(tcp.read_u8()).await.unwrap());
     }
-    assert!(head.starts_with(b"HTTP/1.1 101"));
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
     tcp
+}
+
+/// Reads one unmasked frame with a short payload: its first byte and its payload.
+async fn read_frame(tcp: &mut TcpStream) -> (u8, Vec<u8>) {
+    let mut header = [0u8; 2];
+    within(tcp.read_exact(&mut header)).await.unwrap();
+    let mut payload = vec![0u8; usize::from(header[1] & 0x7f)];
+    within(tcp.read_exact(&mut payload)).await.unwrap();
+    (header[0], payload)
 }
 
 /// Reads one unmasked close frame and returns its code.
 async fn read_close(tcp: &mut TcpStream) -> u16 {
-    let mut header = [0u8; 2];
-    within(tcp.read_exact(&mut header)).await.unwrap();
-    assert_eq!(header[0], 0x88, "expected a close frame");
-    let mut payload = vec![0u8; usize::from(header[1] & 0x7f)];
-    within(tcp.read_exact(&mut payload)).await.unwrap();
+    let (first, payload) = read_frame(tcp).await;
+    assert_eq!(first, 0x88, "expected a close frame");
     u16::from_be_bytes([payload[0], payload[1]])
+}
+
+/// Reads one unmasked text frame and returns its payload.
+async fn read_text(tcp: &mut TcpStream) -> Vec<u8> {
+    let (first, payload) = read_frame(tcp).await;
+    assert_eq!(first, 0x81, "expected a final text frame");
+    payload
+}
+
+/// A client's masked text frame of `text`.
+fn masked_text(text: &[u8]) -> Vec<u8> {
+    encode_frame(&FrameSpec::new(Opcode::Text).masked([7, 1, 2, 3]), text)
 }
 
 /// Whether the echo endpoint's side of a connection has closed.
@@ -420,46 +451,10 @@ async fn exports_include_kernel_messages() {
         .any(|m| m["msg_type"] == "stream" && m["content"]["text"] == "exported\n"));
 }
 
-/// Sends an upgrade request for `path` with a masked text frame of `text` behind it in the same
-/// write (the frame lands in the server's HTTP read buffer with the request), and returns the
-/// socket after the `101`.
-async fn upgrade_with_a_frame_behind(addr: SocketAddr, path: &str, text: &[u8]) -> TcpStream {
-    let mut tcp = TcpStream::connect(addr).await.unwrap();
-    let mut bytes = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    .into_bytes();
-    let key = [7u8, 1, 2, 3];
-    bytes.extend([0x81, 0x80 | u8::try_from(text.len()).unwrap()]);
-    bytes.extend(key);
-    bytes.extend(text.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    tcp.write_all(&bytes).await.unwrap();
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        head.push(within(tcp.read_u8()).await.unwrap());
-    }
-    assert!(
-        head.starts_with(b"HTTP/1.1 101"),
-        "{}",
-        String::from_utf8_lossy(&head)
-    );
-    tcp
-}
-
-/// Reads one unmasked text frame and returns its payload.
-async fn read_text(tcp: &mut TcpStream) -> Vec<u8> {
-    let mut header = [0u8; 2];
-    within(tcp.read_exact(&mut header)).await.unwrap();
-    assert_eq!(header[0], 0x81, "expected a final text frame");
-    let mut payload = vec![0u8; usize::from(header[1] & 0x7f)];
-    within(tcp.read_exact(&mut payload)).await.unwrap();
-    payload
-}
-
 #[tokio::test]
 async fn a_frame_sent_behind_the_upgrade_request_is_echoed_and_recorded_once() {
     let server = TestServer::with_defaults().await;
-    let mut tcp = upgrade_with_a_frame_behind(server.addr, "/echo", b"right behind").await;
+    let mut tcp = raw_upgrade(server.addr, "/echo", &masked_text(b"right behind")).await;
     assert_eq!(read_text(&mut tcp).await, b"right behind");
     let echoed = |records: &[CaptureRecord]| {
         find_text(records, Hop::Endpoint, Direction::ToClient, "right behind").is_some()
@@ -481,7 +476,7 @@ async fn a_frame_sent_behind_the_upgrade_request_is_relayed_by_the_tap() {
     let upstream = format!("ws://{}/demo/fragmented?size=100", server.addr);
     crate::http::put_route(server.addr, "again", &upstream).await;
     let path = format!("/tap/again?token={TOKEN}");
-    let mut tcp = upgrade_with_a_frame_behind(server.addr, &path, b"right behind").await;
+    let mut tcp = raw_upgrade(server.addr, &path, &masked_text(b"right behind")).await;
     assert_eq!(read_text(&mut tcp).await, b"right behind");
     let relayed = |records: &[CaptureRecord]| {
         find_text(records, Hop::Tap, Direction::ToClient, "right behind").is_some()
